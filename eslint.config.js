@@ -1,0 +1,47 @@
+// Lint rules, including the import direction of DESIGN.md:
+// site/ imports nothing of ours; sync-server/ and renderer/ import site/;
+// electron/ imports only its own files; renderer/ may import electron/ipcContract types only.
+import tseslint from 'typescript-eslint';
+
+const ours = (...folders) => folders.map((f) => ({ group: [`**/${f}/**`, `**/${f}`], message: `forbidden import direction (see DESIGN.md): ${f}/` }));
+const nodeOnly = ['node:*', 'fs', 'path', 'http', 'https', 'net', 'ws', 'better-sqlite3', 'child_process', 'os'];
+const browserOnly = ['react', 'react-dom', 'react-dom/*', 'dexie', 'y-dexie', 'y-websocket', '@lexical/react/*'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'data/', 'test-results/', 'playwright-report/', '.tmp/'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['site/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [...nodeOnly, ...browserOnly], patterns: ours('sync-server', 'renderer', 'electron', 'assets', 'e2e', 'bench') }],
+    },
+  },
+  {
+    files: ['sync-server/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ours('renderer', 'electron', 'e2e', 'bench') }] },
+  },
+  {
+    files: ['renderer/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeOnly,
+          patterns: [
+            ...ours('sync-server', 'e2e', 'bench'),
+            { group: ['**/electron/*', '!**/electron/ipcContract'], message: 'renderer/ may only import electron/ipcContract' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ours('site', 'sync-server', 'renderer', 'e2e', 'bench') }] },
+  },
+);

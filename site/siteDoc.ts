@@ -1,0 +1,217 @@
+/**
+ * The Yjs layout of a commune's site manifest (room `{insee}/site`) and the pure
+ * helpers every part uses to read and change it. See DESIGN.md « Documents and rooms ».
+ *
+ *   settings: Y.Map  identity, contact, mayor, accent colour, accessibility status…
+ *   pages:    Y.Map  pageId → Y.Map { type, title, slug, parentId, order, status, fields,
+ *                                     createdAt, updatedAt, updatedBy }
+ *   media:    Y.Map  sha256 → { name, mime, bytes, width, height, alt }
+ *
+ * A page's rich body lives in its own doc (room `{insee}/page/{pageId}`), bound to
+ * Lexical through the XmlText `root` (PAGE_BODY_ROOT).
+ */
+import { generateKeyBetween } from 'fractional-indexing';
+import { nanoid } from 'nanoid';
+import * as Y from 'yjs';
+
+export const MANIFEST_SETTINGS = 'settings';
+export const MANIFEST_PAGES = 'pages';
+export const MANIFEST_MEDIA = 'media';
+/** Name of the XmlText bound to Lexical in every page doc. */
+export const PAGE_BODY_ROOT = 'root';
+
+export const PAGE_TYPES = [
+  'accueil',
+  'page',
+  'actualite',
+  'evenement',
+  'demarche',
+  'acte',
+  'elus',
+  'contact',
+  'associations',
+  'cantine',
+  'risques',
+] as const;
+export type PageType = (typeof PAGE_TYPES)[number];
+
+export const PAGE_TYPE_LABELS_FR: Record<PageType, string> = {
+  accueil: 'Accueil',
+  page: 'Page libre',
+  actualite: 'Actualité',
+  evenement: 'Événement',
+  demarche: 'Démarche',
+  acte: 'Acte administratif',
+  elus: 'Élus et conseil municipal',
+  contact: 'Horaires et contact',
+  associations: 'Associations',
+  cantine: 'Menus de la cantine',
+  risques: 'Risques et alertes',
+};
+
+export type PageStatus = 'draft' | 'published';
+
+export interface PageMeta {
+  id: string;
+  type: PageType;
+  title: string;
+  slug: string;
+  parentId: string | null;
+  /** Fractional-index key: sorts siblings, survives concurrent moves. */
+  order: string;
+  status: PageStatus;
+  fields: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+/** Origins used in `transact`, so observers can skip their own changes. */
+export const ORIGIN_LOCAL_EDIT = 'usine:local-edit';
+export const ORIGIN_SEED = 'usine:seed';
+
+export function pagesMap(manifest: Y.Doc): Y.Map<Y.Map<unknown>> {
+  return manifest.getMap(MANIFEST_PAGES);
+}
+
+export function settingsMap(manifest: Y.Doc): Y.Map<unknown> {
+  return manifest.getMap(MANIFEST_SETTINGS);
+}
+
+export function newPageId(): string {
+  return nanoid(21);
+}
+
+/** Lower-case ASCII slug from a French title: « Fête du village ! » → `fete-du-village`. */
+export function slugify(title: string): string {
+  const slug = title
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+    .replace(/-+$/g, '');
+  return slug || 'page';
+}
+
+function str(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** Reads one page entry defensively: a hostile or older document never throws here. */
+export function readPage(id: string, entry: Y.Map<unknown>): PageMeta {
+  const type = str(entry.get('type'), 'page');
+  const status = entry.get('status') === 'published' ? 'published' : 'draft';
+  const parentId = entry.get('parentId');
+  const fields = entry.get('fields');
+  return {
+    id,
+    type: (PAGE_TYPES as readonly string[]).includes(type) ? (type as PageType) : 'page',
+    title: str(entry.get('title'), ''),
+    slug: str(entry.get('slug'), slugify(id)),
+    parentId: typeof parentId === 'string' ? parentId : null,
+    order: str(entry.get('order'), 'a0'),
+    status,
+    fields:
+      fields instanceof Y.Map
+        ? (fields.toJSON() as Record<string, unknown>)
+        : fields && typeof fields === 'object'
+          ? { ...(fields as Record<string, unknown>) }
+          : {},
+    createdAt: num(entry.get('createdAt')),
+    updatedAt: num(entry.get('updatedAt')),
+    updatedBy: str(entry.get('updatedBy'), ''),
+  };
+}
+
+/** All pages, siblings sorted by order then id (a total, deterministic order). */
+export function readPages(manifest: Y.Doc): PageMeta[] {
+  const pages: PageMeta[] = [];
+  pagesMap(manifest).forEach((entry, id) => {
+    if (entry instanceof Y.Map) pages.push(readPage(id, entry));
+  });
+  return pages.sort((a, b) =>
+    a.order < b.order ? -1 : a.order > b.order ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
+}
+
+/** A slug not used by another page of the site. */
+export function uniqueSlug(manifest: Y.Doc, title: string, exceptId?: string): string {
+  const taken = new Set(
+    readPages(manifest)
+      .filter((p) => p.id !== exceptId)
+      .map((p) => p.slug),
+  );
+  const base = slugify(title);
+  let slug = base;
+  for (let i = 2; taken.has(slug); i++) slug = `${base}-${i}`;
+  return slug;
+}
+
+export interface NewPageInput {
+  title: string;
+  type?: PageType;
+  parentId?: string | null;
+  updatedBy: string;
+  now?: number;
+  id?: string;
+}
+
+/** Adds a page at the end of its siblings and returns it. The body doc is seeded separately. */
+export function createPage(manifest: Y.Doc, input: NewPageInput): PageMeta {
+  const id = input.id ?? newPageId();
+  const parentId = input.parentId ?? null;
+  const now = input.now ?? Date.now();
+  const siblings = readPages(manifest).filter((p) => p.parentId === parentId);
+  const last = siblings.at(-1)?.order ?? null;
+  manifest.transact(() => {
+    const entry = new Y.Map<unknown>();
+    entry.set('type', input.type ?? 'page');
+    entry.set('title', input.title);
+    entry.set('slug', uniqueSlug(manifest, input.title));
+    entry.set('parentId', parentId);
+    entry.set('order', generateKeyBetween(last, null));
+    entry.set('status', 'draft');
+    entry.set('fields', new Y.Map<unknown>());
+    entry.set('createdAt', now);
+    entry.set('updatedAt', now);
+    entry.set('updatedBy', input.updatedBy);
+    pagesMap(manifest).set(id, entry);
+  }, ORIGIN_LOCAL_EDIT);
+  return readPage(id, pagesMap(manifest).get(id)!);
+}
+
+/** Changes some top-level properties of a page (title, status…), stamping who and when. */
+export function updatePage(
+  manifest: Y.Doc,
+  id: string,
+  patch: Partial<Pick<PageMeta, 'title' | 'status' | 'parentId' | 'order' | 'type'>>,
+  updatedBy: string,
+  now: number = Date.now(),
+): void {
+  const entry = pagesMap(manifest).get(id);
+  if (!(entry instanceof Y.Map)) return;
+  manifest.transact(() => {
+    for (const [key, value] of Object.entries(patch)) entry.set(key, value);
+    entry.set('updatedAt', now);
+    entry.set('updatedBy', updatedBy);
+  }, ORIGIN_LOCAL_EDIT);
+}
+
+export interface SiteSettings {
+  name: string;
+  accentColor: string;
+}
+
+export function readSettings(manifest: Y.Doc, communeName: string): SiteSettings {
+  const settings = settingsMap(manifest);
+  return {
+    name: str(settings.get('name'), communeName),
+    accentColor: str(settings.get('accentColor'), '#000091'),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The Usine à sites sync protocol: y-websocket's protocol plus our own messages.
+ *
+ * One WebSocket per open room, at `ws(s)://host/sync/{room}` where room is
+ * `{insee}/site` (the site manifest) or `{insee}/page/{pageId}` (one page body).
+ *
+ * Handshake
+ *   The client offers the subprotocols [`usine.v1`, accessToken]. The access token
+ *   never travels in the URL (URLs end up in logs). The server loads the room's
+ *   persisted state *before* accepting the upgrade, answers the subprotocol
+ *   `usine.v1`, and refuses a connection by accepting it then closing with one of
+ *   CLOSE below: a bare HTTP 401 would make y-websocket retry forever.
+ *
+ * Messages (each one a lib0 varUint message type followed by its payload)
+ *   MESSAGE_SYNC (0)          y-protocols sync: step 1 (state vector), step 2 (missing
+ *                             updates), update. Standard y-websocket.
+ *   MESSAGE_AWARENESS (1)     y-protocols awareness update. The server only relays the
+ *                             state of the connection's own clientID and overwrites the
+ *                             `user` field with the server-verified identity.
+ *   MESSAGE_PERSISTED_ACK (100)  server → client, ours: varUint8Array(stateVector), the
+ *                             room's *durable* state vector, sent after every commit and
+ *                             once after the initial sync. The client is "saved on the
+ *                             server" exactly when this vector covers its own state
+ *                             vector. That comparison is the only truthful basis for
+ *                             « enregistré sur le serveur ».
+ *
+ * Read-only connections (role `relecteur`) may send sync step 1 and awareness; the
+ * server drops their step 2 and update messages.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+
+export const PROTOCOL_VERSION = 1;
+export const SUBPROTOCOL = 'usine.v1';
+
+export const MESSAGE_SYNC = 0;
+export const MESSAGE_AWARENESS = 1;
+export const MESSAGE_PERSISTED_ACK = 100;
+
+/** Close codes with their machine reason; the client maps them to French messages. */
+export const CLOSE = {
+  TOKEN_EXPIRED: { code: 4401, reason: 'token-expired' },
+  FORBIDDEN: { code: 4403, reason: 'forbidden' },
+  NOT_FOUND: { code: 4404, reason: 'room-not-found' },
+  TOO_LARGE: { code: 4413, reason: 'too-large' },
+  TOO_FAST: { code: 4429, reason: 'too-fast' },
+  MALFORMED: { code: 4400, reason: 'malformed-message' },
+  LOAD_FAILED: { code: 4503, reason: 'load-failed' },
+  SERVER_SHUTDOWN: { code: 4502, reason: 'server-shutdown' },
+} as const;
+export type CloseReason = (typeof CLOSE)[keyof typeof CLOSE]['reason'];
+
+/** French text shown to the agent for each close reason. */
+export const CLOSE_MESSAGES_FR: Record<CloseReason, string> = {
+  'token-expired': 'Votre session a expiré : reconnexion en cours.',
+  forbidden: "Vous n'avez pas accès à ce document.",
+  'room-not-found': "Ce document n'existe pas.",
+  'too-large': 'Modification trop volumineuse : elle est gardée sur cet ordinateur.',
+  'too-fast': 'Trop de modifications envoyées à la fois : nouvel essai dans un instant.',
+  'malformed-message': 'Message invalide : la connexion a été fermée.',
+  'load-failed': 'Le serveur ne peut pas ouvrir ce document pour le moment : vos modifications restent sur cet ordinateur.',
+  'server-shutdown': 'Le serveur redémarre : reconnexion en cours.',
+};
+
+export function closeReasonForCode(code: number): CloseReason | undefined {
+  return Object.values(CLOSE).find((c) => c.code === code)?.reason;
+}
+
+export function encodePersistedAck(stateVector: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_PERSISTED_ACK);
+  encoding.writeVarUint8Array(encoder, stateVector);
+  return encoding.toUint8Array(encoder);
+}
+
+/** Reads the payload of a MESSAGE_PERSISTED_ACK whose type varUint was already read. */
+export function readPersistedAck(decoder: decoding.Decoder): Uint8Array {
+  return decoding.readVarUint8Array(decoder);
+}
+
+/** True when every operation known locally is contained in the durable state vector. */
+export function isCoveredBy(localStateVector: Uint8Array, durableStateVector: Uint8Array): boolean {
+  const local = Y.decodeStateVector(localStateVector);
+  const durable = Y.decodeStateVector(durableStateVector);
+  for (const [client, clock] of local) {
+    if ((durable.get(client) ?? 0) < clock) return false;
+  }
+  return true;
+}
+
+/** Room names: `{insee}/site` and `{insee}/page/{pageId}`. */
+export type Room =
+  | { kind: 'site'; insee: string; name: string }
+  | { kind: 'page'; insee: string; pageId: string; name: string };
+
+const INSEE = /^(?:\d{5}|2[AB]\d{3})$/;
+const PAGE_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+export function siteRoom(insee: string): string {
+  return `${insee}/site`;
+}
+
+export function pageRoom(insee: string, pageId: string): string {
+  return `${insee}/page/${pageId}`;
+}
+
+/** Parses a room name; undefined for anything that is not exactly one of the two forms. */
+export function parseRoom(name: string): Room | undefined {
+  const parts = name.split('/');
+  if (parts.length === 2 && INSEE.test(parts[0]!) && parts[1] === 'site') {
+    return { kind: 'site', insee: parts[0]!, name };
+  }
+  if (parts.length === 3 && INSEE.test(parts[0]!) && parts[1] === 'page' && PAGE_ID.test(parts[2]!)) {
+    return { kind: 'page', insee: parts[0]!, pageId: parts[2]!, name };
+  }
+  return undefined;
+}
