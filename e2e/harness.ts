@@ -1,0 +1,140 @@
+/**
+ * Fixtures for the journeys: the real sync server started in-process on a free port with a
+ * temporary DATA_DIR (one per worker), agents created through its admin API, and browser
+ * contexts logged in through the real login screen — optionally behind a NetworkLink so a
+ * test can take one agent offline while the others stay online.
+ */
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Role } from '../site/apiContract';
+import { startServer, type RunningServer } from '../sync-server/server';
+import { CommitGate } from './CommitGate';
+import { NetworkLink } from './NetworkLink';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const STATUS = {
+  offline: /Hors ligne/,
+  syncing: /Synchronisation en cours/,
+  saved: /Enregistré sur le serveur de la Métropole/,
+} as const;
+
+export interface Agent {
+  email: string;
+  password: string;
+  displayName: string;
+  context: BrowserContext;
+  page: Page;
+  /** Present when the agent reaches the server through a link the test can cut. */
+  link?: NetworkLink;
+  /** The origin this agent's browser uses (the server, or its link). */
+  origin: string;
+}
+
+export interface AgentOptions {
+  displayName: string;
+  role?: Role;
+  commune?: string;
+  viaLink?: boolean;
+}
+
+interface WorkerFixtures {
+  server: RunningServer;
+  gate: CommitGate;
+}
+
+interface TestFixtures {
+  openAgent: (options: AgentOptions) => Promise<Agent>;
+}
+
+let agentCounter = 0;
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  gate: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      await use(new CommitGate());
+    },
+    { scope: 'worker' },
+  ],
+  server: [
+    async ({ gate }, use) => {
+      const dataDir = await mkdtemp(path.join(tmpdir(), 'usine-e2e-'));
+      const server = await startServer({
+        port: 0,
+        dataDir,
+        appDir: path.join(repoRoot, 'dist', 'renderer'),
+        wrapStore: (store) => gate.wrap(store),
+      });
+      await use(server);
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+  openAgent: async ({ browser, server }, use) => {
+    const opened: Agent[] = [];
+    await use(async (options) => {
+      const agent = await openAgent(browser, server, options);
+      opened.push(agent);
+      return agent;
+    });
+    for (const agent of opened) {
+      await agent.context.close();
+      await agent.link?.close();
+    }
+  },
+});
+
+export { expect };
+
+async function openAgent(browser: Browser, server: RunningServer, options: AgentOptions): Promise<Agent> {
+  agentCounter += 1;
+  const email = `agent${agentCounter}.${Date.now().toString(36)}@mairie-test.fr`;
+  const password = `Motdepasse-solide-${agentCounter}-${Math.random().toString(36).slice(2)}`;
+  await server.admin.addAgent({
+    commune: options.commune ?? '13001',
+    email,
+    password,
+    role: options.role ?? 'agent',
+    displayName: options.displayName,
+  });
+  const link = options.viaLink ? await NetworkLink.open(server.port) : undefined;
+  const origin = link?.url ?? server.url;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.log(`[${options.displayName}] page error: ${error.message}`));
+  await page.goto(`${origin}/app/`);
+  await page.getByLabel('Adresse e-mail').fill(email);
+  await page.getByLabel('Mot de passe').fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page.getByRole('button', { name: 'Nouvelle page' })).toBeVisible();
+  return { email, password, displayName: options.displayName, context, page, link, origin };
+}
+
+/** The agent creates a page from the pages screen and lands in its editor. */
+export async function createPage(agent: Agent, title: string): Promise<void> {
+  const { page } = agent;
+  await page.getByRole('button', { name: 'Nouvelle page' }).click();
+  await page.getByLabel('Titre de la page').fill(title);
+  await page.getByRole('button', { name: 'Créer la page' }).click();
+  await expect(editor(page)).toBeVisible();
+}
+
+/** The agent opens an existing page from the site's page list. */
+export async function openPage(agent: Agent, title: string): Promise<void> {
+  const pages = agent.page.getByRole('navigation', { name: 'Pages du site' });
+  await pages.getByText(title, { exact: true }).click();
+  await expect(editor(agent.page)).toBeVisible();
+}
+
+export function editor(page: Page) {
+  return page.getByRole('textbox', { name: 'Contenu de la page' });
+}
+
+export function status(page: Page) {
+  return page.getByRole('status').filter({ hasText: /Hors ligne|Synchronisation|Enregistré/ }).first();
+}

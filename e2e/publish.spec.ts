@@ -1,0 +1,55 @@
+// Journey d (issue 2): the référent publishes; the published page is valid, accessible HTML.
+import AxeBuilder from '@axe-core/playwright';
+import { validateHtml } from './htmlValidator';
+import { createPage, editor, expect, test } from './harness';
+
+test('[d] the référent publishes: the page is online with its text, valid HTML (Nu checker), no axe violation, no JavaScript', async ({
+  openAgent,
+  server,
+  browser,
+}) => {
+  const referent = await openAgent({ displayName: 'Chantal Référente', role: 'referent' });
+  await createPage(referent, 'Horaires de la mairie');
+  await editor(referent.page).click();
+  await referent.page.keyboard.type('Ouverte du lundi au vendredi, de 8 h 30 à 12 h. <script>alert(1)</script>');
+  await referent.page.getByRole('checkbox', { name: 'Publiée' }).check();
+  await referent.page.getByRole('button', { name: 'Publier' }).click();
+  await expect(referent.page.getByText('Site publié')).toBeVisible();
+
+  const siteLink = referent.page.getByRole('link', { name: 'Voir le site publié' });
+  const siteUrl = new URL((await siteLink.getAttribute('href'))!, server.url);
+  expect(siteUrl.pathname).toMatch(/^\/sites\/[a-z0-9-]+\/(index\.html)?$/);
+
+  const homeUrl = new URL('index.html', siteUrl.href.replace(/index\.html$/, ''));
+  const pageUrl = new URL('horaires-de-la-mairie/index.html', homeUrl);
+  const homeResponse = await fetch(homeUrl);
+  const pageResponse = await fetch(pageUrl);
+  expect(homeResponse.status).toBe(200);
+  expect(pageResponse.status).toBe(200);
+  const home = await homeResponse.text();
+  const html = await pageResponse.text();
+
+  expect(home).toContain('Horaires de la mairie');
+  expect(html).toContain('Ouverte du lundi au vendredi, de 8 h 30 à 12 h.');
+  // What the agent typed is text, never markup.
+  expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  expect(html).not.toMatch(/<script/i);
+  expect(html).toMatch(/<html lang="fr"/);
+
+  expect(await validateHtml({ home, page: html })).toEqual([]);
+
+  const citizen = await browser.newContext({ javaScriptEnabled: false });
+  try {
+    const reader = await citizen.newPage();
+    for (const url of [homeUrl, pageUrl]) {
+      await reader.goto(url.href);
+      const scan = await new AxeBuilder({ page: reader }).analyze();
+      expect(scan.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+    }
+    await reader.goto(homeUrl.href);
+    await reader.getByRole('link', { name: 'Horaires de la mairie' }).click();
+    await expect(reader.getByRole('heading', { level: 1 })).toHaveText('Horaires de la mairie');
+  } finally {
+    await citizen.close();
+  }
+});
