@@ -51,7 +51,7 @@ export const IPC_ERRORS = {
   },
   invalidArguments: {
     code: 'invalid-arguments',
-    message: "Requête refusée : paramètres invalides.",
+    message: 'Requête refusée : paramètres invalides.',
   },
   insecureStorage: {
     code: 'insecure-storage',
@@ -73,7 +73,8 @@ export const IPC_ERRORS = {
   },
   internal: {
     code: 'internal',
-    message: "Une erreur interne de l'application est survenue. Réessayez ; si cela persiste, contactez le support.",
+    message:
+      "Une erreur interne de l'application est survenue. Réessayez ; si cela persiste, contactez le support.",
   },
 } as const;
 
