@@ -22,6 +22,13 @@ export default tseslint.config(
     },
   },
   {
+    // Tests of site/ may use node:* (temp dirs, running the Nu HTML Checker); site/ code may not.
+    files: ['site/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: browserOnly, patterns: ours('sync-server', 'renderer', 'electron', 'assets', 'e2e', 'bench') }],
+    },
+  },
+  {
     files: ['sync-server/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: ours('renderer', 'electron', 'e2e', 'bench') }] },
   },

@@ -1,7 +1,9 @@
 // Journey a (issue 2): two agents of the same commune edit one page at once.
 import { createPage, editor, expect, openPage, test } from './harness';
 
-test('[a] B sees A typing live, A sees B’s edit, and A sees B’s name at B’s cursor', async ({ openAgent }) => {
+test('[a] B sees A typing live, A sees B’s edit, and A sees B’s name at B’s cursor', async ({
+  openAgent,
+}) => {
   const alice = await openAgent({ displayName: 'Alice Martin' });
   const bruno = await openAgent({ displayName: 'Bruno Roux' });
 

@@ -136,5 +136,8 @@ export function editor(page: Page) {
 }
 
 export function status(page: Page) {
-  return page.getByRole('status').filter({ hasText: /Hors ligne|Synchronisation|Enregistré/ }).first();
+  return page
+    .getByRole('status')
+    .filter({ hasText: /Hors ligne|Synchronisation|Enregistré/ })
+    .first();
 }

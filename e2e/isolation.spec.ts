@@ -29,7 +29,9 @@ test('[e] a room of another commune is refused with 4403 and the server keeps se
   const syncUrl = server.url.replace(/^http/, 'ws') + '/sync';
 
   expect(await closeCodeOf(`${syncUrl}/13002/site`, ['usine.v1', accessToken])).toBe(4403);
-  expect(await closeCodeOf(`${syncUrl}/13002/page/AAAAAAAAAAAAAAAAAAAAA`, ['usine.v1', accessToken])).toBe(4403);
+  expect(await closeCodeOf(`${syncUrl}/13002/page/AAAAAAAAAAAAAAAAAAAAA`, ['usine.v1', accessToken])).toBe(
+    4403,
+  );
   expect(await closeCodeOf(`${syncUrl}/13001/site`, ['usine.v1', 'not-a-valid-token'])).toBe(4401);
 
   // The server keeps serving the commune's own rooms.

@@ -27,7 +27,9 @@ test('[b] offline edits survive a reload, reach B when back online, and are “s
   // Reload while still offline: the app opens from the PC with the edit.
   await alice.page.reload();
   await openPage(alice, 'Horaires d’été');
-  await expect(editor(alice.page)).toContainText('La mairie ferme à midi en août. Permanence le samedi matin.');
+  await expect(editor(alice.page)).toContainText(
+    'La mairie ferme à midi en août. Permanence le samedi matin.',
+  );
   await expect(status(alice.page)).toHaveText(STATUS.offline);
   await expect(editor(bruno.page)).not.toContainText('Permanence le samedi matin.');
 
@@ -44,5 +46,7 @@ test('[b] offline edits survive a reload, reach B when back online, and are “s
     gate.release();
   }
   await expect(status(alice.page)).toHaveText(STATUS.saved);
-  await expect(editor(bruno.page)).toContainText('La mairie ferme à midi en août. Permanence le samedi matin.');
+  await expect(editor(bruno.page)).toContainText(
+    'La mairie ferme à midi en août. Permanence le samedi matin.',
+  );
 });

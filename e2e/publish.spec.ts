@@ -11,7 +11,9 @@ test('[d] the référent publishes: the page is online with its text, valid HTML
   const referent = await openAgent({ displayName: 'Chantal Référente', role: 'referent' });
   await createPage(referent, 'Horaires de la mairie');
   await editor(referent.page).click();
-  await referent.page.keyboard.type('Ouverte du lundi au vendredi, de 8 h 30 à 12 h. <script>alert(1)</script>');
+  await referent.page.keyboard.type(
+    'Ouverte du lundi au vendredi, de 8 h 30 à 12 h. <script>alert(1)</script>',
+  );
   await referent.page.getByRole('checkbox', { name: 'Publiée' }).check();
   await referent.page.getByRole('button', { name: 'Publier' }).click();
   await expect(referent.page.getByText('Site publié')).toBeVisible();

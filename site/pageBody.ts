@@ -190,19 +190,38 @@ export function seedPageBody(doc: Y.Doc): void {
 }
 
 /**
+ * A body doc Lexical cannot read, e.g. it holds a node type missing from PAGE_NODES
+ * (written by a newer editor) or a malformed structure. The caller decides: the server
+ * should keep the page's previously published version rather than publish it empty.
+ */
+export class PageBodyError extends Error {
+  readonly code = 'unreadable-body';
+  constructor(cause: unknown) {
+    super(`page body cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'PageBodyError';
+  }
+}
+
+/**
  * The body as Lexical editor-state JSON, for publishing. Reads a private copy of the
  * doc, so the doc is never written and a live editor binding on it is not disturbed.
- * A doc with no content gives an empty root.
+ * A doc with no content gives an empty root. Throws PageBodyError when Lexical cannot
+ * read the doc.
  */
 export function pageBodyToEditorState(doc: Y.Doc): SerializedEditorState {
   const copy = new Y.Doc();
   try {
     Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
-    const { editor, dispose } = openHeadlessBinding(copy, false);
+    let opened: HeadlessBinding;
     try {
-      return editor.getEditorState().toJSON();
+      opened = openHeadlessBinding(copy, false);
+    } catch (error) {
+      throw new PageBodyError(error);
+    }
+    try {
+      return opened.editor.getEditorState().toJSON();
     } finally {
-      dispose();
+      opened.dispose();
     }
   } finally {
     copy.destroy();

@@ -59,7 +59,8 @@ export const CLOSE_MESSAGES_FR: Record<CloseReason, string> = {
   'too-large': 'Modification trop volumineuse : elle est gardée sur cet ordinateur.',
   'too-fast': 'Trop de modifications envoyées à la fois : nouvel essai dans un instant.',
   'malformed-message': 'Message invalide : la connexion a été fermée.',
-  'load-failed': 'Le serveur ne peut pas ouvrir ce document pour le moment : vos modifications restent sur cet ordinateur.',
+  'load-failed':
+    'Le serveur ne peut pas ouvrir ce document pour le moment : vos modifications restent sur cet ordinateur.',
   'server-shutdown': 'Le serveur redémarre : reconnexion en cours.',
 };
 

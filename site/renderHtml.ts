@@ -1,0 +1,292 @@
+/**
+ * Our own renderer from Lexical editor-state JSON to the HTML of a published page body,
+ * with an allow-list of elements and attributes (SPEC.md [HTML-*]). The JSON comes from a
+ * shared document anyone with edit rights can write, so it is treated as hostile: unknown
+ * node types, wrong field types, deep nesting and huge strings never throw.
+ */
+
+export interface RenderHtmlOptions {
+  /** Deeper nodes are dropped (guards the call stack). */
+  maxDepth?: number;
+  /** Nodes visited before the rest is dropped (guards time and output size). */
+  maxNodes?: number;
+  /** Characters kept from one text node. */
+  maxTextLength?: number;
+}
+
+const DEFAULTS: Required<RenderHtmlOptions> = {
+  maxDepth: 48,
+  maxNodes: 50_000,
+  maxTextLength: 100_000,
+};
+
+/** Lexical TextNode format bits (lexical/src/LexicalConstants.ts). */
+const IS_BOLD = 1;
+const IS_ITALIC = 1 << 1;
+const IS_STRIKETHROUGH = 1 << 2;
+const IS_UNDERLINE = 1 << 3;
+const IS_CODE = 1 << 4;
+const IS_SUBSCRIPT = 1 << 5;
+const IS_SUPERSCRIPT = 1 << 6;
+
+/** Innermost first: `<strong><em>…<code>text</code>…</em></strong>`. */
+const FORMAT_TAGS: ReadonlyArray<readonly [number, string]> = [
+  [IS_CODE, 'code'],
+  [IS_SUBSCRIPT, 'sub'],
+  [IS_SUPERSCRIPT, 'sup'],
+  [IS_STRIKETHROUGH, 's'],
+  [IS_UNDERLINE, 'u'],
+  [IS_ITALIC, 'em'],
+  [IS_BOLD, 'strong'],
+];
+
+const SAFE_SCHEMES = new Set(['http', 'https', 'mailto', 'tel']);
+const MAX_HREF_LENGTH = 2048;
+
+// Code points that are parse errors or forbidden in HTML documents: C0/C1 controls other
+// than tab, LF, CR; DEL; noncharacters; lone surrogates.
+const FORBIDDEN_CHARS =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFDD0-\uFDEF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for element content and quoted attribute values; drops forbidden code points. */
+export function escapeHtml(text: string): string {
+  return text.replace(FORBIDDEN_CHARS, '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/**
+ * The href to publish for a link, or null when the link must be rendered as plain text.
+ * Allowed: http:, https:, mailto:, tel:, and relative paths (`page/index.html`, `../x`,
+ * `./x`, `#ancre`, `?q`). Refused: every other scheme, protocol-relative `//host`,
+ * root-absolute `/x` (breaks a site opened from a folder), backslashes, controls, spaces.
+ */
+export function safeHref(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  const href = raw.trim();
+  if (href === '' || href.length > MAX_HREF_LENGTH) return null;
+  // Browsers strip tabs and newlines inside URLs (`java\nscript:`) and treat `\` as `/`.
+  if (/[\u0000-\u0020\u007F-\u009F\\]/.test(href)) return null;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(href);
+  if (scheme) return SAFE_SCHEMES.has(scheme[1]!.toLowerCase()) ? href : null;
+  if (href.startsWith('/')) return null;
+  // No scheme: a colon before the first `/`, `?` or `#` would still be read as one.
+  const firstSegment = href.split(/[/?#]/, 1)[0] ?? '';
+  if (firstSegment.includes(':')) return null;
+  return href;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Own properties only: a `__proto__` or `constructor` key never reaches a prototype. */
+function own(node: Json, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(node, key) ? node[key] : undefined;
+}
+
+function children(node: Json): unknown[] {
+  const value = own(node, 'children');
+  return Array.isArray(value) ? value : [];
+}
+
+function nodeType(node: unknown): string {
+  if (!isObject(node)) return '';
+  const type = own(node, 'type');
+  return typeof type === 'string' ? type : '';
+}
+
+const BLOCK_TYPES = new Set(['paragraph', 'heading', 'quote', 'list']);
+
+class Renderer {
+  private visited = 0;
+  /** Level of the last heading written; the page title is the h1. */
+  private lastHeading = 1;
+  private inLink = false;
+
+  constructor(private readonly options: Required<RenderHtmlOptions>) {}
+
+  /** False once the node budget is spent or the depth limit is reached. */
+  private enter(depth: number): boolean {
+    if (depth > this.options.maxDepth || this.visited >= this.options.maxNodes) return false;
+    this.visited++;
+    return true;
+  }
+
+  private text(node: Json): string {
+    const raw = own(node, 'text');
+    if (typeof raw !== 'string' || raw === '') return '';
+    let html = escapeHtml(
+      raw.length > this.options.maxTextLength ? raw.slice(0, this.options.maxTextLength) : raw,
+    );
+    const format = own(node, 'format');
+    const bits = typeof format === 'number' && Number.isInteger(format) ? format : 0;
+    for (const [bit, tag] of FORMAT_TAGS) {
+      if (bits & bit) html = `<${tag}>${html}</${tag}>`;
+    }
+    return html;
+  }
+
+  /** Plain text of a subtree, escaped: what an unknown or misplaced node becomes. */
+  textContent(node: unknown, depth: number): string {
+    if (!isObject(node) || !this.enter(depth)) return '';
+    const type = nodeType(node);
+    if (type === 'linebreak') return ' ';
+    const raw = own(node, 'text');
+    let out =
+      typeof raw === 'string'
+        ? escapeHtml(raw.length > this.options.maxTextLength ? raw.slice(0, this.options.maxTextLength) : raw)
+        : '';
+    const kids = children(node);
+    for (let i = 0; i < kids.length; i++) {
+      const part = this.textContent(kids[i], depth + 1);
+      // Blocks flattened into one line keep a space between them.
+      out += i > 0 && part && BLOCK_TYPES.has(nodeType(kids[i])) ? ` ${part}` : part;
+    }
+    return out;
+  }
+
+  /** Phrasing content: text, line breaks, links; anything else becomes its text. */
+  inline(node: unknown, depth: number): string {
+    if (!isObject(node) || !this.enter(depth)) return '';
+    switch (nodeType(node)) {
+      case 'text':
+        return this.text(node);
+      case 'tab':
+        return ' ';
+      case 'linebreak':
+        return '<br>';
+      case 'link':
+      case 'autolink': {
+        // Links inside links are not allowed in HTML: a nested one keeps its text only.
+        if (this.inLink) return this.inlineChildren(node, depth);
+        const href = safeHref(own(node, 'url'));
+        this.inLink = href !== null;
+        const content = this.inlineChildren(node, depth);
+        this.inLink = false;
+        if (href === null || content === '') return content;
+        return `<a href="${escapeHtml(href)}">${content}</a>`;
+      }
+      default:
+        return this.textContent(node, depth);
+    }
+  }
+
+  inlineChildren(node: Json, depth: number): string {
+    let out = '';
+    for (const child of children(node)) out += this.inline(child, depth + 1);
+    return out;
+  }
+
+  /** Flow content at the root and inside list items. */
+  block(node: unknown, depth: number): string {
+    if (!isObject(node) || !this.enter(depth)) return '';
+    switch (nodeType(node)) {
+      case 'paragraph': {
+        const content = this.inlineChildren(node, depth);
+        return content.trim() === '' || content === '<br>' ? '' : `<p>${content}</p>`;
+      }
+      case 'heading': {
+        const content = this.inlineChildren(node, depth);
+        if (content.trim() === '') return '';
+        // Never skip a level going down (h2 then h4 → h2 then h3): RGAA 9.1.
+        const level = Math.min(headingLevel(own(node, 'tag')), this.lastHeading + 1);
+        this.lastHeading = level;
+        const tag = `h${level}`;
+        return `<${tag}>${content}</${tag}>`;
+      }
+      case 'quote': {
+        const content = this.inlineChildren(node, depth);
+        return content.trim() === '' ? '' : `<blockquote><p>${content}</p></blockquote>`;
+      }
+      case 'list':
+        return this.list(node, depth);
+      case 'listitem':
+        // A list item outside a list: keep its content as a paragraph.
+        return this.wrapParagraph(this.inlineChildren(node, depth));
+      case 'root': {
+        let out = '';
+        for (const child of children(node)) out += this.block(child, depth + 1);
+        return out;
+      }
+      case 'text':
+      case 'tab':
+      case 'linebreak':
+      case 'link':
+      case 'autolink':
+        this.visited--;
+        return this.wrapParagraph(this.inline(node, depth));
+      default:
+        return this.wrapParagraph(this.textContent(node, depth));
+    }
+  }
+
+  private wrapParagraph(content: string): string {
+    return content.trim() === '' ? '' : `<p>${content}</p>`;
+  }
+
+  private list(node: Json, depth: number): string {
+    const listType = own(node, 'listType');
+    const tag = listType === 'number' ? 'ol' : 'ul';
+    const start = own(node, 'start');
+    const startAttr =
+      tag === 'ol' && typeof start === 'number' && Number.isSafeInteger(start) && start !== 1
+        ? ` start="${start}"`
+        : '';
+    const items: string[] = [];
+    for (const child of children(node)) {
+      if (!this.enter(depth + 1)) break;
+      if (nodeType(child) !== 'listitem' || !isObject(child)) {
+        const content = this.inline(child, depth + 1);
+        if (content.trim() !== '') items.push(content);
+        continue;
+      }
+      const kids = children(child);
+      const nestedOnly = kids.length > 0 && kids.every((k) => nodeType(k) === 'list');
+      let content = '';
+      for (const kid of kids) {
+        content += nodeType(kid) === 'list' ? this.block(kid, depth + 2) : this.inline(kid, depth + 2);
+      }
+      // Lexical keeps a nested list in its own item; HTML puts it inside the previous item.
+      if (nestedOnly && items.length > 0) items[items.length - 1] += content;
+      else if (content.trim() !== '') items.push(content);
+    }
+    if (items.length === 0) return '';
+    return `<${tag}${startAttr}>${items.map((item) => `<li>${item}</li>`).join('')}</${tag}>`;
+  }
+}
+
+function headingLevel(tag: unknown): 2 | 3 | 4 {
+  switch (tag) {
+    case 'h3':
+      return 3;
+    case 'h4':
+    case 'h5':
+    case 'h6':
+      return 4;
+    default:
+      // h1 is the page title; h2 and anything unexpected become h2.
+      return 2;
+  }
+}
+
+/**
+ * HTML of a page body from its editor-state JSON (`{ root: { children: [...] } }`), or
+ * from a bare root node. Anything that is not such an object renders as ''.
+ */
+export function renderHtml(state: unknown, options: RenderHtmlOptions = {}): string {
+  const renderer = new Renderer({ ...DEFAULTS, ...options });
+  const root = isObject(state) && isObject(own(state, 'root')) ? (own(state, 'root') as Json) : state;
+  if (!isObject(root)) return '';
+  let out = '';
+  for (const child of children(root)) out += renderer.block(child, 1);
+  return out;
+}

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { contentHash8, contrastWithWhite, NAV_MAX, publishableAccent, renderSite } from './renderSite';
+import { paragraphsBody, sampleSnapshot } from './sampleSite';
+
+const site = renderSite(sampleSnapshot());
+const html = [...site.files].filter(([path]) => path.endsWith('.html'));
+const file = (path: string) => {
+  const content = site.files.get(path);
+  if (content === undefined) throw new Error(`missing ${path}`);
+  return content;
+};
+const hrefs = (doc: string) => [...doc.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]!);
+
+describe('renderSite', () => {
+  it('[PUB-1] every page is a French HTML document with charset, viewport and title', () => {
+    expect(html.length).toBeGreaterThan(1);
+    for (const [, doc] of html) {
+      expect(doc.startsWith('<!doctype html>\n<html lang="fr">')).toBe(true);
+      expect(doc).toContain('<meta charset="utf-8">');
+      expect(doc).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+      expect(doc).toMatch(/<title>[^<]+ – Aix-en-Provence<\/title>/);
+    }
+    expect(file('carte-d-identite/index.html')).toContain(
+      '<title>Carte d’identité – Aix-en-Provence</title>',
+    );
+  });
+
+  it('[PUB-2] links are relative and name index.html explicitly', () => {
+    for (const [path, doc] of html) {
+      for (const href of hrefs(doc)) {
+        if (/^(https?|mailto|tel):/.test(href)) continue;
+        expect(href, `${path}: ${href}`).toMatch(/^(#|\.\/|\.\.\/)/);
+        if (!href.startsWith('#') && !href.endsWith('.css')) expect(href).toMatch(/index\.html$/);
+      }
+    }
+    expect(hrefs(file('index.html'))).toContain('./carte-d-identite/index.html');
+    expect(hrefs(file('carte-d-identite/index.html'))).toContain('../index.html');
+  });
+
+  it('[PUB-2] every internal link points to a rendered file', () => {
+    for (const [path, doc] of html) {
+      const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
+      for (const href of hrefs(doc)) {
+        if (/^(https?|mailto|tel):|^#/.test(href)) continue;
+        const parts = (dir + href).split('/');
+        const resolved: string[] = [];
+        for (const part of parts) {
+          if (part === '..') resolved.pop();
+          else if (part !== '.' && part !== '') resolved.push(part);
+        }
+        expect(site.files.has(resolved.join('/')), `${path} → ${href}`).toBe(true);
+      }
+    }
+  });
+
+  it('[PUB-3] only published pages are rendered; drafts appear nowhere', () => {
+    expect(html.map(([path]) => path).sort()).toEqual([
+      'accessibilite/index.html',
+      'carte-d-identite/index.html',
+      'horaires-et-contact/index.html',
+      'index.html',
+      'mentions-legales/index.html',
+    ]);
+    expect([...site.files.keys()].filter((p) => !p.endsWith('.html'))).toEqual([
+      expect.stringMatching(/^theme\.[0-9a-f]{8}\.css$/),
+    ]);
+    for (const [, doc] of site.files) expect(doc).not.toContain('Brouillon secret');
+  });
+
+  it('[PUB-4] one content-hashed stylesheet, no JavaScript, no inline style', () => {
+    const css = [...site.files.keys()].filter((p) => p.endsWith('.css'));
+    expect(css).toHaveLength(1);
+    expect(css[0]).toBe(`theme.${contentHash8(file(css[0]!))}.css`);
+    for (const [, doc] of html) {
+      expect(doc.match(/<link /g)).toHaveLength(1);
+      expect(doc).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=|javascript:/i);
+    }
+    expect(renderSite({ ...sampleSnapshot('body{color:red}') }).files.has(css[0]!)).toBe(false);
+  });
+
+  it('[PUB-5] skip link, landmarks and the h1', () => {
+    for (const [, doc] of html) {
+      expect(doc).toContain('<a class="skip-link" href="#contenu">Aller au contenu</a>');
+      expect(doc).toContain('<main id="contenu" tabindex="-1">');
+      for (const tag of ['<header', '<nav', '<main', '<footer']) expect(doc).toContain(tag);
+      expect(doc.match(/<h1>/g)).toHaveLength(1);
+    }
+    expect(file('index.html')).toContain('<h1>Aix-en-Provence</h1>');
+    expect(file('horaires-et-contact/index.html')).toContain(
+      '<h1>Horaires &amp; contact &lt;mairie&gt;</h1>',
+    );
+  });
+
+  it('[PUB-6] inner pages have a breadcrumb through their published parents', () => {
+    const doc = file('carte-d-identite/index.html');
+    expect(doc).toContain(
+      '<nav class="breadcrumb" aria-label="Fil d’Ariane"><ol><li><a href="../index.html">Accueil</a></li><li><a href="../horaires-et-contact/index.html">Horaires &amp; contact &lt;mairie&gt;</a></li><li><span aria-current="page">Carte d’identité</span></li></ol></nav>',
+    );
+    expect(file('index.html')).not.toContain('Fil d’Ariane');
+  });
+
+  it('[PUB-7] footer links to legal pages only when they are published', () => {
+    expect(file('index.html')).toContain('<a href="./mentions-legales/index.html">Mentions légales</a>');
+    expect(file('index.html')).toContain('<a href="./accessibilite/index.html">Accessibilité</a>');
+    const snapshot = sampleSnapshot();
+    snapshot.pages = snapshot.pages.filter((p) => p.meta.slug !== 'mentions-legales');
+    const without = renderSite(snapshot).files.get('index.html')!;
+    expect(without).not.toContain('Mentions légales');
+    const none = sampleSnapshot();
+    none.pages = none.pages.filter((p) => !['mentions-legales', 'accessibilite'].includes(p.meta.slug));
+    expect(renderSite(none).files.get('index.html')).not.toContain('Liens utiles');
+  });
+
+  it('[PUB-8] body text is escaped and javascript: links dropped', () => {
+    const doc = file('horaires-et-contact/index.html');
+    expect(doc).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(doc).not.toContain('javascript:');
+  });
+
+  it('[PUB-9] hostile slugs and duplicate slugs become safe, unique directories', () => {
+    const snapshot = sampleSnapshot();
+    const base = snapshot.pages[1]!;
+    snapshot.pages = [
+      {
+        meta: { ...base.meta, id: 'x1', slug: '../../etc', title: 'A', order: 'b1' },
+        body: paragraphsBody(['a']),
+      },
+      {
+        meta: { ...base.meta, id: 'x2', slug: 'meme', title: 'B', order: 'b2' },
+        body: paragraphsBody(['b']),
+      },
+      {
+        meta: { ...base.meta, id: 'x3', slug: 'meme', title: 'C', order: 'b3' },
+        body: paragraphsBody(['c']),
+      },
+      {
+        meta: { ...base.meta, id: 'x4', slug: 'theme.css', title: 'D', order: 'b4' },
+        body: paragraphsBody(['d']),
+      },
+    ];
+    const paths = [...renderSite(snapshot).files.keys()].filter(
+      (p) => p !== 'index.html' && p.endsWith('.html'),
+    );
+    expect(paths).toEqual(['etc/index.html', 'meme/index.html', 'meme-2/index.html', 'theme-css/index.html']);
+  });
+
+  it('[PUB-9] a parent cycle neither loops nor hides the pages', () => {
+    const snapshot = sampleSnapshot();
+    const base = snapshot.pages[1]!;
+    snapshot.pages = [
+      {
+        meta: { ...base.meta, id: 'c1', slug: 'un', title: 'Un', parentId: 'c2', order: 'b1' },
+        body: paragraphsBody([]),
+      },
+      {
+        meta: { ...base.meta, id: 'c2', slug: 'deux', title: 'Deux', parentId: 'c1', order: 'b2' },
+        body: paragraphsBody([]),
+      },
+    ];
+    const files = renderSite(snapshot).files;
+    expect(files.get('index.html')).toContain('./un/index.html');
+    expect(files.get('index.html')).toContain('./deux/index.html');
+  });
+
+  it('[PUB-10] the accent colour is published only if it passes 4.5:1 on white', () => {
+    expect(contrastWithWhite('#000091')).toBeGreaterThan(4.5);
+    expect(publishableAccent('#000091')).toBe('#000091');
+    expect(publishableAccent('#B34000')).toBe('#b34000');
+    expect(publishableAccent('#ffff00')).toBe('#000091');
+    expect(publishableAccent('red;}body{display:none')).toBe('#000091');
+    const snapshot = sampleSnapshot('a{}');
+    snapshot.settings.accentColor = '#18753c';
+    const css = [...renderSite(snapshot).files].find(([p]) => p.endsWith('.css'))![1];
+    expect(css).toContain(':root{--accent:#18753c}');
+  });
+
+  it('[PUB-5] the main menu holds at most NAV_MAX entries, then « Toutes les pages »', () => {
+    const snapshot = sampleSnapshot();
+    const base = snapshot.pages[1]!;
+    snapshot.pages = Array.from({ length: 30 }, (_, i) => ({
+      meta: {
+        ...base.meta,
+        id: `n${i}`,
+        slug: `page-${i}`,
+        title: `Page ${i}`,
+        order: `b${String(i).padStart(2, '0')}`,
+      },
+      body: paragraphsBody(['x']),
+    }));
+    const doc = renderSite(snapshot).files.get('page-3/index.html')!;
+    const menu = /<nav class="site-nav"[^]*?<\/nav>/.exec(doc)![0];
+    expect(menu.match(/<li>/g)).toHaveLength(NAV_MAX + 1);
+    expect(menu).toContain('<li><a href="../index.html#pages-titre">Toutes les pages</a></li>');
+    expect(renderSite(snapshot).files.get('index.html')).toContain('./page-29/index.html');
+  });
+
+  it('[PUB-11] rendering is deterministic', () => {
+    expect([...renderSite(sampleSnapshot()).files]).toEqual([...site.files]);
+  });
+});
