@@ -4,7 +4,6 @@
  * every other client records when the update arrives.
  */
 import { performance } from 'node:perf_hooks';
-import * as Y from 'yjs';
 import {
   login,
   openClient,

@@ -22,14 +22,16 @@ export class CommitGate {
 
   /** Each write to the store waits while the gate is held. */
   wrap(store: DocStore): DocStore {
-    const gate = this;
+    const waitWhileHeld = async () => {
+      while (this.held) await this.held;
+    };
     return new Proxy(store, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
         if (typeof value !== 'function') return value;
         if (typeof property === 'string' && /^append/i.test(property)) {
           return async (...args: unknown[]) => {
-            while (gate.held) await gate.held;
+            await waitWhileHeld();
             return value.apply(target, args);
           };
         }

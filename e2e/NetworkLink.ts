@@ -9,21 +9,18 @@ export class NetworkLink {
   private readonly sockets = new Set<net.Socket>();
   private cut = false;
 
-  private constructor(
-    private readonly server: net.Server,
-    readonly port: number,
-  ) {}
+  private readonly server: net.Server;
+  port = 0;
 
-  static async open(targetPort: number, targetHost = '127.0.0.1'): Promise<NetworkLink> {
-    let link: NetworkLink | undefined;
-    const server = net.createServer((client) => {
-      if (!link || link.cut) {
+  private constructor(targetPort: number, targetHost: string) {
+    this.server = net.createServer((client) => {
+      if (this.cut) {
         client.destroy();
         return;
       }
       const upstream = net.connect(targetPort, targetHost);
-      link.track(client);
-      link.track(upstream);
+      this.track(client);
+      this.track(upstream);
       client.pipe(upstream);
       upstream.pipe(client);
       const end = () => {
@@ -33,8 +30,12 @@ export class NetworkLink {
       client.on('error', end).on('close', end);
       upstream.on('error', end).on('close', end);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    link = new NetworkLink(server, (server.address() as net.AddressInfo).port);
+  }
+
+  static async open(targetPort: number, targetHost = '127.0.0.1'): Promise<NetworkLink> {
+    const link = new NetworkLink(targetPort, targetHost);
+    await new Promise<void>((resolve) => link.server.listen(0, '127.0.0.1', resolve));
+    link.port = (link.server.address() as net.AddressInfo).port;
     return link;
   }
 

@@ -54,7 +54,6 @@ let agentCounter = 0;
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   gate: [
-    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       await use(new CommitGate());
     },
