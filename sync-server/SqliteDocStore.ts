@@ -52,9 +52,13 @@ export class SqliteDocStore implements DocStore {
       loadUpdates: db.prepare<[string], { seq: number; data: Uint8Array }>(
         'SELECT seq, data FROM doc_updates WHERE room = ? ORDER BY seq',
       ),
-      countUpdates: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM doc_updates WHERE room = ?'),
+      countUpdates: db.prepare<[string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM doc_updates WHERE room = ?',
+      ),
       deleteUpdates: db.prepare<[string]>('DELETE FROM doc_updates WHERE room = ?'),
-      listRooms: db.prepare<[string], RoomSeq>('SELECT room, seq FROM doc_rooms WHERE insee = ? ORDER BY room'),
+      listRooms: db.prepare<[string], RoomSeq>(
+        'SELECT room, seq FROM doc_rooms WHERE insee = ? ORDER BY room',
+      ),
     };
   }
 

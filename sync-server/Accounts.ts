@@ -1,0 +1,407 @@
+/**
+ * Agents, their roles per commune, and opaque bearer tokens, in the server's SQLite file.
+ * Tokens are 32 random bytes (base64url) stored as SHA-256 hashes: a short-lived access
+ * token and a rotating refresh token; reusing a rotated refresh token revokes its family.
+ */
+import crypto from 'node:crypto';
+import type { AgentIdentity, CommuneRef, LoginResponse, Role } from '../site/apiContract';
+import type { SqliteDatabase } from './database';
+import { loadMetropoleCommunes, type Commune } from './communes';
+import type { Logger } from './Logger';
+import { hashPassword, randomPassword, verifyAgainstNothing, verifyPassword } from './passwords';
+
+export const ROLES: readonly Role[] = ['agent', 'referent', 'relecteur'];
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 3600;
+export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+export const MIN_PASSWORD_LENGTH = 8;
+export const DEMO_COMMUNE = '13001';
+
+/** Presence colours, dark enough for white text on them (WCAG AA). */
+const PRESENCE_COLOURS = [
+  '#1f5fbf',
+  '#b34700',
+  '#2e7d32',
+  '#8e24aa',
+  '#c2185b',
+  '#00695c',
+  '#6d4c41',
+  '#3949ab',
+  '#ad1457',
+  '#455a64',
+];
+
+export type AccountErrorCode =
+  'agent-exists' | 'unknown-agent' | 'unknown-commune' | 'invalid-email' | 'invalid-role' | 'weak-password';
+
+/** A refused account operation; `message` is French, shown to the operator or the agent. */
+export class AccountError extends Error {
+  readonly code: AccountErrorCode;
+  constructor(code: AccountErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export type TokenCheck = { ok: true; identity: AgentIdentity } | { ok: false; reason: 'unknown' | 'expired' };
+
+export interface AddAgentInput {
+  commune: string;
+  email: string;
+  password: string;
+  role: Role;
+  displayName?: string;
+}
+
+export interface AgentSummary {
+  id: string;
+  email: string;
+  displayName: string;
+  admin: boolean;
+  disabled: boolean;
+  roles: Array<{ insee: string; role: Role }>;
+}
+
+export interface AccountsOptions {
+  logger: Logger;
+  now?: () => number;
+  accessTokenTtlSeconds?: number;
+  refreshTokenTtlSeconds?: number;
+}
+
+interface AgentRow {
+  id: string;
+  email: string;
+  display_name: string;
+  color: string;
+  password_hash: string;
+  admin: number;
+  disabled: number;
+}
+
+interface TokenRow {
+  agent_id: string;
+  kind: 'access' | 'refresh';
+  family: string;
+  expires_at: number;
+  rotated: number;
+  revoked: number;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function sha256(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+function newToken(): string {
+  return crypto.randomBytes(32).toString('base64url');
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function colourFor(id: string): string {
+  const digest = crypto.createHash('sha256').update(id).digest();
+  return PRESENCE_COLOURS[digest[0]! % PRESENCE_COLOURS.length]!;
+}
+
+export class Accounts {
+  private readonly db: SqliteDatabase;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  readonly accessTokenTtlSeconds: number;
+  private readonly refreshTokenTtlSeconds: number;
+
+  constructor(db: SqliteDatabase, options: AccountsOptions) {
+    this.db = db;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
+    this.refreshTokenTtlSeconds = options.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TOKEN_TTL_SECONDS;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS communes (
+        insee TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        slug TEXT NOT NULL UNIQUE,
+        siren TEXT NOT NULL,
+        population INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS agents (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        color TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        admin INTEGER NOT NULL DEFAULT 0,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS agent_roles (
+        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        insee TEXT NOT NULL REFERENCES communes (insee),
+        role TEXT NOT NULL CHECK (role IN ('agent', 'referent', 'relecteur')),
+        PRIMARY KEY (agent_id, insee)
+      );
+      CREATE TABLE IF NOT EXISTS tokens (
+        hash TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
+        family TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        rotated INTEGER NOT NULL DEFAULT 0,
+        revoked INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX IF NOT EXISTS tokens_by_family ON tokens (family);
+    `);
+    this.ensureCommunes();
+  }
+
+  /** Fills the communes table from the registry on first start. */
+  private ensureCommunes(): void {
+    const count = (this.db.prepare('SELECT COUNT(*) AS n FROM communes').get() as { n: number }).n;
+    if (count > 0) return;
+    const insert = this.db.prepare(
+      'INSERT INTO communes (insee, name, slug, siren, population) VALUES (@insee, @name, @slug, @siren, @population)',
+    );
+    const communes = loadMetropoleCommunes();
+    this.db.transaction(() => {
+      for (const commune of communes) insert.run(commune);
+    })();
+    this.logger.log('info', 'communes.created', { count: communes.length });
+  }
+
+  listCommunes(): Commune[] {
+    return this.db
+      .prepare('SELECT insee, name, slug, siren, population FROM communes ORDER BY insee')
+      .all() as Commune[];
+  }
+
+  commune(insee: string): Commune | undefined {
+    return this.db
+      .prepare('SELECT insee, name, slug, siren, population FROM communes WHERE insee = ?')
+      .get(insee) as Commune | undefined;
+  }
+
+  communeBySlug(slug: string): Commune | undefined {
+    return this.db
+      .prepare('SELECT insee, name, slug, siren, population FROM communes WHERE slug = ?')
+      .get(slug) as Commune | undefined;
+  }
+
+  agentCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n;
+  }
+
+  async addAgent(input: AddAgentInput): Promise<AgentIdentity> {
+    const email = normalizeEmail(input.email);
+    if (!EMAIL.test(email))
+      throw new AccountError('invalid-email', `Adresse e-mail invalide : « ${input.email} ».`);
+    if (!ROLES.includes(input.role)) {
+      throw new AccountError(
+        'invalid-role',
+        `Rôle inconnu : « ${input.role} » (agent, referent ou relecteur).`,
+      );
+    }
+    if (!this.commune(input.commune)) {
+      throw new AccountError(
+        'unknown-commune',
+        `Commune inconnue : « ${input.commune} » (code INSEE d'une commune de la Métropole attendu).`,
+      );
+    }
+    if (input.password.length < MIN_PASSWORD_LENGTH) {
+      throw new AccountError(
+        'weak-password',
+        `Mot de passe trop court : au moins ${MIN_PASSWORD_LENGTH} caractères.`,
+      );
+    }
+    if (this.agentRowByEmail(email)) {
+      throw new AccountError('agent-exists', `Un compte existe déjà pour ${email}.`);
+    }
+    const passwordHash = await hashPassword(input.password);
+    const id = crypto.randomUUID();
+    const displayName = input.displayName?.trim() || email.split('@')[0]!;
+    this.db.transaction(() => {
+      // Checked again inside the transaction: the hash took time.
+      if (this.agentRowByEmail(email))
+        throw new AccountError('agent-exists', `Un compte existe déjà pour ${email}.`);
+      this.db
+        .prepare(
+          'INSERT INTO agents (id, email, display_name, color, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(id, email, displayName, colourFor(id), passwordHash, this.now());
+      this.db
+        .prepare('INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?)')
+        .run(id, input.commune, input.role);
+    })();
+    this.logger.log('info', 'agent.created', { agentId: id, commune: input.commune, role: input.role });
+    return this.identity(id)!;
+  }
+
+  /** Gives an existing agent a role in a commune (replacing the previous role there). */
+  grantRole(email: string, insee: string, role: Role): AgentIdentity {
+    const agent = this.agentRowByEmail(normalizeEmail(email));
+    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
+    if (!ROLES.includes(role)) throw new AccountError('invalid-role', `Rôle inconnu : « ${role} ».`);
+    if (!this.commune(insee)) throw new AccountError('unknown-commune', `Commune inconnue : « ${insee} ».`);
+    this.db
+      .prepare(
+        'INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?) ON CONFLICT (agent_id, insee) DO UPDATE SET role = excluded.role',
+      )
+      .run(agent.id, insee, role);
+    return this.identity(agent.id)!;
+  }
+
+  setAdmin(email: string, admin: boolean): AgentIdentity {
+    const agent = this.agentRowByEmail(normalizeEmail(email));
+    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
+    this.db.prepare('UPDATE agents SET admin = ? WHERE id = ?').run(admin ? 1 : 0, agent.id);
+    return this.identity(agent.id)!;
+  }
+
+  /** Disables (or re-enables) an account; disabling revokes its tokens. Returns the agent id. */
+  setDisabled(email: string, disabled: boolean): string {
+    const agent = this.agentRowByEmail(normalizeEmail(email));
+    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE agents SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, agent.id);
+      if (disabled) this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agent.id);
+    })();
+    this.logger.log('info', disabled ? 'agent.disabled' : 'agent.enabled', { agentId: agent.id });
+    return agent.id;
+  }
+
+  listAgents(insee?: string): AgentSummary[] {
+    const rows = (
+      insee
+        ? this.db
+            .prepare(
+              'SELECT a.* FROM agents a JOIN agent_roles r ON r.agent_id = a.id WHERE r.insee = ? ORDER BY a.email',
+            )
+            .all(insee)
+        : this.db.prepare('SELECT * FROM agents ORDER BY email').all()
+    ) as AgentRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      email: row.email,
+      displayName: row.display_name,
+      admin: row.admin === 1,
+      disabled: row.disabled === 1,
+      roles: this.rolesOf(row.id).map((r) => ({ insee: r.insee, role: r.role })),
+    }));
+  }
+
+  identity(agentId: string): AgentIdentity | undefined {
+    const row = this.db.prepare('SELECT * FROM agents WHERE id = ?').get(agentId) as AgentRow | undefined;
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      email: row.email,
+      displayName: row.display_name,
+      color: row.color,
+      admin: row.admin === 1,
+      communes: this.rolesOf(row.id),
+    };
+  }
+
+  /** Checks a password; null for any failure (unknown e-mail, wrong password, disabled). */
+  async login(email: string, password: string): Promise<LoginResponse | null> {
+    const row = this.agentRowByEmail(normalizeEmail(email));
+    const ok = row ? await verifyPassword(password, row.password_hash) : await verifyAgainstNothing(password);
+    if (!row || !ok || row.disabled === 1) return null;
+    this.logger.log('info', 'auth.login', { agentId: row.id });
+    return this.issue(row.id, crypto.randomUUID());
+  }
+
+  /** Rotates a refresh token; a reused (already rotated) one revokes its whole family. */
+  refresh(refreshToken: string): LoginResponse | null {
+    const outcome = this.db.transaction((): { agentId: string; family: string } | 'reuse' | null => {
+      const row = this.tokenRow(refreshToken);
+      if (!row || row.kind !== 'refresh' || row.revoked === 1) return null;
+      if (row.rotated === 1) {
+        this.db.prepare('UPDATE tokens SET revoked = 1 WHERE family = ?').run(row.family);
+        return 'reuse';
+      }
+      if (row.expires_at <= this.now()) return null;
+      this.db.prepare('UPDATE tokens SET rotated = 1 WHERE hash = ?').run(sha256(refreshToken));
+      return { agentId: row.agent_id, family: row.family };
+    })();
+    if (outcome === 'reuse') {
+      this.logger.log('warn', 'auth.refresh_reuse_detected');
+      return null;
+    }
+    if (!outcome) return null;
+    const agent = this.db.prepare('SELECT disabled FROM agents WHERE id = ?').get(outcome.agentId) as
+      { disabled: number } | undefined;
+    if (!agent || agent.disabled === 1) return null;
+    return this.issue(outcome.agentId, outcome.family);
+  }
+
+  /** Resolves an access token to the agent's identity. */
+  authenticate(accessToken: string): TokenCheck {
+    const row = this.tokenRow(accessToken);
+    if (!row || row.kind !== 'access' || row.revoked === 1) return { ok: false, reason: 'unknown' };
+    if (row.expires_at <= this.now()) return { ok: false, reason: 'expired' };
+    const agent = this.db.prepare('SELECT disabled FROM agents WHERE id = ?').get(row.agent_id) as
+      { disabled: number } | undefined;
+    if (!agent || agent.disabled === 1) return { ok: false, reason: 'unknown' };
+    const identity = this.identity(row.agent_id);
+    return identity ? { ok: true, identity } : { ok: false, reason: 'unknown' };
+  }
+
+  /**
+   * On first start (no agent at all), creates the demo référent of commune 13001 with a random
+   * password, returned once for the entry point to print. Never logged.
+   */
+  async ensureDemoAccount(): Promise<{ email: string; password: string } | null> {
+    if (this.agentCount() > 0) return null;
+    const email = `referent@${DEMO_COMMUNE}.demo`;
+    const password = randomPassword();
+    await this.addAgent({
+      commune: DEMO_COMMUNE,
+      email,
+      password,
+      role: 'referent',
+      displayName: 'Référent de démonstration',
+    });
+    return { email, password };
+  }
+
+  private issue(agentId: string, family: string): LoginResponse {
+    const now = this.now();
+    const accessToken = newToken();
+    const refreshToken = newToken();
+    const insert = this.db.prepare(
+      'INSERT INTO tokens (hash, agent_id, kind, family, expires_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM tokens WHERE expires_at < ?').run(now);
+      insert.run(sha256(accessToken), agentId, 'access', family, now + this.accessTokenTtlSeconds * 1000);
+      insert.run(sha256(refreshToken), agentId, 'refresh', family, now + this.refreshTokenTtlSeconds * 1000);
+    })();
+    return {
+      accessToken,
+      refreshToken,
+      expiresIn: this.accessTokenTtlSeconds,
+      agent: this.identity(agentId)!,
+    };
+  }
+
+  private tokenRow(token: string): TokenRow | undefined {
+    return this.db
+      .prepare('SELECT agent_id, kind, family, expires_at, rotated, revoked FROM tokens WHERE hash = ?')
+      .get(sha256(token)) as TokenRow | undefined;
+  }
+
+  private agentRowByEmail(email: string): AgentRow | undefined {
+    return this.db.prepare('SELECT * FROM agents WHERE email = ?').get(email) as AgentRow | undefined;
+  }
+
+  private rolesOf(agentId: string): CommuneRef[] {
+    return this.db
+      .prepare(
+        'SELECT c.insee, c.name, c.slug, r.role FROM agent_roles r JOIN communes c ON c.insee = r.insee WHERE r.agent_id = ? ORDER BY c.insee',
+      )
+      .all(agentId) as CommuneRef[];
+  }
+}

@@ -1,0 +1,170 @@
+// Tier a: the room core with in-memory sockets flushed by hand — no network, no `ws`.
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { describe, expect, it } from 'vitest';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import {
+  CLOSE,
+  MESSAGE_AWARENESS,
+  MESSAGE_PERSISTED_ACK,
+  MESSAGE_SYNC,
+  isCoveredBy,
+} from '../site/syncProtocol';
+import type { DocStore } from './DocStore';
+import { silentLogger } from './Logger';
+import { MemoryDocStore } from './MemoryDocStore';
+import type { ConnectionIdentity, RoomSocket } from './Room';
+import { RoomManager } from './RoomManager';
+
+class MemorySocket implements RoomSocket {
+  sent: Uint8Array[] = [];
+  closedWith: { code: number; reason: string } | null = null;
+  send(data: Uint8Array): void {
+    this.sent.push(data);
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+  }
+  acks(): Uint8Array[] {
+    return this.sent.flatMap((m) => {
+      const d = decoding.createDecoder(m);
+      return decoding.readVarUint(d) === MESSAGE_PERSISTED_ACK ? [decoding.readVarUint8Array(d)] : [];
+    });
+  }
+}
+
+const ALICE: ConnectionIdentity = { agentId: 'a', displayName: 'Alice', color: '#1f5fbf', readOnly: false };
+
+function updateMessage(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE_SYNC);
+  syncProtocol.writeUpdate(e, update);
+  return encoding.toUint8Array(e);
+}
+
+function edit(doc: Y.Doc, text: string): Uint8Array {
+  const before = Y.encodeStateVector(doc);
+  doc.getText('t').insert(0, text);
+  return Y.encodeStateAsUpdate(doc, before);
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('Room', () => {
+  it('closes a message above the size limit with 4413', async () => {
+    const rooms = new RoomManager({
+      store: new MemoryDocStore(),
+      logger: silentLogger,
+      maxMessageBytes: 1000,
+    });
+    const room = await rooms.open('13001/site');
+    const socket = new MemorySocket();
+    const conn = room.addConnection(socket, ALICE);
+    conn.receive(updateMessage(edit(new Y.Doc(), 'x'.repeat(2000))));
+    expect(socket.closedWith).toEqual(CLOSE.TOO_LARGE);
+    expect(room.doc.getText('t').length).toBe(0);
+    await rooms.close();
+  });
+
+  it('keeps updates in memory while the store fails, retries, then acknowledges', async () => {
+    const memory = new MemoryDocStore();
+    let failures = 2;
+    const flaky: DocStore = Object.assign(Object.create(memory) as DocStore, {
+      appendUpdates: (room: string, updates: Uint8Array[]) =>
+        failures-- > 0 ? Promise.reject(new Error('disk full')) : memory.appendUpdates(room, updates),
+    });
+    const rooms = new RoomManager({ store: flaky, logger: silentLogger, retryDelayMs: 5 });
+    const room = await rooms.open('13001/site');
+    const socket = new MemorySocket();
+    const conn = room.addConnection(socket, ALICE);
+    const client = new Y.Doc();
+    conn.receive(updateMessage(edit(client, 'gardé')));
+    conn.closed(); // the client leaves before anything is durable: the room must stay loaded
+    expect(room.hasUnsavedUpdates).toBe(true);
+    await room.whenFlushed();
+    expect(failures).toBeLessThan(0);
+    expect((await memory.loadDoc('13001/site')).updates).toHaveLength(1);
+    await tick();
+    expect(rooms.openRoomCount).toBe(0);
+    const reopened = await rooms.readDoc('13001/site');
+    expect(reopened.getText('t').toString()).toBe('gardé');
+    await rooms.close();
+  });
+
+  it('acks every connection with a durable state vector covering the writer', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/site');
+    const writer = new MemorySocket();
+    const watcher = new MemorySocket();
+    const conn = room.addConnection(writer, ALICE);
+    await rooms.open('13001/site');
+    room.addConnection(watcher, { ...ALICE, agentId: 'b' });
+    const client = new Y.Doc();
+    conn.receive(updateMessage(edit(client, 'hello')));
+    expect(writer.acks()).toHaveLength(0); // not before the commit
+    await room.whenFlushed();
+    expect(isCoveredBy(Y.encodeStateVector(client), writer.acks().at(-1)!)).toBe(true);
+    expect(watcher.acks()).toHaveLength(1);
+    await rooms.close();
+  });
+
+  it('compacts the log past the threshold without changing the content', async () => {
+    const store = new MemoryDocStore();
+    const rooms = new RoomManager({ store, logger: silentLogger, compactThreshold: 10 });
+    const room = await rooms.open('13001/site');
+    const conn = room.addConnection(new MemorySocket(), ALICE);
+    const client = new Y.Doc();
+    for (let i = 0; i < 12; i++) {
+      conn.receive(updateMessage(edit(client, String(i % 10))));
+      await room.whenFlushed();
+    }
+    expect(await store.countUpdates('13001/site')).toBeLessThan(5);
+    expect((await store.loadDoc('13001/site')).seq).toBe(12);
+    const copy = await rooms.readDoc('13001/site');
+    expect(copy.getText('t').toString()).toBe(client.getText('t').toString());
+    await rooms.close();
+  });
+
+  it("relays only the connection's own awareness clientID, with the verified name and colour", async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/site');
+    const conn = room.addConnection(new MemorySocket(), ALICE);
+    const own = new awarenessProtocol.Awareness(new Y.Doc());
+    own.setLocalState({ name: 'Usurpateur', color: '#000000', cursor: 3 });
+    const other = new awarenessProtocol.Awareness(new Y.Doc());
+    other.setLocalState({ name: 'Quelqu’un d’autre' });
+    for (const [aw, id] of [
+      [own, own.clientID],
+      [other, other.clientID],
+    ] as const) {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, MESSAGE_AWARENESS);
+      encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(aw, [id]));
+      conn.receive(encoding.toUint8Array(e));
+    }
+    expect([...room.awareness.getStates().keys()]).toEqual([own.clientID]);
+    expect(room.awareness.getStates().get(own.clientID)).toEqual({
+      name: 'Alice',
+      color: '#1f5fbf',
+      cursor: 3,
+    });
+    conn.closed();
+    expect(room.awareness.getStates().size).toBe(0);
+    own.destroy();
+    other.destroy();
+    await rooms.close();
+  });
+
+  it('refuses to open a room whose persisted state cannot be read (never an empty doc)', async () => {
+    const memory = new MemoryDocStore();
+    const broken: DocStore = Object.assign(Object.create(memory) as DocStore, {
+      loadDoc: () => Promise.reject(new Error('I/O error')),
+    });
+    const rooms = new RoomManager({ store: broken, logger: silentLogger });
+    await expect(rooms.open('13001/site')).rejects.toThrow('I/O error');
+    expect(rooms.openRoomCount).toBe(0);
+    await rooms.close();
+  });
+});

@@ -1,0 +1,418 @@
+/**
+ * One open room: its Y.Doc (loaded from the DocStore before any socket joins), its awareness,
+ * its connections, and the durable write queue that backs the persisted acknowledgement.
+ * Works against the RoomSocket interface only; server.ts adapts `ws` to it.
+ */
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { CLOSE, MESSAGE_AWARENESS, MESSAGE_SYNC, encodePersistedAck } from '../site/syncProtocol';
+import type { DocStore } from './DocStore';
+import type { Logger } from './Logger';
+
+/** What the room needs from a transport. */
+export interface RoomSocket {
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+/** Server-verified identity of a connection. */
+export interface ConnectionIdentity {
+  agentId: string;
+  displayName: string;
+  color: string;
+  /** Role `relecteur`: sync step 2 and updates are dropped. */
+  readOnly: boolean;
+}
+
+/** y-websocket's query-awareness message (client → server asks for all states). */
+export const MESSAGE_QUERY_AWARENESS = 3;
+
+/** Origin of the transaction that loads persisted state: not persisted again. */
+const ORIGIN_LOAD = 'usine:load';
+
+export interface RoomOptions {
+  store: DocStore;
+  logger: Logger;
+  /** Messages above this size close the connection with CLOSE.TOO_LARGE. */
+  maxMessageBytes: number;
+  /** Compact the room's log when it holds more rows than this. */
+  compactThreshold: number;
+  /** First delay before retrying a failed write; doubles up to maxRetryDelayMs. */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  /** Called when the room has no connection and no lease left (the manager may unload it). */
+  onIdle: (room: Room) => void;
+}
+
+export interface RoomConnection {
+  readonly identity: ConnectionIdentity;
+  /** Handles one binary message from the client. */
+  receive(data: Uint8Array): void;
+  /** The transport closed; idempotent. */
+  closed(): void;
+  /** Closes the socket with one of CLOSE and leaves the room. */
+  kick(close: { code: number; reason: string }): void;
+}
+
+interface Connection {
+  socket: RoomSocket;
+  identity: ConnectionIdentity;
+  /** The awareness clientID this connection speaks for, bound on its first non-null state. */
+  clientId: number | null;
+  controlledIds: Set<number>;
+  open: boolean;
+}
+
+interface PendingWrite {
+  update: Uint8Array;
+  /** The doc's state vector right after this update: durable once the update is committed. */
+  stateVector: Uint8Array;
+}
+
+class MalformedMessage extends Error {}
+
+export class Room {
+  readonly name: string;
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
+  /** Sockets being accepted for this room (load-before-upgrade): the room must not unload. */
+  leases = 0;
+  private readonly options: RoomOptions;
+  private readonly connections = new Set<Connection>();
+  private pending: PendingWrite[] = [];
+  private inFlight = false;
+  private persistScheduled = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelayMs: number;
+  private rowCount: number;
+  private durableStateVector: Uint8Array;
+  private flushWaiters: Array<() => void> = [];
+  private destroyed = false;
+
+  /** Loads the room's persisted state; rejects (and serves nothing) when the store fails. */
+  static async load(name: string, options: RoomOptions): Promise<Room> {
+    const stored = await options.store.loadDoc(name);
+    const doc = new Y.Doc();
+    doc.transact(() => {
+      for (const update of stored.updates) Y.applyUpdate(doc, update);
+    }, ORIGIN_LOAD);
+    return new Room(name, doc, stored.updates.length, options);
+  }
+
+  private constructor(name: string, doc: Y.Doc, rowCount: number, options: RoomOptions) {
+    this.name = name;
+    this.doc = doc;
+    this.options = options;
+    this.rowCount = rowCount;
+    this.retryDelayMs = options.retryDelayMs;
+    this.durableStateVector = Y.encodeStateVector(doc);
+    this.awareness = new awarenessProtocol.Awareness(doc);
+    this.awareness.setLocalState(null);
+    doc.on('update', this.onDocUpdate);
+    this.awareness.on('update', this.onAwarenessUpdate);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** True while some update is not yet durable. */
+  get hasUnsavedUpdates(): boolean {
+    return this.pending.length > 0 || this.inFlight;
+  }
+
+  /** Identities of the room's live connections (for admin actions such as disabling an agent). */
+  connectionsOf(agentId: string): RoomConnection[] {
+    return [...this.connections].filter((c) => c.identity.agentId === agentId).map((c) => this.handle(c));
+  }
+
+  /** Joins a socket whose upgrade was authorised; consumes one lease. */
+  addConnection(socket: RoomSocket, identity: ConnectionIdentity): RoomConnection {
+    this.leases = Math.max(0, this.leases - 1);
+    const conn: Connection = { socket, identity, clientId: null, controlledIds: new Set(), open: true };
+    this.connections.add(conn);
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep1(encoder, this.doc);
+    this.send(conn, encoding.toUint8Array(encoder));
+    const states = this.awareness.getStates();
+    if (states.size > 0) this.send(conn, this.encodeAwareness([...states.keys()]));
+    return this.handle(conn);
+  }
+
+  /** Gives back a lease taken for a socket that never joined. */
+  releaseLease(): void {
+    this.leases = Math.max(0, this.leases - 1);
+    this.checkIdle();
+  }
+
+  /** Resolves once every update received so far is durable (waits through retries). */
+  whenFlushed(): Promise<void> {
+    if (!this.hasUnsavedUpdates) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /** Closes every connection (e.g. server shutdown). */
+  closeAll(close: { code: number; reason: string }): void {
+    for (const conn of [...this.connections]) this.kick(conn, close);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.doc.off('update', this.onDocUpdate);
+    this.awareness.off('update', this.onAwarenessUpdate);
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+
+  private handle(conn: Connection): RoomConnection {
+    return {
+      identity: conn.identity,
+      receive: (data) => this.receive(conn, data),
+      closed: () => this.removeConnection(conn),
+      kick: (close) => this.kick(conn, close),
+    };
+  }
+
+  private receive(conn: Connection, data: Uint8Array): void {
+    if (!conn.open) return;
+    if (data.byteLength > this.options.maxMessageBytes) {
+      this.options.logger.log('warn', 'sync.message_too_large', { room: this.name, bytes: data.byteLength });
+      this.kick(conn, CLOSE.TOO_LARGE);
+      return;
+    }
+    try {
+      const decoder = decoding.createDecoder(data);
+      const type = decoding.readVarUint(decoder);
+      switch (type) {
+        case MESSAGE_SYNC:
+          this.receiveSync(conn, decoder);
+          break;
+        case MESSAGE_AWARENESS:
+          this.receiveAwareness(conn, decoding.readVarUint8Array(decoder));
+          break;
+        case MESSAGE_QUERY_AWARENESS:
+          this.send(conn, this.encodeAwareness([...this.awareness.getStates().keys()]));
+          break;
+        default:
+          throw new MalformedMessage(`unknown message type ${type}`);
+      }
+    } catch (error) {
+      this.options.logger.log('warn', 'sync.malformed_message', {
+        room: this.name,
+        agentId: conn.identity.agentId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      this.kick(conn, CLOSE.MALFORMED);
+    }
+  }
+
+  private receiveSync(conn: Connection, decoder: decoding.Decoder): void {
+    const subtype = decoding.readVarUint(decoder);
+    switch (subtype) {
+      case syncProtocol.messageYjsSyncStep1: {
+        const stateVector = decoding.readVarUint8Array(decoder);
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, MESSAGE_SYNC);
+        syncProtocol.writeSyncStep2(encoder, this.doc, stateVector);
+        this.send(conn, encoding.toUint8Array(encoder));
+        return;
+      }
+      case syncProtocol.messageYjsSyncStep2:
+      case syncProtocol.messageYjsUpdate: {
+        const update = decoding.readVarUint8Array(decoder);
+        // Not syncProtocol.readSyncStep2: it swallows errors; a broken update must close the socket.
+        if (!conn.identity.readOnly) Y.applyUpdate(this.doc, update, conn);
+        // The client's initial sync is done: tell it what is durable, unless a commit will.
+        if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) {
+          this.send(conn, encodePersistedAck(this.durableStateVector));
+        }
+        return;
+      }
+      default:
+        throw new MalformedMessage(`unknown sync message type ${subtype}`);
+    }
+  }
+
+  private receiveAwareness(conn: Connection, update: Uint8Array): void {
+    const decoder = decoding.createDecoder(update);
+    const count = decoding.readVarUint(decoder);
+    const kept: Array<{ clientId: number; clock: number; state: string }> = [];
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(decoder);
+      const clock = decoding.readVarUint(decoder);
+      const raw = decoding.readVarString(decoder);
+      const parsed: unknown = JSON.parse(raw);
+      if (conn.clientId === null && parsed !== null) conn.clientId = clientId;
+      // Only the connection's own clientID; removals of others' states are the server's job.
+      if (clientId !== conn.clientId || clientId === this.doc.clientID) continue;
+      kept.push({ clientId, clock, state: JSON.stringify(this.verifiedState(conn, parsed)) });
+    }
+    if (kept.length === 0) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, kept.length);
+    for (const entry of kept) {
+      encoding.writeVarUint(encoder, entry.clientId);
+      encoding.writeVarUint(encoder, entry.clock);
+      encoding.writeVarString(encoder, entry.state);
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encoding.toUint8Array(encoder), conn);
+  }
+
+  /** Presence shows the server-verified name and colour, whatever the client claimed. */
+  private verifiedState(conn: Connection, state: unknown): Record<string, unknown> | null {
+    if (state === null) return null;
+    const base: Record<string, unknown> =
+      typeof state === 'object' && !Array.isArray(state) ? { ...(state as Record<string, unknown>) } : {};
+    base.name = conn.identity.displayName;
+    base.color = conn.identity.color;
+    const user = base.user;
+    if (user && typeof user === 'object' && !Array.isArray(user)) {
+      base.user = {
+        ...(user as Record<string, unknown>),
+        name: conn.identity.displayName,
+        color: conn.identity.color,
+      };
+    }
+    return base;
+  }
+
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    syncProtocol.writeUpdate(encoder, update);
+    const message = encoding.toUint8Array(encoder);
+    for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
+    this.pending.push({ update, stateVector: Y.encodeStateVector(this.doc) });
+    this.schedulePersist();
+  };
+
+  private readonly onAwarenessUpdate = (
+    change: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const changed = [...change.added, ...change.updated, ...change.removed];
+    for (const conn of this.connections) {
+      if (conn !== origin) continue;
+      for (const id of change.added) conn.controlledIds.add(id);
+      for (const id of change.updated) conn.controlledIds.add(id);
+      for (const id of change.removed) conn.controlledIds.delete(id);
+    }
+    if (changed.length === 0) return;
+    const message = this.encodeAwareness(changed);
+    for (const conn of this.connections) this.send(conn, message);
+  };
+
+  private encodeAwareness(clients: number[]): Uint8Array {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
+    return encoding.toUint8Array(encoder);
+  }
+
+  private schedulePersist(): void {
+    if (this.persistScheduled || this.inFlight || this.retryTimer) return;
+    this.persistScheduled = true;
+    queueMicrotask(() => {
+      this.persistScheduled = false;
+      void this.persist();
+    });
+  }
+
+  private async persist(): Promise<void> {
+    if (this.inFlight || this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.inFlight = true;
+    try {
+      await this.options.store.appendUpdates(
+        this.name,
+        batch.map((w) => w.update),
+      );
+    } catch (error) {
+      this.inFlight = false;
+      // Keep the updates (in order) and retry: the document stays in memory, nothing is dropped.
+      this.pending = batch.concat(this.pending);
+      const delay = this.retryDelayMs;
+      this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.options.maxRetryDelayMs);
+      this.options.logger.log('error', 'store.append_failed', {
+        room: this.name,
+        updates: this.pending.length,
+        retryInMs: delay,
+        error,
+      });
+      if (!this.destroyed) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          void this.persist();
+        }, delay);
+      }
+      return;
+    }
+    this.inFlight = false;
+    this.retryDelayMs = this.options.retryDelayMs;
+    this.rowCount += batch.length;
+    this.durableStateVector = batch[batch.length - 1]!.stateVector;
+    const ack = encodePersistedAck(this.durableStateVector);
+    for (const conn of this.connections) this.send(conn, ack);
+    if (this.rowCount > this.options.compactThreshold) await this.compact();
+    if (this.pending.length > 0) {
+      void this.persist();
+      return;
+    }
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const resolve of waiters) resolve();
+    this.checkIdle();
+  }
+
+  private async compact(): Promise<void> {
+    try {
+      await this.options.store.compact(this.name);
+      this.rowCount = 1;
+    } catch (error) {
+      this.options.logger.log('warn', 'store.compact_failed', { room: this.name, error });
+    }
+  }
+
+  private send(conn: Connection, message: Uint8Array): void {
+    if (!conn.open) return;
+    try {
+      conn.socket.send(message);
+    } catch (error) {
+      this.options.logger.log('warn', 'sync.send_failed', { room: this.name, error });
+      this.kick(conn, CLOSE.SERVER_SHUTDOWN);
+    }
+  }
+
+  private kick(conn: Connection, close: { code: number; reason: string }): void {
+    if (conn.open) {
+      try {
+        conn.socket.close(close.code, close.reason);
+      } catch {
+        // the transport is already gone
+      }
+    }
+    this.removeConnection(conn);
+  }
+
+  private removeConnection(conn: Connection): void {
+    if (!conn.open) return;
+    conn.open = false;
+    this.connections.delete(conn);
+    if (conn.controlledIds.size > 0 && !this.destroyed) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.controlledIds], null);
+    }
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (!this.destroyed && this.connections.size === 0 && this.leases === 0) this.options.onIdle(this);
+  }
+}

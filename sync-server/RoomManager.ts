@@ -1,0 +1,142 @@
+/**
+ * The set of open rooms: loads a room once (concurrent openers share the load), unloads it
+ * when its last client left and its updates are durable, and reads docs for publishing.
+ */
+import * as Y from 'yjs';
+import { CLOSE } from '../site/syncProtocol';
+import type { DocStore } from './DocStore';
+import type { Logger } from './Logger';
+import { Room, type RoomOptions } from './Room';
+
+export interface RoomManagerOptions {
+  store: DocStore;
+  logger: Logger;
+  maxMessageBytes?: number;
+  compactThreshold?: number;
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+export class RoomManager {
+  private readonly rooms = new Map<string, Room>();
+  private readonly loading = new Map<string, Promise<Room>>();
+  private readonly roomOptions: RoomOptions;
+  private readonly store: DocStore;
+  private readonly logger: Logger;
+  private closing = false;
+
+  constructor(options: RoomManagerOptions) {
+    this.store = options.store;
+    this.logger = options.logger;
+    this.roomOptions = {
+      store: options.store,
+      logger: options.logger,
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      compactThreshold: options.compactThreshold ?? 500,
+      retryDelayMs: options.retryDelayMs ?? 200,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
+      onIdle: (room) => this.unloadWhenIdle(room),
+    };
+  }
+
+  get maxMessageBytes(): number {
+    return this.roomOptions.maxMessageBytes;
+  }
+
+  get openRoomCount(): number {
+    return this.rooms.size;
+  }
+
+  /**
+   * Opens (loading if needed) a room and takes a lease on it, so it stays loaded until the
+   * socket joins (`room.addConnection`) or gives up (`room.releaseLease`). Rejects if the
+   * persisted state cannot be loaded: the caller refuses the socket with CLOSE.LOAD_FAILED.
+   */
+  async open(name: string): Promise<Room> {
+    if (this.closing) throw new Error('server is closing');
+    let room = this.rooms.get(name);
+    if (!room) {
+      let loading = this.loading.get(name);
+      if (!loading) {
+        loading = Room.load(name, this.roomOptions).then(
+          (loaded) => {
+            this.loading.delete(name);
+            this.rooms.set(name, loaded);
+            return loaded;
+          },
+          (error: unknown) => {
+            this.loading.delete(name);
+            throw error;
+          },
+        );
+        this.loading.set(name, loading);
+      }
+      room = await loading;
+    }
+    room.leases += 1;
+    return room;
+  }
+
+  /** Current full state of a room as one update: from memory if open, else from the store. */
+  async readDoc(name: string): Promise<Y.Doc> {
+    const doc = new Y.Doc();
+    const room = this.rooms.get(name);
+    if (room) {
+      Y.applyUpdate(doc, Y.encodeStateAsUpdate(room.doc));
+      return doc;
+    }
+    const stored = await this.store.loadDoc(name);
+    doc.transact(() => {
+      for (const update of stored.updates) Y.applyUpdate(doc, update);
+    });
+    return doc;
+  }
+
+  /** Closes the live connections of one agent (account disabled). */
+  closeAgentConnections(agentId: string, close: { code: number; reason: string } = CLOSE.FORBIDDEN): number {
+    let closed = 0;
+    for (const room of this.rooms.values()) {
+      for (const conn of room.connectionsOf(agentId)) {
+        conn.kick(close);
+        closed += 1;
+      }
+    }
+    return closed;
+  }
+
+  /** Closes every socket, waits (bounded) for pending writes, and unloads every room. */
+  async close(flushTimeoutMs = 5_000): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.loading.values()]);
+    const rooms = [...this.rooms.values()];
+    for (const room of rooms) room.closeAll(CLOSE.SERVER_SHUTDOWN);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), flushTimeoutMs);
+    });
+    const flushed = await Promise.race([
+      Promise.all(rooms.map((r) => r.whenFlushed())).then(() => 'ok'),
+      timeout,
+    ]);
+    clearTimeout(timer);
+    if (flushed === 'timeout') {
+      const unsaved = rooms.filter((r) => r.hasUnsavedUpdates).map((r) => r.name);
+      this.logger.log('error', 'rooms.unsaved_at_shutdown', { rooms: unsaved });
+    }
+    for (const room of rooms) room.destroy();
+    this.rooms.clear();
+  }
+
+  private unloadWhenIdle(room: Room): void {
+    void room.whenFlushed().then(() => {
+      // Re-checked after the flush: a client may have joined meanwhile.
+      if (room.connectionCount > 0 || room.leases > 0 || room.hasUnsavedUpdates) return;
+      if (this.rooms.get(room.name) !== room) return;
+      this.rooms.delete(room.name);
+      room.destroy();
+      this.logger.log('debug', 'room.unloaded', { room: room.name });
+    });
+  }
+}

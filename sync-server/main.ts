@@ -1,0 +1,2 @@
+console.error('boom');
+process.exit(3);

@@ -1,0 +1,164 @@
+// Publishing through the real server: manifest + page body synced by real clients, then
+// POST /api/communes/{insee}/publish and GET of the published files.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoginResponse, PublicationResponse, PublishResponse } from '../site/apiContract';
+import { writeParagraphs } from '../site/pageBody';
+import { createPage, updatePage } from '../site/siteDoc';
+import { isCoveredBy } from '../site/syncProtocol';
+import * as Y from 'yjs';
+import type { RunningServer } from './server';
+import {
+  login,
+  openClient,
+  startTestServer,
+  tempDataDir,
+  waitFor,
+  waitSynced,
+  type TestClient,
+} from './testHarness';
+
+let server: RunningServer;
+let dataDir: { dir: string; remove: () => Promise<void> };
+let referent: LoginResponse;
+let agent: LoginResponse;
+const clients: TestClient[] = [];
+
+function saved(c: TestClient): Promise<void> {
+  return waitFor(() => c.acks.some((ack) => isCoveredBy(Y.encodeStateVector(c.doc), ack)), 'durable');
+}
+
+beforeAll(async () => {
+  dataDir = await tempDataDir();
+  server = await startTestServer(dataDir.dir);
+  referent = await login(server, server.demoAccount!.email, server.demoAccount!.password);
+  await server.admin.addAgent({
+    commune: '13001',
+    email: 'agent@mairie.fr',
+    password: 'mot-de-passe-agent',
+    role: 'agent',
+  });
+  agent = await login(server, 'agent@mairie.fr', 'mot-de-passe-agent');
+});
+
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await server?.close();
+  await dataDir?.remove();
+});
+
+const post = (path: string, token: string) =>
+  fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+
+describe('publishing', () => {
+  it('publishes the published pages of the manifest, with their text, behind strict headers', async () => {
+    const manifest = openClient(server, '13001/site', referent.accessToken);
+    clients.push(manifest);
+    await waitSynced(manifest);
+    const page = createPage(manifest.doc, { title: 'Horaires de la mairie', updatedBy: 'test' });
+    updatePage(manifest.doc, page.id, { status: 'published' }, 'test');
+    const draft = createPage(manifest.doc, { title: 'Brouillon secret', updatedBy: 'test' });
+    const body = openClient(server, `13001/page/${page.id}`, referent.accessToken);
+    clients.push(body);
+    await waitSynced(body);
+    writeParagraphs(body.doc, ['Ouverte du lundi au vendredi. <script>alert(1)</script>']);
+    await Promise.all([saved(manifest), saved(body)]);
+
+    expect((await post('/api/communes/13001/publish', agent.accessToken)).status).toBe(403);
+    expect((await post('/api/communes/13002/publish', referent.accessToken)).status).toBe(403);
+
+    const response = await post('/api/communes/13001/publish', referent.accessToken);
+    expect(response.status).toBe(200);
+    const published = (await response.json()) as PublishResponse;
+    expect(published).toMatchObject({ url: '/sites/aix-en-provence/', pages: 1 });
+
+    const home = await fetch(`${server.url}/sites/aix-en-provence/`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(home.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect(home.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await home.text()).toContain('Horaires de la mairie');
+
+    const pageHtml = await (
+      await fetch(`${server.url}/sites/aix-en-provence/${page.slug}/index.html`)
+    ).text();
+    expect(pageHtml).toContain('Ouverte du lundi au vendredi.');
+    expect(pageHtml).toContain('&lt;script&gt;');
+    expect(pageHtml).not.toMatch(/<script/i);
+    expect((await fetch(`${server.url}/sites/aix-en-provence/${draft.slug}/index.html`)).status).toBe(404);
+
+    const noSlash = await fetch(`${server.url}/sites/aix-en-provence/${page.slug}`, { redirect: 'manual' });
+    expect(noSlash.status).toBe(301);
+    expect(noSlash.headers.get('location')).toBe(`/sites/aix-en-provence/${page.slug}/`);
+
+    const publication = await fetch(`${server.url}/api/communes/13001/publication`, {
+      headers: { authorization: `Bearer ${agent.accessToken}` },
+    });
+    expect(((await publication.json()) as PublicationResponse).url).toBe('/sites/aix-en-provence/');
+
+    // A second publication switches `current` to a new version; the page stays served.
+    const again = (await (
+      await post('/api/communes/13001/publish', referent.accessToken)
+    ).json()) as PublishResponse;
+    expect(again.version).not.toBe(published.version);
+    expect((await fetch(`${server.url}/sites/aix-en-provence/${page.slug}/`)).status).toBe(200);
+  });
+
+  it('never serves a file outside the current version', async () => {
+    for (const path of [
+      '/sites/aix-en-provence/..%2f..%2fusine.sqlite',
+      '/sites/aix-en-provence/%2e%2e/%2e%2e/usine.sqlite',
+      '/sites/..%2f..%2fetc/passwd',
+      '/sites/aix-en-provence/../../usine.sqlite',
+    ]) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.status, path).toBe(404);
+    }
+  });
+
+  it('serves the editor build at /app/: shell for client routes, MIME types, cache rules', async () => {
+    const dir = await tempDataDir();
+    const appDir = path.join(dir.dir, 'app');
+    await mkdir(path.join(appDir, 'assets'), { recursive: true });
+    await writeFile(path.join(appDir, 'index.html'), '<!doctype html><title>Éditeur</title>');
+    await writeFile(path.join(appDir, 'sw.js'), 'self.addEventListener("fetch", () => {});');
+    await writeFile(path.join(appDir, 'manifest.webmanifest'), '{}');
+    await writeFile(path.join(appDir, 'assets', 'index-abc123.js'), 'export {};');
+    const app = await startTestServer(path.join(dir.dir, 'data'), { appDir, createDemoAccount: false });
+    try {
+      const shell = await fetch(`${app.url}/app/`);
+      expect(shell.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(shell.headers.get('cache-control')).toBe('no-cache');
+      expect(await (await fetch(`${app.url}/app/pages/abc`)).text()).toContain('Éditeur');
+      expect((await fetch(`${app.url}/app/missing.js`)).status).toBe(404);
+      const sw = await fetch(`${app.url}/app/sw.js`);
+      expect(sw.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect(sw.headers.get('cache-control')).toBe('no-cache');
+      const asset = await fetch(`${app.url}/app/assets/index-abc123.js`);
+      expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+      expect((await fetch(`${app.url}/app/manifest.webmanifest`)).headers.get('content-type')).toMatch(
+        /^application\/manifest\+json/,
+      );
+      expect((await fetch(`${app.url}/app/..%2f..%2fdata%2fusine.sqlite`)).status).toBe(404);
+    } finally {
+      await app.close();
+      await dir.remove();
+    }
+  });
+
+  it('answers /app/ with a French 503 page when the editor is not built', async () => {
+    const dir = await tempDataDir();
+    const bare = await startTestServer(dir.dir, { appDir: `${dir.dir}/absent`, createDemoAccount: false });
+    try {
+      const root = await fetch(`${bare.url}/`, { redirect: 'manual' });
+      expect(root.headers.get('location')).toBe('/app/');
+      const app = await fetch(`${bare.url}/app/`);
+      expect(app.status).toBe(503);
+      expect(await app.text()).toContain('npm run build');
+    } finally {
+      await bare.close();
+      await dir.remove();
+    }
+  });
+});

@@ -1,0 +1,520 @@
+/**
+ * The sync server's shell: the only file touching `http` and `ws`. It wires the layers
+ * (SQLite → DocStore → RoomManager/Room, Accounts, Publisher, api) from one options object,
+ * authenticates WebSocket upgrades, loads the room *before* accepting the socket, and serves
+ * the JSON API, the published sites (/sites/{slug}/) and the editor's web build (/app/).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { SYNC_PATH } from '../site/apiContract';
+import { CLOSE, SUBPROTOCOL, parseRoom } from '../site/syncProtocol';
+import { Accounts } from './Accounts';
+import { createAdmin, type Admin } from './adminOperations';
+import { createApi, type ApiResponse } from './api';
+import { openDatabase } from './database';
+import type { DocStore } from './DocStore';
+import { jsonLinesLogger, type Logger } from './Logger';
+import { Publisher } from './Publisher';
+import type { ConnectionIdentity, Room } from './Room';
+import { DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
+import { SqliteDocStore } from './SqliteDocStore';
+import { PUBLISHED_SITE_HEADERS, contentTypeFor, resolveStaticFile } from './staticFiles';
+
+export interface ServerOptions {
+  port: number;
+  /** Interface to listen on: '127.0.0.1' by default (tests); main.ts passes '0.0.0.0'. */
+  host?: string;
+  /** Everything the server keeps lives here (SQLite file, published sites). */
+  dataDir: string;
+  /** The editor's web build, served at /app/; default `<repo>/dist/renderer`. */
+  appDir?: string;
+  /** Theme of published sites (`site.css`); default `<repo>/assets`. */
+  assetsDir?: string;
+  /** Test hook: wraps the document store (e.g. to hold commits). */
+  wrapStore?: (store: DocStore) => DocStore;
+  accessTokenTtlSeconds?: number;
+  logger?: Logger;
+  /** Largest accepted sync message; larger ones close with CLOSE.TOO_LARGE. Default 10 MB. */
+  maxMessageBytes?: number;
+  /** On a database without agents, create the demo référent of 13001 (default true). */
+  createDemoAccount?: boolean;
+  /** Constant delay of failed logins (default 400 ms). */
+  loginFailureDelayMs?: number;
+}
+
+export interface RunningServer {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  /** The administration functions of the CLI, on this server's database. */
+  admin: Admin;
+  /** Credentials of the demo account created at this start, to print once; null otherwise. */
+  demoAccount: { email: string; password: string } | null;
+  close(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MAX_JSON_BODY_BYTES = 64 * 1024;
+const HEARTBEAT_MS = 30_000;
+
+const API_CORS_HEADERS: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+  'Access-Control-Max-Age': '600',
+};
+
+const APP_MISSING_HTML = `<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Éditeur non construit — Usine à sites</title></head>
+<body><main><h1>L'éditeur n'est pas encore construit</h1>
+<p>Le serveur fonctionne, mais la version web de l'éditeur est absente. Lancez <code>npm run build</code>, puis rechargez cette page.</p></main></body></html>
+`;
+
+function notFoundHtml(): string {
+  return `<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Page introuvable</title></head>
+<body><main><h1>Page introuvable</h1><p>Cette adresse ne correspond à aucune page.</p></main></body></html>
+`;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) data = Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function subprotocols(req: http.IncomingMessage): string[] {
+  const header = req.headers['sec-websocket-protocol'];
+  if (typeof header !== 'string') return [];
+  return header
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const logger = options.logger ?? jsonLinesLogger();
+  const host = options.host ?? '127.0.0.1';
+  const appDir = options.appDir ?? path.join(REPO_ROOT, 'dist', 'renderer');
+  const assetsDir = options.assetsDir ?? path.join(REPO_ROOT, 'assets');
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+
+  const db = openDatabase(options.dataDir);
+  const sqliteStore = new SqliteDocStore(db);
+  const store = options.wrapStore ? options.wrapStore(sqliteStore) : sqliteStore;
+  let accounts: Accounts;
+  let demoAccount: RunningServer['demoAccount'];
+  try {
+    accounts = new Accounts(db, { logger, accessTokenTtlSeconds: options.accessTokenTtlSeconds });
+    demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const rooms = new RoomManager({ store, logger, maxMessageBytes });
+  const publisher = new Publisher({
+    db,
+    dataDir: options.dataDir,
+    assetsDir,
+    logger,
+    readDoc: (room) => rooms.readDoc(room),
+    commune: (insee) => accounts.commune(insee),
+  });
+  const api = createApi({
+    accounts,
+    publisher,
+    store,
+    logger,
+    loginFailureDelayMs: options.loginFailureDelayMs,
+  });
+  const admin = createAdmin(accounts, {
+    onAgentDisabled: (agentId) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
+  });
+
+  // ---- HTTP ----
+
+  function sendJson(
+    res: http.ServerResponse,
+    response: ApiResponse,
+    extra: Record<string, string> = {},
+  ): void {
+    const body = JSON.stringify(response.body);
+    res.writeHead(response.status, {
+      ...extra,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.end(body);
+  }
+
+  function sendHtml(
+    res: http.ServerResponse,
+    status: number,
+    html: string,
+    extra: Record<string, string> = {},
+  ): void {
+    res.writeHead(status, {
+      ...extra,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': Buffer.byteLength(html),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.end(html);
+  }
+
+  function redirect(res: http.ServerResponse, location: string, status = 302): void {
+    res.writeHead(status, { Location: location, 'Content-Length': 0 });
+    res.end();
+  }
+
+  function sendFile(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    file: string,
+    size: number,
+    headers: Record<string, string>,
+  ): void {
+    res.writeHead(200, { ...headers, 'Content-Type': contentTypeFor(file), 'Content-Length': size });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const stream = fs.createReadStream(file);
+    stream.on('error', (error) => {
+      logger.log('error', 'http.file_read_failed', { error });
+      res.destroy();
+    });
+    stream.pipe(res);
+  }
+
+  async function handleApi(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    pathname: string,
+  ): Promise<void> {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, API_CORS_HEADERS);
+      res.end();
+      return;
+    }
+    let body: unknown;
+    if (req.method === 'POST') {
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, MAX_JSON_BODY_BYTES);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          sendJson(
+            res,
+            { status: 413, body: { error: { code: 'too-large', message: 'Requête trop volumineuse.' } } },
+            API_CORS_HEADERS,
+          );
+        }
+        return;
+      }
+      if (raw.length > 0) {
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          sendJson(
+            res,
+            {
+              status: 400,
+              body: { error: { code: 'invalid-json', message: 'Requête invalide (JSON attendu).' } },
+            },
+            API_CORS_HEADERS,
+          );
+          return;
+        }
+      }
+    }
+    const response = await api({
+      method: req.method ?? 'GET',
+      pathname,
+      authorization: req.headers.authorization,
+      body,
+    });
+    sendJson(res, response, API_CORS_HEADERS);
+  }
+
+  async function handleSite(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    pathname: string,
+  ): Promise<void> {
+    const match = /^\/sites\/([^/]+)(\/.*)?$/.exec(pathname);
+    const slug = match?.[1];
+    if (!slug) {
+      sendHtml(res, 404, notFoundHtml(), PUBLISHED_SITE_HEADERS);
+      return;
+    }
+    if (match[2] === undefined) {
+      redirect(res, `/sites/${slug}/`, 301);
+      return;
+    }
+    const dir = await publisher.currentDir(slug);
+    const resolved = dir ? await resolveStaticFile(dir, match[2].slice(1)) : ({ kind: 'not-found' } as const);
+    switch (resolved.kind) {
+      case 'redirect-slash':
+        redirect(res, `${pathname}/`, 301);
+        return;
+      case 'not-found':
+        sendHtml(res, 404, notFoundHtml(), PUBLISHED_SITE_HEADERS);
+        return;
+      case 'file': {
+        const hashed = /\.[0-9a-f]{8}\.css$/.test(resolved.file);
+        sendFile(req, res, resolved.file, resolved.stat.size, {
+          ...PUBLISHED_SITE_HEADERS,
+          'Cache-Control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+        });
+        return;
+      }
+    }
+  }
+
+  async function handleApp(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    pathname: string,
+  ): Promise<void> {
+    const indexFile = path.join(appDir, 'index.html');
+    if (!fs.existsSync(indexFile)) {
+      sendHtml(res, 503, APP_MISSING_HTML);
+      return;
+    }
+    const rest = pathname.slice('/app/'.length);
+    let resolved = await resolveStaticFile(appDir, rest);
+    if (resolved.kind === 'not-found' && path.posix.extname(rest) === '') {
+      // Client-side routes: unknown extension-less paths get the app shell.
+      resolved = await resolveStaticFile(appDir, 'index.html');
+    }
+    switch (resolved.kind) {
+      case 'redirect-slash':
+        redirect(res, `${pathname}/`, 301);
+        return;
+      case 'not-found':
+        sendHtml(res, 404, notFoundHtml());
+        return;
+      case 'file': {
+        const rel = path.relative(fs.realpathSync(appDir), resolved.file).split(path.sep).join('/');
+        const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+        sendFile(req, res, resolved.file, resolved.stat.size, {
+          'Cache-Control': cache,
+          'X-Content-Type-Options': 'nosniff',
+          'Referrer-Policy': 'strict-origin-when-cross-origin',
+        });
+        return;
+      }
+    }
+  }
+
+  async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname.startsWith('/api/')) return handleApi(req, res, pathname);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    if (pathname === '/healthz') {
+      sendJson(res, { status: 200, body: { status: 'ok', rooms: rooms.openRoomCount } });
+      return;
+    }
+    if (pathname === '/' || pathname === '/app') return redirect(res, '/app/');
+    if (pathname.startsWith('/app/')) return handleApp(req, res, pathname);
+    if (pathname.startsWith('/sites/')) return handleSite(req, res, pathname);
+    sendHtml(res, 404, notFoundHtml());
+  }
+
+  const httpServer = http.createServer((req, res) => {
+    handleRequest(req, res).catch((error: unknown) => {
+      logger.log('error', 'http.request_failed', { path: req.url?.split('?')[0], error });
+      if (!res.headersSent) {
+        sendJson(res, {
+          status: 500,
+          body: { error: { code: 'internal', message: 'Erreur interne du serveur.' } },
+        });
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  // ---- WebSocket ----
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    // Room enforces maxMessageBytes with CLOSE.TOO_LARGE; ws only stops the absurd (1009).
+    maxPayload: maxMessageBytes * 2,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  function refuse(
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    close: { code: number; reason: string },
+  ): void {
+    wss.handleUpgrade(req, socket, head, (ws) => ws.close(close.code, close.reason));
+  }
+
+  function attach(ws: WebSocket, room: Room, identity: ConnectionIdentity): void {
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    const conn = room.addConnection(
+      {
+        send: (data) => ws.send(data),
+        close: (code, reason) => ws.close(code, reason),
+      },
+      identity,
+    );
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) {
+        conn.kick(CLOSE.MALFORMED);
+        return;
+      }
+      conn.receive(toBytes(data));
+    });
+    ws.on('close', () => conn.closed());
+    ws.on('error', (error) => {
+      logger.log('warn', 'sync.socket_error', { room: room.name, error: error.message });
+      conn.closed();
+    });
+  }
+
+  async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (!pathname.startsWith(`${SYNC_PATH}/`)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const room = parseRoom(pathname.slice(SYNC_PATH.length + 1));
+    if (!room) return refuse(req, socket, head, CLOSE.NOT_FOUND);
+    // The token is the offered subprotocol that is not ours. Never logged.
+    const token = subprotocols(req).find((p) => p !== SUBPROTOCOL);
+    const check = token ? accounts.authenticate(token) : ({ ok: false, reason: 'unknown' } as const);
+    if (!check.ok) return refuse(req, socket, head, CLOSE.TOKEN_EXPIRED);
+    const { identity } = check;
+    const role = identity.communes.find((c) => c.insee === room.insee)?.role;
+    if (!identity.admin && !role) {
+      logger.log('warn', 'sync.forbidden', { agentId: identity.id, room: room.name });
+      return refuse(req, socket, head, CLOSE.FORBIDDEN);
+    }
+    let opened: Room;
+    try {
+      opened = await rooms.open(room.name);
+    } catch (error) {
+      logger.log('error', 'room.load_failed', { room: room.name, error });
+      return refuse(req, socket, head, CLOSE.LOAD_FAILED);
+    }
+    if (socket.destroyed) {
+      opened.releaseLease();
+      return;
+    }
+    // If the handshake fails, ws never calls back: give the lease back when the socket dies.
+    let joined = false;
+    socket.once('close', () => {
+      if (!joined) opened.releaseLease();
+    });
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      joined = true;
+      attach(ws, opened, {
+        agentId: identity.id,
+        displayName: identity.displayName,
+        color: identity.color,
+        readOnly: role === 'relecteur',
+      });
+    });
+  }
+
+  httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    handleUpgrade(req, socket, head).catch((error: unknown) => {
+      logger.log('error', 'sync.upgrade_failed', { error });
+      socket.destroy();
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.port, host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    clearInterval(heartbeat);
+    await rooms.close();
+    await store.close();
+    db.close();
+    throw error;
+  }
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  logger.log('info', 'server.started', { port, host });
+
+  let closing: Promise<void> | null = null;
+  async function close(): Promise<void> {
+    clearInterval(heartbeat);
+    const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await rooms.close();
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    httpServer.closeAllConnections();
+    await httpClosed;
+    await store.close();
+    db.close();
+    logger.log('info', 'server.stopped', { port });
+  }
+
+  return {
+    url: `http://${publicHost}:${port}`,
+    port,
+    admin,
+    demoAccount,
+    close: () => (closing ??= close()),
+  };
+}

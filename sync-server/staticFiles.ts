@@ -1,0 +1,100 @@
+/**
+ * Safe resolution of URL paths to files under a root directory (published sites, the
+ * editor's web build), content types, and the response headers of each kind of file.
+ */
+import fs from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+
+export type StaticResolution =
+  | { kind: 'file'; file: string; stat: Stats }
+  /** A directory asked without its trailing slash: relative links need it. */
+  | { kind: 'redirect-slash' }
+  | { kind: 'not-found' };
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.gif': 'image/gif',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.txt': 'text/plain; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+  '.pdf': 'application/pdf',
+  '.wasm': 'application/wasm',
+};
+
+export function contentTypeFor(file: string): string {
+  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** Security headers of published sites: static HTML and CSS, no script, no framing. */
+export const PUBLISHED_SITE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+/** Decodes and normalises a URL path below a mount point; null when it is not acceptable. */
+function decodeRelative(urlPath: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return null;
+  const segments = decoded.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..')) return null;
+  return segments.join(path.sep);
+}
+
+function isInside(root: string, target: string): boolean {
+  return target === root || target.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/**
+ * Resolves `urlPath` (already stripped of its mount prefix, e.g. `aix/page/index.html`) below
+ * `root`. Directories serve their index.html; symlinks may not lead outside the root.
+ */
+export async function resolveStaticFile(root: string, urlPath: string): Promise<StaticResolution> {
+  const rel = decodeRelative(urlPath);
+  if (rel === null) return { kind: 'not-found' };
+  let realRoot: string;
+  try {
+    realRoot = await fs.realpath(root);
+  } catch {
+    return { kind: 'not-found' };
+  }
+  let target = path.join(realRoot, rel);
+  let stat: Stats;
+  try {
+    target = await fs.realpath(target);
+    if (!isInside(realRoot, target)) return { kind: 'not-found' };
+    stat = await fs.stat(target);
+    if (stat.isDirectory()) {
+      if (rel !== '' && !urlPath.endsWith('/')) return { kind: 'redirect-slash' };
+      target = path.join(target, 'index.html');
+      stat = await fs.stat(target);
+    }
+  } catch {
+    return { kind: 'not-found' };
+  }
+  if (!stat.isFile()) return { kind: 'not-found' };
+  return { kind: 'file', file: target, stat };
+}

@@ -1,0 +1,103 @@
+/**
+ * Helpers for the sync-server tests (tier c of STYLE.md): the real server on port 0 with a
+ * temporary DATA_DIR, the real y-websocket client over the `ws` package, no socket mocks.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import type { LoginResponse } from '../site/apiContract';
+import { MESSAGE_PERSISTED_ACK, SUBPROTOCOL, readPersistedAck } from '../site/syncProtocol';
+import type { Logger } from './Logger';
+import { startServer, type RunningServer, type ServerOptions } from './server';
+
+/** Logs only errors, to the test output. */
+export const testLogger: Logger = {
+  log(level, event, fields) {
+    if (level === 'error') console.error(event, fields);
+  },
+};
+
+export async function tempDataDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'usine-sync-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function startTestServer(
+  dataDir: string,
+  options: Partial<ServerOptions> = {},
+): Promise<RunningServer> {
+  return startServer({ port: 0, dataDir, logger: testLogger, loginFailureDelayMs: 50, ...options });
+}
+
+export async function login(server: RunningServer, email: string, password: string): Promise<LoginResponse> {
+  const response = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status}`);
+  return (await response.json()) as LoginResponse;
+}
+
+export interface TestClient {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  /** Durable state vectors received from the server, in order. */
+  acks: Uint8Array[];
+  destroy(): void;
+}
+
+export function syncUrl(server: RunningServer): string {
+  return `${server.url.replace(/^http/, 'ws')}/sync`;
+}
+
+export function openClient(
+  server: RunningServer,
+  room: string,
+  accessToken: string,
+  doc = new Y.Doc(),
+): TestClient {
+  const provider = new WebsocketProvider(syncUrl(server), room, doc, {
+    protocols: [SUBPROTOCOL, accessToken],
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    // Same-process providers would otherwise sync through BroadcastChannel, bypassing the server.
+    disableBc: true,
+  });
+  const acks: Uint8Array[] = [];
+  provider.messageHandlers[MESSAGE_PERSISTED_ACK] = (_encoder, decoder) => {
+    acks.push(readPersistedAck(decoder));
+  };
+  return {
+    doc,
+    provider,
+    acks,
+    destroy() {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export function waitSynced(client: TestClient): Promise<void> {
+  return waitFor(() => client.provider.synced, 'provider synced');
+}
+
+/** Opens a raw socket and resolves with the close code the server chose. */
+export function closeCodeOf(url: string, protocols: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, protocols);
+    socket.on('close', (code) => resolve(code));
+    socket.on('error', reject);
+  });
+}
