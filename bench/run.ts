@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { benchFanout } from './fanout';
+import { benchPublish } from './publish';
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(`Usine à sites — benchmarks on ${machine}`);
@@ -12,5 +13,11 @@ const fanout = await benchFanout();
 console.log(
   `sync fan-out, ${fanout.clients} clients in one room, ${fanout.updates} updates: ` +
     `p50 ${fanout.p50.toFixed(1)} ms, p99 ${fanout.p99.toFixed(1)} ms, max ${fanout.max.toFixed(1)} ms (budget p99 ≤ 50 ms)`,
+);
+const publish = await benchPublish();
+console.log(
+  `publish, ${publish.pages} pages: full ${publish.fullMs.toFixed(0)} ms (budget ≤ 2000 ms), ` +
+    `republish with no change ${publish.republishMs.toFixed(0)} ms (budget after one change ≤ 100 ms; ` +
+    `not incremental yet, so this is a full publish)`,
 );
 process.exit(0);
