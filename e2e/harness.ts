@@ -67,6 +67,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         dataDir,
         appDir: path.join(repoRoot, 'dist', 'renderer'),
         wrapStore: (store) => gate.wrap(store),
+        logger: { log: (level, event, fields) => level === 'error' && console.error(event, fields) },
       });
       await use(server);
       await server.close();

@@ -1,0 +1,81 @@
+// Calls to the Métropole server's JSON API (site/apiContract.ts). Every failure becomes an
+// ApiFailure carrying a French message that can be shown to the agent as is.
+import {
+  API_LOGIN,
+  API_REFRESH,
+  apiPublishPath,
+  type ApiError,
+  type LoginRequest,
+  type LoginResponse,
+  type PublishResponse,
+  type RefreshRequest,
+} from '../../../site/apiContract';
+
+export const MESSAGES_FR = {
+  unreachable: 'Le serveur est injoignable. Vérifiez la connexion et l’adresse du serveur.',
+  badCredentials: 'Adresse e-mail ou mot de passe incorrect.',
+  unexpected: 'Le serveur a répondu de façon inattendue. Réessayez dans un instant.',
+  sessionExpired: 'Votre session a expiré : veuillez vous reconnecter.',
+} as const;
+
+export type ApiFailureKind = 'unreachable' | 'unauthorized' | 'refused';
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly kind: ApiFailureKind,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiFailure';
+  }
+}
+
+async function call<T>(
+  serverUrl: string,
+  path: string,
+  init: RequestInit,
+  unauthorizedMessage: string,
+): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(serverUrl + path, init);
+  } catch {
+    throw new ApiFailure('unreachable', 0, MESSAGES_FR.unreachable);
+  }
+  if (response.ok) {
+    try {
+      return (await response.json()) as T;
+    } catch {
+      throw new ApiFailure('refused', response.status, MESSAGES_FR.unexpected);
+    }
+  }
+  const body = (await response.json().catch(() => null)) as ApiError | null;
+  const serverMessage = typeof body?.error?.message === 'string' ? body.error.message : undefined;
+  if (response.status === 401) {
+    throw new ApiFailure('unauthorized', 401, serverMessage ?? unauthorizedMessage);
+  }
+  // A proxy or a server that is starting answers 502/503/504 without our JSON.
+  if (!serverMessage && response.status >= 502 && response.status <= 504) {
+    throw new ApiFailure('unreachable', response.status, MESSAGES_FR.unreachable);
+  }
+  throw new ApiFailure('refused', response.status, serverMessage ?? MESSAGES_FR.unexpected);
+}
+
+function postJson(body: unknown, accessToken?: string): RequestInit {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+  return { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store' };
+}
+
+export function login(serverUrl: string, request: LoginRequest): Promise<LoginResponse> {
+  return call(serverUrl, API_LOGIN, postJson(request), MESSAGES_FR.badCredentials);
+}
+
+export function refresh(serverUrl: string, request: RefreshRequest): Promise<LoginResponse> {
+  return call(serverUrl, API_REFRESH, postJson(request), MESSAGES_FR.sessionExpired);
+}
+
+export function publish(serverUrl: string, insee: string, accessToken: string): Promise<PublishResponse> {
+  return call(serverUrl, apiPublishPath(insee), postJson({}, accessToken), MESSAGES_FR.sessionExpired);
+}

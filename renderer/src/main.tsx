@@ -1,0 +1,29 @@
+// Entry point: local store, persistent storage, offline shell (service worker), React root.
+import { createRoot } from 'react-dom/client';
+import { electronVault } from './auth/electronVault';
+import { DexieLocalStore } from './store/DexieLocalStore';
+import { App } from './ui/App';
+import './app.css';
+
+const servedOverHttp = location.protocol === 'http:' || location.protocol === 'https:';
+
+/** Over http(s) the editor is served by the Métropole server itself; in Electron, `?server=`. */
+function defaultServerUrl(): string {
+  if (servedOverHttp) return location.origin;
+  return new URLSearchParams(location.search).get('server') ?? '';
+}
+
+// Ask the browser not to evict our IndexedDB under storage pressure: it holds unsent work.
+void navigator.storage?.persist?.().catch(() => false);
+
+if (servedOverHttp && 'serviceWorker' in navigator) {
+  navigator.serviceWorker
+    .register('./sw.js', { scope: './' })
+    .catch((error: unknown) => console.warn('Service worker non enregistré', error));
+}
+
+const root = document.getElementById('root');
+if (!root) throw new Error('#root missing from index.html');
+createRoot(root).render(
+  <App store={new DexieLocalStore(electronVault())} defaultServerUrl={defaultServerUrl()} />,
+);

@@ -1,0 +1,163 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import type { Session } from '../auth/Session';
+import { DexieLocalStore, docsDbName, type SecretVault } from './DexieLocalStore';
+import { WriteAheadJournal } from './WriteAheadJournal';
+
+/** A localStorage stand-in. */
+function memoryStorage(): Storage {
+  const items = new Map<string, string>();
+  return {
+    get length() {
+      return items.size;
+    },
+    clear: () => items.clear(),
+    getItem: (key) => items.get(key) ?? null,
+    key: (index) => [...items.keys()][index] ?? null,
+    removeItem: (key) => void items.delete(key),
+    setItem: (key, value) => void items.set(key, value),
+  };
+}
+
+const session: Session = {
+  serverUrl: 'http://127.0.0.1:8090',
+  accessToken: 'access-1',
+  refreshToken: 'refresh-1',
+  accessExpiresAt: 1_700_000_000_000,
+  agent: {
+    id: 'agent-1',
+    email: 'secretariat@mairie-test.fr',
+    displayName: 'Alice Martin',
+    color: '#b34700',
+    admin: false,
+    communes: [{ insee: '13001', name: 'Aix-en-Provence', slug: 'aix-en-provence', role: 'agent' }],
+  },
+};
+
+let agentCounter = 0;
+function scope() {
+  agentCounter += 1;
+  return { serverUrl: session.serverUrl, agentId: `agent-${agentCounter}-${Date.now()}` };
+}
+
+describe('DexieLocalStore session', () => {
+  afterEach(async () => {
+    await new DexieLocalStore().clearSession();
+  });
+
+  it('keeps the session across a restart (a new store instance), then forgets it on logout', async () => {
+    await new DexieLocalStore().saveSession(session);
+    const reopened = new DexieLocalStore();
+    expect(await reopened.loadSession()).toEqual(session);
+    await reopened.clearSession();
+    expect(await new DexieLocalStore().loadSession()).toBeUndefined();
+  });
+
+  it('with a vault, keeps the refresh token out of IndexedDB', async () => {
+    const secrets = new Map<string, string>();
+    const vault: SecretVault = {
+      save: async (server, token) => (secrets.set(server, token), true),
+      load: async (server) => secrets.get(server) ?? null,
+      clear: async (server) => void secrets.delete(server),
+    };
+    await new DexieLocalStore(vault).saveSession(session);
+    expect((await new DexieLocalStore().loadSession())?.refreshToken).toBe('');
+    expect((await new DexieLocalStore(vault).loadSession())?.refreshToken).toBe('refresh-1');
+  });
+});
+
+describe('DexieLocalStore docs', () => {
+  it('stores a seeded doc at creation, once, and loads it back', async () => {
+    const docs = new DexieLocalStore().docs(scope());
+    await docs.create('13001/page/abcdefgh', (doc) => doc.getText('t').insert(0, 'graine'));
+    await docs.create('13001/page/abcdefgh', (doc) => doc.getText('t').insert(0, 'seconde graine'));
+    const local = await docs.open('13001/page/abcdefgh');
+    expect(local.doc.getText('t').toString()).toBe('');
+    await local.load();
+    expect(local.doc.getText('t').toString()).toBe('graine');
+    local.release();
+    docs.close();
+  });
+
+  it('keeps every edit across release and reopen, in a fresh Y.Doc', async () => {
+    const s = scope();
+    const docs = new DexieLocalStore().docs(s);
+    const first = await docs.open('13001/site');
+    await first.load();
+    first.doc.getMap('pages').set('p1', 'Accueil');
+    first.doc.getMap('pages').set('p2', 'Actualités');
+    first.release();
+
+    const second = await docs.open('13001/site');
+    expect(second.doc).not.toBe(first.doc);
+    await second.load();
+    expect(second.doc.getMap('pages').toJSON()).toEqual({ p1: 'Accueil', p2: 'Actualités' });
+    second.release();
+    docs.close();
+
+    const afterRestart = new DexieLocalStore().docs(s);
+    const third = await afterRestart.open('13001/site');
+    await third.load();
+    expect(third.doc.getMap('pages').get('p2')).toBe('Actualités');
+    third.release();
+    afterRestart.close();
+  });
+
+  it('keeps the docs of two agents apart', async () => {
+    const alice = new DexieLocalStore().docs(scope());
+    const bruno = new DexieLocalStore().docs(scope());
+    const a = await alice.open('13001/site');
+    await a.load();
+    a.doc.getMap('pages').set('p1', 'Privé');
+    const b = await bruno.open('13001/site');
+    await b.load();
+    expect(b.doc.getMap('pages').size).toBe(0);
+    a.release();
+    b.release();
+    alice.close();
+    bruno.close();
+  });
+});
+
+describe('DexieLocalStore write-ahead journal', () => {
+  it('replays local edits whose IndexedDB write never happened (window closed mid-write)', async () => {
+    const storage = memoryStorage();
+    const s = scope();
+    const room = '13001/page/journal01';
+    // What the journal holds when the window closed before IndexedDB committed an edit.
+    const lost = new Y.Doc();
+    lost.getText('t').insert(0, 'frappe perdue ?');
+    new WriteAheadJournal(storage, `${docsDbName(s.serverUrl, s.agentId)}|${room}`).append(
+      Y.encodeStateAsUpdateV2(lost),
+    );
+
+    const docs = new DexieLocalStore(undefined, storage).docs(s);
+    const local = await docs.open(room);
+    await local.load();
+    expect(local.doc.getText('t').toString()).toBe('frappe perdue ?');
+    await vi.waitFor(() => expect(storage.length).toBe(0));
+    local.release();
+    docs.close();
+
+    // Replayed into IndexedDB: a store without the journal finds it too.
+    const withoutJournal = new DexieLocalStore(undefined, memoryStorage()).docs(s);
+    const again = await withoutJournal.open(room);
+    await again.load();
+    expect(again.doc.getText('t').toString()).toBe('frappe perdue ?');
+    again.release();
+    withoutJournal.close();
+  });
+
+  it('empties the journal once IndexedDB has committed the edits', async () => {
+    const storage = memoryStorage();
+    const docs = new DexieLocalStore(undefined, storage).docs(scope());
+    const local = await docs.open('13001/site');
+    await local.load();
+    local.doc.getMap('pages').set('p1', 'Accueil');
+    expect(storage.length).toBe(1);
+    await vi.waitFor(() => expect(storage.length).toBe(0));
+    local.release();
+    docs.close();
+  });
+});

@@ -1,0 +1,223 @@
+// LocalStore on IndexedDB: the session in one small Dexie database, and the Y.Docs of each
+// (server, agent) pair in their own database, persisted by y-dexie (one row per room, its
+// `body` a Y.Doc whose updates y-dexie appends to a companion table and merges on load).
+import { Dexie, type EntityTable } from 'dexie';
+import yDexie, { DexieYProvider } from 'y-dexie';
+import * as Y from 'yjs';
+import type { Session } from '../auth/Session';
+import type { LocalDoc, LocalDocs, LocalStore } from './LocalStore';
+import { WriteAheadJournal } from './WriteAheadJournal';
+
+/** Keeps the refresh token somewhere safer than IndexedDB (Electron's safeStorage). */
+export interface SecretVault {
+  save(serverUrl: string, refreshToken: string): Promise<boolean>;
+  load(serverUrl: string): Promise<string | null>;
+  clear(serverUrl: string): Promise<void>;
+}
+
+interface SessionRow {
+  key: 'current';
+  session: Session;
+}
+
+interface DocRow {
+  room: string;
+  body: Y.Doc;
+}
+
+type SessionDb = Dexie & { session: EntityTable<SessionRow, 'key'> };
+type DocsDb = Dexie & { docs: EntityTable<DocRow, 'room'> };
+
+const SESSION_DB = 'usine-a-sites';
+const DOCS_TABLE = 'docs';
+const BODY_PROP = 'body';
+/** The companion table where y-dexie appends the updates of `docs.body`. */
+const BODY_UPDATES_TABLE = `$${DOCS_TABLE}.${BODY_PROP}_updates`;
+const ORIGIN_JOURNAL_REPLAY = 'usine:journal-replay';
+
+function defaultJournalStorage(): Storage | undefined {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+export function docsDbName(serverUrl: string, agentId: string): string {
+  return `usine-a-sites:${serverUrl}:${agentId}`;
+}
+
+export class DexieLocalStore implements LocalStore {
+  private readonly db: SessionDb;
+
+  constructor(
+    private readonly vault?: SecretVault,
+    private readonly journalStorage: Storage | undefined = defaultJournalStorage(),
+  ) {
+    this.db = new Dexie(SESSION_DB) as SessionDb;
+    this.db.version(1).stores({ session: 'key' });
+  }
+
+  async loadSession(): Promise<Session | undefined> {
+    const row = await this.db.session.get('current');
+    if (!row) return undefined;
+    if (!this.vault) return row.session;
+    const refreshToken = (await this.vault.load(row.session.serverUrl).catch(() => null)) ?? '';
+    return { ...row.session, refreshToken };
+  }
+
+  async saveSession(session: Session): Promise<void> {
+    let stored = session;
+    if (this.vault) {
+      // Whether or not the vault accepts it, the refresh token never goes to IndexedDB here.
+      await this.vault.save(session.serverUrl, session.refreshToken).catch(() => false);
+      stored = { ...session, refreshToken: '' };
+    }
+    await this.db.session.put({ key: 'current', session: stored });
+  }
+
+  async clearSession(): Promise<void> {
+    const row = await this.db.session.get('current');
+    if (row && this.vault) await this.vault.clear(row.session.serverUrl).catch(() => undefined);
+    await this.db.session.delete('current');
+  }
+
+  docs(scope: { serverUrl: string; agentId: string }): LocalDocs {
+    return new DexieLocalDocs(docsDbName(scope.serverUrl, scope.agentId), this.journalStorage);
+  }
+}
+
+class DexieLocalDocs implements LocalDocs {
+  private readonly db: DocsDb;
+  /** Rooms whose previous Y.Doc is being destroyed by y-dexie: a new open waits for it. */
+  private readonly releasing = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly name: string,
+    private readonly journalStorage: Storage | undefined,
+  ) {
+    this.db = new Dexie(name, { addons: [yDexie] }) as DocsDb;
+    this.db.version(1).stores({ [DOCS_TABLE]: `room, ${BODY_PROP}: Y.Doc` });
+    this.forgetCommittedUpdates();
+  }
+
+  async create(room: string, seed: (doc: Y.Doc) => void): Promise<void> {
+    await this.releasing.get(room);
+    const initial = new Y.Doc();
+    try {
+      seed(initial);
+      await this.db.transaction('rw', this.db.table(DOCS_TABLE), async () => {
+        if (await this.db.docs.get(room)) return;
+        // y-dexie stores a Y.Doc given to add() as the doc's first update.
+        await this.db.docs.add({ room, body: initial } as DocRow);
+      });
+    } finally {
+      initial.destroy();
+    }
+  }
+
+  async open(room: string): Promise<LocalDoc> {
+    await this.releasing.get(room);
+    await this.db.transaction('rw', this.db.table(DOCS_TABLE), async () => {
+      if (!(await this.db.docs.get(room))) await this.db.docs.add({ room } as DocRow);
+    });
+    const doc = DexieYProvider.getOrCreateDocument(this.db, DOCS_TABLE, BODY_PROP, room);
+    return this.localDoc(room, doc);
+  }
+
+  private journal(room: string): WriteAheadJournal {
+    return new WriteAheadJournal(this.journalStorage, `${this.name}|${room}`);
+  }
+
+  /**
+   * Watches y-dexie's writes of doc updates (a DBCore middleware on its updates table) and
+   * forgets each journaled update when the IndexedDB transaction that wrote it completes.
+   */
+  private forgetCommittedUpdates(): void {
+    this.db.use({
+      stack: 'dbcore',
+      name: 'usineWriteAheadJournal',
+      create: (down) => ({
+        ...down,
+        table: (tableName) => {
+          const table = down.table(tableName);
+          if (tableName !== BODY_UPDATES_TABLE) return table;
+          return {
+            ...table,
+            mutate: (req) => {
+              if (req.type === 'add') {
+                const written = (req.values as { k?: unknown; u?: unknown }[]).filter(
+                  (v): v is { k: string; u: Uint8Array } =>
+                    typeof v.k === 'string' && v.u instanceof Uint8Array,
+                );
+                const trans = req.trans as unknown as Partial<IDBTransaction>;
+                if (written.length > 0 && typeof trans.addEventListener === 'function') {
+                  trans.addEventListener('complete', () => {
+                    for (const { k, u } of written) this.journal(k).remove(u);
+                  });
+                }
+              }
+              return table.mutate(req);
+            },
+          };
+        },
+      }),
+    });
+  }
+
+  /** Journals each update y-dexie is about to write (the same bytes: its V2 update). */
+  private journalUpdates(room: string, doc: Y.Doc): { journal: WriteAheadJournal; stop: () => void } {
+    const journal = this.journal(room);
+    const onUpdate = (update: Uint8Array, origin: unknown) => {
+      if (!(origin instanceof DexieYProvider)) journal.append(update);
+    };
+    doc.on('updateV2', onUpdate);
+    return { journal, stop: () => doc.off('updateV2', onUpdate) };
+  }
+
+  private localDoc(room: string, doc: Y.Doc): LocalDoc {
+    let loading: Promise<void> | undefined;
+    let released = false;
+    let resolveLoaded: () => void = () => {};
+    const whenLoaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
+    const releasing = this.releasing;
+    const { journal, stop } = this.journalUpdates(room, doc);
+    doc.on('destroy', stop);
+    return {
+      room,
+      doc,
+      whenLoaded,
+      load() {
+        if (!loading) {
+          if (released) return Promise.reject(new Error(`${room} was released`));
+          loading = DexieYProvider.load(doc).whenLoaded.then(() => {
+            // Local edits whose IndexedDB write was cut short by the last unload.
+            const pending = journal.entries();
+            if (pending.length > 0) {
+              // What they add is journaled again, as one new update, by the same transaction.
+              Y.transact(doc, () => pending.forEach((u) => Y.applyUpdateV2(doc, u)), ORIGIN_JOURNAL_REPLAY);
+              pending.forEach((u) => journal.remove(u));
+            }
+            resolveLoaded();
+          });
+        }
+        return loading;
+      },
+      release() {
+        if (released) return;
+        released = true;
+        const destroyed = new Promise<void>((resolve) => doc.on('destroy', () => resolve()));
+        const done = destroyed.finally(() => {
+          if (releasing.get(room) === done) releasing.delete(room);
+        });
+        releasing.set(room, done);
+        if (loading) DexieYProvider.release(doc);
+        else doc.destroy();
+      },
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

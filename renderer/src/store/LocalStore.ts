@@ -1,0 +1,36 @@
+// What the editor keeps on this computer, behind an interface of ours so the storage
+// engine (Dexie + y-dexie today) can be swapped without touching the UI or the sync client.
+import type * as Y from 'yjs';
+import type { Session } from '../auth/Session';
+
+/** One Y.Doc of a room, backed by this computer's storage. */
+export interface LocalDoc {
+  readonly room: string;
+  /** Every change to this doc (local or received) is written to the local store. */
+  readonly doc: Y.Doc;
+  /**
+   * Applies what this computer holds to `doc`. Idempotent; the first call starts the load.
+   * Kept separate from opening so an editor binding can observe the load as Yjs changes.
+   */
+  load(): Promise<void>;
+  /** Resolves once loaded, without starting the load. */
+  readonly whenLoaded: Promise<void>;
+  /** Unloads the doc from memory (its data stays stored). */
+  release(): void;
+}
+
+/** The documents of one agent on one server. */
+export interface LocalDocs {
+  open(room: string): Promise<LocalDoc>;
+  /** Stores a new doc whose initial content is written by `seed`, unless the room exists. */
+  create(room: string, seed: (doc: Y.Doc) => void): Promise<void>;
+  close(): void;
+}
+
+export interface LocalStore {
+  loadSession(): Promise<Session | undefined>;
+  saveSession(session: Session): Promise<void>;
+  /** Forgets the tokens; the documents stay, so no unsent edit is ever lost by a logout. */
+  clearSession(): Promise<void>;
+  docs(scope: { serverUrl: string; agentId: string }): LocalDocs;
+}

@@ -1,0 +1,91 @@
+// A y-websocket provider for one room of ours: it loads the doc from this computer before
+// its first connection, and records the durable state vector of each persisted-ack.
+import { WebsocketProvider } from 'y-websocket';
+import { CLOSE, MESSAGE_PERSISTED_ACK, readPersistedAck, SUBPROTOCOL } from '../../../site/syncProtocol';
+import { SYNC_PATH } from '../../../site/apiContract';
+import type { LocalDoc } from '../store/LocalStore';
+
+/** `https://host` → `wss://host/sync`; the provider appends `/{room}`. */
+export function syncUrl(serverUrl: string): string {
+  return serverUrl.replace(/^http/, 'ws') + SYNC_PATH;
+}
+
+/**
+ * y-websocket stops reconnecting after any 44xx close; « too fast » only asks us to slow
+ * down, so we keep retrying it (with y-websocket's backoff).
+ */
+export function shouldReconnectAfter(event: CloseEvent): boolean {
+  if (event.code === CLOSE.TOO_FAST.code) return true;
+  return !(event.code >= 4400 && event.code < 4500);
+}
+
+export class RoomProvider extends WebsocketProvider {
+  /** The server's durable state vector, from the last ack on the current connection. */
+  durableStateVector: Uint8Array | null = null;
+  /** True until the first connection attempt succeeds or fails. */
+  firstAttemptPending = true;
+  private wantsConnection = false;
+  private isDestroyed = false;
+  private readonly ackListeners = new Set<() => void>();
+
+  constructor(
+    serverUrl: string,
+    readonly local: LocalDoc,
+    accessToken: string,
+  ) {
+    super(syncUrl(serverUrl), local.room, local.doc, {
+      connect: false,
+      protocols: [SUBPROTOCOL, accessToken],
+      shouldReconnect: shouldReconnectAfter,
+    });
+    this.messageHandlers[MESSAGE_PERSISTED_ACK] = (_encoder, decoder) => {
+      this.durableStateVector = readPersistedAck(decoder);
+      for (const listener of this.ackListeners) listener();
+    };
+    // An ack describes what the server had durably written when it was sent on this
+    // connection; after a disconnect only a fresh ack may say « enregistré ».
+    this.on('status', ({ status }) => {
+      if (status === 'connected') this.firstAttemptPending = false;
+      else this.durableStateVector = null;
+    });
+    this.on('connection-close', () => {
+      this.firstAttemptPending = false;
+    });
+  }
+
+  /** Registers an ack listener; returns its disposer. */
+  onPersistedAck(listener: () => void): () => void {
+    this.ackListeners.add(listener);
+    return () => this.ackListeners.delete(listener);
+  }
+
+  setAccessToken(accessToken: string): void {
+    this.protocols = [SUBPROTOCOL, accessToken];
+  }
+
+  get accessToken(): string | undefined {
+    return this.protocols[1];
+  }
+
+  /** Connects once the local copy is loaded: the server then only sends what we lack. */
+  override connect(): void {
+    this.wantsConnection = true;
+    this.local.load().then(
+      () => {
+        if (this.wantsConnection && !this.isDestroyed) super.connect();
+      },
+      (error: unknown) => console.error(`Chargement local de ${this.roomname} impossible`, error),
+    );
+  }
+
+  override disconnect(): void {
+    this.wantsConnection = false;
+    super.disconnect();
+  }
+
+  override destroy(): void {
+    this.isDestroyed = true;
+    this.ackListeners.clear();
+    super.destroy();
+  }
+}

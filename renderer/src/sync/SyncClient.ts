@@ -1,0 +1,140 @@
+// Owns the open rooms of a session: creates their providers, reacts to the server's close
+// codes (refresh on 4401, stop and explain on 4403…), and derives the sync status from facts.
+import * as Y from 'yjs';
+import { CLOSE, CLOSE_MESSAGES_FR, closeReasonForCode } from '../../../site/syncProtocol';
+import type { AuthSession } from '../auth/AuthSession';
+import type { LocalDoc } from '../store/LocalStore';
+import { RoomProvider } from './RoomProvider';
+import { deriveSyncStatus, type RoomFacts, sameSyncStatus, type SyncStatus } from './syncStatus';
+
+export interface RoomAlert {
+  room: string;
+  message: string;
+}
+
+export interface SyncSnapshot {
+  status: SyncStatus;
+  alerts: readonly RoomAlert[];
+}
+
+interface OpenRoom {
+  provider: RoomProvider;
+  dispose: () => void;
+}
+
+export class SyncClient {
+  private readonly rooms = new Map<RoomProvider, OpenRoom>();
+  private readonly listeners = new Set<() => void>();
+  private readonly alerts = new Map<string, string>();
+  private snapshot: SyncSnapshot = { status: deriveSyncStatus([]), alerts: [] };
+
+  constructor(private readonly auth: AuthSession) {}
+
+  /** Creates the room's provider, not connected: call connect() (the editor plugin does). */
+  openRoom(local: LocalDoc): RoomProvider {
+    const provider = new RoomProvider(this.auth.current.serverUrl, local, this.auth.accessToken);
+    const recompute = () => this.recompute();
+    const onSync = (synced: boolean) => {
+      if (synced) this.setAlert(provider.roomname, undefined);
+      recompute();
+    };
+    const onConnectionClose = (event: CloseEvent | null) => {
+      if (event) this.onServerClose(provider, event.code);
+      // A failed first attempt emits no 'status' (it was never connected).
+      recompute();
+    };
+    const onClosed = (event: { code: number }) => {
+      if (event.code === CLOSE.TOKEN_EXPIRED.code) void this.reconnectWithFreshToken(provider);
+    };
+    local.doc.on('update', recompute);
+    provider.on('status', recompute);
+    provider.on('sync', onSync);
+    provider.on('connection-close', onConnectionClose);
+    provider.on('closed', onClosed);
+    const offAck = provider.onPersistedAck(recompute);
+    this.rooms.set(provider, {
+      provider,
+      dispose: () => {
+        local.doc.off('update', recompute);
+        provider.off('status', recompute);
+        provider.off('sync', onSync);
+        provider.off('connection-close', onConnectionClose);
+        provider.off('closed', onClosed);
+        offAck();
+      },
+    });
+    this.recompute();
+    return provider;
+  }
+
+  closeRoom(provider: RoomProvider): void {
+    const open = this.rooms.get(provider);
+    if (!open) return;
+    open.dispose();
+    this.rooms.delete(provider);
+    this.setAlert(provider.roomname, undefined);
+    provider.destroy();
+    this.recompute();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): SyncSnapshot => this.snapshot;
+
+  destroy(): void {
+    for (const provider of [...this.rooms.keys()]) this.closeRoom(provider);
+    this.listeners.clear();
+  }
+
+  private onServerClose(provider: RoomProvider, code: number): void {
+    const reason = closeReasonForCode(code);
+    // 4401 is handled silently by a refresh; other codes are explained to the agent.
+    if (!reason || reason === CLOSE.TOKEN_EXPIRED.reason) return;
+    this.setAlert(provider.roomname, CLOSE_MESSAGES_FR[reason]);
+  }
+
+  private async reconnectWithFreshToken(provider: RoomProvider): Promise<void> {
+    // Another room may have refreshed already: then only the new token is needed.
+    if (provider.accessToken === this.auth.accessToken) {
+      const outcome = await this.auth.refresh();
+      if (outcome === 'expired') return;
+    }
+    if (!this.rooms.has(provider)) return;
+    for (const room of this.rooms.keys()) room.setAccessToken(this.auth.accessToken);
+    provider.connect();
+  }
+
+  private setAlert(room: string, message: string | undefined): void {
+    const previous = this.alerts.get(room);
+    if (previous === message) return;
+    if (message === undefined) this.alerts.delete(room);
+    else this.alerts.set(room, message);
+    this.snapshot = {
+      status: this.snapshot.status,
+      alerts: [...this.alerts].map(([r, m]) => ({ room: r, message: m })),
+    };
+    this.notify();
+  }
+
+  private recompute(): void {
+    const facts: RoomFacts[] = [...this.rooms.keys()].map((p) => ({
+      room: p.roomname,
+      connected: p.wsconnected,
+      firstAttemptPending: p.firstAttemptPending,
+      synced: p.synced,
+      localStateVector: Y.encodeStateVector(p.doc),
+      durableStateVector: p.durableStateVector,
+    }));
+    const status = deriveSyncStatus(facts);
+    if (sameSyncStatus(status, this.snapshot.status)) return;
+    this.snapshot = { status, alerts: this.snapshot.alerts };
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { deriveSyncStatus, type RoomFacts, syncStatusText } from './syncStatus';
+
+function docWithEdits(text: string): Y.Doc {
+  const doc = new Y.Doc();
+  doc.getText('t').insert(0, text);
+  return doc;
+}
+
+function facts(doc: Y.Doc, overrides: Partial<RoomFacts> = {}): RoomFacts {
+  return {
+    room: '13001/site',
+    connected: true,
+    firstAttemptPending: false,
+    synced: true,
+    localStateVector: Y.encodeStateVector(doc),
+    durableStateVector: Y.encodeStateVector(doc),
+    ...overrides,
+  };
+}
+
+describe('deriveSyncStatus', () => {
+  it('is offline when any open room is disconnected, whatever the acks say', () => {
+    const doc = docWithEdits('a');
+    const status = deriveSyncStatus([facts(doc), facts(doc, { room: '13001/page/p1', connected: false })]);
+    expect(status).toEqual({ kind: 'offline', rooms: ['13001/page/p1'] });
+    expect(syncStatusText(status)).toBe('Hors ligne — modifications enregistrées sur cet ordinateur');
+  });
+
+  it('is syncing, not offline, while rooms are being opened and first connected', () => {
+    const doc = docWithEdits('a');
+    expect(deriveSyncStatus([]).kind).toBe('syncing');
+    const opening = facts(doc, {
+      connected: false,
+      firstAttemptPending: true,
+      synced: false,
+      durableStateVector: null,
+    });
+    expect(deriveSyncStatus([opening]).kind).toBe('syncing');
+    expect(deriveSyncStatus([{ ...opening, firstAttemptPending: false }]).kind).toBe('offline');
+  });
+
+  it('is syncing before the initial sync and before any ack', () => {
+    const doc = docWithEdits('a');
+    expect(deriveSyncStatus([facts(doc, { synced: false })]).kind).toBe('syncing');
+    expect(deriveSyncStatus([facts(doc, { durableStateVector: null })]).kind).toBe('syncing');
+  });
+
+  it('is syncing while the durable state vector does not cover a local edit', () => {
+    const doc = docWithEdits('a');
+    const durable = Y.encodeStateVector(doc);
+    doc.getText('t').insert(1, 'b');
+    const status = deriveSyncStatus([facts(doc, { durableStateVector: durable })]);
+    expect(status.kind).toBe('syncing');
+    expect(syncStatusText(status)).toBe('Synchronisation en cours…');
+  });
+
+  it('is saved only when every open room is covered by its ack', () => {
+    const site = docWithEdits('site');
+    const page = docWithEdits('page');
+    const durablePage = Y.encodeStateVector(page);
+    expect(
+      deriveSyncStatus([facts(site), facts(page, { room: 'p', durableStateVector: durablePage })]),
+    ).toEqual({
+      kind: 'saved',
+    });
+    page.getText('t').insert(0, 'x');
+    expect(
+      deriveSyncStatus([facts(site), facts(page, { room: 'p', durableStateVector: durablePage })]).kind,
+    ).toBe('syncing');
+  });
+
+  it('counts an ack that holds more than the local doc (other agents’ edits) as saved', () => {
+    const local = docWithEdits('a');
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(local));
+    server.getText('t').insert(0, 'remote ');
+    const status = deriveSyncStatus([facts(local, { durableStateVector: Y.encodeStateVector(server) })]);
+    expect(syncStatusText(status)).toBe('Enregistré sur le serveur de la Métropole');
+  });
+});

@@ -1,0 +1,63 @@
+// The sync state shown to the agent, derived only from facts about the open rooms: whether
+// the socket is connected, whether the initial sync is done, and whether the server's last
+// persisted-ack (its durable state vector) covers everything this computer holds.
+import { isCoveredBy } from '../../../site/syncProtocol';
+
+export interface RoomFacts {
+  room: string;
+  /** The WebSocket to the server is open. */
+  connected: boolean;
+  /** The first connection attempt has not ended yet: we do not know we are offline. */
+  firstAttemptPending: boolean;
+  /** The server's sync step 2 was received on this connection. */
+  synced: boolean;
+  /** Y.encodeStateVector of the local doc. */
+  localStateVector: Uint8Array;
+  /** The last durable state vector acknowledged on this connection, if any. */
+  durableStateVector: Uint8Array | null;
+}
+
+export type SyncStatus =
+  { kind: 'offline'; rooms: string[] } | { kind: 'syncing'; rooms: string[] } | { kind: 'saved' };
+
+/**
+ * Offline if any open room's connection failed or dropped; saved only if every room's ack
+ * covers its doc; syncing otherwise (including while rooms are being opened).
+ */
+export function deriveSyncStatus(rooms: readonly RoomFacts[]): SyncStatus {
+  if (rooms.length === 0) return { kind: 'syncing', rooms: [] };
+  const offline = rooms.filter((r) => !r.connected && !r.firstAttemptPending).map((r) => r.room);
+  if (offline.length > 0) return { kind: 'offline', rooms: offline };
+  const syncing = rooms
+    .filter(
+      (r) =>
+        !r.connected ||
+        !r.synced ||
+        r.durableStateVector === null ||
+        !isCoveredBy(r.localStateVector, r.durableStateVector),
+    )
+    .map((r) => r.room);
+  if (syncing.length > 0) return { kind: 'syncing', rooms: syncing };
+  return { kind: 'saved' };
+}
+
+export function syncStatusText(status: SyncStatus): string {
+  switch (status.kind) {
+    case 'offline':
+      return 'Hors ligne — modifications enregistrées sur cet ordinateur';
+    case 'syncing':
+      return 'Synchronisation en cours…';
+    case 'saved':
+      return 'Enregistré sur le serveur de la Métropole';
+    default: {
+      const unreachable: never = status;
+      return unreachable;
+    }
+  }
+}
+
+export function sameSyncStatus(a: SyncStatus, b: SyncStatus): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'saved' || b.kind === 'saved') return true;
+  return a.rooms.length === b.rooms.length && a.rooms.every((room, i) => room === b.rooms[i]);
+}

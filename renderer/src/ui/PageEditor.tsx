@@ -1,0 +1,93 @@
+// The collaborative rich-text editor of one page body, bound to its Y.Doc by Lexical's
+// CollaborationPlugin. The doc is empty when the binding is created and is then loaded
+// from this computer by the provider's connect(): Lexical's V1 binding only renders what
+// arrives as Yjs changes, so a doc loaded before binding would show as blank.
+import { CollaborationPlugin } from '@lexical/react/LexicalCollaborationPlugin';
+import { LexicalCollaboration } from '@lexical/react/LexicalCollaborationContext';
+import { LexicalComposer } from '@lexical/react/LexicalComposer';
+import { useLexicalComposerContext } from '@lexical/react/LexicalComposerContext';
+import { ContentEditable } from '@lexical/react/LexicalContentEditable';
+import { LexicalErrorBoundary } from '@lexical/react/LexicalErrorBoundary';
+import { LinkPlugin } from '@lexical/react/LexicalLinkPlugin';
+import { ListPlugin } from '@lexical/react/LexicalListPlugin';
+import { RichTextPlugin } from '@lexical/react/LexicalRichTextPlugin';
+import type { Provider } from '@lexical/yjs';
+import { useCallback, useEffect, useState } from 'react';
+import type * as Y from 'yjs';
+import { PAGE_NODES } from '../../../site/pageBody';
+import { PAGE_BODY_ROOT } from '../../../site/siteDoc';
+import type { RoomProvider } from '../sync/RoomProvider';
+import { editorTheme } from './editorTheme';
+
+interface Props {
+  pageId: string;
+  provider: RoomProvider;
+  readOnly: boolean;
+  username: string;
+  cursorColor: string;
+}
+
+function onError(error: Error): void {
+  console.error(error);
+}
+
+export function PageEditor({ pageId, provider, readOnly, username, cursorColor }: Props) {
+  const [loaded, setLoaded] = useState(false);
+  useEffect(() => {
+    let live = true;
+    void provider.local.whenLoaded.then(() => live && setLoaded(true));
+    return () => {
+      live = false;
+    };
+  }, [provider]);
+
+  const providerFactory = useCallback(
+    (id: string, yjsDocMap: Map<string, Y.Doc>): Provider => {
+      yjsDocMap.set(id, provider.local.doc);
+      // WebsocketProvider satisfies Lexical's structural Provider at runtime; its typings differ.
+      return provider as unknown as Provider;
+    },
+    [provider],
+  );
+
+  return (
+    <LexicalComposer
+      initialConfig={{
+        namespace: 'usine-page',
+        nodes: [...PAGE_NODES],
+        theme: editorTheme,
+        onError,
+        editorState: null,
+        editable: false,
+      }}
+    >
+      <LexicalCollaboration>
+        <div className={loaded ? 'editor' : 'editor editor-loading'}>
+          <RichTextPlugin
+            contentEditable={<ContentEditable className="editor-input" ariaLabel="Contenu de la page" />}
+            ErrorBoundary={LexicalErrorBoundary}
+          />
+          <CollaborationPlugin
+            id={pageId}
+            key={pageId}
+            providerFactory={providerFactory}
+            shouldBootstrap={false}
+            rootName={PAGE_BODY_ROOT}
+            username={username}
+            cursorColor={cursorColor}
+          />
+          <ListPlugin />
+          <LinkPlugin />
+          <EditableWhen editable={loaded && !readOnly} />
+        </div>
+      </LexicalCollaboration>
+    </LexicalComposer>
+  );
+}
+
+/** Typing is allowed once the local copy is in the editor (and never for relecteurs). */
+function EditableWhen({ editable }: { editable: boolean }) {
+  const [editor] = useLexicalComposerContext();
+  useEffect(() => editor.setEditable(editable), [editor, editable]);
+  return null;
+}

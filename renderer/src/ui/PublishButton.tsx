@@ -1,0 +1,65 @@
+// « Publier » for the commune's référent: asks the server to publish, then links to the site.
+import { useState } from 'react';
+import { ApiFailure, MESSAGES_FR, publish } from '../auth/apiClient';
+import type { AuthSession } from '../auth/AuthSession';
+
+type PublishState =
+  | { kind: 'idle' }
+  | { kind: 'publishing' }
+  | { kind: 'published'; url: string }
+  | { kind: 'failed'; message: string };
+
+export function PublishButton({ auth, insee }: { auth: AuthSession; insee: string }) {
+  const [state, setState] = useState<PublishState>({ kind: 'idle' });
+
+  async function run() {
+    setState({ kind: 'publishing' });
+    try {
+      const serverUrl = auth.current.serverUrl;
+      const result = await auth.withAccessToken((token) => publish(serverUrl, insee, token));
+      setState({ kind: 'published', url: new URL(result.url, serverUrl + '/').href });
+    } catch (error) {
+      const message = error instanceof ApiFailure ? error.message : MESSAGES_FR.unexpected;
+      setState({ kind: 'failed', message: `La publication a échoué : ${message}` });
+    }
+  }
+
+  return (
+    <div className="publish">
+      <button type="button" className="primary" onClick={run} disabled={state.kind === 'publishing'}>
+        Publier
+      </button>
+      <div role="status" className="publish-result">
+        {result(state)}
+      </div>
+    </div>
+  );
+}
+
+function result(state: PublishState) {
+  switch (state.kind) {
+    case 'idle':
+      return null;
+    case 'publishing':
+      return <p>Publication en cours…</p>;
+    case 'published':
+      return (
+        <p>
+          <span>Site publié</span>{' '}
+          <a href={state.url} target="_blank" rel="noopener noreferrer">
+            Voir le site publié
+          </a>
+        </p>
+      );
+    case 'failed':
+      return (
+        <p role="alert" className="error">
+          {state.message}
+        </p>
+      );
+    default: {
+      const unreachable: never = state;
+      return unreachable;
+    }
+  }
+}
