@@ -3,9 +3,32 @@
 // electron/ imports only its own files; renderer/ may import electron/ipcContract types only.
 import tseslint from 'typescript-eslint';
 
-const ours = (...folders) => folders.map((f) => ({ group: [`**/${f}/**`, `**/${f}`], message: `forbidden import direction (see DESIGN.md): ${f}/` }));
-const nodeOnly = ['node:*', 'fs', 'path', 'http', 'https', 'net', 'ws', 'better-sqlite3', 'child_process', 'os'];
-const browserOnly = ['react', 'react-dom', 'react-dom/*', 'dexie', 'y-dexie', 'y-websocket', '@lexical/react/*'];
+const ours = (...folders) =>
+  folders.map((f) => ({
+    group: [`**/${f}/**`, `**/${f}`],
+    message: `forbidden import direction (see DESIGN.md): ${f}/`,
+  }));
+const nodeOnly = [
+  'node:*',
+  'fs',
+  'path',
+  'http',
+  'https',
+  'net',
+  'ws',
+  'better-sqlite3',
+  'child_process',
+  'os',
+];
+const browserOnly = [
+  'react',
+  'react-dom',
+  'react-dom/*',
+  'dexie',
+  'y-dexie',
+  'y-websocket',
+  '@lexical/react/*',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'test-results/', 'playwright-report/', '.tmp/'] },
@@ -18,14 +41,26 @@ export default tseslint.config(
   {
     files: ['site/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [...nodeOnly, ...browserOnly], patterns: ours('sync-server', 'renderer', 'electron', 'assets', 'e2e', 'bench') }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...nodeOnly, ...browserOnly],
+          patterns: ours('sync-server', 'renderer', 'electron', 'assets', 'e2e', 'bench'),
+        },
+      ],
     },
   },
   {
     // Tests of site/ may use node:* (temp dirs, running the Nu HTML Checker); site/ code may not.
     files: ['site/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: browserOnly, patterns: ours('sync-server', 'renderer', 'electron', 'assets', 'e2e', 'bench') }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: browserOnly,
+          patterns: ours('sync-server', 'renderer', 'electron', 'assets', 'e2e', 'bench'),
+        },
+      ],
     },
   },
   {
@@ -41,7 +76,10 @@ export default tseslint.config(
           paths: nodeOnly,
           patterns: [
             ...ours('sync-server', 'e2e', 'bench'),
-            { group: ['**/electron/*', '!**/electron/ipcContract'], message: 'renderer/ may only import electron/ipcContract' },
+            {
+              group: ['**/electron/*', '!**/electron/ipcContract'],
+              message: 'renderer/ may only import electron/ipcContract',
+            },
           ],
         },
       ],
@@ -49,6 +87,11 @@ export default tseslint.config(
   },
   {
     files: ['electron/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ours('site', 'sync-server', 'renderer', 'e2e', 'bench') }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ours('site', 'sync-server', 'renderer', 'e2e', 'bench') },
+      ],
+    },
   },
 );

@@ -15,14 +15,15 @@
  *   MESSAGE_SYNC (0)          y-protocols sync: step 1 (state vector), step 2 (missing
  *                             updates), update. Standard y-websocket.
  *   MESSAGE_AWARENESS (1)     y-protocols awareness update. The server only relays the
- *                             state of the connection's own clientID and overwrites the
- *                             `user` field with the server-verified identity.
- *   MESSAGE_PERSISTED_ACK (100)  server → client, ours: varUint8Array(stateVector), the
- *                             room's *durable* state vector, sent after every commit and
+ *                             state of the connection's own clientID and overwrites its
+ *                             `name` and `color` fields (what Lexical's cursors show) with
+ *                             the server-verified identity.
+ *   MESSAGE_PERSISTED_ACK (100)  server → client, ours: varUint8Array(state), the room's
+ *                             *durable* state (an encoded Yjs snapshot: state vector and
+ *                             delete set, see encodeDocState), sent after every commit and
  *                             once after the initial sync. The client is "saved on the
- *                             server" exactly when this vector covers its own state
- *                             vector. That comparison is the only truthful basis for
- *                             « enregistré sur le serveur ».
+ *                             server" exactly when this state covers its own (isCoveredBy):
+ *                             the only truthful basis for « enregistré sur le serveur ».
  *
  * Read-only connections (role `relecteur`) may send sync step 1 and awareness; the
  * server drops their step 2 and update messages.
@@ -68,10 +69,19 @@ export function closeReasonForCode(code: number): CloseReason | undefined {
   return Object.values(CLOSE).find((c) => c.code === code)?.reason;
 }
 
-export function encodePersistedAck(stateVector: Uint8Array): Uint8Array {
+/**
+ * The state a persisted-ack carries: the doc's encoded Yjs snapshot, i.e. its state vector
+ * *and* its delete set. A deletion does not advance a state vector, so a state vector alone
+ * would call an unsent deletion "saved"; the delete set makes the comparison truthful.
+ */
+export function encodeDocState(doc: Y.Doc): Uint8Array {
+  return Y.encodeSnapshot(Y.snapshot(doc));
+}
+
+export function encodePersistedAck(durableState: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MESSAGE_PERSISTED_ACK);
-  encoding.writeVarUint8Array(encoder, stateVector);
+  encoding.writeVarUint8Array(encoder, durableState);
   return encoding.toUint8Array(encoder);
 }
 
@@ -80,12 +90,44 @@ export function readPersistedAck(decoder: decoding.Decoder): Uint8Array {
   return decoding.readVarUint8Array(decoder);
 }
 
-/** True when every operation known locally is contained in the durable state vector. */
-export function isCoveredBy(localStateVector: Uint8Array, durableStateVector: Uint8Array): boolean {
-  const local = Y.decodeStateVector(localStateVector);
-  const durable = Y.decodeStateVector(durableStateVector);
-  for (const [client, clock] of local) {
-    if ((durable.get(client) ?? 0) < clock) return false;
+interface Range {
+  clock: number;
+  len: number;
+}
+
+/** True when [clock, clock + len) lies inside the union of `ranges`. */
+function rangeCovered(ranges: readonly Range[], clock: number, len: number): boolean {
+  const end = clock + len;
+  let reached = clock;
+  for (const range of [...ranges].sort((a, b) => a.clock - b.clock)) {
+    if (range.clock > reached) break;
+    reached = Math.max(reached, range.clock + range.len);
+    if (reached >= end) return true;
+  }
+  return reached >= end;
+}
+
+/**
+ * True when every insertion and every deletion known locally is in the durable state.
+ * Both arguments come from encodeDocState. An unreadable durable state covers nothing.
+ */
+export function isCoveredBy(localState: Uint8Array, durableState: Uint8Array): boolean {
+  let local: Y.Snapshot;
+  let durable: Y.Snapshot;
+  try {
+    local = Y.decodeSnapshot(localState);
+    durable = Y.decodeSnapshot(durableState);
+  } catch {
+    return false;
+  }
+  for (const [client, clock] of local.sv) {
+    if ((durable.sv.get(client) ?? 0) < clock) return false;
+  }
+  for (const [client, deletions] of local.ds.clients) {
+    const durableDeletions = durable.ds.clients.get(client) ?? [];
+    for (const deletion of deletions) {
+      if (!rangeCovered(durableDeletions, deletion.clock, deletion.len)) return false;
+    }
   }
   return true;
 }

@@ -10,6 +10,7 @@ import {
   MESSAGE_AWARENESS,
   MESSAGE_PERSISTED_ACK,
   MESSAGE_SYNC,
+  encodeDocState,
   isCoveredBy,
 } from '../site/syncProtocol';
 import type { DocStore } from './DocStore';
@@ -45,7 +46,7 @@ function updateMessage(update: Uint8Array): Uint8Array {
 }
 
 function edit(doc: Y.Doc, text: string): Uint8Array {
-  const before = Y.encodeStateVector(doc);
+  const before = encodeDocState(doc);
   doc.getText('t').insert(0, text);
   return Y.encodeStateAsUpdate(doc, before);
 }
@@ -105,7 +106,7 @@ describe('Room', () => {
     conn.receive(updateMessage(edit(client, 'hello')));
     expect(writer.acks()).toHaveLength(0); // not before the commit
     await room.whenFlushed();
-    expect(isCoveredBy(Y.encodeStateVector(client), writer.acks().at(-1)!)).toBe(true);
+    expect(isCoveredBy(encodeDocState(client), writer.acks().at(-1)!)).toBe(true);
     expect(watcher.acks()).toHaveLength(1);
     await rooms.close();
   });

@@ -8,7 +8,13 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { CLOSE, MESSAGE_AWARENESS, MESSAGE_SYNC, encodePersistedAck } from '../site/syncProtocol';
+import {
+  CLOSE,
+  MESSAGE_AWARENESS,
+  MESSAGE_SYNC,
+  encodeDocState,
+  encodePersistedAck,
+} from '../site/syncProtocol';
 import type { DocStore } from './DocStore';
 import type { Logger } from './Logger';
 
@@ -66,12 +72,6 @@ interface Connection {
   open: boolean;
 }
 
-interface PendingWrite {
-  update: Uint8Array;
-  /** The doc's state vector right after this update: durable once the update is committed. */
-  stateVector: Uint8Array;
-}
-
 class MalformedMessage extends Error {}
 
 export class Room {
@@ -82,13 +82,14 @@ export class Room {
   leases = 0;
   private readonly options: RoomOptions;
   private readonly connections = new Set<Connection>();
-  private pending: PendingWrite[] = [];
+  private pending: Uint8Array[] = [];
   private inFlight = false;
   private persistScheduled = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelayMs: number;
   private rowCount: number;
-  private durableStateVector: Uint8Array;
+  /** Encoded snapshot (state vector + delete set) of what the store holds durably. */
+  private durableState: Uint8Array;
   private flushWaiters: Array<() => void> = [];
   private destroyed = false;
 
@@ -108,7 +109,7 @@ export class Room {
     this.options = options;
     this.rowCount = rowCount;
     this.retryDelayMs = options.retryDelayMs;
-    this.durableStateVector = Y.encodeStateVector(doc);
+    this.durableState = encodeDocState(doc);
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
     doc.on('update', this.onDocUpdate);
@@ -231,7 +232,7 @@ export class Room {
         if (!conn.identity.readOnly) Y.applyUpdate(this.doc, update, conn);
         // The client's initial sync is done: tell it what is durable, unless a commit will.
         if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) {
-          this.send(conn, encodePersistedAck(this.durableStateVector));
+          this.send(conn, encodePersistedAck(this.durableState));
         }
         return;
       }
@@ -289,7 +290,7 @@ export class Room {
     syncProtocol.writeUpdate(encoder, update);
     const message = encoding.toUint8Array(encoder);
     for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
-    this.pending.push({ update, stateVector: Y.encodeStateVector(this.doc) });
+    this.pending.push(update);
     this.schedulePersist();
   };
 
@@ -329,12 +330,12 @@ export class Room {
     if (this.inFlight || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    // Every update applied to the doc so far is either durable already or in this batch, so
+    // the doc's state now is exactly what will be durable once the batch commits.
+    const stateAfterBatch = encodeDocState(this.doc);
     this.inFlight = true;
     try {
-      await this.options.store.appendUpdates(
-        this.name,
-        batch.map((w) => w.update),
-      );
+      await this.options.store.appendUpdates(this.name, batch);
     } catch (error) {
       this.inFlight = false;
       // Keep the updates (in order) and retry: the document stays in memory, nothing is dropped.
@@ -358,8 +359,8 @@ export class Room {
     this.inFlight = false;
     this.retryDelayMs = this.options.retryDelayMs;
     this.rowCount += batch.length;
-    this.durableStateVector = batch[batch.length - 1]!.stateVector;
-    const ack = encodePersistedAck(this.durableStateVector);
+    this.durableState = stateAfterBatch;
+    const ack = encodePersistedAck(this.durableState);
     for (const conn of this.connections) this.send(conn, ack);
     if (this.rowCount > this.options.compactThreshold) await this.compact();
     if (this.pending.length > 0) {

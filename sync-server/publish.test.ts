@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginResponse, PublicationResponse, PublishResponse } from '../site/apiContract';
 import { writeParagraphs } from '../site/pageBody';
 import { createPage, updatePage } from '../site/siteDoc';
-import { isCoveredBy } from '../site/syncProtocol';
-import * as Y from 'yjs';
+import { encodeDocState, isCoveredBy } from '../site/syncProtocol';
 import type { RunningServer } from './server';
 import {
   login,
@@ -26,7 +25,7 @@ let agent: LoginResponse;
 const clients: TestClient[] = [];
 
 function saved(c: TestClient): Promise<void> {
-  return waitFor(() => c.acks.some((ack) => isCoveredBy(Y.encodeStateVector(c.doc), ack)), 'durable');
+  return waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
 }
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { LoginResponse } from '../site/apiContract';
-import { CLOSE, SUBPROTOCOL, isCoveredBy } from '../site/syncProtocol';
+import { CLOSE, SUBPROTOCOL, encodeDocState, isCoveredBy } from '../site/syncProtocol';
 import type { DocStore } from './DocStore';
 import type { RunningServer } from './server';
 import {
@@ -141,17 +141,17 @@ describe('sync', () => {
       'convergence',
     );
     await waitFor(
-      () => a.acks.some((ack) => isCoveredBy(Y.encodeStateVector(a.doc), ack)),
+      () => a.acks.some((ack) => isCoveredBy(encodeDocState(a.doc), ack)),
       'a persisted ack covering client a',
     );
-    await waitFor(() => b.acks.some((ack) => isCoveredBy(Y.encodeStateVector(b.doc), ack)), 'ack for b');
+    await waitFor(() => b.acks.some((ack) => isCoveredBy(encodeDocState(b.doc), ack)), 'ack for b');
   });
 
   it('acknowledges a client with nothing new right after its initial sync', async () => {
     const c = client('13001/page/nothingnew01', agent.accessToken);
     await waitSynced(c);
     await waitFor(() => c.acks.length > 0, 'initial ack');
-    expect(isCoveredBy(Y.encodeStateVector(c.doc), c.acks[0]!)).toBe(true);
+    expect(isCoveredBy(encodeDocState(c.doc), c.acks[0]!)).toBe(true);
   });
 
   it('closes a room of another commune with 4403, a bad token with 4401, and keeps serving', async () => {
@@ -262,10 +262,7 @@ describe('durability', () => {
       const writer = openClient(first, '13001/page/restart0001', session.accessToken);
       await waitSynced(writer);
       writer.doc.getText('t').insert(0, 'Bonjour la commune');
-      await waitFor(
-        () => writer.acks.some((ack) => isCoveredBy(Y.encodeStateVector(writer.doc), ack)),
-        'durable',
-      );
+      await waitFor(() => writer.acks.some((ack) => isCoveredBy(encodeDocState(writer.doc), ack)), 'durable');
       writer.destroy();
       await first.close();
 

@@ -21,7 +21,7 @@ export function shouldReconnectAfter(event: CloseEvent): boolean {
 
 export class RoomProvider extends WebsocketProvider {
   /** The server's durable state vector, from the last ack on the current connection. */
-  durableStateVector: Uint8Array | null = null;
+  durableState: Uint8Array | null = null;
   /** True until the first connection attempt succeeds or fails. */
   firstAttemptPending = true;
   private wantsConnection = false;
@@ -39,14 +39,14 @@ export class RoomProvider extends WebsocketProvider {
       shouldReconnect: shouldReconnectAfter,
     });
     this.messageHandlers[MESSAGE_PERSISTED_ACK] = (_encoder, decoder) => {
-      this.durableStateVector = readPersistedAck(decoder);
+      this.durableState = readPersistedAck(decoder);
       for (const listener of this.ackListeners) listener();
     };
     // An ack describes what the server had durably written when it was sent on this
     // connection; after a disconnect only a fresh ack may say « enregistré ».
     this.on('status', ({ status }) => {
       if (status === 'connected') this.firstAttemptPending = false;
-      else this.durableStateVector = null;
+      else this.durableState = null;
     });
     this.on('connection-close', () => {
       this.firstAttemptPending = false;

@@ -1,7 +1,6 @@
 // Owns the open rooms of a session: creates their providers, reacts to the server's close
 // codes (refresh on 4401, stop and explain on 4403…), and derives the sync status from facts.
-import * as Y from 'yjs';
-import { CLOSE, CLOSE_MESSAGES_FR, closeReasonForCode } from '../../../site/syncProtocol';
+import { CLOSE, CLOSE_MESSAGES_FR, closeReasonForCode, encodeDocState } from '../../../site/syncProtocol';
 import type { AuthSession } from '../auth/AuthSession';
 import type { LocalDoc } from '../store/LocalStore';
 import { RoomProvider } from './RoomProvider';
@@ -125,8 +124,8 @@ export class SyncClient {
       connected: p.wsconnected,
       firstAttemptPending: p.firstAttemptPending,
       synced: p.synced,
-      localStateVector: Y.encodeStateVector(p.doc),
-      durableStateVector: p.durableStateVector,
+      localState: encodeDocState(p.doc),
+      durableState: p.durableState,
     }));
     const status = deriveSyncStatus(facts);
     if (sameSyncStatus(status, this.snapshot.status)) return;

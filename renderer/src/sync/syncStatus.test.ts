@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { encodeDocState } from '../../../site/syncProtocol';
 import { deriveSyncStatus, type RoomFacts, syncStatusText } from './syncStatus';
 
 function docWithEdits(text: string): Y.Doc {
@@ -14,8 +15,8 @@ function facts(doc: Y.Doc, overrides: Partial<RoomFacts> = {}): RoomFacts {
     connected: true,
     firstAttemptPending: false,
     synced: true,
-    localStateVector: Y.encodeStateVector(doc),
-    durableStateVector: Y.encodeStateVector(doc),
+    localState: encodeDocState(doc),
+    durableState: encodeDocState(doc),
     ...overrides,
   };
 }
@@ -35,7 +36,7 @@ describe('deriveSyncStatus', () => {
       connected: false,
       firstAttemptPending: true,
       synced: false,
-      durableStateVector: null,
+      durableState: null,
     });
     expect(deriveSyncStatus([opening]).kind).toBe('syncing');
     expect(deriveSyncStatus([{ ...opening, firstAttemptPending: false }]).kind).toBe('offline');
@@ -44,14 +45,14 @@ describe('deriveSyncStatus', () => {
   it('is syncing before the initial sync and before any ack', () => {
     const doc = docWithEdits('a');
     expect(deriveSyncStatus([facts(doc, { synced: false })]).kind).toBe('syncing');
-    expect(deriveSyncStatus([facts(doc, { durableStateVector: null })]).kind).toBe('syncing');
+    expect(deriveSyncStatus([facts(doc, { durableState: null })]).kind).toBe('syncing');
   });
 
   it('is syncing while the durable state vector does not cover a local edit', () => {
     const doc = docWithEdits('a');
-    const durable = Y.encodeStateVector(doc);
+    const durable = encodeDocState(doc);
     doc.getText('t').insert(1, 'b');
-    const status = deriveSyncStatus([facts(doc, { durableStateVector: durable })]);
+    const status = deriveSyncStatus([facts(doc, { durableState: durable })]);
     expect(status.kind).toBe('syncing');
     expect(syncStatusText(status)).toBe('Synchronisation en cours…');
   });
@@ -59,16 +60,14 @@ describe('deriveSyncStatus', () => {
   it('is saved only when every open room is covered by its ack', () => {
     const site = docWithEdits('site');
     const page = docWithEdits('page');
-    const durablePage = Y.encodeStateVector(page);
-    expect(
-      deriveSyncStatus([facts(site), facts(page, { room: 'p', durableStateVector: durablePage })]),
-    ).toEqual({
+    const durablePage = encodeDocState(page);
+    expect(deriveSyncStatus([facts(site), facts(page, { room: 'p', durableState: durablePage })])).toEqual({
       kind: 'saved',
     });
     page.getText('t').insert(0, 'x');
-    expect(
-      deriveSyncStatus([facts(site), facts(page, { room: 'p', durableStateVector: durablePage })]).kind,
-    ).toBe('syncing');
+    expect(deriveSyncStatus([facts(site), facts(page, { room: 'p', durableState: durablePage })]).kind).toBe(
+      'syncing',
+    );
   });
 
   it('counts an ack that holds more than the local doc (other agents’ edits) as saved', () => {
@@ -76,7 +75,7 @@ describe('deriveSyncStatus', () => {
     const server = new Y.Doc();
     Y.applyUpdate(server, Y.encodeStateAsUpdate(local));
     server.getText('t').insert(0, 'remote ');
-    const status = deriveSyncStatus([facts(local, { durableStateVector: Y.encodeStateVector(server) })]);
+    const status = deriveSyncStatus([facts(local, { durableState: encodeDocState(server) })]);
     expect(syncStatusText(status)).toBe('Enregistré sur le serveur de la Métropole');
   });
 });

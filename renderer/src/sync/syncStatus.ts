@@ -1,6 +1,6 @@
 // The sync state shown to the agent, derived only from facts about the open rooms: whether
 // the socket is connected, whether the initial sync is done, and whether the server's last
-// persisted-ack (its durable state vector) covers everything this computer holds.
+// persisted-ack (its durable state) covers everything this computer holds.
 import { isCoveredBy } from '../../../site/syncProtocol';
 
 export interface RoomFacts {
@@ -11,10 +11,10 @@ export interface RoomFacts {
   firstAttemptPending: boolean;
   /** The server's sync step 2 was received on this connection. */
   synced: boolean;
-  /** Y.encodeStateVector of the local doc. */
-  localStateVector: Uint8Array;
-  /** The last durable state vector acknowledged on this connection, if any. */
-  durableStateVector: Uint8Array | null;
+  /** encodeDocState of the local doc (state vector and delete set). */
+  localState: Uint8Array;
+  /** The last durable state acknowledged on this connection, if any. */
+  durableState: Uint8Array | null;
 }
 
 export type SyncStatus =
@@ -31,10 +31,7 @@ export function deriveSyncStatus(rooms: readonly RoomFacts[]): SyncStatus {
   const syncing = rooms
     .filter(
       (r) =>
-        !r.connected ||
-        !r.synced ||
-        r.durableStateVector === null ||
-        !isCoveredBy(r.localStateVector, r.durableStateVector),
+        !r.connected || !r.synced || r.durableState === null || !isCoveredBy(r.localState, r.durableState),
     )
     .map((r) => r.room);
   if (syncing.length > 0) return { kind: 'syncing', rooms: syncing };
