@@ -1,2 +1,49 @@
-console.error('boom');
-process.exit(3);
+/**
+ * `npm run server`: the sync server on the embedded default. The only place reading the
+ * environment: PORT (default 8080), DATA_DIR (default ./data), HOST (default 0.0.0.0).
+ */
+import path from 'node:path';
+import { startServer } from './server';
+
+const port = Number(process.env.PORT ?? 8080);
+const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
+const host = process.env.HOST ?? '0.0.0.0';
+
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT invalide : « ${process.env.PORT} ». Indiquez un numéro de port entre 0 et 65535.`);
+  process.exit(2);
+}
+
+let server: Awaited<ReturnType<typeof startServer>>;
+try {
+  server = await startServer({ port, host, dataDir });
+} catch (error) {
+  console.error(`Le serveur n'a pas pu démarrer : ${(error as Error).message}`);
+  process.exit(1);
+}
+
+const base = `http://localhost:${server.port}`;
+console.log(`Usine à sites — serveur de la Métropole prêt. Données : ${dataDir}`);
+console.log(`Éditeur : ${base}/app/   Sites publiés : ${base}/sites/{commune}/`);
+if (server.demoAccount) {
+  // Printed once, at the first start only: the password is not stored anywhere in clear.
+  console.log(
+    `Compte de démonstration (référent de la commune 13001) : ${server.demoAccount.email} / ${server.demoAccount.password}`,
+  );
+}
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`Arrêt demandé (${signal}) : enregistrement des dernières modifications…`);
+  try {
+    await server.close();
+    process.exit(0);
+  } catch (error) {
+    console.error(`Arrêt incomplet : ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
