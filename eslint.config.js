@@ -8,26 +8,12 @@ const ours = (...folders) =>
     group: [`**/${f}/**`, `**/${f}`],
     message: `forbidden import direction (see DESIGN.md): ${f}/`,
   }));
-const nodeOnly = [
-  'node:*',
-  'fs',
-  'path',
-  'http',
-  'https',
-  'net',
-  'ws',
-  'better-sqlite3',
-  'child_process',
-  'os',
-];
-const browserOnly = [
-  'react',
-  'react-dom',
-  'react-dom/*',
-  'dexie',
-  'y-dexie',
-  'y-websocket',
-  '@lexical/react/*',
+const nodeOnly = ['fs', 'path', 'http', 'https', 'net', 'ws', 'better-sqlite3', 'child_process', 'os'];
+const browserOnly = ['react', 'react-dom', 'dexie', 'y-dexie', 'y-websocket'];
+// Globs cannot go in `paths`: these are `patterns`.
+const nodeOnlyPatterns = [{ group: ['node:*'], message: 'Node-only module: not allowed in this folder' }];
+const browserOnlyPatterns = [
+  { group: ['react-dom/*', '@lexical/react/*'], message: 'browser-only module: not allowed in this folder' },
 ];
 
 export default tseslint.config(
@@ -45,7 +31,11 @@ export default tseslint.config(
         'error',
         {
           paths: [...nodeOnly, ...browserOnly],
-          patterns: ours('sync-server', 'renderer', 'electron', 'assets', 'e2e', 'bench'),
+          patterns: [
+            ...nodeOnlyPatterns,
+            ...browserOnlyPatterns,
+            ...ours('sync-server', 'renderer', 'electron', 'assets', 'e2e', 'bench'),
+          ],
         },
       ],
     },
@@ -58,7 +48,10 @@ export default tseslint.config(
         'error',
         {
           paths: browserOnly,
-          patterns: ours('sync-server', 'renderer', 'electron', 'assets', 'e2e', 'bench'),
+          patterns: [
+            ...browserOnlyPatterns,
+            ...ours('sync-server', 'renderer', 'electron', 'assets', 'e2e', 'bench'),
+          ],
         },
       ],
     },
@@ -75,6 +68,7 @@ export default tseslint.config(
         {
           paths: nodeOnly,
           patterns: [
+            ...nodeOnlyPatterns,
             ...ours('sync-server', 'e2e', 'bench'),
             {
               group: ['**/electron/*', '!**/electron/ipcContract'],
@@ -84,6 +78,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The build configuration runs in Node, not in the editor.
+    files: ['renderer/vite.config.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     files: ['electron/**'],

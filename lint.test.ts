@@ -1,0 +1,34 @@
+// The import direction of DESIGN.md is enforced by ESLint (eslint.config.js); this proves the
+// rule bites: each forbidden import below must be reported, each allowed one must not.
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint();
+
+async function restrictedImportErrors(filePath: string, code: string): Promise<number> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').length;
+}
+
+describe('import direction (DESIGN.md)', () => {
+  it.each([
+    ['site/x.ts', "import { startServer } from '../sync-server/server';"],
+    ['site/x.ts', "import fs from 'node:fs';"],
+    ['site/x.ts', "import React from 'react';"],
+    ['renderer/src/x.ts', "import { startServer } from '../../sync-server/server';"],
+    ['renderer/src/x.ts', "import '../../electron/main';"],
+    ['sync-server/x.ts', "import { App } from '../renderer/src/ui/App';"],
+    ['electron/x.ts', "import { readPages } from '../site/siteDoc';"],
+  ])('refuses in %s: %s', async (filePath, code) => {
+    expect(await restrictedImportErrors(filePath, code)).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['sync-server/x.ts', "import { readPages } from '../site/siteDoc';"],
+    ['renderer/src/x.ts', "import { readPages } from '../../site/siteDoc';"],
+    ['renderer/src/x.ts', "import type { UsineApi } from '../../electron/ipcContract';"],
+    ['site/x.ts', "import * as Y from 'yjs';"],
+  ])('allows in %s: %s', async (filePath, code) => {
+    expect(await restrictedImportErrors(filePath, code)).toBe(0);
+  });
+});
