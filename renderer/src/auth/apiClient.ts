@@ -3,10 +3,12 @@
 import {
   API_LOGIN,
   API_REFRESH,
+  apiPublicationPath,
   apiPublishPath,
   type ApiError,
   type LoginRequest,
   type LoginResponse,
+  type PublicationResponse,
   type PublishResponse,
   type RefreshRequest,
 } from '../../../site/apiContract';
@@ -78,4 +80,33 @@ export function refresh(serverUrl: string, request: RefreshRequest): Promise<Log
 
 export function publish(serverUrl: string, insee: string, accessToken: string): Promise<PublishResponse> {
   return call(serverUrl, apiPublishPath(insee), postJson({}, accessToken), MESSAGES_FR.sessionExpired);
+}
+
+function getJson(accessToken: string): RequestInit {
+  return { method: 'GET', headers: { authorization: `Bearer ${accessToken}` }, cache: 'no-store' };
+}
+
+export function getPublication(
+  serverUrl: string,
+  insee: string,
+  accessToken: string,
+): Promise<PublicationResponse> {
+  return call(serverUrl, apiPublicationPath(insee), getJson(accessToken), MESSAGES_FR.sessionExpired);
+}
+
+/** One doc of the commune and its server sequence number (GET /api/communes/{insee}/docs). */
+export interface RoomSeqInfo {
+  room: string;
+  seq: number;
+}
+
+/** Same path as sync-server/api.ts `apiDocsPath` (renderer/ may not import sync-server/). */
+export const apiDocsPath = (insee: string) => `/api/communes/${insee}/docs`;
+
+export function getDocs(
+  serverUrl: string,
+  insee: string,
+  accessToken: string,
+): Promise<{ docs: RoomSeqInfo[] }> {
+  return call(serverUrl, apiDocsPath(insee), getJson(accessToken), MESSAGES_FR.sessionExpired);
 }

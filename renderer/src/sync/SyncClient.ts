@@ -4,7 +4,7 @@ import { CLOSE, CLOSE_MESSAGES_FR, closeReasonForCode, encodeDocState } from '..
 import type { AuthSession } from '../auth/AuthSession';
 import type { LocalDoc } from '../store/LocalStore';
 import { RoomProvider } from './RoomProvider';
-import { deriveSyncStatus, type RoomFacts, sameSyncStatus, type SyncStatus } from './syncStatus';
+import { deriveSyncStatus, type RoomFacts, roomIsSaved, sameSyncStatus, type SyncStatus } from './syncStatus';
 
 export interface RoomAlert {
   room: string;
@@ -14,18 +14,22 @@ export interface RoomAlert {
 export interface SyncSnapshot {
   status: SyncStatus;
   alerts: readonly RoomAlert[];
+  /** Local changes (transactions) of the open rooms not yet covered by a persisted-ack. */
+  pendingEdits: number;
 }
 
 interface OpenRoom {
   provider: RoomProvider;
   dispose: () => void;
+  /** Local transactions since the last ack that covered the doc (counted once loaded). */
+  pending: number;
 }
 
 export class SyncClient {
   private readonly rooms = new Map<RoomProvider, OpenRoom>();
   private readonly listeners = new Set<() => void>();
   private readonly alerts = new Map<string, string>();
-  private snapshot: SyncSnapshot = { status: deriveSyncStatus([]), alerts: [] };
+  private snapshot: SyncSnapshot = { status: deriveSyncStatus([]), alerts: [], pendingEdits: 0 };
 
   constructor(private readonly auth: AuthSession) {}
 
@@ -45,7 +49,15 @@ export class SyncClient {
     const onClosed = (event: { code: number }) => {
       if (event.code === CLOSE.TOKEN_EXPIRED.code) void this.reconnectWithFreshToken(provider);
     };
-    local.doc.on('update', recompute);
+    let loaded = false;
+    void local.whenLoaded.then(() => (loaded = true));
+    const onUpdate = (_update: Uint8Array, origin: unknown) => {
+      // Received from the server (origin: the provider) or read back from this computer: not pending.
+      const open = this.rooms.get(provider);
+      if (open && loaded && origin !== provider) open.pending += 1;
+      recompute();
+    };
+    local.doc.on('update', onUpdate);
     provider.on('status', recompute);
     provider.on('sync', onSync);
     provider.on('connection-close', onConnectionClose);
@@ -54,16 +66,32 @@ export class SyncClient {
     this.rooms.set(provider, {
       provider,
       dispose: () => {
-        local.doc.off('update', recompute);
+        local.doc.off('update', onUpdate);
         provider.off('status', recompute);
         provider.off('sync', onSync);
         provider.off('connection-close', onConnectionClose);
         provider.off('closed', onClosed);
         offAck();
       },
+      pending: 0,
     });
     this.recompute();
     return provider;
+  }
+
+  /** One open room's facts, for the per-page status. */
+  roomState(provider: RoomProvider): { saved: boolean; connected: boolean; pending: number } | undefined {
+    const open = this.rooms.get(provider);
+    if (!open) return undefined;
+    const saved = roomIsSaved({
+      room: provider.roomname,
+      connected: provider.wsconnected,
+      firstAttemptPending: provider.firstAttemptPending,
+      synced: provider.synced,
+      localState: encodeDocState(provider.doc),
+      durableState: provider.durableState,
+    });
+    return { saved, connected: provider.wsconnected, pending: saved ? 0 : open.pending };
   }
 
   closeRoom(provider: RoomProvider): void {
@@ -114,22 +142,30 @@ export class SyncClient {
     this.snapshot = {
       status: this.snapshot.status,
       alerts: [...this.alerts].map(([r, m]) => ({ room: r, message: m })),
+      pendingEdits: this.snapshot.pendingEdits,
     };
     this.notify();
   }
 
   private recompute(): void {
-    const facts: RoomFacts[] = [...this.rooms.keys()].map((p) => ({
-      room: p.roomname,
-      connected: p.wsconnected,
-      firstAttemptPending: p.firstAttemptPending,
-      synced: p.synced,
-      localState: encodeDocState(p.doc),
-      durableState: p.durableState,
-    }));
+    let pendingEdits = 0;
+    const facts: RoomFacts[] = [...this.rooms.values()].map((open) => {
+      const p = open.provider;
+      const fact: RoomFacts = {
+        room: p.roomname,
+        connected: p.wsconnected,
+        firstAttemptPending: p.firstAttemptPending,
+        synced: p.synced,
+        localState: encodeDocState(p.doc),
+        durableState: p.durableState,
+      };
+      if (roomIsSaved(fact)) open.pending = 0;
+      pendingEdits += open.pending;
+      return fact;
+    });
     const status = deriveSyncStatus(facts);
-    if (sameSyncStatus(status, this.snapshot.status)) return;
-    this.snapshot = { status, alerts: this.snapshot.alerts };
+    if (sameSyncStatus(status, this.snapshot.status) && pendingEdits === this.snapshot.pendingEdits) return;
+    this.snapshot = { status, alerts: this.snapshot.alerts, pendingEdits };
     this.notify();
   }
 

@@ -28,14 +28,19 @@ export function deriveSyncStatus(rooms: readonly RoomFacts[]): SyncStatus {
   if (rooms.length === 0) return { kind: 'syncing', rooms: [] };
   const offline = rooms.filter((r) => !r.connected && !r.firstAttemptPending).map((r) => r.room);
   if (offline.length > 0) return { kind: 'offline', rooms: offline };
-  const syncing = rooms
-    .filter(
-      (r) =>
-        !r.connected || !r.synced || r.durableState === null || !isCoveredBy(r.localState, r.durableState),
-    )
-    .map((r) => r.room);
+  const syncing = rooms.filter((r) => !roomIsSaved(r)).map((r) => r.room);
   if (syncing.length > 0) return { kind: 'syncing', rooms: syncing };
   return { kind: 'saved' };
+}
+
+/** The server's last ack on the live connection covers everything this computer holds. */
+export function roomIsSaved(r: RoomFacts): boolean {
+  return r.connected && r.synced && r.durableState !== null && isCoveredBy(r.localState, r.durableState);
+}
+
+/** « 3 modifications en attente d’envoi ». */
+export function pendingEditsText(count: number): string {
+  return count === 1 ? '1 modification en attente d’envoi' : `${count} modifications en attente d’envoi`;
 }
 
 export function syncStatusText(status: SyncStatus): string {

@@ -1,42 +1,58 @@
-// The commune's home: its name, the list of the site's pages, and « Nouvelle page ».
+// The commune's home: dashboard, « Nouvelle page », the site's page tree, and the lists of
+// actualités, événements and actes.
+import type * as Y from 'yjs';
 import type { PageMeta } from '../../../site/siteDoc';
-import { NewPageForm } from './NewPageForm';
+import type { AuthSession } from '../auth/AuthSession';
+import type { SyncClient } from '../sync/SyncClient';
+import type { PageDeletions } from '../tree/siteEdits';
+import { ContentLists } from './ContentLists';
+import { Dashboard } from './Dashboard';
+import { NewPageForm, type NewPageRequest } from './NewPageForm';
+import { SiteTree } from './SiteTree';
 import { useFocusOnMount } from './useFocusOnMount';
 
 interface Props {
   communeName: string;
+  insee: string;
+  agent: { id: string; displayName: string };
   pages: PageMeta[];
+  manifest: Y.Doc;
+  deletions: PageDeletions;
+  presence: ReadonlyMap<string, readonly string[]>;
+  auth: AuthSession;
+  sync: SyncClient;
   onOpenPage: (pageId: string) => void;
-  onCreatePage?: (title: string) => Promise<void>;
+  onCreatePage?: (request: NewPageRequest) => Promise<void>;
 }
 
-export function HomeScreen({ communeName, pages, onOpenPage, onCreatePage }: Props) {
+export function HomeScreen(props: Props) {
+  const { communeName, pages, onOpenPage, onCreatePage } = props;
   const headingRef = useFocusOnMount<HTMLHeadingElement>();
   return (
     <>
       <h1 ref={headingRef} tabIndex={-1}>
         {communeName}
       </h1>
-      {onCreatePage && <NewPageForm onCreate={onCreatePage} />}
-      <nav aria-label="Pages du site" className="page-list">
-        <h2>Pages du site</h2>
-        {pages.length === 0 ? (
-          <p>Aucune page pour l’instant.</p>
-        ) : (
-          <ul>
-            {pages.map((page) => (
-              <li key={page.id}>
-                <button type="button" className="page-link" onClick={() => onOpenPage(page.id)}>
-                  <span className="page-title">{page.title || 'Page sans titre'}</span>
-                  <span className={`badge badge-${page.status}`}>
-                    {page.status === 'published' ? 'Publiée' : 'Brouillon'}
-                  </span>
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-      </nav>
+      <Dashboard
+        insee={props.insee}
+        agentId={props.agent.id}
+        agentName={props.agent.displayName}
+        pages={pages}
+        auth={props.auth}
+        sync={props.sync}
+        onOpenPage={onOpenPage}
+      />
+      {onCreatePage && <NewPageForm pages={pages} onCreate={onCreatePage} />}
+      <SiteTree
+        pages={pages}
+        manifest={props.manifest}
+        deletions={props.deletions}
+        readOnly={!onCreatePage}
+        agentName={props.agent.displayName}
+        presence={props.presence}
+        onOpenPage={onOpenPage}
+      />
+      <ContentLists pages={pages} onOpenPage={onOpenPage} />
     </>
   );
 }

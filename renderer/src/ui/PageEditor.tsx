@@ -15,12 +15,16 @@ import type { Provider } from '@lexical/yjs';
 import { useCallback, useEffect, useState } from 'react';
 import type * as Y from 'yjs';
 import { PAGE_NODES } from '../../../site/pageBody';
-import { PAGE_BODY_ROOT } from '../../../site/siteDoc';
+import { PAGE_BODY_ROOT, type PageMeta } from '../../../site/siteDoc';
+import { EditorToolbar } from '../editor/EditorToolbar';
+import { PagePreview } from '../editor/PagePreview';
 import type { RoomProvider } from '../sync/RoomProvider';
 import { editorTheme } from './editorTheme';
 
 interface Props {
   pageId: string;
+  /** When set, the live preview is shown beside the editor. */
+  preview?: { page: PageMeta; manifest: Y.Doc; commune: { insee: string; name: string; slug: string } };
   provider: RoomProvider;
   readOnly: boolean;
   username: string;
@@ -31,7 +35,7 @@ function onError(error: Error): void {
   console.error(error);
 }
 
-export function PageEditor({ pageId, provider, readOnly, username, cursorColor }: Props) {
+export function PageEditor({ pageId, preview, provider, readOnly, username, cursorColor }: Props) {
   const [loaded, setLoaded] = useState(false);
   useEffect(() => {
     let live = true;
@@ -62,6 +66,7 @@ export function PageEditor({ pageId, provider, readOnly, username, cursorColor }
       }}
     >
       <LexicalCollaboration>
+        {!readOnly && <EditorToolbar disabled={!loaded} />}
         <div className={loaded ? 'editor' : 'editor editor-loading'}>
           <RichTextPlugin
             contentEditable={<ContentEditable className="editor-input" ariaLabel="Contenu de la page" />}
@@ -80,6 +85,7 @@ export function PageEditor({ pageId, provider, readOnly, username, cursorColor }
           <LinkPlugin />
           <EditableWhen editable={loaded && !readOnly} />
         </div>
+        {preview && <PagePreview {...preview} />}
       </LexicalCollaboration>
     </LexicalComposer>
   );

@@ -1,29 +1,38 @@
-// One page: its title, its publication status, and its collaborative body editor.
-import { useEffect, useId, useState } from 'react';
+// One page: its title, its publication status, who else is here, its own truthful status,
+// and its collaborative body editor with toolbar and live preview.
+import { useEffect, useId, useState, useSyncExternalStore } from 'react';
 import type * as Y from 'yjs';
+import type { CommuneRef } from '../../../site/apiContract';
 import { type PageMeta, updatePage } from '../../../site/siteDoc';
 import { pageRoom } from '../../../site/syncProtocol';
+import type { AuthSession } from '../auth/AuthSession';
 import type { LocalDocs } from '../store/LocalStore';
+import { usePresence } from '../sync/presence';
 import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
+import { pendingEditsText } from '../sync/syncStatus';
+import { usePublication } from './Dashboard';
+import { formatDateTime } from './formatDate';
 import { PageEditor } from './PageEditor';
 import { useFocusOnMount } from './useFocusOnMount';
 
 interface Props {
-  insee: string;
+  commune: CommuneRef;
   page: PageMeta;
   manifest: Y.Doc;
   docs: LocalDocs;
   sync: SyncClient;
+  auth: AuthSession;
   readOnly: boolean;
   agent: { displayName: string; color: string };
   onBack: () => void;
 }
 
-export function PageScreen({ insee, page, manifest, docs, sync, readOnly, agent, onBack }: Props) {
-  const provider = usePageRoom(docs, sync, pageRoom(insee, page.id));
+export function PageScreen({ commune, page, manifest, docs, sync, auth, readOnly, agent, onBack }: Props) {
+  const provider = usePageRoom(docs, sync, pageRoom(commune.insee, page.id));
   const publishedId = useId();
   const headingRef = useFocusOnMount<HTMLHeadingElement>();
+  const [showPreview, setShowPreview] = useState(false);
 
   return (
     <>
@@ -35,6 +44,10 @@ export function PageScreen({ insee, page, manifest, docs, sync, readOnly, agent,
       <h1 ref={headingRef} tabIndex={-1}>
         {page.title || 'Page sans titre'}
       </h1>
+      {provider && <PagePresence provider={provider} />}
+      {provider && (
+        <PageStatus provider={provider} sync={sync} auth={auth} insee={commune.insee} page={page} />
+      )}
       <p className="page-options">
         <input
           id={publishedId}
@@ -51,21 +64,83 @@ export function PageScreen({ insee, page, manifest, docs, sync, readOnly, agent,
           }
         />{' '}
         <label htmlFor={publishedId}>Publiée</label>{' '}
-        <span className="hint">(seules les pages publiées apparaissent sur le site)</span>
+        <span className="hint">(seules les pages publiées apparaissent sur le site)</span>{' '}
+        <button type="button" aria-pressed={showPreview} onClick={() => setShowPreview((v) => !v)}>
+          Aperçu avec le thème du site
+        </button>
       </p>
       {provider ? (
-        <PageEditor
-          key={page.id}
-          pageId={page.id}
-          provider={provider}
-          readOnly={readOnly}
-          username={agent.displayName}
-          cursorColor={agent.color}
-        />
+        <div className={showPreview ? 'page-with-preview' : undefined}>
+          <PageEditor
+            key={page.id}
+            pageId={page.id}
+            provider={provider}
+            readOnly={readOnly}
+            username={agent.displayName}
+            cursorColor={agent.color}
+            preview={showPreview ? { page, manifest, commune } : undefined}
+          />
+        </div>
       ) : (
         <p>Ouverture de la page…</p>
       )}
     </>
+  );
+}
+
+/** « Bruno Roux modifie cette page » from the page room's awareness (Lexical's `focusing`). */
+function PagePresence({ provider }: { provider: RoomProvider }) {
+  const present = usePresence(provider.awareness);
+  const byName = new Map<string, boolean>();
+  for (const p of present) byName.set(p.name, (byName.get(p.name) ?? false) || p.focusing);
+  const lines = [...byName].map(([name, editing]) =>
+    editing ? `${name} modifie cette page` : `${name} consulte cette page`,
+  );
+  return (
+    <p className="page-presence" aria-live="polite">
+      {lines.length === 0 ? 'Personne d’autre sur cette page.' : `${lines.join(' · ')}.`}
+    </p>
+  );
+}
+
+/** This page's own status: local copy, pending edits, server ack, publication. */
+function PageStatus(props: {
+  provider: RoomProvider;
+  sync: SyncClient;
+  auth: AuthSession;
+  insee: string;
+  page: PageMeta;
+}) {
+  const { provider, sync, page } = props;
+  useSyncExternalStore(sync.subscribe, sync.getSnapshot);
+  const [loaded, setLoaded] = useState(false);
+  useEffect(() => {
+    let live = true;
+    void provider.local.whenLoaded.then(() => live && setLoaded(true));
+    return () => {
+      live = false;
+    };
+  }, [provider]);
+  const publication = usePublication(props.auth, props.insee);
+  const room = sync.roomState(provider);
+  const storage = !loaded
+    ? 'Chargement depuis cet ordinateur…'
+    : room?.saved
+      ? 'Cette page est enregistrée sur cet ordinateur et sur le serveur de la Métropole.'
+      : room && room.pending > 0
+        ? `Cette page est enregistrée sur cet ordinateur — ${pendingEditsText(room.pending)}.`
+        : 'Cette page est enregistrée sur cet ordinateur.';
+  const published =
+    page.status !== 'published'
+      ? 'Brouillon : cette page n’apparaît pas sur le site publié.'
+      : publication.at && publication.at >= page.updatedAt
+        ? `Publiée le ${formatDateTime(publication.at)}.`
+        : 'Marquée « Publiée » : elle sera en ligne à la prochaine publication du site.';
+  return (
+    <div className="page-status" aria-live="polite">
+      <p>{storage}</p>
+      <p>{published}</p>
+    </div>
   );
 }
 

@@ -1,7 +1,7 @@
 // The logged-in editor of one commune: opens the site manifest (from this computer first,
-// then synced), shows the header with the sync status, and switches between the page list
-// and one page.
-import { useEffect, useState } from 'react';
+// then synced), shows the header with the sync status and who is online, and switches
+// between the home (dashboard, tree, lists) and one page.
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type * as Y from 'yjs';
 import type { CommuneRef } from '../../../site/apiContract';
 import { seedPageBody } from '../../../site/pageBody';
@@ -9,10 +9,15 @@ import { createPage, newPageId } from '../../../site/siteDoc';
 import { pageRoom, siteRoom } from '../../../site/syncProtocol';
 import type { AuthSession } from '../auth/AuthSession';
 import type { LocalDocs } from '../store/LocalStore';
+import { type PresentAgent, uniqueNames, usePresence } from '../sync/presence';
+import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
+import { PageDeletions } from '../tree/siteEdits';
 import { HomeScreen } from './HomeScreen';
+import type { NewPageRequest } from './NewPageForm';
 import { PageScreen } from './PageScreen';
 import { PublishButton } from './PublishButton';
+import { StorageWarning, useStorageState } from './StorageWarning';
 import { SyncStatusBar } from './SyncStatusBar';
 import { useManifestPages } from './useManifestPages';
 
@@ -27,8 +32,12 @@ interface Props {
 type View = { kind: 'home' } | { kind: 'page'; pageId: string };
 
 export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
-  const manifest = useManifest(docs, sync, siteRoom(commune.insee));
+  const opened = useManifest(docs, sync, siteRoom(commune.insee));
   const agent = auth.current.agent;
+  const present = usePresence(opened?.provider.awareness);
+  const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
+  const storage = useStorageState();
+  const others = uniqueNames(present);
 
   return (
     <div className="app">
@@ -45,14 +54,33 @@ export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
           </button>
         </div>
       </header>
+      {status.kind === 'offline' && (
+        <div className="offline-banner">
+          <p>
+            Vous travaillez sans connexion au serveur de la Métropole. Tout ce que vous faites est enregistré
+            sur cet ordinateur et sera envoyé automatiquement au retour de la connexion.
+          </p>
+        </div>
+      )}
+      <StorageWarning state={storage} />
+      <p className="online-agents">
+        {status.kind === 'offline'
+          ? 'Présence des autres agents indisponible hors connexion.'
+          : others.length === 0
+            ? 'Aucun autre agent en ligne sur le site.'
+            : `Aussi en ligne sur le site : ${others.join(', ')}.`}
+      </p>
       <main className="content">
-        {manifest ? (
+        {opened ? (
           <CommuneSite
-            manifest={manifest}
+            manifest={opened.doc}
+            manifestProvider={opened.provider}
+            present={present}
             commune={commune}
             docs={docs}
             sync={sync}
-            agent={{ displayName: agent.displayName, color: agent.color }}
+            auth={auth}
+            agent={{ id: agent.id, displayName: agent.displayName, color: agent.color }}
           />
         ) : (
           <p>Ouverture du site de la commune…</p>
@@ -64,22 +92,44 @@ export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
 
 interface SiteProps {
   manifest: Y.Doc;
+  manifestProvider: RoomProvider;
+  present: PresentAgent[];
   commune: CommuneRef;
   docs: LocalDocs;
   sync: SyncClient;
-  agent: { displayName: string; color: string };
+  auth: AuthSession;
+  agent: { id: string; displayName: string; color: string };
 }
 
-function CommuneSite({ manifest, commune, docs, sync, agent }: SiteProps) {
+function CommuneSite({ manifest, manifestProvider, present, commune, docs, sync, auth, agent }: SiteProps) {
   const pages = useManifestPages(manifest);
   const [view, setView] = useState<View>({ kind: 'home' });
   const readOnly = commune.role === 'relecteur';
+  const deletions = useMemo(() => new PageDeletions(manifest), [manifest]);
+  useEffect(() => () => deletions.destroy(), [deletions]);
 
-  async function create(title: string) {
+  // Tell the others which page is on screen (the server stamps our verified name).
+  const pageOnScreen = view.kind === 'page' ? view.pageId : null;
+  useEffect(() => {
+    manifestProvider.awareness.setLocalStateField('pageId', pageOnScreen);
+  }, [manifestProvider, pageOnScreen]);
+
+  const presence = useMemo(() => {
+    const byPage = new Map<string, string[]>();
+    for (const p of present) {
+      if (!p.pageId) continue;
+      const names = byPage.get(p.pageId) ?? [];
+      if (!names.includes(p.name)) names.push(p.name);
+      byPage.set(p.pageId, names);
+    }
+    return byPage;
+  }, [present]);
+
+  async function create({ title, type, parentId }: NewPageRequest) {
     const id = newPageId();
     // The body is seeded once, here, and stored before the page appears in the manifest.
     await docs.create(pageRoom(commune.insee, id), seedPageBody);
-    createPage(manifest, { id, title, updatedBy: agent.displayName });
+    createPage(manifest, { id, title, type, parentId, updatedBy: agent.displayName });
     setView({ kind: 'page', pageId: id });
   }
 
@@ -87,11 +137,12 @@ function CommuneSite({ manifest, commune, docs, sync, agent }: SiteProps) {
   if (view.kind === 'page' && page) {
     return (
       <PageScreen
-        insee={commune.insee}
+        commune={commune}
         page={page}
         manifest={manifest}
         docs={docs}
         sync={sync}
+        auth={auth}
         readOnly={readOnly}
         agent={agent}
         onBack={() => setView({ kind: 'home' })}
@@ -101,7 +152,14 @@ function CommuneSite({ manifest, commune, docs, sync, agent }: SiteProps) {
   return (
     <HomeScreen
       communeName={commune.name}
+      insee={commune.insee}
+      agent={agent}
       pages={pages}
+      manifest={manifest}
+      deletions={deletions}
+      presence={presence}
+      auth={auth}
+      sync={sync}
       onOpenPage={(pageId) => setView({ kind: 'page', pageId })}
       onCreatePage={readOnly ? undefined : create}
     />
@@ -109,8 +167,12 @@ function CommuneSite({ manifest, commune, docs, sync, agent }: SiteProps) {
 }
 
 /** Loads the manifest from this computer, then connects it; kept open for the session. */
-function useManifest(docs: LocalDocs, sync: SyncClient, room: string): Y.Doc | undefined {
-  const [doc, setDoc] = useState<Y.Doc>();
+function useManifest(
+  docs: LocalDocs,
+  sync: SyncClient,
+  room: string,
+): { doc: Y.Doc; provider: RoomProvider } | undefined {
+  const [opened, setOpened] = useState<{ doc: Y.Doc; provider: RoomProvider }>();
   useEffect(() => {
     let cancelled = false;
     let close: (() => void) | undefined;
@@ -127,12 +189,12 @@ function useManifest(docs: LocalDocs, sync: SyncClient, room: string): Y.Doc | u
         sync.closeRoom(provider);
         local.release();
       };
-      setDoc(local.doc);
+      setOpened({ doc: local.doc, provider });
     })().catch((error: unknown) => console.error(error));
     return () => {
       cancelled = true;
       close?.();
     };
   }, [docs, sync, room]);
-  return doc;
+  return opened;
 }

@@ -1,0 +1,393 @@
+// The page body's toolbar and shortcuts: paragraph / h2–h4, bold, italic, lists, quote,
+// link (URL checked), undo/redo of this agent's own edits (the Yjs UndoManager the
+// CollaborationPlugin installs: other agents' edits are never undone).
+import { $isLinkNode, $toggleLink } from '@lexical/link';
+import {
+  $isListNode,
+  INSERT_ORDERED_LIST_COMMAND,
+  INSERT_UNORDERED_LIST_COMMAND,
+  ListNode,
+  REMOVE_LIST_COMMAND,
+} from '@lexical/list';
+import { useLexicalComposerContext } from '@lexical/react/LexicalComposerContext';
+import { $createHeadingNode, $createQuoteNode, $isHeadingNode, $isQuoteNode } from '@lexical/rich-text';
+import { $setBlocksType } from '@lexical/selection';
+import { $getNearestNodeOfType, mergeRegister } from '@lexical/utils';
+import {
+  $createParagraphNode,
+  $getSelection,
+  $isRangeSelection,
+  $setSelection,
+  type BaseSelection,
+  CAN_REDO_COMMAND,
+  CAN_UNDO_COMMAND,
+  COMMAND_PRIORITY_LOW,
+  FORMAT_TEXT_COMMAND,
+  KEY_DOWN_COMMAND,
+  REDO_COMMAND,
+  UNDO_COMMAND,
+} from 'lexical';
+import {
+  type KeyboardEvent as ReactKeyboardEvent,
+  useCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from 'react';
+import { checkedUrl, registerPasteCleanup } from './pasteCleanup';
+
+export type BlockKind = 'paragraph' | 'h2' | 'h3' | 'h4' | 'quote' | 'bullet' | 'number';
+
+interface ToolbarState {
+  block: BlockKind;
+  bold: boolean;
+  italic: boolean;
+  link: string | null;
+}
+
+const INITIAL: ToolbarState = { block: 'paragraph', bold: false, italic: false, link: null };
+
+function $readState(): ToolbarState {
+  const selection = $getSelection();
+  if (!$isRangeSelection(selection)) return INITIAL;
+  const anchor = selection.anchor.getNode();
+  const top = anchor.getKey() === 'root' ? anchor : anchor.getTopLevelElementOrThrow();
+  let block: BlockKind = 'paragraph';
+  if ($isHeadingNode(top)) {
+    const tag = top.getTag();
+    block = tag === 'h3' || tag === 'h4' ? tag : 'h2';
+  } else if ($isQuoteNode(top)) block = 'quote';
+  else if ($isListNode(top)) {
+    const list = $getNearestNodeOfType(anchor, ListNode) ?? top;
+    block = list.getListType() === 'number' ? 'number' : 'bullet';
+  }
+  const parent = anchor.getParent();
+  const link = $isLinkNode(parent) ? parent.getURL() : $isLinkNode(anchor) ? anchor.getURL() : null;
+  return { block, bold: selection.hasFormat('bold'), italic: selection.hasFormat('italic'), link };
+}
+
+export function EditorToolbar({ disabled }: { disabled: boolean }) {
+  const [editor] = useLexicalComposerContext();
+  const [state, setState] = useState<ToolbarState>(INITIAL);
+  const [canUndo, setCanUndo] = useState(false);
+  const [canRedo, setCanRedo] = useState(false);
+  const [linkForm, setLinkForm] = useState<{ selection: BaseSelection | null; initial: string } | null>(null);
+
+  const setBlock = useCallback(
+    (kind: BlockKind) => {
+      if (kind === 'bullet' || kind === 'number') {
+        editor.dispatchCommand(
+          state.block === kind
+            ? REMOVE_LIST_COMMAND
+            : kind === 'bullet'
+              ? INSERT_UNORDERED_LIST_COMMAND
+              : INSERT_ORDERED_LIST_COMMAND,
+          undefined,
+        );
+        return;
+      }
+      editor.update(() => {
+        const selection = $getSelection();
+        if (!$isRangeSelection(selection)) return;
+        const current = $readState().block;
+        const target = current === kind ? 'paragraph' : kind;
+        $setBlocksType(selection, () =>
+          target === 'paragraph'
+            ? $createParagraphNode()
+            : target === 'quote'
+              ? $createQuoteNode()
+              : $createHeadingNode(target),
+        );
+      });
+    },
+    [editor, state.block],
+  );
+
+  const openLinkForm = useCallback(() => {
+    editor.getEditorState().read(() => {
+      const selection = $getSelection();
+      setLinkForm({ selection: selection ? selection.clone() : null, initial: $readState().link ?? '' });
+    });
+  }, [editor]);
+
+  useEffect(
+    () =>
+      mergeRegister(
+        registerPasteCleanup(editor),
+        editor.registerUpdateListener(({ editorState }) => editorState.read(() => setState($readState()))),
+        editor.registerCommand(CAN_UNDO_COMMAND, (v) => (setCanUndo(v), false), COMMAND_PRIORITY_LOW),
+        editor.registerCommand(CAN_REDO_COMMAND, (v) => (setCanRedo(v), false), COMMAND_PRIORITY_LOW),
+        editor.registerCommand(
+          KEY_DOWN_COMMAND,
+          (event: KeyboardEvent) => {
+            const mod = event.ctrlKey || event.metaKey;
+            if (!mod) return false;
+            const shortcuts: Record<string, () => void> = {};
+            if (event.altKey) {
+              shortcuts.Digit0 = () => setBlock('paragraph');
+              shortcuts.Digit2 = () => setBlock('h2');
+              shortcuts.Digit3 = () => setBlock('h3');
+              shortcuts.Digit4 = () => setBlock('h4');
+            } else if (event.shiftKey) {
+              shortcuts.Digit7 = () => setBlock('number');
+              shortcuts.Digit8 = () => setBlock('bullet');
+              shortcuts.Digit9 = () => setBlock('quote');
+            } else {
+              shortcuts.KeyK = openLinkForm;
+            }
+            const run = shortcuts[event.code];
+            if (!run) return false;
+            event.preventDefault();
+            run();
+            return true;
+          },
+          COMMAND_PRIORITY_LOW,
+        ),
+      ),
+    [editor, setBlock, openLinkForm],
+  );
+
+  const buttons: Array<{
+    label: string;
+    shortcut: string;
+    pressed?: boolean;
+    onClick: () => void;
+    text: string;
+  }> = [
+    {
+      text: '¶',
+      label: 'Paragraphe',
+      shortcut: 'Control+Alt+0',
+      pressed: state.block === 'paragraph',
+      onClick: () => setBlock('paragraph'),
+    },
+    {
+      text: 'T2',
+      label: 'Titre de niveau 2',
+      shortcut: 'Control+Alt+2',
+      pressed: state.block === 'h2',
+      onClick: () => setBlock('h2'),
+    },
+    {
+      text: 'T3',
+      label: 'Titre de niveau 3',
+      shortcut: 'Control+Alt+3',
+      pressed: state.block === 'h3',
+      onClick: () => setBlock('h3'),
+    },
+    {
+      text: 'T4',
+      label: 'Titre de niveau 4',
+      shortcut: 'Control+Alt+4',
+      pressed: state.block === 'h4',
+      onClick: () => setBlock('h4'),
+    },
+    {
+      text: 'G',
+      label: 'Gras',
+      shortcut: 'Control+B',
+      pressed: state.bold,
+      onClick: () => editor.dispatchCommand(FORMAT_TEXT_COMMAND, 'bold'),
+    },
+    {
+      text: 'I',
+      label: 'Italique',
+      shortcut: 'Control+I',
+      pressed: state.italic,
+      onClick: () => editor.dispatchCommand(FORMAT_TEXT_COMMAND, 'italic'),
+    },
+    {
+      text: '•',
+      label: 'Liste à puces',
+      shortcut: 'Control+Shift+8',
+      pressed: state.block === 'bullet',
+      onClick: () => setBlock('bullet'),
+    },
+    {
+      text: '1.',
+      label: 'Liste numérotée',
+      shortcut: 'Control+Shift+7',
+      pressed: state.block === 'number',
+      onClick: () => setBlock('number'),
+    },
+    {
+      text: '«»',
+      label: 'Citation',
+      shortcut: 'Control+Shift+9',
+      pressed: state.block === 'quote',
+      onClick: () => setBlock('quote'),
+    },
+    {
+      text: 'Lien',
+      label: 'Lien',
+      shortcut: 'Control+K',
+      pressed: state.link !== null,
+      onClick: openLinkForm,
+    },
+  ];
+
+  return (
+    <div className="editor-toolbar-wrap">
+      <RovingToolbar>
+        {buttons.map((b) => (
+          <button
+            key={b.label}
+            type="button"
+            className="tool"
+            aria-label={b.label}
+            title={`${b.label} (${b.shortcut.replace('Control', 'Ctrl')})`}
+            aria-keyshortcuts={b.shortcut}
+            aria-pressed={b.pressed}
+            disabled={disabled}
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={b.onClick}
+          >
+            {b.text}
+          </button>
+        ))}
+        <span className="tool-sep" aria-hidden="true" />
+        <button
+          type="button"
+          className="tool"
+          aria-label="Annuler ma dernière modification"
+          title="Annuler ma dernière modification (Ctrl+Z)"
+          aria-keyshortcuts="Control+Z"
+          disabled={disabled || !canUndo}
+          onMouseDown={(e) => e.preventDefault()}
+          onClick={() => editor.dispatchCommand(UNDO_COMMAND, undefined)}
+        >
+          ↶
+        </button>
+        <button
+          type="button"
+          className="tool"
+          aria-label="Rétablir ma modification"
+          title="Rétablir ma modification (Ctrl+Y)"
+          aria-keyshortcuts="Control+Y"
+          disabled={disabled || !canRedo}
+          onMouseDown={(e) => e.preventDefault()}
+          onClick={() => editor.dispatchCommand(REDO_COMMAND, undefined)}
+        >
+          ↷
+        </button>
+      </RovingToolbar>
+      {linkForm && (
+        <LinkForm
+          initial={linkForm.initial}
+          onCancel={() => {
+            setLinkForm(null);
+            editor.focus();
+          }}
+          onSubmit={(url) => {
+            const saved = linkForm.selection;
+            setLinkForm(null);
+            editor.update(() => {
+              if (saved) $setSelection(saved.clone());
+              $toggleLink(url);
+            });
+            editor.focus();
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+/** A toolbar with one tab stop; arrows move between its buttons (WAI-ARIA toolbar pattern). */
+function RovingToolbar({ children }: { children: React.ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [active, setActive] = useState(0);
+  const items = () => [...(ref.current?.querySelectorAll<HTMLButtonElement>('button:not(:disabled)') ?? [])];
+  useEffect(() => {
+    const all = items();
+    all.forEach((b, i) => (b.tabIndex = i === Math.min(active, all.length - 1) ? 0 : -1));
+  });
+  function onKeyDown(e: ReactKeyboardEvent) {
+    const all = items();
+    const at = all.indexOf(document.activeElement as HTMLButtonElement);
+    if (at < 0) return;
+    const next =
+      e.key === 'ArrowRight'
+        ? (at + 1) % all.length
+        : e.key === 'ArrowLeft'
+          ? (at - 1 + all.length) % all.length
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? all.length - 1
+              : -1;
+    if (next < 0) return;
+    e.preventDefault();
+    setActive(next);
+    all[next]!.focus();
+  }
+  return (
+    <div
+      ref={ref}
+      role="toolbar"
+      aria-label="Mise en forme du texte"
+      className="editor-toolbar"
+      onKeyDown={onKeyDown}
+    >
+      {children}
+    </div>
+  );
+}
+
+function LinkForm(props: { initial: string; onSubmit: (url: string | null) => void; onCancel: () => void }) {
+  const [value, setValue] = useState(props.initial);
+  const [error, setError] = useState<string>();
+  const id = useId();
+  const errorId = useId();
+  return (
+    <form
+      className="link-form"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const url = checkedUrl(value);
+        if (!url) {
+          setError(
+            'Adresse invalide : indiquez une adresse complète, par exemple https://www.service-public.fr (ou mailto:, tel:).',
+          );
+          return;
+        }
+        props.onSubmit(url);
+      }}
+    >
+      <label htmlFor={id}>Adresse du lien</label>
+      <input
+        id={id}
+        type="url"
+        autoFocus
+        value={value}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : undefined}
+        onChange={(e) => setValue(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.preventDefault();
+            props.onCancel();
+          }
+        }}
+      />
+      {error && (
+        <p id={errorId} role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="small primary">
+        Appliquer le lien
+      </button>
+      {props.initial && (
+        <button type="button" className="small" onClick={() => props.onSubmit(null)}>
+          Retirer le lien
+        </button>
+      )}
+      <button type="button" className="small" onClick={props.onCancel}>
+        Annuler
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,82 @@
+// Keeps a page body within what the published site allows, whatever arrives — typed, pasted
+// from Word or LibreOffice, or received from an older editor: headings h2–h4 only (the page
+// title is the h1), bold/italic/subscript/superscript only, no inline styles (colours, fonts),
+// no alignment or indentation, and only links the site renderer accepts.
+import { $isLinkNode, LinkNode } from '@lexical/link';
+import { $createHeadingNode, HeadingNode, QuoteNode } from '@lexical/rich-text';
+import { mergeRegister } from '@lexical/utils';
+import { type ElementNode, type LexicalEditor, ParagraphNode, TextNode } from 'lexical';
+import { safeHref } from '../../../site/renderHtml';
+
+const IS_BOLD = 1;
+const IS_ITALIC = 1 << 1;
+const IS_SUBSCRIPT = 1 << 5;
+const IS_SUPERSCRIPT = 1 << 6;
+export const ALLOWED_TEXT_FORMATS = IS_BOLD | IS_ITALIC | IS_SUBSCRIPT | IS_SUPERSCRIPT;
+
+/** h1 → h2 (one h1 per page: its title), h5/h6 → h4. */
+export function allowedHeadingTag(tag: string): 'h2' | 'h3' | 'h4' {
+  if (tag === 'h3') return 'h3';
+  if (tag === 'h1' || tag === 'h2') return 'h2';
+  return 'h4';
+}
+
+/** A link target the site publishes (http, https, mailto, tel), normalised; null otherwise. */
+export function checkedUrl(raw: string): string | null {
+  const trimmed = raw.trim();
+  if (!trimmed) return null;
+  const withScheme = /^[a-z][a-z0-9+.-]*:/i.test(trimmed)
+    ? trimmed
+    : /^[\w.-]+\.[a-z]{2,}(\/|$)/i.test(trimmed)
+      ? `https://${trimmed}`
+      : trimmed;
+  const safe = safeHref(withScheme);
+  if (!safe) return null;
+  if (/^https?:/i.test(safe)) {
+    try {
+      const url = new URL(safe);
+      if (!url.hostname.includes('.') && url.hostname !== 'localhost') return null;
+    } catch {
+      return null;
+    }
+  }
+  return safe;
+}
+
+function clearBlockFormatting(node: ElementNode): void {
+  if (node.getFormatType() !== '') node.setFormat('');
+  if (node.getIndent() !== 0) node.setIndent(0);
+}
+
+export function registerPasteCleanup(editor: LexicalEditor): () => void {
+  return mergeRegister(
+    editor.registerNodeTransform(TextNode, (node) => {
+      const format = node.getFormat();
+      if ((format & ~ALLOWED_TEXT_FORMATS) !== 0) node.setFormat(format & ALLOWED_TEXT_FORMATS);
+      if (node.getStyle() !== '') node.setStyle('');
+    }),
+    editor.registerNodeTransform(HeadingNode, (node) => {
+      clearBlockFormatting(node);
+      const tag = node.getTag();
+      const allowed = allowedHeadingTag(tag);
+      if (allowed !== tag) {
+        const replacement = $createHeadingNode(allowed);
+        replacement.append(...node.getChildren());
+        node.replace(replacement);
+      }
+    }),
+    editor.registerNodeTransform(ParagraphNode, clearBlockFormatting),
+    editor.registerNodeTransform(QuoteNode, clearBlockFormatting),
+    editor.registerNodeTransform(LinkNode, (node) => {
+      if (!$isLinkNode(node)) return;
+      const url = checkedUrl(node.getURL());
+      if (url === null) {
+        // Keep the words, drop the unsafe target.
+        for (const child of node.getChildren()) node.insertBefore(child);
+        node.remove();
+      } else if (url !== node.getURL()) {
+        node.setURL(url);
+      }
+    }),
+  );
+}

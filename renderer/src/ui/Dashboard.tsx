@@ -1,0 +1,137 @@
+// The home dashboard: what other agents changed since my last visit, what is not published,
+// and where the site stands (sync and last publication, remembered for offline use).
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import type { PageMeta } from '../../../site/siteDoc';
+import { getPublication } from '../auth/apiClient';
+import type { AuthSession } from '../auth/AuthSession';
+import type { SyncClient } from '../sync/SyncClient';
+import { syncStatusText } from '../sync/syncStatus';
+import { formatDateTime } from './formatDate';
+
+interface Props {
+  insee: string;
+  agentId: string;
+  agentName: string;
+  pages: PageMeta[];
+  auth: AuthSession;
+  sync: SyncClient;
+  onOpenPage: (pageId: string) => void;
+}
+
+function storageGet(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function storageSet(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // Storage full or disabled: the dashboard only loses its memory, never content.
+  }
+}
+
+/** The previous visit's time, read once; this visit is recorded for next time. */
+function useLastVisit(key: string): number {
+  const [previous] = useState(() => Number(storageGet(key) ?? 0) || 0);
+  useEffect(() => storageSet(key, String(Date.now())), [key]);
+  return previous;
+}
+
+/** Last publication: from the server when reachable, else what we last heard. */
+export function usePublication(auth: AuthSession, insee: string): { at: number | null; known: boolean } {
+  const key = `usine:publication:${auth.current.serverUrl}:${insee}`;
+  const [state, setState] = useState<{ at: number | null; known: boolean }>(() => {
+    const stored = storageGet(key);
+    return stored === null ? { at: null, known: false } : { at: Number(stored) || null, known: true };
+  });
+  useEffect(() => {
+    let live = true;
+    auth
+      .withAccessToken((token) => getPublication(auth.current.serverUrl, insee, token))
+      .then(
+        (result) => {
+          storageSet(key, String(result.lastPublishedAt ?? 0));
+          if (live) setState({ at: result.lastPublishedAt, known: true });
+        },
+        () => undefined,
+      );
+    return () => {
+      live = false;
+    };
+  }, [auth, insee, key]);
+  return state;
+}
+
+export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpenPage }: Props) {
+  const lastVisit = useLastVisit(`usine:lastVisit:${auth.current.serverUrl}:${agentId}:${insee}`);
+  const publication = usePublication(auth, insee);
+  const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
+  const changed = pages
+    .filter((p) => lastVisit > 0 && p.updatedAt > lastVisit && p.updatedBy && p.updatedBy !== agentName)
+    .sort((a, b) => b.updatedAt - a.updatedAt);
+  const drafts = pages.filter((p) => p.status === 'draft');
+
+  return (
+    <section aria-labelledby="dashboard-title" className="dashboard">
+      <h2 id="dashboard-title">Tableau de bord</h2>
+      <div className="dashboard-grid">
+        <div className="card">
+          <h3>Depuis votre dernière visite</h3>
+          {lastVisit === 0 ? (
+            <p>C’est votre première visite sur cet ordinateur.</p>
+          ) : changed.length === 0 ? (
+            <p>Aucune page modifiée par d’autres agents depuis le {formatDateTime(lastVisit)}.</p>
+          ) : (
+            <ul>
+              {changed.slice(0, 10).map((p) => (
+                <li key={p.id}>
+                  <button type="button" className="link-button" onClick={() => onOpenPage(p.id)}>
+                    {p.title || 'Page sans titre'}
+                  </button>{' '}
+                  — modifiée par {p.updatedBy} le {formatDateTime(p.updatedAt)}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div className="card">
+          <h3>Pages non publiées</h3>
+          {drafts.length === 0 ? (
+            <p>Toutes les pages sont publiées.</p>
+          ) : (
+            <>
+              <p>
+                {drafts.length} page{drafts.length > 1 ? 's' : ''} en brouillon (invisible
+                {drafts.length > 1 ? 's' : ''} sur le site).
+              </p>
+              <ul>
+                {drafts.slice(0, 10).map((p) => (
+                  <li key={p.id}>
+                    <button type="button" className="link-button" onClick={() => onOpenPage(p.id)}>
+                      {p.title || 'Page sans titre'}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+        <div className="card">
+          <h3>État du site</h3>
+          <p>{syncStatusText(status)}.</p>
+          <p>
+            {publication.at
+              ? `Dernière publication le ${formatDateTime(publication.at)}.`
+              : publication.known
+                ? 'Le site n’a jamais été publié.'
+                : 'Date de la dernière publication inconnue (hors ligne).'}
+          </p>
+        </div>
+      </div>
+    </section>
+  );
+}
