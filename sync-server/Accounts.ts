@@ -2,18 +2,28 @@
  * Agents, their roles per commune, and opaque bearer tokens, in the server's SQLite file.
  * Tokens are 32 random bytes (base64url) stored as SHA-256 hashes: a short-lived access
  * token and a rotating refresh token; reusing a rotated refresh token revokes its family.
+ * A token family is a session, with an idle and an absolute lifetime; logout revokes it.
+ * Failed logins slow down (growing delay) then lock the account for a while.
  */
 import crypto from 'node:crypto';
 import type { AgentIdentity, CommuneRef, LoginResponse, Role } from '../site/apiContract';
 import type { SqliteDatabase } from './database';
 import { loadMetropoleCommunes, type Commune } from './communes';
 import type { Logger } from './Logger';
+import { passwordProblem } from './passwordPolicy';
 import { hashPassword, randomPassword, verifyAgainstNothing, verifyPassword } from './passwords';
 
 export const ROLES: readonly Role[] = ['agent', 'referent', 'relecteur'];
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 3600;
 export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
-export const MIN_PASSWORD_LENGTH = 8;
+export { MIN_PASSWORD_LENGTH } from './passwordPolicy';
+/** A session (token family) unused for this long is over. */
+export const DEFAULT_SESSION_IDLE_SECONDS = 7 * 24 * 3600;
+/** A session is over this long after its login, however active. */
+export const DEFAULT_SESSION_ABSOLUTE_SECONDS = 30 * 24 * 3600;
+/** Failed logins before the account is locked for `lockSeconds`. */
+export const DEFAULT_LOCK_AFTER_FAILURES = 10;
+export const DEFAULT_LOCK_SECONDS = 15 * 60;
 export const DEMO_COMMUNE = '13001';
 
 /** Presence colours, dark enough for white text on them (WCAG AA). */
@@ -31,7 +41,13 @@ const PRESENCE_COLOURS = [
 ];
 
 export type AccountErrorCode =
-  'agent-exists' | 'unknown-agent' | 'unknown-commune' | 'invalid-email' | 'invalid-role' | 'weak-password';
+  | 'agent-exists'
+  | 'unknown-agent'
+  | 'unknown-commune'
+  | 'invalid-email'
+  | 'invalid-role'
+  | 'weak-password'
+  | 'no-role';
 
 /** A refused account operation; `message` is French, shown to the operator or the agent. */
 export class AccountError extends Error {
@@ -42,7 +58,25 @@ export class AccountError extends Error {
   }
 }
 
-export type TokenCheck = { ok: true; identity: AgentIdentity } | { ok: false; reason: 'unknown' | 'expired' };
+export type TokenCheck =
+  | { ok: true; identity: AgentIdentity; sessionId: string }
+  | { ok: false; reason: 'unknown' | 'expired'; agentId?: string };
+
+export type LoginResult =
+  | { ok: true; response: LoginResponse; sessionId: string }
+  | {
+      ok: false;
+      reason: 'invalid' | 'locked' | 'disabled';
+      agentId: string | null;
+      /** How long the caller should wait before answering (growing with failures). */
+      delayMs: number;
+      /** For a locked account: when it unlocks. */
+      lockedUntil?: number;
+    };
+
+export type RefreshResult =
+  | { ok: true; response: LoginResponse }
+  | { ok: false; reason: 'unknown' | 'reuse' | 'expired' | 'idle' | 'disabled'; agentId?: string };
 
 export interface AddAgentInput {
   commune: string;
@@ -66,6 +100,13 @@ export interface AccountsOptions {
   now?: () => number;
   accessTokenTtlSeconds?: number;
   refreshTokenTtlSeconds?: number;
+  sessionIdleSeconds?: number;
+  sessionAbsoluteSeconds?: number;
+  lockAfterFailures?: number;
+  lockSeconds?: number;
+  /** Delay after the first failed login; doubles with each further failure up to maxFailureDelayMs. */
+  failureDelayMs?: number;
+  maxFailureDelayMs?: number;
 }
 
 interface AgentRow {
@@ -112,6 +153,12 @@ export class Accounts {
   private readonly now: () => number;
   readonly accessTokenTtlSeconds: number;
   private readonly refreshTokenTtlSeconds: number;
+  private readonly sessionIdleMs: number;
+  private readonly sessionAbsoluteMs: number;
+  private readonly lockAfterFailures: number;
+  private readonly lockMs: number;
+  private readonly failureDelayMs: number;
+  private readonly maxFailureDelayMs: number;
 
   constructor(db: SqliteDatabase, options: AccountsOptions) {
     this.db = db;
@@ -119,6 +166,12 @@ export class Accounts {
     this.now = options.now ?? Date.now;
     this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
     this.refreshTokenTtlSeconds = options.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TOKEN_TTL_SECONDS;
+    this.sessionIdleMs = (options.sessionIdleSeconds ?? DEFAULT_SESSION_IDLE_SECONDS) * 1000;
+    this.sessionAbsoluteMs = (options.sessionAbsoluteSeconds ?? DEFAULT_SESSION_ABSOLUTE_SECONDS) * 1000;
+    this.lockAfterFailures = options.lockAfterFailures ?? DEFAULT_LOCK_AFTER_FAILURES;
+    this.lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
+    this.failureDelayMs = options.failureDelayMs ?? 400;
+    this.maxFailureDelayMs = options.maxFailureDelayMs ?? 8_000;
     db.exec(`
       CREATE TABLE IF NOT EXISTS communes (
         insee TEXT PRIMARY KEY,
@@ -153,6 +206,19 @@ export class Accounts {
         revoked INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX IF NOT EXISTS tokens_by_family ON tokens (family);
+      CREATE TABLE IF NOT EXISTS sessions (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE IF NOT EXISTS login_failures (
+        email TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_failure_at INTEGER NOT NULL,
+        locked_until INTEGER NOT NULL DEFAULT 0
+      );
     `);
     this.ensureCommunes();
   }
@@ -209,12 +275,8 @@ export class Accounts {
         `Commune inconnue : « ${input.commune} » (code INSEE d'une commune de la Métropole attendu).`,
       );
     }
-    if (input.password.length < MIN_PASSWORD_LENGTH) {
-      throw new AccountError(
-        'weak-password',
-        `Mot de passe trop court : au moins ${MIN_PASSWORD_LENGTH} caractères.`,
-      );
-    }
+    const problem = passwordProblem(input.password, email);
+    if (problem) throw new AccountError('weak-password', problem);
     if (this.agentRowByEmail(email)) {
       throw new AccountError('agent-exists', `Un compte existe déjà pour ${email}.`);
     }
@@ -236,6 +298,32 @@ export class Accounts {
     })();
     this.logger.log('info', 'agent.created', { agentId: id, commune: input.commune, role: input.role });
     return this.identity(id)!;
+  }
+
+  /** The agent's role in a commune, if any. */
+  roleOf(agentId: string, insee: string): Role | undefined {
+    const row = this.db
+      .prepare('SELECT role FROM agent_roles WHERE agent_id = ? AND insee = ?')
+      .get(agentId, insee) as { role: Role } | undefined;
+    return row?.role;
+  }
+
+  agentIdByEmail(email: string): string | undefined {
+    return this.agentRowByEmail(normalizeEmail(email))?.id;
+  }
+
+  /** Removes an agent's role in a commune. Returns the agent id. */
+  revokeRole(email: string, insee: string): string {
+    const agent = this.agentRowByEmail(normalizeEmail(email));
+    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
+    const removed = this.db
+      .prepare('DELETE FROM agent_roles WHERE agent_id = ? AND insee = ?')
+      .run(agent.id, insee);
+    if (removed.changes === 0) {
+      throw new AccountError('no-role', `${agent.email} n'a pas de rôle dans la commune ${insee}.`);
+    }
+    this.logger.log('info', 'agent.role_removed', { agentId: agent.id, commune: insee });
+    return agent.id;
   }
 
   /** Gives an existing agent a role in a commune (replacing the previous role there). */
@@ -265,10 +353,41 @@ export class Accounts {
     if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
     this.db.transaction(() => {
       this.db.prepare('UPDATE agents SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, agent.id);
-      if (disabled) this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agent.id);
+      if (disabled) {
+        this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agent.id);
+        this.db.prepare('UPDATE sessions SET revoked = 1 WHERE agent_id = ?').run(agent.id);
+      }
     })();
     this.logger.log('info', disabled ? 'agent.disabled' : 'agent.enabled', { agentId: agent.id });
     return agent.id;
+  }
+
+  /**
+   * End of a commune's agreement: its roles go, and the agents left with no role anywhere (and
+   * not administrators) are deleted with their tokens and sessions (RGPD: no orphan personal data).
+   */
+  removeCommuneAgents(insee: string): { rolesRemoved: number; agentsDeleted: string[] } {
+    return this.db.transaction(() => {
+      const members = this.db
+        .prepare('SELECT agent_id FROM agent_roles WHERE insee = ?')
+        .all(insee) as Array<{
+        agent_id: string;
+      }>;
+      const rolesRemoved = this.db.prepare('DELETE FROM agent_roles WHERE insee = ?').run(insee).changes;
+      const agentsDeleted: string[] = [];
+      for (const { agent_id: id } of members) {
+        const left = this.db.prepare('SELECT COUNT(*) AS n FROM agent_roles WHERE agent_id = ?').get(id) as {
+          n: number;
+        };
+        const row = this.db.prepare('SELECT admin FROM agents WHERE id = ?').get(id) as
+          { admin: number } | undefined;
+        if (left.n === 0 && row && row.admin === 0) {
+          this.db.prepare('DELETE FROM agents WHERE id = ?').run(id);
+          agentsDeleted.push(id);
+        }
+      }
+      return { rolesRemoved, agentsDeleted };
+    })();
   }
 
   listAgents(insee?: string): AgentSummary[] {
@@ -304,49 +423,165 @@ export class Accounts {
     };
   }
 
-  /** Checks a password; null for any failure (unknown e-mail, wrong password, disabled). */
-  async login(email: string, password: string): Promise<LoginResponse | null> {
-    const row = this.agentRowByEmail(normalizeEmail(email));
+  /**
+   * Checks a password. Failures are counted per e-mail: each one asks the caller to wait
+   * longer, and `lockAfterFailures` of them lock the account for `lockSeconds` (even the right
+   * password is then refused). Unknown e-mails cost the same scrypt time.
+   */
+  async login(email: string, password: string): Promise<LoginResult> {
+    const normalized = normalizeEmail(email);
+    const now = this.now();
+    const throttle = this.db
+      .prepare('SELECT failures, locked_until FROM login_failures WHERE email = ?')
+      .get(normalized) as { failures: number; locked_until: number } | undefined;
+    const row = this.agentRowByEmail(normalized);
+    if (throttle && throttle.locked_until > now) {
+      return {
+        ok: false,
+        reason: 'locked',
+        agentId: row?.id ?? null,
+        delayMs: this.failureDelayMs,
+        lockedUntil: throttle.locked_until,
+      };
+    }
     const ok = row ? await verifyPassword(password, row.password_hash) : await verifyAgainstNothing(password);
-    if (!row || !ok || row.disabled === 1) return null;
+    if (!row || !ok) {
+      const failures = this.recordFailure(normalized);
+      const locked = failures >= this.lockAfterFailures;
+      const delayMs = Math.min(this.failureDelayMs * 2 ** Math.max(0, failures - 1), this.maxFailureDelayMs);
+      return locked
+        ? {
+            ok: false,
+            reason: 'locked',
+            agentId: row?.id ?? null,
+            delayMs,
+            lockedUntil: this.now() + this.lockMs,
+          }
+        : { ok: false, reason: 'invalid', agentId: row?.id ?? null, delayMs };
+    }
+    if (row.disabled === 1)
+      return { ok: false, reason: 'disabled', agentId: row.id, delayMs: this.failureDelayMs };
+    this.db.prepare('DELETE FROM login_failures WHERE email = ?').run(normalized);
+    const sessionId = crypto.randomUUID();
+    this.db
+      .prepare('INSERT INTO sessions (id, agent_id, created_at, last_used_at) VALUES (?, ?, ?, ?)')
+      .run(sessionId, row.id, now, now);
     this.logger.log('info', 'auth.login', { agentId: row.id });
-    return this.issue(row.id, crypto.randomUUID());
+    return { ok: true, response: this.issue(row.id, sessionId), sessionId };
+  }
+
+  private recordFailure(email: string): number {
+    const now = this.now();
+    return this.db.transaction(() => {
+      const previous = this.db
+        .prepare('SELECT failures, locked_until FROM login_failures WHERE email = ?')
+        .get(email) as { failures: number; locked_until: number } | undefined;
+      // After a lock has expired, counting starts again.
+      const failures = previous && previous.locked_until === 0 ? previous.failures + 1 : 1;
+      const lockedUntil = failures >= this.lockAfterFailures ? now + this.lockMs : 0;
+      this.db
+        .prepare(
+          'INSERT INTO login_failures (email, failures, last_failure_at, locked_until) VALUES (?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until',
+        )
+        .run(email, failures, now, lockedUntil);
+      return failures;
+    })();
+  }
+
+  /** Lifts a lock (operator action). */
+  unlock(email: string): void {
+    this.db.prepare('DELETE FROM login_failures WHERE email = ?').run(normalizeEmail(email));
+  }
+
+  /** Why a session can no longer be used, or null when it can. */
+  private sessionProblem(sessionId: string): 'unknown' | 'expired' | 'idle' | null {
+    const session = this.db
+      .prepare('SELECT created_at, last_used_at, revoked FROM sessions WHERE id = ?')
+      .get(sessionId) as { created_at: number; last_used_at: number; revoked: number } | undefined;
+    // Tokens issued before sessions existed have no row: treat them as a session started now.
+    if (!session) return null;
+    if (session.revoked === 1) return 'unknown';
+    const now = this.now();
+    if (now - session.created_at >= this.sessionAbsoluteMs) return 'expired';
+    if (now - session.last_used_at >= this.sessionIdleMs) return 'idle';
+    return null;
+  }
+
+  private touchSession(sessionId: string): void {
+    // At most one write a minute per session.
+    this.db
+      .prepare('UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?')
+      .run(this.now(), sessionId, this.now() - 60_000);
   }
 
   /** Rotates a refresh token; a reused (already rotated) one revokes its whole family. */
-  refresh(refreshToken: string): LoginResponse | null {
-    const outcome = this.db.transaction((): { agentId: string; family: string } | 'reuse' | null => {
+  refresh(refreshToken: string): RefreshResult {
+    type Refused = Extract<RefreshResult, { ok: false }>;
+    const outcome = this.db.transaction((): Refused | { agentId: string; family: string } => {
       const row = this.tokenRow(refreshToken);
-      if (!row || row.kind !== 'refresh' || row.revoked === 1) return null;
+      if (!row || row.kind !== 'refresh' || row.revoked === 1) return { ok: false, reason: 'unknown' };
       if (row.rotated === 1) {
-        this.db.prepare('UPDATE tokens SET revoked = 1 WHERE family = ?').run(row.family);
-        return 'reuse';
+        this.revokeSession(row.family);
+        return { ok: false, reason: 'reuse', agentId: row.agent_id };
       }
-      if (row.expires_at <= this.now()) return null;
+      if (row.expires_at <= this.now()) return { ok: false, reason: 'expired', agentId: row.agent_id };
+      const problem = this.sessionProblem(row.family);
+      if (problem) {
+        this.revokeSession(row.family);
+        return { ok: false, reason: problem === 'idle' ? 'idle' : 'expired', agentId: row.agent_id };
+      }
       this.db.prepare('UPDATE tokens SET rotated = 1 WHERE hash = ?').run(sha256(refreshToken));
+      this.db.prepare('UPDATE sessions SET last_used_at = ? WHERE id = ?').run(this.now(), row.family);
       return { agentId: row.agent_id, family: row.family };
     })();
-    if (outcome === 'reuse') {
-      this.logger.log('warn', 'auth.refresh_reuse_detected');
-      return null;
+    if ('reason' in outcome) {
+      if (outcome.reason === 'reuse')
+        this.logger.log('warn', 'auth.refresh_reuse_detected', { agentId: outcome.agentId });
+      return outcome;
     }
-    if (!outcome) return null;
     const agent = this.db.prepare('SELECT disabled FROM agents WHERE id = ?').get(outcome.agentId) as
       { disabled: number } | undefined;
-    if (!agent || agent.disabled === 1) return null;
-    return this.issue(outcome.agentId, outcome.family);
+    if (!agent || agent.disabled === 1) return { ok: false, reason: 'disabled', agentId: outcome.agentId };
+    return { ok: true, response: this.issue(outcome.agentId, outcome.family) };
   }
 
-  /** Resolves an access token to the agent's identity. */
+  /** Resolves an access token to the agent's identity and session. */
   authenticate(accessToken: string): TokenCheck {
     const row = this.tokenRow(accessToken);
     if (!row || row.kind !== 'access' || row.revoked === 1) return { ok: false, reason: 'unknown' };
-    if (row.expires_at <= this.now()) return { ok: false, reason: 'expired' };
+    if (row.expires_at <= this.now()) return { ok: false, reason: 'expired', agentId: row.agent_id };
+    const problem = this.sessionProblem(row.family);
+    if (problem === 'unknown') return { ok: false, reason: 'unknown', agentId: row.agent_id };
+    // Past its lifetime the session is over; the refresh will say so.
+    if (problem) return { ok: false, reason: 'expired', agentId: row.agent_id };
     const agent = this.db.prepare('SELECT disabled FROM agents WHERE id = ?').get(row.agent_id) as
       { disabled: number } | undefined;
-    if (!agent || agent.disabled === 1) return { ok: false, reason: 'unknown' };
+    if (!agent || agent.disabled === 1) return { ok: false, reason: 'unknown', agentId: row.agent_id };
     const identity = this.identity(row.agent_id);
-    return identity ? { ok: true, identity } : { ok: false, reason: 'unknown' };
+    if (!identity) return { ok: false, reason: 'unknown' };
+    this.touchSession(row.family);
+    return { ok: true, identity, sessionId: row.family };
+  }
+
+  /** Ends a session: every token of its family is revoked. */
+  revokeSession(sessionId: string): void {
+    this.db.prepare('UPDATE tokens SET revoked = 1 WHERE family = ?').run(sessionId);
+    this.db.prepare('UPDATE sessions SET revoked = 1 WHERE id = ?').run(sessionId);
+  }
+
+  /** Changes a password; every session of the agent ends. */
+  async setPassword(email: string, password: string): Promise<string> {
+    const agent = this.agentRowByEmail(normalizeEmail(email));
+    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
+    const problem = passwordProblem(password, agent.email);
+    if (problem) throw new AccountError('weak-password', problem);
+    const hash = await hashPassword(password);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE agents SET password_hash = ? WHERE id = ?').run(hash, agent.id);
+      this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agent.id);
+      this.db.prepare('UPDATE sessions SET revoked = 1 WHERE agent_id = ?').run(agent.id);
+    })();
+    return agent.id;
   }
 
   /**

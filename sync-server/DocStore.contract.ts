@@ -101,5 +101,17 @@ export function docStoreContract(name: string, make: () => Promise<StoreFixture>
       ]);
       expect(await store.listRooms('13003')).toEqual([]);
     });
+
+    it('deletes every room of one commune and nothing else', async () => {
+      const { store } = fixture;
+      const doc = new Y.Doc();
+      await store.appendUpdates('13001/site', [textUpdate(doc, 'a')]);
+      await store.appendUpdates('13001/page/aaaaaaaa', [textUpdate(doc, 'b')]);
+      await store.appendUpdates('13002/site', [textUpdate(doc, 'c')]);
+      expect(await store.deleteCommune('13001')).toBe(2);
+      expect(await store.listRooms('13001')).toEqual([]);
+      expect((await store.loadDoc('13001/site')).updates).toEqual([]);
+      expect((await store.loadDoc('13002/site')).updates).toHaveLength(1);
+    });
   });
 }

@@ -30,6 +30,8 @@ export interface DocStore {
   compact(room: string): Promise<void>;
   /** Every room of a commune (`{insee}/…`) with its sequence number, sorted by room name. */
   listRooms(insee: string): Promise<RoomSeq[]>;
+  /** Deletes every room of a commune (end of its agreement); resolves with how many. */
+  deleteCommune(insee: string): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -55,6 +55,13 @@ export class MemoryDocStore implements DocStore {
       .sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
   }
 
+  async deleteCommune(insee: string): Promise<number> {
+    this.check();
+    const rooms = [...this.rooms.keys()].filter((room) => inseeOfRoom(room) === insee);
+    for (const room of rooms) this.rooms.delete(room);
+    return rooms.length;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }

@@ -3,6 +3,7 @@
  * its connections, and the durable write queue that backs the persisted acknowledgement.
  * Works against the RoomSocket interface only; server.ts adapts `ws` to it.
  */
+import * as authProtocol from 'y-protocols/auth';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as decoding from 'lib0/decoding';
@@ -17,6 +18,8 @@ import {
 } from '../site/syncProtocol';
 import type { DocStore } from './DocStore';
 import type { Logger } from './Logger';
+import type { Metrics } from './Metrics';
+import { updateProblem } from './updateGuard';
 
 /** What the room needs from a transport. */
 export interface RoomSocket {
@@ -31,10 +34,19 @@ export interface ConnectionIdentity {
   color: string;
   /** Role `relecteur`: sync step 2 and updates are dropped. */
   readOnly: boolean;
+  /** The login session (token family) the connection was opened with. */
+  sessionId?: string;
+  /** Remote address, for rate limits and the audit log. */
+  address?: string;
 }
+
+export type CloseCode = { code: number; reason: string };
 
 /** y-websocket's query-awareness message (client → server asks for all states). */
 export const MESSAGE_QUERY_AWARENESS = 3;
+/** y-websocket's auth message: the server tells a relecteur its edits are not accepted. */
+export const MESSAGE_AUTH = 2;
+export const READ_ONLY_REASON = 'read-only';
 
 /** Origin of the transaction that loads persisted state: not persisted again. */
 const ORIGIN_LOAD = 'usine:load';
@@ -51,6 +63,16 @@ export interface RoomOptions {
   maxRetryDelayMs: number;
   /** Called when the room has no connection and no lease left (the manager may unload it). */
   onIdle: (room: Room) => void;
+  /** Largest document (bytes of its stored updates); an update past it closes with TOO_LARGE. */
+  maxDocBytes: number;
+  /**
+   * Asked before applying a client's update of `bytes` bytes (rate limits, commune quota):
+   * null to accept, or the close code refusing it.
+   */
+  admitUpdate?: (identity: ConnectionIdentity, room: string, bytes: number) => CloseCode | null;
+  /** A connection was closed for a reason of ours (audit log). */
+  onRefused?: (identity: ConnectionIdentity, room: string, close: CloseCode, detail: string) => void;
+  metrics?: Metrics;
 }
 
 export interface RoomConnection {
@@ -74,6 +96,15 @@ interface Connection {
 
 class MalformedMessage extends Error {}
 
+/** readVarUint8Array that refuses a length beyond the message (lib0 would silently truncate). */
+function readBytes(decoder: decoding.Decoder): Uint8Array {
+  const length = decoding.readVarUint(decoder);
+  if (length > decoder.arr.length - decoder.pos) {
+    throw new MalformedMessage(`length ${length} beyond the end of the message`);
+  }
+  return decoding.readUint8Array(decoder, length);
+}
+
 export class Room {
   readonly name: string;
   readonly doc: Y.Doc;
@@ -92,6 +123,8 @@ export class Room {
   private durableState: Uint8Array;
   private flushWaiters: Array<() => void> = [];
   private destroyed = false;
+  /** Bytes of the room's stored updates plus those pending (an upper bound of its size). */
+  private docBytes: number;
 
   /** Loads the room's persisted state; rejects (and serves nothing) when the store fails. */
   static async load(name: string, options: RoomOptions): Promise<Room> {
@@ -100,11 +133,13 @@ export class Room {
     doc.transact(() => {
       for (const update of stored.updates) Y.applyUpdate(doc, update);
     }, ORIGIN_LOAD);
-    return new Room(name, doc, stored.updates.length, options);
+    const bytes = stored.updates.reduce((sum, u) => sum + u.byteLength, 0);
+    return new Room(name, doc, stored.updates.length, bytes, options);
   }
 
-  private constructor(name: string, doc: Y.Doc, rowCount: number, options: RoomOptions) {
+  private constructor(name: string, doc: Y.Doc, rowCount: number, bytes: number, options: RoomOptions) {
     this.name = name;
+    this.docBytes = bytes;
     this.doc = doc;
     this.options = options;
     this.rowCount = rowCount;
@@ -130,6 +165,11 @@ export class Room {
     return [...this.connections].filter((c) => c.identity.agentId === agentId).map((c) => this.handle(c));
   }
 
+  /** Every live connection of the room. */
+  allConnections(): RoomConnection[] {
+    return [...this.connections].map((c) => this.handle(c));
+  }
+
   /** Joins a socket whose upgrade was authorised; consumes one lease. */
   addConnection(socket: RoomSocket, identity: ConnectionIdentity): RoomConnection {
     this.leases = Math.max(0, this.leases - 1);
@@ -139,6 +179,13 @@ export class Room {
     encoding.writeVarUint(encoder, MESSAGE_SYNC);
     syncProtocol.writeSyncStep1(encoder, this.doc);
     this.send(conn, encoding.toUint8Array(encoder));
+    if (identity.readOnly) {
+      // Said once, up front: this connection's edits will not be accepted.
+      const denied = encoding.createEncoder();
+      encoding.writeVarUint(denied, MESSAGE_AUTH);
+      authProtocol.writePermissionDenied(denied, READ_ONLY_REASON);
+      this.send(conn, encoding.toUint8Array(denied));
+    }
     const states = this.awareness.getStates();
     if (states.size > 0) this.send(conn, this.encodeAwareness([...states.keys()]));
     return this.handle(conn);
@@ -154,6 +201,11 @@ export class Room {
   whenFlushed(): Promise<void> {
     if (!this.hasUnsavedUpdates) return Promise.resolve();
     return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /** Approximate size of the document: bytes of its stored and pending updates. */
+  get sizeBytes(): number {
+    return this.docBytes;
   }
 
   /** Closes every connection (e.g. server shutdown). */
@@ -185,7 +237,7 @@ export class Room {
     if (!conn.open) return;
     if (data.byteLength > this.options.maxMessageBytes) {
       this.options.logger.log('warn', 'sync.message_too_large', { room: this.name, bytes: data.byteLength });
-      this.kick(conn, CLOSE.TOO_LARGE);
+      this.refuse(conn, CLOSE.TOO_LARGE, `message of ${data.byteLength} bytes`);
       return;
     }
     try {
@@ -196,7 +248,7 @@ export class Room {
           this.receiveSync(conn, decoder);
           break;
         case MESSAGE_AWARENESS:
-          this.receiveAwareness(conn, decoding.readVarUint8Array(decoder));
+          this.receiveAwareness(conn, readBytes(decoder));
           break;
         case MESSAGE_QUERY_AWARENESS:
           this.send(conn, this.encodeAwareness([...this.awareness.getStates().keys()]));
@@ -210,7 +262,7 @@ export class Room {
         agentId: conn.identity.agentId,
         error: error instanceof Error ? error.message : String(error),
       });
-      this.kick(conn, CLOSE.MALFORMED);
+      this.refuse(conn, CLOSE.MALFORMED, error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -218,7 +270,7 @@ export class Room {
     const subtype = decoding.readVarUint(decoder);
     switch (subtype) {
       case syncProtocol.messageYjsSyncStep1: {
-        const stateVector = decoding.readVarUint8Array(decoder);
+        const stateVector = readBytes(decoder);
         const encoder = encoding.createEncoder();
         encoding.writeVarUint(encoder, MESSAGE_SYNC);
         syncProtocol.writeSyncStep2(encoder, this.doc, stateVector);
@@ -227,9 +279,9 @@ export class Room {
       }
       case syncProtocol.messageYjsSyncStep2:
       case syncProtocol.messageYjsUpdate: {
-        const update = decoding.readVarUint8Array(decoder);
+        const update = readBytes(decoder);
         // Not syncProtocol.readSyncStep2: it swallows errors; a broken update must close the socket.
-        if (!conn.identity.readOnly) Y.applyUpdate(this.doc, update, conn);
+        if (!conn.identity.readOnly && !this.applyClientUpdate(conn, update)) return;
         // The client's initial sync is done: tell it what is durable, unless a commit will.
         if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) {
           this.send(conn, encodePersistedAck(this.durableState));
@@ -239,6 +291,42 @@ export class Room {
       default:
         throw new MalformedMessage(`unknown sync message type ${subtype}`);
     }
+  }
+
+  /** Checks and applies a client's update; false when the connection was closed instead. */
+  private applyClientUpdate(conn: Connection, update: Uint8Array): boolean {
+    // Step 2 of a client with nothing new is an empty update: nothing to check or count.
+    if (update.byteLength <= 2 && update.every((b) => b === 0)) return true;
+    const problem = updateProblem(this.doc, update);
+    if (problem) {
+      this.refuse(conn, CLOSE.MALFORMED, `update refused: ${problem}`);
+      return false;
+    }
+    if (this.docBytes + update.byteLength > this.options.maxDocBytes) {
+      this.refuse(conn, CLOSE.TOO_LARGE, `document would exceed ${this.options.maxDocBytes} bytes`);
+      return false;
+    }
+    const refusal = this.options.admitUpdate?.(conn.identity, this.name, update.byteLength);
+    if (refusal) {
+      this.refuse(conn, refusal, `update of ${update.byteLength} bytes refused`);
+      return false;
+    }
+    Y.applyUpdate(this.doc, update, conn);
+    this.options.metrics?.updateApplied();
+    return true;
+  }
+
+  private refuse(conn: Connection, close: CloseCode, detail: string): void {
+    this.options.logger.log('warn', 'sync.refused', {
+      room: this.name,
+      agentId: conn.identity.agentId,
+      code: close.code,
+      reason: close.reason,
+      detail,
+    });
+    this.options.metrics?.inc('usine_refusals_total', { code: close.reason });
+    this.options.onRefused?.(conn.identity, this.name, close, detail);
+    this.kick(conn, close);
   }
 
   private receiveAwareness(conn: Connection, update: Uint8Array): void {
@@ -291,6 +379,7 @@ export class Room {
     const message = encoding.toUint8Array(encoder);
     for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
     this.pending.push(update);
+    this.docBytes += update.byteLength;
     this.schedulePersist();
   };
 
@@ -334,10 +423,12 @@ export class Room {
     // the doc's state now is exactly what will be durable once the batch commits.
     const stateAfterBatch = encodeDocState(this.doc);
     this.inFlight = true;
+    const started = performance.now();
     try {
       await this.options.store.appendUpdates(this.name, batch);
     } catch (error) {
       this.inFlight = false;
+      this.options.metrics?.inc('usine_errors_total', { kind: 'store_append' });
       // Keep the updates (in order) and retry: the document stays in memory, nothing is dropped.
       this.pending = batch.concat(this.pending);
       const delay = this.retryDelayMs;
@@ -357,6 +448,7 @@ export class Room {
       return;
     }
     this.inFlight = false;
+    this.options.metrics?.observe('usine_persist_seconds', (performance.now() - started) / 1000);
     this.retryDelayMs = this.options.retryDelayMs;
     this.rowCount += batch.length;
     this.durableState = stateAfterBatch;
@@ -377,6 +469,7 @@ export class Room {
     try {
       await this.options.store.compact(this.name);
       this.rowCount = 1;
+      this.docBytes = Y.encodeStateAsUpdate(this.doc).byteLength;
     } catch (error) {
       this.options.logger.log('warn', 'store.compact_failed', { room: this.name, error });
     }

@@ -6,7 +6,8 @@ import * as Y from 'yjs';
 import { CLOSE } from '../site/syncProtocol';
 import type { DocStore } from './DocStore';
 import type { Logger } from './Logger';
-import { Room, type RoomOptions } from './Room';
+import type { Metrics } from './Metrics';
+import { Room, type RoomConnection, type RoomOptions } from './Room';
 
 export interface RoomManagerOptions {
   store: DocStore;
@@ -15,9 +16,14 @@ export interface RoomManagerOptions {
   compactThreshold?: number;
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  maxDocBytes?: number;
+  admitUpdate?: RoomOptions['admitUpdate'];
+  onRefused?: RoomOptions['onRefused'];
+  metrics?: Metrics;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_DOC_BYTES = 50 * 1024 * 1024;
 
 export class RoomManager {
   private readonly rooms = new Map<string, Room>();
@@ -38,6 +44,10 @@ export class RoomManager {
       retryDelayMs: options.retryDelayMs ?? 200,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
       onIdle: (room) => this.unloadWhenIdle(room),
+      maxDocBytes: options.maxDocBytes ?? DEFAULT_MAX_DOC_BYTES,
+      admitUpdate: options.admitUpdate,
+      onRefused: options.onRefused,
+      metrics: options.metrics,
     };
   }
 
@@ -94,16 +104,54 @@ export class RoomManager {
     return doc;
   }
 
-  /** Closes the live connections of one agent (account disabled). */
-  closeAgentConnections(agentId: string, close: { code: number; reason: string } = CLOSE.FORBIDDEN): number {
+  get connectionCount(): number {
+    let n = 0;
+    for (const room of this.rooms.values()) n += room.connectionCount;
+    return n;
+  }
+
+  /** The open room of that name, if loaded. */
+  get(name: string): Room | undefined {
+    return this.rooms.get(name);
+  }
+
+  /** Closes the live connections matching `which`; returns how many. */
+  closeConnections(
+    which: (conn: RoomConnection, room: Room) => boolean,
+    close: { code: number; reason: string } = CLOSE.FORBIDDEN,
+  ): number {
     let closed = 0;
-    for (const room of this.rooms.values()) {
-      for (const conn of room.connectionsOf(agentId)) {
+    for (const room of [...this.rooms.values()]) {
+      for (const conn of room.allConnections()) {
+        if (!which(conn, room)) continue;
         conn.kick(close);
         closed += 1;
       }
     }
     return closed;
+  }
+
+  /** Closes the live connections of one agent (account disabled), optionally in one commune only. */
+  closeAgentConnections(
+    agentId: string,
+    close: { code: number; reason: string } = CLOSE.FORBIDDEN,
+    insee?: string,
+  ): number {
+    return this.closeConnections(
+      (conn, room) => conn.identity.agentId === agentId && (!insee || room.name.startsWith(`${insee}/`)),
+      close,
+    );
+  }
+
+  /** Unloads a commune's rooms after closing their sockets (its data is about to be deleted). */
+  async unloadCommune(insee: string, close: { code: number; reason: string }): Promise<void> {
+    const rooms = [...this.rooms.values()].filter((r) => r.name.startsWith(`${insee}/`));
+    for (const room of rooms) room.closeAll(close);
+    await Promise.all(rooms.map((r) => r.whenFlushed()));
+    for (const room of rooms) {
+      if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
+      room.destroy();
+    }
   }
 
   /** Closes every socket, waits (bounded) for pending writes, and unloads every room. */

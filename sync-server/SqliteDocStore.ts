@@ -139,6 +139,27 @@ export class SqliteDocStore implements DocStore {
     return this.stmt.listRooms.all(insee);
   }
 
+  async deleteCommune(insee: string): Promise<number> {
+    this.check();
+    this.flush();
+    return this.db.transaction(() => {
+      const rooms = this.stmt.listRooms.all(insee);
+      for (const { room } of rooms) this.stmt.deleteUpdates.run(room);
+      this.db.prepare('DELETE FROM doc_rooms WHERE insee = ?').run(insee);
+      return rooms.length;
+    })();
+  }
+
+  /** Bytes of stored updates of a commune (for its quota). */
+  bytesOfCommune(insee: string): number {
+    const row = this.db
+      .prepare(
+        'SELECT COALESCE(SUM(LENGTH(u.data)), 0) AS bytes FROM doc_updates u JOIN doc_rooms r ON r.room = u.room WHERE r.insee = ?',
+      )
+      .get(insee) as { bytes: number };
+    return row.bytes;
+  }
+
   /** Flushes pending appends; the database itself is closed by its owner. */
   async close(): Promise<void> {
     if (this.closed) return;

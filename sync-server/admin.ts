@@ -8,15 +8,24 @@
  *   list-agents [--commune 13001]
  *   set-admin   --email a@b.fr [--remove]
  *   disable-agent --email a@b.fr      enable-agent --email a@b.fr
- *   list-communes
+ *   revoke-role --commune 13001 --email a@b.fr      set-password --email a@b.fr --password …
+ *   unlock --email a@b.fr      list-communes      audit [--commune 13001]
+ *   backup      list-backups      restore --file <backup>      (restore: server stopped)
+ *   export --commune 13001 --out export.zip      delete-commune-data --commune 13001 --confirm 13001
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import * as Y from 'yjs';
 import { parseArgs } from 'node:util';
 import type { Role } from '../site/apiContract';
 import { AccountError, Accounts, ROLES } from './Accounts';
 import { createAdmin } from './adminOperations';
+import { AuditLog } from './AuditLog';
+import { Backups, listBackups, restoreBackup } from './Backups';
+import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
 import { silentLogger } from './Logger';
+import { SqliteDocStore } from './SqliteDocStore';
 
 const USAGE = `Utilisation : npm run admin -- <commande> [options]
 
@@ -27,9 +36,20 @@ Commandes :
   set-admin --email <adresse> [--remove]
   disable-agent --email <adresse>
   enable-agent --email <adresse>
+  revoke-role --commune <INSEE> --email <adresse>
+  set-password --email <adresse> --password <mot de passe>
+  unlock --email <adresse>                  (lève le blocage après des échecs de connexion)
   list-communes
+  audit [--commune <INSEE>]                 (journal d'audit, une ligne JSON par entrée)
+  backup                                    (sauvegarde immédiate, serveur en marche ou non)
+  list-backups
+  restore --file <sauvegarde>               (serveur ARRÊTÉ ; la base actuelle est gardée de côté)
+  export --commune <INSEE> --out <fichier.zip>
+  delete-commune-data --commune <INSEE> --confirm <INSEE>   (fin de convention ; serveur arrêté,
+                                            ou DELETE /api/admin/communes/<INSEE>/data s'il tourne)
 
-Les données sont dans DATA_DIR (par défaut ./data).`;
+Les données sont dans DATA_DIR (par défaut ./data), les sauvegardes dans BACKUP_DIR
+(par défaut DATA_DIR/backups).`;
 
 class UsageError extends Error {}
 
@@ -46,7 +66,7 @@ function role(value: string): Role {
   return value as Role;
 }
 
-async function run(argv: string[], dataDir: string): Promise<number> {
+async function run(argv: string[], dataDir: string, backupDir: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -57,6 +77,9 @@ async function run(argv: string[], dataDir: string): Promise<number> {
       role: { type: 'string' },
       name: { type: 'string' },
       remove: { type: 'boolean' },
+      file: { type: 'string' },
+      out: { type: 'string' },
+      confirm: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -65,9 +88,35 @@ async function run(argv: string[], dataDir: string): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
+  if (command === 'restore') {
+    // Before opening the database: the file is replaced.
+    const file = path.resolve(required(values, 'file'));
+    const keptAside = restoreBackup(file, dataDir);
+    const db = openDatabase(dataDir);
+    try {
+      new AuditLog(db).record({
+        event: 'backup.restored',
+        outcome: 'ok',
+        details: { file: path.basename(file) },
+      });
+    } finally {
+      db.close();
+    }
+    console.log(`Sauvegarde restaurée : ${path.basename(file)} → ${dataDir}.`);
+    if (keptAside) console.log(`L'ancienne base est gardée de côté : ${keptAside}`);
+    return 0;
+  }
+  if (command === 'list-backups') {
+    const backups = listBackups(backupDir);
+    if (backups.length === 0) console.log(`Aucune sauvegarde dans ${backupDir}.`);
+    for (const b of backups) console.log(`${new Date(b.takenAt).toISOString()}\t${b.bytes}\t${b.file}`);
+    return 0;
+  }
   const db = openDatabase(dataDir);
   try {
-    const admin = createAdmin(new Accounts(db, { logger: silentLogger }));
+    const accounts = new Accounts(db, { logger: silentLogger });
+    const audit = new AuditLog(db);
+    const admin = createAdmin(accounts, audit);
     switch (command) {
       case 'add-agent': {
         const agent = await admin.addAgent({
@@ -124,9 +173,79 @@ async function run(argv: string[], dataDir: string): Promise<number> {
         admin.enableAgent(required(values, 'email'));
         console.log(`Compte réactivé : ${values.email}.`);
         return 0;
+      case 'revoke-role':
+        admin.revokeRole(required(values, 'email'), required(values, 'commune'));
+        console.log(`Rôle retiré : ${values.email} dans la commune ${values.commune}.`);
+        return 0;
+      case 'set-password':
+        await admin.setPassword(required(values, 'email'), required(values, 'password'));
+        console.log(`Mot de passe changé pour ${values.email} ; ses sessions sont terminées.`);
+        return 0;
+      case 'unlock':
+        admin.unlock(required(values, 'email'));
+        console.log(`Compte débloqué : ${values.email}.`);
+        return 0;
       case 'list-communes':
         for (const c of admin.listCommunes()) console.log(`${c.insee}\t${c.slug}\t${c.name}`);
         return 0;
+      case 'audit':
+        for (const entry of audit.list({ insee: values.commune })) console.log(JSON.stringify(entry));
+        return 0;
+      case 'backup': {
+        const backup = await new Backups({ db, dir: backupDir, logger: silentLogger }).backupNow();
+        audit.record({
+          event: 'backup.created',
+          outcome: 'ok',
+          details: { file: path.basename(backup.file) },
+        });
+        console.log(`Sauvegarde créée : ${backup.file} (${backup.bytes} octets).`);
+        return 0;
+      }
+      case 'export':
+      case 'delete-commune-data': {
+        const insee = required(values, 'commune');
+        if (!accounts.commune(insee)) throw new UsageError(`Commune inconnue : « ${insee} ».`);
+        const store = new SqliteDocStore(db);
+        const data = new CommuneData({
+          db,
+          dataDir,
+          store,
+          accounts,
+          audit,
+          readDoc: async (room) => {
+            const doc = new Y.Doc();
+            for (const update of (await store.loadDoc(room)).updates) Y.applyUpdate(doc, update);
+            return doc;
+          },
+        });
+        if (command === 'export') {
+          const out = path.resolve(required(values, 'out'));
+          const zip = await data.exportZip(insee);
+          fs.writeFileSync(out, zip);
+          audit.record({
+            event: 'commune.exported',
+            insee,
+            outcome: 'ok',
+            details: { bytes: zip.length, via: 'cli' },
+          });
+          console.log(`Export de la commune ${insee} : ${out} (${zip.length} octets).`);
+          return 0;
+        }
+        if (values.confirm !== insee) {
+          throw new UsageError(`Confirmation requise : --confirm ${insee} (suppression définitive).`);
+        }
+        const result = await data.deleteAll(insee);
+        audit.record({
+          event: 'commune.data_deleted',
+          insee,
+          outcome: 'ok',
+          details: { ...result, via: 'cli' },
+        });
+        console.log(
+          `Données de la commune ${insee} supprimées : ${result.documents} documents, ${result.rolesRemoved} rôles, ${result.agentsDeleted} comptes.`,
+        );
+        return 0;
+      }
       default:
         throw new UsageError(`Commande inconnue : « ${command} ».`);
     }
@@ -136,7 +255,8 @@ async function run(argv: string[], dataDir: string): Promise<number> {
 }
 
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
-run(process.argv.slice(2), dataDir).then(
+const backupDir = path.resolve(process.env.BACKUP_DIR ?? path.join(dataDir, 'backups'));
+run(process.argv.slice(2), dataDir, backupDir).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof AccountError) {

@@ -1,7 +1,9 @@
 /**
- * The JSON HTTP API of site/apiContract.ts, transport-free: server.ts hands in the method,
- * path, Authorization header and parsed body, and writes back status + JSON. Request bodies
- * are validated with zod; errors are `{ error: { code, message } }` with a French message.
+ * The JSON HTTP API of site/apiContract.ts plus the administration API, transport-free:
+ * server.ts hands in the method, path, Authorization header, remote address and parsed body,
+ * and writes back status + JSON (or a file, for exports). Request bodies are validated with
+ * zod; errors are `{ error: { code, message } }` with a French message. Every refusal (4xx) is
+ * written to the audit log.
  */
 import { z } from 'zod';
 import {
@@ -14,10 +16,14 @@ import {
   type MeResponse,
   type PublicationResponse,
   type PublishResponse,
+  type Role,
 } from '../site/apiContract';
-import type { Accounts } from './Accounts';
+import { AccountError, type Accounts } from './Accounts';
+import type { Admin } from './adminOperations';
+import type { AuditLog } from './AuditLog';
 import type { DocStore, RoomSeq } from './DocStore';
 import type { Logger } from './Logger';
+import type { Metrics } from './Metrics';
 import { PublishError, type Publisher } from './Publisher';
 
 export interface ApiRequest {
@@ -26,11 +32,16 @@ export interface ApiRequest {
   authorization: string | undefined;
   /** Parsed JSON body; undefined when there was none. */
   body: unknown;
+  /** Remote address, for the audit log. */
+  address?: string;
 }
 
 export interface ApiResponse {
   status: number;
   body: unknown;
+  /** A file instead of JSON (exports). */
+  file?: { contentType: string; filename: string; data: Buffer };
+  headers?: Record<string, string>;
 }
 
 /** GET /api/communes/{insee}/docs: every doc of the commune with its sequence number. */
@@ -39,105 +50,325 @@ export interface DocsResponse {
   docs: RoomSeq[];
 }
 
+export const API_LOGOUT = '/api/auth/logout';
+
 export interface ApiOptions {
   accounts: Accounts;
+  admin: Admin;
+  audit: AuditLog;
   publisher: Publisher;
   store: DocStore;
   logger: Logger;
-  /** Constant delay added to every failed login (slows guessing, hides which step failed). */
+  metrics?: Metrics;
+  /** Multiplies the growing delay of failed logins (tests: smaller). Default 1. */
   loginFailureDelayMs?: number;
+  /** A session ended (logout): close its sockets. */
+  onSessionEnded?: (sessionId: string) => void;
+  /** The commune's complete data as a zip (art. 11). */
+  exportCommune?: (insee: string) => Promise<Buffer>;
+  /** Deletes a commune's data at the end of its agreement. */
+  deleteCommuneData?: (insee: string) => Promise<Record<string, unknown>>;
+  /** Takes a backup now. */
+  backupNow?: () => Promise<{ file: string; bytes: number }>;
 }
 
-const LoginBody = z.object({
-  email: z.string().trim().min(1).max(320),
-  password: z.string().min(1).max(1024),
-});
+const Email = z.string().trim().min(3).max(320);
+const RoleSchema = z.enum(['agent', 'referent', 'relecteur']);
+const LoginBody = z.object({ email: Email, password: z.string().min(1).max(1024) });
 const RefreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
+const AddMemberBody = z.object({
+  email: Email,
+  role: RoleSchema,
+  password: z.string().min(1).max(1024).optional(),
+  displayName: z.string().trim().min(1).max(120).optional(),
+});
+const RoleBody = z.object({ role: RoleSchema });
+const DeleteDataBody = z.object({ confirm: z.string() });
 
-const COMMUNE_PATH = /^\/api\/communes\/((?:\d{5}|2[AB]\d{3}))\/(publish|publication|docs)$/;
+const INSEE = '(\\d{5}|2[AB]\\d{3})';
+const COMMUNE_PATH = new RegExp(`^/api/communes/${INSEE}/(publish|publication|docs|agents|export|audit)$`);
+const MEMBER_PATH = new RegExp(`^/api/communes/${INSEE}/agents/([0-9a-f-]{36})$`);
+const ADMIN_AGENT_PATH = /^\/api\/admin\/agents\/([0-9a-f-]{36})\/(disable|enable|unlock)$/;
+const ADMIN_COMMUNE_DATA_PATH = new RegExp(`^/api/admin/communes/${INSEE}/data$`);
 
 function error(status: number, code: string, message: string): ApiResponse {
   const body: ApiError = { error: { code, message } };
   return { status, body };
 }
 
+const FIELD_NAMES_FR: Record<string, string> = {
+  email: 'adresse e-mail',
+  password: 'mot de passe',
+  refreshToken: 'jeton de session',
+  role: 'rôle',
+  displayName: 'nom affiché',
+  confirm: 'confirmation',
+};
+
+function invalid(issues: z.core.$ZodIssue[]): ApiResponse {
+  const field = String(issues[0]?.path[0] ?? '');
+  const name = FIELD_NAMES_FR[field];
+  return error(
+    400,
+    'invalid-request',
+    name ? `Requête invalide : champ « ${name} » absent ou incorrect.` : 'Requête invalide.',
+  );
+}
+
 const ERRORS = {
   notFound: () => error(404, 'not-found', 'Adresse inconnue.'),
   methodNotAllowed: () => error(405, 'method-not-allowed', 'Méthode non autorisée pour cette adresse.'),
-  invalidRequest: () => error(400, 'invalid-request', 'Requête invalide.'),
   invalidCredentials: () => error(401, 'invalid-credentials', 'Adresse e-mail ou mot de passe incorrect.'),
+  locked: (until: number) =>
+    error(
+      429,
+      'account-locked',
+      `Trop de tentatives de connexion : compte bloqué jusqu'à ${new Date(until).toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' })}.`,
+    ),
   invalidRefresh: () =>
     error(401, 'invalid-refresh-token', 'Votre session a expiré : veuillez vous reconnecter.'),
   unauthorized: () => error(401, 'unauthorized', 'Connexion requise.'),
   tokenExpired: () => error(401, 'token-expired', 'Votre session a expiré : reconnexion nécessaire.'),
   forbidden: () => error(403, 'forbidden', "Vous n'avez pas les droits nécessaires pour cette commune."),
+  referentOnly: () =>
+    error(403, 'forbidden', 'Seul le référent de la commune ou la Métropole peut faire cette opération.'),
+  adminOnly: () => error(403, 'forbidden', 'Opération réservée aux administrateurs de la Métropole.'),
   publishForbidden: () =>
     error(403, 'forbidden', 'Seul le référent de la commune ou la Métropole peut publier le site.'),
   unknownCommune: () => error(404, 'unknown-commune', 'Commune inconnue.'),
+  unknownAgent: () => error(404, 'unknown-agent', 'Agent inconnu dans cette commune.'),
   publishFailed: () =>
     error(
       500,
       'publish-failed',
       "La publication a échoué : le site en ligne n'a pas changé. Réessayez plus tard.",
     ),
+  unavailable: () => error(503, 'unavailable', "Cette fonction n'est pas disponible sur ce serveur."),
 };
+
+const ACCOUNT_ERROR_STATUS: Record<string, number> = {
+  'agent-exists': 409,
+  'unknown-agent': 404,
+  'unknown-commune': 404,
+  'invalid-email': 400,
+  'invalid-role': 400,
+  'weak-password': 400,
+  'no-role': 404,
+};
+
+function accountError(err: unknown): ApiResponse {
+  if (err instanceof AccountError) return error(ACCOUNT_ERROR_STATUS[err.code] ?? 400, err.code, err.message);
+  throw err;
+}
 
 function bearer(authorization: string | undefined): string | null {
   const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(authorization?.trim() ?? '');
   return match ? match[1]! : null;
 }
 
-export function createApi(options: ApiOptions): (request: ApiRequest) => Promise<ApiResponse> {
-  const { accounts, publisher, store, logger } = options;
-  const loginFailureDelayMs = options.loginFailureDelayMs ?? 400;
+/** What one request learned about its caller, for the audit record of a refusal. */
+interface RequestContext {
+  agentId: string | null;
+  insee: string | null;
+  /** The handler already wrote its own audit record. */
+  audited: boolean;
+}
 
-  function authenticate(request: ApiRequest): { identity: AgentIdentity } | { response: ApiResponse } {
+export function createApi(options: ApiOptions): (request: ApiRequest) => Promise<ApiResponse> {
+  const { accounts, admin, audit, publisher, store, logger, metrics } = options;
+  const delayScale = (options.loginFailureDelayMs ?? 400) / 400;
+
+  function authenticate(
+    request: ApiRequest,
+    ctx: RequestContext,
+  ): { identity: AgentIdentity; sessionId: string } | { response: ApiResponse } {
     const token = bearer(request.authorization);
     if (!token) return { response: ERRORS.unauthorized() };
     const check = accounts.authenticate(token);
-    if (!check.ok)
+    if (!check.ok) {
+      ctx.agentId = check.agentId ?? null;
       return { response: check.reason === 'expired' ? ERRORS.tokenExpired() : ERRORS.unauthorized() };
-    return { identity: check.identity };
+    }
+    ctx.agentId = check.identity.id;
+    return { identity: check.identity, sessionId: check.sessionId };
   }
 
-  async function login(request: ApiRequest): Promise<ApiResponse> {
+  async function login(request: ApiRequest, ctx: RequestContext): Promise<ApiResponse> {
     const parsed = LoginBody.safeParse(request.body);
-    if (!parsed.success) return ERRORS.invalidRequest();
+    if (!parsed.success) return invalid(parsed.error.issues);
     const result = await accounts.login(parsed.data.email, parsed.data.password);
-    if (!result) {
-      await new Promise((resolve) => setTimeout(resolve, loginFailureDelayMs));
-      logger.log('info', 'auth.login_failed');
+    if (!result.ok) {
+      ctx.agentId = result.agentId;
+      ctx.audited = true;
+      // The growing delay slows guessing; it is the same for unknown e-mails.
+      await new Promise((resolve) => setTimeout(resolve, result.delayMs * delayScale));
+      if (result.reason === 'locked') {
+        audit.record({
+          event: 'auth.locked',
+          agentId: result.agentId,
+          address: request.address,
+          outcome: 'account-locked',
+          details: { until: result.lockedUntil },
+        });
+        logger.log('warn', 'auth.locked', { agentId: result.agentId });
+        return ERRORS.locked(result.lockedUntil ?? Date.now());
+      }
+      audit.record({
+        event: 'auth.login_failed',
+        agentId: result.agentId,
+        address: request.address,
+        outcome: result.reason,
+      });
+      logger.log('info', 'auth.login_failed', { agentId: result.agentId, reason: result.reason });
       return ERRORS.invalidCredentials();
     }
-    const body: LoginResponse = result;
+    audit.record({
+      event: 'auth.login',
+      agentId: result.response.agent.id,
+      address: request.address,
+      outcome: 'ok',
+    });
+    const body: LoginResponse = result.response;
     return { status: 200, body };
   }
 
-  function refresh(request: ApiRequest): ApiResponse {
+  function refresh(request: ApiRequest, ctx: RequestContext): ApiResponse {
     const parsed = RefreshBody.safeParse(request.body);
-    if (!parsed.success) return ERRORS.invalidRequest();
+    if (!parsed.success) return invalid(parsed.error.issues);
     const result = accounts.refresh(parsed.data.refreshToken);
-    if (!result) return ERRORS.invalidRefresh();
-    const body: LoginResponse = result;
+    if (!result.ok) {
+      ctx.agentId = result.agentId ?? null;
+      ctx.audited = true;
+      audit.record({
+        event: result.reason === 'reuse' ? 'auth.refresh_reuse' : 'api.refused',
+        agentId: result.agentId ?? null,
+        address: request.address,
+        outcome: `refresh-${result.reason}`,
+      });
+      return ERRORS.invalidRefresh();
+    }
+    const body: LoginResponse = result.response;
     return { status: 200, body };
   }
 
-  async function commune(request: ApiRequest, insee: string, action: string): Promise<ApiResponse> {
-    const auth = authenticate(request);
+  function logout(request: ApiRequest, ctx: RequestContext): ApiResponse {
+    const auth = authenticate(request, ctx);
+    if ('response' in auth) return auth.response;
+    accounts.revokeSession(auth.sessionId);
+    options.onSessionEnded?.(auth.sessionId);
+    audit.record({
+      event: 'auth.logout',
+      agentId: auth.identity.id,
+      address: request.address,
+      outcome: 'ok',
+    });
+    return { status: 200, body: { ok: true } };
+  }
+
+  /** Who may manage agents of a commune: its référent (agents and relecteurs) or an admin (all). */
+  function canManage(identity: AgentIdentity, insee: string, role?: Role, targetRole?: Role): boolean {
+    if (identity.admin) return true;
+    const own = identity.communes.find((c) => c.insee === insee)?.role;
+    if (own !== 'referent') return false;
+    return role !== 'referent' && targetRole !== 'referent';
+  }
+
+  async function members(request: ApiRequest, identity: AgentIdentity, insee: string): Promise<ApiResponse> {
+    if (request.method === 'GET') {
+      if (!canManage(identity, insee)) return ERRORS.referentOnly();
+      const agents = accounts.listAgents(insee).map((a) => ({
+        id: a.id,
+        email: a.email,
+        displayName: a.displayName,
+        disabled: a.disabled,
+        role: a.roles.find((r) => r.insee === insee)?.role,
+      }));
+      return { status: 200, body: { agents } };
+    }
+    if (request.method !== 'POST') return ERRORS.methodNotAllowed();
+    const parsed = AddMemberBody.safeParse(request.body);
+    if (!parsed.success) return invalid(parsed.error.issues);
+    const { email, role, password, displayName } = parsed.data;
+    const existingId = accounts.agentIdByEmail(email);
+    const currentRole = existingId ? accounts.roleOf(existingId, insee) : undefined;
+    if (!canManage(identity, insee, role, currentRole)) return ERRORS.referentOnly();
+    try {
+      if (existingId) {
+        const agent = admin.grantRole(email, insee, role, identity.id);
+        return { status: 200, body: { agent } };
+      }
+      if (!password)
+        return error(
+          400,
+          'invalid-request',
+          'Requête invalide : mot de passe requis pour un nouveau compte.',
+        );
+      const agent = await admin.addAgent({ commune: insee, email, password, role, displayName }, identity.id);
+      return { status: 201, body: { agent } };
+    } catch (err) {
+      return accountError(err);
+    }
+  }
+
+  function member(request: ApiRequest, identity: AgentIdentity, insee: string, agentId: string): ApiResponse {
+    const target = accounts.identity(agentId);
+    const targetRole = target?.communes.find((c) => c.insee === insee)?.role;
+    if (!target || !targetRole)
+      return canManage(identity, insee) ? ERRORS.unknownAgent() : ERRORS.referentOnly();
+    try {
+      if (request.method === 'PUT') {
+        const parsed = RoleBody.safeParse(request.body);
+        if (!parsed.success) return invalid(parsed.error.issues);
+        if (!canManage(identity, insee, parsed.data.role, targetRole)) return ERRORS.referentOnly();
+        const agent = admin.grantRole(target.email, insee, parsed.data.role, identity.id);
+        return { status: 200, body: { agent } };
+      }
+      if (request.method === 'DELETE') {
+        if (!canManage(identity, insee, undefined, targetRole)) return ERRORS.referentOnly();
+        admin.revokeRole(target.email, insee, identity.id);
+        return { status: 200, body: { ok: true } };
+      }
+    } catch (err) {
+      return accountError(err);
+    }
+    return ERRORS.methodNotAllowed();
+  }
+
+  async function commune(
+    request: ApiRequest,
+    ctx: RequestContext,
+    insee: string,
+    action: string,
+    agentId?: string,
+  ): Promise<ApiResponse> {
+    ctx.insee = insee;
+    const auth = authenticate(request, ctx);
     if ('response' in auth) return auth.response;
     const { identity } = auth;
     if (!accounts.commune(insee)) return ERRORS.unknownCommune();
     const role = identity.communes.find((c) => c.insee === insee)?.role;
     if (!identity.admin && !role) return ERRORS.forbidden();
+    if (agentId) return member(request, identity, insee, agentId);
     switch (action) {
       case 'publish': {
         if (request.method !== 'POST') return ERRORS.methodNotAllowed();
         if (!identity.admin && role !== 'referent') return ERRORS.publishForbidden();
+        const started = performance.now();
         try {
           const body: PublishResponse = await publisher.publish(insee, identity.id);
+          metrics?.observe('usine_publish_seconds', (performance.now() - started) / 1000);
+          audit.record({
+            event: 'site.published',
+            insee,
+            agentId: identity.id,
+            outcome: 'ok',
+            details: { version: body.version, pages: body.pages },
+          });
           return { status: 200, body };
         } catch (err) {
           logger.log('error', 'site.publish_failed', { insee, error: err });
+          metrics?.inc('usine_errors_total', { kind: 'publish' });
+          audit.record({ event: 'site.published', insee, agentId: identity.id, outcome: 'failed' });
           if (err instanceof PublishError && err.code === 'unknown-commune') return ERRORS.unknownCommune();
           return ERRORS.publishFailed();
         }
@@ -152,28 +383,150 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
         const body: DocsResponse = { docs: await store.listRooms(insee) };
         return { status: 200, body };
       }
+      case 'agents':
+        return members(request, identity, insee);
+      case 'audit': {
+        if (request.method !== 'GET') return ERRORS.methodNotAllowed();
+        if (!canManage(identity, insee)) return ERRORS.referentOnly();
+        return { status: 200, body: { entries: audit.list({ insee, limit: 1000 }) } };
+      }
+      case 'export': {
+        if (request.method !== 'GET') return ERRORS.methodNotAllowed();
+        if (!canManage(identity, insee)) return ERRORS.referentOnly();
+        if (!options.exportCommune) return ERRORS.unavailable();
+        const data = await options.exportCommune(insee);
+        audit.record({
+          event: 'commune.exported',
+          insee,
+          agentId: identity.id,
+          address: request.address,
+          outcome: 'ok',
+          details: { bytes: data.length },
+        });
+        const commune = accounts.commune(insee)!;
+        return {
+          status: 200,
+          body: null,
+          file: {
+            contentType: 'application/zip',
+            filename: `usine-a-sites-${commune.insee}-${commune.slug}.zip`,
+            data,
+          },
+        };
+      }
       default:
         return ERRORS.notFound();
     }
   }
 
-  return async (request) => {
+  async function administration(request: ApiRequest, ctx: RequestContext): Promise<ApiResponse> {
+    const auth = authenticate(request, ctx);
+    if ('response' in auth) return auth.response;
+    const { identity } = auth;
+    if (!identity.admin) return ERRORS.adminOnly();
+    const { pathname, method } = request;
+    if (pathname === '/api/admin/communes') {
+      if (method !== 'GET') return ERRORS.methodNotAllowed();
+      const communes = accounts.listCommunes().map((c) => ({
+        ...c,
+        referents: accounts
+          .listAgents(c.insee)
+          .filter((a) => a.roles.some((r) => r.insee === c.insee && r.role === 'referent'))
+          .map((a) => ({ id: a.id, email: a.email, displayName: a.displayName })),
+      }));
+      return { status: 200, body: { communes } };
+    }
+    if (pathname === '/api/admin/audit') {
+      if (method !== 'GET') return ERRORS.methodNotAllowed();
+      return { status: 200, body: { entries: audit.list({ limit: 1000 }) } };
+    }
+    if (pathname === '/api/admin/backups') {
+      if (method !== 'POST') return ERRORS.methodNotAllowed();
+      if (!options.backupNow) return ERRORS.unavailable();
+      const backup = await options.backupNow();
+      return { status: 200, body: { backup } };
+    }
+    const agentMatch = ADMIN_AGENT_PATH.exec(pathname);
+    if (agentMatch) {
+      if (method !== 'POST') return ERRORS.methodNotAllowed();
+      const target = accounts.identity(agentMatch[1]!);
+      if (!target) return ERRORS.unknownAgent();
+      const action = agentMatch[2]!;
+      if (action === 'disable') admin.disableAgent(target.email, identity.id);
+      else if (action === 'enable') admin.enableAgent(target.email, identity.id);
+      else admin.unlock(target.email);
+      return { status: 200, body: { ok: true } };
+    }
+    const dataMatch = ADMIN_COMMUNE_DATA_PATH.exec(pathname);
+    if (dataMatch) {
+      const insee = dataMatch[1]!;
+      ctx.insee = insee;
+      if (method !== 'DELETE') return ERRORS.methodNotAllowed();
+      if (!accounts.commune(insee)) return ERRORS.unknownCommune();
+      const parsed = DeleteDataBody.safeParse(request.body);
+      if (!parsed.success || parsed.data.confirm !== insee) {
+        return error(
+          400,
+          'confirmation-required',
+          `Confirmation requise : envoyez {"confirm": "${insee}"} pour supprimer les données de la commune.`,
+        );
+      }
+      if (!options.deleteCommuneData) return ERRORS.unavailable();
+      const result = await options.deleteCommuneData(insee);
+      audit.record({
+        event: 'commune.data_deleted',
+        insee,
+        agentId: identity.id,
+        outcome: 'ok',
+        details: result,
+      });
+      return { status: 200, body: { deleted: result } };
+    }
+    return ERRORS.notFound();
+  }
+
+  async function route(request: ApiRequest, ctx: RequestContext): Promise<ApiResponse> {
     const { method, pathname } = request;
     switch (pathname) {
       case API_LOGIN:
-        return method === 'POST' ? login(request) : ERRORS.methodNotAllowed();
+        return method === 'POST' ? login(request, ctx) : ERRORS.methodNotAllowed();
       case API_REFRESH:
-        return method === 'POST' ? refresh(request) : ERRORS.methodNotAllowed();
+        return method === 'POST' ? refresh(request, ctx) : ERRORS.methodNotAllowed();
+      case API_LOGOUT:
+        return method === 'POST' ? logout(request, ctx) : ERRORS.methodNotAllowed();
       case API_ME: {
         if (method !== 'GET') return ERRORS.methodNotAllowed();
-        const auth = authenticate(request);
+        const auth = authenticate(request, ctx);
         if ('response' in auth) return auth.response;
         const body: MeResponse = auth.identity;
         return { status: 200, body };
       }
     }
+    if (pathname.startsWith('/api/admin/')) return administration(request, ctx);
+    const memberMatch = MEMBER_PATH.exec(pathname);
+    if (memberMatch) return commune(request, ctx, memberMatch[1]!, 'agents', memberMatch[2]!);
     const match = COMMUNE_PATH.exec(pathname);
-    if (match) return commune(request, match[1]!, match[2]!);
+    if (match) return commune(request, ctx, match[1]!, match[2]!);
     return ERRORS.notFound();
+  }
+
+  return async (request) => {
+    const ctx: RequestContext = { agentId: null, insee: null, audited: false };
+    const response = await route(request, ctx);
+    if (response.status >= 400 && response.status < 500) {
+      const code = (response.body as ApiError | null)?.error?.code ?? String(response.status);
+      metrics?.inc('usine_refusals_total', { code });
+      if (!ctx.audited) {
+        audit.record({
+          event: 'api.refused',
+          insee: ctx.insee,
+          agentId: ctx.agentId,
+          address: request.address,
+          outcome: code,
+          details: { method: request.method, path: request.pathname, status: response.status },
+        });
+      }
+    }
+    return response;
   };
 }

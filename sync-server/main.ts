@@ -1,6 +1,7 @@
 /**
  * `npm run server`: the sync server on the embedded default. The only place reading the
- * environment: PORT (default 8080), DATA_DIR (default ./data), HOST (default 0.0.0.0).
+ * environment: PORT (default 8080), DATA_DIR (default ./data), HOST (default 0.0.0.0),
+ * BACKUP_DIR (default DATA_DIR/backups).
  */
 import path from 'node:path';
 import { startServer } from './server';
@@ -8,6 +9,7 @@ import { startServer } from './server';
 const port = Number(process.env.PORT ?? 8080);
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
 const host = process.env.HOST ?? '0.0.0.0';
+const backupDir = process.env.BACKUP_DIR ? path.resolve(process.env.BACKUP_DIR) : undefined;
 
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT invalide : « ${process.env.PORT} ». Indiquez un numéro de port entre 0 et 65535.`);
@@ -16,21 +18,26 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
-  server = await startServer({ port, host, dataDir });
+  // One backup a day (convention art. 4.2), kept 7 days / 4 weeks / 12 months.
+  server = await startServer({ port, host, dataDir, backups: { dir: backupDir, daily: true } });
 } catch (error) {
   console.error(`Le serveur n'a pas pu démarrer : ${(error as Error).message}`);
   process.exit(1);
 }
 
 const base = `http://localhost:${server.port}`;
-console.log(`Usine à sites — serveur de la Métropole prêt. Données : ${dataDir}`);
-console.log(`Éditeur : ${base}/app/   Sites publiés : ${base}/sites/{commune}/`);
+// One write, so that a reader of stdout gets the whole banner at once.
+const banner = [
+  `Usine à sites — serveur de la Métropole prêt. Données : ${dataDir}`,
+  `Éditeur : ${base}/app/   Sites publiés : ${base}/sites/{commune}/`,
+];
 if (server.demoAccount) {
   // Printed once, at the first start only: the password is not stored anywhere in clear.
-  console.log(
+  banner.push(
     `Compte de démonstration (référent de la commune 13001) : ${server.demoAccount.email} / ${server.demoAccount.password}`,
   );
 }
+console.log(banner.join('\n'));
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {

@@ -2,7 +2,8 @@
  * The sync server's shell: the only file touching `http` and `ws`. It wires the layers
  * (SQLite → DocStore → RoomManager/Room, Accounts, Publisher, api) from one options object,
  * authenticates WebSocket upgrades, loads the room *before* accepting the socket, and serves
- * the JSON API, the published sites (/sites/{slug}/) and the editor's web build (/app/).
+ * the JSON API, the published sites (/sites/{slug}/) and the editor's web build (/app/),
+ * /healthz and /metrics. Every refused connection is written to the audit log.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -12,15 +13,20 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../site/apiContract';
 import { CLOSE, SUBPROTOCOL, parseRoom } from '../site/syncProtocol';
-import { Accounts } from './Accounts';
+import { Accounts, type AccountsOptions } from './Accounts';
 import { createAdmin, type Admin } from './adminOperations';
 import { createApi, type ApiResponse } from './api';
+import { AuditLog } from './AuditLog';
+import { Backups, type RetentionPolicy } from './Backups';
+import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
 import type { DocStore } from './DocStore';
-import { jsonLinesLogger, type Logger } from './Logger';
+import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
+import { pinoLogger, type Logger } from './Logger';
+import { Metrics } from './Metrics';
 import { Publisher } from './Publisher';
-import type { ConnectionIdentity, Room } from './Room';
-import { DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
+import type { CloseCode, ConnectionIdentity, Room } from './Room';
+import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
 import { SqliteDocStore } from './SqliteDocStore';
 import { PUBLISHED_SITE_HEADERS, contentTypeFor, resolveStaticFile } from './staticFiles';
 
@@ -42,8 +48,25 @@ export interface ServerOptions {
   maxMessageBytes?: number;
   /** On a database without agents, create the demo référent of 13001 (default true). */
   createDemoAccount?: boolean;
-  /** Constant delay of failed logins (default 400 ms). */
+  /** Delay after a first failed login, doubling with each further failure (default 400 ms). */
   loginFailureDelayMs?: number;
+  /** Largest document, in bytes of stored updates (default 50 MB). */
+  maxDocBytes?: number;
+  /** Rate limits and commune quota (defaults in Limits.ts). */
+  limits?: Partial<Omit<LimitsOptions, 'communeBytes' | 'now'>>;
+  /** Session lifetimes and login lock (defaults in Accounts.ts). */
+  sessions?: Pick<
+    AccountsOptions,
+    | 'sessionIdleSeconds'
+    | 'sessionAbsoluteSeconds'
+    | 'lockAfterFailures'
+    | 'lockSeconds'
+    | 'refreshTokenTtlSeconds'
+  >;
+  /** Backups: where (default `{dataDir}/backups`), retention, and whether to take one daily. */
+  backups?: { dir?: string; retention?: RetentionPolicy; daily?: boolean };
+  /** Test hook: the clock of sessions, locks and rate limits. */
+  now?: () => number;
 }
 
 export interface RunningServer {
@@ -54,6 +77,10 @@ export interface RunningServer {
   admin: Admin;
   /** Credentials of the demo account created at this start, to print once; null otherwise. */
   demoAccount: { email: string; password: string } | null;
+  audit: AuditLog;
+  metrics: Metrics;
+  backups: Backups;
+  communeData: CommuneData;
   close(): Promise<void>;
 }
 
@@ -63,7 +90,7 @@ const HEARTBEAT_MS = 30_000;
 
 const API_CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
   'Access-Control-Allow-Headers': 'Authorization, Content-Type',
   'Access-Control-Max-Age': '600',
 };
@@ -117,7 +144,7 @@ function subprotocols(req: http.IncomingMessage): string[] {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const logger = options.logger ?? jsonLinesLogger();
+  const logger = options.logger ?? pinoLogger();
   const host = options.host ?? '127.0.0.1';
   const appDir = options.appDir ?? path.join(REPO_ROOT, 'dist', 'renderer');
   const assetsDir = options.assetsDir ?? path.join(REPO_ROOT, 'assets');
@@ -126,16 +153,62 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const db = openDatabase(options.dataDir);
   const sqliteStore = new SqliteDocStore(db);
   const store = options.wrapStore ? options.wrapStore(sqliteStore) : sqliteStore;
+  const audit = new AuditLog(db, options.now);
+  const metrics = new Metrics(options.now);
   let accounts: Accounts;
   let demoAccount: RunningServer['demoAccount'];
   try {
-    accounts = new Accounts(db, { logger, accessTokenTtlSeconds: options.accessTokenTtlSeconds });
+    accounts = new Accounts(db, {
+      logger,
+      now: options.now,
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      failureDelayMs: options.loginFailureDelayMs,
+      ...options.sessions,
+    });
     demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount();
   } catch (error) {
     db.close();
     throw error;
   }
-  const rooms = new RoomManager({ store, logger, maxMessageBytes });
+  const limits = new Limits({
+    ...DEFAULT_LIMITS,
+    ...options.limits,
+    communeBytes: (insee) => sqliteStore.bytesOfCommune(insee),
+    now: options.now,
+  });
+  const auditRefusal = (
+    close: CloseCode,
+    fields: { agentId?: string | null; room?: string; address?: string | null; detail?: string },
+  ) => {
+    metrics.inc('usine_refusals_total', { code: close.reason });
+    audit.record({
+      event: 'sync.refused',
+      insee: fields.room ? fields.room.split('/')[0] : null,
+      agentId: fields.agentId ?? null,
+      address: fields.address ?? null,
+      outcome: close.reason,
+      details: { code: close.code, room: fields.room, detail: fields.detail },
+    });
+  };
+  const rooms = new RoomManager({
+    store,
+    logger,
+    maxMessageBytes,
+    maxDocBytes: options.maxDocBytes ?? DEFAULT_MAX_DOC_BYTES,
+    metrics,
+    admitUpdate: (identity, room, bytes) => limits.admitUpdate(identity, room, bytes),
+    onRefused: (identity, room, close, detail) =>
+      audit.record({
+        event: 'sync.closed',
+        insee: room.split('/')[0],
+        agentId: identity.agentId,
+        address: identity.address,
+        outcome: close.reason,
+        details: { code: close.code, room, detail },
+      }),
+  });
+  metrics.gauge('usine_sync_connections', 'Open sync connections.', () => rooms.connectionCount);
+  metrics.gauge('usine_sync_rooms', 'Rooms loaded in memory.', () => rooms.openRoomCount);
   const publisher = new Publisher({
     db,
     dataDir: options.dataDir,
@@ -144,16 +217,54 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readDoc: (room) => rooms.readDoc(room),
     commune: (insee) => accounts.commune(insee),
   });
+  const admin = createAdmin(accounts, audit, {
+    onAgentDisabled: (agentId) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
+    onRoleChanged: (agentId, insee) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN, insee),
+  });
+  const backups = new Backups({
+    db,
+    dir: options.backups?.dir ?? path.join(options.dataDir, 'backups'),
+    retention: options.backups?.retention,
+    logger,
+    now: options.now,
+  });
+  const communeData = new CommuneData({
+    db,
+    dataDir: options.dataDir,
+    store,
+    accounts,
+    audit,
+    readDoc: (room) => rooms.readDoc(room),
+    now: options.now,
+  });
   const api = createApi({
     accounts,
+    admin,
+    audit,
     publisher,
     store,
     logger,
+    metrics,
+    onSessionEnded: (sessionId) =>
+      rooms.closeConnections((conn) => conn.identity.sessionId === sessionId, CLOSE.TOKEN_EXPIRED),
+    exportCommune: (insee) => communeData.exportZip(insee),
+    deleteCommuneData: async (insee) => {
+      await rooms.unloadCommune(insee, CLOSE.FORBIDDEN);
+      const result = await communeData.deleteAll(insee);
+      limits.recount(insee);
+      return result;
+    },
+    backupNow: async () => {
+      const backup = await backups.backupNow();
+      audit.record({ event: 'backup.created', outcome: 'ok', details: { file: path.basename(backup.file) } });
+      return { file: path.basename(backup.file), bytes: backup.bytes };
+    },
     loginFailureDelayMs: options.loginFailureDelayMs,
   });
-  const admin = createAdmin(accounts, {
-    onAgentDisabled: (agentId) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
-  });
+  const stopDailyBackups = options.backups?.daily ? backups.startDaily() : () => {};
+  // Compaction shrinks stored bytes: recount commune usage now and then.
+  const recount = setInterval(() => limits.recountAll(), 10 * 60_000);
+  recount.unref();
 
   // ---- HTTP ----
 
@@ -225,7 +336,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     let body: unknown;
-    if (req.method === 'POST') {
+    if (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE') {
       let raw: Buffer;
       try {
         raw = await readBody(req, MAX_JSON_BODY_BYTES);
@@ -260,8 +371,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       pathname,
       authorization: req.headers.authorization,
       body,
+      address: req.socket.remoteAddress ?? undefined,
     });
-    sendJson(res, response, API_CORS_HEADERS);
+    if (response.file) {
+      res.writeHead(response.status, {
+        ...API_CORS_HEADERS,
+        'Content-Type': response.file.contentType,
+        'Content-Length': response.file.data.length,
+        'Content-Disposition': `attachment; filename="${response.file.filename}"`,
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      res.end(response.file.data);
+      return;
+    }
+    sendJson(res, response, { ...API_CORS_HEADERS, ...response.headers });
   }
 
   async function handleSite(
@@ -344,7 +468,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (pathname === '/healthz') {
-      sendJson(res, { status: 200, body: { status: 'ok', rooms: rooms.openRoomCount } });
+      let database = 'ok';
+      try {
+        db.prepare('SELECT 1').get();
+      } catch {
+        database = 'error';
+      }
+      const status = database === 'ok' ? 200 : 503;
+      sendJson(res, {
+        status,
+        body: {
+          status: status === 200 ? 'ok' : 'error',
+          database,
+          rooms: rooms.openRoomCount,
+          connections: rooms.connectionCount,
+        },
+      });
+      return;
+    }
+    if (pathname === '/metrics') {
+      const text = metrics.render();
+      res.writeHead(200, {
+        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+        'Content-Length': Buffer.byteLength(text),
+        'Cache-Control': 'no-store',
+      });
+      res.end(text);
       return;
     }
     if (pathname === '/' || pathname === '/app') return redirect(res, '/app/');
@@ -356,6 +505,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const httpServer = http.createServer((req, res) => {
     handleRequest(req, res).catch((error: unknown) => {
       logger.log('error', 'http.request_failed', { path: req.url?.split('?')[0], error });
+      metrics.inc('usine_errors_total', { kind: 'http' });
       if (!res.headersSent) {
         sendJson(res, {
           status: 500,
@@ -418,24 +568,48 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const refuseLogged = (
+      close: CloseCode,
+      agentId: string | null,
+      roomName: string | undefined,
+      detail: string,
+    ) => {
+      logger.log('warn', 'sync.refused', {
+        agentId,
+        room: roomName,
+        code: close.code,
+        reason: close.reason,
+        detail,
+      });
+      auditRefusal(close, { agentId, room: roomName, address, detail });
+      refuse(req, socket, head, close);
+    };
+    const tooFast = limits.admitConnectionFromAddress(address);
+    if (tooFast) return refuseLogged(tooFast, null, undefined, 'connection rate per address');
     const room = parseRoom(pathname.slice(SYNC_PATH.length + 1));
-    if (!room) return refuse(req, socket, head, CLOSE.NOT_FOUND);
+    if (!room) return refuseLogged(CLOSE.NOT_FOUND, null, undefined, 'not a room name');
     // The token is the offered subprotocol that is not ours. Never logged.
     const token = subprotocols(req).find((p) => p !== SUBPROTOCOL);
     const check = token ? accounts.authenticate(token) : ({ ok: false, reason: 'unknown' } as const);
-    if (!check.ok) return refuse(req, socket, head, CLOSE.TOKEN_EXPIRED);
+    if (!check.ok) {
+      const agentId = 'agentId' in check ? (check.agentId ?? null) : null;
+      return refuseLogged(CLOSE.TOKEN_EXPIRED, agentId, room.name, `token ${check.reason}`);
+    }
     const { identity } = check;
+    const agentTooFast = limits.admitConnectionOfAgent(identity.id);
+    if (agentTooFast) return refuseLogged(agentTooFast, identity.id, room.name, 'connection rate per agent');
     const role = identity.communes.find((c) => c.insee === room.insee)?.role;
     if (!identity.admin && !role) {
-      logger.log('warn', 'sync.forbidden', { agentId: identity.id, room: room.name });
-      return refuse(req, socket, head, CLOSE.FORBIDDEN);
+      return refuseLogged(CLOSE.FORBIDDEN, identity.id, room.name, 'no role in this commune');
     }
     let opened: Room;
     try {
       opened = await rooms.open(room.name);
     } catch (error) {
       logger.log('error', 'room.load_failed', { room: room.name, error });
-      return refuse(req, socket, head, CLOSE.LOAD_FAILED);
+      metrics.inc('usine_errors_total', { kind: 'room_load' });
+      return refuseLogged(CLOSE.LOAD_FAILED, identity.id, room.name, 'load failed');
     }
     if (socket.destroyed) {
       opened.releaseLease();
@@ -453,6 +627,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         displayName: identity.displayName,
         color: identity.color,
         readOnly: role === 'relecteur',
+        sessionId: check.sessionId,
+        address,
       });
     });
   }
@@ -499,6 +675,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
     clearInterval(heartbeat);
+    clearInterval(recount);
+    stopDailyBackups();
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await rooms.close();
     for (const ws of wss.clients) ws.terminate();
@@ -515,6 +693,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     admin,
     demoAccount,
+    audit,
+    metrics,
+    backups,
+    communeData,
     close: () => (closing ??= close()),
   };
 }

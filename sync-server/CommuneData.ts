@@ -1,0 +1,173 @@
+/**
+ * A commune's data as a whole (convention art. 3: the commune owns it; art. 11: it gets it back;
+ * RGPD art. 13): the export as one zip in open formats, and the deletion at the end of the
+ * agreement. The zip holds every document as Yjs binary and as readable JSON, the published
+ * site, the media metadata, the commune's agents (never a password hash), and its audit log.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import yazl from 'yazl';
+import * as Y from 'yjs';
+import { pageBodyToEditorState } from '../site/pageBody';
+import { MANIFEST_MEDIA, MANIFEST_PAGES, MANIFEST_SETTINGS } from '../site/siteDoc';
+import { parseRoom } from '../site/syncProtocol';
+import type { Accounts } from './Accounts';
+import type { AuditLog } from './AuditLog';
+import type { SqliteDatabase } from './database';
+import type { DocStore } from './DocStore';
+
+export interface CommuneDataOptions {
+  db: SqliteDatabase;
+  dataDir: string;
+  store: DocStore;
+  accounts: Accounts;
+  audit: AuditLog;
+  /** Current state of a room (from memory when open, else from the store). */
+  readDoc: (room: string) => Promise<Y.Doc>;
+  now?: () => number;
+}
+
+/** Readable JSON of a document, following the layout of DESIGN.md. */
+export function docToJson(room: string, doc: Y.Doc): unknown {
+  const parsed = parseRoom(room);
+  if (parsed?.kind === 'site') {
+    return {
+      [MANIFEST_SETTINGS]: doc.getMap(MANIFEST_SETTINGS).toJSON(),
+      [MANIFEST_PAGES]: doc.getMap(MANIFEST_PAGES).toJSON(),
+      [MANIFEST_MEDIA]: doc.getMap(MANIFEST_MEDIA).toJSON(),
+    };
+  }
+  try {
+    return { editorState: pageBodyToEditorState(doc) };
+  } catch (error) {
+    return { error: `contenu illisible : ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+function filesUnder(dir: string, prefix = ''): Array<{ rel: string; abs: string }> {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: Array<{ rel: string; abs: string }> = [];
+  for (const entry of entries) {
+    const abs = path.join(dir, entry.name);
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...filesUnder(abs, rel));
+    else if (entry.isFile()) out.push({ rel, abs });
+  }
+  return out;
+}
+
+const README_FR = (
+  name: string,
+  insee: string,
+  at: string,
+) => `Export des données de la commune ${name} (INSEE ${insee})
+Usine à sites — Métropole Aix-Marseille-Provence — ${at}
+
+Contenu (formats ouverts, convention art. 3 et 11) :
+  documents/<salon>.yjs    chaque document, état Yjs complet (binaire, Y.applyUpdate)
+  documents/<salon>.json   le même document en JSON lisible (réglages, pages, médias ;
+                           corps de page au format JSON de l'éditeur Lexical)
+  site/                    le site publié tel qu'il est en ligne (HTML + CSS, liens relatifs)
+  medias.json              la liste des médias du site (les fichiers eux-mêmes ne sont pas
+                           stockés sur le serveur à ce jour)
+  agents.json              les agents de la commune et leurs rôles (sans mot de passe)
+  journal.json             le journal d'audit de la commune
+  manifest.json            la liste des fichiers avec leur empreinte SHA-256
+`;
+
+export class CommuneData {
+  private readonly options: CommuneDataOptions;
+  private readonly now: () => number;
+
+  constructor(options: CommuneDataOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The commune's complete data as a zip. */
+  async exportZip(insee: string): Promise<Buffer> {
+    const { accounts, store, audit, readDoc, dataDir } = this.options;
+    const commune = accounts.commune(insee);
+    if (!commune) throw new Error(`unknown commune ${insee}`);
+    const zip = new yazl.ZipFile();
+    const manifest: Array<{ path: string; bytes: number; sha256: string }> = [];
+    const mtime = new Date(this.now());
+    const add = (data: Buffer, name: string) => {
+      manifest.push({
+        path: name,
+        bytes: data.length,
+        sha256: crypto.createHash('sha256').update(data).digest('hex'),
+      });
+      zip.addBuffer(data, name, { mtime });
+    };
+    const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8');
+
+    let media: unknown = {};
+    for (const { room, seq } of await store.listRooms(insee)) {
+      const doc = await readDoc(room);
+      const file = room.slice(insee.length + 1).replace(/\//g, '-');
+      add(Buffer.from(Y.encodeStateAsUpdate(doc)), `documents/${file}.yjs`);
+      const readable = docToJson(room, doc);
+      add(json({ room, seq, content: readable }), `documents/${file}.json`);
+      if (parseRoom(room)?.kind === 'site') media = (readable as Record<string, unknown>)[MANIFEST_MEDIA];
+      doc.destroy();
+    }
+    add(json(media), 'medias.json');
+    const current = path.join(dataDir, 'sites', commune.slug, 'current');
+    let siteDir: string | null = null;
+    try {
+      siteDir = fs.realpathSync(current);
+    } catch {
+      siteDir = null;
+    }
+    for (const { rel, abs } of siteDir ? filesUnder(siteDir) : []) add(fs.readFileSync(abs), `site/${rel}`);
+    add(
+      json(
+        accounts.listAgents(insee).map((a) => ({
+          email: a.email,
+          displayName: a.displayName,
+          disabled: a.disabled,
+          role: a.roles.find((r) => r.insee === insee)?.role,
+        })),
+      ),
+      'agents.json',
+    );
+    add(json(audit.list({ insee, limit: 100_000 })), 'journal.json');
+    const at = mtime.toISOString();
+    add(Buffer.from(README_FR(commune.name, insee, at), 'utf8'), 'LISEZMOI.txt');
+    zip.addBuffer(json({ commune, exportedAt: at, files: manifest }), 'manifest.json', { mtime });
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * Deletes the commune's documents, published site and publications, and its agents' roles
+   * (agents left with no role anywhere are deleted). The audit log keeps its rows (legal
+   * traceability); backups keep older copies until their retention ends.
+   */
+  async deleteAll(
+    insee: string,
+  ): Promise<{ documents: number; rolesRemoved: number; agentsDeleted: number; site: boolean }> {
+    const { accounts, store, db, dataDir } = this.options;
+    const commune = accounts.commune(insee);
+    if (!commune) throw new Error(`unknown commune ${insee}`);
+    const documents = await store.deleteCommune(insee);
+    const siteDir = path.join(dataDir, 'sites', commune.slug);
+    const site = fs.existsSync(siteDir);
+    fs.rmSync(siteDir, { recursive: true, force: true });
+    const hasPublications = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'publications'")
+      .get();
+    if (hasPublications) db.prepare('DELETE FROM publications WHERE insee = ?').run(insee);
+    const { rolesRemoved, agentsDeleted } = accounts.removeCommuneAgents(insee);
+    return { documents, rolesRemoved, agentsDeleted: agentsDeleted.length, site };
+  }
+}

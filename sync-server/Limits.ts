@@ -1,0 +1,80 @@
+/**
+ * The server's limits on what clients may ask for: update rate per agent and per address,
+ * connection rate per agent and per address, and the storage quota of each commune. Each check
+ * answers null (accepted) or the close code that refuses it; nothing here touches a socket.
+ */
+import { CLOSE } from '../site/syncProtocol';
+import { inseeOfRoom } from './DocStore';
+import { RateLimiter, type RateLimit } from './RateLimiter';
+import type { CloseCode, ConnectionIdentity } from './Room';
+
+export interface LimitsOptions {
+  /** Updates per second per agent (all its connections), with a burst. */
+  updatesPerAgent: RateLimit;
+  /** Updates per second per remote address. */
+  updatesPerAddress: RateLimit;
+  /** New sync connections per second per agent. */
+  connectionsPerAgent: RateLimit;
+  /** New sync connections per second per address (checked before authentication). */
+  connectionsPerAddress: RateLimit;
+  /** Bytes of stored updates a commune may hold. */
+  communeQuotaBytes: number;
+  /** Bytes a commune holds now (read once per commune, then counted here). */
+  communeBytes: (insee: string) => number;
+  now?: () => number;
+}
+
+export const DEFAULT_LIMITS: Omit<LimitsOptions, 'communeBytes'> = {
+  // A fast typist sends ~10 updates/s; a reconnect replays a backlog in a few large messages.
+  updatesPerAgent: { ratePerSecond: 100, burst: 500 },
+  updatesPerAddress: { ratePerSecond: 300, burst: 1500 },
+  // The editor opens the manifest, the pages on screen and 2–4 background syncs.
+  connectionsPerAgent: { ratePerSecond: 10, burst: 60 },
+  // A town hall behind one NAT address may have a dozen agents.
+  connectionsPerAddress: { ratePerSecond: 30, burst: 200 },
+  communeQuotaBytes: 500 * 1024 * 1024,
+};
+
+export class Limits {
+  private readonly options: LimitsOptions;
+  private readonly updatesPerAgent: RateLimiter;
+  private readonly updatesPerAddress: RateLimiter;
+  private readonly connectionsPerAgent: RateLimiter;
+  private readonly connectionsPerAddress: RateLimiter;
+  private readonly used = new Map<string, number>();
+
+  constructor(options: LimitsOptions) {
+    this.options = options;
+    this.updatesPerAgent = new RateLimiter(options.updatesPerAgent, options.now);
+    this.updatesPerAddress = new RateLimiter(options.updatesPerAddress, options.now);
+    this.connectionsPerAgent = new RateLimiter(options.connectionsPerAgent, options.now);
+    this.connectionsPerAddress = new RateLimiter(options.connectionsPerAddress, options.now);
+  }
+
+  admitConnectionFromAddress(address: string): CloseCode | null {
+    return this.connectionsPerAddress.take(address) ? null : CLOSE.TOO_FAST;
+  }
+
+  admitConnectionOfAgent(agentId: string): CloseCode | null {
+    return this.connectionsPerAgent.take(agentId) ? null : CLOSE.TOO_FAST;
+  }
+
+  admitUpdate(identity: ConnectionIdentity, room: string, bytes: number): CloseCode | null {
+    if (!this.updatesPerAgent.take(identity.agentId)) return CLOSE.TOO_FAST;
+    if (identity.address && !this.updatesPerAddress.take(identity.address)) return CLOSE.TOO_FAST;
+    const insee = inseeOfRoom(room);
+    const used = this.used.get(insee) ?? this.options.communeBytes(insee);
+    if (used + bytes > this.options.communeQuotaBytes) return CLOSE.TOO_LARGE;
+    this.used.set(insee, used + bytes);
+    return null;
+  }
+
+  /** Forgets the counted usage of a commune (after compaction or deletion): read again next time. */
+  recount(insee: string): void {
+    this.used.delete(insee);
+  }
+
+  recountAll(): void {
+    this.used.clear();
+  }
+}
