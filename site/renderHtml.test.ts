@@ -166,7 +166,7 @@ describe('renderHtml', () => {
     const html = renderHtml(
       state(
         {
-          type: 'table',
+          type: 'grid',
           children: [
             { type: 'tablerow', children: [{ type: 'tablecell', children: [p(text('<b>cell</b>'))] }] },
           ],

@@ -5,7 +5,43 @@
  * node types, wrong field types, deep nesting and huge strings never throw.
  */
 
+/** What the renderer knows of a media entry (manifest `media`, sha256 → entry). */
+export interface MediaInfo {
+  mime: string;
+  width: number;
+  height: number;
+  /** Widths of the re-encoded WebP copies available as `media/<sha256>-<w>.webp`. */
+  widths: readonly number[];
+  bytes?: number;
+  name?: string;
+}
+
+/** Relative path, from the site root, of a media file: a variant width or the original. */
+export function mediaPath(sha256: string, info: Pick<MediaInfo, 'mime'>, width?: number): string {
+  if (width !== undefined) return `media/${sha256}-${width}.webp`;
+  const ext = MIME_EXT[info.mime] ?? 'bin';
+  return `media/${sha256}.${ext}`;
+}
+
+export const MIME_EXT: Readonly<Record<string, string>> = {
+  'image/webp': 'webp',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/svg+xml': 'svg',
+  'image/avif': 'avif',
+  'application/pdf': 'pdf',
+};
+
+const IMAGE_MIMES = new Set(['image/webp', 'image/jpeg', 'image/png', 'image/avif', 'image/svg+xml']);
+const SHA256_RE = /^[0-9a-f]{64}$/;
+
 export interface RenderHtmlOptions {
+  /** Media entries by sha256; images whose entry is unknown are not rendered. */
+  media?: (sha256: string) => MediaInfo | undefined;
+  /** Relative path from the page to the site root (`./` or `../`), for media URLs. */
+  root?: string;
+  /** Collects the site-relative paths of the media files the HTML refers to. */
+  usedMedia?: Set<string>;
   /** Deeper nodes are dropped (guards the call stack). */
   maxDepth?: number;
   /** Nodes visited before the rest is dropped (guards time and output size). */
@@ -15,6 +51,9 @@ export interface RenderHtmlOptions {
 }
 
 const DEFAULTS: Required<RenderHtmlOptions> = {
+  media: () => undefined,
+  root: './',
+  usedMedia: new Set(),
   maxDepth: 48,
   maxNodes: 50_000,
   maxTextLength: 100_000,
@@ -104,7 +143,18 @@ function nodeType(node: unknown): string {
   return typeof type === 'string' ? type : '';
 }
 
-const BLOCK_TYPES = new Set(['paragraph', 'heading', 'quote', 'list']);
+const BLOCK_TYPES = new Set(['paragraph', 'heading', 'quote', 'list', 'table', 'callout', 'image']);
+
+/** `sizes` of body images: the text column is at most 46rem wide (assets/site.css). */
+const IMAGE_SIZES = '(min-width: 48em) 46rem, 100vw';
+
+function int(value: unknown, min: number, max: number): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : null;
+}
+
+/** Lexical TableCellHeaderStates: ROW = 1 (cell of a header row), COLUMN = 2. */
+const HEADER_ROW = 1;
+const HEADER_COLUMN = 2;
 
 class Renderer {
   private visited = 0;
@@ -209,6 +259,19 @@ class Renderer {
       }
       case 'list':
         return this.list(node, depth);
+      case 'image':
+        return this.image(node);
+      case 'table':
+        return this.table(node, depth);
+      case 'callout': {
+        const kids = children(node);
+        const content = kids.some((k) => BLOCK_TYPES.has(nodeType(k)))
+          ? kids.map((k) => this.block(k, depth + 1)).join('')
+          : this.wrapParagraph(this.inlineChildren(node, depth));
+        if (content === '') return '';
+        const important = own(node, 'variant') === 'important';
+        return `<div class="callout${important ? ' callout-important' : ''}" role="note">${content}</div>`;
+      }
       case 'listitem':
         // A list item outside a list: keep its content as a paragraph.
         return this.wrapParagraph(this.inlineChildren(node, depth));
@@ -227,6 +290,82 @@ class Renderer {
       default:
         return this.wrapParagraph(this.textContent(node, depth));
     }
+  }
+
+  /** An image from the media library: alt text or explicitly decorative; width/height; srcset. */
+  private image(node: Json): string {
+    const raw = own(node, 'sha256') ?? own(node, 'src');
+    const sha = typeof raw === 'string' ? raw.toLowerCase() : '';
+    if (!SHA256_RE.test(sha)) return '';
+    const info = this.options.media(sha);
+    if (!info || !IMAGE_MIMES.has(info.mime)) return '';
+    const width = int(info.width, 1, 20_000);
+    const height = int(info.height, 1, 20_000);
+    if (width === null || height === null) return '';
+    const altRaw = own(node, 'altText');
+    const decorative = own(node, 'decorative') === true;
+    const alt = decorative ? '' : typeof altRaw === 'string' ? altRaw.trim().slice(0, 1000) : '';
+    const root = this.options.root;
+    const widths = [...new Set(info.widths)]
+      .filter((w) => Number.isInteger(w) && w > 0 && w <= width)
+      .sort((a, b) => a - b);
+    let src: string;
+    let srcset = '';
+    if (widths.length > 0) {
+      // The default source: the variant closest to the text column (≈ 736 CSS px).
+      const best = widths.find((w) => w >= 736) ?? widths[widths.length - 1]!;
+      src = mediaPath(sha, info, best);
+      for (const w of widths) this.options.usedMedia.add(mediaPath(sha, info, w));
+      srcset = ` srcset="${widths.map((w) => `${root}${mediaPath(sha, info, w)} ${w}w`).join(', ')}" sizes="${IMAGE_SIZES}"`;
+    } else {
+      src = mediaPath(sha, info);
+      this.options.usedMedia.add(src);
+    }
+    const img = `<img src="${root}${src}"${srcset} width="${width}" height="${height}" alt="${escapeHtml(alt)}" loading="lazy" decoding="async">`;
+    const captionRaw = own(node, 'caption');
+    const caption = typeof captionRaw === 'string' ? escapeHtml(captionRaw.trim().slice(0, 1000)) : '';
+    return caption ? `<figure>${img}<figcaption>${caption}</figcaption></figure>` : `<p>${img}</p>`;
+  }
+
+  /** A data table: header cells are `th` with a scope; a first row of headers is the `thead`. */
+  private table(node: Json, depth: number): string {
+    const rows: Array<{ header: boolean; html: string }> = [];
+    let columns = 0;
+    for (const row of children(node)) {
+      if (!this.enter(depth + 1) || !isObject(row) || nodeType(row) !== 'tablerow') continue;
+      let cells = '';
+      let allHeaders = true;
+      let count = 0;
+      for (const cell of children(row)) {
+        if (!this.enter(depth + 2) || !isObject(cell) || nodeType(cell) !== 'tablecell') continue;
+        const state = int(own(cell, 'headerState'), 0, 3) ?? 0;
+        const colSpan = int(own(cell, 'colSpan'), 2, 100);
+        const rowSpan = int(own(cell, 'rowSpan'), 2, 100);
+        const spans = `${colSpan ? ` colspan="${colSpan}"` : ''}${rowSpan ? ` rowspan="${rowSpan}"` : ''}`;
+        let content = '';
+        for (const kid of children(cell)) {
+          const t = nodeType(kid);
+          content +=
+            t === 'paragraph'
+              ? this.inlineChildren(kid as Json, depth + 3) + ' '
+              : this.textContent(kid, depth + 3);
+        }
+        content = content.trim();
+        count += colSpan ?? 1;
+        if (state & HEADER_ROW) cells += `<th scope="col"${spans}>${content}</th>`;
+        else if (state & HEADER_COLUMN) cells += `<th scope="row"${spans}>${content}</th>`;
+        else {
+          allHeaders = false;
+          cells += `<td${spans}>${content}</td>`;
+        }
+      }
+      if (count === 0) continue;
+      columns = Math.max(columns, count);
+      rows.push({ header: allHeaders, html: `<tr>${cells}</tr>` });
+    }
+    if (rows.length === 0 || columns === 0) return '';
+    const head = rows[0]!.header && rows.length > 1 ? `<thead>${rows.shift()!.html}</thead>` : '';
+    return `<table>${head}<tbody>${rows.map((r) => r.html).join('')}</tbody></table>`;
   }
 
   private wrapParagraph(content: string): string {
@@ -283,7 +422,7 @@ function headingLevel(tag: unknown): 2 | 3 | 4 {
  * from a bare root node. Anything that is not such an object renders as ''.
  */
 export function renderHtml(state: unknown, options: RenderHtmlOptions = {}): string {
-  const renderer = new Renderer({ ...DEFAULTS, ...options });
+  const renderer = new Renderer({ ...DEFAULTS, usedMedia: new Set(), ...options });
   const root = isObject(state) && isObject(own(state, 'root')) ? (own(state, 'root') as Json) : state;
   if (!isObject(root)) return '';
   let out = '';

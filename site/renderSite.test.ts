@@ -9,7 +9,10 @@ const file = (path: string) => {
   if (content === undefined) throw new Error(`missing ${path}`);
   return content;
 };
-const hrefs = (doc: string) => [...doc.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]!);
+const hrefs = (doc: string) =>
+  [...doc.matchAll(/\shref="([^"]*)"/g)].map((m) =>
+    m[1]!.startsWith('#') ? m[1]! : m[1]!.replace(/#.*$/, ''),
+  );
 
 describe('renderSite', () => {
   it('[PUB-1] every page is a French HTML document with charset, viewport and title', () => {
@@ -30,7 +33,8 @@ describe('renderSite', () => {
       for (const href of hrefs(doc)) {
         if (/^(https?|mailto|tel):/.test(href)) continue;
         expect(href, `${path}: ${href}`).toMatch(/^(#|\.\/|\.\.\/)/);
-        if (!href.startsWith('#') && !href.endsWith('.css')) expect(href).toMatch(/index\.html$/);
+        if (!href.startsWith('#') && !/\.(css|xml|ics|csv|json|pdf|webp|png)$/.test(href))
+          expect(href).toMatch(/index\.html$/);
       }
     }
     expect(hrefs(file('index.html'))).toContain('./carte-d-identite/index.html');
@@ -48,7 +52,8 @@ describe('renderSite', () => {
           if (part === '..') resolved.pop();
           else if (part !== '.' && part !== '') resolved.push(part);
         }
-        expect(site.files.has(resolved.join('/')), `${path} → ${href}`).toBe(true);
+        const target = resolved.join('/');
+        expect(site.files.has(target) || site.media.has(target), `${path} → ${href}`).toBe(true);
       }
     }
   });
@@ -56,12 +61,28 @@ describe('renderSite', () => {
   it('[PUB-3] only published pages are rendered; drafts appear nowhere', () => {
     expect(html.map(([path]) => path).sort()).toEqual([
       'accessibilite/index.html',
+      'actes-2025-042/index.html'.replace('actes-', 'arrete-'),
+      'associations/index.html',
+      'cantine/index.html',
       'carte-d-identite/index.html',
+      'concert/index.html',
+      'conseil-municipal/index.html',
+      'donnees-personnelles/index.html',
+      'fete-du-village/index.html',
+      'histoire/index.html',
       'horaires-et-contact/index.html',
       'index.html',
       'mentions-legales/index.html',
+      'plan-du-site/index.html',
+      'risques/index.html',
     ]);
-    expect([...site.files.keys()].filter((p) => !p.endsWith('.html'))).toEqual([
+    expect([...site.files.keys()].filter((p) => !p.endsWith('.html')).sort()).toEqual([
+      'actes.csv',
+      'actes.json',
+      'actualites.xml',
+      'evenements.ics',
+      'robots.txt',
+      'sitemap.xml',
       expect.stringMatching(/^theme\.[0-9a-f]{8}\.css$/),
     ]);
     for (const [, doc] of site.files) expect(doc).not.toContain('Brouillon secret');
@@ -72,7 +93,7 @@ describe('renderSite', () => {
     expect(css).toHaveLength(1);
     expect(css[0]).toBe(`theme.${contentHash8(file(css[0]!))}.css`);
     for (const [, doc] of html) {
-      expect(doc.match(/<link /g)).toHaveLength(1);
+      expect(doc.match(/<link rel="stylesheet"/g)).toHaveLength(1);
       expect(doc).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=|javascript:/i);
     }
     expect(renderSite({ ...sampleSnapshot('body{color:red}') }).files.has(css[0]!)).toBe(false);
@@ -99,16 +120,23 @@ describe('renderSite', () => {
     expect(file('index.html')).not.toContain('Fil d’Ariane');
   });
 
-  it('[PUB-7] footer links to legal pages only when they are published', () => {
-    expect(file('index.html')).toContain('<a href="./mentions-legales/index.html">Mentions légales</a>');
-    expect(file('index.html')).toContain('<a href="./accessibilite/index.html">Accessibilité</a>');
-    const snapshot = sampleSnapshot();
-    snapshot.pages = snapshot.pages.filter((p) => p.meta.slug !== 'mentions-legales');
-    const without = renderSite(snapshot).files.get('index.html')!;
-    expect(without).not.toContain('Mentions légales');
+  it('[PUB-7][GEN-1] every page links to the four generated pages, always present', () => {
     const none = sampleSnapshot();
-    none.pages = none.pages.filter((p) => !['mentions-legales', 'accessibilite'].includes(p.meta.slug));
-    expect(renderSite(none).files.get('index.html')).not.toContain('Liens utiles');
+    none.pages = [];
+    const bare = renderSite(none).files;
+    for (const files of [site.files, bare]) {
+      for (const slug of ['mentions-legales', 'accessibilite', 'donnees-personnelles', 'plan-du-site'])
+        expect(files.has(`${slug}/index.html`)).toBe(true);
+    }
+    for (const [path, doc] of html) {
+      const up = path.includes('/') ? '../' : './';
+      expect(doc).toContain(`<a href="${up}mentions-legales/index.html">Mentions légales</a>`);
+      expect(doc).toContain(
+        `<a href="${up}accessibilite/index.html">Accessibilité : partiellement conforme</a>`,
+      );
+      expect(doc).toContain(`<a href="${up}donnees-personnelles/index.html">Données personnelles</a>`);
+      expect(doc).toContain(`<a href="${up}plan-du-site/index.html">Plan du site</a>`);
+    }
   });
 
   it('[PUB-8] body text is escaped and javascript: links dropped', () => {
@@ -138,10 +166,18 @@ describe('renderSite', () => {
         body: paragraphsBody(['d']),
       },
     ];
-    const paths = [...renderSite(snapshot).files.keys()].filter(
-      (p) => p !== 'index.html' && p.endsWith('.html'),
-    );
-    expect(paths).toEqual(['etc/index.html', 'meme/index.html', 'meme-2/index.html', 'theme-css/index.html']);
+    snapshot.pages.push({
+      meta: { ...base.meta, id: 'x5', slug: 'mentions-legales', title: 'E', order: 'b5' },
+      body: paragraphsBody(['e']),
+    });
+    const paths = [...renderSite(snapshot).pagePaths.values()];
+    expect(paths).toEqual([
+      'etc/index.html',
+      'meme/index.html',
+      'meme-2/index.html',
+      'theme-css/index.html',
+      'mentions-legales-2/index.html',
+    ]);
   });
 
   it('[PUB-9] a parent cycle neither loops nor hides the pages', () => {

@@ -1,41 +1,99 @@
 /**
  * Renders a commune's site snapshot to the files of its static published site: one
- * stylesheet with a content-hashed name, `index.html`, and `<slug>/index.html` per
- * published page. No JavaScript, relative links only (SPEC.md [PUB-*]).
+ * stylesheet with a content-hashed name, `index.html`, `<slug>/index.html` per published
+ * page, the generated legal pages, sitemap, robots.txt, feeds and open data. No JavaScript,
+ * relative links only (SPEC.md [PUB-*], [GEN-*], [FEED-*]).
  */
 import type { SerializedEditorState } from 'lexical';
-import { escapeHtml, renderHtml } from './renderHtml';
+import {
+  atomFeed,
+  actesCsv,
+  actesJson,
+  acteRecords,
+  icalendarFeed,
+  newsByDate,
+  robotsTxt,
+  sitemapXml,
+  upcomingEvents,
+} from './feeds';
+import {
+  declarationAccessibilite,
+  donneesPersonnelles,
+  GENERATED_PAGES,
+  mentionsLegales,
+  planDuSite,
+  RESERVED_SLUGS,
+} from './generatedPages';
+import { pageBlock } from './pageBlocks';
+import { ALERT_LEVELS, isAlertActive } from './pageTypes';
+import { escapeHtml, type MediaInfo, mediaPath, renderHtml } from './renderHtml';
+import {
+  ACCESSIBILITY_STATUS_LABELS,
+  normalizeSettings,
+  paletteEntry,
+  type SiteSettingsFull,
+} from './settings';
+import {
+  dateFr,
+  type HostInfo,
+  isoDateParis,
+  METROPOLE_HOST,
+  pageHref,
+  type SiteContext,
+  type SitePage,
+  timeHtml,
+  typedFields,
+} from './siteContext';
 import { type PageMeta, type SiteSettings, slugify } from './siteDoc';
 
 export interface SiteSnapshot {
   commune: { insee: string; name: string; slug: string };
-  settings: SiteSettings;
+  /** `name` and `accentColor` at least; the rest of SiteSettingsFull when known. */
+  settings: SiteSettings & Partial<SiteSettingsFull>;
   pages: Array<{ meta: PageMeta; body: SerializedEditorState }>;
+  /** Media library entries by sha256 (manifest `media`); unknown media are not rendered. */
+  media?: Readonly<Record<string, MediaInfo>>;
   /** CSS text of the theme (assets/site.css). */
   stylesheet: string;
   publishedAt: number;
+  /** Absolute URL of the published site root, ending with `/` (sitemap and feeds need one). */
+  siteUrl?: string;
+  /** The host named in the mentions légales; the Métropole by default. */
+  host?: HostInfo;
 }
 
 export interface RenderedSite {
-  /** Relative path → content: 'index.html', '<page-slug>/index.html', 'theme.<hash8>.css'. */
+  /**
+   * Relative path → content: 'index.html', '<page-slug>/index.html', 'theme.<hash8>.css',
+   * the generated pages, 'sitemap.xml', 'robots.txt', 'actualites.xml', 'evenements.ics',
+   * 'actes.csv', 'actes.json'.
+   */
   files: Map<string, string>;
+  /** Site-relative paths of the media files the pages refer to (`media/…`), to copy. */
+  media: Set<string>;
+  /** Page id → relative path of its HTML file. */
+  pagePaths: Map<string, string>;
+}
+
+/**
+ * Memo of body HTML between publications (incremental republish): keyed by the identity of
+ * the editor-state object, so a publisher that keeps unchanged bodies' JSON objects gets
+ * their HTML back without rendering them again.
+ */
+export interface RenderCache {
+  bodies: WeakMap<object, { stamp: string; html: string; media: string[] }>;
+}
+
+export function createRenderCache(): RenderCache {
+  return { bodies: new WeakMap() };
 }
 
 export const DEFAULT_ACCENT = '#000091';
 
-/**
- * Footer links, by page slug: shown only when such a page is published, so the footer
- * never holds a dead link.
- */
-export const FOOTER_PAGES: ReadonlyArray<{ slugs: readonly string[]; label: string }> = [
-  { slugs: ['mentions-legales'], label: 'Mentions légales' },
-  {
-    slugs: ['accessibilite', 'declaration-d-accessibilite', 'declaration-accessibilite'],
-    label: 'Accessibilité',
-  },
-  { slugs: ['donnees-personnelles'], label: 'Données personnelles' },
-  { slugs: ['plan-du-site'], label: 'Plan du site' },
-];
+/** Footer links: the generated pages, always present. */
+export const FOOTER_PAGES: ReadonlyArray<{ slugs: readonly string[]; label: string }> = Object.values(
+  GENERATED_PAGES,
+).map((p) => ({ slugs: [p.slug], label: p.label }));
 
 /** Entries of the main menu; beyond, « Toutes les pages » leads to the home page's list. */
 export const NAV_MAX = 8;
@@ -81,20 +139,13 @@ export function publishableAccent(color: unknown): string {
   return contrastWithWhite(color) >= 4.5 ? color.toLowerCase() : DEFAULT_ACCENT;
 }
 
-interface SitePage {
-  meta: PageMeta;
-  body: SerializedEditorState;
-  slug: string;
-  title: string;
-}
-
 function byOrder(a: PageMeta, b: PageMeta): number {
   return a.order < b.order ? -1 : a.order > b.order ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Published pages with safe, unique directory names. */
+/** Published pages with safe, unique directory names (generated pages' slugs are reserved). */
 function publishedPages(snapshot: SiteSnapshot): SitePage[] {
-  const taken = new Set<string>();
+  const taken = new Set<string>(RESERVED_SLUGS);
   const pages: SitePage[] = [];
   const sorted = snapshot.pages
     .filter((p) => p.meta.status === 'published')
@@ -105,7 +156,13 @@ function publishedPages(snapshot: SiteSnapshot): SitePage[] {
     let slug = base;
     for (let i = 2; taken.has(slug); i++) slug = `${base}-${i}`;
     taken.add(slug);
-    pages.push({ meta, body, slug, title: meta.title.trim() || 'Page sans titre' });
+    pages.push({
+      meta,
+      body,
+      slug,
+      title: meta.title.trim() || 'Page sans titre',
+      fields: typedFields(meta),
+    });
   }
   return pages;
 }
@@ -148,85 +205,134 @@ function buildTree(all: SitePage[]): Tree {
 }
 
 interface Layout {
-  communeName: string;
+  ctx: SiteContext;
   stylesheet: string;
   tree: Tree;
-  footer: SitePage[];
-  published: { iso: string; text: string };
+  /** Header parts shared by every page, per depth (0 = home, 1 = inner). */
+  chrome: [Chrome, Chrome];
 }
 
-/** Relative URL of a page from a file at `depth` directories below the site root. */
-function pageHref(page: SitePage | null, depth: number): string {
-  const up = depth === 0 ? './' : '../'.repeat(depth);
-  return page ? `${up}${page.slug}/index.html` : `${up}index.html`;
+interface Chrome {
+  head: string;
+  logo: string;
+  beforeNav: string;
+  navItems: Array<{ id: string; html: string; current: string }>;
+  more: string;
+  afterNav: string;
+  footer: string;
 }
 
-function formatDateFr(ms: number): { iso: string; text: string } {
-  const date = new Date(Number.isFinite(ms) ? ms : 0);
-  const text = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(date);
-  return { iso: date.toISOString(), text };
+function alertBanner(ctx: SiteContext, tree: Tree, depth: number): string {
+  const risk = tree.pages.find((p) => p.meta.type === 'risques' && isAlertActive(p.fields, ctx.publishedAt));
+  if (!risk) return '';
+  const level = ALERT_LEVELS.find((l) => l.value === risk.fields.alertLevel)?.label ?? 'Alerte';
+  return `<div class="alert-banner" role="region" aria-label="${escapeHtml(level)} en cours"><p><strong>${escapeHtml(level)} :</strong> ${escapeHtml(
+    risk.fields.alertMessage ?? '',
+  )} <a href="${pageHref(risk, depth)}">En savoir plus sur l’alerte</a></p></div>`;
 }
 
-function pageDocument(layout: Layout, current: SitePage | null, title: string, main: string): string {
-  const depth = current ? 1 : 0;
+function buildChrome(ctx: SiteContext, stylesheet: string, tree: Tree, depth: number): Chrome {
   const e = escapeHtml;
-  const commune = e(layout.communeName);
-  const top = (layout.tree.childrenOf.get(null) ?? []).filter((p) => !layout.footer.includes(p));
-  const nav =
-    top
-      .slice(0, NAV_MAX)
-      .map((p) => {
-        const here = p === current ? ' aria-current="page"' : '';
-        return `<li><a href="${pageHref(p, depth)}"${here}>${e(p.title)}</a></li>`;
-      })
-      .join('') +
-    (top.length > NAV_MAX
+  const up = depth === 0 ? './' : '../';
+  const commune = e(ctx.communeName);
+  const logoInfo = ctx.settings.logo ? ctx.media(ctx.settings.logo) : undefined;
+  let logo = '';
+  if (logoInfo && logoInfo.mime.startsWith('image/') && logoInfo.width > 0 && logoInfo.height > 0) {
+    const path = mediaPath(ctx.settings.logo, logoInfo);
+    ctx.usedMedia.add(path);
+    // The logo sits in the link next to the commune's name: decorative (RGAA 1.2).
+    const h = 48;
+    const w = Math.max(1, Math.round((logoInfo.width * h) / logoInfo.height));
+    logo = `<img src="${up}${path}" width="${w}" height="${h}" alt="">`;
+  }
+  const top = (tree.childrenOf.get(null) ?? []).slice(0, NAV_MAX);
+  const navItems = top.map((p) => ({
+    id: p.meta.id,
+    html: `<li><a href="${pageHref(p, depth)}">${e(p.title)}</a></li>`,
+    current: `<li><a href="${pageHref(p, depth)}" aria-current="page">${e(p.title)}</a></li>`,
+  }));
+  const more =
+    (tree.childrenOf.get(null) ?? []).length > NAV_MAX
       ? `<li><a href="${pageHref(null, depth)}#pages-titre">Toutes les pages</a></li>`
-      : '');
-  const footerLinks = layout.footer
-    .map((p) => `<li><a href="${pageHref(p, depth)}">${e(FOOTER_LABEL.get(p.slug) ?? p.title)}</a></li>`)
+      : '';
+  const status = ACCESSIBILITY_STATUS_LABELS[ctx.settings.accessibilityStatus];
+  const footerLinks = Object.values(GENERATED_PAGES)
+    .map(
+      (p) =>
+        `<li><a href="${up}${p.slug}/index.html">${e(p === GENERATED_PAGES.accessibility ? `${p.label}${status}` : p.label)}</a></li>`,
+    )
     .join('');
+  const updated = isoDateParis(ctx.publishedAt);
+  return {
+    head: [
+      '<!doctype html>',
+      '<html lang="fr">',
+      '<head>',
+      '<meta charset="utf-8">',
+      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    ].join('\n'),
+    beforeNav: [
+      `<link rel="stylesheet" href="${up}${stylesheet}">`,
+      '</head>',
+      '<body>',
+      '<a class="skip-link" href="#contenu">Aller au contenu</a>',
+      '<header class="site-header">',
+    ].join('\n'),
+    navItems,
+    more,
+    afterNav: [alertBanner(ctx, tree, depth), '</header>'].filter(Boolean).join('\n'),
+    footer: [
+      '</main>',
+      '<footer class="site-footer">',
+      `<nav aria-label="Liens utiles"><ul>${footerLinks}</ul></nav>`,
+      `<p>${commune} – site mis à jour le <time datetime="${updated}">${e(dateFr(ctx.publishedAt))}</time>. Hébergé par ${e(ctx.host.name)}.</p>`,
+      '</footer>',
+      '</body>',
+      '</html>',
+      '',
+    ].join('\n'),
+    logo,
+  };
+}
+
+function pageDocument(
+  layout: Layout,
+  current: SitePage | null,
+  title: string,
+  main: string,
+  extraHead = '',
+): string {
+  const depth = current || title !== 'Accueil' ? 1 : 0;
+  const chrome = layout.chrome[depth as 0 | 1];
+  const e = escapeHtml;
+  const nav =
+    chrome.navItems
+      .map((item) => (current && item.id === current.meta.id ? item.current : item.html))
+      .join('') + chrome.more;
+  const home = depth === 0;
   return [
-    '<!doctype html>',
-    '<html lang="fr">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${e(title)} – ${commune}</title>`,
-    `<link rel="stylesheet" href="${depth === 0 ? './' : '../'}${layout.stylesheet}">`,
-    '</head>',
-    '<body>',
-    '<a class="skip-link" href="#contenu">Aller au contenu</a>',
-    '<header class="site-header">',
-    `<p class="site-name"><a href="${pageHref(null, depth)}"${current ? '' : ' aria-current="page"'}>${commune}</a></p>`,
+    chrome.head,
+    `<title>${e(title)} – ${e(layout.ctx.communeName)}</title>`,
+    extraHead,
+    chrome.beforeNav,
+    `<p class="site-name"><a href="${pageHref(null, depth)}"${home ? ' aria-current="page"' : ''}>${chrome.logo}${e(layout.ctx.communeName)}</a></p>`,
     nav ? `<nav class="site-nav" aria-label="Menu principal"><ul>${nav}</ul></nav>` : '',
-    '</header>',
-    `<main id="contenu" tabindex="-1">`,
+    chrome.afterNav,
+    '<main id="contenu" tabindex="-1">',
     main,
-    '</main>',
-    '<footer class="site-footer">',
-    footerLinks ? `<nav aria-label="Liens utiles"><ul>${footerLinks}</ul></nav>` : '',
-    `<p>${commune} – site mis à jour le <time datetime="${layout.published.iso}">${e(layout.published.text)}</time>.</p>`,
-    '</footer>',
-    '</body>',
-    '</html>',
-    '',
+    chrome.footer,
   ]
     .filter((line) => line !== '')
     .join('\n');
 }
 
-const FOOTER_LABEL = new Map(
-  FOOTER_PAGES.flatMap(({ slugs, label }) => slugs.map((s) => [s, label] as const)),
-);
-
-function breadcrumb(layout: Layout, page: SitePage): string {
+function breadcrumb(layout: Layout, page: SitePage | null, title: string): string {
   const items = [
     `<li><a href="${pageHref(null, 1)}">Accueil</a></li>`,
-    ...layout.tree
-      .ancestors(page)
-      .map((a) => `<li><a href="${pageHref(a, 1)}">${escapeHtml(a.title)}</a></li>`),
-    `<li><span aria-current="page">${escapeHtml(page.title)}</span></li>`,
+    ...(page ? layout.tree.ancestors(page) : []).map(
+      (a) => `<li><a href="${pageHref(a, 1)}">${escapeHtml(a.title)}</a></li>`,
+    ),
+    `<li><span aria-current="page">${escapeHtml(title)}</span></li>`,
   ];
   return `<nav class="breadcrumb" aria-label="Fil d’Ariane"><ol>${items.join('')}</ol></nav>`;
 }
@@ -241,47 +347,146 @@ function pageList(tree: Tree, parent: string | null, depth: number, guard: Set<s
   return `<ul>${items.join('')}</ul>`;
 }
 
+function bodyHtml(ctx: SiteContext, page: SitePage, cache: RenderCache | undefined, stamp: string): string {
+  const key = page.body as unknown as object;
+  const hit = cache && typeof key === 'object' && key !== null ? cache.bodies.get(key) : undefined;
+  if (hit && hit.stamp === stamp) {
+    for (const m of hit.media) ctx.usedMedia.add(m);
+    return hit.html;
+  }
+  const used = new Set<string>();
+  const html = renderHtml(page.body, { media: ctx.media, root: '../', usedMedia: used });
+  for (const m of used) ctx.usedMedia.add(m);
+  if (cache && typeof key === 'object' && key !== null)
+    cache.bodies.set(key, { stamp, html, media: [...used] });
+  return html;
+}
+
+function newsList(ctx: SiteContext, pages: SitePage[], depth: number, withPlace: boolean): string {
+  return `<ul class="cards">${pages
+    .map((p) => {
+      const when = withPlace ? timeHtml(p.fields.startsAt ?? '') : timeHtml(p.fields.date ?? '');
+      const place = withPlace && p.fields.place ? ` – ${escapeHtml(p.fields.place)}` : '';
+      const summary = p.fields.summary ? `<br>${escapeHtml(p.fields.summary)}` : '';
+      return `<li><a href="${pageHref(p, depth)}">${escapeHtml(p.title)}</a>${when || place ? `<br><span class="meta">${when}${place}</span>` : ''}${summary}</li>`;
+    })
+    .join('')}</ul>`;
+}
+
 /** Renders the published part of a snapshot. Pure and deterministic. */
-export function renderSite(snapshot: SiteSnapshot): RenderedSite {
-  const communeName = (snapshot.settings.name || snapshot.commune.name).trim() || snapshot.commune.name;
-  const accent = publishableAccent(snapshot.settings.accentColor);
-  const css =
+export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCache } = {}): RenderedSite {
+  const settings = normalizeSettings(snapshot.settings, snapshot.commune.name);
+  const communeName = settings.name.trim() || snapshot.commune.name;
+  const accent = publishableAccent(settings.accentColor);
+  const palette = paletteEntry(accent);
+  const accentCss =
     accent === DEFAULT_ACCENT
-      ? snapshot.stylesheet
-      : `${snapshot.stylesheet.trimEnd()}\n:root{--accent:${accent}}\n`;
+      ? ''
+      : palette.value === accent
+        ? `:root{--accent:${accent}}\n@media (prefers-color-scheme: dark){:root{--accent-dark:${palette.dark}}}\n`
+        : `:root{--accent:${accent}}\n`;
+  const css = accentCss ? `${snapshot.stylesheet.trimEnd()}\n${accentCss}` : snapshot.stylesheet;
   const stylesheet = `theme.${contentHash8(css)}.css`;
-  const tree = buildTree(publishedPages(snapshot));
-  const footer = FOOTER_PAGES.flatMap(({ slugs }) => {
-    const page = tree.pages.find((p) => slugs.includes(p.slug));
-    return page ? [page] : [];
-  });
-  const layout: Layout = {
+  const media = snapshot.media ?? {};
+  const mediaLookup = (sha: string): MediaInfo | undefined =>
+    Object.prototype.hasOwnProperty.call(media, sha) ? media[sha] : undefined;
+  const usedMedia = new Set<string>();
+  const all = publishedPages(snapshot);
+  const tree = buildTree(all);
+  const siteUrl = snapshot.siteUrl ?? `https://${snapshot.commune.slug}.invalid/`;
+  const ctx: SiteContext = {
     communeName,
+    settings: { ...settings, name: communeName },
+    host: snapshot.host ?? METROPOLE_HOST,
+    siteUrl: siteUrl.endsWith('/') ? siteUrl : `${siteUrl}/`,
+    publishedAt: snapshot.publishedAt,
+    pages: all,
+    media: mediaLookup,
+    usedMedia,
+  };
+  const layout: Layout = {
+    ctx,
     stylesheet,
     tree,
-    footer,
-    published: formatDateFr(snapshot.publishedAt),
+    chrome: [buildChrome(ctx, stylesheet, tree, 0), buildChrome(ctx, stylesheet, tree, 1)],
   };
+  // Bodies rendered with another media library must not come back from the cache.
+  const stamp = contentHash8(JSON.stringify(media));
 
   const files = new Map<string, string>();
+  const pagePaths = new Map<string, string>();
   files.set(stylesheet, css);
 
-  const homeBody = tree.home ? renderHtml(tree.home.body) : '';
+  // Home page.
+  const home = tree.home;
+  const news = newsByDate(ctx).slice(0, 3);
+  const events = upcomingEvents(ctx, snapshot.publishedAt).slice(0, 3);
   const list = pageList(tree, null, 0, new Set());
   const homeMain = [
     `<h1>${escapeHtml(communeName)}</h1>`,
-    homeBody,
+    home ? pageBlock(ctx, home, 0) : '',
+    home ? renderHtml(home.body, { media: mediaLookup, root: './', usedMedia }) : '',
+    news.length
+      ? `<section aria-labelledby="actualites-titre"><h2 id="actualites-titre">Actualités</h2>${newsList(ctx, news, 0, false)}</section>`
+      : '',
+    events.length
+      ? `<section aria-labelledby="agenda-titre"><h2 id="agenda-titre">Agenda</h2>${newsList(ctx, events, 0, true)}</section>`
+      : '',
     list
       ? `<section aria-labelledby="pages-titre"><h2 id="pages-titre">Pages du site</h2>${list}</section>`
       : '',
   ].join('');
-  files.set('index.html', pageDocument(layout, null, 'Accueil', homeMain));
+  files.set(
+    'index.html',
+    pageDocument(
+      layout,
+      null,
+      'Accueil',
+      homeMain,
+      '<link rel="alternate" type="application/atom+xml" href="./actualites.xml" title="Actualités">',
+    ),
+  );
+  if (home) pagePaths.set(home.meta.id, 'index.html');
 
   for (const page of tree.pages) {
-    const main = [breadcrumb(layout, page), `<h1>${escapeHtml(page.title)}</h1>`, renderHtml(page.body)].join(
+    const main = [
+      breadcrumb(layout, page, page.title),
+      `<h1>${escapeHtml(page.title)}</h1>`,
+      pageBlock(ctx, page, 1),
+      bodyHtml(ctx, page, options.cache, stamp),
+    ].join('');
+    const path = `${page.slug}/index.html`;
+    files.set(path, pageDocument(layout, page, page.title, main));
+    pagePaths.set(page.meta.id, path);
+  }
+
+  // Generated pages, always present.
+  const generated: Array<[{ slug: string; title: string }, string]> = [
+    [GENERATED_PAGES.mentions, mentionsLegales(ctx)],
+    [GENERATED_PAGES.accessibility, declarationAccessibilite(ctx)],
+    [GENERATED_PAGES.privacy, donneesPersonnelles(ctx)],
+    [GENERATED_PAGES.sitemap, planDuSite(pageList(tree, null, 1, new Set()))],
+  ];
+  for (const [page, content] of generated) {
+    const main = [breadcrumb(layout, null, page.title), `<h1>${escapeHtml(page.title)}</h1>`, content].join(
       '',
     );
-    files.set(`${page.slug}/index.html`, pageDocument(layout, page, page.title, main));
+    files.set(`${page.slug}/index.html`, pageDocument(layout, null, page.title, main));
   }
-  return { files };
+
+  // Machine-readable files.
+  files.set(
+    'sitemap.xml',
+    sitemapXml(
+      ctx,
+      generated.map(([p]) => p.slug),
+    ),
+  );
+  files.set('robots.txt', robotsTxt(ctx));
+  files.set('actualites.xml', atomFeed(ctx));
+  files.set('evenements.ics', icalendarFeed(ctx));
+  const actes = acteRecords(ctx);
+  files.set('actes.csv', actesCsv(actes));
+  files.set('actes.json', actesJson(ctx, actes));
+  return { files, media: usedMedia, pagePaths };
 }

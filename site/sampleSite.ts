@@ -1,7 +1,7 @@
 /**
- * A small, realistic site snapshot (for tests, benchmarks and demos): a home page,
- * inner pages with a sub-page, a draft, the legal pages, and bodies using every
- * allow-listed node.
+ * A small, realistic site snapshot (for tests, benchmarks and demos): a home page, one
+ * published page of every type with its fields, a sub-page, a draft, media (an image with
+ * re-encoded sizes, a signed PDF, a logo), and bodies using every allow-listed node.
  */
 import type { SerializedEditorState } from 'lexical';
 import type { SiteSnapshot } from './renderSite';
@@ -45,6 +45,7 @@ function meta(
   status: PageStatus = 'published',
   type: PageType = 'page',
   parentId: string | null = null,
+  fields: Record<string, unknown> = {},
 ): PageMeta {
   return {
     id,
@@ -54,22 +55,77 @@ function meta(
     parentId,
     order,
     status,
-    fields: {},
+    fields,
     createdAt: 0,
     updatedAt: 0,
     updatedBy: 'test',
   };
 }
 
+/** sha256 keys of the sample media library. */
+export const SAMPLE_MEDIA = {
+  photo: 'a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  pdf: '5d41402abc4b2a76b9719d911017c592aa3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d',
+  logo: '0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a090807060504030201000',
+} as const;
+
+const table = (rows: string[][], headerRow = true) => ({
+  type: 'table',
+  children: rows.map((cells, r) => ({
+    type: 'tablerow',
+    children: cells.map((text, c) => ({
+      type: 'tablecell',
+      headerState: headerRow && r === 0 ? 1 : c === 0 ? 2 : 0,
+      children: [paragraph(textNode(text))],
+    })),
+  })),
+});
+
 export function sampleSnapshot(stylesheet = ':root{--accent:#000091}'): SiteSnapshot {
   return {
     commune: { insee: '13001', name: 'Aix-en-Provence', slug: 'aix-en-provence' },
-    settings: { name: 'Aix-en-Provence', accentColor: '#000091' },
+    settings: {
+      name: 'Aix-en-Provence',
+      accentColor: '#000091',
+      logo: SAMPLE_MEDIA.logo,
+      logoAlt: 'Blason de la commune',
+      address: 'Place de l’Hôtel de Ville\n13100 Aix-en-Provence',
+      phone: '04 42 00 00 00',
+      email: 'mairie@aix-en-provence.example',
+      mayorName: 'Sophie Martin',
+      accessibilityStatus: 'partielle',
+      accessibilityAuditDate: '2025-03-14',
+      accessibilityAuditor: 'la Métropole Aix-Marseille-Provence',
+      accessibilityRate: '87',
+      nonAccessibleContent: 'Certains actes anciens, numérisés, ne sont pas des PDF balisés.',
+      accessibilityPlanUrl: 'https://www.ampmetropole.fr/accessibilite',
+    },
+    media: {
+      [SAMPLE_MEDIA.photo]: {
+        mime: 'image/webp',
+        width: 1600,
+        height: 900,
+        widths: [480, 960, 1440],
+        bytes: 180_000,
+      },
+      [SAMPLE_MEDIA.pdf]: {
+        mime: 'application/pdf',
+        width: 0,
+        height: 0,
+        widths: [],
+        bytes: 123_456,
+        name: 'arrete.pdf',
+      },
+      [SAMPLE_MEDIA.logo]: { mime: 'image/png', width: 96, height: 96, widths: [], bytes: 2_000 },
+    },
+    siteUrl: 'https://aix-en-provence.example/',
     publishedAt: Date.UTC(2025, 5, 2, 8, 30),
     stylesheet,
     pages: [
       {
-        meta: meta('home0000', 'Accueil', 'accueil', 'a0', 'published', 'accueil'),
+        meta: meta('home0000', 'Accueil', 'accueil', 'a0', 'published', 'accueil', null, {
+          intro: 'Bienvenue à Aix-en-Provence.',
+        }),
         body: paragraphsBody(['Bienvenue sur le site de la commune.']),
       },
       {
@@ -80,6 +136,13 @@ export function sampleSnapshot(stylesheet = ':root{--accent:#000091}'): SiteSnap
           'a1',
           'published',
           'contact',
+          null,
+          {
+            address: 'Place de l’Hôtel de Ville\n13100 Aix-en-Provence',
+            phone: '04 42 00 00 00',
+            email: 'mairie@aix-en-provence.example',
+            hours: 'Lundi ; 8 h 30 – 12 h\nMardi ; 8 h 30 – 17 h',
+          },
         ),
         body: body(
           paragraph(textNode('La mairie est ouverte du '), textNode('lundi au vendredi', 1), textNode('.')),
@@ -144,6 +207,12 @@ export function sampleSnapshot(stylesheet = ':root{--accent:#000091}'): SiteSnap
           'published',
           'demarche',
           'horaires',
+          {
+            audience: 'Toute personne de nationalité française.',
+            howTo: 'Prenez rendez-vous en mairie.',
+            documents: 'Photo d’identité\nJustificatif de domicile',
+            servicePublicUrl: 'https://www.service-public.fr/particuliers/vosdroits/F1341',
+          },
         ),
         body: paragraphsBody(['Prenez rendez-vous.']),
       },
@@ -152,12 +221,99 @@ export function sampleSnapshot(stylesheet = ':root{--accent:#000091}'): SiteSnap
         body: paragraphsBody(['Pas encore.']),
       },
       {
-        meta: meta('mentions0', 'Mentions légales', 'mentions-legales', 'a4'),
-        body: paragraphsBody(['Éditeur : la commune.']),
+        meta: meta('actu0001', 'Fête du village', 'fete-du-village', 'a4', 'published', 'actualite', null, {
+          date: '2025-05-28',
+          summary: 'La fête revient le 21 juin sur la place.',
+          image: SAMPLE_MEDIA.photo,
+          imageAlt: 'La place du village décorée de lampions',
+        }),
+        body: body(
+          paragraph(textNode('Programme de la journée :')),
+          table([
+            ['Heure', 'Animation'],
+            ['10 h', 'Marché'],
+            ['21 h', 'Bal'],
+          ]),
+          {
+            type: 'image',
+            sha256: SAMPLE_MEDIA.photo,
+            altText: 'Le bal de l’an dernier',
+            caption: 'Le bal, en 2024.',
+          },
+          { type: 'image', sha256: SAMPLE_MEDIA.photo, decorative: true },
+          {
+            type: 'callout',
+            variant: 'important',
+            children: [paragraph(textNode('Route fermée de 18 h à minuit.'))],
+          },
+        ),
       },
       {
-        meta: meta('accessib0', 'Déclaration d’accessibilité', 'accessibilite', 'a5'),
-        body: paragraphsBody(['Partiellement conforme.']),
+        meta: meta('event001', 'Concert de l’harmonie', 'concert', 'a5', 'published', 'evenement', null, {
+          startsAt: '2025-06-21T20:30',
+          endsAt: '2025-06-21T23:00',
+          place: 'Cours Mirabeau',
+          organiser: 'Harmonie municipale',
+          summary: 'Concert gratuit, en plein air.',
+        }),
+        body: paragraphsBody(['Venez nombreux.']),
+      },
+      {
+        meta: meta(
+          'acte0001',
+          'Arrêté de circulation n° 2025-042',
+          'arrete-2025-042',
+          'a6',
+          'published',
+          'acte',
+          null,
+          {
+            kind: 'arrete',
+            number: '2025-042',
+            date: '2025-05-20',
+            subject: 'Circulation interdite pendant la fête du village',
+            author: 'Sophie Martin',
+            authorCapacity: 'maire',
+            pdf: SAMPLE_MEDIA.pdf,
+            onlineAt: '2025-05-21T09:00',
+          },
+        ),
+        body: paragraphsBody([]),
+      },
+      {
+        meta: meta('elus0001', 'Le conseil municipal', 'conseil-municipal', 'a7', 'published', 'elus', null, {
+          councilInstalledOn: '2020-05-25',
+          members: 'Sophie Martin ; maire\nPaul Durand ; premier adjoint',
+        }),
+        body: paragraphsBody([]),
+      },
+      {
+        meta: meta('assoc001', 'Associations', 'associations', 'a8', 'published', 'associations', null, {
+          entries:
+            'Club de pétanque ; sport ; petanque@example.org\nChorale ; musique ; https://chorale.example.org',
+        }),
+        body: paragraphsBody([]),
+      },
+      {
+        meta: meta('cantine1', 'Menus de la cantine', 'cantine', 'a9', 'published', 'cantine', null, {
+          weekOf: '2025-06-02',
+          menu: 'Lundi ; carottes râpées, poisson, yaourt\nMardi ; salade, lasagnes, fruit',
+          allergens: 'Poisson, gluten, lait.',
+        }),
+        body: paragraphsBody([]),
+      },
+      {
+        meta: meta('risques1', 'Risques et alertes', 'risques', 'b0', 'published', 'risques', null, {
+          alertActive: 'oui',
+          alertLevel: 'vigilance',
+          alertMessage: 'Vigilance orange canicule.',
+          dicrim: SAMPLE_MEDIA.pdf,
+        }),
+        body: paragraphsBody(['Consultez le DICRIM.']),
+      },
+      {
+        meta: meta('libre001', 'Histoire de la commune', 'histoire', 'b1', 'published', 'page'),
+        body: paragraphsBody(['Une longue histoire.']),
       },
     ],
   };
