@@ -101,3 +101,56 @@ export function closeCodeOf(url: string, protocols: string[]): Promise<number> {
     socket.on('error', reject);
   });
 }
+
+/** One JSON API call; returns the status and the parsed body. */
+/** Parsed JSON of a test API call: the tests check its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ApiBody = any;
+
+export async function callApi(
+  server: RunningServer,
+  method: string,
+  apiPath: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: ApiBody }> {
+  const response = await fetch(`${server.url}${apiPath}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, body: parsed };
+}
+
+export interface RawSocket {
+  socket: WebSocket;
+  /** Binary messages received, in order. */
+  messages: Uint8Array[];
+  opened: Promise<void>;
+  /** Resolves with the close code. */
+  closed: Promise<number>;
+}
+
+/** A raw WebSocket on a room (no y-websocket client): for hostile-input and protocol tests. */
+export function rawSocket(server: RunningServer, room: string, token: string): RawSocket {
+  const socket = new WebSocket(`${syncUrl(server)}/${room}`, [SUBPROTOCOL, token]);
+  const messages: Uint8Array[] = [];
+  socket.binaryType = 'nodebuffer';
+  socket.on('message', (data: Buffer) => messages.push(new Uint8Array(data)));
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+  return { socket, messages, opened, closed };
+}
