@@ -47,12 +47,94 @@ export const API_ME = '/api/me';
 export type MeResponse = AgentIdentity;
 
 export const apiPublishPath = (insee: string) => `/api/communes/${insee}/publish`;
+/** One finding of the checks run before publishing (site/checks.ts, SPEC.md [CHK-*]). */
+export interface PublishIssue {
+  severity: 'error' | 'warning';
+  /** Stable rule name: alt-text, heading-order, link-text, empty-element, contrast, unique-title… */
+  rule: string;
+  /** The page concerned, or null for the whole site (settings). */
+  pageId: string | null;
+  /** Title of that page, as the agent knows it. */
+  page: string;
+  /** French: what to fix, and where. */
+  message: string;
+}
+
 export interface PublishResponse {
   version: string;
   /** Site-relative URL of the published home page, e.g. `/sites/aix-en-provence/`. */
   url: string;
   publishedAt: number;
   pages: number;
+  /** Findings that did not block this publication (shown to the agent). */
+  warnings?: PublishIssue[];
+  /** Pages whose HTML changed since the previous publication (ids; the home page is `index`). */
+  changedPages?: string[];
+  /** Files rendered again and written, vs. kept from the previous version. */
+  filesWritten?: number;
+  filesKept?: number;
+  ms?: number;
+}
+
+/**
+ * 422 answer of a publish blocked by the checks: `error.message` is a French summary, and
+ * `issues` lists every error (and the warnings) with the page to fix. The site online is
+ * unchanged.
+ */
+export interface PublishBlockedResponse extends ApiError {
+  error: { code: 'checks-failed'; message: string };
+  issues: PublishIssue[];
+}
+
+/** Publication history (GET), newest first. */
+export const apiPublicationsPath = (insee: string) => `/api/communes/${insee}/publications`;
+export interface PublicationEntry {
+  version: string;
+  publishedAt: number;
+  /** Agent id, or `programmation` for a scheduled publication, or null. */
+  publishedBy: string | null;
+  publishedByName: string | null;
+  pages: number;
+  /** Titles of the pages added, changed or removed in this version. */
+  changed: Array<{ pageId: string; title: string; change: 'added' | 'changed' | 'removed' }>;
+  /** True for the version online now. */
+  current: boolean;
+  /** A rollback: the version it restored. */
+  rollbackOf: string | null;
+  /** Still on disk: can be restored. */
+  kept: boolean;
+}
+export interface PublicationsResponse {
+  publications: PublicationEntry[];
+}
+
+/** POST `{ version }`: puts a kept version back online (atomic switch). */
+export const apiRollbackPath = (insee: string) => `/api/communes/${insee}/rollback`;
+export interface RollbackRequest {
+  version: string;
+}
+export type RollbackResponse = PublicationEntry;
+
+/**
+ * Scheduled publications: GET lists them; POST `{ pageId, at }` (ms since epoch) puts the page
+ * online at that time, done by the server even with no editor running; DELETE `?id=`.
+ */
+export const apiSchedulePath = (insee: string) => `/api/communes/${insee}/schedule`;
+export interface ScheduleRequest {
+  pageId: string;
+  at: number;
+}
+export interface ScheduledPublication {
+  id: string;
+  pageId: string;
+  at: number;
+  createdBy: string | null;
+  /** pending → done (published) | failed (message) | cancelled. */
+  state: 'pending' | 'done' | 'failed' | 'cancelled';
+  message: string | null;
+}
+export interface ScheduleResponse {
+  scheduled: ScheduledPublication[];
 }
 
 export const apiPublicationPath = (insee: string) => `/api/communes/${insee}/publication`;

@@ -215,3 +215,79 @@ export function readSettings(manifest: Y.Doc, communeName: string): SiteSettings
     accentColor: str(settings.get('accentColor'), '#000091'),
   };
 }
+
+/**
+ * Sets some structured fields of a page (its `fields` Y.Map; created if an older page has
+ * none), stamping who and when. `''` clears a field. Validation is the caller's
+ * (`validatePageFields` in pageTypes.ts).
+ */
+export function updatePageFields(
+  manifest: Y.Doc,
+  id: string,
+  patch: Record<string, string>,
+  updatedBy: string,
+  now: number = Date.now(),
+): void {
+  const entry = pagesMap(manifest).get(id);
+  if (!(entry instanceof Y.Map)) return;
+  manifest.transact(() => {
+    let fields = entry.get('fields');
+    if (!(fields instanceof Y.Map)) {
+      fields = new Y.Map<unknown>();
+      entry.set('fields', fields);
+    }
+    for (const [key, value] of Object.entries(patch)) (fields as Y.Map<unknown>).set(key, value);
+    entry.set('updatedAt', now);
+    entry.set('updatedBy', updatedBy);
+  }, ORIGIN_LOCAL_EDIT);
+}
+
+/** Sets some site settings (strings; see settings.ts for the schema). */
+export function updateSettings(manifest: Y.Doc, patch: Record<string, string>): void {
+  manifest.transact(() => {
+    const settings = settingsMap(manifest);
+    for (const [key, value] of Object.entries(patch)) settings.set(key, value);
+  }, ORIGIN_LOCAL_EDIT);
+}
+
+/** One entry of the media library (`media`: sha256 → entry), read defensively. */
+export interface MediaEntry {
+  name: string;
+  mime: string;
+  bytes: number;
+  width: number;
+  height: number;
+  alt: string;
+  /** Widths of the re-encoded WebP copies (`<sha256>-<w>.webp`) uploaded with the original. */
+  widths: number[];
+}
+
+export function mediaMap(manifest: Y.Doc): Y.Map<unknown> {
+  return manifest.getMap(MANIFEST_MEDIA);
+}
+
+/** The media library: sha256 (64 hex) → entry; malformed entries are skipped. */
+export function readMedia(manifest: Y.Doc): Record<string, MediaEntry> {
+  const out: Record<string, MediaEntry> = Object.create(null) as Record<string, MediaEntry>;
+  mediaMap(manifest).forEach((value, key) => {
+    if (!/^[0-9a-f]{64}$/.test(key)) return;
+    const raw = value instanceof Y.Map ? (value.toJSON() as Record<string, unknown>) : value;
+    if (!raw || typeof raw !== 'object') return;
+    const v = raw as Record<string, unknown>;
+    const widths = Array.isArray(v.widths)
+      ? v.widths.filter(
+          (w): w is number => typeof w === 'number' && Number.isInteger(w) && w > 0 && w <= 20_000,
+        )
+      : [];
+    out[key] = {
+      name: str(v.name, ''),
+      mime: str(v.mime, 'application/octet-stream'),
+      bytes: num(v.bytes),
+      width: num(v.width),
+      height: num(v.height),
+      alt: str(v.alt, ''),
+      widths: widths.slice(0, 16),
+    };
+  });
+  return out;
+}
