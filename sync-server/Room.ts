@@ -92,7 +92,18 @@ interface Connection {
   clientId: number | null;
   controlledIds: Set<number>;
   open: boolean;
+  /** Updates dropped in a row because they did not integrate yet (see applyClientUpdate). */
+  unresolved: number;
 }
+
+/**
+ * Updates that do not integrate yet (a gap, an unknown origin, a deletion of unknown content)
+ * happen to honest clients too: after a server crash lost unacknowledged updates, a client's
+ * next edit can reach the server before its sync step 2 re-sends them. Such an update is
+ * dropped and the client is asked to resync (its step 2 carries the content again). A
+ * connection whose updates keep failing that way is hostile and closed with CLOSE.MALFORMED.
+ */
+const MAX_UNRESOLVED_UPDATES = 20;
 
 class MalformedMessage extends Error {}
 
@@ -173,7 +184,14 @@ export class Room {
   /** Joins a socket whose upgrade was authorised; consumes one lease. */
   addConnection(socket: RoomSocket, identity: ConnectionIdentity): RoomConnection {
     this.leases = Math.max(0, this.leases - 1);
-    const conn: Connection = { socket, identity, clientId: null, controlledIds: new Set(), open: true };
+    const conn: Connection = {
+      socket,
+      identity,
+      clientId: null,
+      controlledIds: new Set(),
+      open: true,
+      unresolved: 0,
+    };
     this.connections.add(conn);
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_SYNC);
@@ -298,6 +316,18 @@ export class Room {
     // Step 2 of a client with nothing new is an empty update: nothing to check or count.
     if (update.byteLength <= 2 && update.every((b) => b === 0)) return true;
     const problem = updateProblem(this.doc, update);
+    if (problem === 'clock-gap' || problem === 'missing-dependency' || problem === 'delete-beyond-state') {
+      conn.unresolved += 1;
+      if (conn.unresolved > MAX_UNRESOLVED_UPDATES) {
+        this.refuse(conn, CLOSE.MALFORMED, `update refused: ${problem}, ${conn.unresolved} times in a row`);
+        return false;
+      }
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      syncProtocol.writeSyncStep1(encoder, this.doc);
+      this.send(conn, encoding.toUint8Array(encoder));
+      return true;
+    }
     if (problem) {
       this.refuse(conn, CLOSE.MALFORMED, `update refused: ${problem}`);
       return false;
@@ -312,6 +342,7 @@ export class Room {
       return false;
     }
     Y.applyUpdate(this.doc, update, conn);
+    conn.unresolved = 0;
     this.options.metrics?.updateApplied();
     return true;
   }

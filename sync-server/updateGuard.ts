@@ -3,9 +3,10 @@
  * integrate (a struct whose clock leaves a gap, an origin or parent that does not exist, a
  * deletion beyond anything known): it keeps them as "pending" forever, in memory and — through
  * encodeStateAsUpdate — in every later snapshot. Crafted updates of that kind (see yjs issue
- * #687 and its relatives) would grow a room without bound or poison its stored state. A
- * well-behaved y-websocket client only ever sends updates that integrate against the server's
- * state, so the room refuses anything else and closes the connection with CLOSE.MALFORMED.
+ * #687 and its relatives) would grow a room without bound or poison its stored state. The
+ * room never applies such an update: undecodable or absurd ones close the connection with
+ * CLOSE.MALFORMED; ones that merely do not integrate *yet* are dropped and the client asked to
+ * resync (Room.applyClientUpdate).
  */
 import * as Y from 'yjs';
 
