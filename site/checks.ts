@@ -62,6 +62,11 @@ export interface CheckOptions {
   /** Actes online after the previous publication: removing one too early is refused. */
   previouslyOnline?: ReadonlyArray<Pick<PageMeta, 'id' | 'type' | 'title' | 'fields'>>;
   now?: number;
+  /**
+   * Findings of the output checks per file path, reused while the file's content is the same
+   * (incremental republish); updated in place.
+   */
+  outputCache?: Map<string, { html: string; issues: CheckIssue[] }>;
 }
 
 const GENERIC_LINK_TEXT = new Set([
@@ -258,6 +263,47 @@ export function checkSite(
   for (const [path, html] of rendered.files) {
     if (!path.endsWith('.html')) continue;
     const who = titleOf.get(path) ?? { id: null, title: path };
+    const docTitle = /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '';
+    titles.set(docTitle, [...(titles.get(docTitle) ?? []), who.title]);
+    const cached = options.outputCache?.get(path);
+    if (cached && cached.html === html && cached.issues.every((i) => i.page === who.title)) {
+      issues.push(...cached.issues);
+      continue;
+    }
+    const fileIssues = checkFile(html, who);
+    options.outputCache?.set(path, { html, issues: fileIssues });
+    issues.push(...fileIssues);
+  }
+  if (options.outputCache)
+    for (const path of options.outputCache.keys())
+      if (!rendered.files.has(path)) options.outputCache.delete(path);
+  // [CHK-6] unique titles.
+  for (const [docTitle, pages] of titles) {
+    if (pages.length < 2) continue;
+    add(
+      'error',
+      'unique-title',
+      null,
+      pages[0]!,
+      `Les pages ${pages.map((p) => `« ${p} »`).join(', ')} ont le même titre (« ${docTitle.replace(/&amp;/g, '&')} ») : donnez à chacune un titre distinct.`,
+    );
+  }
+  return {
+    errors: issues.filter((i) => i.severity === 'error'),
+    warnings: issues.filter((i) => i.severity === 'warning'),
+  };
+}
+
+function checkFile(html: string, who: { id: string | null; title: string }): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const add = (
+    severity: CheckSeverity,
+    rule: CheckRule,
+    pageId: string | null,
+    page: string,
+    message: string,
+  ) => issues.push({ severity, rule, pageId, page, message });
+  {
     const name = pageName(who.title);
     // [CHK-7] language.
     if (!/^<!doctype html>\s*<html lang="fr"/i.test(html))
@@ -268,8 +314,6 @@ export function checkSite(
         who.title,
         `${name} : la langue de la page (français) n’est pas déclarée.`,
       );
-    const docTitle = /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '';
-    titles.set(docTitle, [...(titles.get(docTitle) ?? []), who.title]);
     const main = /<main\b[^>]*>([^]*)<\/main>/.exec(html)?.[1] ?? '';
     // [CHK-2] heading order: one h1 first, never skipping a level going down.
     let last = 0;
@@ -354,19 +398,5 @@ export function checkSite(
         `${name} : ${empties.length} élément(s) vide(s) (paragraphe, cellule ou élément de liste) ; supprimez-les ou complétez-les.`,
       );
   }
-  // [CHK-6] unique titles.
-  for (const [docTitle, pages] of titles) {
-    if (pages.length < 2) continue;
-    add(
-      'error',
-      'unique-title',
-      null,
-      pages[0]!,
-      `Les pages ${pages.map((p) => `« ${p} »`).join(', ')} ont le même titre (« ${docTitle.replace(/&amp;/g, '&')} ») : donnez à chacune un titre distinct.`,
-    );
-  }
-  return {
-    errors: issues.filter((i) => i.severity === 'error'),
-    warnings: issues.filter((i) => i.severity === 'warning'),
-  };
+  return issues;
 }

@@ -72,7 +72,8 @@ export function upcomingEvents(ctx: SiteContext, now: number): SitePage[] {
 export function atomFeed(ctx: SiteContext): string {
   const news = newsByDate(ctx).slice(0, 50);
   const iso = (ms: number) => new Date(ms).toISOString();
-  const updated = news.reduce((max, p) => Math.max(max, p.meta.updatedAt), 0) || ctx.publishedAt;
+  // Not publishedAt: an unchanged feed must stay byte-identical (incremental republish).
+  const updated = ctx.pages.reduce((max, p) => Math.max(max, p.meta.updatedAt), 0);
   const entries = news.map((p) => {
     const date = parisTime(p.fields.date ?? '') ?? p.meta.createdAt;
     return [
@@ -232,5 +233,5 @@ export function actesCsv(records: ActeRecord[]): string {
 }
 
 export function actesJson(ctx: SiteContext, records: ActeRecord[]): string {
-  return `${JSON.stringify({ commune: ctx.communeName, genere_le: new Date(ctx.publishedAt).toISOString(), actes: records }, null, 1)}\n`;
+  return `${JSON.stringify({ commune: ctx.communeName, actes: records }, null, 1)}\n`;
 }

@@ -74,7 +74,7 @@ export function declarationAccessibilite(ctx: SiteContext): string {
   const plan = safeHref(s.accessibilityPlanUrl);
   return [
     `<p>La commune de ${e(ctx.communeName)} s’engage à rendre son site internet accessible conformément à l’article 47 de la loi n° 2005-102 du 11 février 2005.</p>`,
-    `<p>Cette déclaration d’accessibilité s’applique au site <a href="../index.html">${e(ctx.siteUrl)}</a>.</p>`,
+    `<p>Cette déclaration d’accessibilité s’applique au <a href="../index.html">site internet de la commune de ${e(ctx.communeName)}</a> (${e(ctx.siteUrl)}).</p>`,
     '<h2>État de conformité</h2>',
     `<p>Le site de la commune de ${e(ctx.communeName)} est <strong>${e(status)}</strong> avec le référentiel général d’amélioration de l’accessibilité (RGAA), version 4.1.2${
       s.accessibilityStatus === 'totale'

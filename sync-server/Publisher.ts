@@ -1,17 +1,35 @@
 /**
  * Publishing: reads a commune's manifest and published page docs, renders them with site/,
- * writes a new immutable version directory, then atomically switches the `current` symlink:
+ * runs the RGAA checks (errors block), writes a new immutable version directory, then
+ * atomically switches the `current` symlink:
  *   {dataDir}/sites/{slug}/versions/{versionId}/…   (older versions stay for rollback)
  *   {dataDir}/sites/{slug}/current -> versions/{versionId}
+ *
+ * Incremental: page bodies are read and converted by Lexical again only when their doc's
+ * stored sequence number changed; body HTML is memoised on the editor-state object; files
+ * whose content did not change are hard-linked from the previous version instead of written.
+ * History of publications (who, when, which pages changed), rollback to a kept version, and
+ * scheduled publication of a page done by the server (SPEC.md [PUBL-*]).
  */
 import crypto from 'node:crypto';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type * as Y from 'yjs';
-import type { PublicationResponse, PublishResponse } from '../site/apiContract';
+import type { SerializedEditorState } from 'lexical';
+import * as Y from 'yjs';
+import type {
+  PublicationEntry,
+  PublicationResponse,
+  PublishIssue,
+  PublishResponse,
+  ScheduledPublication,
+} from '../site/apiContract';
+import { checkSite, type CheckIssue } from '../site/checks';
 import { pageBodyToEditorState } from '../site/pageBody';
-import { renderSite, type SiteSnapshot } from '../site/renderSite';
-import { readPages, readSettings } from '../site/siteDoc';
+import { MIME_EXT, type MediaInfo } from '../site/renderHtml';
+import { createRenderCache, type RenderCache, renderSite, type SiteSnapshot } from '../site/renderSite';
+import { readSiteSettings } from '../site/settings';
+import { type PageMeta, readMedia, readPages, updatePage } from '../site/siteDoc';
 import { pageRoom, siteRoom } from '../site/syncProtocol';
 import type { Commune } from './communes';
 import type { SqliteDatabase } from './database';
@@ -27,18 +45,41 @@ export interface PublisherOptions {
   readDoc: (room: string) => Promise<Y.Doc>;
   commune: (insee: string) => Commune | undefined;
   now?: () => number;
+  /**
+   * Stored sequence number of each of the commune's docs (DocStore.listRooms): a page body
+   * whose number did not change since the last publication is not read again. Without it,
+   * every body is read, and only Lexical's conversion is skipped for unchanged docs.
+   */
+  listRoomSeqs?: (insee: string) => Promise<Array<{ room: string; seq: number }>>;
+  /** Changes a room's live doc (a scheduled publication marks its page « published »). */
+  writeDoc?: (room: string, change: (doc: Y.Doc) => void) => Promise<void>;
+  /** Uploaded media: `{mediaDir}/{insee}/{sha256}.{ext}` and `{sha256}-{w}.webp`. */
+  mediaDir?: string;
+  /** Public origin of the sites, for sitemap and feeds (default http://localhost:8080). */
+  publicOrigin?: string;
+  /** Versions kept on disk for rollback (default 30; the current one is always kept). */
+  keepVersions?: number;
+  /** How often due scheduled publications are looked for; 0 disables (default 15 s). */
+  scheduleIntervalMs?: number;
 }
+
+export type PublishErrorCode = 'unknown-commune' | 'publish-failed' | 'checks-failed' | 'unknown-version';
 
 /** A publication that cannot be done; `message` is French. */
 export class PublishError extends Error {
-  readonly code: 'unknown-commune' | 'publish-failed';
-  constructor(code: 'unknown-commune' | 'publish-failed', message: string) {
+  readonly code: PublishErrorCode;
+  readonly issues: PublishIssue[];
+  constructor(code: PublishErrorCode, message: string, issues: PublishIssue[] = []) {
     super(message);
     this.code = code;
+    this.issues = issues;
   }
 }
 
 const SITE_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const VERSION = /^\d{8}-\d{9}Z-[0-9a-f]{8}$/;
+/** Who publishes when the scheduler does. */
+export const SCHEDULER_AGENT = 'programmation';
 
 /** A rendered file's relative path, checked: no absolute path, no `..`, no odd characters. */
 function safeRelativePath(rel: string): string | null {
@@ -48,11 +89,56 @@ function safeRelativePath(rel: string): string | null {
   return segments.join(path.sep);
 }
 
+interface CommuneState {
+  /** Page id → editor state read at this store sequence number (or state-vector key). */
+  bodies: Map<string, { key: string; body: SerializedEditorState }>;
+  render: RenderCache;
+  /** The version directory `files` were written to, and their contents. */
+  version: string | null;
+  files: Map<string, string>;
+  /** Output check findings per file, valid while the file's content is the same. */
+  checks: Map<string, { html: string; issues: CheckIssue[] }>;
+  /** Page id → path, title of the previous version (for the history's change list). */
+  pages: Map<string, { path: string; title: string }>;
+  /** Actes online in the previous version (two-month rule). */
+  actes: PageMeta[];
+}
+
+function emptyState(): CommuneState {
+  return {
+    bodies: new Map(),
+    render: createRenderCache(),
+    version: null,
+    files: new Map(),
+    checks: new Map(),
+    pages: new Map(),
+    actes: [],
+  };
+}
+
+const EMPTY_BODY = { root: { type: 'root', children: [] } } as unknown as SerializedEditorState;
+
+function toIssue(issue: CheckIssue): PublishIssue {
+  return {
+    severity: issue.severity,
+    rule: issue.rule,
+    pageId: issue.pageId,
+    page: issue.page,
+    message: issue.message,
+  };
+}
+
 export class Publisher {
   private readonly options: PublisherOptions;
   private readonly now: () => number;
   /** One publication at a time per commune. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly state = new Map<string, CommuneState>();
+  /** Media files known to exist (content-addressed, so never change). */
+  private readonly mediaSeen = new Set<string>();
+  /** Findings of the last publication refused by the checks, per commune (see publishingApi). */
+  private readonly blocked = new Map<string, PublishIssue[]>();
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(options: PublisherOptions) {
     this.options = options;
@@ -66,11 +152,48 @@ export class Publisher {
         published_by TEXT,
         PRIMARY KEY (insee, version)
       );
+      CREATE TABLE IF NOT EXISTS publication_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        insee TEXT NOT NULL,
+        version TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        by TEXT,
+        by_name TEXT,
+        pages INTEGER NOT NULL,
+        changed TEXT NOT NULL,
+        rollback_of TEXT
+      );
+      CREATE INDEX IF NOT EXISTS publication_events_insee ON publication_events (insee, id);
+      CREATE TABLE IF NOT EXISTS scheduled_publications (
+        id TEXT PRIMARY KEY,
+        insee TEXT NOT NULL,
+        page_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        created_by TEXT,
+        state TEXT NOT NULL,
+        message TEXT
+      );
+      CREATE INDEX IF NOT EXISTS scheduled_publications_due ON scheduled_publications (state, at);
     `);
+    const interval = options.scheduleIntervalMs ?? 15_000;
+    if (interval > 0) {
+      this.timer = setInterval(() => void this.runDueSchedules(), interval);
+      this.timer.unref();
+    }
+  }
+
+  /** Stops the scheduler. */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   get sitesDir(): string {
     return path.join(this.options.dataDir, 'sites');
+  }
+
+  private get mediaDir(): string {
+    return this.options.mediaDir ?? path.join(this.options.dataDir, 'media');
   }
 
   /** The directory `current` points to for a site slug, or null (never published, bad slug). */
@@ -83,9 +206,24 @@ export class Publisher {
     }
   }
 
-  publish(insee: string, publishedBy: string | null): Promise<PublishResponse> {
+  publish(
+    insee: string,
+    publishedBy: string | null,
+    publishedByName: string | null = null,
+  ): Promise<PublishResponse> {
+    return this.enqueue(insee, () => this.publishNow(insee, publishedBy, publishedByName));
+  }
+
+  /** The findings of the last refused publication of the commune, once. */
+  takeBlocked(insee: string): PublishIssue[] | null {
+    const issues = this.blocked.get(insee) ?? null;
+    this.blocked.delete(insee);
+    return issues;
+  }
+
+  private enqueue<T>(insee: string, job: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(insee) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.publishNow(insee, publishedBy));
+    const run = previous.catch(() => undefined).then(job);
     this.queues.set(insee, run);
     void run
       .finally(() => {
@@ -98,75 +236,485 @@ export class Publisher {
   publication(insee: string): PublicationResponse {
     const commune = this.options.commune(insee);
     const row = this.options.db
-      .prepare(
-        'SELECT published_at AS publishedAt FROM publications WHERE insee = ? ORDER BY published_at DESC LIMIT 1',
-      )
+      .prepare('SELECT at AS publishedAt FROM publication_events WHERE insee = ? ORDER BY id DESC LIMIT 1')
       .get(insee) as { publishedAt: number } | undefined;
-    if (!commune || !row) return { lastPublishedAt: null, url: null };
-    return { lastPublishedAt: row.publishedAt, url: `/sites/${commune.slug}/` };
+    const legacy = row
+      ? undefined
+      : (this.options.db
+          .prepare(
+            'SELECT published_at AS publishedAt FROM publications WHERE insee = ? ORDER BY published_at DESC LIMIT 1',
+          )
+          .get(insee) as { publishedAt: number } | undefined);
+    const last = row ?? legacy;
+    if (!commune || !last) return { lastPublishedAt: null, url: null };
+    return { lastPublishedAt: last.publishedAt, url: `/sites/${commune.slug}/` };
   }
 
-  private async publishNow(insee: string, publishedBy: string | null): Promise<PublishResponse> {
+  // ---- History and rollback ----
+
+  async history(insee: string, limit = 100): Promise<PublicationEntry[]> {
     const commune = this.options.commune(insee);
     if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
-    const started = this.now();
-    const manifest = await this.options.readDoc(siteRoom(insee));
-    const published = readPages(manifest).filter((p) => p.status === 'published');
-    const pages: SiteSnapshot['pages'] = [];
-    for (const meta of published) {
-      const body = await this.options.readDoc(pageRoom(insee, meta.id));
-      pages.push({ meta, body: pageBodyToEditorState(body) });
-      body.destroy();
+    const rows = this.options.db
+      .prepare(
+        'SELECT version, at, by, by_name AS byName, pages, changed, rollback_of AS rollbackOf FROM publication_events WHERE insee = ? ORDER BY id DESC LIMIT ?',
+      )
+      .all(insee, Math.max(1, Math.min(1000, limit))) as Array<{
+      version: string;
+      at: number;
+      by: string | null;
+      byName: string | null;
+      pages: number;
+      changed: string;
+      rollbackOf: string | null;
+    }>;
+    const current = await this.currentDir(commune.slug);
+    const currentVersion = current ? path.basename(current) : null;
+    let currentSeen = false;
+    return rows.map((row) => {
+      const isCurrent = !currentSeen && row.version === currentVersion;
+      if (isCurrent) currentSeen = true;
+      let changed: PublicationEntry['changed'] = [];
+      try {
+        changed = JSON.parse(row.changed) as PublicationEntry['changed'];
+      } catch {
+        changed = [];
+      }
+      return {
+        version: row.version,
+        publishedAt: row.at,
+        publishedBy: row.by,
+        publishedByName: row.byName,
+        pages: row.pages,
+        changed,
+        current: isCurrent,
+        rollbackOf: row.rollbackOf,
+        kept: fsSync.existsSync(path.join(this.sitesDir, commune.slug, 'versions', row.version)),
+      };
+    });
+  }
+
+  /** Puts a kept version back online (atomic switch) and records it in the history. */
+  rollback(
+    insee: string,
+    version: string,
+    by: string | null,
+    byName: string | null = null,
+  ): Promise<PublicationEntry> {
+    return this.enqueue(insee, async () => {
+      const commune = this.options.commune(insee);
+      if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
+      const siteDir = path.join(this.sitesDir, commune.slug);
+      const dir = path.join(siteDir, 'versions', version);
+      const known = this.options.db
+        .prepare(
+          'SELECT pages FROM publication_events WHERE insee = ? AND version = ? ORDER BY id DESC LIMIT 1',
+        )
+        .get(insee, version) as { pages: number } | undefined;
+      if (!VERSION.test(version) || !known || !fsSync.existsSync(dir))
+        throw new PublishError(
+          'unknown-version',
+          `La version « ${version} » n’existe pas ou n’est plus conservée : elle ne peut pas être remise en ligne.`,
+        );
+      await this.switchCurrent(siteDir, version);
+      const at = this.now();
+      this.options.db
+        .prepare(
+          'INSERT INTO publication_events (insee, version, at, by, by_name, pages, changed, rollback_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(insee, version, at, by, byName, known.pages, '[]', version);
+      // The files online are no longer those of the last publication: next one writes all.
+      const state = this.state.get(insee);
+      if (state) {
+        state.version = null;
+        state.files = new Map();
+        state.pages = new Map();
+      }
+      this.options.logger.log('info', 'site.rollback', { insee, version });
+      return (await this.history(insee, 1))[0]!;
+    });
+  }
+
+  // ---- Scheduled publication ----
+
+  schedule(insee: string, pageId: string, at: number, createdBy: string | null): ScheduledPublication {
+    const id = crypto.randomBytes(9).toString('base64url');
+    this.options.db
+      .prepare(
+        "INSERT INTO scheduled_publications (id, insee, page_id, at, created_by, state, message) VALUES (?, ?, ?, ?, ?, 'pending', NULL)",
+      )
+      .run(id, insee, pageId, at, createdBy);
+    return { id, pageId, at, createdBy, state: 'pending', message: null };
+  }
+
+  listScheduled(insee: string): ScheduledPublication[] {
+    const rows = this.options.db
+      .prepare(
+        'SELECT id, page_id AS pageId, at, created_by AS createdBy, state, message FROM scheduled_publications WHERE insee = ? ORDER BY at, id',
+      )
+      .all(insee) as ScheduledPublication[];
+    return rows;
+  }
+
+  cancelScheduled(insee: string, id: string): boolean {
+    const result = this.options.db
+      .prepare(
+        "UPDATE scheduled_publications SET state = 'cancelled' WHERE insee = ? AND id = ? AND state = 'pending'",
+      )
+      .run(insee, id);
+    return result.changes > 0;
+  }
+
+  /** Publishes every commune that has a scheduled publication due. Called by the timer. */
+  async runDueSchedules(): Promise<number> {
+    const db = this.options.db as SqliteDatabase & { open?: boolean };
+    if (db.open === false) {
+      this.close();
+      return 0;
     }
-    const settings = readSettings(manifest, commune.name);
-    manifest.destroy();
-    const stylesheet = await fs.readFile(path.join(this.options.assetsDir, 'site.css'), 'utf8');
+    let due: Array<{ insee: string }>;
+    try {
+      due = db
+        .prepare("SELECT DISTINCT insee FROM scheduled_publications WHERE state = 'pending' AND at <= ?")
+        .all(this.now()) as Array<{ insee: string }>;
+    } catch (error) {
+      this.options.logger.log('error', 'site.schedule_scan_failed', { error });
+      return 0;
+    }
+    let done = 0;
+    for (const { insee } of due) {
+      try {
+        await this.publish(insee, SCHEDULER_AGENT, 'Publication programmée');
+        done++;
+      } catch (error) {
+        const message =
+          error instanceof PublishError
+            ? [
+                error.message,
+                ...error.issues.filter((i) => i.severity === 'error').map((i) => i.message),
+              ].join(' ')
+            : 'La publication programmée a échoué.';
+        db.prepare(
+          "UPDATE scheduled_publications SET state = 'failed', message = ? WHERE insee = ? AND state = 'pending' AND at <= ?",
+        ).run(message.slice(0, 2000), insee, this.now());
+        this.options.logger.log('warn', 'site.schedule_failed', { insee, error });
+      }
+    }
+    return done;
+  }
+
+  // ---- Publishing ----
+
+  private communeState(insee: string): CommuneState {
+    let state = this.state.get(insee);
+    if (!state) {
+      state = emptyState();
+      this.state.set(insee, state);
+    }
+    return state;
+  }
+
+  /** Media entries whose files were uploaded; widths without a file are dropped. */
+  private availableMedia(insee: string, media: Record<string, MediaInfo>): Record<string, MediaInfo> {
+    const out: Record<string, MediaInfo> = {};
+    const dir = path.join(this.mediaDir, insee);
+    const exists = (file: string) => {
+      const full = path.join(dir, file);
+      if (this.mediaSeen.has(full)) return true;
+      if (!fsSync.existsSync(full)) return false;
+      this.mediaSeen.add(full);
+      return true;
+    };
+    for (const [sha, info] of Object.entries(media)) {
+      const ext = MIME_EXT[info.mime];
+      const original = ext !== undefined && exists(`${sha}.${ext}`);
+      const widths = info.widths.filter((w) => exists(`${sha}-${w}.webp`));
+      if (!original && widths.length === 0) continue;
+      out[sha] = { ...info, widths };
+    }
+    return out;
+  }
+
+  private async readBodies(
+    insee: string,
+    state: CommuneState,
+    pages: PageMeta[],
+  ): Promise<{ bodies: Map<string, SerializedEditorState>; read: number; unreadable: PageMeta[] }> {
+    const seqs = this.options.listRoomSeqs
+      ? new Map((await this.options.listRoomSeqs(insee)).map((r) => [r.room, r.seq]))
+      : null;
+    const bodies = new Map<string, SerializedEditorState>();
+    const unreadable: PageMeta[] = [];
+    let read = 0;
+    for (const meta of pages) {
+      const room = pageRoom(insee, meta.id);
+      const cached = state.bodies.get(meta.id);
+      let key: string | null = seqs ? `seq:${seqs.get(room) ?? 0}` : null;
+      if (key !== null && cached?.key === key) {
+        bodies.set(meta.id, cached.body);
+        continue;
+      }
+      const doc = await this.options.readDoc(room);
+      try {
+        if (key === null) key = `sv:${Buffer.from(Y.encodeStateVector(doc)).toString('base64')}`;
+        if (cached?.key === key) {
+          bodies.set(meta.id, cached.body);
+          continue;
+        }
+        read++;
+        try {
+          const body = pageBodyToEditorState(doc);
+          state.bodies.set(meta.id, { key, body });
+          bodies.set(meta.id, body);
+        } catch (error) {
+          // [BODY-6] keep the previous version of the page rather than publish it empty.
+          unreadable.push(meta);
+          bodies.set(meta.id, cached?.body ?? EMPTY_BODY);
+          this.options.logger.log('warn', 'site.page_body_unreadable', { insee, pageId: meta.id, error });
+        }
+      } finally {
+        doc.destroy();
+      }
+    }
+    for (const id of state.bodies.keys()) if (!bodies.has(id)) state.bodies.delete(id);
+    return { bodies, read, unreadable };
+  }
+
+  private async publishNow(
+    insee: string,
+    publishedBy: string | null,
+    publishedByName: string | null,
+  ): Promise<PublishResponse> {
+    const commune = this.options.commune(insee);
+    if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
+    const started = performance.now();
+    const state = this.communeState(insee);
     const publishedAt = this.now();
-    const rendered = renderSite({
+
+    const manifest = await this.options.readDoc(siteRoom(insee));
+    const allPages = readPages(manifest);
+    const settings = readSiteSettings(manifest, commune.name);
+    const media = readMedia(manifest);
+    manifest.destroy();
+
+    // Scheduled publications due now put their pages online.
+    const due = this.options.db
+      .prepare(
+        "SELECT id, page_id AS pageId FROM scheduled_publications WHERE insee = ? AND state = 'pending' AND at <= ?",
+      )
+      .all(insee, publishedAt) as Array<{ id: string; pageId: string }>;
+    const dueIds = new Set(due.map((d) => d.pageId));
+    const pages = allPages.map((p) =>
+      dueIds.has(p.id) && p.status !== 'published' ? { ...p, status: 'published' as const } : p,
+    );
+    const published = pages.filter((p) => p.status === 'published');
+
+    const { bodies, read, unreadable } = await this.readBodies(insee, state, published);
+    const stylesheet = await fs.readFile(path.join(this.options.assetsDir, 'site.css'), 'utf8');
+    const origin = (this.options.publicOrigin ?? 'http://localhost:8080').replace(/\/+$/, '');
+    const snapshot: SiteSnapshot = {
       commune: { insee: commune.insee, name: commune.name, slug: commune.slug },
       settings,
-      pages,
+      pages: published.map((meta) => ({ meta, body: bodies.get(meta.id) ?? EMPTY_BODY })),
+      media: this.availableMedia(insee, media),
       stylesheet,
       publishedAt,
+      siteUrl: `${origin}/sites/${commune.slug}/`,
+    };
+    const rendered = renderSite(snapshot, { cache: state.render });
+    const renderedMs = performance.now() - started;
+
+    // Checks: output findings of unchanged files are reused.
+    const report = checkSite(snapshot, rendered, {
+      previouslyOnline: state.actes,
+      now: publishedAt,
+      outputCache: state.checks,
     });
+    const warnings = report.warnings.map(toIssue);
+    for (const meta of unreadable)
+      warnings.push({
+        severity: 'warning',
+        rule: 'unreadable-body',
+        pageId: meta.id,
+        page: meta.title,
+        message: `Page « ${meta.title} » : son contenu n’a pas pu être lu (version plus récente de l’éditeur ?) ; la version précédemment publiée est conservée.`,
+      });
+    if (report.errors.length > 0) {
+      const issues = [...report.errors.map(toIssue), ...warnings];
+      this.blocked.set(insee, issues);
+      throw new PublishError(
+        'checks-failed',
+        `Publication refusée : ${report.errors.length} problème${report.errors.length > 1 ? 's' : ''} à corriger avant de publier. Le site en ligne n’a pas changé.`,
+        issues,
+      );
+    }
 
     const version = `${new Date(publishedAt).toISOString().replace(/[-:.]/g, '').replace('T', '-')}-${crypto
       .randomBytes(4)
       .toString('hex')}`;
     const siteDir = path.join(this.sitesDir, commune.slug);
     const versionsDir = path.join(siteDir, 'versions');
+    const previousDir = state.version ? path.join(versionsDir, state.version) : null;
+    const canLink = previousDir !== null && fsSync.existsSync(previousDir);
     const staging = path.join(versionsDir, `.${version}.tmp`);
+    let written = 0;
+    let kept = 0;
     await fs.mkdir(staging, { recursive: true });
     try {
+      // Synchronous calls: a thousand small files go much faster without a thread-pool hop each.
+      const made = new Set<string>([staging]);
+      const mkdir = (dir: string) => {
+        if (made.has(dir)) return;
+        fsSync.mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      };
       for (const [rel, content] of rendered.files) {
         const safe = safeRelativePath(rel);
         if (!safe) throw new PublishError('publish-failed', `Chemin de fichier refusé : « ${rel} ».`);
         const target = path.join(staging, safe);
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        await fs.writeFile(target, content);
+        mkdir(path.dirname(target));
+        if (canLink && state.files.get(rel) === content) {
+          try {
+            fsSync.linkSync(path.join(previousDir, safe), target);
+            kept++;
+            continue;
+          } catch {
+            // Fall through: write it.
+          }
+        }
+        fsSync.writeFileSync(target, content);
+        written++;
+      }
+      const mediaSource = path.join(this.mediaDir, insee);
+      for (const rel of rendered.media) {
+        const safe = safeRelativePath(rel);
+        if (!safe || !rel.startsWith('media/')) continue;
+        const target = path.join(staging, safe);
+        mkdir(path.dirname(target));
+        const fromPrevious = canLink ? path.join(previousDir, safe) : null;
+        const source =
+          fromPrevious && fsSync.existsSync(fromPrevious)
+            ? fromPrevious
+            : path.join(mediaSource, rel.slice(6));
+        try {
+          fsSync.linkSync(source, target);
+        } catch {
+          try {
+            fsSync.copyFileSync(source, target);
+          } catch (error) {
+            this.options.logger.log('warn', 'site.media_missing', { insee, file: rel, error });
+          }
+        }
       }
       await fs.rename(staging, path.join(versionsDir, version));
     } catch (error) {
       await fs.rm(staging, { recursive: true, force: true });
       throw error;
     }
-    // Atomic switch: a new symlink renamed over `current`.
-    const tmpLink = path.join(siteDir, `.current-${version}`);
-    await fs.symlink(path.join('versions', version), tmpLink);
-    await fs.rename(tmpLink, path.join(siteDir, 'current'));
+    await this.switchCurrent(siteDir, version);
 
-    this.options.db
-      .prepare(
+    // Which pages changed, for the history.
+    const changed: PublicationEntry['changed'] = [];
+    const nowPages = new Map<string, { path: string; title: string }>();
+    for (const { meta } of snapshot.pages) {
+      const rel = rendered.pagePaths.get(meta.id);
+      if (!rel) continue;
+      nowPages.set(meta.id, { path: rel, title: meta.title });
+      const before = state.pages.get(meta.id);
+      if (!before) changed.push({ pageId: meta.id, title: meta.title, change: 'added' });
+      else if (before.path !== rel || state.files.get(rel) !== rendered.files.get(rel))
+        changed.push({ pageId: meta.id, title: meta.title, change: 'changed' });
+    }
+    for (const [id, before] of state.pages)
+      if (!nowPages.has(id)) changed.push({ pageId: id, title: before.title, change: 'removed' });
+
+    const db = this.options.db;
+    db.transaction(() => {
+      db.prepare(
         'INSERT INTO publications (insee, version, published_at, pages, published_by) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(insee, version, publishedAt, pages.length, publishedBy);
+      ).run(insee, version, publishedAt, snapshot.pages.length, publishedBy);
+      db.prepare(
+        'INSERT INTO publication_events (insee, version, at, by, by_name, pages, changed, rollback_of) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
+      ).run(
+        insee,
+        version,
+        publishedAt,
+        publishedBy,
+        publishedByName,
+        snapshot.pages.length,
+        JSON.stringify(changed),
+      );
+      for (const d of due)
+        db.prepare("UPDATE scheduled_publications SET state = 'done' WHERE id = ? AND state = 'pending'").run(
+          d.id,
+        );
+    })();
+
+    state.version = version;
+    state.files = rendered.files;
+    state.pages = nowPages;
+    state.actes = published.filter((p) => p.type === 'acte');
+    this.blocked.delete(insee);
+
+    // The pages put online by the schedule become « published » in the manifest too, so the
+    // editors see it and the next publication keeps them.
+    if (due.length > 0 && this.options.writeDoc) {
+      const ids = [...dueIds];
+      await this.options
+        .writeDoc(siteRoom(insee), (doc) => {
+          for (const id of ids)
+            updatePage(doc, id, { status: 'published' }, publishedByName ?? SCHEDULER_AGENT);
+        })
+        .catch((error: unknown) =>
+          this.options.logger.log('error', 'site.schedule_write_failed', { insee, error }),
+        );
+    }
+    void this.prune(siteDir, version);
+
+    const ms = performance.now() - started;
     this.options.logger.log('info', 'site.published', {
       insee,
       version,
-      pages: pages.length,
+      pages: snapshot.pages.length,
       files: rendered.files.size,
-      ms: this.now() - started,
+      written,
+      kept,
+      bodiesRead: read,
+      renderMs: Math.round(renderedMs),
+      ms: Math.round(ms),
     });
-    return { version, url: `/sites/${commune.slug}/`, publishedAt, pages: pages.length };
+    return {
+      version,
+      url: `/sites/${commune.slug}/`,
+      publishedAt,
+      pages: snapshot.pages.length,
+      warnings,
+      changedPages: changed.map((c) => c.pageId),
+      filesWritten: written,
+      filesKept: kept,
+      ms: Math.round(ms),
+    };
+  }
+
+  /** Atomic switch: a new symlink renamed over `current`. */
+  private async switchCurrent(siteDir: string, version: string): Promise<void> {
+    const tmpLink = path.join(siteDir, `.current-${version}-${crypto.randomBytes(3).toString('hex')}`);
+    await fs.symlink(path.join('versions', version), tmpLink);
+    await fs.rename(tmpLink, path.join(siteDir, 'current'));
+  }
+
+  /** Removes the oldest versions beyond `keepVersions` (never the current one). */
+  private async prune(siteDir: string, current: string): Promise<void> {
+    const keep = this.options.keepVersions ?? 30;
+    try {
+      const versions = (await fs.readdir(path.join(siteDir, 'versions')))
+        .filter((v) => VERSION.test(v) && v !== current)
+        .sort();
+      const excess = versions.length - (keep - 1);
+      for (const v of versions.slice(0, Math.max(0, excess)))
+        await fs.rm(path.join(siteDir, 'versions', v), { recursive: true, force: true });
+    } catch (error) {
+      this.options.logger.log('warn', 'site.prune_failed', { siteDir, error });
+    }
   }
 }

@@ -3,9 +3,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoginResponse, PublicationResponse, PublishResponse } from '../site/apiContract';
+import type {
+  LoginResponse,
+  PublicationResponse,
+  PublicationsResponse,
+  PublishBlockedResponse,
+  PublishResponse,
+  ScheduleResponse,
+} from '../site/apiContract';
 import { writeParagraphs } from '../site/pageBody';
-import { createPage, updatePage } from '../site/siteDoc';
+import { createPage, updatePage, updatePageFields } from '../site/siteDoc';
 import { encodeDocState, isCoveredBy } from '../site/syncProtocol';
 import type { RunningServer } from './server';
 import {
@@ -102,6 +109,78 @@ describe('publishing', () => {
     ).json()) as PublishResponse;
     expect(again.version).not.toBe(published.version);
     expect((await fetch(`${server.url}/sites/aix-en-provence/${page.slug}/`)).status).toBe(200);
+  });
+
+  it('[PUBL-3][PUBL-6] checks, history, rollback and schedule through the HTTP API; security headers', async () => {
+    const manifest = clients[0]!;
+    const json = (path: string, token: string, body?: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // An actualité without its date and summary: refused with the list of what to fix.
+    const news = createPage(manifest.doc, { title: 'Fête du village', type: 'actualite', updatedBy: 'test' });
+    updatePage(manifest.doc, news.id, { status: 'published' }, 'test');
+    await saved(manifest);
+    const blocked = await post('/api/communes/13001/publish', referent.accessToken);
+    expect(blocked.status).toBe(422);
+    const refusal = (await blocked.json()) as PublishBlockedResponse;
+    expect(refusal.error.code).toBe('checks-failed');
+    expect(refusal.error.message).toMatch(/^Publication refusée : 2 problèmes/);
+    expect(refusal.issues.filter((i) => i.severity === 'error').map((i) => i.message)).toEqual([
+      'Page « Fête du village » (Actualité) : « Date de l’actualité » : date attendue (AAAA-MM-JJ).',
+      'Page « Fête du village » (Actualité) : « Résumé » est obligatoire.',
+    ]);
+    updatePageFields(manifest.doc, news.id, { date: '2026-06-01', summary: 'Le 21 juin.' }, 'test');
+    await saved(manifest);
+    const published = (await (
+      await post('/api/communes/13001/publish', referent.accessToken)
+    ).json()) as PublishResponse;
+    expect(published.changedPages).toContain(news.id);
+    expect(Array.isArray(published.warnings)).toBe(true);
+
+    const history = (await (
+      await json('/api/communes/13001/publications', agent.accessToken)
+    ).json()) as PublicationsResponse;
+    expect(history.publications[0]).toMatchObject({ version: published.version, current: true, kept: true });
+    const previous = history.publications[1]!.version;
+    expect(
+      (await json('/api/communes/13001/rollback', agent.accessToken, { version: previous })).status,
+    ).toBe(403);
+    expect(
+      (await json('/api/communes/13001/rollback', referent.accessToken, { version: 'nope' })).status,
+    ).toBe(404);
+    const rolled = await json('/api/communes/13001/rollback', referent.accessToken, { version: previous });
+    expect(rolled.status).toBe(200);
+    expect((await fetch(`${server.url}/sites/aix-en-provence/${news.slug}/`)).status).toBe(404);
+
+    const schedule = await json('/api/communes/13001/schedule', referent.accessToken, {
+      pageId: news.id,
+      at: Date.now() + 3_600_000,
+    });
+    expect(schedule.status).toBe(200);
+    const list = (await (
+      await json('/api/communes/13001/schedule', agent.accessToken)
+    ).json()) as ScheduleResponse;
+    expect(list.scheduled).toEqual([expect.objectContaining({ pageId: news.id, state: 'pending' })]);
+    const cancel = await json(
+      `/api/communes/13001/schedule/${list.scheduled[0]!.id}/cancel`,
+      referent.accessToken,
+      {},
+    );
+    expect(((await cancel.json()) as ScheduleResponse).scheduled[0]!.state).toBe('cancelled');
+
+    const home = await fetch(`${server.url}/sites/aix-en-provence/`);
+    const csp = home.headers.get('content-security-policy')!;
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(home.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    expect(home.headers.get('strict-transport-security')).toMatch(/max-age=\d{8}/);
+    const css = /href="\.\/(theme\.[0-9a-f]{8}\.css)"/.exec(await home.text())![1]!;
+    expect((await fetch(`${server.url}/sites/aix-en-provence/${css}`)).headers.get('cache-control')).toMatch(
+      /immutable/,
+    );
   });
 
   it('never serves a file outside the current version', async () => {

@@ -25,6 +25,7 @@ import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
 import { pinoLogger, type Logger } from './Logger';
 import { Metrics } from './Metrics';
 import { Publisher } from './Publisher';
+import { publishingHooks, withPublishingRoutes } from './publishingApi';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
 import { SqliteDocStore } from './SqliteDocStore';
@@ -216,6 +217,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     readDoc: (room) => rooms.readDoc(room),
     commune: (insee) => accounts.commune(insee),
+    ...publishingHooks({ rooms, store }),
   });
   const admin = createAdmin(accounts, audit, {
     onAgentDisabled: (agentId) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
@@ -261,6 +263,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     loginFailureDelayMs: options.loginFailureDelayMs,
   });
+  const publishingApi = withPublishingRoutes(api, { accounts, publisher, logger });
   const stopDailyBackups = options.backups?.daily ? backups.startDaily() : () => {};
   // Compaction shrinks stored bytes: recount commune usage now and then.
   const recount = setInterval(() => limits.recountAll(), 10 * 60_000);
@@ -366,7 +369,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }
       }
     }
-    const response = await api({
+    const response = await publishingApi({
       method: req.method ?? 'GET',
       pathname,
       authorization: req.headers.authorization,

@@ -40,7 +40,11 @@ export function contentTypeFor(file: string): string {
   return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** Security headers of published sites: static HTML and CSS, no script, no framing. */
+/**
+ * Security headers of published sites: static HTML and CSS, no script (no 'unsafe-inline',
+ * no script-src at all), no framing. HSTS is ignored by browsers over plain HTTP and takes
+ * effect as soon as the sites are served over TLS (2 years, subdomains; not preloaded).
+ */
 export const PUBLISHED_SITE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy':
     "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
@@ -48,7 +52,23 @@ export const PUBLISHED_SITE_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'strict-origin-when-cross-origin',
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
 };
+
+/**
+ * Files of a published version named after their content, cacheable for a year: the theme
+ * `theme.<hash8>.css` and media `media/<sha256>[-<w>].<ext>`.
+ */
+export function isContentHashed(file: string): boolean {
+  const name = path.basename(file);
+  return /^theme\.[0-9a-f]{8}\.css$/.test(name) || /^[0-9a-f]{64}(?:-\d{1,5})?\.[a-z0-9]{2,5}$/.test(name);
+}
+
+/** Cache-Control of a file of a published site. */
+export function publishedCacheControl(file: string): string {
+  return isContentHashed(file) ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
 
 /** Decodes and normalises a URL path below a mount point; null when it is not acceptable. */
 function decodeRelative(urlPath: string): string | null {
