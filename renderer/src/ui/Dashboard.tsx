@@ -7,6 +7,7 @@ import type { AuthSession } from '../auth/AuthSession';
 import type { SyncClient } from '../sync/SyncClient';
 import { syncStatusText } from '../sync/syncStatus';
 import { formatDateTime } from './formatDate';
+import { PUBLISHED_EVENT } from './PublishButton';
 
 interface Props {
   insee: string;
@@ -59,8 +60,15 @@ export function usePublication(auth: AuthSession, insee: string): { at: number |
         },
         () => undefined,
       );
+    const onPublished = (event: Event) => {
+      const at = (event as CustomEvent<number>).detail;
+      storageSet(key, String(at));
+      setState({ at, known: true });
+    };
+    window.addEventListener(PUBLISHED_EVENT, onPublished);
     return () => {
       live = false;
+      window.removeEventListener(PUBLISHED_EVENT, onPublished);
     };
   }, [auth, insee, key]);
   return state;

@@ -3,6 +3,9 @@ import { useState } from 'react';
 import { ApiFailure, MESSAGES_FR, publish } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 
+/** Dispatched on window after a successful publication (detail: publishedAt, ms). */
+export const PUBLISHED_EVENT = 'usine:published';
+
 type PublishState =
   | { kind: 'idle' }
   | { kind: 'publishing' }
@@ -18,6 +21,7 @@ export function PublishButton({ auth, insee }: { auth: AuthSession; insee: strin
       const serverUrl = auth.current.serverUrl;
       const result = await auth.withAccessToken((token) => publish(serverUrl, insee, token));
       setState({ kind: 'published', url: new URL(result.url, serverUrl + '/').href });
+      window.dispatchEvent(new CustomEvent(PUBLISHED_EVENT, { detail: result.publishedAt }));
     } catch (error) {
       const message = error instanceof ApiFailure ? error.message : MESSAGES_FR.unexpected;
       setState({ kind: 'failed', message: `La publication a échoué : ${message}` });

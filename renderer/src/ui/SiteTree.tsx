@@ -42,7 +42,9 @@ const KEY_MOVES: Record<string, KeyboardMove> = {
 
 export function SiteTree({ pages, manifest, deletions, readOnly, agentName, presence, onOpenPage }: Props) {
   const [query, setQuery] = useState('');
-  const [renaming, setRenaming] = useState<string | null>(null);
+  // The draft title lives here, not in the form: a remote move remounts the row and must not
+  // reset what the agent is typing.
+  const [renaming, setRenaming] = useState<{ id: string; value: string } | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [deleted, setDeleted] = useState<{ title: string; count: number } | null>(null);
   const [announcement, setAnnouncement] = useState('');
@@ -134,7 +136,7 @@ export function SiteTree({ pages, manifest, deletions, readOnly, agentName, pres
       <li key={page.id} data-page-id={page.id}>
         <div
           className={rowClass}
-          draggable={!readOnly && renaming !== page.id}
+          draggable={!readOnly && renaming?.id !== page.id}
           onDragStart={(e) => {
             e.dataTransfer.setData(DRAG_TYPE, page.id);
             e.dataTransfer.effectAllowed = 'move';
@@ -163,9 +165,10 @@ export function SiteTree({ pages, manifest, deletions, readOnly, agentName, pres
             }
           }}
         >
-          {renaming === page.id ? (
+          {renaming?.id === page.id ? (
             <RenameForm
-              title={page.title}
+              value={renaming.value}
+              onChange={(value) => setRenaming({ id: page.id, value })}
               onDone={(next) => {
                 setRenaming(null);
                 if (next !== null && next !== page.title) {
@@ -193,13 +196,13 @@ export function SiteTree({ pages, manifest, deletions, readOnly, agentName, pres
             </button>
           )}
           {others.length > 0 && <span className="tree-presence">({others.join(', ')} sur cette page)</span>}
-          {!readOnly && renaming !== page.id && (
+          {!readOnly && renaming?.id !== page.id && (
             <span className="tree-actions">
               <button
                 type="button"
                 className="small"
                 aria-label={`Renommer « ${title} »`}
-                onClick={() => setRenaming(page.id)}
+                onClick={() => setRenaming({ id: page.id, value: page.title })}
               >
                 Renommer
               </button>
@@ -281,8 +284,12 @@ export function SiteTree({ pages, manifest, deletions, readOnly, agentName, pres
   );
 }
 
-function RenameForm({ title, onDone }: { title: string; onDone: (next: string | null) => void }) {
-  const [value, setValue] = useState(title);
+function RenameForm(props: {
+  value: string;
+  onChange: (value: string) => void;
+  onDone: (next: string | null) => void;
+}) {
+  const { value, onDone } = props;
   const inputId = useId();
   return (
     <form
@@ -298,7 +305,7 @@ function RenameForm({ title, onDone }: { title: string; onDone: (next: string | 
         autoFocus
         maxLength={200}
         value={value}
-        onChange={(e) => setValue(e.target.value)}
+        onChange={(e) => props.onChange(e.target.value)}
         onKeyDown={(e) => {
           if (e.key === 'Escape') {
             e.preventDefault();

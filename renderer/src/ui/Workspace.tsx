@@ -54,23 +54,23 @@ export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
           </button>
         </div>
       </header>
-      {status.kind === 'offline' && (
-        <div className="offline-banner">
-          <p>
-            Vous travaillez sans connexion au serveur de la Métropole. Tout ce que vous faites est enregistré
-            sur cet ordinateur et sera envoyé automatiquement au retour de la connexion.
-          </p>
-        </div>
-      )}
-      <StorageWarning state={storage} />
-      <p className="online-agents">
-        {status.kind === 'offline'
-          ? 'Présence des autres agents indisponible hors connexion.'
-          : others.length === 0
-            ? 'Aucun autre agent en ligne sur le site.'
-            : `Aussi en ligne sur le site : ${others.join(', ')}.`}
-      </p>
       <main className="content">
+        {status.kind === 'offline' && (
+          <div className="offline-banner">
+            <p>
+              Vous travaillez sans connexion au serveur de la Métropole. Tout ce que vous faites est
+              enregistré sur cet ordinateur et sera envoyé automatiquement au retour de la connexion.
+            </p>
+          </div>
+        )}
+        <StorageWarning state={storage} />
+        <p className="online-agents">
+          {status.kind === 'offline'
+            ? 'Présence des autres agents indisponible hors connexion.'
+            : others.length === 0
+              ? 'Aucun autre agent en ligne sur le site.'
+              : `Aussi en ligne sur le site : ${others.join(', ')}.`}
+        </p>
         {opened ? (
           <CommuneSite
             manifest={opened.doc}

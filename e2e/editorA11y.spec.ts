@@ -1,0 +1,92 @@
+// Issue 5 — the editor's own accessibility: an axe-core scan of every editor screen and
+// state (login, home with dashboard/tree/lists, page editor, link form, rename form, delete
+// confirmation, preview, offline) finds no violation; the tree and toolbar work by keyboard.
+import { createPage, editor, expect, test } from './harness';
+import { axeViolations, backHome, tree, treeItem, uniqueTitle } from './editorHelpers';
+
+test('[a11y-1] no axe violation on any editor screen', async ({ openAgent, browser, server }) => {
+  // Login screen (a fresh browser).
+  const anonymous = await browser.newContext();
+  try {
+    const login = await anonymous.newPage();
+    await login.goto(`${server.url}/app/`);
+    await expect(login.getByLabel('Adresse e-mail')).toBeVisible();
+    expect(await axeViolations(login), 'login').toEqual([]);
+  } finally {
+    await anonymous.close();
+  }
+
+  const alice = await openAgent({ displayName: 'Alice Martin', role: 'referent', viaLink: true });
+  const { page } = alice;
+  const title = uniqueTitle('Accessibilité');
+  expect(await axeViolations(page), 'home').toEqual([]);
+
+  await page.getByRole('button', { name: 'Nouvelle page' }).click();
+  expect(await axeViolations(page), 'new page form').toEqual([]);
+  await page.getByRole('button', { name: 'Annuler', exact: true }).click();
+
+  await createPage(alice, title);
+  await editor(page).click();
+  await page.keyboard.type('Texte de la page.');
+  expect(await axeViolations(page), 'page editor').toEqual([]);
+
+  await page.keyboard.press('Shift+Home');
+  await page.keyboard.press('Control+k');
+  await page.getByLabel('Adresse du lien').fill('pas une adresse');
+  await page.getByRole('button', { name: 'Appliquer le lien' }).click();
+  await expect(page.getByText('Adresse invalide', { exact: false })).toBeVisible();
+  expect(await axeViolations(page), 'link form with error').toEqual([]);
+  await page.getByRole('button', { name: 'Annuler', exact: true }).click();
+
+  await page.getByRole('button', { name: 'Aperçu avec le thème du site' }).click();
+  expect(await axeViolations(page), 'page with preview').toEqual([]);
+
+  await backHome(alice);
+  await treeItem(page, title)
+    .getByRole('button', { name: `Renommer « ${title} »` })
+    .click();
+  expect(await axeViolations(page), 'rename form').toEqual([]);
+  await page.keyboard.press('Escape');
+  await treeItem(page, title)
+    .getByRole('button', { name: `Supprimer « ${title} »` })
+    .click();
+  expect(await axeViolations(page), 'delete confirmation').toEqual([]);
+  await page.getByRole('button', { name: 'Non, garder la page' }).click();
+
+  alice.link!.goOffline();
+  await expect(page.getByText('Vous travaillez sans connexion', { exact: false })).toBeVisible();
+  expect(await axeViolations(page), 'offline home').toEqual([]);
+  alice.link!.goOnline();
+});
+
+test('[a11y-2] keyboard only: open a page from the tree, format with the toolbar (one tab stop, arrows), come back', async ({
+  openAgent,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin' });
+  const { page } = alice;
+  const title = uniqueTitle('Clavier');
+  await createPage(alice, title);
+  await backHome(alice);
+
+  await treeItem(page, title).locator(':scope > .tree-row .page-link').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeFocused();
+  // Tab reaches the toolbar; arrows move inside it; Tab leaves it for the text.
+  const toolbar = page.getByRole('toolbar', { name: 'Mise en forme du texte' });
+  for (let i = 0; i < 10 && !(await toolbar.evaluate((el) => el.contains(document.activeElement))); i++) {
+    await page.keyboard.press('Tab');
+  }
+  await expect(toolbar.getByRole('button', { name: 'Paragraphe' })).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(toolbar.getByRole('button', { name: 'Titre 2' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(editor(page)).toBeFocused();
+  await page.keyboard.type('Titre au clavier');
+  await page.keyboard.press('Shift+Tab');
+  await expect(toolbar.getByRole('button', { name: 'Titre 2' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(editor(page).locator('h2')).toHaveText('Titre au clavier');
+  await page.getByRole('button', { name: 'Retour aux pages' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(tree(page)).toBeVisible();
+});

@@ -1,0 +1,78 @@
+/**
+ * Helpers for the editor journeys of issue 5 (e2e/editor*.spec.ts), on top of harness.ts:
+ * unique titles (the worker's server is shared by every spec), the tree, the home screen,
+ * page creation with a type, the per-page status and an axe scan.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { type Agent, editor, expect } from './harness';
+
+let counter = 0;
+
+/** A title no other test of this worker uses. */
+export function uniqueTitle(base: string): string {
+  counter += 1;
+  return `${base} ${Date.now().toString(36).slice(-4)}${counter}`;
+}
+
+export function tree(page: Page) {
+  return page.getByRole('navigation', { name: 'Pages du site' });
+}
+
+/** The tree row (li) of a page, by exact title. */
+export function treeItem(page: Page, title: string) {
+  return tree(page).locator(`li:has(> .tree-row .page-title:text-is(${JSON.stringify(title)}))`);
+}
+
+/** The pages listed directly under `parentTitle` in the tree. */
+export function childrenOf(page: Page, parentTitle: string) {
+  return treeItem(page, parentTitle).locator(':scope > ul > li > .tree-row .page-title');
+}
+
+export async function backHome(agent: Agent): Promise<void> {
+  await agent.page.getByRole('button', { name: 'Retour aux pages' }).click();
+  await expect(tree(agent.page)).toBeVisible();
+}
+
+/** Creates a page of a given type (and parent) from « Nouvelle page » and lands in its editor. */
+export async function createTypedPage(
+  agent: Agent,
+  title: string,
+  options: { type?: string; parent?: string } = {},
+): Promise<void> {
+  const { page } = agent;
+  await page.getByRole('button', { name: 'Nouvelle page' }).click();
+  await page.getByLabel('Titre de la page').fill(title);
+  if (options.type) await page.getByLabel('Type de page').selectOption({ label: options.type });
+  if (options.parent) {
+    const select = page.getByLabel('Placer sous');
+    const value = await select
+      .locator('option')
+      .filter({ hasText: options.parent })
+      .first()
+      .getAttribute('value');
+    await select.selectOption(value!);
+  }
+  await page.getByRole('button', { name: 'Créer la page' }).click();
+  await expect(editor(page)).toBeVisible();
+}
+
+/** The page's own status lines (local copy / server / publication). */
+export function pageStatus(page: Page) {
+  return page.locator('.page-status');
+}
+
+/**
+ * Runs axe-core on the current screen; returns « rule: help (targets) » per violation.
+ * The preview iframe is `sandbox=""` (no script may run in it, so axe cannot either and
+ * would wait for it): its content is the published page, scanned by the publish journey.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const scan = await new AxeBuilder({ page })
+    .exclude('iframe.page-preview')
+    .options({ iframes: false })
+    .analyze();
+  return scan.violations.map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+  );
+}
