@@ -464,6 +464,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'OPTIONS' && /^\/api\/communes\/[^/]+\/media\//.test(pathname))
+      return (await import('./mediaRoutes')).handleMediaRequest(req, res, pathname, {
+        accounts,
+        dataDir: options.dataDir,
+      });
     if (pathname.startsWith('/api/')) return handleApi(req, res, pathname);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Length': 0 });

@@ -1,0 +1,156 @@
+/**
+ * Media files of a commune, content-addressed by SHA-256 (issue 5):
+ *   PUT  /api/communes/{insee}/media/{sha256}  body = the file; Content-Type one of MEDIA_LIMITS
+ *   GET|HEAD  same path                         the file (for the editor on another computer)
+ * The hash of the body must equal the path's; a hash already stored is never rewritten
+ * (200, `stored: false`), so an outbox that retries never uploads twice. Files live under
+ * `{dataDir}/media/{insee}/{sha256}.{ext}`, where the Publisher copies them from.
+ * Mounted by one line in server.ts (before the JSON API, which would parse the body).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import type http from 'node:http';
+import path from 'node:path';
+import type { Accounts } from './Accounts';
+
+export const MEDIA_PATH = /^\/api\/communes\/((?:\d{5}|2[AB]\d{3}))\/media\/([0-9a-f]{64})$/;
+
+/** Accepted types, their extension, their size limit and their magic bytes. */
+export const MEDIA_LIMITS: Readonly<
+  Record<string, { ext: string; maxBytes: number; magic: (b: Buffer) => boolean }>
+> = {
+  'image/webp': {
+    ext: 'webp',
+    maxBytes: 5 * 1024 * 1024,
+    magic: (b) =>
+      b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+  },
+  'image/jpeg': { ext: 'jpg', maxBytes: 5 * 1024 * 1024, magic: (b) => b[0] === 0xff && b[1] === 0xd8 },
+  'image/png': {
+    ext: 'png',
+    maxBytes: 5 * 1024 * 1024,
+    magic: (b) => b.subarray(1, 4).toString('latin1') === 'PNG',
+  },
+  'application/pdf': {
+    ext: 'pdf',
+    maxBytes: 20 * 1024 * 1024,
+    magic: (b) => b.subarray(0, 5).toString('latin1') === '%PDF-',
+  },
+};
+
+export interface MediaRouteOptions {
+  accounts: Accounts;
+  dataDir: string;
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+const fail = (res: http.ServerResponse, status: number, code: string, message: string) =>
+  send(res, status, { error: { code, message } });
+
+async function existing(
+  dir: string,
+  sha: string,
+): Promise<{ file: string; mime: string; size: number } | null> {
+  for (const [mime, { ext }] of Object.entries(MEDIA_LIMITS)) {
+    const file = path.join(dir, `${sha}.${ext}`);
+    const info = await stat(file).catch(() => null);
+    if (info?.isFile()) return { file, mime, size: info.size };
+  }
+  return null;
+}
+
+function readLimited(req: http.IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        resolve(null);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Handles a media request (the caller checked MEDIA_PATH matches `pathname`). */
+export async function handleMediaRequest(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  pathname: string,
+  options: MediaRouteOptions,
+): Promise<void> {
+  const match = MEDIA_PATH.exec(pathname);
+  if (!match) return fail(res, 404, 'not-found', 'Fichier introuvable.');
+  const insee = match[1]!;
+  const sha = match[2]!;
+  const token = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(req.headers.authorization?.trim() ?? '')?.[1];
+  const check = token ? options.accounts.authenticate(token) : null;
+  if (!check?.ok) return fail(res, 401, 'unauthorized', 'Veuillez vous reconnecter.');
+  const commune = check.identity.communes.find((c) => c.insee === insee);
+  if (!commune) return fail(res, 403, 'forbidden', 'Cette commune n’est pas la vôtre.');
+  const dir = path.join(options.dataDir, 'media', insee);
+
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    const found = await existing(dir, sha);
+    if (!found) {
+      res.writeHead(404, { 'Content-Length': 0, 'Cache-Control': 'no-store' });
+      res.end();
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': found.mime,
+      'Content-Length': found.size,
+      'Cache-Control': 'private, max-age=31536000, immutable',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(found.file).pipe(res);
+    return;
+  }
+  if (req.method !== 'PUT') return fail(res, 405, 'method', 'Méthode non prise en charge.');
+  if (commune.role === 'relecteur')
+    return fail(res, 403, 'forbidden', 'Un relecteur ne peut pas ajouter de fichier.');
+  const mime = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const limit = MEDIA_LIMITS[mime];
+  if (!limit)
+    return fail(res, 415, 'unsupported-type', 'Type de fichier refusé (images WebP, JPEG, PNG ou PDF).');
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit.maxBytes) return fail(res, 413, 'too-large', 'Fichier trop volumineux.');
+  if (await existing(dir, sha)) {
+    req.resume();
+    return send(res, 200, { sha256: sha, stored: false });
+  }
+  const body = await readLimited(req, limit.maxBytes);
+  if (!body) return fail(res, 413, 'too-large', 'Fichier trop volumineux.');
+  if (!limit.magic(body))
+    return fail(res, 422, 'bad-content', 'Le contenu ne correspond pas au type annoncé.');
+  if (createHash('sha256').update(body).digest('hex') !== sha) {
+    return fail(res, 422, 'hash-mismatch', 'L’empreinte SHA-256 ne correspond pas au fichier reçu.');
+  }
+  await mkdir(dir, { recursive: true });
+  const final = path.join(dir, `${sha}.${limit.ext}`);
+  const temp = path.join(dir, `.${sha}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, body, { flag: 'wx' });
+    await rename(temp, final);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  send(res, 201, { sha256: sha, stored: true });
+}
