@@ -33,7 +33,7 @@ describe('renderSite', () => {
       for (const href of hrefs(doc)) {
         if (/^(https?|mailto|tel):/.test(href)) continue;
         expect(href, `${path}: ${href}`).toMatch(/^(#|\.\/|\.\.\/)/);
-        if (!href.startsWith('#') && !/\.(css|xml|ics|csv|json|pdf|webp|png)$/.test(href))
+        if (!href.startsWith('#') && !/\.(css|xml|ics|csv|json|pdf|webp|png|svg)$/.test(href))
           expect(href).toMatch(/index\.html$/);
       }
     }
@@ -81,6 +81,7 @@ describe('renderSite', () => {
       'actes.json',
       'actualites.xml',
       'evenements.ics',
+      'favicon.svg',
       'robots.txt',
       'sitemap.xml',
       expect.stringMatching(/^theme\.[0-9a-f]{8}\.css$/),

@@ -95,6 +95,17 @@ export const FOOTER_PAGES: ReadonlyArray<{ slugs: readonly string[]; label: stri
   GENERATED_PAGES,
 ).map((p) => ({ slugs: [p.slug], label: p.label }));
 
+/**
+ * A small SVG icon (the commune's initial on its accent colour): without one, browsers ask
+ * for /favicon.ico, a 404 outside the site's folder.
+ */
+export const FAVICON = 'favicon.svg';
+
+function favicon(name: string, accent: string): string {
+  const initial = escapeHtml(name.trim().charAt(0).toUpperCase() || 'C');
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="${accent}"/><text x="16" y="23" font-family="system-ui,sans-serif" font-size="20" font-weight="700" text-anchor="middle" fill="#fff">${initial}</text></svg>\n`;
+}
+
 /** Entries of the main menu; beyond, « Toutes les pages » leads to the home page's list. */
 export const NAV_MAX = 8;
 
@@ -273,6 +284,7 @@ function buildChrome(ctx: SiteContext, stylesheet: string, tree: Tree, depth: nu
     ].join('\n'),
     beforeNav: [
       `<link rel="stylesheet" href="${up}${stylesheet}">`,
+      `<link rel="icon" href="${up}${FAVICON}" type="image/svg+xml">`,
       '</head>',
       '<body>',
       '<a class="skip-link" href="#contenu">Aller au contenu</a>',
@@ -416,6 +428,7 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
   const files = new Map<string, string>();
   const pagePaths = new Map<string, string>();
   files.set(stylesheet, css);
+  files.set(FAVICON, favicon(communeName, accent));
 
   // Home page.
   const home = tree.home;
