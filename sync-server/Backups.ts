@@ -134,6 +134,13 @@ export class Backups {
     const file = path.join(this.options.dir, backupFileName(takenAt));
     const partial = `${file}.partial`;
     await this.options.db.backup(partial);
+    // A backup stands alone: one file, no WAL to carry along.
+    const copy = new Database(partial);
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
     fs.renameSync(partial, file);
     const bytes = fs.statSync(file).size;
     this.prune();
@@ -207,25 +214,33 @@ export function listBackups(dir: string): BackupInfo[] {
  * files, and puts the backup in place atomically. Returns the file kept aside, if any.
  */
 export function restoreBackup(backupFile: string, dataDir: string, now = Date.now()): string | null {
-  const check = new Database(backupFile, { readonly: true, fileMustExist: true });
-  try {
-    const result = check.pragma('integrity_check', { simple: true });
-    if (result !== 'ok') throw new Error(`backup ${backupFile} is damaged: ${String(result)}`);
-  } finally {
-    check.close();
-  }
   fs.mkdirSync(dataDir, { recursive: true });
   const target = path.join(dataDir, DATABASE_FILE);
   const staging = `${target}.restoring`;
   fs.copyFileSync(backupFile, staging);
+  // Checked on the copy: the backup itself is never modified.
+  const check = new Database(staging, { fileMustExist: true });
+  try {
+    const result = check.pragma('integrity_check', { simple: true });
+    if (result !== 'ok') throw new Error(`backup ${backupFile} is damaged: ${String(result)}`);
+  } catch (error) {
+    check.close();
+    fs.rmSync(staging, { force: true });
+    throw error;
+  }
+  check.close();
   let keptAside: string | null = null;
   if (fs.existsSync(target)) {
     // Checkpoint the current database so the file kept aside is complete on its own.
-    const current = new Database(target);
     try {
-      current.pragma('wal_checkpoint(TRUNCATE)');
-    } finally {
-      current.close();
+      const current = new Database(target);
+      try {
+        current.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        current.close();
+      }
+    } catch {
+      // Not a readable database: kept aside as it is.
     }
     keptAside = `${target}.before-restore-${backupFileName(now).slice(6, -7)}`;
     fs.renameSync(target, keptAside);
