@@ -27,6 +27,8 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   ).toBeVisible();
 
   await createTypedPage(chantal, title, { type: 'Actualité' });
+  await page.getByLabel('Date de l’actualité *').fill('2026-06-21');
+  await page.getByLabel('Résumé *').fill('Concerts gratuits toute la soirée.');
   await editor(page).click();
   await page.keyboard.type('Concerts sur la place du village.');
   await page.getByRole('checkbox', { name: 'Publiée' }).check();

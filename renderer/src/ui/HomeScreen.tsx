@@ -5,8 +5,11 @@ import type { PageMeta } from '../../../site/siteDoc';
 import type { AuthSession } from '../auth/AuthSession';
 import type { SyncClient } from '../sync/SyncClient';
 import type { PageDeletions } from '../tree/siteEdits';
+import type { MediaOutbox } from '../media/MediaOutbox';
+import type { MediaStore } from '../media/MediaStore';
 import { ContentLists } from './ContentLists';
 import { Dashboard } from './Dashboard';
+import { MediaLibrary } from './MediaLibrary';
 import { NewPageForm, type NewPageRequest } from './NewPageForm';
 import { SiteTree } from './SiteTree';
 import { useFocusOnMount } from './useFocusOnMount';
@@ -21,6 +24,7 @@ interface Props {
   presence: ReadonlyMap<string, readonly string[]>;
   auth: AuthSession;
   sync: SyncClient;
+  media: { store: MediaStore; outbox: MediaOutbox };
   onOpenPage: (pageId: string) => void;
   onCreatePage?: (request: NewPageRequest) => Promise<void>;
 }
@@ -53,6 +57,13 @@ export function HomeScreen(props: Props) {
         onOpenPage={onOpenPage}
       />
       <ContentLists pages={pages} onOpenPage={onOpenPage} />
+      <MediaLibrary
+        manifest={props.manifest}
+        pages={pages}
+        media={props.media}
+        readOnly={!onCreatePage}
+        onOpenPage={onOpenPage}
+      />
     </>
   );
 }

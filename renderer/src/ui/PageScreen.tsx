@@ -12,6 +12,8 @@ import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
 import { pendingEditsText } from '../sync/syncStatus';
 import { usePublication } from './Dashboard';
+import { FieldsForm } from './FieldsForm';
+import type { SessionMedia } from './Workspace';
 import { formatDateTime } from './formatDate';
 import { PageEditor } from './PageEditor';
 import { useFocusOnMount } from './useFocusOnMount';
@@ -23,12 +25,24 @@ interface Props {
   docs: LocalDocs;
   sync: SyncClient;
   auth: AuthSession;
+  media: SessionMedia;
   readOnly: boolean;
   agent: { displayName: string; color: string };
   onBack: () => void;
 }
 
-export function PageScreen({ commune, page, manifest, docs, sync, auth, readOnly, agent, onBack }: Props) {
+export function PageScreen({
+  commune,
+  page,
+  manifest,
+  docs,
+  sync,
+  auth,
+  media,
+  readOnly,
+  agent,
+  onBack,
+}: Props) {
   const provider = usePageRoom(docs, sync, pageRoom(commune.insee, page.id));
   const publishedId = useId();
   const headingRef = useFocusOnMount<HTMLHeadingElement>();
@@ -69,6 +83,15 @@ export function PageScreen({ commune, page, manifest, docs, sync, auth, readOnly
           Aperçu avec le thème du site
         </button>
       </p>
+      <FieldsForm
+        insee={commune.insee}
+        page={page}
+        manifest={manifest}
+        media={media}
+        readOnly={readOnly}
+        agentName={agent.displayName}
+      />
+      <h2 className="body-title">Contenu</h2>
       {provider ? (
         <div className={showPreview ? 'page-with-preview' : undefined}>
           <PageEditor

@@ -12,6 +12,8 @@ import type { LocalDocs } from '../store/LocalStore';
 import { type PresentAgent, uniqueNames, usePresence } from '../sync/presence';
 import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
+import { MediaOutbox } from '../media/MediaOutbox';
+import { MediaStore, mediaDbName } from '../media/MediaStore';
 import { PageDeletions } from '../tree/siteEdits';
 import { HomeScreen } from './HomeScreen';
 import type { NewPageRequest } from './NewPageForm';
@@ -38,6 +40,11 @@ export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
   const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
   const storage = useStorageState();
   const others = uniqueNames(present);
+  const media = useMedia(auth, commune.insee);
+  // Back online (or saved): let the outbox try at once rather than at its next timer.
+  useEffect(() => {
+    if (status.kind !== 'offline') media.outbox.kick();
+  }, [status.kind, media]);
 
   return (
     <div className="app">
@@ -80,6 +87,7 @@ export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
             docs={docs}
             sync={sync}
             auth={auth}
+            media={media}
             agent={{ id: agent.id, displayName: agent.displayName, color: agent.color }}
           />
         ) : (
@@ -98,10 +106,44 @@ interface SiteProps {
   docs: LocalDocs;
   sync: SyncClient;
   auth: AuthSession;
+  media: SessionMedia;
   agent: { id: string; displayName: string; color: string };
 }
 
-function CommuneSite({ manifest, manifestProvider, present, commune, docs, sync, auth, agent }: SiteProps) {
+export interface SessionMedia {
+  store: MediaStore;
+  outbox: MediaOutbox;
+}
+
+/** This session's media store and upload outbox, started once and stopped on leave. */
+function useMedia(auth: AuthSession, insee: string): SessionMedia {
+  const media = useMemo(() => {
+    const store = new MediaStore(mediaDbName(auth.current.serverUrl, auth.current.agent.id));
+    const outbox = new MediaOutbox(store, auth);
+    store.download = (sha) => outbox.download(insee, sha);
+    return { store, outbox };
+  }, [auth, insee]);
+  useEffect(() => {
+    const stop = media.outbox.start();
+    return () => {
+      stop();
+      media.store.close();
+    };
+  }, [media]);
+  return media;
+}
+
+function CommuneSite({
+  manifest,
+  manifestProvider,
+  present,
+  commune,
+  docs,
+  sync,
+  auth,
+  media,
+  agent,
+}: SiteProps) {
   const pages = useManifestPages(manifest);
   const [view, setView] = useState<View>({ kind: 'home' });
   const readOnly = commune.role === 'relecteur';
@@ -143,6 +185,7 @@ function CommuneSite({ manifest, manifestProvider, present, commune, docs, sync,
         docs={docs}
         sync={sync}
         auth={auth}
+        media={media}
         readOnly={readOnly}
         agent={agent}
         onBack={() => setView({ kind: 'home' })}
@@ -160,6 +203,7 @@ function CommuneSite({ manifest, manifestProvider, present, commune, docs, sync,
       presence={presence}
       auth={auth}
       sync={sync}
+      media={media}
       onOpenPage={(pageId) => setView({ kind: 'page', pageId })}
       onCreatePage={readOnly ? undefined : create}
     />

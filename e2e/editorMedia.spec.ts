@@ -1,0 +1,116 @@
+// Issue 5 journey — an actualité with an image, written offline then published online: the
+// image is resized to WebP ≤ 1600 px in the app, stored by SHA-256 and shown at once offline;
+// the outbox uploads it once when back online; the published page shows it with its alt text.
+import type { Page } from '@playwright/test';
+import { editor, expect, STATUS, status, test } from './harness';
+import { backHome, createTypedPage, pageStatus, uniqueTitle } from './editorHelpers';
+
+/** A 2400 × 1600 PNG drawn in the browser (a photo-sized image to scale down). */
+async function bigPng(page: Page): Promise<Buffer> {
+  const base64 = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(2400, 1600);
+    const ctx = canvas.getContext('2d')!;
+    const gradient = ctx.createLinearGradient(0, 0, 2400, 1600);
+    gradient.addColorStop(0, '#1d4ed8');
+    gradient.addColorStop(1, '#f59e0b');
+    ctx.fillStyle = gradient;
+    ctx.fillRect(0, 0, 2400, 1600);
+    const blob = await canvas.convertToBlob({ type: 'image/png' });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let binary = '';
+    for (const b of bytes) binary += String.fromCharCode(b);
+    return btoa(binary);
+  });
+  return Buffer.from(base64, 'base64');
+}
+
+test('[media-1] an actualité with an image offline, uploaded once when online, published with its alt text', async ({
+  openAgent,
+  server,
+}) => {
+  const chantal = await openAgent({ displayName: 'Chantal Référente', role: 'referent', viaLink: true });
+  const { page } = chantal;
+  const puts: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'PUT' && r.url().includes('/media/')) puts.push(r.url());
+  });
+  const title = uniqueTitle('Marché de Noël');
+  const png = await bigPng(page);
+
+  chantal.link!.goOffline();
+  await expect(status(page)).toHaveText(STATUS.offline);
+  await createTypedPage(chantal, title, { type: 'Actualité' });
+
+  // Structured fields, validated with the shared schema, in French.
+  const date = page.getByLabel('Date de l’actualité *');
+  await date.focus();
+  await date.blur();
+  await expect(page.getByText('« Date de l’actualité » : date attendue (AAAA-MM-JJ).')).toBeVisible();
+  await date.fill('2026-12-12');
+  await page.getByLabel('Résumé *').fill('Chalets et vin chaud sur la place.');
+  await expect(page.getByText('« Date de l’actualité » : date attendue')).toHaveCount(0);
+
+  // The image: resized and re-encoded in the app, shown at once while offline.
+  await page
+    .getByLabel('Image', { exact: true })
+    .setInputFiles({ name: 'marche.png', mimeType: 'image/png', buffer: png });
+  await expect(page.locator('.media-current')).toContainText('1600 × 1067 px');
+  await expect(page.locator('.media-current img')).toHaveJSProperty('naturalWidth', 1600);
+  const hash = ((await page.locator('.media-current .hash').textContent()) ?? '').replace(/^.*: /, '');
+  expect(hash).toMatch(/^[0-9a-f]{64}$/);
+  // Alt text is required unless the image is marked decorative.
+  await page.getByLabel('Texte alternatif de l’image').focus();
+  await page.getByLabel('Texte alternatif de l’image').blur();
+  await expect(page.getByText('Décrivez l’image', { exact: false })).toBeVisible();
+  await page.getByLabel('Texte alternatif de l’image').fill('Chalets illuminés sur la place du village');
+  await expect(page.getByText('Décrivez l’image', { exact: false })).toHaveCount(0);
+
+  await editor(page).click();
+  await page.keyboard.type('Du 12 au 14 décembre.');
+  await page.getByRole('checkbox', { name: 'Publiée' }).check();
+  await expect(pageStatus(page)).toContainText('en attente d’envoi');
+
+  await backHome(chantal);
+  const library = page.getByRole('region', { name: 'Médiathèque' });
+  await expect(library).toContainText('1 fichier en attente d’envoi');
+  await expect(library).toContainText(`Utilisé dans : ${title} (Image)`);
+  expect(puts).toEqual([]);
+
+  // Back online: the outbox uploads the file once; the status reaches the server's ack.
+  chantal.link!.goOnline();
+  await expect(status(page)).toHaveText(STATUS.saved, { timeout: 30_000 });
+  await expect(library).toContainText('Tous les fichiers ajoutés depuis cet ordinateur sont sur le serveur', {
+    timeout: 30_000,
+  });
+  expect(puts).toHaveLength(1);
+
+  // Publish: the page shows the image with its alt text, served from the published site.
+  await page.getByRole('button', { name: 'Publier' }).click();
+  await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
+  const siteHref = await page.getByRole('link', { name: 'Voir le site publié' }).getAttribute('href');
+  const siteUrl = new URL(siteHref!, server.url);
+  const pages = await fetch(new URL('plan-du-site/', siteUrl)).catch(() => null);
+  void pages;
+  const slug = title
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const html = await (
+    await fetch(new URL(`${slug}/index.html`, siteUrl.href.replace(/index\.html$/, '')))
+  ).text();
+  expect(html).toContain('alt="Chalets illuminés sur la place du village"');
+  expect(html).toContain(hash);
+  const src = /<img[^>]+src="([^"]+)"/.exec(html)?.[1];
+  expect(src).toBeTruthy();
+  const image = await fetch(
+    new URL(src!, new URL(`${slug}/index.html`, siteUrl.href.replace(/index\.html$/, ''))),
+  );
+  expect(image.status).toBe(200);
+
+  // A reload does not upload it again.
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Médiathèque' })).toContainText('Tous les fichiers');
+  expect(puts).toHaveLength(1);
+});

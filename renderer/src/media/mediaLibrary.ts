@@ -1,0 +1,51 @@
+// The manifest's media library (`media`: sha256 → entry) as the editor writes it, and where
+// each file is used. Docs hold references (hashes), never bytes.
+import * as Y from 'yjs';
+import { PAGE_FIELDS } from '../../../site/pageTypes';
+import { mediaMap, ORIGIN_LOCAL_EDIT, type PageMeta } from '../../../site/siteDoc';
+
+export interface NewMediaEntry {
+  name: string;
+  mime: string;
+  bytes: number;
+  width: number;
+  height: number;
+  alt: string;
+}
+
+/** Adds a file to the library (kept as is when another agent added the same hash). */
+export function addMediaEntry(manifest: Y.Doc, sha256: string, entry: NewMediaEntry): void {
+  const media = mediaMap(manifest);
+  if (media.has(sha256)) return;
+  manifest.transact(() => {
+    const map = new Y.Map<unknown>();
+    for (const [key, value] of Object.entries(entry)) map.set(key, value);
+    map.set('widths', []);
+    media.set(sha256, map);
+  }, ORIGIN_LOCAL_EDIT);
+}
+
+export function setMediaAlt(manifest: Y.Doc, sha256: string, alt: string): void {
+  const entry = mediaMap(manifest).get(sha256);
+  manifest.transact(() => {
+    if (entry instanceof Y.Map) entry.set('alt', alt);
+  }, ORIGIN_LOCAL_EDIT);
+}
+
+/** Pages (and which of their fields) that refer to each media hash. */
+export function mediaUsage(
+  pages: readonly PageMeta[],
+): Map<string, Array<{ page: PageMeta; field: string }>> {
+  const usage = new Map<string, Array<{ page: PageMeta; field: string }>>();
+  for (const page of pages) {
+    for (const d of PAGE_FIELDS[page.type]) {
+      if (d.kind !== 'media') continue;
+      const value = page.fields[d.name];
+      if (typeof value !== 'string' || !value) continue;
+      const list = usage.get(value) ?? [];
+      list.push({ page, field: d.label });
+      usage.set(value, list);
+    }
+  }
+  return usage;
+}

@@ -1,0 +1,100 @@
+// Prepares a file chosen by the agent before it is stored: images are decoded, scaled down
+// to at most 1600 px on their longest side and re-encoded as WebP in the app (light pages on
+// 3G, no EXIF/GPS metadata published); PDFs are kept byte for byte. Every file is named by
+// the SHA-256 of its stored bytes (the hash published with an acte).
+
+export const MAX_IMAGE_SIDE = 1600;
+export const WEBP_QUALITY = 0.82;
+export const MAX_PDF_BYTES = 20 * 1024 * 1024;
+export const MAX_IMAGE_INPUT_BYTES = 40 * 1024 * 1024;
+
+export interface PreparedMedia {
+  sha256: string;
+  bytes: Uint8Array;
+  mime: 'image/webp' | 'application/pdf';
+  width: number;
+  height: number;
+  name: string;
+}
+
+export class MediaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MediaError';
+  }
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The size that fits within `max` on the longest side, never upscaled. */
+export function fitWithin(
+  width: number,
+  height: number,
+  max = MAX_IMAGE_SIDE,
+): { width: number; height: number } {
+  const scale = Math.min(1, max / Math.max(width, height, 1));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+async function encodeWebp(bitmap: ImageBitmap, width: number, height: number): Promise<Blob> {
+  if (typeof OffscreenCanvas !== 'undefined') {
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new MediaError('Le navigateur ne peut pas traiter cette image.');
+    ctx.drawImage(bitmap, 0, 0, width, height);
+    return canvas.convertToBlob({ type: 'image/webp', quality: WEBP_QUALITY });
+  }
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new MediaError('Le navigateur ne peut pas traiter cette image.');
+  ctx.drawImage(bitmap, 0, 0, width, height);
+  return new Promise((resolve, reject) =>
+    canvas.toBlob(
+      (blob) => (blob ? resolve(blob) : reject(new MediaError('Conversion de l’image impossible.'))),
+      'image/webp',
+      WEBP_QUALITY,
+    ),
+  );
+}
+
+export async function prepareMedia(file: File): Promise<PreparedMedia> {
+  if (file.type === 'application/pdf') {
+    if (file.size > MAX_PDF_BYTES)
+      throw new MediaError('Ce PDF dépasse 20 Mo : réduisez-le avant de l’ajouter.');
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (new TextDecoder().decode(bytes.slice(0, 5)) !== '%PDF-') {
+      throw new MediaError('Ce fichier n’est pas un PDF valide.');
+    }
+    return {
+      sha256: await sha256Hex(bytes),
+      bytes,
+      mime: 'application/pdf',
+      width: 0,
+      height: 0,
+      name: file.name,
+    };
+  }
+  if (!file.type.startsWith('image/'))
+    throw new MediaError('Seules les images et les PDF peuvent être ajoutés.');
+  if (file.size > MAX_IMAGE_INPUT_BYTES) throw new MediaError('Cette image est trop lourde (plus de 40 Mo).');
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    throw new MediaError('Cette image ne peut pas être lue. Essayez un fichier JPEG ou PNG.');
+  }
+  try {
+    const size = fitWithin(bitmap.width, bitmap.height);
+    const blob = await encodeWebp(bitmap, size.width, size.height);
+    if (blob.type !== 'image/webp') throw new MediaError('Le navigateur ne sait pas produire du WebP.');
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    return { sha256: await sha256Hex(bytes), bytes, mime: 'image/webp', ...size, name: file.name };
+  } finally {
+    bitmap.close();
+  }
+}

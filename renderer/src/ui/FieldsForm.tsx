@@ -1,0 +1,271 @@
+// The structured fields of a page, above its body: generated from site/pageTypes'
+// descriptors, validated with the shared zod schema (French messages), written to the
+// manifest on every change (nothing to « save », nothing lost when leaving the page).
+import { useId, useState } from 'react';
+import type * as Y from 'yjs';
+import {
+  type FieldDescriptor,
+  isFieldShown,
+  PAGE_FIELDS,
+  PAGE_TYPE_LABELS_FR,
+  readPageFields,
+  validatePageFields,
+} from '../../../site/pageTypes';
+import { type PageMeta, readMedia, updatePageFields } from '../../../site/siteDoc';
+import { addMediaEntry } from '../media/mediaLibrary';
+import { MediaError, prepareMedia } from '../media/mediaPipeline';
+import type { MediaOutbox } from '../media/MediaOutbox';
+import type { MediaStore } from '../media/MediaStore';
+import { useMediaUrl } from '../media/useMediaUrl';
+
+/** UI-only companion of an image field: the agent says the image is purely decorative. */
+const DECORATIVE = 'imageDecorative';
+
+interface Props {
+  insee: string;
+  page: PageMeta;
+  manifest: Y.Doc;
+  media: { store: MediaStore; outbox: MediaOutbox };
+  readOnly: boolean;
+  agentName: string;
+}
+
+const INPUT_TYPES: Partial<Record<FieldDescriptor['kind'], string>> = {
+  text: 'text',
+  date: 'date',
+  datetime: 'datetime-local',
+  url: 'url',
+  email: 'email',
+  tel: 'tel',
+};
+
+export function FieldsForm({ insee, page, manifest, media, readOnly, agentName }: Props) {
+  const descriptors = PAGE_FIELDS[page.type];
+  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
+  const values: Record<string, string> = readPageFields(page.type, page.fields);
+  const decorative = page.fields[DECORATIVE] === 'oui';
+  const issues = validatePageFields(page.type, page.fields);
+  // Alt text is required for an image unless the agent marks it decorative (RGAA 1.2).
+  if (values.image && !values.imageAlt?.trim() && !decorative) {
+    issues.push({
+      field: 'imageAlt',
+      message:
+        'Décrivez l’image dans « Texte alternatif de l’image », ou cochez « Image purement décorative ».',
+    });
+  }
+  const headingId = useId();
+  if (descriptors.length === 0) return null;
+
+  const set = (name: string, value: string) =>
+    updatePageFields(manifest, page.id, { [name]: value }, agentName);
+  const touch = (name: string) => setTouched((t) => (t.has(name) ? t : new Set([...t, name])));
+
+  return (
+    <section aria-labelledby={headingId} className="fields-form">
+      <h2 id={headingId}>Informations de la page ({PAGE_TYPE_LABELS_FR[page.type]})</h2>
+      <p className="hint">
+        Les champs marqués d’un astérisque (*) sont obligatoires pour publier. Chaque saisie est enregistrée
+        aussitôt sur cet ordinateur.
+      </p>
+      {descriptors
+        .filter((d) => isFieldShown(d, values))
+        .map((d) => (
+          <Field
+            key={d.name}
+            descriptor={d}
+            value={values[d.name] ?? ''}
+            error={touched.has(d.name) ? issues.find((i) => i.field === d.name)?.message : undefined}
+            readOnly={readOnly}
+            onChange={(v) => set(d.name, v)}
+            onBlur={() => touch(d.name)}
+            media={
+              d.kind === 'media'
+                ? {
+                    ...media,
+                    library: readMedia(manifest),
+                    onFile: async (file) => {
+                      const prepared = await prepareMedia(file);
+                      await media.store.add(insee, prepared.sha256, prepared.mime, prepared.bytes);
+                      addMediaEntry(manifest, prepared.sha256, {
+                        name: prepared.name,
+                        mime: prepared.mime,
+                        bytes: prepared.bytes.length,
+                        width: prepared.width,
+                        height: prepared.height,
+                        alt: '',
+                      });
+                      set(d.name, prepared.sha256);
+                      touch(d.name);
+                      media.outbox.kick();
+                    },
+                  }
+                : undefined
+            }
+          >
+            {d.name === 'image' && values.image ? (
+              <p className="checkbox-line">
+                <input
+                  id={`${page.id}-decorative`}
+                  type="checkbox"
+                  checked={decorative}
+                  disabled={readOnly}
+                  onChange={(e) => {
+                    set(DECORATIVE, e.target.checked ? 'oui' : '');
+                    touch('imageAlt');
+                  }}
+                />{' '}
+                <label htmlFor={`${page.id}-decorative`}>
+                  Image purement décorative (pas de texte alternatif)
+                </label>
+              </p>
+            ) : null}
+          </Field>
+        ))}
+      {issues.length > 0 && (
+        <p className="fields-summary">
+          {issues.length === 1
+            ? '1 information à compléter avant de publier cette page.'
+            : `${issues.length} informations à compléter avant de publier cette page.`}
+        </p>
+      )}
+    </section>
+  );
+}
+
+interface FieldProps {
+  descriptor: FieldDescriptor;
+  value: string;
+  error: string | undefined;
+  readOnly: boolean;
+  onChange: (value: string) => void;
+  onBlur: () => void;
+  media?: {
+    store: MediaStore;
+    library: ReturnType<typeof readMedia>;
+    onFile: (file: File) => Promise<void>;
+  };
+  children?: React.ReactNode;
+}
+
+function Field({ descriptor: d, value, error, readOnly, onChange, onBlur, media, children }: FieldProps) {
+  const id = useId();
+  const helpId = `${id}-help`;
+  const errorId = `${id}-error`;
+  const describedBy = [d.help ? helpId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id,
+    disabled: readOnly,
+    'aria-invalid': error ? true : undefined,
+    'aria-describedby': describedBy,
+    'aria-required': d.required && !d.when ? true : undefined,
+    onBlur,
+  } as const;
+  let control: React.ReactNode;
+  if (d.kind === 'textarea') {
+    control = <textarea {...common} rows={3} value={value} onChange={(e) => onChange(e.target.value)} />;
+  } else if (d.kind === 'select') {
+    control = (
+      <select {...common} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">— Choisir —</option>
+        {(d.options ?? []).map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (d.kind === 'media' && media) {
+    control = (
+      <MediaInput common={common} descriptor={d} value={value} media={media} onClear={() => onChange('')} />
+    );
+  } else {
+    control = (
+      <input
+        {...common}
+        type={INPUT_TYPES[d.kind] ?? 'text'}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    );
+  }
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        {d.label}
+        {d.required ? ' *' : ''}
+      </label>
+      {control}
+      {d.help && (
+        <p id={helpId} className="hint">
+          {d.help}
+        </p>
+      )}
+      {error && (
+        <p id={errorId} className="error">
+          {error}
+        </p>
+      )}
+      {children}
+    </div>
+  );
+}
+
+function MediaInput(props: {
+  common: { id: string; disabled: boolean; onBlur: () => void; 'aria-describedby'?: string };
+  descriptor: FieldDescriptor;
+  value: string;
+  media: NonNullable<FieldProps['media']>;
+  onClear: () => void;
+}) {
+  const { common, descriptor: d, value, media } = props;
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const url = useMediaUrl(media.store, value || undefined);
+  const entry = value ? media.library[value] : undefined;
+  const isImage = (d.accept ?? []).some((m) => m.startsWith('image/'));
+  return (
+    <div className="media-input">
+      {value && (
+        <div className="media-current">
+          {isImage && url ? <img src={url} alt="" className="media-thumb" /> : null}
+          <p>
+            {entry?.name || 'Fichier'}
+            {entry?.width ? ` — ${entry.width} × ${entry.height} px` : ''}
+            {entry?.bytes ? ` — ${Math.max(1, Math.round(entry.bytes / 1024))} Ko` : ''}
+            <br />
+            <span className="hash">Empreinte SHA-256 : {value}</span>
+          </p>
+          <button type="button" className="small" disabled={common.disabled} onClick={props.onClear}>
+            Retirer le fichier
+          </button>
+        </div>
+      )}
+      <input
+        {...common}
+        type="file"
+        accept={(d.accept ?? []).join(',')}
+        disabled={common.disabled || busy}
+        onChange={async (e) => {
+          const file = e.target.files?.[0];
+          e.target.value = '';
+          if (!file) return;
+          setBusy(true);
+          setProblem(undefined);
+          try {
+            await props.media.onFile(file);
+          } catch (error) {
+            setProblem(error instanceof MediaError ? error.message : 'Le fichier n’a pas pu être ajouté.');
+          } finally {
+            setBusy(false);
+          }
+        }}
+      />
+      {busy && <p aria-live="polite">Préparation du fichier…</p>}
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
