@@ -24,6 +24,8 @@ import { editorTheme } from './editorTheme';
 interface Props {
   pageId: string;
   /** When set, the live preview is shown beside the editor. */
+  /** Rendered inside the composer (they may use the editor). */
+  children?: React.ReactNode;
   preview?: { page: PageMeta; manifest: Y.Doc; commune: { insee: string; name: string; slug: string } };
   provider: RoomProvider;
   readOnly: boolean;
@@ -35,7 +37,7 @@ function onError(error: Error): void {
   console.error(error);
 }
 
-export function PageEditor({ pageId, preview, provider, readOnly, username, cursorColor }: Props) {
+export function PageEditor({ pageId, preview, provider, readOnly, username, cursorColor, children }: Props) {
   const [loaded, setLoaded] = useState(false);
   useEffect(() => {
     let live = true;
@@ -86,6 +88,7 @@ export function PageEditor({ pageId, preview, provider, readOnly, username, curs
           <EditableWhen editable={loaded && !readOnly} />
         </div>
         {preview && <PagePreview {...preview} />}
+        {children}
       </LexicalCollaboration>
     </LexicalComposer>
   );

@@ -6,6 +6,7 @@ import type { CommuneRef } from '../../../site/apiContract';
 import { type PageMeta, updatePage } from '../../../site/siteDoc';
 import { pageRoom } from '../../../site/syncProtocol';
 import type { AuthSession } from '../auth/AuthSession';
+import type { HistoryStore } from '../history/HistoryStore';
 import type { LocalDocs } from '../store/LocalStore';
 import { usePresence } from '../sync/presence';
 import type { RoomProvider } from '../sync/RoomProvider';
@@ -13,6 +14,7 @@ import type { SyncClient } from '../sync/SyncClient';
 import { pendingEditsText } from '../sync/syncStatus';
 import { usePublication } from './Dashboard';
 import { FieldsForm } from './FieldsForm';
+import { PageHistory } from './PageHistory';
 import type { SessionMedia } from './Workspace';
 import { formatDateTime } from './formatDate';
 import { PageEditor } from './PageEditor';
@@ -26,6 +28,7 @@ interface Props {
   sync: SyncClient;
   auth: AuthSession;
   media: SessionMedia;
+  history: HistoryStore;
   readOnly: boolean;
   agent: { displayName: string; color: string };
   onBack: () => void;
@@ -39,6 +42,7 @@ export function PageScreen({
   sync,
   auth,
   media,
+  history,
   readOnly,
   agent,
   onBack,
@@ -102,7 +106,9 @@ export function PageScreen({
             username={agent.displayName}
             cursorColor={agent.color}
             preview={showPreview ? { page, manifest, commune } : undefined}
-          />
+          >
+            <PageHistory store={history} provider={provider} by={agent.displayName} readOnly={readOnly} />
+          </PageEditor>
         </div>
       ) : (
         <p>Ouverture de la page…</p>

@@ -12,6 +12,7 @@ import type { LocalDocs } from '../store/LocalStore';
 import { type PresentAgent, uniqueNames, usePresence } from '../sync/presence';
 import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
+import { HistoryStore, historyDbName } from '../history/HistoryStore';
 import { MediaOutbox } from '../media/MediaOutbox';
 import { MediaStore, mediaDbName } from '../media/MediaStore';
 import { PageDeletions } from '../tree/siteEdits';
@@ -110,6 +111,16 @@ interface SiteProps {
   agent: { id: string; displayName: string; color: string };
 }
 
+/** This session's page history store. */
+function useHistoryStore(auth: AuthSession): HistoryStore {
+  const store = useMemo(
+    () => new HistoryStore(historyDbName(auth.current.serverUrl, auth.current.agent.id)),
+    [auth],
+  );
+  useEffect(() => () => store.close(), [store]);
+  return store;
+}
+
 export interface SessionMedia {
   store: MediaStore;
   outbox: MediaOutbox;
@@ -148,6 +159,7 @@ function CommuneSite({
   const [view, setView] = useState<View>({ kind: 'home' });
   const readOnly = commune.role === 'relecteur';
   const deletions = useMemo(() => new PageDeletions(manifest), [manifest]);
+  const history = useHistoryStore(auth);
   useEffect(() => () => deletions.destroy(), [deletions]);
 
   // Tell the others which page is on screen (the server stamps our verified name).
@@ -186,6 +198,7 @@ function CommuneSite({
         sync={sync}
         auth={auth}
         media={media}
+        history={history}
         readOnly={readOnly}
         agent={agent}
         onBack={() => setView({ kind: 'home' })}
