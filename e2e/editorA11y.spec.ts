@@ -39,7 +39,10 @@ test('[a11y-1] no axe violation on any editor screen', async ({ openAgent, brows
   await page.getByRole('button', { name: 'Annuler', exact: true }).click();
 
   await page.getByRole('button', { name: 'Historique des versions' }).click();
-  await page.getByRole('button', { name: /^Comparer la version du/ }).first().click();
+  await page
+    .getByRole('button', { name: /^Comparer la version du/ })
+    .first()
+    .click();
   expect(await axeViolations(page), 'history and comparison').toEqual([]);
 
   await page.getByRole('button', { name: 'Aperçu avec le thème du site' }).click();
