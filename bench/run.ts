@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { benchFanout } from './fanout';
 import { benchPublish } from './publish';
+import { benchServer, formatServerBench } from './server';
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(`Usine à sites — benchmarks on ${machine}`);
@@ -20,4 +21,6 @@ console.log(
     `republish with no change ${publish.republishMs.toFixed(0)} ms (budget after one change ≤ 100 ms; ` +
     `not incremental yet, so this is a full publish)`,
 );
+// Sync server vs the reference y-websocket 2.1.0 server, same load (bench/server.ts).
+for (const line of formatServerBench(await benchServer())) console.log(line);
 process.exit(0);

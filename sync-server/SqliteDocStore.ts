@@ -1,10 +1,18 @@
 /**
- * DocStore on better-sqlite3. Appends arriving in the same tick, from any room, are written
- * in one transaction (group commit): one fsync for many updates.
+ * DocStore on better-sqlite3. Appends arriving together, from any room, are written in one
+ * transaction (group commit): one fsync for many updates. By default the writes happen on a
+ * writer thread (SqliteWriter) so that an fsync never stalls the rooms; reads stay on the
+ * caller's connection (WAL lets them run while the writer commits).
  */
 import * as Y from 'yjs';
 import type { SqliteDatabase } from './database';
 import { inseeOfRoom, type DocStore, type RoomSeq, type StoredDoc } from './DocStore';
+import { SqliteWriter } from './SqliteWriter';
+
+export interface SqliteDocStoreOptions {
+  /** 'worker' (default for a database file) or 'inline' (on the calling thread). */
+  writer?: 'worker' | 'inline';
+}
 
 interface PendingAppend {
   room: string;
@@ -24,9 +32,11 @@ export class SqliteDocStore implements DocStore {
   private flushScheduled = false;
   private closed = false;
   private readonly stmt;
+  private readonly writer: SqliteWriter | null;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, options: SqliteDocStoreOptions = {}) {
     this.db = db;
+    const useWorker = (options.writer ?? 'worker') === 'worker' && !db.memory;
     db.exec(`
       CREATE TABLE IF NOT EXISTS doc_rooms (
         room TEXT PRIMARY KEY,
@@ -60,6 +70,7 @@ export class SqliteDocStore implements DocStore {
         'SELECT room, seq FROM doc_rooms WHERE insee = ? ORDER BY room',
       ),
     };
+    this.writer = useWorker ? new SqliteWriter(db.name) : null;
   }
 
   private check(): void {
@@ -77,6 +88,7 @@ export class SqliteDocStore implements DocStore {
   }
 
   appendUpdates(room: string, updates: Uint8Array[]): Promise<number> {
+    if (this.writer && !this.closed) return this.writer.append(room, updates);
     return new Promise<number>((resolve, reject) => {
       if (this.closed) {
         reject(new Error('SqliteDocStore is closed'));
@@ -124,6 +136,14 @@ export class SqliteDocStore implements DocStore {
 
   async compact(room: string): Promise<void> {
     this.check();
+    if (this.writer) {
+      // Merged here, written by the writer: rows appended meanwhile (seq > lastSeq) stay.
+      const rows = this.stmt.loadUpdates.all(room);
+      if (rows.length <= 1) return;
+      const merged = Y.mergeUpdates(rows.map((row) => toBytes(row.data)));
+      await this.writer.replace(room, rows[rows.length - 1]!.seq, merged);
+      return;
+    }
     this.db.transaction(() => {
       const rows = this.stmt.loadUpdates.all(room);
       if (rows.length <= 1) return;
@@ -165,5 +185,6 @@ export class SqliteDocStore implements DocStore {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    await this.writer?.close();
   }
 }

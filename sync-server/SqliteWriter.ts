@@ -1,0 +1,155 @@
+/**
+ * The SQLite writer thread of SqliteDocStore. better-sqlite3 is synchronous and a commit with
+ * `synchronous=FULL` waits for fsync — 0.4 ms usually, 20–60 ms now and then on this disk —
+ * which would stall every room's fan-out if done on the main thread. Here appends go to a
+ * worker thread with its own connection (WAL: the main thread keeps reading), which commits
+ * whatever arrived while it was busy in one transaction (group commit) and answers with the
+ * rooms' new sequence numbers once the commit is durable.
+ *
+ * The worker is plain JavaScript evaluated from a string, so it runs the same under tsx,
+ * vitest and a bundler; it requires better-sqlite3 by its resolved path.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlitePath);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 5000');
+const roomSeq = db.prepare('SELECT seq FROM doc_rooms WHERE room = ?');
+const upsertRoom = db.prepare('INSERT INTO doc_rooms (room, insee, seq) VALUES (?, ?, ?) ON CONFLICT (room) DO UPDATE SET seq = excluded.seq');
+const insertUpdate = db.prepare('INSERT INTO doc_updates (room, seq, data) VALUES (?, ?, ?)');
+const deleteUpTo = db.prepare('DELETE FROM doc_updates WHERE room = ? AND seq <= ?');
+const inseeOf = (room) => { const i = room.indexOf('/'); return i === -1 ? room : room.slice(0, i); };
+let queue = [];
+let scheduled = false;
+function commitAppends(appends) {
+  const seqs = [];
+  try {
+    db.transaction(() => {
+      const current = new Map();
+      for (const append of appends) {
+        let seq = current.get(append.room);
+        if (seq === undefined) seq = (roomSeq.get(append.room) || { seq: 0 }).seq;
+        for (const update of append.updates) insertUpdate.run(append.room, ++seq, update);
+        current.set(append.room, seq);
+        seqs.push(seq);
+      }
+      for (const [room, seq] of current) upsertRoom.run(room, inseeOf(room), seq);
+    })();
+  } catch (error) {
+    for (const append of appends) parentPort.postMessage({ id: append.id, error: String(error && error.message || error) });
+    return;
+  }
+  appends.forEach((append, i) => parentPort.postMessage({ id: append.id, seq: seqs[i] }));
+}
+function replace(message) {
+  try {
+    db.transaction(() => {
+      deleteUpTo.run(message.room, message.lastSeq);
+      insertUpdate.run(message.room, message.lastSeq, message.merged);
+    })();
+    parentPort.postMessage({ id: message.id, seq: message.lastSeq });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: String(error && error.message || error) });
+  }
+}
+function flush() {
+  scheduled = false;
+  const batch = queue;
+  queue = [];
+  let appends = [];
+  for (const message of batch) {
+    if (message.type === 'append') { appends.push(message); continue; }
+    if (appends.length) { commitAppends(appends); appends = []; }
+    if (message.type === 'replace') replace(message);
+    if (message.type === 'close') { db.close(); parentPort.postMessage({ id: message.id, seq: 0 }); return; }
+  }
+  if (appends.length) commitAppends(appends);
+}
+parentPort.on('message', (message) => {
+  queue.push(message);
+  if (!scheduled) { scheduled = true; setImmediate(flush); }
+});
+`;
+
+type Reply = { id: number; seq: number } | { id: number; error: string };
+
+type Request =
+  | { type: 'append'; room: string; updates: Uint8Array[] }
+  | { type: 'replace'; room: string; lastSeq: number; merged: Uint8Array }
+  | { type: 'close' };
+
+export class SqliteWriter {
+  private readonly file: string;
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<
+    number,
+    { resolve: (seq: number) => void; reject: (e: Error) => void }
+  >();
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, sqlitePath } });
+    worker.unref();
+    worker.on('message', (reply: Reply) => {
+      const waiter = this.pending.get(reply.id);
+      if (!waiter) return;
+      this.pending.delete(reply.id);
+      if ('error' in reply) waiter.reject(new Error(reply.error));
+      else waiter.resolve(reply.seq);
+    });
+    const fail = (error: Error) => {
+      // The next request starts a new worker; these ones failed (the room keeps and retries them).
+      if (this.worker === worker) this.worker = null;
+      for (const [id, waiter] of this.pending) {
+        this.pending.delete(id);
+        waiter.reject(error);
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`SQLite writer exited (${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private request(message: Request): Promise<number> {
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise<number>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ ...message, id });
+    });
+  }
+
+  /** Appends in the next group commit; resolves with the room's new seq once durable. */
+  append(room: string, updates: Uint8Array[]): Promise<number> {
+    return this.request({ type: 'append', room, updates });
+  }
+
+  /** Replaces a room's rows up to `lastSeq` by one merged row (compaction). */
+  replace(room: string, lastSeq: number, merged: Uint8Array): Promise<number> {
+    return this.request({ type: 'replace', room, lastSeq, merged });
+  }
+
+  /** Commits what is queued, closes the writer's connection and stops the thread. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    try {
+      await this.request({ type: 'close' });
+    } finally {
+      this.worker = null;
+      await worker.terminate();
+    }
+  }
+}
