@@ -94,9 +94,18 @@ export class SyncClient {
     return { saved, connected: provider.wsconnected, pending: saved ? 0 : open.pending };
   }
 
+  /** Names of the rooms open in the editor (the background sync leaves them alone). */
+  openRoomNames(): Set<string> {
+    return new Set([...this.rooms.keys()].map((p) => p.roomname));
+  }
+
+  /** Called with each room closed while edits were not yet acknowledged (or after). */
+  onRoomClosed: ((room: string, saved: boolean) => void) | undefined;
+
   closeRoom(provider: RoomProvider): void {
     const open = this.rooms.get(provider);
     if (!open) return;
+    this.onRoomClosed?.(provider.roomname, this.roomState(provider)?.saved ?? false);
     open.dispose();
     this.rooms.delete(provider);
     this.setAlert(provider.roomname, undefined);

@@ -9,6 +9,7 @@ import type { AuthSession } from '../auth/AuthSession';
 import type { HistoryStore } from '../history/HistoryStore';
 import type { LocalDocs } from '../store/LocalStore';
 import { usePresence } from '../sync/presence';
+import type { BackgroundSync } from '../sync/BackgroundSync';
 import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
 import { pendingEditsText } from '../sync/syncStatus';
@@ -29,6 +30,7 @@ interface Props {
   auth: AuthSession;
   media: SessionMedia;
   history: HistoryStore;
+  background: BackgroundSync;
   readOnly: boolean;
   agent: { displayName: string; color: string };
   onBack: () => void;
@@ -43,11 +45,12 @@ export function PageScreen({
   auth,
   media,
   history,
+  background,
   readOnly,
   agent,
   onBack,
 }: Props) {
-  const provider = usePageRoom(docs, sync, pageRoom(commune.insee, page.id));
+  const provider = usePageRoom(docs, sync, background, pageRoom(commune.insee, page.id));
   const publishedId = useId();
   const headingRef = useFocusOnMount<HTMLHeadingElement>();
   const [showPreview, setShowPreview] = useState(false);
@@ -174,33 +177,55 @@ function PageStatus(props: {
 }
 
 /** Opens the page's doc and room for as long as the page is on screen. */
-function usePageRoom(docs: LocalDocs, sync: SyncClient, room: string): RoomProvider | undefined {
+function usePageRoom(
+  docs: LocalDocs,
+  sync: SyncClient,
+  background: BackgroundSync,
+  room: string,
+): RoomProvider | undefined {
   const [provider, setProvider] = useState<RoomProvider>();
   useEffect(() => {
     let cancelled = false;
     let opened: RoomProvider | undefined;
-    docs.open(room).then(
-      (local) => {
+    let unreserve: (() => void) | undefined;
+    background
+      .reserve(room)
+      .then((release) => {
         if (cancelled) {
-          local.release();
-          return;
+          release();
+          return undefined;
         }
-        opened = sync.openRoom(local);
-        setProvider(opened);
-      },
-      (error: unknown) => console.error(error),
-    );
+        unreserve = release;
+        return docs.open(room);
+      })
+      .then(
+        (local) => {
+          if (!local) return;
+          if (cancelled) {
+            local.release();
+            unreserve?.();
+            return;
+          }
+          opened = sync.openRoom(local);
+          setProvider(opened);
+        },
+        (error: unknown) => console.error(error),
+      );
     return () => {
       cancelled = true;
       setProvider(undefined);
       const toClose = opened;
-      if (!toClose) return;
+      if (!toClose) {
+        unreserve?.();
+        return;
+      }
       // After the editor's own unmount cleanups, which still use the provider and the doc.
       setTimeout(() => {
         sync.closeRoom(toClose);
         toClose.local.release();
+        unreserve?.();
       }, 0);
     };
-  }, [docs, sync, room]);
+  }, [docs, sync, background, room]);
   return provider;
 }

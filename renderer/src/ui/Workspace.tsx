@@ -13,6 +13,8 @@ import { type PresentAgent, uniqueNames, usePresence } from '../sync/presence';
 import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
 import { HistoryStore, historyDbName } from '../history/HistoryStore';
+import { BackgroundSync, localStorageSeqMemory } from '../sync/BackgroundSync';
+import { BackgroundSyncStatus } from './BackgroundSyncStatus';
 import { MediaOutbox } from '../media/MediaOutbox';
 import { MediaStore, mediaDbName } from '../media/MediaStore';
 import { PageDeletions } from '../tree/siteEdits';
@@ -160,6 +162,7 @@ function CommuneSite({
   const readOnly = commune.role === 'relecteur';
   const deletions = useMemo(() => new PageDeletions(manifest), [manifest]);
   const history = useHistoryStore(auth);
+  const background = useBackgroundSync(docs, auth, sync, commune.insee, pages.map((p) => p.id).join(' '));
   useEffect(() => () => deletions.destroy(), [deletions]);
 
   // Tell the others which page is on screen (the server stamps our verified name).
@@ -188,39 +191,80 @@ function CommuneSite({
   }
 
   const page = view.kind === 'page' ? pages.find((p) => p.id === view.pageId) : undefined;
+  const progress = <BackgroundSyncStatus background={background} />;
   if (view.kind === 'page' && page) {
     return (
-      <PageScreen
-        commune={commune}
-        page={page}
-        manifest={manifest}
-        docs={docs}
-        sync={sync}
-        auth={auth}
-        media={media}
-        history={history}
-        readOnly={readOnly}
-        agent={agent}
-        onBack={() => setView({ kind: 'home' })}
-      />
+      <>
+        {progress}
+        <PageScreen
+          commune={commune}
+          page={page}
+          manifest={manifest}
+          docs={docs}
+          sync={sync}
+          auth={auth}
+          media={media}
+          history={history}
+          background={background}
+          readOnly={readOnly}
+          agent={agent}
+          onBack={() => setView({ kind: 'home' })}
+        />
+      </>
     );
   }
   return (
-    <HomeScreen
-      communeName={commune.name}
-      insee={commune.insee}
-      agent={agent}
-      pages={pages}
-      manifest={manifest}
-      deletions={deletions}
-      presence={presence}
-      auth={auth}
-      sync={sync}
-      media={media}
-      onOpenPage={(pageId) => setView({ kind: 'page', pageId })}
-      onCreatePage={readOnly ? undefined : create}
-    />
+    <>
+      {progress}
+      <HomeScreen
+        communeName={commune.name}
+        insee={commune.insee}
+        agent={agent}
+        pages={pages}
+        manifest={manifest}
+        deletions={deletions}
+        presence={presence}
+        auth={auth}
+        sync={sync}
+        media={media}
+        onOpenPage={(pageId) => setView({ kind: 'page', pageId })}
+        onCreatePage={readOnly ? undefined : create}
+      />
+    </>
   );
+}
+
+/**
+ * The background sync of every page of the site: when the server is reachable, when pages
+ * are added, and every minute. Rooms closed with unsent edits are remembered as dirty.
+ */
+function useBackgroundSync(
+  docs: LocalDocs,
+  auth: AuthSession,
+  sync: SyncClient,
+  insee: string,
+  pageIdsKey: string,
+): BackgroundSync {
+  const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
+  const online = status.kind !== 'offline';
+  const background = useMemo(() => {
+    const memory = localStorageSeqMemory(`usine:bg:${auth.current.serverUrl}:${auth.current.agent.id}`);
+    sync.onRoomClosed = (room, saved) => memory.markDirty(room, !saved);
+    return new BackgroundSync(docs, auth, insee, memory, () => sync.openRoomNames());
+  }, [docs, auth, sync, insee]);
+  useEffect(() => () => background.stop(), [background]);
+  useEffect(() => {
+    if (!online) return;
+    const ids = pageIdsKey ? pageIdsKey.split(' ') : [];
+    const run = () => void background.run(ids);
+    const first = setTimeout(run, 500);
+    const timer = setInterval(run, 60_000);
+    return () => {
+      clearTimeout(first);
+      clearInterval(timer);
+    };
+  }, [background, online, pageIdsKey]);
+  return background;
 }
 
 /** Loads the manifest from this computer, then connects it; kept open for the session. */

@@ -1,0 +1,221 @@
+// Keeps the whole site available on this computer: after the manifest, every page doc whose
+// server sequence number changed since we last synced it (or never synced, or left with
+// unsent edits) is opened in the background, 3 at a time, synced until the server's
+// persisted-ack covers it, then closed. Progress is observable for the UI.
+import { pageRoom } from '../../../site/syncProtocol';
+import { encodeDocState } from '../../../site/syncProtocol';
+import { getDocs, type RoomSeqInfo } from '../auth/apiClient';
+import type { AuthSession } from '../auth/AuthSession';
+import type { LocalDocs } from '../store/LocalStore';
+import { RoomProvider } from './RoomProvider';
+import { roomIsSaved } from './syncStatus';
+
+export const BACKGROUND_CONCURRENCY = 3;
+const ROOM_TIMEOUT_MS = 20_000;
+
+export type BackgroundState =
+  | { kind: 'idle' }
+  | { kind: 'unreachable' }
+  | { kind: 'running'; done: number; total: number }
+  | { kind: 'done'; total: number; failed: number; at: number };
+
+/** What this computer remembers between sessions: the seq each room had when last synced. */
+export interface SeqMemory {
+  get(room: string): number | undefined;
+  set(room: string, seq: number): void;
+  /** Rooms closed with edits not yet acknowledged. */
+  dirty(): Set<string>;
+  markDirty(room: string, dirty: boolean): void;
+}
+
+export function localStorageSeqMemory(prefix: string): SeqMemory {
+  const read = (key: string) => {
+    try {
+      return localStorage.getItem(`${prefix}:${key}`);
+    } catch {
+      return null;
+    }
+  };
+  const write = (key: string, value: string) => {
+    try {
+      localStorage.setItem(`${prefix}:${key}`, value);
+    } catch {
+      // Full storage: we only sync more than needed next time.
+    }
+  };
+  return {
+    get: (room) => {
+      const v = read(`seq:${room}`);
+      return v === null ? undefined : Number(v);
+    },
+    set: (room, seq) => write(`seq:${room}`, String(seq)),
+    dirty: () => new Set(JSON.parse(read('dirty') ?? '[]') as string[]),
+    markDirty(room, dirty) {
+      const set = this.dirty();
+      if (dirty) set.add(room);
+      else set.delete(room);
+      write('dirty', JSON.stringify([...set]));
+    },
+  };
+}
+
+/** Which page rooms need a background sync (pure, tested). */
+export function roomsToSync(
+  pageRooms: readonly string[],
+  server: readonly RoomSeqInfo[],
+  memory: Pick<SeqMemory, 'get'>,
+  dirty: ReadonlySet<string>,
+  openRooms: ReadonlySet<string>,
+): Array<{ room: string; seq: number | undefined }> {
+  const serverSeq = new Map(server.map((r) => [r.room, r.seq]));
+  return pageRooms
+    .filter((room) => !openRooms.has(room))
+    .filter((room) => {
+      const seq = serverSeq.get(room);
+      return dirty.has(room) || seq === undefined || memory.get(room) !== seq;
+    })
+    .map((room) => ({ room, seq: serverSeq.get(room) }));
+}
+
+export class BackgroundSync {
+  private state: BackgroundState = { kind: 'idle' };
+  private readonly listeners = new Set<() => void>();
+  private running = false;
+  private stopped = false;
+  /** Rooms the editor is opening or has open: never touched here. */
+  private readonly reserved = new Map<string, number>();
+  /** Rooms held by a background sync right now, resolved when released. */
+  private readonly holding = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly docs: LocalDocs,
+    private readonly auth: AuthSession,
+    private readonly insee: string,
+    private readonly memory: SeqMemory,
+    private readonly openRooms: () => ReadonlySet<string>,
+  ) {}
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getState = (): BackgroundState => this.state;
+
+  stop(): void {
+    this.stopped = true;
+    this.listeners.clear();
+  }
+
+  /**
+   * The editor is about to open `room`: from now on the background leaves it alone, and this
+   * resolves once any background sync of it has released its doc (the editor's Lexical binding
+   * must see the doc load as Yjs changes). Returns the release of the reservation.
+   */
+  async reserve(room: string): Promise<() => void> {
+    this.reserved.set(room, (this.reserved.get(room) ?? 0) + 1);
+    await this.holding.get(room);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const left = (this.reserved.get(room) ?? 1) - 1;
+      if (left <= 0) this.reserved.delete(room);
+      else this.reserved.set(room, left);
+    };
+  }
+
+  private set(state: BackgroundState): void {
+    this.state = state;
+    for (const l of this.listeners) l();
+  }
+
+  /** Syncs the pages that need it; returns when all are done (or failed). */
+  async run(pageIds: readonly string[]): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    try {
+      let server: RoomSeqInfo[];
+      try {
+        server = (await this.auth.withAccessToken((t) => getDocs(this.auth.current.serverUrl, this.insee, t)))
+          .docs;
+      } catch {
+        this.set({ kind: 'unreachable' });
+        return;
+      }
+      const queue = roomsToSync(
+        pageIds.map((id) => pageRoom(this.insee, id)),
+        server,
+        this.memory,
+        this.memory.dirty(),
+        this.openRooms(),
+      );
+      const total = queue.length;
+      let done = 0;
+      let failed = 0;
+      this.set({ kind: 'running', done, total });
+      const worker = async () => {
+        for (let next = queue.shift(); next && !this.stopped; next = queue.shift()) {
+          const ok = await this.syncRoom(next.room);
+          if (ok) {
+            if (next.seq !== undefined) this.memory.set(next.room, next.seq);
+            this.memory.markDirty(next.room, false);
+          } else failed += 1;
+          done += 1;
+          if (!this.stopped) this.set({ kind: 'running', done, total });
+        }
+      };
+      await Promise.all(Array.from({ length: BACKGROUND_CONCURRENCY }, worker));
+      if (!this.stopped) this.set({ kind: 'done', total, failed, at: Date.now() });
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async syncRoom(room: string): Promise<boolean> {
+    if (this.reserved.has(room) || this.openRooms().has(room)) return true;
+    let released!: () => void;
+    this.holding.set(room, new Promise<void>((resolve) => (released = resolve)));
+    try {
+      return await this.syncHeldRoom(room);
+    } finally {
+      this.holding.delete(room);
+      released();
+    }
+  }
+
+  private async syncHeldRoom(room: string): Promise<boolean> {
+    const local = await this.docs.open(room);
+    const provider = new RoomProvider(this.auth.current.serverUrl, local, this.auth.accessToken);
+    // Not a presence: nobody is « on » a page synced in the background.
+    provider.awareness.setLocalState(null);
+    try {
+      return await new Promise<boolean>((resolve) => {
+        const check = () => {
+          const saved = roomIsSaved({
+            room,
+            connected: provider.wsconnected,
+            firstAttemptPending: provider.firstAttemptPending,
+            synced: provider.synced,
+            localState: encodeDocState(provider.doc),
+            durableState: provider.durableState,
+          });
+          if (saved) finish(true);
+        };
+        const timer = setTimeout(() => finish(false), ROOM_TIMEOUT_MS);
+        const off = provider.onPersistedAck(check);
+        provider.on('sync', check);
+        const finish = (ok: boolean) => {
+          clearTimeout(timer);
+          off();
+          provider.off('sync', check);
+          resolve(ok);
+        };
+        provider.connect();
+      });
+    } finally {
+      provider.destroy();
+      local.release();
+    }
+  }
+}
