@@ -10,6 +10,7 @@ import type { SiteContext, SitePage } from './siteContext';
 
 /** XML text/attribute escaping; drops code points XML 1.0 forbids. */
 export function escapeXml(text: string): string {
+  if (!/[&<>"'\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/.test(text)) return text;
   return text
     .replace(
       /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
@@ -118,7 +119,8 @@ function fold(line: string): string {
   let current = '';
   let bytes = 0;
   for (const ch of line) {
-    const size = new TextEncoder().encode(ch).length;
+    const cp = ch.codePointAt(0)!;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     if (bytes + size > (out.length === 0 ? 75 : 74)) {
       out.push(current);
       current = '';

@@ -105,3 +105,14 @@ describe('settings', () => {
     ).toBe(true);
   });
 });
+
+describe('conditional selects', () => {
+  it('[TYPE-2] a risk page without an alert needs no alert level', () => {
+    expect(validatePageFields('risques', { alertActive: 'non', alertLevel: '', alertMessage: '' })).toEqual(
+      [],
+    );
+    expect(validatePageFields('risques', { alertActive: 'oui', alertLevel: '', alertMessage: 'x' })).toEqual([
+      { field: 'alertLevel', message: '« Niveau de l’alerte » est obligatoire.' },
+    ]);
+  });
+});

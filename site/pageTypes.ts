@@ -195,7 +195,10 @@ function schemaOf(d: FieldDescriptor): z.ZodType<string> {
       const values = (d.options ?? []).map((o) => o.value);
       return z
         .string()
-        .refine((v) => (!d.required && v === '') || values.includes(v), `« ${d.label} » : choix invalide.`);
+        .refine(
+          (v) => ((!d.required || d.when) && v === '') || values.includes(v),
+          `« ${d.label} » : choix invalide.`,
+        );
     }
     case 'media':
       return d.required && !d.when
@@ -269,27 +272,44 @@ export function isFieldShown(d: FieldDescriptor, values: Record<string, unknown>
   return typeof v === 'string' && d.when.in.includes(v);
 }
 
+/** A constant formatter: building one per call costs far more than the conversion. */
+const PARIS_PARTS = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Paris',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
 /** Milliseconds (UTC) of a `YYYY-MM-DD[THH:mm]` Europe/Paris wall-clock value, or null. */
 export function parisTime(value: string): number | null {
+  const cached = PARIS_TIMES.get(value);
+  if (cached !== undefined) return cached;
+  const ms = computeParisTime(value);
+  // A memo of a pure function (sorting a thousand dates asks for each one many times).
+  if (PARIS_TIMES.size > 20_000) PARIS_TIMES.clear();
+  PARIS_TIMES.set(value, ms);
+  return ms;
+}
+
+const PARIS_TIMES = new Map<string, number | null>();
+
+function computeParisTime(value: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$/.exec(value);
   if (!m) return null;
   const [y, mo, d, h, mi] = [+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0)];
   const asUtc = Date.UTC(y, mo - 1, d, h, mi);
   if (!Number.isFinite(asUtc)) return null;
   // Offset of Paris at that instant (CET +1 / CEST +2), found through Intl (pure, no I/O).
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Paris',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(new Date(asUtc));
+  const parts = PARIS_PARTS.formatToParts(new Date(asUtc));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   const seen = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
   return asUtc - (seen - asUtc);
 }
+
+const DATE_FR = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
 
 /** Adds calendar months to an instant (UTC calendar), for the « two months online » rule. */
 export function addMonths(ms: number, months: number): number {
@@ -320,9 +340,7 @@ export function acteUnpublishRefusal(
   if (page.type !== 'acte') return null;
   const until = acteKeptOnlineUntil(page.fields);
   if (until === null || now >= until) return null;
-  const date = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(
-    new Date(until),
-  );
+  const date = DATE_FR.format(new Date(until));
   return (
     `L’acte « ${page.title} » doit rester en ligne au moins deux mois après sa mise en ligne ` +
     `(article R2131-1 du code général des collectivités territoriales) : il ne peut pas être retiré avant le ${date}.`

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { contentHash8, contrastWithWhite, NAV_MAX, publishableAccent, renderSite } from './renderSite';
+import {
+  contentHash8,
+  contrastWithWhite,
+  createRenderCache,
+  NAV_MAX,
+  publishableAccent,
+  renderSite,
+} from './renderSite';
 import { paragraphsBody, sampleSnapshot } from './sampleSite';
 
 const site = renderSite(sampleSnapshot());
@@ -229,6 +236,22 @@ describe('renderSite', () => {
     expect(menu.match(/<li>/g)).toHaveLength(NAV_MAX + 1);
     expect(menu).toContain('<li><a href="../index.html#pages-titre">Toutes les pages</a></li>');
     expect(renderSite(snapshot).files.get('index.html')).toContain('./page-29/index.html');
+  });
+
+  it('[PUB-11] a render cache gives exactly the files of a fresh render, after any change', () => {
+    const cache = createRenderCache();
+    const snapshot = sampleSnapshot();
+    expect([...renderSite(snapshot, { cache }).files]).toEqual([...site.files]);
+    const again = renderSite(snapshot, { cache });
+    expect([...again.files]).toEqual([...site.files]);
+    expect([...again.media].sort()).toEqual([...site.media].sort());
+    const changed = sampleSnapshot();
+    changed.pages[1]!.meta = { ...changed.pages[1]!.meta, title: 'Nouveau titre' };
+    changed.pages[4]!.body = paragraphsBody(['Autre texte.']);
+    const fresh = renderSite(changed);
+    const cached = renderSite(changed, { cache });
+    expect([...cached.files]).toEqual([...fresh.files]);
+    expect([...cached.media].sort()).toEqual([...fresh.media].sort());
   });
 
   it('[PUB-11] rendering is deterministic', () => {

@@ -82,10 +82,12 @@ export interface RenderedSite {
  */
 export interface RenderCache {
   bodies: WeakMap<object, { stamp: string; html: string; media: string[] }>;
+  /** Whole inner pages, valid while their inputs (layout, meta, ancestors, body) are the same. */
+  pages: Map<string, { key: string; layout: string; body: unknown; html: string; media: string[] }>;
 }
 
 export function createRenderCache(): RenderCache {
-  return { bodies: new WeakMap() };
+  return { bodies: new WeakMap(), pages: new Map() };
 }
 
 export const DEFAULT_ACCENT = '#000091';
@@ -307,6 +309,15 @@ function buildChrome(ctx: SiteContext, stylesheet: string, tree: Tree, depth: nu
   };
 }
 
+/** The meta description: the page's summary, else a sentence naming the page and the commune. */
+function describe(ctx: SiteContext, page: SitePage | null, title: string): string {
+  const summary = (page?.fields.summary ?? page?.fields.subject ?? page?.fields.intro ?? '').trim();
+  if (summary) return summary.length > 200 ? `${summary.slice(0, 199)}…` : summary;
+  return title === 'Accueil' && !page
+    ? `Site officiel de la commune de ${ctx.communeName} : actualités, démarches, agenda, actes administratifs.`
+    : `${title} – site officiel de la commune de ${ctx.communeName}.`;
+}
+
 function pageDocument(
   layout: Layout,
   current: SitePage | null,
@@ -325,6 +336,7 @@ function pageDocument(
   return [
     chrome.head,
     `<title>${e(title)} – ${e(layout.ctx.communeName)}</title>`,
+    `<meta name="description" content="${e(describe(layout.ctx, current, title))}">`,
     extraHead,
     chrome.beforeNav,
     `<p class="site-name"><a href="${pageHref(null, depth)}"${home ? ' aria-current="page"' : ''}>${chrome.logo}${e(layout.ctx.communeName)}</a></p>`,
@@ -383,6 +395,11 @@ function newsList(ctx: SiteContext, pages: SitePage[], depth: number, withPlace:
       return `<li><a href="${pageHref(p, depth)}">${escapeHtml(p.title)}</a>${when || place ? `<br><span class="meta">${when}${place}</span>` : ''}${summary}</li>`;
     })
     .join('')}</ul>`;
+}
+
+/** Media paths (`media/…`) an inner page's HTML refers to. */
+function pageMedia(html: string): string[] {
+  return [...new Set([...html.matchAll(/\.\.\/(media\/[0-9a-f]{64}[^"\s,]*)/g)].map((m) => m[1]!))];
 }
 
 /** Renders the published part of a snapshot. Pure and deterministic. */
@@ -461,17 +478,53 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
   );
   if (home) pagePaths.set(home.meta.id, 'index.html');
 
+  // Everything an inner page depends on besides its own inputs.
+  const c1 = layout.chrome[1];
+  const layoutKey = [
+    c1.head,
+    c1.beforeNav,
+    c1.logo,
+    c1.navItems.map((i) => i.html).join(''),
+    c1.more,
+    c1.afterNav,
+    c1.footer,
+    stamp,
+  ].join('\0');
+  const seen = new Set<string>();
   for (const page of tree.pages) {
+    const path = `${page.slug}/index.html`;
+    pagePaths.set(page.meta.id, path);
+    seen.add(page.meta.id);
+    const key = [
+      path,
+      JSON.stringify(page.meta),
+      ...tree.ancestors(page).map((a) => `${a.slug}\0${a.title}`),
+      page.meta.type === 'risques' ? String(isAlertActive(page.fields, ctx.publishedAt)) : '',
+    ].join('\0');
+    const hit = options.cache?.pages.get(page.meta.id);
+    if (hit && hit.key === key && hit.layout === layoutKey && hit.body === page.body) {
+      for (const m of hit.media) usedMedia.add(m);
+      files.set(path, hit.html);
+      continue;
+    }
     const main = [
       breadcrumb(layout, page, page.title),
       `<h1>${escapeHtml(page.title)}</h1>`,
       pageBlock(ctx, page, 1),
       bodyHtml(ctx, page, options.cache, stamp),
     ].join('');
-    const path = `${page.slug}/index.html`;
-    files.set(path, pageDocument(layout, page, page.title, main));
-    pagePaths.set(page.meta.id, path);
+    const html = pageDocument(layout, page, page.title, main);
+    files.set(path, html);
+    options.cache?.pages.set(page.meta.id, {
+      key,
+      layout: layoutKey,
+      body: page.body,
+      html,
+      media: pageMedia(html),
+    });
   }
+  if (options.cache)
+    for (const id of options.cache.pages.keys()) if (!seen.has(id)) options.cache.pages.delete(id);
 
   // Generated pages, always present.
   const generated: Array<[{ slug: string; title: string }, string]> = [

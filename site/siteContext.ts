@@ -74,14 +74,15 @@ export function dateFr(ms: number): string {
 }
 
 /** `YYYY-MM-DD` of an instant in Paris. */
+const ISO_DATE_PARIS = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Paris',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
 export function isoDateParis(ms: number): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/Paris',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(Number.isFinite(ms) ? ms : 0));
-  return parts;
+  return ISO_DATE_PARIS.format(new Date(Number.isFinite(ms) ? ms : 0));
 }
 
 export function typedFields(meta: PageMeta): PageFields {

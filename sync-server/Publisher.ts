@@ -25,11 +25,11 @@ import type {
   ScheduledPublication,
 } from '../site/apiContract';
 import { checkSite, type CheckIssue } from '../site/checks';
-import { pageBodyToEditorState } from '../site/pageBody';
+import { readPageBody } from '../site/pageBody';
 import { MIME_EXT, type MediaInfo } from '../site/renderHtml';
 import { createRenderCache, type RenderCache, renderSite, type SiteSnapshot } from '../site/renderSite';
-import { readSiteSettings } from '../site/settings';
-import { type PageMeta, readMedia, readPages, updatePage } from '../site/siteDoc';
+import { readSiteSettings, type SiteSettingsFull } from '../site/settings';
+import { type MediaEntry, type PageMeta, readMedia, readPages, updatePage } from '../site/siteDoc';
 import { pageRoom, siteRoom } from '../site/syncProtocol';
 import type { Commune } from './communes';
 import type { SqliteDatabase } from './database';
@@ -102,6 +102,20 @@ interface CommuneState {
   pages: Map<string, { path: string; title: string }>;
   /** Actes online in the previous version (two-month rule). */
   actes: PageMeta[];
+  /** Media paths of the previous version. */
+  media: Set<string>;
+  /** The manifest as read at a store sequence number. */
+  manifest: {
+    key: string;
+    pages: PageMeta[];
+    settings: SiteSettingsFull;
+    media: Record<string, MediaEntry>;
+  } | null;
+  /**
+   * A copy of the current version made of hard links, prepared in the background after a
+   * publication: the next one only replaces the files that changed (no mkdir, no link).
+   */
+  prepared: { base: string; dir: string } | null;
 }
 
 function emptyState(): CommuneState {
@@ -113,6 +127,9 @@ function emptyState(): CommuneState {
     checks: new Map(),
     pages: new Map(),
     actes: [],
+    media: new Set(),
+    manifest: null,
+    prepared: null,
   };
 }
 
@@ -182,10 +199,14 @@ export class Publisher {
     }
   }
 
-  /** Stops the scheduler. */
-  close(): void {
+  private closed = false;
+
+  /** Stops the scheduler and waits for the publications and background work under way. */
+  async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await Promise.allSettled([...this.queues.values()]);
   }
 
   get sitesDir(): string {
@@ -326,8 +347,11 @@ export class Publisher {
       // The files online are no longer those of the last publication: next one writes all.
       const state = this.state.get(insee);
       if (state) {
+        if (state.prepared) await fs.rm(state.prepared.dir, { recursive: true, force: true });
+        state.prepared = null;
         state.version = null;
         state.files = new Map();
+        state.media = new Set();
         state.pages = new Map();
       }
       this.options.logger.log('info', 'site.rollback', { insee, version });
@@ -368,8 +392,8 @@ export class Publisher {
   /** Publishes every commune that has a scheduled publication due. Called by the timer. */
   async runDueSchedules(): Promise<number> {
     const db = this.options.db as SqliteDatabase & { open?: boolean };
-    if (db.open === false) {
-      this.close();
+    if (db.open === false || this.closed) {
+      void this.close();
       return 0;
     }
     let due: Array<{ insee: string }>;
@@ -439,10 +463,8 @@ export class Publisher {
     insee: string,
     state: CommuneState,
     pages: PageMeta[],
+    seqs: Map<string, number> | null,
   ): Promise<{ bodies: Map<string, SerializedEditorState>; read: number; unreadable: PageMeta[] }> {
-    const seqs = this.options.listRoomSeqs
-      ? new Map((await this.options.listRoomSeqs(insee)).map((r) => [r.room, r.seq]))
-      : null;
     const bodies = new Map<string, SerializedEditorState>();
     const unreadable: PageMeta[] = [];
     let read = 0;
@@ -463,7 +485,7 @@ export class Publisher {
         }
         read++;
         try {
-          const body = pageBodyToEditorState(doc);
+          const body = readPageBody(doc);
           state.bodies.set(meta.id, { key, body });
           bodies.set(meta.id, body);
         } catch (error) {
@@ -491,11 +513,29 @@ export class Publisher {
     const state = this.communeState(insee);
     const publishedAt = this.now();
 
-    const manifest = await this.options.readDoc(siteRoom(insee));
-    const allPages = readPages(manifest);
-    const settings = readSiteSettings(manifest, commune.name);
-    const media = readMedia(manifest);
-    manifest.destroy();
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const phase = (name: string) => {
+      const t = performance.now();
+      phases[name] = Math.round(t - mark);
+      mark = t;
+    };
+    const seqs = this.options.listRoomSeqs
+      ? new Map((await this.options.listRoomSeqs(insee)).map((r) => [r.room, r.seq]))
+      : null;
+    // The manifest is read again only when its stored sequence number moved.
+    const manifestKey = seqs ? `seq:${seqs.get(siteRoom(insee)) ?? 0}` : null;
+    if (manifestKey === null || state.manifest?.key !== manifestKey) {
+      const manifest = await this.options.readDoc(siteRoom(insee));
+      state.manifest = {
+        key: manifestKey ?? '',
+        pages: readPages(manifest),
+        settings: readSiteSettings(manifest, commune.name),
+        media: readMedia(manifest),
+      };
+      manifest.destroy();
+    }
+    const { pages: allPages, settings, media } = state.manifest;
 
     // Scheduled publications due now put their pages online.
     const due = this.options.db
@@ -509,7 +549,9 @@ export class Publisher {
     );
     const published = pages.filter((p) => p.status === 'published');
 
-    const { bodies, read, unreadable } = await this.readBodies(insee, state, published);
+    phase('manifest');
+    const { bodies, read, unreadable } = await this.readBodies(insee, state, published, seqs);
+    phase('bodies');
     const stylesheet = await fs.readFile(path.join(this.options.assetsDir, 'site.css'), 'utf8');
     const origin = (this.options.publicOrigin ?? 'http://localhost:8080').replace(/\/+$/, '');
     const snapshot: SiteSnapshot = {
@@ -523,6 +565,7 @@ export class Publisher {
     };
     const rendered = renderSite(snapshot, { cache: state.render });
     const renderedMs = performance.now() - started;
+    phase('render');
 
     // Checks: output findings of unchanged files are reused.
     const report = checkSite(snapshot, rendered, {
@@ -530,6 +573,7 @@ export class Publisher {
       now: publishedAt,
       outputCache: state.checks,
     });
+    phase('checks');
     const warnings = report.warnings.map(toIssue);
     for (const meta of unreadable)
       warnings.push({
@@ -556,7 +600,12 @@ export class Publisher {
     const versionsDir = path.join(siteDir, 'versions');
     const previousDir = state.version ? path.join(versionsDir, state.version) : null;
     const canLink = previousDir !== null && fsSync.existsSync(previousDir);
-    const staging = path.join(versionsDir, `.${version}.tmp`);
+    const prepared =
+      state.prepared && state.prepared.base === state.version && fsSync.existsSync(state.prepared.dir)
+        ? state.prepared.dir
+        : null;
+    state.prepared = null;
+    const staging = prepared ?? path.join(versionsDir, `.${version}.tmp`);
     let written = 0;
     let kept = 0;
     await fs.mkdir(staging, { recursive: true });
@@ -568,13 +617,29 @@ export class Publisher {
         fsSync.mkdirSync(dir, { recursive: true });
         made.add(dir);
       };
+      const replace = (target: string, write: () => void) => {
+        // A prepared file is a hard link to the version online: never write through it.
+        if (prepared) fsSync.rmSync(target, { force: true });
+        else mkdir(path.dirname(target));
+        try {
+          write();
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          mkdir(path.dirname(target));
+          write();
+        }
+      };
       for (const [rel, content] of rendered.files) {
         const safe = safeRelativePath(rel);
         if (!safe) throw new PublishError('publish-failed', `Chemin de fichier refusé : « ${rel} ».`);
         const target = path.join(staging, safe);
-        mkdir(path.dirname(target));
         if (canLink && state.files.get(rel) === content) {
+          if (prepared) {
+            kept++;
+            continue;
+          }
           try {
+            mkdir(path.dirname(target));
             fsSync.linkSync(path.join(previousDir, safe), target);
             kept++;
             continue;
@@ -582,28 +647,42 @@ export class Publisher {
             // Fall through: write it.
           }
         }
-        fsSync.writeFileSync(target, content);
+        replace(target, () => fsSync.writeFileSync(target, content));
         written++;
       }
       const mediaSource = path.join(this.mediaDir, insee);
       for (const rel of rendered.media) {
         const safe = safeRelativePath(rel);
         if (!safe || !rel.startsWith('media/')) continue;
+        if (prepared && state.media.has(rel)) continue;
         const target = path.join(staging, safe);
-        mkdir(path.dirname(target));
         const fromPrevious = canLink ? path.join(previousDir, safe) : null;
         const source =
           fromPrevious && fsSync.existsSync(fromPrevious)
             ? fromPrevious
             : path.join(mediaSource, rel.slice(6));
         try {
-          fsSync.linkSync(source, target);
+          replace(target, () => fsSync.linkSync(source, target));
         } catch {
           try {
-            fsSync.copyFileSync(source, target);
+            replace(target, () => fsSync.copyFileSync(source, target));
           } catch (error) {
             this.options.logger.log('warn', 'site.media_missing', { insee, file: rel, error });
           }
+        }
+      }
+      if (prepared) {
+        // Files of the previous version that are gone (removed pages, media no longer used).
+        const gone = [
+          ...[...state.files.keys()].filter((rel) => !rendered.files.has(rel)),
+          ...[...state.media].filter((rel) => !rendered.media.has(rel)),
+        ];
+        for (const rel of gone) {
+          const safe = safeRelativePath(rel);
+          if (!safe) continue;
+          fsSync.rmSync(path.join(staging, safe), { force: true });
+          const parent = path.dirname(path.join(staging, safe));
+          if (parent !== staging) fsSync.rmSync(parent, { recursive: true, force: true });
         }
       }
       await fs.rename(staging, path.join(versionsDir, version));
@@ -612,6 +691,7 @@ export class Publisher {
       throw error;
     }
     await this.switchCurrent(siteDir, version);
+    phase('write');
 
     // Which pages changed, for the history.
     const changed: PublicationEntry['changed'] = [];
@@ -652,8 +732,12 @@ export class Publisher {
 
     state.version = version;
     state.files = rendered.files;
+    state.media = rendered.media;
     state.pages = nowPages;
     state.actes = published.filter((p) => p.type === 'acte');
+    void this.enqueue(insee, () => this.prepareNext(insee, versionsDir, version)).catch((error: unknown) =>
+      this.options.logger.log('warn', 'site.prepare_failed', { insee, error }),
+    );
     this.blocked.delete(insee);
 
     // The pages put online by the schedule become « published » in the manifest too, so the
@@ -681,6 +765,7 @@ export class Publisher {
       kept,
       bodiesRead: read,
       renderMs: Math.round(renderedMs),
+      phases,
       ms: Math.round(ms),
     });
     return {
@@ -694,6 +779,38 @@ export class Publisher {
       filesKept: kept,
       ms: Math.round(ms),
     };
+  }
+
+  /**
+   * Prepares, off the request path, a hard-linked copy of `version` for the next publication.
+   * Runs in the commune's queue, so a publication never sees it half made.
+   */
+  private async prepareNext(insee: string, versionsDir: string, version: string): Promise<void> {
+    const state = this.state.get(insee);
+    if (!state || state.version !== version || this.closed) return;
+    const source = path.join(versionsDir, version);
+    const dir = path.join(versionsDir, `.next-${crypto.randomBytes(4).toString('hex')}`);
+    const made = new Set<string>();
+    try {
+      await fs.mkdir(dir);
+      for (const rel of [...state.files.keys(), ...state.media]) {
+        if (this.closed) throw new Error('publisher closed');
+        const safe = safeRelativePath(rel);
+        if (!safe) continue;
+        const target = path.join(dir, safe);
+        const parent = path.dirname(target);
+        if (!made.has(parent)) {
+          await fs.mkdir(parent, { recursive: true });
+          made.add(parent);
+        }
+        await fs.link(path.join(source, safe), target).catch(() => undefined);
+      }
+      if (state.version === version) state.prepared = { base: version, dir };
+      else await fs.rm(dir, { recursive: true, force: true });
+    } catch (error) {
+      await fs.rm(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** Atomic switch: a new symlink renamed over `current`. */

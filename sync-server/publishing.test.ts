@@ -102,7 +102,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  publisher.close();
+  await publisher.close();
   db.close();
   await data.remove();
 });
@@ -123,13 +123,26 @@ describe('Publisher', () => {
     expect(second.filesWritten).toBe(1);
     expect(second.filesKept).toBeGreaterThan(15);
     expect(online(`page-4/index.html`)).toContain('Nouveau paragraphe.');
+    // The previous version is immutable: its copy of the page was replaced, not written through.
+    const v1 = path.join(data.dir, 'sites', 'aix-en-provence', 'versions', first.version);
+    expect(readFileSync(path.join(v1, 'page-4/index.html'), 'utf8')).not.toContain('Nouveau paragraphe.');
+    // A page removed: its directory is gone from the next version only.
+    updatePage(manifest, ids[5]!, { status: 'draft' }, 'test', clock);
+    touch(siteRoom(INSEE));
+    clock += 60_000;
+    const third = await publisher.publish(INSEE, 'agent-2', 'Marc');
+    expect(third.changedPages).toContain(ids[5]);
+    expect(existsSync(path.join(currentDir(), 'page-6'))).toBe(false);
+    expect(existsSync(path.join(v1, 'page-6/index.html'))).toBe(true);
 
     const history = await publisher.history(INSEE);
-    expect(history.map((h) => [h.publishedByName, h.current, h.changed.length])).toEqual([
-      ['Marc', true, 1],
-      ['Chantal', false, 12],
+    expect(history.map((h) => [h.publishedByName, h.current])).toEqual([
+      ['Marc', true],
+      ['Marc', false],
+      ['Chantal', false],
     ]);
-    expect(history[0]!.changed[0]).toEqual({ pageId: ids[3], title: 'Page 4', change: 'changed' });
+    expect(history[1]!.changed).toEqual([{ pageId: ids[3], title: 'Page 4', change: 'changed' }]);
+    expect(history[0]!.changed).toContainEqual({ pageId: ids[5], title: 'Page 6', change: 'removed' });
   });
 
   it('[PUBL-2] rollback puts a kept version back online atomically and is recorded', async () => {

@@ -691,6 +691,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     wss.close();
     httpServer.closeAllConnections();
     await httpClosed;
+    await publisher.close();
     await store.close();
     db.close();
     logger.log('info', 'server.stopped', { port });
