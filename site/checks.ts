@@ -179,13 +179,13 @@ export function checkSite(
     // Structured fields.
     const fieldIssues = validatePageFields(meta.type, meta.fields);
     for (const issue of fieldIssues) {
-      const descriptor = PAGE_FIELDS[meta.type].find((d) => d.name === issue.field);
+      const descriptor = (PAGE_FIELDS[meta.type] ?? []).find((d) => d.name === issue.field);
       add(
         descriptor?.required ? 'error' : 'warning',
         'fields',
         meta.id,
         meta.title,
-        `${name} (${PAGE_TYPE_LABELS_FR[meta.type]}) : ${issue.message}`,
+        `${name} (${PAGE_TYPE_LABELS_FR[meta.type] ?? 'Page'}) : ${issue.message}`,
       );
     }
     const fields = meta.fields as PageFields;

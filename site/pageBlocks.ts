@@ -214,5 +214,7 @@ export function pageBlock(ctx: SiteContext, page: SitePage, depth: number): stri
         dicrim ? `<p>${dicrim}</p>` : '',
       ].join('');
     }
+    default:
+      return '';
   }
 }

@@ -245,7 +245,7 @@ export type PageFields = Record<string, string>;
 export function readPageFields(type: PageType, raw: unknown): PageFields {
   const out: PageFields = {};
   const source = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-  for (const d of PAGE_FIELDS[type]) {
+  for (const d of PAGE_FIELDS[type] ?? []) {
     const value = Object.prototype.hasOwnProperty.call(source, d.name) ? source[d.name] : undefined;
     const max = d.kind === 'textarea' ? MAX_TEXTAREA : 2048;
     out[d.name] = typeof value === 'string' ? value.slice(0, max) : '';
@@ -260,7 +260,9 @@ export interface FieldIssue {
 
 /** French problems with the fields of a page of this type; empty when valid. */
 export function validatePageFields(type: PageType, raw: unknown): FieldIssue[] {
-  const result = PAGE_FIELD_SCHEMAS[type].safeParse(readPageFields(type, raw));
+  const schema = PAGE_FIELD_SCHEMAS[type];
+  if (!schema) return [];
+  const result = schema.safeParse(readPageFields(type, raw));
   if (result.success) return [];
   return result.error.issues.map((issue) => ({ field: String(issue.path[0] ?? ''), message: issue.message }));
 }

@@ -44,7 +44,7 @@ import {
   timeHtml,
   typedFields,
 } from './siteContext';
-import { type PageMeta, type SiteSettings, slugify } from './siteDoc';
+import { PAGE_TYPES, type PageMeta, type SiteSettings, slugify } from './siteDoc';
 
 export interface SiteSnapshot {
   commune: { insee: string; name: string; slug: string };
@@ -163,7 +163,11 @@ function publishedPages(snapshot: SiteSnapshot): SitePage[] {
   const sorted = snapshot.pages
     .filter((p) => p.meta.status === 'published')
     .sort((a, b) => byOrder(a.meta, b.meta));
-  for (const { meta, body } of sorted) {
+  for (const { meta: raw, body } of sorted) {
+    // A type this version does not know (newer editor, hostile doc) is published as a page libre.
+    const meta = (PAGE_TYPES as readonly string[]).includes(raw.type)
+      ? raw
+      : { ...raw, type: 'page' as const };
     const base =
       SLUG.test(meta.slug) && meta.slug.length <= 80 ? meta.slug : slugify(meta.slug || meta.title);
     let slug = base;
