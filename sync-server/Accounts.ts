@@ -231,9 +231,11 @@ export class Accounts {
       'INSERT INTO communes (insee, name, slug, siren, population) VALUES (@insee, @name, @slug, @siren, @population)',
     );
     const communes = loadMetropoleCommunes();
-    this.db.transaction(() => {
-      for (const commune of communes) insert.run(commune);
-    })();
+    this.db
+      .transaction(() => {
+        for (const commune of communes) insert.run(commune);
+      })
+      .immediate();
     this.logger.log('info', 'communes.created', { count: communes.length });
   }
 
@@ -283,19 +285,21 @@ export class Accounts {
     const passwordHash = await hashPassword(input.password);
     const id = crypto.randomUUID();
     const displayName = input.displayName?.trim() || email.split('@')[0]!;
-    this.db.transaction(() => {
-      // Checked again inside the transaction: the hash took time.
-      if (this.agentRowByEmail(email))
-        throw new AccountError('agent-exists', `Un compte existe déjà pour ${email}.`);
-      this.db
-        .prepare(
-          'INSERT INTO agents (id, email, display_name, color, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(id, email, displayName, colourFor(id), passwordHash, this.now());
-      this.db
-        .prepare('INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?)')
-        .run(id, input.commune, input.role);
-    })();
+    this.db
+      .transaction(() => {
+        // Checked again inside the transaction: the hash took time.
+        if (this.agentRowByEmail(email))
+          throw new AccountError('agent-exists', `Un compte existe déjà pour ${email}.`);
+        this.db
+          .prepare(
+            'INSERT INTO agents (id, email, display_name, color, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+          )
+          .run(id, email, displayName, colourFor(id), passwordHash, this.now());
+        this.db
+          .prepare('INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?)')
+          .run(id, input.commune, input.role);
+      })
+      .immediate();
     this.logger.log('info', 'agent.created', { agentId: id, commune: input.commune, role: input.role });
     return this.identity(id)!;
   }
@@ -351,13 +355,15 @@ export class Accounts {
   setDisabled(email: string, disabled: boolean): string {
     const agent = this.agentRowByEmail(normalizeEmail(email));
     if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE agents SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, agent.id);
-      if (disabled) {
-        this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agent.id);
-        this.db.prepare('UPDATE sessions SET revoked = 1 WHERE agent_id = ?').run(agent.id);
-      }
-    })();
+    this.db
+      .transaction(() => {
+        this.db.prepare('UPDATE agents SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, agent.id);
+        if (disabled) {
+          this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agent.id);
+          this.db.prepare('UPDATE sessions SET revoked = 1 WHERE agent_id = ?').run(agent.id);
+        }
+      })
+      .immediate();
     this.logger.log('info', disabled ? 'agent.disabled' : 'agent.enabled', { agentId: agent.id });
     return agent.id;
   }
@@ -367,27 +373,31 @@ export class Accounts {
    * not administrators) are deleted with their tokens and sessions (RGPD: no orphan personal data).
    */
   removeCommuneAgents(insee: string): { rolesRemoved: number; agentsDeleted: string[] } {
-    return this.db.transaction(() => {
-      const members = this.db
-        .prepare('SELECT agent_id FROM agent_roles WHERE insee = ?')
-        .all(insee) as Array<{
-        agent_id: string;
-      }>;
-      const rolesRemoved = this.db.prepare('DELETE FROM agent_roles WHERE insee = ?').run(insee).changes;
-      const agentsDeleted: string[] = [];
-      for (const { agent_id: id } of members) {
-        const left = this.db.prepare('SELECT COUNT(*) AS n FROM agent_roles WHERE agent_id = ?').get(id) as {
-          n: number;
-        };
-        const row = this.db.prepare('SELECT admin FROM agents WHERE id = ?').get(id) as
-          { admin: number } | undefined;
-        if (left.n === 0 && row && row.admin === 0) {
-          this.db.prepare('DELETE FROM agents WHERE id = ?').run(id);
-          agentsDeleted.push(id);
+    return this.db
+      .transaction(() => {
+        const members = this.db
+          .prepare('SELECT agent_id FROM agent_roles WHERE insee = ?')
+          .all(insee) as Array<{
+          agent_id: string;
+        }>;
+        const rolesRemoved = this.db.prepare('DELETE FROM agent_roles WHERE insee = ?').run(insee).changes;
+        const agentsDeleted: string[] = [];
+        for (const { agent_id: id } of members) {
+          const left = this.db
+            .prepare('SELECT COUNT(*) AS n FROM agent_roles WHERE agent_id = ?')
+            .get(id) as {
+            n: number;
+          };
+          const row = this.db.prepare('SELECT admin FROM agents WHERE id = ?').get(id) as
+            { admin: number } | undefined;
+          if (left.n === 0 && row && row.admin === 0) {
+            this.db.prepare('DELETE FROM agents WHERE id = ?').run(id);
+            agentsDeleted.push(id);
+          }
         }
-      }
-      return { rolesRemoved, agentsDeleted };
-    })();
+        return { rolesRemoved, agentsDeleted };
+      })
+      .immediate();
   }
 
   listAgents(insee?: string): AgentSummary[] {
@@ -472,20 +482,22 @@ export class Accounts {
 
   private recordFailure(email: string): number {
     const now = this.now();
-    return this.db.transaction(() => {
-      const previous = this.db
-        .prepare('SELECT failures, locked_until FROM login_failures WHERE email = ?')
-        .get(email) as { failures: number; locked_until: number } | undefined;
-      // After a lock has expired, counting starts again.
-      const failures = previous && previous.locked_until === 0 ? previous.failures + 1 : 1;
-      const lockedUntil = failures >= this.lockAfterFailures ? now + this.lockMs : 0;
-      this.db
-        .prepare(
-          'INSERT INTO login_failures (email, failures, last_failure_at, locked_until) VALUES (?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until',
-        )
-        .run(email, failures, now, lockedUntil);
-      return failures;
-    })();
+    return this.db
+      .transaction(() => {
+        const previous = this.db
+          .prepare('SELECT failures, locked_until FROM login_failures WHERE email = ?')
+          .get(email) as { failures: number; locked_until: number } | undefined;
+        // After a lock has expired, counting starts again.
+        const failures = previous && previous.locked_until === 0 ? previous.failures + 1 : 1;
+        const lockedUntil = failures >= this.lockAfterFailures ? now + this.lockMs : 0;
+        this.db
+          .prepare(
+            'INSERT INTO login_failures (email, failures, last_failure_at, locked_until) VALUES (?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until',
+          )
+          .run(email, failures, now, lockedUntil);
+        return failures;
+      })
+      .immediate();
   }
 
   /** Lifts a lock (operator action). */
@@ -517,23 +529,25 @@ export class Accounts {
   /** Rotates a refresh token; a reused (already rotated) one revokes its whole family. */
   refresh(refreshToken: string): RefreshResult {
     type Refused = Extract<RefreshResult, { ok: false }>;
-    const outcome = this.db.transaction((): Refused | { agentId: string; family: string } => {
-      const row = this.tokenRow(refreshToken);
-      if (!row || row.kind !== 'refresh' || row.revoked === 1) return { ok: false, reason: 'unknown' };
-      if (row.rotated === 1) {
-        this.revokeSession(row.family);
-        return { ok: false, reason: 'reuse', agentId: row.agent_id };
-      }
-      if (row.expires_at <= this.now()) return { ok: false, reason: 'expired', agentId: row.agent_id };
-      const problem = this.sessionProblem(row.family);
-      if (problem) {
-        this.revokeSession(row.family);
-        return { ok: false, reason: problem === 'idle' ? 'idle' : 'expired', agentId: row.agent_id };
-      }
-      this.db.prepare('UPDATE tokens SET rotated = 1 WHERE hash = ?').run(sha256(refreshToken));
-      this.db.prepare('UPDATE sessions SET last_used_at = ? WHERE id = ?').run(this.now(), row.family);
-      return { agentId: row.agent_id, family: row.family };
-    })();
+    const outcome = this.db
+      .transaction((): Refused | { agentId: string; family: string } => {
+        const row = this.tokenRow(refreshToken);
+        if (!row || row.kind !== 'refresh' || row.revoked === 1) return { ok: false, reason: 'unknown' };
+        if (row.rotated === 1) {
+          this.revokeSession(row.family);
+          return { ok: false, reason: 'reuse', agentId: row.agent_id };
+        }
+        if (row.expires_at <= this.now()) return { ok: false, reason: 'expired', agentId: row.agent_id };
+        const problem = this.sessionProblem(row.family);
+        if (problem) {
+          this.revokeSession(row.family);
+          return { ok: false, reason: problem === 'idle' ? 'idle' : 'expired', agentId: row.agent_id };
+        }
+        this.db.prepare('UPDATE tokens SET rotated = 1 WHERE hash = ?').run(sha256(refreshToken));
+        this.db.prepare('UPDATE sessions SET last_used_at = ? WHERE id = ?').run(this.now(), row.family);
+        return { agentId: row.agent_id, family: row.family };
+      })
+      .immediate();
     if ('reason' in outcome) {
       if (outcome.reason === 'reuse')
         this.logger.log('warn', 'auth.refresh_reuse_detected', { agentId: outcome.agentId });
@@ -576,11 +590,13 @@ export class Accounts {
     const problem = passwordProblem(password, agent.email);
     if (problem) throw new AccountError('weak-password', problem);
     const hash = await hashPassword(password);
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE agents SET password_hash = ? WHERE id = ?').run(hash, agent.id);
-      this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agent.id);
-      this.db.prepare('UPDATE sessions SET revoked = 1 WHERE agent_id = ?').run(agent.id);
-    })();
+    this.db
+      .transaction(() => {
+        this.db.prepare('UPDATE agents SET password_hash = ? WHERE id = ?').run(hash, agent.id);
+        this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agent.id);
+        this.db.prepare('UPDATE sessions SET revoked = 1 WHERE agent_id = ?').run(agent.id);
+      })
+      .immediate();
     return agent.id;
   }
 
@@ -609,11 +625,19 @@ export class Accounts {
     const insert = this.db.prepare(
       'INSERT INTO tokens (hash, agent_id, kind, family, expires_at) VALUES (?, ?, ?, ?, ?)',
     );
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM tokens WHERE expires_at < ?').run(now);
-      insert.run(sha256(accessToken), agentId, 'access', family, now + this.accessTokenTtlSeconds * 1000);
-      insert.run(sha256(refreshToken), agentId, 'refresh', family, now + this.refreshTokenTtlSeconds * 1000);
-    })();
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM tokens WHERE expires_at < ?').run(now);
+        insert.run(sha256(accessToken), agentId, 'access', family, now + this.accessTokenTtlSeconds * 1000);
+        insert.run(
+          sha256(refreshToken),
+          agentId,
+          'refresh',
+          family,
+          now + this.refreshTokenTtlSeconds * 1000,
+        );
+      })
+      .immediate();
     return {
       accessToken,
       refreshToken,

@@ -109,19 +109,21 @@ export class SqliteDocStore implements DocStore {
     if (batch.length === 0) return;
     const seqs: number[] = [];
     try {
-      this.db.transaction(() => {
-        const current = new Map<string, number>();
-        for (const append of batch) {
-          let seq = current.get(append.room) ?? this.stmt.roomSeq.get(append.room)?.seq ?? 0;
-          for (const update of append.updates) {
-            seq += 1;
-            this.stmt.insertUpdate.run(append.room, seq, update);
+      this.db
+        .transaction(() => {
+          const current = new Map<string, number>();
+          for (const append of batch) {
+            let seq = current.get(append.room) ?? this.stmt.roomSeq.get(append.room)?.seq ?? 0;
+            for (const update of append.updates) {
+              seq += 1;
+              this.stmt.insertUpdate.run(append.room, seq, update);
+            }
+            current.set(append.room, seq);
+            seqs.push(seq);
           }
-          current.set(append.room, seq);
-          seqs.push(seq);
-        }
-        for (const [room, seq] of current) this.stmt.upsertRoom.run(room, inseeOfRoom(room), seq);
-      })();
+          for (const [room, seq] of current) this.stmt.upsertRoom.run(room, inseeOfRoom(room), seq);
+        })
+        .immediate();
     } catch (error) {
       for (const append of batch) append.reject(error);
       return;
@@ -144,14 +146,16 @@ export class SqliteDocStore implements DocStore {
       await this.writer.replace(room, rows[rows.length - 1]!.seq, merged);
       return;
     }
-    this.db.transaction(() => {
-      const rows = this.stmt.loadUpdates.all(room);
-      if (rows.length <= 1) return;
-      const merged = Y.mergeUpdates(rows.map((row) => toBytes(row.data)));
-      const lastSeq = rows[rows.length - 1]!.seq;
-      this.stmt.deleteUpdates.run(room);
-      this.stmt.insertUpdate.run(room, lastSeq, merged);
-    })();
+    this.db
+      .transaction(() => {
+        const rows = this.stmt.loadUpdates.all(room);
+        if (rows.length <= 1) return;
+        const merged = Y.mergeUpdates(rows.map((row) => toBytes(row.data)));
+        const lastSeq = rows[rows.length - 1]!.seq;
+        this.stmt.deleteUpdates.run(room);
+        this.stmt.insertUpdate.run(room, lastSeq, merged);
+      })
+      .immediate();
   }
 
   async listRooms(insee: string): Promise<RoomSeq[]> {
@@ -162,12 +166,14 @@ export class SqliteDocStore implements DocStore {
   async deleteCommune(insee: string): Promise<number> {
     this.check();
     this.flush();
-    return this.db.transaction(() => {
-      const rooms = this.stmt.listRooms.all(insee);
-      for (const { room } of rooms) this.stmt.deleteUpdates.run(room);
-      this.db.prepare('DELETE FROM doc_rooms WHERE insee = ?').run(insee);
-      return rooms.length;
-    })();
+    return this.db
+      .transaction(() => {
+        const rooms = this.stmt.listRooms.all(insee);
+        for (const { room } of rooms) this.stmt.deleteUpdates.run(room);
+        this.db.prepare('DELETE FROM doc_rooms WHERE insee = ?').run(insee);
+        return rooms.length;
+      })
+      .immediate();
   }
 
   /** Bytes of stored updates of a commune (for its quota). */

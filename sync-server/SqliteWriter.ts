@@ -39,7 +39,7 @@ function commitAppends(appends) {
         seqs.push(seq);
       }
       for (const [room, seq] of current) upsertRoom.run(room, inseeOf(room), seq);
-    })();
+    }).immediate();
   } catch (error) {
     for (const append of appends) parentPort.postMessage({ id: append.id, error: String(error && error.message || error) });
     return;
@@ -51,7 +51,7 @@ function replace(message) {
     db.transaction(() => {
       deleteUpTo.run(message.room, message.lastSeq);
       insertUpdate.run(message.room, message.lastSeq, message.merged);
-    })();
+    }).immediate();
     parentPort.postMessage({ id: message.id, seq: message.lastSeq });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String(error && error.message || error) });
