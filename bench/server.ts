@@ -129,7 +129,11 @@ async function startTarget(kind: Kind): Promise<Target> {
     return { kind, child, port, protocols: [], stop: () => stopChild(child) };
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'usine-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+  // BENCH_CPU_PROF=dir writes a CPU profile of our server per step (to find where time goes).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url)], {
     cwd: repoRoot,
     env: { ...process.env, USINE_BENCH_SERVER_CHILD: '1', PORT: String(port), DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
