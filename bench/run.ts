@@ -3,6 +3,7 @@
  * it never fails CI (there are no timed assertions in tests).
  */
 import os from 'node:os';
+import { benchEditor, formatEditorBench } from './editor';
 import { benchFanout } from './fanout';
 import { benchPublish, formatPublishBench } from './publish';
 import { benchSiteQuality, formatSiteQuality } from './siteQuality';
@@ -21,4 +22,6 @@ for (const line of formatPublishBench(publish)) console.log(line);
 for (const line of formatSiteQuality(await benchSiteQuality())) console.log(line);
 // Sync server vs the reference y-websocket 2.1.0 server, same load (bench/server.ts).
 for (const line of formatServerBench(await benchServer())) console.log(line);
+// Editor budgets in Chromium through the real UI (bench/editor.ts; needs `npm run build`).
+for (const line of formatEditorBench(await benchEditor())) console.log(line);
 process.exit(0);

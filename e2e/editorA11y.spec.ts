@@ -21,6 +21,14 @@ test('[a11y-1] no axe violation on any editor screen', async ({ openAgent, brows
   const title = uniqueTitle('Accessibilité');
   expect(await axeViolations(page), 'home').toEqual([]);
 
+  await page.getByRole('button', { name: 'Afficher les paramètres' }).click();
+  await page.getByLabel('Adresse e-mail de contact *').fill('pas-une-adresse');
+  await page.getByLabel('Adresse e-mail de contact *').blur();
+  await expect(page.getByText('L’adresse e-mail de contact est obligatoire', { exact: false })).toBeVisible();
+  expect(await axeViolations(page), 'site settings with an error').toEqual([]);
+  await page.getByLabel('Adresse e-mail de contact *').fill('mairie@example.fr');
+  await page.getByRole('button', { name: 'Masquer les paramètres' }).click();
+
   await page.getByRole('button', { name: 'Nouvelle page' }).click();
   expect(await axeViolations(page), 'new page form').toEqual([]);
   await page.getByRole('button', { name: 'Annuler', exact: true }).click();

@@ -1,6 +1,6 @@
 // Keeps the whole site available on this computer: after the manifest, every page doc whose
 // server sequence number changed since we last synced it (or never synced, or left with
-// unsent edits) is opened in the background, 3 at a time, synced until the server's
+// unsent edits) is opened in the background, 4 at a time, synced until the server's
 // persisted-ack covers it, then closed. Progress is observable for the UI.
 import { pageRoom } from '../../../site/syncProtocol';
 import { encodeDocState } from '../../../site/syncProtocol';
@@ -10,7 +10,7 @@ import type { LocalDocs } from '../store/LocalStore';
 import { RoomProvider } from './RoomProvider';
 import { roomIsSaved } from './syncStatus';
 
-export const BACKGROUND_CONCURRENCY = 3;
+export const BACKGROUND_CONCURRENCY = 4;
 const ROOM_TIMEOUT_MS = 20_000;
 
 export type BackgroundState =

@@ -19,6 +19,8 @@ export function shouldReconnectAfter(event: CloseEvent): boolean {
   return !(event.code >= 4400 && event.code < 4500);
 }
 
+export const RECONNECT_MAX_BACKOFF_MS = 1000;
+
 export class RoomProvider extends WebsocketProvider {
   /** The server's durable state vector, from the last ack on the current connection. */
   durableState: Uint8Array | null = null;
@@ -37,6 +39,9 @@ export class RoomProvider extends WebsocketProvider {
       connect: false,
       protocols: [SUBPROTOCOL, accessToken],
       shouldReconnect: shouldReconnectAfter,
+      // Only the rooms on screen stay open, so retrying every second is cheap, and an agent
+      // whose connection comes back is resynced within a second rather than 2.5 s.
+      maxBackoffTime: RECONNECT_MAX_BACKOFF_MS,
     });
     this.messageHandlers[MESSAGE_PERSISTED_ACK] = (_encoder, decoder) => {
       this.durableState = readPersistedAck(decoder);

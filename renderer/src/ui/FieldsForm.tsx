@@ -132,7 +132,7 @@ export function FieldsForm({ insee, page, manifest, media, readOnly, agentName }
   );
 }
 
-interface FieldProps {
+export interface FieldProps {
   descriptor: FieldDescriptor;
   value: string;
   error: string | undefined;
@@ -147,7 +147,16 @@ interface FieldProps {
   children?: React.ReactNode;
 }
 
-function Field({ descriptor: d, value, error, readOnly, onChange, onBlur, media, children }: FieldProps) {
+export function Field({
+  descriptor: d,
+  value,
+  error,
+  readOnly,
+  onChange,
+  onBlur,
+  media,
+  children,
+}: FieldProps) {
   const id = useId();
   const helpId = `${id}-help`;
   const errorId = `${id}-error`;

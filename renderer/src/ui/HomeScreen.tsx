@@ -10,6 +10,7 @@ import type { MediaStore } from '../media/MediaStore';
 import { ContentLists } from './ContentLists';
 import { Dashboard } from './Dashboard';
 import { MediaLibrary } from './MediaLibrary';
+import { SettingsForm } from './SettingsForm';
 import { NewPageForm, type NewPageRequest } from './NewPageForm';
 import { SiteTree } from './SiteTree';
 import { useFocusOnMount } from './useFocusOnMount';
@@ -27,6 +28,8 @@ interface Props {
   media: { store: MediaStore; outbox: MediaOutbox };
   onOpenPage: (pageId: string) => void;
   onCreatePage?: (request: NewPageRequest) => Promise<void>;
+  /** The référent answers for the site's identity and accessibility statement. */
+  canEditSettings: boolean;
 }
 
 export function HomeScreen(props: Props) {
@@ -57,6 +60,13 @@ export function HomeScreen(props: Props) {
         onOpenPage={onOpenPage}
       />
       <ContentLists pages={pages} onOpenPage={onOpenPage} />
+      <SettingsForm
+        insee={props.insee}
+        communeName={communeName}
+        manifest={props.manifest}
+        media={props.media}
+        readOnly={!props.canEditSettings}
+      />
       <MediaLibrary
         manifest={props.manifest}
         pages={pages}

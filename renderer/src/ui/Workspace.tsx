@@ -229,6 +229,7 @@ function CommuneSite({
         media={media}
         onOpenPage={(pageId) => setView({ kind: 'page', pageId })}
         onCreatePage={readOnly ? undefined : create}
+        canEditSettings={commune.role === 'referent'}
       />
     </>
   );
@@ -257,7 +258,7 @@ function useBackgroundSync(
     if (!online) return;
     const ids = pageIdsKey ? pageIdsKey.split(' ') : [];
     const run = () => void background.run(ids);
-    const first = setTimeout(run, 500);
+    const first = setTimeout(run, 50);
     const timer = setInterval(run, 60_000);
     return () => {
       clearTimeout(first);

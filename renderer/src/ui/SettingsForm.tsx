@@ -1,0 +1,80 @@
+// « Paramètres du site » (identity, contact, publication director, accent colour chosen among
+// RGAA-checked colours, accessibility statement): generated from site/settings' descriptors,
+// validated with its zod schema, written to the manifest on every change.
+import { useId, useState } from 'react';
+import type * as Y from 'yjs';
+import { readSiteSettings, SETTINGS_FIELDS, validateSettings } from '../../../site/settings';
+import { readMedia, updateSettings } from '../../../site/siteDoc';
+import { addMediaEntry } from '../media/mediaLibrary';
+import { prepareMedia } from '../media/mediaPipeline';
+import type { SessionMedia } from './Workspace';
+import { Field } from './FieldsForm';
+
+interface Props {
+  insee: string;
+  communeName: string;
+  manifest: Y.Doc;
+  media: SessionMedia;
+  readOnly: boolean;
+}
+
+export function SettingsForm({ insee, communeName, manifest, media, readOnly }: Props) {
+  const [open, setOpen] = useState(false);
+  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
+  const panelId = useId();
+  const settings = readSiteSettings(manifest, communeName) as unknown as Record<string, string>;
+  const issues = validateSettings(settings);
+  const touch = (name: string) => setTouched((t) => (t.has(name) ? t : new Set([...t, name])));
+  return (
+    <section aria-labelledby={`${panelId}-title`} className="settings-form">
+      <h2 id={`${panelId}-title`}>Paramètres du site</h2>
+      <p>
+        <button type="button" aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)}>
+          {open ? 'Masquer les paramètres' : 'Afficher les paramètres'}
+        </button>{' '}
+        {issues.length > 0 && (
+          <span className="fields-summary">
+            {issues.length === 1 ? '1 paramètre à compléter.' : `${issues.length} paramètres à compléter.`}
+          </span>
+        )}
+      </p>
+      {open && (
+        <div id={panelId}>
+          {SETTINGS_FIELDS.map((d) => (
+            <Field
+              key={d.name}
+              descriptor={d}
+              value={settings[d.name] ?? ''}
+              error={touched.has(d.name) ? issues.find((i) => i.field === d.name)?.message : undefined}
+              readOnly={readOnly}
+              onChange={(value) => updateSettings(manifest, { [d.name]: value })}
+              onBlur={() => touch(d.name)}
+              media={
+                d.kind === 'media'
+                  ? {
+                      store: media.store,
+                      library: readMedia(manifest),
+                      onFile: async (file) => {
+                        const prepared = await prepareMedia(file);
+                        await media.store.add(insee, prepared.sha256, prepared.mime, prepared.bytes);
+                        addMediaEntry(manifest, prepared.sha256, {
+                          name: prepared.name,
+                          mime: prepared.mime,
+                          bytes: prepared.bytes.length,
+                          width: prepared.width,
+                          height: prepared.height,
+                          alt: '',
+                        });
+                        updateSettings(manifest, { [d.name]: prepared.sha256 });
+                        media.outbox.kick();
+                      },
+                    }
+                  : undefined
+              }
+            />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
