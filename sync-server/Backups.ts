@@ -4,6 +4,8 @@
  * going), named by their UTC time, pruned by a retention policy (7 daily, 4 weekly, 12 monthly
  * by default), and restored into a DATA_DIR with the server stopped.
  *
+ * Media files (`DATA_DIR/media/{insee}/{sha256}.{ext}`, immutable) are copied once into
+ * `{backupDir}/media/` and kept: a backup is the database file plus that shared folder.
  * Published sites are not backed up: they are rebuilt from the documents by publishing again.
  */
 import fs from 'node:fs';
@@ -94,6 +96,8 @@ export function backupsToKeep(takenAt: number[], policy: RetentionPolicy = DEFAU
 export interface BackupsOptions {
   db: SqliteDatabase;
   dir: string;
+  /** The media folder to back up alongside (`DATA_DIR/media`). */
+  mediaDir?: string;
   logger: Logger;
   retention?: RetentionPolicy;
   now?: () => number;
@@ -142,6 +146,7 @@ export class Backups {
       copy.close();
     }
     fs.renameSync(partial, file);
+    if (this.options.mediaDir) copyMissing(this.options.mediaDir, path.join(this.options.dir, 'media'));
     const bytes = fs.statSync(file).size;
     this.prune();
     this.options.logger.log('info', 'backup.created', {
@@ -189,6 +194,29 @@ export class Backups {
       clearInterval(timer);
     };
   }
+}
+
+/** Copies the files of `from` missing in `to` (media are immutable: never overwritten). */
+export function copyMissing(from: string, to: string): number {
+  let copied = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(from, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) copied += copyMissing(source, target);
+    else if (entry.isFile() && !fs.existsSync(target)) {
+      fs.mkdirSync(to, { recursive: true });
+      fs.copyFileSync(source, `${target}.partial`);
+      fs.renameSync(`${target}.partial`, target);
+      copied += 1;
+    }
+  }
+  return copied;
 }
 
 export function listBackups(dir: string): BackupInfo[] {
@@ -247,5 +275,7 @@ export function restoreBackup(backupFile: string, dataDir: string, now = Date.no
   }
   for (const suffix of ['-wal', '-shm']) fs.rmSync(`${target}${suffix}`, { force: true });
   fs.renameSync(staging, target);
+  // Media files backed up next to the backup come back too (missing ones only).
+  copyMissing(path.join(path.dirname(backupFile), 'media'), path.join(dataDir, 'media'));
   return keptAside;
 }

@@ -2,7 +2,8 @@
  * A commune's data as a whole (convention art. 3: the commune owns it; art. 11: it gets it back;
  * RGPD art. 13): the export as one zip in open formats, and the deletion at the end of the
  * agreement. The zip holds every document as Yjs binary and as readable JSON, the published
- * site, the media metadata, the commune's agents (never a password hash), and its audit log.
+ * site, the media (metadata and files), the commune's agents (never a password hash), and its
+ * audit log.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -74,8 +75,8 @@ Contenu (formats ouverts, convention art. 3 et 11) :
   documents/<salon>.json   le même document en JSON lisible (réglages, pages, médias ;
                            corps de page au format JSON de l'éditeur Lexical)
   site/                    le site publié tel qu'il est en ligne (HTML + CSS, liens relatifs)
-  medias.json              la liste des médias du site (les fichiers eux-mêmes ne sont pas
-                           stockés sur le serveur à ce jour)
+  medias.json              la liste des médias du site (nom, type, taille, texte alternatif)
+  media/                   les fichiers des médias, nommés par leur empreinte SHA-256
   agents.json              les agents de la commune et leurs rôles (sans mot de passe)
   journal.json             le journal d'audit de la commune
   manifest.json            la liste des fichiers avec leur empreinte SHA-256
@@ -119,6 +120,9 @@ export class CommuneData {
       doc.destroy();
     }
     add(json(media), 'medias.json');
+    // The media files themselves (content-addressed: {sha256}.{ext}), as uploaded.
+    for (const { rel, abs } of filesUnder(path.join(dataDir, 'media', insee)))
+      add(fs.readFileSync(abs), `media/${rel}`);
     const current = path.join(dataDir, 'sites', commune.slug, 'current');
     let siteDir: string | null = null;
     try {
@@ -163,6 +167,7 @@ export class CommuneData {
     const siteDir = path.join(dataDir, 'sites', commune.slug);
     const site = fs.existsSync(siteDir);
     fs.rmSync(siteDir, { recursive: true, force: true });
+    fs.rmSync(path.join(dataDir, 'media', insee), { recursive: true, force: true });
     const hasPublications = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'publications'")
       .get();

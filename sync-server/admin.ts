@@ -192,7 +192,12 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
         for (const entry of audit.list({ insee: values.commune })) console.log(JSON.stringify(entry));
         return 0;
       case 'backup': {
-        const backup = await new Backups({ db, dir: backupDir, logger: silentLogger }).backupNow();
+        const backup = await new Backups({
+          db,
+          dir: backupDir,
+          mediaDir: path.join(dataDir, 'media'),
+          logger: silentLogger,
+        }).backupNow();
         audit.record({
           event: 'backup.created',
           outcome: 'ok',

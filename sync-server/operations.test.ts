@@ -13,10 +13,10 @@ import type { LoginResponse } from '../site/apiContract';
 import { writeParagraphs } from '../site/pageBody';
 import { createPage, updatePage } from '../site/siteDoc';
 import { CLOSE, encodeDocState, isCoveredBy } from '../site/syncProtocol';
-import { backupsToKeep, listBackups, restoreBackup } from './Backups';
-import { DATABASE_FILE } from './database';
+import { Backups, backupsToKeep, listBackups, restoreBackup } from './Backups';
+import { DATABASE_FILE, openDatabase } from './database';
 import type { DocStore } from './DocStore';
-import { pinoLogger } from './Logger';
+import { pinoLogger, silentLogger } from './Logger';
 import type { RunningServer } from './server';
 import {
   callApi,
@@ -231,6 +231,37 @@ describe('backups', () => {
   });
 });
 
+describe('media backups', () => {
+  it('[BAK-4] media files are copied once into the backup folder and come back on restore', async () => {
+    const source = await tempDataDir();
+    const target = await tempDataDir();
+    dirs.push(source, target);
+    const file = path.join(source.dir, 'media', '13001', `${'cd'.repeat(32)}.png`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'une image');
+    const db = openDatabase(source.dir);
+    try {
+      const backups = new Backups({
+        db,
+        dir: path.join(source.dir, 'backups'),
+        mediaDir: path.join(source.dir, 'media'),
+        logger: silentLogger,
+      });
+      await backups.backupNow();
+      // The second backup of the day replaces the first (retention); the media are copied once.
+      const second = await backups.backupNow();
+      const copy = path.join(source.dir, 'backups', 'media', '13001', `${'cd'.repeat(32)}.png`);
+      expect(fs.readFileSync(copy, 'utf8')).toBe('une image');
+      restoreBackup(second.file, target.dir);
+      expect(fs.readFileSync(path.join(target.dir, 'media', '13001', `${'cd'.repeat(32)}.png`), 'utf8')).toBe(
+        'une image',
+      );
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('operations', () => {
   it('[OPS-1] logs are JSON lines (pino) and never contain a password or a token', async () => {
     // Exercise every path that handles secrets: failed and successful logins, refresh, sync, logout.
@@ -369,6 +400,10 @@ describe('reversibility', () => {
     expect((await callApi(server, 'POST', '/api/communes/13022/publish', referent.accessToken)).status).toBe(
       200,
     );
+    // A media file as the media routes store it (content-addressed).
+    const mediaFile = path.join(data.dir, 'media', '13022', `${'ab'.repeat(32)}.webp`);
+    fs.mkdirSync(path.dirname(mediaFile), { recursive: true });
+    fs.writeFileSync(mediaFile, 'RIFF----WEBPVP8 ');
 
     expect((await callApi(server, 'GET', '/api/communes/13022/export', agent.accessToken)).status).toBe(403);
     const response = await fetch(`${server.url}/api/communes/13022/export`, {
@@ -400,6 +435,7 @@ describe('reversibility', () => {
     expect(agents).toContain('agent@cassis.fr');
     expect(agents).not.toMatch(/scrypt|password|hash/i);
     expect(files.get('site/index.html')!.toString()).toContain('Horaires de la mairie');
+    expect(files.get(`media/${'ab'.repeat(32)}.webp`)!.toString()).toBe('RIFF----WEBPVP8 ');
     const journal = JSON.parse(files.get('journal.json')!.toString()) as Array<{ event: string }>;
     expect(journal.map((e) => e.event)).toContain('site.published');
     expect(server.audit.list({ event: 'commune.exported' }).at(-1)).toMatchObject({
@@ -456,6 +492,7 @@ describe('reversibility', () => {
     expect(await live.closed).toBe(CLOSE.FORBIDDEN.code);
     expect(documentsOf(path.join(data.dir, DATABASE_FILE)).size).toBe(0);
     expect(fs.existsSync(path.join(data.dir, 'sites', 'cassis'))).toBe(false);
+    expect(fs.existsSync(path.join(data.dir, 'media', '13022'))).toBe(false);
     expect(
       (
         await callApi(server, 'POST', '/api/auth/login', undefined, {

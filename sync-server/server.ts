@@ -226,6 +226,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const backups = new Backups({
     db,
     dir: options.backups?.dir ?? path.join(options.dataDir, 'backups'),
+    mediaDir: path.join(options.dataDir, 'media'),
     retention: options.backups?.retention,
     logger,
     now: options.now,
