@@ -130,9 +130,19 @@ export class BackgroundSync {
     for (const l of this.listeners) l();
   }
 
-  /** Syncs the pages that need it; returns when all are done (or failed). */
+  /** Page ids asked for while a run was in progress: run again with them afterwards. */
+  private again: readonly string[] | null = null;
+
+  /**
+   * Syncs the pages that need it; returns when all are done (or failed). Call it only with
+   * the page list of a manifest synced with the server, or « tout le site » would be a lie.
+   */
   async run(pageIds: readonly string[]): Promise<void> {
-    if (this.running || this.stopped) return;
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = pageIds;
+      return;
+    }
     this.running = true;
     try {
       let server: RoomSeqInfo[];
@@ -166,9 +176,12 @@ export class BackgroundSync {
         }
       };
       await Promise.all(Array.from({ length: BACKGROUND_CONCURRENCY }, worker));
-      if (!this.stopped) this.set({ kind: 'done', total, failed, at: Date.now() });
+      if (!this.stopped && this.again === null) this.set({ kind: 'done', total, failed, at: Date.now() });
     } finally {
       this.running = false;
+      const again = this.again;
+      this.again = null;
+      if (again && !this.stopped) void this.run(again);
     }
   }
 

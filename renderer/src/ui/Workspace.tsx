@@ -162,7 +162,14 @@ function CommuneSite({
   const readOnly = commune.role === 'relecteur';
   const deletions = useMemo(() => new PageDeletions(manifest), [manifest]);
   const history = useHistoryStore(auth);
-  const background = useBackgroundSync(docs, auth, sync, commune.insee, pages.map((p) => p.id).join(' '));
+  const background = useBackgroundSync(
+    docs,
+    auth,
+    sync,
+    manifestProvider,
+    commune.insee,
+    pages.map((p) => p.id).join(' '),
+  );
   useEffect(() => () => deletions.destroy(), [deletions]);
 
   // Tell the others which page is on screen (the server stamps our verified name).
@@ -243,11 +250,22 @@ function useBackgroundSync(
   docs: LocalDocs,
   auth: AuthSession,
   sync: SyncClient,
+  manifestProvider: RoomProvider,
   insee: string,
   pageIdsKey: string,
 ): BackgroundSync {
-  const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
-  const online = status.kind !== 'offline';
+  // The page list is only complete once the manifest has synced with the server.
+  const [online, setOnline] = useState(() => manifestProvider.wsconnected && manifestProvider.synced);
+  useEffect(() => {
+    const update = () => setOnline(manifestProvider.wsconnected && manifestProvider.synced);
+    update();
+    manifestProvider.on('sync', update);
+    manifestProvider.on('status', update);
+    return () => {
+      manifestProvider.off('sync', update);
+      manifestProvider.off('status', update);
+    };
+  }, [manifestProvider]);
   const background = useMemo(() => {
     const memory = localStorageSeqMemory(`usine:bg:${auth.current.serverUrl}:${auth.current.agent.id}`);
     sync.onRoomClosed = (room, saved) => memory.markDirty(room, !saved);
