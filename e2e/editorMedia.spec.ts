@@ -2,6 +2,7 @@
 // image is resized to WebP ≤ 1600 px in the app, stored by SHA-256 and shown at once offline;
 // the outbox uploads it once when back online; the published page shows it with its alt text.
 import type { Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
 import { editor, expect, STATUS, status, test } from './harness';
 import { backHome, createTypedPage, pageStatus, uniqueTitle } from './editorHelpers';
 
@@ -113,4 +114,41 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   await page.reload();
   await expect(page.getByRole('region', { name: 'Médiathèque' })).toContainText('Tous les fichiers');
   expect(puts).toHaveLength(1);
+});
+
+test('[media-2] an acte with its signed PDF: stored as is, its SHA-256 shown, uploaded, listed in the library', async ({
+  openAgent,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin' });
+  const { page } = alice;
+  const title = uniqueTitle('Délibération budget');
+  const pdf = Buffer.from(
+    `%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF ${title}\n`,
+  );
+  const sha = createHash('sha256').update(pdf).digest('hex');
+
+  await createTypedPage(alice, title, { type: 'Acte administratif' });
+  await page.getByLabel('Nature de l’acte *').selectOption({ label: 'Délibération' });
+  await page.getByLabel('Numéro *').fill('2026-042');
+  const upload = page.waitForResponse(
+    (r) => r.request().method() === 'PUT' && r.url().endsWith(`/media/${sha}`),
+  );
+  await page
+    .getByLabel('Acte signé (PDF) *')
+    .setInputFiles({ name: 'deliberation.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await expect(page.locator('.media-current .hash')).toHaveText(`Empreinte SHA-256 : ${sha}`);
+  // The server checked the hash of the bytes it received (201: stored).
+  expect((await upload).status()).toBe(201);
+
+  await backHome(alice);
+  const library = page.getByRole('region', { name: 'Médiathèque' });
+  await expect(library.getByRole('listitem').filter({ hasText: sha })).toContainText(
+    `Utilisé dans : ${title} (Acte signé (PDF))`,
+  );
+  await expect(library).toContainText('Tous les fichiers ajoutés depuis cet ordinateur sont sur le serveur', {
+    timeout: 30_000,
+  });
+  const lists = page.getByRole('region', { name: 'Actualités, événements et actes' });
+  await lists.getByLabel('Type de contenu').selectOption({ label: 'Actes administratifs' });
+  await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('Brouillon');
 });
