@@ -16,7 +16,11 @@ describe('media routes', () => {
   let readerToken = '';
   const url = (sha: string, insee = '13001') => `${server.url}/api/communes/${insee}/media/${sha}`;
   const put = (body: Buffer, sha: string, type = 'application/pdf', t = token) =>
-    fetch(url(sha), { method: 'PUT', headers: { authorization: `Bearer ${t}`, 'content-type': type }, body });
+    fetch(url(sha), {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${t}`, 'content-type': type },
+      body: new Uint8Array(body),
+    });
 
   beforeAll(async () => {
     data = await tempDataDir();
