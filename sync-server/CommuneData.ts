@@ -168,10 +168,13 @@ export class CommuneData {
     const site = fs.existsSync(siteDir);
     fs.rmSync(siteDir, { recursive: true, force: true });
     fs.rmSync(path.join(dataDir, 'media', insee), { recursive: true, force: true });
-    const hasPublications = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'publications'")
-      .get();
-    if (hasPublications) db.prepare('DELETE FROM publications WHERE insee = ?').run(insee);
+    // The publisher's tables (created by Publisher when it starts): history, events, schedule.
+    for (const table of ['publications', 'publication_events', 'scheduled_publications']) {
+      const exists = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?")
+        .get(table);
+      if (exists) db.prepare(`DELETE FROM ${table} WHERE insee = ?`).run(insee);
+    }
     const { rolesRemoved, agentsDeleted } = accounts.removeCommuneAgents(insee);
     return { documents, rolesRemoved, agentsDeleted: agentsDeleted.length, site };
   }

@@ -493,6 +493,17 @@ describe('reversibility', () => {
     expect(documentsOf(path.join(data.dir, DATABASE_FILE)).size).toBe(0);
     expect(fs.existsSync(path.join(data.dir, 'sites', 'cassis'))).toBe(false);
     expect(fs.existsSync(path.join(data.dir, 'media', '13022'))).toBe(false);
+    const db = new Database(path.join(data.dir, DATABASE_FILE), { readonly: true });
+    try {
+      for (const table of ['publications', 'publication_events', 'scheduled_publications']) {
+        const row = db.prepare(`SELECT count(*) AS n FROM ${table} WHERE insee = '13022'`).get() as {
+          n: number;
+        };
+        expect(row.n, `${table} rows of 13022`).toBe(0);
+      }
+    } finally {
+      db.close();
+    }
     expect(
       (
         await callApi(server, 'POST', '/api/auth/login', undefined, {

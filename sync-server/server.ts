@@ -29,7 +29,12 @@ import { publishingHooks, withPublishingRoutes } from './publishingApi';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
 import { SqliteDocStore } from './SqliteDocStore';
-import { PUBLISHED_SITE_HEADERS, contentTypeFor, resolveStaticFile } from './staticFiles';
+import {
+  PUBLISHED_SITE_HEADERS,
+  contentTypeFor,
+  publishedCacheControl,
+  resolveStaticFile,
+} from './staticFiles';
 
 export interface ServerOptions {
   port: number;
@@ -417,10 +422,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         sendHtml(res, 404, notFoundHtml(), PUBLISHED_SITE_HEADERS);
         return;
       case 'file': {
-        const hashed = /\.[0-9a-f]{8}\.css$/.test(resolved.file);
         sendFile(req, res, resolved.file, resolved.stat.size, {
           ...PUBLISHED_SITE_HEADERS,
-          'Cache-Control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+          'Cache-Control': publishedCacheControl(resolved.file),
         });
         return;
       }
