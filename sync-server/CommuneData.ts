@@ -169,7 +169,7 @@ export class CommuneData {
     fs.rmSync(siteDir, { recursive: true, force: true });
     fs.rmSync(path.join(dataDir, 'media', insee), { recursive: true, force: true });
     // The publisher's tables (created by Publisher when it starts): history, events, schedule.
-    for (const table of ['publications', 'publication_events', 'scheduled_publications']) {
+    for (const table of ['publications', 'publication_events', 'scheduled_publications', 'published_actes']) {
       const exists = db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?")
         .get(table);

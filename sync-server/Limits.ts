@@ -28,10 +28,12 @@ export const DEFAULT_LIMITS: Omit<LimitsOptions, 'communeBytes'> = {
   // A fast typist sends ~10 updates/s; a reconnect replays a backlog in a few large messages.
   updatesPerAgent: { ratePerSecond: 100, burst: 500 },
   updatesPerAddress: { ratePerSecond: 300, burst: 1500 },
-  // The editor opens the manifest, the pages on screen and 2–4 background syncs.
-  connectionsPerAgent: { ratePerSecond: 10, burst: 60 },
+  // The editor opens the manifest and the pages on screen, and its background sync opens one
+  // short connection per page (4 at a time): the first sync of a 300-page site must not be
+  // throttled into minutes of 4429s, while a runaway client still is.
+  connectionsPerAgent: { ratePerSecond: 30, burst: 400 },
   // A town hall behind one NAT address may have a dozen agents.
-  connectionsPerAddress: { ratePerSecond: 30, burst: 200 },
+  connectionsPerAddress: { ratePerSecond: 60, burst: 800 },
   communeQuotaBytes: 500 * 1024 * 1024,
 };
 

@@ -191,6 +191,10 @@ export class Publisher {
         message TEXT
       );
       CREATE INDEX IF NOT EXISTS scheduled_publications_due ON scheduled_publications (state, at);
+      CREATE TABLE IF NOT EXISTS published_actes (
+        insee TEXT PRIMARY KEY,
+        actes TEXT NOT NULL
+      );
     `);
     const interval = options.scheduleIntervalMs ?? 15_000;
     if (interval > 0) {
@@ -433,6 +437,10 @@ export class Publisher {
     let state = this.state.get(insee);
     if (!state) {
       state = emptyState();
+      // The two-month rule must survive a restart: the actes online are kept in the database.
+      const row = this.options.db.prepare('SELECT actes FROM published_actes WHERE insee = ?').get(insee) as
+        { actes: string } | undefined;
+      if (row) state.actes = JSON.parse(row.actes) as PageMeta[];
       this.state.set(insee, state);
     }
     return state;
@@ -735,6 +743,11 @@ export class Publisher {
     state.media = rendered.media;
     state.pages = nowPages;
     state.actes = published.filter((p) => p.type === 'acte');
+    this.options.db
+      .prepare(
+        'INSERT INTO published_actes (insee, actes) VALUES (?, ?) ON CONFLICT (insee) DO UPDATE SET actes = excluded.actes',
+      )
+      .run(insee, JSON.stringify(state.actes));
     void this.enqueue(insee, () => this.prepareNext(insee, versionsDir, version)).catch((error: unknown) =>
       this.options.logger.log('warn', 'site.prepare_failed', { insee, error }),
     );

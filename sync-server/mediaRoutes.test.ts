@@ -84,4 +84,22 @@ describe('media routes', () => {
       ).status,
     ).toBe(403);
   });
+
+  it('answers the editor running in Electron (app:// origin): preflight allows PUT, answers carry CORS', async () => {
+    const preflight = await fetch(url(SHA), {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'app://usine',
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
+    const answer = await fetch(url(SHA), {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${token}`, origin: 'app://usine' },
+    });
+    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+  });
 });

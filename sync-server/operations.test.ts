@@ -495,7 +495,12 @@ describe('reversibility', () => {
     expect(fs.existsSync(path.join(data.dir, 'media', '13022'))).toBe(false);
     const db = new Database(path.join(data.dir, DATABASE_FILE), { readonly: true });
     try {
-      for (const table of ['publications', 'publication_events', 'scheduled_publications']) {
+      for (const table of [
+        'publications',
+        'publication_events',
+        'scheduled_publications',
+        'published_actes',
+      ]) {
         const row = db.prepare(`SELECT count(*) AS n FROM ${table} WHERE insee = '13022'`).get() as {
           n: number;
         };

@@ -59,24 +59,8 @@ function online(rel: string): string {
   return readFileSync(path.join(currentDir(), rel), 'utf8');
 }
 
-beforeEach(async () => {
-  data = await tempDataDir();
-  db = openDatabase(data.dir);
-  docs = new Map();
-  seqs = new Map();
-  clock = Date.UTC(2026, 0, 15, 9, 0);
-  manifest = new Y.Doc();
-  docs.set(siteRoom(INSEE), manifest);
-  updateSettings(manifest, {
-    name: 'Aix-en-Provence',
-    address: 'Place de l’Hôtel de Ville, 13100 Aix-en-Provence',
-    phone: '04 42 00 00 00',
-    email: 'mairie@example.fr',
-    mayorName: 'Sophie Martin',
-    accentColor: '#18753c',
-    accessibilityStatus: 'partielle',
-  });
-  publisher = new Publisher({
+function newPublisher(): Publisher {
+  return new Publisher({
     db,
     dataDir: data.dir,
     assetsDir: ASSETS,
@@ -99,6 +83,26 @@ beforeEach(async () => {
       touch(room);
     },
   });
+}
+
+beforeEach(async () => {
+  data = await tempDataDir();
+  db = openDatabase(data.dir);
+  docs = new Map();
+  seqs = new Map();
+  clock = Date.UTC(2026, 0, 15, 9, 0);
+  manifest = new Y.Doc();
+  docs.set(siteRoom(INSEE), manifest);
+  updateSettings(manifest, {
+    name: 'Aix-en-Provence',
+    address: 'Place de l’Hôtel de Ville, 13100 Aix-en-Provence',
+    phone: '04 42 00 00 00',
+    email: 'mairie@example.fr',
+    mayorName: 'Sophie Martin',
+    accentColor: '#18753c',
+    accessibilityStatus: 'partielle',
+  });
+  publisher = newPublisher();
 });
 
 afterEach(async () => {
@@ -209,6 +213,13 @@ describe('Publisher', () => {
       }),
     ]);
     expect(publisher.takeBlocked(INSEE)).toHaveLength(1);
+    expect(path.basename(currentDir())).toBe(version);
+
+    // A server restart does not forget which actes are online.
+    await publisher.close();
+    publisher = newPublisher();
+    const afterRestart = await publisher.publish(INSEE, 'a', 'A').catch((e: unknown) => e);
+    expect((afterRestart as PublishError).code).toBe('checks-failed');
     expect(path.basename(currentDir())).toBe(version);
 
     // Two months later it may go.

@@ -23,6 +23,7 @@ import { openDatabase } from './database';
 import type { DocStore } from './DocStore';
 import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
 import { pinoLogger, type Logger } from './Logger';
+import { handleMediaRequest } from './mediaRoutes';
 import { Metrics } from './Metrics';
 import { Publisher } from './Publisher';
 import { publishingHooks, withPublishingRoutes } from './publishingApi';
@@ -469,11 +470,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (req.method !== 'OPTIONS' && /^\/api\/communes\/[^/]+\/media\//.test(pathname))
-      return (await import('./mediaRoutes')).handleMediaRequest(req, res, pathname, {
-        accounts,
-        dataDir: options.dataDir,
-      });
+    if (req.method !== 'OPTIONS' && /^\/api\/communes\/[^/]+\/media\//.test(pathname)) {
+      // The editor in Electron calls from app://: media answers carry the API's CORS headers.
+      for (const [name, value] of Object.entries(API_CORS_HEADERS)) res.setHeader(name, value);
+      return handleMediaRequest(req, res, pathname, { accounts, dataDir: options.dataDir });
+    }
     if (pathname.startsWith('/api/')) return handleApi(req, res, pathname);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Length': 0 });
