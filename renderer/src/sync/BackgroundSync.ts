@@ -137,8 +137,16 @@ export class BackgroundSync {
    * Syncs the pages that need it; returns when all are done (or failed). Call it only with
    * the page list of a manifest synced with the server, or « tout le site » would be a lie.
    */
+  private lastPageIds: readonly string[] = [];
+
+  /** Runs again over the last page list given (a page was just closed with unsent edits). */
+  rerun(): void {
+    if (this.lastPageIds.length > 0) void this.run(this.lastPageIds);
+  }
+
   async run(pageIds: readonly string[]): Promise<void> {
     if (this.stopped) return;
+    this.lastPageIds = pageIds;
     if (this.running) {
       this.again = pageIds;
       return;
@@ -166,11 +174,12 @@ export class BackgroundSync {
       this.set({ kind: 'running', done, total });
       const worker = async () => {
         for (let next = queue.shift(); next && !this.stopped; next = queue.shift()) {
-          const ok = await this.syncRoom(next.room);
-          if (ok) {
+          const outcome = await this.syncRoom(next.room);
+          if (outcome === 'saved') {
             if (next.seq !== undefined) this.memory.set(next.room, next.seq);
             this.memory.markDirty(next.room, false);
-          } else failed += 1;
+            this.onChange?.();
+          } else if (outcome === 'failed') failed += 1;
           done += 1;
           if (!this.stopped) this.set({ kind: 'running', done, total });
         }
@@ -185,12 +194,19 @@ export class BackgroundSync {
     }
   }
 
-  private async syncRoom(room: string): Promise<boolean> {
-    if (this.reserved.has(room) || this.openRooms().has(room)) return true;
+  /** Called when a room's dirty flag was cleared by a sync. */
+  onChange: (() => void) | undefined;
+
+  /**
+   * 'skipped' when the editor holds the room: it is neither synced here nor marked clean (the
+   * editor's own close, or the next run, decides).
+   */
+  private async syncRoom(room: string): Promise<'saved' | 'failed' | 'skipped'> {
+    if (this.reserved.has(room) || this.openRooms().has(room)) return 'skipped';
     let released!: () => void;
     this.holding.set(room, new Promise<void>((resolve) => (released = resolve)));
     try {
-      return await this.syncHeldRoom(room);
+      return (await this.syncHeldRoom(room)) ? 'saved' : 'failed';
     } finally {
       this.holding.delete(room);
       released();

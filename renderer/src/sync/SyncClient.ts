@@ -23,6 +23,8 @@ interface OpenRoom {
   dispose: () => void;
   /** Local transactions since the last ack that covered the doc (counted once loaded). */
   pending: number;
+  /** onLocalEdit was called for this opening of the room. */
+  markedDirty: boolean;
 }
 
 export class SyncClient {
@@ -54,7 +56,15 @@ export class SyncClient {
     const onUpdate = (_update: Uint8Array, origin: unknown) => {
       // Received from the server (origin: the provider) or read back from this computer: not pending.
       const open = this.rooms.get(provider);
-      if (open && loaded && origin !== provider) open.pending += 1;
+      if (open && loaded && origin !== provider) {
+        open.pending += 1;
+        // Remembered at once (not when the page closes): the window may be closed, reloaded or
+        // crash before then, and the edit must still be sent at the next background sync.
+        if (!open.markedDirty) {
+          open.markedDirty = true;
+          this.onLocalEdit?.(provider.roomname);
+        }
+      }
       recompute();
     };
     local.doc.on('update', onUpdate);
@@ -74,6 +84,7 @@ export class SyncClient {
         offAck();
       },
       pending: 0,
+      markedDirty: false,
     });
     this.recompute();
     return provider;
@@ -97,6 +108,19 @@ export class SyncClient {
   /** Names of the rooms open in the editor (the background sync leaves them alone). */
   openRoomNames(): Set<string> {
     return new Set([...this.rooms.keys()].map((p) => p.roomname));
+  }
+
+  /** Called at the first local edit of an open room (it now has something to send). */
+  onLocalEdit: ((room: string) => void) | undefined;
+
+  /** Rooms and files not open here that still wait to be sent (see deriveSyncStatus). */
+  private unsentElsewhere: readonly string[] = [];
+
+  setUnsentElsewhere(items: readonly string[]): void {
+    if (items.length === this.unsentElsewhere.length && items.every((x, i) => x === this.unsentElsewhere[i]))
+      return;
+    this.unsentElsewhere = [...items];
+    this.recompute();
   }
 
   /** Called with each room closed while edits were not yet acknowledged (or after). */
@@ -172,7 +196,7 @@ export class SyncClient {
       pendingEdits += open.pending;
       return fact;
     });
-    const status = deriveSyncStatus(facts);
+    const status = deriveSyncStatus(facts, this.unsentElsewhere);
     if (sameSyncStatus(status, this.snapshot.status) && pendingEdits === this.snapshot.pendingEdits) return;
     this.snapshot = { status, alerts: this.snapshot.alerts, pendingEdits };
     this.notify();

@@ -78,4 +78,13 @@ describe('deriveSyncStatus', () => {
     const status = deriveSyncStatus([facts(local, { durableState: encodeDocState(server) })]);
     expect(syncStatusText(status)).toBe('Enregistré sur le serveur de la Métropole');
   });
+
+  it('is not saved while a page closed with unacknowledged edits or a file still waits to be sent', () => {
+    const doc = docWithEdits('a');
+    expect(deriveSyncStatus([facts(doc)], ['13001/page/p2']).kind).toBe('syncing');
+    expect(deriveSyncStatus([facts(doc)], ['media/abc']).kind).toBe('syncing');
+    expect(deriveSyncStatus([facts(doc)], []).kind).toBe('saved');
+    // Offline still wins: the agent must know the server is out of reach.
+    expect(deriveSyncStatus([facts(doc, { connected: false })], ['13001/page/p2']).kind).toBe('offline');
+  });
 });

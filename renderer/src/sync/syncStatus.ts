@@ -22,13 +22,19 @@ export type SyncStatus =
 
 /**
  * Offline if any open room's connection failed or dropped; saved only if every room's ack
- * covers its doc; syncing otherwise (including while rooms are being opened).
+ * covers its doc and nothing else is waiting to be sent (`unsentElsewhere`: pages closed with
+ * unacknowledged edits, files in the upload outbox); syncing otherwise (including while rooms
+ * are being opened).
  */
-export function deriveSyncStatus(rooms: readonly RoomFacts[]): SyncStatus {
-  if (rooms.length === 0) return { kind: 'syncing', rooms: [] };
+export function deriveSyncStatus(
+  rooms: readonly RoomFacts[],
+  unsentElsewhere: readonly string[] = [],
+): SyncStatus {
+  if (rooms.length === 0) return { kind: 'syncing', rooms: [...unsentElsewhere] };
   const offline = rooms.filter((r) => !r.connected && !r.firstAttemptPending).map((r) => r.room);
   if (offline.length > 0) return { kind: 'offline', rooms: offline };
-  const syncing = rooms.filter((r) => !roomIsSaved(r)).map((r) => r.room);
+  // Pages closed with edits not yet acknowledged, files not yet uploaded: not « saved » either.
+  const syncing = [...rooms.filter((r) => !roomIsSaved(r)).map((r) => r.room), ...unsentElsewhere];
   if (syncing.length > 0) return { kind: 'syncing', rooms: syncing };
   return { kind: 'saved' };
 }

@@ -166,6 +166,7 @@ function CommuneSite({
     docs,
     auth,
     sync,
+    media,
     manifestProvider,
     commune.insee,
     pages.map((p) => p.id).join(' '),
@@ -250,6 +251,7 @@ function useBackgroundSync(
   docs: LocalDocs,
   auth: AuthSession,
   sync: SyncClient,
+  media: SessionMedia,
   manifestProvider: RoomProvider,
   insee: string,
   pageIdsKey: string,
@@ -266,12 +268,36 @@ function useBackgroundSync(
       manifestProvider.off('status', update);
     };
   }, [manifestProvider]);
-  const background = useMemo(() => {
+  const { background, refreshUnsent } = useMemo(() => {
     const memory = localStorageSeqMemory(`usine:bg:${auth.current.serverUrl}:${auth.current.agent.id}`);
-    sync.onRoomClosed = (room, saved) => memory.markDirty(room, !saved);
-    return new BackgroundSync(docs, auth, insee, memory, () => sync.openRoomNames());
-  }, [docs, auth, sync, insee]);
-  useEffect(() => () => background.stop(), [background]);
+    const background = new BackgroundSync(docs, auth, insee, memory, () => sync.openRoomNames());
+    // What waits to be sent outside the open rooms keeps the status from saying « enregistré ».
+    const refreshUnsent = () => {
+      const open = sync.openRoomNames();
+      const pages = [...memory.dirty()].filter((room) => !open.has(room)).sort();
+      const files = media.outbox.getState().pendingShas.map((sha) => `media/${sha}`);
+      sync.setUnsentElsewhere([...pages, ...files]);
+    };
+    sync.onLocalEdit = (room) => memory.markDirty(room, true);
+    sync.onRoomClosed = (room, saved) => {
+      memory.markDirty(room, !saved);
+      // After the room has left the open set; a page left with unsent edits is sent now.
+      queueMicrotask(() => {
+        refreshUnsent();
+        if (!saved) background.rerun();
+      });
+    };
+    background.onChange = refreshUnsent;
+    return { background, refreshUnsent };
+  }, [docs, auth, sync, insee, media]);
+  useEffect(() => {
+    const off = media.outbox.subscribe(refreshUnsent);
+    refreshUnsent();
+    return () => {
+      off();
+      background.stop();
+    };
+  }, [background, refreshUnsent, media]);
   useEffect(() => {
     if (!online) return;
     const ids = pageIdsKey ? pageIdsKey.split(' ') : [];
