@@ -76,7 +76,13 @@ export type LoginResult =
 
 export type RefreshResult =
   | { ok: true; response: LoginResponse }
-  | { ok: false; reason: 'unknown' | 'reuse' | 'expired' | 'idle' | 'disabled'; agentId?: string };
+  | {
+      ok: false;
+      reason: 'unknown' | 'reuse' | 'expired' | 'idle' | 'disabled';
+      agentId?: string;
+      /** The session this refusal revoked: its live sockets must be closed. */
+      sessionId?: string;
+    };
 
 export interface AddAgentInput {
   commune: string;
@@ -420,6 +426,28 @@ export class Accounts {
     }));
   }
 
+  /**
+   * Whether a live connection may go on: the account is enabled, its session neither revoked
+   * nor expired, and it still holds the same kind of role in the room's commune. Re-checked
+   * periodically by the server, because the admin CLI changes accounts from another process
+   * and sessions expire while sockets stay open.
+   */
+  connectionAllowed(
+    agentId: string,
+    sessionId: string | undefined,
+    insee: string,
+    readOnly: boolean,
+  ): 'ok' | 'session-ended' | 'forbidden' {
+    const row = this.db.prepare('SELECT admin, disabled FROM agents WHERE id = ?').get(agentId) as
+      { admin: number; disabled: number } | undefined;
+    if (!row || row.disabled === 1) return 'forbidden';
+    if (sessionId && this.sessionProblem(sessionId)) return 'session-ended';
+    if (row.admin === 1) return 'ok';
+    const role = this.rolesOf(agentId).find((r) => r.insee === insee)?.role;
+    if (!role || (role === 'relecteur') !== readOnly) return 'forbidden';
+    return 'ok';
+  }
+
   identity(agentId: string): AgentIdentity | undefined {
     const row = this.db.prepare('SELECT * FROM agents WHERE id = ?').get(agentId) as AgentRow | undefined;
     if (!row) return undefined;
@@ -535,13 +563,18 @@ export class Accounts {
         if (!row || row.kind !== 'refresh' || row.revoked === 1) return { ok: false, reason: 'unknown' };
         if (row.rotated === 1) {
           this.revokeSession(row.family);
-          return { ok: false, reason: 'reuse', agentId: row.agent_id };
+          return { ok: false, reason: 'reuse', agentId: row.agent_id, sessionId: row.family };
         }
         if (row.expires_at <= this.now()) return { ok: false, reason: 'expired', agentId: row.agent_id };
         const problem = this.sessionProblem(row.family);
         if (problem) {
           this.revokeSession(row.family);
-          return { ok: false, reason: problem === 'idle' ? 'idle' : 'expired', agentId: row.agent_id };
+          return {
+            ok: false,
+            reason: problem === 'idle' ? 'idle' : 'expired',
+            agentId: row.agent_id,
+            sessionId: row.family,
+          };
         }
         this.db.prepare('UPDATE tokens SET rotated = 1 WHERE hash = ?').run(sha256(refreshToken));
         this.db.prepare('UPDATE sessions SET last_used_at = ? WHERE id = ?').run(this.now(), row.family);

@@ -152,6 +152,22 @@ describe('failed logins', () => {
 });
 
 describe('sessions', () => {
+  it('[AUTH-5] replaying a rotated refresh token revokes the session and closes its live sockets', async () => {
+    const session = await login(server, 'agent@aix.fr', PASSWORDS.agent);
+    const rotated = await callApi(server, 'POST', '/api/auth/refresh', undefined, {
+      refreshToken: session.refreshToken,
+    });
+    expect(rotated.status).toBe(200);
+    const thief = rawSocket(server, '13001/page/reuse0000001', rotated.body.accessToken);
+    await thief.opened;
+    const replay = await callApi(server, 'POST', '/api/auth/refresh', undefined, {
+      refreshToken: session.refreshToken,
+    });
+    expect(replay.status).toBe(401);
+    expect(await thief.closed).toBe(CLOSE.TOKEN_EXPIRED.code);
+    expect((await callApi(server, 'GET', '/api/me', rotated.body.accessToken)).status).toBe(401);
+  });
+
   it('[AUTH-3] logout ends the session, closes its sockets, and leaves other sessions alone', async () => {
     const [a, b] = await Promise.all([
       login(server, 'agent@aix.fr', PASSWORDS.agent),

@@ -237,6 +237,8 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
     if (!parsed.success) return invalid(parsed.error.issues);
     const result = accounts.refresh(parsed.data.refreshToken);
     if (!result.ok) {
+      // A reused refresh token revokes its whole family: whoever holds it loses the sockets too.
+      if (result.sessionId) options.onSessionEnded?.(result.sessionId);
       ctx.agentId = result.agentId ?? null;
       ctx.audited = true;
       audit.record({

@@ -20,7 +20,7 @@ import { AuditLog } from './AuditLog';
 import { Backups, type RetentionPolicy } from './Backups';
 import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
-import type { DocStore } from './DocStore';
+import { inseeOfRoom, type DocStore } from './DocStore';
 import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
 import { pinoLogger, type Logger } from './Logger';
 import { handleMediaRequest } from './mediaRoutes';
@@ -72,6 +72,8 @@ export interface ServerOptions {
   >;
   /** Backups: where (default `{dataDir}/backups`), retention, and whether to take one daily. */
   backups?: { dir?: string; retention?: RetentionPolicy; daily?: boolean };
+  /** How often live connections are re-authorized (account, session, role); default 15 s. */
+  reauthorizeIntervalMs?: number;
   /** Test hook: the clock of sessions, locks and rate limits. */
   now?: () => number;
 }
@@ -94,6 +96,7 @@ export interface RunningServer {
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAX_JSON_BODY_BYTES = 64 * 1024;
 const HEARTBEAT_MS = 30_000;
+const REAUTHORIZE_MS = 15_000;
 
 const API_CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
@@ -654,6 +657,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
 
+  // Live connections are re-authorized periodically: an account disabled or a role removed by
+  // the admin CLI (another process), or a session that expired, ends its sockets here.
+  const reauthorize = setInterval(() => {
+    const verdicts = new Map<string, ReturnType<Accounts['connectionAllowed']>>();
+    const verdict = (identity: ConnectionIdentity, roomName: string) => {
+      const insee = inseeOfRoom(roomName);
+      const key = `${identity.agentId} ${identity.sessionId ?? ''} ${insee} ${identity.readOnly}`;
+      let answer = verdicts.get(key);
+      if (!answer) {
+        answer = accounts.connectionAllowed(identity.agentId, identity.sessionId, insee, identity.readOnly);
+        verdicts.set(key, answer);
+      }
+      return answer;
+    };
+    rooms.closeConnections(
+      (conn, room) => verdict(conn.identity, room.name) === 'session-ended',
+      CLOSE.TOKEN_EXPIRED,
+    );
+    rooms.closeConnections(
+      (conn, room) => verdict(conn.identity, room.name) === 'forbidden',
+      CLOSE.FORBIDDEN,
+    );
+  }, options.reauthorizeIntervalMs ?? REAUTHORIZE_MS);
+  reauthorize.unref();
+
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
       if (alive.get(ws) === false) {
@@ -676,6 +704,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (error) {
     clearInterval(heartbeat);
+    clearInterval(reauthorize);
     await rooms.close();
     await store.close();
     db.close();
@@ -689,6 +718,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
     clearInterval(heartbeat);
+    clearInterval(reauthorize);
     clearInterval(recount);
     stopDailyBackups();
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
