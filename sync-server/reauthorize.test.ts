@@ -67,3 +67,53 @@ describe('re-authorization of live connections', () => {
     again.socket.close();
   });
 });
+
+describe('rights changed while a room loads', () => {
+  let slow: RunningServer;
+  let slowData: { dir: string; remove: () => Promise<void> };
+  let releaseLoad: (() => void) | null = null;
+
+  beforeAll(async () => {
+    slowData = await tempDataDir();
+    slow = await startTestServer(slowData.dir, {
+      createDemoAccount: false,
+      // The room's load waits for the test: the account changes in between.
+      wrapStore: (store) =>
+        new Proxy(store, {
+          get(target, property, receiver) {
+            const value = Reflect.get(target, property, receiver);
+            if (property === 'loadDoc' && typeof value === 'function') {
+              return async (room: string) => {
+                if (room === '13001/page/slowload0001') await new Promise<void>((r) => (releaseLoad = r));
+                return value.call(target, room);
+              };
+            }
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+    });
+    await slow.admin.addAgent({
+      commune: '13001',
+      email: 'late@aix.fr',
+      password: PASSWORD,
+      role: 'agent',
+      displayName: 'Late',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await slow.close();
+    await slowData.remove();
+  });
+
+  it('[ISO-4] an account disabled during the room load is refused, not admitted', async () => {
+    const { accessToken } = await login(slow, 'late@aix.fr', PASSWORD);
+    const socket = rawSocket(slow, '13001/page/slowload0001', accessToken);
+    while (!releaseLoad) await new Promise((resolve) => setTimeout(resolve, 10));
+    slow.admin.disableAgent('late@aix.fr');
+    releaseLoad();
+    expect(await socket.closed).toBe(CLOSE.FORBIDDEN.code);
+    // Refused before joining: it never received a byte of the document.
+    expect(socket.messages).toEqual([]);
+  });
+});

@@ -632,6 +632,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       opened.releaseLease();
       return;
     }
+    // The load may have taken a while: an account disabled or a role changed meanwhile is
+    // refused here rather than admitted until the next re-authorization.
+    const stillAllowed = accounts.connectionAllowed(
+      identity.id,
+      check.sessionId,
+      room.insee,
+      role === 'relecteur',
+    );
+    if (stillAllowed !== 'ok') {
+      opened.releaseLease();
+      const close = stillAllowed === 'session-ended' ? CLOSE.TOKEN_EXPIRED : CLOSE.FORBIDDEN;
+      return refuseLogged(close, identity.id, room.name, 'rights changed while the room loaded');
+    }
     // If the handshake fails, ws never calls back: give the lease back when the socket dies.
     let joined = false;
     socket.once('close', () => {
