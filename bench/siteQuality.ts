@@ -11,15 +11,14 @@
  * HTTP Archive), score = 100 − 5 × (3·q_dom + 2·q_req + q_size) / 6; A > 80, B > 70, C > 55,
  * D > 40, E > 25, F > 10, else G.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from '@playwright/test';
-import { renderSite } from '../site/renderSite';
-import { SAMPLE_MEDIA, sampleSnapshot } from '../site/sampleSite';
+
+import { chromium } from '@playwright/test';
+import { writeSampleSite } from '../e2e/sampleSiteFiles';
 import { PAGE_TYPE_LABELS_FR, type PageType } from '../site/siteDoc';
 import {
   contentTypeFor,
@@ -96,53 +95,12 @@ export interface SiteQuality {
   lighthouseError: string | null;
 }
 
-async function draw(browser: Browser, width: number, height: number, mime: string): Promise<Buffer> {
-  const page = await browser.newPage();
-  try {
-    const url = await page.evaluate(
-      ({ width, height, mime }) => {
-        const canvas = document.createElement('canvas');
-        canvas.width = width;
-        canvas.height = height;
-        const ctx = canvas.getContext('2d')!;
-        const g = ctx.createLinearGradient(0, 0, width, height);
-        g.addColorStop(0, '#18753c');
-        g.addColorStop(1, '#f5d76e');
-        ctx.fillStyle = g;
-        ctx.fillRect(0, 0, width, height);
-        return canvas.toDataURL(mime, 0.7);
-      },
-      { width, height, mime },
-    );
-    return Buffer.from(url.split(',')[1]!, 'base64');
-  } finally {
-    await page.close();
-  }
-}
-
 export async function benchSiteQuality(options: { lighthouse?: boolean } = {}): Promise<SiteQuality> {
-  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const dir = mkdtempSync(path.join(tmpdir(), 'usine-quality-'));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS.slice(1) });
   let server: http.Server | null = null;
   try {
-    const snapshot = sampleSnapshot(readFileSync(path.join(repo, 'assets/site.css'), 'utf8'));
-    const site = renderSite(snapshot);
-    for (const [rel, content] of site.files) {
-      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-      writeFileSync(path.join(dir, rel), content);
-    }
-    mkdirSync(path.join(dir, 'media'), { recursive: true });
-    for (const rel of site.media) {
-      const name = path.basename(rel);
-      const file = path.join(dir, rel);
-      if (name.startsWith(SAMPLE_MEDIA.photo)) {
-        const w = Number(/-(\d+)\.webp$/.exec(name)![1]);
-        writeFileSync(file, await draw(browser, w, Math.round((w * 900) / 1600), 'image/webp'));
-      } else if (name.startsWith(SAMPLE_MEDIA.logo))
-        writeFileSync(file, await draw(browser, 96, 96, 'image/png'));
-      else writeFileSync(file, '%PDF-1.7\n');
-    }
+    const { snapshot, site } = await writeSampleSite(dir, browser);
     server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       void resolveStaticFile(dir, url.pathname.slice(1)).then((resolved) => {

@@ -2,73 +2,27 @@
 // pages: axe-core finds no violation (light and dark themes, phone and desktop widths), the
 // pages need no JavaScript, use few requests, and the version works opened from disk.
 import AxeBuilder from '@axe-core/playwright';
-import { type Browser, chromium, expect, test } from '@playwright/test';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeSampleSite } from './sampleSiteFiles';
+import { chromium, expect, test } from '@playwright/test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { renderSite } from '../site/renderSite';
-import { SAMPLE_MEDIA, sampleSnapshot } from '../site/sampleSite';
+import { pathToFileURL } from 'node:url';
 import { PUBLISHED_SITE_HEADERS, contentTypeFor, resolveStaticFile } from '../sync-server/staticFiles';
 import { CHROMIUM_ARGS } from './playwright.config';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let dir: string;
 let server: http.Server;
 let base: string;
 let pages: string[];
 
-/** Real WebP/PNG bytes drawn by Chromium (no image library in the repo). */
-async function drawImage(browser: Browser, width: number, height: number, mime: string): Promise<Buffer> {
-  const page = await browser.newPage();
-  try {
-    const dataUrl = await page.evaluate(
-      ({ width, height, mime }) => {
-        const canvas = document.createElement('canvas');
-        canvas.width = width;
-        canvas.height = height;
-        const ctx = canvas.getContext('2d')!;
-        const gradient = ctx.createLinearGradient(0, 0, width, height);
-        gradient.addColorStop(0, '#18753c');
-        gradient.addColorStop(1, '#f5d76e');
-        ctx.fillStyle = gradient;
-        ctx.fillRect(0, 0, width, height);
-        return canvas.toDataURL(mime, 0.7);
-      },
-      { width, height, mime },
-    );
-    return Buffer.from(dataUrl.split(',')[1]!, 'base64');
-  } finally {
-    await page.close();
-  }
-}
-
 test.beforeAll(async () => {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   dir = mkdtempSync(path.join(tmpdir(), 'usine-site-'));
-  const snapshot = sampleSnapshot(readFileSync(path.join(repo, 'assets/site.css'), 'utf8'));
-  const site = renderSite(snapshot);
-  for (const [rel, content] of site.files) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), content);
-  }
-  mkdirSync(path.join(dir, 'media'), { recursive: true });
-  for (const rel of site.media) {
-    const file = path.join(dir, rel);
-    const name = path.basename(rel);
-    if (name.startsWith(SAMPLE_MEDIA.photo)) {
-      const w = Number(/-(\d+)\.webp$/.exec(name)![1]);
-      writeFileSync(file, await drawImage(browser, w, Math.round((w * 900) / 1600), 'image/webp'));
-    } else if (name.startsWith(SAMPLE_MEDIA.logo)) {
-      writeFileSync(file, await drawImage(browser, 96, 96, 'image/png'));
-    } else {
-      writeFileSync(file, '%PDF-1.7\n% acte signé (exemple)\n');
-    }
-  }
+  pages = (await writeSampleSite(dir, browser)).htmlPages;
   await browser.close();
-  pages = [...site.files.keys()].filter((p) => p.endsWith('.html'));
 
   // Served like the sync server serves /sites/{slug}/: same resolution, same headers.
   server = http.createServer((req, res) => {

@@ -3,7 +3,6 @@ import { $createHeadingNode } from '@lexical/rich-text';
 import {
   type Binding,
   createYjsBinding,
-  type Provider,
   syncLexicalUpdateToYjs,
   syncYjsChangesToLexical,
 } from '@lexical/yjs';
@@ -26,23 +25,11 @@ import {
   pageBodyToEditorState,
   seedPageBody,
   writeParagraphs,
+  NO_PROVIDER,
 } from './pageBody';
 import { ORIGIN_SEED, PAGE_BODY_ROOT } from './siteDoc';
 
-const provider: Provider = {
-  awareness: {
-    getLocalState: () => null,
-    getStates: () => new Map(),
-    on: () => {},
-    off: () => {},
-    setLocalState: () => {},
-    setLocalStateField: () => {},
-  },
-  connect: () => {},
-  disconnect: () => {},
-  on: () => {},
-  off: () => {},
-};
+const provider = NO_PROVIDER;
 
 /**
  * An editor wired to a doc exactly as @lexical/react's useYjsCollaboration wires it

@@ -48,7 +48,7 @@ const BINDING_ID = 'page-body';
  * syncLexicalUpdateToYjs reads `awareness.getLocalState()` for the selection and
  * stops at `null`.
  */
-const NO_PROVIDER: Provider = {
+export const NO_PROVIDER: Provider = {
   awareness: {
     getLocalState: () => null,
     getStates: () => new Map(),

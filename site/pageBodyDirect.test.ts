@@ -1,27 +1,20 @@
 import { createHeadlessEditor } from '@lexical/headless';
-import { createYjsBinding, type Provider, syncLexicalUpdateToYjs } from '@lexical/yjs';
+import { createYjsBinding, syncLexicalUpdateToYjs } from '@lexical/yjs';
 import { SKIP_COLLAB_TAG, type SerializedEditorState } from 'lexical';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { PAGE_NODES, pageBodyToEditorState, pageBodyToEditorStateDirect, writeParagraphs } from './pageBody';
+import {
+  PAGE_NODES,
+  pageBodyToEditorState,
+  pageBodyToEditorStateDirect,
+  writeParagraphs,
+  NO_PROVIDER,
+} from './pageBody';
 import { renderHtml } from './renderHtml';
 import { sampleSnapshot } from './sampleSite';
 import { PAGE_BODY_ROOT } from './siteDoc';
 
-const provider = {
-  awareness: {
-    getLocalState: () => null,
-    getStates: () => new Map(),
-    on: () => {},
-    off: () => {},
-    setLocalState: () => {},
-    setLocalStateField: () => {},
-  },
-  connect: () => {},
-  disconnect: () => {},
-  on: () => {},
-  off: () => {},
-} as Provider;
+const provider = NO_PROVIDER;
 
 /** A body doc written by Lexical through the V1 binding, from editor-state JSON. */
 function docFrom(state: unknown): Y.Doc {
