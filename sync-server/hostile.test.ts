@@ -197,6 +197,49 @@ describe('limits', () => {
     }
   });
 
+  it('[LIM-6] agents behind one address together over the per-address update limit are closed with 4429', async () => {
+    const dir = await tempDataDir();
+    const small = await startTestServer(dir.dir, {
+      createDemoAccount: false,
+      limits: {
+        // Each agent alone stays under its own limit; together they pass the address's.
+        updatesPerAgent: { ratePerSecond: 1000, burst: 1000 },
+        updatesPerAddress: { ratePerSecond: 20, burst: 40 },
+      },
+    });
+    try {
+      const emails = ['un@marseille.fr', 'deux@marseille.fr'];
+      for (const email of emails) {
+        await small.admin.addAgent({ commune: '13001', email, password: PASSWORD, role: 'agent' });
+      }
+      const sockets = await Promise.all(
+        emails.map(async (email, i) => {
+          const session = await login(small, email, PASSWORD);
+          const raw = rawSocket(small, `13001/page/addresslimit${i}`, session.accessToken);
+          await raw.opened;
+          return raw;
+        }),
+      );
+      // 30 updates each: 60 from one address, over its burst of 40, under each agent's.
+      for (const raw of sockets) {
+        const doc = new Y.Doc();
+        doc.on('update', (update: Uint8Array) => {
+          if (raw.socket.readyState === raw.socket.OPEN) raw.socket.send(updateMessage(update));
+        });
+        for (let i = 0; i < 30; i++) doc.getText('t').insert(0, 'a');
+      }
+      const codes = await Promise.all(
+        sockets.map((raw) =>
+          Promise.race([raw.closed, new Promise<number>((resolve) => setTimeout(() => resolve(0), 3000))]),
+        ),
+      );
+      expect(codes).toContain(CLOSE.TOO_FAST.code);
+    } finally {
+      await small.close();
+      await dir.remove();
+    }
+  });
+
   it('[LIM-5] connections opened faster than the per-agent and per-address limits close with 4429', async () => {
     const dir = await tempDataDir();
     const small = await startTestServer(dir.dir, {
