@@ -72,7 +72,7 @@ export interface ServerOptions {
   >;
   /** Backups: where (default `{dataDir}/backups`), retention, and whether to take one daily. */
   backups?: { dir?: string; retention?: RetentionPolicy; daily?: boolean };
-  /** How often live connections are re-authorized (account, session, role); default 15 s. */
+  /** How often live connections are re-authorized (account, session, role); default 1 s. */
   reauthorizeIntervalMs?: number;
   /** Test hook: the clock of sessions, locks and rate limits. */
   now?: () => number;
@@ -96,7 +96,7 @@ export interface RunningServer {
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAX_JSON_BODY_BYTES = 64 * 1024;
 const HEARTBEAT_MS = 30_000;
-const REAUTHORIZE_MS = 15_000;
+const REAUTHORIZE_MS = 1_000;
 
 const API_CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
