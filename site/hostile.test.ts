@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSite } from './checks';
 import { renderSite, type SiteSnapshot } from './renderSite';
 import { paragraphsBody, sampleSnapshot } from './sampleSite';
-import type { PageType } from './siteDoc';
+import { PAGE_TYPES } from './siteDoc';
 
 const HOSTILE_URLS = [
   'javascript:alert(1)',
@@ -33,18 +33,7 @@ const HOSTILE_TEXT = [
 function hostileSnapshot(): SiteSnapshot {
   const snapshot = sampleSnapshot();
   const base = snapshot.pages[1]!.meta;
-  const types: PageType[] = [
-    'actualite',
-    'evenement',
-    'demarche',
-    'acte',
-    'elus',
-    'contact',
-    'associations',
-    'cantine',
-    'risques',
-    'page',
-  ];
+  const types = PAGE_TYPES.filter((type) => type !== 'accueil');
   let n = 0;
   for (const type of types) {
     for (const text of HOSTILE_TEXT) {

@@ -12,8 +12,8 @@ import {
   validatePageFields,
 } from '../../../site/pageTypes';
 import { type PageMeta, readMedia, updatePageFields } from '../../../site/siteDoc';
-import { addMediaEntry } from '../media/mediaLibrary';
-import { MediaError, prepareMedia } from '../media/mediaPipeline';
+import { importMediaFile } from '../media/importMediaFile';
+import { MediaError } from '../media/mediaPipeline';
 import type { MediaOutbox } from '../media/MediaOutbox';
 import type { MediaStore } from '../media/MediaStore';
 import { useMediaUrl } from '../media/useMediaUrl';
@@ -84,19 +84,8 @@ export function FieldsForm({ insee, page, manifest, media, readOnly, agentName }
                     ...media,
                     library: readMedia(manifest),
                     onFile: async (file) => {
-                      const prepared = await prepareMedia(file);
-                      await media.store.add(insee, prepared.sha256, prepared.mime, prepared.bytes);
-                      addMediaEntry(manifest, prepared.sha256, {
-                        name: prepared.name,
-                        mime: prepared.mime,
-                        bytes: prepared.bytes.length,
-                        width: prepared.width,
-                        height: prepared.height,
-                        alt: '',
-                      });
-                      set(d.name, prepared.sha256);
+                      set(d.name, await importMediaFile(file, insee, manifest, media));
                       touch(d.name);
-                      media.outbox.kick();
                     },
                   }
                 : undefined

@@ -5,8 +5,7 @@ import { useId, useState } from 'react';
 import type * as Y from 'yjs';
 import { readSiteSettings, SETTINGS_FIELDS, validateSettings } from '../../../site/settings';
 import { readMedia, updateSettings } from '../../../site/siteDoc';
-import { addMediaEntry } from '../media/mediaLibrary';
-import { prepareMedia } from '../media/mediaPipeline';
+import { importMediaFile } from '../media/importMediaFile';
 import type { SessionMedia } from './Workspace';
 import { Field } from './FieldsForm';
 
@@ -55,18 +54,8 @@ export function SettingsForm({ insee, communeName, manifest, media, readOnly }: 
                       store: media.store,
                       library: readMedia(manifest),
                       onFile: async (file) => {
-                        const prepared = await prepareMedia(file);
-                        await media.store.add(insee, prepared.sha256, prepared.mime, prepared.bytes);
-                        addMediaEntry(manifest, prepared.sha256, {
-                          name: prepared.name,
-                          mime: prepared.mime,
-                          bytes: prepared.bytes.length,
-                          width: prepared.width,
-                          height: prepared.height,
-                          alt: '',
-                        });
-                        updateSettings(manifest, { [d.name]: prepared.sha256 });
-                        media.outbox.kick();
+                        const sha256 = await importMediaFile(file, insee, manifest, media);
+                        updateSettings(manifest, { [d.name]: sha256 });
                       },
                     }
                   : undefined
