@@ -1,7 +1,7 @@
 /**
  * HTTP routes of publishing beyond « publish » (site/apiContract.ts): the history of
- * publications, rollback to a kept version, scheduled publications; and the 422 answer of a
- * publication refused by the checks. Wraps the JSON API of api.ts: requests it does not own
+ * publications, rollback to a kept version (422 `acte-online` when it would remove an acte
+ * inside its two months), scheduled publications. Wraps the JSON API of api.ts: requests it does not own
  * go through unchanged.
  *
  *   GET  /api/communes/{insee}/publications          history (every member of the commune)
@@ -14,7 +14,6 @@ import { z } from 'zod';
 import type {
   AgentIdentity,
   ApiError,
-  PublishBlockedResponse,
   PublicationsResponse,
   RollbackResponse,
   ScheduleResponse,
@@ -88,26 +87,8 @@ export function withPublishingRoutes(
     if (!match) return inner(request);
     const [, insee, action, scheduleId] = match as unknown as [string, string, string, string | undefined];
 
-    if (action === 'publish') {
-      // api.ts publishes; a refusal by the checks comes back as its generic 500: answer 422
-      // with the list of what to fix instead.
-      const response = await inner(request);
-      if (response.status === 500) {
-        const issues = publisher.takeBlocked(insee);
-        if (issues) {
-          const errors = issues.filter((i) => i.severity === 'error');
-          const body: PublishBlockedResponse = {
-            error: {
-              code: 'checks-failed',
-              message: `Publication refusée : ${errors.length} problème${errors.length > 1 ? 's' : ''} à corriger avant de publier. Le site en ligne n’a pas changé.\n${errors.map((e) => `• ${e.message}`).join('\n')}`,
-            },
-            issues,
-          };
-          return { status: 422, body };
-        }
-      }
-      return response;
-    }
+    // api.ts answers « publish » itself, a refusal by the checks included (422).
+    if (action === 'publish') return inner(request);
 
     const auth = identify(request, insee);
     if ('response' in auth) return auth.response;
@@ -158,6 +139,8 @@ export function withPublishingRoutes(
     } catch (err) {
       if (err instanceof PublishError && (err.code === 'unknown-version' || err.code === 'unknown-commune'))
         return error(404, err.code, err.message);
+      // [PUBL-7] the version lacks an acte that must stay online: refused, nothing changed.
+      if (err instanceof PublishError && err.code === 'acte-online') return error(422, err.code, err.message);
       logger.log('error', 'site.publishing_route_failed', { insee, action, error: err });
       return error(500, 'internal', 'Erreur interne du serveur.');
     }
