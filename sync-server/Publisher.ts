@@ -35,6 +35,7 @@ import { pageRoom, siteRoom } from '../site/syncProtocol';
 import type { Commune } from './communes';
 import type { SqliteDatabase } from './database';
 import type { Logger } from './Logger';
+import { capture, type CapturedPage } from './PageSnapshots';
 
 export interface PublisherOptions {
   db: SqliteDatabase;
@@ -62,6 +63,11 @@ export interface PublisherOptions {
   keepVersions?: number;
   /** How often due scheduled publications are looked for; 0 disables (default 15 s). */
   scheduleIntervalMs?: number;
+  /**
+   * After a publication: the page bodies it read again (their doc changed since the last
+   * publication), for the shared page history (PageSnapshots.recordPublication).
+   */
+  onPagesPublished?: (insee: string, pages: CapturedPage[], by: string | null, at: number) => void;
 }
 
 export type PublishErrorCode = 'unknown-commune' | 'publish-failed' | 'unknown-version' | 'acte-online';
@@ -558,8 +564,14 @@ export class Publisher {
     state: CommuneState,
     pages: PageMeta[],
     seqs: Map<string, number> | null,
-  ): Promise<{ bodies: Map<string, SerializedEditorState>; read: number; unreadable: PageMeta[] }> {
+  ): Promise<{
+    bodies: Map<string, SerializedEditorState>;
+    read: number;
+    unreadable: PageMeta[];
+    captured: CapturedPage[];
+  }> {
     const bodies = new Map<string, SerializedEditorState>();
+    const captured: CapturedPage[] = [];
     const unreadable: PageMeta[] = [];
     let read = 0;
     for (const meta of pages) {
@@ -582,6 +594,7 @@ export class Publisher {
           const body = readPageBody(doc);
           state.bodies.set(meta.id, { key, body });
           bodies.set(meta.id, body);
+          if (this.options.onPagesPublished) captured.push(capture(meta.id, doc));
         } catch (error) {
           // [BODY-6] keep the previous version of the page rather than publish it empty.
           unreadable.push(meta);
@@ -593,7 +606,7 @@ export class Publisher {
       }
     }
     for (const id of state.bodies.keys()) if (!bodies.has(id)) state.bodies.delete(id);
-    return { bodies, read, unreadable };
+    return { bodies, read, unreadable, captured };
   }
 
   private async publishNow(
@@ -644,7 +657,7 @@ export class Publisher {
     const published = pages.filter((p) => p.status === 'published');
 
     phase('manifest');
-    const { bodies, read, unreadable } = await this.readBodies(insee, state, published, seqs);
+    const { bodies, read, unreadable, captured } = await this.readBodies(insee, state, published, seqs);
     phase('bodies');
     const stylesheet = await fs.readFile(path.join(this.options.assetsDir, 'site.css'), 'utf8');
     const origin = (this.options.publicOrigin ?? 'http://localhost:8080').replace(/\/+$/, '');
@@ -838,6 +851,13 @@ export class Publisher {
       state,
       published.filter((p) => p.type === 'acte'),
     );
+    if (captured.length > 0)
+      try {
+        this.options.onPagesPublished?.(insee, captured, publishedByName, publishedAt);
+      } catch (error) {
+        // The publication is done; only these history points are missing.
+        this.options.logger.log('error', 'history.publication_snapshot_failed', { insee, error });
+      }
     void this.enqueue(insee, () => this.prepareNext(insee, versionsDir, version)).catch((error: unknown) =>
       this.options.logger.log('warn', 'site.prepare_failed', { insee, error }),
     );

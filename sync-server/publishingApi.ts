@@ -52,35 +52,40 @@ const FORBIDDEN_WRITE = () =>
     'Seul le référent de la commune ou la Métropole peut modifier la publication du site.',
   );
 
+/**
+ * The caller of a commune route: a member of the commune (any role) or the Métropole; the
+ * answer to send otherwise (401, 403, 404). Shared by the publishing and page-history routes.
+ */
+export function authorizeMember(
+  accounts: Accounts,
+  request: ApiRequest,
+  insee: string,
+): { identity: AgentIdentity; canPublish: boolean } | { response: ApiResponse } {
+  const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.authorization?.trim() ?? '');
+  if (!match) return { response: error(401, 'unauthorized', 'Connexion requise.') };
+  const check = accounts.authenticate(match[1]!);
+  if (!check.ok)
+    return {
+      response:
+        check.reason === 'expired'
+          ? error(401, 'token-expired', 'Votre session a expiré : reconnexion nécessaire.')
+          : error(401, 'unauthorized', 'Connexion requise.'),
+    };
+  const { identity } = check;
+  if (!accounts.commune(insee)) return { response: error(404, 'unknown-commune', 'Commune inconnue.') };
+  const role = identity.communes.find((c) => c.insee === insee)?.role;
+  if (!identity.admin && !role)
+    return {
+      response: error(403, 'forbidden', "Vous n'avez pas les droits nécessaires pour cette commune."),
+    };
+  return { identity, canPublish: identity.admin || role === 'referent' };
+}
+
 export function withPublishingRoutes(
   inner: (request: ApiRequest) => Promise<ApiResponse>,
   options: PublishingRoutesOptions,
 ): (request: ApiRequest) => Promise<ApiResponse> {
   const { accounts, publisher, logger } = options;
-
-  function identify(
-    request: ApiRequest,
-    insee: string,
-  ): { identity: AgentIdentity; canPublish: boolean } | { response: ApiResponse } {
-    const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.authorization?.trim() ?? '');
-    if (!match) return { response: error(401, 'unauthorized', 'Connexion requise.') };
-    const check = accounts.authenticate(match[1]!);
-    if (!check.ok)
-      return {
-        response:
-          check.reason === 'expired'
-            ? error(401, 'token-expired', 'Votre session a expiré : reconnexion nécessaire.')
-            : error(401, 'unauthorized', 'Connexion requise.'),
-      };
-    const { identity } = check;
-    if (!accounts.commune(insee)) return { response: error(404, 'unknown-commune', 'Commune inconnue.') };
-    const role = identity.communes.find((c) => c.insee === insee)?.role;
-    if (!identity.admin && !role)
-      return {
-        response: error(403, 'forbidden', "Vous n'avez pas les droits nécessaires pour cette commune."),
-      };
-    return { identity, canPublish: identity.admin || role === 'referent' };
-  }
 
   return async (request) => {
     const match = ROUTE.exec(request.pathname);
@@ -90,7 +95,7 @@ export function withPublishingRoutes(
     // api.ts answers « publish » itself, a refusal by the checks included (422).
     if (action === 'publish') return inner(request);
 
-    const auth = identify(request, insee);
+    const auth = authorizeMember(accounts, request, insee);
     if ('response' in auth) return auth.response;
     const { identity, canPublish } = auth;
     try {
