@@ -110,7 +110,13 @@ export function PageScreen({
             cursorColor={agent.color}
             preview={showPreview ? { page, manifest, commune } : undefined}
           >
-            <PageHistory store={history} provider={provider} by={agent.displayName} readOnly={readOnly} />
+            <PageHistory
+              store={history}
+              provider={provider}
+              by={agent.displayName}
+              readOnly={readOnly}
+              auth={auth}
+            />
           </PageEditor>
         </div>
       ) : (
