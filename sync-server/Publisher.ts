@@ -70,7 +70,12 @@ export interface PublisherOptions {
   onPagesPublished?: (insee: string, pages: CapturedPage[], by: string | null, at: number) => void;
 }
 
-export type PublishErrorCode = 'unknown-commune' | 'publish-failed' | 'unknown-version' | 'acte-online';
+export type PublishErrorCode =
+  | 'unknown-commune'
+  | 'publish-failed'
+  | 'unknown-version'
+  | 'acte-online'
+  | 'schedule-in-past';
 
 /**
  * What a publication request ends with. A refusal by the checks is an expected answer, not a
@@ -450,6 +455,11 @@ export class Publisher {
   // ---- Scheduled publication ----
 
   schedule(insee: string, pageId: string, at: number, createdBy: string | null): ScheduledPublication {
+    if (at <= this.now())
+      throw new PublishError(
+        'schedule-in-past',
+        'Cette date est déjà passée : choisissez une date et une heure à venir. Rien n’a été programmé.',
+      );
     const id = crypto.randomBytes(9).toString('base64url');
     this.options.db
       .prepare(

@@ -183,6 +183,15 @@ describe('publishing', () => {
     expect(rolled.status).toBe(200);
     expect((await fetch(`${server.url}/sites/aix-en-provence/${news.slug}/`)).status).toBe(404);
 
+    const past = await json('/api/communes/13001/schedule', referent.accessToken, {
+      pageId: news.id,
+      at: Date.now() - 60_000,
+    });
+    expect(past.status).toBe(422);
+    expect(((await past.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'schedule-in-past',
+      message: 'Cette date est déjà passée : choisissez une date et une heure à venir. Rien n’a été programmé.',
+    });
     const schedule = await json('/api/communes/13001/schedule', referent.accessToken, {
       pageId: news.id,
       at: Date.now() + 3_600_000,

@@ -145,7 +145,8 @@ export function withPublishingRoutes(
       if (err instanceof PublishError && (err.code === 'unknown-version' || err.code === 'unknown-commune'))
         return error(404, err.code, err.message);
       // [PUBL-7] the version lacks an acte that must stay online: refused, nothing changed.
-      if (err instanceof PublishError && err.code === 'acte-online') return error(422, err.code, err.message);
+      if (err instanceof PublishError && (err.code === 'acte-online' || err.code === 'schedule-in-past'))
+        return error(422, err.code, err.message);
       logger.log('error', 'site.publishing_route_failed', { insee, action, error: err });
       return error(500, 'internal', 'Erreur interne du serveur.');
     }

@@ -5,12 +5,15 @@ import {
   API_REFRESH,
   apiPublicationPath,
   apiPublishPath,
+  apiSchedulePath,
   type ApiError,
   type LoginRequest,
   type LoginResponse,
   type PublicationResponse,
   type PublishResponse,
   type RefreshRequest,
+  type ScheduleRequest,
+  type ScheduleResponse,
 } from '../../../site/apiContract';
 import {
   apiPageSnapshotPath,
@@ -151,4 +154,33 @@ export async function getPageSnapshotState(
     throw new ApiFailure(response.status === 401 ? 'unauthorized' : 'refused', response.status, message);
   }
   return new Uint8Array(await response.arrayBuffer());
+}
+
+/** The commune's scheduled publications (pending, done, failed, cancelled). */
+export function getSchedule(serverUrl: string, insee: string, accessToken: string): Promise<ScheduleResponse> {
+  return call(serverUrl, apiSchedulePath(insee), getJson(accessToken), MESSAGES_FR.sessionExpired);
+}
+
+/** Asks the server to publish the page at `at` (ms since epoch), with no editor running. */
+export function schedulePublication(
+  serverUrl: string,
+  insee: string,
+  request: ScheduleRequest,
+  accessToken: string,
+): Promise<ScheduleResponse> {
+  return call(serverUrl, apiSchedulePath(insee), postJson(request, accessToken), MESSAGES_FR.sessionExpired);
+}
+
+export function cancelScheduledPublication(
+  serverUrl: string,
+  insee: string,
+  id: string,
+  accessToken: string,
+): Promise<ScheduleResponse> {
+  return call(
+    serverUrl,
+    `${apiSchedulePath(insee)}/${encodeURIComponent(id)}/cancel`,
+    postJson({}, accessToken),
+    MESSAGES_FR.sessionExpired,
+  );
 }

@@ -16,6 +16,7 @@ import { pendingEditsText } from '../sync/syncStatus';
 import { usePublication } from './Dashboard';
 import { FieldsForm } from './FieldsForm';
 import { PageHistory } from './PageHistory';
+import { SchedulePublication } from './SchedulePublication';
 import type { SessionMedia } from './Workspace';
 import { formatDateTime } from './formatDate';
 import { PageEditor } from './PageEditor';
@@ -90,6 +91,7 @@ export function PageScreen({
           Aperçu avec le thème du site
         </button>
       </p>
+      {commune.role === 'referent' && <SchedulePublication auth={auth} insee={commune.insee} page={page} />}
       <FieldsForm
         insee={commune.insee}
         page={page}
