@@ -71,11 +71,7 @@ export interface PublisherOptions {
 }
 
 export type PublishErrorCode =
-  | 'unknown-commune'
-  | 'publish-failed'
-  | 'unknown-version'
-  | 'acte-online'
-  | 'schedule-in-past';
+  'unknown-commune' | 'publish-failed' | 'unknown-version' | 'acte-online' | 'schedule-in-past';
 
 /**
  * What a publication request ends with. A refusal by the checks is an expected answer, not a

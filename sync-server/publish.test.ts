@@ -190,7 +190,8 @@ describe('publishing', () => {
     expect(past.status).toBe(422);
     expect(((await past.json()) as { error: { code: string; message: string } }).error).toEqual({
       code: 'schedule-in-past',
-      message: 'Cette date est déjà passée : choisissez une date et une heure à venir. Rien n’a été programmé.',
+      message:
+        'Cette date est déjà passée : choisissez une date et une heure à venir. Rien n’a été programmé.',
     });
     const schedule = await json('/api/communes/13001/schedule', referent.accessToken, {
       pageId: news.id,

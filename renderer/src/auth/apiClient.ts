@@ -157,7 +157,11 @@ export async function getPageSnapshotState(
 }
 
 /** The commune's scheduled publications (pending, done, failed, cancelled). */
-export function getSchedule(serverUrl: string, insee: string, accessToken: string): Promise<ScheduleResponse> {
+export function getSchedule(
+  serverUrl: string,
+  insee: string,
+  accessToken: string,
+): Promise<ScheduleResponse> {
   return call(serverUrl, apiSchedulePath(insee), getJson(accessToken), MESSAGES_FR.sessionExpired);
 }
 
