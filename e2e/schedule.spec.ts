@@ -43,6 +43,13 @@ test('[schedule-1] the référent schedules a page, closes the editor, the serve
   await section.getByLabel('Heure de publication').fill(later.time);
   await section.getByRole('button', { name: 'Programmer la publication' }).click();
   await expect(section.getByText(/^Publication programmée le/)).toHaveCount(1);
+  // Another agent of the commune sees it, without the référent's controls.
+  const agent = await openAgent({ displayName: 'Bruno Agent' });
+  await openPage(agent, title);
+  const seen = agent.page.getByRole('region', { name: 'Publication à une date choisie' });
+  await expect(seen.getByText(/^Publication programmée le/)).toHaveCount(1);
+  await expect(seen.getByRole('button')).toHaveCount(0);
+  await agent.context.close();
   await section.getByRole('button', { name: /^Annuler la publication programmée le/ }).click();
   await expect(section.getByText(/^Publication programmée le/)).toHaveCount(0);
   await expect(section).toContainText('annulée');

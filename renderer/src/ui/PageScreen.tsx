@@ -91,7 +91,12 @@ export function PageScreen({
           Aperçu avec le thème du site
         </button>
       </p>
-      {commune.role === 'referent' && <SchedulePublication auth={auth} insee={commune.insee} page={page} />}
+      <SchedulePublication
+        auth={auth}
+        insee={commune.insee}
+        page={page}
+        canSchedule={commune.role === 'referent'}
+      />
       <FieldsForm
         insee={commune.insee}
         page={page}

@@ -1,6 +1,6 @@
 // « Programmer la publication » of one page, for the référent: a date and time (checked in
 // French: given, valid, to come), the page's scheduled publications with « Annuler », and
-// their state. The server publishes at that time with no editor running; this needs the
+// their state (also shown, without the controls, to the other members). The server publishes at that time with no editor running; this needs the
 // server, so offline it says so and does nothing.
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import type { ScheduledPublication } from '../../../site/apiContract';
@@ -20,6 +20,8 @@ interface Props {
   auth: AuthSession;
   insee: string;
   page: Pick<PageMeta, 'id' | 'title'>;
+  /** The référent schedules and cancels; the others only see what is scheduled. */
+  canSchedule: boolean;
 }
 
 type ScheduleList =
@@ -37,7 +39,7 @@ function failureMessage(error: unknown): string {
   return MESSAGES_FR.unexpected;
 }
 
-export function SchedulePublication({ auth, insee, page }: Props) {
+export function SchedulePublication({ auth, insee, page, canSchedule }: Props) {
   const [list, setList] = useState<ScheduleList>({ kind: 'loading' });
   const [date, setDate] = useState('');
   const [time, setTime] = useState('');
@@ -122,6 +124,9 @@ export function SchedulePublication({ auth, insee, page }: Props) {
       ? list.items.filter((s) => s.state === 'done' || s.state === 'failed').sort((a, b) => b.at - a.at)[0]
       : undefined;
 
+  // Nothing scheduled for this page: only the référent has something to do here.
+  if (!canSchedule && pending.length === 0 && !finished) return null;
+
   return (
     <section className="schedule" aria-labelledby={headingId}>
       <h2 id={headingId}>Publication à une date choisie</h2>
@@ -135,14 +140,16 @@ export function SchedulePublication({ auth, insee, page }: Props) {
           {pending.map((s) => (
             <li key={s.id}>
               <span>Publication programmée le {formatDateTime(s.at)}</span>{' '}
-              <button
-                type="button"
-                className="small"
-                aria-label={`Annuler la publication programmée le ${formatDateTime(s.at)}`}
-                onClick={() => void cancel(s)}
-              >
-                Annuler
-              </button>
+              {canSchedule && (
+                <button
+                  type="button"
+                  className="small"
+                  aria-label={`Annuler la publication programmée le ${formatDateTime(s.at)}`}
+                  onClick={() => void cancel(s)}
+                >
+                  Annuler
+                </button>
+              )}
             </li>
           ))}
         </ul>
@@ -154,39 +161,41 @@ export function SchedulePublication({ auth, insee, page }: Props) {
             : `La publication programmée le ${formatDateTime(finished.at)} n’a pas eu lieu : ${finished.message ?? 'erreur inconnue.'}`}
         </p>
       )}
-      <form className="schedule-form" onSubmit={(e) => void submit(e)} aria-busy={busy} noValidate>
-        <div className="field">
-          <label htmlFor={dateId}>Date de publication</label>
-          <input
-            id={dateId}
-            type="date"
-            value={date}
-            aria-invalid={error !== '' || undefined}
-            aria-describedby={error ? errorId : undefined}
-            onChange={(e) => setDate(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={timeId}>Heure de publication</label>
-          <input
-            id={timeId}
-            type="time"
-            step={1}
-            value={time}
-            aria-invalid={error !== '' || undefined}
-            aria-describedby={error ? errorId : undefined}
-            onChange={(e) => setTime(e.target.value)}
-          />
-        </div>
-        <button type="submit" disabled={busy}>
-          Programmer la publication
-        </button>
-        {error && (
-          <p id={errorId} role="alert" className="error">
-            {error}
-          </p>
-        )}
-      </form>
+      {canSchedule && (
+        <form className="schedule-form" onSubmit={(e) => void submit(e)} aria-busy={busy} noValidate>
+          <div className="field">
+            <label htmlFor={dateId}>Date de publication</label>
+            <input
+              id={dateId}
+              type="date"
+              value={date}
+              aria-invalid={error !== '' || undefined}
+              aria-describedby={error ? errorId : undefined}
+              onChange={(e) => setDate(e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={timeId}>Heure de publication</label>
+            <input
+              id={timeId}
+              type="time"
+              step={1}
+              value={time}
+              aria-invalid={error !== '' || undefined}
+              aria-describedby={error ? errorId : undefined}
+              onChange={(e) => setTime(e.target.value)}
+            />
+          </div>
+          <button type="submit" disabled={busy}>
+            Programmer la publication
+          </button>
+          {error && (
+            <p id={errorId} role="alert" className="error">
+              {error}
+            </p>
+          )}
+        </form>
+      )}
       <p aria-live="polite" className="schedule-message">
         {message}
       </p>
