@@ -217,4 +217,25 @@ describe('page history on the server', () => {
       await data.remove();
     }
   });
+
+  it('[HIST-6] deleting the commune’s data at the end of its agreement deletes its page history too', async () => {
+    expect((await list('sessionIdle01')).length).toBeGreaterThan(0);
+    await server.admin.addAgent({
+      commune: '13002',
+      email: 'admin@ampmetropole.fr',
+      password: 'mot-de-passe-admin-metropole',
+      role: 'agent',
+      displayName: 'Admin Métropole',
+    });
+    server.admin.setAdmin('admin@ampmetropole.fr', true);
+    const admin = await login(server, 'admin@ampmetropole.fr', 'mot-de-passe-admin-metropole');
+    const deleted = await fetch(`${server.url}/api/admin/communes/13001/data`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ confirm: '13001' }),
+    });
+    expect(deleted.status).toBe(200);
+    for (const pageId of ['sessionIdle01', 'sessionLeave1'])
+      expect(await list(pageId, admin.accessToken)).toEqual([]);
+  });
 });
