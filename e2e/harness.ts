@@ -67,6 +67,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         dataDir,
         appDir: path.join(repoRoot, 'dist', 'renderer'),
         wrapStore: (store) => gate.wrap(store),
+        // Scheduled publications are looked for every second (e2e/schedule.spec.ts).
+        scheduleIntervalMs: 1_000,
         logger: { log: (level, event, fields) => level === 'error' && console.error(event, fields) },
       });
       await use(server);

@@ -1,7 +1,9 @@
 // Journey d (issue 2): the référent publishes; the published page is valid, accessible HTML.
 import AxeBuilder from '@axe-core/playwright';
 import { validateHtml } from './htmlValidator';
-import { createPage, editor, expect, test } from './harness';
+import { slugify } from '../site/siteDoc';
+import { createTypedPage, uniqueTitle } from './editorHelpers';
+import { createPage, editor, expect, STATUS, status, test } from './harness';
 
 test('[d] the référent publishes: the page is online with its text, valid HTML (Nu checker), no axe violation, no JavaScript', async ({
   openAgent,
@@ -65,4 +67,27 @@ test('[d] the référent publishes: the page is online with its text, valid HTML
   } finally {
     await citizen.close();
   }
+});
+
+test('[d2][PUBL-8] a publication refused by the checks lists each problem with its page, in French; nothing goes online', async ({
+  openAgent,
+  server,
+}) => {
+  const referent = await openAgent({ displayName: 'Chantal Référente', role: 'referent' });
+  const title = uniqueTitle('Fête des voisins');
+  await createTypedPage(referent, title, { type: 'Actualité' });
+  await referent.page.getByRole('checkbox', { name: 'Publiée' }).check();
+  await expect(status(referent.page)).toHaveText(STATUS.saved);
+  await referent.page.getByRole('button', { name: 'Publier' }).click();
+  const alert = referent.page.locator('.publish').getByRole('alert');
+  await expect(alert).toContainText('Publication refusée : 2 problèmes à corriger avant de publier.');
+  await expect(alert).toContainText(
+    `• Page « ${title} » (Actualité) : « Date de l’actualité » : date attendue`,
+  );
+  await expect(alert).toContainText(`• Page « ${title} » (Actualité) : « Résumé » est obligatoire.`);
+  await expect(alert).not.toContainText('a échoué');
+  expect((await fetch(`${server.url}/sites/aix-en-provence/${slugify(title)}/`)).status).toBe(404);
+  // Back to draft, so the other journeys of this server can publish.
+  await referent.page.getByRole('checkbox', { name: 'Publiée' }).uncheck();
+  await expect(status(referent.page)).toHaveText(STATUS.saved);
 });

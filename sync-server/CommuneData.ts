@@ -168,8 +168,16 @@ export class CommuneData {
     const site = fs.existsSync(siteDir);
     fs.rmSync(siteDir, { recursive: true, force: true });
     fs.rmSync(path.join(dataDir, 'media', insee), { recursive: true, force: true });
-    // The publisher's tables (created by Publisher when it starts): history, events, schedule.
-    for (const table of ['publications', 'publication_events', 'scheduled_publications', 'published_actes']) {
+    // The publisher's tables (created by Publisher when it starts): history, events, schedule,
+    // actes per version; and the page history (PageSnapshots).
+    for (const table of [
+      'publications',
+      'publication_events',
+      'scheduled_publications',
+      'published_actes',
+      'version_actes',
+      'page_snapshots',
+    ]) {
       const exists = db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?")
         .get(table);

@@ -26,6 +26,7 @@ import type {
 } from '../site/apiContract';
 import { checkSite, type CheckIssue } from '../site/checks';
 import { readPageBody } from '../site/pageBody';
+import { acteUnpublishRefusal } from '../site/pageTypes';
 import { MIME_EXT, type MediaInfo } from '../site/renderHtml';
 import { createRenderCache, type RenderCache, renderSite, type SiteSnapshot } from '../site/renderSite';
 import { readSiteSettings, type SiteSettingsFull } from '../site/settings';
@@ -34,6 +35,7 @@ import { pageRoom, siteRoom } from '../site/syncProtocol';
 import type { Commune } from './communes';
 import type { SqliteDatabase } from './database';
 import type { Logger } from './Logger';
+import { capture, type CapturedPage } from './PageSnapshots';
 
 export interface PublisherOptions {
   db: SqliteDatabase;
@@ -61,9 +63,23 @@ export interface PublisherOptions {
   keepVersions?: number;
   /** How often due scheduled publications are looked for; 0 disables (default 15 s). */
   scheduleIntervalMs?: number;
+  /**
+   * After a publication: the page bodies it read again (their doc changed since the last
+   * publication), for the shared page history (PageSnapshots.recordPublication).
+   */
+  onPagesPublished?: (insee: string, pages: CapturedPage[], by: string | null, at: number) => void;
 }
 
-export type PublishErrorCode = 'unknown-commune' | 'publish-failed' | 'checks-failed' | 'unknown-version';
+export type PublishErrorCode =
+  'unknown-commune' | 'publish-failed' | 'unknown-version' | 'acte-online' | 'schedule-in-past';
+
+/**
+ * What a publication request ends with. A refusal by the checks is an expected answer, not a
+ * failure: it carries the French summary (with one line per error) and every finding.
+ */
+export type PublishOutcome =
+  | { kind: 'published'; response: PublishResponse }
+  | { kind: 'blocked'; message: string; issues: PublishIssue[] };
 
 /** A publication that cannot be done; `message` is French. */
 export class PublishError extends Error {
@@ -145,6 +161,46 @@ function toIssue(issue: CheckIssue): PublishIssue {
   };
 }
 
+const DATE_TIME_FR = new Intl.DateTimeFormat('fr-FR', {
+  dateStyle: 'long',
+  timeStyle: 'short',
+  timeZone: 'Europe/Paris',
+});
+
+/** The legal content of an acte, compared field by field (key order does not matter). */
+function acteForm(acte: Pick<PageMeta, 'fields'>): string {
+  const fields = (acte.fields ?? {}) as Record<string, unknown>;
+  return JSON.stringify(
+    Object.keys(fields)
+      .sort()
+      .map((k) => [k, fields[k]]),
+  );
+}
+
+/**
+ * [PUBL-7] Why putting a version back online would break the two-month rule (R2131-1 CGCT):
+ * one French line per acte online now, still inside its two months, that the version lacks or
+ * holds in another form. `target` null (version published before actes were recorded per
+ * version) counts as lacking them all.
+ */
+export function rollbackActeRefusals(
+  onlineNow: readonly PageMeta[],
+  target: readonly PageMeta[] | null,
+  now: number,
+): string[] {
+  const out: string[] = [];
+  for (const acte of onlineNow) {
+    const refusal = acteUnpublishRefusal(acte, now);
+    if (!refusal) continue;
+    const there = target?.find((a) => a.id === acte.id);
+    if (there && acteForm(there) === acteForm(acte)) continue;
+    out.push(
+      `• ${refusal} Cette version ${there ? 'en contient une forme plus ancienne' : 'ne le contient pas'} : publiez plutôt le site après avoir corrigé les autres pages.`,
+    );
+  }
+  return out;
+}
+
 export class Publisher {
   private readonly options: PublisherOptions;
   private readonly now: () => number;
@@ -153,8 +209,6 @@ export class Publisher {
   private readonly state = new Map<string, CommuneState>();
   /** Media files known to exist (content-addressed, so never change). */
   private readonly mediaSeen = new Set<string>();
-  /** Findings of the last publication refused by the checks, per commune (see publishingApi). */
-  private readonly blocked = new Map<string, PublishIssue[]>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(options: PublisherOptions) {
@@ -194,6 +248,12 @@ export class Publisher {
       CREATE TABLE IF NOT EXISTS published_actes (
         insee TEXT PRIMARY KEY,
         actes TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS version_actes (
+        insee TEXT NOT NULL,
+        version TEXT NOT NULL,
+        actes TEXT NOT NULL,
+        PRIMARY KEY (insee, version)
       );
     `);
     const interval = options.scheduleIntervalMs ?? 15_000;
@@ -235,15 +295,8 @@ export class Publisher {
     insee: string,
     publishedBy: string | null,
     publishedByName: string | null = null,
-  ): Promise<PublishResponse> {
+  ): Promise<PublishOutcome> {
     return this.enqueue(insee, () => this.publishNow(insee, publishedBy, publishedByName));
-  }
-
-  /** The findings of the last refused publication of the commune, once. */
-  takeBlocked(insee: string): PublishIssue[] | null {
-    const issues = this.blocked.get(insee) ?? null;
-    this.blocked.delete(insee);
-    return issues;
   }
 
   private enqueue<T>(insee: string, job: () => Promise<T>): Promise<T> {
@@ -341,31 +394,68 @@ export class Publisher {
           'unknown-version',
           `La version « ${version} » n’existe pas ou n’est plus conservée : elle ne peut pas être remise en ligne.`,
         );
-      await this.switchCurrent(siteDir, version);
+      const state = this.communeState(insee);
       const at = this.now();
+      const targetActes = this.versionActes(insee, version);
+      const refusals = rollbackActeRefusals(state.actes, targetActes, at);
+      if (refusals.length > 0)
+        throw new PublishError(
+          'acte-online',
+          `Retour à la version du ${DATE_TIME_FR.format(new Date(this.versionPublishedAt(insee, version) ?? 0))} refusé : le site en ligne n’a pas changé.\n${refusals.join('\n')}`,
+        );
+      await this.switchCurrent(siteDir, version);
       this.options.db
         .prepare(
           'INSERT INTO publication_events (insee, version, at, by, by_name, pages, changed, rollback_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(insee, version, at, by, byName, known.pages, '[]', version);
       // The files online are no longer those of the last publication: next one writes all.
-      const state = this.state.get(insee);
-      if (state) {
-        if (state.prepared) await fs.rm(state.prepared.dir, { recursive: true, force: true });
-        state.prepared = null;
-        state.version = null;
-        state.files = new Map();
-        state.media = new Set();
-        state.pages = new Map();
-      }
+      if (state.prepared) await fs.rm(state.prepared.dir, { recursive: true, force: true });
+      state.prepared = null;
+      state.version = null;
+      state.files = new Map();
+      state.media = new Set();
+      state.pages = new Map();
+      // The actes online are now those of the version put back (unknown for a version
+      // published before they were recorded: the previous list is kept, the stricter choice).
+      if (targetActes) this.recordActesOnline(insee, state, targetActes);
       this.options.logger.log('info', 'site.rollback', { insee, version });
       return (await this.history(insee, 1))[0]!;
     });
   }
 
+  /** The actes online in a version, as recorded at its publication; null if not recorded. */
+  private versionActes(insee: string, version: string): PageMeta[] | null {
+    const row = this.options.db
+      .prepare('SELECT actes FROM version_actes WHERE insee = ? AND version = ?')
+      .get(insee, version) as { actes: string } | undefined;
+    return row ? (JSON.parse(row.actes) as PageMeta[]) : null;
+  }
+
+  private versionPublishedAt(insee: string, version: string): number | null {
+    const row = this.options.db
+      .prepare('SELECT MIN(at) AS at FROM publication_events WHERE insee = ? AND version = ?')
+      .get(insee, version) as { at: number | null } | undefined;
+    return row?.at ?? null;
+  }
+
+  private recordActesOnline(insee: string, state: CommuneState, actes: PageMeta[]): void {
+    state.actes = actes;
+    this.options.db
+      .prepare(
+        'INSERT INTO published_actes (insee, actes) VALUES (?, ?) ON CONFLICT (insee) DO UPDATE SET actes = excluded.actes',
+      )
+      .run(insee, JSON.stringify(actes));
+  }
+
   // ---- Scheduled publication ----
 
   schedule(insee: string, pageId: string, at: number, createdBy: string | null): ScheduledPublication {
+    if (at <= this.now())
+      throw new PublishError(
+        'schedule-in-past',
+        'Cette date est déjà passée : choisissez une date et une heure à venir. Rien n’a été programmé.',
+      );
     const id = crypto.randomBytes(9).toString('base64url');
     this.options.db
       .prepare(
@@ -411,20 +501,28 @@ export class Publisher {
     }
     let done = 0;
     for (const { insee } of due) {
+      const failed = (message: string) =>
+        db
+          .prepare(
+            "UPDATE scheduled_publications SET state = 'failed', message = ? WHERE insee = ? AND state = 'pending' AND at <= ?",
+          )
+          .run(message.slice(0, 2000), insee, this.now());
       try {
-        await this.publish(insee, SCHEDULER_AGENT, 'Publication programmée');
-        done++;
+        const outcome = await this.publish(insee, SCHEDULER_AGENT, 'Publication programmée');
+        switch (outcome.kind) {
+          case 'published':
+            done++;
+            break;
+          case 'blocked':
+            failed(outcome.message.replace(/\n/g, ' '));
+            this.options.logger.log('warn', 'site.schedule_blocked', {
+              insee,
+              issues: outcome.issues.length,
+            });
+            break;
+        }
       } catch (error) {
-        const message =
-          error instanceof PublishError
-            ? [
-                error.message,
-                ...error.issues.filter((i) => i.severity === 'error').map((i) => i.message),
-              ].join(' ')
-            : 'La publication programmée a échoué.';
-        db.prepare(
-          "UPDATE scheduled_publications SET state = 'failed', message = ? WHERE insee = ? AND state = 'pending' AND at <= ?",
-        ).run(message.slice(0, 2000), insee, this.now());
+        failed(error instanceof PublishError ? error.message : 'La publication programmée a échoué.');
         this.options.logger.log('warn', 'site.schedule_failed', { insee, error });
       }
     }
@@ -472,8 +570,14 @@ export class Publisher {
     state: CommuneState,
     pages: PageMeta[],
     seqs: Map<string, number> | null,
-  ): Promise<{ bodies: Map<string, SerializedEditorState>; read: number; unreadable: PageMeta[] }> {
+  ): Promise<{
+    bodies: Map<string, SerializedEditorState>;
+    read: number;
+    unreadable: PageMeta[];
+    captured: CapturedPage[];
+  }> {
     const bodies = new Map<string, SerializedEditorState>();
+    const captured: CapturedPage[] = [];
     const unreadable: PageMeta[] = [];
     let read = 0;
     for (const meta of pages) {
@@ -496,6 +600,7 @@ export class Publisher {
           const body = readPageBody(doc);
           state.bodies.set(meta.id, { key, body });
           bodies.set(meta.id, body);
+          if (this.options.onPagesPublished) captured.push(capture(meta.id, doc));
         } catch (error) {
           // [BODY-6] keep the previous version of the page rather than publish it empty.
           unreadable.push(meta);
@@ -507,14 +612,14 @@ export class Publisher {
       }
     }
     for (const id of state.bodies.keys()) if (!bodies.has(id)) state.bodies.delete(id);
-    return { bodies, read, unreadable };
+    return { bodies, read, unreadable, captured };
   }
 
   private async publishNow(
     insee: string,
     publishedBy: string | null,
     publishedByName: string | null,
-  ): Promise<PublishResponse> {
+  ): Promise<PublishOutcome> {
     const commune = this.options.commune(insee);
     if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
     const started = performance.now();
@@ -558,7 +663,7 @@ export class Publisher {
     const published = pages.filter((p) => p.status === 'published');
 
     phase('manifest');
-    const { bodies, read, unreadable } = await this.readBodies(insee, state, published, seqs);
+    const { bodies, read, unreadable, captured } = await this.readBodies(insee, state, published, seqs);
     phase('bodies');
     const stylesheet = await fs.readFile(path.join(this.options.assetsDir, 'site.css'), 'utf8');
     const origin = (this.options.publicOrigin ?? 'http://localhost:8080').replace(/\/+$/, '');
@@ -592,13 +697,13 @@ export class Publisher {
         message: `Page « ${meta.title} » : son contenu n’a pas pu être lu (version plus récente de l’éditeur ?) ; la version précédemment publiée est conservée.`,
       });
     if (report.errors.length > 0) {
-      const issues = [...report.errors.map(toIssue), ...warnings];
-      this.blocked.set(insee, issues);
-      throw new PublishError(
-        'checks-failed',
-        `Publication refusée : ${report.errors.length} problème${report.errors.length > 1 ? 's' : ''} à corriger avant de publier. Le site en ligne n’a pas changé.`,
-        issues,
-      );
+      const errors = report.errors.map(toIssue);
+      const n = errors.length;
+      return {
+        kind: 'blocked',
+        message: `Publication refusée : ${n} problème${n > 1 ? 's' : ''} à corriger avant de publier. Le site en ligne n’a pas changé.\n${errors.map((e) => `• ${e.message}`).join('\n')}`,
+        issues: [...errors, ...warnings],
+      };
     }
 
     const version = `${new Date(publishedAt).toISOString().replace(/[-:.]/g, '').replace('T', '-')}-${crypto
@@ -736,22 +841,32 @@ export class Publisher {
         db.prepare("UPDATE scheduled_publications SET state = 'done' WHERE id = ? AND state = 'pending'").run(
           d.id,
         );
+      db.prepare('INSERT OR REPLACE INTO version_actes (insee, version, actes) VALUES (?, ?, ?)').run(
+        insee,
+        version,
+        JSON.stringify(published.filter((p) => p.type === 'acte')),
+      );
     })();
 
     state.version = version;
     state.files = rendered.files;
     state.media = rendered.media;
     state.pages = nowPages;
-    state.actes = published.filter((p) => p.type === 'acte');
-    this.options.db
-      .prepare(
-        'INSERT INTO published_actes (insee, actes) VALUES (?, ?) ON CONFLICT (insee) DO UPDATE SET actes = excluded.actes',
-      )
-      .run(insee, JSON.stringify(state.actes));
+    this.recordActesOnline(
+      insee,
+      state,
+      published.filter((p) => p.type === 'acte'),
+    );
+    if (captured.length > 0)
+      try {
+        this.options.onPagesPublished?.(insee, captured, publishedByName, publishedAt);
+      } catch (error) {
+        // The publication is done; only these history points are missing.
+        this.options.logger.log('error', 'history.publication_snapshot_failed', { insee, error });
+      }
     void this.enqueue(insee, () => this.prepareNext(insee, versionsDir, version)).catch((error: unknown) =>
       this.options.logger.log('warn', 'site.prepare_failed', { insee, error }),
     );
-    this.blocked.delete(insee);
 
     // The pages put online by the schedule become « published » in the manifest too, so the
     // editors see it and the next publication keeps them.
@@ -781,7 +896,7 @@ export class Publisher {
       phases,
       ms: Math.round(ms),
     });
-    return {
+    const response: PublishResponse = {
       version,
       url: `/sites/${commune.slug}/`,
       publishedAt,
@@ -792,6 +907,7 @@ export class Publisher {
       filesKept: kept,
       ms: Math.round(ms),
     };
+    return { kind: 'published', response };
   }
 
   /**

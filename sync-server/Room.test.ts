@@ -1,7 +1,7 @@
 // Tier a: the room core with in-memory sockets flushed by hand — no network, no `ws`.
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
@@ -167,5 +167,59 @@ describe('Room', () => {
     await expect(rooms.open('13001/site')).rejects.toThrow('I/O error');
     expect(rooms.openRoomCount).toBe(0);
     await rooms.close();
+  });
+
+  it('[HIST-1][HIST-2] an editing session ends after the idle delay or when the last client leaves, naming who edited', async () => {
+    vi.useFakeTimers();
+    try {
+      const ended: Array<{ room: string; editors: string[]; text: string }> = [];
+      const rooms = new RoomManager({
+        store: new MemoryDocStore(),
+        logger: silentLogger,
+        sessionIdleMs: 1000,
+        onSessionEnd: (room, editors) =>
+          ended.push({
+            room: room.name,
+            editors: [...editors].sort(),
+            text: room.doc.getText('t').toString(),
+          }),
+      });
+      const room = await rooms.open('13001/page/abcdefgh');
+      room.leases += 2;
+      const alice = room.addConnection(new MemorySocket(), ALICE);
+      const bob = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'b', displayName: 'Bob' });
+      const reader = room.addConnection(new MemorySocket(), {
+        ...ALICE,
+        agentId: 'r',
+        displayName: 'Relectrice',
+        readOnly: true,
+      });
+      const a = new Y.Doc();
+      alice.receive(updateMessage(edit(a, 'Alice ')));
+      await vi.advanceTimersByTimeAsync(600);
+      bob.receive(updateMessage(edit(a, 'Bob ')));
+      reader.receive(updateMessage(edit(new Y.Doc(), 'ignoré ')));
+      // 1,100 ms after Alice's edit but only 500 after Bob's: the session goes on.
+      await vi.advanceTimersByTimeAsync(500);
+      expect(ended).toEqual([]);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(ended).toEqual([{ room: '13001/page/abcdefgh', editors: ['Alice', 'Bob'], text: 'Bob Alice ' }]);
+
+      // No edit since: leaving ends nothing. An edit then the last client leaving: at once.
+      alice.closed();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(ended).toHaveLength(1);
+      bob.receive(updateMessage(edit(a, 'Fin ')));
+      reader.closed();
+      expect(ended).toHaveLength(1);
+      bob.closed();
+      expect(ended).toHaveLength(2);
+      expect(ended[1]).toMatchObject({ editors: ['Bob'], text: 'Fin Bob Alice ' });
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(ended).toHaveLength(2);
+      await rooms.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

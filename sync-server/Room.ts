@@ -73,7 +73,17 @@ export interface RoomOptions {
   /** A connection was closed for a reason of ours (audit log). */
   onRefused?: (identity: ConnectionIdentity, room: string, close: CloseCode, detail: string) => void;
   metrics?: Metrics;
+  /** An editing session ends after this long without an edit by a client (default 5 min). */
+  sessionIdleMs?: number;
+  /**
+   * Clients edited the room and their session ended: no edit for `sessionIdleMs`, or the last
+   * client left, or the room is destroyed. `editors`: display names of those who edited.
+   * Called synchronously, while `room.doc` holds the session's state (history snapshot).
+   */
+  onSessionEnd?: (room: Room, editors: string[]) => void;
 }
+
+export const DEFAULT_SESSION_IDLE_MS = 5 * 60_000;
 
 export interface RoomConnection {
   readonly identity: ConnectionIdentity;
@@ -136,6 +146,10 @@ export class Room {
   private destroyed = false;
   /** Bytes of the room's stored updates plus those pending (an upper bound of its size). */
   private docBytes: number;
+  /** The editing session under way: who edited, when last (see RoomOptions.onSessionEnd). */
+  private readonly sessionEditors = new Set<string>();
+  private lastEditAt = 0;
+  private sessionTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Loads the room's persisted state; rejects (and serves nothing) when the store fails. */
   static async load(name: string, options: RoomOptions): Promise<Room> {
@@ -233,6 +247,7 @@ export class Room {
 
   destroy(): void {
     if (this.destroyed) return;
+    this.endSession();
     this.destroyed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -409,6 +424,7 @@ export class Room {
     syncProtocol.writeUpdate(encoder, update);
     const message = encoding.toUint8Array(encoder);
     for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
+    if (this.connections.has(origin as Connection)) this.noteEdit((origin as Connection).identity);
     this.pending.push(update);
     this.docBytes += update.byteLength;
     this.schedulePersist();
@@ -534,7 +550,43 @@ export class Room {
     if (conn.controlledIds.size > 0 && !this.destroyed) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.controlledIds], null);
     }
+    if (this.connections.size === 0) this.endSession();
     this.checkIdle();
+  }
+
+  private noteEdit(identity: ConnectionIdentity): void {
+    if (!this.options.onSessionEnd) return;
+    this.sessionEditors.add(identity.displayName);
+    this.lastEditAt = Date.now();
+    // One timer per session, moved forward lazily: edits at a high rate cost no timer each.
+    if (!this.sessionTimer) this.armSessionTimer(this.sessionIdleMs);
+  }
+
+  private get sessionIdleMs(): number {
+    return this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+  }
+
+  private armSessionTimer(delay: number): void {
+    this.sessionTimer = setTimeout(() => {
+      this.sessionTimer = null;
+      const quiet = Date.now() - this.lastEditAt;
+      if (quiet >= this.sessionIdleMs) this.endSession();
+      else this.armSessionTimer(this.sessionIdleMs - quiet);
+    }, delay);
+    this.sessionTimer.unref?.();
+  }
+
+  private endSession(): void {
+    if (this.sessionTimer) clearTimeout(this.sessionTimer);
+    this.sessionTimer = null;
+    if (this.sessionEditors.size === 0 || this.destroyed) return;
+    const editors = [...this.sessionEditors];
+    this.sessionEditors.clear();
+    try {
+      this.options.onSessionEnd?.(this, editors);
+    } catch (error) {
+      this.options.logger.log('error', 'room.session_end_failed', { room: this.name, error });
+    }
   }
 
   private checkIdle(): void {

@@ -20,6 +20,8 @@ export interface RoomManagerOptions {
   admitUpdate?: RoomOptions['admitUpdate'];
   onRefused?: RoomOptions['onRefused'];
   metrics?: Metrics;
+  sessionIdleMs?: RoomOptions['sessionIdleMs'];
+  onSessionEnd?: RoomOptions['onSessionEnd'];
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
@@ -48,6 +50,8 @@ export class RoomManager {
       admitUpdate: options.admitUpdate,
       onRefused: options.onRefused,
       metrics: options.metrics,
+      sessionIdleMs: options.sessionIdleMs,
+      onSessionEnd: options.onSessionEnd,
     };
   }
 

@@ -15,6 +15,7 @@ import {
   type LoginResponse,
   type MeResponse,
   type PublicationResponse,
+  type PublishBlockedResponse,
   type PublishResponse,
   type Role,
 } from '../site/apiContract';
@@ -357,16 +358,37 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
         if (!identity.admin && role !== 'referent') return ERRORS.publishForbidden();
         const started = performance.now();
         try {
-          const body: PublishResponse = await publisher.publish(insee, identity.id);
-          metrics?.observe('usine_publish_seconds', (performance.now() - started) / 1000);
-          audit.record({
-            event: 'site.published',
-            insee,
-            agentId: identity.id,
-            outcome: 'ok',
-            details: { version: body.version, pages: body.pages },
-          });
-          return { status: 200, body };
+          const outcome = await publisher.publish(insee, identity.id, identity.displayName);
+          switch (outcome.kind) {
+            case 'published': {
+              const body: PublishResponse = outcome.response;
+              metrics?.observe('usine_publish_seconds', (performance.now() - started) / 1000);
+              audit.record({
+                event: 'site.published',
+                insee,
+                agentId: identity.id,
+                outcome: 'ok',
+                details: { version: body.version, pages: body.pages },
+              });
+              return { status: 200, body };
+            }
+            case 'blocked': {
+              // An expected answer, not a server failure: 422 with what to fix, page by page.
+              ctx.audited = true;
+              audit.record({
+                event: 'site.published',
+                insee,
+                agentId: identity.id,
+                outcome: 'checks-failed',
+                details: { errors: outcome.issues.filter((i) => i.severity === 'error').length },
+              });
+              const body: PublishBlockedResponse = {
+                error: { code: 'checks-failed', message: outcome.message },
+                issues: outcome.issues,
+              };
+              return { status: 422, body };
+            }
+          }
         } catch (err) {
           logger.log('error', 'site.publish_failed', { insee, error: err });
           metrics?.inc('usine_errors_total', { kind: 'publish' });

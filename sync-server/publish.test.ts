@@ -20,6 +20,7 @@ import {
   openClient,
   startTestServer,
   tempDataDir,
+  testLogger,
   waitFor,
   waitSynced,
   type TestClient,
@@ -30,6 +31,8 @@ let dataDir: { dir: string; remove: () => Promise<void> };
 let referent: LoginResponse;
 let agent: LoginResponse;
 const clients: TestClient[] = [];
+/** Every log line of the server (level and event), to check what a refusal logs. */
+const logged: Array<{ level: string; event: string }> = [];
 
 function saved(c: TestClient): Promise<void> {
   return waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
@@ -37,7 +40,14 @@ function saved(c: TestClient): Promise<void> {
 
 beforeAll(async () => {
   dataDir = await tempDataDir();
-  server = await startTestServer(dataDir.dir);
+  server = await startTestServer(dataDir.dir, {
+    logger: {
+      log(level, event, fields) {
+        logged.push({ level, event });
+        testLogger.log(level, event, fields);
+      },
+    },
+  });
   referent = await login(server, server.demoAccount!.email, server.demoAccount!.password);
   await server.admin.addAgent({
     commune: '13001',
@@ -53,6 +63,12 @@ afterAll(async () => {
   await server?.close();
   await dataDir?.remove();
 });
+
+async function metricValue(series: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
 
 const post = (path: string, token: string) =>
   fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
@@ -111,7 +127,7 @@ describe('publishing', () => {
     expect((await fetch(`${server.url}/sites/aix-en-provence/${page.slug}/`)).status).toBe(200);
   });
 
-  it('[PUBL-3][PUBL-6] checks, history, rollback and schedule through the HTTP API; security headers', async () => {
+  it('[PUBL-3][PUBL-6][PUBL-8] checks, history, rollback and schedule through the HTTP API; security headers', async () => {
     const manifest = clients[0]!;
     const json = (path: string, token: string, body?: unknown) =>
       fetch(`${server.url}${path}`, {
@@ -123,11 +139,23 @@ describe('publishing', () => {
     const news = createPage(manifest.doc, { title: 'Fête du village', type: 'actualite', updatedBy: 'test' });
     updatePage(manifest.doc, news.id, { status: 'published' }, 'test');
     await saved(manifest);
+    const loggedBefore = logged.length;
+    const errorsBefore = await metricValue('usine_errors_total{kind="publish"}');
     const blocked = await post('/api/communes/13001/publish', referent.accessToken);
     expect(blocked.status).toBe(422);
     const refusal = (await blocked.json()) as PublishBlockedResponse;
     expect(refusal.error.code).toBe('checks-failed');
-    expect(refusal.error.message).toMatch(/^Publication refusée : 2 problèmes/);
+    // The explanation names each page and what to fix, one line each.
+    expect(refusal.error.message).toBe(
+      'Publication refusée : 2 problèmes à corriger avant de publier. Le site en ligne n’a pas changé.\n' +
+        '• Page « Fête du village » (Actualité) : « Date de l’actualité » : date attendue (AAAA-MM-JJ).\n' +
+        '• Page « Fête du village » (Actualité) : « Résumé » est obligatoire.',
+    );
+    // A refusal by the checks is an answer, not a server failure: nothing logged as an error.
+    expect(logged.slice(loggedBefore).filter((l) => l.level === 'error')).toEqual([]);
+    expect(await metricValue('usine_errors_total{kind="publish"}')).toBe(errorsBefore);
+    const audited = server.audit.list({ insee: '13001', event: 'site.published' }).at(-1);
+    expect(audited).toMatchObject({ outcome: 'checks-failed' });
     expect(refusal.issues.filter((i) => i.severity === 'error').map((i) => i.message)).toEqual([
       'Page « Fête du village » (Actualité) : « Date de l’actualité » : date attendue (AAAA-MM-JJ).',
       'Page « Fête du village » (Actualité) : « Résumé » est obligatoire.',
@@ -155,6 +183,16 @@ describe('publishing', () => {
     expect(rolled.status).toBe(200);
     expect((await fetch(`${server.url}/sites/aix-en-provence/${news.slug}/`)).status).toBe(404);
 
+    const past = await json('/api/communes/13001/schedule', referent.accessToken, {
+      pageId: news.id,
+      at: Date.now() - 60_000,
+    });
+    expect(past.status).toBe(422);
+    expect(((await past.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'schedule-in-past',
+      message:
+        'Cette date est déjà passée : choisissez une date et une heure à venir. Rien n’a été programmé.',
+    });
     const schedule = await json('/api/communes/13001/schedule', referent.accessToken, {
       pageId: news.id,
       at: Date.now() + 3_600_000,

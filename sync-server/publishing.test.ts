@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import type { PublishResponse } from '../site/apiContract';
 import { writeParagraphs } from '../site/pageBody';
 import {
   createPage,
@@ -49,6 +50,13 @@ function page(title: string, type: PageType = 'page', text = `Contenu de ${title
   touch(pageRoom(INSEE, meta.id));
   touch(siteRoom(INSEE));
   return meta.id;
+}
+
+/** A publication expected to go through (a refusal by the checks fails the test). */
+async function publish(by: string, name: string): Promise<PublishResponse> {
+  const outcome = await publisher.publish(INSEE, by, name);
+  if (outcome.kind !== 'published') throw new Error(`publication refusée : ${outcome.message}`);
+  return outcome.response;
 }
 
 function currentDir(): string {
@@ -114,7 +122,7 @@ afterEach(async () => {
 describe('Publisher', () => {
   it('[PUBL-1] republishing after one page changed renders that page only and links the other files', async () => {
     const ids = Array.from({ length: 12 }, (_, i) => page(`Page ${i + 1}`));
-    const first = await publisher.publish(INSEE, 'agent-1', 'Chantal');
+    const first = await publish('agent-1', 'Chantal');
     expect(first.filesKept).toBe(0);
     expect(first.changedPages).toHaveLength(12);
 
@@ -122,7 +130,7 @@ describe('Publisher', () => {
     const body = docs.get(pageRoom(INSEE, ids[3]!))!;
     writeParagraphs(body, ['Nouveau paragraphe.']);
     touch(pageRoom(INSEE, ids[3]!));
-    const second = await publisher.publish(INSEE, 'agent-2', 'Marc');
+    const second = await publish('agent-2', 'Marc');
     expect(second.changedPages).toEqual([ids[3]]);
     expect(second.filesWritten).toBe(1);
     expect(second.filesKept).toBeGreaterThan(15);
@@ -134,7 +142,7 @@ describe('Publisher', () => {
     updatePage(manifest, ids[5]!, { status: 'draft' }, 'test', clock);
     touch(siteRoom(INSEE));
     clock += 60_000;
-    const third = await publisher.publish(INSEE, 'agent-2', 'Marc');
+    const third = await publish('agent-2', 'Marc');
     expect(third.changedPages).toContain(ids[5]);
     expect(existsSync(path.join(currentDir(), 'page-6'))).toBe(false);
     expect(existsSync(path.join(v1, 'page-6/index.html'))).toBe(true);
@@ -151,11 +159,11 @@ describe('Publisher', () => {
 
   it('[PUBL-2] rollback puts a kept version back online atomically and is recorded', async () => {
     const id = page('Horaires', 'page', 'Ouvert le lundi.');
-    const v1 = await publisher.publish(INSEE, 'a', 'A');
+    const v1 = await publish('a', 'A');
     writeParagraphs(docs.get(pageRoom(INSEE, id))!, ['Fermé en août.']);
     touch(pageRoom(INSEE, id));
     clock += 1000;
-    await publisher.publish(INSEE, 'a', 'A');
+    await publish('a', 'A');
     expect(online('horaires/index.html')).toContain('Fermé en août.');
 
     const entry = await publisher.rollback(INSEE, v1.version, 'b', 'B');
@@ -166,7 +174,7 @@ describe('Publisher', () => {
     );
     // The next publication after a rollback is complete again.
     clock += 1000;
-    const after = await publisher.publish(INSEE, 'a', 'A');
+    const after = await publish('a', 'A');
     expect(after.filesKept).toBe(0);
     expect(online('horaires/index.html')).toContain('Fermé en août.');
   });
@@ -191,7 +199,7 @@ describe('Publisher', () => {
       height: 0,
     });
     touch(siteRoom(INSEE));
-    const ok = await publisher.publish(INSEE, 'a', 'A');
+    const ok = await publish('a', 'A');
     expect(ok.warnings).toEqual([]);
     const version = path.basename(currentDir());
     // The signed PDF is in the version, and its SHA-256 is shown.
@@ -202,30 +210,91 @@ describe('Publisher', () => {
     clock = Date.UTC(2026, 1, 15);
     updatePage(manifest, acte, { status: 'draft' }, 'test', clock);
     touch(siteRoom(INSEE));
-    const refused = await publisher.publish(INSEE, 'a', 'A').catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(PublishError);
-    expect((refused as PublishError).code).toBe('checks-failed');
-    expect((refused as PublishError).issues).toEqual([
+    const refused = await publisher.publish(INSEE, 'a', 'A');
+    expect(refused.kind).toBe('blocked');
+    expect(refused.kind === 'blocked' && refused.issues).toEqual([
       expect.objectContaining({
         severity: 'error',
         rule: 'acte-online',
         message: expect.stringMatching(/L’acte « Arrêté 2026-01 » doit rester en ligne.*15 mars 2026/),
       }),
     ]);
-    expect(publisher.takeBlocked(INSEE)).toHaveLength(1);
+    expect(refused.kind === 'blocked' && refused.message).toMatch(
+      /^Publication refusée : 1 problème à corriger.*\n• L’acte « Arrêté 2026-01 »/,
+    );
     expect(path.basename(currentDir())).toBe(version);
 
     // A server restart does not forget which actes are online.
     await publisher.close();
     publisher = newPublisher();
-    const afterRestart = await publisher.publish(INSEE, 'a', 'A').catch((e: unknown) => e);
-    expect((afterRestart as PublishError).code).toBe('checks-failed');
+    const afterRestart = await publisher.publish(INSEE, 'a', 'A');
+    expect(afterRestart.kind).toBe('blocked');
     expect(path.basename(currentDir())).toBe(version);
 
     // Two months later it may go.
     clock = Date.UTC(2026, 2, 16);
-    await publisher.publish(INSEE, 'a', 'A');
+    await publish('a', 'A');
     expect(existsSync(path.join(currentDir(), 'arrete-2026-01'))).toBe(false);
+  });
+
+  it('[PUBL-7][CHK-8] rollback to a version without an acte (or with an older form of it) is refused within its two months', async () => {
+    page('Accueil', 'accueil');
+    const v0 = await publish('a', 'A');
+    await mkdir(path.join(data.dir, 'media', INSEE), { recursive: true });
+    for (const sha of [PDF, PHOTO]) {
+      await writeFile(path.join(data.dir, 'media', INSEE, `${sha}.pdf`), '%PDF-1.7 signé');
+      mediaMap(manifest).set(sha, {
+        name: 'acte.pdf',
+        mime: 'application/pdf',
+        bytes: 14,
+        width: 0,
+        height: 0,
+      });
+    }
+    clock += 60_000;
+    const acte = page('Délibération 2026-01', 'acte', 'Texte', {
+      kind: 'deliberation',
+      number: '2026-01',
+      date: '2026-01-10',
+      subject: 'Budget',
+      pdf: PDF,
+      onlineAt: '2026-01-15T09:00',
+    });
+    const v1 = await publish('a', 'A');
+    expect(existsSync(path.join(currentDir(), 'deliberation-2026-01'))).toBe(true);
+
+    // One month later: the version without the acte may not come back.
+    clock = Date.UTC(2026, 1, 15);
+    const lacking = await publisher.rollback(INSEE, v0.version, 'b', 'B').catch((e: unknown) => e);
+    expect(lacking).toBeInstanceOf(PublishError);
+    expect((lacking as PublishError).code).toBe('acte-online');
+    expect((lacking as PublishError).message).toMatch(
+      /^Retour à la version du 15 janvier 2026.* refusé : le site en ligne n’a pas changé\.\n• L’acte « Délibération 2026-01 » doit rester en ligne.*pas être retiré avant le 15 mars 2026\..*Cette version ne le contient pas/s,
+    );
+    expect(path.basename(currentDir())).toBe(v1.version);
+
+    // A corrected acte (new signed PDF, put online again): the version with the first form
+    // may not come back either; its own version may.
+    updatePageFields(manifest, acte, { pdf: PHOTO, onlineAt: '2026-02-15T09:00' }, 'test', clock);
+    touch(siteRoom(INSEE));
+    const v2 = await publish('a', 'A');
+    const older = await publisher.rollback(INSEE, v1.version, 'b', 'B').catch((e: unknown) => e);
+    expect((older as PublishError).code).toBe('acte-online');
+    expect((older as PublishError).message).toMatch(/avant le 15 avril 2026.*forme plus ancienne/s);
+    expect(path.basename(currentDir())).toBe(v2.version);
+
+    // The rule survives a restart (the actes online are in the database).
+    await publisher.close();
+    publisher = newPublisher();
+    await expect(publisher.rollback(INSEE, v0.version, 'b', 'B')).rejects.toMatchObject({
+      code: 'acte-online',
+    });
+
+    // Two months after its (second) date put online, the rollback goes through.
+    clock = Date.UTC(2026, 3, 16);
+    const entry = await publisher.rollback(INSEE, v0.version, 'b', 'B');
+    expect(entry).toMatchObject({ version: v0.version, current: true });
+    expect(existsSync(path.join(currentDir(), 'deliberation-2026-01'))).toBe(false);
   });
 
   it('[PUBL-4] a scheduled page goes online at its time, published by the server alone', async () => {
@@ -235,7 +304,7 @@ describe('Publisher', () => {
     writeParagraphs(body, ['Le 21 juin.']);
     docs.set(pageRoom(INSEE, meta.id), body);
     touch(pageRoom(INSEE, meta.id));
-    await publisher.publish(INSEE, 'a', 'A');
+    await publish('a', 'A');
     expect(existsSync(path.join(currentDir(), 'fete-du-village'))).toBe(false);
 
     const scheduled = publisher.schedule(INSEE, meta.id, clock + 3_600_000, 'a');
@@ -265,7 +334,7 @@ describe('Publisher', () => {
       await writeFile(path.join(data.dir, 'media', INSEE, `${PHOTO}-${w}.webp`), 'RIFF');
     mediaMap(manifest).set(PHOTO, { mime: 'image/webp', width: 1200, height: 800, widths: [480, 960, 1440] });
     touch(siteRoom(INSEE));
-    await publisher.publish(INSEE, 'a', 'A');
+    await publish('a', 'A');
     const root = currentDir();
     const html = [
       'index.html',

@@ -1,7 +1,7 @@
 /**
  * HTTP routes of publishing beyond « publish » (site/apiContract.ts): the history of
- * publications, rollback to a kept version, scheduled publications; and the 422 answer of a
- * publication refused by the checks. Wraps the JSON API of api.ts: requests it does not own
+ * publications, rollback to a kept version (422 `acte-online` when it would remove an acte
+ * inside its two months), scheduled publications. Wraps the JSON API of api.ts: requests it does not own
  * go through unchanged.
  *
  *   GET  /api/communes/{insee}/publications          history (every member of the commune)
@@ -14,7 +14,6 @@ import { z } from 'zod';
 import type {
   AgentIdentity,
   ApiError,
-  PublishBlockedResponse,
   PublicationsResponse,
   RollbackResponse,
   ScheduleResponse,
@@ -53,63 +52,50 @@ const FORBIDDEN_WRITE = () =>
     'Seul le référent de la commune ou la Métropole peut modifier la publication du site.',
   );
 
+/**
+ * The caller of a commune route: a member of the commune (any role) or the Métropole; the
+ * answer to send otherwise (401, 403, 404). Shared by the publishing and page-history routes.
+ */
+export function authorizeMember(
+  accounts: Accounts,
+  request: ApiRequest,
+  insee: string,
+): { identity: AgentIdentity; canPublish: boolean } | { response: ApiResponse } {
+  const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.authorization?.trim() ?? '');
+  if (!match) return { response: error(401, 'unauthorized', 'Connexion requise.') };
+  const check = accounts.authenticate(match[1]!);
+  if (!check.ok)
+    return {
+      response:
+        check.reason === 'expired'
+          ? error(401, 'token-expired', 'Votre session a expiré : reconnexion nécessaire.')
+          : error(401, 'unauthorized', 'Connexion requise.'),
+    };
+  const { identity } = check;
+  if (!accounts.commune(insee)) return { response: error(404, 'unknown-commune', 'Commune inconnue.') };
+  const role = identity.communes.find((c) => c.insee === insee)?.role;
+  if (!identity.admin && !role)
+    return {
+      response: error(403, 'forbidden', "Vous n'avez pas les droits nécessaires pour cette commune."),
+    };
+  return { identity, canPublish: identity.admin || role === 'referent' };
+}
+
 export function withPublishingRoutes(
   inner: (request: ApiRequest) => Promise<ApiResponse>,
   options: PublishingRoutesOptions,
 ): (request: ApiRequest) => Promise<ApiResponse> {
   const { accounts, publisher, logger } = options;
 
-  function identify(
-    request: ApiRequest,
-    insee: string,
-  ): { identity: AgentIdentity; canPublish: boolean } | { response: ApiResponse } {
-    const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.authorization?.trim() ?? '');
-    if (!match) return { response: error(401, 'unauthorized', 'Connexion requise.') };
-    const check = accounts.authenticate(match[1]!);
-    if (!check.ok)
-      return {
-        response:
-          check.reason === 'expired'
-            ? error(401, 'token-expired', 'Votre session a expiré : reconnexion nécessaire.')
-            : error(401, 'unauthorized', 'Connexion requise.'),
-      };
-    const { identity } = check;
-    if (!accounts.commune(insee)) return { response: error(404, 'unknown-commune', 'Commune inconnue.') };
-    const role = identity.communes.find((c) => c.insee === insee)?.role;
-    if (!identity.admin && !role)
-      return {
-        response: error(403, 'forbidden', "Vous n'avez pas les droits nécessaires pour cette commune."),
-      };
-    return { identity, canPublish: identity.admin || role === 'referent' };
-  }
-
   return async (request) => {
     const match = ROUTE.exec(request.pathname);
     if (!match) return inner(request);
     const [, insee, action, scheduleId] = match as unknown as [string, string, string, string | undefined];
 
-    if (action === 'publish') {
-      // api.ts publishes; a refusal by the checks comes back as its generic 500: answer 422
-      // with the list of what to fix instead.
-      const response = await inner(request);
-      if (response.status === 500) {
-        const issues = publisher.takeBlocked(insee);
-        if (issues) {
-          const errors = issues.filter((i) => i.severity === 'error');
-          const body: PublishBlockedResponse = {
-            error: {
-              code: 'checks-failed',
-              message: `Publication refusée : ${errors.length} problème${errors.length > 1 ? 's' : ''} à corriger avant de publier. Le site en ligne n’a pas changé.\n${errors.map((e) => `• ${e.message}`).join('\n')}`,
-            },
-            issues,
-          };
-          return { status: 422, body };
-        }
-      }
-      return response;
-    }
+    // api.ts answers « publish » itself, a refusal by the checks included (422).
+    if (action === 'publish') return inner(request);
 
-    const auth = identify(request, insee);
+    const auth = authorizeMember(accounts, request, insee);
     if ('response' in auth) return auth.response;
     const { identity, canPublish } = auth;
     try {
@@ -158,6 +144,9 @@ export function withPublishingRoutes(
     } catch (err) {
       if (err instanceof PublishError && (err.code === 'unknown-version' || err.code === 'unknown-commune'))
         return error(404, err.code, err.message);
+      // [PUBL-7] the version lacks an acte that must stay online: refused, nothing changed.
+      if (err instanceof PublishError && (err.code === 'acte-online' || err.code === 'schedule-in-past'))
+        return error(422, err.code, err.message);
       logger.log('error', 'site.publishing_route_failed', { insee, action, error: err });
       return error(500, 'internal', 'Erreur interne du serveur.');
     }

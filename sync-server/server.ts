@@ -26,7 +26,9 @@ import { pinoLogger, type Logger } from './Logger';
 import { handleMediaRequest } from './mediaRoutes';
 import { Metrics } from './Metrics';
 import { Publisher } from './Publisher';
+import { PageSnapshots } from './PageSnapshots';
 import { publishingHooks, withPublishingRoutes } from './publishingApi';
+import { withSnapshotRoutes } from './snapshotRoutes';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
 import { SqliteDocStore } from './SqliteDocStore';
@@ -76,6 +78,10 @@ export interface ServerOptions {
   reauthorizeIntervalMs?: number;
   /** Test hook: the clock of sessions, locks and rate limits. */
   now?: () => number;
+  /** Page history: an editing session ends after this long without an edit (default 5 min). */
+  sessionIdleMs?: number;
+  /** How often due scheduled publications are looked for (default 15 s). */
+  scheduleIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -200,9 +206,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       details: { code: close.code, room: fields.room, detail: fields.detail },
     });
   };
+  const snapshots = new PageSnapshots({ db, logger, now: options.now });
   const rooms = new RoomManager({
     store,
     logger,
+    sessionIdleMs: options.sessionIdleMs,
+    onSessionEnd: (room, editors) => snapshots.sessionEnded(room.name, room.doc, editors),
     maxMessageBytes,
     maxDocBytes: options.maxDocBytes ?? DEFAULT_MAX_DOC_BYTES,
     metrics,
@@ -227,6 +236,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readDoc: (room) => rooms.readDoc(room),
     commune: (insee) => accounts.commune(insee),
     ...publishingHooks({ rooms, store }),
+    scheduleIntervalMs: options.scheduleIntervalMs,
+    onPagesPublished: (insee, pages, by, at) => snapshots.recordPublication(insee, pages, by, at),
   });
   const admin = createAdmin(accounts, audit, {
     onAgentDisabled: (agentId) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
@@ -273,7 +284,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     loginFailureDelayMs: options.loginFailureDelayMs,
   });
-  const publishingApi = withPublishingRoutes(api, { accounts, publisher, logger });
+  const publishingApi = withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
+    accounts,
+    audit,
+    snapshots,
+  });
   const stopDailyBackups = options.backups?.daily ? backups.startDaily() : () => {};
   // Compaction shrinks stored bytes: recount commune usage now and then.
   const recount = setInterval(() => limits.recountAll(), 10 * 60_000);

@@ -5,13 +5,21 @@ import {
   API_REFRESH,
   apiPublicationPath,
   apiPublishPath,
+  apiSchedulePath,
   type ApiError,
   type LoginRequest,
   type LoginResponse,
   type PublicationResponse,
   type PublishResponse,
   type RefreshRequest,
+  type ScheduleRequest,
+  type ScheduleResponse,
 } from '../../../site/apiContract';
+import {
+  apiPageSnapshotPath,
+  apiPageSnapshotsPath,
+  type PageSnapshotsResponse,
+} from '../../../site/pageSnapshotsContract';
 
 export const MESSAGES_FR = {
   unreachable: 'Le serveur est injoignable. Vérifiez la connexion et l’adresse du serveur.',
@@ -109,4 +117,74 @@ export function getDocs(
   accessToken: string,
 ): Promise<{ docs: RoomSeqInfo[] }> {
   return call(serverUrl, apiDocsPath(insee), getJson(accessToken), MESSAGES_FR.sessionExpired);
+}
+
+/** The page's history kept by the server, newest first (members of the commune). */
+export function getPageSnapshots(
+  serverUrl: string,
+  insee: string,
+  pageId: string,
+  accessToken: string,
+): Promise<PageSnapshotsResponse> {
+  return call(
+    serverUrl,
+    apiPageSnapshotsPath(insee, pageId),
+    getJson(accessToken),
+    MESSAGES_FR.sessionExpired,
+  );
+}
+
+/** The Yjs state of one server snapshot of the page (Y.encodeStateAsUpdate). */
+export async function getPageSnapshotState(
+  serverUrl: string,
+  insee: string,
+  pageId: string,
+  id: number,
+  accessToken: string,
+): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(serverUrl + apiPageSnapshotPath(insee, pageId, id), getJson(accessToken));
+  } catch {
+    throw new ApiFailure('unreachable', 0, MESSAGES_FR.unreachable);
+  }
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as ApiError | null;
+    const message = typeof body?.error?.message === 'string' ? body.error.message : MESSAGES_FR.unexpected;
+    throw new ApiFailure(response.status === 401 ? 'unauthorized' : 'refused', response.status, message);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** The commune's scheduled publications (pending, done, failed, cancelled). */
+export function getSchedule(
+  serverUrl: string,
+  insee: string,
+  accessToken: string,
+): Promise<ScheduleResponse> {
+  return call(serverUrl, apiSchedulePath(insee), getJson(accessToken), MESSAGES_FR.sessionExpired);
+}
+
+/** Asks the server to publish the page at `at` (ms since epoch), with no editor running. */
+export function schedulePublication(
+  serverUrl: string,
+  insee: string,
+  request: ScheduleRequest,
+  accessToken: string,
+): Promise<ScheduleResponse> {
+  return call(serverUrl, apiSchedulePath(insee), postJson(request, accessToken), MESSAGES_FR.sessionExpired);
+}
+
+export function cancelScheduledPublication(
+  serverUrl: string,
+  insee: string,
+  id: string,
+  accessToken: string,
+): Promise<ScheduleResponse> {
+  return call(
+    serverUrl,
+    `${apiSchedulePath(insee)}/${encodeURIComponent(id)}/cancel`,
+    postJson({}, accessToken),
+    MESSAGES_FR.sessionExpired,
+  );
 }

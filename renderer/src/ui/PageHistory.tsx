@@ -1,13 +1,20 @@
-// A page's history: snapshots (each editing session, each publication), comparison of one
-// with the current version, and restore — written as a new edit through the live editor, so
-// the other agents see it at once and the agent can undo it.
+// A page's history: versions kept by the server for the whole commune (each publication that
+// changed the page, each editing session) merged with those kept on this computer, comparison
+// of one with the current version, and restore — written as a new edit through the live
+// editor, so the other agents see it at once and the agent can undo it. Offline, only the
+// versions of this computer are listed, and the panel says so.
 import { useLexicalComposerContext } from '@lexical/react/LexicalComposerContext';
 import { $createParagraphNode, $getRoot, $parseSerializedNode, type SerializedEditorState } from 'lexical';
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { pageBodyToEditorState } from '../../../site/pageBody';
+import type { ServerSnapshotEntry } from '../../../site/pageSnapshotsContract';
+import { parseRoom } from '../../../site/syncProtocol';
+import { ApiFailure, getPageSnapshots, getPageSnapshotState, MESSAGES_FR } from '../auth/apiClient';
+import type { AuthSession } from '../auth/AuthSession';
 import { blocksOf, type DiffLine, diffBlocks } from '../history/blockDiff';
-import { type HistoryStore, REASON_FR, type Snapshot } from '../history/HistoryStore';
+import { type HistoryEntry, mergeHistory, WHERE_FR } from '../history/historyEntries';
+import type { HistoryStore, Snapshot } from '../history/HistoryStore';
 import type { RoomProvider } from '../sync/RoomProvider';
 import { formatDateTime } from './formatDate';
 import { PUBLISHED_EVENT } from './PublishButton';
@@ -17,29 +24,78 @@ interface Props {
   provider: RoomProvider;
   by: string;
   readOnly: boolean;
+  /** To read the history kept by the server; without it, this computer's versions only. */
+  auth?: AuthSession;
 }
 
-function snapshotState(snapshot: Snapshot): SerializedEditorState {
+type ServerHistory =
+  | { kind: 'idle' }
+  | { kind: 'loading' }
+  | { kind: 'loaded'; entries: ServerSnapshotEntry[] }
+  | { kind: 'unavailable'; message: string };
+
+const OFFLINE_FR =
+  'Serveur injoignable : seules les versions enregistrées sur cet ordinateur sont affichées. Les versions partagées par la commune apparaîtront au retour de la connexion.';
+
+function stateToEditorState(state: Uint8Array): SerializedEditorState {
   const doc = new Y.Doc();
   try {
-    Y.applyUpdate(doc, snapshot.state);
+    Y.applyUpdate(doc, state);
     return pageBodyToEditorState(doc);
   } finally {
     doc.destroy();
   }
 }
 
-export function PageHistory({ store, provider, by, readOnly }: Props) {
+/** The commune and page of a page room (the history of anything else is local only). */
+function pageOf(room: string): { insee: string; pageId: string } | null {
+  const parsed = parseRoom(room);
+  return parsed?.kind === 'page' ? { insee: parsed.insee, pageId: parsed.pageId } : null;
+}
+
+function whyUnavailable(error: unknown): string {
+  if (error instanceof ApiFailure && error.kind !== 'unreachable')
+    return `Versions du serveur indisponibles : ${error.message} Seules les versions enregistrées sur cet ordinateur sont affichées.`;
+  return OFFLINE_FR;
+}
+
+export function PageHistory({ store, provider, by, readOnly, auth }: Props) {
   const [editor] = useLexicalComposerContext();
   const [open, setOpen] = useState(false);
-  const [snapshots, setSnapshots] = useState<Snapshot[]>([]);
-  const [comparing, setComparing] = useState<{ id: number; lines: DiffLine[] } | null>(null);
+  const [local, setLocal] = useState<Snapshot[]>([]);
+  const [server, setServer] = useState<ServerHistory>({ kind: 'idle' });
+  const [comparing, setComparing] = useState<{ key: string; lines: DiffLine[] } | null>(null);
   const [message, setMessage] = useState('');
   const listId = useId();
   const room = provider.roomname;
   const doc = provider.local.doc;
+  const target = pageOf(room);
+  /** Server states already fetched, by snapshot id (they never change). */
+  const fetched = useRef(new Map<number, Uint8Array>());
+  const openRef = useRef(open);
+  openRef.current = open;
 
-  const refresh = useCallback(() => void store.list(room).then(setSnapshots), [store, room]);
+  const refreshServer = useCallback(() => {
+    const target = pageOf(room);
+    if (!auth || !target) return;
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      setServer({ kind: 'unavailable', message: OFFLINE_FR });
+      return;
+    }
+    setServer((s) => (s.kind === 'loaded' ? s : { kind: 'loading' }));
+    const serverUrl = auth.current.serverUrl;
+    auth
+      .withAccessToken((token) => getPageSnapshots(serverUrl, target.insee, target.pageId, token))
+      .then(
+        (response) => setServer({ kind: 'loaded', entries: response.snapshots }),
+        (error: unknown) => setServer({ kind: 'unavailable', message: whyUnavailable(error) }),
+      );
+  }, [auth, room]);
+
+  const refresh = useCallback(() => {
+    void store.list(room).then(setLocal);
+    if (openRef.current) refreshServer();
+  }, [store, room, refreshServer]);
 
   // One snapshot when the editing session starts (once loaded), one when it ends, one per publication.
   useEffect(() => {
@@ -58,16 +114,42 @@ export function PageHistory({ store, provider, by, readOnly }: Props) {
     };
   }, [store, provider, room, doc, by, refresh]);
 
-  function compare(snapshot: Snapshot) {
+  async function stateOf(entry: HistoryEntry): Promise<Uint8Array | null> {
+    if (entry.source === 'local') return entry.snapshot.state;
+    const known = fetched.current.get(entry.id);
+    if (known) return known;
+    if (!auth || !target) return null;
+    const serverUrl = auth.current.serverUrl;
+    try {
+      const state = await auth.withAccessToken((token) =>
+        getPageSnapshotState(serverUrl, target.insee, target.pageId, entry.id, token),
+      );
+      fetched.current.set(entry.id, state);
+      return state;
+    } catch (error) {
+      setMessage(
+        error instanceof ApiFailure && error.kind !== 'unreachable'
+          ? `Cette version n’a pas pu être lue sur le serveur : ${error.message}`
+          : `Cette version est enregistrée sur le serveur, injoignable pour l’instant. ${MESSAGES_FR.unreachable}`,
+      );
+      return null;
+    }
+  }
+
+  async function compare(entry: HistoryEntry) {
+    const state = await stateOf(entry);
+    if (!state) return;
     const current = editor.getEditorState().toJSON();
     setComparing({
-      id: snapshot.id!,
-      lines: diffBlocks(blocksOf(snapshotState(snapshot)), blocksOf(current)),
+      key: entry.key,
+      lines: diffBlocks(blocksOf(stateToEditorState(state)), blocksOf(current)),
     });
   }
 
-  async function restore(snapshot: Snapshot) {
-    const state = snapshotState(snapshot);
+  async function restore(entry: HistoryEntry) {
+    const bytes = await stateOf(entry);
+    if (!bytes) return;
+    const state = stateToEditorState(bytes);
     await store.take(room, doc, 'before-restore', by);
     editor.update(() => {
       const root = $getRoot();
@@ -77,19 +159,24 @@ export function PageHistory({ store, provider, by, readOnly }: Props) {
     });
     setComparing(null);
     setMessage(
-      `Version du ${formatDateTime(snapshot.takenAt)} restaurée. Les autres agents la voient déjà ; Ctrl+Z l’annule.`,
+      `Version du ${formatDateTime(entry.at)} restaurée. Les autres agents la voient déjà ; Ctrl+Z l’annule.`,
     );
     refresh();
   }
 
+  function toggle() {
+    const next = !open;
+    setOpen(next);
+    void store.list(room).then(setLocal);
+    if (next) refreshServer();
+  }
+
+  const entries = mergeHistory(local, server.kind === 'loaded' ? server.entries : []);
+  const where = (e: HistoryEntry) => (e.source === 'server' ? 'sur le serveur' : 'sur cet ordinateur');
+
   return (
     <section className="page-history" aria-label="Historique des versions">
-      <button
-        type="button"
-        aria-expanded={open}
-        aria-controls={listId}
-        onClick={() => (setOpen(!open), refresh())}
-      >
+      <button type="button" aria-expanded={open} aria-controls={listId} onClick={toggle}>
         Historique des versions
       </button>
       <p aria-live="polite" className="history-message">
@@ -97,20 +184,29 @@ export function PageHistory({ store, provider, by, readOnly }: Props) {
       </p>
       {open && (
         <div id={listId}>
-          {snapshots.length === 0 ? (
-            <p>Aucune version enregistrée sur cet ordinateur pour l’instant.</p>
+          {server.kind === 'unavailable' && (
+            <p role="status" className="history-offline">
+              {server.message}
+            </p>
+          )}
+          {server.kind === 'loading' && <p>Lecture des versions enregistrées sur le serveur…</p>}
+          {entries.length === 0 ? (
+            <p>Aucune version enregistrée pour l’instant.</p>
           ) : (
             <ol className="history-list">
-              {snapshots.map((s) => (
-                <li key={s.id}>
+              {entries.map((e) => (
+                <li key={e.key} className={`history-${e.source}`}>
                   <p>
-                    <strong>{formatDateTime(s.takenAt)}</strong> — {REASON_FR[s.reason]} ({s.by})
+                    <strong>{formatDateTime(e.at)}</strong> — {e.label}
+                    {e.by ? ` (${e.by})` : ''}
+                    <br />
+                    <span className="history-where">{WHERE_FR[e.source]}</span>
                   </p>
                   <button
                     type="button"
                     className="small"
-                    aria-label={`Comparer la version du ${formatDateTime(s.takenAt)} avec la version actuelle`}
-                    onClick={() => compare(s)}
+                    aria-label={`Comparer la version du ${formatDateTime(e.at)} enregistrée ${where(e)} avec la version actuelle`}
+                    onClick={() => void compare(e)}
                   >
                     Comparer
                   </button>{' '}
@@ -118,13 +214,13 @@ export function PageHistory({ store, provider, by, readOnly }: Props) {
                     <button
                       type="button"
                       className="small"
-                      aria-label={`Restaurer la version du ${formatDateTime(s.takenAt)}`}
-                      onClick={() => void restore(s)}
+                      aria-label={`Restaurer la version du ${formatDateTime(e.at)} enregistrée ${where(e)}`}
+                      onClick={() => void restore(e)}
                     >
                       Restaurer
                     </button>
                   )}
-                  {comparing && comparing.id === s.id && <Comparison lines={comparing.lines} />}
+                  {comparing && comparing.key === e.key && <Comparison lines={comparing.lines} />}
                 </li>
               ))}
             </ol>

@@ -16,6 +16,7 @@ import { pendingEditsText } from '../sync/syncStatus';
 import { usePublication } from './Dashboard';
 import { FieldsForm } from './FieldsForm';
 import { PageHistory } from './PageHistory';
+import { SchedulePublication } from './SchedulePublication';
 import type { SessionMedia } from './Workspace';
 import { formatDateTime } from './formatDate';
 import { PageEditor } from './PageEditor';
@@ -90,6 +91,12 @@ export function PageScreen({
           Aperçu avec le thème du site
         </button>
       </p>
+      <SchedulePublication
+        auth={auth}
+        insee={commune.insee}
+        page={page}
+        canSchedule={commune.role === 'referent'}
+      />
       <FieldsForm
         insee={commune.insee}
         page={page}
@@ -110,7 +117,13 @@ export function PageScreen({
             cursorColor={agent.color}
             preview={showPreview ? { page, manifest, commune } : undefined}
           >
-            <PageHistory store={history} provider={provider} by={agent.displayName} readOnly={readOnly} />
+            <PageHistory
+              store={history}
+              provider={provider}
+              by={agent.displayName}
+              readOnly={readOnly}
+              auth={auth}
+            />
           </PageEditor>
         </div>
       ) : (

@@ -23,8 +23,10 @@ export function PublishButton({ auth, insee }: { auth: AuthSession; insee: strin
       setState({ kind: 'published', url: new URL(result.url, serverUrl + '/').href });
       window.dispatchEvent(new CustomEvent(PUBLISHED_EVENT, { detail: result.publishedAt }));
     } catch (error) {
+      // 422: refused by the checks; the server's French text lists each page and what to fix.
+      const blocked = error instanceof ApiFailure && error.status === 422;
       const message = error instanceof ApiFailure ? error.message : MESSAGES_FR.unexpected;
-      setState({ kind: 'failed', message: `La publication a échoué : ${message}` });
+      setState({ kind: 'failed', message: blocked ? message : `La publication a échoué : ${message}` });
     }
   }
 
@@ -57,7 +59,7 @@ function result(state: PublishState) {
       );
     case 'failed':
       return (
-        <p role="alert" className="error">
+        <p role="alert" className="error publish-message">
           {state.message}
         </p>
       );
