@@ -242,6 +242,85 @@ export function updatePageFields(
   }, ORIGIN_LOCAL_EDIT);
 }
 
+/** One change to a list field (élus, horaires…): entries are Y.Maps in a Y.Array. */
+export type ListEdit =
+  | { op: 'insert'; index: number; item: Record<string, string> }
+  | { op: 'remove'; index: number }
+  | { op: 'move'; from: number; to: number }
+  | { op: 'set'; index: number; field: string; value: string };
+
+function entryMap(item: Record<string, string>): Y.Map<unknown> {
+  const map = new Y.Map<unknown>();
+  for (const [key, value] of Object.entries(item)) if (typeof value === 'string') map.set(key, value);
+  return map;
+}
+
+/**
+ * Applies one change to a list field of a page, stamping who and when. The list is a Y.Array
+ * of Y.Maps, so two agents editing different entries (or different fields of one entry) both
+ * keep their change. When the stored value is not such an array yet (an older textarea
+ * string, or a plain array), `current` — the entries as read, converted by pageTypes'
+ * readFieldList — is written as one first, in the same transaction. Out-of-range indexes
+ * (another agent removed the entry meanwhile) change nothing.
+ */
+export function editPageList(
+  manifest: Y.Doc,
+  id: string,
+  field: string,
+  current: ReadonlyArray<Record<string, string>>,
+  edit: ListEdit,
+  updatedBy: string,
+  now: number = Date.now(),
+): void {
+  const entry = pagesMap(manifest).get(id);
+  if (!(entry instanceof Y.Map)) return;
+  manifest.transact(() => {
+    let fields = entry.get('fields');
+    if (!(fields instanceof Y.Map)) {
+      fields = new Y.Map<unknown>();
+      entry.set('fields', fields);
+    }
+    const map = fields as Y.Map<unknown>;
+    let list = map.get(field);
+    if (!(list instanceof Y.Array)) {
+      list = new Y.Array<Y.Map<unknown>>();
+      (list as Y.Array<Y.Map<unknown>>).insert(0, current.map(entryMap));
+      map.set(field, list);
+    }
+    const array = list as Y.Array<unknown>;
+    const inRange = (i: number) => Number.isInteger(i) && i >= 0 && i < array.length;
+    switch (edit.op) {
+      case 'insert':
+        array.insert(Math.max(0, Math.min(array.length, edit.index)), [entryMap(edit.item)]);
+        break;
+      case 'remove':
+        if (inRange(edit.index)) array.delete(edit.index, 1);
+        break;
+      case 'move': {
+        if (!inRange(edit.from) || !inRange(edit.to) || edit.from === edit.to) break;
+        const moved = array.get(edit.from);
+        const copy = moved instanceof Y.Map ? (moved.toJSON() as Record<string, string>) : {};
+        array.delete(edit.from, 1);
+        array.insert(edit.to, [entryMap(copy)]);
+        break;
+      }
+      case 'set': {
+        if (!inRange(edit.index)) break;
+        let item = array.get(edit.index);
+        if (!(item instanceof Y.Map)) {
+          item = new Y.Map<unknown>();
+          array.delete(edit.index, 1);
+          array.insert(edit.index, [item]);
+        }
+        (item as Y.Map<unknown>).set(edit.field, edit.value);
+        break;
+      }
+    }
+    entry.set('updatedAt', now);
+    entry.set('updatedBy', updatedBy);
+  }, ORIGIN_LOCAL_EDIT);
+}
+
 /** Sets some site settings (strings; see settings.ts for the schema). */
 export function updateSettings(manifest: Y.Doc, patch: Record<string, string>): void {
   manifest.transact(() => {
