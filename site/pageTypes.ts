@@ -53,6 +53,8 @@ export interface FieldDescriptor {
   /** For `list`: the fields of one entry, the entry's name (« Élu ») and the most entries. */
   item?: readonly FieldDescriptor[];
   itemLabel?: string;
+  /** For `list`: the French text of the add button (« Ajouter un élu »). */
+  addLabel?: string;
   maxItems?: number;
   /** For `list`: converts the older textarea value (« a ; b » lines) of this field. */
   legacy?: (text: string, fields: Record<string, unknown>) => ListItem[];
@@ -134,6 +136,7 @@ function closureInOrder(item: ListItem): Array<{ field: string; message: string 
 export const LIST_FIELDS = {
   members: f('members', 'Élus', 'list', false, {
     itemLabel: 'Élu',
+    addLabel: 'Ajouter un élu',
     maxItems: 69,
     legacy: (text) => legacyMembers(text),
     item: [
@@ -147,6 +150,7 @@ export const LIST_FIELDS = {
   }),
   associations: f('entries', 'Annuaire des associations', 'list', false, {
     itemLabel: 'Association',
+    addLabel: 'Ajouter une association',
     maxItems: 300,
     legacy: (text) => legacyAssociations(text),
     item: [
@@ -159,6 +163,7 @@ export const LIST_FIELDS = {
   }),
   hours: f('hours', 'Horaires d’ouverture', 'list', true, {
     itemLabel: 'Jour',
+    addLabel: 'Ajouter un jour d’ouverture',
     maxItems: 7,
     legacy: (text) => legacyHours(text),
     refineItem: hoursInOrder,
@@ -173,6 +178,7 @@ export const LIST_FIELDS = {
   }),
   closures: f('closures', 'Fermetures exceptionnelles', 'list', false, {
     itemLabel: 'Fermeture',
+    addLabel: 'Ajouter une fermeture',
     maxItems: 30,
     refineItem: closureInOrder,
     item: [
@@ -183,6 +189,7 @@ export const LIST_FIELDS = {
   }),
   menu: f('menu', 'Menus', 'list', true, {
     itemLabel: 'Jour',
+    addLabel: 'Ajouter le menu d’un jour',
     maxItems: 31,
     legacy: (text, fields) => legacyMenu(text, typeof fields.weekOf === 'string' ? fields.weekOf : ''),
     item: [
