@@ -128,7 +128,7 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
   expect(canteenHtml).toContain(
     '<div><dt>Mentions</dt><dd>Bio, Fait maison</dd></div><div><dt>Allergènes</dt><dd>Poisson, gluten</dd></div>',
   );
-  expect(await validateHtml({ council: councilHtml, canteen: canteenHtml })).toEqual([]);
+  expect(await validateHtml({ council: councilHtml!, canteen: canteenHtml! })).toEqual([]);
 
   const auditor = await browser.newContext();
   try {
