@@ -1,7 +1,7 @@
 /**
  * The structured part of each page type, rendered above the page's rich body (SPEC.md
  * [TYPE-*]): dates, place, the signed PDF of an acte with its SHA-256, menus as tables…
- * All values come from the manifest (hostile): every one is escaped; URLs go through safeHref.
+ * All values come from the manifest (hostile): every one is escaped; URLs go through fieldLinks.
  */
 import {
   ACTE_KINDS,
@@ -14,7 +14,8 @@ import {
   TIME,
   WEEKDAYS,
 } from './pageTypes';
-import { escapeHtml as e, mediaPath, safeHref } from './renderHtml';
+import { mailHref, telHref, webHref } from './fieldLinks';
+import { escapeHtml as e, mediaPath } from './renderHtml';
 import {
   formatBytes,
   isoDateParis,
@@ -40,27 +41,19 @@ function multiline(value: string | undefined): string {
     .join('');
 }
 
-function telHref(phone: string): string | null {
-  const digits = phone.replace(/[^\d+]/g, '');
-  return digits.length >= 4 ? safeHref(`tel:${digits}`) : null;
-}
-
 /** `<a>` for a contact value: e-mail, phone, web address; else its text. */
 export function contactLink(value: string): string {
   const v = value.trim();
-  if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) {
-    const href = safeHref(`mailto:${v}`);
-    if (href) return `<a href="${e(href)}">${e(v)}</a>`;
-  }
-  if (/^https?:\/\//.test(v)) {
-    const href = safeHref(v);
-    if (href) return `<a href="${e(href)}">${e(v.replace(/^https?:\/\//, '').replace(/\/$/, ''))}</a>`;
-  }
-  if (/^\+?[\d .-]{8,}$/.test(v)) {
-    const href = telHref(v);
-    if (href) return `<a href="${e(href)}">${e(v)}</a>`;
-  }
-  return e(v);
+  const href = /@/.test(v)
+    ? mailHref(v)
+    : /^https?:/i.test(v)
+      ? webHref(v)
+      : /^\+?[\d .-]{8,}$/.test(v)
+        ? telHref(v)
+        : null;
+  if (!href) return e(v);
+  const text = href.startsWith('http') ? v.replace(/^https?:\/\//i, '').replace(/\/$/, '') : v;
+  return `<a href="${e(href)}">${e(text)}</a>`;
 }
 
 /** An image field (actualité): alt text or decorative when empty. */
@@ -245,7 +238,7 @@ export function pageBlock(ctx: SiteContext, page: SitePage, depth: number): stri
       );
     case 'demarche': {
       const docs = lines(v.documents).map((cells) => `<li>${e(cells.join(' ; '))}</li>`);
-      const sp = safeHref(v.servicePublicUrl ?? '');
+      const sp = webHref(v.servicePublicUrl ?? '');
       return [
         v.audience ? `<h2>Qui est concerné ?</h2>${multiline(v.audience)}` : '',
         v.howTo ? `<h2>Comment faire ?</h2>${multiline(v.howTo)}` : '',
@@ -287,7 +280,7 @@ export function pageBlock(ctx: SiteContext, page: SitePage, depth: number): stri
     case 'contact': {
       const lists = readPageLists('contact', page.meta.fields);
       const tel = telHref(v.phone ?? '');
-      const mail = v.email ? safeHref(`mailto:${v.email.trim()}`) : null;
+      const mail = mailHref(v.email ?? '');
       return [
         dl([
           ['Adresse', multiline(v.address).replace(/^<p>|<\/p>$/g, '')],
