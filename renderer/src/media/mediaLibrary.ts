@@ -11,6 +11,8 @@ export interface NewMediaEntry {
   width: number;
   height: number;
   alt: string;
+  /** Widths of the re-encoded copies (`<sha256>-<w>.webp`), uploaded after the original. */
+  widths?: readonly number[];
 }
 
 /** Adds a file to the library (kept as is when another agent added the same hash). */
@@ -19,8 +21,8 @@ export function addMediaEntry(manifest: Y.Doc, sha256: string, entry: NewMediaEn
   if (media.has(sha256)) return;
   manifest.transact(() => {
     const map = new Y.Map<unknown>();
-    for (const [key, value] of Object.entries(entry)) map.set(key, value);
-    map.set('widths', []);
+    for (const [key, value] of Object.entries(entry)) if (key !== 'widths') map.set(key, value);
+    map.set('widths', [...(entry.widths ?? [])]);
     media.set(sha256, map);
   }, ORIGIN_LOCAL_EDIT);
 }
