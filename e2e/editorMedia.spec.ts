@@ -116,7 +116,7 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
     new URL(src!, new URL(`${slug}/index.html`, siteUrl.href.replace(/index\.html$/, ''))),
   );
   expect(image.status).toBe(200);
-  // [HTML-3] srcset of re-encoded sizes: every URL answers a WebP of the width it announces.
+  // [HTML-11][MEDIA-1] srcset of re-encoded sizes: every URL answers a WebP of the width it announces.
   const srcset = /<img[^>]+srcset="([^"]+)"/.exec(html)?.[1] ?? '';
   const candidates = srcset.split(',').map((c) => c.trim().split(/\s+/) as [string, string]);
   expect(candidates.map(([, w]) => w)).toEqual(['480w', '960w', '1600w']);

@@ -94,7 +94,7 @@ async function onServer(server: RunningServer, auth: AuthSession, files: string[
   );
 }
 
-test('[MEDIA-8] offline then online: the image and its copies are uploaded once each, original first', async ({
+test('[MEDIA-2] offline then online: the image and its copies are uploaded once each, original first', async ({
   server,
 }) => {
   const auth = await agentSession(server);
@@ -125,7 +125,7 @@ test('[MEDIA-8] offline then online: the image and its copies are uploaded once 
   a.store.close();
 });
 
-test('[MEDIA-8] another computer with the same image uploads nothing: the server already holds every file', async ({
+test('[MEDIA-2] another computer with the same image uploads nothing: the server already holds every file', async ({
   server,
 }) => {
   const auth = await agentSession(server);

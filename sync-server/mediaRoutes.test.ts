@@ -122,7 +122,7 @@ describe('media routes', () => {
     expect(answer.headers.get('access-control-allow-origin')).toBe('*');
   });
 
-  it('[MEDIA-7] re-encoded sizes: a WebP of exactly that width, bound to an original of the commune, stored once', async () => {
+  it('[MEDIA-1] re-encoded sizes: a WebP of exactly that width, bound to an original of the commune, stored once', async () => {
     const original = webp(1600, 1067, 'origine');
     const sha = createHash('sha256').update(original).digest('hex');
     const variant = (w: number, body: Buffer, type = 'image/webp', t = token, insee = '13001') =>
