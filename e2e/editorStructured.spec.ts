@@ -1,6 +1,7 @@
 // Issue 4 §1 / issue 5 §2 journey — structured lists instead of « a ; b » lines: an élus page
 // with two members and a cantine page with two days, filled with the keyboard in the
-// repeatable sub-forms (add, French errors next to the field, move, remove and undo),
+// repeatable sub-forms (add, a photo per élu, French errors next to the field, move, remove
+// and undo),
 // published, then read over HTTP: semantic HTML, valid (Nu checker), no axe violation.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
@@ -31,6 +32,28 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
   await page.keyboard.type('Sophie Martin');
   await page.keyboard.press('Tab');
   await page.keyboard.type('maire');
+  // A photo from the media library, in the entry's own file field.
+  const photo = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(400, 500);
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = '#18753c';
+    ctx.fillRect(0, 0, 400, 500);
+    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    let binary = '';
+    for (const b of bytes) binary += String.fromCharCode(b);
+    return btoa(binary);
+  });
+  const upload = page.waitForResponse(
+    (r) => r.request().method() === 'PUT' && /\/media\/[0-9a-f]{64}$/.test(r.url()),
+  );
+  await entry(page, 'Élu n° 1')
+    .getByLabel('Photo')
+    .setInputFiles({ name: 'maire.png', mimeType: 'image/png', buffer: Buffer.from(photo, 'base64') });
+  expect((await upload).status()).toBe(201);
+  const photoHash = (
+    (await entry(page, 'Élu n° 1').locator('.media-current .hash').textContent()) ?? ''
+  ).replace(/^.*: /, '');
+  expect(photoHash).toMatch(/^[0-9a-f]{64}$/);
   await members.getByRole('button', { name: 'Ajouter un élu' }).click();
   const second = entry(page, 'Élu n° 2');
   await expect(second.getByLabel('Nom et prénom *')).toBeFocused();
@@ -118,7 +141,7 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
     '<th scope="col">Élu</th><th scope="col">Fonction</th><th scope="col">Délégation</th>',
   );
   expect(councilHtml).toContain(
-    '<tr><th scope="row">Sophie Martin</th><td>maire</td><td>—</td></tr><tr><th scope="row">Paul Durand</th><td>premier adjoint</td><td>Écoles et jeunesse</td></tr>',
+    `<tr><th scope="row"><img class="member-photo" src="../media/${photoHash}.webp" width="96" height="120" alt="" loading="lazy" decoding="async">Sophie Martin</th><td>maire</td><td>—</td></tr><tr><th scope="row">Paul Durand</th><td>premier adjoint</td><td>Écoles et jeunesse</td></tr>`,
   );
   // Days in date order, each under its <time>, dishes by course.
   expect(canteenHtml).toContain(
