@@ -1,8 +1,8 @@
 // Issue 4 §1 / issue 5 §2 journey — structured lists instead of « a ; b » lines: an élus page
 // with two members and a cantine page with two days, filled with the keyboard in the
 // repeatable sub-forms (add, a photo per élu, French errors next to the field, move, remove
-// and undo),
-// published, then read over HTTP: semantic HTML, valid (Nu checker), no axe violation.
+// and undo), published, then read over HTTP: semantic HTML, valid (Nu checker), no axe
+// violation.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { slugify } from '../site/siteDoc';
