@@ -169,3 +169,47 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
     await auditor.close();
   }
 });
+
+test('[structured-2] horaires (opening ranges, closures) and associations: French errors next to the field, no axe violation', async ({
+  openAgent,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin' });
+  const { page } = alice;
+  await createTypedPage(alice, uniqueTitle('Horaires et contact'), { type: 'Horaires et contact' });
+  await page.getByRole('button', { name: 'Ajouter un jour d’ouverture' }).click();
+  const monday = entry(page, /^Jour n° 1/);
+  await expect(monday.getByLabel('Jour *')).toBeFocused();
+  await monday.getByLabel('Jour *').selectOption({ label: 'Lundi' });
+  await monday.getByLabel('Ouverture', { exact: true }).fill('12:00');
+  await monday.getByLabel('Fermeture', { exact: true }).fill('08:30');
+  await monday.getByLabel('Fermeture', { exact: true }).blur();
+  await expect(monday.getByText('Jour n° 1 : « Fermeture » doit être après « Ouverture ».')).toBeVisible();
+  await monday.getByLabel('Ouverture', { exact: true }).fill('08:30');
+  await monday.getByLabel('Fermeture', { exact: true }).fill('12:00');
+  await expect(monday.getByText('doit être après')).toHaveCount(0);
+  await expect(entry(page, 'Jour n° 1 (Lundi)')).toBeVisible();
+  await page.getByRole('button', { name: 'Ajouter une fermeture' }).click();
+  const closure = entry(page, /^Fermeture n° 1/);
+  await closure.getByLabel('Fermé du *').fill('2026-05-14');
+  await closure.getByLabel('Jusqu’au').fill('2026-05-10');
+  await closure.getByLabel('Jusqu’au').blur();
+  await expect(
+    closure.getByText('« Jusqu’au » doit être le même jour que « Fermé du » ou après.'),
+  ).toBeVisible();
+  expect(await axeViolations(page)).toEqual([]);
+
+  await page.getByRole('button', { name: 'Retour aux pages' }).click();
+  await createTypedPage(alice, uniqueTitle('Associations'), { type: 'Associations' });
+  await page.getByRole('button', { name: 'Ajouter une association' }).click();
+  const club = entry(page, /^Association n° 1/);
+  await page.keyboard.type('Club de pétanque');
+  await club.getByLabel('Site web').fill('javascript:alert(1)');
+  await club.getByLabel('Site web').blur();
+  await expect(
+    club.getByText('Association n° 1 : « Site web » : adresse web attendue (https://…).'),
+  ).toBeVisible();
+  await expect(club.getByLabel('Site web')).toHaveAttribute('aria-invalid', 'true');
+  await club.getByLabel('Site web').fill('https://petanque.example.fr');
+  await expect(club.getByText('adresse web attendue')).toHaveCount(0);
+  expect(await axeViolations(page)).toEqual([]);
+});
