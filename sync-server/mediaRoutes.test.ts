@@ -151,7 +151,11 @@ describe('media routes', () => {
     const got = await fetch(`${url(sha)}-480`, { headers: { authorization: `Bearer ${token}` } });
     expect(got.headers.get('content-type')).toBe('image/webp');
     expect(Buffer.from(await got.arrayBuffer())).toEqual(small);
-    expect((await variant(1600, original)).status).toBe(201);
+    // The original is its own 1600 px size: stored under that name too, never to be sent again.
+    const own = await fetch(`${url(sha)}-1600`, { headers: { authorization: `Bearer ${token}` } });
+    expect(own.status).toBe(200);
+    expect(Buffer.from(await own.arrayBuffer())).toEqual(original);
+    expect(await (await variant(1600, original)).json()).toEqual({ sha256: sha, width: 1600, stored: false });
 
     // Not the announced width, wider than the original, not a WebP, absurd widths.
     const wrong = await variant(960, webp(961, 640));

@@ -7,13 +7,14 @@
  * (200, `stored: false`), so an outbox that retries never uploads twice. A re-encoded size
  * (for `srcset`) is named by its original's hash and its width: it must be a WebP exactly that
  * wide, not wider than its original, whose original this commune already holds; it is never
- * rewritten either. Files live under `{dataDir}/media/{insee}/{sha256}.{ext}` and
+ * rewritten either; an original WebP is also stored as its own size `{sha256}-{its width}`
+ * (the same file), so that copy is never uploaded. Files live under `{dataDir}/media/{insee}/{sha256}.{ext}` and
  * `{sha256}-{width}.webp`, where the Publisher copies them from.
  * Mounted by one line in server.ts (before the JSON API, which would parse the body).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
 import type { Accounts } from './Accounts';
@@ -258,5 +259,12 @@ export async function handleMediaRequest(
     return fail(res, 422, 'hash-mismatch', 'L’empreinte SHA-256 ne correspond pas au fichier reçu.');
   }
   await writeAtomic(dir, `${sha}.${limit.ext}`, body);
+  // A WebP is also its own re-encoded size: `{sha}-{width}.webp` names the same bytes, so the
+  // editor never sends them twice (its copy as wide as the image would be identical).
+  const own = mime === 'image/webp' ? webpSize(body) : null;
+  if (own && own.width >= VARIANT_MIN_WIDTH && own.width <= VARIANT_MAX_WIDTH)
+    await link(path.join(dir, `${sha}.webp`), path.join(dir, `${sha}-${own.width}.webp`)).catch(() =>
+      writeAtomic(dir, `${sha}-${own.width}.webp`, body),
+    );
   send(res, 201, { sha256: sha, stored: true });
 }

@@ -22,7 +22,7 @@ export async function importMediaFile(
     width: prepared.width,
     height: prepared.height,
     alt: '',
-    widths: prepared.variants.map((v) => v.width),
+    widths: prepared.widths,
   });
   media.outbox.kick();
   return prepared.sha256;

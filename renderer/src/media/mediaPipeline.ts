@@ -25,8 +25,14 @@ export interface PreparedMedia {
   width: number;
   height: number;
   name: string;
-  /** Smaller WebP copies, by increasing width (none for a PDF). */
+  /** Smaller WebP copies to store and upload, by increasing width (none for a PDF). */
   variants: PreparedVariant[];
+  /**
+   * Every width of VARIANT_WIDTHS the published `srcset` may use: the copies' plus the image's
+   * own when it is one of them (the server keeps the image under that name too, so that copy
+   * is never sent: it would be the same bytes again).
+   */
+  widths: number[];
 }
 
 /** The widths of the copies of an image `width` px wide: those of VARIANT_WIDTHS not wider. */
@@ -95,6 +101,7 @@ export async function prepareMedia(file: File): Promise<PreparedMedia> {
       height: 0,
       name: file.name,
       variants: [],
+      widths: [],
     };
   }
   if (!file.type.startsWith('image/'))
@@ -112,17 +119,22 @@ export async function prepareMedia(file: File): Promise<PreparedMedia> {
     if (blob.type !== 'image/webp') throw new MediaError('Le navigateur ne sait pas produire du WebP.');
     const bytes = new Uint8Array(await blob.arrayBuffer());
     const variants: PreparedVariant[] = [];
-    for (const width of variantWidths(size.width)) {
-      // The copy as wide as the image is the image itself.
-      if (width === size.width) {
-        variants.push({ width, height: size.height, bytes });
-        continue;
-      }
+    const widths = variantWidths(size.width);
+    for (const width of widths) {
+      if (width === size.width) continue; // the image itself (see `widths`)
       const height = Math.max(1, Math.round((size.height * width) / size.width));
       const copy = await encodeWebp(bitmap, width, height);
       variants.push({ width, height, bytes: new Uint8Array(await copy.arrayBuffer()) });
     }
-    return { sha256: await sha256Hex(bytes), bytes, mime: 'image/webp', ...size, name: file.name, variants };
+    return {
+      sha256: await sha256Hex(bytes),
+      bytes,
+      mime: 'image/webp',
+      ...size,
+      name: file.name,
+      variants,
+      widths,
+    };
   } finally {
     bitmap.close();
   }
