@@ -13,7 +13,15 @@ import {
 } from './pageTypes';
 import { ACCENT_PALETTE, readSiteSettings, validateSettings } from './settings';
 import { contrastRatio } from './checks';
-import { createPage, editPageList, PAGE_TYPES, readPages, settingsMap, updatePageFields } from './siteDoc';
+import {
+  createPage,
+  editPageList,
+  PAGE_LIST_FIELDS,
+  PAGE_TYPES,
+  readPages,
+  settingsMap,
+  updatePageFields,
+} from './siteDoc';
 
 const SHA = 'a'.repeat(64);
 
@@ -271,5 +279,26 @@ describe('structured lists', () => {
       'A',
     );
     expect(current().map((m) => m.name)).toEqual(['Sophie Martin', 'Léa']);
+  });
+
+  it('[TYPE-8] a new page holds its lists from the start: first entries added offline by two agents both survive', () => {
+    for (const type of PAGE_TYPES)
+      expect(PAGE_LIST_FIELDS[type], type).toEqual(
+        PAGE_FIELDS[type].filter((d) => d.kind === 'list').map((d) => d.name),
+      );
+    const a = new Y.Doc();
+    const page = createPage(a, { title: 'Associations', type: 'associations', updatedBy: 'A' });
+    const b = new Y.Doc();
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    editPageList(a, page.id, 'entries', [], { op: 'insert', index: 0, item: { name: 'Chorale' } }, 'A');
+    editPageList(b, page.id, 'entries', [], { op: 'insert', index: 0, item: { name: 'Pétanque' } }, 'B');
+    Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    const names = (doc: Y.Doc) =>
+      readPageLists('associations', readPages(doc)[0]!.fields)
+        .entries!.map((e) => e.name)
+        .sort();
+    expect(names(a)).toEqual(['Chorale', 'Pétanque']);
+    expect(names(b)).toEqual(names(a));
   });
 });

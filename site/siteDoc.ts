@@ -49,6 +49,25 @@ export const PAGE_TYPE_LABELS_FR: Record<PageType, string> = {
   risques: 'Risques et alertes',
 };
 
+/**
+ * The list fields of each page type (pageTypes.ts `kind: 'list'`; a test keeps both in step).
+ * Their Y.Arrays are created with the page, so agents adding the first entries at the same
+ * time, offline, all write into the same array (two arrays set under one key would lose one).
+ */
+export const PAGE_LIST_FIELDS: Readonly<Record<PageType, readonly string[]>> = {
+  accueil: [],
+  page: [],
+  actualite: [],
+  evenement: [],
+  demarche: [],
+  acte: [],
+  elus: ['members'],
+  contact: ['hours', 'closures'],
+  associations: ['entries'],
+  cantine: ['menu'],
+  risques: [],
+};
+
 export type PageStatus = 'draft' | 'published';
 
 export interface PageMeta {
@@ -177,7 +196,9 @@ export function createPage(manifest: Y.Doc, input: NewPageInput): PageMeta {
     entry.set('parentId', parentId);
     entry.set('order', generateKeyBetween(last, null));
     entry.set('status', 'draft');
-    entry.set('fields', new Y.Map<unknown>());
+    const fields = new Y.Map<unknown>();
+    for (const name of PAGE_LIST_FIELDS[input.type ?? 'page'] ?? []) fields.set(name, new Y.Array<unknown>());
+    entry.set('fields', fields);
     entry.set('createdAt', now);
     entry.set('updatedAt', now);
     entry.set('updatedBy', input.updatedBy);
