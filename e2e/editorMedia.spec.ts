@@ -1,8 +1,10 @@
 // Issue 5 journey — an actualité with an image, written offline then published online: the
-// image is resized to WebP ≤ 1600 px in the app, stored by SHA-256 and shown at once offline;
-// the outbox uploads it once when back online; the published page shows it with its alt text.
+// image is resized to WebP ≤ 1600 px in the app, with smaller copies for `srcset`, stored by
+// SHA-256 and shown at once offline; the outbox uploads each file once when back online; the
+// published page shows it with its alt text, and every size of its srcset is served.
 import type { Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
+import { webpSize } from '../sync-server/mediaRoutes';
 import { editor, expect, STATUS, status, test } from './harness';
 import { backHome, createTypedPage, pageStatus, uniqueTitle } from './editorHelpers';
 
@@ -83,7 +85,13 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   await expect(library).toContainText('Tous les fichiers ajoutés depuis cet ordinateur sont sur le serveur', {
     timeout: 30_000,
   });
-  expect(puts).toHaveLength(1);
+  // The image, then each of its smaller copies, once (the server keeps the image itself as
+  // its 1600 px size).
+  const files = [hash, `${hash}-480`, `${hash}-960`];
+  await expect.poll(() => puts.length).toBe(files.length);
+  const sent = puts.map((u) => u.slice(u.lastIndexOf('/') + 1));
+  expect(sent[0]).toBe(hash);
+  expect([...sent].sort()).toEqual([...files].sort());
 
   // Publish: the page shows the image with its alt text, served from the published site.
   await page.getByRole('button', { name: 'Publier' }).click();
@@ -109,11 +117,23 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
     new URL(src!, new URL(`${slug}/index.html`, siteUrl.href.replace(/index\.html$/, ''))),
   );
   expect(image.status).toBe(200);
+  // [HTML-11][MEDIA-1] srcset of re-encoded sizes: every URL answers a WebP of the width it announces.
+  const srcset = /<img[^>]+srcset="([^"]+)"/.exec(html)?.[1] ?? '';
+  const candidates = srcset.split(',').map((c) => c.trim().split(/\s+/) as [string, string]);
+  expect(candidates.map(([, w]) => w)).toEqual(['480w', '960w', '1600w']);
+  for (const [href, w] of candidates) {
+    const response = await fetch(
+      new URL(href, new URL(`${slug}/index.html`, siteUrl.href.replace(/index\.html$/, ''))),
+    );
+    expect(response.status, href).toBe(200);
+    expect(response.headers.get('content-type'), href).toBe('image/webp');
+    expect(webpSize(Buffer.from(await response.arrayBuffer()))?.width, href).toBe(Number(w.slice(0, -1)));
+  }
 
-  // A reload does not upload it again.
+  // A reload does not upload anything again.
   await page.reload();
   await expect(page.getByRole('region', { name: 'Médiathèque' })).toContainText('Tous les fichiers');
-  expect(puts).toHaveLength(1);
+  expect(puts).toHaveLength(files.length);
 });
 
 test('[media-2] an acte with its signed PDF: stored as is, its SHA-256 shown, uploaded, listed in the library', async ({

@@ -3,7 +3,8 @@
  * mentions légales (LCEN art. 6 III), déclaration d’accessibilité (RGAA 4.1.2 model),
  * données personnelles (RGPD; no cookie, no tracker), plan du site.
  */
-import { escapeHtml as e, safeHref } from './renderHtml';
+import { mailHref, webHref } from './fieldLinks';
+import { escapeHtml as e } from './renderHtml';
 import { ACCESSIBILITY_STATUS_LABELS } from './settings';
 import { dateFr, pageHref, type SiteContext, type SitePage, timeHtml } from './siteContext';
 
@@ -40,7 +41,7 @@ function address(text: string): string {
 }
 
 function mailLink(email: string): string {
-  const href = email.trim() ? safeHref(`mailto:${email.trim()}`) : null;
+  const href = mailHref(email);
   return href ? `<a href="${e(href)}">${e(email.trim())}</a>` : '<em>adresse e-mail à compléter</em>';
 }
 
@@ -71,7 +72,7 @@ export function declarationAccessibilite(ctx: SiteContext): string {
     .filter(Boolean)
     .slice(0, 300);
   const audited = s.accessibilityAuditDate !== '';
-  const plan = safeHref(s.accessibilityPlanUrl);
+  const plan = webHref(s.accessibilityPlanUrl);
   return [
     `<p>La commune de ${e(ctx.communeName)} s’engage à rendre son site internet accessible conformément à l’article 47 de la loi n° 2005-102 du 11 février 2005.</p>`,
     `<p>Cette déclaration d’accessibilité s’applique au <a href="../index.html">site internet de la commune de ${e(ctx.communeName)}</a> (${e(ctx.siteUrl)}).</p>`,

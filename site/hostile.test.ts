@@ -2,116 +2,56 @@
 // fields, settings, media keys — rendered harmlessly in every file of the site.
 import { describe, expect, it } from 'vitest';
 import { checkSite } from './checks';
-import { renderSite, type SiteSnapshot } from './renderSite';
+import { mailHref, telHref, webHref } from './fieldLinks';
+import { HOSTILE_TEXT, hostileSnapshot } from './hostileCorpus';
+import { PAGE_FIELDS } from './pageTypes';
+import { renderSite } from './renderSite';
 import { paragraphsBody, sampleSnapshot } from './sampleSite';
 import { PAGE_TYPES } from './siteDoc';
 
-const HOSTILE_URLS = [
-  'javascript:alert(1)',
-  'JaVaScRiPt:alert(1)',
-  'java\nscript:alert(1)',
-  ' javascript:alert(1)',
-  'data:text/html,<script>alert(1)</script>',
-  'vbscript:msgbox(1)',
-  '//evil.example/x',
-  '/etc/passwd',
-  'https://a.fr/"><script>alert(1)</script>',
-  'http://[::1',
-  '\\\\evil\\share',
-];
-const HOSTILE_TEXT = [
-  '<script>alert(1)</script>',
-  '"><img src=x onerror=alert(1)>',
-  '</title><script>alert(1)</script>',
-  ']]></summary><script>',
-  'BEGIN:VEVENT\r\nSUMMARY:injecté',
-  '=HYPERLINK("http://evil")',
-  '😀 emoji 👩‍👩‍👧 et texte de droite à gauche : مرحبا بالعالم \u202Eevil\u202C',
-  '\u0000\u0001\uFFFF\uD800 contrôles',
-];
-
-function hostileSnapshot(): SiteSnapshot {
-  const snapshot = sampleSnapshot();
-  const base = snapshot.pages[1]!.meta;
-  const types = PAGE_TYPES.filter((type) => type !== 'accueil');
-  let n = 0;
-  for (const type of types) {
-    for (const text of HOSTILE_TEXT) {
-      const url = HOSTILE_URLS[n % HOSTILE_URLS.length]!;
-      const fields: Record<string, unknown> = JSON.parse(
-        '{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"polluted": "yes"}}}',
-      );
-      Object.assign(fields, {
-        summary: text,
-        date: '2026-01-01',
-        startsAt: '2026-01-01T10:00',
-        place: text,
-        audience: text,
-        howTo: text,
-        documents: `${text}\n${text}`,
-        servicePublicUrl: url,
-        kind: 'arrete',
-        number: text,
-        subject: text,
-        author: text,
-        authorCapacity: text,
-        pdf: '../../../etc/passwd',
-        onlineAt: '2026-01-01T10:00',
-        members: `${text} ; ${text}`,
-        address: text,
-        phone: `${text} ${url}`,
-        email: url,
-        hours: `${text} ; ${text}`,
-        entries: `${text} ; ${text} ; ${url}\nClub ; sport ; ${url}`,
-        weekOf: '2026-01-05',
-        menu: `${text} ; ${text}`,
-        alertActive: 'oui',
-        alertLevel: '<script>',
-        alertMessage: text,
-        image: '"><script>',
-        imageAlt: text,
-      });
-      snapshot.pages.push({
-        meta: {
-          ...base,
-          id: `h${n}`,
-          type,
-          title: `${text} ${n}`,
-          slug: `${url}-${n}`,
-          order: `z${n}`,
-          fields,
-          parentId: null,
-        },
-        body: {
-          root: {
-            type: 'root',
-            children: [
-              { type: 'paragraph', children: [{ type: 'link', url, children: [{ type: 'text', text }] }] },
-              { type: 'image', sha256: '../../x', altText: text },
-              { type: 'heading', tag: 'h1', children: [{ type: 'text', text: 'x'.repeat(200_000) }] },
-            ],
-          },
-        } as never,
-      });
-      n++;
-    }
-  }
-  Object.assign(snapshot.settings, {
-    name: '<b>Commune</b> "test" \u202E',
-    email: 'javascript:alert(1)',
-    phone: '<script>',
-    address: '</p><script>alert(1)</script>',
-    mayorName: '"><svg onload=alert(1)>',
-    accentColor: 'red;}body{display:none',
-    accessibilityPlanUrl: 'javascript:alert(1)',
-    logo: '../../etc/passwd',
-  });
-  return snapshot;
-}
-
 describe('hostile content', () => {
-  const snapshot = hostileSnapshot();
+  const snapshot = hostileSnapshot({ hugeBody: true });
   const site = renderSite(snapshot);
+
+  it('[TYPE-3][TYPE-8] the corpus reaches every field of every page type, lists included', () => {
+    for (const type of PAGE_TYPES.filter((t) => t !== 'accueil')) {
+      const pages = snapshot.pages.filter((p) => p.meta.type === type && /^h\d+$/.test(p.meta.id));
+      expect(pages.length, type).toBe(HOSTILE_TEXT.length + 1);
+      for (const d of PAGE_FIELDS[type])
+        expect(
+          pages.every((p) => Object.prototype.hasOwnProperty.call(p.meta.fields, d.name)),
+          d.name,
+        ).toBe(true);
+      for (const d of PAGE_FIELDS[type].filter((x) => x.kind === 'list')) {
+        expect(
+          pages.some((p) => Array.isArray(p.meta.fields[d.name])),
+          d.name,
+        ).toBe(true);
+        expect(
+          pages.some((p) => typeof p.meta.fields[d.name] === 'string'),
+          d.name,
+        ).toBe(true);
+      }
+    }
+    // Hostile entries are rendered as text, not dropped: each structured block shows them.
+    const first = (type: string) => {
+      const page = snapshot.pages.find((p) => p.meta.type === type && /^h\d+$/.test(p.meta.id))!;
+      return site.files.get(site.pagePaths.get(page.meta.id)!)!;
+    };
+    const text = '&lt;script&gt;alert(1)&lt;/script&gt;';
+    expect(first('elus')).toContain(`<tr><th scope="row"><img class="member-photo"`);
+    expect(first('elus')).toContain(`${text}</th><td>${text}</td><td>${text}</td></tr>`);
+    expect(first('associations')).toContain(
+      `<li><p class="entry-name"><strong>${text}</strong></p><p>${text}</p>`,
+    );
+    expect(first('contact')).toContain(
+      `<th scope="row">Dimanche</th><td>de <time datetime="08:30">8 h 30</time> à <time datetime="08:30">8 h 30</time> et de <time datetime="08:30">8 h 30</time> à <time datetime="08:30">8 h 30</time> – ${text}</td>`,
+    );
+    expect(first('contact')).toContain(
+      `<li>Le <time datetime="2099-01-01">jeudi 1 janvier 2099</time> : ${text}</li>`,
+    );
+    expect(first('cantine')).toContain(`<div><dt>Entrée</dt><dd>${text}</dd></div>`);
+  });
 
   it('[HTML-4][HTML-5][TYPE-3] no file carries markup, a script or an unsafe URL from the content', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -162,5 +102,31 @@ describe('hostile content', () => {
       pages: [{ meta: { ...sampleSnapshot().pages[0]!.meta, type: 'x' as never }, body: paragraphsBody([]) }],
     });
     expect(odd.files.has('index.html')).toBe(true);
+  });
+});
+
+describe('links from fields and settings', () => {
+  it('[HTML-4][TYPE-8] web, e-mail and phone fields give valid, inert URLs or no link at all', () => {
+    expect(webHref('https://a.fr/"><script>alert(1)</script>')).toBe(
+      'https://a.fr/%22%3E%3Cscript%3Ealert(1)%3C/script%3E',
+    );
+    expect(webHref('HTTPS://Mairie.example.fr/vie locale/été?x=1#a#b')).toBe(
+      'https://mairie.example.fr/vie%20locale/%C3%A9t%C3%A9?x=1#a%23b',
+    );
+    expect(webHref('https://a.fr/%zz%41\uD800')).toBe('https://a.fr/%25zz%41%EF%BF%BD');
+    for (const bad of [
+      'http://[::1',
+      'javascript:alert(1)',
+      '//evil.example',
+      'https://a',
+      'https://a.fr:99999/',
+    ])
+      expect(webHref(bad), bad).toBeNull();
+    expect(mailHref('mairie@aix.example')).toBe('mailto:mairie@aix.example');
+    for (const bad of ['data:text/html,<script>@a.fr', 'a@b', 'javascript:alert(1)', '"a"@b.fr'])
+      expect(mailHref(bad), bad).toBeNull();
+    expect(telHref('04 42 00 00 00')).toBe('tel:0442000000');
+    expect(telHref('+33 4 42 ; <script>')).toBe('tel:+33442');
+    expect(telHref('<script>')).toBeNull();
   });
 });

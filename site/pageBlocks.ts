@@ -1,11 +1,30 @@
 /**
  * The structured part of each page type, rendered above the page's rich body (SPEC.md
  * [TYPE-*]): dates, place, the signed PDF of an acte with its SHA-256, menus as tables…
- * All values come from the manifest (hostile): every one is escaped; URLs go through safeHref.
+ * All values come from the manifest (hostile): every one is escaped; URLs go through fieldLinks.
  */
-import { ACTE_KINDS, ALERT_LEVELS, isAlertActive } from './pageTypes';
-import { escapeHtml as e, mediaPath, safeHref } from './renderHtml';
-import { formatBytes, lines, rootPrefix, type SiteContext, type SitePage, timeHtml } from './siteContext';
+import {
+  ACTE_KINDS,
+  ALERT_LEVELS,
+  isAlertActive,
+  type ListItem,
+  MENU_LABELS,
+  readPageLists,
+  splitFlags,
+  TIME,
+  WEEKDAYS,
+} from './pageTypes';
+import { mailHref, telHref, webHref } from './fieldLinks';
+import { escapeHtml as e, mediaPath } from './renderHtml';
+import {
+  formatBytes,
+  isoDateParis,
+  lines,
+  rootPrefix,
+  type SiteContext,
+  type SitePage,
+  timeHtml,
+} from './siteContext';
 
 function dl(items: Array<[string, string]>): string {
   const kept = items.filter(([, value]) => value !== '');
@@ -22,27 +41,19 @@ function multiline(value: string | undefined): string {
     .join('');
 }
 
-function telHref(phone: string): string | null {
-  const digits = phone.replace(/[^\d+]/g, '');
-  return digits.length >= 4 ? safeHref(`tel:${digits}`) : null;
-}
-
 /** `<a>` for a contact value: e-mail, phone, web address; else its text. */
 export function contactLink(value: string): string {
   const v = value.trim();
-  if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) {
-    const href = safeHref(`mailto:${v}`);
-    if (href) return `<a href="${e(href)}">${e(v)}</a>`;
-  }
-  if (/^https?:\/\//.test(v)) {
-    const href = safeHref(v);
-    if (href) return `<a href="${e(href)}">${e(v.replace(/^https?:\/\//, '').replace(/\/$/, ''))}</a>`;
-  }
-  if (/^\+?[\d .-]{8,}$/.test(v)) {
-    const href = telHref(v);
-    if (href) return `<a href="${e(href)}">${e(v)}</a>`;
-  }
-  return e(v);
+  const href = /@/.test(v)
+    ? mailHref(v)
+    : /^https?:/i.test(v)
+      ? webHref(v)
+      : /^\+?[\d .-]{8,}$/.test(v)
+        ? telHref(v)
+        : null;
+  if (!href) return e(v);
+  const text = href.startsWith('http') ? v.replace(/^https?:\/\//i, '').replace(/\/$/, '') : v;
+  return `<a href="${e(href)}">${e(text)}</a>`;
 }
 
 /** An image field (actualité): alt text or decorative when empty. */
@@ -74,6 +85,131 @@ export function pdfLink(ctx: SiteContext, sha: string, label: string, depth: num
   return `<a href="${rootPrefix(depth)}${path}" type="application/pdf">${e(label)} (PDF${size ? `, ${size}` : ''})</a>`;
 }
 
+const DAY_FR = new Intl.DateTimeFormat('fr-FR', {
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
+/** `<time>` of a `YYYY-MM-DD` with its weekday (« lundi 2 juin 2025 »), or the text escaped. */
+function dayHtml(date: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const ms = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!) : NaN;
+  if (!Number.isFinite(ms)) return e(date);
+  return `<time datetime="${date}">${DAY_FR.format(new Date(ms))}</time>`;
+}
+
+/** `<time>` of a `HH:MM` read as French speaks it: « 8 h 30 », « 12 h ». */
+function clockHtml(time: string): string {
+  if (!TIME.test(time)) return '';
+  const [h, m] = time.split(':') as [string, string];
+  return `<time datetime="${time}">${Number(h)} h${m === '00' ? '' : ` ${m}`}</time>`;
+}
+
+function rangeHtml(from: string | undefined, to: string | undefined): string {
+  const [a, b] = [clockHtml(from ?? ''), clockHtml(to ?? '')];
+  return a && b ? `de ${a} à ${b}` : '';
+}
+
+/** The small photo of an élu, decorative (the name is next to it). */
+function memberPhoto(ctx: SiteContext, sha: string, depth: number): string {
+  const info = sha ? ctx.media(sha) : undefined;
+  if (!info || !info.mime.startsWith('image/') || !(info.width > 0) || !(info.height > 0)) return '';
+  const widths = [...new Set(info.widths)].filter((w) => w > 0 && w <= info.width).sort((a, b) => a - b);
+  const path = widths.length ? mediaPath(sha, info, widths[0]) : mediaPath(sha, info);
+  ctx.usedMedia.add(path);
+  const w = 96;
+  const h = Math.max(1, Math.round((info.height * w) / info.width));
+  return `<img class="member-photo" src="${rootPrefix(depth)}${path}" width="${w}" height="${h}" alt="" loading="lazy" decoding="async">`;
+}
+
+function membersTable(ctx: SiteContext, members: ListItem[], depth: number): string {
+  const rows = members.filter((m) => (m.name ?? '').trim() !== '');
+  if (rows.length === 0) return '';
+  const withDelegation = rows.some((m) => (m.delegation ?? '').trim() !== '');
+  return `<table class="members"><caption>Composition du conseil municipal</caption><thead><tr><th scope="col">Élu</th><th scope="col">Fonction</th>${
+    withDelegation ? '<th scope="col">Délégation</th>' : ''
+  }</tr></thead><tbody>${rows
+    .map(
+      (m) =>
+        `<tr><th scope="row">${memberPhoto(ctx, m.photo ?? '', depth)}${e(m.name!.trim())}</th><td>${e(
+          (m.role ?? '').trim() || '—',
+        )}</td>${withDelegation ? `<td>${e((m.delegation ?? '').trim() || '—')}</td>` : ''}</tr>`,
+    )
+    .join('')}</tbody></table>`;
+}
+
+function hoursTable(days: ListItem[]): string {
+  const rows = days.filter((d) => d.day || d.note);
+  if (rows.length === 0) return '';
+  const label = (day: string) => WEEKDAYS.find((d) => d.value === day)?.label ?? '';
+  return `<h2>Horaires d’ouverture</h2><table class="hours"><thead><tr><th scope="col">Jour</th><th scope="col">Horaires</th></tr></thead><tbody>${rows
+    .map((d) => {
+      const ranges = [rangeHtml(d.opens, d.closes), rangeHtml(d.reopens, d.recloses)].filter(Boolean);
+      const text = [ranges.join(' et '), e((d.note ?? '').trim())].filter(Boolean).join(' – ');
+      return `<tr><th scope="row">${e(label(d.day ?? '') || '—')}</th><td>${text || 'Fermé'}</td></tr>`;
+    })
+    .join('')}</tbody></table>`;
+}
+
+function closuresList(ctx: SiteContext, closures: ListItem[]): string {
+  // Closures already over on the day of publication are not shown.
+  const today = isoDateParis(ctx.publishedAt);
+  const rows = closures.filter((c) => /^\d{4}-\d{2}-\d{2}$/.test(c.from ?? '') && (c.to || c.from)! >= today);
+  if (rows.length === 0) return '';
+  return `<h2>Fermetures exceptionnelles</h2><ul class="closures">${rows
+    .map((c) => {
+      const when =
+        c.to && c.to !== c.from ? `Du ${dayHtml(c.from!)} au ${dayHtml(c.to)}` : `Le ${dayHtml(c.from!)}`;
+      return `<li>${when}${c.reason?.trim() ? ` : ${e(c.reason.trim())}` : ''}</li>`;
+    })
+    .join('')}</ul>`;
+}
+
+function associationsList(entries: ListItem[]): string {
+  const rows = entries.filter((a) => (a.name ?? '').trim() !== '');
+  if (rows.length === 0) return '';
+  return `<ul class="directory">${rows
+    .map((a) => {
+      const contacts = [a.email, a.phone, a.website]
+        .map((c) => (c ?? '').trim())
+        .filter(Boolean)
+        .map((c) => `<li>${contactLink(c)}</li>`);
+      return `<li><p class="entry-name"><strong>${e(a.name!.trim())}</strong></p>${multiline(a.description)}${
+        contacts.length ? `<ul class="contacts">${contacts.join('')}</ul>` : ''
+      }</li>`;
+    })
+    .join('')}</ul>`;
+}
+
+const COURSES: ReadonlyArray<[string, string]> = [
+  ['starter', 'Entrée'],
+  ['main', 'Plat'],
+  ['side', 'Accompagnement'],
+  ['dairy', 'Produit laitier'],
+  ['dessert', 'Dessert'],
+];
+
+function menuDays(days: ListItem[]): string {
+  const rows = days
+    .filter((d) => d.date || COURSES.some(([k]) => d[k]))
+    .sort((a, b) => ((a.date ?? '') < (b.date ?? '') ? -1 : (a.date ?? '') > (b.date ?? '') ? 1 : 0));
+  return rows
+    .map((d) => {
+      const labels = splitFlags(d.labels)
+        .map((v) => MENU_LABELS.find((l) => l.value === v)?.label)
+        .filter((l): l is (typeof MENU_LABELS)[number]['label'] => l !== undefined);
+      return `<section class="menu-day"><h2>${d.date ? dayHtml(d.date) : 'Menu'}</h2>${dl([
+        ...COURSES.map(([k, label]): [string, string] => [label, e((d[k] ?? '').trim())]),
+        ['Mentions', e(labels.join(', '))],
+        ['Allergènes', e((d.allergens ?? '').trim())],
+      ])}</section>`;
+    })
+    .join('');
+}
+
 export const acteKindLabel = (kind: string): string =>
   ACTE_KINDS.find((k) => k.value === kind)?.label ?? 'Acte';
 
@@ -102,7 +238,7 @@ export function pageBlock(ctx: SiteContext, page: SitePage, depth: number): stri
       );
     case 'demarche': {
       const docs = lines(v.documents).map((cells) => `<li>${e(cells.join(' ; '))}</li>`);
-      const sp = safeHref(v.servicePublicUrl ?? '');
+      const sp = webHref(v.servicePublicUrl ?? '');
       return [
         v.audience ? `<h2>Qui est concerné ?</h2>${multiline(v.audience)}` : '',
         v.howTo ? `<h2>Comment faire ?</h2>${multiline(v.howTo)}` : '',
@@ -135,64 +271,33 @@ export function pageBlock(ctx: SiteContext, page: SitePage, depth: number): stri
       );
     }
     case 'elus': {
-      const members = lines(v.members);
+      const members = readPageLists('elus', page.meta.fields).members ?? [];
       return [
         v.councilInstalledOn ? `<p>Conseil municipal installé le ${timeHtml(v.councilInstalledOn)}.</p>` : '',
-        members.length
-          ? `<table><thead><tr><th scope="col">Élu</th><th scope="col">Fonction</th></tr></thead><tbody>${members
-              .map(
-                ([name, role]) => `<tr><th scope="row">${e(name ?? '')}</th><td>${e(role ?? '')}</td></tr>`,
-              )
-              .join('')}</tbody></table>`
-          : '',
+        membersTable(ctx, members, depth),
       ].join('');
     }
     case 'contact': {
-      const hours = lines(v.hours);
+      const lists = readPageLists('contact', page.meta.fields);
       const tel = telHref(v.phone ?? '');
-      const mail = v.email ? safeHref(`mailto:${v.email.trim()}`) : null;
+      const mail = mailHref(v.email ?? '');
       return [
         dl([
           ['Adresse', multiline(v.address).replace(/^<p>|<\/p>$/g, '')],
           ['Téléphone', v.phone ? (tel ? `<a href="${e(tel)}">${e(v.phone)}</a>` : e(v.phone)) : ''],
           ['E-mail', v.email ? (mail ? `<a href="${e(mail)}">${e(v.email)}</a>` : e(v.email)) : ''],
         ]),
-        hours.length
-          ? `<h2>Horaires d’ouverture</h2><table><thead><tr><th scope="col">Jour</th><th scope="col">Horaires</th></tr></thead><tbody>${hours
-              .map(
-                ([day, ...rest]) =>
-                  `<tr><th scope="row">${e(day ?? '')}</th><td>${e(rest.join(' ; ') || '—')}</td></tr>`,
-              )
-              .join('')}</tbody></table>`
-          : '',
+        hoursTable(lists.hours ?? []),
+        closuresList(ctx, lists.closures ?? []),
       ].join('');
     }
-    case 'associations': {
-      const entries = lines(v.entries);
-      return entries.length
-        ? `<ul class="directory">${entries
-            .map(
-              ([name, activity, ...contacts]) =>
-                `<li><strong>${e(name ?? '')}</strong>${activity ? ` — ${e(activity)}` : ''}${contacts
-                  .filter(Boolean)
-                  .map((c) => `<br>${contactLink(c)}`)
-                  .join('')}</li>`,
-            )
-            .join('')}</ul>`
-        : '';
-    }
+    case 'associations':
+      return associationsList(readPageLists('associations', page.meta.fields).entries ?? []);
     case 'cantine': {
-      const menu = lines(v.menu);
+      const days = readPageLists('cantine', page.meta.fields).menu ?? [];
       return [
         v.weekOf ? `<p class="meta">Semaine du ${timeHtml(v.weekOf)}</p>` : '',
-        menu.length
-          ? `<table><thead><tr><th scope="col">Jour</th><th scope="col">Menu</th></tr></thead><tbody>${menu
-              .map(
-                ([day, ...rest]) =>
-                  `<tr><th scope="row">${e(day ?? '')}</th><td>${e(rest.join(' ; ') || '—')}</td></tr>`,
-              )
-              .join('')}</tbody></table>`
-          : '',
+        menuDays(days),
         v.allergens ? `<h2>Allergènes</h2>${multiline(v.allergens)}` : '',
       ].join('');
     }

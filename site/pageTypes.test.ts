@@ -8,11 +8,20 @@ import {
   PageFieldsSchema,
   parisTime,
   readPageFields,
+  readPageLists,
   validatePageFields,
 } from './pageTypes';
 import { ACCENT_PALETTE, readSiteSettings, validateSettings } from './settings';
 import { contrastRatio } from './checks';
-import { PAGE_TYPES, settingsMap } from './siteDoc';
+import {
+  createPage,
+  editPageList,
+  PAGE_LIST_FIELDS,
+  PAGE_TYPES,
+  readPages,
+  settingsMap,
+  updatePageFields,
+} from './siteDoc';
 
 const SHA = 'a'.repeat(64);
 
@@ -114,5 +123,182 @@ describe('conditional selects', () => {
     expect(validatePageFields('risques', { alertActive: 'oui', alertLevel: '', alertMessage: 'x' })).toEqual([
       { field: 'alertLevel', message: '« Niveau de l’alerte » est obligatoire.' },
     ]);
+  });
+});
+
+describe('structured lists', () => {
+  it('[TYPE-8] older « a ; b » textarea values are converted on read, nothing lost', () => {
+    expect(
+      readPageLists('elus', { members: 'Sophie Martin ; maire\nPaul Durand ; adjoint ; écoles' }).members,
+    ).toEqual([
+      { name: 'Sophie Martin', role: 'maire', delegation: '', photo: '' },
+      { name: 'Paul Durand', role: 'adjoint', delegation: 'écoles', photo: '' },
+    ]);
+    expect(
+      readPageLists('associations', {
+        entries: 'Club ; sport ; club@a.fr ; https://club.fr ; 04 42 00 00 00 ; au stade',
+      }).entries,
+    ).toEqual([
+      {
+        name: 'Club',
+        description: 'sport – au stade',
+        email: 'club@a.fr',
+        phone: '04 42 00 00 00',
+        website: 'https://club.fr',
+      },
+    ]);
+    const hours = readPageLists('contact', {
+      hours:
+        'Lundi ; 8 h 30 – 12 h\nMardi ; 8h30-12h et 13 h 30 – 17 h\nSamedi ; sur rendez-vous\nJours fériés ; fermé',
+    }).hours!;
+    expect(hours[0]).toMatchObject({ day: 'lundi', opens: '08:30', closes: '12:00', note: '' });
+    expect(hours[1]).toMatchObject({ day: 'mardi', reopens: '13:30', recloses: '17:00', note: '' });
+    expect(hours[2]).toMatchObject({ day: 'samedi', opens: '', note: 'sur rendez-vous' });
+    expect(hours[3]).toMatchObject({ day: '', note: 'Jours fériés ; fermé' });
+    const menu = readPageLists('cantine', {
+      weekOf: '2025-06-02',
+      menu: 'Lundi ; carottes, poisson, riz, yaourt\nMardi ; lasagnes, fruit\nFête ; gâteau',
+    }).menu!;
+    expect(menu[0]).toMatchObject({
+      date: '2025-06-02',
+      starter: 'carottes',
+      main: 'poisson, riz',
+      dessert: 'yaourt',
+    });
+    expect(menu[1]).toMatchObject({ date: '2025-06-03', main: 'lasagnes', dessert: 'fruit' });
+    expect(menu[2]).toMatchObject({ date: '', main: 'Fête : gâteau' });
+  });
+
+  it('[TYPE-8] lists are read leniently: unknown keys, wrong types, __proto__, at most maxItems', () => {
+    const raw = JSON.parse(
+      '{"members":[{"__proto__":{"x":1},"name":"A","role":7,"evil":"x"},"texte",null],"extra":1}',
+    );
+    expect(readPageLists('elus', raw).members).toEqual([
+      { name: 'A', role: '', delegation: '', photo: '' },
+      { name: '', role: '', delegation: '', photo: '' },
+      { name: '', role: '', delegation: '', photo: '' },
+    ]);
+    const many = { members: Array.from({ length: 500 }, (_, i) => ({ name: `É${i}`, role: 'x' })) };
+    expect(readPageLists('elus', many).members).toHaveLength(69);
+    expect(readPageFields('elus', many)).toEqual({ councilInstalledOn: '' });
+  });
+
+  it('[TYPE-9] entries are validated with French messages naming the entry and its field', () => {
+    const issues = validatePageFields('elus', {
+      members: [
+        { name: 'A', role: 'maire' },
+        { name: '', role: '' },
+      ],
+    });
+    expect(issues).toEqual([
+      {
+        field: 'members',
+        item: { index: 1, field: 'name' },
+        message: 'Élu n° 2 : « Nom et prénom » est obligatoire.',
+      },
+      {
+        field: 'members',
+        item: { index: 1, field: 'role' },
+        message: 'Élu n° 2 : « Fonction » est obligatoire.',
+      },
+    ]);
+    expect(validatePageFields('contact', { address: 'x', phone: '1', hours: [] })).toEqual([
+      { field: 'hours', message: '« Horaires d’ouverture » : ajoutez au moins une ligne.' },
+    ]);
+    const hours = [
+      { day: 'lundi', opens: '12:00', closes: '08:30' },
+      { day: 'mardi', opens: '9h', closes: '' },
+    ];
+    expect(validatePageFields('contact', { address: 'x', phone: '1', hours }).map((i) => i.message)).toEqual([
+      'Jour n° 1 : « Fermeture » doit être après « Ouverture ».',
+      'Jour n° 2 : « Ouverture » : heure attendue (HH:MM).',
+      'Jour n° 2 : Indiquez l’heure d’ouverture et l’heure de fermeture.',
+    ]);
+    const menu = [{ date: '2026-01-05', main: 'Soupe', labels: 'bio,inconnu' }];
+    expect(validatePageFields('cantine', { weekOf: '2026-01-05', menu })).toEqual([
+      {
+        field: 'menu',
+        item: { index: 0, field: 'labels' },
+        message: 'Jour n° 1 : « Mentions » : choix invalide.',
+      },
+    ]);
+    expect(
+      validatePageFields('associations', { entries: [{ name: 'Club', website: 'javascript:alert(1)' }] })[0]
+        ?.message,
+    ).toBe('Association n° 1 : « Site web » : adresse web attendue (https://…).');
+  });
+
+  it('[TYPE-8] list edits are Y.Arrays of Y.Maps: concurrent edits of two entries both survive', () => {
+    const a = new Y.Doc();
+    const page = createPage(a, { title: 'Conseil', type: 'elus', updatedBy: 'A' });
+    updatePageFields(a, page.id, { members: 'Sophie Martin ; maire\nPaul Durand ; adjoint' } as never, 'A');
+    const current = () => readPageLists('elus', readPages(a)[0]!.fields).members!;
+    // The first edit writes the converted legacy value as a list.
+    editPageList(
+      a,
+      page.id,
+      'members',
+      current(),
+      { op: 'set', index: 1, field: 'delegation', value: 'Écoles' },
+      'A',
+    );
+    expect(current().map((m) => [m.name, m.delegation])).toEqual([
+      ['Sophie Martin', ''],
+      ['Paul Durand', 'Écoles'],
+    ]);
+    const b = new Y.Doc();
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    editPageList(
+      a,
+      page.id,
+      'members',
+      [],
+      { op: 'set', index: 0, field: 'role', value: 'maire honoraire' },
+      'A',
+    );
+    editPageList(
+      b,
+      page.id,
+      'members',
+      [],
+      { op: 'set', index: 1, field: 'role', value: 'premier adjoint' },
+      'B',
+    );
+    Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
+    expect(current().map((m) => m.role)).toEqual(['maire honoraire', 'premier adjoint']);
+    editPageList(a, page.id, 'members', [], { op: 'move', from: 1, to: 0 }, 'A');
+    expect(current().map((m) => m.name)).toEqual(['Paul Durand', 'Sophie Martin']);
+    editPageList(a, page.id, 'members', [], { op: 'remove', index: 0 }, 'A');
+    editPageList(a, page.id, 'members', [], { op: 'remove', index: 5 }, 'A');
+    editPageList(
+      a,
+      page.id,
+      'members',
+      [],
+      { op: 'insert', index: 9, item: { name: 'Léa', role: 'conseillère' } },
+      'A',
+    );
+    expect(current().map((m) => m.name)).toEqual(['Sophie Martin', 'Léa']);
+  });
+
+  it('[TYPE-8] a new page holds its lists from the start: first entries added offline by two agents both survive', () => {
+    for (const type of PAGE_TYPES)
+      expect(PAGE_LIST_FIELDS[type], type).toEqual(
+        PAGE_FIELDS[type].filter((d) => d.kind === 'list').map((d) => d.name),
+      );
+    const a = new Y.Doc();
+    const page = createPage(a, { title: 'Associations', type: 'associations', updatedBy: 'A' });
+    const b = new Y.Doc();
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    editPageList(a, page.id, 'entries', [], { op: 'insert', index: 0, item: { name: 'Chorale' } }, 'A');
+    editPageList(b, page.id, 'entries', [], { op: 'insert', index: 0, item: { name: 'Pétanque' } }, 'B');
+    Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    const names = (doc: Y.Doc) =>
+      readPageLists('associations', readPages(doc)[0]!.fields)
+        .entries!.map((e) => e.name)
+        .sort();
+    expect(names(a)).toEqual(['Chorale', 'Pétanque']);
+    expect(names(b)).toEqual(names(a));
   });
 });

@@ -6,12 +6,32 @@
  * clock, as an `<input type="datetime-local">` gives), media as the sha256 key of `media`.
  */
 import { z } from 'zod';
+import {
+  legacyAssociations,
+  legacyHours,
+  legacyMembers,
+  legacyMenu,
+  type ListItem,
+  MENU_LABELS,
+  WEEKDAYS,
+} from './fieldLists';
 import { PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageType } from './siteDoc';
 
-export { PAGE_TYPES, PAGE_TYPE_LABELS_FR, type PageType };
+export { PAGE_TYPES, PAGE_TYPE_LABELS_FR, type PageType, type ListItem, MENU_LABELS, WEEKDAYS };
 
 export type FieldKind =
-  'text' | 'textarea' | 'date' | 'datetime' | 'url' | 'email' | 'tel' | 'select' | 'media';
+  | 'text'
+  | 'textarea'
+  | 'date'
+  | 'datetime'
+  | 'time'
+  | 'url'
+  | 'email'
+  | 'tel'
+  | 'select'
+  | 'flags'
+  | 'media'
+  | 'list';
 
 export interface FieldOption {
   value: string;
@@ -30,10 +50,21 @@ export interface FieldDescriptor {
   when?: { field: string; in: readonly string[] };
   /** For `media`: the accepted MIME types. */
   accept?: readonly string[];
+  /** For `list`: the fields of one entry, the entry's name (« Élu ») and the most entries. */
+  item?: readonly FieldDescriptor[];
+  itemLabel?: string;
+  /** For `list`: the French text of the add button (« Ajouter un élu »). */
+  addLabel?: string;
+  maxItems?: number;
+  /** For `list`: converts the older textarea value (« a ; b » lines) of this field. */
+  legacy?: (text: string, fields: Record<string, unknown>) => ListItem[];
+  /** For `list`: the checks of one entry across its fields (French messages), by field. */
+  refineItem?: (item: ListItem) => Array<{ field: string; message: string }>;
 }
 
 export const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
+export const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 export const SHA256 = /^[0-9a-f]{64}$/;
 
 export const ACTE_KINDS = [
@@ -68,6 +99,111 @@ const f = (
 ): FieldDescriptor => ({ name, label, kind, required, ...extra });
 
 const IMAGE_MIME = ['image/webp', 'image/jpeg', 'image/png'] as const;
+
+/** « Fermeture » after « Ouverture », « Réouverture » after « Fermeture »… for one day. */
+function hoursInOrder(item: ListItem): Array<{ field: string; message: string }> {
+  const issues: Array<{ field: string; message: string }> = [];
+  const pairs: Array<[string, string, string]> = [
+    ['opens', 'closes', '« Fermeture » doit être après « Ouverture ».'],
+    ['closes', 'reopens', '« Réouverture » doit être après « Fermeture ».'],
+    ['reopens', 'recloses', '« Fermeture du soir » doit être après « Réouverture ».'],
+  ];
+  for (const [a, b, message] of pairs) {
+    const [x, y] = [item[a] ?? '', item[b] ?? ''];
+    if (TIME.test(x) && TIME.test(y) && y <= x) issues.push({ field: b, message });
+  }
+  if (!item.opens !== !item.closes)
+    issues.push({
+      field: item.opens ? 'closes' : 'opens',
+      message: 'Indiquez l’heure d’ouverture et l’heure de fermeture.',
+    });
+  if (!item.reopens !== !item.recloses)
+    issues.push({
+      field: item.reopens ? 'recloses' : 'reopens',
+      message: 'Indiquez l’heure de réouverture et l’heure de fermeture du soir.',
+    });
+  return issues;
+}
+
+function closureInOrder(item: ListItem): Array<{ field: string; message: string }> {
+  const [from, to] = [item.from ?? '', item.to ?? ''];
+  return DATE.test(from) && DATE.test(to) && to < from
+    ? [{ field: 'to', message: '« Jusqu’au » doit être le même jour que « Fermé du » ou après.' }]
+    : [];
+}
+
+/** The repeatable groups of fields (the older textarea values are converted by `legacy`). */
+export const LIST_FIELDS = {
+  members: f('members', 'Élus', 'list', false, {
+    itemLabel: 'Élu',
+    addLabel: 'Ajouter un élu',
+    maxItems: 69,
+    legacy: (text) => legacyMembers(text),
+    item: [
+      f('name', 'Nom et prénom', 'text', true),
+      f('role', 'Fonction', 'text', true, {
+        help: 'Par exemple : maire, première adjointe, conseiller municipal.',
+      }),
+      f('delegation', 'Délégation', 'text', false, { help: 'Par exemple : écoles et jeunesse.' }),
+      f('photo', 'Photo', 'media', false, { accept: IMAGE_MIME }),
+    ],
+  }),
+  associations: f('entries', 'Annuaire des associations', 'list', false, {
+    itemLabel: 'Association',
+    addLabel: 'Ajouter une association',
+    maxItems: 300,
+    legacy: (text) => legacyAssociations(text),
+    item: [
+      f('name', 'Nom de l’association', 'text', true),
+      f('description', 'Domaine et activités', 'textarea'),
+      f('email', 'Adresse e-mail', 'email'),
+      f('phone', 'Téléphone', 'tel'),
+      f('website', 'Site web', 'url', false, { help: 'Par exemple https://petanque-aix.fr' }),
+    ],
+  }),
+  hours: f('hours', 'Horaires d’ouverture', 'list', true, {
+    itemLabel: 'Jour',
+    addLabel: 'Ajouter un jour d’ouverture',
+    maxItems: 7,
+    legacy: (text) => legacyHours(text),
+    refineItem: hoursInOrder,
+    item: [
+      f('day', 'Jour', 'select', true, { options: WEEKDAYS }),
+      f('opens', 'Ouverture', 'time'),
+      f('closes', 'Fermeture', 'time'),
+      f('reopens', 'Réouverture', 'time', false, { help: 'Après la pause de midi, s’il y en a une.' }),
+      f('recloses', 'Fermeture du soir', 'time'),
+      f('note', 'Remarque', 'text', false, { help: 'Par exemple : sur rendez-vous l’après-midi.' }),
+    ],
+  }),
+  closures: f('closures', 'Fermetures exceptionnelles', 'list', false, {
+    itemLabel: 'Fermeture',
+    addLabel: 'Ajouter une fermeture',
+    maxItems: 30,
+    refineItem: closureInOrder,
+    item: [
+      f('from', 'Fermé du', 'date', true),
+      f('to', 'Jusqu’au', 'date', false, { help: 'Laissez vide pour une seule journée.' }),
+      f('reason', 'Motif', 'text', false, { help: 'Par exemple : pont de l’Ascension.' }),
+    ],
+  }),
+  menu: f('menu', 'Menus', 'list', true, {
+    itemLabel: 'Jour',
+    addLabel: 'Ajouter le menu d’un jour',
+    maxItems: 31,
+    legacy: (text, fields) => legacyMenu(text, typeof fields.weekOf === 'string' ? fields.weekOf : ''),
+    item: [
+      f('date', 'Date', 'date', true),
+      f('starter', 'Entrée', 'text'),
+      f('main', 'Plat', 'text'),
+      f('side', 'Accompagnement', 'text'),
+      f('dairy', 'Produit laitier', 'text'),
+      f('dessert', 'Dessert', 'text'),
+      f('labels', 'Mentions', 'flags', false, { options: MENU_LABELS }),
+      f('allergens', 'Allergènes', 'text', false, { help: 'Par exemple : gluten, lait, œuf.' }),
+    ],
+  }),
+} as const satisfies Record<string, FieldDescriptor>;
 
 /** Form descriptors, per page type, in display order. */
 export const PAGE_FIELDS: Readonly<Record<PageType, readonly FieldDescriptor[]>> = {
@@ -117,27 +253,21 @@ export const PAGE_FIELDS: Readonly<Record<PageType, readonly FieldDescriptor[]>>
       help: 'L’acte doit rester en ligne au moins deux mois à partir de cette date.',
     }),
   ],
-  elus: [
-    f('councilInstalledOn', 'Date d’installation du conseil', 'date'),
-    f('members', 'Élus', 'textarea', false, { help: 'Un élu par ligne : Nom Prénom ; fonction.' }),
-  ],
+  elus: [f('councilInstalledOn', 'Date d’installation du conseil', 'date'), LIST_FIELDS.members],
   contact: [
     f('address', 'Adresse', 'textarea', true),
     f('phone', 'Téléphone', 'tel', true),
     f('email', 'Adresse e-mail', 'email'),
-    f('hours', 'Horaires d’ouverture', 'textarea', true, {
-      help: 'Un jour par ligne : lundi ; 8 h 30 – 12 h.',
-    }),
+    LIST_FIELDS.hours,
+    LIST_FIELDS.closures,
   ],
-  associations: [
-    f('entries', 'Annuaire des associations', 'textarea', false, {
-      help: 'Une association par ligne : nom ; activité ; contact (e-mail, téléphone ou site).',
-    }),
-  ],
+  associations: [LIST_FIELDS.associations],
   cantine: [
     f('weekOf', 'Semaine du', 'date', true),
-    f('menu', 'Menus', 'textarea', true, { help: 'Un jour par ligne : lundi ; entrée, plat, dessert.' }),
-    f('allergens', 'Allergènes', 'textarea'),
+    LIST_FIELDS.menu,
+    f('allergens', 'Informations sur les allergènes', 'textarea', false, {
+      help: 'Valable pour toute la semaine ; les allergènes de chaque jour se saisissent avec le menu du jour.',
+    }),
   ],
   risques: [
     f('alertActive', 'Alerte en cours', 'select', true, {
@@ -162,9 +292,9 @@ function schemaOf(d: FieldDescriptor): z.ZodType<string> {
   switch (d.kind) {
     case 'text':
     case 'tel':
-      return req(z.string().trim().max(MAX_TEXT));
+      return req(z.string().trim().max(MAX_TEXT, `« ${d.label} » : ${MAX_TEXT} caractères au plus.`));
     case 'textarea':
-      return req(z.string().trim().max(MAX_TEXTAREA));
+      return req(z.string().trim().max(MAX_TEXTAREA, `« ${d.label} » : texte trop long.`));
     case 'date':
       return d.required && !d.when
         ? z.string().regex(DATE, `« ${d.label} » : date attendue (AAAA-MM-JJ).`)
@@ -173,6 +303,10 @@ function schemaOf(d: FieldDescriptor): z.ZodType<string> {
       return d.required && !d.when
         ? z.string().regex(DATETIME, `« ${d.label} » : date et heure attendues.`)
         : z.union([z.literal(''), z.string().regex(DATETIME, `« ${d.label} » : date et heure attendues.`)]);
+    case 'time':
+      return d.required && !d.when
+        ? z.string().regex(TIME, `« ${d.label} » : heure attendue (HH:MM).`)
+        : z.union([z.literal(''), z.string().regex(TIME, `« ${d.label} » : heure attendue (HH:MM).`)]);
     case 'url':
       return z.union([
         z.literal(''),
@@ -200,29 +334,60 @@ function schemaOf(d: FieldDescriptor): z.ZodType<string> {
           `« ${d.label} » : choix invalide.`,
         );
     }
+    case 'flags': {
+      const values = (d.options ?? []).map((o) => o.value);
+      return z
+        .string()
+        .refine((v) => splitFlags(v).every((x) => values.includes(x)), `« ${d.label} » : choix invalide.`);
+    }
     case 'media':
       return d.required && !d.when
         ? z.string().regex(SHA256, `« ${d.label} » est obligatoire.`)
         : z.union([z.literal(''), z.string().regex(SHA256, `« ${d.label} » : fichier invalide.`)]);
+    case 'list':
+      // Lists are validated by listSchema; never reached.
+      return z.string();
   }
 }
 
+/** The values of a `flags` field (stored as `a,b`). */
+export function splitFlags(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function listSchema(d: FieldDescriptor) {
+  const item = objectSchema(d.item ?? []).superRefine((value, ctx) => {
+    for (const issue of d.refineItem?.(value as ListItem) ?? [])
+      ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
+  });
+  const max = d.maxItems ?? 100;
+  const list = z.array(item).max(max, `« ${d.label} » : ${max} au plus.`);
+  return d.required ? list.min(1, `« ${d.label} » : ajoutez au moins une ligne.`) : list;
+}
+
 function objectSchema(descriptors: readonly FieldDescriptor[]) {
-  const shape: Record<string, z.ZodType<string>> = {};
+  const shape: Record<string, z.ZodType<unknown>> = {};
   // A missing field is an empty one (older pages, fields added later).
-  for (const d of descriptors) shape[d.name] = z.preprocess((v) => v ?? '', schemaOf(d)) as z.ZodType<string>;
+  for (const d of descriptors)
+    shape[d.name] =
+      d.kind === 'list'
+        ? z.preprocess((v) => v ?? [], listSchema(d))
+        : (z.preprocess((v) => v ?? '', schemaOf(d)) as z.ZodType<string>);
   return z.object(shape).superRefine((value, ctx) => {
     // Conditionally required fields (e.g. author of an arrêté).
     for (const d of descriptors) {
       if (!d.required || !d.when) continue;
-      if (!d.when.in.includes(value[d.when.field] ?? '')) continue;
-      if ((value[d.name] ?? '').trim() === '')
+      if (!d.when.in.includes(String(value[d.when.field] ?? ''))) continue;
+      if (String(value[d.name] ?? '').trim() === '')
         ctx.addIssue({ code: 'custom', path: [d.name], message: `« ${d.label} » est obligatoire.` });
     }
   });
 }
 
-/** One zod schema per page type: the values of its `fields` map, all strings. */
+/** One zod schema per page type: scalar fields are strings, list fields arrays of entries. */
 export const PAGE_FIELD_SCHEMAS: Readonly<Record<PageType, ReturnType<typeof objectSchema>>> =
   Object.fromEntries(PAGE_TYPES.map((type) => [type, objectSchema(PAGE_FIELDS[type])])) as Record<
     PageType,
@@ -235,36 +400,85 @@ export const PageFieldsSchema = z.discriminatedUnion(
   PAGE_TYPES.map((type) => z.object({ type: z.literal(type), fields: PAGE_FIELD_SCHEMAS[type] })) as never,
 );
 
-/** Field values of a type, all strings (missing → ''). */
+/** Scalar field values of a type, all strings (missing → ''); list fields are not in it. */
 export type PageFields = Record<string, string>;
+/** List field values of a type: field name → entries. */
+export type PageLists = Record<string, ListItem[]>;
+
+const own = (o: Record<string, unknown>, key: string) =>
+  Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+
+function boundedString(d: FieldDescriptor, value: unknown): string {
+  const max = d.kind === 'textarea' ? MAX_TEXTAREA : 2048;
+  return typeof value === 'string' ? value.slice(0, max) : '';
+}
 
 /**
- * The fields of a page, leniently: only the fields of its type, strings only, trimmed to
- * bounds; never throws on a hostile or older manifest. Validation is separate.
+ * The fields of a page, leniently: only the scalar fields of its type, strings only, trimmed
+ * to bounds; never throws on a hostile or older manifest. Validation is separate.
  */
 export function readPageFields(type: PageType, raw: unknown): PageFields {
   const out: PageFields = {};
   const source = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
   for (const d of PAGE_FIELDS[type] ?? []) {
-    const value = Object.prototype.hasOwnProperty.call(source, d.name) ? source[d.name] : undefined;
-    const max = d.kind === 'textarea' ? MAX_TEXTAREA : 2048;
-    out[d.name] = typeof value === 'string' ? value.slice(0, max) : '';
+    if (d.kind === 'list') continue;
+    out[d.name] = boundedString(d, own(source, d.name));
   }
+  return out;
+}
+
+/**
+ * The entries of one list field, leniently: an array of objects (the manifest's Y.Array of
+ * Y.Maps, as JSON) keeps only the known sub-fields as strings; an older textarea string is
+ * converted by the descriptor's `legacy`; anything else is an empty list. At most `maxItems`.
+ */
+export function readFieldList(d: FieldDescriptor, raw: unknown): ListItem[] {
+  const source = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const value = own(source, d.name);
+  const max = d.maxItems ?? 100;
+  let items: unknown[] = [];
+  if (Array.isArray(value)) items = value.slice(0, max);
+  else if (typeof value === 'string' && d.legacy)
+    items = d.legacy(value.slice(0, MAX_TEXTAREA), source).slice(0, max);
+  return items.map((entry) => {
+    const o = entry && typeof entry === 'object' ? (entry as Record<string, unknown>) : {};
+    const item: ListItem = {};
+    for (const sub of d.item ?? []) item[sub.name] = boundedString(sub, own(o, sub.name));
+    return item;
+  });
+}
+
+/** Every list field of a page of this type (see readFieldList). */
+export function readPageLists(type: PageType, raw: unknown): PageLists {
+  const out: PageLists = {};
+  for (const d of PAGE_FIELDS[type] ?? []) if (d.kind === 'list') out[d.name] = readFieldList(d, raw);
   return out;
 }
 
 export interface FieldIssue {
   field: string;
   message: string;
+  /** For a list field: which entry (0-based) and which of its fields. */
+  item?: { index: number; field: string };
 }
 
 /** French problems with the fields of a page of this type; empty when valid. */
 export function validatePageFields(type: PageType, raw: unknown): FieldIssue[] {
   const schema = PAGE_FIELD_SCHEMAS[type];
   if (!schema) return [];
-  const result = schema.safeParse(readPageFields(type, raw));
+  const result = schema.safeParse({ ...readPageFields(type, raw), ...readPageLists(type, raw) });
   if (result.success) return [];
-  return result.error.issues.map((issue) => ({ field: String(issue.path[0] ?? ''), message: issue.message }));
+  return result.error.issues.map((issue) => {
+    const field = String(issue.path[0] ?? '');
+    const [index, sub] = [issue.path[1], issue.path[2]];
+    if (typeof index !== 'number') return { field, message: issue.message };
+    const d = (PAGE_FIELDS[type] ?? []).find((x) => x.name === field);
+    return {
+      field,
+      message: `${d?.itemLabel ?? 'Ligne'} n° ${index + 1} : ${issue.message}`,
+      item: { index, field: String(sub ?? '') },
+    };
+  });
 }
 
 /** Is this descriptor shown for the current values (its `when` condition)? */

@@ -258,3 +258,74 @@ describe('renderSite', () => {
     expect([...renderSite(sampleSnapshot()).files]).toEqual([...site.files]);
   });
 });
+
+describe('structured lists in the published pages', () => {
+  it('[TYPE-10] élus: a table with column and row headers, the photo decorative, the delegation', () => {
+    const doc = file('conseil-municipal/index.html');
+    expect(doc).toContain(
+      '<table class="members"><caption>Composition du conseil municipal</caption><thead><tr><th scope="col">Élu</th><th scope="col">Fonction</th><th scope="col">Délégation</th></tr></thead>',
+    );
+    expect(doc).toMatch(
+      /<tr><th scope="row"><img class="member-photo" src="\.\.\/media\/a3f1[0-9a-f]{60}-480\.webp" width="96" height="\d+" alt="" loading="lazy" decoding="async">Sophie Martin<\/th><td>maire<\/td><td>—<\/td><\/tr>/,
+    );
+    expect(doc).toContain(
+      '<tr><th scope="row">Paul Durand</th><td>premier adjoint</td><td>Écoles et jeunesse</td></tr>',
+    );
+    expect([...site.media].some((m) => m.endsWith('-480.webp'))).toBe(true);
+  });
+
+  it('[TYPE-10] horaires: ranges read « de 8 h 30 à 12 h » with <time>, closures with their dates', () => {
+    const doc = file('horaires-et-contact/index.html');
+    expect(doc).toContain(
+      '<tr><th scope="row">Mardi</th><td>de <time datetime="08:30">8 h 30</time> à <time datetime="12:00">12 h</time> et de <time datetime="13:30">13 h 30</time> à <time datetime="17:00">17 h</time></td></tr>',
+    );
+    expect(doc).toContain('<tr><th scope="row">Samedi</th><td>Sur rendez-vous</td></tr>');
+    expect(doc).toContain(
+      '<h2>Fermetures exceptionnelles</h2><ul class="closures"><li>Du <time datetime="2099-05-14">jeudi 14 mai 2099</time> au <time datetime="2099-05-15">vendredi 15 mai 2099</time> : Pont de l’Ascension</li></ul>',
+    );
+  });
+
+  it('[TYPE-10] a closure already over when publishing is not shown; a day without hours says « Fermé »', () => {
+    const snapshot = sampleSnapshot();
+    const contact = snapshot.pages.find((p) => p.meta.type === 'contact')!;
+    contact.meta = {
+      ...contact.meta,
+      fields: {
+        ...contact.meta.fields,
+        hours: [{ day: 'dimanche' }],
+        closures: [{ from: '2000-01-01', reason: 'Passée' }],
+      },
+    };
+    const doc = renderSite(snapshot).files.get('horaires-et-contact/index.html')!;
+    expect(doc).toContain('<tr><th scope="row">Dimanche</th><td>Fermé</td></tr>');
+    expect(doc).not.toContain('Passée');
+  });
+
+  it('[TYPE-10] associations: a list, each with its name, activity and contact links', () => {
+    const doc = file('associations/index.html');
+    expect(doc).toContain(
+      '<li><p class="entry-name"><strong>Club de pétanque</strong></p><p>Sport et loisirs</p><ul class="contacts"><li><a href="mailto:petanque@example.org">petanque@example.org</a></li><li><a href="tel:0442000001">04 42 00 00 01</a></li></ul></li>',
+    );
+    expect(doc).toContain('<a href="https://chorale.example.org">chorale.example.org</a>');
+  });
+
+  it('[TYPE-10] cantine: one section per day, its date in <time>, dishes by course, labels and allergens', () => {
+    const doc = file('cantine/index.html');
+    expect(doc).toContain(
+      '<section class="menu-day"><h2><time datetime="2025-06-02">lundi 2 juin 2025</time></h2><dl class="fields"><div><dt>Entrée</dt><dd>Carottes râpées</dd></div><div><dt>Plat</dt><dd>Poisson pané</dd></div>',
+    );
+    expect(doc).toContain(
+      '<div><dt>Mentions</dt><dd>Bio, Produit local</dd></div><div><dt>Allergènes</dt><dd>Poisson, gluten, lait</dd></div>',
+    );
+    expect(doc.indexOf('2025-06-02')).toBeLessThan(doc.indexOf('2025-06-03'));
+  });
+
+  it('[TYPE-8] a site saved with the older textarea values publishes the same structure', () => {
+    const snapshot = sampleSnapshot();
+    const elus = snapshot.pages.find((p) => p.meta.type === 'elus')!;
+    elus.meta = { ...elus.meta, fields: { members: 'Sophie Martin ; maire\nPaul Durand ; premier adjoint' } };
+    const doc = renderSite(snapshot).files.get('conseil-municipal/index.html')!;
+    expect(doc).toContain('<tr><th scope="row">Sophie Martin</th><td>maire</td></tr>');
+    expect(doc).toContain('<tr><th scope="row">Paul Durand</th><td>premier adjoint</td></tr>');
+  });
+});

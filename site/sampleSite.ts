@@ -141,7 +141,19 @@ export function sampleSnapshot(stylesheet = ':root{--accent:#000091}'): SiteSnap
             address: 'Place de l’Hôtel de Ville\n13100 Aix-en-Provence',
             phone: '04 42 00 00 00',
             email: 'mairie@aix-en-provence.example',
-            hours: 'Lundi ; 8 h 30 – 12 h\nMardi ; 8 h 30 – 17 h',
+            hours: [
+              { day: 'lundi', opens: '08:30', closes: '12:00', reopens: '', recloses: '', note: '' },
+              {
+                day: 'mardi',
+                opens: '08:30',
+                closes: '12:00',
+                reopens: '13:30',
+                recloses: '17:00',
+                note: '',
+              },
+              { day: 'samedi', opens: '', closes: '', reopens: '', recloses: '', note: 'Sur rendez-vous' },
+            ],
+            closures: [{ from: '2099-05-14', to: '2099-05-15', reason: 'Pont de l’Ascension' }],
           },
         ),
         body: body(
@@ -283,21 +295,59 @@ export function sampleSnapshot(stylesheet = ':root{--accent:#000091}'): SiteSnap
       {
         meta: meta('elus0001', 'Le conseil municipal', 'conseil-municipal', 'a7', 'published', 'elus', null, {
           councilInstalledOn: '2020-05-25',
-          members: 'Sophie Martin ; maire\nPaul Durand ; premier adjoint',
+          members: [
+            { name: 'Sophie Martin', role: 'maire', delegation: '', photo: SAMPLE_MEDIA.photo },
+            { name: 'Paul Durand', role: 'premier adjoint', delegation: 'Écoles et jeunesse', photo: '' },
+          ],
         }),
         body: paragraphsBody([]),
       },
       {
         meta: meta('assoc001', 'Associations', 'associations', 'a8', 'published', 'associations', null, {
-          entries:
-            'Club de pétanque ; sport ; petanque@example.org\nChorale ; musique ; https://chorale.example.org',
+          entries: [
+            {
+              name: 'Club de pétanque',
+              description: 'Sport et loisirs',
+              email: 'petanque@example.org',
+              phone: '04 42 00 00 01',
+              website: '',
+            },
+            {
+              name: 'Chorale',
+              description: 'Musique',
+              email: '',
+              phone: '',
+              website: 'https://chorale.example.org',
+            },
+          ],
         }),
         body: paragraphsBody([]),
       },
       {
         meta: meta('cantine1', 'Menus de la cantine', 'cantine', 'a9', 'published', 'cantine', null, {
           weekOf: '2025-06-02',
-          menu: 'Lundi ; carottes râpées, poisson, yaourt\nMardi ; salade, lasagnes, fruit',
+          menu: [
+            {
+              date: '2025-06-02',
+              starter: 'Carottes râpées',
+              main: 'Poisson pané',
+              side: 'Riz',
+              dairy: 'Yaourt',
+              dessert: 'Pomme',
+              labels: 'bio,local',
+              allergens: 'Poisson, gluten, lait',
+            },
+            {
+              date: '2025-06-03',
+              starter: 'Salade verte',
+              main: 'Lasagnes',
+              side: '',
+              dairy: '',
+              dessert: 'Fruit de saison',
+              labels: 'fait-maison',
+              allergens: 'Gluten, lait, œuf',
+            },
+          ],
           allergens: 'Poisson, gluten, lait.',
         }),
         body: paragraphsBody([]),

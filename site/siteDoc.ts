@@ -49,6 +49,25 @@ export const PAGE_TYPE_LABELS_FR: Record<PageType, string> = {
   risques: 'Risques et alertes',
 };
 
+/**
+ * The list fields of each page type (pageTypes.ts `kind: 'list'`; a test keeps both in step).
+ * Their Y.Arrays are created with the page, so agents adding the first entries at the same
+ * time, offline, all write into the same array (two arrays set under one key would lose one).
+ */
+export const PAGE_LIST_FIELDS: Readonly<Record<PageType, readonly string[]>> = {
+  accueil: [],
+  page: [],
+  actualite: [],
+  evenement: [],
+  demarche: [],
+  acte: [],
+  elus: ['members'],
+  contact: ['hours', 'closures'],
+  associations: ['entries'],
+  cantine: ['menu'],
+  risques: [],
+};
+
 export type PageStatus = 'draft' | 'published';
 
 export interface PageMeta {
@@ -177,7 +196,9 @@ export function createPage(manifest: Y.Doc, input: NewPageInput): PageMeta {
     entry.set('parentId', parentId);
     entry.set('order', generateKeyBetween(last, null));
     entry.set('status', 'draft');
-    entry.set('fields', new Y.Map<unknown>());
+    const fields = new Y.Map<unknown>();
+    for (const name of PAGE_LIST_FIELDS[input.type ?? 'page'] ?? []) fields.set(name, new Y.Array<unknown>());
+    entry.set('fields', fields);
     entry.set('createdAt', now);
     entry.set('updatedAt', now);
     entry.set('updatedBy', input.updatedBy);
@@ -237,6 +258,85 @@ export function updatePageFields(
       entry.set('fields', fields);
     }
     for (const [key, value] of Object.entries(patch)) (fields as Y.Map<unknown>).set(key, value);
+    entry.set('updatedAt', now);
+    entry.set('updatedBy', updatedBy);
+  }, ORIGIN_LOCAL_EDIT);
+}
+
+/** One change to a list field (élus, horaires…): entries are Y.Maps in a Y.Array. */
+export type ListEdit =
+  | { op: 'insert'; index: number; item: Record<string, string> }
+  | { op: 'remove'; index: number }
+  | { op: 'move'; from: number; to: number }
+  | { op: 'set'; index: number; field: string; value: string };
+
+function entryMap(item: Record<string, string>): Y.Map<unknown> {
+  const map = new Y.Map<unknown>();
+  for (const [key, value] of Object.entries(item)) if (typeof value === 'string') map.set(key, value);
+  return map;
+}
+
+/**
+ * Applies one change to a list field of a page, stamping who and when. The list is a Y.Array
+ * of Y.Maps, so two agents editing different entries (or different fields of one entry) both
+ * keep their change. When the stored value is not such an array yet (an older textarea
+ * string, or a plain array), `current` — the entries as read, converted by pageTypes'
+ * readFieldList — is written as one first, in the same transaction. Out-of-range indexes
+ * (another agent removed the entry meanwhile) change nothing.
+ */
+export function editPageList(
+  manifest: Y.Doc,
+  id: string,
+  field: string,
+  current: ReadonlyArray<Record<string, string>>,
+  edit: ListEdit,
+  updatedBy: string,
+  now: number = Date.now(),
+): void {
+  const entry = pagesMap(manifest).get(id);
+  if (!(entry instanceof Y.Map)) return;
+  manifest.transact(() => {
+    let fields = entry.get('fields');
+    if (!(fields instanceof Y.Map)) {
+      fields = new Y.Map<unknown>();
+      entry.set('fields', fields);
+    }
+    const map = fields as Y.Map<unknown>;
+    let list = map.get(field);
+    if (!(list instanceof Y.Array)) {
+      list = new Y.Array<Y.Map<unknown>>();
+      (list as Y.Array<Y.Map<unknown>>).insert(0, current.map(entryMap));
+      map.set(field, list);
+    }
+    const array = list as Y.Array<unknown>;
+    const inRange = (i: number) => Number.isInteger(i) && i >= 0 && i < array.length;
+    switch (edit.op) {
+      case 'insert':
+        array.insert(Math.max(0, Math.min(array.length, edit.index)), [entryMap(edit.item)]);
+        break;
+      case 'remove':
+        if (inRange(edit.index)) array.delete(edit.index, 1);
+        break;
+      case 'move': {
+        if (!inRange(edit.from) || !inRange(edit.to) || edit.from === edit.to) break;
+        const moved = array.get(edit.from);
+        const copy = moved instanceof Y.Map ? (moved.toJSON() as Record<string, string>) : {};
+        array.delete(edit.from, 1);
+        array.insert(edit.to, [entryMap(copy)]);
+        break;
+      }
+      case 'set': {
+        if (!inRange(edit.index)) break;
+        let item = array.get(edit.index);
+        if (!(item instanceof Y.Map)) {
+          item = new Y.Map<unknown>();
+          array.delete(edit.index, 1);
+          array.insert(edit.index, [item]);
+        }
+        (item as Y.Map<unknown>).set(edit.field, edit.value);
+        break;
+      }
+    }
     entry.set('updatedAt', now);
     entry.set('updatedBy', updatedBy);
   }, ORIGIN_LOCAL_EDIT);

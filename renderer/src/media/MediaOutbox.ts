@@ -1,16 +1,18 @@
 // Uploads the files of the outbox to the Métropole's server, one at a time, when online.
 // Resumes after failures and reloads (the outbox is in IndexedDB) and never uploads a file
 // twice: it first asks whether the server already holds that hash (HEAD), and the server
-// itself refuses to rewrite a hash it has.
+// itself refuses to rewrite a hash it has. The re-encoded copies of an image go after their
+// original (the server needs it first): a copy waits while its original is still queued.
 import { ApiFailure, MESSAGES_FR } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
-import type { MediaStore } from './MediaStore';
+import type { MediaStore, OutboxRow } from './MediaStore';
 
 export const apiMediaPath = (insee: string, sha256: string) => `/api/communes/${insee}/media/${sha256}`;
 
 export interface OutboxState {
+  /** Files (originals) with something left to upload: the file itself or one of its copies. */
   pending: number;
-  /** Hashes still to upload. */
+  /** Hashes of those files. */
   pendingShas: readonly string[];
   uploading: string | null;
   lastError: string | null;
@@ -61,19 +63,32 @@ export class MediaOutbox {
     for (const l of this.listeners) l();
   }
 
+  /** The originals' hashes with something left to upload (a copy counts for its original). */
+  private static files(rows: readonly OutboxRow[]): string[] {
+    return [...new Set(rows.map((r) => r.original ?? r.sha256))];
+  }
+
   private async run(): Promise<void> {
     if (this.running || this.stopped) return;
     this.running = true;
     let retryIn = 5000;
     try {
       const all = await this.store.pending();
-      this.setState({ pending: all.length, pendingShas: all.map((r) => r.sha256) });
-      for (const row of await this.store.due(Date.now())) {
+      const files = MediaOutbox.files(all);
+      this.setState({ pending: files.length, pendingShas: files });
+      // Originals still queued: their copies wait (the server refuses a copy without it).
+      const queued = new Set(all.filter((r) => !r.original).map((r) => r.sha256));
+      const due = (await this.store.due(Date.now())).sort(
+        (a, b) => Number(a.original !== undefined) - Number(b.original !== undefined),
+      );
+      for (const row of due) {
         if (this.stopped) return;
-        this.setState({ uploading: row.sha256 });
+        if (row.original && queued.has(row.original)) continue;
+        this.setState({ uploading: row.original ?? row.sha256 });
         try {
-          await this.uploadOne(row.sha256, row.insee, row.mime);
+          await this.uploadOne(row);
           await this.store.done(row.sha256);
+          queued.delete(row.sha256);
           this.setState({ lastError: null });
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
@@ -82,9 +97,13 @@ export class MediaOutbox {
         }
       }
       const left = await this.store.pending();
-      this.setState({ pending: left.length, pendingShas: left.map((r) => r.sha256), uploading: null });
+      const leftFiles = MediaOutbox.files(left);
+      this.setState({ pending: leftFiles.length, pendingShas: leftFiles, uploading: null });
       if (left.length > 0) {
-        const next = Math.min(...left.map((r) => r.nextAttemptAt));
+        // A copy waiting for its original is retried with it.
+        const leftOriginals = new Set(left.filter((r) => !r.original).map((r) => r.sha256));
+        const ready = left.filter((r) => !(r.original && leftOriginals.has(r.original)));
+        const next = Math.min(...ready.map((r) => r.nextAttemptAt));
         retryIn = Math.max(500, next - Date.now());
       } else retryIn = 30_000;
     } finally {
@@ -117,17 +136,21 @@ export class MediaOutbox {
     });
   }
 
-  private async uploadOne(sha256: string, insee: string, mime: string): Promise<void> {
-    const url = this.auth.current.serverUrl + apiMediaPath(insee, sha256);
+  private async uploadOne(row: OutboxRow): Promise<void> {
+    const { insee, mime } = row;
+    const path = row.original
+      ? `${apiMediaPath(insee, row.original)}-${row.width ?? 0}`
+      : apiMediaPath(insee, row.sha256);
+    const url = this.auth.current.serverUrl + path;
     const head = await this.authorized(url, { method: 'HEAD' });
     if (head.ok) return; // already there: never upload twice
     if (head.status !== 404) throw new Error(`HEAD ${head.status}`);
-    const row = await this.store.get(sha256);
-    if (!row) return;
+    const stored = await this.store.get(row.sha256);
+    if (!stored) return;
     const response = await this.authorized(url, {
       method: 'PUT',
       headers: { 'content-type': mime },
-      body: row.bytes as Uint8Array<ArrayBuffer>,
+      body: stored.bytes as Uint8Array<ArrayBuffer>,
     });
     this.uploads += 1;
     if (!response.ok) throw new Error(`PUT ${response.status}`);

@@ -11,6 +11,7 @@ export interface MediaBlobRow {
 }
 
 export interface OutboxRow {
+  /** The file's key: its SHA-256, or `<original sha256>-<width>` for a re-encoded copy. */
   sha256: string;
   insee: string;
   mime: string;
@@ -18,7 +19,13 @@ export interface OutboxRow {
   /** Not before this time (ms): backoff after a failure. */
   nextAttemptAt: number;
   lastError?: string;
+  /** For a re-encoded copy: the original's hash and the copy's width. */
+  original?: string;
+  width?: number;
 }
+
+/** The local key of a re-encoded copy of an image. */
+export const variantKey = (sha256: string, width: number) => `${sha256}-${width}`;
 
 type MediaDb = Dexie & {
   blobs: EntityTable<MediaBlobRow, 'sha256'>;
@@ -40,12 +47,35 @@ export class MediaStore {
     this.db.version(1).stores({ blobs: 'sha256', outbox: 'sha256, nextAttemptAt' });
   }
 
-  /** Stores the bytes and queues the upload, in one transaction (idempotent by hash). */
-  async add(insee: string, sha256: string, mime: string, bytes: Uint8Array, now = Date.now()): Promise<void> {
+  /**
+   * Stores the bytes (and the re-encoded copies of an image) and queues their upload, in one
+   * transaction: all or nothing. Idempotent by hash.
+   */
+  async add(
+    insee: string,
+    sha256: string,
+    mime: string,
+    bytes: Uint8Array,
+    now = Date.now(),
+    variants: ReadonlyArray<{ width: number; bytes: Uint8Array }> = [],
+  ): Promise<void> {
     await this.db.transaction('rw', this.db.blobs, this.db.outbox, async () => {
       if (await this.db.blobs.get(sha256)) return;
       await this.db.blobs.put({ sha256, mime, bytes, storedAt: now });
       await this.db.outbox.put({ sha256, insee, mime, attempts: 0, nextAttemptAt: now });
+      for (const v of variants) {
+        const key = variantKey(sha256, v.width);
+        await this.db.blobs.put({ sha256: key, mime: 'image/webp', bytes: v.bytes, storedAt: now });
+        await this.db.outbox.put({
+          sha256: key,
+          insee,
+          mime: 'image/webp',
+          attempts: 0,
+          nextAttemptAt: now,
+          original: sha256,
+          width: v.width,
+        });
+      }
     });
   }
 

@@ -1,5 +1,6 @@
 // A file chosen by the agent becomes a media of the site: re-encoded, stored on this computer
-// by SHA-256, added to the manifest's library, and queued for upload. Returns its hash.
+// by SHA-256 (with its re-encoded copies), added to the manifest's library with the copies'
+// widths (the published `srcset`), and queued for upload. Returns its hash.
 import type * as Y from 'yjs';
 import { addMediaEntry } from './mediaLibrary';
 import type { MediaOutbox } from './MediaOutbox';
@@ -13,7 +14,7 @@ export async function importMediaFile(
   media: { store: MediaStore; outbox: MediaOutbox },
 ): Promise<string> {
   const prepared = await prepareMedia(file);
-  await media.store.add(insee, prepared.sha256, prepared.mime, prepared.bytes);
+  await media.store.add(insee, prepared.sha256, prepared.mime, prepared.bytes, Date.now(), prepared.variants);
   addMediaEntry(manifest, prepared.sha256, {
     name: prepared.name,
     mime: prepared.mime,
@@ -21,6 +22,7 @@ export async function importMediaFile(
     width: prepared.width,
     height: prepared.height,
     alt: '',
+    widths: prepared.widths,
   });
   media.outbox.kick();
   return prepared.sha256;

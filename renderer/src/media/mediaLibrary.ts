@@ -1,7 +1,7 @@
 // The manifest's media library (`media`: sha256 → entry) as the editor writes it, and where
 // each file is used. Docs hold references (hashes), never bytes.
 import * as Y from 'yjs';
-import { PAGE_FIELDS } from '../../../site/pageTypes';
+import { PAGE_FIELDS, readFieldList } from '../../../site/pageTypes';
 import { mediaMap, ORIGIN_LOCAL_EDIT, type PageMeta } from '../../../site/siteDoc';
 
 export interface NewMediaEntry {
@@ -11,6 +11,8 @@ export interface NewMediaEntry {
   width: number;
   height: number;
   alt: string;
+  /** Widths of the re-encoded copies (`<sha256>-<w>.webp`), uploaded after the original. */
+  widths?: readonly number[];
 }
 
 /** Adds a file to the library (kept as is when another agent added the same hash). */
@@ -19,8 +21,8 @@ export function addMediaEntry(manifest: Y.Doc, sha256: string, entry: NewMediaEn
   if (media.has(sha256)) return;
   manifest.transact(() => {
     const map = new Y.Map<unknown>();
-    for (const [key, value] of Object.entries(entry)) map.set(key, value);
-    map.set('widths', []);
+    for (const [key, value] of Object.entries(entry)) if (key !== 'widths') map.set(key, value);
+    map.set('widths', [...(entry.widths ?? [])]);
     media.set(sha256, map);
   }, ORIGIN_LOCAL_EDIT);
 }
@@ -38,13 +40,21 @@ export function mediaUsage(
 ): Map<string, Array<{ page: PageMeta; field: string }>> {
   const usage = new Map<string, Array<{ page: PageMeta; field: string }>>();
   for (const page of pages) {
-    for (const d of PAGE_FIELDS[page.type]) {
-      if (d.kind !== 'media') continue;
-      const value = page.fields[d.name];
-      if (typeof value !== 'string' || !value) continue;
+    const use = (value: unknown, field: string) => {
+      if (typeof value !== 'string' || !value) return;
       const list = usage.get(value) ?? [];
-      list.push({ page, field: d.label });
+      list.push({ page, field });
       usage.set(value, list);
+    };
+    for (const d of PAGE_FIELDS[page.type]) {
+      if (d.kind === 'media') use(page.fields[d.name], d.label);
+      if (d.kind !== 'list') continue;
+      // A photo of an élu: « Élu n° 2 (Photo) » is where the agent finds it.
+      readFieldList(d, page.fields).forEach((item, i) => {
+        for (const sub of d.item ?? [])
+          if (sub.kind === 'media')
+            use(item[sub.name], `${d.itemLabel ?? d.label} n° ${i + 1}, ${sub.label}`);
+      });
     }
   }
   return usage;

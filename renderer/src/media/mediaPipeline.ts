@@ -1,12 +1,22 @@
 // Prepares a file chosen by the agent before it is stored: images are decoded, scaled down
 // to at most 1600 px on their longest side and re-encoded as WebP in the app (light pages on
-// 3G, no EXIF/GPS metadata published); PDFs are kept byte for byte. Every file is named by
-// the SHA-256 of its stored bytes (the hash published with an acte).
+// 3G, no EXIF/GPS metadata published), plus smaller WebP copies for the published pages'
+// `srcset` (VARIANT_WIDTHS, only those not wider than the image); PDFs are kept byte for
+// byte. Every file is named by the SHA-256 of its stored bytes (the hash published with an
+// acte); a smaller copy by its original's hash and its width (`<sha256>-<width>`).
 
 export const MAX_IMAGE_SIDE = 1600;
 export const WEBP_QUALITY = 0.82;
 export const MAX_PDF_BYTES = 20 * 1024 * 1024;
 export const MAX_IMAGE_INPUT_BYTES = 40 * 1024 * 1024;
+/** Widths of the re-encoded copies (site/renderHtml MediaInfo.widths, `media/<sha>-<w>.webp`). */
+export const VARIANT_WIDTHS = [480, 960, 1600] as const;
+
+export interface PreparedVariant {
+  width: number;
+  height: number;
+  bytes: Uint8Array;
+}
 
 export interface PreparedMedia {
   sha256: string;
@@ -15,6 +25,19 @@ export interface PreparedMedia {
   width: number;
   height: number;
   name: string;
+  /** Smaller WebP copies to store and upload, by increasing width (none for a PDF). */
+  variants: PreparedVariant[];
+  /**
+   * Every width of VARIANT_WIDTHS the published `srcset` may use: the copies' plus the image's
+   * own when it is one of them (the server keeps the image under that name too, so that copy
+   * is never sent: it would be the same bytes again).
+   */
+  widths: number[];
+}
+
+/** The widths of the copies of an image `width` px wide: those of VARIANT_WIDTHS not wider. */
+export function variantWidths(width: number): number[] {
+  return VARIANT_WIDTHS.filter((w) => w <= width);
 }
 
 export class MediaError extends Error {
@@ -77,6 +100,8 @@ export async function prepareMedia(file: File): Promise<PreparedMedia> {
       width: 0,
       height: 0,
       name: file.name,
+      variants: [],
+      widths: [],
     };
   }
   if (!file.type.startsWith('image/'))
@@ -93,7 +118,23 @@ export async function prepareMedia(file: File): Promise<PreparedMedia> {
     const blob = await encodeWebp(bitmap, size.width, size.height);
     if (blob.type !== 'image/webp') throw new MediaError('Le navigateur ne sait pas produire du WebP.');
     const bytes = new Uint8Array(await blob.arrayBuffer());
-    return { sha256: await sha256Hex(bytes), bytes, mime: 'image/webp', ...size, name: file.name };
+    const variants: PreparedVariant[] = [];
+    const widths = variantWidths(size.width);
+    for (const width of widths) {
+      if (width === size.width) continue; // the image itself (see `widths`)
+      const height = Math.max(1, Math.round((size.height * width) / size.width));
+      const copy = await encodeWebp(bitmap, width, height);
+      variants.push({ width, height, bytes: new Uint8Array(await copy.arrayBuffer()) });
+    }
+    return {
+      sha256: await sha256Hex(bytes),
+      bytes,
+      mime: 'image/webp',
+      ...size,
+      name: file.name,
+      variants,
+      widths,
+    };
   } finally {
     bitmap.close();
   }

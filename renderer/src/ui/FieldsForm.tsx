@@ -8,15 +8,17 @@ import {
   isFieldShown,
   PAGE_FIELDS,
   PAGE_TYPE_LABELS_FR,
+  readFieldList,
   readPageFields,
   validatePageFields,
 } from '../../../site/pageTypes';
-import { type PageMeta, readMedia, updatePageFields } from '../../../site/siteDoc';
+import { editPageList, type PageMeta, readMedia, updatePageFields } from '../../../site/siteDoc';
 import { importMediaFile } from '../media/importMediaFile';
 import { MediaError } from '../media/mediaPipeline';
 import type { MediaOutbox } from '../media/MediaOutbox';
 import type { MediaStore } from '../media/MediaStore';
 import { useMediaUrl } from '../media/useMediaUrl';
+import { ListField } from './ListField';
 
 /** UI-only companion of an image field: the agent says the image is purely decorative. */
 const DECORATIVE = 'imageDecorative';
@@ -34,6 +36,7 @@ const INPUT_TYPES: Partial<Record<FieldDescriptor['kind'], string>> = {
   text: 'text',
   date: 'date',
   datetime: 'datetime-local',
+  time: 'time',
   url: 'url',
   email: 'email',
   tel: 'tel',
@@ -69,47 +72,78 @@ export function FieldsForm({ insee, page, manifest, media, readOnly, agentName }
       </p>
       {descriptors
         .filter((d) => isFieldShown(d, values))
-        .map((d) => (
-          <Field
-            key={d.name}
-            descriptor={d}
-            value={values[d.name] ?? ''}
-            error={touched.has(d.name) ? issues.find((i) => i.field === d.name)?.message : undefined}
-            readOnly={readOnly}
-            onChange={(v) => set(d.name, v)}
-            onBlur={() => touch(d.name)}
-            media={
-              d.kind === 'media'
-                ? {
-                    ...media,
-                    library: readMedia(manifest),
-                    onFile: async (file) => {
-                      set(d.name, await importMediaFile(file, insee, manifest, media));
-                      touch(d.name);
-                    },
-                  }
-                : undefined
-            }
-          >
-            {d.name === 'image' && values.image ? (
-              <p className="checkbox-line">
-                <input
-                  id={`${page.id}-decorative`}
-                  type="checkbox"
-                  checked={decorative}
-                  disabled={readOnly}
-                  onChange={(e) => {
-                    set(DECORATIVE, e.target.checked ? 'oui' : '');
-                    touch('imageAlt');
-                  }}
-                />{' '}
-                <label htmlFor={`${page.id}-decorative`}>
-                  Image purement décorative (pas de texte alternatif)
-                </label>
-              </p>
-            ) : null}
-          </Field>
-        ))}
+        .map((d) =>
+          d.kind === 'list' ? (
+            <ListField
+              key={d.name}
+              descriptor={d}
+              items={readFieldList(d, page.fields)}
+              issues={issues}
+              touched={touched}
+              readOnly={readOnly}
+              onEdit={(edit) =>
+                editPageList(manifest, page.id, d.name, readFieldList(d, page.fields), edit, agentName)
+              }
+              onTouch={touch}
+              mediaFor={(index, field) => ({
+                ...media,
+                library: readMedia(manifest),
+                onFile: async (file) => {
+                  const sha = await importMediaFile(file, insee, manifest, media);
+                  editPageList(
+                    manifest,
+                    page.id,
+                    d.name,
+                    readFieldList(d, page.fields),
+                    { op: 'set', index, field, value: sha },
+                    agentName,
+                  );
+                  touch(`${d.name}.${index}.${field}`);
+                },
+              })}
+            />
+          ) : (
+            <Field
+              key={d.name}
+              descriptor={d}
+              value={values[d.name] ?? ''}
+              error={touched.has(d.name) ? issues.find((i) => i.field === d.name)?.message : undefined}
+              readOnly={readOnly}
+              onChange={(v) => set(d.name, v)}
+              onBlur={() => touch(d.name)}
+              media={
+                d.kind === 'media'
+                  ? {
+                      ...media,
+                      library: readMedia(manifest),
+                      onFile: async (file) => {
+                        set(d.name, await importMediaFile(file, insee, manifest, media));
+                        touch(d.name);
+                      },
+                    }
+                  : undefined
+              }
+            >
+              {d.name === 'image' && values.image ? (
+                <p className="checkbox-line">
+                  <input
+                    id={`${page.id}-decorative`}
+                    type="checkbox"
+                    checked={decorative}
+                    disabled={readOnly}
+                    onChange={(e) => {
+                      set(DECORATIVE, e.target.checked ? 'oui' : '');
+                      touch('imageAlt');
+                    }}
+                  />{' '}
+                  <label htmlFor={`${page.id}-decorative`}>
+                    Image purement décorative (pas de texte alternatif)
+                  </label>
+                </p>
+              ) : null}
+            </Field>
+          ),
+        )}
       {issues.length > 0 && (
         <p className="fields-summary">
           {issues.length === 1
