@@ -1,8 +1,8 @@
 // Issue 5 journey — an actualité written offline, then published online; at each step the
 // status says what is true: on this computer (with the number of changes waiting), on the
 // Métropole's server only after its persisted-ack, then published.
-import { editor, expect, STATUS, status, test } from './harness';
-import { createTypedPage, pageStatus, uniqueTitle } from './editorHelpers';
+import { editor, expect, openPage, STATUS, status, test } from './harness';
+import { backHome, createTypedPage, pageStatus, treeItem, uniqueTitle } from './editorHelpers';
 
 test('[status-1] an actualité written offline, sent when back online (only after the ack), then published', async ({
   openAgent,
@@ -74,4 +74,80 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   await expect(page.getByRole('region', { name: 'Tableau de bord' })).toContainText(
     /Dernière publication le/,
   );
+});
+
+test('[status-2] the count of changes waiting to be sent survives an offline reload, per page and for the site', async ({
+  openAgent,
+  gate,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin', viaLink: true });
+  const { page } = alice;
+  const horaires = uniqueTitle('Horaires');
+  const marche = uniqueTitle('Marché');
+  await createTypedPage(alice, horaires);
+  await backHome(alice);
+  await createTypedPage(alice, marche);
+  await backHome(alice);
+  await expect(status(page)).toHaveText(STATUS.saved);
+  await expect(page.locator('.sync-pending')).toHaveCount(0);
+
+  // Offline, three modifications: two key presses on « Horaires », one on « Marché »
+  // (one modification = one change saved on this computer, here one typed character).
+  alice.link!.goOffline();
+  await expect(status(page)).toHaveText(STATUS.offline);
+  await openPage(alice, horaires);
+  await editor(page).click();
+  await page.keyboard.press('A');
+  await expect(pageStatus(page)).toContainText('1 modification en attente d’envoi');
+  await page.keyboard.press('B');
+  await expect(pageStatus(page)).toContainText(
+    'Cette page est enregistrée sur cet ordinateur — 2 modifications en attente d’envoi.',
+  );
+  await backHome(alice);
+  await openPage(alice, marche);
+  await editor(page).click();
+  await page.keyboard.press('C');
+  await expect(pageStatus(page)).toContainText('1 modification en attente d’envoi');
+  await expect(page.locator('.sync-pending')).toHaveText('3 modifications en attente d’envoi');
+
+  // The PC is restarted without network: the numbers are still the truth.
+  await page.reload();
+  await expect(status(page)).toHaveText(STATUS.offline);
+  await expect(page.locator('.sync-pending')).toHaveText('3 modifications en attente d’envoi');
+  await expect(treeItem(page, horaires).locator('> .tree-row .tree-unsent')).toHaveText(
+    '2 modifications en attente d’envoi',
+  );
+  await expect(treeItem(page, marche).locator('> .tree-row .tree-unsent')).toHaveText(
+    '1 modification en attente d’envoi',
+  );
+  await openPage(alice, horaires);
+  await expect(editor(page)).toContainText('AB');
+  await expect(pageStatus(page)).toContainText(
+    'Cette page est enregistrée sur cet ordinateur — 2 modifications en attente d’envoi.',
+  );
+  await backHome(alice);
+
+  // Back online while the server holds its commits: still waiting, never « enregistré ».
+  gate.hold();
+  try {
+    alice.link!.goOnline();
+    await expect(status(page)).toHaveText(STATUS.syncing, { timeout: 20_000 });
+    for (let i = 0; i < 4; i++) {
+      await page.waitForTimeout(250);
+      await expect(status(page)).not.toHaveText(STATUS.saved, { timeout: 100 });
+      await expect(page.locator('.sync-pending')).toHaveText('3 modifications en attente d’envoi', {
+        timeout: 100,
+      });
+    }
+  } finally {
+    gate.release();
+  }
+  await expect(status(page)).toHaveText(STATUS.saved, { timeout: 30_000 });
+  await expect(page.locator('.sync-pending')).toHaveCount(0);
+  await expect(page.locator('.tree-unsent')).toHaveCount(0);
+
+  // And it stays true after one more reload.
+  await page.reload();
+  await expect(status(page)).toHaveText(STATUS.saved);
+  await expect(page.locator('.sync-pending')).toHaveCount(0);
 });

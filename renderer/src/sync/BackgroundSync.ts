@@ -7,6 +7,7 @@ import { encodeDocState } from '../../../site/syncProtocol';
 import { getDocs, type RoomSeqInfo } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 import type { LocalDocs } from '../store/LocalStore';
+import type { PendingEdits } from './PendingEdits';
 import { RoomProvider } from './RoomProvider';
 import { roomIsSaved } from './syncStatus';
 
@@ -93,6 +94,8 @@ export class BackgroundSync {
     private readonly insee: string,
     private readonly memory: SeqMemory,
     private readonly openRooms: () => ReadonlySet<string>,
+    /** Counts of unsent local changes: their rooms are synced, and cleared once acknowledged. */
+    private readonly pending?: PendingEdits,
   ) {}
 
   subscribe = (listener: () => void): (() => void) => {
@@ -165,7 +168,7 @@ export class BackgroundSync {
         pageIds.map((id) => pageRoom(this.insee, id)),
         server,
         this.memory,
-        this.memory.dirty(),
+        new Set([...this.memory.dirty(), ...(this.pending?.rooms() ?? [])]),
         this.openRooms(),
       );
       const total = queue.length;
@@ -178,6 +181,7 @@ export class BackgroundSync {
           if (outcome === 'saved') {
             if (next.seq !== undefined) this.memory.set(next.room, next.seq);
             this.memory.markDirty(next.room, false);
+            this.pending?.clear(next.room);
             this.onChange?.();
           } else if (outcome === 'failed') failed += 1;
           done += 1;

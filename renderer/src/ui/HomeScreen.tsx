@@ -57,6 +57,8 @@ export function HomeScreen(props: Props) {
         readOnly={!onCreatePage}
         agentName={props.agent.displayName}
         presence={props.presence}
+        sync={props.sync}
+        insee={props.insee}
         onOpenPage={onOpenPage}
       />
       <ContentLists pages={pages} onOpenPage={onOpenPage} />

@@ -1,9 +1,21 @@
 // The site's page tree: open, rename, move (drag and drop, or Alt+arrows on a page), delete
 // with confirmation and undo, and search by title. Moves write `parentId` + fractional
 // `order` to the manifest, so concurrent moves by other agents merge (see tree/pageTree).
-import { type DragEvent, type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
+import {
+  type DragEvent,
+  type KeyboardEvent,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import type * as Y from 'yjs';
 import { type PageMeta, updatePage } from '../../../site/siteDoc';
+import { pageRoom } from '../../../site/syncProtocol';
+import type { SyncClient } from '../sync/SyncClient';
+import { pendingEditsText } from '../sync/syncStatus';
 import {
   buildTree,
   compareSiblings,
@@ -27,6 +39,9 @@ interface Props {
   agentName: string;
   /** Other agents on each page (from presence). */
   presence: ReadonlyMap<string, readonly string[]>;
+  /** For each page's count of changes waiting to be sent (kept across reloads). */
+  sync: SyncClient;
+  insee: string;
   onOpenPage: (pageId: string) => void;
 }
 
@@ -40,7 +55,18 @@ const KEY_MOVES: Record<string, KeyboardMove> = {
   ArrowLeft: 'outdent',
 };
 
-export function SiteTree({ pages, manifest, deletions, readOnly, agentName, presence, onOpenPage }: Props) {
+export function SiteTree({
+  pages,
+  manifest,
+  deletions,
+  readOnly,
+  agentName,
+  presence,
+  sync,
+  insee,
+  onOpenPage,
+}: Props) {
+  const pending = useSyncExternalStore(sync.pending.subscribe, sync.pending.getSnapshot);
   const [query, setQuery] = useState('');
   // The draft title lives here, not in the form: a remote move remounts the row and must not
   // reset what the agent is typing.
@@ -127,6 +153,7 @@ export function SiteTree({ pages, manifest, deletions, readOnly, agentName, pres
     const { page } = node;
     const title = page.title || 'Page sans titre';
     const others = presence.get(page.id) ?? [];
+    const unsent = pending.get(pageRoom(insee, page.id)) ?? 0;
     const rowClass = [
       'tree-row',
       dragging === page.id ? 'tree-dragging' : '',
@@ -195,6 +222,7 @@ export function SiteTree({ pages, manifest, deletions, readOnly, agentName, pres
               </span>
             </button>
           )}
+          {unsent > 0 && <span className="tree-page-status tree-unsent">{pendingEditsText(unsent)}</span>}
           {others.length > 0 && <span className="tree-presence">({others.join(', ')} sur cette page)</span>}
           {!readOnly && renaming?.id !== page.id && (
             <span className="tree-actions">

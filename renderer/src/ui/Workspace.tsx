@@ -270,17 +270,26 @@ function useBackgroundSync(
   }, [manifestProvider]);
   const { background, refreshUnsent } = useMemo(() => {
     const memory = localStorageSeqMemory(`usine:bg:${auth.current.serverUrl}:${auth.current.agent.id}`);
-    const background = new BackgroundSync(docs, auth, insee, memory, () => sync.openRoomNames());
+    const background = new BackgroundSync(
+      docs,
+      auth,
+      insee,
+      memory,
+      () => sync.openRoomNames(),
+      sync.pending,
+    );
     // What waits to be sent outside the open rooms keeps the status from saying « enregistré ».
     const refreshUnsent = () => {
       const open = sync.openRoomNames();
-      const pages = [...memory.dirty()].filter((room) => !open.has(room)).sort();
+      const unsent = new Set([...memory.dirty(), ...sync.pending.rooms()]);
+      const pages = [...unsent].filter((room) => !open.has(room)).sort();
       const files = media.outbox.getState().pendingShas.map((sha) => `media/${sha}`);
       sync.setUnsentElsewhere([...pages, ...files]);
     };
     sync.onLocalEdit = (room) => memory.markDirty(room, true);
     sync.onRoomClosed = (room, saved) => {
       memory.markDirty(room, !saved);
+      if (saved) sync.pending.clear(room);
       // After the room has left the open set; a page left with unsent edits is sent now.
       queueMicrotask(() => {
         refreshUnsent();
@@ -292,12 +301,14 @@ function useBackgroundSync(
   }, [docs, auth, sync, insee, media]);
   useEffect(() => {
     const off = media.outbox.subscribe(refreshUnsent);
+    const offPending = sync.pending.subscribe(refreshUnsent);
     refreshUnsent();
     return () => {
       off();
+      offPending();
       background.stop();
     };
-  }, [background, refreshUnsent, media]);
+  }, [background, refreshUnsent, media, sync]);
   useEffect(() => {
     if (!online) return;
     const ids = pageIdsKey ? pageIdsKey.split(' ') : [];
