@@ -1,6 +1,5 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { Session } from '../auth/Session';
 import { AuthSession } from '../auth/AuthSession';
 import { DexieLocalStore } from '../store/DexieLocalStore';
@@ -8,9 +7,13 @@ import { PendingEdits, pendingEditsKey } from './PendingEdits';
 import { SyncClient } from './SyncClient';
 import { pendingEditsText } from './syncStatus';
 
-// y-websocket reads the global WebSocket at construction (Node 20 has none); the rooms of
-// these tests are never connected.
-globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket;
+// y-websocket reads the global WebSocket at construction (Node 20 has none). The rooms of
+// these tests are never connected (an agent offline): any connection attempt fails the test.
+globalThis.WebSocket ??= class {
+  constructor() {
+    throw new Error('these rooms must stay offline');
+  }
+} as unknown as typeof globalThis.WebSocket;
 
 /** A localStorage stand-in; `full` makes every write throw like a full quota. */
 function memoryStorage(): Storage & { full: boolean } {
