@@ -151,3 +151,117 @@ test('[status-2] the count of changes waiting to be sent survives an offline rel
   await expect(status(page)).toHaveText(STATUS.saved);
   await expect(page.locator('.sync-pending')).toHaveCount(0);
 });
+
+/**
+ * The disk is nearly full. Filling a real disk in a test is neither safe nor repeatable, so the
+ * browser's own report is simulated: `navigator.storage.estimate()` says 950 Mo used of 1000 Mo,
+ * and the browser refuses persistent storage (`persist()` answers false, as Chromium does for a
+ * site it does not consider important). Everything else is real.
+ */
+const NEARLY_FULL = () => {
+  const MB = 1024 * 1024;
+  const calls: string[] = [];
+  (window as unknown as { persistCalls: string[] }).persistCalls = calls;
+  navigator.storage.estimate = async () => ({ usage: 950 * MB, quota: 1000 * MB });
+  navigator.storage.persisted = async () => false;
+  navigator.storage.persist = async () => {
+    calls.push('persist');
+    return false;
+  };
+};
+
+test('[status-3] storage nearly full: a clear French warning, the refused protection said honestly, and the edit still saved and synced', async ({
+  openAgent,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin' });
+  const bruno = await openAgent({ displayName: 'Bruno Roux' });
+  const { page } = alice;
+  await alice.context.addInitScript(NEARLY_FULL);
+  await page.reload();
+
+  const warning = page.getByRole('alert').filter({ hasText: 'presque plein' });
+  await expect(warning).toContainText(
+    'L’espace de stockage de cet ordinateur est presque plein : il reste 50 Mo sur 1000 Mo. Vos modifications sont conservées et rien n’est effacé.',
+  );
+  await expect(warning).toContainText('libérez de l’espace sur le disque');
+  await expect(warning).toContainText('Stockage protégé refusé par le navigateur');
+  await expect(page.getByRole('region', { name: 'Tableau de bord' })).toContainText(
+    'Stockage protégé refusé par le navigateur',
+  );
+  expect(
+    await page.evaluate(() => (window as unknown as { persistCalls: string[] }).persistCalls.length),
+  ).toBeGreaterThan(0);
+
+  const title = uniqueTitle('Collecte des encombrants');
+  await createTypedPage(alice, title);
+  await editor(page).click();
+  await page.keyboard.type('Le premier mardi du mois.');
+  await expect(status(page)).toHaveText(STATUS.saved);
+  await expect(pageStatus(page)).toContainText(
+    'Cette page est enregistrée sur cet ordinateur et sur le serveur de la Métropole.',
+  );
+  await openPage(bruno, title);
+  await expect(editor(bruno.page)).toContainText('Le premier mardi du mois.');
+});
+
+/**
+ * The disk is full: IndexedDB refuses to store the body's changes. Simulated in the real
+ * Chromium IndexedDB by making `add` on y-dexie's updates store throw the browser's
+ * QuotaExceededError while `window.diskFull` is true (a reload resets it: space freed).
+ */
+const DISK_FULL_SWITCH = () => {
+  const add = IDBObjectStore.prototype.add;
+  IDBObjectStore.prototype.add = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['add']>) {
+    if ((window as unknown as { diskFull?: boolean }).diskFull && this.name === '$docs.body_updates')
+      throw new DOMException('Quota dépassé (simulé)', 'QuotaExceededError');
+    return add.apply(this, args);
+  };
+};
+
+test('[status-4] a change the full disk refused is kept, explained in French, sent to the server and found again after a reload', async ({
+  openAgent,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin', viaLink: true });
+  const bruno = await openAgent({ displayName: 'Bruno Roux' });
+  const { page } = alice;
+  await alice.context.addInitScript(DISK_FULL_SWITCH);
+  await page.reload();
+  const title = uniqueTitle('Travaux rue Victor Hugo');
+  await createTypedPage(alice, title);
+  await expect(status(page)).toHaveText(STATUS.saved);
+
+  // Offline, and the disk is full: the agent keeps typing.
+  alice.link!.goOffline();
+  await expect(status(page)).toHaveText(STATUS.offline);
+  await page.evaluate(() => ((window as unknown as { diskFull: boolean }).diskFull = true));
+  await editor(page).click();
+  await page.keyboard.type('Route barrée lundi.');
+  const failure = page.getByRole('alert').filter({ hasText: 'plus de place' });
+  await expect(failure).toContainText(
+    'Cet ordinateur n’a plus de place pour enregistrer vos dernières modifications.',
+  );
+  await expect(failure).toContainText(
+    'Elles ne sont pas perdues : elles sont gardées en réserve sur cet ordinateur et envoyées au serveur de la Métropole dès que la connexion le permet.',
+  );
+  await expect(failure).toContainText(
+    'Connectez-vous au réseau et gardez l’application ouverte jusqu’à ce que l’état indique « Enregistré sur le serveur de la Métropole »',
+  );
+
+  // The window is reloaded offline (space freed meanwhile): the change comes back from the journal.
+  await page.reload();
+  await openPage(alice, title);
+  await expect(editor(page)).toContainText('Route barrée lundi.');
+  await expect(status(page)).toHaveText(STATUS.offline);
+
+  // Disk full again, back online: the new change reaches the server and the message says so.
+  await page.evaluate(() => ((window as unknown as { diskFull: boolean }).diskFull = true));
+  await editor(page).click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(' Déviation par le cours.');
+  await expect(failure).toBeVisible();
+  alice.link!.goOnline();
+  await expect(status(page)).toHaveText(STATUS.saved, { timeout: 20_000 });
+  await expect(failure).toContainText('Elles sont maintenant enregistrées sur le serveur de la Métropole.');
+  await openPage(bruno, title);
+  await expect(editor(bruno.page)).toContainText('Route barrée lundi. Déviation par le cours.');
+});

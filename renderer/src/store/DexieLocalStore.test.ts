@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import type { Session } from '../auth/Session';
-import { DexieLocalStore, docsDbName, type SecretVault } from './DexieLocalStore';
+import { DexieLocalStore, docsDbName, isQuotaError, type SecretVault } from './DexieLocalStore';
+import type { LocalWriteFailure } from './LocalStore';
 import { WriteAheadJournal } from './WriteAheadJournal';
 
 /** A localStorage stand-in. */
@@ -159,5 +160,93 @@ describe('DexieLocalStore write-ahead journal', () => {
     await vi.waitFor(() => expect(storage.length).toBe(0));
     local.release();
     docs.close();
+  });
+});
+
+/**
+ * The disk is full: IndexedDB refuses every new row of `storeName` as a browser does, with a
+ * QuotaExceededError (thrown by fake-indexeddb's real IDBObjectStore.add). Returns the undo.
+ */
+function refuseWrites(storeName: string): () => void {
+  const proto = IDBObjectStore.prototype;
+  const add = proto.add;
+  proto.add = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['add']>) {
+    if (this.name === storeName) throw new DOMException('Le quota est dépassé', 'QuotaExceededError');
+    return add.apply(this, args);
+  };
+  return () => {
+    proto.add = add;
+  };
+}
+
+describe('DexieLocalStore when the disk is full', () => {
+  it('reports a change IndexedDB refused (QuotaExceededError), keeps it in memory and in the journal, and stores it at the next opening', async () => {
+    const storage = memoryStorage();
+    const s = scope();
+    const room = '13001/page/quota001';
+    const docs = new DexieLocalStore(undefined, storage).docs(s);
+    const failures: LocalWriteFailure[] = [];
+    const off = docs.onWriteFailure((failure) => failures.push(failure));
+    const local = await docs.open(room);
+    await local.load();
+    const restore = refuseWrites('$docs.body_updates');
+    try {
+      local.doc.getText('t').insert(0, 'Conseil municipal jeudi à 18 h');
+      await vi.waitFor(() => expect(failures).toEqual([{ room, quota: true, journaled: true }]));
+      // The open doc still has it: its room's provider sends it to the server when online.
+      expect(local.doc.getText('t').toString()).toBe('Conseil municipal jeudi à 18 h');
+      const journal = new WriteAheadJournal(storage, `${docsDbName(s.serverUrl, s.agentId)}|${room}`);
+      expect(journal.entries()).toHaveLength(1);
+      local.release();
+      off();
+      docs.close();
+    } finally {
+      restore();
+    }
+
+    // Space was freed; the app is opened again: the change is replayed and written for good.
+    const again = new DexieLocalStore(undefined, storage).docs(s);
+    const reopened = await again.open(room);
+    await reopened.load();
+    expect(reopened.doc.getText('t').toString()).toBe('Conseil municipal jeudi à 18 h');
+    await vi.waitFor(() => expect(storage.length).toBe(0));
+    reopened.release();
+    again.close();
+    const withoutJournal = new DexieLocalStore(undefined, memoryStorage()).docs(s);
+    const fromDisk = await withoutJournal.open(room);
+    await fromDisk.load();
+    expect(fromDisk.doc.getText('t').toString()).toBe('Conseil municipal jeudi à 18 h');
+    fromDisk.release();
+    withoutJournal.close();
+  });
+
+  it('says when the journal could not keep the change either (localStorage full too)', async () => {
+    const storage = memoryStorage();
+    const docs = new DexieLocalStore(undefined, storage).docs(scope());
+    const failures: LocalWriteFailure[] = [];
+    docs.onWriteFailure((failure) => failures.push(failure));
+    const local = await docs.open('13001/page/quota002');
+    await local.load();
+    storage.setItem = () => {
+      throw new DOMException('plein', 'QuotaExceededError');
+    };
+    const restore = refuseWrites('$docs.body_updates');
+    try {
+      local.doc.getText('t').insert(0, 'Avis de travaux');
+      await vi.waitFor(() =>
+        expect(failures).toEqual([{ room: '13001/page/quota002', quota: true, journaled: false }]),
+      );
+    } finally {
+      restore();
+      local.release();
+      docs.close();
+    }
+  });
+
+  it('recognizes the quota error wrapped by Dexie', () => {
+    expect(isQuotaError(new DOMException('x', 'QuotaExceededError'))).toBe(true);
+    expect(isQuotaError({ name: 'AbortError', inner: { name: 'QuotaExceededError' } })).toBe(true);
+    expect(isQuotaError(new Error('autre'))).toBe(false);
+    expect(isQuotaError(undefined)).toBe(false);
   });
 });

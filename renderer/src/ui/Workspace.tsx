@@ -22,7 +22,7 @@ import { HomeScreen } from './HomeScreen';
 import type { NewPageRequest } from './NewPageForm';
 import { PageScreen } from './PageScreen';
 import { PublishButton } from './PublishButton';
-import { StorageWarning, useStorageState } from './StorageWarning';
+import { StorageWarning, useStorageState, useWriteFailure } from './StorageWarning';
 import { SyncStatusBar } from './SyncStatusBar';
 import { useManifestPages } from './useManifestPages';
 
@@ -42,6 +42,7 @@ export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
   const present = usePresence(opened?.provider.awareness);
   const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
   const storage = useStorageState();
+  const writeFailure = useWriteFailure(docs);
   const others = uniqueNames(present);
   const media = useMedia(auth, commune.insee);
   // Back online (or saved): let the outbox try at once rather than at its next timer.
@@ -73,7 +74,7 @@ export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
             </p>
           </div>
         )}
-        <StorageWarning state={storage} />
+        <StorageWarning state={storage} writeFailure={writeFailure} savedOnServer={status.kind === 'saved'} />
         <p className="online-agents">
           {status.kind === 'offline'
             ? 'Présence des autres agents indisponible hors connexion.'
