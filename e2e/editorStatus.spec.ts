@@ -265,3 +265,41 @@ test('[status-4] a change the full disk refused is kept, explained in French, se
   await openPage(bruno, title);
   await expect(editor(bruno.page)).toContainText('Route barrée lundi. Déviation par le cours.');
 });
+
+test('[status-5] each page of the tree says when it was published, and « Modifiée depuis la publication » after an edit', async ({
+  openAgent,
+}) => {
+  const chantal = await openAgent({ displayName: 'Chantal Référente', role: 'referent' });
+  const { page } = chantal;
+  const title = uniqueTitle('Conseil municipal');
+  await createTypedPage(chantal, title);
+  await editor(page).click();
+  await page.keyboard.type('Séance publique jeudi.');
+  await page.getByRole('checkbox', { name: 'Publiée' }).check();
+  await backHome(chantal);
+  const row = treeItem(page, title).locator('> .tree-row');
+  await expect(row.locator('.tree-publication')).toHaveText(
+    'Pas encore en ligne : elle le sera à la prochaine publication',
+  );
+
+  await expect(status(page)).toHaveText(STATUS.saved);
+  await page.getByRole('button', { name: 'Publier' }).click();
+  await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
+  // « Publiée le 22 novembre 2026 à 14:05 » (French date and time of the publication).
+  await expect(row.locator('.tree-publication')).toHaveText(
+    /^Publiée le \d{1,2} (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) \d{4} à \d{2}:\d{2}$/,
+  );
+
+  // The body is edited after the publication.
+  await openPage(chantal, title);
+  await editor(page).click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(' Ordre du jour en mairie.');
+  await backHome(chantal);
+  await expect(row.locator('.tree-publication')).toContainText('— Modifiée depuis la publication');
+
+  // Published again: up to date.
+  await expect(status(page)).toHaveText(STATUS.saved);
+  await page.getByRole('button', { name: 'Publier' }).click();
+  await expect(row.locator('.tree-publication')).toHaveText(/^Publiée le [^—]+$/);
+});

@@ -5,9 +5,12 @@
 // it is cleared only when the server's persisted-ack covers the room (SyncClient for open
 // rooms, BackgroundSync for the others). If localStorage refuses the write, the count stays
 // right for this session and the room is still synced (it is also in the dirty set).
+// It also remembers when this computer last changed each room (never cleared), so a page can
+// say « Modifiée depuis la publication ».
 
 export class PendingEdits {
   private counts: Map<string, number>;
+  private readonly edited: Map<string, number>;
   private readonly listeners = new Set<() => void>();
   /** A new object at each change, for useSyncExternalStore. */
   private snapshot: ReadonlyMap<string, number>;
@@ -16,7 +19,8 @@ export class PendingEdits {
     private readonly storage: Storage | undefined,
     private readonly key: string,
   ) {
-    this.counts = this.read();
+    this.counts = this.read(this.key);
+    this.edited = this.read(`${this.key}:edited`);
     this.snapshot = new Map(this.counts);
   }
 
@@ -37,9 +41,16 @@ export class PendingEdits {
     return [...this.counts.keys()].sort();
   }
 
-  add(room: string, n = 1): void {
+  /** When this computer last changed `room` (ms), whether sent or not. */
+  editedAt(room: string): number | undefined {
+    return this.edited.get(room);
+  }
+
+  add(room: string, n = 1, now = Date.now()): void {
     if (n <= 0) return;
     this.counts.set(room, this.count(room) + n);
+    this.edited.set(room, now);
+    this.writeMap(`${this.key}:edited`, this.edited);
     this.changed();
   }
 
@@ -58,14 +69,14 @@ export class PendingEdits {
   getSnapshot = (): ReadonlyMap<string, number> => this.snapshot;
 
   private changed(): void {
-    this.write();
+    this.writeMap(this.key, this.counts);
     this.snapshot = new Map(this.counts);
     for (const listener of [...this.listeners]) listener();
   }
 
-  private read(): Map<string, number> {
+  private read(key: string): Map<string, number> {
     try {
-      const raw = this.storage?.getItem(this.key);
+      const raw = this.storage?.getItem(key);
       const parsed: unknown = raw ? JSON.parse(raw) : {};
       const counts = new Map<string, number>();
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
@@ -79,10 +90,10 @@ export class PendingEdits {
     }
   }
 
-  private write(): void {
+  private writeMap(key: string, map: ReadonlyMap<string, number>): void {
     try {
-      if (this.counts.size === 0) this.storage?.removeItem(this.key);
-      else this.storage?.setItem(this.key, JSON.stringify(Object.fromEntries(this.counts)));
+      if (map.size === 0) this.storage?.removeItem(key);
+      else this.storage?.setItem(key, JSON.stringify(Object.fromEntries(map)));
     } catch {
       // Quota exceeded or storage unavailable: counted in memory for this session.
     }

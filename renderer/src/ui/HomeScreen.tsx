@@ -59,6 +59,7 @@ export function HomeScreen(props: Props) {
         presence={props.presence}
         sync={props.sync}
         insee={props.insee}
+        auth={props.auth}
         onOpenPage={onOpenPage}
       />
       <ContentLists pages={pages} onOpenPage={onOpenPage} />
