@@ -2,7 +2,7 @@
 // status says what is true: on this computer (with the number of changes waiting), on the
 // Métropole's server only after its persisted-ack, then published.
 import { editor, expect, openPage, STATUS, status, test } from './harness';
-import { backHome, createTypedPage, pageStatus, treeItem, uniqueTitle } from './editorHelpers';
+import { axeViolations, backHome, createTypedPage, pageStatus, treeItem, uniqueTitle } from './editorHelpers';
 
 test('[status-1] an actualité written offline, sent when back online (only after the ack), then published', async ({
   openAgent,
@@ -120,6 +120,11 @@ test('[status-2] the count of changes waiting to be sent survives an offline rel
   await expect(treeItem(page, marche).locator('> .tree-row .tree-unsent')).toHaveText(
     '1 modification en attente d’envoi',
   );
+  // The offline banner sits in a live region (announced when it appears); no axe violation.
+  await expect(page.locator('[aria-live="polite"] .offline-banner')).toContainText(
+    'Vous travaillez sans connexion au serveur de la Métropole.',
+  );
+  expect(await axeViolations(page)).toEqual([]);
   await openPage(alice, horaires);
   await expect(editor(page)).toContainText('AB');
   await expect(pageStatus(page)).toContainText(

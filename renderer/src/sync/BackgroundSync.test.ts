@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { availableText, backgroundText } from '../ui/BackgroundSyncStatus';
 import { roomsToSync } from './BackgroundSync';
 
 describe('roomsToSync', () => {
@@ -22,5 +23,18 @@ describe('roomsToSync', () => {
     );
     // a: unchanged; b: changed; c: open; d: dirty; e: not on the server yet (created offline).
     expect(rooms.map((r) => r.room)).toEqual(['c/page/b', 'c/page/d', 'c/page/e']);
+  });
+});
+
+describe('background progress, as the agent reads it', () => {
+  it('counts the pages available offline out of the whole site', () => {
+    expect(backgroundText({ kind: 'running', done: 2, total: 290, available: 12, pages: 300 })).toBe(
+      'Copie du site sur cet ordinateur : 12 pages sur 300 disponibles hors ligne…',
+    );
+    expect(availableText(1, 40)).toBe('1 page sur 40 disponible hors ligne');
+    expect(availableText(0, 40)).toBe('0 page sur 40 disponible hors ligne');
+    expect(backgroundText({ kind: 'done', total: 10, failed: 2, at: 0, pages: 300 })).toBe(
+      'Copie du site : 298 pages sur 300 disponibles hors ligne ; 2 pages à réessayer (nouvelle tentative dans une minute).',
+    );
   });
 });

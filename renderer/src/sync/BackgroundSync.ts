@@ -17,8 +17,12 @@ const ROOM_TIMEOUT_MS = 20_000;
 export type BackgroundState =
   | { kind: 'idle' }
   | { kind: 'unreachable' }
-  | { kind: 'running'; done: number; total: number }
-  | { kind: 'done'; total: number; failed: number; at: number };
+  /**
+   * `done` of the `total` rooms of this run are finished; `available` of the site's `pages`
+   * are on this computer up to date (the ones not needing a sync, plus those synced so far).
+   */
+  | { kind: 'running'; done: number; total: number; available: number; pages: number }
+  | { kind: 'done'; total: number; failed: number; at: number; pages: number };
 
 /** What this computer remembers between sessions: the seq each room had when last synced. */
 export interface SeqMemory {
@@ -172,9 +176,17 @@ export class BackgroundSync {
         this.openRooms(),
       );
       const total = queue.length;
+      const pages = pageIds.length;
       let done = 0;
       let failed = 0;
-      this.set({ kind: 'running', done, total });
+      const running = (): BackgroundState => ({
+        kind: 'running',
+        done,
+        total,
+        available: pages - total + done - failed,
+        pages,
+      });
+      this.set(running());
       const worker = async () => {
         for (let next = queue.shift(); next && !this.stopped; next = queue.shift()) {
           const outcome = await this.syncRoom(next.room);
@@ -185,11 +197,12 @@ export class BackgroundSync {
             this.onChange?.();
           } else if (outcome === 'failed') failed += 1;
           done += 1;
-          if (!this.stopped) this.set({ kind: 'running', done, total });
+          if (!this.stopped) this.set(running());
         }
       };
       await Promise.all(Array.from({ length: BACKGROUND_CONCURRENCY }, worker));
-      if (!this.stopped && this.again === null) this.set({ kind: 'done', total, failed, at: Date.now() });
+      if (!this.stopped && this.again === null)
+        this.set({ kind: 'done', total, failed, at: Date.now(), pages });
     } finally {
       this.running = false;
       const again = this.again;

@@ -66,14 +66,17 @@ export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
         </div>
       </header>
       <main className="content">
-        {status.kind === 'offline' && (
-          <div className="offline-banner">
-            <p>
-              Vous travaillez sans connexion au serveur de la Métropole. Tout ce que vous faites est
-              enregistré sur cet ordinateur et sera envoyé automatiquement au retour de la connexion.
-            </p>
-          </div>
-        )}
+        {/* Always in the page, so assistive technologies announce the banner when it appears. */}
+        <div className="offline-live" aria-live="polite">
+          {status.kind === 'offline' && (
+            <div className="offline-banner">
+              <p>
+                Vous travaillez sans connexion au serveur de la Métropole. Tout ce que vous faites est
+                enregistré sur cet ordinateur et sera envoyé automatiquement au retour de la connexion.
+              </p>
+            </div>
+          )}
+        </div>
         <StorageWarning state={storage} writeFailure={writeFailure} savedOnServer={status.kind === 'saved'} />
         <p className="online-agents">
           {status.kind === 'offline'
