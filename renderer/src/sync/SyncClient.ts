@@ -79,7 +79,8 @@ export class SyncClient {
       // Received from the server (origin: the provider) or read back from this computer: not pending.
       const open = this.rooms.get(provider);
       if (open && loaded && origin !== provider) {
-        this.pending.add(provider.roomname);
+        // Counted without a recompute of its own: this handler recomputes once below.
+        this.quietly(() => this.pending.add(provider.roomname));
         // Remembered at once (not when the page closes): the window may be closed, reloaded or
         // crash before then, and the edit must still be sent at the next background sync.
         if (!open.markedDirty) {
@@ -204,6 +205,16 @@ export class SyncClient {
       pendingEdits: this.snapshot.pendingEdits,
     };
     this.notify();
+  }
+
+  private quietly(change: () => void): void {
+    const was = this.recomputing;
+    this.recomputing = true;
+    try {
+      change();
+    } finally {
+      this.recomputing = was;
+    }
   }
 
   private recompute(): void {
