@@ -269,6 +269,19 @@ test('[status-4] a change the full disk refused is kept, explained in French, se
   await expect(failure).toContainText('Elles sont maintenant enregistrées sur le serveur de la Métropole.');
   await openPage(bruno, title);
   await expect(editor(bruno.page)).toContainText('Route barrée lundi. Déviation par le cours.');
+
+  // Space is freed with the window still open: the refused writes are retried (every 15 s).
+  await page.evaluate(() => ((window as unknown as { diskFull: boolean }).diskFull = false));
+  await expect(page.getByRole('status').filter({ hasText: 'De la place s’est libérée' })).toHaveText(
+    'De la place s’est libérée : vos modifications sont de nouveau enregistrées sur cet ordinateur.',
+    { timeout: 20_000 },
+  );
+  await expect(failure).toHaveCount(0);
+  // Offline again and reloaded: the page comes back whole from this computer.
+  alice.link!.goOffline();
+  await page.reload();
+  await openPage(alice, title);
+  await expect(editor(page)).toContainText('Route barrée lundi. Déviation par le cours.');
 });
 
 test('[status-5] each page of the tree says when it was published, and « Modifiée depuis la publication » after an edit', async ({

@@ -220,27 +220,72 @@ describe('DexieLocalStore when the disk is full', () => {
     withoutJournal.close();
   });
 
-  it('says when the journal could not keep the change either (localStorage full too)', async () => {
+  it('says when the journal could not keep the change either (localStorage full too), and writes the open doc once space is freed', async () => {
     const storage = memoryStorage();
-    const docs = new DexieLocalStore(undefined, storage).docs(scope());
+    const s = scope();
+    const room = '13001/page/quota002';
+    const docs = new DexieLocalStore(undefined, storage).docs(s);
     const failures: LocalWriteFailure[] = [];
     docs.onWriteFailure((failure) => failures.push(failure));
-    const local = await docs.open('13001/page/quota002');
+    let restored = 0;
+    docs.onWritesRestored(() => (restored += 1));
+    const local = await docs.open(room);
     await local.load();
+    const setItem = storage.setItem;
     storage.setItem = () => {
       throw new DOMException('plein', 'QuotaExceededError');
     };
     const restore = refuseWrites('$docs.body_updates');
     try {
       local.doc.getText('t').insert(0, 'Avis de travaux');
-      await vi.waitFor(() =>
-        expect(failures).toEqual([{ room: '13001/page/quota002', quota: true, journaled: false }]),
-      );
+      await vi.waitFor(() => expect(failures).toEqual([{ room, quota: true, journaled: false }]));
+      // Still full: the retry fails and says so.
+      expect(await docs.retryRefusedWrites()).toBe(false);
+      expect(restored).toBe(0);
     } finally {
       restore();
-      local.release();
-      docs.close();
+      storage.setItem = setItem;
     }
+    // Space freed: the page is still open, nothing is reopened.
+    expect(await docs.retryRefusedWrites()).toBe(true);
+    expect(restored).toBe(1);
+    const elsewhere = new DexieLocalStore(undefined, memoryStorage()).docs(s);
+    const fromDisk = await elsewhere.open(room);
+    await fromDisk.load();
+    expect(fromDisk.doc.getText('t').toString()).toBe('Avis de travaux');
+    fromDisk.release();
+    elsewhere.close();
+    local.release();
+    docs.close();
+  });
+
+  it('writes journaled changes of a page already closed once space is freed, and empties the journal', async () => {
+    const storage = memoryStorage();
+    const s = scope();
+    const room = '13001/page/quota003';
+    const docs = new DexieLocalStore(undefined, storage).docs(s);
+    let failed = 0;
+    docs.onWriteFailure(() => (failed += 1));
+    const local = await docs.open(room);
+    await local.load();
+    const restore = refuseWrites('$docs.body_updates');
+    try {
+      local.doc.getText('t').insert(0, 'Marché de Noël');
+      await vi.waitFor(() => expect(failed).toBe(1));
+      local.release();
+    } finally {
+      restore();
+    }
+    expect(storage.length).toBe(1);
+    expect(await docs.retryRefusedWrites()).toBe(true);
+    expect(storage.length).toBe(0);
+    const elsewhere = new DexieLocalStore(undefined, memoryStorage()).docs(s);
+    const fromDisk = await elsewhere.open(room);
+    await fromDisk.load();
+    expect(fromDisk.doc.getText('t').toString()).toBe('Marché de Noël');
+    fromDisk.release();
+    elsewhere.close();
+    docs.close();
   });
 
   it('recognizes the quota error wrapped by Dexie', () => {

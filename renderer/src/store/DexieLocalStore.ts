@@ -34,6 +34,8 @@ const BODY_PROP = 'body';
 /** The companion table where y-dexie appends the updates of `docs.body`. */
 const BODY_UPDATES_TABLE = `$${DOCS_TABLE}.${BODY_PROP}_updates`;
 const ORIGIN_JOURNAL_REPLAY = 'usine:journal-replay';
+/** How often a write refused by IndexedDB (disk full) is tried again. */
+const RETRY_REFUSED_MS = 15_000;
 
 /** Dexie wraps the browser's error (its `inner`); either may carry the quota's name. */
 export function isQuotaError(error: unknown): boolean {
@@ -108,9 +110,47 @@ class DexieLocalDocs implements LocalDocs {
     return () => this.failureListeners.delete(listener);
   }
 
-  private reportWriteFailure(failure: LocalWriteFailure, error: unknown): void {
+  private reportWriteFailure(failure: LocalWriteFailure, error: unknown, doc: Y.Doc): void {
     console.error(`Écriture locale de ${failure.room} impossible`, error);
+    this.refused.set(failure.room, doc);
+    this.retryTimer ??= setInterval(() => void this.retryRefusedWrites(), RETRY_REFUSED_MS);
     for (const listener of [...this.failureListeners]) listener(failure);
+  }
+
+  /** Rooms with a refused write, and their doc (destroyed once released). */
+  private readonly refused = new Map<string, Y.Doc>();
+  private retryTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly restoredListeners = new Set<() => void>();
+
+  onWritesRestored(listener: () => void): () => void {
+    this.restoredListeners.add(listener);
+    return () => this.restoredListeners.delete(listener);
+  }
+
+  /**
+   * Writes again what IndexedDB refused: the whole state of a doc still open (it has every
+   * change, journaled or not), else the journal's entries; forgets them from the journal once
+   * committed. True when nothing refused is left.
+   */
+  async retryRefusedWrites(): Promise<boolean> {
+    for (const [room, doc] of [...this.refused]) {
+      const journal = this.journal(room);
+      const entries = journal.entries();
+      const rows: Uint8Array[] = doc.isDestroyed ? entries : [Y.encodeStateAsUpdateV2(doc)];
+      try {
+        if (rows.length > 0)
+          await this.db.table(BODY_UPDATES_TABLE).bulkAdd(rows.map((u) => ({ k: room, u, f: 1 })));
+        entries.forEach((u) => journal.remove(u));
+        if (this.refused.get(room) === doc) this.refused.delete(room);
+      } catch {
+        // Still no room: tried again later.
+      }
+    }
+    if (this.refused.size > 0) return false;
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+    for (const listener of [...this.restoredListeners]) listener();
+    return true;
   }
 
   constructor(
@@ -228,7 +268,7 @@ class DexieLocalDocs implements LocalDocs {
     // y-dexie reports a failed write of an update on its provider: the doc in memory (and so
     // the server, once online) still has the change, and the journal keeps it for next time.
     const onError = (error: unknown) =>
-      this.reportWriteFailure({ room, quota: isQuotaError(error), journaled: allKept() }, error);
+      this.reportWriteFailure({ room, quota: isQuotaError(error), journaled: allKept() }, error, doc);
     return {
       room,
       doc,
@@ -266,6 +306,8 @@ class DexieLocalDocs implements LocalDocs {
   }
 
   close(): void {
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
     this.db.close();
   }
 }

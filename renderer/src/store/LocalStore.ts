@@ -35,6 +35,10 @@ export interface LocalWriteFailure {
 export interface LocalDocs {
   /** Called at each failed write of a doc change to this computer's storage. */
   onWriteFailure(listener: (failure: LocalWriteFailure) => void): () => void;
+  /** Called once every refused write has been written again (retried every 15 s). */
+  onWritesRestored(listener: () => void): () => void;
+  /** Tries the refused writes again now; true when none is left. */
+  retryRefusedWrites(): Promise<boolean>;
   open(room: string): Promise<LocalDoc>;
   /** Stores a new doc whose initial content is written by `seed`, unless the room exists. */
   create(room: string, seed: (doc: Y.Doc) => void): Promise<void>;

@@ -73,25 +73,35 @@ export function useStorageState(): StorageState | null {
   return state;
 }
 
-/** The local write failures of this session, merged (the worst case wins). */
-export function useWriteFailure(docs: LocalDocs): LocalWriteFailure | null {
-  const [failure, setFailure] = useState<LocalWriteFailure | null>(null);
-  useEffect(
-    () =>
-      docs.onWriteFailure((next) =>
-        setFailure((previous) =>
-          previous
-            ? {
-                room: next.room,
-                quota: previous.quota || next.quota,
-                journaled: previous.journaled && next.journaled,
-              }
-            : next,
-        ),
-      ),
-    [docs],
-  );
-  return failure;
+export type WriteFailureState =
+  | { kind: 'failed'; failure: LocalWriteFailure }
+  /** Every refused write was written again (space was freed). */
+  | { kind: 'restored' }
+  | null;
+
+/** The local write failures of this session, merged (the worst case wins), until restored. */
+export function useWriteFailure(docs: LocalDocs): WriteFailureState {
+  const [state, setState] = useState<WriteFailureState>(null);
+  useEffect(() => {
+    const offFailure = docs.onWriteFailure((next) =>
+      setState((previous) => {
+        if (previous?.kind !== 'failed') return { kind: 'failed', failure: next };
+        const { quota, journaled } = previous.failure;
+        return {
+          kind: 'failed',
+          failure: { room: next.room, quota: quota || next.quota, journaled: journaled && next.journaled },
+        };
+      }),
+    );
+    const offRestored = docs.onWritesRestored(() =>
+      setState((previous) => (previous ? { kind: 'restored' } : previous)),
+    );
+    return () => {
+      offFailure();
+      offRestored();
+    };
+  }, [docs]);
+  return state;
 }
 
 /** What the agent reads after a refused local write: what happened, where the work is, what to do. */
@@ -103,10 +113,13 @@ export function writeFailureText(failure: LocalWriteFailure, savedOnServer: bool
     ? 'Elles ne sont pas perdues : elles sont gardées en réserve sur cet ordinateur et envoyées au serveur de la Métropole dès que la connexion le permet.'
     : 'Elles ne sont pas perdues tant que cette fenêtre reste ouverte : elles seront envoyées au serveur de la Métropole dès que la connexion le permet.';
   const todo = savedOnServer
-    ? 'Elles sont maintenant enregistrées sur le serveur de la Métropole. Libérez de l’espace sur le disque (fichiers téléchargés, corbeille) pour continuer à travailler hors connexion.'
+    ? 'Elles sont maintenant enregistrées sur le serveur de la Métropole. Libérez de l’espace sur le disque (fichiers téléchargés, corbeille) pour continuer à travailler hors connexion ; l’application réessaie d’enregistrer sur cet ordinateur toutes les 15 secondes.'
     : 'Connectez-vous au réseau et gardez l’application ouverte jusqu’à ce que l’état indique « Enregistré sur le serveur de la Métropole », puis libérez de l’espace sur le disque (fichiers téléchargés, corbeille).';
   return [what, where, todo];
 }
+
+export const WRITES_RESTORED_TEXT =
+  'De la place s’est libérée : vos modifications sont de nouveau enregistrées sur cet ordinateur.';
 
 export function StorageWarning({
   state,
@@ -114,18 +127,21 @@ export function StorageWarning({
   savedOnServer,
 }: {
   state: StorageState | null;
-  writeFailure: LocalWriteFailure | null;
+  writeFailure: WriteFailureState;
   savedOnServer: boolean;
 }) {
   return (
     <>
-      {writeFailure && (
+      {writeFailure?.kind === 'failed' && (
         <div role="alert" className="storage-warning storage-write-failure">
-          {writeFailureText(writeFailure, savedOnServer).map((line) => (
+          {writeFailureText(writeFailure.failure, savedOnServer).map((line) => (
             <p key={line}>{line}</p>
           ))}
         </div>
       )}
+      <p role="status" className="storage-restored">
+        {writeFailure?.kind === 'restored' ? WRITES_RESTORED_TEXT : ''}
+      </p>
       {state && isNearlyFull(state) && (
         <div role="alert" className="storage-warning">
           <p>
