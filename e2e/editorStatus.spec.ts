@@ -321,3 +321,33 @@ test('[status-5] each page of the tree says when it was published, and « Modifi
   await page.getByRole('button', { name: 'Publier' }).click();
   await expect(row.locator('.tree-publication')).toHaveText(/^Publiée le [^—]+$/);
 });
+
+test('[status-6] a page edited offline then deleted: its edits are still sent, and the status ends on « Enregistré »', async ({
+  openAgent,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin', viaLink: true });
+  const { page } = alice;
+  const title = uniqueTitle('Brouillon à jeter');
+  await createTypedPage(alice, title);
+  await backHome(alice);
+  await expect(status(page)).toHaveText(STATUS.saved);
+
+  alice.link!.goOffline();
+  await expect(status(page)).toHaveText(STATUS.offline);
+  await openPage(alice, title);
+  await editor(page).click();
+  await page.keyboard.press('X');
+  await expect(pageStatus(page)).toContainText('1 modification en attente d’envoi');
+  await backHome(alice);
+  await page.getByRole('button', { name: `Supprimer « ${title} »` }).click();
+  await page.getByRole('button', { name: 'Oui, supprimer' }).click();
+  await expect(treeItem(page, title)).toHaveCount(0);
+  // The deletion is a change of the site's page list (1), the edit of the page body is another (1).
+  await page.reload();
+  await expect(status(page)).toHaveText(STATUS.offline);
+  await expect(page.locator('.sync-pending')).toHaveText('2 modifications en attente d’envoi');
+
+  alice.link!.goOnline();
+  await expect(status(page)).toHaveText(STATUS.saved, { timeout: 30_000 });
+  await expect(page.locator('.sync-pending')).toHaveCount(0);
+});

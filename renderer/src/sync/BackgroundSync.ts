@@ -22,7 +22,7 @@ export type BackgroundState =
    * are on this computer up to date (the ones not needing a sync, plus those synced so far).
    */
   | { kind: 'running'; done: number; total: number; available: number; pages: number }
-  | { kind: 'done'; total: number; failed: number; at: number; pages: number };
+  | { kind: 'done'; total: number; failed: number; at: number; available: number; pages: number };
 
 /** What this computer remembers between sessions: the seq each room had when last synced. */
 export interface SeqMemory {
@@ -80,6 +80,22 @@ export function roomsToSync(
       return dirty.has(room) || seq === undefined || memory.get(room) !== seq;
     })
     .map((room) => ({ room, seq: serverSeq.get(room) }));
+}
+
+/**
+ * The site's page rooms, plus this commune's page rooms left with unsent edits that are no
+ * longer listed (a page deleted, here or by another agent, after it was edited offline): their
+ * edits are still sent, so nothing is lost (the deletion can be undone) and the status can end.
+ */
+export function withUnsentRooms(
+  pageRooms: readonly string[],
+  unsent: ReadonlySet<string>,
+  insee: string,
+): string[] {
+  const listed = new Set(pageRooms);
+  const prefix = pageRoom(insee, '');
+  const extra = [...unsent].filter((room) => room.startsWith(prefix) && !listed.has(room)).sort();
+  return [...pageRooms, ...extra];
 }
 
 export class BackgroundSync {
@@ -168,22 +184,27 @@ export class BackgroundSync {
         this.set({ kind: 'unreachable' });
         return;
       }
+      const pageRooms = pageIds.map((id) => pageRoom(this.insee, id));
+      const unsent = new Set([...this.memory.dirty(), ...(this.pending?.rooms() ?? [])]);
       const queue = roomsToSync(
-        pageIds.map((id) => pageRoom(this.insee, id)),
+        withUnsentRooms(pageRooms, unsent, this.insee),
         server,
         this.memory,
-        new Set([...this.memory.dirty(), ...(this.pending?.rooms() ?? [])]),
+        unsent,
         this.openRooms(),
       );
       const total = queue.length;
       const pages = pageIds.length;
+      const listed = new Set(pageRooms);
+      // Pages of the site still to copy (a deleted page's unsent edits are sent, not counted).
+      let pagesLeft = queue.filter((q) => listed.has(q.room)).length;
       let done = 0;
       let failed = 0;
       const running = (): BackgroundState => ({
         kind: 'running',
         done,
         total,
-        available: pages - total + done - failed,
+        available: pages - pagesLeft,
         pages,
       });
       this.set(running());
@@ -196,13 +217,14 @@ export class BackgroundSync {
             this.pending?.clear(next.room);
             this.onChange?.();
           } else if (outcome === 'failed') failed += 1;
+          if (outcome !== 'failed' && listed.has(next.room)) pagesLeft -= 1;
           done += 1;
           if (!this.stopped) this.set(running());
         }
       };
       await Promise.all(Array.from({ length: BACKGROUND_CONCURRENCY }, worker));
       if (!this.stopped && this.again === null)
-        this.set({ kind: 'done', total, failed, at: Date.now(), pages });
+        this.set({ kind: 'done', total, failed, at: Date.now(), available: pages - pagesLeft, pages });
     } finally {
       this.running = false;
       const again = this.again;

@@ -19,7 +19,7 @@ export function backgroundText(state: BackgroundState): string {
       return `Copie du site sur cet ordinateur : ${availableText(state.available, state.pages)}…`;
     case 'done':
       return state.failed > 0
-        ? `Copie du site : ${availableText(state.pages - state.failed, state.pages)} ; ${state.failed} page${state.failed > 1 ? 's' : ''} à réessayer (nouvelle tentative dans une minute).`
+        ? `Copie du site : ${availableText(state.available, state.pages)} ; ${state.failed} page${state.failed > 1 ? 's' : ''} à réessayer (nouvelle tentative dans une minute).`
         : `Tout le site est disponible sur cet ordinateur, même hors connexion (vérifié le ${formatDateTime(state.at)}).`;
     default: {
       const unreachable: never = state;
