@@ -154,7 +154,9 @@ export async function benchEditor(): Promise<EditorBenchResult | { skipped: stri
     await page.getByRole('button', { name: 'Retour aux pages' }).click();
     const t0 = performance.now();
     link.goOnline();
-    await page.getByText(/Copie du site sur cet ordinateur : \d+ \/ \d+/).waitFor({ timeout: 60_000 });
+    await page
+      .getByText(/Copie du site sur cet ordinateur : \d+ pages? sur \d+ disponibles? hors ligne/)
+      .waitFor({ timeout: 60_000 });
     await page.getByText(/Tout le site est disponible sur cet ordinateur/).waitFor({ timeout: 120_000 });
     await page.getByRole('status').filter({ hasText: 'Enregistré sur le serveur de la Métropole' }).waitFor();
     const reconnectMs = performance.now() - t0;

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import type { Session } from '../auth/Session';
-import { DexieLocalStore, docsDbName, type SecretVault } from './DexieLocalStore';
+import { DexieLocalStore, docsDbName, isQuotaError, type SecretVault } from './DexieLocalStore';
+import type { LocalWriteFailure } from './LocalStore';
 import { WriteAheadJournal } from './WriteAheadJournal';
 
 /** A localStorage stand-in. */
@@ -159,5 +160,138 @@ describe('DexieLocalStore write-ahead journal', () => {
     await vi.waitFor(() => expect(storage.length).toBe(0));
     local.release();
     docs.close();
+  });
+});
+
+/**
+ * The disk is full: IndexedDB refuses every new row of `storeName` as a browser does, with a
+ * QuotaExceededError (thrown by fake-indexeddb's real IDBObjectStore.add). Returns the undo.
+ */
+function refuseWrites(storeName: string): () => void {
+  const proto = IDBObjectStore.prototype;
+  const add = proto.add;
+  proto.add = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['add']>) {
+    if (this.name === storeName) throw new DOMException('Le quota est dépassé', 'QuotaExceededError');
+    return add.apply(this, args);
+  };
+  return () => {
+    proto.add = add;
+  };
+}
+
+describe('DexieLocalStore when the disk is full', () => {
+  it('reports a change IndexedDB refused (QuotaExceededError), keeps it in memory and in the journal, and stores it at the next opening', async () => {
+    const storage = memoryStorage();
+    const s = scope();
+    const room = '13001/page/quota001';
+    const docs = new DexieLocalStore(undefined, storage).docs(s);
+    const failures: LocalWriteFailure[] = [];
+    const off = docs.onWriteFailure((failure) => failures.push(failure));
+    const local = await docs.open(room);
+    await local.load();
+    const restore = refuseWrites('$docs.body_updates');
+    try {
+      local.doc.getText('t').insert(0, 'Conseil municipal jeudi à 18 h');
+      await vi.waitFor(() => expect(failures).toEqual([{ room, quota: true, journaled: true }]));
+      // The open doc still has it: its room's provider sends it to the server when online.
+      expect(local.doc.getText('t').toString()).toBe('Conseil municipal jeudi à 18 h');
+      const journal = new WriteAheadJournal(storage, `${docsDbName(s.serverUrl, s.agentId)}|${room}`);
+      expect(journal.entries()).toHaveLength(1);
+      local.release();
+      off();
+      docs.close();
+    } finally {
+      restore();
+    }
+
+    // Space was freed; the app is opened again: the change is replayed and written for good.
+    const again = new DexieLocalStore(undefined, storage).docs(s);
+    const reopened = await again.open(room);
+    await reopened.load();
+    expect(reopened.doc.getText('t').toString()).toBe('Conseil municipal jeudi à 18 h');
+    await vi.waitFor(() => expect(storage.length).toBe(0));
+    reopened.release();
+    again.close();
+    const withoutJournal = new DexieLocalStore(undefined, memoryStorage()).docs(s);
+    const fromDisk = await withoutJournal.open(room);
+    await fromDisk.load();
+    expect(fromDisk.doc.getText('t').toString()).toBe('Conseil municipal jeudi à 18 h');
+    fromDisk.release();
+    withoutJournal.close();
+  });
+
+  it('says when the journal could not keep the change either (localStorage full too), and writes the open doc once space is freed', async () => {
+    const storage = memoryStorage();
+    const s = scope();
+    const room = '13001/page/quota002';
+    const docs = new DexieLocalStore(undefined, storage).docs(s);
+    const failures: LocalWriteFailure[] = [];
+    docs.onWriteFailure((failure) => failures.push(failure));
+    let restored = 0;
+    docs.onWritesRestored(() => (restored += 1));
+    const local = await docs.open(room);
+    await local.load();
+    const setItem = storage.setItem;
+    storage.setItem = () => {
+      throw new DOMException('plein', 'QuotaExceededError');
+    };
+    const restore = refuseWrites('$docs.body_updates');
+    try {
+      local.doc.getText('t').insert(0, 'Avis de travaux');
+      await vi.waitFor(() => expect(failures).toEqual([{ room, quota: true, journaled: false }]));
+      // Still full: the retry fails and says so.
+      expect(await docs.retryRefusedWrites()).toBe(false);
+      expect(restored).toBe(0);
+    } finally {
+      restore();
+      storage.setItem = setItem;
+    }
+    // Space freed: the page is still open, nothing is reopened.
+    expect(await docs.retryRefusedWrites()).toBe(true);
+    expect(restored).toBe(1);
+    const elsewhere = new DexieLocalStore(undefined, memoryStorage()).docs(s);
+    const fromDisk = await elsewhere.open(room);
+    await fromDisk.load();
+    expect(fromDisk.doc.getText('t').toString()).toBe('Avis de travaux');
+    fromDisk.release();
+    elsewhere.close();
+    local.release();
+    docs.close();
+  });
+
+  it('writes journaled changes of a page already closed once space is freed, and empties the journal', async () => {
+    const storage = memoryStorage();
+    const s = scope();
+    const room = '13001/page/quota003';
+    const docs = new DexieLocalStore(undefined, storage).docs(s);
+    let failed = 0;
+    docs.onWriteFailure(() => (failed += 1));
+    const local = await docs.open(room);
+    await local.load();
+    const restore = refuseWrites('$docs.body_updates');
+    try {
+      local.doc.getText('t').insert(0, 'Marché de Noël');
+      await vi.waitFor(() => expect(failed).toBe(1));
+      local.release();
+    } finally {
+      restore();
+    }
+    expect(storage.length).toBe(1);
+    expect(await docs.retryRefusedWrites()).toBe(true);
+    expect(storage.length).toBe(0);
+    const elsewhere = new DexieLocalStore(undefined, memoryStorage()).docs(s);
+    const fromDisk = await elsewhere.open(room);
+    await fromDisk.load();
+    expect(fromDisk.doc.getText('t').toString()).toBe('Marché de Noël');
+    fromDisk.release();
+    elsewhere.close();
+    docs.close();
+  });
+
+  it('recognizes the quota error wrapped by Dexie', () => {
+    expect(isQuotaError(new DOMException('x', 'QuotaExceededError'))).toBe(true);
+    expect(isQuotaError({ name: 'AbortError', inner: { name: 'QuotaExceededError' } })).toBe(true);
+    expect(isQuotaError(new Error('autre'))).toBe(false);
+    expect(isQuotaError(undefined)).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { Dexie, type EntityTable } from 'dexie';
 import yDexie, { DexieYProvider } from 'y-dexie';
 import * as Y from 'yjs';
 import type { Session } from '../auth/Session';
-import type { LocalDoc, LocalDocs, LocalStore } from './LocalStore';
+import type { LocalDoc, LocalDocs, LocalStore, LocalWriteFailure } from './LocalStore';
 import { WriteAheadJournal } from './WriteAheadJournal';
 
 /** Keeps the refresh token somewhere safer than IndexedDB (Electron's safeStorage). */
@@ -34,6 +34,18 @@ const BODY_PROP = 'body';
 /** The companion table where y-dexie appends the updates of `docs.body`. */
 const BODY_UPDATES_TABLE = `$${DOCS_TABLE}.${BODY_PROP}_updates`;
 const ORIGIN_JOURNAL_REPLAY = 'usine:journal-replay';
+/** How often a write refused by IndexedDB (disk full) is tried again. */
+const RETRY_REFUSED_MS = 15_000;
+
+/** Dexie wraps the browser's error (its `inner`); either may carry the quota's name. */
+export function isQuotaError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 3; depth += 1) {
+    const { name, inner } = e as { name?: unknown; inner?: unknown };
+    if (name === 'QuotaExceededError') return true;
+    e = inner;
+  }
+  return false;
+}
 
 function defaultJournalStorage(): Storage | undefined {
   try {
@@ -91,6 +103,55 @@ class DexieLocalDocs implements LocalDocs {
   private readonly db: DocsDb;
   /** Rooms whose previous Y.Doc is being destroyed by y-dexie: a new open waits for it. */
   private readonly releasing = new Map<string, Promise<void>>();
+  private readonly failureListeners = new Set<(failure: LocalWriteFailure) => void>();
+
+  onWriteFailure(listener: (failure: LocalWriteFailure) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  private reportWriteFailure(failure: LocalWriteFailure, error: unknown, doc: Y.Doc): void {
+    console.error(`Écriture locale de ${failure.room} impossible`, error);
+    this.refused.set(failure.room, doc);
+    this.retryTimer ??= setInterval(() => void this.retryRefusedWrites(), RETRY_REFUSED_MS);
+    for (const listener of [...this.failureListeners]) listener(failure);
+  }
+
+  /** Rooms with a refused write, and their doc (destroyed once released). */
+  private readonly refused = new Map<string, Y.Doc>();
+  private retryTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly restoredListeners = new Set<() => void>();
+
+  onWritesRestored(listener: () => void): () => void {
+    this.restoredListeners.add(listener);
+    return () => this.restoredListeners.delete(listener);
+  }
+
+  /**
+   * Writes again what IndexedDB refused: the whole state of a doc still open (it has every
+   * change, journaled or not), else the journal's entries; forgets them from the journal once
+   * committed. True when nothing refused is left.
+   */
+  async retryRefusedWrites(): Promise<boolean> {
+    for (const [room, doc] of [...this.refused]) {
+      const journal = this.journal(room);
+      const entries = journal.entries();
+      const rows: Uint8Array[] = doc.isDestroyed ? entries : [Y.encodeStateAsUpdateV2(doc)];
+      try {
+        if (rows.length > 0)
+          await this.db.table(BODY_UPDATES_TABLE).bulkAdd(rows.map((u) => ({ k: room, u, f: 1 })));
+        entries.forEach((u) => journal.remove(u));
+        if (this.refused.get(room) === doc) this.refused.delete(room);
+      } catch {
+        // Still no room: tried again later.
+      }
+    }
+    if (this.refused.size > 0) return false;
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+    for (const listener of [...this.restoredListeners]) listener();
+    return true;
+  }
 
   constructor(
     private readonly name: string,
@@ -145,6 +206,7 @@ class DexieLocalDocs implements LocalDocs {
           return {
             ...table,
             mutate: (req) => {
+              const result = table.mutate(req);
               if (req.type === 'add') {
                 const written = (req.values as { k?: unknown; u?: unknown }[]).filter(
                   (v): v is { k: string; u: Uint8Array } =>
@@ -152,12 +214,27 @@ class DexieLocalDocs implements LocalDocs {
                 );
                 const trans = req.trans as unknown as Partial<IDBTransaction>;
                 if (written.length > 0 && typeof trans.addEventListener === 'function') {
+                  // Forgotten only if the write itself succeeded AND its transaction committed:
+                  // a refused row (disk full) in a transaction that still completes stays journaled.
+                  let added = false;
+                  let committed = false;
+                  const forget = () => {
+                    if (added && committed) for (const { k, u } of written) this.journal(k).remove(u);
+                  };
+                  result.then(
+                    (res) => {
+                      added = res.numFailures === 0;
+                      forget();
+                    },
+                    () => undefined,
+                  );
                   trans.addEventListener('complete', () => {
-                    for (const { k, u } of written) this.journal(k).remove(u);
+                    committed = true;
+                    forget();
                   });
                 }
               }
-              return table.mutate(req);
+              return result;
             },
           };
         },
@@ -166,13 +243,18 @@ class DexieLocalDocs implements LocalDocs {
   }
 
   /** Journals each update y-dexie is about to write (the same bytes: its V2 update). */
-  private journalUpdates(room: string, doc: Y.Doc): { journal: WriteAheadJournal; stop: () => void } {
+  private journalUpdates(
+    room: string,
+    doc: Y.Doc,
+  ): { journal: WriteAheadJournal; stop: () => void; allKept: () => boolean } {
     const journal = this.journal(room);
+    // Conservative: once one update could not be journaled, the journal is not trusted.
+    let allKept = true;
     const onUpdate = (update: Uint8Array, origin: unknown) => {
-      if (!(origin instanceof DexieYProvider)) journal.append(update);
+      if (!(origin instanceof DexieYProvider) && !journal.append(update)) allKept = false;
     };
     doc.on('updateV2', onUpdate);
-    return { journal, stop: () => doc.off('updateV2', onUpdate) };
+    return { journal, stop: () => doc.off('updateV2', onUpdate), allKept: () => allKept };
   }
 
   private localDoc(room: string, doc: Y.Doc): LocalDoc {
@@ -181,8 +263,12 @@ class DexieLocalDocs implements LocalDocs {
     let resolveLoaded: () => void = () => {};
     const whenLoaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
     const releasing = this.releasing;
-    const { journal, stop } = this.journalUpdates(room, doc);
+    const { journal, stop, allKept } = this.journalUpdates(room, doc);
     doc.on('destroy', stop);
+    // y-dexie reports a failed write of an update on its provider: the doc in memory (and so
+    // the server, once online) still has the change, and the journal keeps it for next time.
+    const onError = (error: unknown) =>
+      this.reportWriteFailure({ room, quota: isQuotaError(error), journaled: allKept() }, error, doc);
     return {
       room,
       doc,
@@ -190,7 +276,9 @@ class DexieLocalDocs implements LocalDocs {
       load() {
         if (!loading) {
           if (released) return Promise.reject(new Error(`${room} was released`));
-          loading = DexieYProvider.load(doc).whenLoaded.then(() => {
+          const provider = DexieYProvider.load(doc);
+          provider.on('error', onError);
+          loading = provider.whenLoaded.then(() => {
             // Local edits whose IndexedDB write was cut short by the last unload.
             const pending = journal.entries();
             if (pending.length > 0) {
@@ -218,6 +306,8 @@ class DexieLocalDocs implements LocalDocs {
   }
 
   close(): void {
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
     this.db.close();
   }
 }

@@ -19,8 +19,26 @@ export interface LocalDoc {
   release(): void;
 }
 
+/** A change this computer could not write to its storage (the doc in memory still has it). */
+export interface LocalWriteFailure {
+  room: string;
+  /** The browser refused for lack of space (QuotaExceededError). */
+  quota: boolean;
+  /**
+   * The change is held in the write-ahead journal (replayed at the next opening of the page);
+   * false when the journal could not keep it either: only the open window and the server have it.
+   */
+  journaled: boolean;
+}
+
 /** The documents of one agent on one server. */
 export interface LocalDocs {
+  /** Called at each failed write of a doc change to this computer's storage. */
+  onWriteFailure(listener: (failure: LocalWriteFailure) => void): () => void;
+  /** Called once every refused write has been written again (retried every 15 s). */
+  onWritesRestored(listener: () => void): () => void;
+  /** Tries the refused writes again now; true when none is left. */
+  retryRefusedWrites(): Promise<boolean>;
   open(room: string): Promise<LocalDoc>;
   /** Stores a new doc whose initial content is written by `seed`, unless the room exists. */
   create(room: string, seed: (doc: Y.Doc) => void): Promise<void>;

@@ -17,13 +17,12 @@ export class WriteAheadJournal {
     return this.read().map((entry) => fromBase64(entry));
   }
 
-  /** Appends an update; returns how many entries the journal holds after it. */
-  append(update: Uint8Array): number {
+  /** Appends an update; false when it could not be kept (too large, or localStorage full). */
+  append(update: Uint8Array): boolean {
+    if (update.byteLength > MAX_JOURNALED_BYTES) return false;
     const entries = this.read();
-    if (update.byteLength > MAX_JOURNALED_BYTES) return entries.length;
     entries.push(toBase64(update));
-    this.write(entries);
-    return entries.length;
+    return this.write(entries);
   }
 
   /** Forgets one update once IndexedDB has committed it. */
@@ -45,12 +44,15 @@ export class WriteAheadJournal {
     }
   }
 
-  private write(entries: string[]): void {
+  private write(entries: string[]): boolean {
+    if (!this.storage) return false;
     try {
-      if (entries.length === 0) this.storage?.removeItem(this.key);
-      else this.storage?.setItem(this.key, JSON.stringify(entries));
+      if (entries.length === 0) this.storage.removeItem(this.key);
+      else this.storage.setItem(this.key, JSON.stringify(entries));
+      return true;
     } catch {
       // Quota exceeded or storage unavailable: IndexedDB remains the store of record.
+      return false;
     }
   }
 }

@@ -7,6 +7,7 @@ import { encodeDocState } from '../../../site/syncProtocol';
 import { getDocs, type RoomSeqInfo } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 import type { LocalDocs } from '../store/LocalStore';
+import type { PendingEdits } from './PendingEdits';
 import { RoomProvider } from './RoomProvider';
 import { roomIsSaved } from './syncStatus';
 
@@ -16,8 +17,12 @@ const ROOM_TIMEOUT_MS = 20_000;
 export type BackgroundState =
   | { kind: 'idle' }
   | { kind: 'unreachable' }
-  | { kind: 'running'; done: number; total: number }
-  | { kind: 'done'; total: number; failed: number; at: number };
+  /**
+   * `done` of the `total` rooms of this run are finished; `available` of the site's `pages`
+   * are on this computer up to date (the ones not needing a sync, plus those synced so far).
+   */
+  | { kind: 'running'; done: number; total: number; available: number; pages: number }
+  | { kind: 'done'; total: number; failed: number; at: number; available: number; pages: number };
 
 /** What this computer remembers between sessions: the seq each room had when last synced. */
 export interface SeqMemory {
@@ -77,6 +82,22 @@ export function roomsToSync(
     .map((room) => ({ room, seq: serverSeq.get(room) }));
 }
 
+/**
+ * The site's page rooms, plus this commune's page rooms left with unsent edits that are no
+ * longer listed (a page deleted, here or by another agent, after it was edited offline): their
+ * edits are still sent, so nothing is lost (the deletion can be undone) and the status can end.
+ */
+export function withUnsentRooms(
+  pageRooms: readonly string[],
+  unsent: ReadonlySet<string>,
+  insee: string,
+): string[] {
+  const listed = new Set(pageRooms);
+  const prefix = pageRoom(insee, '');
+  const extra = [...unsent].filter((room) => room.startsWith(prefix) && !listed.has(room)).sort();
+  return [...pageRooms, ...extra];
+}
+
 export class BackgroundSync {
   private state: BackgroundState = { kind: 'idle' };
   private readonly listeners = new Set<() => void>();
@@ -93,6 +114,8 @@ export class BackgroundSync {
     private readonly insee: string,
     private readonly memory: SeqMemory,
     private readonly openRooms: () => ReadonlySet<string>,
+    /** Counts of unsent local changes: their rooms are synced, and cleared once acknowledged. */
+    private readonly pending?: PendingEdits,
   ) {}
 
   subscribe = (listener: () => void): (() => void) => {
@@ -161,31 +184,47 @@ export class BackgroundSync {
         this.set({ kind: 'unreachable' });
         return;
       }
+      const pageRooms = pageIds.map((id) => pageRoom(this.insee, id));
+      const unsent = new Set([...this.memory.dirty(), ...(this.pending?.rooms() ?? [])]);
       const queue = roomsToSync(
-        pageIds.map((id) => pageRoom(this.insee, id)),
+        withUnsentRooms(pageRooms, unsent, this.insee),
         server,
         this.memory,
-        this.memory.dirty(),
+        unsent,
         this.openRooms(),
       );
       const total = queue.length;
+      const pages = pageIds.length;
+      const listed = new Set(pageRooms);
+      // Pages of the site still to copy (a deleted page's unsent edits are sent, not counted).
+      let pagesLeft = queue.filter((q) => listed.has(q.room)).length;
       let done = 0;
       let failed = 0;
-      this.set({ kind: 'running', done, total });
+      const running = (): BackgroundState => ({
+        kind: 'running',
+        done,
+        total,
+        available: pages - pagesLeft,
+        pages,
+      });
+      this.set(running());
       const worker = async () => {
         for (let next = queue.shift(); next && !this.stopped; next = queue.shift()) {
           const outcome = await this.syncRoom(next.room);
           if (outcome === 'saved') {
             if (next.seq !== undefined) this.memory.set(next.room, next.seq);
             this.memory.markDirty(next.room, false);
+            this.pending?.clear(next.room);
             this.onChange?.();
           } else if (outcome === 'failed') failed += 1;
+          if (outcome !== 'failed' && listed.has(next.room)) pagesLeft -= 1;
           done += 1;
-          if (!this.stopped) this.set({ kind: 'running', done, total });
+          if (!this.stopped) this.set(running());
         }
       };
       await Promise.all(Array.from({ length: BACKGROUND_CONCURRENCY }, worker));
-      if (!this.stopped && this.again === null) this.set({ kind: 'done', total, failed, at: Date.now() });
+      if (!this.stopped && this.again === null)
+        this.set({ kind: 'done', total, failed, at: Date.now(), available: pages - pagesLeft, pages });
     } finally {
       this.running = false;
       const again = this.again;

@@ -3,6 +3,7 @@
 import { CLOSE, CLOSE_MESSAGES_FR, closeReasonForCode, encodeDocState } from '../../../site/syncProtocol';
 import type { AuthSession } from '../auth/AuthSession';
 import type { LocalDoc } from '../store/LocalStore';
+import { defaultPendingStorage, PendingEdits, pendingEditsKey } from './PendingEdits';
 import { RoomProvider } from './RoomProvider';
 import { deriveSyncStatus, type RoomFacts, roomIsSaved, sameSyncStatus, type SyncStatus } from './syncStatus';
 
@@ -14,15 +15,16 @@ export interface RoomAlert {
 export interface SyncSnapshot {
   status: SyncStatus;
   alerts: readonly RoomAlert[];
-  /** Local changes (transactions) of the open rooms not yet covered by a persisted-ack. */
+  /**
+   * Local changes (transactions) of every room, open or not, not yet covered by a
+   * persisted-ack: remembered across reloads (PendingEdits).
+   */
   pendingEdits: number;
 }
 
 interface OpenRoom {
   provider: RoomProvider;
   dispose: () => void;
-  /** Local transactions since the last ack that covered the doc (counted once loaded). */
-  pending: number;
   /** onLocalEdit was called for this opening of the room. */
   markedDirty: boolean;
 }
@@ -31,9 +33,29 @@ export class SyncClient {
   private readonly rooms = new Map<RoomProvider, OpenRoom>();
   private readonly listeners = new Set<() => void>();
   private readonly alerts = new Map<string, string>();
-  private snapshot: SyncSnapshot = { status: deriveSyncStatus([]), alerts: [], pendingEdits: 0 };
+  private snapshot: SyncSnapshot;
+  /** Per-room counts of local changes not yet acknowledged, kept on this computer. */
+  readonly pending: PendingEdits;
 
-  constructor(private readonly auth: AuthSession) {}
+  constructor(
+    private readonly auth: AuthSession,
+    pending?: PendingEdits,
+  ) {
+    this.pending =
+      pending ??
+      new PendingEdits(
+        defaultPendingStorage(),
+        pendingEditsKey(auth.current.serverUrl, auth.current.agent.id),
+      );
+    this.snapshot = { status: deriveSyncStatus([]), alerts: [], pendingEdits: this.pending.total() };
+    // A background sync clears the count of the rooms it got acknowledged.
+    this.offPending = this.pending.subscribe(() => {
+      if (!this.recomputing) this.recompute();
+    });
+  }
+
+  private readonly offPending: () => void;
+  private recomputing = false;
 
   /** Creates the room's provider, not connected: call connect() (the editor plugin does). */
   openRoom(local: LocalDoc): RoomProvider {
@@ -57,7 +79,8 @@ export class SyncClient {
       // Received from the server (origin: the provider) or read back from this computer: not pending.
       const open = this.rooms.get(provider);
       if (open && loaded && origin !== provider) {
-        open.pending += 1;
+        // Counted without a recompute of its own: this handler recomputes once below.
+        this.quietly(() => this.pending.add(provider.roomname));
         // Remembered at once (not when the page closes): the window may be closed, reloaded or
         // crash before then, and the edit must still be sent at the next background sync.
         if (!open.markedDirty) {
@@ -83,7 +106,6 @@ export class SyncClient {
         provider.off('closed', onClosed);
         offAck();
       },
-      pending: 0,
       markedDirty: false,
     });
     this.recompute();
@@ -102,7 +124,11 @@ export class SyncClient {
       localState: encodeDocState(provider.doc),
       durableState: provider.durableState,
     });
-    return { saved, connected: provider.wsconnected, pending: saved ? 0 : open.pending };
+    return {
+      saved,
+      connected: provider.wsconnected,
+      pending: saved ? 0 : this.pending.count(provider.roomname),
+    };
   }
 
   /** Names of the rooms open in the editor (the background sync leaves them alone). */
@@ -146,6 +172,7 @@ export class SyncClient {
 
   destroy(): void {
     for (const provider of [...this.rooms.keys()]) this.closeRoom(provider);
+    this.offPending();
     this.listeners.clear();
   }
 
@@ -180,8 +207,26 @@ export class SyncClient {
     this.notify();
   }
 
+  private quietly(change: () => void): void {
+    const was = this.recomputing;
+    this.recomputing = true;
+    try {
+      change();
+    } finally {
+      this.recomputing = was;
+    }
+  }
+
   private recompute(): void {
-    let pendingEdits = 0;
+    this.recomputing = true;
+    try {
+      this.recomputeNow();
+    } finally {
+      this.recomputing = false;
+    }
+  }
+
+  private recomputeNow(): void {
     const facts: RoomFacts[] = [...this.rooms.values()].map((open) => {
       const p = open.provider;
       const fact: RoomFacts = {
@@ -192,10 +237,10 @@ export class SyncClient {
         localState: encodeDocState(p.doc),
         durableState: p.durableState,
       };
-      if (roomIsSaved(fact)) open.pending = 0;
-      pendingEdits += open.pending;
+      if (roomIsSaved(fact)) this.pending.clear(p.roomname);
       return fact;
     });
+    const pendingEdits = this.pending.total();
     const status = deriveSyncStatus(facts, this.unsentElsewhere);
     if (sameSyncStatus(status, this.snapshot.status) && pendingEdits === this.snapshot.pendingEdits) return;
     this.snapshot = { status, alerts: this.snapshot.alerts, pendingEdits };

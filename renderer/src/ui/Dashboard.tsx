@@ -5,9 +5,10 @@ import type { PageMeta } from '../../../site/siteDoc';
 import { getPublication } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 import type { SyncClient } from '../sync/SyncClient';
-import { syncStatusText } from '../sync/syncStatus';
+import { pendingEditsText, syncStatusText } from '../sync/syncStatus';
 import { formatDateTime } from './formatDate';
 import { PUBLISHED_EVENT } from './PublishButton';
+import { persistenceText, requestPersistentStorage } from './StorageWarning';
 
 interface Props {
   insee: string;
@@ -77,7 +78,15 @@ export function usePublication(auth: AuthSession, insee: string): { at: number |
 export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpenPage }: Props) {
   const lastVisit = useLastVisit(`usine:lastVisit:${auth.current.serverUrl}:${agentId}:${insee}`);
   const publication = usePublication(auth, insee);
-  const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
+  const { status, pendingEdits } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
+  const [persisted, setPersisted] = useState<boolean | null | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    void requestPersistentStorage().then((granted) => live && setPersisted(granted));
+    return () => {
+      live = false;
+    };
+  }, []);
   const changed = pages
     .filter((p) => lastVisit > 0 && p.updatedAt > lastVisit && p.updatedBy && p.updatedBy !== agentName)
     .sort((a, b) => b.updatedAt - a.updatedAt);
@@ -131,6 +140,7 @@ export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpen
         <div className="card">
           <h3>État du site</h3>
           <p>{syncStatusText(status)}.</p>
+          {status.kind !== 'saved' && pendingEdits > 0 && <p>{pendingEditsText(pendingEdits)}.</p>}
           <p>
             {publication.at
               ? `Dernière publication le ${formatDateTime(publication.at)}.`
@@ -138,6 +148,7 @@ export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpen
                 ? 'Le site n’a jamais été publié.'
                 : 'Date de la dernière publication inconnue (hors ligne).'}
           </p>
+          {persisted !== undefined && <p className="storage-persist">{persistenceText(persisted)}</p>}
         </div>
       </div>
     </section>

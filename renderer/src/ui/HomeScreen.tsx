@@ -57,6 +57,9 @@ export function HomeScreen(props: Props) {
         readOnly={!onCreatePage}
         agentName={props.agent.displayName}
         presence={props.presence}
+        sync={props.sync}
+        insee={props.insee}
+        auth={props.auth}
         onOpenPage={onOpenPage}
       />
       <ContentLists pages={pages} onOpenPage={onOpenPage} />

@@ -1,9 +1,33 @@
 // The site's page tree: open, rename, move (drag and drop, or Alt+arrows on a page), delete
 // with confirmation and undo, and search by title. Moves write `parentId` + fractional
 // `order` to the manifest, so concurrent moves by other agents merge (see tree/pageTree).
-import { type DragEvent, type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
+import {
+  type DragEvent,
+  type KeyboardEvent,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import type * as Y from 'yjs';
 import { type PageMeta, updatePage } from '../../../site/siteDoc';
+import { pageRoom } from '../../../site/syncProtocol';
+import { apiPublicationsPath, type PublicationsResponse } from '../../../site/apiContract';
+import { ApiFailure, MESSAGES_FR } from '../auth/apiClient';
+import type { AuthSession } from '../auth/AuthSession';
+import type { SyncClient } from '../sync/SyncClient';
+import { pendingEditsText } from '../sync/syncStatus';
+import {
+  type PageOnline,
+  pagePublicationState,
+  pagePublicationText,
+  pagesOnline,
+  type SiteOnline,
+} from '../tree/pagePublication';
+import { formatDateTime } from './formatDate';
+import { PUBLISHED_EVENT } from './PublishButton';
 import {
   buildTree,
   compareSiblings,
@@ -27,6 +51,11 @@ interface Props {
   agentName: string;
   /** Other agents on each page (from presence). */
   presence: ReadonlyMap<string, readonly string[]>;
+  /** For each page's count of changes waiting to be sent (kept across reloads). */
+  sync: SyncClient;
+  insee: string;
+  /** For the publication history (« Publiée le … »). */
+  auth: AuthSession;
   onOpenPage: (pageId: string) => void;
 }
 
@@ -40,7 +69,20 @@ const KEY_MOVES: Record<string, KeyboardMove> = {
   ArrowLeft: 'outdent',
 };
 
-export function SiteTree({ pages, manifest, deletions, readOnly, agentName, presence, onOpenPage }: Props) {
+export function SiteTree({
+  pages,
+  manifest,
+  deletions,
+  readOnly,
+  agentName,
+  presence,
+  sync,
+  insee,
+  auth,
+  onOpenPage,
+}: Props) {
+  const pending = useSyncExternalStore(sync.pending.subscribe, sync.pending.getSnapshot);
+  const online = useSiteOnline(auth, insee);
   const [query, setQuery] = useState('');
   // The draft title lives here, not in the form: a remote move remounts the row and must not
   // reset what the agent is typing.
@@ -127,6 +169,13 @@ export function SiteTree({ pages, manifest, deletions, readOnly, agentName, pres
     const { page } = node;
     const title = page.title || 'Page sans titre';
     const others = presence.get(page.id) ?? [];
+    const room = pageRoom(insee, page.id);
+    const unsent = pending.get(room) ?? 0;
+    const publication = pagePublicationText(
+      pagePublicationState(page, online, sync.pending.editedAt(room)),
+      page.status,
+      formatDateTime,
+    );
     const rowClass = [
       'tree-row',
       dragging === page.id ? 'tree-dragging' : '',
@@ -195,6 +244,10 @@ export function SiteTree({ pages, manifest, deletions, readOnly, agentName, pres
               </span>
             </button>
           )}
+          {publication.length > 0 && (
+            <span className="tree-page-status tree-publication">{publication.join(' — ')}</span>
+          )}
+          {unsent > 0 && <span className="tree-page-status tree-unsent">{pendingEditsText(unsent)}</span>}
           {others.length > 0 && <span className="tree-presence">({others.join(', ')} sur cette page)</span>}
           {!readOnly && renaming?.id !== page.id && (
             <span className="tree-actions">
@@ -282,6 +335,75 @@ export function SiteTree({ pages, manifest, deletions, readOnly, agentName, pres
       )}
     </nav>
   );
+}
+
+/** GET /api/communes/{insee}/publications; a 401 lets AuthSession refresh the token. */
+async function fetchPublications(
+  serverUrl: string,
+  insee: string,
+  token: string,
+): Promise<PublicationsResponse> {
+  let response: Response;
+  try {
+    response = await fetch(serverUrl + apiPublicationsPath(insee), {
+      headers: { authorization: `Bearer ${token}` },
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiFailure('unreachable', 0, MESSAGES_FR.unreachable);
+  }
+  if (response.status === 401) throw new ApiFailure('unauthorized', 401, MESSAGES_FR.sessionExpired);
+  if (!response.ok) throw new ApiFailure('refused', response.status, MESSAGES_FR.unexpected);
+  return (await response.json()) as PublicationsResponse;
+}
+
+/**
+ * Which pages are online and since when: from the server when reachable (at start, after a
+ * publication from this window, and every minute), else what this computer last heard.
+ */
+function useSiteOnline(auth: AuthSession, insee: string): SiteOnline | null {
+  const key = `usine:pages-online:${auth.current.serverUrl}:${insee}`;
+  const [online, setOnline] = useState<SiteOnline | null>(() => {
+    try {
+      const raw = localStorage.getItem(key);
+      if (!raw) return null;
+      const stored = JSON.parse(raw) as { complete: boolean; pages: Record<string, PageOnline> };
+      return { complete: stored.complete, pages: new Map(Object.entries(stored.pages)) };
+    } catch {
+      return null;
+    }
+  });
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      auth
+        .withAccessToken((token) => fetchPublications(auth.current.serverUrl, insee, token))
+        .then(
+          ({ publications }) => {
+            const next = pagesOnline(publications);
+            try {
+              localStorage.setItem(
+                key,
+                JSON.stringify({ complete: next.complete, pages: Object.fromEntries(next.pages) }),
+              );
+            } catch {
+              // Full storage: only this memory is lost, the server still knows.
+            }
+            if (live) setOnline(next);
+          },
+          () => undefined,
+        );
+    void load();
+    const timer = setInterval(() => void load(), 60_000);
+    const onPublished = () => void load();
+    window.addEventListener(PUBLISHED_EVENT, onPublished);
+    return () => {
+      live = false;
+      clearInterval(timer);
+      window.removeEventListener(PUBLISHED_EVENT, onPublished);
+    };
+  }, [auth, insee, key]);
+  return online;
 }
 
 function RenameForm(props: {

@@ -22,7 +22,7 @@ import { HomeScreen } from './HomeScreen';
 import type { NewPageRequest } from './NewPageForm';
 import { PageScreen } from './PageScreen';
 import { PublishButton } from './PublishButton';
-import { StorageWarning, useStorageState } from './StorageWarning';
+import { StorageWarning, useStorageState, useWriteFailure } from './StorageWarning';
 import { SyncStatusBar } from './SyncStatusBar';
 import { useManifestPages } from './useManifestPages';
 
@@ -42,6 +42,7 @@ export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
   const present = usePresence(opened?.provider.awareness);
   const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
   const storage = useStorageState();
+  const writeFailure = useWriteFailure(docs);
   const others = uniqueNames(present);
   const media = useMedia(auth, commune.insee);
   // Back online (or saved): let the outbox try at once rather than at its next timer.
@@ -65,15 +66,18 @@ export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
         </div>
       </header>
       <main className="content">
-        {status.kind === 'offline' && (
-          <div className="offline-banner">
-            <p>
-              Vous travaillez sans connexion au serveur de la Métropole. Tout ce que vous faites est
-              enregistré sur cet ordinateur et sera envoyé automatiquement au retour de la connexion.
-            </p>
-          </div>
-        )}
-        <StorageWarning state={storage} />
+        {/* Always in the page, so assistive technologies announce the banner when it appears. */}
+        <div className="offline-live" aria-live="polite">
+          {status.kind === 'offline' && (
+            <div className="offline-banner">
+              <p>
+                Vous travaillez sans connexion au serveur de la Métropole. Tout ce que vous faites est
+                enregistré sur cet ordinateur et sera envoyé automatiquement au retour de la connexion.
+              </p>
+            </div>
+          )}
+        </div>
+        <StorageWarning state={storage} writeFailure={writeFailure} savedOnServer={status.kind === 'saved'} />
         <p className="online-agents">
           {status.kind === 'offline'
             ? 'Présence des autres agents indisponible hors connexion.'
@@ -270,17 +274,26 @@ function useBackgroundSync(
   }, [manifestProvider]);
   const { background, refreshUnsent } = useMemo(() => {
     const memory = localStorageSeqMemory(`usine:bg:${auth.current.serverUrl}:${auth.current.agent.id}`);
-    const background = new BackgroundSync(docs, auth, insee, memory, () => sync.openRoomNames());
+    const background = new BackgroundSync(
+      docs,
+      auth,
+      insee,
+      memory,
+      () => sync.openRoomNames(),
+      sync.pending,
+    );
     // What waits to be sent outside the open rooms keeps the status from saying « enregistré ».
     const refreshUnsent = () => {
       const open = sync.openRoomNames();
-      const pages = [...memory.dirty()].filter((room) => !open.has(room)).sort();
+      const unsent = new Set([...memory.dirty(), ...sync.pending.rooms()]);
+      const pages = [...unsent].filter((room) => !open.has(room)).sort();
       const files = media.outbox.getState().pendingShas.map((sha) => `media/${sha}`);
       sync.setUnsentElsewhere([...pages, ...files]);
     };
     sync.onLocalEdit = (room) => memory.markDirty(room, true);
     sync.onRoomClosed = (room, saved) => {
       memory.markDirty(room, !saved);
+      if (saved) sync.pending.clear(room);
       // After the room has left the open set; a page left with unsent edits is sent now.
       queueMicrotask(() => {
         refreshUnsent();
@@ -292,12 +305,14 @@ function useBackgroundSync(
   }, [docs, auth, sync, insee, media]);
   useEffect(() => {
     const off = media.outbox.subscribe(refreshUnsent);
+    const offPending = sync.pending.subscribe(refreshUnsent);
     refreshUnsent();
     return () => {
       off();
+      offPending();
       background.stop();
     };
-  }, [background, refreshUnsent, media]);
+  }, [background, refreshUnsent, media, sync]);
   useEffect(() => {
     if (!online) return;
     const ids = pageIdsKey ? pageIdsKey.split(' ') : [];

@@ -1,0 +1,113 @@
+// How many local changes of each room wait to be sent, remembered across reloads and crashes.
+// One « modification » is one local Yjs transaction on this computer (a keystroke, a field
+// filled, a page moved). The count is written synchronously to localStorage at each change,
+// like the write-ahead journal, so a reload or a crash right after an edit still counts it;
+// it is cleared only when the server's persisted-ack covers the room (SyncClient for open
+// rooms, BackgroundSync for the others). If localStorage refuses the write, the count stays
+// right for this session and the room is still synced (it is also in the dirty set).
+// It also remembers when this computer last changed each room (never cleared), so a page can
+// say « Modifiée depuis la publication ».
+
+export class PendingEdits {
+  private counts: Map<string, number>;
+  private readonly edited: Map<string, number>;
+  private readonly listeners = new Set<() => void>();
+  /** A new object at each change, for useSyncExternalStore. */
+  private snapshot: ReadonlyMap<string, number>;
+
+  constructor(
+    private readonly storage: Storage | undefined,
+    private readonly key: string,
+  ) {
+    this.counts = this.read(this.key);
+    this.edited = this.read(`${this.key}:edited`);
+    this.snapshot = new Map(this.counts);
+  }
+
+  /** Local changes of `room` not yet covered by a persisted-ack. */
+  count(room: string): number {
+    return this.counts.get(room) ?? 0;
+  }
+
+  /** All rooms' pending changes together (the site's count). */
+  total(): number {
+    let sum = 0;
+    for (const n of this.counts.values()) sum += n;
+    return sum;
+  }
+
+  /** Rooms with at least one pending change. */
+  rooms(): string[] {
+    return [...this.counts.keys()].sort();
+  }
+
+  /** When this computer last changed `room` (ms), whether sent or not. */
+  editedAt(room: string): number | undefined {
+    return this.edited.get(room);
+  }
+
+  add(room: string, n = 1, now = Date.now()): void {
+    if (n <= 0) return;
+    this.counts.set(room, this.count(room) + n);
+    this.edited.set(room, now);
+    this.writeMap(`${this.key}:edited`, this.edited);
+    this.changed();
+  }
+
+  /** The server's persisted-ack covers everything this computer holds for `room`. */
+  clear(room: string): void {
+    if (!this.counts.has(room)) return;
+    this.counts.delete(room);
+    this.changed();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): ReadonlyMap<string, number> => this.snapshot;
+
+  private changed(): void {
+    this.writeMap(this.key, this.counts);
+    this.snapshot = new Map(this.counts);
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  private read(key: string): Map<string, number> {
+    try {
+      const raw = this.storage?.getItem(key);
+      const parsed: unknown = raw ? JSON.parse(raw) : {};
+      const counts = new Map<string, number>();
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        for (const [room, n] of Object.entries(parsed)) {
+          if (typeof n === 'number' && Number.isInteger(n) && n > 0) counts.set(room, n);
+        }
+      }
+      return counts;
+    } catch {
+      return new Map();
+    }
+  }
+
+  private writeMap(key: string, map: ReadonlyMap<string, number>): void {
+    try {
+      if (map.size === 0) this.storage?.removeItem(key);
+      else this.storage?.setItem(key, JSON.stringify(Object.fromEntries(map)));
+    } catch {
+      // Quota exceeded or storage unavailable: counted in memory for this session.
+    }
+  }
+}
+
+export function pendingEditsKey(serverUrl: string, agentId: string): string {
+  return `usine:pending:${serverUrl}:${agentId}`;
+}
+
+export function defaultPendingStorage(): Storage | undefined {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    return undefined;
+  }
+}
