@@ -10,6 +10,8 @@ export type AuditEvent =
   | 'auth.login'
   | 'auth.login_failed'
   | 'auth.locked'
+  | 'auth.address_throttled'
+  | 'auth.unlocked'
   | 'auth.logout'
   | 'auth.refresh_reuse'
   | 'auth.session_expired'
@@ -27,7 +29,8 @@ export type AuditEvent =
   | 'commune.exported'
   | 'commune.data_deleted'
   | 'backup.created'
-  | 'backup.restored';
+  | 'backup.restored'
+  | 'audit.purged';
 
 export interface AuditRecord {
   event: AuditEvent;

@@ -39,6 +39,7 @@ Commandes :
   revoke-role --commune <INSEE> --email <adresse>
   set-password --email <adresse> --password <mot de passe>
   unlock --email <adresse>                  (lève le blocage après des échecs de connexion)
+  unlock-address --address <IP>             (lève le blocage d'une adresse réseau)
   list-communes
   audit [--commune <INSEE>]                 (journal d'audit, une ligne JSON par entrée)
   backup                                    (sauvegarde immédiate, serveur en marche ou non)
@@ -80,6 +81,7 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
       file: { type: 'string' },
       out: { type: 'string' },
       confirm: { type: 'string' },
+      address: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -184,6 +186,10 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
       case 'unlock':
         admin.unlock(required(values, 'email'));
         console.log(`Compte débloqué : ${values.email}.`);
+        return 0;
+      case 'unlock-address':
+        admin.unlockAddress(required(values, 'address'));
+        console.log(`Adresse débloquée : ${values.address}.`);
         return 0;
       case 'list-communes':
         for (const c of admin.listCommunes()) console.log(`${c.insee}\t${c.slug}\t${c.name}`);

@@ -125,6 +125,12 @@ const ERRORS = {
       'account-locked',
       `Trop de tentatives de connexion : compte bloqué jusqu'à ${new Date(until).toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' })}.`,
     ),
+  addressThrottled: (until: number) =>
+    error(
+      429,
+      'too-many-attempts',
+      `Trop de tentatives de connexion depuis cette adresse réseau : réessayez après ${new Date(until).toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' })}.`,
+    ),
   invalidRefresh: () =>
     error(401, 'invalid-refresh-token', 'Votre session a expiré : veuillez vous reconnecter.'),
   unauthorized: () => error(401, 'unauthorized', 'Connexion requise.'),
@@ -196,12 +202,23 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
   async function login(request: ApiRequest, ctx: RequestContext): Promise<ApiResponse> {
     const parsed = LoginBody.safeParse(request.body);
     if (!parsed.success) return invalid(parsed.error.issues);
-    const result = await accounts.login(parsed.data.email, parsed.data.password);
+    const result = await accounts.login(parsed.data.email, parsed.data.password, request.address);
     if (!result.ok) {
       ctx.agentId = result.agentId;
       ctx.audited = true;
       // The growing delay slows guessing; it is the same for unknown e-mails.
       await new Promise((resolve) => setTimeout(resolve, result.delayMs * delayScale));
+      if (result.reason === 'address-throttled') {
+        audit.record({
+          event: 'auth.address_throttled',
+          agentId: result.agentId,
+          address: request.address,
+          outcome: 'too-many-attempts',
+          details: { until: result.lockedUntil },
+        });
+        logger.log('warn', 'auth.address_throttled', { address: request.address });
+        return ERRORS.addressThrottled(result.lockedUntil ?? Date.now());
+      }
       if (result.reason === 'locked') {
         audit.record({
           event: 'auth.locked',
@@ -456,7 +473,7 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
       const action = agentMatch[2]!;
       if (action === 'disable') admin.disableAgent(target.email, identity.id);
       else if (action === 'enable') admin.enableAgent(target.email, identity.id);
-      else admin.unlock(target.email);
+      else admin.unlock(target.email, identity.id);
       return { status: 200, body: { ok: true } };
     }
     const dataMatch = ADMIN_COMMUNE_DATA_PATH.exec(pathname);

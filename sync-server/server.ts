@@ -68,6 +68,8 @@ export interface ServerOptions {
     | 'sessionAbsoluteSeconds'
     | 'lockAfterFailures'
     | 'lockSeconds'
+    | 'addressFailureBudget'
+    | 'accountLockAfterFailures'
     | 'refreshTokenTtlSeconds'
   >;
   /** Backups: where (default `{dataDir}/backups`), retention, and whether to take one daily. */

@@ -26,7 +26,8 @@ function honestDoc(): Y.Doc {
   const inner = new Y.XmlText();
   inner.insert(0, 'texte');
   paragraph.insert(0, [inner]);
-  xml.insert(0, [paragraph, new Y.XmlHook('hook')]);
+  xml.insert(0, [paragraph]);
+  map.set('crochet', new Y.XmlHook('hook'));
   return doc;
 }
 
