@@ -18,6 +18,7 @@ import { createAdmin, type Admin } from './adminOperations';
 import { createApi, type ApiResponse } from './api';
 import { AuditLog } from './AuditLog';
 import { Backups, type RetentionPolicy } from './Backups';
+import { clientAddressResolver } from './clientAddress';
 import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
 import { inseeOfRoom, type DocStore } from './DocStore';
@@ -76,6 +77,11 @@ export interface ServerOptions {
   backups?: { dir?: string; retention?: RetentionPolicy; daily?: boolean };
   /** How often live connections are re-authorized (account, session, role); default 1 s. */
   reauthorizeIntervalMs?: number;
+  /**
+   * Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges; env
+   * TRUST_PROXY). Empty (default): the client address is always the direct peer.
+   */
+  trustProxy?: readonly string[];
   /** Test hook: the clock of sessions, locks and rate limits. */
   now?: () => number;
 }
@@ -161,6 +167,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const appDir = options.appDir ?? path.join(REPO_ROOT, 'dist', 'renderer');
   const assetsDir = options.assetsDir ?? path.join(REPO_ROOT, 'assets');
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // Before anything is opened: a bad TRUST_PROXY entry stops the start with a French message.
+  const clientAddressOf = clientAddressResolver(options.trustProxy);
+  const clientAddress = (req: http.IncomingMessage) =>
+    clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 
   const db = openDatabase(options.dataDir);
   const sqliteStore = new SqliteDocStore(db);
@@ -386,7 +396,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       pathname,
       authorization: req.headers.authorization,
       body,
-      address: req.socket.remoteAddress ?? undefined,
+      address: clientAddress(req),
     });
     if (response.file) {
       res.writeHead(response.status, {
@@ -587,7 +597,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(req);
     const refuseLogged = (
       close: CloseCode,
       agentId: string | null,
