@@ -224,6 +224,10 @@ export class Accounts {
         last_used_at INTEGER NOT NULL,
         revoked INTEGER NOT NULL DEFAULT 0
       );
+      CREATE TABLE IF NOT EXISTS commune_data_deleted (
+        insee TEXT PRIMARY KEY,
+        deleted_at INTEGER NOT NULL
+      );
     `);
     this.throttle = new LoginThrottle(db, {
       now: this.now,
@@ -310,6 +314,7 @@ export class Accounts {
         this.db
           .prepare('INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?)')
           .run(id, input.commune, input.role);
+        this.reopenCommune(input.commune);
       })
       .immediate();
     this.logger.log('info', 'agent.created', { agentId: id, commune: input.commune, role: input.role });
@@ -353,7 +358,29 @@ export class Accounts {
         'INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?) ON CONFLICT (agent_id, insee) DO UPDATE SET role = excluded.role',
       )
       .run(agent.id, insee, role);
+    this.reopenCommune(insee);
     return this.identity(agent.id)!;
+  }
+
+  /**
+   * A commune whose data was deleted (end of agreement) accepts no sync connection, not even an
+   * administrator's: an editor left open would otherwise write the deleted documents back. A
+   * role given in it again (a new agreement) reopens it.
+   */
+  markCommuneDataDeleted(insee: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO commune_data_deleted (insee, deleted_at) VALUES (?, ?) ON CONFLICT (insee) DO UPDATE SET deleted_at = excluded.deleted_at',
+      )
+      .run(insee, this.now());
+  }
+
+  communeDataDeleted(insee: string): boolean {
+    return this.db.prepare('SELECT 1 FROM commune_data_deleted WHERE insee = ?').get(insee) !== undefined;
+  }
+
+  private reopenCommune(insee: string): void {
+    this.db.prepare('DELETE FROM commune_data_deleted WHERE insee = ?').run(insee);
   }
 
   setAdmin(email: string, admin: boolean): AgentIdentity {
@@ -448,6 +475,7 @@ export class Accounts {
       { admin: number; disabled: number } | undefined;
     if (!row || row.disabled === 1) return 'forbidden';
     if (sessionId && this.sessionProblem(sessionId)) return 'session-ended';
+    if (this.communeDataDeleted(insee)) return 'forbidden';
     if (row.admin === 1) return 'ok';
     const role = this.rolesOf(agentId).find((r) => r.insee === insee)?.role;
     if (!role || (role === 'relecteur') !== readOnly) return 'forbidden';

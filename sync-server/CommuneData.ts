@@ -163,6 +163,8 @@ export class CommuneData {
     const { accounts, store, db, dataDir } = this.options;
     const commune = accounts.commune(insee);
     if (!commune) throw new Error(`unknown commune ${insee}`);
+    // No sync connection from now on, not even an administrator's (see Accounts).
+    accounts.markCommuneDataDeleted(insee);
     const documents = await store.deleteCommune(insee);
     const siteDir = path.join(dataDir, 'sites', commune.slug);
     const site = fs.existsSync(siteDir);

@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import type { Role } from '../site/apiContract';
 import { AccountError, Accounts, ROLES } from './Accounts';
 import { createAdmin } from './adminOperations';
+import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { AuditLog } from './AuditLog';
 import { Backups, listBackups, restoreBackup } from './Backups';
 import { CommuneData } from './CommuneData';
@@ -53,6 +54,25 @@ Les données sont dans DATA_DIR (par défaut ./data), les sauvegardes dans BACKU
 (par défaut DATA_DIR/backups).`;
 
 class UsageError extends Error {}
+/** A refusal the operator can fix (exit code 1). */
+class RefusedError extends Error {}
+
+/**
+ * Takes the DATA_DIR for an operation that must not run under a live server (restore,
+ * deletion); refuses with what to do instead when the server runs.
+ */
+function lockDataDir(dataDir: string, holder: string, whatToDo: string): () => void {
+  try {
+    return acquireDataDirLock(dataDir, holder);
+  } catch (error) {
+    if (!(error instanceof DataDirLocked)) throw error;
+    const who =
+      error.holder.holder === 'serveur'
+        ? `Le serveur tourne sur ${dataDir} (processus ${error.holder.pid})`
+        : `Une autre commande (${error.holder.holder}, processus ${error.holder.pid}) utilise ${dataDir}`;
+    throw new RefusedError(`${who} : ${whatToDo} Si ce processus n'existe plus, supprimez ${error.file}.`);
+  }
+}
 
 function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
@@ -91,18 +111,28 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
     return command || values.help ? 0 : 2;
   }
   if (command === 'restore') {
-    // Before opening the database: the file is replaced.
+    // Before opening the database: the file is replaced, which a running server must not see.
     const file = path.resolve(required(values, 'file'));
-    const keptAside = restoreBackup(file, dataDir);
-    const db = openDatabase(dataDir);
+    const release = lockDataDir(
+      dataDir,
+      'restauration',
+      "arrêtez-le avant de restaurer une sauvegarde (la base qu'il a ouverte serait remplacée sous lui), puis relancez-le.",
+    );
+    let keptAside: string | null;
     try {
-      new AuditLog(db).record({
-        event: 'backup.restored',
-        outcome: 'ok',
-        details: { file: path.basename(file) },
-      });
+      keptAside = restoreBackup(file, dataDir);
+      const db = openDatabase(dataDir);
+      try {
+        new AuditLog(db).record({
+          event: 'backup.restored',
+          outcome: 'ok',
+          details: { file: path.basename(file) },
+        });
+      } finally {
+        db.close();
+      }
     } finally {
-      db.close();
+      release();
     }
     console.log(`Sauvegarde restaurée : ${path.basename(file)} → ${dataDir}.`);
     if (keptAside) console.log(`L'ancienne base est gardée de côté : ${keptAside}`);
@@ -245,7 +275,19 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
         if (values.confirm !== insee) {
           throw new UsageError(`Confirmation requise : --confirm ${insee} (suppression définitive).`);
         }
-        const result = await data.deleteAll(insee);
+        // A live server would keep the commune's rooms in memory and its clients connected:
+        // they would write the data back. The API closes them first.
+        const release = lockDataDir(
+          dataDir,
+          'suppression',
+          `supprimez les données par l'API, qui ferme aussi les connexions de la commune : DELETE /api/admin/communes/${insee}/data avec {"confirm": "${insee}"} (compte administrateur) ; ou arrêtez le serveur avant d'utiliser cette commande.`,
+        );
+        let result: Awaited<ReturnType<CommuneData['deleteAll']>>;
+        try {
+          result = await data.deleteAll(insee);
+        } finally {
+          release();
+        }
         audit.record({
           event: 'commune.data_deleted',
           insee,
@@ -270,7 +312,7 @@ const backupDir = path.resolve(process.env.BACKUP_DIR ?? path.join(dataDir, 'bac
 run(process.argv.slice(2), dataDir, backupDir).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof AccountError) {
+    if (error instanceof AccountError || error instanceof RefusedError) {
       console.error(`Erreur : ${error.message}`);
       process.exit(1);
     }

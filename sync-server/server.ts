@@ -30,6 +30,7 @@ import { Publisher } from './Publisher';
 import { publishingHooks, withPublishingRoutes } from './publishingApi';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
+import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { SqliteDocStore } from './SqliteDocStore';
 import {
   PUBLISHED_SITE_HEADERS,
@@ -172,7 +173,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clientAddress = (req: http.IncomingMessage) =>
     clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 
-  const db = openDatabase(options.dataDir);
+  // One server per DATA_DIR; the admin CLI's restore and deletion refuse while it runs.
+  let releaseLock: () => void;
+  try {
+    releaseLock = acquireDataDirLock(options.dataDir, 'serveur');
+  } catch (error) {
+    if (error instanceof DataDirLocked) {
+      throw new Error(
+        `le dossier de données ${options.dataDir} est déjà utilisé par un autre processus (${error.holder.holder}, pid ${error.holder.pid}). Arrêtez-le, ou supprimez ${error.file} si ce processus n'existe plus.`,
+      );
+    }
+    throw error;
+  }
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(options.dataDir);
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
   const sqliteStore = new SqliteDocStore(db);
   const store = options.wrapStore ? options.wrapStore(sqliteStore) : sqliteStore;
   const audit = new AuditLog(db, options.now);
@@ -190,6 +209,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount();
   } catch (error) {
     db.close();
+    releaseLock();
     throw error;
   }
   const limits = new Limits({
@@ -273,6 +293,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       rooms.closeConnections((conn) => conn.identity.sessionId === sessionId, CLOSE.TOKEN_EXPIRED),
     exportCommune: (insee) => communeData.exportZip(insee),
     deleteCommuneData: async (insee) => {
+      // First refuse every new connection to the commune (re-checked after a room loads, and
+      // every second on live sockets), then close its sockets and unload its rooms once their
+      // pending writes are flushed: nothing can write the data back after the deletion.
+      accounts.markCommuneDataDeleted(insee);
       await rooms.unloadCommune(insee, CLOSE.FORBIDDEN);
       const result = await communeData.deleteAll(insee);
       limits.recount(insee);
@@ -632,6 +656,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!identity.admin && !role) {
       return refuseLogged(CLOSE.FORBIDDEN, identity.id, room.name, 'no role in this commune');
     }
+    if (accounts.communeDataDeleted(room.insee)) {
+      return refuseLogged(CLOSE.FORBIDDEN, identity.id, room.name, 'commune data deleted');
+    }
     let opened: Room;
     try {
       opened = await rooms.open(room.name);
@@ -733,6 +760,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await rooms.close();
     await store.close();
     db.close();
+    releaseLock();
     throw error;
   }
   const address = httpServer.address();
@@ -755,6 +783,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await publisher.close();
     await store.close();
     db.close();
+    releaseLock();
     logger.log('info', 'server.stopped', { port });
   }
 
