@@ -2,7 +2,8 @@
  * `npm run server`: the sync server on the embedded default. The only place reading the
  * environment: PORT (default 8080), DATA_DIR (default ./data), HOST (default 0.0.0.0),
  * BACKUP_DIR (default DATA_DIR/backups), TRUST_PROXY (comma-separated addresses or CIDR ranges
- * of the reverse proxies whose X-Forwarded-For is believed; default none).
+ * of the reverse proxies whose X-Forwarded-For is believed; default none), METRICS_TOKEN
+ * (bearer token required on /metrics; default none: loopback clients only).
  */
 import path from 'node:path';
 import { startServer } from './server';
@@ -21,7 +22,14 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
   // One backup a day (convention art. 4.2), kept 7 days / 4 weeks / 12 months.
-  server = await startServer({ port, host, dataDir, trustProxy, backups: { dir: backupDir, daily: true } });
+  server = await startServer({
+    port,
+    host,
+    dataDir,
+    trustProxy,
+    metricsToken: process.env.METRICS_TOKEN || undefined,
+    backups: { dir: backupDir, daily: true },
+  });
 } catch (error) {
   console.error(`Le serveur n'a pas pu démarrer : ${(error as Error).message}`);
   process.exit(1);

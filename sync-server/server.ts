@@ -5,6 +5,7 @@
  * the JSON API, the published sites (/sites/{slug}/) and the editor's web build (/app/),
  * /healthz and /metrics. Every refused connection is written to the audit log.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -83,6 +84,11 @@ export interface ServerOptions {
    * TRUST_PROXY). Empty (default): the client address is always the direct peer.
    */
   trustProxy?: readonly string[];
+  /**
+   * Bearer token required on /metrics (env METRICS_TOKEN). Without it, /metrics answers only
+   * to loopback clients (a monitoring agent on the same machine).
+   */
+  metricsToken?: string;
   /** Test hook: the clock of sessions, locks and rate limits. */
   now?: () => number;
 }
@@ -151,6 +157,10 @@ function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) data = Buffer.concat(data);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === '::1';
 }
 
 function subprotocols(req: http.IncomingMessage): string[] {
@@ -507,6 +517,38 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
 
+  /** Why /metrics is refused to this request (see ServerOptions.metricsToken), or null. */
+  function metricsRefusal(
+    req: http.IncomingMessage,
+  ): { status: number; body: { error: { code: string; message: string } } } | null {
+    if (options.metricsToken) {
+      const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+      const expected = Buffer.from(options.metricsToken);
+      const ok = given.length === expected.length && crypto.timingSafeEqual(given, expected);
+      return ok
+        ? null
+        : {
+            status: 401,
+            body: {
+              error: { code: 'unauthorized', message: 'Jeton de supervision (METRICS_TOKEN) requis.' },
+            },
+          };
+    }
+    // The client address, not the peer: behind a proxy on this machine every peer is loopback.
+    return isLoopback(clientAddress(req))
+      ? null
+      : {
+          status: 403,
+          body: {
+            error: {
+              code: 'forbidden',
+              message:
+                'Métriques réservées à la supervision : depuis cette machine, ou avec le jeton METRICS_TOKEN.',
+            },
+          },
+        };
+  }
+
   async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method !== 'OPTIONS' && /^\/api\/communes\/[^/]+\/media\//.test(pathname)) {
@@ -540,6 +582,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (pathname === '/metrics') {
+      const refusal = metricsRefusal(req);
+      if (refusal) {
+        audit.record({
+          event: 'api.refused',
+          address: clientAddress(req),
+          outcome: refusal.body.error.code,
+          details: { path: '/metrics', status: refusal.status },
+        });
+        sendJson(
+          res,
+          refusal,
+          refusal.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="metrics"' } : {},
+        );
+        return;
+      }
       const text = metrics.render();
       res.writeHead(200, {
         'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
