@@ -83,6 +83,7 @@ export class AuditLog {
         details TEXT NOT NULL DEFAULT '{}'
       );
       CREATE INDEX IF NOT EXISTS audit_by_insee ON audit_log (insee, id);
+      CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (at);
     `);
     this.insert = db.prepare(
       'INSERT INTO audit_log (at, event, insee, agent_id, address, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -99,6 +100,27 @@ export class AuditLog {
       entry.outcome ?? null,
       JSON.stringify(entry.details ?? {}),
     );
+  }
+
+  /**
+   * Retention (RGPD, convention art. 13): deletes the entries older than `retentionMs` and, if
+   * any went, records the purge itself (how many, up to when). Returns how many were deleted.
+   */
+  purge(retentionMs: number): number {
+    const before = this.now() - retentionMs;
+    const removed = this.db.prepare('DELETE FROM audit_log WHERE at < ?').run(before).changes;
+    if (removed > 0) {
+      this.record({
+        event: 'audit.purged',
+        outcome: 'ok',
+        details: {
+          removed,
+          before: new Date(before).toISOString(),
+          retentionDays: Math.round(retentionMs / 86_400_000),
+        },
+      });
+    }
+    return removed;
   }
 
   /** Entries, newest last; for one commune when `insee` is given. */

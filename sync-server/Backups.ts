@@ -101,6 +101,8 @@ export interface BackupsOptions {
   logger: Logger;
   retention?: RetentionPolicy;
   now?: () => number;
+  /** Run by the daily job after its backup (the audit log's retention purge). */
+  afterDailyBackup?: () => void;
 }
 
 export class Backups {
@@ -175,17 +177,17 @@ export class Backups {
 
   /**
    * Keeps one backup a day: checks every `checkEveryMs` (default hourly) whether today (UTC)
-   * has a backup, and takes one if not. Returns the disposer.
+   * has a backup, and takes one if not, then runs `afterDailyBackup`. Returns the disposer.
    */
   startDaily(checkEveryMs = 3_600_000): () => void {
     const check = () => {
       const today = dayKey(this.now());
       if (this.list().some((b) => dayKey(b.takenAt) === today)) return;
-      this.backupNow().catch((error: unknown) =>
-        this.options.logger.log('error', 'backup.failed', { error }),
-      );
+      this.backupNow()
+        .then(() => this.options.afterDailyBackup?.())
+        .catch((error: unknown) => this.options.logger.log('error', 'backup.failed', { error }));
     };
-    const first = setTimeout(check, 5_000);
+    const first = setTimeout(check, Math.min(5_000, checkEveryMs));
     const timer = setInterval(check, checkEveryMs);
     first.unref();
     timer.unref();

@@ -3,7 +3,8 @@
  * environment: PORT (default 8080), DATA_DIR (default ./data), HOST (default 0.0.0.0),
  * BACKUP_DIR (default DATA_DIR/backups), TRUST_PROXY (comma-separated addresses or CIDR ranges
  * of the reverse proxies whose X-Forwarded-For is believed; default none), METRICS_TOKEN
- * (bearer token required on /metrics; default none: loopback clients only).
+ * (bearer token required on /metrics; default none: loopback clients only),
+ * AUDIT_RETENTION_DAYS (how long audit entries are kept; default 365).
  */
 import path from 'node:path';
 import { startServer } from './server';
@@ -28,6 +29,9 @@ try {
     dataDir,
     trustProxy,
     metricsToken: process.env.METRICS_TOKEN || undefined,
+    auditRetentionDays: process.env.AUDIT_RETENTION_DAYS
+      ? Number(process.env.AUDIT_RETENTION_DAYS)
+      : undefined,
     backups: { dir: backupDir, daily: true },
   });
 } catch (error) {

@@ -75,8 +75,16 @@ export interface ServerOptions {
     | 'accountLockAfterFailures'
     | 'refreshTokenTtlSeconds'
   >;
-  /** Backups: where (default `{dataDir}/backups`), retention, and whether to take one daily. */
-  backups?: { dir?: string; retention?: RetentionPolicy; daily?: boolean };
+  /**
+   * Backups: where (default `{dataDir}/backups`), retention, whether to take one daily, and
+   * how often the daily job checks (default hourly).
+   */
+  backups?: { dir?: string; retention?: RetentionPolicy; daily?: boolean; checkEveryMs?: number };
+  /**
+   * How long audit entries are kept (RGPD, convention art. 13; env AUDIT_RETENTION_DAYS);
+   * purged by the daily backup job. Default 365 days.
+   */
+  auditRetentionDays?: number;
   /** How often live connections are re-authorized (account, session, role); default 1 s. */
   reauthorizeIntervalMs?: number;
   /**
@@ -112,6 +120,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const MAX_JSON_BODY_BYTES = 64 * 1024;
 const HEARTBEAT_MS = 30_000;
 const REAUTHORIZE_MS = 1_000;
+/** Audit entries are kept a year (RGPD, convention art. 13), then purged by the daily job. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 
 const API_CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
@@ -178,6 +188,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const appDir = options.appDir ?? path.join(REPO_ROOT, 'dist', 'renderer');
   const assetsDir = options.assetsDir ?? path.join(REPO_ROOT, 'assets');
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const auditRetentionDays = options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
+  if (!Number.isInteger(auditRetentionDays) || auditRetentionDays < 1) {
+    throw new Error(
+      `durée de conservation du journal d'audit invalide : « ${auditRetentionDays} » (nombre entier de jours, au moins 1).`,
+    );
+  }
   // Before anything is opened: a bad TRUST_PROXY entry stops the start with a French message.
   const clientAddressOf = clientAddressResolver(options.trustProxy);
   const clientAddress = (req: http.IncomingMessage) =>
@@ -281,6 +297,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     retention: options.backups?.retention,
     logger,
     now: options.now,
+    afterDailyBackup: () => {
+      const removed = audit.purge(auditRetentionDays * 86_400_000);
+      if (removed > 0) logger.log('info', 'audit.purged', { removed, retentionDays: auditRetentionDays });
+    },
   });
   const communeData = new CommuneData({
     db,
@@ -320,7 +340,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     loginFailureDelayMs: options.loginFailureDelayMs,
   });
   const publishingApi = withPublishingRoutes(api, { accounts, publisher, logger });
-  const stopDailyBackups = options.backups?.daily ? backups.startDaily() : () => {};
+  const stopDailyBackups = options.backups?.daily
+    ? backups.startDaily(options.backups.checkEveryMs)
+    : () => {};
   // Compaction shrinks stored bytes: recount commune usage now and then.
   const recount = setInterval(() => limits.recountAll(), 10 * 60_000);
   recount.unref();
