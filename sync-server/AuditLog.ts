@@ -29,6 +29,7 @@ export type AuditEvent =
   | 'commune.exported'
   | 'commune.data_deleted'
   | 'backup.created'
+  | 'backup.copy_failed'
   | 'backup.restored'
   | 'audit.purged';
 

@@ -51,7 +51,8 @@ Commandes :
                                             ou DELETE /api/admin/communes/<INSEE>/data s'il tourne)
 
 Les données sont dans DATA_DIR (par défaut ./data), les sauvegardes dans BACKUP_DIR
-(par défaut DATA_DIR/backups).`;
+(par défaut DATA_DIR/backups) et, si BACKUP_COPY_DIR est indiqué, une copie vérifiée
+(SHA-256) de chaque sauvegarde dans ce second dossier, hors de la machine.`;
 
 class UsageError extends Error {}
 /** A refusal the operator can fix (exit code 1). */
@@ -87,7 +88,12 @@ function role(value: string): Role {
   return value as Role;
 }
 
-async function run(argv: string[], dataDir: string, backupDir: string): Promise<number> {
+async function run(
+  argv: string[],
+  dataDir: string,
+  backupDir: string,
+  backupCopyDir: string | undefined,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -233,6 +239,7 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
           dir: backupDir,
           mediaDir: path.join(dataDir, 'media'),
           logger: silentLogger,
+          copyDir: backupCopyDir,
         }).backupNow();
         audit.record({
           event: 'backup.created',
@@ -240,6 +247,12 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
           details: { file: path.basename(backup.file) },
         });
         console.log(`Sauvegarde créée : ${backup.file} (${backup.bytes} octets).`);
+        if (backup.copy && 'sha256' in backup.copy) {
+          console.log(`Copie vérifiée (SHA-256 ${backup.copy.sha256}) : ${backup.copy.file}`);
+        } else if (backup.copy) {
+          console.error(`La copie vers BACKUP_COPY_DIR a échoué : ${backup.copy.error}`);
+          return 1;
+        }
         return 0;
       }
       case 'export':
@@ -309,7 +322,8 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
 
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
 const backupDir = path.resolve(process.env.BACKUP_DIR ?? path.join(dataDir, 'backups'));
-run(process.argv.slice(2), dataDir, backupDir).then(
+const backupCopyDir = process.env.BACKUP_COPY_DIR ? path.resolve(process.env.BACKUP_COPY_DIR) : undefined;
+run(process.argv.slice(2), dataDir, backupDir, backupCopyDir).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof AccountError || error instanceof RefusedError) {

@@ -4,7 +4,8 @@
  * BACKUP_DIR (default DATA_DIR/backups), TRUST_PROXY (comma-separated addresses or CIDR ranges
  * of the reverse proxies whose X-Forwarded-For is believed; default none), METRICS_TOKEN
  * (bearer token required on /metrics; default none: loopback clients only),
- * AUDIT_RETENTION_DAYS (how long audit entries are kept; default 365).
+ * AUDIT_RETENTION_DAYS (how long audit entries are kept; default 365), BACKUP_COPY_DIR (a
+ * second folder, off the machine, receiving a checksum-verified copy of every backup).
  */
 import path from 'node:path';
 import { startServer } from './server';
@@ -13,6 +14,7 @@ const port = Number(process.env.PORT ?? 8080);
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
 const host = process.env.HOST ?? '0.0.0.0';
 const backupDir = process.env.BACKUP_DIR ? path.resolve(process.env.BACKUP_DIR) : undefined;
+const backupCopyDir = process.env.BACKUP_COPY_DIR ? path.resolve(process.env.BACKUP_COPY_DIR) : undefined;
 const trustProxy = (process.env.TRUST_PROXY ?? '').split(',').filter((entry) => entry.trim() !== '');
 
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -32,7 +34,7 @@ try {
     auditRetentionDays: process.env.AUDIT_RETENTION_DAYS
       ? Number(process.env.AUDIT_RETENTION_DAYS)
       : undefined,
-    backups: { dir: backupDir, daily: true },
+    backups: { dir: backupDir, copyDir: backupCopyDir, daily: true },
   });
 } catch (error) {
   console.error(`Le serveur n'a pas pu démarrer : ${(error as Error).message}`);

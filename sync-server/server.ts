@@ -76,10 +76,19 @@ export interface ServerOptions {
     | 'refreshTokenTtlSeconds'
   >;
   /**
-   * Backups: where (default `{dataDir}/backups`), retention, whether to take one daily, and
-   * how often the daily job checks (default hourly).
+   * Backups: where (default `{dataDir}/backups`), retention, whether to take one daily, how
+   * often the daily job checks (default hourly), and where to copy them off the machine.
    */
-  backups?: { dir?: string; retention?: RetentionPolicy; daily?: boolean; checkEveryMs?: number };
+  backups?: {
+    dir?: string;
+    retention?: RetentionPolicy;
+    daily?: boolean;
+    checkEveryMs?: number;
+    /** A second folder, off the machine (env BACKUP_COPY_DIR), receiving a verified copy. */
+    copyDir?: string;
+    /** Test hook: alters the off-machine copy before it is verified. */
+    tamperCopy?: (partial: string) => void;
+  };
   /**
    * How long audit entries are kept (RGPD, convention art. 13; env AUDIT_RETENTION_DAYS);
    * purged by the daily backup job. Default 365 days.
@@ -297,6 +306,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     retention: options.backups?.retention,
     logger,
     now: options.now,
+    copyDir: options.backups?.copyDir,
+    tamperCopy: options.backups?.tamperCopy,
+    onCopyFailed: (error) => {
+      metrics.inc('usine_errors_total', { kind: 'backup_copy' });
+      audit.record({ event: 'backup.copy_failed', outcome: 'error', details: { error: error.message } });
+    },
     afterDailyBackup: () => {
       const removed = audit.purge(auditRetentionDays * 86_400_000);
       if (removed > 0) logger.log('info', 'audit.purged', { removed, retentionDays: auditRetentionDays });
@@ -334,7 +349,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     backupNow: async () => {
       const backup = await backups.backupNow();
-      audit.record({ event: 'backup.created', outcome: 'ok', details: { file: path.basename(backup.file) } });
+      audit.record({
+        event: 'backup.created',
+        outcome: 'ok',
+        details: {
+          file: path.basename(backup.file),
+          ...(backup.copy && 'sha256' in backup.copy ? { copySha256: backup.copy.sha256 } : {}),
+        },
+      });
       return { file: path.basename(backup.file), bytes: backup.bytes };
     },
     loginFailureDelayMs: options.loginFailureDelayMs,
