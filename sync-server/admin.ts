@@ -13,7 +13,6 @@
  *   backup      list-backups      restore --file <backup>      (restore: server stopped)
  *   export --commune 13001 --out export.zip      delete-commune-data --commune 13001 --confirm 13001
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import * as Y from 'yjs';
 import { parseArgs } from 'node:util';
@@ -274,15 +273,14 @@ async function run(
         });
         if (command === 'export') {
           const out = path.resolve(required(values, 'out'));
-          const zip = await data.exportZip(insee);
-          fs.writeFileSync(out, zip);
+          const { bytes } = await data.exportToFile(insee, out);
           audit.record({
             event: 'commune.exported',
             insee,
             outcome: 'ok',
-            details: { bytes: zip.length, via: 'cli' },
+            details: { bytes, via: 'cli' },
           });
-          console.log(`Export de la commune ${insee} : ${out} (${zip.length} octets).`);
+          console.log(`Export de la commune ${insee} : ${out} (${bytes} octets).`);
           return 0;
         }
         if (values.confirm !== insee) {

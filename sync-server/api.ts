@@ -40,7 +40,11 @@ export interface ApiResponse {
   status: number;
   body: unknown;
   /** A file instead of JSON (exports). */
-  file?: { contentType: string; filename: string; data: Buffer };
+  /**
+   * A file to send: in memory (`data`), or a temporary file on disk (`tempFile`, streamed then
+   * deleted by the transport).
+   */
+  file?: { contentType: string; filename: string } & ({ data: Buffer } | { tempFile: string; bytes: number });
   headers?: Record<string, string>;
 }
 
@@ -65,7 +69,8 @@ export interface ApiOptions {
   /** A session ended (logout): close its sockets. */
   onSessionEnded?: (sessionId: string) => void;
   /** The commune's complete data as a zip (art. 11). */
-  exportCommune?: (insee: string) => Promise<Buffer>;
+  /** Writes the commune's export zip into a temporary file (the caller streams then deletes it). */
+  exportCommune?: (insee: string) => Promise<{ tempFile: string; bytes: number }>;
   /** Deletes a commune's data at the end of its agreement. */
   deleteCommuneData?: (insee: string) => Promise<Record<string, unknown>>;
   /** Takes a backup now. */
@@ -413,14 +418,14 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
         if (request.method !== 'GET') return ERRORS.methodNotAllowed();
         if (!canManage(identity, insee)) return ERRORS.referentOnly();
         if (!options.exportCommune) return ERRORS.unavailable();
-        const data = await options.exportCommune(insee);
+        const exported = await options.exportCommune(insee);
         audit.record({
           event: 'commune.exported',
           insee,
           agentId: identity.id,
           address: request.address,
           outcome: 'ok',
-          details: { bytes: data.length },
+          details: { bytes: exported.bytes },
         });
         const commune = accounts.commune(insee)!;
         return {
@@ -429,7 +434,7 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
           file: {
             contentType: 'application/zip',
             filename: `usine-a-sites-${commune.insee}-${commune.slug}.zip`,
-            data,
+            ...exported,
           },
         };
       }

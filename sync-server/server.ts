@@ -317,6 +317,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (removed > 0) logger.log('info', 'audit.purged', { removed, retentionDays: auditRetentionDays });
     },
   });
+  // Exports in progress; anything left there by a crash is stale.
+  const exportTmpDir = path.join(options.dataDir, 'tmp');
+  fs.rmSync(exportTmpDir, { recursive: true, force: true });
+  fs.mkdirSync(exportTmpDir, { recursive: true });
   const communeData = new CommuneData({
     db,
     dataDir: options.dataDir,
@@ -336,7 +340,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     onSessionEnded: (sessionId) =>
       rooms.closeConnections((conn) => conn.identity.sessionId === sessionId, CLOSE.TOKEN_EXPIRED),
-    exportCommune: (insee) => communeData.exportZip(insee),
+    exportCommune: async (insee) => {
+      // Built on disk (DATA_DIR/tmp, where there is room), streamed to the client, then deleted.
+      const tempFile = path.join(exportTmpDir, `export-${insee}-${crypto.randomUUID()}.zip`);
+      const { bytes } = await communeData.exportToFile(insee, tempFile);
+      return { tempFile, bytes };
+    },
     deleteCommuneData: async (insee) => {
       // First refuse every new connection to the commune (re-checked after a room loads, and
       // every second on live sockets), then close its sockets and unload its rooms once their
@@ -477,15 +486,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       address: clientAddress(req),
     });
     if (response.file) {
+      const file = response.file;
       res.writeHead(response.status, {
         ...API_CORS_HEADERS,
-        'Content-Type': response.file.contentType,
-        'Content-Length': response.file.data.length,
-        'Content-Disposition': `attachment; filename="${response.file.filename}"`,
+        'Content-Type': file.contentType,
+        'Content-Length': 'data' in file ? file.data.length : file.bytes,
+        'Content-Disposition': `attachment; filename="${file.filename}"`,
         'Cache-Control': 'no-store',
         'X-Content-Type-Options': 'nosniff',
       });
-      res.end(response.file.data);
+      if ('data' in file) {
+        res.end(file.data);
+        return;
+      }
+      const stream = fs.createReadStream(file.tempFile);
+      // Deleted once sent, or when the client went away.
+      const remove = () => fs.rm(file.tempFile, { force: true }, () => {});
+      res.once('close', remove);
+      stream.on('error', (error) => {
+        logger.log('error', 'http.file_read_failed', { error });
+        res.destroy();
+      });
+      stream.pipe(res);
       return;
     }
     sendJson(res, response, { ...API_CORS_HEADERS, ...response.headers });
