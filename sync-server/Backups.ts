@@ -163,7 +163,12 @@ export class Backups {
     let offMachine: BackupInfo['copy'];
     if (this.options.copyDir) {
       try {
-        offMachine = copyBackup(file, this.options.copyDir, this.options.retention, this.options.tamperCopy);
+        offMachine = await copyBackup(
+          file,
+          this.options.copyDir,
+          this.options.retention,
+          this.options.tamperCopy,
+        );
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
         offMachine = { error: failure.message };

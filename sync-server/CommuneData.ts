@@ -18,7 +18,7 @@ import { MANIFEST_MEDIA, MANIFEST_PAGES, MANIFEST_SETTINGS } from '../site/siteD
 import { parseRoom } from '../site/syncProtocol';
 import type { Accounts } from './Accounts';
 import type { AuditLog } from './AuditLog';
-import { sha256Of } from './backupCopy';
+import { sha256OfStream } from './backupCopy';
 import type { SqliteDatabase } from './database';
 import type { DocStore } from './DocStore';
 
@@ -115,8 +115,8 @@ export class CommuneData {
       });
       zip.addBuffer(data, name, { mtime });
     };
-    const addFile = (abs: string, name: string) => {
-      manifest.push({ path: name, bytes: fs.statSync(abs).size, sha256: sha256Of(abs) });
+    const addFile = async (abs: string, name: string) => {
+      manifest.push({ path: name, bytes: fs.statSync(abs).size, sha256: await sha256OfStream(abs) });
       zip.addFile(abs, name, { mtime });
     };
     const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8');
@@ -135,7 +135,8 @@ export class CommuneData {
       }
       add(json(media), 'medias.json');
       // The media files themselves (content-addressed: {sha256}.{ext}), as uploaded.
-      for (const { rel, abs } of filesUnder(path.join(dataDir, 'media', insee))) addFile(abs, `media/${rel}`);
+      for (const { rel, abs } of filesUnder(path.join(dataDir, 'media', insee)))
+        await addFile(abs, `media/${rel}`);
       const current = path.join(dataDir, 'sites', commune.slug, 'current');
       let siteDir: string | null = null;
       try {
@@ -143,7 +144,7 @@ export class CommuneData {
       } catch {
         siteDir = null;
       }
-      for (const { rel, abs } of siteDir ? filesUnder(siteDir) : []) addFile(abs, `site/${rel}`);
+      for (const { rel, abs } of siteDir ? filesUnder(siteDir) : []) await addFile(abs, `site/${rel}`);
       add(
         json(
           accounts.listAgents(insee).map((a) => ({

@@ -34,6 +34,14 @@ export function sha256Of(file: string): string {
   return hash.digest('hex');
 }
 
+/** SHA-256 of a file, read as a stream: the server's event loop keeps running meanwhile. */
+export async function sha256OfStream(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }))
+    hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
 /** The digest recorded next to a backup (`<file>.sha256`), or null when there is none. */
 export function recordedSha256(file: string): string | null {
   try {
@@ -45,25 +53,26 @@ export function recordedSha256(file: string): string | null {
 
 /**
  * Copies `backupFile` (and the media folder next to it) into `copyDir`, verifies the copy by
- * SHA-256, records the digest, prunes old copies. Throws ChecksumMismatch (the bad copy is
+ * SHA-256 (asynchronously: a large base does not stall the server), records the digest,
+ * prunes old copies. Throws ChecksumMismatch (the bad copy is
  * removed) or the file system's error.
  */
-export function copyBackup(
+export async function copyBackup(
   backupFile: string,
   copyDir: string,
   retention?: RetentionPolicy,
   /** Test hook: called on the copy before it is verified. */
   tamper?: (partial: string) => void,
-): BackupCopy {
+): Promise<BackupCopy> {
   fs.mkdirSync(copyDir, { recursive: true });
   const name = path.basename(backupFile);
   const target = path.join(copyDir, name);
   const partial = `${target}.partial`;
-  const expected = sha256Of(backupFile);
+  const expected = await sha256OfStream(backupFile);
   try {
-    fs.copyFileSync(backupFile, partial);
+    await fs.promises.copyFile(backupFile, partial);
     tamper?.(partial);
-    const actual = sha256Of(partial);
+    const actual = await sha256OfStream(partial);
     if (actual !== expected) {
       throw new ChecksumMismatch(`copy of ${name} differs from the backup (sha256 ${actual} ≠ ${expected})`);
     }
