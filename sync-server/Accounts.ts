@@ -3,13 +3,15 @@
  * Tokens are 32 random bytes (base64url) stored as SHA-256 hashes: a short-lived access
  * token and a rotating refresh token; reusing a rotated refresh token revokes its family.
  * A token family is a session, with an idle and an absolute lifetime; logout revokes it.
- * Failed logins slow down (growing delay) then lock the account for a while.
+ * Failed logins slow down (growing delay) then lock the account for a while, per client
+ * address (LoginThrottle.ts: nobody can lock an agent out from elsewhere).
  */
 import crypto from 'node:crypto';
 import type { AgentIdentity, CommuneRef, LoginResponse, Role } from '../site/apiContract';
 import type { SqliteDatabase } from './database';
 import { loadMetropoleCommunes, type Commune } from './communes';
 import type { Logger } from './Logger';
+import { LoginThrottle } from './LoginThrottle';
 import { passwordProblem } from './passwordPolicy';
 import { hashPassword, randomPassword, verifyAgainstNothing, verifyPassword } from './passwords';
 
@@ -66,7 +68,8 @@ export type LoginResult =
   | { ok: true; response: LoginResponse; sessionId: string }
   | {
       ok: false;
-      reason: 'invalid' | 'locked' | 'disabled';
+      /** `address-throttled`: too many failures from this address, whatever the accounts. */
+      reason: 'invalid' | 'locked' | 'address-throttled' | 'disabled';
       agentId: string | null;
       /** How long the caller should wait before answering (growing with failures). */
       delayMs: number;
@@ -108,8 +111,13 @@ export interface AccountsOptions {
   refreshTokenTtlSeconds?: number;
   sessionIdleSeconds?: number;
   sessionAbsoluteSeconds?: number;
+  /** Failures of one account from one address before that pair is locked. */
   lockAfterFailures?: number;
   lockSeconds?: number;
+  /** Failures from one address, any accounts, before the address is refused (credential stuffing). */
+  addressFailureBudget?: number;
+  /** Failures of one account, any addresses, before the account is locked everywhere. */
+  accountLockAfterFailures?: number;
   /** Delay after the first failed login; doubles with each further failure up to maxFailureDelayMs. */
   failureDelayMs?: number;
   maxFailureDelayMs?: number;
@@ -161,8 +169,7 @@ export class Accounts {
   private readonly refreshTokenTtlSeconds: number;
   private readonly sessionIdleMs: number;
   private readonly sessionAbsoluteMs: number;
-  private readonly lockAfterFailures: number;
-  private readonly lockMs: number;
+  private readonly throttle: LoginThrottle;
   private readonly failureDelayMs: number;
   private readonly maxFailureDelayMs: number;
 
@@ -174,8 +181,6 @@ export class Accounts {
     this.refreshTokenTtlSeconds = options.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TOKEN_TTL_SECONDS;
     this.sessionIdleMs = (options.sessionIdleSeconds ?? DEFAULT_SESSION_IDLE_SECONDS) * 1000;
     this.sessionAbsoluteMs = (options.sessionAbsoluteSeconds ?? DEFAULT_SESSION_ABSOLUTE_SECONDS) * 1000;
-    this.lockAfterFailures = options.lockAfterFailures ?? DEFAULT_LOCK_AFTER_FAILURES;
-    this.lockMs = (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000;
     this.failureDelayMs = options.failureDelayMs ?? 400;
     this.maxFailureDelayMs = options.maxFailureDelayMs ?? 8_000;
     db.exec(`
@@ -219,13 +224,18 @@ export class Accounts {
         last_used_at INTEGER NOT NULL,
         revoked INTEGER NOT NULL DEFAULT 0
       );
-      CREATE TABLE IF NOT EXISTS login_failures (
-        email TEXT PRIMARY KEY,
-        failures INTEGER NOT NULL,
-        last_failure_at INTEGER NOT NULL,
-        locked_until INTEGER NOT NULL DEFAULT 0
+      CREATE TABLE IF NOT EXISTS commune_data_deleted (
+        insee TEXT PRIMARY KEY,
+        deleted_at INTEGER NOT NULL
       );
     `);
+    this.throttle = new LoginThrottle(db, {
+      now: this.now,
+      lockAfterFailures: options.lockAfterFailures ?? DEFAULT_LOCK_AFTER_FAILURES,
+      lockMs: (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000,
+      addressFailureBudget: options.addressFailureBudget,
+      accountLockAfterFailures: options.accountLockAfterFailures,
+    });
     this.ensureCommunes();
   }
 
@@ -304,6 +314,7 @@ export class Accounts {
         this.db
           .prepare('INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?)')
           .run(id, input.commune, input.role);
+        this.reopenCommune(input.commune);
       })
       .immediate();
     this.logger.log('info', 'agent.created', { agentId: id, commune: input.commune, role: input.role });
@@ -347,7 +358,29 @@ export class Accounts {
         'INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?) ON CONFLICT (agent_id, insee) DO UPDATE SET role = excluded.role',
       )
       .run(agent.id, insee, role);
+    this.reopenCommune(insee);
     return this.identity(agent.id)!;
+  }
+
+  /**
+   * A commune whose data was deleted (end of agreement) accepts no sync connection, not even an
+   * administrator's: an editor left open would otherwise write the deleted documents back. A
+   * role given in it again (a new agreement) reopens it.
+   */
+  markCommuneDataDeleted(insee: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO commune_data_deleted (insee, deleted_at) VALUES (?, ?) ON CONFLICT (insee) DO UPDATE SET deleted_at = excluded.deleted_at',
+      )
+      .run(insee, this.now());
+  }
+
+  communeDataDeleted(insee: string): boolean {
+    return this.db.prepare('SELECT 1 FROM commune_data_deleted WHERE insee = ?').get(insee) !== undefined;
+  }
+
+  private reopenCommune(insee: string): void {
+    this.db.prepare('DELETE FROM commune_data_deleted WHERE insee = ?').run(insee);
   }
 
   setAdmin(email: string, admin: boolean): AgentIdentity {
@@ -442,6 +475,7 @@ export class Accounts {
       { admin: number; disabled: number } | undefined;
     if (!row || row.disabled === 1) return 'forbidden';
     if (sessionId && this.sessionProblem(sessionId)) return 'session-ended';
+    if (this.communeDataDeleted(insee)) return 'forbidden';
     if (row.admin === 1) return 'ok';
     const role = this.rolesOf(agentId).find((r) => r.insee === insee)?.role;
     if (!role || (role === 'relecteur') !== readOnly) return 'forbidden';
@@ -462,44 +496,43 @@ export class Accounts {
   }
 
   /**
-   * Checks a password. Failures are counted per e-mail: each one asks the caller to wait
-   * longer, and `lockAfterFailures` of them lock the account for `lockSeconds` (even the right
+   * Checks a password. Failures are counted per (e-mail, client address), per address and per
+   * e-mail (LoginThrottle): each one asks the caller to wait longer, and past a cap the pair,
+   * the address or — much later — the account is locked for `lockSeconds` (even the right
    * password is then refused). Unknown e-mails cost the same scrypt time.
    */
-  async login(email: string, password: string): Promise<LoginResult> {
+  async login(email: string, password: string, address = 'unknown'): Promise<LoginResult> {
     const normalized = normalizeEmail(email);
-    const now = this.now();
-    const throttle = this.db
-      .prepare('SELECT failures, locked_until FROM login_failures WHERE email = ?')
-      .get(normalized) as { failures: number; locked_until: number } | undefined;
     const row = this.agentRowByEmail(normalized);
-    if (throttle && throttle.locked_until > now) {
+    const blocked = this.throttle.check(normalized, address);
+    if (blocked.blocked) {
       return {
         ok: false,
-        reason: 'locked',
+        reason: blocked.scope === 'address' ? 'address-throttled' : 'locked',
         agentId: row?.id ?? null,
         delayMs: this.failureDelayMs,
-        lockedUntil: throttle.locked_until,
+        lockedUntil: blocked.until,
       };
     }
     const ok = row ? await verifyPassword(password, row.password_hash) : await verifyAgainstNothing(password);
     if (!row || !ok) {
-      const failures = this.recordFailure(normalized);
-      const locked = failures >= this.lockAfterFailures;
+      const { failures, locked } = this.throttle.recordFailure(normalized, address);
       const delayMs = Math.min(this.failureDelayMs * 2 ** Math.max(0, failures - 1), this.maxFailureDelayMs);
-      return locked
-        ? {
-            ok: false,
-            reason: 'locked',
-            agentId: row?.id ?? null,
-            delayMs,
-            lockedUntil: this.now() + this.lockMs,
-          }
-        : { ok: false, reason: 'invalid', agentId: row?.id ?? null, delayMs };
+      if (locked.blocked) {
+        return {
+          ok: false,
+          reason: locked.scope === 'address' ? 'address-throttled' : 'locked',
+          agentId: row?.id ?? null,
+          delayMs,
+          lockedUntil: locked.until,
+        };
+      }
+      return { ok: false, reason: 'invalid', agentId: row?.id ?? null, delayMs };
     }
     if (row.disabled === 1)
       return { ok: false, reason: 'disabled', agentId: row.id, delayMs: this.failureDelayMs };
-    this.db.prepare('DELETE FROM login_failures WHERE email = ?').run(normalized);
+    this.throttle.recordSuccess(normalized, address);
+    const now = this.now();
     const sessionId = crypto.randomUUID();
     this.db
       .prepare('INSERT INTO sessions (id, agent_id, created_at, last_used_at) VALUES (?, ?, ?, ?)')
@@ -508,29 +541,14 @@ export class Accounts {
     return { ok: true, response: this.issue(row.id, sessionId), sessionId };
   }
 
-  private recordFailure(email: string): number {
-    const now = this.now();
-    return this.db
-      .transaction(() => {
-        const previous = this.db
-          .prepare('SELECT failures, locked_until FROM login_failures WHERE email = ?')
-          .get(email) as { failures: number; locked_until: number } | undefined;
-        // After a lock has expired, counting starts again.
-        const failures = previous && previous.locked_until === 0 ? previous.failures + 1 : 1;
-        const lockedUntil = failures >= this.lockAfterFailures ? now + this.lockMs : 0;
-        this.db
-          .prepare(
-            'INSERT INTO login_failures (email, failures, last_failure_at, locked_until) VALUES (?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until',
-          )
-          .run(email, failures, now, lockedUntil);
-        return failures;
-      })
-      .immediate();
+  /** Lifts the locks of an account after failed logins, from every address (operator action). */
+  unlock(email: string): void {
+    this.throttle.unlockAccount(normalizeEmail(email));
   }
 
-  /** Lifts a lock (operator action). */
-  unlock(email: string): void {
-    this.db.prepare('DELETE FROM login_failures WHERE email = ?').run(normalizeEmail(email));
+  /** Lifts the failed-login budget and locks of a client address (operator action). */
+  unlockAddress(address: string): void {
+    this.throttle.unlockAddress(address);
   }
 
   /** Why a session can no longer be used, or null when it can. */

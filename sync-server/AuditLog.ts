@@ -10,6 +10,8 @@ export type AuditEvent =
   | 'auth.login'
   | 'auth.login_failed'
   | 'auth.locked'
+  | 'auth.address_throttled'
+  | 'auth.unlocked'
   | 'auth.logout'
   | 'auth.refresh_reuse'
   | 'auth.session_expired'
@@ -27,7 +29,9 @@ export type AuditEvent =
   | 'commune.exported'
   | 'commune.data_deleted'
   | 'backup.created'
-  | 'backup.restored';
+  | 'backup.copy_failed'
+  | 'backup.restored'
+  | 'audit.purged';
 
 export interface AuditRecord {
   event: AuditEvent;
@@ -80,6 +84,7 @@ export class AuditLog {
         details TEXT NOT NULL DEFAULT '{}'
       );
       CREATE INDEX IF NOT EXISTS audit_by_insee ON audit_log (insee, id);
+      CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (at);
     `);
     this.insert = db.prepare(
       'INSERT INTO audit_log (at, event, insee, agent_id, address, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -96,6 +101,27 @@ export class AuditLog {
       entry.outcome ?? null,
       JSON.stringify(entry.details ?? {}),
     );
+  }
+
+  /**
+   * Retention (RGPD, convention art. 13): deletes the entries older than `retentionMs` and, if
+   * any went, records the purge itself (how many, up to when). Returns how many were deleted.
+   */
+  purge(retentionMs: number): number {
+    const before = this.now() - retentionMs;
+    const removed = this.db.prepare('DELETE FROM audit_log WHERE at < ?').run(before).changes;
+    if (removed > 0) {
+      this.record({
+        event: 'audit.purged',
+        outcome: 'ok',
+        details: {
+          removed,
+          before: new Date(before).toISOString(),
+          retentionDays: Math.round(retentionMs / 86_400_000),
+        },
+      });
+    }
+    return removed;
   }
 
   /** Entries, newest last; for one commune when `insee` is given. */

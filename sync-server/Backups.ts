@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { copyBackup, recordedSha256, sha256Of, type BackupCopy } from './backupCopy';
 import { DATABASE_FILE, type SqliteDatabase } from './database';
 import type { Logger } from './Logger';
 
@@ -27,6 +28,8 @@ export interface BackupInfo {
   /** UTC time the backup was taken (ms). */
   takenAt: number;
   bytes: number;
+  /** The verified off-machine copy, or why it failed (only with `copyDir`). */
+  copy?: BackupCopy | { error: string };
 }
 
 const NAME = /^usine-(\d{8})T(\d{6})(\d{3})Z\.sqlite$/;
@@ -101,6 +104,14 @@ export interface BackupsOptions {
   logger: Logger;
   retention?: RetentionPolicy;
   now?: () => number;
+  /** Run by the daily job after its backup (the audit log's retention purge). */
+  afterDailyBackup?: () => void;
+  /** Second folder, off the machine, that receives a verified copy of every backup. */
+  copyDir?: string;
+  /** Told when the copy failed (the backup itself is kept). */
+  onCopyFailed?: (error: Error) => void;
+  /** Test hook: alters the copy before it is verified. */
+  tamperCopy?: (partial: string) => void;
 }
 
 export class Backups {
@@ -149,12 +160,29 @@ export class Backups {
     if (this.options.mediaDir) copyMissing(this.options.mediaDir, path.join(this.options.dir, 'media'));
     const bytes = fs.statSync(file).size;
     this.prune();
+    let offMachine: BackupInfo['copy'];
+    if (this.options.copyDir) {
+      try {
+        offMachine = await copyBackup(
+          file,
+          this.options.copyDir,
+          this.options.retention,
+          this.options.tamperCopy,
+        );
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        offMachine = { error: failure.message };
+        this.options.logger.log('error', 'backup.copy_failed', { file: path.basename(file), error: failure });
+        this.options.onCopyFailed?.(failure);
+      }
+    }
     this.options.logger.log('info', 'backup.created', {
       file: path.basename(file),
       bytes,
       ms: this.now() - started,
+      copied: offMachine && 'sha256' in offMachine,
     });
-    return { file, takenAt, bytes };
+    return { file, takenAt, bytes, ...(offMachine ? { copy: offMachine } : {}) };
   }
 
   /** Deletes the backups the retention policy does not keep; returns their file names. */
@@ -175,17 +203,17 @@ export class Backups {
 
   /**
    * Keeps one backup a day: checks every `checkEveryMs` (default hourly) whether today (UTC)
-   * has a backup, and takes one if not. Returns the disposer.
+   * has a backup, and takes one if not, then runs `afterDailyBackup`. Returns the disposer.
    */
   startDaily(checkEveryMs = 3_600_000): () => void {
     const check = () => {
       const today = dayKey(this.now());
       if (this.list().some((b) => dayKey(b.takenAt) === today)) return;
-      this.backupNow().catch((error: unknown) =>
-        this.options.logger.log('error', 'backup.failed', { error }),
-      );
+      this.backupNow()
+        .then(() => this.options.afterDailyBackup?.())
+        .catch((error: unknown) => this.options.logger.log('error', 'backup.failed', { error }));
     };
-    const first = setTimeout(check, 5_000);
+    const first = setTimeout(check, Math.min(5_000, checkEveryMs));
     const timer = setInterval(check, checkEveryMs);
     first.unref();
     timer.unref();
@@ -242,6 +270,13 @@ export function listBackups(dir: string): BackupInfo[] {
  * files, and puts the backup in place atomically. Returns the file kept aside, if any.
  */
 export function restoreBackup(backupFile: string, dataDir: string, now = Date.now()): string | null {
+  // A copy from BACKUP_COPY_DIR carries its digest: a damaged copy is never restored.
+  const recorded = recordedSha256(backupFile);
+  if (recorded && sha256Of(backupFile) !== recorded) {
+    throw new Error(
+      `la sauvegarde ${path.basename(backupFile)} ne correspond plus à son empreinte SHA-256 (${path.basename(backupFile)}.sha256) : fichier abîmé, prenez-en une autre.`,
+    );
+  }
   fs.mkdirSync(dataDir, { recursive: true });
   const target = path.join(dataDir, DATABASE_FILE);
   const staging = `${target}.restoring`;

@@ -7,6 +7,9 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import yazl from 'yazl';
 import * as Y from 'yjs';
@@ -15,6 +18,7 @@ import { MANIFEST_MEDIA, MANIFEST_PAGES, MANIFEST_SETTINGS } from '../site/siteD
 import { parseRoom } from '../site/syncProtocol';
 import type { Accounts } from './Accounts';
 import type { AuditLog } from './AuditLog';
+import { sha256OfStream } from './backupCopy';
 import type { SqliteDatabase } from './database';
 import type { DocStore } from './DocStore';
 
@@ -91,8 +95,12 @@ export class CommuneData {
     this.now = options.now ?? Date.now;
   }
 
-  /** The commune's complete data as a zip. */
-  async exportZip(insee: string): Promise<Buffer> {
+  /**
+   * Writes the commune's complete data as a zip into `file` (through `file.partial`, renamed
+   * when complete). Streamed: media and site files go from disk to the zip without being held
+   * in memory, the zip goes to disk as it is built; only one document is in memory at a time.
+   */
+  async exportToFile(insee: string, file: string): Promise<{ bytes: number }> {
     const { accounts, store, audit, readDoc, dataDir } = this.options;
     const commune = accounts.commune(insee);
     if (!commune) throw new Error(`unknown commune ${insee}`);
@@ -107,49 +115,73 @@ export class CommuneData {
       });
       zip.addBuffer(data, name, { mtime });
     };
+    const addFile = async (abs: string, name: string) => {
+      manifest.push({ path: name, bytes: fs.statSync(abs).size, sha256: await sha256OfStream(abs) });
+      zip.addFile(abs, name, { mtime });
+    };
     const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8');
-
-    let media: unknown = {};
-    for (const { room, seq } of await store.listRooms(insee)) {
-      const doc = await readDoc(room);
-      const file = room.slice(insee.length + 1).replace(/\//g, '-');
-      add(Buffer.from(Y.encodeStateAsUpdate(doc)), `documents/${file}.yjs`);
-      const readable = docToJson(room, doc);
-      add(json({ room, seq, content: readable }), `documents/${file}.json`);
-      if (parseRoom(room)?.kind === 'site') media = (readable as Record<string, unknown>)[MANIFEST_MEDIA];
-      doc.destroy();
-    }
-    add(json(media), 'medias.json');
-    // The media files themselves (content-addressed: {sha256}.{ext}), as uploaded.
-    for (const { rel, abs } of filesUnder(path.join(dataDir, 'media', insee)))
-      add(fs.readFileSync(abs), `media/${rel}`);
-    const current = path.join(dataDir, 'sites', commune.slug, 'current');
-    let siteDir: string | null = null;
+    const partial = `${file}.partial`;
+    const written = pipeline(zip.outputStream, fs.createWriteStream(partial));
     try {
-      siteDir = fs.realpathSync(current);
-    } catch {
-      siteDir = null;
+      let media: unknown = {};
+      for (const { room, seq } of await store.listRooms(insee)) {
+        const doc = await readDoc(room);
+        const name = room.slice(insee.length + 1).replace(/\//g, '-');
+        add(Buffer.from(Y.encodeStateAsUpdate(doc)), `documents/${name}.yjs`);
+        const readable = docToJson(room, doc);
+        add(json({ room, seq, content: readable }), `documents/${name}.json`);
+        if (parseRoom(room)?.kind === 'site') media = (readable as Record<string, unknown>)[MANIFEST_MEDIA];
+        doc.destroy();
+      }
+      add(json(media), 'medias.json');
+      // The media files themselves (content-addressed: {sha256}.{ext}), as uploaded.
+      for (const { rel, abs } of filesUnder(path.join(dataDir, 'media', insee)))
+        await addFile(abs, `media/${rel}`);
+      const current = path.join(dataDir, 'sites', commune.slug, 'current');
+      let siteDir: string | null = null;
+      try {
+        siteDir = fs.realpathSync(current);
+      } catch {
+        siteDir = null;
+      }
+      for (const { rel, abs } of siteDir ? filesUnder(siteDir) : []) await addFile(abs, `site/${rel}`);
+      add(
+        json(
+          accounts.listAgents(insee).map((a) => ({
+            email: a.email,
+            displayName: a.displayName,
+            disabled: a.disabled,
+            role: a.roles.find((r) => r.insee === insee)?.role,
+          })),
+        ),
+        'agents.json',
+      );
+      add(json(audit.list({ insee, limit: 100_000 })), 'journal.json');
+      const at = mtime.toISOString();
+      add(Buffer.from(README_FR(commune.name, insee, at), 'utf8'), 'LISEZMOI.txt');
+      zip.addBuffer(json({ commune, exportedAt: at, files: manifest }), 'manifest.json', { mtime });
+      zip.end();
+      await written;
+      fs.renameSync(partial, file);
+      return { bytes: fs.statSync(file).size };
+    } catch (error) {
+      (zip.outputStream as unknown as Readable).destroy();
+      await written.catch(() => {});
+      fs.rmSync(partial, { force: true });
+      throw error;
     }
-    for (const { rel, abs } of siteDir ? filesUnder(siteDir) : []) add(fs.readFileSync(abs), `site/${rel}`);
-    add(
-      json(
-        accounts.listAgents(insee).map((a) => ({
-          email: a.email,
-          displayName: a.displayName,
-          disabled: a.disabled,
-          role: a.roles.find((r) => r.insee === insee)?.role,
-        })),
-      ),
-      'agents.json',
-    );
-    add(json(audit.list({ insee, limit: 100_000 })), 'journal.json');
-    const at = mtime.toISOString();
-    add(Buffer.from(README_FR(commune.name, insee, at), 'utf8'), 'LISEZMOI.txt');
-    zip.addBuffer(json({ commune, exportedAt: at, files: manifest }), 'manifest.json', { mtime });
-    zip.end();
-    const chunks: Buffer[] = [];
-    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+  }
+
+  /** The commune's complete data as a zip in memory (small communes, tests). */
+  async exportZip(insee: string): Promise<Buffer> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usine-export-'));
+    try {
+      const file = path.join(dir, 'export.zip');
+      await this.exportToFile(insee, file);
+      return fs.readFileSync(file);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /**
@@ -163,6 +195,8 @@ export class CommuneData {
     const { accounts, store, db, dataDir } = this.options;
     const commune = accounts.commune(insee);
     if (!commune) throw new Error(`unknown commune ${insee}`);
+    // No sync connection from now on, not even an administrator's (see Accounts).
+    accounts.markCommuneDataDeleted(insee);
     const documents = await store.deleteCommune(insee);
     const siteDir = path.join(dataDir, 'sites', commune.slug);
     const site = fs.existsSync(siteDir);

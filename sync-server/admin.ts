@@ -13,13 +13,13 @@
  *   backup      list-backups      restore --file <backup>      (restore: server stopped)
  *   export --commune 13001 --out export.zip      delete-commune-data --commune 13001 --confirm 13001
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import * as Y from 'yjs';
 import { parseArgs } from 'node:util';
 import type { Role } from '../site/apiContract';
 import { AccountError, Accounts, ROLES } from './Accounts';
 import { createAdmin } from './adminOperations';
+import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { AuditLog } from './AuditLog';
 import { Backups, listBackups, restoreBackup } from './Backups';
 import { CommuneData } from './CommuneData';
@@ -39,6 +39,7 @@ Commandes :
   revoke-role --commune <INSEE> --email <adresse>
   set-password --email <adresse> --password <mot de passe>
   unlock --email <adresse>                  (lève le blocage après des échecs de connexion)
+  unlock-address --address <IP>             (lève le blocage d'une adresse réseau)
   list-communes
   audit [--commune <INSEE>]                 (journal d'audit, une ligne JSON par entrée)
   backup                                    (sauvegarde immédiate, serveur en marche ou non)
@@ -49,9 +50,29 @@ Commandes :
                                             ou DELETE /api/admin/communes/<INSEE>/data s'il tourne)
 
 Les données sont dans DATA_DIR (par défaut ./data), les sauvegardes dans BACKUP_DIR
-(par défaut DATA_DIR/backups).`;
+(par défaut DATA_DIR/backups) et, si BACKUP_COPY_DIR est indiqué, une copie vérifiée
+(SHA-256) de chaque sauvegarde dans ce second dossier, hors de la machine.`;
 
 class UsageError extends Error {}
+/** A refusal the operator can fix (exit code 1). */
+class RefusedError extends Error {}
+
+/**
+ * Takes the DATA_DIR for an operation that must not run under a live server (restore,
+ * deletion); refuses with what to do instead when the server runs.
+ */
+function lockDataDir(dataDir: string, holder: string, whatToDo: string): () => void {
+  try {
+    return acquireDataDirLock(dataDir, holder);
+  } catch (error) {
+    if (!(error instanceof DataDirLocked)) throw error;
+    const who =
+      error.holder.holder === 'serveur'
+        ? `Le serveur tourne sur ${dataDir} (processus ${error.holder.pid})`
+        : `Une autre commande (${error.holder.holder}, processus ${error.holder.pid}) utilise ${dataDir}`;
+    throw new RefusedError(`${who} : ${whatToDo} Si ce processus n'existe plus, supprimez ${error.file}.`);
+  }
+}
 
 function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
@@ -66,7 +87,12 @@ function role(value: string): Role {
   return value as Role;
 }
 
-async function run(argv: string[], dataDir: string, backupDir: string): Promise<number> {
+async function run(
+  argv: string[],
+  dataDir: string,
+  backupDir: string,
+  backupCopyDir: string | undefined,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -80,6 +106,7 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
       file: { type: 'string' },
       out: { type: 'string' },
       confirm: { type: 'string' },
+      address: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -89,18 +116,28 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
     return command || values.help ? 0 : 2;
   }
   if (command === 'restore') {
-    // Before opening the database: the file is replaced.
+    // Before opening the database: the file is replaced, which a running server must not see.
     const file = path.resolve(required(values, 'file'));
-    const keptAside = restoreBackup(file, dataDir);
-    const db = openDatabase(dataDir);
+    const release = lockDataDir(
+      dataDir,
+      'restauration',
+      "arrêtez-le avant de restaurer une sauvegarde (la base qu'il a ouverte serait remplacée sous lui), puis relancez-le.",
+    );
+    let keptAside: string | null;
     try {
-      new AuditLog(db).record({
-        event: 'backup.restored',
-        outcome: 'ok',
-        details: { file: path.basename(file) },
-      });
+      keptAside = restoreBackup(file, dataDir);
+      const db = openDatabase(dataDir);
+      try {
+        new AuditLog(db).record({
+          event: 'backup.restored',
+          outcome: 'ok',
+          details: { file: path.basename(file) },
+        });
+      } finally {
+        db.close();
+      }
     } finally {
-      db.close();
+      release();
     }
     console.log(`Sauvegarde restaurée : ${path.basename(file)} → ${dataDir}.`);
     if (keptAside) console.log(`L'ancienne base est gardée de côté : ${keptAside}`);
@@ -185,6 +222,10 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
         admin.unlock(required(values, 'email'));
         console.log(`Compte débloqué : ${values.email}.`);
         return 0;
+      case 'unlock-address':
+        admin.unlockAddress(required(values, 'address'));
+        console.log(`Adresse débloquée : ${values.address}.`);
+        return 0;
       case 'list-communes':
         for (const c of admin.listCommunes()) console.log(`${c.insee}\t${c.slug}\t${c.name}`);
         return 0;
@@ -197,6 +238,7 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
           dir: backupDir,
           mediaDir: path.join(dataDir, 'media'),
           logger: silentLogger,
+          copyDir: backupCopyDir,
         }).backupNow();
         audit.record({
           event: 'backup.created',
@@ -204,6 +246,12 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
           details: { file: path.basename(backup.file) },
         });
         console.log(`Sauvegarde créée : ${backup.file} (${backup.bytes} octets).`);
+        if (backup.copy && 'sha256' in backup.copy) {
+          console.log(`Copie vérifiée (SHA-256 ${backup.copy.sha256}) : ${backup.copy.file}`);
+        } else if (backup.copy) {
+          console.error(`La copie vers BACKUP_COPY_DIR a échoué : ${backup.copy.error}`);
+          return 1;
+        }
         return 0;
       }
       case 'export':
@@ -225,21 +273,32 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
         });
         if (command === 'export') {
           const out = path.resolve(required(values, 'out'));
-          const zip = await data.exportZip(insee);
-          fs.writeFileSync(out, zip);
+          const { bytes } = await data.exportToFile(insee, out);
           audit.record({
             event: 'commune.exported',
             insee,
             outcome: 'ok',
-            details: { bytes: zip.length, via: 'cli' },
+            details: { bytes, via: 'cli' },
           });
-          console.log(`Export de la commune ${insee} : ${out} (${zip.length} octets).`);
+          console.log(`Export de la commune ${insee} : ${out} (${bytes} octets).`);
           return 0;
         }
         if (values.confirm !== insee) {
           throw new UsageError(`Confirmation requise : --confirm ${insee} (suppression définitive).`);
         }
-        const result = await data.deleteAll(insee);
+        // A live server would keep the commune's rooms in memory and its clients connected:
+        // they would write the data back. The API closes them first.
+        const release = lockDataDir(
+          dataDir,
+          'suppression',
+          `supprimez les données par l'API, qui ferme aussi les connexions de la commune : DELETE /api/admin/communes/${insee}/data avec {"confirm": "${insee}"} (compte administrateur) ; ou arrêtez le serveur avant d'utiliser cette commande.`,
+        );
+        let result: Awaited<ReturnType<CommuneData['deleteAll']>>;
+        try {
+          result = await data.deleteAll(insee);
+        } finally {
+          release();
+        }
         audit.record({
           event: 'commune.data_deleted',
           insee,
@@ -261,10 +320,11 @@ async function run(argv: string[], dataDir: string, backupDir: string): Promise<
 
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
 const backupDir = path.resolve(process.env.BACKUP_DIR ?? path.join(dataDir, 'backups'));
-run(process.argv.slice(2), dataDir, backupDir).then(
+const backupCopyDir = process.env.BACKUP_COPY_DIR ? path.resolve(process.env.BACKUP_COPY_DIR) : undefined;
+run(process.argv.slice(2), dataDir, backupDir, backupCopyDir).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof AccountError) {
+    if (error instanceof AccountError || error instanceof RefusedError) {
       console.error(`Erreur : ${error.message}`);
       process.exit(1);
     }

@@ -19,8 +19,10 @@ export interface Admin {
   disableAgent(email: string, by?: string | null): void;
   enableAgent(email: string, by?: string | null): void;
   setPassword(email: string, password: string, by?: string | null): Promise<void>;
-  /** Lifts a temporary lock after failed logins. */
-  unlock(email: string): void;
+  /** Lifts a temporary lock after failed logins, from every address. */
+  unlock(email: string, by?: string | null): void;
+  /** Lifts the failed-login budget and locks of one client address. */
+  unlockAddress(address: string, by?: string | null): void;
   listAgents(insee?: string): AgentSummary[];
   listCommunes(): Commune[];
 }
@@ -82,7 +84,14 @@ export function createAdmin(accounts: Accounts, audit: AuditLog, hooks: AdminHoo
       audit.record({ event: 'agent.password_changed', agentId: by, details: { target: agentId } });
       hooks.onAgentDisabled?.(agentId);
     },
-    unlock: (email) => accounts.unlock(email),
+    unlock(email, by = null) {
+      accounts.unlock(email);
+      audit.record({ event: 'auth.unlocked', agentId: by, details: { email: email.trim().toLowerCase() } });
+    },
+    unlockAddress(address, by = null) {
+      accounts.unlockAddress(address);
+      audit.record({ event: 'auth.unlocked', agentId: by, address, details: { address } });
+    },
     listAgents: (insee) => accounts.listAgents(insee),
     listCommunes: () => accounts.listCommunes(),
   };

@@ -41,7 +41,11 @@ export interface ApiResponse {
   status: number;
   body: unknown;
   /** A file instead of JSON (exports). */
-  file?: { contentType: string; filename: string; data: Buffer };
+  /**
+   * A file to send: in memory (`data`), or a temporary file on disk (`tempFile`, streamed then
+   * deleted by the transport).
+   */
+  file?: { contentType: string; filename: string } & ({ data: Buffer } | { tempFile: string; bytes: number });
   headers?: Record<string, string>;
 }
 
@@ -66,7 +70,8 @@ export interface ApiOptions {
   /** A session ended (logout): close its sockets. */
   onSessionEnded?: (sessionId: string) => void;
   /** The commune's complete data as a zip (art. 11). */
-  exportCommune?: (insee: string) => Promise<Buffer>;
+  /** Writes the commune's export zip into a temporary file (the caller streams then deletes it). */
+  exportCommune?: (insee: string) => Promise<{ tempFile: string; bytes: number }>;
   /** Deletes a commune's data at the end of its agreement. */
   deleteCommuneData?: (insee: string) => Promise<Record<string, unknown>>;
   /** Takes a backup now. */
@@ -125,6 +130,12 @@ const ERRORS = {
       429,
       'account-locked',
       `Trop de tentatives de connexion : compte bloqué jusqu'à ${new Date(until).toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' })}.`,
+    ),
+  addressThrottled: (until: number) =>
+    error(
+      429,
+      'too-many-attempts',
+      `Trop de tentatives de connexion depuis cette adresse réseau : réessayez après ${new Date(until).toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' })}.`,
     ),
   invalidRefresh: () =>
     error(401, 'invalid-refresh-token', 'Votre session a expiré : veuillez vous reconnecter.'),
@@ -197,12 +208,23 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
   async function login(request: ApiRequest, ctx: RequestContext): Promise<ApiResponse> {
     const parsed = LoginBody.safeParse(request.body);
     if (!parsed.success) return invalid(parsed.error.issues);
-    const result = await accounts.login(parsed.data.email, parsed.data.password);
+    const result = await accounts.login(parsed.data.email, parsed.data.password, request.address);
     if (!result.ok) {
       ctx.agentId = result.agentId;
       ctx.audited = true;
       // The growing delay slows guessing; it is the same for unknown e-mails.
       await new Promise((resolve) => setTimeout(resolve, result.delayMs * delayScale));
+      if (result.reason === 'address-throttled') {
+        audit.record({
+          event: 'auth.address_throttled',
+          agentId: result.agentId,
+          address: request.address,
+          outcome: 'too-many-attempts',
+          details: { until: result.lockedUntil },
+        });
+        logger.log('warn', 'auth.address_throttled', { address: request.address });
+        return ERRORS.addressThrottled(result.lockedUntil ?? Date.now());
+      }
       if (result.reason === 'locked') {
         audit.record({
           event: 'auth.locked',
@@ -418,14 +440,14 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
         if (request.method !== 'GET') return ERRORS.methodNotAllowed();
         if (!canManage(identity, insee)) return ERRORS.referentOnly();
         if (!options.exportCommune) return ERRORS.unavailable();
-        const data = await options.exportCommune(insee);
+        const exported = await options.exportCommune(insee);
         audit.record({
           event: 'commune.exported',
           insee,
           agentId: identity.id,
           address: request.address,
           outcome: 'ok',
-          details: { bytes: data.length },
+          details: { bytes: exported.bytes },
         });
         const commune = accounts.commune(insee)!;
         return {
@@ -434,7 +456,7 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
           file: {
             contentType: 'application/zip',
             filename: `usine-a-sites-${commune.insee}-${commune.slug}.zip`,
-            data,
+            ...exported,
           },
         };
       }
@@ -478,7 +500,7 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
       const action = agentMatch[2]!;
       if (action === 'disable') admin.disableAgent(target.email, identity.id);
       else if (action === 'enable') admin.enableAgent(target.email, identity.id);
-      else admin.unlock(target.email);
+      else admin.unlock(target.email, identity.id);
       return { status: 200, body: { ok: true } };
     }
     const dataMatch = ADMIN_COMMUNE_DATA_PATH.exec(pathname);

@@ -7,6 +7,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { LoginResponse } from '../site/apiContract';
 import { CLOSE, MESSAGE_AWARENESS, MESSAGE_SYNC } from '../site/syncProtocol';
+import { YJS_687_PAYLOADS, manyGcStructs } from './hostilePayloads';
 import type { RunningServer } from './server';
 import {
   login,
@@ -422,6 +423,66 @@ describe('hostile messages', () => {
     expect(await outcomeOf(['{"type":"hello"}'])).toBe(CLOSE.MALFORMED.code);
     expect(await outcomeOf([new Uint8Array([42, 0, 0])])).toBe(CLOSE.MALFORMED.code);
     await othersUnaffected();
+  });
+
+  it('[HOS-11] the crafted updates of yjs issue #687, as update or sync step 2, close with 4400 and store nothing', async () => {
+    const room = freshRoom();
+    for (const [name, bytes] of Object.entries(YJS_687_PAYLOADS)) {
+      const payload = new Uint8Array(bytes);
+      for (const subtype of [syncProtocol.messageYjsUpdate, syncProtocol.messageYjsSyncStep2]) {
+        const started = Date.now();
+        expect(await outcomeOf([syncMessage(subtype, payload)], room), `${name} (${subtype})`).toBe(
+          CLOSE.MALFORMED.code,
+        );
+        // The server never hung on it: the refusal came at once.
+        expect(Date.now() - started, name).toBeLessThan(1_000);
+      }
+    }
+    // A state vector announcing 2^40 clients (sync step 1): same.
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 2 ** 40);
+    encoding.writeVarUint(e, 1);
+    expect(
+      await outcomeOf([syncMessage(syncProtocol.messageYjsSyncStep1, encoding.toUint8Array(e))], room),
+    ).toBe(CLOSE.MALFORMED.code);
+    const reader = openClient(server, room, token);
+    clients.push(reader);
+    await waitSynced(reader);
+    expect(Y.encodeStateAsUpdate(reader.doc)).toEqual(new Uint8Array([0, 0]));
+    expect(server.audit.list({ insee: '13001' }).at(-1)).toMatchObject({
+      event: 'sync.closed',
+      outcome: 'malformed-message',
+    });
+    await othersUnaffected();
+  });
+
+  it('[HOS-12] an update of 120,000 tiny structs (240 KB that Yjs would turn into ~12 MB of objects) closes with 4400 and is not stored', async () => {
+    const dir = await tempDataDir();
+    const big = await startTestServer(dir.dir, { createDemoAccount: false, maxMessageBytes: 1024 * 1024 });
+    try {
+      await big.admin.addAgent({
+        commune: '13001',
+        email: 'gc@marseille.fr',
+        password: PASSWORD,
+        role: 'agent',
+      });
+      const session = await login(big, 'gc@marseille.fr', PASSWORD);
+      const room = '13001/page/manystructs';
+      const raw = rawSocket(big, room, session.accessToken);
+      await raw.opened;
+      raw.socket.send(updateMessage(manyGcStructs(120_000)));
+      expect(await raw.closed).toBe(CLOSE.MALFORMED.code);
+      const reader = openClient(big, room, session.accessToken);
+      await waitSynced(reader);
+      const state = Y.encodeStateAsUpdate(reader.doc);
+      reader.destroy();
+      expect(state).toEqual(new Uint8Array([0, 0]));
+      expect(big.audit.list().at(-1)).toMatchObject({ event: 'sync.closed', outcome: 'malformed-message' });
+      expect(JSON.stringify(big.audit.list().at(-1))).toContain('too-many-elements');
+    } finally {
+      await big.close();
+      await dir.remove();
+    }
   });
 
   it('[HOS-10] a relecteur’s updates are dropped without closing, and the room is unchanged', async () => {

@@ -1,7 +1,11 @@
 /**
  * `npm run server`: the sync server on the embedded default. The only place reading the
  * environment: PORT (default 8080), DATA_DIR (default ./data), HOST (default 0.0.0.0),
- * BACKUP_DIR (default DATA_DIR/backups).
+ * BACKUP_DIR (default DATA_DIR/backups), TRUST_PROXY (comma-separated addresses or CIDR ranges
+ * of the reverse proxies whose X-Forwarded-For is believed; default none), METRICS_TOKEN
+ * (bearer token required on /metrics; default none: loopback clients only),
+ * AUDIT_RETENTION_DAYS (how long audit entries are kept; default 365), BACKUP_COPY_DIR (a
+ * second folder, off the machine, receiving a checksum-verified copy of every backup).
  */
 import path from 'node:path';
 import { startServer } from './server';
@@ -10,6 +14,8 @@ const port = Number(process.env.PORT ?? 8080);
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
 const host = process.env.HOST ?? '0.0.0.0';
 const backupDir = process.env.BACKUP_DIR ? path.resolve(process.env.BACKUP_DIR) : undefined;
+const backupCopyDir = process.env.BACKUP_COPY_DIR ? path.resolve(process.env.BACKUP_COPY_DIR) : undefined;
+const trustProxy = (process.env.TRUST_PROXY ?? '').split(',').filter((entry) => entry.trim() !== '');
 
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT invalide : « ${process.env.PORT} ». Indiquez un numéro de port entre 0 et 65535.`);
@@ -19,7 +25,17 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
   // One backup a day (convention art. 4.2), kept 7 days / 4 weeks / 12 months.
-  server = await startServer({ port, host, dataDir, backups: { dir: backupDir, daily: true } });
+  server = await startServer({
+    port,
+    host,
+    dataDir,
+    trustProxy,
+    metricsToken: process.env.METRICS_TOKEN || undefined,
+    auditRetentionDays: process.env.AUDIT_RETENTION_DAYS
+      ? Number(process.env.AUDIT_RETENTION_DAYS)
+      : undefined,
+    backups: { dir: backupDir, copyDir: backupCopyDir, daily: true },
+  });
 } catch (error) {
   console.error(`Le serveur n'a pas pu démarrer : ${(error as Error).message}`);
   process.exit(1);

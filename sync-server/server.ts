@@ -5,6 +5,7 @@
  * the JSON API, the published sites (/sites/{slug}/) and the editor's web build (/app/),
  * /healthz and /metrics. Every refused connection is written to the audit log.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -18,6 +19,7 @@ import { createAdmin, type Admin } from './adminOperations';
 import { createApi, type ApiResponse } from './api';
 import { AuditLog } from './AuditLog';
 import { Backups, type RetentionPolicy } from './Backups';
+import { clientAddressResolver } from './clientAddress';
 import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
 import { inseeOfRoom, type DocStore } from './DocStore';
@@ -31,6 +33,7 @@ import { publishingHooks, withPublishingRoutes } from './publishingApi';
 import { withSnapshotRoutes } from './snapshotRoutes';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
+import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { SqliteDocStore } from './SqliteDocStore';
 import {
   PUBLISHED_SITE_HEADERS,
@@ -70,12 +73,41 @@ export interface ServerOptions {
     | 'sessionAbsoluteSeconds'
     | 'lockAfterFailures'
     | 'lockSeconds'
+    | 'addressFailureBudget'
+    | 'accountLockAfterFailures'
     | 'refreshTokenTtlSeconds'
   >;
-  /** Backups: where (default `{dataDir}/backups`), retention, and whether to take one daily. */
-  backups?: { dir?: string; retention?: RetentionPolicy; daily?: boolean };
+  /**
+   * Backups: where (default `{dataDir}/backups`), retention, whether to take one daily, how
+   * often the daily job checks (default hourly), and where to copy them off the machine.
+   */
+  backups?: {
+    dir?: string;
+    retention?: RetentionPolicy;
+    daily?: boolean;
+    checkEveryMs?: number;
+    /** A second folder, off the machine (env BACKUP_COPY_DIR), receiving a verified copy. */
+    copyDir?: string;
+    /** Test hook: alters the off-machine copy before it is verified. */
+    tamperCopy?: (partial: string) => void;
+  };
+  /**
+   * How long audit entries are kept (RGPD, convention art. 13; env AUDIT_RETENTION_DAYS);
+   * purged by the daily backup job. Default 365 days.
+   */
+  auditRetentionDays?: number;
   /** How often live connections are re-authorized (account, session, role); default 1 s. */
   reauthorizeIntervalMs?: number;
+  /**
+   * Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges; env
+   * TRUST_PROXY). Empty (default): the client address is always the direct peer.
+   */
+  trustProxy?: readonly string[];
+  /**
+   * Bearer token required on /metrics (env METRICS_TOKEN). Without it, /metrics answers only
+   * to loopback clients (a monitoring agent on the same machine).
+   */
+  metricsToken?: string;
   /** Test hook: the clock of sessions, locks and rate limits. */
   now?: () => number;
   /** Page history: an editing session ends after this long without an edit (default 5 min). */
@@ -103,6 +135,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const MAX_JSON_BODY_BYTES = 64 * 1024;
 const HEARTBEAT_MS = 30_000;
 const REAUTHORIZE_MS = 1_000;
+/** Audit entries are kept a year (RGPD, convention art. 13), then purged by the daily job. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 
 const API_CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
@@ -150,6 +184,10 @@ function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === '::1';
+}
+
 function subprotocols(req: http.IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
   if (typeof header !== 'string') return [];
@@ -165,8 +203,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const appDir = options.appDir ?? path.join(REPO_ROOT, 'dist', 'renderer');
   const assetsDir = options.assetsDir ?? path.join(REPO_ROOT, 'assets');
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const auditRetentionDays = options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
+  if (!Number.isInteger(auditRetentionDays) || auditRetentionDays < 1) {
+    throw new Error(
+      `durée de conservation du journal d'audit invalide : « ${auditRetentionDays} » (nombre entier de jours, au moins 1).`,
+    );
+  }
+  // Before anything is opened: a bad TRUST_PROXY entry stops the start with a French message.
+  const clientAddressOf = clientAddressResolver(options.trustProxy);
+  const clientAddress = (req: http.IncomingMessage) =>
+    clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 
-  const db = openDatabase(options.dataDir);
+  // One server per DATA_DIR; the admin CLI's restore and deletion refuse while it runs.
+  let releaseLock: () => void;
+  try {
+    releaseLock = acquireDataDirLock(options.dataDir, 'serveur');
+  } catch (error) {
+    if (error instanceof DataDirLocked) {
+      throw new Error(
+        `le dossier de données ${options.dataDir} est déjà utilisé par un autre processus (${error.holder.holder}, pid ${error.holder.pid}). Arrêtez-le, ou supprimez ${error.file} si ce processus n'existe plus.`,
+      );
+    }
+    throw error;
+  }
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(options.dataDir);
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
   const sqliteStore = new SqliteDocStore(db);
   const store = options.wrapStore ? options.wrapStore(sqliteStore) : sqliteStore;
   const audit = new AuditLog(db, options.now);
@@ -184,6 +250,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount();
   } catch (error) {
     db.close();
+    releaseLock();
     throw error;
   }
   const limits = new Limits({
@@ -250,7 +317,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     retention: options.backups?.retention,
     logger,
     now: options.now,
+    copyDir: options.backups?.copyDir,
+    tamperCopy: options.backups?.tamperCopy,
+    onCopyFailed: (error) => {
+      metrics.inc('usine_errors_total', { kind: 'backup_copy' });
+      audit.record({ event: 'backup.copy_failed', outcome: 'error', details: { error: error.message } });
+    },
+    afterDailyBackup: () => {
+      const removed = audit.purge(auditRetentionDays * 86_400_000);
+      if (removed > 0) logger.log('info', 'audit.purged', { removed, retentionDays: auditRetentionDays });
+    },
   });
+  // Exports in progress; anything left there by a crash is stale.
+  const exportTmpDir = path.join(options.dataDir, 'tmp');
+  fs.rmSync(exportTmpDir, { recursive: true, force: true });
+  fs.mkdirSync(exportTmpDir, { recursive: true });
   const communeData = new CommuneData({
     db,
     dataDir: options.dataDir,
@@ -270,8 +351,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     onSessionEnded: (sessionId) =>
       rooms.closeConnections((conn) => conn.identity.sessionId === sessionId, CLOSE.TOKEN_EXPIRED),
-    exportCommune: (insee) => communeData.exportZip(insee),
+    exportCommune: async (insee) => {
+      // Built on disk (DATA_DIR/tmp, where there is room), streamed to the client, then deleted.
+      const tempFile = path.join(exportTmpDir, `export-${insee}-${crypto.randomUUID()}.zip`);
+      const { bytes } = await communeData.exportToFile(insee, tempFile);
+      return { tempFile, bytes };
+    },
     deleteCommuneData: async (insee) => {
+      // First refuse every new connection to the commune (re-checked after a room loads, and
+      // every second on live sockets), then close its sockets and unload its rooms once their
+      // pending writes are flushed: nothing can write the data back after the deletion.
+      accounts.markCommuneDataDeleted(insee);
       await rooms.unloadCommune(insee, CLOSE.FORBIDDEN);
       const result = await communeData.deleteAll(insee);
       limits.recount(insee);
@@ -279,7 +369,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     backupNow: async () => {
       const backup = await backups.backupNow();
-      audit.record({ event: 'backup.created', outcome: 'ok', details: { file: path.basename(backup.file) } });
+      audit.record({
+        event: 'backup.created',
+        outcome: 'ok',
+        details: {
+          file: path.basename(backup.file),
+          ...(backup.copy && 'sha256' in backup.copy ? { copySha256: backup.copy.sha256 } : {}),
+        },
+      });
       return { file: path.basename(backup.file), bytes: backup.bytes };
     },
     loginFailureDelayMs: options.loginFailureDelayMs,
@@ -289,7 +386,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     audit,
     snapshots,
   });
-  const stopDailyBackups = options.backups?.daily ? backups.startDaily() : () => {};
+  const stopDailyBackups = options.backups?.daily
+    ? backups.startDaily(options.backups.checkEveryMs)
+    : () => {};
   // Compaction shrinks stored bytes: recount commune usage now and then.
   const recount = setInterval(() => limits.recountAll(), 10 * 60_000);
   recount.unref();
@@ -399,18 +498,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       pathname,
       authorization: req.headers.authorization,
       body,
-      address: req.socket.remoteAddress ?? undefined,
+      address: clientAddress(req),
     });
     if (response.file) {
+      const file = response.file;
       res.writeHead(response.status, {
         ...API_CORS_HEADERS,
-        'Content-Type': response.file.contentType,
-        'Content-Length': response.file.data.length,
-        'Content-Disposition': `attachment; filename="${response.file.filename}"`,
+        'Content-Type': file.contentType,
+        'Content-Length': 'data' in file ? file.data.length : file.bytes,
+        'Content-Disposition': `attachment; filename="${file.filename}"`,
         'Cache-Control': 'no-store',
         'X-Content-Type-Options': 'nosniff',
       });
-      res.end(response.file.data);
+      if ('data' in file) {
+        res.end(file.data);
+        return;
+      }
+      const stream = fs.createReadStream(file.tempFile);
+      // Deleted once sent, or when the client went away.
+      const remove = () => fs.rm(file.tempFile, { force: true }, () => {});
+      res.once('close', remove);
+      stream.on('error', (error) => {
+        logger.log('error', 'http.file_read_failed', { error });
+        res.destroy();
+      });
+      stream.pipe(res);
       return;
     }
     sendJson(res, response, { ...API_CORS_HEADERS, ...response.headers });
@@ -486,6 +598,38 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
 
+  /** Why /metrics is refused to this request (see ServerOptions.metricsToken), or null. */
+  function metricsRefusal(
+    req: http.IncomingMessage,
+  ): { status: number; body: { error: { code: string; message: string } } } | null {
+    if (options.metricsToken) {
+      const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+      const expected = Buffer.from(options.metricsToken);
+      const ok = given.length === expected.length && crypto.timingSafeEqual(given, expected);
+      return ok
+        ? null
+        : {
+            status: 401,
+            body: {
+              error: { code: 'unauthorized', message: 'Jeton de supervision (METRICS_TOKEN) requis.' },
+            },
+          };
+    }
+    // The client address, not the peer: behind a proxy on this machine every peer is loopback.
+    return isLoopback(clientAddress(req))
+      ? null
+      : {
+          status: 403,
+          body: {
+            error: {
+              code: 'forbidden',
+              message:
+                'Métriques réservées à la supervision : depuis cette machine, ou avec le jeton METRICS_TOKEN.',
+            },
+          },
+        };
+  }
+
   async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method !== 'OPTIONS' && /^\/api\/communes\/[^/]+\/media\//.test(pathname)) {
@@ -519,6 +663,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (pathname === '/metrics') {
+      const refusal = metricsRefusal(req);
+      if (refusal) {
+        audit.record({
+          event: 'api.refused',
+          address: clientAddress(req),
+          outcome: refusal.body.error.code,
+          details: { path: '/metrics', status: refusal.status },
+        });
+        sendJson(
+          res,
+          refusal,
+          refusal.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="metrics"' } : {},
+        );
+        return;
+      }
       const text = metrics.render();
       res.writeHead(200, {
         'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
@@ -600,7 +759,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(req);
     const refuseLogged = (
       close: CloseCode,
       agentId: string | null,
@@ -634,6 +793,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const role = identity.communes.find((c) => c.insee === room.insee)?.role;
     if (!identity.admin && !role) {
       return refuseLogged(CLOSE.FORBIDDEN, identity.id, room.name, 'no role in this commune');
+    }
+    if (accounts.communeDataDeleted(room.insee)) {
+      return refuseLogged(CLOSE.FORBIDDEN, identity.id, room.name, 'commune data deleted');
     }
     let opened: Room;
     try {
@@ -736,6 +898,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await rooms.close();
     await store.close();
     db.close();
+    releaseLock();
     throw error;
   }
   const address = httpServer.address();
@@ -758,6 +921,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await publisher.close();
     await store.close();
     db.close();
+    releaseLock();
     logger.log('info', 'server.stopped', { port });
   }
 

@@ -3,6 +3,7 @@
  * temporary DATA_DIR, the real y-websocket client over the `ws` package, no socket mocks.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -131,6 +132,52 @@ export async function callApi(
     // not JSON
   }
   return { status: response.status, body: parsed };
+}
+
+/**
+ * One JSON API call from another loopback source address (127.0.0.2, 127.0.0.3…: Linux routes
+ * all of 127/8 to the loopback interface), so a test can be several clients at once. `headers`
+ * are added as given (e.g. X-Forwarded-For).
+ */
+export function callApiFrom(
+  server: RunningServer,
+  localAddress: string,
+  method: string,
+  apiPath: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: ApiBody; text: string }> {
+  const payload = options.body !== undefined ? JSON.stringify(options.body) : undefined;
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      `${server.url}${apiPath}`,
+      {
+        method,
+        localAddress,
+        headers: {
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...options.headers,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON
+          }
+          resolve({ status: response.statusCode ?? 0, body, text });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 export interface RawSocket {

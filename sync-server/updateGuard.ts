@@ -1,28 +1,183 @@
 /**
- * Checks a client's Yjs update before the room applies it. Yjs accepts updates that can never
- * integrate (a struct whose clock leaves a gap, an origin or parent that does not exist, a
- * deletion beyond anything known): it keeps them as "pending" forever, in memory and — through
- * encodeStateAsUpdate — in every later snapshot. Crafted updates of that kind (see yjs issue
- * #687 and its relatives) would grow a room without bound or poison its stored state. The
- * room never applies such an update: undecodable or absurd ones close the connection with
- * CLOSE.MALFORMED; ones that merely do not integrate *yet* are dropped and the client asked to
- * resync (Room.applyClientUpdate).
+ * Checks a client's Yjs update before the room applies it. Two layers:
+ *
+ * 1. `skimUpdate` walks the update's bytes (Yjs v1 encoding) **without building anything**,
+ *    before Yjs decodes it. It answers yjs issue #687 ("run-length encoding can be exploited to
+ *    lock JS threads"): a few crafted bytes can announce billions of structs, strings or
+ *    entries, and Yjs' decoders trust those counts (infinite loops in `mergeUpdates`, arrays
+ *    sized by the attacker, millions of objects from a few megabytes: 1 M one-byte GC structs
+ *    = 2 MB on the wire, ~100 MB of heap and ~1.3 s of blocked event loop once decoded and
+ *    applied). The skim refuses any count larger than the bytes left could hold, lengths
+ *    beyond the message (lib0 silently truncates them), more than MAX_UPDATE_ELEMENTS structs +
+ *    entries + deleted ranges in one update, subdocuments (each one a whole Y.Doc; the editor
+ *    never makes them), unknown struct or content kinds, and trailing bytes (a v2 update or any
+ *    other garbage read as v1 leaves some).
+ * 2. `updateProblem` then decodes it and checks it integrates. Yjs accepts updates that can
+ *    never integrate (a struct whose clock leaves a gap, an origin or parent that does not
+ *    exist, a deletion beyond anything known): it keeps them as "pending" forever, in memory
+ *    and — through encodeStateAsUpdate — in every later snapshot. The room never applies such
+ *    an update: undecodable or absurd ones close the connection with CLOSE.MALFORMED; ones that
+ *    merely do not integrate *yet* are dropped and the client asked to resync
+ *    (Room.applyClientUpdate).
+ *
+ * The store only ever receives updates Yjs re-encoded (the doc's `update` event), so a crafted
+ * byte sequence never reaches compaction (`Y.mergeUpdates`, which #687 can hang).
  */
+import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 
 /** Largest length of one struct (a run of characters, a deleted range…). */
 export const MAX_STRUCT_LENGTH = 16 * 1024 * 1024;
 
+/**
+ * Most structs + content entries + deleted ranges in one update. An honest keystroke sends a
+ * handful; a whole page sent by a client coming back online, a few thousand. 100,000 bounds
+ * what one message can cost (~10 MB of heap, ~0.15 s) whatever its size.
+ */
+export const MAX_UPDATE_ELEMENTS = 100_000;
+
 export type UpdateProblem =
   | 'undecodable'
+  | 'trailing-bytes'
+  | 'too-many-elements'
+  | 'subdocument'
   | 'skip-struct'
   | 'struct-too-long'
   | 'clock-gap'
   | 'missing-dependency'
   | 'delete-beyond-state';
 
+class Refused extends Error {
+  constructor(readonly problem: UpdateProblem) {
+    super(problem);
+  }
+}
+
+/** Yjs content kinds (info & 31), v1 encoding. */
+const CONTENT = {
+  gc: 0,
+  deleted: 1,
+  json: 2,
+  binary: 3,
+  string: 4,
+  embed: 5,
+  format: 6,
+  type: 7,
+  any: 8,
+  doc: 9,
+  skip: 10,
+} as const;
+/** Type refs of ContentType followed by a key (node or hook name). */
+const TYPE_REFS_WITH_KEY = new Set([3, 5]);
+const LAST_TYPE_REF = 6;
+
+/**
+ * Walks a v1 update without decoding it into objects. Null when its shape is sound, else why
+ * it is refused. Linear in the update's bytes; never allocates per announced count.
+ */
+export function skimUpdate(update: Uint8Array): UpdateProblem | null {
+  const decoder = decoding.createDecoder(update);
+  let elements = 0;
+  const left = () => update.length - decoder.pos;
+  const count = (n: number, minBytesEach: number): number => {
+    // Each announced element needs bytes that are still there: refuse absurd counts before looping.
+    if (!Number.isSafeInteger(n) || n < 0 || n * minBytesEach > left()) throw new Refused('undecodable');
+    elements += n;
+    if (elements > MAX_UPDATE_ELEMENTS) throw new Refused('too-many-elements');
+    return n;
+  };
+  const uint = () => decoding.readVarUint(decoder);
+  const id = () => {
+    uint(); // client
+    uint(); // clock
+  };
+  const bytes = () => {
+    const length = uint();
+    if (length > left()) throw new Refused('undecodable');
+    decoder.pos += length;
+  };
+  const any = () => {
+    decoding.readAny(decoder);
+    if (decoder.pos > update.length) throw new Refused('undecodable');
+  };
+  const length = () => {
+    const n = uint();
+    if (n <= 0 || n > MAX_STRUCT_LENGTH) throw new Refused('struct-too-long');
+  };
+  try {
+    const clients = count(uint(), 3);
+    for (let c = 0; c < clients; c++) {
+      const structs = count(uint(), 1);
+      uint(); // client
+      uint(); // first clock
+      for (let s = 0; s < structs; s++) {
+        if (left() < 1) throw new Refused('undecodable');
+        const info = decoding.readUint8(decoder);
+        const kind = info & 31;
+        if (kind === CONTENT.skip) throw new Refused('skip-struct');
+        if (kind === CONTENT.gc) {
+          length();
+          continue;
+        }
+        if (info & 128) id(); // origin
+        if (info & 64) id(); // right origin
+        if ((info & (128 | 64)) === 0) {
+          // Parent: a root type's name, or an item's id.
+          if (uint() === 1) bytes();
+          else id();
+          if (info & 32) bytes(); // key in a map
+        }
+        switch (kind) {
+          case CONTENT.deleted:
+            length();
+            break;
+          case CONTENT.json:
+            for (let i = count(uint(), 1); i > 0; i--) bytes();
+            break;
+          case CONTENT.binary:
+          case CONTENT.string:
+          case CONTENT.embed:
+            bytes();
+            break;
+          case CONTENT.format:
+            bytes();
+            bytes();
+            break;
+          case CONTENT.type: {
+            const ref = uint();
+            if (ref > LAST_TYPE_REF) throw new Refused('undecodable');
+            if (TYPE_REFS_WITH_KEY.has(ref)) bytes();
+            break;
+          }
+          case CONTENT.any:
+            for (let i = count(uint(), 1); i > 0; i--) any();
+            break;
+          case CONTENT.doc:
+            throw new Refused('subdocument');
+          default:
+            throw new Refused('undecodable');
+        }
+      }
+    }
+    const deleteClients = count(uint(), 2);
+    for (let c = 0; c < deleteClients; c++) {
+      uint(); // client
+      for (let r = count(uint(), 2); r > 0; r--) {
+        uint(); // clock
+        length();
+      }
+    }
+  } catch (error) {
+    if (error instanceof Refused) return error.problem;
+    return 'undecodable';
+  }
+  return decoder.pos === update.length ? null : 'trailing-bytes';
+}
+
 /** Null when the update integrates fully into `doc`, else the reason it would not. */
 export function updateProblem(doc: Y.Doc, update: Uint8Array): UpdateProblem | null {
+  const shape = skimUpdate(update);
+  if (shape) return shape;
   let decoded: {
     structs: Array<Y.Item | Y.GC | Y.Skip>;
     ds: { clients: Map<number, Array<{ clock: number; len: number }>> };

@@ -1,0 +1,141 @@
+// Failed-login throttling against the real server (tier c): counted per (account, client
+// address), per address across accounts, and — softer — per account across addresses. Each
+// test client speaks from its own loopback address (127.0.0.x), a real different peer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from './server';
+import { callApiFrom, login, startTestServer, tempDataDir } from './testHarness';
+
+const PASSWORD = 'Tour-de-Keroman-et-phare';
+const ADMIN_PASSWORD = 'Hotel-de-ville-Aubagne-1';
+let server: RunningServer;
+let data: { dir: string; remove: () => Promise<void> };
+let adminToken: string;
+let clock = Date.now();
+
+const attempt = (from: string, email: string, password: string) =>
+  callApiFrom(server, from, 'POST', '/api/auth/login', { body: { email, password } });
+
+beforeAll(async () => {
+  data = await tempDataDir();
+  server = await startTestServer(data.dir, {
+    createDemoAccount: false,
+    now: () => clock,
+    loginFailureDelayMs: 5,
+    sessions: {
+      lockAfterFailures: 3,
+      lockSeconds: 600,
+      addressFailureBudget: 5,
+      accountLockAfterFailures: 7,
+    },
+  });
+  await Promise.all(
+    ['cible@aubagne.fr', 'autre@aubagne.fr', 'distribue@aubagne.fr'].map((email) =>
+      server.admin.addAgent({ commune: '13005', email, password: PASSWORD, role: 'agent' }),
+    ),
+  );
+  await server.admin.addAgent({
+    commune: '13005',
+    email: 'admin@ampmetropole.fr',
+    password: ADMIN_PASSWORD,
+    role: 'agent',
+  });
+  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  adminToken = (await login(server, 'admin@ampmetropole.fr', ADMIN_PASSWORD)).accessToken;
+});
+
+afterAll(async () => {
+  await server?.close();
+  await data?.remove();
+});
+
+describe('login throttling', () => {
+  it('[AUTH-6] an attacker locking an account from address A does not stop its agent logging in from address B; unlock lifts A', async () => {
+    const A = '127.0.0.2';
+    const B = '127.0.0.3';
+    expect((await attempt(A, 'cible@aubagne.fr', 'devine-essai-numero-1')).status).toBe(401);
+    expect((await attempt(A, 'cible@aubagne.fr', 'devine-essai-numero-2')).status).toBe(401);
+    const third = await attempt(A, 'cible@aubagne.fr', 'devine-essai-numero-3');
+    expect(third.status).toBe(429);
+    expect(third.body.error).toEqual({
+      code: 'account-locked',
+      message: expect.stringMatching(/bloqué jusqu'à/),
+    });
+    // Even the right password, from A, is refused…
+    expect((await attempt(A, 'cible@aubagne.fr', PASSWORD)).status).toBe(429);
+    // …but the agent at the town hall logs in.
+    expect((await attempt(B, 'cible@aubagne.fr', PASSWORD)).status).toBe(200);
+    // Their success does not lift the attacker's lock.
+    expect((await attempt(A, 'cible@aubagne.fr', PASSWORD)).status).toBe(429);
+    const locked = server.audit.list().filter((e) => e.event === 'auth.locked');
+    expect(locked.at(-1)).toMatchObject({ address: A, outcome: 'account-locked' });
+    expect(
+      server.audit
+        .list()
+        .filter((e) => e.event === 'auth.login_failed')
+        .every((e) => e.address === A),
+    ).toBe(true);
+    const target = (
+      await callApiFrom(server, B, 'GET', '/api/communes/13005/agents', { token: adminToken })
+    ).body.agents.find((a: { email: string }) => a.email === 'cible@aubagne.fr');
+    const unlock = await callApiFrom(server, B, 'POST', `/api/admin/agents/${target.id}/unlock`, {
+      token: adminToken,
+    });
+    expect(unlock.status).toBe(200);
+    expect((await attempt(A, 'cible@aubagne.fr', PASSWORD)).status).toBe(200);
+    expect(server.audit.list().at(-2)).toMatchObject({
+      event: 'auth.unlocked',
+      details: { email: 'cible@aubagne.fr' },
+    });
+  });
+
+  it('[AUTH-7] one address trying many accounts gets 429 with a French message; other addresses are not affected', async () => {
+    const C = '127.0.0.4';
+    const D = '127.0.0.5';
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof attempt>> | null = null;
+    for (let i = 1; i <= 5; i++) {
+      last = await attempt(C, `inconnu${i}@aubagne.fr`, 'motdepasse-au-hasard');
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
+    expect(last!.body.error).toEqual({
+      code: 'too-many-attempts',
+      message: expect.stringMatching(
+        /^Trop de tentatives de connexion depuis cette adresse réseau : réessayez après \d\d:\d\d\.$/,
+      ),
+    });
+    // Refused before any password is checked, even a right one, for any account.
+    const right = await attempt(C, 'autre@aubagne.fr', PASSWORD);
+    expect(right.status).toBe(429);
+    expect(right.body.error.code).toBe('too-many-attempts');
+    expect((await attempt(D, 'autre@aubagne.fr', PASSWORD)).status).toBe(200);
+    expect(
+      server.audit
+        .list()
+        .filter((e) => e.event === 'auth.address_throttled')
+        .at(-1),
+    ).toMatchObject({
+      address: C,
+      outcome: 'too-many-attempts',
+    });
+    server.admin.unlockAddress(C);
+    expect((await attempt(C, 'autre@aubagne.fr', PASSWORD)).status).toBe(200);
+    // The window ends: the address may fail again.
+    clock += 601_000;
+  });
+
+  it('[AUTH-8] failures spread over many addresses lock the account everywhere at the softer per-account cap', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      // Two failures per address: no pair lock (3), no address budget (5).
+      const from = `127.0.1.${10 + Math.floor(i / 2)}`;
+      codes.push((await attempt(from, 'distribue@aubagne.fr', `essai-distribue-${i}`)).status);
+    }
+    expect(codes).toEqual([401, 401, 401, 401, 401, 401, 429]);
+    const fresh = await attempt('127.0.2.1', 'distribue@aubagne.fr', PASSWORD);
+    expect(fresh.status).toBe(429);
+    expect(fresh.body.error.code).toBe('account-locked');
+    clock += 601_000;
+    expect((await attempt('127.0.2.1', 'distribue@aubagne.fr', PASSWORD)).status).toBe(200);
+  });
+});
