@@ -11,6 +11,7 @@ import { createHeadlessEditor } from '@lexical/headless';
 import { AutoLinkNode, LinkNode } from '@lexical/link';
 import { ListItemNode, ListNode } from '@lexical/list';
 import { HeadingNode, QuoteNode } from '@lexical/rich-text';
+import { TableCellNode, TableNode, TableRowNode } from '@lexical/table';
 import { type Binding, createYjsBinding, syncLexicalUpdateToYjs, type Provider } from '@lexical/yjs';
 import {
   $createParagraphNode,
@@ -25,6 +26,8 @@ import {
   SKIP_COLLAB_TAG,
 } from 'lexical';
 import * as Y from 'yjs';
+import { CalloutNode } from './bodyNodes/CalloutNode';
+import { ImageNode } from './bodyNodes/ImageNode';
 import { ORIGIN_SEED, PAGE_BODY_ROOT } from './siteDoc';
 
 /** Lexical node classes registered by the editor and the server: both must list the same. */
@@ -35,6 +38,11 @@ export const PAGE_NODES: ReadonlyArray<Klass<LexicalNode>> = [
   ListItemNode,
   LinkNode,
   AutoLinkNode,
+  TableNode,
+  TableRowNode,
+  TableCellNode,
+  ImageNode,
+  CalloutNode,
 ];
 
 /** Origin of the transactions that write sample content (tests, benchmarks, demo data). */
