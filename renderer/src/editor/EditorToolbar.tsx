@@ -1,6 +1,7 @@
 // The page body's toolbar and shortcuts: paragraph / h2–h4, bold, italic, lists, quote,
-// link (URL checked), undo/redo of this agent's own edits (the Yjs UndoManager the
-// CollaborationPlugin installs: other agents' edits are never undone).
+// link (URL checked), table, image, callout, link to a PDF, undo/redo of this agent's own
+// edits (the Yjs UndoManager the CollaborationPlugin installs: other agents' edits are never
+// undone). The dialogs of the rich blocks are opened from here.
 import { $isLinkNode, $toggleLink } from '@lexical/link';
 import {
   $isListNode,
@@ -15,6 +16,7 @@ import { $setBlocksType } from '@lexical/selection';
 import { $getNearestNodeOfType, mergeRegister } from '@lexical/utils';
 import {
   $createParagraphNode,
+  $getNodeByKey,
   $getSelection,
   $isRangeSelection,
   $setSelection,
@@ -35,9 +37,23 @@ import {
   useRef,
   useState,
 } from 'react';
+import { $createCalloutNode, $isCalloutNode } from '../../../site/bodyNodes/CalloutNode';
+import { $isImageNode, type ImageData } from '../../../site/bodyNodes/ImageNode';
+import type { BodyMedia } from './bodyMedia';
+import { FileLinkDialog } from './FileLinkDialog';
+import { ImageDialog } from './ImageDialog';
 import { checkedUrl, registerPasteCleanup } from './pasteCleanup';
+import { $insertFileLink, $insertImage, $insertTable, $updateImage } from './richBody';
+import { EDIT_IMAGE_COMMAND } from './richCommands';
+import { TableDialog } from './TableDialog';
 
-export type BlockKind = 'paragraph' | 'h2' | 'h3' | 'h4' | 'quote' | 'bullet' | 'number';
+export type BlockKind = 'paragraph' | 'h2' | 'h3' | 'h4' | 'quote' | 'callout' | 'bullet' | 'number';
+
+/** The dialog open over the toolbar, with the selection to restore when it is done. */
+type Dialog =
+  | { kind: 'table' }
+  | { kind: 'image'; edit?: { key: string; data: ImageData } }
+  | { kind: 'file'; text: string };
 
 interface ToolbarState {
   block: BlockKind;
@@ -58,6 +74,7 @@ function $readState(): ToolbarState {
     const tag = top.getTag();
     block = tag === 'h3' || tag === 'h4' ? tag : 'h2';
   } else if ($isQuoteNode(top)) block = 'quote';
+  else if ($isCalloutNode(top)) block = 'callout';
   else if ($isListNode(top)) {
     const list = $getNearestNodeOfType(anchor, ListNode) ?? top;
     block = list.getListType() === 'number' ? 'number' : 'bullet';
@@ -67,12 +84,45 @@ function $readState(): ToolbarState {
   return { block, bold: selection.hasFormat('bold'), italic: selection.hasFormat('italic'), link };
 }
 
-export function EditorToolbar({ disabled }: { disabled: boolean }) {
+export function EditorToolbar({ disabled, media }: { disabled: boolean; media: BodyMedia | null }) {
   const [editor] = useLexicalComposerContext();
   const [state, setState] = useState<ToolbarState>(INITIAL);
   const [canUndo, setCanUndo] = useState(false);
   const [canRedo, setCanRedo] = useState(false);
   const [linkForm, setLinkForm] = useState<{ selection: BaseSelection | null; initial: string } | null>(null);
+  const [dialog, setDialog] = useState<(Dialog & { selection: BaseSelection | null }) | null>(null);
+  const [notice, setNotice] = useState('');
+
+  /** Opens a dialog, remembering where the caret was. */
+  const openDialog = useCallback(
+    (next: Dialog | ((selectedText: string) => Dialog)) => {
+      editor.getEditorState().read(() => {
+        const selection = $getSelection();
+        const text = $isRangeSelection(selection) ? selection.getTextContent() : '';
+        setNotice('');
+        setDialog({
+          ...(typeof next === 'function' ? next(text) : next),
+          selection: selection ? selection.clone() : null,
+        });
+      });
+    },
+    [editor],
+  );
+
+  /** Closes the dialog and runs `fn` (an editor update) at the remembered caret. */
+  const closeDialog = useCallback(
+    (fn?: () => void) => {
+      const saved = dialog?.selection ?? null;
+      setDialog(null);
+      if (fn)
+        editor.update(() => {
+          if (saved) $setSelection(saved.clone());
+          fn();
+        });
+      editor.focus();
+    },
+    [editor, dialog],
+  );
 
   const setBlock = useCallback(
     (kind: BlockKind) => {
@@ -97,7 +147,9 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
             ? $createParagraphNode()
             : target === 'quote'
               ? $createQuoteNode()
-              : $createHeadingNode(target),
+              : target === 'callout'
+                ? $createCalloutNode()
+                : $createHeadingNode(target),
         );
       });
     },
@@ -119,6 +171,17 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
         editor.registerCommand(CAN_UNDO_COMMAND, (v) => (setCanUndo(v), false), COMMAND_PRIORITY_LOW),
         editor.registerCommand(CAN_REDO_COMMAND, (v) => (setCanRedo(v), false), COMMAND_PRIORITY_LOW),
         editor.registerCommand(
+          EDIT_IMAGE_COMMAND,
+          (key) => {
+            const node = $getNodeByKey(key);
+            if (!$isImageNode(node)) return false;
+            setNotice('');
+            setDialog({ kind: 'image', edit: { key, data: node.getData() }, selection: null });
+            return true;
+          },
+          COMMAND_PRIORITY_LOW,
+        ),
+        editor.registerCommand(
           KEY_DOWN_COMMAND,
           (event: KeyboardEvent) => {
             const mod = event.ctrlKey || event.metaKey;
@@ -129,6 +192,12 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
               shortcuts.Digit2 = () => setBlock('h2');
               shortcuts.Digit3 = () => setBlock('h3');
               shortcuts.Digit4 = () => setBlock('h4');
+              shortcuts.KeyT = () => openDialog({ kind: 'table' });
+              shortcuts.KeyC = () => setBlock('callout');
+              if (media) {
+                shortcuts.KeyI = () => openDialog({ kind: 'image' });
+                shortcuts.KeyF = () => openDialog((text) => ({ kind: 'file', text }));
+              }
             } else if (event.shiftKey) {
               shortcuts.Digit7 = () => setBlock('number');
               shortcuts.Digit8 = () => setBlock('bullet');
@@ -145,7 +214,7 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
           COMMAND_PRIORITY_LOW,
         ),
       ),
-    [editor, setBlock, openLinkForm],
+    [editor, setBlock, openLinkForm, openDialog, media],
   );
 
   const buttons: Array<{
@@ -154,6 +223,7 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
     pressed?: boolean;
     onClick: () => void;
     text: string;
+    needsMedia?: boolean;
   }> = [
     {
       text: 'Paragraphe',
@@ -225,6 +295,33 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
       pressed: state.link !== null,
       onClick: openLinkForm,
     },
+    {
+      text: 'Tableau',
+      label: 'Insérer un tableau',
+      shortcut: 'Control+Alt+T',
+      onClick: () => openDialog({ kind: 'table' }),
+    },
+    {
+      text: 'Image',
+      label: 'Insérer une image',
+      shortcut: 'Control+Alt+I',
+      needsMedia: true,
+      onClick: () => openDialog({ kind: 'image' }),
+    },
+    {
+      text: 'Encadré',
+      label: 'Encadré',
+      shortcut: 'Control+Alt+C',
+      pressed: state.block === 'callout',
+      onClick: () => setBlock('callout'),
+    },
+    {
+      text: 'Lien vers un PDF',
+      label: 'Lien vers un PDF',
+      shortcut: 'Control+Alt+F',
+      needsMedia: true,
+      onClick: () => openDialog((text) => ({ kind: 'file', text })),
+    },
   ];
 
   return (
@@ -239,7 +336,7 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
             title={`${b.label} (${b.shortcut.replace('Control', 'Ctrl')})`}
             aria-keyshortcuts={b.shortcut}
             aria-pressed={b.pressed}
-            disabled={disabled}
+            disabled={disabled || (b.needsMedia === true && !media)}
             onMouseDown={(e) => e.preventDefault()}
             onClick={b.onClick}
           >
@@ -272,6 +369,39 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
           ↷
         </button>
       </RovingToolbar>
+      <p className="visually-hidden" role="status">
+        {notice}
+      </p>
+      {dialog?.kind === 'table' && (
+        <TableDialog
+          onCancel={() => closeDialog()}
+          onSubmit={(rows, columns) =>
+            closeDialog(() => {
+              if (!$insertTable(rows, columns))
+                setNotice('Un tableau ne peut pas être placé dans un autre tableau.');
+            })
+          }
+        />
+      )}
+      {dialog?.kind === 'image' && media && (
+        <ImageDialog
+          media={media}
+          initial={dialog.edit?.data}
+          onCancel={() => closeDialog()}
+          onSubmit={(data) => {
+            const edit = dialog.edit;
+            closeDialog(() => (edit ? $updateImage(edit.key, data) : $insertImage(data)));
+          }}
+        />
+      )}
+      {dialog?.kind === 'file' && media && (
+        <FileLinkDialog
+          media={media}
+          initialText={dialog.text}
+          onCancel={() => closeDialog()}
+          onSubmit={(sha256, text) => closeDialog(() => $insertFileLink(sha256, text))}
+        />
+      )}
       {linkForm && (
         <LinkForm
           initial={linkForm.initial}
