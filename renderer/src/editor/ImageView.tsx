@@ -1,11 +1,12 @@
 // What the editor shows for an image of the page body (the decorator of site/'s ImageNode):
 // the file from this computer's media store (so it shows offline), its caption, whether its
-// alt text is filled in, and buttons to change it or remove it.
+// alt text is filled in, and buttons to change it or remove it. (Like media/useMediaUrl, but it
+// keeps asking until a file another agent is still uploading arrives.)
 import { useLexicalComposerContext } from '@lexical/react/LexicalComposerContext';
 import { useLexicalEditable } from '@lexical/react/useLexicalEditable';
 import { $getNodeByKey, type NodeKey } from 'lexical';
 import { type ImageData, installImageDecorator } from '../../../site/bodyNodes/ImageNode';
-import { useMediaUrl } from '../media/useMediaUrl';
+import { useEffect, useState } from 'react';
 import type { MediaStore } from '../media/MediaStore';
 import { useBodyMedia } from './bodyMedia';
 import { EDIT_IMAGE_COMMAND } from './richCommands';
@@ -30,8 +31,38 @@ function ImageView({ data, nodeKey }: { data: ImageData; nodeKey: NodeKey }) {
   );
 }
 
+/** Retry delays while the file is neither on this computer nor on the server yet. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * The image's object URL from this computer's store, which downloads it from the server when
+ * missing. An image another agent just inserted may not be uploaded yet: ask again, less and
+ * less often, until it arrives.
+ */
+function useStoredImageUrl(store: MediaStore, sha256: string): string | undefined {
+  const [url, setUrl] = useState<string>();
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    setUrl(undefined);
+    const attempt = (delay: number) => {
+      const retry = () => {
+        if (live) timer = setTimeout(() => attempt(Math.min(delay * 2, RETRY_MAX_MS)), delay);
+      };
+      store.objectUrl(sha256).then((found) => (found ? live && setUrl(found) : retry()), retry);
+    };
+    attempt(RETRY_FIRST_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [store, sha256]);
+  return url;
+}
+
 function StoredImage({ store, data }: { store: MediaStore; data: ImageData }) {
-  const url = useMediaUrl(store, data.sha256);
+  const url = useStoredImageUrl(store, data.sha256);
   if (!url) return <p className="ed-image-missing">Chargement de l’image…</p>;
   return <img src={url} alt={data.decorative ? '' : data.altText} />;
 }
