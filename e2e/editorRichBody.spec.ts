@@ -232,3 +232,61 @@ test('[rich-2] the image dialog refuses an image without alt text unless it is m
   await editDialog.getByRole('button', { name: 'Enregistrer l’image' }).click();
   await expect(body.getByRole('img', { name: 'Frise de la fête du village' })).toBeVisible();
 });
+
+/** What Word puts on the clipboard (trimmed): MsoNormal paragraphs, inline styles, a td-only table. */
+const WORD_HTML = `<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word"><body lang=FR>
+<h1 style="color:#c00000;font-family:Calibri">Tarifs de la cantine</h1>
+<p class=MsoNormal style="text-align:center;margin-left:36pt"><span style="font-family:Calibri;color:#c00000"><u>Tarifs</u> <b>2026</b></span></p>
+<table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0 style="border-collapse:collapse">
+<tr><td width=200 style="background:yellow;width:150pt"><p class=MsoNormal><b>Quotient familial</b></p></td><td width=200><p class=MsoNormal><b>Prix du repas</b></p></td></tr>
+<tr><td width=200><h2>0 à 500</h2></td><td width=200><p class=MsoNormal>1 €</p></td></tr>
+</table>
+<p class=MsoNormal><img width=100 height=50 src="file:///C:/Users/mairie/AppData/Local/Temp/image001.png" alt="Logo"></p>
+<p class=MsoNormal><a href="javascript:alert(1)">piège</a> et <a href="https://www.service-public.fr/">Service public</a></p>
+</body></html>`;
+
+test('[rich-3] a paste from Word keeps the heading (as h2), the table with a header row and safe links, and drops the rest', async ({
+  openAgent,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin' });
+  const { page } = alice;
+  await createPage(alice, uniqueTitle('Cantine'));
+  const body = editor(page);
+  await body.click();
+  await body.evaluate((element, html) => {
+    const data = new DataTransfer();
+    data.setData('text/html', html);
+    data.setData('text/plain', 'Tarifs de la cantine');
+    element.dispatchEvent(
+      new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+    );
+  }, WORD_HTML);
+
+  await expect(body.locator('table th')).toHaveText(['Quotient familial', 'Prix du repas']);
+  await expect(body.locator('table td')).toHaveText(['0 à 500', '1 €']);
+  await expect(body.locator('table h2, table h3, table h4')).toHaveCount(0);
+  await expect(body.locator('h1')).toHaveCount(0);
+  await expect(body.locator('h2')).toHaveText(['Tarifs de la cantine']);
+  await expect(body.locator('img')).toHaveCount(0);
+  await expect(body.locator('u')).toHaveCount(0);
+  await expect(body.locator('strong, b').filter({ hasText: '2026' })).toHaveCount(1);
+  await expect(
+    body.locator('[style*="color"], [style*="font-family"], [style*="text-align"], [style*="background"]'),
+  ).toHaveCount(0);
+  await expect(body.getByRole('link')).toHaveCount(1);
+  await expect(body.getByRole('link', { name: 'Service public' })).toHaveAttribute(
+    'href',
+    'https://www.service-public.fr/',
+  );
+  await expect(body).toContainText('piège et Service public');
+
+  // The site's own renderer (the live preview) publishes the table with its header row.
+  await page.getByRole('button', { name: 'Aperçu avec le thème du site' }).click();
+  const preview = page.locator('iframe.page-preview');
+  await expect
+    .poll(async () => (await preview.getAttribute('srcdoc')) ?? '')
+    .toContain(
+      '<table><thead><tr><th scope="col"><strong>Quotient familial</strong></th><th scope="col"><strong>Prix du repas</strong></th></tr></thead>' +
+        '<tbody><tr><td>0 à 500</td><td>1 €</td></tr></tbody></table>',
+    );
+});
