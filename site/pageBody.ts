@@ -275,8 +275,14 @@ const DIRECT_ELEMENTS = new Set([
   'listitem',
   'link',
   'autolink',
+  'table',
+  'tablerow',
+  'tablecell',
+  'callout',
 ]);
 const DIRECT_LEAVES = new Set(['text', 'linebreak', 'tab']);
+/** Decorator nodes (a Y.XmlElement holding the node's properties as attributes). */
+const DIRECT_DECORATORS = new Set(['image']);
 
 type JsonNode = Record<string, unknown> & { children?: JsonNode[] };
 
@@ -310,6 +316,11 @@ function readElement(xml: Y.XmlText, type: string, depth: number): JsonNode {
       if (typeof childType !== 'string' || !DIRECT_ELEMENTS.has(childType) || childType === 'root')
         throw new NotDirect();
       node.children!.push(readElement(insert, childType, depth + 1));
+    } else if (insert instanceof Y.XmlElement) {
+      text = null;
+      const decorator = props(insert.getAttributes() as Record<string, unknown>);
+      if (typeof decorator.type !== 'string' || !DIRECT_DECORATORS.has(decorator.type)) throw new NotDirect();
+      node.children!.push({ ...decorator, version: 1 });
     } else if (insert instanceof Y.Map) {
       const leaf = props(insert.toJSON() as Record<string, unknown>);
       const leafType = leaf.type;
