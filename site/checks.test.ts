@@ -137,4 +137,30 @@ describe('checks before publishing', () => {
       }),
     ]);
   });
+
+  it('[CHK-12] a table without header cells is a warning naming the page and the table', () => {
+    const snapshot = sampleSnapshot();
+    const cell = (words: string, headerState: number) => ({
+      type: 'tablecell',
+      headerState,
+      children: [{ type: 'paragraph', children: [{ type: 'text', text: words }] }],
+    });
+    const table = (headerState: number) => ({
+      type: 'table',
+      children: [
+        { type: 'tablerow', children: [cell('Jour', headerState), cell('Horaires', headerState)] },
+        { type: 'tablerow', children: [cell('Lundi', 0), cell('9 h', 0)] },
+      ],
+    });
+    snapshot.pages[1]!.body = { root: { type: 'root', children: [table(1), table(0)] } } as never;
+    const report = check(snapshot);
+    expect(report.errors).toEqual([]);
+    expect(report.warnings.filter((w) => w.rule === 'table-headers')).toEqual([
+      expect.objectContaining({
+        pageId: 'horaires',
+        message:
+          'Page « Horaires & contact <mairie> » : le tableau n° 2 n’a pas de ligne ni de colonne de titres ; indiquez ce que contient chaque colonne dans sa première ligne.',
+      }),
+    ]);
+  });
 });

@@ -41,7 +41,8 @@ export type CheckRule =
   | 'acte-online'
   | 'fields'
   | 'settings'
-  | 'media';
+  | 'media'
+  | 'table-headers';
 
 export interface CheckIssue {
   severity: CheckSeverity;
@@ -188,6 +189,25 @@ export function checkSite(
           meta.id,
           meta.title,
           `${name} : l’image n° ${n} n’est pas encore envoyée au serveur ; elle ne sera pas publiée.`,
+        );
+    });
+    // [CHK-12] tables of the body need header cells (RGAA 5.6, 5.7).
+    let tableNumber = 0;
+    visitNodes(body, (node) => {
+      if (node.type !== 'table') return;
+      tableNumber++;
+      let headers = false;
+      visitNodes(node, (cell) => {
+        if (cell.type === 'tablecell' && typeof cell.headerState === 'number' && cell.headerState > 0)
+          headers = true;
+      });
+      if (!headers)
+        add(
+          'warning',
+          'table-headers',
+          meta.id,
+          meta.title,
+          `${name} : le tableau n° ${tableNumber} n’a pas de ligne ni de colonne de titres ; indiquez ce que contient chaque colonne dans sa première ligne.`,
         );
     });
     // [CHK-11] links to files of the media library that the server does not have yet.
