@@ -27,7 +27,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { $createCalloutNode } from './bodyNodes/CalloutNode';
-import { $createImageNode, ImageNode } from './bodyNodes/ImageNode';
+import { $createImageNode, ImageNode, installImageDecorator } from './bodyNodes/ImageNode';
 import { type MediaInfo, renderHtml } from './renderHtml';
 import {
   isPageBodyEmpty,
@@ -224,6 +224,34 @@ describe('pageBody', () => {
     expect(renderHtml(pageBodyToEditorState(server), { media: (sha) => MEDIA[sha] })).toBe(
       renderHtml(readPageBody(server), { media: (sha) => MEDIA[sha] }),
     );
+  });
+
+  it('[BODY-8] the editor view of an image comes from the installed decorator; none without one', () => {
+    const editor = createHeadlessEditor({
+      nodes: [...PAGE_NODES],
+      onError: (e) => {
+        throw e;
+      },
+    });
+    const data = { sha256: IMG, altText: 'Plan', decorative: false, caption: '' };
+    const seen: unknown[] = [];
+    editor.update(
+      () => {
+        const node = $createImageNode(data);
+        expect(node.decorate()).toBeNull();
+        const uninstall = installImageDecorator((d, key) => {
+          seen.push([d, key]);
+          return `vue de ${d.altText}`;
+        });
+        expect(node.decorate()).toBe('vue de Plan');
+        uninstall();
+        expect(node.decorate()).toBeNull();
+        expect(node.isInline()).toBe(false);
+        expect(node.getTextContent()).toBe('Plan');
+      },
+      { discrete: true },
+    );
+    expect(seen).toEqual([[data, expect.any(String)]]);
   });
 
   it('[BODY-8] image fields from hostile JSON are typed: bad sha256 emptied, alt text bounded', () => {
