@@ -59,9 +59,12 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
   }
   await expect(body.locator('table th')).toHaveText(['Jour', 'Horaires']);
   await expect(body.locator('table td')).toHaveText(['Lundi', '9 h – 12 h', 'Mardi', 'Fermé']);
+  // While the caret is in the table, the toolbar offers to change it.
+  await expect(page.getByRole('button', { name: 'Ajouter une ligne' })).toBeVisible();
   // Out of the table, below it.
   await page.keyboard.press('ArrowDown');
   await page.keyboard.type('Accueil');
+  await expect(page.getByRole('button', { name: 'Ajouter une ligne' })).toHaveCount(0);
 
   // The other agent sees the table arrive live.
   await expect(otherBody.locator('table th')).toHaveText(['Jour', 'Horaires']);
@@ -279,6 +282,21 @@ test('[rich-3] a paste from Word keeps the heading (as h2), the table with a hea
     'https://www.service-public.fr/',
   );
   await expect(body).toContainText('piège et Service public');
+
+  // The table grows and shrinks from the toolbar, at the caret.
+  await body.locator('table td').filter({ hasText: '1 €' }).click();
+  await page.getByRole('button', { name: 'Ajouter une ligne' }).click();
+  await expect(body.locator('table tr')).toHaveCount(3);
+  await page.keyboard.type('Plus de 500');
+  await expect(body.locator('table tr').last()).toContainText('Plus de 500');
+  await page.getByRole('button', { name: 'Ajouter une colonne' }).click();
+  await expect(body.locator('table tr').first().locator('th')).toHaveCount(3);
+  await page.getByRole('button', { name: 'Supprimer la colonne' }).click();
+  await expect(body.locator('table tr').first().locator('th')).toHaveCount(2);
+  await body.locator('table td').filter({ hasText: 'Plus de 500' }).click();
+  await page.getByRole('button', { name: 'Supprimer la ligne' }).click();
+  await expect(body.locator('table')).not.toContainText('Plus de 500');
+  await expect(body.locator('table tr')).toHaveCount(2);
 
   // The site's own renderer (the live preview) publishes the table with its header row.
   await page.getByRole('button', { name: 'Aperçu avec le thème du site' }).click();

@@ -43,7 +43,15 @@ import type { BodyMedia } from './bodyMedia';
 import { FileLinkDialog } from './FileLinkDialog';
 import { ImageDialog } from './ImageDialog';
 import { checkedUrl, registerPasteCleanup } from './pasteCleanup';
-import { $insertFileLink, $insertImage, $insertTable, $updateImage } from './richBody';
+import {
+  $editTable,
+  $insertFileLink,
+  $insertImage,
+  $insertTable,
+  $isInTable,
+  $updateImage,
+  type TableEdit,
+} from './richBody';
 import { EDIT_IMAGE_COMMAND } from './richCommands';
 import { TableDialog } from './TableDialog';
 
@@ -60,9 +68,10 @@ interface ToolbarState {
   bold: boolean;
   italic: boolean;
   link: string | null;
+  inTable: boolean;
 }
 
-const INITIAL: ToolbarState = { block: 'paragraph', bold: false, italic: false, link: null };
+const INITIAL: ToolbarState = { block: 'paragraph', bold: false, italic: false, link: null, inTable: false };
 
 function $readState(): ToolbarState {
   const selection = $getSelection();
@@ -81,7 +90,13 @@ function $readState(): ToolbarState {
   }
   const parent = anchor.getParent();
   const link = $isLinkNode(parent) ? parent.getURL() : $isLinkNode(anchor) ? anchor.getURL() : null;
-  return { block, bold: selection.hasFormat('bold'), italic: selection.hasFormat('italic'), link };
+  return {
+    block,
+    bold: selection.hasFormat('bold'),
+    italic: selection.hasFormat('italic'),
+    link,
+    inTable: $isInTable(),
+  };
 }
 
 export function EditorToolbar({ disabled, media }: { disabled: boolean; media: BodyMedia | null }) {
@@ -217,6 +232,14 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     [editor, setBlock, openLinkForm, openDialog, media],
   );
 
+  const tableButtons: Array<{ text: string; edit: TableEdit }> = [
+    { text: 'Ajouter une ligne', edit: 'row-below' },
+    { text: 'Ajouter une colonne', edit: 'column-right' },
+    { text: 'Supprimer la ligne', edit: 'delete-row' },
+    { text: 'Supprimer la colonne', edit: 'delete-column' },
+    { text: 'Supprimer le tableau', edit: 'delete-table' },
+  ];
+
   const buttons: Array<{
     label: string;
     shortcut: string;
@@ -343,6 +366,23 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
             {b.text}
           </button>
         ))}
+        {state.inTable && (
+          <>
+            <span className="tool-sep" aria-hidden="true" />
+            {tableButtons.map((b) => (
+              <button
+                key={b.edit}
+                type="button"
+                className="tool"
+                disabled={disabled}
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={() => editor.update(() => void $editTable(b.edit))}
+              >
+                {b.text}
+              </button>
+            ))}
+          </>
+        )}
         <span className="tool-sep" aria-hidden="true" />
         <button
           type="button"

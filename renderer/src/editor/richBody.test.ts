@@ -15,7 +15,14 @@ import { describe, expect, it } from 'vitest';
 import { $isImageNode } from '../../../site/bodyNodes/ImageNode';
 import { PAGE_NODES } from '../../../site/pageBody';
 import { renderHtml } from '../../../site/renderHtml';
-import { $insertFileLink, $insertImage, $insertTable, $updateImage } from './richBody';
+import {
+  $editTable,
+  $insertFileLink,
+  $insertImage,
+  $insertTable,
+  $isInTable,
+  $updateImage,
+} from './richBody';
 import { registerPasteCleanup } from './pasteCleanup';
 
 const IMG = '1'.repeat(64);
@@ -136,5 +143,38 @@ describe('rich body insertions', () => {
       TableCellHeaderStates.NO_STATUS,
       TableCellHeaderStates.NO_STATUS,
     ]);
+  });
+
+  it('a table grows and shrinks at the caret; the header row stays the only header row', () => {
+    const e = editor();
+    e.update(() => $insertTable(2, 2), { discrete: true });
+    const typeInCell = (words: string) =>
+      e.update(
+        () => {
+          const selection = $getSelection();
+          if ($isRangeSelection(selection)) selection.insertText(words);
+        },
+        { discrete: true },
+      );
+    typeInCell('Jour');
+    expect(e.read(() => $isInTable())).toBe(true);
+    e.update(() => expect($editTable('column-right')).toBe(true), { discrete: true });
+    e.update(() => expect($editTable('row-below')).toBe(true), { discrete: true });
+    let html = renderHtml(e.getEditorState().toJSON());
+    expect(html).toContain(
+      '<thead><tr><th scope="col">Jour</th><th scope="col"></th><th scope="col"></th></tr></thead>',
+    );
+    expect(html.match(/<tr>/g)).toHaveLength(3);
+    expect(html.match(/<td>/g)).toHaveLength(6);
+
+    e.update(() => $editTable('delete-column'), { discrete: true });
+    html = renderHtml(e.getEditorState().toJSON());
+    expect(html.match(/<th /g)).toHaveLength(2);
+    expect(html.match(/<tr>/g)).toHaveLength(3);
+
+    e.update(() => expect($editTable('delete-table')).toBe(true), { discrete: true });
+    expect(types(e)).toEqual(['paragraph', 'paragraph']);
+    expect(e.read(() => $isInTable())).toBe(false);
+    e.update(() => expect($editTable('row-below')).toBe(false), { discrete: true });
   });
 });

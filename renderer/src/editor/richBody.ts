@@ -2,7 +2,15 @@
 // with a header row, an image, a link to a file of the media library; change an image. Kept out
 // of the toolbar so they are tested headless (richBody.test.ts).
 import { $createLinkNode } from '@lexical/link';
-import { $createTableNodeWithDimensions, $findTableNode } from '@lexical/table';
+import {
+  $createTableNodeWithDimensions,
+  $deleteTableColumnAtSelection,
+  $deleteTableRowAtSelection,
+  $findTableNode,
+  $insertTableColumnAtSelection,
+  $insertTableRowAtSelection,
+  $isTableSelection,
+} from '@lexical/table';
 import { $insertNodeToNearestRoot } from '@lexical/utils';
 import {
   $createParagraphNode,
@@ -47,6 +55,52 @@ export function $insertTable(rows: number, columns: number): boolean {
   if ($isTextNode(first)) first.select(0, 0);
   else if ($isElementNode(first)) first.selectStart();
   return true;
+}
+
+export type TableEdit = 'row-below' | 'column-right' | 'delete-row' | 'delete-column' | 'delete-table';
+
+/** True when the caret (or a cell selection) is in a table. */
+export function $isInTable(): boolean {
+  const selection = $getSelection();
+  return (
+    ($isRangeSelection(selection) || $isTableSelection(selection)) &&
+    $findTableNode(selection.anchor.getNode()) !== null
+  );
+}
+
+/**
+ * Changes the table at the caret: a row below (never a header row) or a column on the right (the
+ * caret goes into it), or
+ * removes the row, the column or the whole table (the caret then goes to the text after it).
+ * False when the caret is not in a table.
+ */
+export function $editTable(edit: TableEdit): boolean {
+  const selection = $getSelection();
+  if (!($isRangeSelection(selection) || $isTableSelection(selection))) return false;
+  const table = $findTableNode(selection.anchor.getNode());
+  if (!table) return false;
+  switch (edit) {
+    // The caret goes into the new row (its first cell) or the new cell of its row.
+    case 'row-below':
+      $insertTableRowAtSelection(true)?.selectStart();
+      return true;
+    case 'column-right':
+      $insertTableColumnAtSelection(true)?.selectStart();
+      return true;
+    case 'delete-row':
+      $deleteTableRowAtSelection();
+      return true;
+    case 'delete-column':
+      $deleteTableColumnAtSelection();
+      return true;
+    case 'delete-table': {
+      const next = table.getNextSibling() ?? table.getPreviousSibling();
+      table.remove();
+      if (next) next.selectStart();
+      else $getRoot().append($createParagraphNode()).selectStart();
+      return true;
+    }
+  }
 }
 
 export function $insertImage(data: ImageData): void {
