@@ -103,7 +103,7 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
   await expect(otherImage).toHaveJSProperty('naturalWidth', 1200);
 
   // ---- The callout (toggle, by its shortcut). ----
-  const calloutButton = page.getByRole('button', { name: 'Encadré' });
+  const calloutButton = page.getByRole('button', { name: 'Encadré', exact: true });
   await expect(calloutButton).toHaveAttribute('aria-pressed', 'false');
   await page.keyboard.press('Control+Alt+KeyC');
   await expect(calloutButton).toHaveAttribute('aria-pressed', 'true');
@@ -111,6 +111,12 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
   await expect(body.locator('.ed-callout')).toHaveText('La mairie sera fermée le 15 août.');
   await page.keyboard.press('Enter');
   await expect(calloutButton).toHaveAttribute('aria-pressed', 'false');
+  const importantButton = page.getByRole('button', { name: 'Encadré important' });
+  await page.keyboard.press('Control+Alt+Shift+KeyC');
+  await expect(importantButton).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.type('Alerte canicule : buvez de l’eau.');
+  await page.keyboard.press('Enter');
+  await expect(importantButton).toHaveAttribute('aria-pressed', 'false');
 
   // ---- The link to a PDF. ----
   await page.keyboard.type('À lire : ');
@@ -156,6 +162,9 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
     /<figure><img [^>]*alt="La mairie et son parvis fleuri"[^>]*><figcaption>Le parvis rénové en 2026<\/figcaption><\/figure>/,
   );
   expect(html).toContain('<div class="callout" role="note"><p>La mairie sera fermée le 15 août.</p></div>');
+  expect(html).toContain(
+    '<div class="callout callout-important" role="note"><p>Alerte canicule : buvez de l’eau.</p></div>',
+  );
   expect(html).toMatch(
     /<a href="\.\.\/media\/[0-9a-f]{64}\.pdf">Compte rendu du conseil municipal \(PDF, \d+ octets\)<\/a>/,
   );

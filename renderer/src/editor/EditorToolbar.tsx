@@ -55,7 +55,8 @@ import {
 import { EDIT_IMAGE_COMMAND } from './richCommands';
 import { TableDialog } from './TableDialog';
 
-export type BlockKind = 'paragraph' | 'h2' | 'h3' | 'h4' | 'quote' | 'callout' | 'bullet' | 'number';
+export type BlockKind =
+  'paragraph' | 'h2' | 'h3' | 'h4' | 'quote' | 'callout' | 'callout-important' | 'bullet' | 'number';
 
 /** The dialog open over the toolbar, with the selection to restore when it is done. */
 type Dialog =
@@ -83,7 +84,7 @@ function $readState(): ToolbarState {
     const tag = top.getTag();
     block = tag === 'h3' || tag === 'h4' ? tag : 'h2';
   } else if ($isQuoteNode(top)) block = 'quote';
-  else if ($isCalloutNode(top)) block = 'callout';
+  else if ($isCalloutNode(top)) block = top.getVariant() === 'important' ? 'callout-important' : 'callout';
   else if ($isListNode(top)) {
     const list = $getNearestNodeOfType(anchor, ListNode) ?? top;
     block = list.getListType() === 'number' ? 'number' : 'bullet';
@@ -162,8 +163,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
             ? $createParagraphNode()
             : target === 'quote'
               ? $createQuoteNode()
-              : target === 'callout'
-                ? $createCalloutNode()
+              : target === 'callout' || target === 'callout-important'
+                ? $createCalloutNode(target === 'callout' ? 'info' : 'important')
                 : $createHeadingNode(target),
         );
       });
@@ -208,7 +209,7 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
               shortcuts.Digit3 = () => setBlock('h3');
               shortcuts.Digit4 = () => setBlock('h4');
               shortcuts.KeyT = () => openDialog({ kind: 'table' });
-              shortcuts.KeyC = () => setBlock('callout');
+              shortcuts.KeyC = () => setBlock(event.shiftKey ? 'callout-important' : 'callout');
               if (media) {
                 shortcuts.KeyI = () => openDialog({ kind: 'image' });
                 shortcuts.KeyF = () => openDialog((text) => ({ kind: 'file', text }));
@@ -337,6 +338,13 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
       shortcut: 'Control+Alt+C',
       pressed: state.block === 'callout',
       onClick: () => setBlock('callout'),
+    },
+    {
+      text: 'Encadré important',
+      label: 'Encadré important',
+      shortcut: 'Control+Alt+Shift+C',
+      pressed: state.block === 'callout-important',
+      onClick: () => setBlock('callout-important'),
     },
     {
       text: 'Lien vers un PDF',
