@@ -280,6 +280,9 @@ test('[rich-3] a paste from Word keeps the heading (as h2), the table with a hea
   await expect(body.locator('h1')).toHaveCount(0);
   await expect(body.locator('h2')).toHaveText(['Tarifs de la cantine']);
   await expect(body.locator('img')).toHaveCount(0);
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Les images collées ne sont pas reprises' }),
+  ).toBeVisible();
   await expect(body.locator('u')).toHaveCount(0);
   await expect(body.locator('strong, b').filter({ hasText: '2026' })).toHaveCount(1);
   await expect(

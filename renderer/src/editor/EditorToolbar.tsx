@@ -26,6 +26,7 @@ import {
   COMMAND_PRIORITY_LOW,
   FORMAT_TEXT_COMMAND,
   KEY_DOWN_COMMAND,
+  PASTE_COMMAND,
   REDO_COMMAND,
   UNDO_COMMAND,
 } from 'lexical';
@@ -54,6 +55,9 @@ import {
 } from './richBody';
 import { EDIT_IMAGE_COMMAND } from './richCommands';
 import { TableDialog } from './TableDialog';
+
+export const PASTED_IMAGES_NOTICE =
+  'Les images collées ne sont pas reprises : ajoutez-les avec le bouton « Image » (avec leur texte alternatif).';
 
 export type BlockKind =
   'paragraph' | 'h2' | 'h3' | 'h4' | 'quote' | 'callout' | 'callout-important' | 'bullet' | 'number';
@@ -194,6 +198,17 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
             setNotice('');
             setDialog({ kind: 'image', edit: { key, data: node.getData() }, selection: null });
             return true;
+          },
+          COMMAND_PRIORITY_LOW,
+        ),
+        // Pasted images are dropped (no alt text, a file path of the agent's computer): say so.
+        editor.registerCommand(
+          PASTE_COMMAND,
+          (event) => {
+            const html =
+              event instanceof ClipboardEvent ? (event.clipboardData?.getData('text/html') ?? '') : '';
+            setNotice(/<img\b/i.test(html) ? PASTED_IMAGES_NOTICE : '');
+            return false;
           },
           COMMAND_PRIORITY_LOW,
         ),
@@ -417,7 +432,7 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
           ↷
         </button>
       </RovingToolbar>
-      <p className="visually-hidden" role="status">
+      <p className="editor-notice" role="status">
         {notice}
       </p>
       {dialog?.kind === 'table' && (
