@@ -320,3 +320,43 @@ test('[rich-3] a paste from Word keeps the heading (as h2), the table with a hea
         '<tbody><tr><td>0 à 500</td><td>1 €</td></tr></tbody></table>',
     );
 });
+
+test('[rich-4] offline, an imported image shows at once from this computer and the table is typed; both reach the server when back online', async ({
+  openAgent,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin', viaLink: true });
+  const { page } = alice;
+  const uploads: string[] = [];
+  page.on('response', (r) => {
+    if (r.request().method() === 'PUT' && r.url().includes('/media/') && r.status() < 300)
+      uploads.push(r.url());
+  });
+  alice.link!.goOffline();
+  await expect(status(page)).toHaveText(STATUS.offline);
+  await createPage(alice, uniqueTitle('Plan du village'));
+  const body = editor(page);
+  await body.click();
+
+  await page.keyboard.press('Control+Alt+KeyI');
+  const imageDialog = dialog(page, 'Insérer une image');
+  await imageDialog
+    .getByLabel('Importer une image depuis cet ordinateur')
+    .setInputFiles({ name: 'plan.png', mimeType: 'image/png', buffer: await pngFile(page, 900, 600) });
+  await expect(imageDialog.getByRole('radio', { name: 'plan' })).toBeChecked();
+  await imageDialog.getByLabel('Texte alternatif').fill('Plan du centre du village');
+  await imageDialog.getByRole('button', { name: 'Insérer l’image' }).click();
+  const image = body.getByRole('img', { name: 'Plan du centre du village' });
+  await expect(image).toHaveJSProperty('naturalWidth', 900);
+
+  await page.keyboard.press('Control+Alt+KeyT');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Lieu');
+  await expect(body.locator('table th').first()).toHaveText('Lieu');
+  await expect(body.locator('table th')).toHaveCount(3);
+  expect(uploads).toEqual([]);
+
+  alice.link!.goOnline();
+  await expect(status(page)).toHaveText(STATUS.saved, { timeout: 30_000 });
+  await expect.poll(() => uploads.length, { timeout: 30_000 }).toBe(1);
+  await expect(image).toHaveJSProperty('naturalWidth', 900);
+});
