@@ -206,6 +206,14 @@ test('[rich-2] the image dialog refuses an image without alt text unless it is m
   const imageDialog = dialog(page, 'Insérer une image');
   await expect(imageDialog).toBeVisible();
 
+  // A PDF is not an image: refused with a pointer to the right button.
+  await imageDialog
+    .getByLabel('Importer une image depuis cet ordinateur')
+    .setInputFiles({ name: 'arrete.pdf', mimeType: 'application/pdf', buffer: pdfFile('galerie') });
+  await expect(imageDialog.getByRole('alert')).toHaveText(
+    'Ce fichier n’est pas une image (JPEG, PNG, WebP…). Pour un document PDF, utilisez « Lien vers un PDF ».',
+  );
+
   // Nothing chosen, nothing described: both are said, nothing is inserted.
   await imageDialog.getByRole('button', { name: 'Insérer l’image' }).click();
   await expect(

@@ -7,6 +7,8 @@ import { MediaError } from '../media/mediaPipeline';
 import { type BodyMedia, isPdfMime, useMediaLibrary } from './bodyMedia';
 import { ModalDialog } from './ModalDialog';
 
+export const NOT_A_PDF_MESSAGE =
+  'Ce fichier n’est pas un PDF. Pour une image, utilisez « Insérer une image ».';
 export const PDF_REQUIRED_MESSAGE = 'Choisissez un PDF de la médiathèque ou importez-en un.';
 
 /** « compte-rendu_conseil.pdf » → « compte-rendu conseil »: a readable default link text. */
@@ -88,6 +90,10 @@ export function FileLinkDialog({ media, initialText, onSubmit, onCancel }: Props
                 const file = e.target.files?.[0];
                 e.target.value = '';
                 if (!file) return;
+                if (file.type !== 'application/pdf') {
+                  setProblem(NOT_A_PDF_MESSAGE);
+                  return;
+                }
                 setBusy(true);
                 setProblem(undefined);
                 try {

@@ -11,6 +11,8 @@ import { ModalDialog } from './ModalDialog';
 
 export const ALT_REQUIRED_MESSAGE =
   'Indiquez le texte alternatif de l’image (ce qu’elle montre ou apporte), ou cochez « Image décorative » si elle n’apporte aucune information.';
+export const NOT_AN_IMAGE_MESSAGE =
+  'Ce fichier n’est pas une image (JPEG, PNG, WebP…). Pour un document PDF, utilisez « Lien vers un PDF ».';
 export const IMAGE_REQUIRED_MESSAGE = 'Choisissez une image de la médiathèque ou importez-en une.';
 
 interface Props {
@@ -48,6 +50,10 @@ export function ImageDialog({ media, initial, onSubmit, onCancel }: Props) {
   }
 
   async function importFile(file: File) {
+    if (!file.type.startsWith('image/')) {
+      setProblem(NOT_AN_IMAGE_MESSAGE);
+      return;
+    }
     setBusy(true);
     setProblem(undefined);
     try {
