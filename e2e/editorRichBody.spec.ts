@@ -361,6 +361,13 @@ test('[rich-4] offline, an imported image shows at once from this computer and t
   await page.keyboard.type('Lieu');
   await expect(body.locator('table th').first()).toHaveText('Lieu');
   await expect(body.locator('table th')).toHaveCount(3);
+  // The live preview shows the image too, read from this computer.
+  await page.getByRole('button', { name: 'Aperçu avec le thème du site' }).click();
+  await expect
+    .poll(async () => (await page.locator('iframe.page-preview').getAttribute('srcdoc')) ?? '')
+    .toMatch(
+      /<img src="data:image\/webp;base64,[^"]+" width="900" height="600" alt="Plan du centre du village"/,
+    );
   expect(uploads).toEqual([]);
 
   alice.link!.goOnline();
