@@ -206,6 +206,9 @@ test('[rich-2] the image dialog refuses an image without alt text unless it is m
   const imageDialog = dialog(page, 'Insérer une image');
   await expect(imageDialog).toBeVisible();
 
+  // The dialog itself is accessible (labels, errors tied to their fields).
+  expect(await axeViolations(page)).toEqual([]);
+
   // A PDF is not an image: refused with a pointer to the right button.
   await imageDialog
     .getByLabel('Importer une image depuis cet ordinateur')
@@ -228,6 +231,7 @@ test('[rich-2] the image dialog refuses an image without alt text unless it is m
   await imageDialog.getByRole('button', { name: 'Insérer l’image' }).click();
   await expect(imageDialog.getByText(/Indiquez le texte alternatif de l’image/)).toBeVisible();
   await expect(body.locator('img')).toHaveCount(0);
+  expect(await axeViolations(page)).toEqual([]);
 
   // Escape cancels and gives the focus back to the text.
   await page.keyboard.press('Escape');
