@@ -44,6 +44,7 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
   const tableDialog = dialog(page, 'Insérer un tableau');
   await expect(tableDialog).toBeVisible();
   await expect(tableDialog.getByLabel('Nombre de lignes')).toBeFocused();
+  expect(await axeViolations(page)).toEqual([]);
   await page.keyboard.press('Control+A');
   await page.keyboard.type('3');
   await page.keyboard.press('Tab');
@@ -126,6 +127,7 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
   await expect(fileDialog.getByRole('alert')).toHaveText(
     'Choisissez un PDF de la médiathèque ou importez-en un.',
   );
+  expect(await axeViolations(page)).toEqual([]);
   await fileDialog
     .getByLabel('Importer un PDF depuis cet ordinateur')
     .setInputFiles({ name: 'compte-rendu_conseil.pdf', mimeType: 'application/pdf', buffer: pdfFile(title) });
@@ -134,6 +136,13 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
   await fileDialog.getByLabel('Texte du lien').fill('Compte rendu du conseil municipal');
   await fileDialog.getByRole('button', { name: 'Insérer le lien' }).click();
   await expect(fileDialog).toBeHidden();
+  await expect(body.locator('a')).toHaveText('Compte rendu du conseil municipal');
+  // Opening the link form on it (Ctrl+K) shows its file target, which it keeps.
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('Control+KeyK');
+  await expect(page.getByLabel('Adresse du lien')).toHaveValue(/^media:[0-9a-f]{64}$/);
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Adresse du lien')).toBeHidden();
   await expect(body.locator('a')).toHaveText('Compte rendu du conseil municipal');
 
   // The editor screen with all of it stays accessible.

@@ -26,7 +26,7 @@ import {
 } from 'lexical';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { $createCalloutNode } from './bodyNodes/CalloutNode';
+import { $createCalloutNode, CalloutNode } from './bodyNodes/CalloutNode';
 import { $createImageNode, ImageNode, installImageDecorator } from './bodyNodes/ImageNode';
 import { type MediaInfo, renderHtml } from './renderHtml';
 import {
@@ -254,7 +254,7 @@ describe('pageBody', () => {
     expect(seen).toEqual([[data, expect.any(String)]]);
   });
 
-  it('[BODY-8] image fields from hostile JSON are typed: bad sha256 emptied, alt text bounded', () => {
+  it('[BODY-8] image and callout fields from hostile JSON are typed: bad sha256 emptied, alt text bounded, unknown variant → info', () => {
     const editor = createHeadlessEditor({
       nodes: [...PAGE_NODES],
       onError: (e) => {
@@ -277,6 +277,17 @@ describe('pageBody', () => {
           decorative: false,
           caption: '',
         });
+        const callout = CalloutNode.importJSON({
+          type: 'callout',
+          version: 1,
+          variant: '<script>' as never,
+          children: [],
+          direction: null,
+          format: '',
+          indent: 0,
+        });
+        expect(callout.getVariant()).toBe('info');
+        expect(callout.exportJSON()).toMatchObject({ type: 'callout', variant: 'info' });
       },
       { discrete: true },
     );

@@ -43,7 +43,7 @@ import { $isImageNode, type ImageData } from '../../../site/bodyNodes/ImageNode'
 import type { BodyMedia } from './bodyMedia';
 import { FileLinkDialog } from './FileLinkDialog';
 import { ImageDialog } from './ImageDialog';
-import { checkedUrl, registerPasteCleanup } from './pasteCleanup';
+import { checkedUrl, isMediaLink, registerPasteCleanup } from './pasteCleanup';
 import {
   $editTable,
   $insertFileLink,
@@ -539,7 +539,8 @@ function LinkForm(props: { initial: string; onSubmit: (url: string | null) => vo
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        const url = checkedUrl(value);
+        // A link to a PDF of the library (`media:<sha256>`) keeps its target when edited here.
+        const url = isMediaLink(value.trim()) ? value.trim() : checkedUrl(value);
         if (!url) {
           setError(
             'Adresse invalide : indiquez une adresse complète, par exemple https://www.service-public.fr (ou mailto:, tel:).',
