@@ -112,4 +112,55 @@ describe('checks before publishing', () => {
     expect(report.errors).toEqual([]);
     expect(report.warnings.some((w) => w.rule === 'settings')).toBe(true);
   });
+
+  it('[CHK-11] a link to a file the server does not have is a warning naming the page and the link', () => {
+    const snapshot = sampleSnapshot();
+    const fileLink = (sha: string, words: string) => ({
+      type: 'paragraph',
+      children: [{ type: 'link', url: `media:${sha}`, children: [{ type: 'text', text: words }] }],
+    });
+    snapshot.pages[1]!.body = {
+      root: {
+        type: 'root',
+        children: [fileLink(SAMPLE_MEDIA.pdf, 'Arrêté du maire'), fileLink('f'.repeat(64), 'Compte rendu')],
+      },
+    } as never;
+    const report = check(snapshot);
+    expect(report.errors).toEqual([]);
+    const media = report.warnings.filter((w) => w.rule === 'media');
+    expect(media).toEqual([
+      expect.objectContaining({
+        pageId: 'horaires',
+        message: expect.stringMatching(
+          /^Page « Horaires & contact <mairie> » : le fichier du lien « Compte rendu » n’est pas encore arrivé sur le serveur/,
+        ),
+      }),
+    ]);
+  });
+
+  it('[CHK-12] a table without header cells is a warning naming the page and the table', () => {
+    const snapshot = sampleSnapshot();
+    const cell = (words: string, headerState: number) => ({
+      type: 'tablecell',
+      headerState,
+      children: [{ type: 'paragraph', children: [{ type: 'text', text: words }] }],
+    });
+    const table = (headerState: number) => ({
+      type: 'table',
+      children: [
+        { type: 'tablerow', children: [cell('Jour', headerState), cell('Horaires', headerState)] },
+        { type: 'tablerow', children: [cell('Lundi', 0), cell('9 h', 0)] },
+      ],
+    });
+    snapshot.pages[1]!.body = { root: { type: 'root', children: [table(1), table(0)] } } as never;
+    const report = check(snapshot);
+    expect(report.errors).toEqual([]);
+    expect(report.warnings.filter((w) => w.rule === 'table-headers')).toEqual([
+      expect.objectContaining({
+        pageId: 'horaires',
+        message:
+          'Page « Horaires & contact <mairie> » : le tableau n° 2 n’a pas de ligne ni de colonne de titres ; indiquez ce que contient chaque colonne dans sa première ligne.',
+      }),
+    ]);
+  });
 });

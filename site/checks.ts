@@ -4,6 +4,7 @@
  */
 import { acteUnpublishRefusal, type PageFields, PAGE_FIELDS, validatePageFields } from './pageTypes';
 import type { RenderedSite, SiteSnapshot } from './renderSite';
+import { MEDIA_SCHEME } from './renderHtml';
 import { ACCENT_PALETTE, normalizeSettings, validateSettings } from './settings';
 import { GENERATED_PAGES } from './generatedPages';
 import { PAGE_TYPE_LABELS_FR, type PageMeta } from './siteDoc';
@@ -40,7 +41,8 @@ export type CheckRule =
   | 'acte-online'
   | 'fields'
   | 'settings'
-  | 'media';
+  | 'media'
+  | 'table-headers';
 
 export interface CheckIssue {
   severity: CheckSeverity;
@@ -109,6 +111,19 @@ function visitNodes(state: unknown, fn: (node: Record<string, unknown>) => void,
   }
 }
 
+/** The words of a link node (its text descendants). */
+function linkText(node: Record<string, unknown>): string {
+  let out = '';
+  visitNodes(
+    node,
+    (n) => {
+      if (n.type === 'text' && typeof n.text === 'string') out += n.text;
+    },
+    1_000,
+  );
+  return out;
+}
+
 const pageName = (title: string) => `Page « ${title.trim() || 'sans titre'} »`;
 
 /**
@@ -175,6 +190,39 @@ export function checkSite(
           meta.title,
           `${name} : l’image n° ${n} n’est pas encore envoyée au serveur ; elle ne sera pas publiée.`,
         );
+    });
+    // [CHK-12] tables of the body need header cells (RGAA 5.6, 5.7).
+    let tableNumber = 0;
+    visitNodes(body, (node) => {
+      if (node.type !== 'table') return;
+      tableNumber++;
+      let headers = false;
+      visitNodes(node, (cell) => {
+        if (cell.type === 'tablecell' && typeof cell.headerState === 'number' && cell.headerState > 0)
+          headers = true;
+      });
+      if (!headers)
+        add(
+          'warning',
+          'table-headers',
+          meta.id,
+          meta.title,
+          `${name} : le tableau n° ${tableNumber} n’a pas de ligne ni de colonne de titres ; indiquez ce que contient chaque colonne dans sa première ligne.`,
+        );
+    });
+    // [CHK-11] links to files of the media library that the server does not have yet.
+    visitNodes(body, (node) => {
+      if (node.type !== 'link' || typeof node.url !== 'string' || !node.url.startsWith(MEDIA_SCHEME)) return;
+      const sha = node.url.slice(MEDIA_SCHEME.length);
+      if (Object.prototype.hasOwnProperty.call(media, sha)) return;
+      const label = linkText(node).trim().slice(0, 80) || 'sans texte';
+      add(
+        'warning',
+        'media',
+        meta.id,
+        meta.title,
+        `${name} : le fichier du lien « ${label} » n’est pas encore arrivé sur le serveur ; le lien sera publié comme simple texte. Attendez la fin de l’envoi puis publiez à nouveau.`,
+      );
     });
     // Structured fields.
     const fieldIssues = validatePageFields(meta.type, meta.fields);

@@ -1,5 +1,13 @@
 import { createHeadlessEditor } from '@lexical/headless';
+import { $createLinkNode } from '@lexical/link';
 import { $createHeadingNode } from '@lexical/rich-text';
+import {
+  $createTableNodeWithDimensions,
+  $isTableCellNode,
+  $isTableRowNode,
+  type TableCellNode,
+  type TableNode,
+} from '@lexical/table';
 import {
   type Binding,
   createYjsBinding,
@@ -7,6 +15,7 @@ import {
   syncYjsChangesToLexical,
 } from '@lexical/yjs';
 import {
+  $createParagraphNode,
   $createTextNode,
   $getRoot,
   $isParagraphNode,
@@ -17,6 +26,9 @@ import {
 } from 'lexical';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { $createCalloutNode, CalloutNode } from './bodyNodes/CalloutNode';
+import { $createImageNode, ImageNode, installImageDecorator } from './bodyNodes/ImageNode';
+import { type MediaInfo, renderHtml } from './renderHtml';
 import {
   isPageBodyEmpty,
   ORIGIN_SAMPLE,
@@ -26,10 +38,25 @@ import {
   seedPageBody,
   writeParagraphs,
   NO_PROVIDER,
+  readPageBody,
 } from './pageBody';
 import { ORIGIN_SEED, PAGE_BODY_ROOT } from './siteDoc';
 
 const provider = NO_PROVIDER;
+
+const IMG = 'a'.repeat(64);
+const PDF = 'b'.repeat(64);
+const MEDIA: Record<string, MediaInfo> = {
+  [IMG]: { mime: 'image/webp', width: 800, height: 600, widths: [] },
+  [PDF]: { mime: 'application/pdf', width: 0, height: 0, widths: [], bytes: 240 * 1024 },
+};
+
+function collectCells(table: TableNode): TableCellNode[] {
+  return table
+    .getChildren()
+    .filter($isTableRowNode)
+    .flatMap((row) => row.getChildren().filter($isTableCellNode));
+}
 
 /**
  * An editor wired to a doc exactly as @lexical/react's useYjsCollaboration wires it
@@ -91,10 +118,178 @@ function sync(a: Y.Doc, b: Y.Doc): void {
 }
 
 describe('pageBody', () => {
-  it('[BODY-1] PAGE_NODES registers the rich-text, list and link nodes', () => {
+  it('[BODY-1] PAGE_NODES registers the rich-text, list, link, table, image and callout nodes', () => {
     const types = PAGE_NODES.map((k) => k.getType());
     expect(types).toEqual(
-      expect.arrayContaining(['heading', 'quote', 'list', 'listitem', 'link', 'autolink']),
+      expect.arrayContaining([
+        'heading',
+        'quote',
+        'list',
+        'listitem',
+        'link',
+        'autolink',
+        'table',
+        'tablerow',
+        'tablecell',
+        'image',
+        'callout',
+      ]),
+    );
+  });
+
+  it('[BODY-8] a table, an image, a callout and a file link written by one editor reach another live editor and publish', () => {
+    const server = new Y.Doc();
+    seedPageBody(server);
+    const a = new Y.Doc();
+    const b = new Y.Doc();
+    const writer = collaborationEditor(a);
+    const reader = collaborationEditor(b);
+    sync(server, a);
+    sync(server, b);
+    // The seed reaches each editor as a (collaboration-tagged) update; let it commit first, as
+    // React does, so that our edit is not merged into it.
+    expect(writer.editor.read(() => $getRoot().getChildrenSize())).toBe(1);
+
+    writer.editor.update(
+      () => {
+        const table = $createTableNodeWithDimensions(3, 2, { rows: true, columns: false });
+        const cells = collectCells(table);
+        const words = ['Jour', 'Horaires', 'Lundi', '9 h – 12 h', 'Mardi', 'Fermé'];
+        cells.forEach((cell, i) => {
+          const paragraph = cell.getFirstChild();
+          if ($isParagraphNode(paragraph)) paragraph.append($createTextNode(words[i] ?? ''));
+        });
+        const link = $createLinkNode(`media:${PDF}`).append($createTextNode('Compte rendu du conseil'));
+        $getRoot().append(
+          table,
+          $createImageNode({
+            sha256: IMG,
+            altText: 'La mairie sous la neige',
+            decorative: false,
+            caption: '',
+          }),
+          $createImageNode({ sha256: IMG, altText: '', decorative: true, caption: 'Vue du village' }),
+          $createCalloutNode().append($createTextNode('Mairie fermée le 15 août.')),
+          $createCalloutNode('important').append($createTextNode('Alerte canicule.')),
+          $createParagraphNode().append(link),
+        );
+      },
+      { discrete: true },
+    );
+    sync(a, server);
+    sync(server, b);
+
+    // The second agent's editor shows them live.
+    const live = reader.editor.read(() =>
+      $getRoot()
+        .getChildren()
+        .map((n) => n.getType()),
+    );
+    expect(live).toEqual(['paragraph', 'table', 'image', 'image', 'callout', 'callout', 'paragraph']);
+    expect(reader.editor.read(() => $getRoot().getTextContent())).toContain('9 h – 12 h');
+    writer.dispose();
+    reader.dispose();
+
+    // The server reads the same JSON and renders it.
+    const json = pageBodyToEditorState(server);
+    expect(json.root.children[2]).toMatchObject({
+      type: 'image',
+      sha256: IMG,
+      altText: 'La mairie sous la neige',
+      decorative: false,
+    });
+    expect(json.root.children[4]).toMatchObject({ type: 'callout', variant: 'info' });
+    const usedMedia = new Set<string>();
+    const html = renderHtml(readPageBody(server), {
+      media: (sha) => MEDIA[sha],
+      root: '../',
+      usedMedia,
+    });
+    expect(html).toContain(
+      '<table><thead><tr><th scope="col">Jour</th><th scope="col">Horaires</th></tr></thead>' +
+        '<tbody><tr><td>Lundi</td><td>9 h – 12 h</td></tr><tr><td>Mardi</td><td>Fermé</td></tr></tbody></table>',
+    );
+    expect(html).toContain(
+      `<p><img src="../media/${IMG}.webp" width="800" height="600" alt="La mairie sous la neige"`,
+    );
+    expect(html).toContain(`<figure><img src="../media/${IMG}.webp" width="800" height="600" alt=""`);
+    expect(html).toContain('<figcaption>Vue du village</figcaption></figure>');
+    expect(html).toContain('<div class="callout" role="note"><p>Mairie fermée le 15 août.</p></div>');
+    expect(html).toContain(
+      '<div class="callout callout-important" role="note"><p>Alerte canicule.</p></div>',
+    );
+    expect(html).toContain(`<a href="../media/${PDF}.pdf">Compte rendu du conseil (PDF, 240 Ko)</a>`);
+    expect([...usedMedia].sort()).toEqual([`media/${IMG}.webp`, `media/${PDF}.pdf`]);
+    // The direct reader and Lexical agree [BODY-7].
+    expect(renderHtml(pageBodyToEditorState(server), { media: (sha) => MEDIA[sha] })).toBe(
+      renderHtml(readPageBody(server), { media: (sha) => MEDIA[sha] }),
+    );
+  });
+
+  it('[BODY-8] the editor view of an image comes from the installed decorator; none without one', () => {
+    const editor = createHeadlessEditor({
+      nodes: [...PAGE_NODES],
+      onError: (e) => {
+        throw e;
+      },
+    });
+    const data = { sha256: IMG, altText: 'Plan', decorative: false, caption: '' };
+    const seen: unknown[] = [];
+    editor.update(
+      () => {
+        const node = $createImageNode(data);
+        expect(node.decorate()).toBeNull();
+        const uninstall = installImageDecorator((d, key) => {
+          seen.push([d, key]);
+          return `vue de ${d.altText}`;
+        });
+        expect(node.decorate()).toBe('vue de Plan');
+        uninstall();
+        expect(node.decorate()).toBeNull();
+        expect(node.isInline()).toBe(false);
+        expect(node.getTextContent()).toBe('Plan');
+      },
+      { discrete: true },
+    );
+    expect(seen).toEqual([[data, expect.any(String)]]);
+  });
+
+  it('[BODY-8] image and callout fields from hostile JSON are typed: bad sha256 emptied, alt text bounded, unknown variant → info', () => {
+    const editor = createHeadlessEditor({
+      nodes: [...PAGE_NODES],
+      onError: (e) => {
+        throw e;
+      },
+    });
+    editor.update(
+      () => {
+        const node = ImageNode.importJSON({
+          type: 'image',
+          version: 1,
+          sha256: 'javascript:alert(1)',
+          altText: 'x'.repeat(5000),
+          decorative: 'yes',
+          caption: 42,
+        });
+        expect(node.getData()).toEqual({
+          sha256: '',
+          altText: 'x'.repeat(1000),
+          decorative: false,
+          caption: '',
+        });
+        const callout = CalloutNode.importJSON({
+          type: 'callout',
+          version: 1,
+          variant: '<script>' as never,
+          children: [],
+          direction: null,
+          format: '',
+          indent: 0,
+        });
+        expect(callout.getVariant()).toBe('info');
+        expect(callout.exportJSON()).toMatchObject({ type: 'callout', variant: 'info' });
+      },
+      { discrete: true },
     );
   });
 
@@ -213,10 +408,10 @@ describe('pageBody', () => {
   it('[BODY-6] a body Lexical cannot read throws PageBodyError, not a bare invariant', () => {
     const doc = new Y.Doc();
     writeParagraphs(doc, ['a']);
-    const table = new Y.XmlText();
-    table.setAttribute('__type', 'table');
-    doc.get(PAGE_BODY_ROOT, Y.XmlText).insertEmbed(1, table);
+    const poll = new Y.XmlText();
+    poll.setAttribute('__type', 'poll');
+    doc.get(PAGE_BODY_ROOT, Y.XmlText).insertEmbed(1, poll);
     expect(() => pageBodyToEditorState(doc)).toThrow(PageBodyError);
-    expect(() => pageBodyToEditorState(doc)).toThrow(/table/);
+    expect(() => pageBodyToEditorState(doc)).toThrow(/poll/);
   });
 });

@@ -11,6 +11,7 @@ import { createHeadlessEditor } from '@lexical/headless';
 import { AutoLinkNode, LinkNode } from '@lexical/link';
 import { ListItemNode, ListNode } from '@lexical/list';
 import { HeadingNode, QuoteNode } from '@lexical/rich-text';
+import { TableCellNode, TableNode, TableRowNode } from '@lexical/table';
 import { type Binding, createYjsBinding, syncLexicalUpdateToYjs, type Provider } from '@lexical/yjs';
 import {
   $createParagraphNode,
@@ -25,6 +26,8 @@ import {
   SKIP_COLLAB_TAG,
 } from 'lexical';
 import * as Y from 'yjs';
+import { CalloutNode } from './bodyNodes/CalloutNode';
+import { ImageNode } from './bodyNodes/ImageNode';
 import { ORIGIN_SEED, PAGE_BODY_ROOT } from './siteDoc';
 
 /** Lexical node classes registered by the editor and the server: both must list the same. */
@@ -35,6 +38,11 @@ export const PAGE_NODES: ReadonlyArray<Klass<LexicalNode>> = [
   ListItemNode,
   LinkNode,
   AutoLinkNode,
+  TableNode,
+  TableRowNode,
+  TableCellNode,
+  ImageNode,
+  CalloutNode,
 ];
 
 /** Origin of the transactions that write sample content (tests, benchmarks, demo data). */
@@ -267,8 +275,14 @@ const DIRECT_ELEMENTS = new Set([
   'listitem',
   'link',
   'autolink',
+  'table',
+  'tablerow',
+  'tablecell',
+  'callout',
 ]);
 const DIRECT_LEAVES = new Set(['text', 'linebreak', 'tab']);
+/** Decorator nodes (a Y.XmlElement holding the node's properties as attributes). */
+const DIRECT_DECORATORS = new Set(['image']);
 
 type JsonNode = Record<string, unknown> & { children?: JsonNode[] };
 
@@ -302,6 +316,11 @@ function readElement(xml: Y.XmlText, type: string, depth: number): JsonNode {
       if (typeof childType !== 'string' || !DIRECT_ELEMENTS.has(childType) || childType === 'root')
         throw new NotDirect();
       node.children!.push(readElement(insert, childType, depth + 1));
+    } else if (insert instanceof Y.XmlElement) {
+      text = null;
+      const decorator = props(insert.getAttributes() as Record<string, unknown>);
+      if (typeof decorator.type !== 'string' || !DIRECT_DECORATORS.has(decorator.type)) throw new NotDirect();
+      node.children!.push({ ...decorator, version: 1 });
     } else if (insert instanceof Y.Map) {
       const leaf = props(insert.toJSON() as Record<string, unknown>);
       const leafType = leaf.type;

@@ -131,6 +131,57 @@ describe('direct body reader', () => {
       expect(renderHtml(direct).length).toBeGreaterThan(20);
     }
     const plain = new Y.Doc();
+    // Rich blocks: a table with a header row, a callout, images, a link to a PDF.
+    const IMG = 'a'.repeat(64);
+    const PDF = 'b'.repeat(64);
+    const media = (sha: string) =>
+      sha === IMG
+        ? { mime: 'image/webp', width: 800, height: 600, widths: [400, 800] }
+        : sha === PDF
+          ? { mime: 'application/pdf', width: 0, height: 0, widths: [], bytes: 3000 }
+          : undefined;
+    const cell = (words: string, headerState: number) =>
+      block('tablecell', [block('paragraph', [t(words)], { textFormat: 0, textStyle: '' })], {
+        headerState,
+        colSpan: 1,
+        rowSpan: 1,
+        backgroundColor: null,
+      });
+    const rich = docFrom(
+      root(
+        block('table', [
+          block('tablerow', [cell('Jour', 1), cell('Horaires', 1)]),
+          block('tablerow', [cell('Lundi', 0), cell('9 h', 0)]),
+        ]),
+        block('callout', [t('Fermé le 15 août')], { variant: 'important' }),
+        {
+          type: 'image',
+          version: 1,
+          sha256: IMG,
+          altText: 'La place',
+          decorative: false,
+          caption: 'Le marché',
+        },
+        { type: 'image', version: 1, sha256: IMG, altText: '', decorative: true, caption: '' },
+        block(
+          'paragraph',
+          [block('link', [t('Arrêté')], { url: `media:${PDF}`, rel: null, target: null, title: null })],
+          {
+            textFormat: 0,
+            textStyle: '',
+          },
+        ),
+      ),
+    );
+    const richDirect = pageBodyToEditorStateDirect(rich);
+    expect(richDirect).not.toBeNull();
+    const richHtml = renderHtml(richDirect, { media });
+    expect(richHtml).toBe(renderHtml(pageBodyToEditorState(rich), { media }));
+    expect(richHtml).toContain('<th scope="col">Jour</th>');
+    expect(richHtml).toContain('<div class="callout callout-important" role="note">');
+    expect(richHtml).toContain('alt="La place"');
+    expect(richHtml).toContain('(PDF, 3 Ko)');
+
     writeParagraphs(plain, ['Un', '', 'Trois']);
     expect(renderHtml(pageBodyToEditorStateDirect(plain))).toBe(renderHtml(pageBodyToEditorState(plain)));
     expect(pageBodyToEditorStateDirect(new Y.Doc())).toEqual({ root: { type: 'root', children: [] } });
@@ -142,6 +193,11 @@ describe('direct body reader', () => {
     doc.transact(() => {
       doc.get(PAGE_BODY_ROOT, Y.XmlText).insertEmbed(0, element);
       element.setAttribute('__type', 'youtube');
+    });
+    const decorator = new Y.XmlElement();
+    doc.transact(() => {
+      doc.get(PAGE_BODY_ROOT, Y.XmlText).insertEmbed(0, decorator);
+      decorator.setAttribute('__type', 'poll');
     });
     const before = Y.encodeStateVector(doc);
     expect(pageBodyToEditorStateDirect(doc)).toBeNull();

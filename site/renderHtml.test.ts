@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderHtml, safeHref } from './renderHtml';
+import { escapeHtml, fileSize, type MediaInfo, renderHtml, safeHref } from './renderHtml';
 
 const text = (t: unknown, format = 0) => ({
   type: 'text',
@@ -218,5 +218,54 @@ describe('renderHtml', () => {
     const many = Array.from({ length: 10_000 }, (_, i) => p(text(`n${i}`)));
     const html = renderHtml(state(...many), { maxNodes: 100 });
     expect(html.split('<p>').length - 1).toBeLessThanOrEqual(50);
+  });
+
+  describe('[HTML-13] links to files of the media library', () => {
+    const PDF = 'c'.repeat(64);
+    const IMG = 'd'.repeat(64);
+    const library: Record<string, MediaInfo> = {
+      [PDF]: { mime: 'application/pdf', width: 0, height: 0, widths: [], bytes: 245_760, name: 'cr.pdf' },
+      [IMG]: { mime: 'image/webp', width: 10, height: 10, widths: [] },
+    };
+    const media = (sha: string) => library[sha];
+
+    it('[HTML-13] a media: link to a PDF is a relative link to the published file, with its type and size', () => {
+      const usedMedia = new Set<string>();
+      const html = renderHtml(state(p(text('Voir le '), link(`media:${PDF}`, text('compte rendu')))), {
+        media,
+        root: '../',
+        usedMedia,
+      });
+      expect(html).toBe(`<p>Voir le <a href="../media/${PDF}.pdf">compte rendu (PDF, 240 Ko)</a></p>`);
+      expect([...usedMedia]).toEqual([`media/${PDF}.pdf`]);
+    });
+
+    it('[HTML-13] a file without a known size says its type only; an image file says its format', () => {
+      const html = renderHtml(state(p(link(`media:${IMG}`, text('le plan')))), { media });
+      expect(html).toBe(`<p><a href="./media/${IMG}.webp">le plan (WEBP)</a></p>`);
+    });
+
+    it('[HTML-13] an unknown or malformed media: link renders its text only and copies nothing', () => {
+      const usedMedia = new Set<string>();
+      const html = renderHtml(
+        state(
+          p(link(`media:${'e'.repeat(64)}`, text('absent'))),
+          p(link('media:../../etc/passwd', text('piège'))),
+          p(link(`media:${PDF}"onclick="x`, text('guillemets'))),
+        ),
+        { media, usedMedia },
+      );
+      expect(html).toBe('<p>absent</p><p>piège</p><p>guillemets</p>');
+      expect(usedMedia.size).toBe(0);
+    });
+
+    it('[HTML-13] sizes are written the French way', () => {
+      expect([1, 812, 245_760, 1_468_006].map(fileSize)).toEqual([
+        '1 octet',
+        '812 octets',
+        '240 Ko',
+        '1,4 Mo',
+      ]);
+    });
   });
 });

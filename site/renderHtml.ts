@@ -80,6 +80,8 @@ const FORMAT_TAGS: ReadonlyArray<readonly [number, string]> = [
 ];
 
 const SAFE_SCHEMES = new Set(['http', 'https', 'mailto', 'tel']);
+/** Scheme of the editor's links to a file of the media library: `media:<sha256>`. */
+export const MEDIA_SCHEME = 'media:';
 const MAX_HREF_LENGTH = 2048;
 
 // Code points that are parse errors or forbidden in HTML documents: C0/C1 controls other
@@ -218,12 +220,15 @@ class Renderer {
       case 'autolink': {
         // Links inside links are not allowed in HTML: a nested one keeps its text only.
         if (this.inLink) return this.inlineChildren(node, depth);
-        const href = safeHref(own(node, 'url'));
+        const url = own(node, 'url');
+        const file = typeof url === 'string' && url.startsWith(MEDIA_SCHEME) ? this.fileLink(url) : null;
+        const href = file ? file.href : safeHref(url);
         this.inLink = href !== null;
         const content = this.inlineChildren(node, depth);
         this.inLink = false;
         if (href === null || content === '') return content;
-        return `<a href="${escapeHtml(href)}">${content}</a>`;
+        if (file) this.options.usedMedia.add(file.path);
+        return `<a href="${escapeHtml(href)}">${content}${file ? escapeHtml(file.suffix) : ''}</a>`;
       }
       default:
         return this.textContent(node, depth);
@@ -368,6 +373,25 @@ class Renderer {
     return `<table>${head}<tbody>${rows.map((r) => r.html).join('')}</tbody></table>`;
   }
 
+  /**
+   * A link to a file of the media library (`media:<sha256>`, [HTML-13]): its relative path and
+   * « (PDF, 240 Ko) » for the link text; null (text only) when the file is unknown.
+   */
+  private fileLink(url: string): { href: string; path: string; suffix: string } | null {
+    const sha = url.slice(MEDIA_SCHEME.length).toLowerCase();
+    if (!SHA256_RE.test(sha)) return null;
+    const info = this.options.media(sha);
+    if (!info || typeof info.mime !== 'string') return null;
+    const path = mediaPath(sha, info);
+    const kind = info.mime === 'application/pdf' ? 'PDF' : (MIME_EXT[info.mime] ?? 'fichier').toUpperCase();
+    const bytes = int(info.bytes, 1, Number.MAX_SAFE_INTEGER);
+    return {
+      href: `${this.options.root}${path}`,
+      path,
+      suffix: bytes === null ? ` (${kind})` : ` (${kind}, ${fileSize(bytes)})`,
+    };
+  }
+
   private wrapParagraph(content: string): string {
     return content.trim() === '' ? '' : `<p>${content}</p>`;
   }
@@ -401,6 +425,13 @@ class Renderer {
     if (items.length === 0) return '';
     return `<${tag}${startAttr}>${items.map((item) => `<li>${item}</li>`).join('')}</${tag}>`;
   }
+}
+
+/** A file size as French readers expect it: « 812 octets », « 240 Ko », « 1,4 Mo ». */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} octet${bytes > 1 ? 's' : ''}`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} Ko`;
+  return `${(bytes / (1024 * 1024)).toFixed(1).replace('.', ',')} Mo`;
 }
 
 function headingLevel(tag: unknown): 2 | 3 | 4 {

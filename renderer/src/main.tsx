@@ -1,6 +1,8 @@
-// Entry point: local store, persistent storage, offline shell (service worker), React root.
+// Entry point: local store, persistent storage, offline shell (service worker), image view of
+// page bodies, React root.
 import { createRoot } from 'react-dom/client';
 import { electronVault } from './auth/electronVault';
+import { installImageView } from './editor/ImageView';
 import { DexieLocalStore } from './store/DexieLocalStore';
 import { App } from './ui/App';
 import './app.css';
@@ -21,6 +23,9 @@ if (servedOverHttp && 'serviceWorker' in navigator) {
     .register('./sw.js', { scope: './' })
     .catch((error: unknown) => console.warn('Service worker non enregistré', error));
 }
+
+// What the editor shows for an image of a page body (site/'s ImageNode stays free of React).
+installImageView();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing from index.html');

@@ -1,6 +1,7 @@
 // The page body's toolbar and shortcuts: paragraph / h2–h4, bold, italic, lists, quote,
-// link (URL checked), undo/redo of this agent's own edits (the Yjs UndoManager the
-// CollaborationPlugin installs: other agents' edits are never undone).
+// link (URL checked), table, image, callout, link to a PDF, undo/redo of this agent's own
+// edits (the Yjs UndoManager the CollaborationPlugin installs: other agents' edits are never
+// undone). The dialogs of the rich blocks are opened from here.
 import { $isLinkNode, $toggleLink } from '@lexical/link';
 import {
   $isListNode,
@@ -15,6 +16,7 @@ import { $setBlocksType } from '@lexical/selection';
 import { $getNearestNodeOfType, mergeRegister } from '@lexical/utils';
 import {
   $createParagraphNode,
+  $getNodeByKey,
   $getSelection,
   $isRangeSelection,
   $setSelection,
@@ -24,6 +26,7 @@ import {
   COMMAND_PRIORITY_LOW,
   FORMAT_TEXT_COMMAND,
   KEY_DOWN_COMMAND,
+  PASTE_COMMAND,
   REDO_COMMAND,
   UNDO_COMMAND,
 } from 'lexical';
@@ -35,18 +38,45 @@ import {
   useRef,
   useState,
 } from 'react';
-import { checkedUrl, registerPasteCleanup } from './pasteCleanup';
+import { $createCalloutNode, $isCalloutNode } from '../../../site/bodyNodes/CalloutNode';
+import { $isImageNode, type ImageData } from '../../../site/bodyNodes/ImageNode';
+import type { BodyMedia } from './bodyMedia';
+import { FileLinkDialog } from './FileLinkDialog';
+import { ImageDialog } from './ImageDialog';
+import { checkedUrl, isMediaLink, registerPasteCleanup } from './pasteCleanup';
+import {
+  $editTable,
+  $insertFileLink,
+  $insertImage,
+  $insertTable,
+  $isInTable,
+  $updateImage,
+  type TableEdit,
+} from './richBody';
+import { EDIT_IMAGE_COMMAND } from './richCommands';
+import { TableDialog } from './TableDialog';
 
-export type BlockKind = 'paragraph' | 'h2' | 'h3' | 'h4' | 'quote' | 'bullet' | 'number';
+export const PASTED_IMAGES_NOTICE =
+  'Les images collées ne sont pas reprises : ajoutez-les avec le bouton « Image » (avec leur texte alternatif).';
+
+export type BlockKind =
+  'paragraph' | 'h2' | 'h3' | 'h4' | 'quote' | 'callout' | 'callout-important' | 'bullet' | 'number';
+
+/** The dialog open over the toolbar, with the selection to restore when it is done. */
+type Dialog =
+  | { kind: 'table' }
+  | { kind: 'image'; edit?: { key: string; data: ImageData } }
+  | { kind: 'file'; text: string };
 
 interface ToolbarState {
   block: BlockKind;
   bold: boolean;
   italic: boolean;
   link: string | null;
+  inTable: boolean;
 }
 
-const INITIAL: ToolbarState = { block: 'paragraph', bold: false, italic: false, link: null };
+const INITIAL: ToolbarState = { block: 'paragraph', bold: false, italic: false, link: null, inTable: false };
 
 function $readState(): ToolbarState {
   const selection = $getSelection();
@@ -58,21 +88,61 @@ function $readState(): ToolbarState {
     const tag = top.getTag();
     block = tag === 'h3' || tag === 'h4' ? tag : 'h2';
   } else if ($isQuoteNode(top)) block = 'quote';
+  else if ($isCalloutNode(top)) block = top.getVariant() === 'important' ? 'callout-important' : 'callout';
   else if ($isListNode(top)) {
     const list = $getNearestNodeOfType(anchor, ListNode) ?? top;
     block = list.getListType() === 'number' ? 'number' : 'bullet';
   }
   const parent = anchor.getParent();
   const link = $isLinkNode(parent) ? parent.getURL() : $isLinkNode(anchor) ? anchor.getURL() : null;
-  return { block, bold: selection.hasFormat('bold'), italic: selection.hasFormat('italic'), link };
+  return {
+    block,
+    bold: selection.hasFormat('bold'),
+    italic: selection.hasFormat('italic'),
+    link,
+    inTable: $isInTable(),
+  };
 }
 
-export function EditorToolbar({ disabled }: { disabled: boolean }) {
+export function EditorToolbar({ disabled, media }: { disabled: boolean; media: BodyMedia | null }) {
   const [editor] = useLexicalComposerContext();
   const [state, setState] = useState<ToolbarState>(INITIAL);
   const [canUndo, setCanUndo] = useState(false);
   const [canRedo, setCanRedo] = useState(false);
   const [linkForm, setLinkForm] = useState<{ selection: BaseSelection | null; initial: string } | null>(null);
+  const [dialog, setDialog] = useState<(Dialog & { selection: BaseSelection | null }) | null>(null);
+  const [notice, setNotice] = useState('');
+
+  /** Opens a dialog, remembering where the caret was. */
+  const openDialog = useCallback(
+    (next: Dialog | ((selectedText: string) => Dialog)) => {
+      editor.getEditorState().read(() => {
+        const selection = $getSelection();
+        const text = $isRangeSelection(selection) ? selection.getTextContent() : '';
+        setNotice('');
+        setDialog({
+          ...(typeof next === 'function' ? next(text) : next),
+          selection: selection ? selection.clone() : null,
+        });
+      });
+    },
+    [editor],
+  );
+
+  /** Closes the dialog and runs `fn` (an editor update) at the remembered caret. */
+  const closeDialog = useCallback(
+    (fn?: () => void) => {
+      const saved = dialog?.selection ?? null;
+      setDialog(null);
+      if (fn)
+        editor.update(() => {
+          if (saved) $setSelection(saved.clone());
+          fn();
+        });
+      editor.focus();
+    },
+    [editor, dialog],
+  );
 
   const setBlock = useCallback(
     (kind: BlockKind) => {
@@ -97,7 +167,9 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
             ? $createParagraphNode()
             : target === 'quote'
               ? $createQuoteNode()
-              : $createHeadingNode(target),
+              : target === 'callout' || target === 'callout-important'
+                ? $createCalloutNode(target === 'callout' ? 'info' : 'important')
+                : $createHeadingNode(target),
         );
       });
     },
@@ -119,6 +191,28 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
         editor.registerCommand(CAN_UNDO_COMMAND, (v) => (setCanUndo(v), false), COMMAND_PRIORITY_LOW),
         editor.registerCommand(CAN_REDO_COMMAND, (v) => (setCanRedo(v), false), COMMAND_PRIORITY_LOW),
         editor.registerCommand(
+          EDIT_IMAGE_COMMAND,
+          (key) => {
+            const node = $getNodeByKey(key);
+            if (!$isImageNode(node)) return false;
+            setNotice('');
+            setDialog({ kind: 'image', edit: { key, data: node.getData() }, selection: null });
+            return true;
+          },
+          COMMAND_PRIORITY_LOW,
+        ),
+        // Pasted images are dropped (no alt text, a file path of the agent's computer): say so.
+        editor.registerCommand(
+          PASTE_COMMAND,
+          (event) => {
+            const html =
+              event instanceof ClipboardEvent ? (event.clipboardData?.getData('text/html') ?? '') : '';
+            setNotice(/<img\b/i.test(html) ? PASTED_IMAGES_NOTICE : '');
+            return false;
+          },
+          COMMAND_PRIORITY_LOW,
+        ),
+        editor.registerCommand(
           KEY_DOWN_COMMAND,
           (event: KeyboardEvent) => {
             const mod = event.ctrlKey || event.metaKey;
@@ -129,6 +223,12 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
               shortcuts.Digit2 = () => setBlock('h2');
               shortcuts.Digit3 = () => setBlock('h3');
               shortcuts.Digit4 = () => setBlock('h4');
+              shortcuts.KeyT = () => openDialog({ kind: 'table' });
+              shortcuts.KeyC = () => setBlock(event.shiftKey ? 'callout-important' : 'callout');
+              if (media) {
+                shortcuts.KeyI = () => openDialog({ kind: 'image' });
+                shortcuts.KeyF = () => openDialog((text) => ({ kind: 'file', text }));
+              }
             } else if (event.shiftKey) {
               shortcuts.Digit7 = () => setBlock('number');
               shortcuts.Digit8 = () => setBlock('bullet');
@@ -145,8 +245,16 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
           COMMAND_PRIORITY_LOW,
         ),
       ),
-    [editor, setBlock, openLinkForm],
+    [editor, setBlock, openLinkForm, openDialog, media],
   );
+
+  const tableButtons: Array<{ text: string; edit: TableEdit }> = [
+    { text: 'Ajouter une ligne', edit: 'row-below' },
+    { text: 'Ajouter une colonne', edit: 'column-right' },
+    { text: 'Supprimer la ligne', edit: 'delete-row' },
+    { text: 'Supprimer la colonne', edit: 'delete-column' },
+    { text: 'Supprimer le tableau', edit: 'delete-table' },
+  ];
 
   const buttons: Array<{
     label: string;
@@ -154,6 +262,7 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
     pressed?: boolean;
     onClick: () => void;
     text: string;
+    needsMedia?: boolean;
   }> = [
     {
       text: 'Paragraphe',
@@ -225,6 +334,40 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
       pressed: state.link !== null,
       onClick: openLinkForm,
     },
+    {
+      text: 'Tableau',
+      label: 'Insérer un tableau',
+      shortcut: 'Control+Alt+T',
+      onClick: () => openDialog({ kind: 'table' }),
+    },
+    {
+      text: 'Image',
+      label: 'Insérer une image',
+      shortcut: 'Control+Alt+I',
+      needsMedia: true,
+      onClick: () => openDialog({ kind: 'image' }),
+    },
+    {
+      text: 'Encadré',
+      label: 'Encadré',
+      shortcut: 'Control+Alt+C',
+      pressed: state.block === 'callout',
+      onClick: () => setBlock('callout'),
+    },
+    {
+      text: 'Encadré important',
+      label: 'Encadré important',
+      shortcut: 'Control+Alt+Shift+C',
+      pressed: state.block === 'callout-important',
+      onClick: () => setBlock('callout-important'),
+    },
+    {
+      text: 'Lien vers un PDF',
+      label: 'Lien vers un PDF',
+      shortcut: 'Control+Alt+F',
+      needsMedia: true,
+      onClick: () => openDialog((text) => ({ kind: 'file', text })),
+    },
   ];
 
   return (
@@ -239,13 +382,30 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
             title={`${b.label} (${b.shortcut.replace('Control', 'Ctrl')})`}
             aria-keyshortcuts={b.shortcut}
             aria-pressed={b.pressed}
-            disabled={disabled}
+            disabled={disabled || (b.needsMedia === true && !media)}
             onMouseDown={(e) => e.preventDefault()}
             onClick={b.onClick}
           >
             {b.text}
           </button>
         ))}
+        {state.inTable && (
+          <>
+            <span className="tool-sep" aria-hidden="true" />
+            {tableButtons.map((b) => (
+              <button
+                key={b.edit}
+                type="button"
+                className="tool"
+                disabled={disabled}
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={() => editor.update(() => void $editTable(b.edit))}
+              >
+                {b.text}
+              </button>
+            ))}
+          </>
+        )}
         <span className="tool-sep" aria-hidden="true" />
         <button
           type="button"
@@ -272,6 +432,39 @@ export function EditorToolbar({ disabled }: { disabled: boolean }) {
           ↷
         </button>
       </RovingToolbar>
+      <p className="editor-notice" role="status">
+        {notice}
+      </p>
+      {dialog?.kind === 'table' && (
+        <TableDialog
+          onCancel={() => closeDialog()}
+          onSubmit={(rows, columns) =>
+            closeDialog(() => {
+              if (!$insertTable(rows, columns))
+                setNotice('Un tableau ne peut pas être placé dans un autre tableau.');
+            })
+          }
+        />
+      )}
+      {dialog?.kind === 'image' && media && (
+        <ImageDialog
+          media={media}
+          initial={dialog.edit?.data}
+          onCancel={() => closeDialog()}
+          onSubmit={(data) => {
+            const edit = dialog.edit;
+            closeDialog(() => (edit ? $updateImage(edit.key, data) : $insertImage(data)));
+          }}
+        />
+      )}
+      {dialog?.kind === 'file' && media && (
+        <FileLinkDialog
+          media={media}
+          initialText={dialog.text}
+          onCancel={() => closeDialog()}
+          onSubmit={(sha256, text) => closeDialog(() => $insertFileLink(sha256, text))}
+        />
+      )}
       {linkForm && (
         <LinkForm
           initial={linkForm.initial}
@@ -346,7 +539,8 @@ function LinkForm(props: { initial: string; onSubmit: (url: string | null) => vo
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        const url = checkedUrl(value);
+        // A link to a PDF of the library (`media:<sha256>`) keeps its target when edited here.
+        const url = isMediaLink(value.trim()) ? value.trim() : checkedUrl(value);
         if (!url) {
           setError(
             'Adresse invalide : indiquez une adresse complète, par exemple https://www.service-public.fr (ou mailto:, tel:).',

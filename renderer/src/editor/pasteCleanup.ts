@@ -1,12 +1,22 @@
 // Keeps a page body within what the published site allows, whatever arrives — typed, pasted
 // from Word or LibreOffice, or received from an older editor: headings h2–h4 only (the page
 // title is the h1), bold/italic/subscript/superscript only, no inline styles (colours, fonts),
-// no alignment or indentation, and only links the site renderer accepts.
+// no alignment or indentation, and only links the site renderer accepts (or `media:<sha256>`,
+// a file of the media library). Tables keep a header row (the first row, when a pasted table
+// has no header cell: RGAA 5.6) and only paragraphs in their cells; callouts stay plain boxes.
 import { $isLinkNode, LinkNode } from '@lexical/link';
-import { $createHeadingNode, HeadingNode, QuoteNode } from '@lexical/rich-text';
+import { $createHeadingNode, $isHeadingNode, $isQuoteNode, HeadingNode, QuoteNode } from '@lexical/rich-text';
+import {
+  $isTableCellNode,
+  $isTableRowNode,
+  TableCellHeaderStates,
+  TableCellNode,
+  TableNode,
+} from '@lexical/table';
 import { mergeRegister } from '@lexical/utils';
-import { type ElementNode, type LexicalEditor, ParagraphNode, TextNode } from 'lexical';
-import { safeHref } from '../../../site/renderHtml';
+import { $createParagraphNode, type ElementNode, type LexicalEditor, ParagraphNode, TextNode } from 'lexical';
+import { $isCalloutNode, CalloutNode } from '../../../site/bodyNodes/CalloutNode';
+import { MEDIA_SCHEME, safeHref } from '../../../site/renderHtml';
 
 const IS_BOLD = 1;
 const IS_ITALIC = 1 << 1;
@@ -43,6 +53,36 @@ export function checkedUrl(raw: string): string | null {
   return safe;
 }
 
+const MEDIA_LINK_RE = new RegExp(`^${MEDIA_SCHEME}[0-9a-f]{64}$`);
+
+/** A link to a file of the media library (`media:<sha256>`), published by [HTML-13]. */
+export function isMediaLink(url: string): boolean {
+  return MEDIA_LINK_RE.test(url);
+}
+
+/** A table with no header cell gets its first row as headers. */
+function $ensureHeaderRow(table: TableNode): void {
+  const rows = table.getChildren().filter($isTableRowNode);
+  const cells = rows.flatMap((row) => row.getChildren().filter($isTableCellNode));
+  if (cells.length === 0 || cells.some((cell) => cell.getHeaderStyles() !== TableCellHeaderStates.NO_STATUS))
+    return;
+  for (const cell of rows[0]!.getChildren()) {
+    if ($isTableCellNode(cell)) cell.setHeaderStyles(TableCellHeaderStates.ROW, TableCellHeaderStates.ROW);
+  }
+}
+
+/** Cells publish phrasing content only: headings, quotes and callouts in a cell become paragraphs. */
+function $flattenCell(cell: TableCellNode): void {
+  if (cell.getBackgroundColor()) cell.setBackgroundColor(null);
+  for (const child of cell.getChildren()) {
+    if ($isHeadingNode(child) || $isQuoteNode(child) || $isCalloutNode(child)) {
+      const paragraph = $createParagraphNode();
+      paragraph.append(...child.getChildren());
+      child.replace(paragraph);
+    }
+  }
+}
+
 function clearBlockFormatting(node: ElementNode): void {
   if (node.getFormatType() !== '') node.setFormat('');
   if (node.getIndent() !== 0) node.setIndent(0);
@@ -67,8 +107,11 @@ export function registerPasteCleanup(editor: LexicalEditor): () => void {
     }),
     editor.registerNodeTransform(ParagraphNode, clearBlockFormatting),
     editor.registerNodeTransform(QuoteNode, clearBlockFormatting),
+    editor.registerNodeTransform(CalloutNode, clearBlockFormatting),
+    editor.registerNodeTransform(TableNode, $ensureHeaderRow),
+    editor.registerNodeTransform(TableCellNode, $flattenCell),
     editor.registerNodeTransform(LinkNode, (node) => {
-      if (!$isLinkNode(node)) return;
+      if (!$isLinkNode(node) || isMediaLink(node.getURL())) return;
       const url = checkedUrl(node.getURL());
       if (url === null) {
         // Keep the words, drop the unsafe target.

@@ -1,7 +1,9 @@
 // The live preview's HTML: the page rendered by site/'s own renderer with the published
 // theme, exactly as it will be published, the stylesheet inlined (the preview is a
-// `srcdoc` iframe without scripts nor same-origin access, so it cannot load files).
+// `srcdoc` iframe without scripts nor same-origin access, so it cannot load files: body images
+// are given as data: URLs read from this computer's media store).
 import type { SerializedEditorState } from 'lexical';
+import type { MediaInfo } from '../../../site/renderHtml';
 import { renderSite } from '../../../site/renderSite';
 import { paragraphsBody } from '../../../site/sampleSite';
 import type { PageMeta, SiteSettings } from '../../../site/siteDoc';
@@ -13,6 +15,10 @@ export function previewHtml(input: {
   page: PageMeta;
   body: SerializedEditorState;
   stylesheet: string;
+  /** The media library (manifest `media`), so images and links to PDFs render as published. */
+  media?: Readonly<Record<string, MediaInfo>>;
+  /** data: URLs of the images available on this computer, by sha256. */
+  imageUrls?: ReadonlyMap<string, string>;
 }): string {
   const empty = paragraphsBody([]);
   const pages = input.pages.map((meta) =>
@@ -23,17 +29,23 @@ export function previewHtml(input: {
   if (!pages.some((p) => p.meta.id === input.page.id)) {
     pages.push({ meta: { ...input.page, status: 'published' }, body: input.body });
   }
+  // Only the stored original exists on this computer: no srcset of server-made variants.
+  const media: Record<string, MediaInfo> = {};
+  for (const [sha, info] of Object.entries(input.media ?? {})) media[sha] = { ...info, widths: [] };
   const site = renderSite({
     commune: input.commune,
     settings: input.settings,
     pages,
     stylesheet: input.stylesheet,
     publishedAt: Date.now(),
+    media,
   });
   const html = site.files.get(`${input.page.slug}/index.html`) ?? site.files.get('index.html') ?? '';
   const css = [...site.files].find(([name]) => name.endsWith('.css'))?.[1] ?? '';
-  return html.replace(
-    /<link rel="stylesheet" href="[^"]*">/,
-    () => `<style>${css.replace(/<\//g, '<\\/')}</style>`,
-  );
+  return html
+    .replace(/<link rel="stylesheet" href="[^"]*">/, () => `<style>${css.replace(/<\//g, '<\\/')}</style>`)
+    .replace(/ src="(?:\.\.\/|\.\/)media\/([0-9a-f]{64})\.[a-z0-9]+"/g, (whole, sha: string) => {
+      const url = input.imageUrls?.get(sha);
+      return url && /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+$/.test(url) ? ` src="${url}"` : whole;
+    });
 }

@@ -11,11 +11,13 @@ import { LexicalErrorBoundary } from '@lexical/react/LexicalErrorBoundary';
 import { LinkPlugin } from '@lexical/react/LexicalLinkPlugin';
 import { ListPlugin } from '@lexical/react/LexicalListPlugin';
 import { RichTextPlugin } from '@lexical/react/LexicalRichTextPlugin';
+import { TablePlugin } from '@lexical/react/LexicalTablePlugin';
 import type { Provider } from '@lexical/yjs';
 import { useCallback, useEffect, useState } from 'react';
 import type * as Y from 'yjs';
 import { PAGE_NODES } from '../../../site/pageBody';
 import { PAGE_BODY_ROOT, type PageMeta } from '../../../site/siteDoc';
+import { type BodyMedia, BodyMediaContext } from '../editor/bodyMedia';
 import { EditorToolbar } from '../editor/EditorToolbar';
 import { PagePreview } from '../editor/PagePreview';
 import type { RoomProvider } from '../sync/RoomProvider';
@@ -31,13 +33,38 @@ interface Props {
   readOnly: boolean;
   username: string;
   cursorColor: string;
+  /** The media library, for images and links to PDFs (their buttons are disabled without it). */
+  media?: BodyMedia;
 }
+
+/** Lexical's classes for the rich blocks, on top of the shared editor theme. */
+const theme = {
+  ...editorTheme,
+  table: 'ed-table',
+  tableRow: 'ed-tr',
+  tableCell: 'ed-td',
+  tableCellHeader: 'ed-th',
+  tableSelection: 'ed-table-selection',
+  tableCellSelected: 'ed-cell-selected',
+  image: 'ed-image',
+  callout: 'ed-callout',
+  calloutImportant: 'ed-callout-important',
+};
 
 function onError(error: Error): void {
   console.error(error);
 }
 
-export function PageEditor({ pageId, preview, provider, readOnly, username, cursorColor, children }: Props) {
+export function PageEditor({
+  pageId,
+  preview,
+  provider,
+  readOnly,
+  username,
+  cursorColor,
+  media,
+  children,
+}: Props) {
   const [loaded, setLoaded] = useState(false);
   useEffect(() => {
     let live = true;
@@ -61,34 +88,38 @@ export function PageEditor({ pageId, preview, provider, readOnly, username, curs
       initialConfig={{
         namespace: 'usine-page',
         nodes: [...PAGE_NODES],
-        theme: editorTheme,
+        theme,
         onError,
         editorState: null,
         editable: false,
       }}
     >
       <LexicalCollaboration>
-        {!readOnly && <EditorToolbar disabled={!loaded} />}
-        <div className={loaded ? 'editor' : 'editor editor-loading'}>
-          <RichTextPlugin
-            contentEditable={<ContentEditable className="editor-input" ariaLabel="Contenu de la page" />}
-            ErrorBoundary={LexicalErrorBoundary}
-          />
-          <CollaborationPlugin
-            id={pageId}
-            key={pageId}
-            providerFactory={providerFactory}
-            shouldBootstrap={false}
-            rootName={PAGE_BODY_ROOT}
-            username={username}
-            cursorColor={cursorColor}
-          />
-          <ListPlugin />
-          <LinkPlugin />
-          <EditableWhen editable={loaded && !readOnly} />
-        </div>
-        {preview && <PagePreview {...preview} />}
-        {children}
+        <BodyMediaContext.Provider value={media ?? null}>
+          {!readOnly && <EditorToolbar disabled={!loaded} media={media ?? null} />}
+          <div className={loaded ? 'editor' : 'editor editor-loading'}>
+            <RichTextPlugin
+              contentEditable={<ContentEditable className="editor-input" ariaLabel="Contenu de la page" />}
+              ErrorBoundary={LexicalErrorBoundary}
+            />
+            <CollaborationPlugin
+              id={pageId}
+              key={pageId}
+              providerFactory={providerFactory}
+              shouldBootstrap={false}
+              rootName={PAGE_BODY_ROOT}
+              username={username}
+              cursorColor={cursorColor}
+            />
+            <ListPlugin />
+            <LinkPlugin />
+            {/* Merged cells and cell colours are not published: keep every table a plain grid. */}
+            <TablePlugin hasCellMerge={false} hasCellBackgroundColor={false} />
+            <EditableWhen editable={loaded && !readOnly} />
+          </div>
+          {preview && <PagePreview {...preview} />}
+          {children}
+        </BodyMediaContext.Provider>
       </LexicalCollaboration>
     </LexicalComposer>
   );

@@ -1,6 +1,6 @@
 // One page: its title, its publication status, who else is here, its own truthful status,
 // and its collaborative body editor with toolbar and live preview.
-import { useEffect, useId, useState, useSyncExternalStore } from 'react';
+import { useEffect, useId, useMemo, useState, useSyncExternalStore } from 'react';
 import type * as Y from 'yjs';
 import type { CommuneRef } from '../../../site/apiContract';
 import { type PageMeta, updatePage } from '../../../site/siteDoc';
@@ -55,6 +55,10 @@ export function PageScreen({
   const publishedId = useId();
   const headingRef = useFocusOnMount<HTMLHeadingElement>();
   const [showPreview, setShowPreview] = useState(false);
+  const bodyMedia = useMemo(
+    () => ({ insee: commune.insee, manifest, store: media.store, outbox: media.outbox }),
+    [commune.insee, manifest, media],
+  );
 
   return (
     <>
@@ -115,6 +119,7 @@ export function PageScreen({
             readOnly={readOnly}
             username={agent.displayName}
             cursorColor={agent.color}
+            media={bodyMedia}
             preview={showPreview ? { page, manifest, commune } : undefined}
           >
             <PageHistory
