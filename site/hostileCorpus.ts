@@ -102,10 +102,10 @@ export function hostileFields(
 /**
  * The sample site plus, for every page type but the home page, one page per hostile text
  * (well-formed dates, every text field hostile) and one page with malformed values; hostile
- * settings. `hugeBody` adds a 200 000-character heading to every body; `bodyLinks: false` keeps
- * the hostile URLs out of the bodies (the structured fields and settings still hold them).
+ * settings; every body holds a link to a hostile URL. `hugeBody` adds a 200 000-character
+ * heading to every body.
  */
-export function hostileSnapshot(options: { hugeBody?: boolean; bodyLinks?: boolean } = {}): SiteSnapshot {
+export function hostileSnapshot(options: { hugeBody?: boolean } = {}): SiteSnapshot {
   const snapshot = sampleSnapshot();
   const base = snapshot.pages[1]!.meta;
   const types = PAGE_TYPES.filter((type) => type !== 'accueil');
@@ -129,12 +129,7 @@ export function hostileSnapshot(options: { hugeBody?: boolean; bodyLinks?: boole
           root: {
             type: 'root',
             children: [
-              options.bodyLinks === false
-                ? { type: 'paragraph', children: [{ type: 'text', text }] }
-                : {
-                    type: 'paragraph',
-                    children: [{ type: 'link', url, children: [{ type: 'text', text }] }],
-                  },
+              { type: 'paragraph', children: [{ type: 'link', url, children: [{ type: 'text', text }] }] },
               { type: 'image', sha256: '../../x', altText: text },
               ...(options.hugeBody
                 ? [{ type: 'heading', tag: 'h1', children: [{ type: 'text', text: HUGE_TEXT }] }]

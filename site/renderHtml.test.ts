@@ -95,7 +95,30 @@ describe('renderHtml', () => {
     );
     expect(
       renderHtml(state(p({ type: 'autolink', url: 'http://a.fr/?x=1&y="2"', children: [text('a.fr')] }))),
-    ).toBe('<p><a href="http://a.fr/?x=1&amp;y=&quot;2&quot;">a.fr</a></p>');
+    ).toBe('<p><a href="http://a.fr/?x=1&amp;y=%222%22">a.fr</a></p>');
+  });
+
+  it('[HTML-5] a published href is a valid URL: percent-encoded, or the link becomes plain text', () => {
+    const href = (url: string) => {
+      const html = renderHtml(state(p(link(url, text('lien')))));
+      return /href="([^"]*)"/.exec(html)?.[1] ?? null;
+    };
+    expect(href('https://a.fr/"><script>alert(1)</script>')).toBe(
+      'https://a.fr/%22%3E%3Cscript%3Ealert(1)%3C/script%3E',
+    );
+    expect(href('https://mairie.fr/démarches?q=état civil#a#b')).toBeNull(); // a space: refused
+    expect(href('https://mairie.fr/démarches?q=état#a#b')).toBe(
+      'https://mairie.fr/d%C3%A9marches?q=%C3%A9tat#a%23b',
+    );
+    expect(href('http://[::1')).toBeNull();
+    expect(href('https://exa mple.fr')).toBeNull();
+    expect(href('mailto:data:text/html,x')).toBeNull();
+    expect(href('mailto:mairie@allauch.fr?subject=Inscription cantine')).toBeNull(); // a space
+    expect(href('mailto:mairie@allauch.fr?subject=Inscription%20cantine')).toBe(
+      'mailto:mairie@allauch.fr?subject=Inscription%20cantine',
+    );
+    expect(href('tel:+33-4-42-00-00-00')).toBe('tel:+33442000000');
+    expect(href('../état-civil/index.html#naissance')).toBe('../%C3%A9tat-civil/index.html#naissance');
   });
 
   it('[HTML-5] javascript: and other unsafe hrefs are dropped, the text stays', () => {

@@ -4,6 +4,9 @@
  * shared document anyone with edit rights can write, so it is treated as hostile: unknown
  * node types, wrong field types, deep nesting and huge strings never throw.
  */
+import { bodyHref, safeHref } from './fieldLinks';
+
+export { safeHref };
 
 /** What the renderer knows of a media entry (manifest `media`, sha256 → entry). */
 export interface MediaInfo {
@@ -79,10 +82,8 @@ const FORMAT_TAGS: ReadonlyArray<readonly [number, string]> = [
   [IS_BOLD, 'strong'],
 ];
 
-const SAFE_SCHEMES = new Set(['http', 'https', 'mailto', 'tel']);
 /** Scheme of the editor's links to a file of the media library: `media:<sha256>`. */
 export const MEDIA_SCHEME = 'media:';
-const MAX_HREF_LENGTH = 2048;
 
 // Code points that are parse errors or forbidden in HTML documents: C0/C1 controls other
 // than tab, LF, CR; DEL; noncharacters; lone surrogates.
@@ -100,27 +101,6 @@ const ESCAPES: Record<string, string> = {
 /** Escapes text for element content and quoted attribute values; drops forbidden code points. */
 export function escapeHtml(text: string): string {
   return text.replace(FORBIDDEN_CHARS, '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-/**
- * The href to publish for a link, or null when the link must be rendered as plain text.
- * Allowed: http:, https:, mailto:, tel:, and relative paths (`page/index.html`, `../x`,
- * `./x`, `#ancre`, `?q`). Refused: every other scheme, protocol-relative `//host`,
- * root-absolute `/x` (breaks a site opened from a folder), backslashes, controls, spaces.
- */
-export function safeHref(raw: unknown): string | null {
-  if (typeof raw !== 'string') return null;
-  const href = raw.trim();
-  if (href === '' || href.length > MAX_HREF_LENGTH) return null;
-  // Browsers strip tabs and newlines inside URLs (`java\nscript:`) and treat `\` as `/`.
-  if (/[\u0000-\u0020\u007F-\u009F\\]/.test(href)) return null;
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(href);
-  if (scheme) return SAFE_SCHEMES.has(scheme[1]!.toLowerCase()) ? href : null;
-  if (href.startsWith('/')) return null;
-  // No scheme: a colon before the first `/`, `?` or `#` would still be read as one.
-  const firstSegment = href.split(/[/?#]/, 1)[0] ?? '';
-  if (firstSegment.includes(':')) return null;
-  return href;
 }
 
 type Json = Record<string, unknown>;
@@ -222,7 +202,7 @@ class Renderer {
         if (this.inLink) return this.inlineChildren(node, depth);
         const url = own(node, 'url');
         const file = typeof url === 'string' && url.startsWith(MEDIA_SCHEME) ? this.fileLink(url) : null;
-        const href = file ? file.href : safeHref(url);
+        const href = file ? file.href : bodyHref(url);
         this.inLink = href !== null;
         const content = this.inlineChildren(node, depth);
         this.inLink = false;
