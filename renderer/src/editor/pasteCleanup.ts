@@ -16,7 +16,8 @@ import {
 import { mergeRegister } from '@lexical/utils';
 import { $createParagraphNode, type ElementNode, type LexicalEditor, ParagraphNode, TextNode } from 'lexical';
 import { $isCalloutNode, CalloutNode } from '../../../site/bodyNodes/CalloutNode';
-import { MEDIA_SCHEME, safeHref } from '../../../site/renderHtml';
+import { bodyHref } from '../../../site/fieldLinks';
+import { MEDIA_SCHEME } from '../../../site/renderHtml';
 
 const IS_BOLD = 1;
 const IS_ITALIC = 1 << 1;
@@ -31,7 +32,7 @@ export function allowedHeadingTag(tag: string): 'h2' | 'h3' | 'h4' {
   return 'h4';
 }
 
-/** A link target the site publishes (http, https, mailto, tel), normalised; null otherwise. */
+/** A link target the site publishes (http, https, mailto, tel, relative), as published; null otherwise. */
 export function checkedUrl(raw: string): string | null {
   const trimmed = raw.trim();
   if (!trimmed) return null;
@@ -40,17 +41,8 @@ export function checkedUrl(raw: string): string | null {
     : /^[\w.-]+\.[a-z]{2,}(\/|$)/i.test(trimmed)
       ? `https://${trimmed}`
       : trimmed;
-  const safe = safeHref(withScheme);
-  if (!safe) return null;
-  if (/^https?:/i.test(safe)) {
-    try {
-      const url = new URL(safe);
-      if (!url.hostname.includes('.') && url.hostname !== 'localhost') return null;
-    } catch {
-      return null;
-    }
-  }
-  return safe;
+  // Exactly what publication keeps ([HTML-5]): what the agent is told is what is published.
+  return bodyHref(withScheme);
 }
 
 const MEDIA_LINK_RE = new RegExp(`^${MEDIA_SCHEME}[0-9a-f]{64}$`);
