@@ -44,7 +44,7 @@ function useLastVisit(key: string): number {
 }
 
 /** Last publication: from the server when reachable, else what we last heard. */
-export function usePublication(auth: AuthSession, insee: string): { at: number | null; known: boolean } {
+function usePublication(auth: AuthSession, insee: string): { at: number | null; known: boolean } {
   const key = `usine:publication:${auth.current.serverUrl}:${insee}`;
   const [state, setState] = useState<{ at: number | null; known: boolean }>(() => {
     const stored = storageGet(key);

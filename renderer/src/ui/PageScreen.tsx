@@ -13,7 +13,7 @@ import type { BackgroundSync } from '../sync/BackgroundSync';
 import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
 import { pendingEditsText } from '../sync/syncStatus';
-import { usePublication } from './Dashboard';
+import { pagePublicationState, pagePublicationText } from '../tree/pagePublication';
 import { FieldsForm } from './FieldsForm';
 import { PageHistory } from './PageHistory';
 import { SchedulePublication } from './SchedulePublication';
@@ -21,6 +21,7 @@ import type { SessionMedia } from './Workspace';
 import { formatDateTime } from './formatDate';
 import { PageEditor } from './PageEditor';
 import { useFocusOnMount } from './useFocusOnMount';
+import { useSiteOnline } from './useSiteOnline';
 
 interface Props {
   commune: CommuneRef;
@@ -171,7 +172,7 @@ function PageStatus(props: {
       live = false;
     };
   }, [provider]);
-  const publication = usePublication(props.auth, props.insee);
+  const online = useSiteOnline(props.auth, props.insee);
   const room = sync.roomState(provider);
   const storage = !loaded
     ? 'Chargement depuis cet ordinateur…'
@@ -180,12 +181,16 @@ function PageStatus(props: {
       : room && room.pending > 0
         ? `Cette page est enregistrée sur cet ordinateur — ${pendingEditsText(room.pending)}.`
         : 'Cette page est enregistrée sur cet ordinateur.';
+  // The same facts as the tree's row (tree/pagePublication), in sentences.
+  const state = pagePublicationState(page, online, sync.pending.editedAt(provider.roomname));
   const published =
-    page.status !== 'published'
-      ? 'Brouillon : cette page n’apparaît pas sur le site publié.'
-      : publication.at && publication.at >= page.updatedAt
-        ? `Publiée le ${formatDateTime(publication.at)}.`
-        : 'Marquée « Publiée » : elle sera en ligne à la prochaine publication du site.';
+    state.kind === 'online'
+      ? `${pagePublicationText(state, page.status, formatDateTime).join(' — ')}.`
+      : page.status !== 'published'
+        ? 'Brouillon : cette page n’apparaît pas sur le site publié.'
+        : state.kind === 'not-online'
+          ? 'Marquée « Publiée » : elle sera en ligne à la prochaine publication du site.'
+          : `Marquée « Publiée » — ${pagePublicationText(state, page.status, formatDateTime).join(' — ').toLowerCase()}.`;
   return (
     <div className="page-status" aria-live="polite">
       <p>{storage}</p>
