@@ -150,7 +150,10 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
 
   await page.getByRole('checkbox', { name: 'Publiée' }).check();
   await expect(status(page)).toHaveText(STATUS.saved, { timeout: 30_000 });
-  await expect.poll(() => uploads.length, { timeout: 30_000 }).toBe(2);
+  // The image (1200 px: original + its 480 and 960 px copies) and the PDF, each sent once.
+  await expect.poll(() => uploads.length, { timeout: 30_000 }).toBe(4);
+  expect(uploads.filter((u) => /\/media\/[0-9a-f]{64}$/.test(u))).toHaveLength(2);
+  expect(new Set(uploads).size).toBe(uploads.length);
 
   // ---- The référent publishes. ----
   await expect(otherBody.locator('a')).toHaveText('Compte rendu du conseil municipal');
@@ -385,6 +388,9 @@ test('[rich-4] offline, an imported image shows at once from this computer and t
 
   alice.link!.goOnline();
   await expect(status(page)).toHaveText(STATUS.saved, { timeout: 30_000 });
-  await expect.poll(() => uploads.length, { timeout: 30_000 }).toBe(1);
+  // The image (900 px) and its 480 px copy, each sent once.
+  await expect.poll(() => uploads.length, { timeout: 30_000 }).toBe(2);
+  expect(uploads.filter((u) => /\/media\/[0-9a-f]{64}$/.test(u))).toHaveLength(1);
+  expect(new Set(uploads).size).toBe(uploads.length);
   await expect(image).toHaveJSProperty('naturalWidth', 900);
 });

@@ -313,6 +313,10 @@ test('[status-5] each page of the tree says when it was published, and « Modifi
   await editor(page).click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type(' Ordre du jour en mairie.');
+  // The page screen says the same as the tree: online since then, modified since.
+  await expect(pageStatus(page)).toContainText(
+    /Publiée le \d{1,2} \S+ \d{4} à \d{2}:\d{2} — Modifiée depuis la publication\./,
+  );
   await backHome(chantal);
   await expect(row.locator('.tree-publication')).toContainText('— Modifiée depuis la publication');
 
