@@ -7,7 +7,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { createPage, editor, expect, openPage, STATUS, status, test } from './harness';
-import { axeViolations, pdfFile, pngFile, slugOf, uniqueTitle } from './editorHelpers';
+import { axeViolations, backHome, pdfFile, pngFile, slugOf, uniqueTitle } from './editorHelpers';
 import { validateHtml } from './htmlValidator';
 
 /** The toolbar's dialog (a modal <dialog>) by its title. */
@@ -203,6 +203,13 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
     expect(scan.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   } finally {
     await auditor.close();
+  }
+
+  // The media library says where each file is used: the image and the PDF, in this page's text.
+  await backHome(alice);
+  for (const name of ['parvis', 'compte-rendu']) {
+    const item = page.locator('.media-item').filter({ has: page.locator('.media-name', { hasText: name }) });
+    await expect(item).toContainText(`Utilisé dans : ${title} (texte de la page)`);
   }
 });
 

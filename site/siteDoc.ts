@@ -83,6 +83,8 @@ export interface PageMeta {
   createdAt: number;
   updatedAt: number;
   updatedBy: string;
+  /** Media of the library its body refers to, kept by the editor (`setPageBodyMedia`). */
+  bodyMedia?: readonly string[];
 }
 
 /** Origins used in `transact`, so observers can skip their own changes. */
@@ -145,7 +147,29 @@ export function readPage(id: string, entry: Y.Map<unknown>): PageMeta {
     createdAt: num(entry.get('createdAt')),
     updatedAt: num(entry.get('updatedAt')),
     updatedBy: str(entry.get('updatedBy'), ''),
+    ...bodyMediaOf(entry.get('bodyMedia')),
   };
+}
+
+function bodyMediaOf(value: unknown): { bodyMedia?: string[] } {
+  if (!Array.isArray(value)) return {};
+  return { bodyMedia: value.filter((v): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) };
+}
+
+/**
+ * Records which media a page's body refers to (`bodyMediaRefs` of site/bodyMedia). Derived
+ * data: written only when it changed, and it does not count as a change of the page
+ * (`updatedAt` untouched).
+ */
+export function setPageBodyMedia(manifest: Y.Doc, id: string, refs: readonly string[]): void {
+  const entry = pagesMap(manifest).get(id);
+  if (!(entry instanceof Y.Map)) return;
+  const current = entry.get('bodyMedia');
+  const same = Array.isArray(current)
+    ? current.length === refs.length && current.every((v, i) => v === refs[i])
+    : refs.length === 0;
+  if (same) return;
+  manifest.transact(() => entry.set('bodyMedia', [...refs]), ORIGIN_LOCAL_EDIT);
 }
 
 /** All pages, siblings sorted by order then id (a total, deterministic order). */

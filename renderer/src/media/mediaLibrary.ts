@@ -46,6 +46,7 @@ export function mediaUsage(
       list.push({ page, field });
       usage.set(value, list);
     };
+    for (const sha of page.bodyMedia ?? []) use(sha, 'texte de la page');
     for (const d of PAGE_FIELDS[page.type]) {
       if (d.kind === 'media') use(page.fields[d.name], d.label);
       if (d.kind !== 'list') continue;

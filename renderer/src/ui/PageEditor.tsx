@@ -18,6 +18,7 @@ import type * as Y from 'yjs';
 import { PAGE_NODES } from '../../../site/pageBody';
 import { PAGE_BODY_ROOT, type PageMeta } from '../../../site/siteDoc';
 import { type BodyMedia, BodyMediaContext } from '../editor/bodyMedia';
+import { BodyMediaIndexPlugin } from '../editor/BodyMediaIndexPlugin';
 import { EditorToolbar } from '../editor/EditorToolbar';
 import { PagePreview } from '../editor/PagePreview';
 import type { RoomProvider } from '../sync/RoomProvider';
@@ -35,6 +36,8 @@ interface Props {
   cursorColor: string;
   /** The media library, for images and links to PDFs (their buttons are disabled without it). */
   media?: BodyMedia;
+  /** The site's manifest: where the body's media are recorded (`BodyMediaIndexPlugin`). */
+  manifest?: Y.Doc;
 }
 
 /** Lexical's classes for the rich blocks, on top of the shared editor theme. */
@@ -63,6 +66,7 @@ export function PageEditor({
   username,
   cursorColor,
   media,
+  manifest,
   children,
 }: Props) {
   const [loaded, setLoaded] = useState(false);
@@ -116,6 +120,7 @@ export function PageEditor({
             {/* Merged cells and cell colours are not published: keep every table a plain grid. */}
             <TablePlugin hasCellMerge={false} hasCellBackgroundColor={false} />
             <EditableWhen editable={loaded && !readOnly} />
+            {manifest && loaded && !readOnly && <BodyMediaIndexPlugin manifest={manifest} pageId={pageId} />}
           </div>
           {preview && <PagePreview {...preview} />}
           {children}

@@ -121,6 +121,7 @@ export function PageScreen({
             username={agent.displayName}
             cursorColor={agent.color}
             media={bodyMedia}
+            manifest={manifest}
             preview={showPreview ? { page, manifest, commune } : undefined}
           >
             <PageHistory
