@@ -1,7 +1,7 @@
 // Issue 5 journeys — a page: toolbar and shortcuts, link URL checked, collaborative undo that
 // only undoes one's own edits, live preview with the published theme, and presence
 // (« X modifie cette page », who is online, who is on which page).
-import { createPage, editor, expect, openPage, test } from './harness';
+import { createPage, editor, expect, openPage, STATUS, status, test } from './harness';
 import { backHome, tree, treeItem, uniqueTitle } from './editorHelpers';
 
 test('[page-1] toolbar and shortcuts format the body; an unsafe link is refused in French; the preview uses the published theme', async ({
@@ -78,8 +78,7 @@ test('[page-2] undo only undoes my own edits; presence: « X modifie cette page 
   await expect(editor(bruno.page)).toContainText('Club de foot.');
   await expect(bruno.page.getByText('Alice Martin modifie cette page.')).toBeVisible();
 
-  // B writes in a paragraph of B's own (see the issue note: undoing a text node that another
-  // agent extended also hides their characters, a limit of Lexical's Yjs binding).
+  // B writes in a paragraph of B's own here; [page-3] is B writing inside A's own text.
   await editor(bruno.page).click();
   await bruno.page.keyboard.press('Control+End');
   await bruno.page.keyboard.press('Enter');
@@ -101,4 +100,42 @@ test('[page-2] undo only undoes my own edits; presence: « X modifie cette page 
 
   await backHome(bruno);
   await expect(tree(bruno.page)).toBeVisible();
+});
+
+test('[page-3] my undo never hides what another agent wrote inside my text (lexical#6614): their words stay, for both and after a reload', async ({
+  openAgent,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin' });
+  const bruno = await openAgent({ displayName: 'Bruno Roux' });
+  const title = uniqueTitle('Sports');
+  await createPage(alice, title);
+  await editor(alice.page).click();
+  await alice.page.keyboard.type('Club de foot.');
+  await openPage(bruno, title);
+  await expect(editor(bruno.page)).toContainText('Club de foot.');
+  // B types at the end of A's sentence: in the very text node A's typing created.
+  await editor(bruno.page).click();
+  await bruno.page.keyboard.press('Control+End');
+  await bruno.page.keyboard.type(' Inscriptions ouvertes.');
+  await expect(editor(alice.page)).toContainText('Club de foot. Inscriptions ouvertes.');
+
+  await editor(alice.page).click();
+  for (let i = 0; i < 10; i++) await alice.page.keyboard.press('Control+z');
+  await expect(editor(alice.page)).not.toContainText('Club de foot.');
+  await expect(editor(alice.page)).toContainText('Inscriptions ouvertes.');
+  await expect(editor(bruno.page)).not.toContainText('Club de foot.');
+  await expect(editor(bruno.page)).toContainText('Inscriptions ouvertes.');
+  await expect(status(bruno.page)).toHaveText(STATUS.saved);
+  await expect(status(alice.page)).toHaveText(STATUS.saved);
+
+  // What the server keeps is what both saw: B reloads and still has its words.
+  await bruno.page.reload();
+  await openPage(bruno, title);
+  await expect(editor(bruno.page)).toContainText('Inscriptions ouvertes.', { timeout: 30_000 });
+  await expect(editor(bruno.page)).not.toContainText('Club de foot.');
+  // …and A's redo brings A's words back around them.
+  const redo = alice.page.getByRole('button', { name: 'Rétablir ma modification' });
+  for (let i = 0; i < 10 && (await redo.isEnabled()); i++) await redo.click();
+  await expect(editor(bruno.page)).toContainText('Club de foot.');
+  await expect(editor(bruno.page)).toContainText('Inscriptions ouvertes.');
 });

@@ -1,7 +1,8 @@
 // Entry point: local store, persistent storage, offline shell (service worker), image view of
-// page bodies, React root.
+// page bodies, the collaborative-undo guard, React root.
 import { createRoot } from 'react-dom/client';
 import { electronVault } from './auth/electronVault';
+import { installCollabUndoGuard } from './editor/collabUndoGuard';
 import { installImageView } from './editor/ImageView';
 import { DexieLocalStore } from './store/DexieLocalStore';
 import { App } from './ui/App';
@@ -26,6 +27,8 @@ if (servedOverHttp && 'serviceWorker' in navigator) {
 
 // What the editor shows for an image of a page body (site/'s ImageNode stays free of React).
 installImageView();
+// My undo never hides what another agent wrote in a node I created (editor/collabUndoGuard).
+installCollabUndoGuard();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing from index.html');
