@@ -281,6 +281,39 @@ describe('structured lists', () => {
     expect(current().map((m) => m.name)).toEqual(['Sophie Martin', 'Léa']);
   });
 
+  it('[TYPE-8] moving an entry while another agent edits it keeps their edit: a move changes its order key, never re-creates it', () => {
+    const a = new Y.Doc();
+    const page = createPage(a, { title: 'Conseil', type: 'elus', updatedBy: 'A' });
+    const members = (doc: Y.Doc) => readPageLists('elus', readPages(doc)[0]!.fields).members!;
+    for (const [i, name] of ['Sophie Martin', 'Paul Durand', 'Léa Blanc'].entries())
+      editPageList(
+        a,
+        page.id,
+        'members',
+        [],
+        { op: 'insert', index: i, item: { name, role: 'adjoint' } },
+        'A',
+      );
+    const b = new Y.Doc();
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    // Offline at the same time: A moves Léa to the top, B gives Léa her délégation and moves Sophie down.
+    editPageList(a, page.id, 'members', [], { op: 'move', from: 2, to: 0 }, 'A');
+    editPageList(
+      b,
+      page.id,
+      'members',
+      [],
+      { op: 'set', index: 2, field: 'delegation', value: 'Écoles' },
+      'B',
+    );
+    editPageList(b, page.id, 'members', [], { op: 'move', from: 0, to: 1 }, 'B');
+    Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    expect(members(a)).toEqual(members(b));
+    expect(members(a).map((m) => m.name)).toEqual(['Léa Blanc', 'Paul Durand', 'Sophie Martin']);
+    expect(members(a).find((m) => m.name === 'Léa Blanc')!.delegation).toBe('Écoles');
+  });
+
   it('[TYPE-8] a new page holds its lists from the start: first entries added offline by two agents both survive', () => {
     for (const type of PAGE_TYPES)
       expect(PAGE_LIST_FIELDS[type], type).toEqual(

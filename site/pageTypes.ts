@@ -15,7 +15,7 @@ import {
   MENU_LABELS,
   WEEKDAYS,
 } from './fieldLists';
-import { PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageType } from './siteDoc';
+import { LIST_ORDER, PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageType } from './siteDoc';
 
 export { PAGE_TYPES, PAGE_TYPE_LABELS_FR, type PageType, type ListItem, MENU_LABELS, WEEKDAYS };
 
@@ -437,7 +437,7 @@ export function readFieldList(d: FieldDescriptor, raw: unknown): ListItem[] {
   const value = own(source, d.name);
   const max = d.maxItems ?? 100;
   let items: unknown[] = [];
-  if (Array.isArray(value)) items = value.slice(0, max);
+  if (Array.isArray(value)) items = inListOrder(value).slice(0, max);
   else if (typeof value === 'string' && d.legacy)
     items = d.legacy(value.slice(0, MAX_TEXTAREA), source).slice(0, max);
   return items.map((entry) => {
@@ -446,6 +446,22 @@ export function readFieldList(d: FieldDescriptor, raw: unknown): ListItem[] {
     for (const sub of d.item ?? []) item[sub.name] = boundedString(sub, own(o, sub.name));
     return item;
   });
+}
+
+/**
+ * Entries in their shown order: by their `LIST_ORDER` key (siteDoc.editPageList) when every
+ * entry has one, else in array order (the order editPageList gives them keys in).
+ */
+function inListOrder(entries: readonly unknown[]): unknown[] {
+  const keyOf = (entry: unknown): string | null => {
+    const key = entry && typeof entry === 'object' ? own(entry as Record<string, unknown>, LIST_ORDER) : null;
+    return typeof key === 'string' && key ? key : null;
+  };
+  if (entries.some((e) => keyOf(e) === null)) return [...entries];
+  return entries
+    .map((entry, position) => ({ entry, key: keyOf(entry)!, position }))
+    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.position - y.position))
+    .map((e) => e.entry);
 }
 
 /** Every list field of a page of this type (see readFieldList). */

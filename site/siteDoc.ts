@@ -10,7 +10,7 @@
  * A page's rich body lives in its own doc (room `{insee}/page/{pageId}`), bound to
  * Lexical through the XmlText `root` (PAGE_BODY_ROOT).
  */
-import { generateKeyBetween } from 'fractional-indexing';
+import { generateKeyBetween, generateNKeysBetween } from 'fractional-indexing';
 import { nanoid } from 'nanoid';
 import * as Y from 'yjs';
 
@@ -294,6 +294,38 @@ export type ListEdit =
   | { op: 'move'; from: number; to: number }
   | { op: 'set'; index: number; field: string; value: string };
 
+/** Key of a list entry (Y.Map) holding its fractional-index position among the entries. */
+export const LIST_ORDER = '__order';
+
+/**
+ * The entries of a list field in their shown order: by `LIST_ORDER` key, then array position.
+ * Entries without a key (written before keys existed, or not a Y.Map) get one now, in array
+ * order — the same keys on every computer, so concurrent fixes agree. Call inside a transaction.
+ */
+function listOrder(array: Y.Array<unknown>): Array<{ map: Y.Map<unknown>; key: string; position: number }> {
+  const entries: Array<{ map: Y.Map<unknown>; key: string | null; position: number }> = [];
+  array.toArray().forEach((value, position) => {
+    let map = value;
+    if (!(map instanceof Y.Map)) {
+      // A hostile or broken entry: replaced by an empty one at the same place.
+      map = new Y.Map<unknown>();
+      array.delete(position, 1);
+      array.insert(position, [map]);
+    }
+    const key = (map as Y.Map<unknown>).get(LIST_ORDER);
+    entries.push({ map: map as Y.Map<unknown>, key: typeof key === 'string' && key ? key : null, position });
+  });
+  if (entries.some((e) => e.key === null)) {
+    const keys = generateNKeysBetween(null, null, entries.length);
+    entries.forEach((e, i) => {
+      e.key = keys[i]!;
+      e.map.set(LIST_ORDER, e.key);
+    });
+  }
+  const sorted = entries as Array<{ map: Y.Map<unknown>; key: string; position: number }>;
+  return sorted.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.position - y.position));
+}
+
 function entryMap(item: Record<string, string>): Y.Map<unknown> {
   const map = new Y.Map<unknown>();
   for (const [key, value] of Object.entries(item)) if (typeof value === 'string') map.set(key, value);
@@ -333,31 +365,37 @@ export function editPageList(
       map.set(field, list);
     }
     const array = list as Y.Array<unknown>;
-    const inRange = (i: number) => Number.isInteger(i) && i >= 0 && i < array.length;
+    // Entries are shown in `LIST_ORDER` order (see listOrder): a move changes one entry's key
+    // and never re-creates the entry, so another agent's concurrent edit of it is kept.
+    const order = listOrder(array);
+    const inRange = (i: number) => Number.isInteger(i) && i >= 0 && i < order.length;
+    const keyOf = (i: number) => order[i]!.key;
     switch (edit.op) {
-      case 'insert':
-        array.insert(Math.max(0, Math.min(array.length, edit.index)), [entryMap(edit.item)]);
+      case 'insert': {
+        const at = Math.max(0, Math.min(order.length, edit.index));
+        const item = entryMap(edit.item);
+        item.set(
+          LIST_ORDER,
+          generateKeyBetween(at > 0 ? keyOf(at - 1) : null, at < order.length ? keyOf(at) : null),
+        );
+        array.push([item]);
         break;
+      }
       case 'remove':
-        if (inRange(edit.index)) array.delete(edit.index, 1);
+        if (inRange(edit.index)) array.delete(order[edit.index]!.position, 1);
         break;
       case 'move': {
         if (!inRange(edit.from) || !inRange(edit.to) || edit.from === edit.to) break;
-        const moved = array.get(edit.from);
-        const copy = moved instanceof Y.Map ? (moved.toJSON() as Record<string, string>) : {};
-        array.delete(edit.from, 1);
-        array.insert(edit.to, [entryMap(copy)]);
+        const moved = order[edit.from]!.map;
+        const rest = order.filter((_, i) => i !== edit.from);
+        const before = edit.to > 0 ? rest[edit.to - 1]!.key : null;
+        const after = edit.to < rest.length ? rest[edit.to]!.key : null;
+        moved.set(LIST_ORDER, generateKeyBetween(before, after));
         break;
       }
       case 'set': {
         if (!inRange(edit.index)) break;
-        let item = array.get(edit.index);
-        if (!(item instanceof Y.Map)) {
-          item = new Y.Map<unknown>();
-          array.delete(edit.index, 1);
-          array.insert(edit.index, [item]);
-        }
-        (item as Y.Map<unknown>).set(edit.field, edit.value);
+        order[edit.index]!.map.set(edit.field, edit.value);
         break;
       }
     }
