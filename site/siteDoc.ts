@@ -276,18 +276,23 @@ export function updatePageFields(
   const entry = pagesMap(manifest).get(id);
   if (!(entry instanceof Y.Map)) return;
   manifest.transact(() => {
-    let fields = entry.get('fields');
-    if (!(fields instanceof Y.Map)) {
-      fields = new Y.Map<unknown>();
-      entry.set('fields', fields);
-    }
-    for (const [key, value] of Object.entries(patch)) (fields as Y.Map<unknown>).set(key, value);
+    const fields = fieldsOf(entry);
+    for (const [key, value] of Object.entries(patch)) fields.set(key, value);
     entry.set('updatedAt', now);
     entry.set('updatedBy', updatedBy);
   }, ORIGIN_LOCAL_EDIT);
 }
 
 /** One change to a list field (élus, horaires…): entries are Y.Maps in a Y.Array. */
+/** A page entry's `fields` map, created if missing (call inside a transaction). */
+function fieldsOf(entry: Y.Map<unknown>): Y.Map<unknown> {
+  const fields = entry.get('fields');
+  if (fields instanceof Y.Map) return fields as Y.Map<unknown>;
+  const created = new Y.Map<unknown>();
+  entry.set('fields', created);
+  return created;
+}
+
 export type ListEdit =
   | { op: 'insert'; index: number; item: Record<string, string> }
   | { op: 'remove'; index: number }
@@ -352,12 +357,7 @@ export function editPageList(
   const entry = pagesMap(manifest).get(id);
   if (!(entry instanceof Y.Map)) return;
   manifest.transact(() => {
-    let fields = entry.get('fields');
-    if (!(fields instanceof Y.Map)) {
-      fields = new Y.Map<unknown>();
-      entry.set('fields', fields);
-    }
-    const map = fields as Y.Map<unknown>;
+    const map = fieldsOf(entry);
     let list = map.get(field);
     if (!(list instanceof Y.Array)) {
       list = new Y.Array<Y.Map<unknown>>();
