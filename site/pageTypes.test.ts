@@ -16,6 +16,7 @@ import { contrastRatio } from './checks';
 import {
   createPage,
   editPageList,
+  pagesMap,
   PAGE_LIST_FIELDS,
   PAGE_TYPES,
   readPages,
@@ -333,5 +334,46 @@ describe('structured lists', () => {
         .sort();
     expect(names(a)).toEqual(['Chorale', 'Pétanque']);
     expect(names(b)).toEqual(names(a));
+    // Both got the same order key (same neighbours): shown in one order everywhere, and the
+    // next insert or move between them still works (the list is re-keyed).
+    const shown = (doc: Y.Doc) =>
+      readPageLists('associations', readPages(doc)[0]!.fields).entries!.map((e) => e.name);
+    expect(shown(a)).toEqual(shown(b));
+    const [first, second] = shown(a);
+    editPageList(a, page.id, 'entries', [], { op: 'insert', index: 1, item: { name: 'Tennis' } }, 'A');
+    expect(shown(a)).toEqual([first, 'Tennis', second]);
+    editPageList(a, page.id, 'entries', [], { op: 'move', from: 0, to: 2 }, 'A');
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    expect(shown(a)).toEqual(['Tennis', second, first]);
+    expect(shown(b)).toEqual(shown(a));
+  });
+
+  it('[TYPE-8] hostile order keys and broken entries: shown in array order, every edit still works, no text lost', () => {
+    const a = new Y.Doc();
+    const page = createPage(a, { title: 'Associations', type: 'associations', updatedBy: 'A' });
+    const list = (pagesMap(a).get(page.id)!.get('fields') as Y.Map<unknown>).get(
+      'entries',
+    ) as Y.Array<unknown>;
+    a.transact(() => {
+      list.push([
+        new Y.Map<unknown>([
+          ['name', 'Chorale'],
+          ['__order', 'zz'],
+        ]),
+      ]);
+      list.push([
+        new Y.Map<unknown>([
+          ['name', 'Pétanque'],
+          ['__order', '!'],
+        ]),
+      ]);
+      list.push([{ name: 'Échecs', email: 'echecs@example.fr' }]);
+    });
+    const shown = () => readPageLists('associations', readPages(a)[0]!.fields).entries!;
+    expect(shown().map((e) => e.name)).toEqual(['Chorale', 'Pétanque', 'Échecs']);
+    editPageList(a, page.id, 'entries', [], { op: 'move', from: 2, to: 0 }, 'A');
+    editPageList(a, page.id, 'entries', [], { op: 'insert', index: 1, item: { name: 'Tennis' } }, 'A');
+    expect(shown().map((e) => e.name)).toEqual(['Échecs', 'Tennis', 'Chorale', 'Pétanque']);
+    expect(shown()[0]!.email).toBe('echecs@example.fr');
   });
 });

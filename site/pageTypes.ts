@@ -15,7 +15,7 @@ import {
   MENU_LABELS,
   WEEKDAYS,
 } from './fieldLists';
-import { LIST_ORDER, PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageType } from './siteDoc';
+import { compareListEntries, listOrderKey, PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageType } from './siteDoc';
 
 export { PAGE_TYPES, PAGE_TYPE_LABELS_FR, type PageType, type ListItem, MENU_LABELS, WEEKDAYS };
 
@@ -453,14 +453,10 @@ export function readFieldList(d: FieldDescriptor, raw: unknown): ListItem[] {
  * entry has one, else in array order (the order editPageList gives them keys in).
  */
 function inListOrder(entries: readonly unknown[]): unknown[] {
-  const keyOf = (entry: unknown): string | null => {
-    const key = entry && typeof entry === 'object' ? own(entry as Record<string, unknown>, LIST_ORDER) : null;
-    return typeof key === 'string' && key ? key : null;
-  };
-  if (entries.some((e) => keyOf(e) === null)) return [...entries];
-  return entries
-    .map((entry, position) => ({ entry, key: keyOf(entry)!, position }))
-    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.position - y.position))
+  const keyed = entries.map((entry, position) => ({ entry, key: listOrderKey(entry), position }));
+  if (keyed.some((e) => e.key === null)) return [...entries];
+  return (keyed as Array<{ entry: unknown; key: string; position: number }>)
+    .sort(compareListEntries)
     .map((e) => e.entry);
 }
 

@@ -302,33 +302,62 @@ export type ListEdit =
 /** Key of a list entry (Y.Map) holding its fractional-index position among the entries. */
 export const LIST_ORDER = '__order';
 
+/** A list entry's order key (`LIST_ORDER`) when it is a valid fractional-index key, else null. */
+export function listOrderKey(entry: unknown): string | null {
+  let key: unknown = null;
+  if (entry instanceof Y.Map) key = entry.get(LIST_ORDER);
+  else if (entry && typeof entry === 'object' && Object.prototype.hasOwnProperty.call(entry, LIST_ORDER))
+    key = (entry as Record<string, unknown>)[LIST_ORDER];
+  if (typeof key !== 'string' || key === '' || key.length > 64) return null;
+  try {
+    generateKeyBetween(key, null); // throws on a key fractional-indexing cannot order
+    return key;
+  } catch {
+    return null;
+  }
+}
+
+/** Shown order of list entries: by key, then by position in the array (equal keys). */
+export function compareListEntries(
+  x: { key: string; position: number },
+  y: { key: string; position: number },
+): number {
+  return x.key < y.key ? -1 : x.key > y.key ? 1 : x.position - y.position;
+}
+
 /**
  * The entries of a list field in their shown order: by `LIST_ORDER` key, then array position.
- * Entries without a key (written before keys existed, or not a Y.Map) get one now, in array
- * order — the same keys on every computer, so concurrent fixes agree. Call inside a transaction.
+ * When an entry has no valid key (written before keys existed, hostile, not a Y.Map), every
+ * entry gets a new one in array order; when two entries share a key (two agents inserted at
+ * the same place offline), every entry gets a new one in shown order — the same keys on every
+ * computer, so concurrent fixes agree. `readFieldList` shows the same order. Call inside a
+ * transaction.
  */
 function listOrder(array: Y.Array<unknown>): Array<{ map: Y.Map<unknown>; key: string; position: number }> {
   const entries: Array<{ map: Y.Map<unknown>; key: string | null; position: number }> = [];
   array.toArray().forEach((value, position) => {
     let map = value;
     if (!(map instanceof Y.Map)) {
-      // A hostile or broken entry: replaced by an empty one at the same place.
-      map = new Y.Map<unknown>();
+      // A broken entry: replaced at the same place by a map of its text fields, nothing else.
+      map = entryMap(value && typeof value === 'object' ? (value as Record<string, string>) : {});
       array.delete(position, 1);
       array.insert(position, [map]);
     }
-    const key = (map as Y.Map<unknown>).get(LIST_ORDER);
-    entries.push({ map: map as Y.Map<unknown>, key: typeof key === 'string' && key ? key : null, position });
+    entries.push({ map: map as Y.Map<unknown>, key: listOrderKey(map), position });
   });
-  if (entries.some((e) => e.key === null)) {
-    const keys = generateNKeysBetween(null, null, entries.length);
-    entries.forEach((e, i) => {
+  const rekey = (list: typeof entries) => {
+    const keys = generateNKeysBetween(null, null, list.length);
+    list.forEach((e, i) => {
       e.key = keys[i]!;
       e.map.set(LIST_ORDER, e.key);
     });
-  }
-  const sorted = entries as Array<{ map: Y.Map<unknown>; key: string; position: number }>;
-  return sorted.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.position - y.position));
+  };
+  if (entries.some((e) => e.key === null)) rekey(entries);
+  const sorted = (entries as Array<{ map: Y.Map<unknown>; key: string; position: number }>).sort(
+    compareListEntries,
+  );
+  if (sorted.some((e, i) => i > 0 && sorted[i - 1]!.key === e.key)) rekey(sorted);
+  return sorted;
 }
 
 function entryMap(item: Record<string, string>): Y.Map<unknown> {
