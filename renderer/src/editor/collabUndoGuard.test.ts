@@ -118,6 +118,21 @@ describe('collaborative undo guard (lexical#6614)', () => {
     expect(visibleText(rootA)).toBe('fermée lundi');
   });
 
+  it('another agent only changing a property of my paragraph (its alignment) does not keep it after my undo', () => {
+    const { a, b, rootA, rootB, undo } = twoAgents();
+    a.transact(() => {
+      const paragraph = newParagraph();
+      rootA.insertEmbed(0, paragraph);
+      paragraph.insertEmbed(0, newTextNode());
+      paragraph.insert(1, 'À supprimer.');
+    }, LOCAL_EDIT);
+    sync(a, b);
+    (rootB.toDelta()[0].insert as Y.XmlText).setAttribute('__format', 2);
+    sync(b, a);
+    undo.undo();
+    expect(rootA.length).toBe(0);
+  });
+
   it('the filter an UndoManager was given still applies first', () => {
     const doc = new Y.Doc();
     const text = doc.getText('t');

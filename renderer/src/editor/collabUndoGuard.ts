@@ -11,27 +11,30 @@
 //
 // The filter is installed on Y.UndoManager.prototype as an accessor, so the instance Lexical
 // creates gets it too: the UndoManager constructor assigns `this.deleteFilter = …`, which calls
-// our setter; the filter it was given stays the first condition.
+// our setter, which wraps the filter it was given (still the first condition) once.
 import * as Y from 'yjs';
 
-const BASE_FILTER = Symbol('usine:baseDeleteFilter');
+const GUARDED_FILTER = Symbol('usine:guardedDeleteFilter');
 const MAX_DEPTH = 200;
 
-type Filterable = Y.UndoManager & { [BASE_FILTER]?: (item: Y.Item) => boolean };
+type Filterable = Y.UndoManager & { [GUARDED_FILTER]?: (item: Y.Item) => boolean };
 
-/** True when `type` (or a type inside it) holds a live item written by another client. */
+/**
+ * True when `type` (or a type inside it) holds live content written by another client: text or
+ * nodes. Another client's plain property on it (an alignment, a format) is not their writing:
+ * it does not keep an otherwise empty node alive.
+ */
 export function holdsForeignContent(type: Y.AbstractType<unknown>, localClient: number, depth = 0): boolean {
   // Beyond any real page's nesting: keep rather than risk hiding someone's text.
   if (depth > MAX_DEPTH) return true;
-  const visit = (item: Y.Item): boolean => {
+  const visit = (item: Y.Item, property: boolean): boolean => {
     if (item.deleted) return false;
-    if (item.id.client !== localClient) return true;
-    return (
-      item.content instanceof Y.ContentType && holdsForeignContent(item.content.type, localClient, depth + 1)
-    );
+    const nested = item.content instanceof Y.ContentType;
+    if (item.id.client !== localClient && (nested || !property)) return true;
+    return nested && holdsForeignContent((item.content as Y.ContentType).type, localClient, depth + 1);
   };
-  for (let item = type._start; item !== null; item = item.right) if (visit(item)) return true;
-  for (const item of type._map.values()) if (visit(item)) return true;
+  for (let item = type._start; item !== null; item = item.right) if (visit(item, false)) return true;
+  for (const item of type._map.values()) if (visit(item, true)) return true;
   return false;
 }
 
@@ -71,12 +74,11 @@ export function installCollabUndoGuard(): void {
   Object.defineProperty(Y.UndoManager.prototype, 'deleteFilter', {
     configurable: true,
     get(this: Filterable) {
-      const base = this[BASE_FILTER] ?? (() => true);
-      const doc = this.doc;
-      return (item: Y.Item) => base(item) && !keepsOthersWriting(item, doc.clientID);
+      return this[GUARDED_FILTER] ?? (() => true);
     },
     set(this: Filterable, filter: (item: Y.Item) => boolean) {
-      this[BASE_FILTER] = filter;
+      // Built once per UndoManager: Yjs calls the filter for every item an undo deletes.
+      this[GUARDED_FILTER] = (item: Y.Item) => filter(item) && !keepsOthersWriting(item, this.doc.clientID);
     },
   });
 }
