@@ -120,6 +120,12 @@ interface CommuneState {
   actes: PageMeta[];
   /** Media paths of the previous version. */
   media: Set<string>;
+  /**
+   * Page bodies read since the last publication that went online (page id → its state): the
+   * history snapshot of each is recorded by the next publication that succeeds — a publication
+   * blocked by the checks keeps them, since the body cache will not read those pages again.
+   */
+  pendingCaptures: Map<string, CapturedPage>;
   /** The manifest as read at a store sequence number. */
   manifest: {
     key: string;
@@ -144,6 +150,7 @@ function emptyState(): CommuneState {
     pages: new Map(),
     actes: [],
     media: new Set(),
+    pendingCaptures: new Map(),
     manifest: null,
     prepared: null,
   };
@@ -664,6 +671,7 @@ export class Publisher {
 
     phase('manifest');
     const { bodies, read, unreadable, captured } = await this.readBodies(insee, state, published, seqs);
+    for (const page of captured) state.pendingCaptures.set(page.pageId, page);
     phase('bodies');
     const stylesheet = await fs.readFile(path.join(this.options.assetsDir, 'site.css'), 'utf8');
     const origin = (this.options.publicOrigin ?? 'http://localhost:8080').replace(/\/+$/, '');
@@ -857,9 +865,12 @@ export class Publisher {
       state,
       published.filter((p) => p.type === 'acte'),
     );
-    if (captured.length > 0)
+    const onlineIds = new Set(published.map((p) => p.id));
+    const toRecord = [...state.pendingCaptures.values()].filter((page) => onlineIds.has(page.pageId));
+    state.pendingCaptures.clear();
+    if (toRecord.length > 0)
       try {
-        this.options.onPagesPublished?.(insee, captured, publishedByName, publishedAt);
+        this.options.onPagesPublished?.(insee, toRecord, publishedByName, publishedAt);
       } catch (error) {
         // The publication is done; only these history points are missing.
         this.options.logger.log('error', 'history.publication_snapshot_failed', { insee, error });

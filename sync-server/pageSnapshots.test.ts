@@ -174,6 +174,36 @@ describe('page history on the server', () => {
     expect(await list(page.id)).toHaveLength(1);
   });
 
+  it('[HIST-3] a publication blocked by the checks loses no history: the next one that goes online snapshots the page', async () => {
+    const manifest = openClient(server, '13001/site', referent.accessToken);
+    clients.push(manifest);
+    await waitSynced(manifest);
+    const page = createPage(manifest.doc, { title: 'Collecte des encombrants', updatedBy: 'test' });
+    updatePage(manifest.doc, page.id, { status: 'published' }, 'test');
+    // An actualité without its required fields: the checks block the publication.
+    const news = createPage(manifest.doc, { title: 'Brocante', type: 'actualite', updatedBy: 'test' });
+    updatePage(manifest.doc, news.id, { status: 'published' }, 'test');
+    const body = openClient(server, `13001/page/${page.id}`, referent.accessToken);
+    clients.push(body);
+    await waitSynced(body);
+    writeParagraphs(body.doc, ['Le premier lundi du mois, sur rendez-vous.']);
+    await Promise.all([saved(manifest), saved(body)]);
+    const publish = () =>
+      fetch(`${server.url}/api/communes/13001/publish`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${referent.accessToken}` },
+      });
+    expect((await publish()).status).toBe(422);
+    expect(await list(page.id)).toEqual([]);
+    // The actualité goes back to draft; the page's body did not change since the blocked attempt.
+    updatePage(manifest.doc, news.id, { status: 'draft' }, 'test');
+    await saved(manifest);
+    expect((await publish()).status).toBe(200);
+    const snapshots = await list(page.id);
+    expect(snapshots.map((s) => s.reason)).toEqual(['publication']);
+    expect(await textOf(page.id, snapshots[0]!.id)).toContain('Le premier lundi du mois');
+  });
+
   it('[HIST-4] members of the commune only: 401 without a session, 403 (audited) for another commune', async () => {
     const pageId = 'sessionIdle01';
     const [snapshot] = await list(pageId);
