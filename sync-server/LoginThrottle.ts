@@ -17,6 +17,7 @@
  * Counts start again when a window of `lockSeconds` passes without reaching the cap, and
  * after a lock ends. Unknown e-mails are counted like real ones (no account enumeration).
  */
+import net from 'node:net';
 import type { SqliteDatabase } from './database';
 
 export const DEFAULT_ADDRESS_FAILURE_BUDGET = 30;
@@ -78,7 +79,8 @@ export class LoginThrottle {
   }
 
   /** Whether a login of `email` from `address` is refused before its password is checked. */
-  check(email: string, address: string): ThrottleVerdict {
+  check(email: string, clientAddress: string): ThrottleVerdict {
+    const address = throttleKey(clientAddress);
     const now = this.options.now();
     const keys: Array<[Scope, string, string]> = [
       ['address', '', address],
@@ -98,7 +100,8 @@ export class LoginThrottle {
    * Counts a failure on the three counters. Returns the pair's failure count (for the growing
    * delay) and the lock it triggered, if any.
    */
-  recordFailure(email: string, address: string): { failures: number; locked: ThrottleVerdict } {
+  recordFailure(email: string, clientAddress: string): { failures: number; locked: ThrottleVerdict } {
+    const address = throttleKey(clientAddress);
     const now = this.options.now();
     const { lockAfterFailures, addressFailureBudget, accountLockAfterFailures, lockMs } = this.options;
     return this.db
@@ -143,7 +146,8 @@ export class LoginThrottle {
    * addresses — not its locks from other addresses, nor the address's budget (an attacker
    * with one real account could otherwise refill it).
    */
-  recordSuccess(email: string, address: string): void {
+  recordSuccess(email: string, clientAddress: string): void {
+    const address = throttleKey(clientAddress);
     this.db
       .prepare(
         "DELETE FROM login_throttle WHERE (scope = 'pair' AND email = ? AND address = ?) OR (scope = 'account' AND email = ?)",
@@ -158,6 +162,31 @@ export class LoginThrottle {
 
   /** Operator action: lifts an address's budget and its locks on every account. */
   unlockAddress(address: string): void {
-    this.db.prepare('DELETE FROM login_throttle WHERE address = ?').run(address);
+    this.db.prepare('DELETE FROM login_throttle WHERE address = ?').run(throttleKey(address));
   }
+}
+
+/**
+ * The address a throttle counts on: an IPv4 address as is; an IPv6 address by its /64 prefix,
+ * since one subscriber usually holds a whole /64 (2^64 addresses would otherwise be as many
+ * fresh budgets, and the per-account cap across addresses a cheap way to lock an agent out).
+ */
+export function throttleKey(address: string): string {
+  if (net.isIP(address) !== 6) return address;
+  const lower = address.toLowerCase().replace(/%.*$/, '');
+  const [head = '', tail] = lower.split('::');
+  const headParts = head ? head.split(':') : [];
+  const tailParts = tail ? tail.split(':') : [];
+  const parts =
+    tail === undefined
+      ? headParts
+      : [
+          ...headParts,
+          ...Array<string>(Math.max(0, 8 - headParts.length - tailParts.length)).fill('0'),
+          ...tailParts,
+        ];
+  return `${parts
+    .slice(0, 4)
+    .map((part) => part.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -17,6 +17,14 @@ export type ClientAddressOf = (
 ) => string;
 
 /** `::ffff:1.2.3.4` (IPv4 seen on a dual-stack socket) → `1.2.3.4`. */
+/** `1.2.3.4:5678` → `1.2.3.4`; `[2001:db8::1]:443` → `2001:db8::1`; anything else as is. */
+function withoutPort(hop: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
+  if (bracketed) return bracketed[1]!;
+  const v4 = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(hop);
+  return v4 ? v4[1]! : hop;
+}
+
 function normalize(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return mapped ? mapped[1]! : address;
@@ -60,9 +68,11 @@ export function clientAddressResolver(trustProxy: readonly string[] = []): Clien
     if (none || !isTrusted(peer) || forwardedFor === undefined) return peer;
     const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
       .split(',')
-      .map((hop) => normalize(hop.trim()));
+      .map((hop) => normalize(withoutPort(hop.trim())));
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i]!;
+      // Unreadable even without a port: a misconfigured proxy. The proxy's own address (a
+      // shared budget) rather than a key a client could vary at will.
       if (net.isIP(hop) === 0) return peer;
       if (!isTrusted(hop)) return hop;
     }

@@ -1,7 +1,9 @@
 // Failed-login throttling against the real server (tier c): counted per (account, client
 // address), per address across accounts, and — softer — per account across addresses. Each
 // test client speaks from its own loopback address (127.0.0.x), a real different peer.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoginThrottle, throttleKey } from './LoginThrottle';
 import type { RunningServer } from './server';
 import { callApiFrom, login, startTestServer, tempDataDir } from './testHarness';
 
@@ -137,5 +139,27 @@ describe('login throttling', () => {
     expect(fresh.body.error.code).toBe('account-locked');
     clock += 601_000;
     expect((await attempt('127.0.2.1', 'distribue@aubagne.fr', PASSWORD)).status).toBe(200);
+  });
+
+  it('[AUTH-9] IPv6 clients count by their /64: one subscriber rotating addresses gets one budget, not 2^64', () => {
+    expect(throttleKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:0db8:0001:0002:ffff:0:0:9')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(throttleKey('::1')).toBe('0:0:0:0::/64');
+    expect(throttleKey('198.51.100.7')).toBe('198.51.100.7');
+    const db = new Database(':memory:');
+    const throttle = new LoginThrottle(db, {
+      now: () => 0,
+      lockAfterFailures: 10,
+      lockMs: 60_000,
+      addressFailureBudget: 3,
+    });
+    for (let i = 1; i <= 3; i++) throttle.recordFailure(`agent${i}@aix.fr`, `2001:db8:1:2::${i}`);
+    expect(throttle.check('autre@aix.fr', '2001:db8:1:2:ffff::9')).toMatchObject({
+      blocked: true,
+      scope: 'address',
+    });
+    expect(throttle.check('autre@aix.fr', '2001:db8:1:3::9')).toEqual({ blocked: false });
+    db.close();
   });
 });

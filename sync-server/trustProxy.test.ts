@@ -62,6 +62,11 @@ describe('trusted proxy', () => {
     // Garbage in the header: the proxy's own address, not the garbage.
     await failLogin(PROXY, 'pas-une-adresse');
     expect(lastFailure()).toMatchObject({ address: PROXY });
+    // A proxy that writes the client's port too: the address without it.
+    await failLogin(PROXY, '198.51.100.53:51234');
+    expect(lastFailure()).toMatchObject({ address: '198.51.100.53' });
+    await failLogin(PROXY, '[2001:db8::7]:443');
+    expect(lastFailure()).toMatchObject({ address: '2001:db8::7' });
     // A server without TRUST_PROXY believes nobody.
     const dir = await tempDataDir();
     const plain = await startTestServer(dir.dir, { createDemoAccount: false, loginFailureDelayMs: 5 });
