@@ -50,6 +50,22 @@ describe('/metrics access', () => {
     });
   });
 
+  it('[MET-1] without METRICS_TOKEN nor TRUST_PROXY: a request relayed by a proxy on the machine (X-Forwarded-For) gets 403', async () => {
+    const dir = await tempDataDir();
+    const plain = await startTestServer(dir.dir, { createDemoAccount: false });
+    try {
+      expect((await fetch(`${plain.url}/metrics`)).status).toBe(200);
+      const relayed = await callApiFrom(plain, '127.0.0.1', 'GET', '/metrics', {
+        headers: { 'x-forwarded-for': '198.51.100.21' },
+      });
+      expect(relayed.status).toBe(403);
+      expect(relayed.text).not.toMatch(/usine_/);
+    } finally {
+      await plain.close();
+      await dir.remove();
+    }
+  });
+
   it.skipIf(!externalAddress)(
     '[MET-1] without METRICS_TOKEN: a peer on a non-loopback address gets 403',
     async () => {

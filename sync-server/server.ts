@@ -616,7 +616,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           };
     }
     // The client address, not the peer: behind a proxy on this machine every peer is loopback.
-    return isLoopback(clientAddress(req))
+    // A forwarded request the server was not told to trust (no TRUST_PROXY) came from elsewhere.
+    const relayedUntrusted =
+      (options.trustProxy ?? []).every((entry) => entry.trim() === '') &&
+      req.headers['x-forwarded-for'] !== undefined;
+    return !relayedUntrusted && isLoopback(clientAddress(req))
       ? null
       : {
           status: 403,
