@@ -72,7 +72,8 @@ const TYPE_REFS_WITH_KEY = new Set([3, 5]);
 const LAST_TYPE_REF = 6;
 
 /**
- * Walks a v1 update without decoding it into objects. Null when its shape is sound, else why
+ * Walks a v1 update without building Yjs structs (only ContentAny values are decoded, linear in
+ * their bytes). Null when its shape is sound, else why
  * it is refused. Linear in the update's bytes; never allocates per announced count.
  */
 export function skimUpdate(update: Uint8Array): UpdateProblem | null {
