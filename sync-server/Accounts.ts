@@ -4,16 +4,30 @@
  * token and a rotating refresh token; reusing a rotated refresh token revokes its family.
  * A token family is a session, with an idle and an absolute lifetime; logout revokes it.
  * Failed logins slow down (growing delay) then lock the account for a while, per client
- * address (LoginThrottle.ts: nobody can lock an agent out from elsewhere).
+ * address (LoginThrottle.ts: nobody can lock an agent out from elsewhere). Password hashes go
+ * through a bounded gate (HashGate.ts): a login flood is refused rather than queued.
  */
 import crypto from 'node:crypto';
 import type { AgentIdentity, CommuneRef, LoginResponse, Role } from '../site/apiContract';
 import type { SqliteDatabase } from './database';
 import { loadMetropoleCommunes, type Commune } from './communes';
 import type { Logger } from './Logger';
-import { LoginThrottle } from './LoginThrottle';
+import { HashGate, type HashGateOptions } from './HashGate';
+import {
+  DEFAULT_ACCOUNT_LOCK_AFTER_FAILURES,
+  DEFAULT_ADDRESS_FAILURE_BUDGET,
+  LoginThrottle,
+  throttleKey,
+} from './LoginThrottle';
 import { passwordProblem } from './passwordPolicy';
-import { hashPassword, randomPassword, verifyAgainstNothing, verifyPassword } from './passwords';
+import {
+  SCRYPT_PARAMS,
+  hashPassword,
+  randomPassword,
+  verifyAgainstNothing,
+  verifyPassword,
+  type ScryptParams,
+} from './passwords';
 
 export const ROLES: readonly Role[] = ['agent', 'referent', 'relecteur'];
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -68,8 +82,12 @@ export type LoginResult =
   | { ok: true; response: LoginResponse; sessionId: string }
   | {
       ok: false;
-      /** `address-throttled`: too many failures from this address, whatever the accounts. */
-      reason: 'invalid' | 'locked' | 'address-throttled' | 'disabled';
+      /**
+       * `address-throttled`: too many failures from this address, whatever the accounts.
+       * `address-busy` / `server-busy`: too many logins being checked at once, from this
+       * address / in all; nothing was checked or counted — retry in a few seconds.
+       */
+      reason: 'invalid' | 'locked' | 'address-throttled' | 'address-busy' | 'server-busy' | 'disabled';
       agentId: string | null;
       /** How long the caller should wait before answering (growing with failures). */
       delayMs: number;
@@ -121,6 +139,10 @@ export interface AccountsOptions {
   /** Delay after the first failed login; doubles with each further failure up to maxFailureDelayMs. */
   failureDelayMs?: number;
   maxFailureDelayMs?: number;
+  /** Bounds on password hashes at once (defaults in HashGate.ts). */
+  hashGate?: Partial<HashGateOptions>;
+  /** Test hook: cheaper scrypt for new hashes and unknown e-mails (stored hashes keep theirs). */
+  scryptParams?: ScryptParams;
 }
 
 interface AgentRow {
@@ -172,6 +194,8 @@ export class Accounts {
   private readonly throttle: LoginThrottle;
   private readonly failureDelayMs: number;
   private readonly maxFailureDelayMs: number;
+  private readonly hashGate: HashGate;
+  private readonly scryptParams: ScryptParams;
 
   constructor(db: SqliteDatabase, options: AccountsOptions) {
     this.db = db;
@@ -183,6 +207,8 @@ export class Accounts {
     this.sessionAbsoluteMs = (options.sessionAbsoluteSeconds ?? DEFAULT_SESSION_ABSOLUTE_SECONDS) * 1000;
     this.failureDelayMs = options.failureDelayMs ?? 400;
     this.maxFailureDelayMs = options.maxFailureDelayMs ?? 8_000;
+    this.hashGate = new HashGate(options.hashGate);
+    this.scryptParams = options.scryptParams ?? SCRYPT_PARAMS;
     db.exec(`
       CREATE TABLE IF NOT EXISTS communes (
         insee TEXT PRIMARY KEY,
@@ -233,8 +259,8 @@ export class Accounts {
       now: this.now,
       lockAfterFailures: options.lockAfterFailures ?? DEFAULT_LOCK_AFTER_FAILURES,
       lockMs: (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000,
-      addressFailureBudget: options.addressFailureBudget,
-      accountLockAfterFailures: options.accountLockAfterFailures,
+      addressFailureBudget: options.addressFailureBudget ?? DEFAULT_ADDRESS_FAILURE_BUDGET,
+      accountLockAfterFailures: options.accountLockAfterFailures ?? DEFAULT_ACCOUNT_LOCK_AFTER_FAILURES,
     });
     this.ensureCommunes();
   }
@@ -298,7 +324,7 @@ export class Accounts {
     if (this.agentRowByEmail(email)) {
       throw new AccountError('agent-exists', `Un compte existe déjà pour ${email}.`);
     }
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await this.hash(input.password);
     const id = crypto.randomUUID();
     const displayName = input.displayName?.trim() || email.split('@')[0]!;
     this.db
@@ -499,39 +525,44 @@ export class Accounts {
    * Checks a password. Failures are counted per (e-mail, client address), per address and per
    * e-mail (LoginThrottle): each one asks the caller to wait longer, and past a cap the pair,
    * the address or — much later — the account is locked for `lockSeconds` (even the right
-   * password is then refused). Unknown e-mails cost the same scrypt time.
+   * password is then refused). The attempt is counted before the hash and given back on
+   * success, so parallel guesses cannot overrun a cap. Unknown e-mails cost the same scrypt
+   * time. Past the hash gate's bounds the login is refused at once, unchecked and uncounted.
    */
   async login(email: string, password: string, address = 'unknown'): Promise<LoginResult> {
     const normalized = normalizeEmail(email);
     const row = this.agentRowByEmail(normalized);
-    const blocked = this.throttle.check(normalized, address);
+    const agentId = row?.id ?? null;
+    const admission = this.hashGate.enter(throttleKey(address));
+    if (!admission.ok) {
+      const reason = admission.reason === 'address' ? 'address-busy' : 'server-busy';
+      return { ok: false, reason, agentId, delayMs: 0 };
+    }
+    const blocked = this.throttle.reserve(normalized, address);
     if (blocked.blocked) {
-      return {
-        ok: false,
-        reason: blocked.scope === 'address' ? 'address-throttled' : 'locked',
-        agentId: row?.id ?? null,
-        delayMs: this.failureDelayMs,
-        lockedUntil: blocked.until,
-      };
+      admission.ticket.leave();
+      return this.throttled(blocked.scope, blocked.until, agentId, this.failureDelayMs);
     }
-    const ok = row ? await verifyPassword(password, row.password_hash) : await verifyAgainstNothing(password);
+    let ok: boolean;
+    try {
+      ok = await admission.ticket.run(() =>
+        row ? verifyPassword(password, row.password_hash) : verifyAgainstNothing(password, this.scryptParams),
+      );
+    } catch (error) {
+      this.throttle.release(normalized, address);
+      throw error;
+    }
     if (!row || !ok) {
-      const { failures, locked } = this.throttle.recordFailure(normalized, address);
+      const { failures, locked } = this.throttle.settleFailure(normalized, address);
       const delayMs = Math.min(this.failureDelayMs * 2 ** Math.max(0, failures - 1), this.maxFailureDelayMs);
-      if (locked.blocked) {
-        return {
-          ok: false,
-          reason: locked.scope === 'address' ? 'address-throttled' : 'locked',
-          agentId: row?.id ?? null,
-          delayMs,
-          lockedUntil: locked.until,
-        };
-      }
-      return { ok: false, reason: 'invalid', agentId: row?.id ?? null, delayMs };
+      if (locked.blocked) return this.throttled(locked.scope, locked.until, agentId, delayMs);
+      return { ok: false, reason: 'invalid', agentId, delayMs };
     }
-    if (row.disabled === 1)
+    if (row.disabled === 1) {
+      this.throttle.release(normalized, address);
       return { ok: false, reason: 'disabled', agentId: row.id, delayMs: this.failureDelayMs };
-    this.throttle.recordSuccess(normalized, address);
+    }
+    this.throttle.settleSuccess(normalized, address);
     const now = this.now();
     const sessionId = crypto.randomUUID();
     this.db
@@ -539,6 +570,26 @@ export class Accounts {
       .run(sessionId, row.id, now, now);
     this.logger.log('info', 'auth.login', { agentId: row.id });
     return { ok: true, response: this.issue(row.id, sessionId), sessionId };
+  }
+
+  private throttled(
+    scope: 'address' | 'account' | 'pair',
+    until: number,
+    agentId: string | null,
+    delayMs: number,
+  ): LoginResult {
+    return {
+      ok: false,
+      reason: scope === 'address' ? 'address-throttled' : 'locked',
+      agentId,
+      delayMs,
+      lockedUntil: until,
+    };
+  }
+
+  /** A new password hash, in its turn at the gate (not bounded: the callers are authenticated). */
+  private hash(password: string): Promise<string> {
+    return this.hashGate.enterTrusted().run(() => hashPassword(password, this.scryptParams));
   }
 
   /** Lifts the locks of an account after failed logins, from every address (operator action). */
@@ -640,7 +691,7 @@ export class Accounts {
     if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
     const problem = passwordProblem(password, agent.email);
     if (problem) throw new AccountError('weak-password', problem);
-    const hash = await hashPassword(password);
+    const hash = await this.hash(password);
     this.db
       .transaction(() => {
         this.db.prepare('UPDATE agents SET password_hash = ? WHERE id = ?').run(hash, agent.id);

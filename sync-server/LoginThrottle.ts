@@ -16,6 +16,10 @@
  *
  * Counts start again when a window of `lockSeconds` passes without reaching the cap, and
  * after a lock ends. Unknown e-mails are counted like real ones (no account enumeration).
+ *
+ * An attempt is counted as a failure *before* its password is hashed (`reserve`), and given
+ * back if it succeeds: a burst of parallel guesses cannot all pass the check while the first
+ * hashes run — past the cap, the rest are refused, the right password among them.
  */
 import net from 'node:net';
 import type { SqliteDatabase } from './database';
@@ -36,8 +40,7 @@ export interface LoginThrottleOptions {
 
 type Scope = 'pair' | 'address' | 'account';
 
-export type ThrottleVerdict =
-  { blocked: false } | { blocked: true; scope: 'address' | 'account' | 'pair'; until: number };
+export type ThrottleVerdict = { blocked: false } | { blocked: true; scope: Scope; until: number };
 
 interface Row {
   failures: number;
@@ -51,10 +54,11 @@ export class LoginThrottle {
 
   constructor(db: SqliteDatabase, options: LoginThrottleOptions) {
     this.db = db;
+    // `??`, not a spread: an option given as undefined must not erase its default.
     this.options = {
-      addressFailureBudget: DEFAULT_ADDRESS_FAILURE_BUDGET,
-      accountLockAfterFailures: DEFAULT_ACCOUNT_LOCK_AFTER_FAILURES,
       ...options,
+      addressFailureBudget: options.addressFailureBudget ?? DEFAULT_ADDRESS_FAILURE_BUDGET,
+      accountLockAfterFailures: options.accountLockAfterFailures ?? DEFAULT_ACCOUNT_LOCK_AFTER_FAILURES,
     };
     db.exec(`
       DROP TABLE IF EXISTS login_failures;
@@ -80,79 +84,153 @@ export class LoginThrottle {
 
   /** Whether a login of `email` from `address` is refused before its password is checked. */
   check(email: string, clientAddress: string): ThrottleVerdict {
-    const address = throttleKey(clientAddress);
     const now = this.options.now();
-    const keys: Array<[Scope, string, string]> = [
-      ['address', '', address],
-      ['account', email, ''],
-      ['pair', email, address],
-    ];
-    for (const [scope, e, a] of keys) {
+    for (const { scope, email: e, address: a } of this.counters(email, clientAddress)) {
       const row = this.row(scope, e, a);
-      if (row && row.locked_until > now) {
-        return { blocked: true, scope: scope === 'pair' ? 'pair' : scope, until: row.locked_until };
-      }
+      if (row && row.locked_until > now) return { blocked: true, scope, until: row.locked_until };
     }
     return { blocked: false };
   }
 
   /**
-   * Counts a failure on the three counters. Returns the pair's failure count (for the growing
-   * delay) and the lock it triggered, if any.
+   * Before the password is hashed: refuses a login of a locked pair, address or account — or
+   * one whose cap is already taken by attempts still being checked — else counts the attempt
+   * as a failure on the three counters, in one transaction. Parallel guesses thus cannot all
+   * pass the check while the first hashes run. The caller then settles the attempt:
+   * `settleFailure`, `settleSuccess` or `release`.
    */
-  recordFailure(email: string, clientAddress: string): { failures: number; locked: ThrottleVerdict } {
-    const address = throttleKey(clientAddress);
+  reserve(email: string, clientAddress: string): ThrottleVerdict {
     const now = this.options.now();
-    const { lockAfterFailures, addressFailureBudget, accountLockAfterFailures, lockMs } = this.options;
+    const { lockMs } = this.options;
     return this.db
-      .transaction(() => {
-        const bump = (scope: Scope, e: string, a: string, cap: number) => {
-          const previous = this.row(scope, e, a);
-          // A window without reaching the cap, or a lock that ended, starts the count again.
-          const fresh =
-            !previous ||
-            (previous.locked_until !== 0 && previous.locked_until <= now) ||
-            (previous.locked_until === 0 && now - previous.window_start > lockMs);
-          const failures = fresh ? 1 : previous.failures + 1;
-          const windowStart = fresh ? now : previous.window_start;
-          const lockedUntil = failures >= cap ? now + lockMs : 0;
-          this.db
-            .prepare(
-              `INSERT INTO login_throttle (scope, email, address, failures, window_start, locked_until)
-               VALUES (?, ?, ?, ?, ?, ?)
-               ON CONFLICT (scope, email, address) DO UPDATE SET failures = excluded.failures,
-                 window_start = excluded.window_start, locked_until = excluded.locked_until`,
-            )
-            .run(scope, e, a, failures, windowStart, lockedUntil);
-          return { failures, lockedUntil };
-        };
-        const pair = bump('pair', email, address, lockAfterFailures);
-        const account = bump('account', email, '', accountLockAfterFailures);
-        const byAddress = bump('address', '', address, addressFailureBudget);
-        const locked: ThrottleVerdict = pair.lockedUntil
-          ? { blocked: true, scope: 'pair', until: pair.lockedUntil }
-          : account.lockedUntil
-            ? { blocked: true, scope: 'account', until: account.lockedUntil }
-            : byAddress.lockedUntil
-              ? { blocked: true, scope: 'address', until: byAddress.lockedUntil }
-              : { blocked: false };
-        return { failures: pair.failures, locked };
+      .transaction((): ThrottleVerdict => {
+        const counters = this.counters(email, clientAddress).map((counter) => ({
+          ...counter,
+          current: this.current(counter.scope, counter.email, counter.address, now),
+        }));
+        for (const { scope, cap, current } of counters) {
+          if (current.locked_until > now) return { blocked: true, scope, until: current.locked_until };
+          // The cap is reached by attempts not yet settled: they lock it if they fail.
+          if (current.failures >= cap) return { blocked: true, scope, until: now + lockMs };
+        }
+        for (const { scope, email: e, address: a, current } of counters)
+          this.write(scope, e, a, { ...current, failures: current.failures + 1 });
+        return { blocked: false };
       })
       .immediate();
   }
 
   /**
-   * A successful login clears that account's count from that address and its count across
-   * addresses — not its locks from other addresses, nor the address's budget (an attacker
-   * with one real account could otherwise refill it).
+   * A reserved attempt failed: it is already counted; a counter at its cap locks. Returns the
+   * pair's failure count (for the growing delay) and the lock it triggered, if any.
    */
-  recordSuccess(email: string, clientAddress: string): void {
+  settleFailure(email: string, clientAddress: string): { failures: number; locked: ThrottleVerdict } {
+    const now = this.options.now();
+    const { lockMs } = this.options;
+    return this.db
+      .transaction(() => {
+        let locked: ThrottleVerdict = { blocked: false };
+        let pairFailures = 1;
+        for (const { scope, email: e, address: a, cap } of this.counters(email, clientAddress)) {
+          const current = this.current(scope, e, a, now);
+          if (scope === 'pair') pairFailures = Math.max(1, current.failures);
+          if (current.failures < cap || current.locked_until > now) continue;
+          this.write(scope, e, a, { ...current, locked_until: now + lockMs });
+          if (!locked.blocked) locked = { blocked: true, scope, until: now + lockMs };
+        }
+        return { failures: pairFailures, locked };
+      })
+      .immediate();
+  }
+
+  /** Counts a failure now (reserve then settle): for callers that check no password. */
+  recordFailure(email: string, clientAddress: string): { failures: number; locked: ThrottleVerdict } {
+    const now = this.options.now();
+    this.db
+      .transaction(() => {
+        for (const { scope, email: e, address: a } of this.counters(email, clientAddress)) {
+          const current = this.current(scope, e, a, now);
+          this.write(scope, e, a, { ...current, failures: current.failures + 1 });
+        }
+      })
+      .immediate();
+    return this.settleFailure(email, clientAddress);
+  }
+
+  /**
+   * A reserved attempt succeeded: that account's count from that address and its count across
+   * addresses are cleared — not its locks from other addresses, nor the address's budget (an
+   * attacker with one real account could otherwise refill it): there only the reservation is
+   * given back.
+   */
+  settleSuccess(email: string, clientAddress: string): void {
     const address = throttleKey(clientAddress);
     this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            "DELETE FROM login_throttle WHERE (scope = 'pair' AND email = ? AND address = ?) OR (scope = 'account' AND email = ?)",
+          )
+          .run(email, address, email);
+        this.giveBack('address', '', address);
+      })
+      .immediate();
+  }
+
+  /** A reserved attempt ended without a verdict (a disabled account, an error): given back. */
+  release(email: string, clientAddress: string): void {
+    this.db
+      .transaction(() => {
+        for (const { scope, email: e, address: a } of this.counters(email, clientAddress))
+          this.giveBack(scope, e, a);
+      })
+      .immediate();
+  }
+
+  private giveBack(scope: Scope, email: string, address: string): void {
+    this.db
       .prepare(
-        "DELETE FROM login_throttle WHERE (scope = 'pair' AND email = ? AND address = ?) OR (scope = 'account' AND email = ?)",
+        'UPDATE login_throttle SET failures = failures - 1 WHERE scope = ? AND email = ? AND address = ? AND failures > 0',
       )
-      .run(email, address, email);
+      .run(scope, email, address);
+  }
+
+  /** The three counters of a login, with their caps. */
+  private counters(
+    email: string,
+    clientAddress: string,
+  ): Array<{ scope: Scope; email: string; address: string; cap: number }> {
+    const address = throttleKey(clientAddress);
+    const { lockAfterFailures, addressFailureBudget, accountLockAfterFailures } = this.options;
+    return [
+      { scope: 'address', email: '', address, cap: addressFailureBudget },
+      { scope: 'account', email, address: '', cap: accountLockAfterFailures },
+      { scope: 'pair', email, address, cap: lockAfterFailures },
+    ];
+  }
+
+  /**
+   * A counter as it stands at `now`: a window that passed without reaching the cap, or a lock
+   * that ended, starts the count again.
+   */
+  private current(scope: Scope, email: string, address: string, now: number): Row {
+    const previous = this.row(scope, email, address);
+    const fresh =
+      !previous ||
+      (previous.locked_until !== 0 && previous.locked_until <= now) ||
+      (previous.locked_until === 0 && now - previous.window_start > this.options.lockMs);
+    return fresh ? { failures: 0, window_start: now, locked_until: 0 } : previous;
+  }
+
+  private write(scope: Scope, email: string, address: string, row: Row): void {
+    this.db
+      .prepare(
+        `INSERT INTO login_throttle (scope, email, address, failures, window_start, locked_until)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (scope, email, address) DO UPDATE SET failures = excluded.failures,
+           window_start = excluded.window_start, locked_until = excluded.locked_until`,
+      )
+      .run(scope, email, address, row.failures, row.window_start, row.locked_until);
   }
 
   /** Operator action: lifts every lock and count of an account (all addresses). */

@@ -78,6 +78,9 @@ export interface ApiOptions {
   backupNow?: () => Promise<{ file: string; bytes: number }>;
 }
 
+/** Retry-After of a login refused because too many are being checked at once. */
+const LOGIN_BUSY_RETRY_SECONDS = 5;
+
 const Email = z.string().trim().min(3).max(320);
 const RoleSchema = z.enum(['agent', 'referent', 'relecteur']);
 const LoginBody = z.object({ email: Email, password: z.string().min(1).max(1024) });
@@ -136,6 +139,19 @@ const ERRORS = {
       429,
       'too-many-attempts',
       `Trop de tentatives de connexion depuis cette adresse réseau : réessayez après ${new Date(until).toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' })}.`,
+    ),
+  /** Too many logins being checked at once: refused before any hashing, retry soon. */
+  addressBusy: () =>
+    error(
+      429,
+      'too-many-logins',
+      'Trop de connexions simultanées depuis cette adresse réseau : réessayez dans quelques secondes.',
+    ),
+  serverBusy: () =>
+    error(
+      503,
+      'server-busy',
+      'Le serveur traite trop de connexions en ce moment : réessayez dans quelques secondes.',
     ),
   invalidRefresh: () =>
     error(401, 'invalid-refresh-token', 'Votre session a expiré : veuillez vous reconnecter.'),
@@ -209,9 +225,26 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
     const parsed = LoginBody.safeParse(request.body);
     if (!parsed.success) return invalid(parsed.error.issues);
     const result = await accounts.login(parsed.data.email, parsed.data.password, request.address);
+    if (!result.ok && (result.reason === 'address-busy' || result.reason === 'server-busy')) {
+      // Answered at once, without the growing delay: nothing was checked.
+      ctx.agentId = result.agentId;
+      ctx.audited = true;
+      audit.record({
+        event: 'auth.address_throttled',
+        agentId: result.agentId,
+        address: request.address,
+        outcome: result.reason,
+      });
+      logger.log('warn', 'auth.login_busy', { address: request.address, reason: result.reason });
+      const refusal = result.reason === 'address-busy' ? ERRORS.addressBusy() : ERRORS.serverBusy();
+      return { ...refusal, headers: { 'Retry-After': String(LOGIN_BUSY_RETRY_SECONDS) } };
+    }
     if (!result.ok) {
       ctx.agentId = result.agentId;
       ctx.audited = true;
+      const retryAfter = {
+        'Retry-After': String(Math.max(1, Math.ceil(((result.lockedUntil ?? 0) - Date.now()) / 1000))),
+      };
       // The growing delay slows guessing; it is the same for unknown e-mails.
       await new Promise((resolve) => setTimeout(resolve, result.delayMs * delayScale));
       if (result.reason === 'address-throttled') {
@@ -223,7 +256,7 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
           details: { until: result.lockedUntil },
         });
         logger.log('warn', 'auth.address_throttled', { address: request.address });
-        return ERRORS.addressThrottled(result.lockedUntil ?? Date.now());
+        return { ...ERRORS.addressThrottled(result.lockedUntil ?? Date.now()), headers: retryAfter };
       }
       if (result.reason === 'locked') {
         audit.record({
@@ -234,7 +267,7 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
           details: { until: result.lockedUntil },
         });
         logger.log('warn', 'auth.locked', { agentId: result.agentId });
-        return ERRORS.locked(result.lockedUntil ?? Date.now());
+        return { ...ERRORS.locked(result.lockedUntil ?? Date.now()), headers: retryAfter };
       }
       audit.record({
         event: 'auth.login_failed',

@@ -4,7 +4,14 @@
  */
 import crypto from 'node:crypto';
 
-export const SCRYPT_PARAMS = { N: 2 ** 17, r: 8, p: 1 } as const;
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** 128·N·r = 128 MB of memory per hash: see HashGate.ts for how many run at once. */
+export const SCRYPT_PARAMS: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 const MAX_N = 2 ** 20;
@@ -19,8 +26,9 @@ function scrypt(password: string, salt: Buffer, N: number, r: number, p: number)
   });
 }
 
-export async function hashPassword(password: string): Promise<string> {
-  const { N, r, p } = SCRYPT_PARAMS;
+/** `params`: lower only in tests (stored hashes say their own parameters). */
+export async function hashPassword(password: string, params: ScryptParams = SCRYPT_PARAMS): Promise<string> {
+  const { N, r, p } = params;
   const salt = crypto.randomBytes(SALT_LENGTH);
   const key = await scrypt(password, salt, N, r, p);
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
@@ -41,8 +49,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** Burns the same time as a real verification, for unknown e-mail addresses. */
-export async function verifyAgainstNothing(password: string): Promise<false> {
-  const { N, r, p } = SCRYPT_PARAMS;
+export async function verifyAgainstNothing(
+  password: string,
+  params: ScryptParams = SCRYPT_PARAMS,
+): Promise<false> {
+  const { N, r, p } = params;
   await scrypt(password, Buffer.alloc(SALT_LENGTH), N, r, p);
   return false;
 }

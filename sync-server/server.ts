@@ -76,6 +76,8 @@ export interface ServerOptions {
     | 'addressFailureBudget'
     | 'accountLockAfterFailures'
     | 'refreshTokenTtlSeconds'
+    | 'hashGate'
+    | 'scryptParams'
   >;
   /**
    * Backups: where (default `{dataDir}/backups`), retention, whether to take one daily, how
