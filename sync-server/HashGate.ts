@@ -10,6 +10,7 @@
  * hashing. Operator and référent operations (creating an agent, changing a password) wait for a
  * slot without the bounds: they are authenticated and rare.
  */
+import os from 'node:os';
 
 export interface HashGateOptions {
   concurrency: number;
@@ -17,7 +18,16 @@ export interface HashGateOptions {
   perAddress: number;
 }
 
-export const DEFAULT_HASH_GATE: HashGateOptions = { concurrency: 2, maxWaiting: 8, perAddress: 4 };
+/**
+ * One core left to the event loop (at most 2 hashes: 256 MB), 8 waiting — a legitimate login
+ * during a flood waits a few seconds, not minutes — and 4 places per address (a town hall's
+ * agents behind one address logging in together).
+ */
+export const DEFAULT_HASH_GATE: HashGateOptions = {
+  concurrency: Math.max(1, Math.min(2, os.availableParallelism() - 1)),
+  maxWaiting: 8,
+  perAddress: 4,
+};
 
 /** A place in the gate: run one task in it, or leave without running. */
 export interface HashTicket {
