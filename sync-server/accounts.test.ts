@@ -93,13 +93,34 @@ afterAll(async () => {
 describe('passwords', () => {
   it('[AUTH-1] needs 12 characters, refuses common passwords and their padded forms, and the e-mail', () => {
     expect(passwordProblem('Court-2026!')).toMatch(/au moins 12/);
-    expect(passwordProblem('motdepasse123')).toMatch(/courant/);
-    expect(passwordProblem('Marseille2024!!')).toMatch(/courant/);
-    expect(passwordProblem('123456789012')).toMatch(/courant/);
-    expect(passwordProblem('azertyuiop!!')).toMatch(/courant/);
-    expect(passwordProblem('aaaaaaaaaaaaaaaa')).toMatch(/simple/);
+    expect(passwordProblem('motdepasse123')).toMatch(/^Mot de passe trop facile à deviner\./);
+    expect(passwordProblem('Marseille2024!!')).toMatch(/trop facile à deviner/);
+    expect(passwordProblem('123456789012')).toMatch(/couramment utilisé/);
+    expect(passwordProblem('azertyuiop!!')).toMatch(/lignes droites de touches/);
+    expect(passwordProblem('aaaaaaaaaaaaaaaa')).toMatch(/caractères répétés/);
     expect(passwordProblem('jean.dupont2026', 'jean.dupont@mairie.fr')).toMatch(/adresse e-mail/);
     expect(passwordProblem('Trois-mots-au-hasard-du-marché')).toBeNull();
+  });
+
+  it('[AUTH-13] refuses keyboard walks, repeated patterns and sequences, with French advice; accepts passphrases', () => {
+    const refusals = {
+      azertyazerty: /caractères répétés/,
+      qwertzuiopasdf: /lignes droites de touches/,
+      'abcde12345!!': /trop facile à deviner/,
+      'azerty-azerty-azerty': /trop facile à deviner/,
+      '1qaz2wsx3edc4rfv': /trop facile à deviner/,
+      'P@ssw0rd-2024!': /trop facile à deviner/,
+    };
+    for (const [password, reason] of Object.entries(refusals)) {
+      expect(passwordProblem(password), password).toMatch(reason);
+    }
+    for (const password of [
+      'Trois-mots-au-hasard-du-marché',
+      'Calanques-et-garrigue-2026',
+      'Tr0is-m0ts-au-h@sard',
+    ]) {
+      expect(passwordProblem(password), password).toBeNull();
+    }
   });
 
   it('[AUTH-1] the API refuses a weak password with a code and a French message', async () => {
@@ -109,7 +130,10 @@ describe('passwords', () => {
       role: 'agent',
     });
     expect(response.status).toBe(400);
-    expect(response.body.error).toEqual({ code: 'weak-password', message: expect.stringMatching(/courant/) });
+    expect(response.body.error).toEqual({
+      code: 'weak-password',
+      message: expect.stringMatching(/^Mot de passe trop facile à deviner\. /),
+    });
   });
 });
 

@@ -1,44 +1,52 @@
 /**
- * Password rules for agents (RGS art. 12, ANSSI recommendations): at least 12 characters, not a
- * common password or a common word padded with digits and symbols, not built on the e-mail
- * address, not a handful of repeated characters. Returns a French reason, or null when accepted.
+ * Password rules for agents (RGS art. 12, ANSSI recommendations): at least 12 characters, not
+ * built on the e-mail address, and hard enough to guess by the zxcvbn-ts strength estimator
+ * with its French and common dictionaries — leaked passwords, French words, first and last
+ * names, keyboard walks (azerty, qwerty, qwertz), repeats, sequences, dates — plus a few local
+ * words (the Métropole's towns, the town hall's vocabulary). Returns a French reason, or null
+ * when accepted.
  */
+import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary as commonDictionary } from '@zxcvbn-ts/language-common';
+import { dictionary as frenchDictionary, translations } from '@zxcvbn-ts/language-fr';
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 1024;
-
 /**
- * Common passwords and the words they are built on (leaked-password lists, French and
- * international, plus local names). Compared after lower-casing and removing accents, spaces,
- * digits and symbols at both ends — so « Marseille2024! » and « 123azerty123 » are refused.
+ * Estimated guesses a password must need: 10^10 (zxcvbn's top score). Online guessing is
+ * throttled, but a stolen database must not give passwords away in an afternoon.
  */
+export const MIN_GUESSES = 1e10;
+/**
+ * Only the first characters are estimated: the estimator's time grows fast with the length
+ * (seconds past 200 characters), and a strong start makes a strong password.
+ */
+const ESTIMATED_LENGTH = 32;
+
+/** Words of the Métropole and of town halls, on top of the estimator's dictionaries. */
 // prettier-ignore
-const COMMON = [
-  'password', 'passw0rd', 'motdepasse', 'mot2passe', 'azerty', 'azertyuiop', 'qwerty', 'qwertyuiop',
-  'abcdef', 'abcdefgh', 'abc', 'admin', 'administrateur', 'administrator', 'root', 'user', 'utilisateur',
-  'welcome', 'bienvenue', 'bonjour', 'salut', 'coucou', 'soleil', 'doudou', 'chouchou', 'loulou',
-  'jetaime', 'iloveyou', 'amour', 'monamour', 'princesse', 'chocolat', 'football', 'olympique',
-  'olympiquedemarseille', 'om', 'allezlom', 'marseille', 'aixenprovence', 'aix', 'provence',
-  'metropole', 'mairie', 'commune', 'mairiede', 'ville', 'secretariat', 'secretaire', 'accueil',
-  'usineasites', 'usine', 'site', 'sites', 'internet', 'informatique', 'ordinateur', 'changeme',
-  'changezmoi', 'letmein', 'trustno', 'dragon', 'master', 'monkey', 'shadow', 'sunshine', 'superman',
-  'batman', 'starwars', 'pokemon', 'nicolas', 'camille', 'julien', 'thomas', 'marie', 'sophie',
-  'qazwsx', 'zaqxsw', 'asdfgh', 'zxcvbn', 'wxcvbn', 'qsdfgh', 'aaaaaa', 'test', 'testtest', 'demo',
-  'secret', 'motdepassesecret', 'default', 'defaut', 'temporaire', 'provisoire', 'janvier', 'fevrier',
-  'mars', 'avril', 'mai', 'juin', 'juillet', 'aout', 'septembre', 'octobre', 'novembre', 'decembre',
-  'printemps', 'ete', 'automne', 'hiver', 'france', 'republique', 'liberte', 'egalitefraternite',
+const LOCAL_WORDS = [
+  'marseille', 'aix', 'aixenprovence', 'provence', 'metropole', 'ampmetropole', 'aubagne', 'martigues',
+  'istres', 'salon', 'vitrolles', 'marignane', 'lacciotat', 'ciotat', 'cassis', 'gardanne', 'olympique',
+  'olympiquedemarseille', 'allezlom', 'mairie', 'mairiede', 'commune', 'hoteldeville', 'secretariat',
+  'secretaire', 'accueil', 'usineasites', 'usine', 'site', 'sites', 'motdepasse', 'mot2passe',
+  'changezmoi', 'bienvenue', 'provisoire', 'temporaire',
 ];
 
-/** Whole passwords refused as they are (after lower-casing), typically digit runs. */
-// prettier-ignore
-const COMMON_WHOLE = [
-  '123456789012', '1234567890123', '12345678901234', '123456789123', '111111111111', '000000000000',
-  '123123123123', '121212121212', '987654321098', '147258369147', 'azerty123456', 'azertyuiop12',
-  'qwerty123456', 'motdepasse12', 'motdepasse123', 'password1234', 'password123!', 'motdepasse!!',
-];
+let estimator: ZxcvbnFactory | undefined;
 
-const COMMON_SET = new Set(COMMON);
-const COMMON_WHOLE_SET = new Set(COMMON_WHOLE);
+/** Built on first use (its dictionaries take a fraction of a second to load). */
+function estimate(password: string, userInputs: string[]): ZxcvbnResult {
+  estimator ??= new ZxcvbnFactory({
+    translations,
+    graphs: adjacencyGraphs,
+    dictionary: { ...commonDictionary, ...frenchDictionary, local: LOCAL_WORDS },
+    maxLength: ESTIMATED_LENGTH,
+    // The default (100) costs seconds on some passwords, for the same verdicts.
+    l33tMaxSubstitutions: 10,
+  });
+  return estimator.check(password, userInputs);
+}
 
 function fold(value: string): string {
   return value
@@ -47,9 +55,20 @@ function fold(value: string): string {
     .toLowerCase();
 }
 
-/** The word a password is built on: letters left once digits, symbols and spaces are trimmed. */
-function core(folded: string): string {
-  return folded.replace(/^[^a-z]+|[^a-z]+$/g, '').replace(/[\s_.-]+/g, '');
+/** The e-mail's local part and its pieces (« jean », « dupont », « jean.dupont »). */
+function emailWords(email: string | undefined): string[] {
+  const local = fold(email?.split('@')[0] ?? '');
+  return [local, ...local.split(/[^a-z0-9]+/)].filter((word) => word.length >= 3);
+}
+
+/** The estimator's French feedback, as one sentence list. */
+function feedbackOf(result: ZxcvbnResult): string {
+  const parts = [result.feedback.warning, ...result.feedback.suggestions]
+    .filter((part): part is string => Boolean(part))
+    .map((part) => part.trim().replace(/[.!]?$/, '.'));
+  return parts.length > 0
+    ? parts.join(' ')
+    : 'Choisissez une phrase ou une suite de mots personnelle, plus longue.';
 }
 
 /** Null when the password is acceptable, else the French reason it is refused. */
@@ -57,17 +76,14 @@ export function passwordProblem(password: string, email?: string): string | null
   if (password.length < MIN_PASSWORD_LENGTH)
     return `Mot de passe trop court : au moins ${MIN_PASSWORD_LENGTH} caractères.`;
   if (password.length > MAX_PASSWORD_LENGTH) return 'Mot de passe trop long.';
-  const folded = fold(password);
-  if (COMMON_WHOLE_SET.has(folded) || COMMON_SET.has(core(folded)) || COMMON_SET.has(folded)) {
-    return 'Mot de passe trop courant : choisissez une phrase ou une suite de mots personnelle.';
-  }
-  if (new Set(folded).size < 5) return 'Mot de passe trop simple : trop peu de caractères différents.';
   if (email) {
     const local = fold(email.split('@')[0] ?? '').replace(/[^a-z0-9]/g, '');
-    const bare = folded.replace(/[^a-z0-9]/g, '');
+    const bare = fold(password).replace(/[^a-z0-9]/g, '');
     // Built mostly on the e-mail address (« jdupont2024 » for jdupont@…).
     if (local.length >= 4 && bare.includes(local) && local.length * 2 >= bare.length)
       return "Le mot de passe ne doit pas reprendre l'adresse e-mail.";
   }
+  const result = estimate(password, emailWords(email));
+  if (result.guesses < MIN_GUESSES) return `Mot de passe trop facile à deviner. ${feedbackOf(result)}`;
   return null;
 }
