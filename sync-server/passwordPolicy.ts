@@ -6,9 +6,12 @@
  * words (the Métropole's towns, the town hall's vocabulary). Returns a French reason, or null
  * when accepted.
  */
-import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary as commonDictionary } from '@zxcvbn-ts/language-common';
-import { dictionary as frenchDictionary, translations } from '@zxcvbn-ts/language-fr';
+import { createRequire } from 'node:module';
+import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
+
+// Loaded on the first check, not at start: the dictionaries weigh ~15 MB and take a fraction of
+// a second to load, which every server start (and every test server) would otherwise pay.
+const require = createRequire(import.meta.url);
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -35,16 +38,22 @@ const LOCAL_WORDS = [
 
 let estimator: ZxcvbnFactory | undefined;
 
-/** Built on first use (its dictionaries take a fraction of a second to load). */
-function estimate(password: string, userInputs: string[]): ZxcvbnResult {
-  estimator ??= new ZxcvbnFactory({
-    translations,
-    graphs: adjacencyGraphs,
-    dictionary: { ...commonDictionary, ...frenchDictionary, local: LOCAL_WORDS },
+function buildEstimator(): ZxcvbnFactory {
+  const core = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
+  const common = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+  const french = require('@zxcvbn-ts/language-fr') as typeof import('@zxcvbn-ts/language-fr');
+  return new core.ZxcvbnFactory({
+    translations: french.translations,
+    graphs: common.adjacencyGraphs,
+    dictionary: { ...common.dictionary, ...french.dictionary, local: LOCAL_WORDS },
     maxLength: ESTIMATED_LENGTH,
     // The default (100) costs seconds on some passwords, for the same verdicts.
     l33tMaxSubstitutions: 10,
   });
+}
+
+function estimate(password: string, userInputs: string[]): ZxcvbnResult {
+  estimator ??= buildEstimator();
   return estimator.check(password, userInputs);
 }
 
