@@ -51,6 +51,8 @@ interface Row {
 export class LoginThrottle {
   private readonly db: SqliteDatabase;
   private readonly options: Required<LoginThrottleOptions>;
+  /** Reserved attempts not yet settled, per counter (this process's logins). */
+  private readonly pending = new Map<string, number>();
 
   constructor(db: SqliteDatabase, options: LoginThrottleOptions) {
     this.db = db;
@@ -113,8 +115,10 @@ export class LoginThrottle {
           // The cap is reached by attempts not yet settled: they lock it if they fail.
           if (current.failures >= cap) return { blocked: true, scope, until: now + lockMs };
         }
-        for (const { scope, email: e, address: a, current } of counters)
+        for (const { scope, email: e, address: a, current } of counters) {
           this.write(scope, e, a, { ...current, failures: current.failures + 1 });
+          this.addPending(scope, e, a, 1);
+        }
         return { blocked: false };
       })
       .immediate();
@@ -132,6 +136,7 @@ export class LoginThrottle {
         let locked: ThrottleVerdict = { blocked: false };
         let pairFailures = 1;
         for (const { scope, email: e, address: a, cap } of this.counters(email, clientAddress)) {
+          this.addPending(scope, e, a, -1);
           const current = this.current(scope, e, a, now);
           if (scope === 'pair') pairFailures = Math.max(1, current.failures);
           if (current.failures < cap || current.locked_until > now) continue;
@@ -154,25 +159,30 @@ export class LoginThrottle {
         }
       })
       .immediate();
+    for (const { scope, email: e, address: a } of this.counters(email, clientAddress))
+      this.addPending(scope, e, a, 1);
     return this.settleFailure(email, clientAddress);
   }
 
   /**
    * A reserved attempt succeeded: that account's count from that address and its count across
-   * addresses are cleared — not its locks from other addresses, nor the address's budget (an
-   * attacker with one real account could otherwise refill it): there only the reservation is
-   * given back.
+   * addresses are cleared, down to the attempts still being checked — not its locks from other
+   * addresses, nor the address's budget (an attacker with one real account could otherwise
+   * refill it), nor a lock that parallel failures set while this password was being checked:
+   * there only the reservation is given back.
    */
   settleSuccess(email: string, clientAddress: string): void {
     const address = throttleKey(clientAddress);
+    const now = this.options.now();
     this.db
       .transaction(() => {
-        this.db
-          .prepare(
-            "DELETE FROM login_throttle WHERE (scope = 'pair' AND email = ? AND address = ?) OR (scope = 'account' AND email = ?)",
-          )
-          .run(email, address, email);
-        this.giveBack('address', '', address);
+        for (const { scope, email: e, address: a } of this.counters(email, address)) {
+          const stillPending = this.addPending(scope, e, a, -1);
+          const row = this.row(scope, e, a);
+          if (scope === 'address' || (row && row.locked_until > now)) this.giveBack(scope, e, a);
+          else if (row && stillPending > 0) this.write(scope, e, a, { ...row, failures: stillPending });
+          else this.delete(scope, e, a);
+        }
       })
       .immediate();
   }
@@ -181,10 +191,27 @@ export class LoginThrottle {
   release(email: string, clientAddress: string): void {
     this.db
       .transaction(() => {
-        for (const { scope, email: e, address: a } of this.counters(email, clientAddress))
+        for (const { scope, email: e, address: a } of this.counters(email, clientAddress)) {
+          this.addPending(scope, e, a, -1);
           this.giveBack(scope, e, a);
+        }
       })
       .immediate();
+  }
+
+  /** Changes a counter's unsettled attempts by `delta`; returns how many remain. */
+  private addPending(scope: Scope, email: string, address: string, delta: number): number {
+    const key = `${scope}\u0000${email}\u0000${address}`;
+    const count = Math.max(0, (this.pending.get(key) ?? 0) + delta);
+    if (count > 0) this.pending.set(key, count);
+    else this.pending.delete(key);
+    return count;
+  }
+
+  private delete(scope: Scope, email: string, address: string): void {
+    this.db
+      .prepare('DELETE FROM login_throttle WHERE scope = ? AND email = ? AND address = ?')
+      .run(scope, email, address);
   }
 
   private giveBack(scope: Scope, email: string, address: string): void {

@@ -165,3 +165,34 @@ describe('login throttling', () => {
     db.close();
   });
 });
+
+describe('reservations', () => {
+  it('[AUTH-11] an attempt counts before its hash: past the cap the rest wait; a success gives its place back, not a lock', () => {
+    const db = new Database(':memory:');
+    const throttle = new LoginThrottle(db, {
+      now: () => 0,
+      lockAfterFailures: 3,
+      lockMs: 60_000,
+      addressFailureBudget: undefined,
+      accountLockAfterFailures: undefined,
+    });
+    const A = '198.51.100.1';
+    for (let i = 0; i < 3; i++) expect(throttle.reserve('agent@aix.fr', A)).toEqual({ blocked: false });
+    // Three attempts in flight fill the pair's cap: a fourth is refused before any hash.
+    expect(throttle.reserve('agent@aix.fr', A)).toMatchObject({ blocked: true, scope: 'pair' });
+    // One of them was the right password: its place comes back.
+    throttle.settleSuccess('agent@aix.fr', A);
+    expect(throttle.reserve('agent@aix.fr', A)).toEqual({ blocked: false });
+    // Three pending failures: the first to settle locks the pair (pending counts as failed)…
+    expect(throttle.settleFailure('agent@aix.fr', A).locked).toMatchObject({ blocked: true, scope: 'pair' });
+    // …and a right password checked meanwhile does not lift that lock.
+    throttle.settleSuccess('agent@aix.fr', A);
+    expect(throttle.check('agent@aix.fr', A)).toMatchObject({ blocked: true, scope: 'pair' });
+    // Undefined budgets keep their defaults: 30 attempts from one address, then refused.
+    const B = '198.51.100.2';
+    let passed = 0;
+    while (!throttle.reserve(`autre${passed}@aix.fr`, B).blocked) passed++;
+    expect(passed).toBe(30);
+    db.close();
+  });
+});
