@@ -22,8 +22,18 @@ import { RoomManager } from './RoomManager';
 class MemorySocket implements RoomSocket {
   sent: Uint8Array[] = [];
   closedWith: { code: number; reason: string } | null = null;
-  send(data: Uint8Array): void {
+  /** What a test says is still queued; a message is "written" when `written` runs. */
+  bufferedAmount = 0;
+  private unwritten: Array<() => void> = [];
+  send(data: Uint8Array, onWritten?: () => void): void {
     this.sent.push(data);
+    if (onWritten) this.unwritten.push(onWritten);
+  }
+  /** The client read everything: the write callbacks run. */
+  written(): void {
+    const callbacks = this.unwritten;
+    this.unwritten = [];
+    for (const callback of callbacks) callback();
   }
   close(code: number, reason: string): void {
     this.closedWith = { code, reason };
