@@ -41,6 +41,8 @@ if (process.env.USINE_BENCH_SERVER_CHILD) {
     dataDir: process.env.DATA_DIR!,
     logger: pinoLogger({ minLevel: 'warn' }),
     limits: {
+      messagesPerAgent: LIFTED,
+      messagesPerAddress: LIFTED,
       updatesPerAgent: LIFTED,
       updatesPerAddress: LIFTED,
       connectionsPerAgent: LIFTED,
@@ -53,7 +55,7 @@ if (process.env.USINE_BENCH_SERVER_CHILD) {
 
 type Kind = 'usine' | 'reference';
 
-interface Target {
+export interface Target {
   kind: Kind;
   child: ChildProcess;
   port: number;
@@ -73,7 +75,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function rssBytes(pid: number | undefined): number {
+export function rssBytes(pid: number | undefined): number {
   if (!pid) return NaN;
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -113,7 +115,7 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function startTarget(kind: Kind): Promise<Target> {
+export async function startTarget(kind: Kind): Promise<Target> {
   const port = await freePort();
   if (kind === 'reference') {
     const child = spawn(

@@ -27,6 +27,11 @@
  *
  * Read-only connections (role `relecteur`) may send sync step 1 and awareness; the
  * server drops their step 2 and update messages.
+ *
+ * Every message counts against the sender's message rate (4429). A step 1 is answered once
+ * at a time: those arriving while the previous answer is still queued for the socket are
+ * answered once, when it was written. A socket whose backlog (besides that answer) passes
+ * the server's bound is closed with TOO_SLOW (4408); the client reconnects.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -46,6 +51,8 @@ export const CLOSE = {
   NOT_FOUND: { code: 4404, reason: 'room-not-found' },
   TOO_LARGE: { code: 4413, reason: 'too-large' },
   TOO_FAST: { code: 4429, reason: 'too-fast' },
+  /** The client does not read what the server sends: its backlog passed the server's bound. */
+  TOO_SLOW: { code: 4408, reason: 'too-slow' },
   MALFORMED: { code: 4400, reason: 'malformed-message' },
   LOAD_FAILED: { code: 4503, reason: 'load-failed' },
   SERVER_SHUTDOWN: { code: 4502, reason: 'server-shutdown' },
@@ -59,6 +66,8 @@ export const CLOSE_MESSAGES_FR: Record<CloseReason, string> = {
   'room-not-found': "Ce document n'existe pas.",
   'too-large': 'Modification trop volumineuse : elle est gardée sur cet ordinateur.',
   'too-fast': 'Trop de modifications envoyées à la fois : nouvel essai dans un instant.',
+  'too-slow':
+    'La connexion ne suit pas le rythme du serveur : reconnexion en cours, vos modifications restent sur cet ordinateur.',
   'malformed-message': 'Message invalide : la connexion a été fermée.',
   'load-failed':
     'Le serveur ne peut pas ouvrir ce document pour le moment : vos modifications restent sur cet ordinateur.',

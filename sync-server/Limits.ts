@@ -1,5 +1,6 @@
 /**
- * The server's limits on what clients may ask for: update rate per agent and per address,
+ * The server's limits on what clients may ask for: message rate (every message type, every
+ * role) and update rate per agent and per address,
  * connection rate per agent and per address, and the storage quota of each commune. Each check
  * answers null (accepted) or the close code that refuses it; nothing here touches a socket.
  */
@@ -9,6 +10,10 @@ import { RateLimiter, type RateLimit } from './RateLimiter';
 import type { CloseCode, ConnectionIdentity } from './Room';
 
 export interface LimitsOptions {
+  /** Sync messages of any type (step 1, awareness, queries, updates) per second per agent. */
+  messagesPerAgent: RateLimit;
+  /** Sync messages of any type per second per remote address. */
+  messagesPerAddress: RateLimit;
   /** Updates per second per agent (all its connections), with a burst. */
   updatesPerAgent: RateLimit;
   /** Updates per second per remote address. */
@@ -25,6 +30,11 @@ export interface LimitsOptions {
 }
 
 export const DEFAULT_LIMITS: Omit<LimitsOptions, 'communeBytes'> = {
+  // y-websocket clients echo every awareness change they receive: in a room of k agents each
+  // sends about k times the cursor moves of the room, plus its updates; a first sync of a
+  // 300-page site sends ~3 messages per page.
+  messagesPerAgent: { ratePerSecond: 300, burst: 3000 },
+  messagesPerAddress: { ratePerSecond: 1000, burst: 10_000 },
   // A fast typist sends ~10 updates/s; a reconnect replays a backlog in a few large messages.
   updatesPerAgent: { ratePerSecond: 100, burst: 500 },
   updatesPerAddress: { ratePerSecond: 300, burst: 1500 },
@@ -39,6 +49,8 @@ export const DEFAULT_LIMITS: Omit<LimitsOptions, 'communeBytes'> = {
 
 export class Limits {
   private readonly options: LimitsOptions;
+  private readonly messagesPerAgent: RateLimiter;
+  private readonly messagesPerAddress: RateLimiter;
   private readonly updatesPerAgent: RateLimiter;
   private readonly updatesPerAddress: RateLimiter;
   private readonly connectionsPerAgent: RateLimiter;
@@ -47,6 +59,8 @@ export class Limits {
 
   constructor(options: LimitsOptions) {
     this.options = options;
+    this.messagesPerAgent = new RateLimiter(options.messagesPerAgent, options.now);
+    this.messagesPerAddress = new RateLimiter(options.messagesPerAddress, options.now);
     this.updatesPerAgent = new RateLimiter(options.updatesPerAgent, options.now);
     this.updatesPerAddress = new RateLimiter(options.updatesPerAddress, options.now);
     this.connectionsPerAgent = new RateLimiter(options.connectionsPerAgent, options.now);
@@ -59,6 +73,13 @@ export class Limits {
 
   admitConnectionOfAgent(agentId: string): CloseCode | null {
     return this.connectionsPerAgent.take(agentId) ? null : CLOSE.TOO_FAST;
+  }
+
+  /** Every incoming sync message, whatever its type and the sender's role. */
+  admitMessage(identity: ConnectionIdentity): CloseCode | null {
+    if (!this.messagesPerAgent.take(identity.agentId)) return CLOSE.TOO_FAST;
+    if (identity.address && !this.messagesPerAddress.take(identity.address)) return CLOSE.TOO_FAST;
+    return null;
   }
 
   admitUpdate(identity: ConnectionIdentity, room: string, bytes: number): CloseCode | null {

@@ -22,8 +22,18 @@ import { RoomManager } from './RoomManager';
 class MemorySocket implements RoomSocket {
   sent: Uint8Array[] = [];
   closedWith: { code: number; reason: string } | null = null;
-  send(data: Uint8Array): void {
+  /** What a test says is still queued; a message is "written" when `written` runs. */
+  bufferedAmount = 0;
+  private unwritten: Array<() => void> = [];
+  send(data: Uint8Array, onWritten?: () => void): void {
     this.sent.push(data);
+    if (onWritten) this.unwritten.push(onWritten);
+  }
+  /** The client read everything: the write callbacks run. */
+  written(): void {
+    const callbacks = this.unwritten;
+    this.unwritten = [];
+    for (const callback of callbacks) callback();
   }
   close(code: number, reason: string): void {
     this.closedWith = { code, reason };
@@ -155,6 +165,54 @@ describe('Room', () => {
     expect(room.awareness.getStates().size).toBe(0);
     own.destroy();
     other.destroy();
+    await rooms.close();
+  });
+
+  it('[FLOOD-6] answers step 1 once at a time: those received meanwhile get one answer once it is written', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/page/coalesce01');
+    room.doc.getText('t').insert(0, 'contenu de la page');
+    const socket = new MemorySocket();
+    const conn = room.addConnection(socket, { ...ALICE, readOnly: true });
+    const step1 = encoding.createEncoder();
+    encoding.writeVarUint(step1, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep1(step1, new Y.Doc());
+    const answers = () =>
+      socket.sent.filter((m) => m[0] === MESSAGE_SYNC && m[1] === syncProtocol.messageYjsSyncStep2).length;
+    for (let i = 0; i < 50; i++) conn.receive(encoding.toUint8Array(step1));
+    expect(answers()).toBe(1);
+    socket.written();
+    expect(answers()).toBe(2);
+    socket.written();
+    expect(answers()).toBe(2);
+    await rooms.close();
+  });
+
+  it('[FLOOD-7] a send past the backlog bound closes with 4408; the step 2 answer in flight does not count', async () => {
+    const rooms = new RoomManager({
+      store: new MemoryDocStore(),
+      logger: silentLogger,
+      maxBufferedBytes: 1000,
+    });
+    const room = await rooms.open('13001/page/backlog01');
+    room.doc.getText('t').insert(0, 'x'.repeat(5000));
+    const slow = new MemorySocket();
+    const conn = room.addConnection(slow, { ...ALICE, readOnly: true });
+    const step1 = encoding.createEncoder();
+    encoding.writeVarUint(step1, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep1(step1, new Y.Doc());
+    conn.receive(encoding.toUint8Array(step1));
+    // The whole page (5 KB, over the bound) is queued: that answer alone is allowed.
+    slow.bufferedAmount = slow.sent.reduce((n, m) => n + m.byteLength, 0);
+    const writer = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'b' });
+    const client = new Y.Doc();
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc));
+    writer.receive(updateMessage(edit(client, 'a')));
+    expect(slow.closedWith).toBeNull();
+    slow.bufferedAmount += 1000;
+    writer.receive(updateMessage(edit(client, 'b')));
+    expect(room.doc.getText('t').toString().startsWith('ba')).toBe(true);
+    expect(slow.closedWith).toEqual(CLOSE.TOO_SLOW);
     await rooms.close();
   });
 

@@ -23,8 +23,11 @@ import { updateProblem } from './updateGuard';
 
 /** What the room needs from a transport. */
 export interface RoomSocket {
-  send(data: Uint8Array): void;
+  /** Queues a message; `onWritten` is called once it left the process (or failed). */
+  send(data: Uint8Array, onWritten?: () => void): void;
   close(code: number, reason: string): void;
+  /** Bytes queued in the process for this socket and not yet written out. */
+  readonly bufferedAmount: number;
 }
 
 /** Server-verified identity of a connection. */
@@ -56,6 +59,13 @@ export interface RoomOptions {
   logger: Logger;
   /** Messages above this size close the connection with CLOSE.TOO_LARGE. */
   maxMessageBytes: number;
+  /**
+   * Backlog a socket may hold (bytes queued and not written, besides the one sync answer in
+   * flight); a send past it closes the connection with CLOSE.TOO_SLOW.
+   */
+  maxBufferedBytes: number;
+  /** Largest awareness state (bytes of its JSON); a larger one closes with CLOSE.TOO_LARGE. */
+  maxAwarenessStateBytes: number;
   /** Compact the room's log when it holds more rows than this. */
   compactThreshold: number;
   /** First delay before retrying a failed write; doubles up to maxRetryDelayMs. */
@@ -70,6 +80,8 @@ export interface RoomOptions {
    * null to accept, or the close code refusing it.
    */
   admitUpdate?: (identity: ConnectionIdentity, room: string, bytes: number) => CloseCode | null;
+  /** Asked for every incoming message, of any type and role (message rate): null to accept. */
+  admitMessage?: (identity: ConnectionIdentity) => CloseCode | null;
   /** A connection was closed for a reason of ours (audit log). */
   onRefused?: (identity: ConnectionIdentity, room: string, close: CloseCode, detail: string) => void;
   metrics?: Metrics;
@@ -104,6 +116,10 @@ interface Connection {
   open: boolean;
   /** Updates dropped in a row because they did not integrate yet (see applyClientUpdate). */
   unresolved: number;
+  /** Bytes of the sync step 2 answer queued and not yet written (0: none in flight). */
+  answerInFlight: number;
+  /** State vector of the last step 1 received while an answer was in flight. */
+  nextStep1: Uint8Array | null;
 }
 
 /**
@@ -205,6 +221,8 @@ export class Room {
       controlledIds: new Set(),
       open: true,
       unresolved: 0,
+      answerInFlight: 0,
+      nextStep1: null,
     };
     this.connections.add(conn);
     const encoder = encoding.createEncoder();
@@ -268,6 +286,11 @@ export class Room {
 
   private receive(conn: Connection, data: Uint8Array): void {
     if (!conn.open) return;
+    const tooFast = this.options.admitMessage?.(conn.identity);
+    if (tooFast) {
+      this.refuse(conn, tooFast, 'message rate');
+      return;
+    }
     if (data.byteLength > this.options.maxMessageBytes) {
       this.options.logger.log('warn', 'sync.message_too_large', { room: this.name, bytes: data.byteLength });
       this.refuse(conn, CLOSE.TOO_LARGE, `message of ${data.byteLength} bytes`);
@@ -304,10 +327,9 @@ export class Room {
     switch (subtype) {
       case syncProtocol.messageYjsSyncStep1: {
         const stateVector = readBytes(decoder);
-        const encoder = encoding.createEncoder();
-        encoding.writeVarUint(encoder, MESSAGE_SYNC);
-        syncProtocol.writeSyncStep2(encoder, this.doc, stateVector);
-        this.send(conn, encoding.toUint8Array(encoder));
+        Y.decodeStateVector(stateVector); // throws on a malformed one, before it is kept
+        if (conn.answerInFlight > 0) conn.nextStep1 = stateVector;
+        else this.answerStep1(conn, stateVector);
         return;
       }
       case syncProtocol.messageYjsSyncStep2:
@@ -324,6 +346,26 @@ export class Room {
       default:
         throw new MalformedMessage(`unknown sync message type ${subtype}`);
     }
+  }
+
+  /**
+   * Sends the updates the client lacks. One answer at a time per connection: step 1 messages
+   * received until it is written are answered once, then, for the last of them (each answer
+   * holds the whole difference, so the earlier ones add nothing). A client that asks again and
+   * again without reading thus costs one answer, not one per message.
+   */
+  private answerStep1(conn: Connection, stateVector: Uint8Array): void {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep2(encoder, this.doc, stateVector);
+    const answer = encoding.toUint8Array(encoder);
+    conn.answerInFlight = answer.byteLength;
+    this.send(conn, answer, () => {
+      conn.answerInFlight = 0;
+      const next = conn.nextStep1;
+      conn.nextStep1 = null;
+      if (next && conn.open && !this.destroyed) this.answerStep1(conn, next);
+    });
   }
 
   /** Checks and applies a client's update; false when the connection was closed instead. */
@@ -383,10 +425,20 @@ export class Room {
       const clientId = decoding.readVarUint(decoder);
       const clock = decoding.readVarUint(decoder);
       const raw = decoding.readVarString(decoder);
+      // y-websocket clients echo the others' states they received: skipped unread.
+      if (conn.clientId !== null && clientId !== conn.clientId) continue;
+      if (clientId === this.doc.clientID) continue;
+      const bytes = Buffer.byteLength(raw);
+      if (bytes > this.options.maxAwarenessStateBytes) {
+        this.refuse(conn, CLOSE.TOO_LARGE, `awareness state of ${bytes} bytes`);
+        return;
+      }
       const parsed: unknown = JSON.parse(raw);
-      if (conn.clientId === null && parsed !== null) conn.clientId = clientId;
-      // Only the connection's own clientID; removals of others' states are the server's job.
-      if (clientId !== conn.clientId || clientId === this.doc.clientID) continue;
+      if (conn.clientId === null) {
+        // Bound on the first non-null state, and only to a clientID no live connection holds.
+        if (parsed === null || this.ownerOf(clientId)) continue;
+        conn.clientId = clientId;
+      }
       kept.push({ clientId, clock, state: JSON.stringify(this.verifiedState(conn, parsed)) });
     }
     if (kept.length === 0) return;
@@ -398,6 +450,12 @@ export class Room {
       encoding.writeVarString(encoder, entry.state);
     }
     awarenessProtocol.applyAwarenessUpdate(this.awareness, encoding.toUint8Array(encoder), conn);
+  }
+
+  /** The live connection speaking for this awareness clientID, if any. */
+  private ownerOf(clientId: number): Connection | undefined {
+    for (const other of this.connections) if (other.clientId === clientId) return other;
+    return undefined;
   }
 
   /** Presence shows the server-verified name and colour, whatever the client claimed. */
@@ -522,10 +580,17 @@ export class Room {
     }
   }
 
-  private send(conn: Connection, message: Uint8Array): void {
+  private send(conn: Connection, message: Uint8Array, onWritten?: () => void): void {
     if (!conn.open) return;
+    // The answer in flight is allowed on top of the bound: a large page's first sync is one
+    // message of the whole document, and a step 1 has at most one answer in flight.
+    const backlog = conn.socket.bufferedAmount - conn.answerInFlight;
+    if (backlog > 0 && backlog + message.byteLength > this.options.maxBufferedBytes) {
+      this.refuse(conn, CLOSE.TOO_SLOW, `${backlog} bytes not read by the client`);
+      return;
+    }
     try {
-      conn.socket.send(message);
+      conn.socket.send(message, onWritten);
     } catch (error) {
       this.options.logger.log('warn', 'sync.send_failed', { room: this.name, error });
       this.kick(conn, CLOSE.SERVER_SHUTDOWN);

@@ -13,11 +13,14 @@ export interface RoomManagerOptions {
   store: DocStore;
   logger: Logger;
   maxMessageBytes?: number;
+  maxBufferedBytes?: number;
+  maxAwarenessStateBytes?: number;
   compactThreshold?: number;
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   maxDocBytes?: number;
   admitUpdate?: RoomOptions['admitUpdate'];
+  admitMessage?: RoomOptions['admitMessage'];
   onRefused?: RoomOptions['onRefused'];
   metrics?: Metrics;
   sessionIdleMs?: RoomOptions['sessionIdleMs'];
@@ -26,6 +29,10 @@ export interface RoomManagerOptions {
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_DOC_BYTES = 50 * 1024 * 1024;
+/** Above the largest message: a reader may hold one relayed update of the maximum size. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Lexical's presence (name, colour, two relative positions) is a few hundred bytes. */
+export const DEFAULT_MAX_AWARENESS_STATE_BYTES = 32 * 1024;
 
 export class RoomManager {
   private readonly rooms = new Map<string, Room>();
@@ -42,12 +49,15 @@ export class RoomManager {
       store: options.store,
       logger: options.logger,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+      maxAwarenessStateBytes: options.maxAwarenessStateBytes ?? DEFAULT_MAX_AWARENESS_STATE_BYTES,
       compactThreshold: options.compactThreshold ?? 500,
       retryDelayMs: options.retryDelayMs ?? 200,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
       onIdle: (room) => this.unloadWhenIdle(room),
       maxDocBytes: options.maxDocBytes ?? DEFAULT_MAX_DOC_BYTES,
       admitUpdate: options.admitUpdate,
+      admitMessage: options.admitMessage,
       onRefused: options.onRefused,
       metrics: options.metrics,
       sessionIdleMs: options.sessionIdleMs,

@@ -58,6 +58,11 @@ export interface ServerOptions {
   logger?: Logger;
   /** Largest accepted sync message; larger ones close with CLOSE.TOO_LARGE. Default 10 MB. */
   maxMessageBytes?: number;
+  /**
+   * Bytes a sync socket may leave unread (besides one sync answer); past it the socket closes
+   * with CLOSE.TOO_SLOW. Default 16 MiB.
+   */
+  maxBufferedBytes?: number;
   /** On a database without agents, create the demo référent of 13001 (default true). */
   createDemoAccount?: boolean;
   /** Delay after a first failed login, doubling with each further failure (default 400 ms). */
@@ -137,6 +142,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const MAX_JSON_BODY_BYTES = 64 * 1024;
 const HEARTBEAT_MS = 30_000;
 const REAUTHORIZE_MS = 1_000;
+const CLOSE_GRACE_MS = 3_000;
 /** Audit entries are kept a year (RGPD, convention art. 13), then purged by the daily job. */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 
@@ -282,9 +288,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sessionIdleMs: options.sessionIdleMs,
     onSessionEnd: (room, editors) => snapshots.sessionEnded(room.name, room.doc, editors),
     maxMessageBytes,
+    maxBufferedBytes: options.maxBufferedBytes,
     maxDocBytes: options.maxDocBytes ?? DEFAULT_MAX_DOC_BYTES,
     metrics,
     admitUpdate: (identity, room, bytes) => limits.admitUpdate(identity, room, bytes),
+    admitMessage: (identity) => limits.admitMessage(identity),
     onRefused: (identity, room, close, detail) =>
       audit.record({
         event: 'sync.closed',
@@ -739,8 +747,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ws.on('pong', () => alive.set(ws, true));
     const conn = room.addConnection(
       {
-        send: (data) => ws.send(data),
-        close: (code, reason) => ws.close(code, reason),
+        send: (data, onWritten) => ws.send(data, onWritten && (() => onWritten())),
+        close: (code, reason) => {
+          ws.close(code, reason);
+          // A client that does not read never answers the close frame: its backlog is freed
+          // after a short grace rather than ws's 30 s.
+          const grace = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+          grace.unref();
+          ws.once('close', () => clearTimeout(grace));
+        },
+        get bufferedAmount() {
+          return ws.bufferedAmount;
+        },
       },
       identity,
     );
@@ -786,6 +804,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (tooFast) return refuseLogged(tooFast, null, undefined, 'connection rate per address');
     const room = parseRoom(pathname.slice(SYNC_PATH.length + 1));
     if (!room) return refuseLogged(CLOSE.NOT_FOUND, null, undefined, 'not a room name');
+    // Only the Métropole's communes have rooms, for every caller (an administrator too).
+    if (!accounts.commune(room.insee)) {
+      return refuseLogged(CLOSE.NOT_FOUND, null, room.name, 'commune outside the registry');
+    }
     // The token is the offered subprotocol that is not ours. Never logged.
     const token = subprotocols(req).find((p) => p !== SUBPROTOCOL);
     const check = token ? accounts.authenticate(token) : ({ ok: false, reason: 'unknown' } as const);

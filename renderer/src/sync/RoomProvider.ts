@@ -12,10 +12,11 @@ export function syncUrl(serverUrl: string): string {
 
 /**
  * y-websocket stops reconnecting after any 44xx close; « too fast » only asks us to slow
- * down, so we keep retrying it (with y-websocket's backoff).
+ * down and « too slow » (we did not read fast enough) to start afresh, so we keep retrying
+ * those (with y-websocket's backoff).
  */
 export function shouldReconnectAfter(event: CloseEvent): boolean {
-  if (event.code === CLOSE.TOO_FAST.code) return true;
+  if (event.code === CLOSE.TOO_FAST.code || event.code === CLOSE.TOO_SLOW.code) return true;
   return !(event.code >= 4400 && event.code < 4500);
 }
 
