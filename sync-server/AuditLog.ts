@@ -334,6 +334,16 @@ function countedKey(entry: AuditRecord): string {
   ]);
 }
 
+const REFUSALS: ReadonlySet<AuditEvent> = new Set<AuditEvent>([
+  'api.refused',
+  'sync.refused',
+  'sync.closed',
+  'auth.login_failed',
+  'auth.locked',
+  'auth.address_throttled',
+  'auth.refresh_reuse',
+]);
+
 /** Who an entry's actor is, seen from one commune. */
 export type CommuneActor = 'commune' | 'metropole' | 'exterieur';
 
@@ -347,8 +357,8 @@ export interface CommuneMembership {
  * The entries of one commune as its référent reads them (GET …/audit, and `journal.json` of
  * the export) — issue #9, finding 11. An entry's agent id and address stay only when its actor
  * is a member of the commune now; otherwise (an agent of another commune, a Métropole
- * administrator, a client without a valid token) both are removed and `details.actor` says
- * `metropole` or `exterieur` (members' entries say `commune`). The Métropole's own view
+ * administrator or the operator's CLI, a client without a valid token) both are removed and
+ * `details.actor` says `metropole` or `exterieur` (members' entries say `commune`). The Métropole's own view
  * (`GET /api/admin/audit`, the CLI) keeps everything.
  */
 export function communeAuditView(
@@ -358,8 +368,9 @@ export function communeAuditView(
 ): AuditEntry[] {
   const members = new Set(accounts.listAgents(insee).map((agent) => agent.id));
   const actors = new Map<string, CommuneActor>();
-  const actorOf = (agentId: string | null): CommuneActor => {
-    if (!agentId) return 'exterieur';
+  const actorOf = (agentId: string | null, event: AuditEvent): CommuneActor => {
+    // No agent: a client without a valid token for a refusal, else the operator (CLI, server).
+    if (!agentId) return REFUSALS.has(event) ? 'exterieur' : 'metropole';
     let actor = actors.get(agentId);
     if (!actor) {
       actor = members.has(agentId)
@@ -372,7 +383,7 @@ export function communeAuditView(
     return actor;
   };
   return entries.map((entry) => {
-    const actor = actorOf(entry.agentId);
+    const actor = actorOf(entry.agentId, entry.event);
     if (actor === 'commune') return { ...entry, details: { ...entry.details, actor } };
     return { ...entry, agentId: null, address: null, details: { ...entry.details, actor } };
   });
