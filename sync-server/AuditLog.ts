@@ -4,6 +4,7 @@
  * backup and a commune export carry them. Never holds a password or a token.
  */
 import type { SqliteDatabase } from './database';
+import { throttleKey } from './LoginThrottle';
 
 /** Every kind of audited event. Refusals are `*.refused` or `auth.login_failed`/`auth.locked`. */
 export type AuditEvent =
@@ -183,11 +184,11 @@ export class AuditLog {
   refusal(entry: AuditRecord, how: { authenticated: boolean; rateLimit?: boolean }): void {
     const at = this.now();
     this.rollMinute(at);
-    const address = entry.address ?? '';
+    const bucket = throttleKey(entry.address ?? '');
     if (how.authenticated && !how.rateLimit) {
-      const used = this.individualByAddress.get(address) ?? 0;
+      const used = this.individualByAddress.get(bucket) ?? 0;
       if (used < this.limits.individualPerAddressPerMinute) {
-        this.individualByAddress.set(address, used + 1);
+        this.individualByAddress.set(bucket, used + 1);
         this.insertRow(at, entry, entry.details ?? {});
         return;
       }
@@ -198,16 +199,15 @@ export class AuditLog {
   private count(at: number, entry: AuditRecord): void {
     let record = entry;
     let key = countedKey(record);
+    const bucket = throttleKey(entry.address ?? '');
     if (!this.counted.has(key)) {
-      const address = entry.address ?? '';
       if (this.counted.size >= this.limits.countedKeysPerMinute) {
         record = { event: entry.event, outcome: 'overflow', details: { scope: 'server' } };
-      } else if (
-        (this.countedKeysByAddress.get(address) ?? 0) >= this.limits.countedKeysPerAddressPerMinute
-      ) {
+      } else if ((this.countedKeysByAddress.get(bucket) ?? 0) >= this.limits.countedKeysPerAddressPerMinute) {
+        // An IPv6 client rotating its addresses stays in its /64.
         record = {
           event: entry.event,
-          address: entry.address,
+          address: entry.address == null ? null : bucket,
           outcome: 'overflow',
           details: { scope: 'address' },
         };
@@ -223,8 +223,7 @@ export class AuditLog {
     }
     const id = this.insertRow(at, record, { ...record.details, count: 1 });
     this.counted.set(key, { id, count: 1, written: 1, lastAt: at });
-    const address = record.address ?? '';
-    this.countedKeysByAddress.set(address, (this.countedKeysByAddress.get(address) ?? 0) + 1);
+    this.countedKeysByAddress.set(bucket, (this.countedKeysByAddress.get(bucket) ?? 0) + 1);
   }
 
   private rollMinute(at: number): void {

@@ -226,4 +226,26 @@ describe('AuditLog caps (real SQLite file)', () => {
       await dir.remove();
     }
   });
+
+  it('[AUD-5] an IPv6 client rotating its addresses inside its /64 gets the caps of one address', async () => {
+    const dir = await tempDataDir();
+    const db = openDatabase(dir.dir);
+    try {
+      const audit = new AuditLog(db, () => Date.UTC(2026, 2, 10, 9, 0, 1));
+      for (let i = 0; i < 500; i++) {
+        audit.refusal(
+          { event: 'sync.refused', address: `2001:db8:1:2::${i.toString(16)}`, outcome: 'token-expired' },
+          { authenticated: false },
+        );
+      }
+      const entries = audit.list();
+      expect(entries.length).toBeLessThanOrEqual(DEFAULT_AUDIT_LIMITS.countedKeysPerAddressPerMinute + 1);
+      expect(entries.at(-1)).toMatchObject({ address: '2001:db8:1:2::/64', outcome: 'overflow' });
+      expect(entries.reduce((sum, e) => sum + countOf(e.details), 0)).toBe(500);
+      audit.close();
+    } finally {
+      db.close();
+      await dir.remove();
+    }
+  });
 });
