@@ -46,6 +46,55 @@ export type RefreshResponse = LoginResponse;
 export const API_ME = '/api/me';
 export type MeResponse = AgentIdentity;
 
+/**
+ * Agents of a commune (référent or admin). GET lists its members and the invitations still
+ * pending. POST `AddAgentRequest`: an administrator attaches the account directly (201 a new
+ * account, 200 an existing one, `{ agent }`); a référent **invites** (202
+ * `InvitationSentResponse`, the same answer whether the address has an account or not — a
+ * password creates an account without any role when there was none), except for a member of
+ * their own commune, whose role changes at once (200 `{ member }`).
+ */
+export const apiAgentsPath = (insee: string) => `/api/communes/${insee}/agents`;
+export interface AddAgentRequest {
+  email: string;
+  role: Role;
+  password?: string;
+  displayName?: string;
+}
+export interface CommuneMember {
+  id: string;
+  email: string;
+  displayName: string;
+  disabled: boolean;
+  role: Role;
+}
+export interface AgentsResponse {
+  agents: CommuneMember[];
+  invitations: Array<{ email: string; role: Role; invitedAt: number }>;
+}
+export interface InvitationSentResponse {
+  invitation: { email: string; insee: string; role: Role; status: 'pending' };
+  /** French, to show the référent as is. */
+  message: string;
+}
+
+/** The invitations waiting for the logged-in account (GET); accept or decline one (POST). */
+export const API_MY_INVITATIONS = '/api/me/invitations';
+export const apiInvitationPath = (insee: string, action: 'accept' | 'decline') =>
+  `${API_MY_INVITATIONS}/${insee}/${action}`;
+export interface PendingInvitation {
+  insee: string;
+  communeName: string;
+  role: Role;
+  invitedAt: number;
+  /** Display name of whoever invited, if the account still exists. */
+  invitedBy: string | null;
+}
+export interface MyInvitationsResponse {
+  invitations: PendingInvitation[];
+}
+/** Accepting answers the account's new identity (`MeResponse`); declining `{ ok: true }`. */
+
 export const apiPublishPath = (insee: string) => `/api/communes/${insee}/publish`;
 /** One finding of the checks run before publishing (site/checks.ts, SPEC.md [CHK-*]). */
 export interface PublishIssue {

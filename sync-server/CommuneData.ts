@@ -17,7 +17,7 @@ import { pageBodyToEditorState } from '../site/pageBody';
 import { MANIFEST_MEDIA, MANIFEST_PAGES, MANIFEST_SETTINGS } from '../site/siteDoc';
 import { parseRoom } from '../site/syncProtocol';
 import type { Accounts } from './Accounts';
-import type { AuditLog } from './AuditLog';
+import { communeAuditView, type AuditLog } from './AuditLog';
 import { sha256OfStream } from './backupCopy';
 import type { SqliteDatabase } from './database';
 import type { DocStore } from './DocStore';
@@ -156,7 +156,8 @@ export class CommuneData {
         ),
         'agents.json',
       );
-      add(json(audit.list({ insee, limit: 100_000 })), 'journal.json');
+      // The commune's view: no address nor agent id of anyone outside it (issue #9, finding 11).
+      add(json(communeAuditView(audit.list({ insee, limit: 100_000 }), insee, accounts)), 'journal.json');
       const at = mtime.toISOString();
       add(Buffer.from(README_FR(commune.name, insee, at), 'utf8'), 'LISEZMOI.txt');
       zip.addBuffer(json({ commune, exportedAt: at, files: manifest }), 'manifest.json', { mtime });

@@ -320,7 +320,8 @@ describe('roles', () => {
     expect(await closeCodeOf(`${syncUrl(server)}/13001/site`, [SUBPROTOCOL, session.accessToken])).toBe(4403);
     const audit = server.audit.list({ insee: '13001' }).map((e) => e.event);
     expect(audit).toEqual(expect.arrayContaining(['agent.role_changed', 'agent.role_removed']));
-    // Back to agent for the other tests.
+    // Back to agent for the other tests: no longer a member, so the référent invites and the
+    // agent accepts (issue #9, finding 7).
     expect(
       (
         await callApi(server, 'POST', '/api/communes/13001/agents', referent.accessToken, {
@@ -328,6 +329,9 @@ describe('roles', () => {
           role: 'agent',
         })
       ).status,
+    ).toBe(202);
+    expect(
+      (await callApi(server, 'POST', '/api/me/invitations/13001/accept', session.accessToken)).status,
     ).toBe(200);
   });
 

@@ -9,9 +9,13 @@ import { z } from 'zod';
 import {
   API_LOGIN,
   API_ME,
+  API_MY_INVITATIONS,
   API_REFRESH,
   type AgentIdentity,
+  type AgentsResponse,
   type ApiError,
+  type InvitationSentResponse,
+  type MyInvitationsResponse,
   type LoginResponse,
   type MeResponse,
   type PublicationResponse,
@@ -20,8 +24,8 @@ import {
   type Role,
 } from '../site/apiContract';
 import { AccountError, type Accounts } from './Accounts';
-import type { Admin } from './adminOperations';
-import type { AuditLog } from './AuditLog';
+import { InvitationError, type Admin } from './adminOperations';
+import { communeAuditView, type AuditLog } from './AuditLog';
 import type { DocStore, RoomSeq } from './DocStore';
 import type { Logger } from './Logger';
 import type { Metrics } from './Metrics';
@@ -97,6 +101,7 @@ const DeleteDataBody = z.object({ confirm: z.string() });
 const INSEE = '(\\d{5}|2[AB]\\d{3})';
 const COMMUNE_PATH = new RegExp(`^/api/communes/${INSEE}/(publish|publication|docs|agents|export|audit)$`);
 const MEMBER_PATH = new RegExp(`^/api/communes/${INSEE}/agents/([0-9a-f-]{36})$`);
+const INVITATION_PATH = new RegExp(`^${API_MY_INVITATIONS}/${INSEE}/(accept|decline)$`);
 const ADMIN_AGENT_PATH = /^\/api\/admin\/agents\/([0-9a-f-]{36})\/(disable|enable|unlock)$/;
 const ADMIN_COMMUNE_DATA_PATH = new RegExp(`^/api/admin/communes/${INSEE}/data$`);
 
@@ -174,6 +179,8 @@ const ERRORS = {
   unavailable: () => error(503, 'unavailable', "Cette fonction n'est pas disponible sur ce serveur."),
 };
 
+const ROLE_FR: Record<Role, string> = { agent: 'agent', referent: 'référent', relecteur: 'relecteur' };
+
 const ACCOUNT_ERROR_STATUS: Record<string, number> = {
   'agent-exists': 409,
   'unknown-agent': 404,
@@ -186,6 +193,7 @@ const ACCOUNT_ERROR_STATUS: Record<string, number> = {
 
 function accountError(err: unknown): ApiResponse {
   if (err instanceof AccountError) return error(ACCOUNT_ERROR_STATUS[err.code] ?? 400, err.code, err.message);
+  if (err instanceof InvitationError) return error(err.status, err.code, err.message);
   throw err;
 }
 
@@ -198,6 +206,8 @@ function bearer(authorization: string | undefined): string | null {
 interface RequestContext {
   agentId: string | null;
   insee: string | null;
+  /** A valid access token came with the request. */
+  authenticated: boolean;
   /** The handler already wrote its own audit record. */
   audited: boolean;
 }
@@ -218,6 +228,7 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
       return { response: check.reason === 'expired' ? ERRORS.tokenExpired() : ERRORS.unauthorized() };
     }
     ctx.agentId = check.identity.id;
+    ctx.authenticated = true;
     return { identity: check.identity, sessionId: check.sessionId };
   }
 
@@ -248,24 +259,30 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
       // The growing delay slows guessing; it is the same for unknown e-mails.
       await new Promise((resolve) => setTimeout(resolve, result.delayMs * delayScale));
       if (result.reason === 'address-throttled') {
-        audit.record({
-          event: 'auth.address_throttled',
-          agentId: result.agentId,
-          address: request.address,
-          outcome: 'too-many-attempts',
-          details: { until: result.lockedUntil },
-        });
+        audit.refusal(
+          {
+            event: 'auth.address_throttled',
+            agentId: result.agentId,
+            address: request.address,
+            outcome: 'too-many-attempts',
+            details: { until: result.lockedUntil },
+          },
+          { authenticated: false, rateLimit: true },
+        );
         logger.log('warn', 'auth.address_throttled', { address: request.address });
         return { ...ERRORS.addressThrottled(result.lockedUntil ?? Date.now()), headers: retryAfter };
       }
       if (result.reason === 'locked') {
-        audit.record({
-          event: 'auth.locked',
-          agentId: result.agentId,
-          address: request.address,
-          outcome: 'account-locked',
-          details: { until: result.lockedUntil },
-        });
+        audit.refusal(
+          {
+            event: 'auth.locked',
+            agentId: result.agentId,
+            address: request.address,
+            outcome: 'account-locked',
+            details: { until: result.lockedUntil },
+          },
+          { authenticated: false, rateLimit: true },
+        );
         logger.log('warn', 'auth.locked', { agentId: result.agentId });
         return { ...ERRORS.locked(result.lockedUntil ?? Date.now()), headers: retryAfter };
       }
@@ -297,12 +314,15 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
       if (result.sessionId) options.onSessionEnded?.(result.sessionId);
       ctx.agentId = result.agentId ?? null;
       ctx.audited = true;
-      audit.record({
-        event: result.reason === 'reuse' ? 'auth.refresh_reuse' : 'api.refused',
+      const entry = {
+        event: result.reason === 'reuse' ? ('auth.refresh_reuse' as const) : ('api.refused' as const),
         agentId: result.agentId ?? null,
         address: request.address,
         outcome: `refresh-${result.reason}`,
-      });
+      };
+      // A reuse is a theft signal, always its own row; anyone can send unknown tokens.
+      if (result.reason === 'reuse') audit.record(entry);
+      else audit.refusal(entry, { authenticated: false });
       return ERRORS.invalidRefresh();
     }
     const body: LoginResponse = result.response;
@@ -331,17 +351,25 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
     return role !== 'referent' && targetRole !== 'referent';
   }
 
+  /** The members of a commune as its référent sees them: nothing about other communes. */
+  function memberSummaries(insee: string): AgentsResponse['agents'] {
+    return accounts.listAgents(insee).map((a) => ({
+      id: a.id,
+      email: a.email,
+      displayName: a.displayName,
+      disabled: a.disabled,
+      role: a.roles.find((r) => r.insee === insee)!.role,
+    }));
+  }
+
   async function members(request: ApiRequest, identity: AgentIdentity, insee: string): Promise<ApiResponse> {
     if (request.method === 'GET') {
       if (!canManage(identity, insee)) return ERRORS.referentOnly();
-      const agents = accounts.listAgents(insee).map((a) => ({
-        id: a.id,
-        email: a.email,
-        displayName: a.displayName,
-        disabled: a.disabled,
-        role: a.roles.find((r) => r.insee === insee)?.role,
-      }));
-      return { status: 200, body: { agents } };
+      const invitations = admin
+        .communeInvitations(insee)
+        .map((i) => ({ email: i.email, role: i.role, invitedAt: i.createdAt }));
+      const body: AgentsResponse = { agents: memberSummaries(insee), invitations };
+      return { status: 200, body };
     }
     if (request.method !== 'POST') return ERRORS.methodNotAllowed();
     const parsed = AddMemberBody.safeParse(request.body);
@@ -351,6 +379,16 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
     const currentRole = existingId ? accounts.roleOf(existingId, insee) : undefined;
     if (!canManage(identity, insee, role, currentRole)) return ERRORS.referentOnly();
     try {
+      if (!identity.admin) {
+        // A référent invites; only a member of their own commune has its role changed at once.
+        if (existingId && currentRole) {
+          admin.grantRole(email, insee, role, identity.id);
+          const member = memberSummaries(insee).find((a) => a.id === existingId)!;
+          return { status: 200, body: { member } };
+        }
+        await admin.invite({ insee, email, role, password, displayName }, identity.id);
+        return { status: 202, body: invitationSent(email, insee, role) };
+      }
       if (existingId) {
         const agent = admin.grantRole(email, insee, role, identity.id);
         return { status: 200, body: { agent } };
@@ -363,6 +401,50 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
         );
       const agent = await admin.addAgent({ commune: insee, email, password, role, displayName }, identity.id);
       return { status: 201, body: { agent } };
+    } catch (err) {
+      return accountError(err);
+    }
+  }
+
+  /** The référent's answer to an invitation: the same whether the address has an account or not. */
+  function invitationSent(email: string, insee: string, role: Role): InvitationSentResponse {
+    const address = email.trim().toLowerCase();
+    return {
+      invitation: { email: address, insee, role, status: 'pending' },
+      message: `Invitation envoyée à ${address} (rôle : ${ROLE_FR[role]}). Elle apparaîtra à sa prochaine connexion et prendra effet quand elle sera acceptée.`,
+    };
+  }
+
+  /** GET /api/me/invitations, POST /api/me/invitations/{insee}/accept|decline. */
+  function myInvitations(request: ApiRequest, ctx: RequestContext): ApiResponse {
+    const auth = authenticate(request, ctx);
+    if ('response' in auth) return auth.response;
+    const { identity } = auth;
+    try {
+      if (request.pathname === API_MY_INVITATIONS) {
+        if (request.method !== 'GET') return ERRORS.methodNotAllowed();
+        const body: MyInvitationsResponse = {
+          invitations: admin.invitationsOf(identity.id).map((i) => ({
+            insee: i.insee,
+            communeName: accounts.commune(i.insee)?.name ?? i.insee,
+            role: i.role,
+            invitedAt: i.createdAt,
+            invitedBy: (i.invitedBy && accounts.identity(i.invitedBy)?.displayName) || null,
+          })),
+        };
+        return { status: 200, body };
+      }
+      const match = INVITATION_PATH.exec(request.pathname);
+      if (!match) return ERRORS.notFound();
+      if (request.method !== 'POST') return ERRORS.methodNotAllowed();
+      const insee = match[1]!;
+      ctx.insee = insee;
+      if (match[2] === 'decline') {
+        admin.declineInvitation(identity.id, insee);
+        return { status: 200, body: { ok: true } };
+      }
+      const body: MeResponse = admin.acceptInvitation(identity.id, insee);
+      return { status: 200, body };
     } catch (err) {
       return accountError(err);
     }
@@ -467,7 +549,11 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
       case 'audit': {
         if (request.method !== 'GET') return ERRORS.methodNotAllowed();
         if (!canManage(identity, insee)) return ERRORS.referentOnly();
-        return { status: 200, body: { entries: audit.list({ insee, limit: 1000 }) } };
+        const entries = audit.list({ insee, limit: 1000 });
+        return {
+          status: 200,
+          body: { entries: identity.admin ? entries : communeAuditView(entries, insee, accounts) },
+        };
       }
       case 'export': {
         if (request.method !== 'GET') return ERRORS.methodNotAllowed();
@@ -582,6 +668,8 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
       }
     }
     if (pathname.startsWith('/api/admin/')) return administration(request, ctx);
+    if (pathname === API_MY_INVITATIONS || pathname.startsWith(`${API_MY_INVITATIONS}/`))
+      return myInvitations(request, ctx);
     const memberMatch = MEMBER_PATH.exec(pathname);
     if (memberMatch) return commune(request, ctx, memberMatch[1]!, 'agents', memberMatch[2]!);
     const match = COMMUNE_PATH.exec(pathname);
@@ -590,20 +678,33 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
   }
 
   return async (request) => {
-    const ctx: RequestContext = { agentId: null, insee: null, audited: false };
+    const ctx: RequestContext = { agentId: null, insee: null, authenticated: false, audited: false };
     const response = await route(request, ctx);
     if (response.status >= 400 && response.status < 500) {
       const code = (response.body as ApiError | null)?.error?.code ?? String(response.status);
       metrics?.inc('usine_refusals_total', { code });
       if (!ctx.audited) {
-        audit.record({
-          event: 'api.refused',
-          insee: ctx.insee,
-          agentId: ctx.agentId,
-          address: request.address,
-          outcome: code,
-          details: { method: request.method, path: request.pathname, status: response.status },
-        });
+        if (!ctx.authenticated && !ctx.agentId) {
+          // A route refused before it looked at the token (unknown path, bad body): whose is it?
+          const token = bearer(request.authorization);
+          const check = token ? accounts.authenticate(token) : null;
+          if (check?.ok) {
+            ctx.agentId = check.identity.id;
+            ctx.authenticated = true;
+          }
+        }
+        // Unauthenticated refusals are counted per minute and address; paths are clipped.
+        audit.refusal(
+          {
+            event: 'api.refused',
+            insee: ctx.insee,
+            agentId: ctx.agentId,
+            address: request.address,
+            outcome: code,
+            details: { method: request.method, path: request.pathname, status: response.status },
+          },
+          { authenticated: ctx.authenticated, rateLimit: response.status === 429 },
+        );
       }
     }
     return response;

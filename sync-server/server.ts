@@ -23,6 +23,7 @@ import { clientAddressResolver } from './clientAddress';
 import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
 import { inseeOfRoom, type DocStore } from './DocStore';
+import { Invitations } from './Invitations';
 import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
 import { pinoLogger, type Logger } from './Logger';
 import { handleMediaRequest } from './mediaRoutes';
@@ -272,14 +273,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     fields: { agentId?: string | null; room?: string; address?: string | null; detail?: string },
   ) => {
     metrics.inc('usine_refusals_total', { code: close.reason });
-    audit.record({
-      event: 'sync.refused',
-      insee: fields.room ? fields.room.split('/')[0] : null,
-      agentId: fields.agentId ?? null,
-      address: fields.address ?? null,
-      outcome: close.reason,
-      details: { code: close.code, room: fields.room, detail: fields.detail },
-    });
+    // Without a valid token (4401, no agent) or too fast: counted per minute and address.
+    audit.refusal(
+      {
+        event: 'sync.refused',
+        insee: fields.room ? fields.room.split('/')[0] : null,
+        agentId: fields.agentId ?? null,
+        address: fields.address ?? null,
+        outcome: close.reason,
+        details: { code: close.code, room: fields.room, detail: fields.detail },
+      },
+      {
+        authenticated: Boolean(fields.agentId) && close.code !== CLOSE.TOKEN_EXPIRED.code,
+        rateLimit: close.code === CLOSE.TOO_FAST.code,
+      },
+    );
   };
   const snapshots = new PageSnapshots({ db, logger, now: options.now });
   const rooms = new RoomManager({
@@ -294,14 +302,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     admitUpdate: (identity, room, bytes) => limits.admitUpdate(identity, room, bytes),
     admitMessage: (identity) => limits.admitMessage(identity),
     onRefused: (identity, room, close, detail) =>
-      audit.record({
-        event: 'sync.closed',
-        insee: room.split('/')[0],
-        agentId: identity.agentId,
-        address: identity.address,
-        outcome: close.reason,
-        details: { code: close.code, room, detail },
-      }),
+      audit.refusal(
+        {
+          event: 'sync.closed',
+          insee: room.split('/')[0],
+          agentId: identity.agentId,
+          address: identity.address,
+          outcome: close.reason,
+          details: { code: close.code, room, detail },
+        },
+        { authenticated: true, rateLimit: close.code === CLOSE.TOO_FAST.code },
+      ),
   });
   metrics.gauge('usine_sync_connections', 'Open sync connections.', () => rooms.connectionCount);
   metrics.gauge('usine_sync_rooms', 'Rooms loaded in memory.', () => rooms.openRoomCount);
@@ -316,10 +327,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     scheduleIntervalMs: options.scheduleIntervalMs,
     onPagesPublished: (insee, pages, by, at) => snapshots.recordPublication(insee, pages, by, at),
   });
-  const admin = createAdmin(accounts, audit, {
-    onAgentDisabled: (agentId) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
-    onRoleChanged: (agentId, insee) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN, insee),
-  });
+  const admin = createAdmin(
+    accounts,
+    audit,
+    {
+      onAgentDisabled: (agentId) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
+      onRoleChanged: (agentId, insee) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN, insee),
+    },
+    new Invitations(db, options.now),
+  );
   const backups = new Backups({
     db,
     dir: options.backups?.dir ?? path.join(options.dataDir, 'backups'),
@@ -679,12 +695,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (pathname === '/metrics') {
       const refusal = metricsRefusal(req);
       if (refusal) {
-        audit.record({
-          event: 'api.refused',
-          address: clientAddress(req),
-          outcome: refusal.body.error.code,
-          details: { path: '/metrics', status: refusal.status },
-        });
+        audit.refusal(
+          {
+            event: 'api.refused',
+            address: clientAddress(req),
+            outcome: refusal.body.error.code,
+            details: { path: '/metrics', status: refusal.status },
+          },
+          { authenticated: false },
+        );
         sendJson(
           res,
           refusal,
@@ -948,6 +967,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await httpClosed;
     await publisher.close();
     await store.close();
+    audit.close();
     db.close();
     releaseLock();
     logger.log('info', 'server.stopped', { port });

@@ -63,14 +63,17 @@ export function withSnapshotRoutes(
     if (response.status >= 400) {
       const auth = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.authorization?.trim() ?? '');
       const check = auth ? accounts.authenticate(auth[1]!) : null;
-      audit.record({
-        event: 'api.refused',
-        insee,
-        agentId: check?.ok ? check.identity.id : null,
-        address: request.address,
-        outcome: (response.body as ApiError).error.code,
-        details: { method: request.method, path: request.pathname, status: response.status },
-      });
+      audit.refusal(
+        {
+          event: 'api.refused',
+          insee,
+          agentId: check?.ok ? check.identity.id : null,
+          address: request.address,
+          outcome: (response.body as ApiError).error.code,
+          details: { method: request.method, path: request.pathname, status: response.status },
+        },
+        { authenticated: Boolean(check?.ok) },
+      );
     }
     return response;
   };

@@ -2,13 +2,17 @@
 // ApiFailure carrying a French message that can be shown to the agent as is.
 import {
   API_LOGIN,
+  API_MY_INVITATIONS,
   API_REFRESH,
+  apiInvitationPath,
   apiPublicationPath,
   apiPublishPath,
   apiSchedulePath,
   type ApiError,
   type LoginRequest,
   type LoginResponse,
+  type MeResponse,
+  type MyInvitationsResponse,
   type PublicationResponse,
   type PublishResponse,
   type RefreshRequest,
@@ -184,6 +188,34 @@ export function cancelScheduledPublication(
   return call(
     serverUrl,
     `${apiSchedulePath(insee)}/${encodeURIComponent(id)}/cancel`,
+    postJson({}, accessToken),
+    MESSAGES_FR.sessionExpired,
+  );
+}
+
+/** Invitations to join a commune waiting for this account (issue #9, finding 7). */
+export function getMyInvitations(serverUrl: string, accessToken: string): Promise<MyInvitationsResponse> {
+  return call(serverUrl, API_MY_INVITATIONS, getJson(accessToken), MESSAGES_FR.sessionExpired);
+}
+
+/** Accepting answers the account's identity with its new role; declining `{ ok: true }`. */
+export function acceptInvitation(serverUrl: string, insee: string, accessToken: string): Promise<MeResponse> {
+  return call(
+    serverUrl,
+    apiInvitationPath(insee, 'accept'),
+    postJson({}, accessToken),
+    MESSAGES_FR.sessionExpired,
+  );
+}
+
+export function declineInvitation(
+  serverUrl: string,
+  insee: string,
+  accessToken: string,
+): Promise<{ ok: true }> {
+  return call(
+    serverUrl,
+    apiInvitationPath(insee, 'decline'),
     postJson({}, accessToken),
     MESSAGES_FR.sessionExpired,
   );

@@ -1,9 +1,11 @@
 // Login: server address, e-mail and password; one successful online login is enough for the
 // editor to reopen offline afterwards.
 import { type FormEvent, useId, useState } from 'react';
-import { ApiFailure, login, MESSAGES_FR } from '../auth/apiClient';
+import type { PendingInvitation } from '../../../site/apiContract';
+import { ApiFailure, getMyInvitations, login, MESSAGES_FR } from '../auth/apiClient';
 import { sessionFromLogin } from '../auth/AuthSession';
 import { normalizeServerUrl, type Session } from '../auth/Session';
+import { PendingInvitations } from './PendingInvitations';
 
 interface Props {
   defaultServerUrl: string;
@@ -18,6 +20,7 @@ export function LoginScreen({ defaultServerUrl, defaultEmail, notice, onLoggedIn
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const [invited, setInvited] = useState<{ session: Session; invitations: PendingInvitation[] }>();
   const ids = { server: useId(), email: useId(), password: useId() };
 
   async function submit(event: FormEvent) {
@@ -31,16 +34,44 @@ export function LoginScreen({ defaultServerUrl, defaultEmail, notice, onLoggedIn
     setError(undefined);
     try {
       const response = await login(origin, { email: email.trim(), password });
-      if (response.agent.communes.length === 0) {
-        setError('Votre compte n’est rattaché à aucune commune. Contactez le référent de votre commune.');
+      const session = sessionFromLogin(origin, response);
+      // Invitations to a commune wait for the agent's answer (a server without them: none).
+      const invitations = await getMyInvitations(origin, response.accessToken)
+        .then((answer) => answer.invitations)
+        .catch(() => []);
+      if (invitations.length > 0) {
+        setInvited({ session, invitations });
         return;
       }
-      await onLoggedIn(sessionFromLogin(origin, response));
+      await enter(session);
     } catch (caught) {
       setError(caught instanceof ApiFailure ? caught.message : MESSAGES_FR.unexpected);
     } finally {
       setBusy(false);
     }
+  }
+
+  async function enter(session: Session) {
+    if (session.agent.communes.length === 0) {
+      setError('Votre compte n’est rattaché à aucune commune. Contactez le référent de votre commune.');
+      return;
+    }
+    await onLoggedIn(session);
+  }
+
+  if (invited) {
+    return (
+      <PendingInvitations
+        serverUrl={invited.session.serverUrl}
+        accessToken={invited.session.accessToken}
+        agent={invited.session.agent}
+        invitations={invited.invitations}
+        onDone={(agent) => {
+          setInvited(undefined);
+          void enter({ ...invited.session, agent });
+        }}
+      />
+    );
   }
 
   return (
