@@ -21,7 +21,7 @@ import { AccountError, Accounts, ROLES } from './Accounts';
 import { createAdmin } from './adminOperations';
 import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { AuditLog } from './AuditLog';
-import { Backups, listBackups, restoreBackup } from './Backups';
+import { Backups, listBackups, RestoreRefused, restoreBackup } from './Backups';
 import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
 import { silentLogger } from './Logger';
@@ -125,7 +125,12 @@ async function run(
     );
     let keptAside: string | null;
     try {
-      keptAside = restoreBackup(file, dataDir);
+      try {
+        keptAside = restoreBackup(file, dataDir);
+      } catch (error) {
+        if (error instanceof RestoreRefused) throw new RefusedError(error.message);
+        throw error;
+      }
       const db = openDatabase(dataDir);
       try {
         new AuditLog(db).record({

@@ -26,6 +26,7 @@ import type { DocStore, RoomSeq } from './DocStore';
 import type { Logger } from './Logger';
 import type { Metrics } from './Metrics';
 import { PublishError, type Publisher } from './Publisher';
+import { isSiteSlug } from './safePaths';
 
 export interface ApiRequest {
   method: string;
@@ -455,7 +456,7 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
           body: null,
           file: {
             contentType: 'application/zip',
-            filename: `usine-a-sites-${commune.insee}-${commune.slug}.zip`,
+            filename: `usine-a-sites-${commune.insee}${isSiteSlug(commune.slug) ? `-${commune.slug}` : ''}.zip`,
             ...exported,
           },
         };
