@@ -247,6 +247,19 @@ export class CommuneData {
     }
   }
 
+  /**
+   * The commune's site and media folders, checked (safePaths.ts); throws UnsafePathError when
+   * its stored slug or code would lead outside DATA_DIR. Called before a deletion starts.
+   */
+  foldersOf(insee: string): { siteDir: string; mediaDir: string } {
+    const commune = this.options.accounts.commune(insee);
+    if (!commune) throw new Error(`unknown commune ${insee}`);
+    return {
+      siteDir: siteDirOf(path.join(this.options.dataDir, 'sites'), commune.slug),
+      mediaDir: mediaDirOf(path.join(this.options.dataDir, 'media'), insee),
+    };
+  }
+
   /** The commune's complete data as a zip in memory (small communes, tests). */
   async exportZip(insee: string): Promise<Buffer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usine-export-'));
@@ -267,12 +280,9 @@ export class CommuneData {
   async deleteAll(
     insee: string,
   ): Promise<{ documents: number; rolesRemoved: number; agentsDeleted: number; site: boolean }> {
-    const { accounts, store, db, dataDir } = this.options;
-    const commune = accounts.commune(insee);
-    if (!commune) throw new Error(`unknown commune ${insee}`);
+    const { accounts, store, db } = this.options;
     // Checked before anything is deleted: a recursive delete never runs outside DATA_DIR.
-    const siteDir = siteDirOf(path.join(dataDir, 'sites'), commune.slug);
-    const mediaDir = mediaDirOf(path.join(dataDir, 'media'), insee);
+    const { siteDir, mediaDir } = this.foldersOf(insee);
     // No sync connection from now on, not even an administrator's (see Accounts).
     accounts.markCommuneDataDeleted(insee);
     const documents = await store.deleteCommune(insee);

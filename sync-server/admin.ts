@@ -12,6 +12,7 @@
  *   unlock --email a@b.fr      list-communes      audit [--commune 13001]
  *   backup      list-backups      restore --file <backup>      (restore: server stopped)
  *   export --commune 13001 --out export.zip      delete-commune-data --commune 13001 --confirm 13001
+ *   repair-page --commune 13001 --page <id>      (server stopped; else the API route)
  */
 import path from 'node:path';
 import * as Y from 'yjs';
@@ -24,6 +25,7 @@ import { AuditLog } from './AuditLog';
 import { Backups, listBackups, RestoreRefused, restoreBackup } from './Backups';
 import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
+import { type PageRepair, repairPage } from './pageRepair';
 import { silentLogger } from './Logger';
 import { SqliteDocStore } from './SqliteDocStore';
 
@@ -48,6 +50,9 @@ Commandes :
   export --commune <INSEE> --out <fichier.zip>
   delete-commune-data --commune <INSEE> --confirm <INSEE>   (fin de convention ; serveur arrêté,
                                             ou DELETE /api/admin/communes/<INSEE>/data s'il tourne)
+  repair-page --commune <INSEE> --page <identifiant>   (page illisible : retire ce qui dépasse la
+                                            profondeur du modèle ; serveur arrêté, ou
+                                            POST /api/admin/communes/<INSEE>/pages/<identifiant>/repair s'il tourne)
 
 Les données sont dans DATA_DIR (par défaut ./data), les sauvegardes dans BACKUP_DIR
 (par défaut DATA_DIR/backups) et, si BACKUP_COPY_DIR est indiqué, une copie vérifiée
@@ -107,6 +112,7 @@ async function run(
       out: { type: 'string' },
       confirm: { type: 'string' },
       address: { type: 'string' },
+      page: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -312,6 +318,34 @@ async function run(
         });
         console.log(
           `Données de la commune ${insee} supprimées : ${result.documents} documents, ${result.rolesRemoved} rôles, ${result.agentsDeleted} comptes.`,
+        );
+        return 0;
+      }
+      case 'repair-page': {
+        const insee = required(values, 'commune');
+        const pageId = required(values, 'page');
+        if (!accounts.commune(insee)) throw new UsageError(`Commune inconnue : « ${insee} ».`);
+        // A live server holds the rooms in memory: its clients would write the old state back.
+        const release = lockDataDir(
+          dataDir,
+          'réparation',
+          `réparez la page par l'API, qui passe par les salons ouverts : POST /api/admin/communes/${insee}/pages/${pageId}/repair (compte administrateur) ; ou arrêtez le serveur avant d'utiliser cette commande.`,
+        );
+        let result: PageRepair;
+        try {
+          result = await repairPage({ store: new SqliteDocStore(db, { writer: 'inline' }) }, insee, pageId);
+        } finally {
+          release();
+        }
+        if (!result.found) throw new RefusedError(`Page inconnue dans la commune ${insee} : « ${pageId} ».`);
+        audit.record({
+          event: 'page.repaired',
+          insee,
+          outcome: 'ok',
+          details: { pageId, ...result, via: 'cli' },
+        });
+        console.log(
+          `Page ${pageId} de la commune ${insee} réparée : ${result.manifestTypesRemoved} éléments retirés de ses champs${result.fieldsReset ? ' (champs remis à zéro)' : ''}, ${result.bodyTypesRemoved} de son contenu.`,
         );
         return 0;
       }
