@@ -7,6 +7,7 @@
  * the update's structs, plus at most `maxDepth + 1` steps up the doc per reference into it.
  */
 import * as Y from 'yjs';
+import { type AnyYType, nestedTypeDepth } from '../site/siteDoc';
 import type { UpdateProblem } from './updateGuard';
 
 type DecodedStruct = Y.Item | Y.GC | Y.Skip;
@@ -134,6 +135,62 @@ export function typeDepthProblem(
     const depth = resolve(struct);
     if (depth === 'cycle') return 'missing-dependency';
     if (depth + 1 > maxDepth) return 'too-deep';
+  }
+  return null;
+}
+
+/** Depth of the deepest type under (and including) `type`, counting at most to `cap + 1`. */
+function reachOf(type: AnyYType, cap: number): number {
+  const own = docTypeDepth(type, cap);
+  return own > cap ? own : own + nestedTypeDepth(type, cap - own);
+}
+
+/**
+ * 'too-deep' when the update would delete a type of the doc whose subtree reaches deeper than
+ * `maxDepth` — only possible for data stored before the guard bounded depth, or restored.
+ * Yjs deletes and garbage-collects such a subtree recursively: applying the update would
+ * overflow the stack halfway, leaving the doc half changed. Those pages are repaired by the
+ * administrator (pageRepair.ts), which deletes them deepest first. Deletions come from the
+ * update's delete set, and from a map key it sets anew (the previous value is deleted).
+ */
+export function deletionDepthProblem(
+  doc: Y.Doc,
+  structs: DecodedStruct[],
+  ds: { clients: Map<number, Array<{ clock: number; len: number }>> },
+  maxDepth: number,
+): UpdateProblem | null {
+  const tooDeep = (item: Y.Item | null | undefined) =>
+    !!item &&
+    !item.deleted &&
+    item.content instanceof Y.ContentType &&
+    reachOf(item.content.type, maxDepth) > maxDepth;
+  for (const [client, ranges] of ds.clients) {
+    const structsOfClient = doc.store.clients.get(client);
+    if (!structsOfClient) continue;
+    for (const range of ranges) {
+      let index: number;
+      try {
+        index = Y.findIndexSS(structsOfClient, range.clock);
+      } catch {
+        continue;
+      }
+      for (; index < structsOfClient.length; index++) {
+        const struct = structsOfClient[index]!;
+        if (struct.id.clock >= range.clock + range.len) break;
+        if (struct instanceof Y.Item && tooDeep(struct)) return 'too-deep';
+      }
+    }
+  }
+  for (const struct of structs) {
+    if (!(struct instanceof Y.Item) || struct.parentSub === null) continue;
+    const parent = struct.parent as unknown;
+    let type: AnyYType | null = null;
+    if (typeof parent === 'string') type = (doc.share.get(parent) as AnyYType | undefined) ?? null;
+    else if (parent instanceof Y.ID) {
+      const holder = docItem(doc, parent);
+      type = holder?.content instanceof Y.ContentType ? holder.content.type : null;
+    }
+    if (type && tooDeep(type._map.get(struct.parentSub))) return 'too-deep';
   }
   return null;
 }

@@ -222,4 +222,28 @@ describe('update guard: nesting depth (issue #9, finding 5)', () => {
     expect(updateProblem(new Y.Doc(), encoding.toUint8Array(e), 64)).toBe('missing-dependency');
     expect(performance.now() - started).toBeLessThan(1_000);
   });
+
+  it('[DEPTH-8] deleting a type stored too deep before the guard is refused before Yjs recurses, the doc unchanged', () => {
+    const { doc, pageId } = deepestLegitManifest();
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(doc));
+    Y.applyUpdate(server, deepFieldsUpdate(doc, pageId, 20_000)); // as if stored before the guard
+    const fields = pagesMap(server).get(pageId)!.get('fields') as Y.Map<unknown>;
+    const deep = fields._map.get('x')!;
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 0); // no structs
+    encoding.writeVarUint(e, 1); // deletions of one client
+    encoding.writeVarUint(e, deep.id.client);
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint(e, deep.id.clock);
+    encoding.writeVarUint(e, 1);
+    const state = Y.encodeStateAsUpdate(server);
+    expect(updateProblem(server, encoding.toUint8Array(e), MANIFEST_MAX_TYPE_DEPTH)).toBe('too-deep');
+    // Setting the field anew would delete it too.
+    const updates: Uint8Array[] = [];
+    doc.on('update', (update: Uint8Array) => updates.push(update));
+    pagesMap(doc).get(pageId)!.set('fields', new Y.Map());
+    expect(updateProblem(server, updates[0]!, MANIFEST_MAX_TYPE_DEPTH)).toBe('too-deep');
+    expect(Y.encodeStateAsUpdate(server)).toEqual(state);
+  });
 });

@@ -27,7 +27,7 @@ import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { MANIFEST_MAX_TYPE_DEPTH, MAX_VALUE_DEPTH, PAGE_BODY_MAX_TYPE_DEPTH } from '../site/siteDoc';
 import { parseRoom } from '../site/syncProtocol';
-import { typeDepthProblem } from './typeDepth';
+import { deletionDepthProblem, typeDepthProblem } from './typeDepth';
 
 /** Largest length of one struct (a run of characters, a deleted range…). */
 export const MAX_STRUCT_LENGTH = 16 * 1024 * 1024;
@@ -316,5 +316,8 @@ export function updateProblem(
       }
     }
   }
-  return typeDepthProblem(doc, decoded.structs, maxTypeDepth);
+  return (
+    typeDepthProblem(doc, decoded.structs, maxTypeDepth) ??
+    deletionDepthProblem(doc, decoded.structs, decoded.ds, maxTypeDepth)
+  );
 }
