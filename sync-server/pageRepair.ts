@@ -68,30 +68,42 @@ function deeperThan(type: AnyYType, depth: number, maxDepth: number): Deep[] {
   return found;
 }
 
-/** Deletes the items deepest first, a band of levels per transaction; returns how many. */
-export function deleteDeepestFirst(doc: Y.Doc, items: Deep[], origin: unknown = ORIGIN_REPAIR): number {
+/**
+ * Deletes the items by bands of LEVELS_PER_TRANSACTION levels, the deepest band first, one
+ * transaction per band: in each, only the band's shallowest items are deleted and Yjs deletes
+ * the rest of the band under them (its recursion stops at what earlier bands deleted). One
+ * deleted type per band then has a live parent — Yjs walks up from each such parent to the root
+ * to notify observers, so deleting every item one by one would cost depth² steps. Waits a
+ * turn of the event loop between bands, so a live server keeps serving. Returns how many.
+ */
+export async function deleteDeepestFirst(
+  doc: Y.Doc,
+  items: Deep[],
+  origin: unknown = ORIGIN_REPAIR,
+): Promise<number> {
   const sorted = [...items].sort((a, b) => b.depth - a.depth);
   let index = 0;
   while (index < sorted.length) {
     const bandBottom = sorted[index]!.depth - LEVELS_PER_TRANSACTION;
+    const band: Deep[] = [];
+    while (index < sorted.length && sorted[index]!.depth > bandBottom) band.push(sorted[index++]!);
+    const top = band.at(-1)!.depth;
     doc.transact((transaction) => {
-      while (index < sorted.length && sorted[index]!.depth > bandBottom) {
-        const { item } = sorted[index++]!;
-        if (!item.deleted) item.delete(transaction);
-      }
+      for (const { item, depth } of band) if (depth === top && !item.deleted) item.delete(transaction);
     }, origin);
+    if (index < sorted.length) await new Promise((resolve) => setImmediate(resolve));
   }
   return sorted.length;
 }
 
 /** Trims the page entry `pageId` of a manifest to the schema's depth; resets its fields if still unreadable. */
-export function repairManifestPage(
+export async function repairManifestPage(
   manifest: Y.Doc,
   pageId: string,
-): Pick<PageRepair, 'found' | 'manifestTypesRemoved' | 'fieldsReset'> {
+): Promise<Pick<PageRepair, 'found' | 'manifestTypesRemoved' | 'fieldsReset'>> {
   const entry = pagesMap(manifest).get(pageId);
   if (!(entry instanceof Y.Map)) return { found: false, manifestTypesRemoved: 0, fieldsReset: false };
-  const removed = deleteDeepestFirst(manifest, deeperThan(entry, 1, MANIFEST_MAX_TYPE_DEPTH));
+  const removed = await deleteDeepestFirst(manifest, deeperThan(entry, 1, MANIFEST_MAX_TYPE_DEPTH));
   try {
     readPage(pageId, entry);
     return { found: true, manifestTypesRemoved: removed, fieldsReset: false };
@@ -111,7 +123,7 @@ export function repairManifestPage(
 }
 
 /** Trims a page's body doc to PAGE_BODY_MAX_TYPE_DEPTH; returns how many types were removed. */
-export function repairPageBody(body: Y.Doc): number {
+export function repairPageBody(body: Y.Doc): Promise<number> {
   return deleteDeepestFirst(
     body,
     deeperThan(body.get(PAGE_BODY_ROOT, Y.XmlText), 0, PAGE_BODY_MAX_TYPE_DEPTH),
@@ -134,14 +146,14 @@ export interface RepairTarget {
 async function repairRoom<T>(
   target: RepairTarget,
   room: string,
-  change: (doc: Y.Doc) => T,
+  change: (doc: Y.Doc) => Promise<T>,
   changed: (r: T) => boolean,
 ): Promise<T> {
   if (target.open) {
     const live = await target.open(room);
     try {
       // The deletions go through the room: persisted, and sent to its clients band by band.
-      const result = change(live.doc);
+      const result = await change(live.doc);
       if (!changed(result)) return result;
       await live.flushed();
       const { seq } = await target.store.loadDoc(room);
@@ -156,7 +168,7 @@ async function repairRoom<T>(
   // One update at a time: each its own transaction, as it was written.
   for (const update of stored.updates) Y.applyUpdate(doc, update);
   try {
-    const result = change(doc);
+    const result = await change(doc);
     if (changed(result)) await target.store.rewriteRoom(room, stored.seq, Y.encodeStateAsUpdate(doc));
     return result;
   } finally {
