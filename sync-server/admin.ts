@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import type { Role } from '../site/apiContract';
 import { AccountError, Accounts, ROLES } from './Accounts';
 import { createAdmin } from './adminOperations';
+import { UnsafePathError } from './safePaths';
 import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { AuditLog } from './AuditLog';
 import { Backups, listBackups, RestoreRefused, restoreBackup } from './Backups';
@@ -363,7 +364,7 @@ const backupCopyDir = process.env.BACKUP_COPY_DIR ? path.resolve(process.env.BAC
 run(process.argv.slice(2), dataDir, backupDir, backupCopyDir).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof AccountError || error instanceof RefusedError) {
+    if (error instanceof AccountError || error instanceof RefusedError || error instanceof UnsafePathError) {
       console.error(`Erreur : ${error.message}`);
       process.exit(1);
     }

@@ -303,6 +303,21 @@ describe('finding 6: a commune slug that leaves DATA_DIR', () => {
     expect(deleted.status).not.toBe(200);
     expect(fs.readFileSync(path.join(escaped(), 'a-garder.txt'), 'utf8')).toBe('hors de DATA_DIR');
     await stop();
+    // The CLI, server stopped: refused with the French reason, nothing deleted anywhere.
+    const deletion = await cli('delete-commune-data', '--commune', '13001', '--confirm', '13001');
+    expect(deletion.code).toBe(1);
+    expect(deletion.stderr).toMatch(/Nom de site refusé : « \.\.\/\.\.\/autre »/);
+    const exportCli = await cli('export', '--commune', '13001', '--out', path.join(parent, 'export.zip'));
+    expect(exportCli.code).toBe(1);
+    expect(fs.readdirSync(escaped())).toEqual(['a-garder.txt']);
+    const db = new Database(path.join(dataDir, 'usine.sqlite'));
+    try {
+      expect(db.prepare("SELECT COUNT(*) AS n FROM doc_rooms WHERE insee = '13001'").get()).not.toEqual({
+        n: 0,
+      });
+    } finally {
+      db.close();
+    }
     tamper(path.join(dataDir, 'usine.sqlite'), 'aix-en-provence');
     await start();
   }, 60_000);
