@@ -3,7 +3,7 @@
  * (publication director), accent colour from a palette that passes RGAA contrast, and the
  * accessibility status. One zod schema shared by the editor's form and the publisher.
  */
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { z } from 'zod';
 import type { FieldDescriptor, FieldOption } from './pageTypes';
 import { DATE, SHA256 } from './pageTypes';
@@ -150,7 +150,13 @@ export function normalizeSettings(raw: unknown, communeName: string): SiteSettin
 }
 
 export function readSiteSettings(manifest: Y.Doc, communeName: string): SiteSettingsFull {
-  return normalizeSettings(settingsMap(manifest).toJSON(), communeName);
+  // Plain values only, read one level deep: a nested type (never written by the editor) is
+  // ignored rather than converted, so a hostile deep one cannot overflow the stack here.
+  const raw: Record<string, unknown> = {};
+  settingsMap(manifest).forEach((value, key) => {
+    if (!(value instanceof Y.AbstractType)) raw[key] = value;
+  });
+  return normalizeSettings(raw, communeName);
 }
 
 /** French problems with the settings (for the form and the pre-publication checks). */

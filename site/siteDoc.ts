@@ -87,6 +87,57 @@ export interface PageMeta {
   bodyMedia?: readonly string[];
 }
 
+/**
+ * How deep Yjs types may nest in each kind of doc, counted from a root type (a type created
+ * directly in a root type is at depth 1). The sync server refuses any update that would nest
+ * deeper (sync-server/updateGuard.ts): a 20,000-deep map overflows the stack of every
+ * reader (`toJSON`, Yjs' own recursive delete and garbage collection, Lexical).
+ *
+ * Manifest: `pages` → page entry (1) → `fields` (2) → list field Y.Array (3) → list entry
+ * Y.Map (4); `media` → entry (1); `settings` holds plain values. The schema allows no deeper.
+ */
+export const MANIFEST_MAX_TYPE_DEPTH = 4;
+/**
+ * Page body: the XmlText `root` → one XmlText per Lexical element, one Y.Map per text node,
+ * one XmlElement per decorator. A table is table → row → cell → paragraph → text (5 levels);
+ * each nested list level adds two (list → item). 64 leaves room for 25 levels of nested lists
+ * inside a table cell, far beyond anything readable, and far below the ~10,000 levels at
+ * which recursive readers overflow the stack.
+ */
+export const PAGE_BODY_MAX_TYPE_DEPTH = 64;
+/** How deep plain values (arrays, objects) may nest inside one Yjs value, in any doc. */
+export const MAX_VALUE_DEPTH = 32;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs types are invariant in their event type
+export type AnyYType = Y.AbstractType<any>;
+
+/**
+ * Depth of the deepest type nested under `type` (0 when it holds none), counted without
+ * recursion; stops and returns `limit + 1` as soon as it is deeper than `limit`.
+ */
+export function nestedTypeDepth(type: AnyYType, limit: number): number {
+  let deepest = 0;
+  const stack: Array<{ type: AnyYType; depth: number }> = [{ type, depth: 0 }];
+  while (stack.length > 0) {
+    const { type: current, depth } = stack.pop()!;
+    if (depth > deepest) deepest = depth;
+    if (deepest > limit) return limit + 1;
+    for (const child of childTypes(current)) stack.push({ type: child, depth: depth + 1 });
+  }
+  return deepest;
+}
+
+/** The live types held directly by a type (its map values and its sequence items). */
+export function childTypes(type: AnyYType): AnyYType[] {
+  const out: AnyYType[] = [];
+  const visit = (item: Y.Item | null) => {
+    if (item && !item.deleted && item.content instanceof Y.ContentType) out.push(item.content.type);
+  };
+  type._map.forEach(visit);
+  for (let item = type._start; item !== null; item = item.right) visit(item);
+  return out;
+}
+
 /** Origins used in `transact`, so observers can skip their own changes. */
 export const ORIGIN_LOCAL_EDIT = 'usine:local-edit';
 export const ORIGIN_SEED = 'usine:seed';
@@ -172,12 +223,54 @@ export function setPageBodyMedia(manifest: Y.Doc, id: string, refs: readonly str
   manifest.transact(() => entry.set('bodyMedia', [...refs]), ORIGIN_LOCAL_EDIT);
 }
 
-/** All pages, siblings sorted by order then id (a total, deterministic order). */
-export function readPages(manifest: Y.Doc): PageMeta[] {
+/** A page entry of the manifest that cannot be read (see `readPagesReport`). */
+export interface UnreadablePage {
+  id: string;
+  /** Its title when that much can be read, else ''. */
+  title: string;
+  /** French: why it cannot be read. */
+  reason: string;
+}
+
+/**
+ * All readable pages (sorted as `readPages`), and the entries that cannot be read: fields
+ * nested deeper than the schema allows (written before the server bounded depth, or restored),
+ * or any entry whose reading throws. Such an entry never stops the others from being read.
+ */
+export function readPagesReport(manifest: Y.Doc): { pages: PageMeta[]; unreadable: UnreadablePage[] } {
   const pages: PageMeta[] = [];
+  const unreadable: UnreadablePage[] = [];
   pagesMap(manifest).forEach((entry, id) => {
-    if (entry instanceof Y.Map) pages.push(readPage(id, entry));
+    if (!(entry instanceof Y.Map)) return;
+    const title = typeof entry.get('title') === 'string' ? (entry.get('title') as string) : '';
+    // The entry is at depth 1: its own nesting may go MANIFEST_MAX_TYPE_DEPTH - 1 deeper.
+    if (nestedTypeDepth(entry, MANIFEST_MAX_TYPE_DEPTH - 1) > MANIFEST_MAX_TYPE_DEPTH - 1) {
+      unreadable.push({
+        id,
+        title,
+        reason: 'ses champs sont imbriqués plus profondément que le modèle ne le permet',
+      });
+      return;
+    }
+    try {
+      pages.push(readPage(id, entry));
+    } catch (error) {
+      unreadable.push({
+        id,
+        title,
+        reason: `sa lecture a échoué (${error instanceof Error ? error.message : String(error)})`,
+      });
+    }
   });
+  return { pages: sortPages(pages), unreadable };
+}
+
+/** All pages, siblings sorted by order then id (a total, deterministic order). Unreadable entries are left out. */
+export function readPages(manifest: Y.Doc): PageMeta[] {
+  return readPagesReport(manifest).pages;
+}
+
+function sortPages(pages: PageMeta[]): PageMeta[] {
   return pages.sort((a, b) =>
     a.order < b.order ? -1 : a.order > b.order ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
   );
@@ -462,6 +555,7 @@ export function readMedia(manifest: Y.Doc): Record<string, MediaEntry> {
   const out: Record<string, MediaEntry> = Object.create(null) as Record<string, MediaEntry>;
   mediaMap(manifest).forEach((value, key) => {
     if (!/^[0-9a-f]{64}$/.test(key)) return;
+    if (value instanceof Y.Map && nestedTypeDepth(value, 0) > 0) return; // a media entry holds plain values only
     const raw = value instanceof Y.Map ? (value.toJSON() as Record<string, unknown>) : value;
     if (!raw || typeof raw !== 'object') return;
     const v = raw as Record<string, unknown>;

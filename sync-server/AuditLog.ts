@@ -32,6 +32,7 @@ export type AuditEvent =
   | 'site.published'
   | 'commune.exported'
   | 'commune.data_deleted'
+  | 'page.repaired'
   | 'backup.created'
   | 'backup.copy_failed'
   | 'backup.restored'

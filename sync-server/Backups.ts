@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { backupContentRefusal } from './backupContent';
 import { copyBackup, recordedSha256, sha256Of, type BackupCopy } from './backupCopy';
 import { DATABASE_FILE, type SqliteDatabase } from './database';
 import type { Logger } from './Logger';
@@ -269,6 +270,9 @@ export function listBackups(dir: string): BackupInfo[] {
  * keeps the current database aside as `usine.sqlite.before-restore-<time>`, removes its WAL
  * files, and puts the backup in place atomically. Returns the file kept aside, if any.
  */
+/** A backup `restore` will not bring back; the message is French. */
+export class RestoreRefused extends Error {}
+
 export function restoreBackup(backupFile: string, dataDir: string, now = Date.now()): string | null {
   // A copy from BACKUP_COPY_DIR carries its digest: a damaged copy is never restored.
   const recorded = recordedSha256(backupFile);
@@ -286,6 +290,9 @@ export function restoreBackup(backupFile: string, dataDir: string, now = Date.no
   try {
     const result = check.pragma('integrity_check', { simple: true });
     if (result !== 'ok') throw new Error(`backup ${backupFile} is damaged: ${String(result)}`);
+    // Then its content: every value that later becomes a path (backupContent.ts).
+    const refusal = backupContentRefusal(check, path.basename(backupFile));
+    if (refusal) throw new RestoreRefused(refusal);
   } catch (error) {
     check.close();
     fs.rmSync(staging, { force: true });

@@ -14,11 +14,20 @@ import path from 'node:path';
 import yazl from 'yazl';
 import * as Y from 'yjs';
 import { pageBodyToEditorState } from '../site/pageBody';
-import { MANIFEST_MEDIA, MANIFEST_PAGES, MANIFEST_SETTINGS } from '../site/siteDoc';
+import {
+  MANIFEST_MAX_TYPE_DEPTH,
+  MANIFEST_MEDIA,
+  MANIFEST_PAGES,
+  MANIFEST_SETTINGS,
+  nestedTypeDepth,
+  PAGE_BODY_MAX_TYPE_DEPTH,
+  PAGE_BODY_ROOT,
+} from '../site/siteDoc';
 import { parseRoom } from '../site/syncProtocol';
 import type { Accounts } from './Accounts';
 import { communeAuditView, type AuditLog } from './AuditLog';
 import { sha256OfStream } from './backupCopy';
+import { mediaDirOf, siteDirOf } from './safePaths';
 import type { SqliteDatabase } from './database';
 import type { DocStore } from './DocStore';
 
@@ -33,20 +42,78 @@ export interface CommuneDataOptions {
   now?: () => number;
 }
 
-/** Readable JSON of a document, following the layout of DESIGN.md. */
-export function docToJson(room: string, doc: Y.Doc): unknown {
+/** A part of a document the export could not make readable (it is still in the `.yjs`). */
+export interface UnreadablePart {
+  room: string;
+  /** The page concerned, when the part is a page entry of the manifest. */
+  pageId?: string;
+  /** French. */
+  reason: string;
+}
+
+const TOO_DEEP_FR = 'imbriqué plus profondément que le modèle ne le permet';
+
+/**
+ * JSON of one value of a doc, checked: a type nested more than `nesting` levels below it, a
+ * conversion that throws, or a result JSON cannot write (plain values nested too deep, written
+ * before the server bounded them) gives a French reason instead.
+ */
+function readableValue(value: unknown, nesting: number): { json: unknown } | { reason: string } {
+  try {
+    if (value instanceof Y.AbstractType && nestedTypeDepth(value, nesting) > nesting)
+      return { reason: TOO_DEEP_FR };
+    const json: unknown = value instanceof Y.AbstractType ? value.toJSON() : value;
+    JSON.stringify(json);
+    return { json };
+  } catch (error) {
+    return { reason: `illisible (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
+/**
+ * Readable JSON of a document, following the layout of DESIGN.md. Each entry of the manifest
+ * is read on its own: one that cannot be read is replaced by `{ "illisible": reason }` and
+ * listed in `unreadable`, and never stops the others.
+ */
+export function docToJson(room: string, doc: Y.Doc, unreadable: UnreadablePart[] = []): unknown {
   const parsed = parseRoom(room);
   if (parsed?.kind === 'site') {
-    return {
-      [MANIFEST_SETTINGS]: doc.getMap(MANIFEST_SETTINGS).toJSON(),
-      [MANIFEST_PAGES]: doc.getMap(MANIFEST_PAGES).toJSON(),
-      [MANIFEST_MEDIA]: doc.getMap(MANIFEST_MEDIA).toJSON(),
-    };
+    // Nesting allowed below each entry: settings hold plain values, a page entry (depth 1)
+    // holds the rest of the schema, a media entry holds plain values.
+    const maps: Array<[string, number]> = [
+      [MANIFEST_SETTINGS, 0],
+      [MANIFEST_PAGES, MANIFEST_MAX_TYPE_DEPTH - 1],
+      [MANIFEST_MEDIA, 0],
+    ];
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [name, nesting] of maps) {
+      const entries: Record<string, unknown> = {};
+      doc.getMap(name).forEach((value, key) => {
+        const read = readableValue(value, nesting);
+        if ('json' in read) entries[key] = read.json;
+        else {
+          entries[key] = { illisible: read.reason };
+          unreadable.push({
+            room,
+            ...(name === MANIFEST_PAGES ? { pageId: key } : {}),
+            reason: `${name}.${key} : ${read.reason}`,
+          });
+        }
+      });
+      out[name] = entries;
+    }
+    return out;
   }
   try {
+    if (
+      nestedTypeDepth(doc.get(PAGE_BODY_ROOT, Y.XmlText), PAGE_BODY_MAX_TYPE_DEPTH) > PAGE_BODY_MAX_TYPE_DEPTH
+    )
+      throw new Error(TOO_DEEP_FR);
     return { editorState: pageBodyToEditorState(doc) };
   } catch (error) {
-    return { error: `contenu illisible : ${error instanceof Error ? error.message : String(error)}` };
+    const reason = `contenu illisible : ${error instanceof Error ? error.message : String(error)}`;
+    unreadable.push({ room, ...(parsed?.kind === 'page' ? { pageId: parsed.pageId } : {}), reason });
+    return { error: reason };
   }
 }
 
@@ -83,6 +150,8 @@ Contenu (formats ouverts, convention art. 3 et 11) :
   media/                   les fichiers des médias, nommés par leur empreinte SHA-256
   agents.json              les agents de la commune et leurs rôles (sans mot de passe)
   journal.json             le journal d'audit de la commune
+  rapport.json             les parties de documents illisibles (imbrication trop profonde…),
+                           gardées telles quelles dans documents/<salon>.yjs
   manifest.json            la liste des fichiers avec leur empreinte SHA-256
 `;
 
@@ -104,6 +173,9 @@ export class CommuneData {
     const { accounts, store, audit, readDoc, dataDir } = this.options;
     const commune = accounts.commune(insee);
     if (!commune) throw new Error(`unknown commune ${insee}`);
+    // Checked before anything is read: a tampered slug names no folder outside DATA_DIR/sites.
+    const siteDir = siteDirOf(path.join(dataDir, 'sites'), commune.slug);
+    const mediaDir = mediaDirOf(path.join(dataDir, 'media'), insee);
     const zip = new yazl.ZipFile();
     const manifest: Array<{ path: string; bytes: number; sha256: string }> = [];
     const mtime = new Date(this.now());
@@ -124,27 +196,30 @@ export class CommuneData {
     const written = pipeline(zip.outputStream, fs.createWriteStream(partial));
     try {
       let media: unknown = {};
+      const unreadable: UnreadablePart[] = [];
       for (const { room, seq } of await store.listRooms(insee)) {
         const doc = await readDoc(room);
         const name = room.slice(insee.length + 1).replace(/\//g, '-');
         add(Buffer.from(Y.encodeStateAsUpdate(doc)), `documents/${name}.yjs`);
-        const readable = docToJson(room, doc);
+        const readable = docToJson(room, doc, unreadable);
         add(json({ room, seq, content: readable }), `documents/${name}.json`);
         if (parseRoom(room)?.kind === 'site') media = (readable as Record<string, unknown>)[MANIFEST_MEDIA];
         doc.destroy();
       }
       add(json(media), 'medias.json');
+      // What could not be made readable (its Yjs state is still in documents/*.yjs).
+      add(json({ illisibles: unreadable }), 'rapport.json');
       // The media files themselves (content-addressed: {sha256}.{ext}), as uploaded.
-      for (const { rel, abs } of filesUnder(path.join(dataDir, 'media', insee)))
-        await addFile(abs, `media/${rel}`);
-      const current = path.join(dataDir, 'sites', commune.slug, 'current');
-      let siteDir: string | null = null;
+      for (const { rel, abs } of filesUnder(mediaDir)) await addFile(abs, `media/${rel}`);
+      let currentDir: string | null = null;
       try {
-        siteDir = fs.realpathSync(current);
+        currentDir = fs.realpathSync(path.join(siteDir, 'current'));
+        // `current` is the server's own link into versions/: anything else is not exported.
+        if (path.relative(fs.realpathSync(siteDir), currentDir).startsWith('..')) currentDir = null;
       } catch {
-        siteDir = null;
+        currentDir = null;
       }
-      for (const { rel, abs } of siteDir ? filesUnder(siteDir) : []) await addFile(abs, `site/${rel}`);
+      for (const { rel, abs } of currentDir ? filesUnder(currentDir) : []) await addFile(abs, `site/${rel}`);
       add(
         json(
           accounts.listAgents(insee).map((a) => ({
@@ -173,6 +248,19 @@ export class CommuneData {
     }
   }
 
+  /**
+   * The commune's site and media folders, checked (safePaths.ts); throws UnsafePathError when
+   * its stored slug or code would lead outside DATA_DIR. Called before a deletion starts.
+   */
+  foldersOf(insee: string): { siteDir: string; mediaDir: string } {
+    const commune = this.options.accounts.commune(insee);
+    if (!commune) throw new Error(`unknown commune ${insee}`);
+    return {
+      siteDir: siteDirOf(path.join(this.options.dataDir, 'sites'), commune.slug),
+      mediaDir: mediaDirOf(path.join(this.options.dataDir, 'media'), insee),
+    };
+  }
+
   /** The commune's complete data as a zip in memory (small communes, tests). */
   async exportZip(insee: string): Promise<Buffer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usine-export-'));
@@ -193,16 +281,15 @@ export class CommuneData {
   async deleteAll(
     insee: string,
   ): Promise<{ documents: number; rolesRemoved: number; agentsDeleted: number; site: boolean }> {
-    const { accounts, store, db, dataDir } = this.options;
-    const commune = accounts.commune(insee);
-    if (!commune) throw new Error(`unknown commune ${insee}`);
+    const { accounts, store, db } = this.options;
+    // Checked before anything is deleted: a recursive delete never runs outside DATA_DIR.
+    const { siteDir, mediaDir } = this.foldersOf(insee);
     // No sync connection from now on, not even an administrator's (see Accounts).
     accounts.markCommuneDataDeleted(insee);
     const documents = await store.deleteCommune(insee);
-    const siteDir = path.join(dataDir, 'sites', commune.slug);
     const site = fs.existsSync(siteDir);
     fs.rmSync(siteDir, { recursive: true, force: true });
-    fs.rmSync(path.join(dataDir, 'media', insee), { recursive: true, force: true });
+    fs.rmSync(mediaDir, { recursive: true, force: true });
     // The publisher's tables (created by Publisher when it starts): history, events, schedule,
     // actes per version; and the page history (PageSnapshots).
     for (const table of [

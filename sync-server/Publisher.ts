@@ -30,12 +30,23 @@ import { acteUnpublishRefusal } from '../site/pageTypes';
 import { MIME_EXT, type MediaInfo } from '../site/renderHtml';
 import { createRenderCache, type RenderCache, renderSite, type SiteSnapshot } from '../site/renderSite';
 import { readSiteSettings, type SiteSettingsFull } from '../site/settings';
-import { type MediaEntry, type PageMeta, readMedia, readPages, updatePage } from '../site/siteDoc';
+import {
+  type MediaEntry,
+  nestedTypeDepth,
+  PAGE_BODY_MAX_TYPE_DEPTH,
+  PAGE_BODY_ROOT,
+  type PageMeta,
+  readMedia,
+  readPagesReport,
+  type UnreadablePage,
+  updatePage,
+} from '../site/siteDoc';
 import { pageRoom, siteRoom } from '../site/syncProtocol';
 import type { Commune } from './communes';
 import type { SqliteDatabase } from './database';
 import type { Logger } from './Logger';
 import { capture, type CapturedPage } from './PageSnapshots';
+import { isSiteSlug, mediaDirOf, siteDirOf, UnsafePathError } from './safePaths';
 
 export interface PublisherOptions {
   db: SqliteDatabase;
@@ -92,7 +103,6 @@ export class PublishError extends Error {
   }
 }
 
-const SITE_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const VERSION = /^\d{8}-\d{9}Z-[0-9a-f]{8}$/;
 /** Who publishes when the scheduler does. */
 export const SCHEDULER_AGENT = 'programmation';
@@ -130,6 +140,8 @@ interface CommuneState {
   manifest: {
     key: string;
     pages: PageMeta[];
+    /** Page entries that cannot be read: left out of the site, reported in the outcome. */
+    unreadable: UnreadablePage[];
     settings: SiteSettingsFull;
     media: Record<string, MediaEntry>;
   } | null;
@@ -284,15 +296,28 @@ export class Publisher {
     return path.join(this.options.dataDir, 'sites');
   }
 
+  /**
+   * The commune's site folder; a slug that is not one (a tampered or restored database) is
+   * refused before any file is written (safePaths.ts).
+   */
+  private siteDir(commune: Commune): string {
+    try {
+      return siteDirOf(this.sitesDir, commune.slug);
+    } catch (error) {
+      if (error instanceof UnsafePathError) throw new PublishError('publish-failed', error.message);
+      throw error;
+    }
+  }
+
   private get mediaDir(): string {
     return this.options.mediaDir ?? path.join(this.options.dataDir, 'media');
   }
 
   /** The directory `current` points to for a site slug, or null (never published, bad slug). */
   async currentDir(slug: string): Promise<string | null> {
-    if (!SITE_SLUG.test(slug)) return null;
+    if (!isSiteSlug(slug)) return null;
     try {
-      return await fs.realpath(path.join(this.sitesDir, slug, 'current'));
+      return await fs.realpath(path.join(siteDirOf(this.sitesDir, slug), 'current'));
     } catch {
       return null;
     }
@@ -374,7 +399,9 @@ export class Publisher {
         changed,
         current: isCurrent,
         rollbackOf: row.rollbackOf,
-        kept: fsSync.existsSync(path.join(this.sitesDir, commune.slug, 'versions', row.version)),
+        kept:
+          VERSION.test(row.version) &&
+          fsSync.existsSync(path.join(this.siteDir(commune), 'versions', row.version)),
       };
     });
   }
@@ -389,8 +416,8 @@ export class Publisher {
     return this.enqueue(insee, async () => {
       const commune = this.options.commune(insee);
       if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
-      const siteDir = path.join(this.sitesDir, commune.slug);
-      const dir = path.join(siteDir, 'versions', version);
+      const siteDir = this.siteDir(commune);
+      const dir = path.join(siteDir, 'versions', VERSION.test(version) ? version : '.invalid');
       const known = this.options.db
         .prepare(
           'SELECT pages FROM publication_events WHERE insee = ? AND version = ? ORDER BY id DESC LIMIT 1',
@@ -554,7 +581,7 @@ export class Publisher {
   /** Media entries whose files were uploaded; widths without a file are dropped. */
   private availableMedia(insee: string, media: Record<string, MediaInfo>): Record<string, MediaInfo> {
     const out: Record<string, MediaInfo> = {};
-    const dir = path.join(this.mediaDir, insee);
+    const dir = mediaDirOf(this.mediaDir, insee);
     const exists = (file: string) => {
       const full = path.join(dir, file);
       if (this.mediaSeen.has(full)) return true;
@@ -604,6 +631,9 @@ export class Publisher {
         }
         read++;
         try {
+          const root = doc.get(PAGE_BODY_ROOT, Y.XmlText);
+          if (nestedTypeDepth(root, PAGE_BODY_MAX_TYPE_DEPTH) > PAGE_BODY_MAX_TYPE_DEPTH)
+            throw new Error('body nested deeper than PAGE_BODY_MAX_TYPE_DEPTH');
           const body = readPageBody(doc);
           state.bodies.set(meta.id, { key, body });
           bodies.set(meta.id, body);
@@ -629,6 +659,7 @@ export class Publisher {
   ): Promise<PublishOutcome> {
     const commune = this.options.commune(insee);
     if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
+    const siteDir = this.siteDir(commune); // before anything is read or written
     const started = performance.now();
     const state = this.communeState(insee);
     const publishedAt = this.now();
@@ -647,15 +678,23 @@ export class Publisher {
     const manifestKey = seqs ? `seq:${seqs.get(siteRoom(insee)) ?? 0}` : null;
     if (manifestKey === null || state.manifest?.key !== manifestKey) {
       const manifest = await this.options.readDoc(siteRoom(insee));
+      const { pages: readable, unreadable } = readPagesReport(manifest);
+      for (const page of unreadable)
+        this.options.logger.log('warn', 'site.page_unreadable', {
+          insee,
+          pageId: page.id,
+          reason: page.reason,
+        });
       state.manifest = {
         key: manifestKey ?? '',
-        pages: readPages(manifest),
+        pages: readable,
+        unreadable,
         settings: readSiteSettings(manifest, commune.name),
         media: readMedia(manifest),
       };
       manifest.destroy();
     }
-    const { pages: allPages, settings, media } = state.manifest;
+    const { pages: allPages, unreadable: unreadablePages, settings, media } = state.manifest;
 
     // Scheduled publications due now put their pages online.
     const due = this.options.db
@@ -696,6 +735,14 @@ export class Publisher {
     });
     phase('checks');
     const warnings = report.warnings.map(toIssue);
+    for (const page of unreadablePages)
+      warnings.push({
+        severity: 'warning',
+        rule: 'unreadable-page',
+        pageId: page.id,
+        page: page.title,
+        message: `Page « ${page.title || page.id} » : elle n’a pas été publiée, ${page.reason}. Un administrateur peut la réparer (npm run admin -- repair-page --commune ${insee} --page ${page.id}).`,
+      });
     for (const meta of unreadable)
       warnings.push({
         severity: 'warning',
@@ -717,7 +764,6 @@ export class Publisher {
     const version = `${new Date(publishedAt).toISOString().replace(/[-:.]/g, '').replace('T', '-')}-${crypto
       .randomBytes(4)
       .toString('hex')}`;
-    const siteDir = path.join(this.sitesDir, commune.slug);
     const versionsDir = path.join(siteDir, 'versions');
     const previousDir = state.version ? path.join(versionsDir, state.version) : null;
     const canLink = previousDir !== null && fsSync.existsSync(previousDir);
@@ -771,7 +817,7 @@ export class Publisher {
         replace(target, () => fsSync.writeFileSync(target, content));
         written++;
       }
-      const mediaSource = path.join(this.mediaDir, insee);
+      const mediaSource = mediaDirOf(this.mediaDir, insee);
       for (const rel of rendered.media) {
         const safe = safeRelativePath(rel);
         if (!safe || !rel.startsWith('media/')) continue;

@@ -19,7 +19,7 @@ import {
 import type { DocStore } from './DocStore';
 import type { Logger } from './Logger';
 import type { Metrics } from './Metrics';
-import { updateProblem } from './updateGuard';
+import { maxTypeDepthOf, updateProblem } from './updateGuard';
 
 /** What the room needs from a transport. */
 export interface RoomSocket {
@@ -372,7 +372,7 @@ export class Room {
   private applyClientUpdate(conn: Connection, update: Uint8Array): boolean {
     // Step 2 of a client with nothing new is an empty update: nothing to check or count.
     if (update.byteLength <= 2 && update.every((b) => b === 0)) return true;
-    const problem = updateProblem(this.doc, update);
+    const problem = updateProblem(this.doc, update, maxTypeDepthOf(this.name));
     if (problem === 'clock-gap' || problem === 'missing-dependency' || problem === 'delete-beyond-state') {
       conn.unresolved += 1;
       if (conn.unresolved > MAX_UNRESOLVED_UPDATES) {

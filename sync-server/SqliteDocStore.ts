@@ -158,6 +158,26 @@ export class SqliteDocStore implements DocStore {
       .immediate();
   }
 
+  /**
+   * Replaces the room's rows up to `lastSeq` by `snapshot`, a state that includes them (the
+   * repair of a page, pageRepair.ts: a snapshot of the repaired doc, where deleted types are
+   * garbage-collected). Rows appended meanwhile stay; the sequence number does not move.
+   */
+  async rewriteRoom(room: string, lastSeq: number, snapshot: Uint8Array): Promise<void> {
+    this.check();
+    if (this.writer) {
+      await this.writer.replace(room, lastSeq, snapshot);
+      return;
+    }
+    this.flush();
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM doc_updates WHERE room = ? AND seq <= ?').run(room, lastSeq);
+        this.stmt.insertUpdate.run(room, lastSeq, snapshot);
+      })
+      .immediate();
+  }
+
   async listRooms(insee: string): Promise<RoomSeq[]> {
     this.check();
     return this.stmt.listRooms.all(insee);

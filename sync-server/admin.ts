@@ -12,6 +12,7 @@
  *   unlock --email a@b.fr      list-communes      audit [--commune 13001]
  *   backup      list-backups      restore --file <backup>      (restore: server stopped)
  *   export --commune 13001 --out export.zip      delete-commune-data --commune 13001 --confirm 13001
+ *   repair-page --commune 13001 --page <id>      (server stopped; else the API route)
  */
 import path from 'node:path';
 import * as Y from 'yjs';
@@ -19,11 +20,13 @@ import { parseArgs } from 'node:util';
 import type { Role } from '../site/apiContract';
 import { AccountError, Accounts, ROLES } from './Accounts';
 import { createAdmin } from './adminOperations';
+import { UnsafePathError } from './safePaths';
 import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { AuditLog } from './AuditLog';
-import { Backups, listBackups, restoreBackup } from './Backups';
+import { Backups, listBackups, RestoreRefused, restoreBackup } from './Backups';
 import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
+import { type PageRepair, repairPage } from './pageRepair';
 import { silentLogger } from './Logger';
 import { SqliteDocStore } from './SqliteDocStore';
 
@@ -48,6 +51,9 @@ Commandes :
   export --commune <INSEE> --out <fichier.zip>
   delete-commune-data --commune <INSEE> --confirm <INSEE>   (fin de convention ; serveur arrêté,
                                             ou DELETE /api/admin/communes/<INSEE>/data s'il tourne)
+  repair-page --commune <INSEE> --page <identifiant>   (page illisible : retire ce qui dépasse la
+                                            profondeur du modèle ; serveur arrêté, ou
+                                            POST /api/admin/communes/<INSEE>/pages/<identifiant>/repair s'il tourne)
 
 Les données sont dans DATA_DIR (par défaut ./data), les sauvegardes dans BACKUP_DIR
 (par défaut DATA_DIR/backups) et, si BACKUP_COPY_DIR est indiqué, une copie vérifiée
@@ -107,6 +113,7 @@ async function run(
       out: { type: 'string' },
       confirm: { type: 'string' },
       address: { type: 'string' },
+      page: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -125,7 +132,12 @@ async function run(
     );
     let keptAside: string | null;
     try {
-      keptAside = restoreBackup(file, dataDir);
+      try {
+        keptAside = restoreBackup(file, dataDir);
+      } catch (error) {
+        if (error instanceof RestoreRefused) throw new RefusedError(error.message);
+        throw error;
+      }
       const db = openDatabase(dataDir);
       try {
         new AuditLog(db).record({
@@ -310,6 +322,34 @@ async function run(
         );
         return 0;
       }
+      case 'repair-page': {
+        const insee = required(values, 'commune');
+        const pageId = required(values, 'page');
+        if (!accounts.commune(insee)) throw new UsageError(`Commune inconnue : « ${insee} ».`);
+        // A live server holds the rooms in memory: its clients would write the old state back.
+        const release = lockDataDir(
+          dataDir,
+          'réparation',
+          `réparez la page par l'API, qui passe par les salons ouverts : POST /api/admin/communes/${insee}/pages/${pageId}/repair (compte administrateur) ; ou arrêtez le serveur avant d'utiliser cette commande.`,
+        );
+        let result: PageRepair;
+        try {
+          result = await repairPage({ store: new SqliteDocStore(db, { writer: 'inline' }) }, insee, pageId);
+        } finally {
+          release();
+        }
+        if (!result.found) throw new RefusedError(`Page inconnue dans la commune ${insee} : « ${pageId} ».`);
+        audit.record({
+          event: 'page.repaired',
+          insee,
+          outcome: 'ok',
+          details: { pageId, ...result, via: 'cli' },
+        });
+        console.log(
+          `Page ${pageId} de la commune ${insee} réparée : ${result.manifestTypesRemoved} éléments retirés de ses champs${result.fieldsReset ? ' (champs remis à zéro)' : ''}, ${result.bodyTypesRemoved} de son contenu.`,
+        );
+        return 0;
+      }
       default:
         throw new UsageError(`Commande inconnue : « ${command} ».`);
     }
@@ -324,7 +364,7 @@ const backupCopyDir = process.env.BACKUP_COPY_DIR ? path.resolve(process.env.BAC
 run(process.argv.slice(2), dataDir, backupDir, backupCopyDir).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof AccountError || error instanceof RefusedError) {
+    if (error instanceof AccountError || error instanceof RefusedError || error instanceof UnsafePathError) {
       console.error(`Erreur : ${error.message}`);
       process.exit(1);
     }

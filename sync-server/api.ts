@@ -30,6 +30,7 @@ import type { DocStore, RoomSeq } from './DocStore';
 import type { Logger } from './Logger';
 import type { Metrics } from './Metrics';
 import { PublishError, type Publisher } from './Publisher';
+import { isSiteSlug } from './safePaths';
 
 export interface ApiRequest {
   method: string;
@@ -78,6 +79,8 @@ export interface ApiOptions {
   exportCommune?: (insee: string) => Promise<{ tempFile: string; bytes: number }>;
   /** Deletes a commune's data at the end of its agreement. */
   deleteCommuneData?: (insee: string) => Promise<Record<string, unknown>>;
+  /** Trims a page nested deeper than its schema (pageRepair.ts); null when the page is unknown. */
+  repairPage?: (insee: string, pageId: string) => Promise<Record<string, unknown> | null>;
   /** Takes a backup now. */
   backupNow?: () => Promise<{ file: string; bytes: number }>;
 }
@@ -104,6 +107,9 @@ const MEMBER_PATH = new RegExp(`^/api/communes/${INSEE}/agents/([0-9a-f-]{36})$`
 const INVITATION_PATH = new RegExp(`^${API_MY_INVITATIONS}/${INSEE}/(accept|decline)$`);
 const ADMIN_AGENT_PATH = /^\/api\/admin\/agents\/([0-9a-f-]{36})\/(disable|enable|unlock)$/;
 const ADMIN_COMMUNE_DATA_PATH = new RegExp(`^/api/admin/communes/${INSEE}/data$`);
+const ADMIN_PAGE_REPAIR_PATH = new RegExp(
+  `^/api/admin/communes/${INSEE}/pages/([A-Za-z0-9_-]{8,64})/repair$`,
+);
 
 function error(status: number, code: string, message: string): ApiResponse {
   const body: ApiError = { error: { code, message } };
@@ -574,7 +580,7 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
           body: null,
           file: {
             contentType: 'application/zip',
-            filename: `usine-a-sites-${commune.insee}-${commune.slug}.zip`,
+            filename: `usine-a-sites-${commune.insee}${isSiteSlug(commune.slug) ? `-${commune.slug}` : ''}.zip`,
             ...exported,
           },
         };
@@ -646,6 +652,27 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
         details: result,
       });
       return { status: 200, body: { deleted: result } };
+    }
+    const repairMatch = ADMIN_PAGE_REPAIR_PATH.exec(pathname);
+    if (repairMatch) {
+      const insee = repairMatch[1]!;
+      const pageId = repairMatch[2]!;
+      ctx.insee = insee;
+      if (method !== 'POST') return ERRORS.methodNotAllowed();
+      if (!accounts.commune(insee)) return ERRORS.unknownCommune();
+      if (!options.repairPage) return ERRORS.unavailable();
+      const result = await options.repairPage(insee, pageId);
+      if (!result)
+        return error(404, 'unknown-page', `Page inconnue dans la commune ${insee} : « ${pageId} ».`);
+      audit.record({
+        event: 'page.repaired',
+        insee,
+        agentId: identity.id,
+        address: request.address,
+        outcome: 'ok',
+        details: { pageId, ...result, via: 'api' },
+      });
+      return { status: 200, body: { repaired: result } };
     }
     return ERRORS.notFound();
   }

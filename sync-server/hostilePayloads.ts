@@ -2,6 +2,7 @@
  * Crafted Yjs updates shared by the guard's unit tests and the server's hostile-input tests.
  */
 import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
 
 /** The reproductions of yjs issue #687 (from its pull request #688), byte for byte. */
 export const YJS_687_PAYLOADS: Record<string, number[]> = {
@@ -38,5 +39,55 @@ export function manyGcStructs(count: number): Uint8Array {
     encoding.writeVarUint(e, 1);
   }
   encoding.writeVarUint(e, 0);
+  return encoding.toUint8Array(e);
+}
+
+/**
+ * The manifest update of issue #9 finding 5: a page whose `fields` hold a map nested `depth`
+ * levels deep (20,000 levels ≈ 243 KB), as one update over `base` (the manifest as the client
+ * knows it; the page `pageId` must exist there). Built level by level in one transaction.
+ */
+export function deepFieldsUpdate(base: Y.Doc, pageId: string, depth: number): Uint8Array {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
+  const before = Y.encodeStateVector(doc);
+  const entry = doc.getMap<Y.Map<unknown>>('pages').get(pageId);
+  if (!(entry instanceof Y.Map)) throw new Error(`no page ${pageId}`);
+  let fields = entry.get('fields');
+  if (!(fields instanceof Y.Map)) {
+    fields = new Y.Map<unknown>();
+    entry.set('fields', fields);
+  }
+  doc.transact(() => {
+    let current = fields as Y.Map<unknown>;
+    for (let i = 0; i < depth; i++) {
+      const next = new Y.Map<unknown>();
+      current.set('x', next);
+      current = next;
+    }
+  });
+  const update = Y.encodeStateAsUpdate(doc, before);
+  doc.destroy();
+  return update;
+}
+
+/** A v1 update of one map entry whose ContentAny value is `depth` nested arrays. */
+export function deepAnyUpdate(depth: number): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 1); // one client
+  encoding.writeVarUint(e, 1); // one struct
+  encoding.writeVarUint(e, 424_242); // client
+  encoding.writeVarUint(e, 0); // clock
+  encoding.writeUint8(e, 8 | 32); // ContentAny, parent info with a key
+  encoding.writeVarUint(e, 1); // parent is a root type's name
+  encoding.writeVarString(e, 'm');
+  encoding.writeVarString(e, 'k');
+  encoding.writeVarUint(e, 1); // one value
+  for (let i = 0; i < depth; i++) {
+    encoding.writeUint8(e, 117); // array
+    encoding.writeVarUint(e, 1);
+  }
+  encoding.writeUint8(e, 126); // null
+  encoding.writeVarUint(e, 0); // no deletions
   return encoding.toUint8Array(e);
 }

@@ -35,6 +35,7 @@ import { withSnapshotRoutes } from './snapshotRoutes';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
 import { DataDirLocked, acquireDataDirLock } from './serverLock';
+import { repairPage } from './pageRepair';
 import { SqliteDocStore } from './SqliteDocStore';
 import {
   PUBLISHED_SITE_HEADERS,
@@ -387,11 +388,33 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // First refuse every new connection to the commune (re-checked after a room loads, and
       // every second on live sockets), then close its sockets and unload its rooms once their
       // pending writes are flushed: nothing can write the data back after the deletion.
+      communeData.foldersOf(insee); // a slug leading outside DATA_DIR refuses before anything changes
       accounts.markCommuneDataDeleted(insee);
       await rooms.unloadCommune(insee, CLOSE.FORBIDDEN);
       const result = await communeData.deleteAll(insee);
       limits.recount(insee);
       return result;
+    },
+    repairPage: async (insee, pageId) => {
+      // Through the live rooms: their clients get the deletions, nothing writes the old state back.
+      const result = await repairPage(
+        {
+          store: sqliteStore,
+          open: async (name) => {
+            const room = await rooms.open(name);
+            return {
+              doc: room.doc,
+              flushed: async () => {
+                while (room.hasUnsavedUpdates) await room.whenFlushed();
+              },
+              release: () => room.releaseLease(),
+            };
+          },
+        },
+        insee,
+        pageId,
+      );
+      return result.found ? { ...result } : null;
     },
     backupNow: async () => {
       const backup = await backups.backupNow();

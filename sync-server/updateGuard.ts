@@ -25,6 +25,9 @@
  */
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
+import { MANIFEST_MAX_TYPE_DEPTH, MAX_VALUE_DEPTH, PAGE_BODY_MAX_TYPE_DEPTH } from '../site/siteDoc';
+import { parseRoom } from '../site/syncProtocol';
+import { deletionDepthProblem, typeDepthProblem } from './typeDepth';
 
 /** Largest length of one struct (a run of characters, a deleted range…). */
 export const MAX_STRUCT_LENGTH = 16 * 1024 * 1024;
@@ -45,7 +48,16 @@ export type UpdateProblem =
   | 'struct-too-long'
   | 'clock-gap'
   | 'missing-dependency'
-  | 'delete-beyond-state';
+  | 'delete-beyond-state'
+  | 'too-deep';
+
+/**
+ * How deep types may nest in a room's doc (see site/siteDoc.ts): the manifest's schema depth,
+ * or the generous bound of a page body.
+ */
+export function maxTypeDepthOf(room: string): number {
+  return parseRoom(room)?.kind === 'site' ? MANIFEST_MAX_TYPE_DEPTH : PAGE_BODY_MAX_TYPE_DEPTH;
+}
 
 class Refused extends Error {
   constructor(readonly problem: UpdateProblem) {
@@ -97,9 +109,75 @@ export function skimUpdate(update: Uint8Array): UpdateProblem | null {
     if (length > left()) throw new Refused('undecodable');
     decoder.pos += length;
   };
+  /** Skips one lib0 `any` value without building it, refusing nesting beyond MAX_VALUE_DEPTH. */
   const any = () => {
-    decoding.readAny(decoder);
-    if (decoder.pos > update.length) throw new Refused('undecodable');
+    // Open arrays/objects: values each still has to read, and whether a key precedes each.
+    const open: Array<{ left: number; keyed: boolean }> = [];
+    let first = true;
+    while (first || open.length > 0) {
+      first = false;
+      const frame = open.at(-1);
+      if (frame) {
+        if (frame.left === 0) {
+          open.pop();
+          continue;
+        }
+        frame.left -= 1;
+        if (frame.keyed) bytes();
+      }
+      if (left() < 1) throw new Refused('undecodable');
+      const type = decoding.readUint8(decoder);
+      let children = 0;
+      let keyed = false;
+      switch (type) {
+        case 127: // undefined
+        case 126: // null
+        case 121: // false
+        case 120: // true
+          break;
+        case 125: // integer
+          decoding.readVarInt(decoder);
+          break;
+        case 124: // float32
+          skip(4);
+          break;
+        case 123: // float64
+        case 122: // bigint64
+          skip(8);
+          break;
+        case 119: // string
+        case 116: // Uint8Array
+          bytes();
+          break;
+        case 118: // object
+          children = uint();
+          keyed = true;
+          if (!Number.isSafeInteger(children) || children * 2 > left()) throw new Refused('undecodable');
+          break;
+        case 117: // array
+          children = uint();
+          if (!Number.isSafeInteger(children) || children > left()) throw new Refused('undecodable');
+          break;
+        default:
+          throw new Refused('undecodable');
+      }
+      if (decoder.pos > update.length) throw new Refused('undecodable');
+      if (children > 0) {
+        if (open.length >= MAX_VALUE_DEPTH) throw new Refused('too-deep');
+        open.push({ left: children, keyed });
+      }
+    }
+  };
+  const skip = (n: number) => {
+    if (n > left()) throw new Refused('undecodable');
+    decoder.pos += n;
+  };
+  /** A JSON text (ContentJSON, ContentEmbed, ContentFormat): nesting bounded like `any`. */
+  const json = () => {
+    const length = uint();
+    if (length > left()) throw new Refused('undecodable');
+    if (jsonDepth(update, decoder.pos, decoder.pos + length) > MAX_VALUE_DEPTH) throw new Refused('too-deep');
+    decoder.pos += length;
   };
   const length = () => {
     const n = uint();
@@ -133,16 +211,18 @@ export function skimUpdate(update: Uint8Array): UpdateProblem | null {
             length();
             break;
           case CONTENT.json:
-            for (let i = count(uint(), 1); i > 0; i--) bytes();
+            for (let i = count(uint(), 1); i > 0; i--) json();
             break;
           case CONTENT.binary:
           case CONTENT.string:
-          case CONTENT.embed:
             bytes();
+            break;
+          case CONTENT.embed:
+            json();
             break;
           case CONTENT.format:
             bytes();
-            bytes();
+            json();
             break;
           case CONTENT.type: {
             const ref = uint();
@@ -175,8 +255,30 @@ export function skimUpdate(update: Uint8Array): UpdateProblem | null {
   return decoder.pos === update.length ? null : 'trailing-bytes';
 }
 
+/** Deepest bracket nesting of the JSON text in `bytes[start, end)` (strings skipped). */
+function jsonDepth(bytes: Uint8Array, start: number, end: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if (inString) {
+      if (b === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 /** Null when the update integrates fully into `doc`, else the reason it would not. */
-export function updateProblem(doc: Y.Doc, update: Uint8Array): UpdateProblem | null {
+export function updateProblem(
+  doc: Y.Doc,
+  update: Uint8Array,
+  maxTypeDepth: number = PAGE_BODY_MAX_TYPE_DEPTH,
+): UpdateProblem | null {
   const shape = skimUpdate(update);
   if (shape) return shape;
   let decoded: {
@@ -214,5 +316,8 @@ export function updateProblem(doc: Y.Doc, update: Uint8Array): UpdateProblem | n
       }
     }
   }
-  return null;
+  return (
+    typeDepthProblem(doc, decoded.structs, maxTypeDepth) ??
+    deletionDepthProblem(doc, decoded.structs, decoded.ds, maxTypeDepth)
+  );
 }
