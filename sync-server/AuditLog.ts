@@ -26,6 +26,7 @@ export type AuditEvent =
   | 'agent.admin_changed'
   | 'agent.password_changed'
   | 'site.published'
+  | 'media.deleted'
   | 'commune.exported'
   | 'commune.data_deleted'
   | 'backup.created'
