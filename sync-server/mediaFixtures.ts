@@ -46,3 +46,13 @@ export function fakeWebp(width: number, height: number, bytes = 4096): Buffer {
 }
 
 export const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * A copy of a real image whose bytes after its first `keep` are garbage: 25 keeps a lossless
+ * WebP's RIFF, VP8L chunk and size headers.
+ */
+export function garblePixels(image: Buffer, keep = 25): Buffer {
+  const copy = Buffer.from(image);
+  for (let i = keep; i < copy.length; i++) copy[i] = (i * 31 + 7) & 0xff;
+  return copy;
+}
