@@ -192,6 +192,16 @@ export interface PublicationResponse {
   url: string | null;
 }
 
+/**
+ * A media file of the commune (by SHA-256): PUT stores it, GET/HEAD read it, DELETE removes it
+ * with its sizes — 204; 409 `media-in-use` (French message naming the pages) while the site
+ * uses it; 403 for a relecteur. `-{width}` names a re-encoded size (PUT/GET/HEAD only).
+ */
+export const apiMediaPath = (insee: string, sha256: string, width?: number) =>
+  `/api/communes/${insee}/media/${sha256}${width === undefined ? '' : `-${width}`}`;
+export type MediaErrorCode =
+  'too-many-uploads' | 'quota-exceeded' | 'bad-content' | 'bad-width' | 'bad-height' | 'media-in-use';
+
 export interface ApiError {
   error: { code: string; message: string };
 }

@@ -30,6 +30,7 @@ export type AuditEvent =
   | 'agent.invitation_accepted'
   | 'agent.invitation_declined'
   | 'site.published'
+  | 'media.deleted'
   | 'commune.exported'
   | 'commune.data_deleted'
   | 'page.repaired'

@@ -92,6 +92,21 @@ export class Limits {
     return null;
   }
 
+  /**
+   * Media files share the commune's storage quota with its documents: reserves `bytes` for a
+   * file about to be stored; false (nothing reserved) when the commune would go past it.
+   */
+  admitStoredFile(insee: string, bytes: number): boolean {
+    const used = this.used.get(insee) ?? this.options.communeBytes(insee);
+    if (used + bytes > this.options.communeQuotaBytes) return false;
+    this.used.set(insee, used + bytes);
+    return true;
+  }
+
+  get communeQuotaBytes(): number {
+    return this.options.communeQuotaBytes;
+  }
+
   /** Forgets the counted usage of a commune (after compaction or deletion): read again next time. */
   recount(insee: string): void {
     this.used.delete(insee);

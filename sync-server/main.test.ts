@@ -76,4 +76,30 @@ describe('npm run server (sync-server/main.ts)', () => {
     expect(second.output()).not.toContain(demo![2]);
     expect(await stop(second.child)).toBe(0);
   });
+
+  it('[ORIGIN-4] refuses to start in production without PUBLIC_URL, or with a bad one, saying why in French', async () => {
+    const data = await tempDataDir();
+    dirs.push(data);
+    const run = (extra: Record<string, string>) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn(process.execPath, [tsxCli, path.join(repoRoot, 'sync-server', 'main.ts')], {
+          env: { ...process.env, PORT: '0', DATA_DIR: data.dir, HOST: '127.0.0.1', PUBLIC_URL: '', ...extra },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        const timer = setTimeout(() => child.kill('SIGTERM'), 30_000);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          resolve({ code, output });
+        });
+      });
+    const missing = await run({ NODE_ENV: 'production' });
+    expect(missing.code).toBe(2);
+    expect(missing.output).toContain('PUBLIC_URL est obligatoire en production');
+    const bad = await run({ NODE_ENV: 'production', PUBLIC_URL: 'https://sites.example.fr/chemin' });
+    expect(bad.code).toBe(2);
+    expect(bad.output).toContain('PUBLIC_URL invalide');
+  }, 90_000);
 });

@@ -5,9 +5,11 @@
  * of the reverse proxies whose X-Forwarded-For is believed; default none), METRICS_TOKEN
  * (bearer token required on /metrics; default none: loopback clients only),
  * AUDIT_RETENTION_DAYS (how long audit entries are kept; default 365), BACKUP_COPY_DIR (a
- * second folder, off the machine, receiving a checksum-verified copy of every backup).
+ * second folder, off the machine, receiving a checksum-verified copy of every backup),
+ * PUBLIC_URL (the public origin, for sitemaps and feeds; required when NODE_ENV=production).
  */
 import path from 'node:path';
+import { parsePublicUrl } from './publicUrl';
 import { startServer } from './server';
 
 const port = Number(process.env.PORT ?? 8080);
@@ -22,6 +24,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+const publicUrl = parsePublicUrl(process.env.PUBLIC_URL, process.env.NODE_ENV === 'production');
+if (!publicUrl.ok) {
+  console.error(publicUrl.message);
+  process.exit(2);
+}
+
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
   // One backup a day (convention art. 4.2), kept 7 days / 4 weeks / 12 months.
@@ -30,6 +38,7 @@ try {
     host,
     dataDir,
     trustProxy,
+    publicUrl: publicUrl.origin,
     metricsToken: process.env.METRICS_TOKEN || undefined,
     auditRetentionDays: process.env.AUDIT_RETENTION_DAYS
       ? Number(process.env.AUDIT_RETENTION_DAYS)
@@ -41,7 +50,7 @@ try {
   process.exit(1);
 }
 
-const base = `http://localhost:${server.port}`;
+const base = publicUrl.origin ?? `http://localhost:${server.port}`;
 // One write, so that a reader of stdout gets the whole banner at once.
 const banner = [
   `Usine à sites — serveur de la Métropole prêt. Données : ${dataDir}`,

@@ -4,26 +4,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './server';
+import { webp } from './mediaFixtures';
 import { login, startTestServer, tempDataDir } from './testHarness';
-
-/** A WebP (lossless VP8L) header of that size: what the server reads a width from. */
-function webp(width: number, height: number, note = ''): Buffer {
-  const bits = Buffer.alloc(4);
-  bits.writeUInt32LE(((width - 1) | ((height - 1) << 14)) >>> 0);
-  const payload = Buffer.concat([Buffer.from([0x2f]), bits, Buffer.from(`pixels ${note}`)]);
-  const u32 = (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(n);
-    return b;
-  };
-  return Buffer.concat([
-    Buffer.from('RIFF'),
-    u32(4 + 8 + payload.length),
-    Buffer.from('WEBPVP8L'),
-    u32(payload.length),
-    payload,
-  ]);
-}
 
 const PDF = Buffer.from('%PDF-1.4\n% délibération 2026-042\n%%EOF\n');
 const SHA = createHash('sha256').update(PDF).digest('hex');
@@ -123,7 +105,7 @@ describe('media routes', () => {
   });
 
   it('[MEDIA-1] re-encoded sizes: a WebP of exactly that width, bound to an original of the commune, stored once', async () => {
-    const original = webp(1600, 1067, 'origine');
+    const original = await webp(1600, 1067, 'origine');
     const sha = createHash('sha256').update(original).digest('hex');
     const variant = (w: number, body: Buffer, type = 'image/webp', t = token, insee = '13001') =>
       fetch(`${url(sha, insee)}-${w}`, {
@@ -133,7 +115,7 @@ describe('media routes', () => {
       });
     const head = { method: 'HEAD', headers: { authorization: `Bearer ${token}` } };
     // Before its original: refused, with a French reason.
-    const early = await variant(480, webp(480, 320));
+    const early = await variant(480, await webp(480, 320));
     expect(early.status).toBe(409);
     expect(((await early.json()) as { error: { message: string } }).error.message).toBe(
       'L’image d’origine doit être envoyée avant ses tailles réduites.',
@@ -141,11 +123,11 @@ describe('media routes', () => {
     expect((await put(original, sha, 'image/webp')).status).toBe(201);
     expect((await fetch(`${url(sha)}-480`, head)).status).toBe(404);
 
-    const small = webp(480, 320, 'petite');
+    const small = await webp(480, 320, 'petite');
     expect((await variant(480, small)).status).toBe(201);
     expect(await readFile(path.join(data.dir, 'media', '13001', `${sha}-480.webp`))).toEqual(small);
     // Never rewritten: a retry (even with other bytes) answers « already stored ».
-    const again = await variant(480, webp(480, 320, 'autre encodage'));
+    const again = await variant(480, await webp(480, 320, 'autre encodage'));
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ sha256: sha, width: 480, stored: false });
     const got = await fetch(`${url(sha)}-480`, { headers: { authorization: `Bearer ${token}` } });
@@ -158,27 +140,27 @@ describe('media routes', () => {
     expect(await (await variant(1600, original)).json()).toEqual({ sha256: sha, width: 1600, stored: false });
 
     // Not the announced width, wider than the original, not a WebP, absurd widths.
-    const wrong = await variant(960, webp(961, 640));
+    const wrong = await variant(960, await webp(961, 640));
     expect(wrong.status).toBe(422);
     expect(((await wrong.json()) as { error: { message: string } }).error.message).toBe(
       'L’image reçue fait 961 px de large, et non 960 px comme annoncé.',
     );
-    expect((await variant(2000, webp(2000, 1333))).status).toBe(422);
-    expect((await variant(960, webp(960, 640), 'image/png')).status).toBe(415);
+    expect((await variant(2000, await webp(2000, 1333))).status).toBe(422);
+    expect((await variant(960, await webp(960, 640), 'image/png')).status).toBe(415);
     expect((await variant(960, Buffer.from('RIFF\0\0\0\0WEBPVP8 pas une image'))).status).toBe(422);
-    expect((await variant(8, webp(8, 5))).status).toBe(422);
+    expect((await variant(8, await webp(8, 5))).status).toBe(422);
     expect((await fetch(`${url(sha)}-0960`, head)).status).toBe(404);
     // Size limit, other communes, reviewers.
-    expect((await variant(960, Buffer.concat([webp(960, 640), Buffer.alloc(3 * 1024 * 1024)]))).status).toBe(
-      413,
-    );
-    expect((await variant(960, webp(960, 640), 'image/webp', token, '13002')).status).toBe(403);
-    expect((await variant(960, webp(960, 640), 'image/webp', readerToken)).status).toBe(403);
+    expect(
+      (await variant(960, Buffer.concat([await webp(960, 640), Buffer.alloc(3 * 1024 * 1024)]))).status,
+    ).toBe(413);
+    expect((await variant(960, await webp(960, 640), 'image/webp', token, '13002')).status).toBe(403);
+    expect((await variant(960, await webp(960, 640), 'image/webp', readerToken)).status).toBe(403);
     // A PDF has no re-encoded sizes.
     const pdfVariant = await fetch(`${url(SHA)}-480`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'image/webp' },
-      body: new Uint8Array(webp(480, 320)),
+      body: new Uint8Array(await webp(480, 320)),
     });
     expect(pdfVariant.status).toBe(409);
   });

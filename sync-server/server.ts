@@ -26,7 +26,9 @@ import { inseeOfRoom, type DocStore } from './DocStore';
 import { Invitations } from './Invitations';
 import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
 import { pinoLogger, type Logger } from './Logger';
-import { handleMediaRequest } from './mediaRoutes';
+import { mediaBytesOfCommune } from './mediaFiles';
+import { createMediaRoutes, type MediaUploadRate } from './mediaRoutes';
+import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from './mediaSweep';
 import { Metrics } from './Metrics';
 import { Publisher } from './Publisher';
 import { PageSnapshots } from './PageSnapshots';
@@ -39,6 +41,7 @@ import { repairPage } from './pageRepair';
 import { SqliteDocStore } from './SqliteDocStore';
 import {
   PUBLISHED_SITE_HEADERS,
+  appHeaders,
   contentTypeFor,
   publishedCacheControl,
   resolveStaticFile,
@@ -123,6 +126,16 @@ export interface ServerOptions {
   sessionIdleMs?: number;
   /** How often due scheduled publications are looked for (default 15 s). */
   scheduleIntervalMs?: number;
+  /**
+   * Public origin of the server (env PUBLIC_URL, e.g. `https://sites.ampmetropole.fr`): the
+   * absolute URLs of sitemaps and feeds, and the sync origin allowed by the editor's CSP.
+   */
+  publicUrl?: string;
+  /**
+   * Media uploads per agent (defaults in mediaRoutes.ts) and the sweep of files the site no
+   * longer refers to (daily; files younger than 7 days are kept).
+   */
+  media?: { uploadRate?: Partial<MediaUploadRate>; sweepIntervalMs?: number; sweepGraceMs?: number };
 }
 
 export interface RunningServer {
@@ -266,7 +279,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limits = new Limits({
     ...DEFAULT_LIMITS,
     ...options.limits,
-    communeBytes: (insee) => sqliteStore.bytesOfCommune(insee),
+    // Media files count in the same quota as the commune's documents.
+    communeBytes: (insee) => sqliteStore.bytesOfCommune(insee) + mediaBytesOfCommune(options.dataDir, insee),
     now: options.now,
   });
   const auditRefusal = (
@@ -326,6 +340,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     commune: (insee) => accounts.commune(insee),
     ...publishingHooks({ rooms, store }),
     scheduleIntervalMs: options.scheduleIntervalMs,
+    publicOrigin: options.publicUrl,
     onPagesPublished: (insee, pages, by, at) => snapshots.recordPublication(insee, pages, by, at),
   });
   const admin = createAdmin(
@@ -435,6 +450,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     audit,
     snapshots,
   });
+  const media = createMediaRoutes({
+    accounts,
+    dataDir: options.dataDir,
+    quota: limits,
+    audit,
+    logger,
+    readDoc: (room) => rooms.readDoc(room),
+    uploadRate: options.media?.uploadRate,
+    now: options.now,
+  });
+  const mediaSweeper = new MediaSweeper({
+    dataDir: options.dataDir,
+    readDoc: (room) => rooms.readDoc(room),
+    audit,
+    logger,
+    graceMs: options.media?.sweepGraceMs ?? DEFAULT_MEDIA_SWEEP_GRACE_MS,
+    onDeleted: (insee) => limits.recount(insee),
+    now: options.now,
+  });
+  const stopMediaSweep = mediaSweeper.start(options.media?.sweepIntervalMs ?? 86_400_000);
   const stopDailyBackups = options.backups?.daily
     ? backups.startDaily(options.backups.checkEveryMs)
     : () => {};
@@ -611,6 +646,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
 
+  // The desktop app's CSP (electron/contentSecurityPolicy.ts) plus no framing, for /app/.
+  const editorHeaders = appHeaders(options.publicUrl);
+
   async function handleApp(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -618,7 +656,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   ): Promise<void> {
     const indexFile = path.join(appDir, 'index.html');
     if (!fs.existsSync(indexFile)) {
-      sendHtml(res, 503, APP_MISSING_HTML);
+      sendHtml(res, 503, APP_MISSING_HTML, editorHeaders);
       return;
     }
     const rest = pathname.slice('/app/'.length);
@@ -632,16 +670,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         redirect(res, `${pathname}/`, 301);
         return;
       case 'not-found':
-        sendHtml(res, 404, notFoundHtml());
+        sendHtml(res, 404, notFoundHtml(), editorHeaders);
         return;
       case 'file': {
         const rel = path.relative(fs.realpathSync(appDir), resolved.file).split(path.sep).join('/');
         const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-        sendFile(req, res, resolved.file, resolved.stat.size, {
-          'Cache-Control': cache,
-          'X-Content-Type-Options': 'nosniff',
-          'Referrer-Policy': 'strict-origin-when-cross-origin',
-        });
+        sendFile(req, res, resolved.file, resolved.stat.size, { ...editorHeaders, 'Cache-Control': cache });
         return;
       }
     }
@@ -688,7 +722,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (req.method !== 'OPTIONS' && /^\/api\/communes\/[^/]+\/media\//.test(pathname)) {
       // The editor in Electron calls from app://: media answers carry the API's CORS headers.
       for (const [name, value] of Object.entries(API_CORS_HEADERS)) res.setHeader(name, value);
-      return handleMediaRequest(req, res, pathname, { accounts, dataDir: options.dataDir });
+      return media.handle(req, res, pathname);
     }
     if (pathname.startsWith('/api/')) return handleApi(req, res, pathname);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -982,7 +1016,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clearInterval(reauthorize);
     clearInterval(recount);
     stopDailyBackups();
+    stopMediaSweep();
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await mediaSweeper.idle();
     await rooms.close();
     for (const ws of wss.clients) ws.terminate();
     wss.close();

@@ -119,3 +119,41 @@ export async function resolveStaticFile(root: string, urlPath: string): Promise<
   if (!stat.isFile()) return { kind: 'not-found' };
   return { kind: 'file', file: target, stat };
 }
+
+/**
+ * Security headers of the editor's web build (/app/): the desktop app's Content-Security-Policy
+ * (electron/contentSecurityPolicy.ts — keep both in step: no inline script or style, no eval,
+ * network only to this server) with its `frame-ancestors 'none'`, plus the headers a browser
+ * needs for the same effect (X-Frame-Options for older ones, nosniff, Referrer-Policy).
+ * `connect-src 'self'` covers the API and, in CSP Level 3, the sync WebSocket of the same
+ * host; with a public origin (PUBLIC_URL), its ws(s):// form is also named.
+ */
+export function appHeaders(publicUrl?: string): Readonly<Record<string, string>> {
+  const connect = ["'self'"];
+  if (publicUrl) {
+    const origin = new URL(publicUrl);
+    connect.push(origin.origin, `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}`);
+  }
+  const directives: Array<[string, string[]]> = [
+    ['default-src', ["'self'"]],
+    ['script-src', ["'self'"]],
+    ['style-src', ["'self'"]],
+    ['img-src', ["'self'", 'blob:', 'data:']],
+    ['font-src', ["'self'"]],
+    ['connect-src', connect],
+    ['worker-src', ["'self'"]],
+    ['manifest-src', ["'self'"]],
+    ['object-src', ["'none'"]],
+    ['frame-src', ["'none'"]],
+    ['base-uri', ["'none'"]],
+    ['form-action', ["'none'"]],
+    ['frame-ancestors', ["'none'"]],
+  ];
+  return {
+    'Content-Security-Policy': directives.map(([name, sources]) => `${name} ${sources.join(' ')}`).join('; '),
+    'X-Frame-Options': 'DENY',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'strict-origin-when-cross-origin',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+  };
+}
