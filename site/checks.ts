@@ -42,7 +42,8 @@ export type CheckRule =
   | 'fields'
   | 'settings'
   | 'media'
-  | 'table-headers';
+  | 'table-headers'
+  | 'open-data';
 
 export interface CheckIssue {
   severity: CheckSeverity;
@@ -297,6 +298,10 @@ export function checkSite(
         : `Réglages du site : la couleur d’accent « ${accent || 'vide'} » n’a pas un contraste suffisant (4,5:1) ; la couleur par défaut (bleu) est publiée à sa place. Choisissez une couleur de la palette.`,
     );
   }
+
+  // [CHK-13] Délibérations left out of the open-data file, and why.
+  for (const skipped of rendered.skippedDeliberations ?? [])
+    add('warning', 'open-data', skipped.pageId, skipped.title, `${pageName(skipped.title)} : ${skipped.reason}`);
 
   // ---- Output ----
   const titleOf = new Map<string, { id: string | null; title: string }>();

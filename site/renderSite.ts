@@ -78,6 +78,8 @@ export interface RenderedSite {
   media: Set<string>;
   /** Page id → relative path of its HTML file. */
   pagePaths: Map<string, string>;
+  /** Published délibérations left out of `deliberations.csv` (SPEC [DATA-5], [CHK-13]). */
+  skippedDeliberations?: Array<{ pageId: string; title: string; reason: string }>;
 }
 
 /**
@@ -658,5 +660,14 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
   files.set('actes.csv', actesCsv(actes));
   files.set('actes.json', actesJson(ctx, actes));
   files.set('deliberations.csv', deliberationsCsv(delib.rows));
-  return { files, media: usedMedia, pagePaths };
+  return {
+    files,
+    media: usedMedia,
+    pagePaths,
+    skippedDeliberations: delib.skipped.map(({ page, reason }) => ({
+      pageId: page.meta.id,
+      title: page.meta.title,
+      reason,
+    })),
+  };
 }
