@@ -207,7 +207,7 @@ export function registrePages(ctx: SiteContext): ListPage[] {
     i === 0 ? './index.html' : `./${year === 'Sans date' ? 'sans-date' : year}.html`;
   const intro =
     '<p class="chapo">Les délibérations, arrêtés et procès-verbaux de la commune, publiés sous forme électronique (article L2131-1 du code général des collectivités territoriales). Chaque acte reste en ligne au moins deux mois.</p>' +
-    `<p>Données ouvertes : <a href="../deliberations.csv" type="text/csv">délibérations (CSV)</a>, <a href="../actes.csv" type="text/csv">tous les actes (CSV)</a> – <a href="../${LIST_PAGES.openData.slug}/index.html">en savoir plus</a>.</p>`;
+    `<p>Données ouvertes : <a href="../deliberations.csv" type="text/csv">délibérations (CSV)</a>, <a href="../actes.csv" type="text/csv">tous les actes (CSV)</a> – <a href="../${LIST_PAGES.openData.slug}/index.html">licence et schémas des données ouvertes</a>.</p>`;
   if (years.length === 0)
     return [
       {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkSite } from './checks';
 import { ICONS, iconSvg } from './icons';
 import { NEWS_PER_PAGE } from './listPages';
 import { parseQuickLinks } from './quickLinks';
@@ -242,6 +243,15 @@ describe('theme', () => {
     expect(site.files.get('plan-du-site/index.html')).toContain(
       '<a href="../donnees-ouvertes/index.html">Données ouvertes</a>',
     );
+  });
+
+  it('[CHK-6][THEME-4] a commune page titled like a list page (« Agenda ») is a warning, not a refusal', () => {
+    const snapshot = withPages([
+      { ...page('ag', 'page', {}), meta: { ...page('ag', 'page', {}).meta, title: 'Agenda' } },
+    ]);
+    const report = checkSite(snapshot, renderSite(snapshot));
+    expect(report.errors.filter((i) => i.rule === 'unique-title')).toEqual([]);
+    expect(report.warnings.filter((i) => i.rule === 'unique-title')).toHaveLength(1);
   });
 
   it('[THEME-8] every page weighs at most 30 KB of HTML+CSS before images', () => {
