@@ -58,7 +58,7 @@ export function iconSvg(name: IconName): string {
  */
 export function withoutThemeMarkup(html: string): string {
   let out = html.replace(
-    /<form class="search" role="search" method="get" action="(?:\.\.?\/)(?:plan-du-site\/index\.html|recherche\/)">/g,
+    /<form class="search" role="search"(?: aria-label="Rechercher la page")? method="get" action="(?:\.\.?\/)(?:plan-du-site\/index\.html|recherche\/)">/g,
     '',
   );
   for (const name of Object.keys(ICONS) as IconName[]) out = out.split(iconSvg(name)).join('');

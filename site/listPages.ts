@@ -233,10 +233,14 @@ export function registrePages(ctx: SiteContext): ListPage[] {
     const tables = kinds
       .map(({ kind, items }) => {
         const label = kind ? `${acteKindLabel(kind)}s` : 'Autres actes';
-        return `<h3>${e(label)} <span class="count">(${items.length})</span></h3><table class="registre"><thead><tr><th scope="col">Numéro</th><th scope="col">Date</th><th scope="col">Objet</th><th scope="col">Acte signé</th></tr></thead><tbody>${items
+        return `<h3>${e(label)} <span class="count">(${items.length})</span></h3><table class="registre"><thead><tr><th scope="col">Numéro et date</th><th scope="col">Objet et acte signé</th></tr></thead><tbody>${items
           .map((p) => {
-            const pdf = pdfLink(ctx, p.fields.pdf ?? '', 'PDF', 1);
-            return `<tr><th scope="row"><a href="${pageHref(p, 1)}">${e((p.fields.number ?? '').trim() || p.title)}</a></th><td>${timeHtml(p.fields.date ?? '')}</td><td>${e((p.fields.subject ?? '').trim() || p.title)}</td><td>${pdf || '—'}</td></tr>`;
+            const number = (p.fields.number ?? '').trim();
+            const pdf = pdfLink(ctx, p.fields.pdf ?? '', `Acte signé${number ? ` n° ${number}` : ''}`, 1);
+            const date = timeHtml(p.fields.date ?? '');
+            return `<tr><th scope="row"><a href="${pageHref(p, 1)}">${e(number || p.title)}</a>${date ? `<br>${date}` : ''}</th><td>${e(
+              (p.fields.subject ?? '').trim() || p.title,
+            )}${pdf ? `<br>${pdf}` : ''}</td></tr>`;
           })
           .join('')}</tbody></table>`;
       })
@@ -268,7 +272,7 @@ export function openDataPage(ctx: SiteContext, files: readonly OpenDataFile[]): 
       const schema = f.schema.url
         ? `<a href="${e(f.schema.url)}">${e(f.schema.label)}</a>`
         : e(f.schema.label);
-      return `<tr><th scope="row"><a href="../${e(f.file)}">${e(f.title)}</a></th><td>${e(f.format)}</td><td>${schema}</td><td><time datetime="${isoDateParis(updated)}">${e(
+      return `<tr><th scope="row"><a href="../${e(f.file)}">${e(f.title)} (${e(f.format)})</a></th><td>${schema}<br>Mis à jour le <time datetime="${isoDateParis(updated)}">${e(
         dateFr(updated),
       )}</time></td></tr>`;
     })
@@ -281,15 +285,16 @@ export function openDataPage(ctx: SiteContext, files: readonly OpenDataFile[]): 
       `<h1>${e(title)}</h1>`,
       `<p class="chapo">La commune de ${e(ctx.communeName)} publie ses données publiques en accès libre (article L312-1-1 du code des relations entre le public et l’administration). Elles sont mises à jour à chaque publication du site.</p>`,
       `<p>Licence : <a href="https://www.etalab.gouv.fr/licence-ouverte-open-licence/">Licence Ouverte 2.0 (Etalab)</a>. Vous pouvez les réutiliser librement, y compris à des fins commerciales, en citant leur source (« Commune de ${e(ctx.communeName)} ») et la date de leur dernière mise à jour.</p>`,
-      `<table class="open-data"><caption>Fichiers publiés</caption><thead><tr><th scope="col">Fichier</th><th scope="col">Format</th><th scope="col">Schéma</th><th scope="col">Mis à jour le</th></tr></thead><tbody>${rows}</tbody></table>`,
+      `<table class="open-data"><caption>Fichiers publiés</caption><thead><tr><th scope="col">Fichier</th><th scope="col">Schéma et mise à jour</th></tr></thead><tbody>${rows}</tbody></table>`,
       `<p>Le fichier des délibérations suit le schéma national <a href="${SCDL_DELIBERATIONS.url}">SCDL « Délibérations » ${SCDL_DELIBERATIONS.version}</a> : il peut être moissonné par data.gouv.fr et vérifié avec le validateur Validata. Il contient les délibérations dont la matière (nomenclature ACTES) est renseignée.</p>`,
     ].join(''),
   };
 }
 
 /** The search form (SPEC [THEME-2]): GET `q` to the search, else to the plan du site. */
-export function searchForm(action: string, id: string): string {
-  return `<form class="search" role="search" method="get" action="${e(action)}"><label for="${id}">Rechercher sur le site</label><span class="search-row"><input id="${id}" name="q" type="search" maxlength="200" autocomplete="off"><button type="submit">Rechercher</button></span></form>`;
+export function searchForm(action: string, id: string, name = ''): string {
+  const label = name ? ` aria-label="${e(name)}"` : '';
+  return `<form class="search" role="search"${label} method="get" action="${e(action)}"><label for="${id}">Rechercher sur le site</label><span class="search-row"><input id="${id}" name="q" type="search" maxlength="200" autocomplete="off"><button type="submit">Rechercher</button></span></form>`;
 }
 
 /** `404.html` (depth 0: the server serves it with a `<base>` of the site's root). */
@@ -299,7 +304,7 @@ export function notFoundMain(ctx: SiteContext, searchAction: string): string {
     '<p class="status">Erreur 404</p>',
     '<h1>Page introuvable</h1>',
     `<p class="chapo">La page que vous cherchez n’existe pas ou plus sur le site de la commune de ${e(ctx.communeName)}. Si vous avez tapé l’adresse, vérifiez-la ; si vous avez suivi un lien, il est peut-être ancien.</p>`,
-    searchForm(searchAction, 'recherche-404'),
+    searchForm(searchAction, 'recherche-404', 'Rechercher la page'),
     '<ul class="ways">',
     '<li><a href="./index.html">Revenir à l’accueil</a></li>',
     `<li><a href="./${GENERATED_PAGES.sitemap.slug}/index.html">Consulter le plan du site</a></li>`,

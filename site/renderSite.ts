@@ -392,14 +392,29 @@ function pageDocument(
     .join('\n');
 }
 
+/** An actualité, an événement or an acte at the top level sits under its list page. */
+function listCrumb(layout: Layout, page: SitePage | null): string {
+  if (!page || layout.tree.ancestors(page).length > 0) return '';
+  const list =
+    page.meta.type === 'actualite'
+      ? LIST_PAGES.news
+      : page.meta.type === 'evenement'
+        ? LIST_PAGES.agenda
+        : page.meta.type === 'acte'
+          ? LIST_PAGES.actes
+          : null;
+  return list ? `<li><a href="../${list.slug}/index.html">${escapeHtml(list.title)}</a></li>` : '';
+}
+
 function breadcrumb(layout: Layout, page: SitePage | null, title: string): string {
   const items = [
     `<li><a href="${pageHref(null, 1)}">Accueil</a></li>`,
     ...(page ? layout.tree.ancestors(page) : []).map(
       (a) => `<li><a href="${pageHref(a, 1)}">${escapeHtml(a.title)}</a></li>`,
     ),
+    listCrumb(layout, page),
     `<li><span aria-current="page">${escapeHtml(title)}</span></li>`,
-  ];
+  ].filter(Boolean);
   return `<nav class="breadcrumb" aria-label="Fil d’Ariane"><ol>${items.join('')}</ol></nav>`;
 }
 

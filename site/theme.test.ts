@@ -193,7 +193,7 @@ describe('theme', () => {
     expect(y2024).toContain('<h3>Délibérations <span class="count">(1)</span></h3>');
 
     expect(y2024).toContain(
-      '>PV-2024-9</a></th><td><time datetime="2024-11-05">5 novembre 2024</time></td><td>Séance</td>',
+      '>PV-2024-9</a><br><time datetime="2024-11-05">5 novembre 2024</time></th><td>Séance</td></tr>',
     );
   });
 
@@ -236,7 +236,7 @@ describe('theme', () => {
       '<a href="https://www.etalab.gouv.fr/licence-ouverte-open-licence/">Licence Ouverte 2.0 (Etalab)</a>',
     );
     expect(data).toContain(
-      '<th scope="row"><a href="../deliberations.csv">Délibérations du conseil municipal</a></th><td>CSV</td><td><a href="https://schema.data.gouv.fr/scdl/deliberations/2.1.5/">SCDL Délibérations 2.1.5</a></td><td><time datetime=',
+      '<th scope="row"><a href="../deliberations.csv">Délibérations du conseil municipal (CSV)</a></th><td><a href="https://schema.data.gouv.fr/scdl/deliberations/2.1.5/">SCDL Délibérations 2.1.5</a><br>Mis à jour le <time datetime=',
     );
     for (const file of ['actes.csv', 'actes.json', 'actualites.xml', 'evenements.ics'])
       expect(data).toContain(`<a href="../${file}">`);
