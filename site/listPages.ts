@@ -11,6 +11,7 @@ import { acteKindLabel, pdfLink } from './pageBlocks';
 import { ACTE_KINDS, parisTime } from './pageTypes';
 import { escapeHtml as e, mediaPath } from './renderHtml';
 import {
+  communeOf,
   dateFr,
   isoDateParis,
   pageHref,
@@ -283,8 +284,8 @@ export function openDataPage(ctx: SiteContext, files: readonly OpenDataFile[]): 
     main: [
       crumbs(title),
       `<h1>${e(title)}</h1>`,
-      `<p class="chapo">La commune de ${e(ctx.communeName)} publie ses données publiques en accès libre (article L312-1-1 du code des relations entre le public et l’administration). Elles sont mises à jour à chaque publication du site.</p>`,
-      `<p>Licence : <a href="https://www.etalab.gouv.fr/licence-ouverte-open-licence/">Licence Ouverte 2.0 (Etalab)</a>. Vous pouvez les réutiliser librement, y compris à des fins commerciales, en citant leur source (« Commune de ${e(ctx.communeName)} ») et la date de leur dernière mise à jour.</p>`,
+      `<p class="chapo">La ${e(communeOf(ctx.communeName).replace(/^Commune/, 'commune'))} publie ses données publiques en accès libre (article L312-1-1 du code des relations entre le public et l’administration). Elles sont mises à jour à chaque publication du site.</p>`,
+      `<p>Licence : <a href="https://www.etalab.gouv.fr/licence-ouverte-open-licence/">Licence Ouverte 2.0 (Etalab)</a>. Vous pouvez les réutiliser librement, y compris à des fins commerciales, en citant leur source (« ${e(communeOf(ctx.communeName))} ») et la date de leur dernière mise à jour.</p>`,
       `<table class="open-data"><caption>Fichiers publiés</caption><thead><tr><th scope="col">Fichier</th><th scope="col">Schéma et mise à jour</th></tr></thead><tbody>${rows}</tbody></table>`,
       `<p>Le fichier des délibérations suit le schéma national <a href="${SCDL_DELIBERATIONS.url}">SCDL « Délibérations » ${SCDL_DELIBERATIONS.version}</a> : il peut être moissonné par data.gouv.fr et vérifié avec le validateur Validata. Il contient les délibérations dont la matière (nomenclature ACTES) est renseignée.</p>`,
     ].join(''),
@@ -303,7 +304,7 @@ export function notFoundMain(ctx: SiteContext, searchAction: string): string {
     '<div class="wrap not-found">',
     '<p class="status">Erreur 404</p>',
     '<h1>Page introuvable</h1>',
-    `<p class="chapo">La page que vous cherchez n’existe pas ou plus sur le site de la commune de ${e(ctx.communeName)}. Si vous avez tapé l’adresse, vérifiez-la ; si vous avez suivi un lien, il est peut-être ancien.</p>`,
+    `<p class="chapo">La page que vous cherchez n’existe pas ou plus sur le site de la ${e(communeOf(ctx.communeName).replace(/^Commune/, 'commune'))}. Si vous avez tapé l’adresse, vérifiez-la ; si vous avez suivi un lien, il est peut-être ancien.</p>`,
     searchForm(searchAction, 'recherche-404', 'Rechercher la page'),
     '<ul class="ways">',
     '<li><a href="./index.html">Revenir à l’accueil</a></li>',
