@@ -49,7 +49,8 @@ test.afterAll(async () => {
 test('[PUB-14] every page type and generated page: no axe violation, light and dark, phone and desktop', async ({
   browser,
 }) => {
-  test.setTimeout(180_000);
+  // 26 pages × 3 runs of axe on a loaded machine: a bound against hangs only.
+  test.setTimeout(600_000);
   expect(pages.length).toBeGreaterThanOrEqual(15);
   // Colour contrast in both themes; reflow on a phone (the dark theme changes colours only).
   for (const [scheme, width] of [
@@ -109,7 +110,11 @@ test('[PUBL-5] the published folder works opened from disk (file://)', async ({ 
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   const failed: string[] = [];
-  page.on('requestfailed', (r) => failed.push(r.url()));
+  // A missing file fails with net::ERR_FILE_NOT_FOUND; an image still loading when the next
+  // click leaves the page is aborted (net::ERR_ABORTED), which is no broken link.
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') failed.push(`${r.url()} ${r.failure()?.errorText}`);
+  });
   await page.goto(pathToFileURL(path.join(dir, 'index.html')).href);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Aix-en-Provence');
   await page

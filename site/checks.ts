@@ -6,7 +6,7 @@ import { acteUnpublishRefusal, type PageFields, PAGE_FIELDS, validatePageFields 
 import type { RenderedSite, SiteSnapshot } from './renderSite';
 import { MEDIA_SCHEME } from './renderHtml';
 import { ACCENT_PALETTE, normalizeSettings, validateSettings } from './settings';
-import { GENERATED_PAGES } from './generatedPages';
+import { GENERATED_PAGES, LIST_PAGES } from './generatedPages';
 import { PAGE_TYPE_LABELS_FR, type PageMeta } from './siteDoc';
 
 function channel(hex: string): number {
@@ -42,7 +42,8 @@ export type CheckRule =
   | 'fields'
   | 'settings'
   | 'media'
-  | 'table-headers';
+  | 'table-headers'
+  | 'open-data';
 
 export interface CheckIssue {
   severity: CheckSeverity;
@@ -298,6 +299,16 @@ export function checkSite(
     );
   }
 
+  // [CHK-13] Délibérations left out of the open-data file, and why.
+  for (const skipped of rendered.skippedDeliberations ?? [])
+    add(
+      'warning',
+      'open-data',
+      skipped.pageId,
+      skipped.title,
+      `${pageName(skipped.title)} : ${skipped.reason}`,
+    );
+
   // ---- Output ----
   const titleOf = new Map<string, { id: string | null; title: string }>();
   for (const { meta } of published) {
@@ -306,6 +317,13 @@ export function checkSite(
   }
   for (const g of Object.values(GENERATED_PAGES))
     titleOf.set(`${g.slug}/index.html`, { id: null, title: g.title });
+  // The theme's list pages (actualités, agenda…): a commune page of the same title is only a
+  // warning, so a site that already had its own « Agenda » page still publishes.
+  const themed = new Set<string>();
+  for (const l of Object.values(LIST_PAGES)) {
+    titleOf.set(`${l.slug}/index.html`, { id: null, title: l.title });
+    themed.add(l.title);
+  }
   if (!titleOf.has('index.html')) titleOf.set('index.html', { id: null, title: 'Accueil' });
   const titles = new Map<string, string[]>();
   for (const [path, html] of rendered.files) {
@@ -329,7 +347,7 @@ export function checkSite(
   for (const [docTitle, pages] of titles) {
     if (pages.length < 2) continue;
     add(
-      'error',
+      pages.some((p) => themed.has(p)) ? 'warning' : 'error',
       'unique-title',
       null,
       pages[0]!,

@@ -26,9 +26,19 @@ export const GENERATED_PAGES = {
   sitemap: { slug: 'plan-du-site', title: 'Plan du site', label: 'Plan du site' },
 } as const satisfies Record<string, GeneratedPage>;
 
-/** Slugs no page of the commune may take: generated pages and feed files. */
+/** The list pages of the theme (SPEC [THEME-4]): one folder each, at the site's root. */
+export const LIST_PAGES = {
+  news: { slug: 'actualites', title: 'Actualités' },
+  agenda: { slug: 'agenda', title: 'Agenda' },
+  actes: { slug: 'registre-des-actes', title: 'Registre des actes' },
+  openData: { slug: 'donnees-ouvertes', title: 'Données ouvertes' },
+} as const satisfies Record<string, { slug: string; title: string }>;
+
+/** Slugs no page of the commune may take: generated pages, list pages, search, media. */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   ...Object.values(GENERATED_PAGES).map((p) => p.slug),
+  ...Object.values(LIST_PAGES).map((p) => p.slug),
+  'recherche',
   'media',
 ]);
 
@@ -149,7 +159,11 @@ export function planDuSite(tree: string): string {
   const generated = Object.values(GENERATED_PAGES)
     .map((p) => `<li><a href="../${p.slug}/index.html">${e(p.title)}</a></li>`)
     .join('');
+  const lists = Object.values(LIST_PAGES)
+    .map((p) => `<li><a href="../${p.slug}/index.html">${e(p.title)}</a></li>`)
+    .join('');
   const data = [
+    '<li><a href="../deliberations.csv" type="text/csv">Délibérations (CSV, schéma SCDL)</a></li>',
     '<li><a href="../actualites.xml" type="application/atom+xml">Flux des actualités (Atom)</a></li>',
     '<li><a href="../evenements.ics" type="text/calendar">Agenda des événements (iCalendar)</a></li>',
     '<li><a href="../actes.csv" type="text/csv">Actes administratifs publiés (CSV)</a></li>',
@@ -157,7 +171,7 @@ export function planDuSite(tree: string): string {
   ].join('');
   return [
     '<h2>Pages</h2>',
-    `<ul><li><a href="../index.html">Accueil</a>${tree}</li></ul>`,
+    `<ul><li><a href="../index.html">Accueil</a>${tree}</li>${lists}</ul>`,
     '<h2>Informations légales</h2>',
     `<ul>${generated}</ul>`,
     `<h2>Flux et données ouvertes</h2><ul>${data}</ul>`,

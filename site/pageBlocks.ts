@@ -14,6 +14,7 @@ import {
   TIME,
   WEEKDAYS,
 } from './pageTypes';
+import { findMatiere } from './actesNomenclature';
 import { mailHref, telHref, webHref } from './fieldLinks';
 import { escapeHtml as e, mediaPath } from './renderHtml';
 import {
@@ -25,6 +26,30 @@ import {
   type SitePage,
   timeHtml,
 } from './siteContext';
+
+function matiereLabel(code: string): string {
+  const m = findMatiere(code);
+  return m ? `${m.code} – ${m.group} › ${m.label}` : '';
+}
+
+/** « 23 pour, 2 contre, 1 abstention (26 votants, 29 membres en exercice) », from valid counts. */
+function voteText(v: Record<string, string | undefined>): string {
+  const n = (k: string) => (/^\d{1,4}$/.test((v[k] ?? '').trim()) ? Number(v[k]) : null);
+  const plural = (x: number, one: string, many: string) => `${x} ${x > 1 ? many : one}`;
+  const [pour, contre, abst] = [n('votePour'), n('voteContre'), n('voteAbstention')];
+  const parts = [
+    pour !== null ? `${pour} pour` : '',
+    contre !== null ? `${contre} contre` : '',
+    abst !== null ? plural(abst, 'abstention', 'abstentions') : '',
+  ].filter(Boolean);
+  const [reel, effectif] = [n('voteReel'), n('voteEffectif')];
+  const who = [
+    reel !== null ? plural(reel, 'votant', 'votants') : '',
+    effectif !== null ? plural(effectif, 'membre en exercice', 'membres en exercice') : '',
+  ].filter(Boolean);
+  if (parts.length === 0 && who.length === 0) return '';
+  return e(`${parts.join(', ')}${who.length ? `${parts.length ? ' ' : ''}(${who.join(', ')})` : ''}`);
+}
 
 function dl(items: Array<[string, string]>): string {
   const kept = items.filter(([, value]) => value !== '');
@@ -141,11 +166,11 @@ function membersTable(ctx: SiteContext, members: ListItem[], depth: number): str
     .join('')}</tbody></table>`;
 }
 
-function hoursTable(days: ListItem[]): string {
+export function hoursTable(days: ListItem[], heading = '<h2>Horaires d’ouverture</h2>'): string {
   const rows = days.filter((d) => d.day || d.note);
   if (rows.length === 0) return '';
   const label = (day: string) => WEEKDAYS.find((d) => d.value === day)?.label ?? '';
-  return `<h2>Horaires d’ouverture</h2><table class="hours"><thead><tr><th scope="col">Jour</th><th scope="col">Horaires</th></tr></thead><tbody>${rows
+  return `${heading}<table class="hours"><thead><tr><th scope="col">Jour</th><th scope="col">Horaires</th></tr></thead><tbody>${rows
     .map((d) => {
       const ranges = [rangeHtml(d.opens, d.closes), rangeHtml(d.reopens, d.recloses)].filter(Boolean);
       const text = [ranges.join(' et '), e((d.note ?? '').trim())].filter(Boolean).join(' – ');
@@ -154,12 +179,16 @@ function hoursTable(days: ListItem[]): string {
     .join('')}</tbody></table>`;
 }
 
-function closuresList(ctx: SiteContext, closures: ListItem[]): string {
+export function closuresList(
+  ctx: SiteContext,
+  closures: ListItem[],
+  heading = '<h2>Fermetures exceptionnelles</h2>',
+): string {
   // Closures already over on the day of publication are not shown.
   const today = isoDateParis(ctx.publishedAt);
   const rows = closures.filter((c) => /^\d{4}-\d{2}-\d{2}$/.test(c.from ?? '') && (c.to || c.from)! >= today);
   if (rows.length === 0) return '';
-  return `<h2>Fermetures exceptionnelles</h2><ul class="closures">${rows
+  return `${heading}<ul class="closures">${rows
     .map((c) => {
       const when =
         c.to && c.to !== c.from ? `Du ${dayHtml(c.from!)} au ${dayHtml(c.to)}` : `Le ${dayHtml(c.from!)}`;
@@ -261,6 +290,8 @@ export function pageBlock(ctx: SiteContext, page: SitePage, depth: number): stri
           ['Date', timeHtml(v.date ?? '')],
           ['Objet', e(v.subject ?? '')],
           ['Auteur', author],
+          ['Matière', v.kind === 'deliberation' ? e(matiereLabel(v.matiere ?? '')) : ''],
+          ['Vote', v.kind === 'deliberation' ? voteText(v) : ''],
           ['Mis en ligne le', timeHtml(v.onlineAt ?? '')],
           ['Acte signé', pdfLink(ctx, v.pdf ?? '', `Télécharger l’acte n° ${v.number ?? ''}`.trim(), depth)],
           ['Empreinte SHA-256', pdf ? `<code class="hash">${e(v.pdf ?? '')}</code>` : ''],

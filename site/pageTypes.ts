@@ -15,6 +15,7 @@ import {
   MENU_LABELS,
   WEEKDAYS,
 } from './fieldLists';
+import { MATIERE_OPTIONS } from './actesNomenclature';
 import { compareListEntries, listOrderKey, PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageType } from './siteDoc';
 
 export { PAGE_TYPES, PAGE_TYPE_LABELS_FR, type PageType, type ListItem, MENU_LABELS, WEEKDAYS };
@@ -50,6 +51,8 @@ export interface FieldDescriptor {
   when?: { field: string; in: readonly string[] };
   /** For `media`: the accepted MIME types. */
   accept?: readonly string[];
+  /** For `text`: the form a non-empty value must have, with the French message otherwise. */
+  pattern?: { regex: RegExp; message: string };
   /** For `list`: the fields of one entry, the entry's name (« Élu ») and the most entries. */
   item?: readonly FieldDescriptor[];
   itemLabel?: string;
@@ -205,6 +208,77 @@ export const LIST_FIELDS = {
   }),
 } as const satisfies Record<string, FieldDescriptor>;
 
+const WHEN_DELIBERATION = { field: 'kind', in: ['deliberation'] } as const;
+const COUNT = { regex: /^\d{1,4}$/, message: 'nombre entier attendu (par exemple 23).' };
+const vote = (name: string, label: string, help?: string) =>
+  f(name, label, 'text', false, { when: WHEN_DELIBERATION, pattern: COUNT, ...(help ? { help } : {}) });
+
+/**
+ * What the SCDL « Délibérations » open-data file needs beyond the acte's own fields (SPEC
+ * [DATA-2]): the ACTES matière, the budget, the prefecture's receipt and the votes.
+ */
+export const DELIBERATION_FIELDS: readonly FieldDescriptor[] = [
+  f('matiere', 'Matière (nomenclature ACTES)', 'select', false, {
+    when: WHEN_DELIBERATION,
+    options: MATIERE_OPTIONS,
+    help: 'La matière choisie lors de la transmission en préfecture. Sans elle, la délibération n’entre pas dans le fichier des données ouvertes.',
+  }),
+  f('budgetYear', 'Année du budget', 'text', false, {
+    when: WHEN_DELIBERATION,
+    pattern: { regex: /^\d{4}(\/\d{4})?$/, message: 'année attendue (2026, ou 2026/2027).' },
+    help: 'Seulement si la délibération a un effet sur un budget. Par exemple 2026.',
+  }),
+  f('budgetName', 'Nom du budget', 'text', false, {
+    when: WHEN_DELIBERATION,
+    help: 'Par exemple : budget principal, budget annexe de l’eau.',
+  }),
+  f('prefId', 'Contrôle de légalité : identifiant', 'text', false, {
+    when: WHEN_DELIBERATION,
+    pattern: {
+      regex: /^(?:PREF|SGAR)\d[\dAB]\d$|^PREF\d{3}$|^SPREF\d[\dAB]\d\d$/,
+      message: 'identifiant attendu : PREF013, SPREF0132…',
+    },
+    help: 'PREF suivi du numéro du département sur trois chiffres (PREF013), ou SPREF et le numéro d’arrondissement.',
+  }),
+  f('prefDate', 'Contrôle de légalité : date de réception', 'date', false, { when: WHEN_DELIBERATION }),
+  vote('voteEffectif', 'Nombre de membres en exercice', 'Les élus pouvant prendre part au vote.'),
+  vote('voteReel', 'Nombre de votants', 'Présents et représentés ayant pris part au vote.'),
+  vote('votePour', 'Voix pour'),
+  vote('voteContre', 'Voix contre'),
+  vote('voteAbstention', 'Abstentions'),
+];
+
+/** The votes of a délibération add up: pour + contre + abstentions ≤ votants ≤ membres. */
+function votesInOrder(value: Record<string, unknown>): Array<{ field: string; message: string }> {
+  const n = (k: string) => {
+    const v = String(value[k] ?? '');
+    return /^\d{1,4}$/.test(v) ? Number(v) : null;
+  };
+  const issues: Array<{ field: string; message: string }> = [];
+  const [effectif, reel] = [n('voteEffectif'), n('voteReel')];
+  const [pour, contre, abst] = [n('votePour'), n('voteContre'), n('voteAbstention')];
+  if (effectif !== null && reel !== null && reel > effectif)
+    issues.push({
+      field: 'voteReel',
+      message: 'Le nombre de votants dépasse le nombre de membres en exercice.',
+    });
+  const cast = (pour ?? 0) + (contre ?? 0) + (abst ?? 0);
+  const limit = reel ?? effectif;
+  if (limit !== null && (pour !== null || contre !== null || abst !== null) && cast > limit)
+    issues.push({
+      field: 'votePour',
+      message: 'Les voix pour, contre et les abstentions dépassent le nombre de votants.',
+    });
+  return issues;
+}
+
+/** Checks across the fields of one page type (French messages), by field. */
+const TYPE_REFINES: Partial<
+  Record<PageType, (value: Record<string, unknown>) => Array<{ field: string; message: string }>>
+> = {
+  acte: (value) => (value.kind === 'deliberation' ? votesInOrder(value) : []),
+};
+
 /** Form descriptors, per page type, in display order. */
 export const PAGE_FIELDS: Readonly<Record<PageType, readonly FieldDescriptor[]>> = {
   accueil: [
@@ -252,6 +326,7 @@ export const PAGE_FIELDS: Readonly<Record<PageType, readonly FieldDescriptor[]>>
     f('onlineAt', 'Date de mise en ligne', 'datetime', true, {
       help: 'L’acte doit rester en ligne au moins deux mois à partir de cette date.',
     }),
+    ...DELIBERATION_FIELDS,
   ],
   elus: [f('councilInstalledOn', 'Date d’installation du conseil', 'date'), LIST_FIELDS.members],
   contact: [
@@ -291,8 +366,13 @@ function schemaOf(d: FieldDescriptor): z.ZodType<string> {
   const req = (s: z.ZodString) => (d.required && !d.when ? s.min(1, `« ${d.label} » est obligatoire.`) : s);
   switch (d.kind) {
     case 'text':
-    case 'tel':
-      return req(z.string().trim().max(MAX_TEXT, `« ${d.label} » : ${MAX_TEXT} caractères au plus.`));
+    case 'tel': {
+      const text = req(z.string().trim().max(MAX_TEXT, `« ${d.label} » : ${MAX_TEXT} caractères au plus.`));
+      const pattern = d.pattern;
+      return pattern
+        ? text.refine((v) => v === '' || pattern.regex.test(v), `« ${d.label} » : ${pattern.message}`)
+        : text;
+    }
     case 'textarea':
       return req(z.string().trim().max(MAX_TEXTAREA, `« ${d.label} » : texte trop long.`));
     case 'date':
@@ -368,7 +448,10 @@ function listSchema(d: FieldDescriptor) {
   return d.required ? list.min(1, `« ${d.label} » : ajoutez au moins une ligne.`) : list;
 }
 
-function objectSchema(descriptors: readonly FieldDescriptor[]) {
+function objectSchema(
+  descriptors: readonly FieldDescriptor[],
+  refine?: (value: Record<string, unknown>) => Array<{ field: string; message: string }>,
+) {
   const shape: Record<string, z.ZodType<unknown>> = {};
   // A missing field is an empty one (older pages, fields added later).
   for (const d of descriptors)
@@ -384,15 +467,16 @@ function objectSchema(descriptors: readonly FieldDescriptor[]) {
       if (String(value[d.name] ?? '').trim() === '')
         ctx.addIssue({ code: 'custom', path: [d.name], message: `« ${d.label} » est obligatoire.` });
     }
+    for (const issue of refine?.(value) ?? [])
+      ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
   });
 }
 
 /** One zod schema per page type: scalar fields are strings, list fields arrays of entries. */
 export const PAGE_FIELD_SCHEMAS: Readonly<Record<PageType, ReturnType<typeof objectSchema>>> =
-  Object.fromEntries(PAGE_TYPES.map((type) => [type, objectSchema(PAGE_FIELDS[type])])) as Record<
-    PageType,
-    ReturnType<typeof objectSchema>
-  >;
+  Object.fromEntries(
+    PAGE_TYPES.map((type) => [type, objectSchema(PAGE_FIELDS[type], TYPE_REFINES[type])]),
+  ) as Record<PageType, ReturnType<typeof objectSchema>>;
 
 /** The whole page model: type + fields, as a discriminated union (editor and server). */
 export const PageFieldsSchema = z.discriminatedUnion(

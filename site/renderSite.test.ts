@@ -67,26 +67,37 @@ describe('renderSite', () => {
 
   it('[PUB-3] only published pages are rendered; drafts appear nowhere', () => {
     expect(html.map(([path]) => path).sort()).toEqual([
+      '404.html',
       'accessibilite/index.html',
-      'actes-2025-042/index.html'.replace('actes-', 'arrete-'),
+      'actualites/index.html',
+      'agenda/index.html',
+      'arrete-2025-042/index.html',
       'associations/index.html',
       'cantine/index.html',
       'carte-d-identite/index.html',
       'concert/index.html',
       'conseil-municipal/index.html',
+      'deliberation-2025-017/index.html',
+      'donnees-ouvertes/index.html',
       'donnees-personnelles/index.html',
       'fete-du-village/index.html',
       'histoire/index.html',
       'horaires-et-contact/index.html',
       'index.html',
+      'inscriptions-scolaires/index.html',
+      'marche-des-producteurs/index.html',
       'mentions-legales/index.html',
       'plan-du-site/index.html',
+      'registre-des-actes/index.html',
       'risques/index.html',
+      'travaux-rue-thiers/index.html',
+      'vide-greniers/index.html',
     ]);
     expect([...site.files.keys()].filter((p) => !p.endsWith('.html')).sort()).toEqual([
       'actes.csv',
       'actes.json',
       'actualites.xml',
+      'deliberations.csv',
       'evenements.ics',
       'favicon.svg',
       'robots.txt',
@@ -234,8 +245,8 @@ describe('renderSite', () => {
     const doc = renderSite(snapshot).files.get('page-3/index.html')!;
     const menu = /<nav class="site-nav"[^]*?<\/nav>/.exec(doc)![0];
     expect(menu.match(/<li>/g)).toHaveLength(NAV_MAX + 1);
-    expect(menu).toContain('<li><a href="../index.html#pages-titre">Toutes les pages</a></li>');
-    expect(renderSite(snapshot).files.get('index.html')).toContain('./page-29/index.html');
+    expect(menu).toContain('<li><a href="../plan-du-site/index.html">Toutes les pages</a></li>');
+    expect(renderSite(snapshot).files.get('plan-du-site/index.html')).toContain('../page-29/index.html');
   });
 
   it('[PUB-11] a render cache gives exactly the files of a fresh render, after any change', () => {

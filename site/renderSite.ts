@@ -5,25 +5,25 @@
  * relative links only (SPEC.md [PUB-*], [GEN-*], [FEED-*]).
  */
 import type { SerializedEditorState } from 'lexical';
+import { atomFeed, actesCsv, actesJson, acteRecords, icalendarFeed, robotsTxt, sitemapXml } from './feeds';
 import {
-  atomFeed,
-  actesCsv,
-  actesJson,
-  acteRecords,
-  icalendarFeed,
-  newsByDate,
-  robotsTxt,
-  sitemapXml,
-  upcomingEvents,
-} from './feeds';
+  deliberationRows,
+  deliberationsCsv,
+  deliberationsUpdatedAt,
+  SCDL_DELIBERATIONS,
+} from './deliberations';
+import { telHref } from './fieldLinks';
 import {
   declarationAccessibilite,
   donneesPersonnelles,
   GENERATED_PAGES,
+  LIST_PAGES,
   mentionsLegales,
   planDuSite,
   RESERVED_SLUGS,
 } from './generatedPages';
+import { homeMain } from './homePage';
+import { agendaPage, newsPages, notFoundMain, openDataPage, registrePages, searchForm } from './listPages';
 import { pageBlock } from './pageBlocks';
 import { ALERT_LEVELS, isAlertActive } from './pageTypes';
 import { escapeHtml, type MediaInfo, mediaPath, renderHtml } from './renderHtml';
@@ -34,6 +34,7 @@ import {
   type SiteSettingsFull,
 } from './settings';
 import {
+  communeOf,
   dateFr,
   type HostInfo,
   isoDateParis,
@@ -41,7 +42,6 @@ import {
   pageHref,
   type SiteContext,
   type SitePage,
-  timeHtml,
   typedFields,
 } from './siteContext';
 import { PAGE_TYPES, type PageMeta, type SiteSettings, slugify } from './siteDoc';
@@ -60,6 +60,11 @@ export interface SiteSnapshot {
   siteUrl?: string;
   /** The host named in the mentions légales; the Métropole by default. */
   host?: HostInfo;
+  /**
+   * True when the server answers `recherche/?q=` (SPEC [THEME-2]); otherwise (today, and in
+   * an exported folder) the header's search form leads to the plan du site.
+   */
+  searchAvailable?: boolean;
 }
 
 export interface RenderedSite {
@@ -73,6 +78,8 @@ export interface RenderedSite {
   media: Set<string>;
   /** Page id → relative path of its HTML file. */
   pagePaths: Map<string, string>;
+  /** Published délibérations left out of `deliberations.csv` (SPEC [DATA-5], [CHK-13]). */
+  skippedDeliberations?: Array<{ pageId: string; title: string; reason: string }>;
 }
 
 /**
@@ -233,6 +240,7 @@ interface Chrome {
   head: string;
   logo: string;
   beforeNav: string;
+  search: string;
   navItems: Array<{ id: string; html: string; current: string }>;
   more: string;
   afterNav: string;
@@ -243,9 +251,15 @@ function alertBanner(ctx: SiteContext, tree: Tree, depth: number): string {
   const risk = tree.pages.find((p) => p.meta.type === 'risques' && isAlertActive(p.fields, ctx.publishedAt));
   if (!risk) return '';
   const level = ALERT_LEVELS.find((l) => l.value === risk.fields.alertLevel)?.label ?? 'Alerte';
-  return `<div class="alert-banner" role="region" aria-label="${escapeHtml(level)} en cours"><p><strong>${escapeHtml(level)} :</strong> ${escapeHtml(
+  return `<div class="alert-banner" role="region" aria-label="${escapeHtml(level)} en cours"><div class="wrap"><p><strong>${escapeHtml(level)} :</strong> ${escapeHtml(
     risk.fields.alertMessage ?? '',
-  )} <a href="${pageHref(risk, depth)}">En savoir plus sur l’alerte</a></p></div>`;
+  )} <a href="${pageHref(risk, depth)}">En savoir plus sur l’alerte</a></p></div></div>`;
+}
+
+/** Where the header's search form sends its `q` (SPEC [THEME-2]). */
+function searchAction(ctx: SiteContext, depth: number): string {
+  const up = depth === 0 ? './' : '../';
+  return ctx.searchAvailable ? `${up}recherche/` : `${up}${GENERATED_PAGES.sitemap.slug}/index.html`;
 }
 
 function buildChrome(ctx: SiteContext, stylesheet: string, tree: Tree, depth: number): Chrome {
@@ -258,7 +272,7 @@ function buildChrome(ctx: SiteContext, stylesheet: string, tree: Tree, depth: nu
     const path = mediaPath(ctx.settings.logo, logoInfo);
     ctx.usedMedia.add(path);
     // The logo sits in the link next to the commune's name: decorative (RGAA 1.2).
-    const h = 48;
+    const h = 56;
     const w = Math.max(1, Math.round((logoInfo.width * h) / logoInfo.height));
     logo = `<img src="${up}${path}" width="${w}" height="${h}" alt="">`;
   }
@@ -270,16 +284,23 @@ function buildChrome(ctx: SiteContext, stylesheet: string, tree: Tree, depth: nu
   }));
   const more =
     (tree.childrenOf.get(null) ?? []).length > NAV_MAX
-      ? `<li><a href="${pageHref(null, depth)}#pages-titre">Toutes les pages</a></li>`
+      ? `<li><a href="${up}${GENERATED_PAGES.sitemap.slug}/index.html">Toutes les pages</a></li>`
       : '';
   const status = ACCESSIBILITY_STATUS_LABELS[ctx.settings.accessibilityStatus];
-  const footerLinks = Object.values(GENERATED_PAGES)
-    .map(
+  const footerLinks = [
+    ...Object.values(LIST_PAGES).map((p) => `<li><a href="${up}${p.slug}/index.html">${e(p.title)}</a></li>`),
+    ...Object.values(GENERATED_PAGES).map(
       (p) =>
         `<li><a href="${up}${p.slug}/index.html">${e(p === GENERATED_PAGES.accessibility ? `${p.label}${status}` : p.label)}</a></li>`,
-    )
-    .join('');
+    ),
+  ].join('');
   const updated = isoDateParis(ctx.publishedAt);
+  const s = ctx.settings;
+  const tel = telHref(s.phone);
+  const address = s.address.trim() ? `<p>${e(s.address.trim()).replace(/\r?\n/g, '<br>')}</p>` : '';
+  const phone = s.phone.trim()
+    ? `<p>${tel ? `<a href="${e(tel)}">${e(s.phone.trim())}</a>` : e(s.phone.trim())}</p>`
+    : '';
   return {
     head: [
       '<!doctype html>',
@@ -295,15 +316,20 @@ function buildChrome(ctx: SiteContext, stylesheet: string, tree: Tree, depth: nu
       '<body>',
       '<a class="skip-link" href="#contenu">Aller au contenu</a>',
       '<header class="site-header">',
+      '<div class="wrap header-bar">',
     ].join('\n'),
+    search: searchForm(searchAction(ctx, depth), 'recherche-q'),
     navItems,
     more,
     afterNav: [alertBanner(ctx, tree, depth), '</header>'].filter(Boolean).join('\n'),
     footer: [
       '</main>',
       '<footer class="site-footer">',
+      '<div class="wrap footer-grid">',
+      `<div class="footer-id"><p class="footer-name">${e(communeOf(ctx.communeName))}</p>${address}${phone}</div>`,
       `<nav aria-label="Liens utiles"><ul>${footerLinks}</ul></nav>`,
-      `<p>${commune} – site mis à jour le <time datetime="${updated}">${e(dateFr(ctx.publishedAt))}</time>. Hébergé par ${e(ctx.host.name)}.</p>`,
+      '</div>',
+      `<div class="wrap footer-bottom"><p>${commune} – site mis à jour le <time datetime="${updated}">${e(dateFr(ctx.publishedAt))}</time>. Hébergé par ${e(ctx.host.name)}. Contenus sous <a href="${up}${LIST_PAGES.openData.slug}/index.html">Licence Ouverte 2.0</a>.</p></div>`,
       '</footer>',
       '</body>',
       '</html>',
@@ -322,36 +348,62 @@ function describe(ctx: SiteContext, page: SitePage | null, title: string): strin
     : `${title} – site officiel de la commune de ${ctx.communeName}.`;
 }
 
+interface DocumentOptions {
+  /** 0 for files at the site's root (home, 404), 1 otherwise. */
+  depth?: 0 | 1;
+  extraHead?: string;
+  /** The main content is already laid out (home, 404); else it goes in a `.wrap`. */
+  bare?: boolean;
+}
+
 function pageDocument(
   layout: Layout,
   current: SitePage | null,
   title: string,
   main: string,
-  extraHead = '',
+  options: DocumentOptions = {},
 ): string {
-  const depth = current || title !== 'Accueil' ? 1 : 0;
-  const chrome = layout.chrome[depth as 0 | 1];
+  const depth = options.depth ?? (current || title !== 'Accueil' ? 1 : 0);
+  const chrome = layout.chrome[depth];
   const e = escapeHtml;
   const nav =
     chrome.navItems
       .map((item) => (current && item.id === current.meta.id ? item.current : item.html))
       .join('') + chrome.more;
-  const home = depth === 0;
+  const home = depth === 0 && title === 'Accueil';
   return [
     chrome.head,
     `<title>${e(title)} – ${e(layout.ctx.communeName)}</title>`,
     `<meta name="description" content="${e(describe(layout.ctx, current, title))}">`,
-    extraHead,
+    options.extraHead ?? '',
     chrome.beforeNav,
-    `<p class="site-name"><a href="${pageHref(null, depth)}"${home ? ' aria-current="page"' : ''}>${chrome.logo}${e(layout.ctx.communeName)}</a></p>`,
-    nav ? `<nav class="site-nav" aria-label="Menu principal"><ul>${nav}</ul></nav>` : '',
+    `<p class="site-name"><a href="${pageHref(null, depth)}"${home ? ' aria-current="page"' : ''}>${chrome.logo}<span><span class="name">${e(layout.ctx.communeName)}</span> <span class="tagline">Site officiel de la commune</span></span></a></p>`,
+    chrome.search,
+    '</div>',
+    nav
+      ? `<nav class="site-nav" aria-label="Menu principal"><div class="wrap"><ul>${nav}</ul></div></nav>`
+      : '',
     chrome.afterNav,
     '<main id="contenu" tabindex="-1">',
-    main,
+    options.bare ? main : `<div class="wrap">${main}</div>`,
     chrome.footer,
   ]
     .filter((line) => line !== '')
     .join('\n');
+}
+
+/** An actualité, an événement or an acte at the top level sits under its list page. */
+function listCrumb(layout: Layout, page: SitePage | null): string {
+  if (!page || layout.tree.ancestors(page).length > 0) return '';
+  const list =
+    page.meta.type === 'actualite'
+      ? LIST_PAGES.news
+      : page.meta.type === 'evenement'
+        ? LIST_PAGES.agenda
+        : page.meta.type === 'acte'
+          ? LIST_PAGES.actes
+          : null;
+  return list ? `<li><a href="../${list.slug}/index.html">${escapeHtml(list.title)}</a></li>` : '';
 }
 
 function breadcrumb(layout: Layout, page: SitePage | null, title: string): string {
@@ -360,9 +412,33 @@ function breadcrumb(layout: Layout, page: SitePage | null, title: string): strin
     ...(page ? layout.tree.ancestors(page) : []).map(
       (a) => `<li><a href="${pageHref(a, 1)}">${escapeHtml(a.title)}</a></li>`,
     ),
+    listCrumb(layout, page),
     `<li><span aria-current="page">${escapeHtml(title)}</span></li>`,
-  ];
+  ].filter(Boolean);
   return `<nav class="breadcrumb" aria-label="Fil d’Ariane"><ol>${items.join('')}</ol></nav>`;
+}
+
+/**
+ * The navigation of a page's section (SPEC [THEME-5]): its top-level ancestor and that
+ * section's pages, the branch leading to the current page opened; '' for a page alone.
+ */
+function sectionNav(tree: Tree, page: SitePage): string {
+  const chain = [...tree.ancestors(page), page];
+  const root = chain[0]!;
+  const children = (p: SitePage) => tree.childrenOf.get(p.meta.id) ?? [];
+  if (children(root).length === 0) return '';
+  const onPath = new Set(chain.map((p) => p.meta.id));
+  const link = (p: SitePage) =>
+    `<a href="${pageHref(p, 1)}"${p === page ? ' aria-current="page"' : ''}>${escapeHtml(p.title)}</a>`;
+  const list = (parent: SitePage, level: number): string => {
+    const kids = children(parent);
+    if (kids.length === 0 || level > 3) return '';
+    return `<ul>${kids
+      .slice(0, 50)
+      .map((k) => `<li>${link(k)}${onPath.has(k.meta.id) ? list(k, level + 1) : ''}</li>`)
+      .join('')}</ul>`;
+  };
+  return `<nav class="section-nav" aria-label="Rubrique ${escapeHtml(root.title)}"><p class="section-title">${link(root)}</p>${list(root, 1)}</nav>`;
 }
 
 function pageList(tree: Tree, parent: string | null, depth: number, guard: Set<string>): string {
@@ -388,17 +464,6 @@ function bodyHtml(ctx: SiteContext, page: SitePage, cache: RenderCache | undefin
   if (cache && typeof key === 'object' && key !== null)
     cache.bodies.set(key, { stamp, html, media: [...used] });
   return html;
-}
-
-function newsList(ctx: SiteContext, pages: SitePage[], depth: number, withPlace: boolean): string {
-  return `<ul class="cards">${pages
-    .map((p) => {
-      const when = withPlace ? timeHtml(p.fields.startsAt ?? '') : timeHtml(p.fields.date ?? '');
-      const place = withPlace && p.fields.place ? ` – ${escapeHtml(p.fields.place)}` : '';
-      const summary = p.fields.summary ? `<br>${escapeHtml(p.fields.summary)}` : '';
-      return `<li><a href="${pageHref(p, depth)}">${escapeHtml(p.title)}</a>${when || place ? `<br><span class="meta">${when}${place}</span>` : ''}${summary}</li>`;
-    })
-    .join('')}</ul>`;
 }
 
 /** Media paths (`media/…`) an inner page's HTML refers to. */
@@ -436,6 +501,7 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
     pages: all,
     media: mediaLookup,
     usedMedia,
+    searchAvailable: snapshot.searchAvailable === true,
   };
   const layout: Layout = {
     ctx,
@@ -453,32 +519,16 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
 
   // Home page.
   const home = tree.home;
-  const news = newsByDate(ctx).slice(0, 3);
-  const events = upcomingEvents(ctx, snapshot.publishedAt).slice(0, 3);
-  const list = pageList(tree, null, 0, new Set());
-  const homeMain = [
-    `<h1>${escapeHtml(communeName)}</h1>`,
-    home ? pageBlock(ctx, home, 0) : '',
-    home ? renderHtml(home.body, { media: mediaLookup, root: './', usedMedia }) : '',
-    news.length
-      ? `<section aria-labelledby="actualites-titre"><h2 id="actualites-titre">Actualités</h2>${newsList(ctx, news, 0, false)}</section>`
-      : '',
-    events.length
-      ? `<section aria-labelledby="agenda-titre"><h2 id="agenda-titre">Agenda</h2>${newsList(ctx, events, 0, true)}</section>`
-      : '',
-    list
-      ? `<section aria-labelledby="pages-titre"><h2 id="pages-titre">Pages du site</h2>${list}</section>`
-      : '',
-  ].join('');
+  const homeBlocks = home ? pageBlock(ctx, home, 0) : '';
+  const homeBody = home ? renderHtml(home.body, { media: mediaLookup, root: './', usedMedia }) : '';
   files.set(
     'index.html',
-    pageDocument(
-      layout,
-      null,
-      'Accueil',
-      homeMain,
-      '<link rel="alternate" type="application/atom+xml" href="./actualites.xml" title="Actualités">',
-    ),
+    pageDocument(layout, null, 'Accueil', homeMain(ctx, home, homeBlocks, homeBody), {
+      depth: 0,
+      bare: true,
+      extraHead:
+        '<link rel="alternate" type="application/atom+xml" href="./actualites.xml" title="Actualités">',
+    }),
   );
   if (home) pagePaths.set(home.meta.id, 'index.html');
 
@@ -488,6 +538,7 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
     c1.head,
     c1.beforeNav,
     c1.logo,
+    c1.search,
     c1.navItems.map((i) => i.html).join(''),
     c1.more,
     c1.afterNav,
@@ -499,10 +550,12 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
     const path = `${page.slug}/index.html`;
     pagePaths.set(page.meta.id, path);
     seen.add(page.meta.id);
+    const aside = sectionNav(tree, page);
     const key = [
       path,
       JSON.stringify(page.meta),
       ...tree.ancestors(page).map((a) => `${a.slug}\0${a.title}`),
+      aside,
       page.meta.type === 'risques' ? String(isAlertActive(page.fields, ctx.publishedAt)) : '',
     ].join('\0');
     const hit = options.cache?.pages.get(page.meta.id);
@@ -512,12 +565,17 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
       continue;
     }
     const main = [
+      '<div class="wrap">',
       breadcrumb(layout, page, page.title),
-      `<h1>${escapeHtml(page.title)}</h1>`,
+      `<div class="page-grid${aside ? ' has-aside' : ''}">`,
+      `<div class="content"><h1>${escapeHtml(page.title)}</h1>`,
       pageBlock(ctx, page, 1),
       bodyHtml(ctx, page, options.cache, stamp),
+      '</div>',
+      aside,
+      '</div></div>',
     ].join('');
-    const html = pageDocument(layout, page, page.title, main);
+    const html = pageDocument(layout, page, page.title, main, { depth: 1, bare: true });
     files.set(path, html);
     options.cache?.pages.set(page.meta.id, {
       key,
@@ -538,19 +596,77 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
     [GENERATED_PAGES.sitemap, planDuSite(pageList(tree, null, 1, new Set()))],
   ];
   for (const [page, content] of generated) {
-    const main = [breadcrumb(layout, null, page.title), `<h1>${escapeHtml(page.title)}</h1>`, content].join(
-      '',
-    );
-    files.set(`${page.slug}/index.html`, pageDocument(layout, null, page.title, main));
+    const main = [
+      breadcrumb(layout, null, page.title),
+      `<div class="content"><h1>${escapeHtml(page.title)}</h1>`,
+      content,
+      '</div>',
+    ].join('');
+    files.set(`${page.slug}/index.html`, pageDocument(layout, null, page.title, main, { depth: 1 }));
   }
+
+  // List pages of the theme: actualités, agenda, registre des actes, données ouvertes.
+  const delib = deliberationRows(ctx);
+  const lastChange = (type: string) =>
+    ctx.pages.filter((p) => p.meta.type === type).reduce((max, p) => Math.max(max, p.meta.updatedAt), 0);
+  const lists = [
+    ...newsPages(ctx),
+    agendaPage(ctx),
+    ...registrePages(ctx),
+    openDataPage(ctx, [
+      {
+        file: 'deliberations.csv',
+        title: 'Délibérations du conseil municipal',
+        format: 'CSV',
+        schema: { label: `SCDL Délibérations ${SCDL_DELIBERATIONS.version}`, url: SCDL_DELIBERATIONS.url },
+        updatedAt: deliberationsUpdatedAt(ctx),
+      },
+      {
+        file: 'actes.csv',
+        title: 'Actes administratifs publiés',
+        format: 'CSV',
+        schema: { label: 'propre au site (numéro, nature, date, objet, empreinte SHA-256)' },
+        updatedAt: lastChange('acte'),
+      },
+      {
+        file: 'actes.json',
+        title: 'Actes administratifs publiés',
+        format: 'JSON',
+        schema: { label: 'propre au site (mêmes champs que le CSV)' },
+        updatedAt: lastChange('acte'),
+      },
+      {
+        file: 'actualites.xml',
+        title: 'Actualités',
+        format: 'Atom',
+        schema: { label: 'Atom 1.0 (RFC 4287)' },
+        updatedAt: lastChange('actualite'),
+      },
+      {
+        file: 'evenements.ics',
+        title: 'Agenda des événements',
+        format: 'iCalendar',
+        schema: { label: 'iCalendar (RFC 5545)' },
+        updatedAt: lastChange('evenement'),
+      },
+    ]),
+  ];
+  for (const list of lists)
+    files.set(list.path, pageDocument(layout, null, list.title, list.main, { depth: 1 }));
+
+  // The themed 404: at the root, linked as from the root (the server adds a <base>).
+  files.set(
+    '404.html',
+    pageDocument(layout, null, 'Page introuvable', notFoundMain(ctx, searchAction(ctx, 0)), {
+      depth: 0,
+      bare: true,
+    }),
+  );
 
   // Machine-readable files.
   files.set(
     'sitemap.xml',
-    sitemapXml(
-      ctx,
-      generated.map(([p]) => p.slug),
-    ),
+    sitemapXml(ctx, [...generated.map(([p]) => p.slug), ...Object.values(LIST_PAGES).map((p) => p.slug)]),
   );
   files.set('robots.txt', robotsTxt(ctx));
   files.set('actualites.xml', atomFeed(ctx));
@@ -558,5 +674,15 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
   const actes = acteRecords(ctx);
   files.set('actes.csv', actesCsv(actes));
   files.set('actes.json', actesJson(ctx, actes));
-  return { files, media: usedMedia, pagePaths };
+  files.set('deliberations.csv', deliberationsCsv(delib.rows));
+  return {
+    files,
+    media: usedMedia,
+    pagePaths,
+    skippedDeliberations: delib.skipped.map(({ page, reason }) => ({
+      pageId: page.meta.id,
+      title: page.meta.title,
+      reason,
+    })),
+  };
 }

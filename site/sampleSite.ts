@@ -99,6 +99,8 @@ export function sampleSnapshot(stylesheet = ':root{--accent:#000091}'): SiteSnap
       accessibilityRate: '87',
       nonAccessibleContent: 'Certains actes anciens, numérisés, ne sont pas des PDF balisés.',
       accessibilityPlanUrl: 'https://www.ampmetropole.fr/accessibilite',
+      banner: SAMPLE_MEDIA.photo,
+      siret: '21130001700012',
     },
     media: {
       [SAMPLE_MEDIA.photo]: {
@@ -364,6 +366,98 @@ export function sampleSnapshot(stylesheet = ':root{--accent:#000091}'): SiteSnap
       {
         meta: meta('libre001', 'Histoire de la commune', 'histoire', 'b1', 'published', 'page'),
         body: paragraphsBody(['Une longue histoire.']),
+      },
+      {
+        meta: meta(
+          'actu0002',
+          'Travaux de la rue Thiers',
+          'travaux-rue-thiers',
+          'b2',
+          'published',
+          'actualite',
+          null,
+          {
+            date: '2025-05-15',
+            summary:
+              'La rue Thiers est en travaux jusqu’au 30 juin : circulation alternée et stationnement interdit.',
+          },
+        ),
+        body: paragraphsBody(['Le chantier renouvelle les réseaux d’eau.']),
+      },
+      {
+        meta: meta(
+          'actu0003',
+          'Inscriptions scolaires',
+          'inscriptions-scolaires',
+          'b3',
+          'published',
+          'actualite',
+          null,
+          {
+            date: '2025-04-30',
+            summary:
+              'Les inscriptions pour la rentrée de septembre sont ouvertes en mairie jusqu’au 13 juin.',
+            image: SAMPLE_MEDIA.photo,
+            imageAlt: 'La cour de l’école',
+          },
+        ),
+        body: paragraphsBody(['Apportez le livret de famille.']),
+      },
+      {
+        meta: meta(
+          'event002',
+          'Marché des producteurs',
+          'marche-des-producteurs',
+          'b4',
+          'published',
+          'evenement',
+          null,
+          {
+            startsAt: '2025-06-07T08:00',
+            endsAt: '2025-06-07T13:00',
+            place: 'Place Richelme',
+            summary: 'Fruits, légumes et fromages de la vallée.',
+          },
+        ),
+        body: paragraphsBody(['Chaque premier samedi du mois.']),
+      },
+      {
+        meta: meta('event003', 'Vide-greniers', 'vide-greniers', 'b5', 'published', 'evenement', null, {
+          startsAt: '2025-05-11T07:00',
+          endsAt: '2025-05-11T18:00',
+          place: 'Parc Jourdan',
+        }),
+        body: paragraphsBody(['Merci aux exposants.']),
+      },
+      {
+        meta: meta(
+          'delib001',
+          'Délibération n° 2025-017 : budget primitif 2025',
+          'deliberation-2025-017',
+          'b6',
+          'published',
+          'acte',
+          null,
+          {
+            kind: 'deliberation',
+            number: '2025-017',
+            date: '2025-04-08',
+            subject: 'Adoption du budget primitif 2025, budget principal',
+            pdf: SAMPLE_MEDIA.pdf,
+            onlineAt: '2025-04-10T09:00',
+            matiere: '7.1',
+            budgetYear: '2025',
+            budgetName: 'Budget principal',
+            prefId: 'PREF013',
+            prefDate: '2025-04-09',
+            voteEffectif: '29',
+            voteReel: '27',
+            votePour: '23',
+            voteContre: '3',
+            voteAbstention: '1',
+          },
+        ),
+        body: paragraphsBody([]),
       },
     ],
   };

@@ -7,6 +7,8 @@ import * as Y from 'yjs';
 import { z } from 'zod';
 import type { FieldDescriptor, FieldOption } from './pageTypes';
 import { DATE, SHA256 } from './pageTypes';
+import { ICONS } from './icons';
+import { parseQuickLinks } from './quickLinks';
 import { settingsMap, type SiteSettings } from './siteDoc';
 
 /**
@@ -55,6 +57,16 @@ export const SETTINGS_FIELDS: readonly FieldDescriptor[] = [
     options: ACCENT_PALETTE.map(({ value, label }) => ({ value, label })),
     help: 'Toutes les couleurs proposées respectent les contrastes exigés par le RGAA.',
   }),
+  s('banner', 'Photo du bandeau de la page d’accueil', 'media', false, {
+    accept: ['image/webp', 'image/jpeg', 'image/png'],
+    help: 'Une photo large de la commune (au moins 1600 pixels de large). Elle est décorative : le nom de la commune est écrit par-dessus.',
+  }),
+  s('quickLinks', 'Accès rapides de la page d’accueil', 'textarea', false, {
+    help: `Huit tuiles au plus, une par ligne : icône ; adresse de la page (par exemple carte-d-identite) ou https://… ; libellé (facultatif, sinon le titre de la page). Icônes : ${Object.keys(ICONS).join(', ')}. Laissez vide pour des tuiles choisies d’après les pages du site.`,
+  }),
+  s('siret', 'Numéro SIRET de la commune', 'text', false, {
+    help: '14 chiffres, sans espace (annuaire des entreprises ou avis de situation INSEE). Il identifie la commune dans le fichier des délibérations en données ouvertes.',
+  }),
   s('accessibilityStatus', 'État de conformité au RGAA', 'select', true, { options: ACCESSIBILITY_STATUSES }),
   s('accessibilityAuditDate', 'Date de l’évaluation d’accessibilité', 'date'),
   s('accessibilityAuditor', 'Évaluation réalisée par', 'text'),
@@ -94,6 +106,22 @@ export const SiteSettingsSchema = z.object({
     z.string().regex(/^(100|\d{1,2})([.,]\d+)?$/, 'Taux de conformité : un nombre de 0 à 100.'),
   ),
   nonAccessibleContent: z.string().trim().max(10_000),
+  banner: optional(z.string().regex(SHA256, 'Photo du bandeau : fichier invalide.')),
+  quickLinks: z
+    .string()
+    .max(10_000)
+    .superRefine((text, ctx) => {
+      for (const message of parseQuickLinks(text).issues) ctx.addIssue({ code: 'custom', message });
+    }),
+  siret: optional(
+    z
+      .string()
+      .trim()
+      .refine(
+        isSiret,
+        'SIRET invalide : 14 chiffres dont le dernier est une clé de contrôle (vérifiez la saisie).',
+      ),
+  ),
   accessibilityPlanUrl: optional(
     z.string().regex(/^https?:\/\/\S+$/, 'Adresse du schéma pluriannuel invalide.'),
   ),
@@ -113,6 +141,9 @@ export interface SiteSettingsFull extends SiteSettings {
   accessibilityRate: string;
   nonAccessibleContent: string;
   accessibilityPlanUrl: string;
+  banner: string;
+  quickLinks: string;
+  siret: string;
 }
 
 /** Defaults for a commune that has not filled its settings yet. */
@@ -132,6 +163,9 @@ export function defaultSettings(communeName: string): SiteSettingsFull {
     accessibilityRate: '',
     nonAccessibleContent: '',
     accessibilityPlanUrl: '',
+    banner: '',
+    quickLinks: '',
+    siret: '',
   };
 }
 
@@ -177,3 +211,21 @@ export const ACCESSIBILITY_STATUS_LABELS: Record<AccessibilityStatus, string> = 
   partielle: 'partiellement conforme',
   'non-conforme': 'non conforme',
 };
+
+/**
+ * A SIRET: 14 digits whose Luhn sum is a multiple of 10 (the INSEE's check key; the one
+ * exception, La Poste's establishments, is no commune). Spaces are not accepted.
+ */
+export function isSiret(value: string): boolean {
+  if (!/^\d{14}$/.test(value)) return false;
+  let sum = 0;
+  for (let i = 0; i < 14; i++) {
+    let digit = value.charCodeAt(13 - i) - 48;
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}

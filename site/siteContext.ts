@@ -41,6 +41,8 @@ export interface SiteContext {
   pages: SitePage[];
   media: (sha256: string) => MediaInfo | undefined;
   usedMedia: Set<string>;
+  /** The server answers `recherche/?q=` (else the search form leads to the plan du site). */
+  searchAvailable?: boolean;
 }
 
 /** Relative URL of a page from a file at `depth` directories below the site root. */
@@ -67,6 +69,14 @@ export function timeHtml(value: string): string {
   const withTime = value.includes('T');
   const text = (withTime ? DATETIME_FR : DATE_FR).format(new Date(ms));
   return `<time datetime="${withTime ? new Date(ms).toISOString() : value}">${text}</time>`;
+}
+
+/** « Commune d’Aix-en-Provence », « Commune du Puy-Sainte-Réparade », « Commune de Gardanne ». */
+export function communeOf(name: string): string {
+  const n = name.trim();
+  if (/^Les\s/.test(n)) return `Commune des ${n.slice(4)}`;
+  if (/^Le\s/.test(n)) return `Commune du ${n.slice(3)}`;
+  return /^[AEIOUYÂÀÉÈÊÎÔŒ]/i.test(n) ? `Commune d’${n}` : `Commune de ${n}`;
 }
 
 export function dateFr(ms: number): string {

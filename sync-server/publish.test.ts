@@ -181,7 +181,19 @@ describe('publishing', () => {
     ).toBe(404);
     const rolled = await json('/api/communes/13001/rollback', referent.accessToken, { version: previous });
     expect(rolled.status).toBe(200);
-    expect((await fetch(`${server.url}/sites/aix-en-provence/${news.slug}/`)).status).toBe(404);
+    const gone = await fetch(`${server.url}/sites/aix-en-provence/${news.slug}/`);
+    expect(gone.status).toBe(404);
+    // [THEME-6] the site's themed 404, its links rooted at the site whatever the depth.
+    const missing = await fetch(`${server.url}/sites/aix-en-provence/a/b/c/`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const page404 = await missing.text();
+    expect(page404).toContain('<base href="/sites/aix-en-provence/">');
+    expect(page404).toContain('<h1>Page introuvable</h1>');
+    expect(page404).toContain('<a href="./index.html">Revenir à l’accueil</a>');
+    const theme = /href="\.\/(theme\.[0-9a-f]{8}\.css)"/.exec(page404)![1]!;
+    expect((await fetch(`${server.url}/sites/aix-en-provence/${theme}`)).status).toBe(200);
+    expect(await gone.text()).toContain('<h1>Page introuvable</h1>');
 
     const past = await json('/api/communes/13001/schedule', referent.accessToken, {
       pageId: news.id,

@@ -109,6 +109,7 @@ beforeEach(async () => {
     mayorName: 'Sophie Martin',
     accentColor: '#18753c',
     accessibilityStatus: 'partielle',
+    siret: '21130001700012',
   });
   publisher = newPublisher();
 });
@@ -188,6 +189,7 @@ describe('Publisher', () => {
       subject: 'Budget',
       pdf: PDF,
       onlineAt: '2026-01-15T09:00',
+      matiere: '7.1',
     });
     await mkdir(path.join(data.dir, 'media', INSEE), { recursive: true });
     await writeFile(path.join(data.dir, 'media', INSEE, `${PDF}.pdf`), '%PDF-1.7 signé');

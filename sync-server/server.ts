@@ -45,6 +45,7 @@ import {
   contentTypeFor,
   publishedCacheControl,
   resolveStaticFile,
+  themedNotFound,
 } from './staticFiles';
 
 export interface ServerOptions {
@@ -634,7 +635,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         redirect(res, `${pathname}/`, 301);
         return;
       case 'not-found':
-        sendHtml(res, 404, notFoundHtml(), PUBLISHED_SITE_HEADERS);
+        // The site's own themed page when its version has one (site/SPEC.md [THEME-6]).
+        sendHtml(
+          res,
+          404,
+          (dir && (await themedNotFound(dir, slug))) || notFoundHtml(),
+          PUBLISHED_SITE_HEADERS,
+        );
         return;
       case 'file': {
         sendFile(req, res, resolved.file, resolved.stat.size, {
