@@ -296,8 +296,10 @@ test('[status-5] each page of the tree says when it was published, and « Modifi
   );
 
   await expect(status(page)).toHaveText(STATUS.saved);
+  await goTo(page, 'Publication');
   await page.getByRole('button', { name: 'Publier' }).click();
   await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
+  await backHome(chantal);
   // « Publiée le 22 novembre 2026 à 14:05 » (French date and time of the publication).
   await expect(row.locator('.tree-publication')).toHaveText(
     /^Publiée le \d{1,2} (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) \d{4} à \d{2}:\d{2}$/,
@@ -317,7 +319,10 @@ test('[status-5] each page of the tree says when it was published, and « Modifi
 
   // Published again: up to date.
   await expect(status(page)).toHaveText(STATUS.saved);
+  await goTo(page, 'Publication');
   await page.getByRole('button', { name: 'Publier' }).click();
+  await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
+  await backHome(chantal);
   await expect(row.locator('.tree-publication')).toHaveText(/^Publiée le [^—]+$/);
 });
 

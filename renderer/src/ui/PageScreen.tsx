@@ -77,6 +77,13 @@ export function PageScreen({
   }, []);
   const [showPreview, setShowPreview] = useState(false);
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  const openDrawer = (open: boolean) => {
+    setDrawerOpen(open);
+    // Into the drawer when it opens, back to its button when it closes.
+    setTimeout(() => (open ? closeRef.current : toggleRef.current)?.focus(), 0);
+  };
   const bodyMedia = useMemo(
     () => ({ insee: commune.insee, manifest, store: media.store, outbox: media.outbox }),
     [commune.insee, manifest, media],
@@ -88,11 +95,12 @@ export function PageScreen({
         {page.title || 'Page sans titre'}
       </h1>
       <button
+        ref={toggleRef}
         type="button"
         className="drawer-toggle"
         aria-expanded={drawerOpen}
         aria-controls={panelId}
-        onClick={() => setDrawerOpen((open) => !open)}
+        onClick={() => openDrawer(!drawerOpen)}
       >
         {drawerOpen ? (
           <PanelRightClose aria-hidden="true" size={20} />
@@ -110,9 +118,13 @@ export function PageScreen({
       className="page-panel"
       aria-label="Détails de la page"
       onKeyDown={(e) => {
-        if (e.key === 'Escape' && drawerOpen) setDrawerOpen(false);
+        if (e.key === 'Escape' && drawerOpen) openDrawer(false);
       }}
     >
+      <button ref={closeRef} type="button" className="drawer-close" onClick={() => openDrawer(false)}>
+        <PanelRightClose aria-hidden="true" size={20} />
+        Fermer les détails
+      </button>
       {provider ? <PagePresence provider={provider} /> : <p className="page-presence">…</p>}
       <section className="panel-block" aria-labelledby={`${panelId}-pub`}>
         <h2 id={`${panelId}-pub`} className="panel-title">
