@@ -94,6 +94,7 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   expect([...sent].sort()).toEqual([...files].sort());
 
   // Publish: the page shows the image with its alt text, served from the published site.
+  await goTo(page, 'Publication');
   await page.getByRole('button', { name: 'Publier' }).click();
   await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
   const siteHref = await page.getByRole('link', { name: 'Voir le site publié' }).getAttribute('href');
@@ -131,6 +132,7 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   }
 
   // A reload does not upload anything again.
+  await goTo(page, 'Médiathèque');
   await page.reload();
   await expect(page.getByRole('region', { name: 'Médiathèque' })).toContainText('Tous les fichiers');
   expect(puts).toHaveLength(files.length);

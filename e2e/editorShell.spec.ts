@@ -86,6 +86,12 @@ test('[shell-2] the page screen: title and text visible at 1366×768 and 1024×7
   expect(bar!.height).toBeLessThanOrEqual(49);
   const toolbar = await page.getByRole('toolbar', { name: 'Mise en forme du texte' }).boundingBox();
   expect(toolbar!.height).toBeLessThanOrEqual(56);
+  // A rare action from the « Plus d’outils » menu, on the line being written.
+  await editor(page).click();
+  await page.keyboard.type('Ordre du jour');
+  await page.getByRole('button', { name: 'Plus d’outils' }).click();
+  await page.getByRole('menuitem', { name: /^Citation/ }).click();
+  await expect(editor(page).locator('blockquote')).toHaveText('Ordre du jour');
 
   // « Détails de la page » opens the drawer; what was typed there is kept when it closes.
   const details = page.getByRole('button', { name: 'Détails de la page' });

@@ -111,7 +111,7 @@ test('[status-2] the count of changes waiting to be sent survives an offline rel
   // The PC is restarted without network: the numbers are still the truth.
   await page.reload();
   await expect(status(page)).toHaveText('Hors ligne — 2 pages modifiées pas encore envoyées');
-  await expect(page).toHaveURL(/#\/pages$/);
+  await backHome(alice);
   await expect(treeItem(page, horaires).locator('> .tree-row .tree-unsent')).toHaveText(
     'Modifiée, pas encore envoyée',
   );
@@ -244,7 +244,7 @@ test('[status-4] a change the full disk refused is kept, explained in French, se
     'Elles ne sont pas perdues : elles sont gardées en réserve sur cet ordinateur et envoyées au serveur de la Métropole dès que la connexion le permet.',
   );
   await expect(failure).toContainText(
-    'Connectez-vous au réseau et gardez l’application ouverte jusqu’à ce que l’état indique « Enregistré sur le serveur de la Métropole »',
+    'Connectez-vous au réseau et gardez l’application ouverte jusqu’à ce que l’état indique « Enregistré »',
   );
 
   // The window is reloaded offline (space freed meanwhile): the change comes back from the journal.
