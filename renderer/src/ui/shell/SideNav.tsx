@@ -29,9 +29,9 @@ export function SideNav({ commune, manifest, media, pages, onCreatePage, footer 
     <nav aria-label="Navigation de l’éditeur" className="side-nav">
       <div className="side-brand">
         {manifest && media ? (
-          <CommuneLogo manifest={manifest} media={media} />
+          <CommuneLogo manifest={manifest} media={media} initial={commune.name.charAt(0)} />
         ) : (
-          <span className="logo-placeholder" />
+          <span className="logo-placeholder" aria-hidden="true" data-initial={commune.name.charAt(0)} />
         )}
         <span className="side-commune">{commune.name}</span>
       </div>
@@ -67,7 +67,15 @@ export function SideNav({ commune, manifest, media, pages, onCreatePage, footer 
 }
 
 /** The commune's logo from its settings, read from this computer; its initial without one. */
-function CommuneLogo({ manifest, media }: { manifest: Y.Doc; media: SessionMedia }) {
+function CommuneLogo({
+  manifest,
+  media,
+  initial,
+}: {
+  manifest: Y.Doc;
+  media: SessionMedia;
+  initial: string;
+}) {
   const [sha, setSha] = useState<string | undefined>(() => logoOf(manifest));
   useEffect(() => {
     const settings = settingsMap(manifest);
@@ -79,7 +87,7 @@ function CommuneLogo({ manifest, media }: { manifest: Y.Doc; media: SessionMedia
   return url ? (
     <img src={url} alt="" className="side-logo" />
   ) : (
-    <span className="logo-placeholder" aria-hidden="true" />
+    <span className="logo-placeholder" aria-hidden="true" data-initial={initial} />
   );
 }
 
