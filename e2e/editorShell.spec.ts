@@ -156,3 +156,21 @@ test('[shell-3] offline shown within 2 s, pages counted, publishing disabled wit
   }
   await expect(status(page)).toHaveText('Enregistré', { timeout: 30_000 });
 });
+
+test('[shell-4] the browser says the network is gone while the socket still looks open: offline within 2 s, then back', async ({
+  openAgent,
+}) => {
+  const alice = await openAgent({ displayName: 'Alice Martin' });
+  const { page } = alice;
+  await expect(status(page)).toHaveText(STATUS.saved);
+  // Only the browser's network is cut (its `offline` event): no socket close comes from the
+  // server side, as when a Wi-Fi drops silently.
+  const cutAt = Date.now();
+  await alice.context.setOffline(true);
+  await expect(status(page)).toHaveText('Hors ligne — vos modifications restent sur cet ordinateur', {
+    timeout: 2_000,
+  });
+  expect(Date.now() - cutAt).toBeLessThan(2_000);
+  await alice.context.setOffline(false);
+  await expect(status(page)).toHaveText(STATUS.saved, { timeout: 15_000 });
+});
