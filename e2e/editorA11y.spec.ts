@@ -1,10 +1,12 @@
 // Issue 5 — the editor's own accessibility: an axe-core scan of every editor screen and
 // state (login, home with dashboard/tree/lists, page editor, link form, rename form, delete
 // confirmation, preview, offline) finds no violation; the tree and toolbar work by keyboard.
-import { createPage, editor, expect, test } from './harness';
+import { createPage, editor, expect, goTo, test } from './harness';
 import { axeViolations, backHome, tree, treeItem, uniqueTitle } from './editorHelpers';
 
 test('[a11y-1] no axe violation on any editor screen', async ({ openAgent, browser, server }) => {
+  // Every screen of the shell, its menus and dialogs, scanned one after the other.
+  test.setTimeout(240_000);
   // Login screen (a fresh browser).
   const anonymous = await browser.newContext();
   try {
@@ -19,15 +21,24 @@ test('[a11y-1] no axe violation on any editor screen', async ({ openAgent, brows
   const alice = await openAgent({ displayName: 'Alice Martin', role: 'referent', viaLink: true });
   const { page } = alice;
   const title = uniqueTitle('Accessibilité');
-  expect(await axeViolations(page), 'home').toEqual([]);
+  expect(await axeViolations(page), 'dashboard').toEqual([]);
+  for (const screen of ['Pages', 'Actualités', 'Agenda', 'Actes', 'Médiathèque', 'Publication']) {
+    await goTo(page, screen);
+    await expect(page.getByRole('heading', { level: 1, name: screen })).toBeVisible();
+    expect(await axeViolations(page), screen).toEqual([]);
+  }
+  // The user menu and the page search of the top bar, open.
+  await page.getByRole('button', { name: 'Alice Martin' }).click();
+  await expect(page.getByRole('menuitem', { name: 'Se déconnecter' })).toBeVisible();
+  expect(await axeViolations(page), 'user menu').toEqual([]);
+  await page.keyboard.press('Escape');
 
-  await page.getByRole('button', { name: 'Afficher les paramètres' }).click();
+  await goTo(page, 'Paramètres du site');
   await page.getByLabel('Adresse e-mail de contact *').fill('pas-une-adresse');
   await page.getByLabel('Adresse e-mail de contact *').blur();
   await expect(page.getByText('L’adresse e-mail de contact est obligatoire', { exact: false })).toBeVisible();
   expect(await axeViolations(page), 'site settings with an error').toEqual([]);
   await page.getByLabel('Adresse e-mail de contact *').fill('mairie@example.fr');
-  await page.getByRole('button', { name: 'Masquer les paramètres' }).click();
 
   await page.getByRole('button', { name: 'Nouvelle page' }).click();
   expect(await axeViolations(page), 'new page form').toEqual([]);
@@ -101,7 +112,11 @@ test('[a11y-2] keyboard only: open a page from the tree, format with the toolbar
   await expect(toolbar.getByRole('button', { name: 'Titre 2' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(editor(page).locator('h2')).toHaveText('Titre au clavier');
-  await page.getByRole('button', { name: 'Retour aux pages' }).focus();
+  // Back to the pages by the side navigation's link, from the keyboard.
+  await page
+    .getByRole('navigation', { name: 'Navigation de l’éditeur' })
+    .getByRole('link', { name: 'Pages', exact: true })
+    .focus();
   await page.keyboard.press('Enter');
   await expect(tree(page)).toBeVisible();
 });

@@ -5,7 +5,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { type Agent, editor, expect } from './harness';
+import { type Agent, editor, expect, goTo } from './harness';
 
 let counter = 0;
 
@@ -29,9 +29,18 @@ export function childrenOf(page: Page, parentTitle: string) {
   return treeItem(page, parentTitle).locator(':scope > ul > li > .tree-row .page-title');
 }
 
+/** Back to the « Pages » screen (the site's tree) from the side navigation. */
 export async function backHome(agent: Agent): Promise<void> {
-  await agent.page.getByRole('button', { name: 'Retour aux pages' }).click();
+  await goTo(agent.page, 'Pages');
   await expect(tree(agent.page)).toBeVisible();
+}
+
+/** Expands a collapsed section of the page's side panel (« Programmer la publication »…). */
+export async function openPanelSection(page: Page, name: string): Promise<void> {
+  const trigger = page
+    .getByRole('complementary', { name: 'Détails de la page' })
+    .getByRole('button', { name });
+  if ((await trigger.getAttribute('aria-expanded')) !== 'true') await trigger.click();
 }
 
 /** Creates a page of a given type (and parent) from « Nouvelle page » and lands in its editor. */

@@ -5,8 +5,8 @@
 import type { Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { webpSize } from '../sync-server/mediaRoutes';
-import { editor, expect, STATUS, status, test } from './harness';
-import { backHome, createTypedPage, pageStatus, uniqueTitle } from './editorHelpers';
+import { editor, expect, goTo, STATUS, status, test } from './harness';
+import { createTypedPage, pageStatus, uniqueTitle } from './editorHelpers';
 
 /** A 2400 × 1600 PNG drawn in the browser (a photo-sized image to scale down). */
 async function bigPng(page: Page): Promise<Buffer> {
@@ -71,9 +71,9 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   await editor(page).click();
   await page.keyboard.type('Du 12 au 14 décembre.');
   await page.getByRole('checkbox', { name: 'Publiée' }).check();
-  await expect(pageStatus(page)).toContainText('en attente d’envoi');
+  await expect(pageStatus(page)).toContainText('pas encore envoyées');
 
-  await backHome(chantal);
+  await goTo(page, 'Médiathèque');
   const library = page.getByRole('region', { name: 'Médiathèque' });
   await expect(library).toContainText('1 fichier en attente d’envoi');
   await expect(library).toContainText(`Utilisé dans : ${title} (Image)`);
@@ -94,6 +94,7 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   expect([...sent].sort()).toEqual([...files].sort());
 
   // Publish: the page shows the image with its alt text, served from the published site.
+  await goTo(page, 'Publication');
   await page.getByRole('button', { name: 'Publier' }).click();
   await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
   const siteHref = await page.getByRole('link', { name: 'Voir le site publié' }).getAttribute('href');
@@ -131,6 +132,7 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   }
 
   // A reload does not upload anything again.
+  await goTo(page, 'Médiathèque');
   await page.reload();
   await expect(page.getByRole('region', { name: 'Médiathèque' })).toContainText('Tous les fichiers');
   expect(puts).toHaveLength(files.length);
@@ -160,7 +162,7 @@ test('[media-2] an acte with its signed PDF: stored as is, its SHA-256 shown, up
   // The server checked the hash of the bytes it received (201: stored).
   expect((await upload).status()).toBe(201);
 
-  await backHome(alice);
+  await goTo(page, 'Médiathèque');
   const library = page.getByRole('region', { name: 'Médiathèque' });
   await expect(library.getByRole('listitem').filter({ hasText: sha })).toContainText(
     `Utilisé dans : ${title} (Acte signé (PDF))`,
@@ -168,7 +170,8 @@ test('[media-2] an acte with its signed PDF: stored as is, its SHA-256 shown, up
   await expect(library).toContainText('Tous les fichiers ajoutés depuis cet ordinateur sont sur le serveur', {
     timeout: 30_000,
   });
+  await goTo(page, 'Actes');
   const lists = page.getByRole('region', { name: 'Actualités, événements et actes' });
-  await lists.getByLabel('Type de contenu').selectOption({ label: 'Actes administratifs' });
+  await expect(lists.getByLabel('Type de contenu')).toHaveValue('acte');
   await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('Brouillon');
 });

@@ -1,7 +1,7 @@
 // Issue 5 journeys — a page: toolbar and shortcuts, link URL checked, collaborative undo that
 // only undoes one's own edits, live preview with the published theme, and presence
 // (« X modifie cette page », who is online, who is on which page).
-import { createPage, editor, expect, openPage, STATUS, status, test } from './harness';
+import { createPage, editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 import { backHome, tree, treeItem, uniqueTitle } from './editorHelpers';
 
 test('[page-1] toolbar and shortcuts format the body; an unsafe link is refused in French; the preview uses the published theme', async ({
@@ -70,6 +70,7 @@ test('[page-2] undo only undoes my own edits; presence: « X modifie cette page 
 
   // B, on the home screen, sees A online and on that page.
   await expect(bruno.page.getByText(/Aussi en ligne sur le site : .*Alice Martin/)).toBeVisible();
+  await goTo(bruno.page, 'Pages');
   await expect(treeItem(bruno.page, title)).toContainText('(Alice Martin sur cette page)');
 
   await editor(alice.page).click();

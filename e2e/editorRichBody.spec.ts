@@ -6,8 +6,8 @@
 // finds no error and axe-core no violation.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { createPage, editor, expect, openPage, STATUS, status, test } from './harness';
-import { axeViolations, backHome, pdfFile, pngFile, slugOf, uniqueTitle } from './editorHelpers';
+import { createPage, editor, expect, goTo, openPage, STATUS, status, test } from './harness';
+import { axeViolations, pdfFile, pngFile, slugOf, uniqueTitle } from './editorHelpers';
 import { validateHtml } from './htmlValidator';
 
 /** The toolbar's dialog (a modal <dialog>) by its title. */
@@ -206,7 +206,7 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
   }
 
   // The media library says where each file is used: the image and the PDF, in this page's text.
-  await backHome(alice);
+  await goTo(page, 'Médiathèque');
   for (const name of ['parvis', 'compte-rendu']) {
     const item = page.locator('.media-item').filter({ has: page.locator('.media-name', { hasText: name }) });
     await expect(item).toContainText(`Utilisé dans : ${title} (texte de la page)`);

@@ -1,7 +1,7 @@
 // Issue 5 journey — an actualité written offline, then published online; at each step the
 // status says what is true: on this computer (with the number of changes waiting), on the
 // Métropole's server only after its persisted-ack, then published.
-import { editor, expect, openPage, STATUS, status, test } from './harness';
+import { editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 import { axeViolations, backHome, createTypedPage, pageStatus, treeItem, uniqueTitle } from './editorHelpers';
 
 test('[status-1] an actualité written offline, sent when back online (only after the ack), then published', async ({
@@ -33,9 +33,9 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   await page.keyboard.type('Concerts sur la place du village.');
   await page.getByRole('checkbox', { name: 'Publiée' }).check();
   await expect(pageStatus(page)).toContainText(
-    /Cette page est enregistrée sur cet ordinateur — \d+ modifications? en attente d’envoi\./,
+    'Cette page est enregistrée sur cet ordinateur — modifications pas encore envoyées.',
   );
-  await expect(page.locator('.sync-pending')).toHaveText(/^\d+ modifications? en attente d’envoi$/);
+  await expect(status(page)).toHaveText('Hors ligne — 1 page modifiée pas encore envoyée');
   await expect(pageStatus(page)).toContainText(
     'Marquée « Publiée » : elle sera en ligne à la prochaine publication du site.',
   );
@@ -59,7 +59,6 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   await expect(pageStatus(page)).toContainText(
     'Cette page est enregistrée sur cet ordinateur et sur le serveur de la Métropole.',
   );
-  await expect(page.locator('.sync-pending')).toHaveCount(0);
 
   // Publication: « publié le … » on the page.
   await page.getByRole('button', { name: 'Publier' }).click();
@@ -67,10 +66,11 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   await expect(pageStatus(page)).toContainText(/Publiée le \d{1,2} \S+ \d{4}/);
 
   // The list of actualités shows it, published.
-  await page.getByRole('button', { name: 'Retour aux pages' }).click();
+  await goTo(page, 'Actualités');
   const lists = page.getByRole('region', { name: 'Actualités, événements et actes' });
   await lists.getByLabel('État').selectOption({ label: 'Publiés' });
   await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('Publié');
+  await goTo(page, 'Tableau de bord');
   await expect(page.getByRole('region', { name: 'Tableau de bord' })).toContainText(
     /Dernière publication le/,
   );
@@ -89,7 +89,6 @@ test('[status-2] the count of changes waiting to be sent survives an offline rel
   await createTypedPage(alice, marche);
   await backHome(alice);
   await expect(status(page)).toHaveText(STATUS.saved);
-  await expect(page.locator('.sync-pending')).toHaveCount(0);
 
   // Offline, three modifications: two key presses on « Horaires », one on « Marché »
   // (one modification = one change saved on this computer, here one typed character).
@@ -98,27 +97,26 @@ test('[status-2] the count of changes waiting to be sent survives an offline rel
   await openPage(alice, horaires);
   await editor(page).click();
   await page.keyboard.press('A');
-  await expect(pageStatus(page)).toContainText('1 modification en attente d’envoi');
+  await expect(pageStatus(page)).toContainText('modifications pas encore envoyées');
   await page.keyboard.press('B');
-  await expect(pageStatus(page)).toContainText(
-    'Cette page est enregistrée sur cet ordinateur — 2 modifications en attente d’envoi.',
-  );
+  await expect(status(page)).toHaveText('Hors ligne — 1 page modifiée pas encore envoyée');
   await backHome(alice);
   await openPage(alice, marche);
   await editor(page).click();
   await page.keyboard.press('C');
-  await expect(pageStatus(page)).toContainText('1 modification en attente d’envoi');
-  await expect(page.locator('.sync-pending')).toHaveText('3 modifications en attente d’envoi');
+  await expect(pageStatus(page)).toContainText('modifications pas encore envoyées');
+  // Counted as an agent counts: two pages, not three keystrokes.
+  await expect(status(page)).toHaveText('Hors ligne — 2 pages modifiées pas encore envoyées');
 
   // The PC is restarted without network: the numbers are still the truth.
   await page.reload();
-  await expect(status(page)).toHaveText(STATUS.offline);
-  await expect(page.locator('.sync-pending')).toHaveText('3 modifications en attente d’envoi');
+  await expect(status(page)).toHaveText('Hors ligne — 2 pages modifiées pas encore envoyées');
+  await backHome(alice);
   await expect(treeItem(page, horaires).locator('> .tree-row .tree-unsent')).toHaveText(
-    '2 modifications en attente d’envoi',
+    'Modifiée, pas encore envoyée',
   );
   await expect(treeItem(page, marche).locator('> .tree-row .tree-unsent')).toHaveText(
-    '1 modification en attente d’envoi',
+    'Modifiée, pas encore envoyée',
   );
   // The offline banner sits in a live region (announced when it appears); no axe violation.
   await expect(page.locator('[aria-live="polite"] .offline-banner')).toContainText(
@@ -128,7 +126,7 @@ test('[status-2] the count of changes waiting to be sent survives an offline rel
   await openPage(alice, horaires);
   await expect(editor(page)).toContainText('AB');
   await expect(pageStatus(page)).toContainText(
-    'Cette page est enregistrée sur cet ordinateur — 2 modifications en attente d’envoi.',
+    'Cette page est enregistrée sur cet ordinateur — modifications pas encore envoyées.',
   );
   await backHome(alice);
 
@@ -140,21 +138,18 @@ test('[status-2] the count of changes waiting to be sent survives an offline rel
     for (let i = 0; i < 4; i++) {
       await page.waitForTimeout(250);
       await expect(status(page)).not.toHaveText(STATUS.saved, { timeout: 100 });
-      await expect(page.locator('.sync-pending')).toHaveText('3 modifications en attente d’envoi', {
-        timeout: 100,
-      });
+      await expect(page.locator('.tree-unsent')).toHaveCount(2, { timeout: 100 });
     }
   } finally {
     gate.release();
   }
   await expect(status(page)).toHaveText(STATUS.saved, { timeout: 30_000 });
-  await expect(page.locator('.sync-pending')).toHaveCount(0);
   await expect(page.locator('.tree-unsent')).toHaveCount(0);
 
   // And it stays true after one more reload.
   await page.reload();
   await expect(status(page)).toHaveText(STATUS.saved);
-  await expect(page.locator('.sync-pending')).toHaveCount(0);
+  await expect(page.locator('.tree-unsent')).toHaveCount(0);
 });
 
 /**
@@ -189,9 +184,9 @@ test('[status-3] storage nearly full: a clear French warning, the refused protec
     'L’espace de stockage de cet ordinateur est presque plein : il reste 50 Mo sur 1000 Mo. Vos modifications sont conservées et rien n’est effacé.',
   );
   await expect(warning).toContainText('libérez de l’espace sur le disque');
-  await expect(warning).toContainText('Stockage protégé refusé par le navigateur');
+  await expect(warning).toContainText('ce navigateur garde la copie du site sans garantie');
   await expect(page.getByRole('region', { name: 'Tableau de bord' })).toContainText(
-    'Stockage protégé refusé par le navigateur',
+    'ce navigateur garde la copie du site sans garantie',
   );
   expect(
     await page.evaluate(() => (window as unknown as { persistCalls: string[] }).persistCalls.length),
@@ -249,7 +244,7 @@ test('[status-4] a change the full disk refused is kept, explained in French, se
     'Elles ne sont pas perdues : elles sont gardées en réserve sur cet ordinateur et envoyées au serveur de la Métropole dès que la connexion le permet.',
   );
   await expect(failure).toContainText(
-    'Connectez-vous au réseau et gardez l’application ouverte jusqu’à ce que l’état indique « Enregistré sur le serveur de la Métropole »',
+    'Connectez-vous au réseau et gardez l’application ouverte jusqu’à ce que l’état indique « Enregistré »',
   );
 
   // The window is reloaded offline (space freed meanwhile): the change comes back from the journal.
@@ -301,8 +296,10 @@ test('[status-5] each page of the tree says when it was published, and « Modifi
   );
 
   await expect(status(page)).toHaveText(STATUS.saved);
+  await goTo(page, 'Publication');
   await page.getByRole('button', { name: 'Publier' }).click();
   await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
+  await backHome(chantal);
   // « Publiée le 22 novembre 2026 à 14:05 » (French date and time of the publication).
   await expect(row.locator('.tree-publication')).toHaveText(
     /^Publiée le \d{1,2} (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) \d{4} à \d{2}:\d{2}$/,
@@ -322,7 +319,10 @@ test('[status-5] each page of the tree says when it was published, and « Modifi
 
   // Published again: up to date.
   await expect(status(page)).toHaveText(STATUS.saved);
+  await goTo(page, 'Publication');
   await page.getByRole('button', { name: 'Publier' }).click();
+  await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
+  await backHome(chantal);
   await expect(row.locator('.tree-publication')).toHaveText(/^Publiée le [^—]+$/);
 });
 
@@ -341,17 +341,15 @@ test('[status-6] a page edited offline then deleted: its edits are still sent, a
   await openPage(alice, title);
   await editor(page).click();
   await page.keyboard.press('X');
-  await expect(pageStatus(page)).toContainText('1 modification en attente d’envoi');
+  await expect(pageStatus(page)).toContainText('modifications pas encore envoyées');
   await backHome(alice);
   await page.getByRole('button', { name: `Supprimer « ${title} »` }).click();
   await page.getByRole('button', { name: 'Oui, supprimer' }).click();
   await expect(treeItem(page, title)).toHaveCount(0);
-  // The deletion is a change of the site's page list (1), the edit of the page body is another (1).
+  // The edit of the deleted page's body still waits, as does the site's page list.
   await page.reload();
-  await expect(status(page)).toHaveText(STATUS.offline);
-  await expect(page.locator('.sync-pending')).toHaveText('2 modifications en attente d’envoi');
+  await expect(status(page)).toHaveText('Hors ligne — 1 page modifiée pas encore envoyée');
 
   alice.link!.goOnline();
   await expect(status(page)).toHaveText(STATUS.saved, { timeout: 30_000 });
-  await expect(page.locator('.sync-pending')).toHaveCount(0);
 });

@@ -7,7 +7,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { slugify } from '../site/siteDoc';
 import { axeViolations, createTypedPage, uniqueTitle } from './editorHelpers';
-import { editor, expect, test } from './harness';
+import { editor, expect, goTo, test } from './harness';
 import { validateHtml } from './htmlValidator';
 
 function entry(page: Page, name: string | RegExp) {
@@ -93,7 +93,7 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
   await page.getByRole('checkbox', { name: 'Publiée' }).check();
 
   // Cantine: a week with two days.
-  await page.getByRole('button', { name: 'Retour aux pages' }).click();
+  await goTo(page, 'Pages');
   const canteen = uniqueTitle('Menus de la cantine');
   await createTypedPage(referent, canteen, { type: 'Menus de la cantine' });
   await page.getByLabel('Semaine du *').fill('2026-06-01');
@@ -198,7 +198,7 @@ test('[structured-2] horaires (opening ranges, closures) and associations: Frenc
   ).toBeVisible();
   expect(await axeViolations(page)).toEqual([]);
 
-  await page.getByRole('button', { name: 'Retour aux pages' }).click();
+  await goTo(page, 'Pages');
   await createTypedPage(alice, uniqueTitle('Associations'), { type: 'Associations' });
   await page.getByRole('button', { name: 'Ajouter une association' }).click();
   const club = entry(page, /^Association n° 1/);

@@ -5,7 +5,7 @@ import { createPage as addPage, newPageId } from '../site/siteDoc';
 import { encodeDocState, isCoveredBy, pageRoom, siteRoom } from '../site/syncProtocol';
 import type { RunningServer } from '../sync-server/server';
 import { login, openClient, type TestClient, waitFor, waitSynced } from '../sync-server/testHarness';
-import { createPage, editor, expect, openPage, STATUS, status, test } from './harness';
+import { createPage, editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 import { backHome, uniqueTitle } from './editorHelpers';
 
 test('[sync-1] the whole site is copied in the background; a page never opened here reads offline', async ({
@@ -89,6 +89,7 @@ test('[sync-2] with many pages, the copy shows « n pages sur N disponibles hors
   const insee = '13002';
   const bruno = await openAgent({ displayName: 'Bruno Roux', commune: insee });
   const { page } = bruno;
+  await goTo(page, 'Pages');
   await expect(page.getByText('Aucune page pour l’instant.')).toBeVisible();
   // Every text the progress line shows from now on, as the agent would see it change.
   await page.evaluate(() => {

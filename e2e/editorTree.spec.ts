@@ -1,6 +1,6 @@
 // Issue 5 journeys — the site tree: a page dragged in the tree while another agent renames
 // it; moves by keyboard; delete with confirmation and undo; search by title.
-import { createPage, expect, test } from './harness';
+import { createPage, expect, goTo, test } from './harness';
 import { backHome, childrenOf, tree, treeItem, uniqueTitle } from './editorHelpers';
 
 test('[tree-1] A drags a page under another while B renames it: both agents end with the renamed page in its new place', async ({
@@ -8,6 +8,7 @@ test('[tree-1] A drags a page under another while B renames it: both agents end 
 }) => {
   const alice = await openAgent({ displayName: 'Alice Martin' });
   const bruno = await openAgent({ displayName: 'Bruno Roux' });
+  await goTo(bruno.page, 'Pages');
   const parent = uniqueTitle('Vie municipale');
   const child = uniqueTitle('Conseil');
   const renamed = uniqueTitle('Conseil municipal');
@@ -45,6 +46,7 @@ test('[tree-2] keyboard moves (Alt+arrows), search by title, delete with confirm
 }) => {
   const alice = await openAgent({ displayName: 'Alice Martin' });
   const bruno = await openAgent({ displayName: 'Bruno Roux' });
+  await goTo(bruno.page, 'Pages');
   const first = uniqueTitle('Écoles');
   const second = uniqueTitle('Cantine');
   await createPage(alice, first);

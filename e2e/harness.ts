@@ -17,9 +17,9 @@ import { NetworkLink } from './NetworkLink';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const STATUS = {
-  offline: /Hors ligne/,
-  syncing: /Synchronisation en cours/,
-  saved: /Enregistré sur le serveur de la Métropole/,
+  offline: /^Hors ligne — /,
+  syncing: /^Envoi en cours…$/,
+  saved: /^Enregistré$/,
 } as const;
 
 export interface Agent {
@@ -126,9 +126,18 @@ export async function createPage(agent: Agent, title: string): Promise<void> {
   await expect(editor(page)).toBeVisible();
 }
 
-/** The agent opens an existing page from the site's page list. */
+/** A screen of the side navigation « Navigation de l’éditeur », by its link's name. */
+export async function goTo(page: Page, screen: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Navigation de l’éditeur' })
+    .getByRole('link', { name: screen, exact: true })
+    .click();
+}
+
+/** The agent opens an existing page from the site's page list (the « Pages » screen). */
 export async function openPage(agent: Agent, title: string): Promise<void> {
   const pages = agent.page.getByRole('navigation', { name: 'Pages du site' });
+  if (!(await pages.isVisible())) await goTo(agent.page, 'Pages');
   await pages.getByText(title, { exact: true }).click();
   await expect(editor(agent.page)).toBeVisible();
 }
@@ -137,9 +146,7 @@ export function editor(page: Page) {
   return page.getByRole('textbox', { name: 'Contenu de la page' });
 }
 
+/** The sync status of the top bar (one short phrase). */
 export function status(page: Page) {
-  return page
-    .getByRole('status')
-    .filter({ hasText: /Hors ligne|Synchronisation|Enregistré/ })
-    .first();
+  return page.getByRole('status', { name: 'État de l’enregistrement' });
 }

@@ -1,7 +1,7 @@
 // An agent edits a page offline and closes the window without leaving the page: the edit must
 // still reach the server at the next start, without reopening that page, and the status must
 // not claim « enregistré sur le serveur » before it has.
-import { createPage, editor, expect, openPage, STATUS, status, test } from './harness';
+import { createPage, editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 
 test('[b2] offline edits of a page left open when the window closed are sent at the next start', async ({
   openAgent,
@@ -15,7 +15,7 @@ test('[b2] offline edits of a page left open when the window closed are sent at 
   await editor(bruno.page).click();
   await bruno.page.keyboard.type('La rue est fermée lundi.');
   await expect(status(bruno.page)).toHaveText(STATUS.saved);
-  await bruno.page.getByRole('button', { name: 'Retour aux pages' }).click();
+  await goTo(bruno.page, 'Pages');
   await createPage(bruno, 'Agenda du mois');
   await expect(alice.page.getByText(/Tout le site est disponible sur cet ordinateur/)).toBeVisible();
   await alice.page.waitForTimeout(2_000);
@@ -36,7 +36,7 @@ test('[b2] offline edits of a page left open when the window closed are sent at 
   const morning = await alice.context.newPage();
   await morning.goto(`${alice.origin}/app/`);
   await expect(morning.getByRole('button', { name: 'Nouvelle page' })).toBeVisible();
-  await bruno.page.getByRole('button', { name: 'Retour aux pages' }).click();
+  await goTo(bruno.page, 'Pages');
   await openPage(bruno, 'Travaux rue des Écoles');
   await expect(editor(bruno.page)).toContainText(
     'La rue est fermée lundi. Déviation par le chemin du Moulin.',

@@ -1,7 +1,7 @@
 // Issue 4 §5 journey — scheduled publication: the référent schedules a page a few seconds
 // ahead and closes the editor; the server publishes it alone; the page is fetched over HTTP.
 import { slugify } from '../site/siteDoc';
-import { backHome, uniqueTitle } from './editorHelpers';
+import { backHome, openPanelSection, uniqueTitle } from './editorHelpers';
 import { createPage, editor, expect, openPage, STATUS, status, test } from './harness';
 
 /** Local date (AAAA-MM-JJ) and time (HH:MM:SS) as the date and time fields take them. */
@@ -26,6 +26,7 @@ test('[schedule-1] the référent schedules a page, closes the editor, the serve
   const pageUrl = `${server.url}/sites/aix-en-provence/${slugify(title)}/index.html`;
   expect((await fetch(pageUrl)).status).toBe(404);
 
+  await openPanelSection(referent.page, 'Programmer la publication');
   const section = referent.page.getByRole('region', { name: 'Publication à une date choisie' });
   // A date in the past is refused in French, and nothing is scheduled.
   const past = fields(new Date(Date.now() - 3_600_000));
@@ -46,6 +47,7 @@ test('[schedule-1] the référent schedules a page, closes the editor, the serve
   // Another agent of the commune sees it, without the référent's controls.
   const agent = await openAgent({ displayName: 'Bruno Agent' });
   await openPage(agent, title);
+  await openPanelSection(agent.page, 'Programmer la publication');
   const seen = agent.page.getByRole('region', { name: 'Publication à une date choisie' });
   await expect(seen.getByText(/^Publication programmée le/)).toHaveCount(1);
   await expect(seen.getByRole('button')).toHaveCount(0);
@@ -75,6 +77,7 @@ test('[schedule-1] the référent schedules a page, closes the editor, the serve
   const again = await openAgent({ displayName: 'Chantal Référente bis', role: 'referent' });
   await openPage(again, title);
   await expect(again.page.getByRole('checkbox', { name: 'Publiée' })).toBeChecked();
+  await openPanelSection(again.page, 'Programmer la publication');
   await expect(again.page.getByRole('region', { name: 'Publication à une date choisie' })).toContainText(
     'Publiée par le serveur le',
   );
@@ -91,6 +94,7 @@ test('[schedule-2] offline, scheduling says the server is needed and does nothin
   await expect(status(referent.page)).toHaveText(STATUS.saved);
   referent.link!.goOffline();
   await expect(status(referent.page)).toHaveText(STATUS.offline);
+  await openPanelSection(referent.page, 'Programmer la publication');
   const section = referent.page.getByRole('region', { name: 'Publication à une date choisie' });
   const later = fields(new Date(Date.now() + 3_600_000));
   await section.getByLabel('Date de publication').fill(later.date);

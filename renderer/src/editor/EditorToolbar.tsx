@@ -31,6 +31,7 @@ import {
   UNDO_COMMAND,
 } from 'lexical';
 import {
+  Fragment,
   type KeyboardEvent as ReactKeyboardEvent,
   useCallback,
   useEffect,
@@ -38,6 +39,33 @@ import {
   useRef,
   useState,
 } from 'react';
+import {
+  BetweenHorizontalEnd,
+  BetweenVerticalEnd,
+  Bold,
+  Columns3,
+  Ellipsis,
+  FileText,
+  Heading2,
+  Heading3,
+  Heading4,
+  ImagePlus,
+  Info,
+  Italic,
+  Link,
+  List,
+  ListOrdered,
+  type LucideIcon,
+  Pilcrow,
+  Quote,
+  Redo2,
+  Rows3,
+  Table,
+  Trash2,
+  TriangleAlert,
+  Undo2,
+} from 'lucide-react';
+import { Button, Menu, MenuItem, MenuTrigger, Popover } from 'react-aria-components';
 import { $createCalloutNode, $isCalloutNode } from '../../../site/bodyNodes/CalloutNode';
 import { $isImageNode, type ImageData } from '../../../site/bodyNodes/ImageNode';
 import type { BodyMedia } from './bodyMedia';
@@ -248,12 +276,12 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     [editor, setBlock, openLinkForm, openDialog, media],
   );
 
-  const tableButtons: Array<{ text: string; edit: TableEdit }> = [
-    { text: 'Ajouter une ligne', edit: 'row-below' },
-    { text: 'Ajouter une colonne', edit: 'column-right' },
-    { text: 'Supprimer la ligne', edit: 'delete-row' },
-    { text: 'Supprimer la colonne', edit: 'delete-column' },
-    { text: 'Supprimer le tableau', edit: 'delete-table' },
+  const tableButtons: Array<{ text: string; edit: TableEdit; icon: LucideIcon }> = [
+    { text: 'Ajouter une ligne', edit: 'row-below', icon: BetweenHorizontalEnd },
+    { text: 'Ajouter une colonne', edit: 'column-right', icon: BetweenVerticalEnd },
+    { text: 'Supprimer la ligne', edit: 'delete-row', icon: Rows3 },
+    { text: 'Supprimer la colonne', edit: 'delete-column', icon: Columns3 },
+    { text: 'Supprimer le tableau', edit: 'delete-table', icon: Trash2 },
   ];
 
   const buttons: Array<{
@@ -262,11 +290,18 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     pressed?: boolean;
     onClick: () => void;
     text: string;
+    icon: LucideIcon;
     needsMedia?: boolean;
+    /** Rare: in the « Plus d’outils » menu rather than on the toolbar's row. */
+    overflow?: boolean;
+    /** Starts a new group of the toolbar (a thin separator before it). */
+    group?: boolean;
   }> = [
     {
       text: 'Paragraphe',
       label: 'Paragraphe',
+      icon: Pilcrow,
+
       shortcut: 'Control+Alt+0',
       pressed: state.block === 'paragraph',
       onClick: () => setBlock('paragraph'),
@@ -274,6 +309,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Titre 2',
       label: 'Titre 2',
+      icon: Heading2,
+
       shortcut: 'Control+Alt+2',
       pressed: state.block === 'h2',
       onClick: () => setBlock('h2'),
@@ -281,6 +318,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Titre 3',
       label: 'Titre 3',
+      icon: Heading3,
+
       shortcut: 'Control+Alt+3',
       pressed: state.block === 'h3',
       onClick: () => setBlock('h3'),
@@ -288,6 +327,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Titre 4',
       label: 'Titre 4',
+      icon: Heading4,
+      overflow: true,
       shortcut: 'Control+Alt+4',
       pressed: state.block === 'h4',
       onClick: () => setBlock('h4'),
@@ -295,6 +336,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'G',
       label: 'Gras',
+      icon: Bold,
+      group: true,
       shortcut: 'Control+B',
       pressed: state.bold,
       onClick: () => editor.dispatchCommand(FORMAT_TEXT_COMMAND, 'bold'),
@@ -302,6 +345,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'I',
       label: 'Italique',
+      icon: Italic,
+
       shortcut: 'Control+I',
       pressed: state.italic,
       onClick: () => editor.dispatchCommand(FORMAT_TEXT_COMMAND, 'italic'),
@@ -309,6 +354,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Liste à puces',
       label: 'Liste à puces',
+      icon: List,
+      group: true,
       shortcut: 'Control+Shift+8',
       pressed: state.block === 'bullet',
       onClick: () => setBlock('bullet'),
@@ -316,6 +363,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Liste numérotée',
       label: 'Liste numérotée',
+      icon: ListOrdered,
+
       shortcut: 'Control+Shift+7',
       pressed: state.block === 'number',
       onClick: () => setBlock('number'),
@@ -323,6 +372,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Citation',
       label: 'Citation',
+      icon: Quote,
+      overflow: true,
       shortcut: 'Control+Shift+9',
       pressed: state.block === 'quote',
       onClick: () => setBlock('quote'),
@@ -330,6 +381,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Lien',
       label: 'Lien',
+      icon: Link,
+      group: true,
       shortcut: 'Control+K',
       pressed: state.link !== null,
       onClick: openLinkForm,
@@ -337,12 +390,16 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Tableau',
       label: 'Insérer un tableau',
+      icon: Table,
+
       shortcut: 'Control+Alt+T',
       onClick: () => openDialog({ kind: 'table' }),
     },
     {
       text: 'Image',
       label: 'Insérer une image',
+      icon: ImagePlus,
+
       shortcut: 'Control+Alt+I',
       needsMedia: true,
       onClick: () => openDialog({ kind: 'image' }),
@@ -350,6 +407,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Encadré',
       label: 'Encadré',
+      icon: Info,
+      group: true,
       shortcut: 'Control+Alt+C',
       pressed: state.block === 'callout',
       onClick: () => setBlock('callout'),
@@ -357,6 +416,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Encadré important',
       label: 'Encadré important',
+      icon: TriangleAlert,
+
       shortcut: 'Control+Alt+Shift+C',
       pressed: state.block === 'callout-important',
       onClick: () => setBlock('callout-important'),
@@ -364,6 +425,8 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     {
       text: 'Lien vers un PDF',
       label: 'Lien vers un PDF',
+      icon: FileText,
+
       shortcut: 'Control+Alt+F',
       needsMedia: true,
       onClick: () => openDialog((text) => ({ kind: 'file', text })),
@@ -373,22 +436,51 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
   return (
     <div className="editor-toolbar-wrap">
       <RovingToolbar>
-        {buttons.map((b) => (
-          <button
-            key={b.label}
-            type="button"
-            className="tool"
-            aria-label={b.label}
-            title={`${b.label} (${b.shortcut.replace('Control', 'Ctrl')})`}
-            aria-keyshortcuts={b.shortcut}
-            aria-pressed={b.pressed}
-            disabled={disabled || (b.needsMedia === true && !media)}
-            onMouseDown={(e) => e.preventDefault()}
-            onClick={b.onClick}
-          >
-            {b.text}
-          </button>
-        ))}
+        {buttons
+          .filter((b) => !b.overflow)
+          .map((b) => (
+            <Fragment key={b.label}>
+              {b.group && <span className="tool-sep" aria-hidden="true" />}
+              <button
+                type="button"
+                className="tool"
+                aria-label={b.label}
+                data-tip={`${b.label} (${b.shortcut.replace('Control', 'Ctrl')})`}
+                aria-keyshortcuts={b.shortcut}
+                aria-pressed={b.pressed}
+                disabled={disabled || (b.needsMedia === true && !media)}
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={b.onClick}
+              >
+                <b.icon aria-hidden="true" size={20} />
+              </button>
+            </Fragment>
+          ))}
+        <MenuTrigger>
+          <Button className="tool" aria-label="Plus d’outils" isDisabled={disabled}>
+            <Ellipsis aria-hidden="true" size={20} />
+          </Button>
+          <Popover className="popover" placement="bottom end">
+            <Menu
+              className="menu"
+              onAction={(key) => {
+                const chosen = buttons.find((b) => b.label === key);
+                if (chosen) editor.focus(() => chosen.onClick());
+              }}
+            >
+              {buttons
+                .filter((b) => b.overflow)
+                .map((b) => (
+                  <MenuItem key={b.label} id={b.label} className="menu-item" textValue={b.label}>
+                    <b.icon aria-hidden="true" size={16} />
+                    {b.label}
+                    {b.pressed ? ' (actif)' : ''}
+                    <kbd>{b.shortcut.replace('Control', 'Ctrl')}</kbd>
+                  </MenuItem>
+                ))}
+            </Menu>
+          </Popover>
+        </MenuTrigger>
         {state.inTable && (
           <>
             <span className="tool-sep" aria-hidden="true" />
@@ -397,11 +489,13 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
                 key={b.edit}
                 type="button"
                 className="tool"
+                aria-label={b.text}
+                data-tip={b.text}
                 disabled={disabled}
                 onMouseDown={(e) => e.preventDefault()}
                 onClick={() => editor.update(() => void $editTable(b.edit))}
               >
-                {b.text}
+                <b.icon aria-hidden="true" size={20} />
               </button>
             ))}
           </>
@@ -411,25 +505,25 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
           type="button"
           className="tool"
           aria-label="Annuler ma dernière modification"
-          title="Annuler ma dernière modification (Ctrl+Z)"
+          data-tip="Annuler ma dernière modification (Ctrl+Z)"
           aria-keyshortcuts="Control+Z"
           disabled={disabled || !canUndo}
           onMouseDown={(e) => e.preventDefault()}
           onClick={() => editor.dispatchCommand(UNDO_COMMAND, undefined)}
         >
-          ↶
+          <Undo2 aria-hidden="true" size={20} />
         </button>
         <button
           type="button"
           className="tool"
           aria-label="Rétablir ma modification"
-          title="Rétablir ma modification (Ctrl+Y)"
+          data-tip="Rétablir ma modification (Ctrl+Y)"
           aria-keyshortcuts="Control+Y"
           disabled={disabled || !canRedo}
           onMouseDown={(e) => e.preventDefault()}
           onClick={() => editor.dispatchCommand(REDO_COMMAND, undefined)}
         >
-          ↷
+          <Redo2 aria-hidden="true" size={20} />
         </button>
       </RovingToolbar>
       <p className="editor-notice" role="status">

@@ -61,15 +61,37 @@ describe('PendingEdits', () => {
     first.add('13001/page/a');
     first.add('13001/page/a');
     first.add('13001/page/b');
+    first.flush();
     const afterReload = new PendingEdits(storage, 'k');
     expect(afterReload.count('13001/page/a')).toBe(2);
     expect(afterReload.count('13001/page/b')).toBe(1);
     expect(afterReload.total()).toBe(3);
     expect(afterReload.rooms()).toEqual(['13001/page/a', '13001/page/b']);
     afterReload.clear('13001/page/a');
+    afterReload.flush();
     expect(new PendingEdits(storage, 'k').total()).toBe(1);
     afterReload.clear('13001/page/b');
+    afterReload.flush();
     expect(storage.getItem('k')).toBeNull();
+  });
+
+  it('writes localStorage once per burst of changes, not once per change, and still survives the task', async () => {
+    const storage = memoryStorage();
+    const writes: string[] = [];
+    const setItem = storage.setItem.bind(storage);
+    storage.setItem = (key, value) => {
+      writes.push(key);
+      setItem(key, value);
+    };
+    const pending = new PendingEdits(storage, 'k');
+    // 5,000 local transactions replayed in one task (the reconnect benchmark's offline edits).
+    for (let i = 0; i < 5000; i++) pending.add(`13001/page/p${i % 50}`);
+    expect(writes).toEqual([]);
+    await Promise.resolve();
+    expect(writes.sort()).toEqual(['k', 'k:edited']);
+    // The next task (a reload) reads every count.
+    expect(new PendingEdits(storage, 'k').total()).toBe(5000);
+    expect(new PendingEdits(storage, 'k').rooms()).toHaveLength(50);
   });
 
   it('still counts for this session when localStorage is full, and ignores a damaged entry', () => {

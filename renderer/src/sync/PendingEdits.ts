@@ -1,8 +1,11 @@
 // How many local changes of each room wait to be sent, remembered across reloads and crashes.
 // One « modification » is one local Yjs transaction on this computer (a keystroke, a field
-// filled, a page moved). The count is written synchronously to localStorage at each change,
-// like the write-ahead journal, so a reload or a crash right after an edit still counts it;
-// it is cleared only when the server's persisted-ack covers the room (SyncClient for open
+// filled, a page moved); the agent is told how many *pages* wait (the rooms with a count).
+// The counts are written to localStorage once per burst of changes (a microtask after the
+// first change of a task: 5,000 edits replayed in one task are one write, not 5,000 — the
+// per-transaction writes slowed a reconnect down), and at once on `flush()` (SyncClient calls
+// it on `pagehide` and when it is destroyed); a reload or a crash after the task that made an
+// edit still counts it. It is cleared only when the server's persisted-ack covers the room (SyncClient for open
 // rooms, BackgroundSync for the others). If localStorage refuses the write, the count stays
 // right for this session and the room is still synced (it is also in the dirty set).
 // It also remembers when this computer last changed each room (never cleared), so a page can
@@ -50,7 +53,7 @@ export class PendingEdits {
     if (n <= 0) return;
     this.counts.set(room, this.count(room) + n);
     this.edited.set(room, now);
-    this.writeMap(`${this.key}:edited`, this.edited);
+    this.editedDirty = true;
     this.changed();
   }
 
@@ -68,8 +71,27 @@ export class PendingEdits {
 
   getSnapshot = (): ReadonlyMap<string, number> => this.snapshot;
 
+  /** Writes what changed since the last write now (before a reload, at the end of a burst). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.countsDirty) this.writeMap(this.key, this.counts);
+    if (this.editedDirty) this.writeMap(`${this.key}:edited`, this.edited);
+    this.countsDirty = false;
+    this.editedDirty = false;
+  }
+
+  private countsDirty = false;
+  private editedDirty = false;
+  private flushScheduled = false;
+
   private changed(): void {
-    this.writeMap(this.key, this.counts);
+    this.countsDirty = true;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        if (this.flushScheduled) this.flush();
+      });
+    }
     this.snapshot = new Map(this.counts);
     for (const listener of [...this.listeners]) listener();
   }

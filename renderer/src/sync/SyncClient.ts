@@ -20,6 +20,8 @@ export interface SyncSnapshot {
    * persisted-ack: remembered across reloads (PendingEdits).
    */
   pendingEdits: number;
+  /** The documents (rooms) holding such changes: what the agent is told (« 2 pages … »). */
+  pendingRooms: readonly string[];
 }
 
 interface OpenRoom {
@@ -47,11 +49,53 @@ export class SyncClient {
         defaultPendingStorage(),
         pendingEditsKey(auth.current.serverUrl, auth.current.agent.id),
       );
-    this.snapshot = { status: deriveSyncStatus([]), alerts: [], pendingEdits: this.pending.total() };
+    this.browserOffline = typeof navigator !== 'undefined' && navigator.onLine === false;
+    this.snapshot = {
+      status: deriveSyncStatus([], [], this.browserOffline),
+      alerts: [],
+      pendingEdits: this.pending.total(),
+      pendingRooms: this.pending.rooms(),
+    };
     // A background sync clears the count of the rooms it got acknowledged.
     this.offPending = this.pending.subscribe(() => {
       if (!this.recomputing) this.recompute();
     });
+    this.offNetwork = this.watchNetwork();
+  }
+
+  /** The browser says the network is gone (its `offline` event): no need to wait for a socket. */
+  private browserOffline: boolean;
+  private readonly offNetwork: () => void;
+
+  /**
+   * The browser's `offline`/`online` events: offline is shown at once, and the open sockets
+   * are closed so y-websocket starts retrying (a socket on a dead network can look open for
+   * 30 s); back online, the rooms waiting for their next retry reconnect now.
+   */
+  private watchNetwork(): () => void {
+    if (typeof window === 'undefined') return () => undefined;
+    const offline = () => {
+      this.browserOffline = true;
+      for (const provider of this.rooms.keys()) provider.ws?.close();
+      this.recompute();
+    };
+    const online = () => {
+      this.browserOffline = false;
+      for (const provider of this.rooms.keys()) {
+        if (provider.shouldConnect && !provider.wsconnected && provider.ws === null) provider.connect();
+      }
+      this.recompute();
+    };
+    // The pending counts are written once per burst: a closing window writes what is left.
+    const leaving = () => this.pending.flush();
+    window.addEventListener('offline', offline);
+    window.addEventListener('online', online);
+    window.addEventListener('pagehide', leaving);
+    return () => {
+      window.removeEventListener('offline', offline);
+      window.removeEventListener('online', online);
+      window.removeEventListener('pagehide', leaving);
+    };
   }
 
   private readonly offPending: () => void;
@@ -173,6 +217,8 @@ export class SyncClient {
   destroy(): void {
     for (const provider of [...this.rooms.keys()]) this.closeRoom(provider);
     this.offPending();
+    this.offNetwork();
+    this.pending.flush();
     this.listeners.clear();
   }
 
@@ -200,9 +246,8 @@ export class SyncClient {
     if (message === undefined) this.alerts.delete(room);
     else this.alerts.set(room, message);
     this.snapshot = {
-      status: this.snapshot.status,
+      ...this.snapshot,
       alerts: [...this.alerts].map(([r, m]) => ({ room: r, message: m })),
-      pendingEdits: this.snapshot.pendingEdits,
     };
     this.notify();
   }
@@ -241,9 +286,15 @@ export class SyncClient {
       return fact;
     });
     const pendingEdits = this.pending.total();
-    const status = deriveSyncStatus(facts, this.unsentElsewhere);
-    if (sameSyncStatus(status, this.snapshot.status) && pendingEdits === this.snapshot.pendingEdits) return;
-    this.snapshot = { status, alerts: this.snapshot.alerts, pendingEdits };
+    const pendingRooms = this.pending.rooms();
+    const status = deriveSyncStatus(facts, this.unsentElsewhere, this.browserOffline);
+    if (
+      sameSyncStatus(status, this.snapshot.status) &&
+      pendingEdits === this.snapshot.pendingEdits &&
+      pendingRooms.join(' ') === this.snapshot.pendingRooms.join(' ')
+    )
+      return;
+    this.snapshot = { status, alerts: this.snapshot.alerts, pendingEdits, pendingRooms };
     this.notify();
   }
 

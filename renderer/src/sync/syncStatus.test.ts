@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeDocState } from '../../../site/syncProtocol';
-import { deriveSyncStatus, type RoomFacts, syncStatusText } from './syncStatus';
+import {
+  deriveSyncStatus,
+  pendingWorkOf,
+  pendingWorkText,
+  type RoomFacts,
+  syncStatusText,
+} from './syncStatus';
 
 function docWithEdits(text: string): Y.Doc {
   const doc = new Y.Doc();
@@ -26,7 +32,7 @@ describe('deriveSyncStatus', () => {
     const doc = docWithEdits('a');
     const status = deriveSyncStatus([facts(doc), facts(doc, { room: '13001/page/p1', connected: false })]);
     expect(status).toEqual({ kind: 'offline', rooms: ['13001/page/p1'] });
-    expect(syncStatusText(status)).toBe('Hors ligne — modifications enregistrées sur cet ordinateur');
+    expect(syncStatusText(status)).toBe('Hors ligne — vos modifications restent sur cet ordinateur');
   });
 
   it('is syncing, not offline, while rooms are being opened and first connected', () => {
@@ -54,7 +60,7 @@ describe('deriveSyncStatus', () => {
     doc.getText('t').insert(1, 'b');
     const status = deriveSyncStatus([facts(doc, { durableState: durable })]);
     expect(status.kind).toBe('syncing');
-    expect(syncStatusText(status)).toBe('Synchronisation en cours…');
+    expect(syncStatusText(status)).toBe('Envoi en cours…');
   });
 
   it('is saved only when every open room is covered by its ack', () => {
@@ -76,7 +82,7 @@ describe('deriveSyncStatus', () => {
     Y.applyUpdate(server, Y.encodeStateAsUpdate(local));
     server.getText('t').insert(0, 'remote ');
     const status = deriveSyncStatus([facts(local, { durableState: encodeDocState(server) })]);
-    expect(syncStatusText(status)).toBe('Enregistré sur le serveur de la Métropole');
+    expect(syncStatusText(status)).toBe('Enregistré');
   });
 
   it('is not saved while a page closed with unacknowledged edits or a file still waits to be sent', () => {
@@ -86,5 +92,33 @@ describe('deriveSyncStatus', () => {
     expect(deriveSyncStatus([facts(doc)], []).kind).toBe('saved');
     // Offline still wins: the agent must know the server is out of reach.
     expect(deriveSyncStatus([facts(doc, { connected: false })], ['13001/page/p2']).kind).toBe('offline');
+  });
+});
+
+describe('what the agent reads at once', () => {
+  const room = (name: string, connected: boolean): RoomFacts => ({
+    room: name,
+    connected,
+    firstAttemptPending: false,
+    synced: connected,
+    localState: new Uint8Array([0, 0]),
+    durableState: null,
+  });
+
+  it('is offline as soon as the browser says so, even while a socket still looks open', () => {
+    const status = deriveSyncStatus([room('13001/site', true)], [], true);
+    expect(status.kind).toBe('offline');
+    expect(syncStatusText(status)).toBe('Hors ligne — vos modifications restent sur cet ordinateur');
+  });
+
+  it('counts pages with unsent changes, never keystrokes', () => {
+    const work = pendingWorkOf(['13001/page/a', '13001/page/b', '13001/site']);
+    expect(work).toEqual({ pages: 2, site: true });
+    expect(syncStatusText({ kind: 'offline', rooms: [] }, work)).toBe(
+      'Hors ligne — 2 pages modifiées pas encore envoyées',
+    );
+    expect(pendingWorkText(pendingWorkOf(['13001/page/a']))).toBe('1 page modifiée pas encore envoyée');
+    expect(pendingWorkText(pendingWorkOf(['13001/site']))).toBe('informations du site pas encore envoyées');
+    expect(pendingWorkText(pendingWorkOf([]))).toBeNull();
   });
 });

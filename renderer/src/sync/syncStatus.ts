@@ -24,12 +24,15 @@ export type SyncStatus =
  * Offline if any open room's connection failed or dropped; saved only if every room's ack
  * covers its doc and nothing else is waiting to be sent (`unsentElsewhere`: pages closed with
  * unacknowledged edits, files in the upload outbox); syncing otherwise (including while rooms
- * are being opened).
+ * are being opened). Offline at once when the browser says the network is gone.
  */
 export function deriveSyncStatus(
   rooms: readonly RoomFacts[],
   unsentElsewhere: readonly string[] = [],
+  browserOffline = false,
 ): SyncStatus {
+  // The browser knows the network is gone before any socket times out.
+  if (browserOffline) return { kind: 'offline', rooms: rooms.map((r) => r.room) };
   if (rooms.length === 0) return { kind: 'syncing', rooms: [...unsentElsewhere] };
   const offline = rooms.filter((r) => !r.connected && !r.firstAttemptPending).map((r) => r.room);
   if (offline.length > 0) return { kind: 'offline', rooms: offline };
@@ -44,19 +47,50 @@ export function roomIsSaved(r: RoomFacts): boolean {
   return r.connected && r.synced && r.durableState !== null && isCoveredBy(r.localState, r.durableState);
 }
 
-/** « 3 modifications en attente d’envoi ». */
+/** « 3 modifications en attente d’envoi » (one modification = one local change). */
 export function pendingEditsText(count: number): string {
   return count === 1 ? '1 modification en attente d’envoi' : `${count} modifications en attente d’envoi`;
 }
 
-export function syncStatusText(status: SyncStatus): string {
+/** What waits to be sent, as an agent counts it: pages, not keystrokes. */
+export interface PendingWork {
+  /** Pages whose text has changes the server has not acknowledged yet. */
+  pages: number;
+  /** The site's own document (page list, page information, settings) has such changes. */
+  site: boolean;
+}
+
+/** Counts the documents (rooms) with unacknowledged changes; never Yjs transactions. */
+export function pendingWorkOf(rooms: readonly string[]): PendingWork {
+  return {
+    pages: rooms.filter((r) => r.includes('/page/')).length,
+    site: rooms.some((r) => r.endsWith('/site')),
+  };
+}
+
+/** « 2 pages modifiées pas encore envoyées », or null when nothing waits. */
+export function pendingWorkText(work: PendingWork): string | null {
+  if (work.pages > 0) {
+    const plural = work.pages > 1 ? 's' : '';
+    return `${work.pages} page${plural} modifiée${plural} pas encore envoyée${plural}`;
+  }
+  if (work.site) return 'informations du site pas encore envoyées';
+  return null;
+}
+
+/** The one short phrase of the top bar's status. */
+export function syncStatusText(status: SyncStatus, work: PendingWork = { pages: 0, site: false }): string {
   switch (status.kind) {
-    case 'offline':
-      return 'Hors ligne — modifications enregistrées sur cet ordinateur';
+    case 'offline': {
+      const pending = pendingWorkText(work);
+      return pending
+        ? `Hors ligne — ${pending}`
+        : 'Hors ligne — vos modifications restent sur cet ordinateur';
+    }
     case 'syncing':
-      return 'Synchronisation en cours…';
+      return 'Envoi en cours…';
     case 'saved':
-      return 'Enregistré sur le serveur de la Métropole';
+      return 'Enregistré';
     default: {
       const unreachable: never = status;
       return unreachable;

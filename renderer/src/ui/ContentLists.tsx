@@ -17,8 +17,17 @@ const PLURAL_FR: Record<ListedType, string> = {
   acte: 'Actes administratifs',
 };
 
-export function ContentLists({ pages, onOpenPage }: { pages: PageMeta[]; onOpenPage: (id: string) => void }) {
-  const [type, setType] = useState<ListedType>('actualite');
+export function ContentLists({
+  pages,
+  onOpenPage,
+  initialType = 'actualite',
+}: {
+  pages: PageMeta[];
+  onOpenPage: (id: string) => void;
+  /** The list first shown (the screen « Actualités », « Agenda » or « Actes »). */
+  initialType?: ListedType;
+}) {
+  const [type, setType] = useState<ListedType>(initialType);
   const [status, setStatus] = useState<StatusFilter>('all');
   const [sort, setSort] = useState<SortKey>('date-desc');
   const ids = { type: useId(), status: useId(), sort: useId(), caption: useId() };

@@ -5,10 +5,13 @@ import type { PageMeta } from '../../../site/siteDoc';
 import { getPublication } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 import type { SyncClient } from '../sync/SyncClient';
-import { pendingEditsText, syncStatusText } from '../sync/syncStatus';
+import { pendingWorkOf, syncStatusText } from '../sync/syncStatus';
+import { useFocusOnMount } from './useFocusOnMount';
 import { formatDateTime } from './formatDate';
 import { PUBLISHED_EVENT } from './PublishButton';
 import { persistenceText, requestPersistentStorage } from './StorageWarning';
+
+const PERSIST_NOTICE_KEY = 'usine:persistNoticeSeen';
 
 interface Props {
   insee: string;
@@ -18,6 +21,8 @@ interface Props {
   auth: AuthSession;
   sync: SyncClient;
   onOpenPage: (pageId: string) => void;
+  /** Other agents online on the site (presence). */
+  onlineAgents: readonly string[];
 }
 
 function storageGet(key: string): string | null {
@@ -75,10 +80,11 @@ function usePublication(auth: AuthSession, insee: string): { at: number | null; 
   return state;
 }
 
-export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpenPage }: Props) {
+export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpenPage, onlineAgents }: Props) {
+  const headingRef = useFocusOnMount<HTMLHeadingElement>();
   const lastVisit = useLastVisit(`usine:lastVisit:${auth.current.serverUrl}:${agentId}:${insee}`);
   const publication = usePublication(auth, insee);
-  const { status, pendingEdits } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
+  const { status, pendingRooms } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
   const [persisted, setPersisted] = useState<boolean | null | undefined>(undefined);
   useEffect(() => {
     let live = true;
@@ -93,11 +99,20 @@ export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpen
   const drafts = pages.filter((p) => p.status === 'draft');
 
   return (
-    <section aria-labelledby="dashboard-title" className="dashboard">
-      <h2 id="dashboard-title">Tableau de bord</h2>
+    <section aria-labelledby="dashboard-title" className="dashboard screen">
+      <h1 id="dashboard-title" ref={headingRef} tabIndex={-1}>
+        Tableau de bord
+      </h1>
+      <p className="online-agents">
+        {status.kind === 'offline'
+          ? 'Présence des autres agents indisponible hors connexion.'
+          : onlineAgents.length === 0
+            ? 'Aucun autre agent en ligne sur le site.'
+            : `Aussi en ligne sur le site : ${onlineAgents.join(', ')}.`}
+      </p>
       <div className="dashboard-grid">
         <div className="card">
-          <h3>Depuis votre dernière visite</h3>
+          <h2>Depuis votre dernière visite</h2>
           {lastVisit === 0 ? (
             <p>C’est votre première visite sur cet ordinateur.</p>
           ) : changed.length === 0 ? (
@@ -116,7 +131,7 @@ export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpen
           )}
         </div>
         <div className="card">
-          <h3>Pages non publiées</h3>
+          <h2>Pages non publiées</h2>
           {drafts.length === 0 ? (
             <p>Toutes les pages sont publiées.</p>
           ) : (
@@ -138,9 +153,8 @@ export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpen
           )}
         </div>
         <div className="card">
-          <h3>État du site</h3>
-          <p>{syncStatusText(status)}.</p>
-          {status.kind !== 'saved' && pendingEdits > 0 && <p>{pendingEditsText(pendingEdits)}.</p>}
+          <h2>État du site</h2>
+          <p>{syncStatusText(status, pendingWorkOf(pendingRooms))}.</p>
           <p>
             {publication.at
               ? `Dernière publication le ${formatDateTime(publication.at)}.`
@@ -148,9 +162,33 @@ export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpen
                 ? 'Le site n’a jamais été publié.'
                 : 'Date de la dernière publication inconnue (hors ligne).'}
           </p>
-          {persisted !== undefined && <p className="storage-persist">{persistenceText(persisted)}</p>}
+          {persisted === false && <PersistenceNotice />}
         </div>
       </div>
     </section>
+  );
+}
+
+/**
+ * The browser refused persistent storage: said calmly, with what to do, once (« J’ai compris »
+ * is remembered on this computer). In the desktop app storage is always granted.
+ */
+function PersistenceNotice() {
+  const [seen, setSeen] = useState(() => storageGet(PERSIST_NOTICE_KEY) === '1');
+  if (seen) return null;
+  return (
+    <div className="storage-persist">
+      <p>{persistenceText(false)}</p>
+      <button
+        type="button"
+        className="small"
+        onClick={() => {
+          storageSet(PERSIST_NOTICE_KEY, '1');
+          setSeen(true);
+        }}
+      >
+        J’ai compris
+      </button>
+    </div>
   );
 }

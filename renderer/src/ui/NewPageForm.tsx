@@ -1,6 +1,8 @@
-// « Nouvelle page »: a title, a type and a place in the tree, then the page is created on
-// this computer and opened.
-import { type FormEvent, useId, useRef, useState } from 'react';
+// « Nouvelle page » (in the side navigation): a dialog asking a title, a type and a place in
+// the tree, then the page is created on this computer and opened.
+import { Plus } from 'lucide-react';
+import { type FormEvent, useCallback, useId, useRef, useState } from 'react';
+import { ModalDialog } from '../editor/ModalDialog';
 import { PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageMeta, type PageType } from '../../../site/siteDoc';
 import { flattenTree, buildTree } from '../tree/pageTree';
 
@@ -25,7 +27,6 @@ export function NewPageForm({ pages, onCreate }: Props) {
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const inputId = useId();
-  const formId = useId();
   const toggleRef = useRef<HTMLButtonElement>(null);
 
   async function submit(event: FormEvent) {
@@ -38,6 +39,8 @@ export function NewPageForm({ pages, onCreate }: Props) {
     setBusy(true);
     try {
       await onCreate({ title: trimmed, type, parentId: parentId || null });
+      reset();
+      setBusy(false);
     } catch (caught) {
       console.error(caught);
       setError('La page n’a pas pu être créée sur cet ordinateur. Réessayez.');
@@ -45,74 +48,83 @@ export function NewPageForm({ pages, onCreate }: Props) {
     }
   }
 
-  function cancel() {
+  // Stable: the dialog re-opens when its onClose changes.
+  const reset = () => {
     setOpen(false);
     setTitle('');
+    setType('page');
+    setParentId('');
     setError(undefined);
+  };
+  const cancel = useCallback(() => {
+    reset();
     toggleRef.current?.focus();
-  }
+  }, []);
 
   return (
-    <section className="new-page">
+    <div className="new-page">
       <button
         ref={toggleRef}
         type="button"
-        aria-expanded={open}
-        aria-controls={formId}
-        onClick={() => (open ? cancel() : setOpen(true))}
+        className="primary new-page-button"
+        aria-haspopup="dialog"
+        onClick={() => setOpen(true)}
       >
-        Nouvelle page
+        <Plus aria-hidden="true" size={20} />
+        <span className="side-label">Nouvelle page</span>
       </button>
       {open && (
-        <form id={formId} onSubmit={submit} aria-busy={busy} noValidate>
-          <div className="field">
-            <label htmlFor={inputId}>Titre de la page</label>
-            <input
-              id={inputId}
-              autoFocus
-              required
-              maxLength={200}
-              value={title}
-              onChange={(e) => setTitle(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={typeId}>Type de page</label>
-            <select id={typeId} value={type} onChange={(e) => setType(e.target.value as PageType)}>
-              {PAGE_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {PAGE_TYPE_LABELS_FR[t]}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor={parentSelectId}>Placer sous</label>
-            <select id={parentSelectId} value={parentId} onChange={(e) => setParentId(e.target.value)}>
-              <option value="">Premier niveau du site</option>
-              {flattenTree(buildTree(pages)).map((n) => (
-                <option key={n.page.id} value={n.page.id}>
-                  {'\u2003'.repeat(n.depth)}
-                  {n.page.title || 'Page sans titre'}
-                </option>
-              ))}
-            </select>
-          </div>
-          {error && (
-            <p role="alert" className="error">
-              {error}
-            </p>
-          )}
-          <div className="actions">
-            <button type="submit" className="primary" disabled={busy}>
-              Créer la page
-            </button>
-            <button type="button" onClick={cancel}>
-              Annuler
-            </button>
-          </div>
-        </form>
+        <ModalDialog title="Nouvelle page" onClose={cancel}>
+          <form onSubmit={submit} aria-busy={busy} noValidate>
+            <div className="field">
+              <label htmlFor={inputId}>Titre de la page</label>
+              <input
+                id={inputId}
+                autoFocus
+                required
+                maxLength={200}
+                value={title}
+                onChange={(e) => setTitle(e.target.value)}
+              />
+            </div>
+            <div className="field">
+              <label htmlFor={typeId}>Type de page</label>
+              <select id={typeId} value={type} onChange={(e) => setType(e.target.value as PageType)}>
+                {PAGE_TYPES.map((t) => (
+                  <option key={t} value={t}>
+                    {PAGE_TYPE_LABELS_FR[t]}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor={parentSelectId}>Placer sous</label>
+              <select id={parentSelectId} value={parentId} onChange={(e) => setParentId(e.target.value)}>
+                <option value="">Premier niveau du site</option>
+                {flattenTree(buildTree(pages)).map((n) => (
+                  <option key={n.page.id} value={n.page.id}>
+                    {'\u2003'.repeat(n.depth)}
+                    {n.page.title || 'Page sans titre'}
+                  </option>
+                ))}
+              </select>
+            </div>
+            {error && (
+              <p role="alert" className="error">
+                {error}
+              </p>
+            )}
+            <div className="actions">
+              <button type="submit" className="primary" disabled={busy}>
+                Créer la page
+              </button>
+              <button type="button" onClick={cancel}>
+                Annuler
+              </button>
+            </div>
+          </form>
+        </ModalDialog>
       )}
-    </section>
+    </div>
   );
 }

@@ -27,8 +27,10 @@ import { editorTheme } from './editorTheme';
 interface Props {
   pageId: string;
   /** When set, the live preview is shown beside the editor. */
-  /** Rendered inside the composer (they may use the editor). */
+  /** Rendered inside the composer beside the writing column (the page's panel, which may use the editor). */
   children?: React.ReactNode;
+  /** Above the toolbar in the writing column (the page's title). */
+  header?: React.ReactNode;
   preview?: { page: PageMeta; manifest: Y.Doc; commune: { insee: string; name: string; slug: string } };
   provider: RoomProvider;
   readOnly: boolean;
@@ -68,6 +70,7 @@ export function PageEditor({
   media,
   manifest,
   children,
+  header,
 }: Props) {
   const [loaded, setLoaded] = useState(false);
   useEffect(() => {
@@ -100,29 +103,34 @@ export function PageEditor({
     >
       <LexicalCollaboration>
         <BodyMediaContext.Provider value={media ?? null}>
-          {!readOnly && <EditorToolbar disabled={!loaded} media={media ?? null} />}
-          <div className={loaded ? 'editor' : 'editor editor-loading'}>
-            <RichTextPlugin
-              contentEditable={<ContentEditable className="editor-input" ariaLabel="Contenu de la page" />}
-              ErrorBoundary={LexicalErrorBoundary}
-            />
-            <CollaborationPlugin
-              id={pageId}
-              key={pageId}
-              providerFactory={providerFactory}
-              shouldBootstrap={false}
-              rootName={PAGE_BODY_ROOT}
-              username={username}
-              cursorColor={cursorColor}
-            />
-            <ListPlugin />
-            <LinkPlugin />
-            {/* Merged cells and cell colours are not published: keep every table a plain grid. */}
-            <TablePlugin hasCellMerge={false} hasCellBackgroundColor={false} />
-            <EditableWhen editable={loaded && !readOnly} />
-            {manifest && loaded && !readOnly && <BodyMediaIndexPlugin manifest={manifest} pageId={pageId} />}
+          <div className="page-main">
+            {header}
+            {!readOnly && <EditorToolbar disabled={!loaded} media={media ?? null} />}
+            <div className={loaded ? 'editor' : 'editor editor-loading'}>
+              <RichTextPlugin
+                contentEditable={<ContentEditable className="editor-input" ariaLabel="Contenu de la page" />}
+                ErrorBoundary={LexicalErrorBoundary}
+              />
+              <CollaborationPlugin
+                id={pageId}
+                key={pageId}
+                providerFactory={providerFactory}
+                shouldBootstrap={false}
+                rootName={PAGE_BODY_ROOT}
+                username={username}
+                cursorColor={cursorColor}
+              />
+              <ListPlugin />
+              <LinkPlugin />
+              {/* Merged cells and cell colours are not published: keep every table a plain grid. */}
+              <TablePlugin hasCellMerge={false} hasCellBackgroundColor={false} />
+              <EditableWhen editable={loaded && !readOnly} />
+              {manifest && loaded && !readOnly && (
+                <BodyMediaIndexPlugin manifest={manifest} pageId={pageId} />
+              )}
+            </div>
+            {preview && <PagePreview {...preview} />}
           </div>
-          {preview && <PagePreview {...preview} />}
           {children}
         </BodyMediaContext.Provider>
       </LexicalCollaboration>

@@ -1,9 +1,22 @@
-// One page: its title, its publication status, who else is here, its own truthful status,
-// and its collaborative body editor with toolbar and live preview.
-import { useEffect, useId, useMemo, useState, useSyncExternalStore } from 'react';
+// One page, the text first: its title and writing area (toolbar sticky, one row) fill the
+// screen; its information, publication, history and who is here sit in a 320 px side panel
+// of collapsible sections — a drawer opened by « Détails de la page » below 1200 px, kept
+// mounted (its state kept) while closed.
+import { PanelRightClose, PanelRightOpen } from 'lucide-react';
+import {
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
+import { Button, Disclosure, DisclosurePanel, Heading } from 'react-aria-components';
 import type * as Y from 'yjs';
 import type { CommuneRef } from '../../../site/apiContract';
-import { type PageMeta, updatePage } from '../../../site/siteDoc';
+import { type PageMeta, PAGE_TYPE_LABELS_FR, updatePage } from '../../../site/siteDoc';
 import { pageRoom } from '../../../site/syncProtocol';
 import type { AuthSession } from '../auth/AuthSession';
 import type { HistoryStore } from '../history/HistoryStore';
@@ -12,15 +25,14 @@ import { usePresence } from '../sync/presence';
 import type { BackgroundSync } from '../sync/BackgroundSync';
 import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
-import { pendingEditsText } from '../sync/syncStatus';
 import { pagePublicationState, pagePublicationText } from '../tree/pagePublication';
 import { FieldsForm } from './FieldsForm';
 import { PageHistory } from './PageHistory';
+import { PublishButton } from './PublishButton';
 import { SchedulePublication } from './SchedulePublication';
 import type { SessionMedia } from './Workspace';
 import { formatDateTime } from './formatDate';
 import { PageEditor } from './PageEditor';
-import { useFocusOnMount } from './useFocusOnMount';
 import { useSiteOnline } from './useSiteOnline';
 
 interface Props {
@@ -35,7 +47,6 @@ interface Props {
   background: BackgroundSync;
   readOnly: boolean;
   agent: { displayName: string; color: string };
-  onBack: () => void;
 }
 
 export function PageScreen({
@@ -50,94 +61,195 @@ export function PageScreen({
   background,
   readOnly,
   agent,
-  onBack,
 }: Props) {
   const provider = usePageRoom(docs, sync, background, pageRoom(commune.insee, page.id));
-  const publishedId = useId();
-  const headingRef = useFocusOnMount<HTMLHeadingElement>();
+  const panelId = useId();
+  // The title moves into the editor once the page's room is open: focus it on arrival, and
+  // again when it is replaced while nothing else took the focus.
+  const focusedOnce = useRef(false);
+  const headingRef = useCallback((el: HTMLHeadingElement | null) => {
+    if (!el) return;
+    const active = document.activeElement;
+    if (!focusedOnce.current || !active || active === document.body) {
+      el.focus();
+      focusedOnce.current = true;
+    }
+  }, []);
   const [showPreview, setShowPreview] = useState(false);
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  const openDrawer = (open: boolean) => {
+    setDrawerOpen(open);
+    // Into the drawer when it opens, back to its button when it closes.
+    setTimeout(() => (open ? closeRef.current : toggleRef.current)?.focus(), 0);
+  };
   const bodyMedia = useMemo(
     () => ({ insee: commune.insee, manifest, store: media.store, outbox: media.outbox }),
     [commune.insee, manifest, media],
   );
 
-  return (
-    <>
-      <p>
-        <button type="button" onClick={onBack}>
-          Retour aux pages
-        </button>
-      </p>
-      <h1 ref={headingRef} tabIndex={-1}>
+  const header = (
+    <div className="page-head">
+      <h1 ref={headingRef} tabIndex={-1} className="page-heading">
         {page.title || 'Page sans titre'}
       </h1>
-      {provider && <PagePresence provider={provider} />}
-      {provider && (
-        <PageStatus provider={provider} sync={sync} auth={auth} insee={commune.insee} page={page} />
-      )}
-      <p className="page-options">
-        <input
-          id={publishedId}
-          type="checkbox"
-          checked={page.status === 'published'}
-          disabled={readOnly}
-          onChange={(e) =>
-            updatePage(
-              manifest,
-              page.id,
-              { status: e.target.checked ? 'published' : 'draft' },
-              agent.displayName,
-            )
-          }
-        />{' '}
-        <label htmlFor={publishedId}>Publiée</label>{' '}
-        <span className="hint">(seules les pages publiées apparaissent sur le site)</span>{' '}
+      <button
+        ref={toggleRef}
+        type="button"
+        className="drawer-toggle"
+        aria-expanded={drawerOpen}
+        aria-controls={panelId}
+        onClick={() => openDrawer(!drawerOpen)}
+      >
+        {drawerOpen ? (
+          <PanelRightClose aria-hidden="true" size={20} />
+        ) : (
+          <PanelRightOpen aria-hidden="true" size={20} />
+        )}
+        Détails de la page
+      </button>
+    </div>
+  );
+
+  const panel = (
+    <aside
+      id={panelId}
+      className="page-panel"
+      aria-label="Détails de la page"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && drawerOpen) openDrawer(false);
+      }}
+    >
+      <button ref={closeRef} type="button" className="drawer-close" onClick={() => openDrawer(false)}>
+        <PanelRightClose aria-hidden="true" size={20} />
+        Fermer les détails
+      </button>
+      {provider ? <PagePresence provider={provider} /> : <p className="page-presence">…</p>}
+      <section className="panel-block" aria-labelledby={`${panelId}-pub`}>
+        <h2 id={`${panelId}-pub`} className="panel-title">
+          Publication
+        </h2>
+        {provider && (
+          <PageStatus provider={provider} sync={sync} auth={auth} insee={commune.insee} page={page} />
+        )}
+        <PublishedToggle page={page} manifest={manifest} readOnly={readOnly} agentName={agent.displayName} />
+        {commune.role === 'referent' && <SitePublish sync={sync} auth={auth} insee={commune.insee} />}
         <button type="button" aria-pressed={showPreview} onClick={() => setShowPreview((v) => !v)}>
           Aperçu avec le thème du site
         </button>
-      </p>
-      <SchedulePublication
-        auth={auth}
-        insee={commune.insee}
-        page={page}
-        canSchedule={commune.role === 'referent'}
-      />
-      <FieldsForm
-        insee={commune.insee}
-        page={page}
-        manifest={manifest}
-        media={media}
-        readOnly={readOnly}
-        agentName={agent.displayName}
-      />
-      <h2 className="body-title">Contenu</h2>
-      {provider ? (
-        <div className={showPreview ? 'page-with-preview' : undefined}>
-          <PageEditor
-            key={page.id}
-            pageId={page.id}
+      </section>
+      <PanelSection title="Informations" subtitle={PAGE_TYPE_LABELS_FR[page.type]} defaultExpanded>
+        <FieldsForm
+          insee={commune.insee}
+          page={page}
+          manifest={manifest}
+          media={media}
+          readOnly={readOnly}
+          agentName={agent.displayName}
+        />
+      </PanelSection>
+      <PanelSection title="Programmer la publication" defaultExpanded={false}>
+        <SchedulePublication
+          auth={auth}
+          insee={commune.insee}
+          page={page}
+          canSchedule={commune.role === 'referent'}
+        />
+      </PanelSection>
+      {provider && (
+        <div className="panel-block">
+          <PageHistory
+            store={history}
             provider={provider}
+            by={agent.displayName}
             readOnly={readOnly}
-            username={agent.displayName}
-            cursorColor={agent.color}
-            media={bodyMedia}
-            manifest={manifest}
-            preview={showPreview ? { page, manifest, commune } : undefined}
-          >
-            <PageHistory
-              store={history}
-              provider={provider}
-              by={agent.displayName}
-              readOnly={readOnly}
-              auth={auth}
-            />
-          </PageEditor>
+            auth={auth}
+          />
         </div>
-      ) : (
-        <p>Ouverture de la page…</p>
       )}
-    </>
+    </aside>
   );
+
+  return (
+    <div className={`page-layout${drawerOpen ? ' drawer-open' : ''}${showPreview ? ' with-preview' : ''}`}>
+      {provider ? (
+        <PageEditor
+          key={page.id}
+          pageId={page.id}
+          provider={provider}
+          readOnly={readOnly}
+          username={agent.displayName}
+          cursorColor={agent.color}
+          media={bodyMedia}
+          manifest={manifest}
+          header={header}
+          preview={showPreview ? { page, manifest, commune } : undefined}
+        >
+          {panel}
+        </PageEditor>
+      ) : (
+        <>
+          <div className="page-main">
+            {header}
+            <p>Ouverture de la page…</p>
+          </div>
+          {panel}
+        </>
+      )}
+    </div>
+  );
+}
+
+/** A collapsible section of the page's panel (keyboard: Tab to its title, Enter or Space). */
+function PanelSection(props: {
+  title: string;
+  subtitle?: string;
+  defaultExpanded: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <Disclosure className="panel-block panel-section" defaultExpanded={props.defaultExpanded}>
+      <Heading level={2} className="panel-title">
+        <Button slot="trigger" className="disclosure-trigger">
+          <span className="disclosure-chevron" aria-hidden="true" />
+          {props.title}
+          {props.subtitle && <span className="disclosure-subtitle"> · {props.subtitle}</span>}
+        </Button>
+      </Heading>
+      <DisclosurePanel className="disclosure-panel">{props.children}</DisclosurePanel>
+    </Disclosure>
+  );
+}
+
+/** « Publiée »: only published pages appear on the site at its next publication. */
+function PublishedToggle(props: { page: PageMeta; manifest: Y.Doc; readOnly: boolean; agentName: string }) {
+  const id = useId();
+  return (
+    <p className="page-options">
+      <input
+        id={id}
+        type="checkbox"
+        checked={props.page.status === 'published'}
+        disabled={props.readOnly}
+        onChange={(e) =>
+          updatePage(
+            props.manifest,
+            props.page.id,
+            { status: e.target.checked ? 'published' : 'draft' },
+            props.agentName,
+          )
+        }
+      />{' '}
+      <label htmlFor={id}>Publiée</label>{' '}
+      <span className="hint">(seules les pages publiées apparaissent sur le site)</span>
+    </p>
+  );
+}
+
+function SitePublish(props: { sync: SyncClient; auth: AuthSession; insee: string }) {
+  const { status } = useSyncExternalStore(props.sync.subscribe, props.sync.getSnapshot);
+  return <PublishButton auth={props.auth} insee={props.insee} offline={status.kind === 'offline'} />;
 }
 
 /** « Bruno Roux modifie cette page » from the page room's awareness (Lexical's `focusing`). */
@@ -180,7 +292,7 @@ function PageStatus(props: {
     : room?.saved
       ? 'Cette page est enregistrée sur cet ordinateur et sur le serveur de la Métropole.'
       : room && room.pending > 0
-        ? `Cette page est enregistrée sur cet ordinateur — ${pendingEditsText(room.pending)}.`
+        ? 'Cette page est enregistrée sur cet ordinateur — modifications pas encore envoyées.'
         : 'Cette page est enregistrée sur cet ordinateur.';
   // The same facts as the tree's row (tree/pagePublication), in sentences.
   const state = pagePublicationState(page, online, sync.pending.editedAt(provider.roomname));

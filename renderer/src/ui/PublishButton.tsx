@@ -1,5 +1,7 @@
 // « Publier » for the commune's référent: asks the server to publish, then links to the site.
-import { useState } from 'react';
+// Offline it is disabled with the reason next to it; a failure because the server could not
+// be reached goes away once the connection is back (its cause is gone).
+import { useEffect, useId, useState } from 'react';
 import { ApiFailure, MESSAGES_FR, publish } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 
@@ -10,10 +12,25 @@ type PublishState =
   | { kind: 'idle' }
   | { kind: 'publishing' }
   | { kind: 'published'; url: string }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string; unreachable: boolean };
 
-export function PublishButton({ auth, insee }: { auth: AuthSession; insee: string }) {
+export const PUBLISH_OFFLINE_TEXT =
+  'Publication impossible hors ligne : elle se fait sur le serveur de la Métropole. Elle sera possible dès le retour de la connexion.';
+
+export function PublishButton({
+  auth,
+  insee,
+  offline,
+}: {
+  auth: AuthSession;
+  insee: string;
+  offline: boolean;
+}) {
   const [state, setState] = useState<PublishState>({ kind: 'idle' });
+  const reasonId = useId();
+  useEffect(() => {
+    if (!offline) setState((s) => (s.kind === 'failed' && s.unreachable ? { kind: 'idle' } : s));
+  }, [offline]);
 
   async function run() {
     setState({ kind: 'publishing' });
@@ -26,15 +43,31 @@ export function PublishButton({ auth, insee }: { auth: AuthSession; insee: strin
       // 422: refused by the checks; the server's French text lists each page and what to fix.
       const blocked = error instanceof ApiFailure && error.status === 422;
       const message = error instanceof ApiFailure ? error.message : MESSAGES_FR.unexpected;
-      setState({ kind: 'failed', message: blocked ? message : `La publication a échoué : ${message}` });
+      const unreachable = error instanceof ApiFailure && error.kind === 'unreachable';
+      setState({
+        kind: 'failed',
+        message: blocked ? message : `La publication a échoué : ${message}`,
+        unreachable,
+      });
     }
   }
 
   return (
     <div className="publish">
-      <button type="button" className="primary" onClick={run} disabled={state.kind === 'publishing'}>
+      <button
+        type="button"
+        className="primary"
+        onClick={run}
+        disabled={state.kind === 'publishing' || offline}
+        aria-describedby={offline ? reasonId : undefined}
+      >
         Publier
       </button>
+      {offline && (
+        <p id={reasonId} className="hint publish-offline">
+          {PUBLISH_OFFLINE_TEXT}
+        </p>
+      )}
       <div role="status" className="publish-result">
         {result(state)}
       </div>

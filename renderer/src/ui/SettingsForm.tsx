@@ -18,7 +18,6 @@ interface Props {
 }
 
 export function SettingsForm({ insee, communeName, manifest, media, readOnly }: Props) {
-  const [open, setOpen] = useState(false);
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
   const panelId = useId();
   const settings = readSiteSettings(manifest, communeName) as unknown as Record<string, string>;
@@ -27,43 +26,36 @@ export function SettingsForm({ insee, communeName, manifest, media, readOnly }: 
   return (
     <section aria-labelledby={`${panelId}-title`} className="settings-form">
       <h2 id={`${panelId}-title`}>Paramètres du site</h2>
-      <p>
-        <button type="button" aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)}>
-          {open ? 'Masquer les paramètres' : 'Afficher les paramètres'}
-        </button>{' '}
-        {issues.length > 0 && (
-          <span className="fields-summary">
-            {issues.length === 1 ? '1 paramètre à compléter.' : `${issues.length} paramètres à compléter.`}
-          </span>
-        )}
-      </p>
-      {open && (
-        <div id={panelId}>
-          {SETTINGS_FIELDS.map((d) => (
-            <Field
-              key={d.name}
-              descriptor={d}
-              value={settings[d.name] ?? ''}
-              error={touched.has(d.name) ? issues.find((i) => i.field === d.name)?.message : undefined}
-              readOnly={readOnly}
-              onChange={(value) => updateSettings(manifest, { [d.name]: value })}
-              onBlur={() => touch(d.name)}
-              media={
-                d.kind === 'media'
-                  ? {
-                      store: media.store,
-                      library: readMedia(manifest),
-                      onFile: async (file) => {
-                        const sha256 = await importMediaFile(file, insee, manifest, media);
-                        updateSettings(manifest, { [d.name]: sha256 });
-                      },
-                    }
-                  : undefined
-              }
-            />
-          ))}
-        </div>
+      {issues.length > 0 && (
+        <p className="fields-summary">
+          {issues.length === 1 ? '1 paramètre à compléter.' : `${issues.length} paramètres à compléter.`}
+        </p>
       )}
+      <div id={panelId}>
+        {SETTINGS_FIELDS.map((d) => (
+          <Field
+            key={d.name}
+            descriptor={d}
+            value={settings[d.name] ?? ''}
+            error={touched.has(d.name) ? issues.find((i) => i.field === d.name)?.message : undefined}
+            readOnly={readOnly}
+            onChange={(value) => updateSettings(manifest, { [d.name]: value })}
+            onBlur={() => touch(d.name)}
+            media={
+              d.kind === 'media'
+                ? {
+                    store: media.store,
+                    library: readMedia(manifest),
+                    onFile: async (file) => {
+                      const sha256 = await importMediaFile(file, insee, manifest, media);
+                      updateSettings(manifest, { [d.name]: sha256 });
+                    },
+                  }
+                : undefined
+            }
+          />
+        ))}
+      </div>
     </section>
   );
 }

@@ -16,7 +16,6 @@ import { type PageMeta, updatePage } from '../../../site/siteDoc';
 import { pageRoom } from '../../../site/syncProtocol';
 import type { AuthSession } from '../auth/AuthSession';
 import type { SyncClient } from '../sync/SyncClient';
-import { pendingEditsText } from '../sync/syncStatus';
 import { pagePublicationState, pagePublicationText } from '../tree/pagePublication';
 import { formatDateTime } from './formatDate';
 import { useSiteOnline } from './useSiteOnline';
@@ -239,7 +238,7 @@ export function SiteTree({
           {publication.length > 0 && (
             <span className="tree-page-status tree-publication">{publication.join(' — ')}</span>
           )}
-          {unsent > 0 && <span className="tree-page-status tree-unsent">{pendingEditsText(unsent)}</span>}
+          {unsent > 0 && <span className="tree-page-status tree-unsent">Modifiée, pas encore envoyée</span>}
           {others.length > 0 && <span className="tree-presence">({others.join(', ')} sur cette page)</span>}
           {!readOnly && renaming?.id !== page.id && (
             <span className="tree-actions">

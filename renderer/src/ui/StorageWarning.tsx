@@ -48,7 +48,7 @@ export function persistenceText(persisted: boolean | null): string {
   if (persisted === true)
     return 'Stockage protégé : le navigateur n’effacera pas la copie du site gardée sur cet ordinateur.';
   if (persisted === false)
-    return 'Stockage protégé refusé par le navigateur : s’il manque de place, il pourrait effacer la copie du site gardée sur cet ordinateur, y compris les modifications pas encore envoyées. Connectez-vous au réseau régulièrement pour les envoyer au serveur de la Métropole.';
+    return 'Conseil : ce navigateur garde la copie du site sans garantie. Pour ne rien perdre, restez connecté au réseau de temps en temps : vos modifications partent alors au serveur de la Métropole. L’application de bureau n’a pas cette limite.';
   return 'Stockage protégé : le navigateur ne dit pas s’il l’accorde.';
 }
 
@@ -114,7 +114,7 @@ export function writeFailureText(failure: LocalWriteFailure, savedOnServer: bool
     : 'Elles ne sont pas perdues tant que cette fenêtre reste ouverte : elles seront envoyées au serveur de la Métropole dès que la connexion le permet.';
   const todo = savedOnServer
     ? 'Elles sont maintenant enregistrées sur le serveur de la Métropole. Libérez de l’espace sur le disque (fichiers téléchargés, corbeille) pour continuer à travailler hors connexion ; l’application réessaie d’enregistrer sur cet ordinateur toutes les 15 secondes.'
-    : 'Connectez-vous au réseau et gardez l’application ouverte jusqu’à ce que l’état indique « Enregistré sur le serveur de la Métropole », puis libérez de l’espace sur le disque (fichiers téléchargés, corbeille).';
+    : 'Connectez-vous au réseau et gardez l’application ouverte jusqu’à ce que l’état indique « Enregistré », puis libérez de l’espace sur le disque (fichiers téléchargés, corbeille).';
   return [what, where, todo];
 }
 

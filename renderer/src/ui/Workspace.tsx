@@ -1,7 +1,9 @@
 // The logged-in editor of one commune: opens the site manifest (from this computer first,
-// then synced), shows the header with the sync status and who is online, and switches
-// between the home (dashboard, tree, lists) and one page.
+// then synced) and shows the app shell — side navigation, top bar with the sync status,
+// banners — around the screen of the current address (hash routes, see shell/routes).
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { Redirect, Route, Router, Switch, useLocation } from 'wouter';
+import { useHashLocation } from 'wouter/use-hash-location';
 import type * as Y from 'yjs';
 import type { CommuneRef } from '../../../site/apiContract';
 import { seedPageBody } from '../../../site/pageBody';
@@ -18,13 +20,25 @@ import { BackgroundSyncStatus } from './BackgroundSyncStatus';
 import { MediaOutbox } from '../media/MediaOutbox';
 import { MediaStore, mediaDbName } from '../media/MediaStore';
 import { PageDeletions } from '../tree/siteEdits';
-import { HomeScreen } from './HomeScreen';
 import type { NewPageRequest } from './NewPageForm';
 import { PageScreen } from './PageScreen';
-import { PublishButton } from './PublishButton';
-import { StorageWarning, useStorageState, useWriteFailure } from './StorageWarning';
-import { SyncStatusBar } from './SyncStatusBar';
+import { useStorageState, useWriteFailure } from './StorageWarning';
 import { useManifestPages } from './useManifestPages';
+import { useSiteOnline } from './useSiteOnline';
+import { AppShell } from './shell/AppShell';
+import { Banners } from './shell/Banners';
+import { pageRoute, ROUTES } from './shell/routes';
+import {
+  ActesScreen,
+  AgendaScreen,
+  DashboardScreen,
+  MediaScreen,
+  NewsScreen,
+  PagesScreen,
+  PublicationScreen,
+  type ScreenContext,
+  SettingsScreen,
+} from './shell/Screens';
 
 interface Props {
   auth: AuthSession;
@@ -34,74 +48,50 @@ interface Props {
   onLogout: () => void;
 }
 
-type View = { kind: 'home' } | { kind: 'page'; pageId: string };
+export function Workspace(props: Props) {
+  return (
+    <Router hook={useHashLocation}>
+      <WorkspaceShell {...props} />
+    </Router>
+  );
+}
 
-export function Workspace({ auth, sync, docs, commune, onLogout }: Props) {
+function WorkspaceShell({ auth, sync, docs, commune, onLogout }: Props) {
   const opened = useManifest(docs, sync, siteRoom(commune.insee));
   const agent = auth.current.agent;
   const present = usePresence(opened?.provider.awareness);
   const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
   const storage = useStorageState();
   const writeFailure = useWriteFailure(docs);
-  const others = uniqueNames(present);
   const media = useMedia(auth, commune.insee);
   // Back online (or saved): let the outbox try at once rather than at its next timer.
   useEffect(() => {
     if (status.kind !== 'offline') media.outbox.kick();
   }, [status.kind, media]);
 
+  const banners = <Banners sync={sync} storage={storage} writeFailure={writeFailure} />;
+  const user = { displayName: agent.displayName, role: commune.role, onLogout };
+  if (!opened) {
+    return (
+      <AppShell commune={commune} sync={sync} user={user} banners={banners}>
+        <p>Ouverture du site de la commune…</p>
+      </AppShell>
+    );
+  }
   return (
-    <div className="app">
-      <header className="top">
-        <p className="brand">
-          Usine à sites <span className="commune">· {commune.name}</span>
-        </p>
-        <SyncStatusBar sync={sync} />
-        <div className="top-actions">
-          {commune.role === 'referent' && <PublishButton auth={auth} insee={commune.insee} />}
-          <p className="who">Connecté·e : {agent.displayName}</p>
-          <button type="button" onClick={onLogout}>
-            Se déconnecter
-          </button>
-        </div>
-      </header>
-      <main className="content">
-        {/* Always in the page, so assistive technologies announce the banner when it appears. */}
-        <div className="offline-live" aria-live="polite">
-          {status.kind === 'offline' && (
-            <div className="offline-banner">
-              <p>
-                Vous travaillez sans connexion au serveur de la Métropole. Tout ce que vous faites est
-                enregistré sur cet ordinateur et sera envoyé automatiquement au retour de la connexion.
-              </p>
-            </div>
-          )}
-        </div>
-        <StorageWarning state={storage} writeFailure={writeFailure} savedOnServer={status.kind === 'saved'} />
-        <p className="online-agents">
-          {status.kind === 'offline'
-            ? 'Présence des autres agents indisponible hors connexion.'
-            : others.length === 0
-              ? 'Aucun autre agent en ligne sur le site.'
-              : `Aussi en ligne sur le site : ${others.join(', ')}.`}
-        </p>
-        {opened ? (
-          <CommuneSite
-            manifest={opened.doc}
-            manifestProvider={opened.provider}
-            present={present}
-            commune={commune}
-            docs={docs}
-            sync={sync}
-            auth={auth}
-            media={media}
-            agent={{ id: agent.id, displayName: agent.displayName, color: agent.color }}
-          />
-        ) : (
-          <p>Ouverture du site de la commune…</p>
-        )}
-      </main>
-    </div>
+    <CommuneSite
+      manifest={opened.doc}
+      manifestProvider={opened.provider}
+      present={present}
+      commune={commune}
+      docs={docs}
+      sync={sync}
+      auth={auth}
+      media={media}
+      banners={banners}
+      user={user}
+      agent={{ id: agent.id, displayName: agent.displayName, color: agent.color }}
+    />
   );
 }
 
@@ -114,6 +104,8 @@ interface SiteProps {
   sync: SyncClient;
   auth: AuthSession;
   media: SessionMedia;
+  banners: React.ReactNode;
+  user: { displayName: string; role: CommuneRef['role']; onLogout: () => void };
   agent: { id: string; displayName: string; color: string };
 }
 
@@ -159,10 +151,12 @@ function CommuneSite({
   sync,
   auth,
   media,
+  banners,
+  user,
   agent,
 }: SiteProps) {
   const pages = useManifestPages(manifest);
-  const [view, setView] = useState<View>({ kind: 'home' });
+  const [location, navigate] = useLocation();
   const readOnly = commune.role === 'relecteur';
   const deletions = useMemo(() => new PageDeletions(manifest), [manifest]);
   const history = useHistoryStore(auth);
@@ -176,9 +170,13 @@ function CommuneSite({
     pages.map((p) => p.id).join(' '),
   );
   useEffect(() => () => deletions.destroy(), [deletions]);
+  // Which pages are online, read at the session's start whatever the first screen: the page
+  // screens and the tree then know it offline too (it is kept on this computer).
+  useSiteOnline(auth, commune.insee);
 
   // Tell the others which page is on screen (the server stamps our verified name).
-  const pageOnScreen = view.kind === 'page' ? view.pageId : null;
+  const match = /^\/pages\/([^/]+)$/.exec(location);
+  const pageOnScreen = match ? decodeURIComponent(match[1]!) : null;
   useEffect(() => {
     manifestProvider.awareness.setLocalStateField('pageId', pageOnScreen);
   }, [manifestProvider, pageOnScreen]);
@@ -199,51 +197,95 @@ function CommuneSite({
     // The body is seeded once, here, and stored before the page appears in the manifest.
     await docs.create(pageRoom(commune.insee, id), seedPageBody);
     createPage(manifest, { id, title, type, parentId, updatedBy: agent.displayName });
-    setView({ kind: 'page', pageId: id });
+    navigate(pageRoute(id));
   }
 
-  const page = view.kind === 'page' ? pages.find((p) => p.id === view.pageId) : undefined;
-  const progress = <BackgroundSyncStatus background={background} />;
-  if (view.kind === 'page' && page) {
-    return (
-      <>
-        {progress}
-        <PageScreen
-          commune={commune}
-          page={page}
-          manifest={manifest}
-          docs={docs}
-          sync={sync}
-          auth={auth}
-          media={media}
-          history={history}
-          background={background}
-          readOnly={readOnly}
-          agent={agent}
-          onBack={() => setView({ kind: 'home' })}
-        />
-      </>
-    );
-  }
+  const openPage = (pageId: string) => navigate(pageRoute(pageId));
+  const context: ScreenContext = {
+    commune,
+    agent,
+    pages,
+    manifest,
+    deletions,
+    presence,
+    auth,
+    sync,
+    media,
+    readOnly,
+    onlineAgents: uniqueNames(present),
+    onOpenPage: openPage,
+  };
+  const page = pageOnScreen ? pages.find((p) => p.id === pageOnScreen) : undefined;
+
   return (
-    <>
-      {progress}
-      <HomeScreen
-        communeName={commune.name}
-        insee={commune.insee}
-        agent={agent}
-        pages={pages}
-        manifest={manifest}
-        deletions={deletions}
-        presence={presence}
-        auth={auth}
-        sync={sync}
-        media={media}
-        onOpenPage={(pageId) => setView({ kind: 'page', pageId })}
-        onCreatePage={readOnly ? undefined : create}
-        canEditSettings={commune.role === 'referent'}
-      />
-    </>
+    <AppShell
+      commune={commune}
+      sync={sync}
+      user={user}
+      banners={banners}
+      manifest={manifest}
+      media={media}
+      pages={pages}
+      currentPage={page}
+      onCreatePage={readOnly ? undefined : create}
+      footer={<BackgroundSyncStatus background={background} />}
+    >
+      <Switch>
+        <Route path={ROUTES.dashboard}>
+          <DashboardScreen {...context} />
+        </Route>
+        <Route path={ROUTES.pages}>
+          <PagesScreen {...context} />
+        </Route>
+        <Route path={`${ROUTES.pages}/:id`}>
+          {page ? (
+            <PageScreen
+              key={page.id}
+              commune={commune}
+              page={page}
+              manifest={manifest}
+              docs={docs}
+              sync={sync}
+              auth={auth}
+              media={media}
+              history={history}
+              background={background}
+              readOnly={readOnly}
+              agent={agent}
+            />
+          ) : (
+            <section className="screen">
+              <h1>Page introuvable</h1>
+              <p>Cette page n’existe pas ou a été supprimée.</p>
+              <p>
+                <a href={`#${ROUTES.pages}`}>Voir toutes les pages</a>
+              </p>
+            </section>
+          )}
+        </Route>
+        <Route path={ROUTES.news}>
+          <NewsScreen {...context} />
+        </Route>
+        <Route path={ROUTES.agenda}>
+          <AgendaScreen {...context} />
+        </Route>
+        <Route path={ROUTES.actes}>
+          <ActesScreen {...context} />
+        </Route>
+        <Route path={ROUTES.media}>
+          <MediaScreen {...context} />
+        </Route>
+        <Route path={ROUTES.settings}>
+          <SettingsScreen {...context} />
+        </Route>
+        <Route path={ROUTES.publication}>
+          <PublicationScreen {...context} />
+        </Route>
+        <Route>
+          <Redirect to={ROUTES.dashboard} replace />
+        </Route>
+      </Switch>
+    </AppShell>
   );
 }
 
