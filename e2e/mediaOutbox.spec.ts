@@ -10,38 +10,19 @@ import { MediaOutbox } from '../renderer/src/media/MediaOutbox';
 import { MediaStore } from '../renderer/src/media/MediaStore';
 import type { LocalStore } from '../renderer/src/store/LocalStore';
 import type { RunningServer } from '../sync-server/server';
+import { webp } from '../sync-server/mediaFixtures';
 import { login } from '../sync-server/testHarness';
 import { expect, test } from './harness';
 
-/** A WebP (lossless VP8L) header of that size: the server reads a copy's width from it. */
-function webp(width: number, height: number, note: string): Uint8Array {
-  const bits = Buffer.alloc(4);
-  bits.writeUInt32LE(((width - 1) | ((height - 1) << 14)) >>> 0);
-  const payload = Buffer.concat([Buffer.from([0x2f]), bits, Buffer.from(`pixels ${note}`)]);
-  const u32 = (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(n);
-    return b;
-  };
-  return new Uint8Array(
-    Buffer.concat([
-      Buffer.from('RIFF'),
-      u32(4 + 8 + payload.length),
-      Buffer.from('WEBPVP8L'),
-      u32(payload.length),
-      payload,
-    ]),
-  );
-}
-
-function image(note: string) {
-  const bytes = webp(1200, 800, note);
+/** A real 1200×800 image with its two re-encoded copies (the server decodes every file). */
+async function image(note: string) {
+  const bytes = new Uint8Array(await webp(1200, 800, note));
   return {
     sha: createHash('sha256').update(bytes).digest('hex'),
     bytes,
     variants: [
-      { width: 480, bytes: webp(480, 320, note) },
-      { width: 960, bytes: webp(960, 640, note) },
+      { width: 480, bytes: new Uint8Array(await webp(480, 320, note)) },
+      { width: 960, bytes: new Uint8Array(await webp(960, 640, note)) },
     ],
   };
 }
@@ -99,7 +80,7 @@ test('[MEDIA-2] offline then online: the image and its copies are uploaded once 
 }) => {
   const auth = await agentSession(server);
   const a = computer(auth);
-  const img = image('hors ligne');
+  const img = await image('hors ligne');
   const files = [img.sha, `${img.sha}-480`, `${img.sha}-960`];
   a.net.down = true;
   await a.store.add('13001', img.sha, 'image/webp', img.bytes, Date.now(), img.variants);
@@ -130,7 +111,7 @@ test('[MEDIA-2] another computer with the same image uploads nothing: the server
 }) => {
   const auth = await agentSession(server);
   const a = computer(auth);
-  const img = image('deux postes');
+  const img = await image('deux postes');
   await a.store.add('13001', img.sha, 'image/webp', img.bytes, Date.now(), img.variants);
   a.outbox.start();
   await expect.poll(() => a.puts.length).toBe(3);
