@@ -10,8 +10,11 @@ import { GENERATED_PAGES } from './generatedPages';
 export const SEARCH_TEMPLATE_FILE = '.recherche/page.html';
 /** The template's page title (the server puts the query's in its place). */
 export const SEARCH_TEMPLATE_TITLE = 'Recherche sur le site';
-/** Where the server writes the results. */
-export const SEARCH_SLOT = '<!--resultats-de-recherche-->';
+/**
+ * Where the server writes the results: the template alone is a valid page (its h1), checked
+ * before publishing like every other.
+ */
+export const SEARCH_SLOT = `<!--resultats--><h1>${SEARCH_TEMPLATE_TITLE}</h1><!--/resultats-->`;
 
 /** The search forms of the theme (header and 404), as `searchForm` writes them for the server. */
 const SERVED_FORM =
