@@ -41,9 +41,22 @@ export function foldText(text: string): string {
     .replace(/ß/g, 'ss');
 }
 
+/** Words already stemmed: texts repeat their words, and the stemmer is the costly part. */
+const TERM_CACHE = new Map<string, string | null>();
+const TERM_CACHE_MAX = 100_000;
+
 /** The search term of one word, or null (stop word, single letter, too long). */
 export function termOf(word: string): string | null {
   if (word.length > MAX_WORD_CHARS) return null;
+  const cached = TERM_CACHE.get(word);
+  if (cached !== undefined) return cached;
+  const term = computeTerm(word);
+  if (TERM_CACHE.size >= TERM_CACHE_MAX) TERM_CACHE.clear();
+  TERM_CACHE.set(word, term);
+  return term;
+}
+
+function computeTerm(word: string): string | null {
   const folded = foldText(word);
   if (folded.length < 2 && !/\d/.test(folded)) return null;
   if (STOPWORDS.has(folded)) return null;

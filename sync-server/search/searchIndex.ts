@@ -44,7 +44,7 @@ export class SearchIndexBuilder {
       next.set(meta.id, { metaKey, body, path, json: JSON.stringify(toSearchDocument(meta, body, path)) });
     }
     this.communes.set(insee, next);
-    const documents = [...next.values()].map((e) => e.json).sort();
+    const documents = [...next.values()].map((e) => e.json);
     return { json: `{"format":${FORMAT},"documents":[${documents.join(',')}]}`, reindexed };
   }
 }
@@ -92,6 +92,8 @@ export function loadIndex(json: string): LoadedIndex {
   return { documents, postings };
 }
 
+const FRENCH = new Intl.Collator('fr');
+
 export interface SearchHit {
   document: SearchDocument;
   score: number;
@@ -127,7 +129,7 @@ export function searchIndex(
       (a, b) =>
         b.score - a.score ||
         b.document.date.localeCompare(a.document.date) ||
-        a.document.title.localeCompare(b.document.title, 'fr'),
+        FRENCH.compare(a.document.title, b.document.title),
     );
   return { total: ranked.length, hits: ranked.slice(offset, offset + limit) };
 }
