@@ -24,6 +24,7 @@ import {
 } from './generatedPages';
 import { homeMain } from './homePage';
 import { agendaPage, newsPages, notFoundMain, openDataPage, registrePages, searchForm } from './listPages';
+import { SEARCH_SLOT, SEARCH_TEMPLATE_FILE, SEARCH_TEMPLATE_TITLE } from './searchTemplate';
 import { pageBlock } from './pageBlocks';
 import { ALERT_LEVELS, isAlertActive } from './pageTypes';
 import { escapeHtml, type MediaInfo, mediaPath, renderHtml } from './renderHtml';
@@ -662,6 +663,13 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
       bare: true,
     }),
   );
+
+  // The results page's template, filled by the server ([SEARCH-1]).
+  if (ctx.searchAvailable)
+    files.set(
+      SEARCH_TEMPLATE_FILE,
+      pageDocument(layout, null, SEARCH_TEMPLATE_TITLE, SEARCH_SLOT, { depth: 1 }),
+    );
 
   // Machine-readable files.
   files.set(

@@ -28,6 +28,7 @@ import type { Accounts } from './Accounts';
 import { communeAuditView, type AuditLog } from './AuditLog';
 import { sha256OfStream } from './backupCopy';
 import { mediaDirOf, siteDirOf } from './safePaths';
+import { exportedSiteFile } from './search/exportedSite';
 import type { SqliteDatabase } from './database';
 import type { DocStore } from './DocStore';
 
@@ -219,7 +220,11 @@ export class CommuneData {
       } catch {
         currentDir = null;
       }
-      for (const { rel, abs } of currentDir ? filesUnder(currentDir) : []) await addFile(abs, `site/${rel}`);
+      for (const { rel, abs } of currentDir ? filesUnder(currentDir) : []) {
+        const exported = exportedSiteFile(rel, abs);
+        if (exported === 'as-is') await addFile(abs, `site/${rel}`);
+        else if (exported !== 'skip') add(exported, `site/${rel}`);
+      }
       add(
         json(
           accounts.listAgents(insee).map((a) => ({

@@ -46,6 +46,7 @@ import type { Commune } from './communes';
 import type { SqliteDatabase } from './database';
 import type { Logger } from './Logger';
 import { capture, type CapturedPage } from './PageSnapshots';
+import { indexRenderedSite, SearchIndexBuilder } from './search/publishedIndex';
 import { isSiteSlug, mediaDirOf, siteDirOf, UnsafePathError } from './safePaths';
 
 export interface PublisherOptions {
@@ -228,6 +229,8 @@ export class Publisher {
   private readonly state = new Map<string, CommuneState>();
   /** Media files known to exist (content-addressed, so never change). */
   private readonly mediaSeen = new Set<string>();
+  /** Search documents of each commune's pages, kept between publications ([SEARCH-3]). */
+  private readonly searchIndex: SearchIndexBuilder = new SearchIndexBuilder();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(options: PublisherOptions) {
@@ -722,6 +725,7 @@ export class Publisher {
       stylesheet,
       publishedAt,
       siteUrl: `${origin}/sites/${commune.slug}/`,
+      searchAvailable: true,
     };
     const rendered = renderSite(snapshot, { cache: state.render });
     const renderedMs = performance.now() - started;
@@ -760,6 +764,9 @@ export class Publisher {
         issues: [...errors, ...warnings],
       };
     }
+
+    const searchReindexed = indexRenderedSite(this.searchIndex, insee, snapshot, rendered);
+    phase('search');
 
     const version = `${new Date(publishedAt).toISOString().replace(/[-:.]/g, '').replace('T', '-')}-${crypto
       .randomBytes(4)
@@ -949,6 +956,7 @@ export class Publisher {
       written,
       kept,
       bodiesRead: read,
+      searchReindexed,
       renderMs: Math.round(renderedMs),
       phases,
       ms: Math.round(ms),

@@ -133,7 +133,9 @@ describe('Publisher', () => {
     touch(pageRoom(INSEE, ids[3]!));
     const second = await publish('agent-2', 'Marc');
     expect(second.changedPages).toEqual([ids[3]]);
-    expect(second.filesWritten).toBe(1);
+    // The page and the search index, which holds its text ([SEARCH-3]).
+    expect(second.filesWritten).toBe(2);
+    expect(online('.recherche/index.json')).toContain('Nouveau paragraphe.');
     expect(second.filesKept).toBeGreaterThan(15);
     expect(online(`page-4/index.html`)).toContain('Nouveau paragraphe.');
     // The previous version is immutable: its copy of the page was replaced, not written through.

@@ -39,6 +39,8 @@ import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from '.
 import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { repairPage } from './pageRepair';
 import { SqliteDocStore } from './SqliteDocStore';
+import { isHiddenSitePath, SEARCH_ROUTE, SiteSearch } from './search/SiteSearch';
+import type { RateLimit } from './RateLimiter';
 import {
   PUBLISHED_SITE_HEADERS,
   appHeaders,
@@ -58,6 +60,8 @@ export interface ServerOptions {
   appDir?: string;
   /** Theme of published sites (`site.css`); default `<repo>/assets`. */
   assetsDir?: string;
+  /** Searches of a published site per address (site/SPEC.md [SEARCH-8]). */
+  searchRate?: RateLimit;
   /** Test hook: wraps the document store (e.g. to hold commits). */
   wrapStore?: (store: DocStore) => DocStore;
   accessTokenTtlSeconds?: number;
@@ -344,6 +348,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     publicOrigin: options.publicUrl,
     onPagesPublished: (insee, pages, by, at) => snapshots.recordPublication(insee, pages, by, at),
   });
+  const siteSearch = new SiteSearch({ logger, rate: options.searchRate });
   const admin = createAdmin(
     accounts,
     audit,
@@ -628,8 +633,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       redirect(res, `/sites/${slug}/`, 301);
       return;
     }
+    if (match[2] === SEARCH_ROUTE.slice(0, -1)) {
+      redirect(
+        res,
+        `/sites/${slug}${SEARCH_ROUTE}${new URL(req.url ?? '/', 'http://localhost').search}`,
+        301,
+      );
+      return;
+    }
     const dir = await publisher.currentDir(slug);
-    const resolved = dir ? await resolveStaticFile(dir, match[2].slice(1)) : ({ kind: 'not-found' } as const);
+    if (dir && match[2] === SEARCH_ROUTE) {
+      const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      const answer = await siteSearch.answer(dir, params, clientAddress(req));
+      if (answer)
+        return sendHtml(res, answer.status, answer.html, { ...PUBLISHED_SITE_HEADERS, ...answer.headers });
+    }
+    const hidden = isHiddenSitePath(match[2]);
+    const resolved =
+      dir && !hidden ? await resolveStaticFile(dir, match[2].slice(1)) : ({ kind: 'not-found' } as const);
     switch (resolved.kind) {
       case 'redirect-slash':
         redirect(res, `${pathname}/`, 301);
