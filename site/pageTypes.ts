@@ -16,6 +16,7 @@ import {
   WEEKDAYS,
 } from './fieldLists';
 import { MATIERE_OPTIONS } from './actesNomenclature';
+import { frenchDateFormat } from './frenchDate';
 import { compareListEntries, listOrderKey, PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageType } from './siteDoc';
 
 export { PAGE_TYPES, PAGE_TYPE_LABELS_FR, type PageType, type ListItem, MENU_LABELS, WEEKDAYS };
@@ -621,7 +622,7 @@ function computeParisTime(value: string): number | null {
   return asUtc - (seen - asUtc);
 }
 
-const DATE_FR = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
+const DATE_FR = frenchDateFormat({ dateStyle: 'long', timeZone: 'Europe/Paris' });
 
 /** Adds calendar months to an instant (UTC calendar), for the « two months online » rule. */
 export function addMonths(ms: number, months: number): number {
