@@ -102,7 +102,8 @@ const f = (
   extra: Partial<FieldDescriptor> = {},
 ): FieldDescriptor => ({ name, label, kind, required, ...extra });
 
-const IMAGE_MIME = ['image/webp', 'image/jpeg', 'image/png'] as const;
+/** Any common image format: the editor re-encodes every image as WebP (media/mediaPipeline). */
+const IMAGE_MIME = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
 
 /** « Fermeture » after « Ouverture », « Réouverture » after « Fermeture »… for one day. */
 function hoursInOrder(item: ListItem): Array<{ field: string; message: string }> {

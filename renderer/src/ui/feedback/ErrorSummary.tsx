@@ -4,6 +4,8 @@
 import { useId } from 'react';
 
 export interface SummaryIssue {
+  /** Identifies the issue's field for the form (e.g. to show its error once followed). */
+  key: string;
   /** The id of the field's control. */
   fieldId: string;
   /** The field's label, as the agent reads it. */
@@ -22,9 +24,11 @@ interface Props {
   issues: readonly SummaryIssue[];
   /** « Pour publier, complétez : » or similar; the count is added. */
   title: string;
+  /** Called when a link is followed (the form shows that field's error). */
+  onFollow?: (issue: SummaryIssue) => void;
 }
 
-export function ErrorSummary({ issues, title }: Props) {
+export function ErrorSummary({ issues, title, onFollow }: Props) {
   const headingId = useId();
   if (issues.length === 0) return null;
   return (
@@ -39,6 +43,7 @@ export function ErrorSummary({ issues, title }: Props) {
               href={`#${issue.fieldId}`}
               onClick={(event) => {
                 event.preventDefault();
+                onFollow?.(issue);
                 focusField(issue.fieldId);
               }}
             >
