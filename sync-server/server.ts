@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../site/apiContract';
 import { CLOSE, SUBPROTOCOL, parseRoom } from '../site/syncProtocol';
-import { Accounts, type AccountsOptions } from './Accounts';
+import { Accounts, type AccountsOptions, DEMO_COMMUNE } from './Accounts';
+import { seedDemoCommune } from './demoCommune';
 import { createAdmin, type Admin } from './adminOperations';
 import { createApi, type ApiResponse } from './api';
 import { AuditLog } from './AuditLog';
@@ -272,6 +273,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...options.sessions,
     });
     demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount();
+    if (demoAccount) await seedDemoCommune(store, DEMO_COMMUNE);
   } catch (error) {
     db.close();
     releaseLock();
