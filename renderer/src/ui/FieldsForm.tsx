@@ -293,7 +293,7 @@ function MediaInput(props: {
   return (
     <div className="media-input">
       {value && (
-        <div className="media-current">
+        <div className="media-current" data-sha256={value}>
           {isImage && url ? <img src={url} alt="" className="media-thumb" /> : null}
           <p>
             {entry?.name || 'Fichier'}

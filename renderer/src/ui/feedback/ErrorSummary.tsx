@@ -1,5 +1,6 @@
-// The errors of a form, listed above it (RGAA 11.10 and 11.11): each one a link that moves the
-// focus to its field. Hash addresses are the editor's routes, so the link does not change the
+// The errors of a form, listed above it (RGAA 11.10 and 11.11): one link per field to fix, named
+// by the field's label, that moves the focus to the field — whose error message, next to it,
+// says what to do (shown once the link is followed). Hash addresses are the editor's routes, so the link does not change the
 // address: it focuses the field itself (and scrolls it into view).
 import { useId } from 'react';
 
@@ -10,6 +11,7 @@ export interface SummaryIssue {
   fieldId: string;
   /** The field's label, as the agent reads it. */
   label: string;
+  /** The error itself (shown next to the field). */
   message: string;
 }
 
@@ -30,15 +32,16 @@ interface Props {
 
 export function ErrorSummary({ issues, title, onFollow }: Props) {
   const headingId = useId();
-  if (issues.length === 0) return null;
+  const fields = issues.filter((issue, i) => issues.findIndex((x) => x.fieldId === issue.fieldId) === i);
+  if (fields.length === 0) return null;
   return (
     <div className="error-summary" role="region" aria-labelledby={headingId}>
       <h2 id={headingId} className="error-summary-title">
-        {title} ({issues.length === 1 ? '1 point' : `${issues.length} points`})
+        {title} ({fields.length === 1 ? '1 champ' : `${fields.length} champs`})
       </h2>
       <ul>
-        {issues.map((issue) => (
-          <li key={`${issue.fieldId}:${issue.message}`}>
+        {fields.map((issue) => (
+          <li key={issue.fieldId}>
             <a
               href={`#${issue.fieldId}`}
               onClick={(event) => {
@@ -47,7 +50,7 @@ export function ErrorSummary({ issues, title, onFollow }: Props) {
                 focusField(issue.fieldId);
               }}
             >
-              {issue.label} : {issue.message}
+              {issue.label}
             </a>
           </li>
         ))}
