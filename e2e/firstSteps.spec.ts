@@ -109,7 +109,7 @@ test('[first-2] opening hours: one day typed, copied onto the other weekdays', a
   await monday.getByLabel('Jour *').selectOption({ label: 'Lundi' });
   await monday.getByLabel('Ouverture', { exact: true }).fill('08:30');
   await monday.getByLabel('Fermeture', { exact: true }).fill('12:00');
-  await hours.getByRole('button', { name: 'Copier Jour n° 1 (Lundi) sur les autres jours' }).click();
+  await hours.getByRole('button', { name: 'Copier sur les autres jours — Jour n° 1 (Lundi)' }).click();
   const dialog = page.getByRole('dialog', { name: 'Copier les horaires du lundi' });
   await expect(dialog.getByRole('checkbox', { name: 'Vendredi' })).toBeChecked();
   await expect(dialog.getByRole('checkbox', { name: 'Samedi' })).not.toBeChecked();

@@ -35,7 +35,7 @@ export function CopyHoursDialog({ items, index, entryName, readOnly, onEdit }: P
       <Button
         className="small"
         isDisabled={readOnly || !sourceDay}
-        aria-label={`Copier ${entryName} sur les autres jours`}
+        aria-label={`Copier sur les autres jours — ${entryName}`}
       >
         <Copy aria-hidden="true" size={16} /> Copier sur les autres jours
       </Button>
