@@ -707,12 +707,14 @@ export class Accounts {
    * On first start (no agent at all), creates the demo référent of DEMO_COMMUNE with a random
    * password, returned once for the entry point to print. Never logged.
    */
-  async ensureDemoAccount(): Promise<{ email: string; password: string } | null> {
+  async ensureDemoAccount(
+    commune: string = DEMO_COMMUNE,
+  ): Promise<{ email: string; password: string } | null> {
     if (this.agentCount() > 0) return null;
-    const email = `referent@${DEMO_COMMUNE}.demo`;
+    const email = `referent@${commune}.demo`;
     const password = randomPassword();
     await this.addAgent({
-      commune: DEMO_COMMUNE,
+      commune,
       email,
       password,
       role: 'referent',

@@ -70,8 +70,10 @@ export interface ServerOptions {
    * with CLOSE.TOO_SLOW. Default 16 MiB.
    */
   maxBufferedBytes?: number;
-  /** On a database without agents, create the demo référent of 13001 (default true). */
+  /** On a database without agents, create the demo référent (default true). */
   createDemoAccount?: boolean;
+  /** The demo référent's commune, seeded with the starter pages (default DEMO_COMMUNE, Aurons). */
+  demoCommune?: string;
   /** Delay after a first failed login, doubling with each further failure (default 400 ms). */
   loginFailureDelayMs?: number;
   /** Largest document, in bytes of stored updates (default 50 MB). */
@@ -272,8 +274,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       failureDelayMs: options.loginFailureDelayMs,
       ...options.sessions,
     });
-    demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount();
-    if (demoAccount) await seedDemoCommune(store, DEMO_COMMUNE);
+    const demoCommune = options.demoCommune ?? DEMO_COMMUNE;
+    demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount(demoCommune);
+    if (demoAccount) await seedDemoCommune(store, demoCommune);
   } catch (error) {
     db.close();
     releaseLock();
