@@ -6,7 +6,7 @@ import { pageRoom, siteRoom } from '../site/syncProtocol';
 import { seedDemoCommune } from './demoCommune';
 import { openDatabase } from './database';
 import { SqliteDocStore } from './SqliteDocStore';
-import { tempDataDir } from './testHarness';
+import { startTestServer, tempDataDir } from './testHarness';
 
 async function load(store: SqliteDocStore, room: string): Promise<Y.Doc> {
   const doc = new Y.Doc();
@@ -34,6 +34,24 @@ describe('demo commune', () => {
       expect(readPages(await load(store, siteRoom('13008')))).toHaveLength(7);
     } finally {
       db.close();
+      await dir.remove();
+    }
+  });
+
+  it('[DEMO-2] a first start without agents makes the demo référent of Aurons (13008) and seeds its site', async () => {
+    const dir = await tempDataDir();
+    try {
+      const server = await startTestServer(dir.dir, { demoCommune: undefined });
+      expect(server.demoAccount!.email).toBe('referent@13008.demo');
+      await server.close();
+      const db = openDatabase(dir.dir);
+      try {
+        const pages = readPages(await load(new SqliteDocStore(db), siteRoom('13008')));
+        expect(pages.map((p) => p.title)).toContain('Le conseil municipal');
+      } finally {
+        db.close();
+      }
+    } finally {
       await dir.remove();
     }
   });
