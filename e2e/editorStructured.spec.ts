@@ -50,9 +50,8 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
     .getByLabel('Photo')
     .setInputFiles({ name: 'maire.png', mimeType: 'image/png', buffer: Buffer.from(photo, 'base64') });
   expect((await upload).status()).toBe(201);
-  const photoHash = (
-    (await entry(page, 'Élu n° 1').locator('.media-current .hash').textContent()) ?? ''
-  ).replace(/^.*: /, '');
+  const photoHash =
+    (await entry(page, 'Élu n° 1').locator('.media-current').getAttribute('data-sha256')) ?? '';
   expect(photoHash).toMatch(/^[0-9a-f]{64}$/);
   await members.getByRole('button', { name: 'Ajouter un élu' }).click();
   const second = entry(page, 'Élu n° 2');
@@ -145,7 +144,7 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
   );
   // Days in date order, each under its <time>, dishes by course.
   expect(canteenHtml).toContain(
-    '<section class="menu-day"><h2><time datetime="2026-06-01">lundi 1 juin 2026</time></h2><dl class="fields"><div><dt>Entrée</dt><dd>Salade verte</dd></div><div><dt>Plat</dt><dd>Lasagnes</dd></div><div><dt>Dessert</dt><dd>Fruit de saison</dd></div></dl></section>',
+    '<section class="menu-day"><h2><time datetime="2026-06-01">lundi 1er juin 2026</time></h2><dl class="fields"><div><dt>Entrée</dt><dd>Salade verte</dd></div><div><dt>Plat</dt><dd>Lasagnes</dd></div><div><dt>Dessert</dt><dd>Fruit de saison</dd></div></dl></section>',
   );
   expect(canteenHtml).toContain('<time datetime="2026-06-02">mardi 2 juin 2026</time>');
   expect(canteenHtml).toContain(

@@ -70,9 +70,7 @@ async function main(): Promise<void> {
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.getByRole('button', { name: 'Nouvelle page' }).waitFor();
 
-    await createPage(page, 'Accueil');
-    await write(page, ['Bienvenue sur le site de la commune.']);
-    await createPage(page, 'Conseil municipal');
+    // The demo commune (Aurons) already has the starter pages of « Premiers pas ».
     await createPage(page, 'Fête du village', 'Actualité');
     const hours = await createPage(page, 'Horaires de la mairie');
     await write(page, [

@@ -49,7 +49,7 @@ describe('hostile content', () => {
       `<th scope="row">Dimanche</th><td>de <time datetime="08:30">8 h 30</time> à <time datetime="08:30">8 h 30</time> et de <time datetime="08:30">8 h 30</time> à <time datetime="08:30">8 h 30</time> – ${text}</td>`,
     );
     expect(first('contact')).toContain(
-      `<li>Le <time datetime="2099-01-01">jeudi 1 janvier 2099</time> : ${text}</li>`,
+      `<li>Le <time datetime="2099-01-01">jeudi 1er janvier 2099</time> : ${text}</li>`,
     );
     expect(first('cantine')).toContain(`<div><dt>Entrée</dt><dd>${text}</dd></div>`);
   });

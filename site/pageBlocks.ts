@@ -3,6 +3,7 @@
  * [TYPE-*]): dates, place, the signed PDF of an acte with its SHA-256, menus as tables…
  * All values come from the manifest (hostile): every one is escaped; URLs go through fieldLinks.
  */
+import { frenchDateFormat } from './frenchDate';
 import {
   ACTE_KINDS,
   ALERT_LEVELS,
@@ -110,7 +111,7 @@ export function pdfLink(ctx: SiteContext, sha: string, label: string, depth: num
   return `<a href="${rootPrefix(depth)}${path}" type="application/pdf">${e(label)} (PDF${size ? `, ${size}` : ''})</a>`;
 }
 
-const DAY_FR = new Intl.DateTimeFormat('fr-FR', {
+const DAY_FR = frenchDateFormat({
   weekday: 'long',
   day: 'numeric',
   month: 'long',

@@ -16,6 +16,7 @@ import {
   WEEKDAYS,
 } from './fieldLists';
 import { MATIERE_OPTIONS } from './actesNomenclature';
+import { frenchDateFormat } from './frenchDate';
 import { compareListEntries, listOrderKey, PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageType } from './siteDoc';
 
 export { PAGE_TYPES, PAGE_TYPE_LABELS_FR, type PageType, type ListItem, MENU_LABELS, WEEKDAYS };
@@ -101,7 +102,8 @@ const f = (
   extra: Partial<FieldDescriptor> = {},
 ): FieldDescriptor => ({ name, label, kind, required, ...extra });
 
-const IMAGE_MIME = ['image/webp', 'image/jpeg', 'image/png'] as const;
+/** Any common image format: the editor re-encodes every image as WebP (media/mediaPipeline). */
+const IMAGE_MIME = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
 
 /** « Fermeture » after « Ouverture », « Réouverture » after « Fermeture »… for one day. */
 function hoursInOrder(item: ListItem): Array<{ field: string; message: string }> {
@@ -621,7 +623,7 @@ function computeParisTime(value: string): number | null {
   return asUtc - (seen - asUtc);
 }
 
-const DATE_FR = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
+const DATE_FR = frenchDateFormat({ dateStyle: 'long', timeZone: 'Europe/Paris' });
 
 /** Adds calendar months to an instant (UTC calendar), for the « two months online » rule. */
 export function addMonths(ms: number, months: number): number {

@@ -47,7 +47,10 @@ const s = (
 /** Form descriptors of the settings, in display order. */
 export const SETTINGS_FIELDS: readonly FieldDescriptor[] = [
   s('name', 'Nom de la commune', 'text', true),
-  s('logo', 'Logo ou blason', 'media', false, { accept: ['image/webp', 'image/png', 'image/svg+xml'] }),
+  s('logo', 'Logo ou blason', 'media', false, {
+    accept: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/svg+xml'],
+    help: 'Une image JPEG, PNG, WebP, GIF ou SVG ; elle est convertie pour le site.',
+  }),
   s('logoAlt', 'Texte alternatif du logo', 'text', false, { help: 'Par exemple : Blason de la commune.' }),
   s('address', 'Adresse de la mairie', 'textarea', true),
   s('phone', 'Téléphone', 'tel', true),
@@ -58,7 +61,7 @@ export const SETTINGS_FIELDS: readonly FieldDescriptor[] = [
     help: 'Toutes les couleurs proposées respectent les contrastes exigés par le RGAA.',
   }),
   s('banner', 'Photo du bandeau de la page d’accueil', 'media', false, {
-    accept: ['image/webp', 'image/jpeg', 'image/png'],
+    accept: ['image/jpeg', 'image/png', 'image/webp', 'image/gif'],
     help: 'Une photo large de la commune (au moins 1600 pixels de large). Elle est décorative : le nom de la commune est écrit par-dessus.',
   }),
   s('quickLinks', 'Accès rapides de la page d’accueil', 'textarea', false, {

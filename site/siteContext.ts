@@ -6,6 +6,7 @@ import type { SerializedEditorState } from 'lexical';
 import { type PageFields, parisTime, readPageFields } from './pageTypes';
 import type { MediaInfo } from './renderHtml';
 import type { SiteSettingsFull } from './settings';
+import { frenchDateFormat } from './frenchDate';
 import type { PageMeta } from './siteDoc';
 
 /** Who hosts the published sites: the Métropole (convention, art. 4). */
@@ -55,8 +56,8 @@ export function rootPrefix(depth: number): string {
   return depth === 0 ? './' : '../'.repeat(depth);
 }
 
-const DATE_FR = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
-const DATETIME_FR = new Intl.DateTimeFormat('fr-FR', {
+const DATE_FR = frenchDateFormat({ dateStyle: 'long', timeZone: 'Europe/Paris' });
+const DATETIME_FR = frenchDateFormat({
   dateStyle: 'full',
   timeStyle: 'short',
   timeZone: 'Europe/Paris',

@@ -40,7 +40,8 @@ export const DEFAULT_SESSION_ABSOLUTE_SECONDS = 30 * 24 * 3600;
 /** Failed logins before the account is locked for `lockSeconds`. */
 export const DEFAULT_LOCK_AFTER_FAILURES = 10;
 export const DEFAULT_LOCK_SECONDS = 15 * 60;
-export const DEMO_COMMUNE = '13001';
+/** The demo commune: Aurons, a village of the Métropole (seeded with starter pages, demoCommune.ts). */
+export const DEMO_COMMUNE = '13008';
 
 /** Presence colours, dark enough for white text on them (WCAG AA). */
 const PRESENCE_COLOURS = [
@@ -703,15 +704,17 @@ export class Accounts {
   }
 
   /**
-   * On first start (no agent at all), creates the demo référent of commune 13001 with a random
+   * On first start (no agent at all), creates the demo référent of DEMO_COMMUNE with a random
    * password, returned once for the entry point to print. Never logged.
    */
-  async ensureDemoAccount(): Promise<{ email: string; password: string } | null> {
+  async ensureDemoAccount(
+    commune: string = DEMO_COMMUNE,
+  ): Promise<{ email: string; password: string } | null> {
     if (this.agentCount() > 0) return null;
-    const email = `referent@${DEMO_COMMUNE}.demo`;
+    const email = `referent@${commune}.demo`;
     const password = randomPassword();
     await this.addAgent({
-      commune: DEMO_COMMUNE,
+      commune,
       email,
       password,
       role: 'referent',

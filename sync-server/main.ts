@@ -9,6 +9,7 @@
  * PUBLIC_URL (the public origin, for sitemaps and feeds; required when NODE_ENV=production).
  */
 import path from 'node:path';
+import { DEMO_COMMUNE } from './Accounts';
 import { parsePublicUrl } from './publicUrl';
 import { startServer } from './server';
 
@@ -59,7 +60,7 @@ const banner = [
 if (server.demoAccount) {
   // Printed once, at the first start only: the password is not stored anywhere in clear.
   banner.push(
-    `Compte de démonstration (référent de la commune 13001) : ${server.demoAccount.email} / ${server.demoAccount.password}`,
+    `Compte de démonstration (référent d’Aurons, commune ${DEMO_COMMUNE}) : ${server.demoAccount.email} / ${server.demoAccount.password}`,
   );
 }
 console.log(banner.join('\n'));

@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../site/apiContract';
 import { CLOSE, SUBPROTOCOL, parseRoom } from '../site/syncProtocol';
-import { Accounts, type AccountsOptions } from './Accounts';
+import { Accounts, type AccountsOptions, DEMO_COMMUNE } from './Accounts';
+import { seedDemoCommune } from './demoCommune';
 import { createAdmin, type Admin } from './adminOperations';
 import { createApi, type ApiResponse } from './api';
 import { AuditLog } from './AuditLog';
@@ -73,8 +74,10 @@ export interface ServerOptions {
    * with CLOSE.TOO_SLOW. Default 16 MiB.
    */
   maxBufferedBytes?: number;
-  /** On a database without agents, create the demo référent of 13001 (default true). */
+  /** On a database without agents, create the demo référent (default true). */
   createDemoAccount?: boolean;
+  /** The demo référent's commune, seeded with the starter pages (default DEMO_COMMUNE, Aurons). */
+  demoCommune?: string;
   /** Delay after a first failed login, doubling with each further failure (default 400 ms). */
   loginFailureDelayMs?: number;
   /** Largest document, in bytes of stored updates (default 50 MB). */
@@ -275,7 +278,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       failureDelayMs: options.loginFailureDelayMs,
       ...options.sessions,
     });
-    demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount();
+    const demoCommune = options.demoCommune ?? DEMO_COMMUNE;
+    demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount(demoCommune);
+    if (demoAccount) await seedDemoCommune(store, demoCommune);
   } catch (error) {
     db.close();
     releaseLock();

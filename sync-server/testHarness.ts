@@ -31,7 +31,15 @@ export function startTestServer(
   dataDir: string,
   options: Partial<ServerOptions> = {},
 ): Promise<RunningServer> {
-  return startServer({ port: 0, dataDir, logger: testLogger, loginFailureDelayMs: 50, ...options });
+  // The tests' demo référent stays on Aix-en-Provence (13001), as their journeys expect.
+  return startServer({
+    port: 0,
+    dataDir,
+    logger: testLogger,
+    loginFailureDelayMs: 50,
+    demoCommune: '13001',
+    ...options,
+  });
 }
 
 export async function login(server: RunningServer, email: string, password: string): Promise<LoginResponse> {

@@ -1,5 +1,7 @@
 // Entry point: local store, persistent storage, offline shell (service worker), image view of
 // page bodies, the collaborative-undo guard, React root.
+import { I18nProvider } from 'react-aria-components';
+import { ToastArea } from './ui/feedback/Toasts';
 import { createRoot } from 'react-dom/client';
 import { electronVault } from './auth/electronVault';
 import { installCollabUndoGuard } from './editor/collabUndoGuard';
@@ -32,6 +34,10 @@ installCollabUndoGuard();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing from index.html');
+// French whatever the system's language (React Aria's dates, times, numbers and messages).
 createRoot(root).render(
-  <App store={new DexieLocalStore(electronVault())} defaultServerUrl={defaultServerUrl()} />,
+  <I18nProvider locale="fr-FR">
+    <App store={new DexieLocalStore(electronVault())} defaultServerUrl={defaultServerUrl()} />
+    <ToastArea />
+  </I18nProvider>,
 );

@@ -19,6 +19,7 @@ import {
   type ScheduleRequest,
   type ScheduleResponse,
 } from '../../../site/apiContract';
+import { plainRefusal } from './plainErrors';
 import {
   apiPageSnapshotPath,
   apiPageSnapshotsPath,
@@ -73,7 +74,8 @@ async function call<T>(
   if (!serverMessage && response.status >= 502 && response.status <= 504) {
     throw new ApiFailure('unreachable', response.status, MESSAGES_FR.unreachable);
   }
-  throw new ApiFailure('refused', response.status, serverMessage ?? MESSAGES_FR.unexpected);
+  const code = typeof body?.error?.code === 'string' ? body.error.code : undefined;
+  throw new ApiFailure('refused', response.status, plainRefusal(code, serverMessage));
 }
 
 function postJson(body: unknown, accessToken?: string): RequestInit {

@@ -85,6 +85,36 @@ async function encodeWebp(bitmap: ImageBitmap, width: number, height: number): P
   );
 }
 
+/** Side, in pixels, of an SVG drawn for the site (a logo or a blason): drawn, not enlarged. */
+export const SVG_RASTER_SIDE = 512;
+
+/**
+ * An SVG (a blason, often) drawn into pixels: browsers do not decode SVG with
+ * `createImageBitmap`, so it is loaded as an `<img>` (no script of an SVG image ever runs)
+ * and drawn at SVG_RASTER_SIDE px on its longest side. Published as WebP like any image.
+ */
+async function rasterizeSvg(file: File): Promise<ImageBitmap> {
+  const url = URL.createObjectURL(file);
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const [w, h] = [img.naturalWidth || SVG_RASTER_SIDE, img.naturalHeight || SVG_RASTER_SIDE];
+    const scale = SVG_RASTER_SIDE / Math.max(w, h);
+    const width = Math.max(1, Math.round(w * scale));
+    const height = Math.max(1, Math.round(h * scale));
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new MediaError('Le navigateur ne peut pas traiter cette image.');
+    ctx.drawImage(img, 0, 0, width, height);
+    return await createImageBitmap(canvas);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
 export async function prepareMedia(file: File): Promise<PreparedMedia> {
   if (file.type === 'application/pdf') {
     if (file.size > MAX_PDF_BYTES)
@@ -109,7 +139,7 @@ export async function prepareMedia(file: File): Promise<PreparedMedia> {
   if (file.size > MAX_IMAGE_INPUT_BYTES) throw new MediaError('Cette image est trop lourde (plus de 40 Mo).');
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(file);
+    bitmap = file.type === 'image/svg+xml' ? await rasterizeSvg(file) : await createImageBitmap(file);
   } catch {
     throw new MediaError('Cette image ne peut pas être lue. Essayez un fichier JPEG ou PNG.');
   }

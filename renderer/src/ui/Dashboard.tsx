@@ -1,7 +1,9 @@
 // The home dashboard: what other agents changed since my last visit, what is not published,
 // and where the site stands (sync and last publication, remembered for offline use).
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import type * as Y from 'yjs';
 import type { PageMeta } from '../../../site/siteDoc';
+import { FirstSteps } from './firstSteps/FirstSteps';
 import { getPublication } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 import type { SyncClient } from '../sync/SyncClient';
@@ -23,6 +25,10 @@ interface Props {
   onOpenPage: (pageId: string) => void;
   /** Other agents online on the site (presence). */
   onlineAgents: readonly string[];
+  /** For « Premiers pas ». */
+  manifest?: Y.Doc;
+  communeName?: string;
+  onCreateStarterPages?: () => Promise<number>;
 }
 
 function storageGet(key: string): string | null {
@@ -80,7 +86,19 @@ function usePublication(auth: AuthSession, insee: string): { at: number | null; 
   return state;
 }
 
-export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpenPage, onlineAgents }: Props) {
+export function Dashboard({
+  insee,
+  agentId,
+  agentName,
+  pages,
+  auth,
+  sync,
+  onOpenPage,
+  onlineAgents,
+  manifest,
+  communeName,
+  onCreateStarterPages,
+}: Props) {
   const headingRef = useFocusOnMount<HTMLHeadingElement>();
   const lastVisit = useLastVisit(`usine:lastVisit:${auth.current.serverUrl}:${agentId}:${insee}`);
   const publication = usePublication(auth, insee);
@@ -110,6 +128,15 @@ export function Dashboard({ insee, agentId, agentName, pages, auth, sync, onOpen
             ? 'Aucun autre agent en ligne sur le site.'
             : `Aussi en ligne sur le site : ${onlineAgents.join(', ')}.`}
       </p>
+      {manifest && (
+        <FirstSteps
+          manifest={manifest}
+          communeName={communeName ?? ''}
+          pages={pages}
+          lastPublishedAt={publication.known ? publication.at : undefined}
+          onCreateStarterPages={onCreateStarterPages}
+        />
+      )}
       <div className="dashboard-grid">
         <div className="card">
           <h2>Depuis votre dernière visite</h2>

@@ -5,6 +5,7 @@ import { useId, useState } from 'react';
 import type * as Y from 'yjs';
 import {
   type FieldDescriptor,
+  type FieldIssue,
   isFieldShown,
   PAGE_FIELDS,
   PAGE_TYPE_LABELS_FR,
@@ -18,7 +19,33 @@ import { MediaError } from '../media/mediaPipeline';
 import type { MediaOutbox } from '../media/MediaOutbox';
 import type { MediaStore } from '../media/MediaStore';
 import { useMediaUrl } from '../media/useMediaUrl';
+import { ErrorSummary, type SummaryIssue } from './feedback/ErrorSummary';
+import { ContactPrefill } from './forms/ContactPrefill';
 import { ListField } from './ListField';
+
+/** A page field's issue as a link of the error summary (a list entry's sub-field, or the list). */
+function summaryIssue(
+  issue: FieldIssue,
+  descriptors: readonly FieldDescriptor[],
+  fieldId: (name: string) => string,
+): SummaryIssue {
+  const d = descriptors.find((x) => x.name === issue.field);
+  if (issue.item && d) {
+    const sub = d.item?.find((s) => s.name === issue.item!.field);
+    return {
+      key: `${issue.field}.${issue.item.index}.${issue.item.field}`,
+      fieldId: fieldId(`${issue.field}-${issue.item.index}-${issue.item.field}`),
+      label: `${d.itemLabel ?? 'Ligne'} n° ${issue.item.index + 1}, ${sub?.label ?? issue.item.field}`,
+      message: issue.message,
+    };
+  }
+  return {
+    key: issue.field,
+    fieldId: d?.kind === 'list' ? fieldId(`${issue.field}-add`) : fieldId(issue.field),
+    label: d?.label ?? (issue.field === 'imageAlt' ? 'Texte alternatif de l’image' : issue.field),
+    message: issue.message,
+  };
+}
 
 /** UI-only companion of an image field: the agent says the image is purely decorative. */
 const DECORATIVE = 'imageDecorative';
@@ -59,6 +86,7 @@ export function FieldsForm({ insee, page, manifest, media, readOnly, agentName }
   const headingId = useId();
   if (descriptors.length === 0) return null;
 
+  const fieldId = (name: string) => `field-${page.id}-${name}`;
   const set = (name: string, value: string) =>
     updatePageFields(manifest, page.id, { [name]: value }, agentName);
   const touch = (name: string) => setTouched((t) => (t.has(name) ? t : new Set([...t, name])));
@@ -70,12 +98,21 @@ export function FieldsForm({ insee, page, manifest, media, readOnly, agentName }
         Les champs marqués d’un astérisque (*) sont obligatoires pour publier. Chaque saisie est enregistrée
         aussitôt sur cet ordinateur.
       </p>
+      <ErrorSummary
+        title="À compléter avant de publier cette page"
+        issues={issues.map((issue) => summaryIssue(issue, descriptors, fieldId))}
+        onFollow={(issue) => touch(issue.key)}
+      />
+      {page.type === 'contact' && (
+        <ContactPrefill manifest={manifest} page={page} readOnly={readOnly} agentName={agentName} />
+      )}
       {descriptors
         .filter((d) => isFieldShown(d, values))
         .map((d) =>
           d.kind === 'list' ? (
             <ListField
               key={d.name}
+              idPrefix={`field-${page.id}`}
               descriptor={d}
               items={readFieldList(d, page.fields)}
               issues={issues}
@@ -105,6 +142,7 @@ export function FieldsForm({ insee, page, manifest, media, readOnly, agentName }
           ) : (
             <Field
               key={d.name}
+              id={fieldId(d.name)}
               descriptor={d}
               value={values[d.name] ?? ''}
               error={touched.has(d.name) ? issues.find((i) => i.field === d.name)?.message : undefined}
@@ -144,18 +182,13 @@ export function FieldsForm({ insee, page, manifest, media, readOnly, agentName }
             </Field>
           ),
         )}
-      {issues.length > 0 && (
-        <p className="fields-summary">
-          {issues.length === 1
-            ? '1 information à compléter avant de publier cette page.'
-            : `${issues.length} informations à compléter avant de publier cette page.`}
-        </p>
-      )}
     </section>
   );
 }
 
 export interface FieldProps {
+  /** The control's id (an error summary links to it); a generated one otherwise. */
+  id?: string;
   descriptor: FieldDescriptor;
   value: string;
   error: string | undefined;
@@ -171,6 +204,7 @@ export interface FieldProps {
 }
 
 export function Field({
+  id: givenId,
   descriptor: d,
   value,
   error,
@@ -180,7 +214,8 @@ export function Field({
   media,
   children,
 }: FieldProps) {
-  const id = useId();
+  const generatedId = useId();
+  const id = givenId ?? generatedId;
   const helpId = `${id}-help`;
   const errorId = `${id}-error`;
   const describedBy = [d.help ? helpId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
@@ -258,14 +293,12 @@ function MediaInput(props: {
   return (
     <div className="media-input">
       {value && (
-        <div className="media-current">
+        <div className="media-current" data-sha256={value}>
           {isImage && url ? <img src={url} alt="" className="media-thumb" /> : null}
           <p>
             {entry?.name || 'Fichier'}
             {entry?.width ? ` — ${entry.width} × ${entry.height} px` : ''}
             {entry?.bytes ? ` — ${Math.max(1, Math.round(entry.bytes / 1024))} Ko` : ''}
-            <br />
-            <span className="hash">Empreinte SHA-256 : {value}</span>
           </p>
           <button type="button" className="small" disabled={common.disabled} onClick={props.onClear}>
             Retirer le fichier

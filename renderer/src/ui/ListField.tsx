@@ -3,11 +3,20 @@
 // moved up or down with buttons, so everything works with the keyboard. Every change is one
 // edit of the page's list in the manifest (site/siteDoc editPageList).
 import { useEffect, useId, useRef, useState } from 'react';
-import { type FieldDescriptor, type FieldIssue, type ListItem, splitFlags } from '../../../site/pageTypes';
+import {
+  type FieldDescriptor,
+  type FieldIssue,
+  LIST_FIELDS,
+  type ListItem,
+  splitFlags,
+} from '../../../site/pageTypes';
+import { CopyHoursDialog } from './forms/CopyHoursDialog';
 import type { ListEdit } from '../../../site/siteDoc';
 import { Field, type FieldProps } from './FieldsForm';
 
 interface Props {
+  /** Prefix of the controls' ids (`{prefix}-{list}-{index}-{field}`, `{prefix}-{list}-add`). */
+  idPrefix?: string;
   descriptor: FieldDescriptor;
   items: ListItem[];
   issues: FieldIssue[];
@@ -31,6 +40,7 @@ function entryName(d: FieldDescriptor, item: ListItem, index: number): string {
 }
 
 export function ListField({
+  idPrefix,
   descriptor: d,
   items,
   issues,
@@ -119,6 +129,7 @@ export function ListField({
                       return (
                         <Field
                           key={sub.name}
+                          id={idPrefix ? `${idPrefix}-${d.name}-${index}-${sub.name}` : undefined}
                           descriptor={sub}
                           value={item[sub.name] ?? ''}
                           error={error}
@@ -131,6 +142,15 @@ export function ListField({
                     })}
                   </div>
                   <div className="list-entry-actions">
+                    {d.name === LIST_FIELDS.hours.name && (
+                      <CopyHoursDialog
+                        items={items}
+                        index={index}
+                        entryName={name}
+                        readOnly={readOnly}
+                        onEdit={onEdit}
+                      />
+                    )}
                     <button
                       type="button"
                       className="small"
@@ -193,6 +213,7 @@ export function ListField({
       {showListIssue && <p className="error">{listIssue.message}</p>}
       <button
         type="button"
+        id={idPrefix ? `${idPrefix}-${d.name}-add` : undefined}
         data-action="add"
         disabled={readOnly || items.length >= max}
         onClick={() => {

@@ -83,6 +83,8 @@ export function NewPageForm({ pages, onCreate }: Props) {
                 autoFocus
                 required
                 maxLength={200}
+                aria-invalid={error ? true : undefined}
+                aria-describedby={error ? `${inputId}-error` : undefined}
                 value={title}
                 onChange={(e) => setTitle(e.target.value)}
               />
@@ -110,7 +112,7 @@ export function NewPageForm({ pages, onCreate }: Props) {
               </select>
             </div>
             {error && (
-              <p role="alert" className="error">
+              <p id={`${inputId}-error`} role="alert" className="error">
                 {error}
               </p>
             )}

@@ -7,7 +7,11 @@ import { readSiteSettings, SETTINGS_FIELDS, validateSettings } from '../../../si
 import { readMedia, updateSettings } from '../../../site/siteDoc';
 import { importMediaFile } from '../media/importMediaFile';
 import type { SessionMedia } from './Workspace';
+import { ErrorSummary } from './feedback/ErrorSummary';
 import { Field } from './FieldsForm';
+
+/** The id of a setting's control (the error summary links to it). */
+export const settingId = (name: string) => `setting-${name}`;
 
 interface Props {
   insee: string;
@@ -26,15 +30,21 @@ export function SettingsForm({ insee, communeName, manifest, media, readOnly }: 
   return (
     <section aria-labelledby={`${panelId}-title`} className="settings-form">
       <h2 id={`${panelId}-title`}>Paramètres du site</h2>
-      {issues.length > 0 && (
-        <p className="fields-summary">
-          {issues.length === 1 ? '1 paramètre à compléter.' : `${issues.length} paramètres à compléter.`}
-        </p>
-      )}
+      <ErrorSummary
+        title="À compléter avant de publier le site"
+        issues={issues.map((issue) => ({
+          key: issue.field,
+          fieldId: settingId(issue.field),
+          label: SETTINGS_FIELDS.find((d) => d.name === issue.field)?.label ?? issue.field,
+          message: issue.message,
+        }))}
+        onFollow={(issue) => touch(issue.key)}
+      />
       <div id={panelId}>
         {SETTINGS_FIELDS.map((d) => (
           <Field
             key={d.name}
+            id={settingId(d.name)}
             descriptor={d}
             value={settings[d.name] ?? ''}
             error={touched.has(d.name) ? issues.find((i) => i.field === d.name)?.message : undefined}

@@ -21,6 +21,8 @@ import { MediaOutbox } from '../media/MediaOutbox';
 import { MediaStore, mediaDbName } from '../media/MediaStore';
 import { PageDeletions } from '../tree/siteEdits';
 import type { NewPageRequest } from './NewPageForm';
+import { createStarterPages } from './firstSteps/createStarterPages';
+import { prefillContact } from './forms/contactPrefill';
 import { PageScreen } from './PageScreen';
 import { useStorageState, useWriteFailure } from './StorageWarning';
 import { useManifestPages } from './useManifestPages';
@@ -196,7 +198,8 @@ function CommuneSite({
     const id = newPageId();
     // The body is seeded once, here, and stored before the page appears in the manifest.
     await docs.create(pageRoom(commune.insee, id), seedPageBody);
-    createPage(manifest, { id, title, type, parentId, updatedBy: agent.displayName });
+    const created = createPage(manifest, { id, title, type, parentId, updatedBy: agent.displayName });
+    if (type === 'contact') prefillContact(manifest, created, agent.displayName);
     navigate(pageRoute(id));
   }
 
@@ -214,6 +217,9 @@ function CommuneSite({
     readOnly,
     onlineAgents: uniqueNames(present),
     onOpenPage: openPage,
+    onCreateStarterPages: readOnly
+      ? undefined
+      : () => createStarterPages(docs, commune.insee, commune.name, manifest, agent.displayName),
   };
   const page = pageOnScreen ? pages.find((p) => p.id === pageOnScreen) : undefined;
 

@@ -1,6 +1,8 @@
-// Dates as the agent reads them, in French (« 22 novembre 2026 à 14 h 05 »).
-const DATE_TIME = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short' });
-const DATE = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long' });
+// Dates as the agent reads them, in French (« 22 novembre 2026 à 14:05 », « 1er juillet 2026 »).
+import { frenchDateFormat } from '../../../site/frenchDate';
+
+const DATE_TIME = frenchDateFormat({ dateStyle: 'long', timeStyle: 'short' });
+const DATE = frenchDateFormat({ dateStyle: 'long' });
 
 export function formatDateTime(ms: number): string {
   return DATE_TIME.format(new Date(ms));

@@ -30,6 +30,8 @@ export interface ScreenContext {
   readOnly: boolean;
   onlineAgents: readonly string[];
   onOpenPage: (pageId: string) => void;
+  /** « Premiers pas »: adds the starter pages missing (absent for a relecteur). */
+  onCreateStarterPages?: () => Promise<number>;
 }
 
 function ScreenTitle({ children }: { children: string }) {
@@ -52,6 +54,9 @@ export function DashboardScreen(c: ScreenContext) {
       sync={c.sync}
       onOpenPage={c.onOpenPage}
       onlineAgents={c.onlineAgents}
+      manifest={c.manifest}
+      communeName={c.commune.name}
+      onCreateStarterPages={c.onCreateStarterPages}
     />
   );
 }

@@ -1,0 +1,21 @@
+/**
+ * French dates as people write them: « 1er juillet 2026 », never « 1 juillet 2026 ». Wraps an
+ * `Intl.DateTimeFormat` in French and writes the ordinal « 1er » for the first day of a month
+ * (the only day French writes as an ordinal). Shared by the published site and the editor.
+ */
+export interface FrenchDateFormat {
+  format(date: Date | number): string;
+}
+
+/** A French formatter with `options`; its output says « 1er » on the first day of a month. */
+export function frenchDateFormat(options: Intl.DateTimeFormatOptions): FrenchDateFormat {
+  const inner = new Intl.DateTimeFormat('fr-FR', options);
+  return {
+    format(date) {
+      return inner
+        .formatToParts(date)
+        .map((part) => (part.type === 'day' && /^0?1$/.test(part.value) ? '1er' : part.value))
+        .join('');
+    },
+  };
+}
