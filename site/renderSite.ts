@@ -23,6 +23,7 @@ import {
   RESERVED_SLUGS,
 } from './generatedPages';
 import { homeMain } from './homePage';
+import { GONE_FILE, GONE_TITLE, goneMain } from './gonePage';
 import { agendaPage, newsPages, notFoundMain, openDataPage, registrePages, searchForm } from './listPages';
 import { pageBlock } from './pageBlocks';
 import { ALERT_LEVELS, isAlertActive } from './pageTypes';
@@ -661,6 +662,12 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
       depth: 0,
       bare: true,
     }),
+  );
+
+  // [ADDR-4] The themed page of an address taken offline, like the 404.
+  files.set(
+    GONE_FILE,
+    pageDocument(layout, null, GONE_TITLE, goneMain(ctx, searchAction(ctx, 0)), { depth: 0, bare: true }),
   );
 
   // Machine-readable files.

@@ -47,6 +47,7 @@ import {
   resolveStaticFile,
   themedNotFound,
 } from './staticFiles';
+import { isHiddenSitePath, SiteAddresses } from './siteAddresses';
 
 export interface ServerOptions {
   port: number;
@@ -613,6 +614,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sendJson(res, response, { ...API_CORS_HEADERS, ...response.headers });
   }
 
+  const siteAddresses = new SiteAddresses();
+
   async function handleSite(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -629,12 +632,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     const dir = await publisher.currentDir(slug);
-    const resolved = dir ? await resolveStaticFile(dir, match[2].slice(1)) : ({ kind: 'not-found' } as const);
+    const rest = match[2].slice(1);
+    const resolved =
+      dir && !isHiddenSitePath(rest) ? await resolveStaticFile(dir, rest) : ({ kind: 'not-found' } as const);
     switch (resolved.kind) {
       case 'redirect-slash':
         redirect(res, `${pathname}/`, 301);
         return;
-      case 'not-found':
+      case 'not-found': {
+        // A former address: 301 to the page's address now, or 410 (site/SPEC.md [ADDR-*]).
+        const former = dir ? await siteAddresses.answer(dir, slug, rest) : null;
+        if (former?.status === 301) {
+          res.writeHead(301, {
+            ...PUBLISHED_SITE_HEADERS,
+            Location: former.location,
+            'Cache-Control': 'max-age=3600',
+            'Content-Length': 0,
+          });
+          res.end();
+          return;
+        }
+        if (former?.status === 410) {
+          sendHtml(res, 410, former.html, PUBLISHED_SITE_HEADERS);
+          return;
+        }
         // The site's own themed page when its version has one (site/SPEC.md [THEME-6]).
         sendHtml(
           res,
@@ -643,6 +664,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           PUBLISHED_SITE_HEADERS,
         );
         return;
+      }
       case 'file': {
         sendFile(req, res, resolved.file, resolved.stat.size, {
           ...PUBLISHED_SITE_HEADERS,

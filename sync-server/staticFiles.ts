@@ -161,11 +161,16 @@ export function appHeaders(publicUrl?: string): Readonly<Record<string, string>>
 /**
  * The published site's themed 404 page (`404.html` of the version, site/SPEC.md [THEME-6]),
  * with a `<base>` of the site's root so its relative links work at any depth; null when the
- * version has none (an older one) or the slug is not a plain slug.
+ * version has none (an older one) or the slug is not a plain slug. `410.html` is the page of an
+ * address taken offline (site/SPEC.md [ADDR-4]).
  */
-export async function themedNotFound(versionDir: string, slug: string): Promise<string | null> {
+export async function themedNotFound(
+  versionDir: string,
+  slug: string,
+  file: '404.html' | '410.html' = '404.html',
+): Promise<string | null> {
   if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) return null;
-  const resolved = await resolveStaticFile(versionDir, '404.html');
+  const resolved = await resolveStaticFile(versionDir, file);
   if (resolved.kind !== 'file' || resolved.stat.size > 512 * 1024) return null;
   const html = await fs.readFile(resolved.file, 'utf8');
   return html.replace('<head>', `<head>\n<base href="/sites/${slug}/">`);
