@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PageAddressesResponse } from '../site/addressContract';
 import type { LoginResponse, PublishResponse } from '../site/apiContract';
 import { changePageSlug } from '../site/pageAddress';
 import { createPage, updatePage } from '../site/siteDoc';
@@ -126,6 +127,17 @@ describe('addresses that never break', () => {
     await publish('13001', aix.accessToken, m);
     await expectMoved(`${SITE}/horaires/`, `${SITE}/mairie-horaires/`);
     await expectMoved(`${SITE}/horaires-et-acces/`, `${SITE}/mairie-horaires/`);
+
+    // [ADDR-7] the page's history of addresses, for its commune's members only.
+    const addresses = (token: string) =>
+      fetch(`${server.url}/api/communes/13001/pages/${page.id}/addresses`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const history = (await (await addresses(aix.accessToken)).json()) as PageAddressesResponse;
+    expect(history.current).toBe(`${SITE}/mairie-horaires/`);
+    expect(history.former.map((f) => f.address)).toEqual([`${SITE}/horaires-et-acces/`, `${SITE}/horaires/`]);
+    expect((await addresses(allauch.accessToken)).status).toBe(403);
+    expect((await addresses('nope')).status).toBe(401);
 
     // Moving the page in the tree keeps its address (addresses are flat, [PUB-9]): still 200,
     // its former addresses still lead to it.

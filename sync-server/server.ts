@@ -48,6 +48,7 @@ import {
   themedNotFound,
 } from './staticFiles';
 import { isHiddenSitePath, SiteAddresses } from './siteAddresses';
+import { withAddressRoutes } from './addressRoutes';
 
 export interface ServerOptions {
   port: number;
@@ -447,11 +448,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     loginFailureDelayMs: options.loginFailureDelayMs,
   });
-  const publishingApi = withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
-    accounts,
-    audit,
-    snapshots,
-  });
+  const publishingApi = withAddressRoutes(
+    withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
+      accounts,
+      audit,
+      snapshots,
+    }),
+    { accounts, publisher },
+  );
   const media = createMediaRoutes({
     accounts,
     dataDir: options.dataDir,
