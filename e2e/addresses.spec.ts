@@ -95,7 +95,7 @@ test('[THEME-6] a missing page shows the themed 404: status 404, the site header
     await expect(reader.getByRole('contentinfo')).toBeVisible();
     // The way home works from any depth (the server adds the site's <base>).
     await reader.getByRole('link', { name: 'Revenir à l’accueil' }).click();
-    expect(reader.url()).toBe(new URL('index.html', site).href);
+    await expect(reader).toHaveURL(new URL('index.html', site).href);
     await expect(reader.getByRole('heading', { level: 1 })).toBeVisible();
   } finally {
     await citizen.close();

@@ -165,6 +165,8 @@ describe('addresses that never break', () => {
       expect(gone.status, asked).toBe(410);
       expect(gone.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(gone.headers.get('content-security-policy')).toContain("default-src 'none'");
+      // The <base> the server adds must apply, or the way home breaks below the root.
+      expect(gone.headers.get('content-security-policy')).toContain("base-uri 'self'");
       const html = await gone.text();
       expect(html).toContain('<header class="site-header">');
       expect(html).toContain('<h1>Page retirée du site</h1>');
@@ -172,8 +174,10 @@ describe('addresses that never break', () => {
       expect(html).toContain('Revenir à l’accueil');
       expect(html).toMatch(/<form class="search" role="search"/);
     }
-    // An address that never was stays a 404.
-    expect((await get(`${SITE}/jamais-publiee/`)).status).toBe(404);
+    // An address that never was stays a 404, themed the same way.
+    const missing = await get(`${SITE}/jamais-publiee/`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-security-policy')).toContain("base-uri 'self'");
 
     const rolled = await fetch(`${server.url}/api/communes/13001/rollback`, {
       method: 'POST',

@@ -45,6 +45,7 @@ import {
   contentTypeFor,
   publishedCacheControl,
   resolveStaticFile,
+  THEMED_ERROR_HEADERS,
   themedNotFound,
 } from './staticFiles';
 import { isHiddenSitePath, SiteAddresses } from './siteAddresses';
@@ -657,7 +658,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           return;
         }
         if (former?.status === 410) {
-          sendHtml(res, 410, former.html, PUBLISHED_SITE_HEADERS);
+          sendHtml(res, 410, former.html, THEMED_ERROR_HEADERS);
           return;
         }
         // The site's own themed page when its version has one (site/SPEC.md [THEME-6]).
@@ -665,7 +666,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           res,
           404,
           (dir && (await themedNotFound(dir, slug))) || notFoundHtml(),
-          PUBLISHED_SITE_HEADERS,
+          THEMED_ERROR_HEADERS,
         );
         return;
       }

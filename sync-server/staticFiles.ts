@@ -58,6 +58,19 @@ export const PUBLISHED_SITE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Headers of the themed 404 and 410 pages: those of the site, but `base-uri 'self'` so the
+ * `<base>` the server adds (`themedNotFound`) applies — with `'none'` the browser ignores it and
+ * their relative links (the way home) break below the site's root.
+ */
+export const THEMED_ERROR_HEADERS: Readonly<Record<string, string>> = {
+  ...PUBLISHED_SITE_HEADERS,
+  'Content-Security-Policy': PUBLISHED_SITE_HEADERS['Content-Security-Policy']!.replace(
+    "base-uri 'none'",
+    "base-uri 'self'",
+  ),
+};
+
+/**
  * Files of a published version named after their content, cacheable for a year: the theme
  * `theme.<hash8>.css` and media `media/<sha256>[-<w>].<ext>`.
  */
