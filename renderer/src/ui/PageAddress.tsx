@@ -93,8 +93,8 @@ export function PageAddress({ insee, page, manifest, readOnly, agentName, auth }
       <p aria-live="polite">{message}</p>
       {online && online.former.length > 0 && (
         <>
-          <h3 className="panel-subtitle">Anciennes adresses</h3>
-          <ul aria-label="Anciennes adresses" className="former-addresses">
+          <p className="hint">Anciennes adresses, qui mènent à cette page :</p>
+          <ul aria-label="Anciennes adresses" className="hint">
             {online.former.map((f) => (
               <li key={f.address}>
                 <code>{f.address}</code> — jusqu’au {formatDateTime(f.until)}
