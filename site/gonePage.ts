@@ -17,7 +17,7 @@ export function goneMain(ctx: SiteContext, searchAction: string): string {
     '<p class="status">Erreur 410</p>',
     `<h1>${GONE_TITLE}</h1>`,
     `<p class="chapo">Cette page a été retirée du site de la ${e(commune)} : elle n’est plus en ligne. Son contenu a peut-être été déplacé ailleurs ; une recherche peut vous aider à le retrouver.</p>`,
-    searchForm(searchAction, 'recherche-410', 'Rechercher une page'),
+    searchForm(searchAction, 'recherche-410', 'Rechercher la page'),
     '<ul class="ways">',
     '<li><a href="./index.html">Revenir à l’accueil</a></li>',
     `<li><a href="./${GENERATED_PAGES.sitemap.slug}/index.html">Consulter le plan du site</a></li>`,
