@@ -231,3 +231,18 @@ describe('addresses that never break', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
+
+describe('after a restart', () => {
+  it('[ADDR-8] the next publication starts from the map stored in the version online', async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    await server.close();
+    server = await startTestServer(dataDir.dir, { createDemoAccount: false });
+    allauch = await login(server, 'ref@allauch.fr', 'mot-de-passe-allauch-1');
+    const m = await manifestOf('13002', allauch.accessToken);
+    const page = [...m.doc.getMap('pages').keys()][0]!;
+    changePageSlug(m.doc, page, 'horaires-d-allauch', 'test');
+    await publish('13002', allauch.accessToken, m);
+    await expectMoved('/sites/allauch/horaires/', '/sites/allauch/horaires-d-allauch/');
+    await expectMoved('/sites/allauch/horaires-allauch/', '/sites/allauch/horaires-d-allauch/');
+  });
+});
