@@ -68,6 +68,7 @@ describe('renderSite', () => {
   it('[PUB-3] only published pages are rendered; drafts appear nowhere', () => {
     expect(html.map(([path]) => path).sort()).toEqual([
       '404.html',
+      '410.html',
       'accessibilite/index.html',
       'actualites/index.html',
       'agenda/index.html',

@@ -23,6 +23,7 @@ import {
   RESERVED_SLUGS,
 } from './generatedPages';
 import { homeMain } from './homePage';
+import { GONE_FILE, GONE_TITLE, goneMain } from './gonePage';
 import { agendaPage, newsPages, notFoundMain, openDataPage, registrePages, searchForm } from './listPages';
 import { SEARCH_SLOT, SEARCH_TEMPLATE_FILE, SEARCH_TEMPLATE_TITLE } from './searchTemplate';
 import { pageBlock } from './pageBlocks';
@@ -670,6 +671,11 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
       SEARCH_TEMPLATE_FILE,
       pageDocument(layout, null, SEARCH_TEMPLATE_TITLE, SEARCH_SLOT, { depth: 1 }),
     );
+  // [ADDR-4] The themed page of an address taken offline, like the 404.
+  files.set(
+    GONE_FILE,
+    pageDocument(layout, null, GONE_TITLE, goneMain(ctx, searchAction(ctx, 0)), { depth: 0, bare: true }),
+  );
 
   // Machine-readable files.
   files.set(

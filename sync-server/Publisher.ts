@@ -24,6 +24,7 @@ import type {
   PublishResponse,
   ScheduledPublication,
 } from '../site/apiContract';
+import { type AddressMap, nextAddressMap } from '../site/addressMap';
 import { checkSite, type CheckIssue } from '../site/checks';
 import { readPageBody } from '../site/pageBody';
 import { acteUnpublishRefusal } from '../site/pageTypes';
@@ -48,6 +49,7 @@ import type { Logger } from './Logger';
 import { capture, type CapturedPage } from './PageSnapshots';
 import { indexRenderedSite, SearchIndexBuilder } from './search/publishedIndex';
 import { isSiteSlug, mediaDirOf, siteDirOf, UnsafePathError } from './safePaths';
+import { readAddressFile, writeAddressFile } from './siteAddresses';
 
 export interface PublisherOptions {
   db: SqliteDatabase;
@@ -151,6 +153,8 @@ interface CommuneState {
    * publication: the next one only replaces the files that changed (no mkdir, no link).
    */
   prepared: { base: string; dir: string } | null;
+  /** Address map of the version online (null: read it from `current`, site/SPEC.md [ADDR-*]). */
+  addresses: AddressMap | null;
 }
 
 function emptyState(): CommuneState {
@@ -166,6 +170,7 @@ function emptyState(): CommuneState {
     pendingCaptures: new Map(),
     manifest: null,
     prepared: null,
+    addresses: null,
   };
 }
 
@@ -453,6 +458,7 @@ export class Publisher {
       state.files = new Map();
       state.media = new Set();
       state.pages = new Map();
+      state.addresses = null;
       // The actes online are now those of the version put back (unknown for a version
       // published before they were recorded: the previous list is kept, the stricter choice).
       if (targetActes) this.recordActesOnline(insee, state, targetActes);
@@ -772,6 +778,13 @@ export class Publisher {
       .randomBytes(4)
       .toString('hex')}`;
     const versionsDir = path.join(siteDir, 'versions');
+    const addresses = nextAddressMap(
+      state.addresses ?? (await readAddressFile(path.join(siteDir, 'current'))),
+      rendered.pagePaths,
+      new Map(published.map((p) => [p.id, p.title])),
+      rendered.files.keys(),
+      publishedAt,
+    );
     const previousDir = state.version ? path.join(versionsDir, state.version) : null;
     const canLink = previousDir !== null && fsSync.existsSync(previousDir);
     const prepared =
@@ -859,6 +872,7 @@ export class Publisher {
           if (parent !== staging) fsSync.rmSync(parent, { recursive: true, force: true });
         }
       }
+      writeAddressFile(staging, addresses);
       await fs.rename(staging, path.join(versionsDir, version));
     } catch (error) {
       await fs.rm(staging, { recursive: true, force: true });
@@ -913,6 +927,7 @@ export class Publisher {
     state.files = rendered.files;
     state.media = rendered.media;
     state.pages = nowPages;
+    state.addresses = addresses;
     this.recordActesOnline(
       insee,
       state,

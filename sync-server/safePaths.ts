@@ -55,3 +55,18 @@ export function mediaDirOf(mediaRoot: string, insee: unknown): string {
     );
   return childPath(mediaRoot, insee);
 }
+
+/**
+ * A request path of a published site with a segment starting with a dot (the search index,
+ * the address map, anything hidden: [SEARCH-1], [ADDR-8]): never served. A path that does not
+ * decode counts as hidden.
+ */
+export function isHiddenSitePath(rest: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rest);
+  } catch {
+    return true;
+  }
+  return decoded.split('/').some((segment) => segment.startsWith('.') && segment !== '.');
+}

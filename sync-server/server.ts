@@ -40,7 +40,7 @@ import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from '.
 import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { repairPage } from './pageRepair';
 import { SqliteDocStore } from './SqliteDocStore';
-import { isHiddenSitePath, SEARCH_ROUTE, SiteSearch } from './search/SiteSearch';
+import { SEARCH_ROUTE, SiteSearch } from './search/SiteSearch';
 import type { RateLimit } from './RateLimiter';
 import {
   PUBLISHED_SITE_HEADERS,
@@ -48,8 +48,12 @@ import {
   contentTypeFor,
   publishedCacheControl,
   resolveStaticFile,
+  THEMED_ERROR_HEADERS,
   themedNotFound,
 } from './staticFiles';
+import { isHiddenSitePath } from './safePaths';
+import { SiteAddresses } from './siteAddresses';
+import { withAddressRoutes } from './addressRoutes';
 
 export interface ServerOptions {
   port: number;
@@ -456,11 +460,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     loginFailureDelayMs: options.loginFailureDelayMs,
   });
-  const publishingApi = withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
-    accounts,
-    audit,
-    snapshots,
-  });
+  const publishingApi = withAddressRoutes(
+    withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
+      accounts,
+      audit,
+      snapshots,
+    }),
+    { accounts, publisher },
+  );
   const media = createMediaRoutes({
     accounts,
     dataDir: options.dataDir,
@@ -623,6 +630,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sendJson(res, response, { ...API_CORS_HEADERS, ...response.headers });
   }
 
+  const siteAddresses = new SiteAddresses();
+
   async function handleSite(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -653,22 +662,39 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (answer)
         return sendHtml(res, answer.status, answer.html, { ...PUBLISHED_SITE_HEADERS, ...answer.headers });
     }
-    const hidden = isHiddenSitePath(match[2]);
+    const rest = match[2].slice(1);
     const resolved =
-      dir && !hidden ? await resolveStaticFile(dir, match[2].slice(1)) : ({ kind: 'not-found' } as const);
+      dir && !isHiddenSitePath(rest) ? await resolveStaticFile(dir, rest) : ({ kind: 'not-found' } as const);
     switch (resolved.kind) {
       case 'redirect-slash':
         redirect(res, `${pathname}/`, 301);
         return;
-      case 'not-found':
+      case 'not-found': {
+        // A former address: 301 to the page's address now, or 410 (site/SPEC.md [ADDR-*]).
+        const former = dir ? await siteAddresses.answer(dir, slug, rest) : null;
+        if (former?.status === 301) {
+          res.writeHead(301, {
+            ...PUBLISHED_SITE_HEADERS,
+            Location: former.location,
+            'Cache-Control': 'max-age=3600',
+            'Content-Length': 0,
+          });
+          res.end();
+          return;
+        }
+        if (former?.status === 410) {
+          sendHtml(res, 410, former.html, THEMED_ERROR_HEADERS);
+          return;
+        }
         // The site's own themed page when its version has one (site/SPEC.md [THEME-6]).
         sendHtml(
           res,
           404,
           (dir && (await themedNotFound(dir, slug))) || notFoundHtml(),
-          PUBLISHED_SITE_HEADERS,
+          THEMED_ERROR_HEADERS,
         );
         return;
+      }
       case 'file': {
         sendFile(req, res, resolved.file, resolved.stat.size, {
           ...PUBLISHED_SITE_HEADERS,

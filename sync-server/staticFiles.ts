@@ -58,6 +58,19 @@ export const PUBLISHED_SITE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Headers of the themed 404 and 410 pages: those of the site, but `base-uri 'self'` so the
+ * `<base>` the server adds (`themedNotFound`) applies — with `'none'` the browser ignores it and
+ * their relative links (the way home) break below the site's root.
+ */
+export const THEMED_ERROR_HEADERS: Readonly<Record<string, string>> = {
+  ...PUBLISHED_SITE_HEADERS,
+  'Content-Security-Policy': PUBLISHED_SITE_HEADERS['Content-Security-Policy']!.replace(
+    "base-uri 'none'",
+    "base-uri 'self'",
+  ),
+};
+
+/**
  * Files of a published version named after their content, cacheable for a year: the theme
  * `theme.<hash8>.css` and media `media/<sha256>[-<w>].<ext>`.
  */
@@ -161,11 +174,16 @@ export function appHeaders(publicUrl?: string): Readonly<Record<string, string>>
 /**
  * The published site's themed 404 page (`404.html` of the version, site/SPEC.md [THEME-6]),
  * with a `<base>` of the site's root so its relative links work at any depth; null when the
- * version has none (an older one) or the slug is not a plain slug.
+ * version has none (an older one) or the slug is not a plain slug. `410.html` is the page of an
+ * address taken offline (site/SPEC.md [ADDR-4]).
  */
-export async function themedNotFound(versionDir: string, slug: string): Promise<string | null> {
+export async function themedNotFound(
+  versionDir: string,
+  slug: string,
+  file: '404.html' | '410.html' = '404.html',
+): Promise<string | null> {
   if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) return null;
-  const resolved = await resolveStaticFile(versionDir, '404.html');
+  const resolved = await resolveStaticFile(versionDir, file);
   if (resolved.kind !== 'file' || resolved.stat.size > 512 * 1024) return null;
   const html = await fs.readFile(resolved.file, 'utf8');
   return html.replace('<head>', `<head>\n<base href="/sites/${slug}/">`);

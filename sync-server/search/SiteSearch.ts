@@ -122,13 +122,3 @@ export class SiteSearch {
 /** `/recherche/` of a site (after its `/sites/{slug}`); `/recherche` is redirected to it. */
 export const SEARCH_ROUTE = '/recherche/';
 
-/** A path of a site that names a dot file or folder (the search index): never served. */
-export function isHiddenSitePath(rest: string): boolean {
-  let decoded = rest;
-  try {
-    decoded = decodeURIComponent(rest);
-  } catch {
-    return true;
-  }
-  return decoded.split('/').some((segment) => segment.startsWith('.') && segment !== '.' && segment !== '..');
-}

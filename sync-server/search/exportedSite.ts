@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { withoutSearchForms } from '../../site/searchTemplate';
-import { isHiddenSitePath } from './SiteSearch';
+import { isHiddenSitePath } from '../safePaths';
 
 /** What to put in the zip for the version's file `rel`: nothing, new content, or the file as is. */
 export function exportedSiteFile(rel: string, abs: string): 'skip' | 'as-is' | Buffer {

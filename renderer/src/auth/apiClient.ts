@@ -19,6 +19,7 @@ import {
   type ScheduleRequest,
   type ScheduleResponse,
 } from '../../../site/apiContract';
+import { apiPageAddressesPath, type PageAddressesResponse } from '../../../site/addressContract';
 import { plainRefusal } from './plainErrors';
 import {
   apiPageSnapshotPath,
@@ -219,6 +220,20 @@ export function declineInvitation(
     serverUrl,
     apiInvitationPath(insee, 'decline'),
     postJson({}, accessToken),
+    MESSAGES_FR.sessionExpired,
+  );
+}
+
+export function getPageAddresses(
+  serverUrl: string,
+  insee: string,
+  pageId: string,
+  accessToken: string,
+): Promise<PageAddressesResponse> {
+  return call(
+    serverUrl,
+    apiPageAddressesPath(insee, pageId),
+    getJson(accessToken),
     MESSAGES_FR.sessionExpired,
   );
 }

@@ -32,6 +32,7 @@ import { PublishButton } from './PublishButton';
 import { SchedulePublication } from './SchedulePublication';
 import type { SessionMedia } from './Workspace';
 import { formatDateTime } from './formatDate';
+import { PageAddress } from './PageAddress';
 import { PageEditor } from './PageEditor';
 import { useSiteOnline } from './useSiteOnline';
 
@@ -147,6 +148,16 @@ export function PageScreen({
           media={media}
           readOnly={readOnly}
           agentName={agent.displayName}
+        />
+      </PanelSection>
+      <PanelSection title="Adresse de la page" defaultExpanded={false}>
+        <PageAddress
+          insee={commune.insee}
+          page={page}
+          manifest={manifest}
+          readOnly={readOnly}
+          agentName={agent.displayName}
+          auth={auth}
         />
       </PanelSection>
       <PanelSection title="Programmer la publication" defaultExpanded={false}>
