@@ -28,7 +28,6 @@ const MAX_FILE_BYTES = 4 * 1024 * 1024;
 const CACHE_VERSIONS = 64;
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-
 /** Writes the map into a version being built (never through a hard link to another version). */
 export function writeAddressFile(versionDir: string, map: AddressMap): void {
   const file = path.join(versionDir, ADDRESS_FILE);

@@ -121,4 +121,3 @@ export class SiteSearch {
 
 /** `/recherche/` of a site (after its `/sites/{slug}`); `/recherche` is redirected to it. */
 export const SEARCH_ROUTE = '/recherche/';
-
