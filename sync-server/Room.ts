@@ -19,6 +19,7 @@ import {
 import type { DocStore } from './DocStore';
 import type { Logger } from './Logger';
 import type { Metrics } from './Metrics';
+import { reviewerUpdateProblem } from './commentGuard';
 import { maxTypeDepthOf, updateProblem } from './updateGuard';
 
 /** What the room needs from a transport. */
@@ -35,7 +36,7 @@ export interface ConnectionIdentity {
   agentId: string;
   displayName: string;
   color: string;
-  /** Role `relecteur`: sync step 2 and updates are dropped. */
+  /** Role `relecteur`: their updates are dropped unless they only add their own comments (commentGuard). */
   readOnly: boolean;
   /** The login session (token family) the connection was opened with. */
   sessionId?: string;
@@ -336,7 +337,7 @@ export class Room {
       case syncProtocol.messageYjsUpdate: {
         const update = readBytes(decoder);
         // Not syncProtocol.readSyncStep2: it swallows errors; a broken update must close the socket.
-        if (!conn.identity.readOnly && !this.applyClientUpdate(conn, update)) return;
+        if (!this.applyClientUpdate(conn, update)) return;
         // The client's initial sync is done: tell it what is durable, unless a commit will.
         if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) {
           this.send(conn, encodePersistedAck(this.durableState));
@@ -388,6 +389,19 @@ export class Room {
     if (problem) {
       this.refuse(conn, CLOSE.MALFORMED, `update refused: ${problem}`);
       return false;
+    }
+    // A relecteur writes comments only: anything else is dropped whole, without closing.
+    const reviewerProblem = conn.identity.readOnly
+      ? reviewerUpdateProblem(this.name, this.doc, update, conn.identity.agentId)
+      : null;
+    if (reviewerProblem) {
+      this.options.logger.log('warn', 'sync.reviewer_update_dropped', {
+        room: this.name,
+        agentId: conn.identity.agentId,
+        problem: reviewerProblem,
+      });
+      this.options.metrics?.inc('usine_refusals_total', { code: 'read-only' });
+      return true;
     }
     if (this.docBytes + update.byteLength > this.options.maxDocBytes) {
       this.refuse(conn, CLOSE.TOO_LARGE, `document would exceed ${this.options.maxDocBytes} bytes`);
