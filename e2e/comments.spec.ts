@@ -138,6 +138,13 @@ test('[com-1] a relecteur comments a passage; the agent sees it live, answers an
   ).toContainText('Merci, c’est parfait.', { timeout: 20_000 });
   await expect(status(rp)).toHaveText(STATUS.saved, { timeout: 20_000 });
 
+  // At 1024 px the page's details are a drawer: the banner's button opens it on the comments.
+  await rp.setViewportSize({ width: 1024, height: 768 });
+  await expect(panel).toBeHidden();
+  await rp.getByRole('button', { name: 'Ouvrir les commentaires' }).click();
+  await expect(panel.getByLabel('Votre commentaire')).toBeVisible();
+  expect(await axeViolations(rp), 'comments in the drawer at 1024 px').toEqual([]);
+
   // Screens: the relecteur's page with its comments, and the agent's, at both sizes.
   for (const [width, height] of [
     [1366, 768],

@@ -111,7 +111,7 @@ export function PageScreen({
         )}
         Détails de la page
       </button>
-      {commune.role === 'relecteur' && <ReviewerBanner />}
+      {commune.role === 'relecteur' && <ReviewerBanner onOpenComments={() => openDrawer(true)} />}
     </div>
   );
 

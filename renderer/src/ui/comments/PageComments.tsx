@@ -54,7 +54,7 @@ export function PageComments({ doc, author, canResolve }: Props) {
         </span>
       </h2>
       <p className="hint">Jamais publiés : seules les personnes qui travaillent sur le site les lisent.</p>
-      <NewComment doc={doc} author={author} />
+      <NewComment doc={doc} author={author} folded={canResolve} />
       {open.length > 0 && (
         <ul className="comment-list" aria-label="Commentaires en attente">
           {open.map((c) => (
@@ -110,8 +110,10 @@ function useSelectedPassage(): [CommentQuote | null, () => void] {
   return [quote, () => setQuote(null)];
 }
 
-function NewComment({ doc, author }: { doc: Y.Doc; author: CommentAuthor }) {
+/** `folded`: behind a button (agents mostly answer; the panel stays short for them). */
+function NewComment({ doc, author, folded }: { doc: Y.Doc; author: CommentAuthor; folded: boolean }) {
   const [quote, clearQuote] = useSelectedPassage();
+  const [unfolded, setUnfolded] = useState(false);
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [sent, setSent] = useState<string | null>(null);
@@ -130,10 +132,22 @@ function NewComment({ doc, author }: { doc: Y.Doc; author: CommentAuthor }) {
       setError(null);
       clearQuote();
       setSent('Commentaire ajouté. Il est enregistré sur cet ordinateur et envoyé dès que possible.');
+      setUnfolded(false);
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
     }
   };
+  if (folded && !unfolded)
+    return (
+      <p className="comment-add">
+        <button type="button" onClick={() => setUnfolded(true)}>
+          Ajouter un commentaire
+        </button>
+        <span className="comment-sent" aria-live="polite">
+          {sent}
+        </span>
+      </p>
+    );
   return (
     <form className="comment-form" onSubmit={submit} noValidate>
       {quote ? (
@@ -156,6 +170,7 @@ function NewComment({ doc, author }: { doc: Y.Doc; author: CommentAuthor }) {
         value={text}
         rows={3}
         maxLength={MAX_COMMENT_CHARS}
+        autoFocus={folded}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
         onChange={(e) => {
