@@ -19,7 +19,8 @@ import {
 import type { DocStore } from './DocStore';
 import type { Logger } from './Logger';
 import type { Metrics } from './Metrics';
-import { reviewerUpdateProblem } from './commentGuard';
+import { REVIEWER_CHECKS, reviewerUpdateProblem } from './commentGuard';
+import { RateLimiter } from './RateLimiter';
 import { maxTypeDepthOf, updateProblem } from './updateGuard';
 
 /** What the room needs from a transport. */
@@ -151,6 +152,8 @@ export class Room {
   leases = 0;
   private readonly options: RoomOptions;
   private readonly connections = new Set<Connection>();
+  /** Copies of the doc made to check relecteurs' updates (commentGuard), per relecteur. */
+  private readonly reviewerChecks = new RateLimiter(REVIEWER_CHECKS);
   private pending: Uint8Array[] = [];
   private inFlight = false;
   private persistScheduled = false;
@@ -391,6 +394,10 @@ export class Room {
       return false;
     }
     // A relecteur writes comments only: anything else is dropped whole, without closing.
+    if (conn.identity.readOnly && !this.reviewerChecks.take(conn.identity.agentId)) {
+      this.refuse(conn, CLOSE.TOO_FAST, 'relecteur updates');
+      return false;
+    }
     const reviewerProblem = conn.identity.readOnly
       ? reviewerUpdateProblem(this.name, this.doc, update, conn.identity.agentId)
       : null;

@@ -15,6 +15,8 @@
  * - it holds no garbage-collected struct (a relecteur never deletes anything to collect).
  *
  * Anything else returns why, and the room drops the whole update: nothing of it is applied.
+ * The copy costs time in the doc's size: the room allows each relecteur REVIEWER_CHECKS of them
+ * (Room.ts), past which the connection is closed with TOO_FAST.
  * Only page rooms hold comments: every update of a relecteur to the site manifest is dropped.
  */
 import * as Y from 'yjs';
@@ -26,6 +28,12 @@ import {
 } from '../site/pageComments';
 import { type AnyYType } from '../site/siteDoc';
 import { parseRoom } from '../site/syncProtocol';
+
+/**
+ * Checks (copies of the doc) per relecteur and room: an honest relecteur sends one update per
+ * comment, and one sync step 2 per reconnection.
+ */
+export const REVIEWER_CHECKS = { ratePerSecond: 2, burst: 20 };
 
 /** Largest JSON of one new comment or reply (text, names, quote). */
 const MAX_ENTRY_JSON = 8 * 1024;
@@ -54,6 +62,11 @@ export function reviewerUpdateProblem(
   try {
     const decoded = Y.decodeUpdate(update);
     if (decoded.structs.some((s) => !(s instanceof Y.Item))) return 'garbage-struct';
+    // Cheap first: a struct placed directly in another root type needs no copy to refuse.
+    const elsewhere = decoded.structs.some(
+      (s) => s instanceof Y.Item && typeof s.parent === 'string' && s.parent !== PAGE_COMMENTS_ROOT,
+    );
+    if (elsewhere) return 'outside-comments';
     const copy = new Y.Doc({ gc: false });
     Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
     const root = copy.getMap(PAGE_COMMENTS_ROOT);

@@ -4,7 +4,9 @@
 // kept in the page's history and in the commune's export.
 import fs from 'node:fs';
 import path from 'node:path';
+import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { LoginResponse } from '../site/apiContract';
 import { writeParagraphs } from '../site/pageBody';
@@ -18,12 +20,13 @@ import {
   setCommentResolved,
 } from '../site/pageComments';
 import { createPage, PAGE_BODY_ROOT, updatePage } from '../site/siteDoc';
-import { CLOSE, encodeDocState, isCoveredBy, SUBPROTOCOL } from '../site/syncProtocol';
+import { CLOSE, encodeDocState, isCoveredBy, MESSAGE_SYNC, SUBPROTOCOL } from '../site/syncProtocol';
 import type { RunningServer } from './server';
 import {
   closeCodeOf,
   login,
   openClient,
+  rawSocket,
   readZip,
   syncUrl,
   startTestServer,
@@ -34,6 +37,14 @@ import {
 } from './testHarness';
 
 const PASSWORD = 'Relire-la-page-du-marche-7';
+
+function updateMessage(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE_SYNC);
+  encoding.writeVarUint(e, syncProtocol.messageYjsUpdate);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
 let server: RunningServer;
 let data: { dir: string; remove: () => Promise<void> };
 let referent: LoginResponse;
@@ -229,6 +240,28 @@ describe('comments of a relecteur', () => {
     });
     await settle();
     expect(readComments(await serverState(room))).toEqual([]);
+  });
+
+  it('[COM-7] a relecteur flooding comment updates on a large page is closed with 4429 after a bounded number of checks', async () => {
+    const { room } = await pageWithBody('Délibération. '.repeat(15_000));
+    const local = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    local.on('update', (update: Uint8Array) => updates.push(update));
+    for (let i = 0; i < 200; i++)
+      addComment(local, { id: reviewer.agent.id, name: 'Élu' }, `flot ${i}`, null);
+    const raw = rawSocket(server, room, reviewer.accessToken);
+    await raw.opened;
+    const started = Date.now();
+    for (const update of updates)
+      if (raw.socket.readyState === raw.socket.OPEN) raw.socket.send(updateMessage(update));
+    expect(await raw.closed).toBe(CLOSE.TOO_FAST.code);
+    const elapsed = Date.now() - started;
+    console.log(`[COM-7] closed after ${elapsed} ms`);
+    expect(elapsed).toBeLessThan(10_000);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const kept = readComments(await serverState(room)).length;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(25);
   });
 
   it('[COM-6] comments are absent from the published site and present in the page’s history and the commune’s export', async () => {
