@@ -100,6 +100,12 @@ test('[com-1] a relecteur comments a passage; the agent sees it live, answers an
       agent.page.evaluate(() => CSS.highlights.get('usine-comment')?.values().next().value?.toString()),
     )
     .toBe('place de la mairie');
+  // « Voir le passage » marks it more strongly.
+  await comment.getByRole('button', { name: 'Voir le passage' }).click();
+  await expect
+    .poll(() => agent.page.evaluate(() => CSS.highlights.get('usine-comment-active')?.size ?? 0))
+    .toBe(1);
+  await agent.page.screenshot({ path: test.info().outputPath('commentaires-agent-passage.png') });
   // The agent answers, then resolves.
   await comment.getByRole('button', { name: 'Répondre' }).click();
   await comment.getByLabel('Votre réponse').fill('Oui, de 7 h à 14 h : je l’ajoute.');
