@@ -23,6 +23,7 @@ import {
   PAGE_BODY_MAX_TYPE_DEPTH,
   PAGE_BODY_ROOT,
 } from '../site/siteDoc';
+import { readComments } from '../site/pageComments';
 import { parseRoom } from '../site/syncProtocol';
 import type { Accounts } from './Accounts';
 import { communeAuditView, type AuditLog } from './AuditLog';
@@ -110,7 +111,8 @@ export function docToJson(room: string, doc: Y.Doc, unreadable: UnreadablePart[]
       nestedTypeDepth(doc.get(PAGE_BODY_ROOT, Y.XmlText), PAGE_BODY_MAX_TYPE_DEPTH) > PAGE_BODY_MAX_TYPE_DEPTH
     )
       throw new Error(TOO_DEEP_FR);
-    return { editorState: pageBodyToEditorState(doc) };
+    // Comments (never published) are kept in the export beside the body.
+    return { editorState: pageBodyToEditorState(doc), comments: readComments(doc) };
   } catch (error) {
     const reason = `contenu illisible : ${error instanceof Error ? error.message : String(error)}`;
     unreadable.push({ room, ...(parsed?.kind === 'page' ? { pageId: parsed.pageId } : {}), reason });

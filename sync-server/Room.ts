@@ -19,6 +19,8 @@ import {
 import type { DocStore } from './DocStore';
 import type { Logger } from './Logger';
 import type { Metrics } from './Metrics';
+import { REVIEWER_CHECKS, reviewerUpdateProblem } from './commentGuard';
+import { RateLimiter } from './RateLimiter';
 import { maxTypeDepthOf, updateProblem } from './updateGuard';
 
 /** What the room needs from a transport. */
@@ -35,7 +37,7 @@ export interface ConnectionIdentity {
   agentId: string;
   displayName: string;
   color: string;
-  /** Role `relecteur`: sync step 2 and updates are dropped. */
+  /** Role `relecteur`: their updates are dropped unless they only add their own comments (commentGuard). */
   readOnly: boolean;
   /** The login session (token family) the connection was opened with. */
   sessionId?: string;
@@ -150,6 +152,8 @@ export class Room {
   leases = 0;
   private readonly options: RoomOptions;
   private readonly connections = new Set<Connection>();
+  /** Copies of the doc made to check relecteurs' updates (commentGuard), per relecteur. */
+  private readonly reviewerChecks = new RateLimiter(REVIEWER_CHECKS);
   private pending: Uint8Array[] = [];
   private inFlight = false;
   private persistScheduled = false;
@@ -336,7 +340,7 @@ export class Room {
       case syncProtocol.messageYjsUpdate: {
         const update = readBytes(decoder);
         // Not syncProtocol.readSyncStep2: it swallows errors; a broken update must close the socket.
-        if (!conn.identity.readOnly && !this.applyClientUpdate(conn, update)) return;
+        if (!this.applyClientUpdate(conn, update)) return;
         // The client's initial sync is done: tell it what is durable, unless a commit will.
         if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) {
           this.send(conn, encodePersistedAck(this.durableState));
@@ -388,6 +392,23 @@ export class Room {
     if (problem) {
       this.refuse(conn, CLOSE.MALFORMED, `update refused: ${problem}`);
       return false;
+    }
+    // A relecteur writes comments only: anything else is dropped whole, without closing.
+    if (conn.identity.readOnly && !this.reviewerChecks.take(conn.identity.agentId)) {
+      this.refuse(conn, CLOSE.TOO_FAST, 'relecteur updates');
+      return false;
+    }
+    const reviewerProblem = conn.identity.readOnly
+      ? reviewerUpdateProblem(this.name, this.doc, update, conn.identity.agentId)
+      : null;
+    if (reviewerProblem) {
+      this.options.logger.log('warn', 'sync.reviewer_update_dropped', {
+        room: this.name,
+        agentId: conn.identity.agentId,
+        problem: reviewerProblem,
+      });
+      this.options.metrics?.inc('usine_refusals_total', { code: 'read-only' });
+      return true;
     }
     if (this.docBytes + update.byteLength > this.options.maxDocBytes) {
       this.refuse(conn, CLOSE.TOO_LARGE, `document would exceed ${this.options.maxDocBytes} bytes`);

@@ -94,10 +94,12 @@ export function FieldsForm({ insee, page, manifest, media, readOnly, agentName }
   return (
     <section aria-labelledby={headingId} className="fields-form">
       <h2 id={headingId}>Informations de la page ({PAGE_TYPE_LABELS_FR[page.type]})</h2>
-      <p className="hint">
-        Les champs marqués d’un astérisque (*) sont obligatoires pour publier. Chaque saisie est enregistrée
-        aussitôt sur cet ordinateur.
-      </p>
+      {!readOnly && (
+        <p className="hint">
+          Les champs marqués d’un astérisque (*) sont obligatoires pour publier. Chaque saisie est enregistrée
+          aussitôt sur cet ordinateur.
+        </p>
+      )}
       <ErrorSummary
         title="À compléter avant de publier cette page"
         issues={issues.map((issue) => summaryIssue(issue, descriptors, fieldId))}

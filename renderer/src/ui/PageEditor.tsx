@@ -13,7 +13,7 @@ import { ListPlugin } from '@lexical/react/LexicalListPlugin';
 import { RichTextPlugin } from '@lexical/react/LexicalRichTextPlugin';
 import { TablePlugin } from '@lexical/react/LexicalTablePlugin';
 import type { Provider } from '@lexical/yjs';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type * as Y from 'yjs';
 import { PAGE_NODES } from '../../../site/pageBody';
 import { PAGE_BODY_ROOT, type PageMeta } from '../../../site/siteDoc';
@@ -81,6 +81,11 @@ export function PageEditor({
     };
   }, [provider]);
 
+  // Other people's cursors are drawn inside the editor (inside the page's landmarks), not at
+  // the end of <body>; a state ref so the plugin re-renders into it once it exists.
+  const [cursorsElement, setCursorsElement] = useState<HTMLDivElement | null>(null);
+  const cursorsContainerRef = useMemo(() => ({ current: cursorsElement }), [cursorsElement]);
+
   const providerFactory = useCallback(
     (id: string, yjsDocMap: Map<string, Y.Doc>): Provider => {
       yjsDocMap.set(id, provider.local.doc);
@@ -111,7 +116,9 @@ export function PageEditor({
                 contentEditable={<ContentEditable className="editor-input" ariaLabel="Contenu de la page" />}
                 ErrorBoundary={LexicalErrorBoundary}
               />
+              <div ref={setCursorsElement} className="editor-cursors" />
               <CollaborationPlugin
+                cursorsContainerRef={cursorsContainerRef}
                 id={pageId}
                 key={pageId}
                 providerFactory={providerFactory}

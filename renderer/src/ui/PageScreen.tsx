@@ -26,6 +26,8 @@ import type { BackgroundSync } from '../sync/BackgroundSync';
 import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
 import { pagePublicationState, pagePublicationText } from '../tree/pagePublication';
+import { PageComments } from './comments/PageComments';
+import { ReviewerBanner } from './comments/ReviewerBanner';
 import { FieldsForm } from './FieldsForm';
 import { PageHistory } from './PageHistory';
 import { PublishButton } from './PublishButton';
@@ -110,6 +112,7 @@ export function PageScreen({
         )}
         Détails de la page
       </button>
+      {commune.role === 'relecteur' && <ReviewerBanner onOpenComments={() => openDrawer(true)} />}
     </div>
   );
 
@@ -127,6 +130,13 @@ export function PageScreen({
         Fermer les détails
       </button>
       {provider ? <PagePresence provider={provider} /> : <p className="page-presence">…</p>}
+      {provider && (
+        <PageComments
+          doc={provider.local.doc}
+          author={{ id: auth.current.agent.id, name: agent.displayName }}
+          canResolve={commune.role !== 'relecteur'}
+        />
+      )}
       <section className="panel-block" aria-labelledby={`${panelId}-pub`}>
         <h2 id={`${panelId}-pub`} className="panel-title">
           Publication
