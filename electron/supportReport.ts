@@ -70,7 +70,6 @@ export function redactSecrets(text: string): string {
 
 /** One error line: redacted, on one line, bounded. */
 export function sanitizeErrorLine(raw: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters must not reach the log file
   const oneLine = raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   const bounded = oneLine.length > MAX_ERROR_LENGTH * 4 ? oneLine.slice(0, MAX_ERROR_LENGTH * 4) : oneLine;
   const redacted = redactSecrets(bounded);
