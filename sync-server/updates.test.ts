@@ -59,9 +59,7 @@ describe('publishRelease', () => {
   it('refuses manifests naming files outside the folder, and bad rollouts', async () => {
     const release = await releaseDir('1.0.0');
     cleanup.push(release.dir);
-    const manifest = yaml.load(
-      await (await import('node:fs/promises')).readFile(path.join(release.dir, 'latest.yml'), 'utf8'),
-    ) as {
+    const manifest = yaml.load(await readFile(path.join(release.dir, 'latest.yml'), 'utf8')) as {
       files: Array<{ url: string }>;
     };
     for (const url of ['../../etc/passwd', 'sub/file.exe', '.hidden.exe', 'latest.yml']) {
