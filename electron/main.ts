@@ -177,7 +177,7 @@ if (!server.ok) {
       updater = startUpdater({
         autoUpdater: electronUpdater.autoUpdater,
         feedUrl: updateFeedUrl(endpoint.origin),
-        pendingChanges: () => sync?.pendingChanges ?? 0,
+        pendingChanges: () => sync?.pendingChanges ?? null,
         setTimeout: (run, ms) => setTimeout(run, ms),
         setInterval: (run, ms) => setInterval(run, ms),
         clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),

@@ -11,6 +11,7 @@ import {
   decideAtQuit,
   describeUpdateState,
   FIRST_CHECK_DELAY_MS,
+  UNKNOWN_SYNC_MESSAGE,
   updateFeedUrl,
 } from './updatePolicy';
 
@@ -26,6 +27,10 @@ describe('decideAtQuit', () => {
     expect(one).toEqual({
       action: 'postpone',
       message: expect.stringContaining('1 modification n’est pas encore envoyée au serveur'),
+    });
+    expect(decideAtQuit({ updateDownloaded: true, pendingChanges: null })).toEqual({
+      action: 'postpone',
+      message: UNKNOWN_SYNC_MESSAGE,
     });
     const many = decideAtQuit({ updateDownloaded: true, pendingChanges: 7 });
     expect(many.action === 'postpone' && many.message).toContain(
@@ -86,7 +91,7 @@ class FakeUpdater extends EventEmitter implements AutoUpdaterLike {
   }
 }
 
-function setup(pending = 0) {
+function setup(pending: number | null = 0) {
   const fake = new FakeUpdater();
   const timers: Array<{ run: () => void; ms: number; repeat: boolean; cleared: boolean }> = [];
   const errors: string[] = [];
@@ -102,7 +107,7 @@ function setup(pending = 0) {
     },
     logError: (message) => errors.push(message),
   });
-  return { fake, timers, errors, updater, setPending: (n: number) => (pendingChanges = n) };
+  return { fake, timers, errors, updater, setPending: (n: number | null) => (pendingChanges = n) };
 }
 
 describe('startUpdater', () => {
@@ -151,6 +156,8 @@ describe('startUpdater', () => {
     fake.emit('update-downloaded', { version: '1.1.0' });
     expect(updater.beforeQuit().action).toBe('postpone');
     expect(fake.autoInstallOnAppQuit).toBe(false);
+    setPending(null);
+    expect(updater.beforeQuit().action).toBe('postpone');
     setPending(0);
     expect(updater.beforeQuit()).toEqual({ action: 'install' });
     expect(fake.autoInstallOnAppQuit).toBe(true);

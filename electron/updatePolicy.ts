@@ -24,13 +24,24 @@ export type QuitDecision =
   /** Quit without installing; the update waits for the next quit with nothing pending. */
   | { action: 'postpone'; message: string };
 
-/** What to do with a downloaded update when the app quits. */
-export function decideAtQuit(input: { updateDownloaded: boolean; pendingChanges: number }): QuitDecision {
+/**
+ * What to do with a downloaded update when the app quits. `pendingChanges` is null when the
+ * editor never reported its sync state: unknown is not « nothing pending », so it waits too.
+ */
+export function decideAtQuit(input: {
+  updateDownloaded: boolean;
+  pendingChanges: number | null;
+}): QuitDecision {
   if (!input.updateDownloaded) return { action: 'quit' };
+  if (input.pendingChanges === null) return { action: 'postpone', message: UNKNOWN_SYNC_MESSAGE };
   if (input.pendingChanges > 0)
     return { action: 'postpone', message: postponedMessage(input.pendingChanges) };
   return { action: 'install' };
 }
+
+export const UNKNOWN_SYNC_MESSAGE =
+  'La mise à jour n’a pas été installée : l’éditeur n’a pas pu confirmer que toutes vos modifications ' +
+  'sont envoyées au serveur. Elle le sera à une prochaine fermeture.';
 
 export function postponedMessage(pendingChanges: number): string {
   const changes =

@@ -27,8 +27,8 @@ export interface AutoUpdaterLike {
 export interface UpdaterDeps {
   autoUpdater: AutoUpdaterLike;
   feedUrl: string;
-  /** Local changes the server has not acknowledged, as last reported by the renderer. */
-  pendingChanges: () => number;
+  /** Local changes the server has not acknowledged, as last reported by the renderer (null: never reported). */
+  pendingChanges: () => number | null;
   setInterval: (run: () => void, ms: number) => unknown;
   setTimeout: (run: () => void, ms: number) => unknown;
   clearTimer: (timer: unknown) => void;
