@@ -18,6 +18,8 @@ export async function buildElectron(repoRoot: string): Promise<{ mainPath: strin
     platform: 'node',
     target: ELECTRON_TARGET,
     external: ['electron'],
+    // The installed build talks to the Métropole's server only (serverAddress.ts).
+    define: { __USINE_PACKAGED_SERVER_URL__: JSON.stringify(process.env.USINE_PACKAGED_SERVER_URL ?? '') },
     sourcemap: true,
     logLevel: 'warning',
   };
@@ -27,6 +29,10 @@ export async function buildElectron(repoRoot: string): Promise<{ mainPath: strin
       entryPoints: [path.join(repoRoot, 'electron', 'main.ts')],
       format: 'esm',
       outfile: mainPath,
+      // electron-updater is CommonJS and requires Node built-ins and electron: give it `require`.
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
     }),
     build({
       ...common,

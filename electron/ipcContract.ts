@@ -12,7 +12,7 @@
  */
 
 /** Version of this contract; bump it on any incompatible change of a channel's args or result. */
-export const IPC_CONTRACT_VERSION = 1;
+export const IPC_CONTRACT_VERSION = 2;
 
 /** Name of the global the preload exposes: `window.usine`. */
 export const API_GLOBAL_NAME = 'usine';
@@ -26,6 +26,33 @@ export interface AppInfo {
   electron: string;
 }
 
+/** Where the desktop app's update stands (electron-updater, see updater.ts). */
+export type UpdateState =
+  | { status: 'disabled' }
+  | { status: 'idle' }
+  | { status: 'checking' }
+  | { status: 'up-to-date' }
+  | { status: 'downloading'; version: string; percent: number }
+  | { status: 'downloaded'; version: string }
+  | { status: 'error'; message: string };
+
+/** The editor's connection to the server, as the renderer knows it. */
+export const SYNC_STATUSES = ['connected', 'connecting', 'offline', 'error'] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+
+export interface SyncReport {
+  status: SyncStatus;
+  /** Local changes not yet acknowledged by the server. */
+  pendingChanges: number;
+}
+
+export interface SupportReport {
+  /** The report as shown and copied (French, no secret, no page content). */
+  text: string;
+  /** The log file holding the same text, for the agent to attach; null if it could not be written. */
+  file: string | null;
+}
+
 /** Channel → { args, result value }. `args` is the single argument sent over IPC. */
 export interface IpcContract {
   /** Store the refresh token for a server (encrypted with safeStorage). */
@@ -37,6 +64,11 @@ export interface IpcContract {
   'app:info': { args: void; result: AppInfo };
   /** Open an http(s) URL in the user's browser; any other scheme is refused. */
   'shell:openExternal': { args: { url: string }; result: null };
+  /** The renderer tells main its sync state (updates are never installed with changes pending). */
+  'sync:report': { args: SyncReport; result: null };
+  'update:state': { args: void; result: UpdateState };
+  /** « Signaler un problème »: builds the support report, with the renderer's last errors. */
+  'support:report': { args: { errors: string[] }; result: SupportReport };
 }
 
 export type IpcChannel = keyof IpcContract;
@@ -99,6 +131,9 @@ export const API_METHODS = {
   clearCredentials: 'credentials:clear',
   appInfo: 'app:info',
   openExternal: 'shell:openExternal',
+  reportSync: 'sync:report',
+  updateState: 'update:state',
+  supportReport: 'support:report',
 } as const satisfies Record<string, IpcChannel>;
 
 export type UsineApiMethod = keyof typeof API_METHODS;

@@ -1,11 +1,12 @@
 /**
  * Electron main process: wires the pure modules of this folder to Electron. Thin on purpose —
- * decisions (paths, CSP, URL allow-lists, sender checks, credentials) live in tested modules.
- * The only place that reads USINE_SERVER_URL.
+ * decisions (paths, CSP, URL allow-lists, sender checks, credentials, updates, support report)
+ * live in tested modules. The only place that reads USINE_SERVER_URL (development builds only).
  */
 import {
   app,
   BrowserWindow,
+  dialog,
   ipcMain,
   protocol,
   safeStorage,
@@ -13,7 +14,9 @@ import {
   shell,
   type WebContents,
 } from 'electron';
+import electronUpdater from 'electron-updater';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APP_SCHEME_REGISTRATION, createAppProtocolHandler } from './appProtocol';
@@ -21,15 +24,13 @@ import { buildContentSecurityPolicy } from './contentSecurityPolicy';
 import { createJsonFileVault } from './credentialFile';
 import { createCredentialStore, type SafeStorageLike } from './credentialStore';
 import { registerIpcHandlers } from './ipcHandlers';
+import type { SyncReport } from './ipcContract';
+import { resolveServerAddress } from './serverAddress';
+import { buildSupportReport, createRecentErrors } from './supportReport';
+import { startUpdater, type Updater } from './updater';
+import { updateFeedUrl } from './updatePolicy';
 import type { IpcLogger } from './validatedHandle';
-import {
-  APP_SCHEME,
-  appEntryUrl,
-  decideNavigation,
-  decideWindowOpen,
-  isAppUrl,
-  parseServerUrl,
-} from './urlPolicy';
+import { APP_SCHEME, appEntryUrl, decideNavigation, decideWindowOpen, isAppUrl } from './urlPolicy';
 import { isPermissionGranted, mainWindowOptions } from './windowOptions';
 
 // Bundled to dist/electron/main.mjs; the editor build sits next to it in dist/renderer.
@@ -37,18 +38,58 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.resolve(here, '../renderer');
 const preloadPath = path.join(here, 'preload.cjs');
 
+/** Replaced by build.ts (esbuild `define`) with USINE_PACKAGED_SERVER_URL at packaging time. */
+declare const __USINE_PACKAGED_SERVER_URL__: string;
+
+const recentErrors = createRecentErrors();
 const logger: IpcLogger = {
   warn: (message, details) => console.warn(JSON.stringify({ level: 'warn', message, ...details })),
-  error: (message, details) => console.error(JSON.stringify({ level: 'error', message, ...details })),
+  error: (message, details) => {
+    recentErrors.add(message);
+    console.error(JSON.stringify({ level: 'error', message, ...details }));
+  },
 };
 
-const server = parseServerUrl(process.env.USINE_SERVER_URL);
+const server = resolveServerAddress({
+  packaged: app.isPackaged,
+  packagedServerUrl: __USINE_PACKAGED_SERVER_URL__,
+  envServerUrl: process.env.USINE_SERVER_URL,
+});
 if (!server.ok) {
   console.error(server.message);
+  dialog.showErrorBox('Usine à sites', server.message);
   app.exit(1);
 } else {
   const endpoint = server.endpoint;
   const disposers: Array<() => void> = [];
+  let sync: SyncReport | null = null;
+  let updater: Updater | null = null;
+
+  const writeSupportReport = async (rendererErrors: string[]) => {
+    const text = buildSupportReport({
+      generatedAt: new Date(),
+      app: {
+        version: app.getVersion(),
+        platform: process.platform,
+        electron: process.versions.electron ?? '',
+        packaged: app.isPackaged,
+      },
+      os: { release: os.release(), arch: process.arch },
+      serverUrl: endpoint.origin,
+      sync,
+      update: updater?.state() ?? { status: 'disabled' },
+      errors: [...recentErrors.list(), ...rendererErrors],
+    });
+    const file = path.join(app.getPath('logs'), 'rapport-support.txt');
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, text, { encoding: 'utf8', mode: 0o600 });
+      return { text, file };
+    } catch (error) {
+      logger.warn('support report not written', { error: String(error) });
+      return { text, file: null };
+    }
+  };
 
   // Must run before `ready`: app:// gets standard + secure semantics (origin, storage, CSP 'self').
   protocol.registerSchemesAsPrivileged([APP_SCHEME_REGISTRATION]);
@@ -122,16 +163,42 @@ if (!server.ok) {
           electron: process.versions.electron ?? '',
         }),
         openExternal: (url) => shell.openExternal(url),
+        reportSync: (report) => {
+          sync = report;
+        },
+        updateState: () => updater?.state() ?? { status: 'disabled' },
+        supportReport: writeSupportReport,
         logger,
       }),
     );
 
+    // electron-updater only works in an installed build (it reads resources/app-update.yml).
+    if (app.isPackaged) {
+      updater = startUpdater({
+        autoUpdater: electronUpdater.autoUpdater,
+        feedUrl: updateFeedUrl(endpoint.origin),
+        pendingChanges: () => sync?.pendingChanges ?? null,
+        setTimeout: (run, ms) => setTimeout(run, ms),
+        setInterval: (run, ms) => setInterval(run, ms),
+        clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
+        logError: (message) => logger.error(message),
+      });
+      const running = updater;
+      disposers.push(() => running.stop());
+    }
+
     const window = new BrowserWindow(mainWindowOptions({ preloadPath, devTools: !app.isPackaged }));
     window.once('ready-to-show', () => window.show());
-    void window.loadURL(appEntryUrl(endpoint));
+    void window.loadURL(appEntryUrl(endpoint, { serverFixed: server.fixed }));
   });
 
   app.on('window-all-closed', () => app.quit());
+  // Runs before electron-updater's own 'quit' handler: an update waits while edits are unsent.
+  app.on('before-quit', () => {
+    const decision = updater?.beforeQuit();
+    if (decision?.action === 'postpone')
+      dialog.showMessageBoxSync({ type: 'info', title: 'Mise à jour reportée', message: decision.message });
+  });
   app.on('will-quit', () => {
     for (const dispose of disposers.reverse()) dispose();
   });

@@ -83,7 +83,11 @@ export function parseServerUrl(raw: string | undefined): ServerUrlResult {
   return { ok: true, endpoint: { origin: u.origin, wsOrigin: `${wsProtocol}//${u.host}` } };
 }
 
-/** The URL the window loads: the server origin travels as a query parameter the renderer reads. */
-export function appEntryUrl(endpoint: ServerEndpoint): string {
-  return `${APP_ORIGIN}/index.html?server=${encodeURIComponent(endpoint.origin)}`;
+/**
+ * The URL the window loads: the server origin travels as a query parameter the renderer reads;
+ * `serverFixed=1` when the address was fixed at packaging (the login form then does not ask it).
+ */
+export function appEntryUrl(endpoint: ServerEndpoint, options: { serverFixed?: boolean } = {}): string {
+  const fixed = options.serverFixed === true ? '&serverFixed=1' : '';
+  return `${APP_ORIGIN}/index.html?server=${encodeURIComponent(endpoint.origin)}${fixed}`;
 }

@@ -1,7 +1,7 @@
 // Sender validation and argument checks of every IPC channel, with a fake ipcMain (no Electron).
 import { describe, expect, it, vi } from 'vitest';
 import { IPC_ERRORS, type IpcChannel } from './ipcContract';
-import { registerIpcHandlers } from './ipcHandlers';
+import { MAX_RENDERER_ERRORS, registerIpcHandlers } from './ipcHandlers';
 import type { CredentialStore } from './credentialStore';
 import {
   isTrustedSender,
@@ -109,14 +109,22 @@ describe('registerIpcHandlers', () => {
       clear: vi.fn(async () => ({ ok: true as const, value: null })),
     };
     const openExternal = vi.fn(async () => {});
+    const reportSync = vi.fn();
+    const supportReport = vi.fn(async (errors: string[]) => ({
+      text: `${errors.length} erreurs`,
+      file: null,
+    }));
     const dispose = registerIpcHandlers({
       ipcMain: fake.ipcMain,
       credentials,
       appInfo: () => ({ version: '0.1.0', platform: 'linux', electron: '45.4.1' }),
       openExternal,
+      reportSync,
+      updateState: () => ({ status: 'up-to-date' }),
+      supportReport,
       logger: silent,
     });
-    return { ...fake, credentials, openExternal, dispose };
+    return { ...fake, credentials, openExternal, reportSync, supportReport, dispose };
   }
 
   it('registers exactly the contract channels and disposes them all', () => {
@@ -127,6 +135,9 @@ describe('registerIpcHandlers', () => {
       'credentials:clear',
       'app:info',
       'shell:openExternal',
+      'sync:report',
+      'update:state',
+      'support:report',
     ];
     expect([...handlers.keys()].sort()).toEqual([...expected].sort());
     dispose();
@@ -208,5 +219,42 @@ describe('registerIpcHandlers', () => {
       });
     }
     expect(openExternal).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes the sync state and support requests only in their exact shape', async () => {
+    const { invoke, reportSync, supportReport } = setup();
+    for (const args of [
+      { status: 'connected' },
+      { status: 'hacked', pendingChanges: 0 },
+      { status: 'offline', pendingChanges: -1 },
+      { status: 'offline', pendingChanges: 1.5 },
+      { status: 'offline', pendingChanges: 2e9 },
+      { status: 'offline', pendingChanges: 0, extra: 1 },
+    ]) {
+      expect(await invoke('sync:report', APP, args), JSON.stringify(args)).toMatchObject({
+        code: 'invalid-arguments',
+      });
+    }
+    for (const args of [
+      {},
+      { errors: 'x' },
+      { errors: [1] },
+      { errors: Array.from({ length: MAX_RENDERER_ERRORS + 1 }, () => 'e') },
+      { errors: ['x'.repeat(10_000)] },
+    ]) {
+      expect(await invoke('support:report', APP, args)).toMatchObject({ code: 'invalid-arguments' });
+    }
+    expect(reportSync).not.toHaveBeenCalled();
+    expect(supportReport).not.toHaveBeenCalled();
+    expect(await invoke('sync:report', APP, { status: 'offline', pendingChanges: 3 })).toEqual({
+      ok: true,
+      value: null,
+    });
+    expect(reportSync).toHaveBeenCalledWith({ status: 'offline', pendingChanges: 3 });
+    expect(await invoke('support:report', APP, { errors: ['a', 'b'] })).toEqual({
+      ok: true,
+      value: { text: '2 erreurs', file: null },
+    });
+    expect(await invoke('update:state', APP)).toEqual({ ok: true, value: { status: 'up-to-date' } });
   });
 });

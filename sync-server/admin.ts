@@ -13,6 +13,7 @@
  *   backup      list-backups      restore --file <backup>      (restore: server stopped)
  *   export --commune 13001 --out export.zip      delete-commune-data --commune 13001 --confirm 13001
  *   repair-page --commune 13001 --page <id>      (server stopped; else the API route)
+ *   publish-update --dir <release folder> [--rollout 100]      set-update-rollout --rollout 25
  */
 import path from 'node:path';
 import * as Y from 'yjs';
@@ -29,6 +30,7 @@ import { openDatabase } from './database';
 import { type PageRepair, repairPage } from './pageRepair';
 import { silentLogger } from './Logger';
 import { SqliteDocStore } from './SqliteDocStore';
+import { publishRelease, ReleaseRefused, setRollout } from './updateReleases';
 
 const USAGE = `Utilisation : npm run admin -- <commande> [options]
 
@@ -54,6 +56,10 @@ Commandes :
   repair-page --commune <INSEE> --page <identifiant>   (page illisible : retire ce qui dépasse la
                                             profondeur du modèle ; serveur arrêté, ou
                                             POST /api/admin/communes/<INSEE>/pages/<identifiant>/repair s'il tourne)
+  publish-update --dir <dossier> [--rollout <0-100>]   (publie la mise à jour de l'application de
+                                            bureau produite par « npm run dist » : latest*.yml et
+                                            fichiers vérifiés (taille, SHA-512) ; 100 % par défaut)
+  set-update-rollout --rollout <0-100>      (part des postes qui reçoivent la mise à jour publiée)
 
 Les données sont dans DATA_DIR (par défaut ./data), les sauvegardes dans BACKUP_DIR
 (par défaut DATA_DIR/backups) et, si BACKUP_COPY_DIR est indiqué, une copie vérifiée
@@ -114,6 +120,8 @@ async function run(
       confirm: { type: 'string' },
       address: { type: 'string' },
       page: { type: 'string' },
+      dir: { type: 'string' },
+      rollout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -153,6 +161,28 @@ async function run(
     }
     console.log(`Sauvegarde restaurée : ${path.basename(file)} → ${dataDir}.`);
     if (keptAside) console.log(`L'ancienne base est gardée de côté : ${keptAside}`);
+    return 0;
+  }
+  if (command === 'publish-update' || command === 'set-update-rollout') {
+    const updatesDir = path.join(dataDir, 'updates');
+    const rollout =
+      values.rollout === undefined && command === 'publish-update'
+        ? 100
+        : Number(required(values, 'rollout'));
+    if (command === 'set-update-rollout') {
+      const manifests = await setRollout(updatesDir, rollout);
+      console.log(`Déploiement de la mise à jour : ${rollout} % des postes (${manifests.join(', ')}).`);
+      return 0;
+    }
+    const result = await publishRelease({
+      sourceDir: path.resolve(required(values, 'dir')),
+      updatesDir,
+      rolloutPercent: rollout,
+    });
+    console.log(
+      `Version ${result.version} publiée (${result.manifests.join(', ')} ; ${result.files.length} fichier(s) vérifié(s)) pour ${result.rolloutPercent} % des postes.` +
+        (result.removed.length > 0 ? ` Retirés : ${result.removed.join(', ')}.` : ''),
+    );
     return 0;
   }
   if (command === 'list-backups') {
@@ -364,7 +394,12 @@ const backupCopyDir = process.env.BACKUP_COPY_DIR ? path.resolve(process.env.BAC
 run(process.argv.slice(2), dataDir, backupDir, backupCopyDir).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof AccountError || error instanceof RefusedError || error instanceof UnsafePathError) {
+    if (
+      error instanceof AccountError ||
+      error instanceof RefusedError ||
+      error instanceof UnsafePathError ||
+      error instanceof ReleaseRefused
+    ) {
       console.error(`Erreur : ${error.message}`);
       process.exit(1);
     }

@@ -29,6 +29,7 @@ import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
 import { pinoLogger, type Logger } from './Logger';
 import { mediaBytesOfCommune } from './mediaFiles';
 import { createMediaRoutes, type MediaUploadRate } from './mediaRoutes';
+import { createUpdateRoutes, UPDATES_PREFIX } from './updateRoutes';
 import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from './mediaSweep';
 import { Metrics } from './Metrics';
 import { Publisher } from './Publisher';
@@ -468,6 +469,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }),
     { accounts, publisher },
   );
+  const updates = createUpdateRoutes({ updatesDir: path.join(options.dataDir, 'updates') });
   const media = createMediaRoutes({
     accounts,
     dataDir: options.dataDir,
@@ -838,6 +840,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     if (pathname === '/' || pathname === '/app') return redirect(res, '/app/');
     if (pathname.startsWith('/app/')) return handleApp(req, res, pathname);
+    if (pathname.startsWith(UPDATES_PREFIX)) return updates.handle(req, res, pathname);
     if (pathname.startsWith('/sites/')) return handleSite(req, res, pathname);
     sendHtml(res, 404, notFoundHtml());
   }
