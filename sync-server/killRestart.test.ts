@@ -23,7 +23,7 @@ import { DATABASE_FILE } from './database';
 import { tempDataDir, waitFor } from './testHarness';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ROOMS = ['13001/site', '13001/page/killrestart01'];
+const ROOMS = ['13008/site', '13008/page/killrestart01'];
 const CLIENTS_PER_ROOM = 2;
 
 /** Seeds that once failed, run as named tests forever (with fewer rounds). */
@@ -174,7 +174,7 @@ async function killRestartRun(seed: number, rounds: number): Promise<void> {
     await data.remove();
   });
   await waitHealthy(port, child);
-  const demo = /Compte de démonstration \(référent de la commune 13001\) : (\S+) \/ (\S+)/.exec(
+  const demo = /Compte de démonstration \(référent d’Aurons, commune 13008\) : (\S+) \/ (\S+)/.exec(
     child.output(),
   );
   if (!demo) throw new Error(`no demo account printed:\n${child.output()}`);

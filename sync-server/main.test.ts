@@ -55,7 +55,7 @@ describe('npm run server (sync-server/main.ts)', () => {
     dirs.push(data);
 
     const first = await startMain(data.dir);
-    const demo = /Compte de démonstration \(référent de la commune 13001\) : (\S+) \/ (\S+)/.exec(
+    const demo = /Compte de démonstration \(référent d’Aurons, commune 13008\) : (\S+) \/ (\S+)/.exec(
       first.output(),
     );
     expect(demo).not.toBeNull();
@@ -67,7 +67,7 @@ describe('npm run server (sync-server/main.ts)', () => {
     });
     expect(login.status).toBe(200);
     const { agent } = (await login.json()) as { agent: { communes: Array<{ insee: string; role: string }> } };
-    expect(agent.communes).toEqual([expect.objectContaining({ insee: '13001', role: 'referent' })]);
+    expect(agent.communes).toEqual([expect.objectContaining({ insee: '13008', role: 'referent' })]);
     expect(await stop(first.child)).toBe(0);
 
     // Same DATA_DIR: the account is kept and its password is never printed again.
