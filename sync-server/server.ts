@@ -32,6 +32,7 @@ import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from './mediaSweep';
 import { Metrics } from './Metrics';
 import { Publisher } from './Publisher';
 import { PageSnapshots } from './PageSnapshots';
+import { withPageReleaseRoutes } from './pageReleaseRoutes';
 import { publishingHooks, withPublishingRoutes } from './publishingApi';
 import { withSnapshotRoutes } from './snapshotRoutes';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
@@ -343,6 +344,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     scheduleIntervalMs: options.scheduleIntervalMs,
     publicOrigin: options.publicUrl,
     onPagesPublished: (insee, pages, by, at) => snapshots.recordPublication(insee, pages, by, at),
+    publishedBodyState: (insee, pageId) => snapshots.lastPublished(insee, pageId),
   });
   const admin = createAdmin(
     accounts,
@@ -446,11 +448,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     loginFailureDelayMs: options.loginFailureDelayMs,
   });
-  const publishingApi = withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
-    accounts,
-    audit,
-    snapshots,
-  });
+  const publishingApi = withPageReleaseRoutes(
+    withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
+      accounts,
+      audit,
+      snapshots,
+    }),
+    { accounts, publisher, audit, logger },
+  );
   const media = createMediaRoutes({
     accounts,
     dataDir: options.dataDir,
