@@ -156,7 +156,9 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
   // ---- The référent publishes. ----
   await expect(otherBody.locator('a')).toHaveText('Compte rendu du conseil municipal');
   await chantal.page.getByRole('button', { name: 'Mettre en ligne' }).click();
-  await expect(chantal.page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible({ timeout: 30_000 });
+  await expect(chantal.page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible({
+    timeout: 30_000,
+  });
   const siteHref = await chantal.page.getByRole('link', { name: 'Voir le site publié' }).getAttribute('href');
   const siteRoot = new URL(siteHref!, server.url).href.replace(/index\.html$/, '');
   const pageUrl = new URL(`${slugOf(title)}/index.html`, siteRoot);
