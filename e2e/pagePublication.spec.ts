@@ -1,7 +1,7 @@
 // [PUBL-9] One honest publishing model per page (issue 10 part 3), by accessible names. What
 // the editor says is checked against the HTML the server serves, never against the UI alone.
 import type { Page } from '@playwright/test';
-import { createTypedPage, openPanelSection, slugOf, tree, uniqueTitle } from './editorHelpers';
+import { createTypedPage, slugOf, tree, uniqueTitle } from './editorHelpers';
 import { createPage, editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 
 /** « Mettre en ligne » in the page's panel; returns the site's address. */
