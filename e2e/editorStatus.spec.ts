@@ -66,7 +66,7 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   await goTo(page, 'Actualités');
   const lists = page.getByRole('region', { name: 'Actualités, événements et actes' });
   await lists.getByLabel('État').selectOption({ label: 'Publiés' });
-  await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('Publié');
+  await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('En ligne');
   await goTo(page, 'Tableau de bord');
   await expect(page.getByRole('region', { name: 'Tableau de bord' })).toContainText(
     /Dernière publication le/,
