@@ -34,6 +34,10 @@ export function PagePublication(props: {
   }, [offline]);
   const state = pageState(page.id, statuses, props.bodyEditedAt);
   const entry = statuses?.get(page.id);
+  // « … est en ligne telle qu’elle est maintenant » stops being true at the next edit.
+  useEffect(() => {
+    if (state.kind === 'modified') setResult((r) => (r.kind === 'done' ? { kind: 'idle' } : r));
+  }, [state.kind]);
 
   async function run(what: 'release' | 'withdraw') {
     setResult({ kind: 'busy', what });
