@@ -5,7 +5,7 @@
 import type { Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { webpSize } from '../sync-server/mediaRoutes';
-import { editor, expect, goTo, STATUS, status, test } from './harness';
+import { editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 import { createTypedPage, pageStatus, uniqueTitle } from './editorHelpers';
 
 /** A 2400 × 1600 PNG drawn in the browser (a photo-sized image to scale down). */
@@ -93,7 +93,7 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   expect([...sent].sort()).toEqual([...files].sort());
 
   // Publish: the page shows the image with its alt text, served from the published site.
-  await goTo(page, 'Publication');
+  await openPage(chantal, title);
   await page.getByRole('button', { name: 'Mettre en ligne' }).click();
   await expect(page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible();
   const siteHref = await page.getByRole('link', { name: 'Voir le site publié' }).getAttribute('href');
