@@ -45,10 +45,9 @@ test('[history-2] the history is shared by the server: on another computer, B se
   await createPage(alice, title);
   await editor(alice.page).click();
   await alice.page.keyboard.type('Gratuit pour les moins de 18 ans.');
-  await alice.page.getByRole('checkbox', { name: 'Publiée' }).check();
   await expect(status(alice.page)).toHaveText(STATUS.saved);
-  await alice.page.getByRole('button', { name: 'Publier' }).click();
-  await expect(alice.page.getByText('Site publié', { exact: true })).toBeVisible();
+  await alice.page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  await expect(alice.page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible();
   // A keeps writing after the publication.
   await editor(alice.page).click();
   await alice.page.keyboard.press('Control+a');

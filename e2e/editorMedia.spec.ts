@@ -5,7 +5,7 @@
 import type { Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { webpSize } from '../sync-server/mediaRoutes';
-import { editor, expect, goTo, STATUS, status, test } from './harness';
+import { editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 import { createTypedPage, pageStatus, uniqueTitle } from './editorHelpers';
 
 /** A 2400 × 1600 PNG drawn in the browser (a photo-sized image to scale down). */
@@ -70,7 +70,6 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
 
   await editor(page).click();
   await page.keyboard.type('Du 12 au 14 décembre.');
-  await page.getByRole('checkbox', { name: 'Publiée' }).check();
   await expect(pageStatus(page)).toContainText('pas encore envoyées');
 
   await goTo(page, 'Médiathèque');
@@ -94,9 +93,9 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   expect([...sent].sort()).toEqual([...files].sort());
 
   // Publish: the page shows the image with its alt text, served from the published site.
-  await goTo(page, 'Publication');
-  await page.getByRole('button', { name: 'Publier' }).click();
-  await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
+  await openPage(chantal, title);
+  await page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  await expect(page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible();
   const siteHref = await page.getByRole('link', { name: 'Voir le site publié' }).getAttribute('href');
   const siteUrl = new URL(siteHref!, server.url);
   const pages = await fetch(new URL('plan-du-site/', siteUrl)).catch(() => null);

@@ -147,8 +147,6 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
 
   // The editor screen with all of it stays accessible.
   expect(await axeViolations(page)).toEqual([]);
-
-  await page.getByRole('checkbox', { name: 'Publiée' }).check();
   await expect(status(page)).toHaveText(STATUS.saved, { timeout: 30_000 });
   // The image (1200 px: original + its 480 and 960 px copies) and the PDF, each sent once.
   await expect.poll(() => uploads.length, { timeout: 30_000 }).toBe(4);
@@ -157,8 +155,10 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
 
   // ---- The référent publishes. ----
   await expect(otherBody.locator('a')).toHaveText('Compte rendu du conseil municipal');
-  await chantal.page.getByRole('button', { name: 'Publier' }).click();
-  await expect(chantal.page.getByText('Site publié', { exact: true })).toBeVisible({ timeout: 30_000 });
+  await chantal.page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  await expect(chantal.page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible({
+    timeout: 30_000,
+  });
   const siteHref = await chantal.page.getByRole('link', { name: 'Voir le site publié' }).getAttribute('href');
   const siteRoot = new URL(siteHref!, server.url).href.replace(/index\.html$/, '');
   const pageUrl = new URL(`${slugOf(title)}/index.html`, siteRoot);

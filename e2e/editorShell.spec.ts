@@ -126,7 +126,7 @@ test('[shell-3] offline shown within 2 s, pages counted, publishing disabled wit
     timeout: 2_000,
   });
   expect(Date.now() - cutAt).toBeLessThan(2_000);
-  const publish = page.getByRole('button', { name: 'Publier' });
+  const publish = page.getByRole('button', { name: 'Mettre en ligne' });
   await expect(publish).toBeDisabled();
   await expect(publish).toHaveAccessibleDescription(/Publication impossible hors ligne/);
 

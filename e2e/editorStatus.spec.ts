@@ -31,14 +31,10 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   await page.getByLabel('Résumé *').fill('Concerts gratuits toute la soirée.');
   await editor(page).click();
   await page.keyboard.type('Concerts sur la place du village.');
-  await page.getByRole('checkbox', { name: 'Publiée' }).check();
   await expect(pageStatus(page)).toContainText(
     'Cette page est enregistrée sur cet ordinateur — modifications pas encore envoyées.',
   );
   await expect(status(page)).toHaveText('Hors ligne — 1 page modifiée pas encore envoyée');
-  await expect(pageStatus(page)).toContainText(
-    'Marquée « Publiée » : elle sera en ligne à la prochaine publication du site.',
-  );
   await expect(status(page)).toHaveText(STATUS.offline);
 
   // Back online, the server holds its commits: nothing may claim « enregistré sur le serveur ».
@@ -60,16 +56,17 @@ test('[status-1] an actualité written offline, sent when back online (only afte
     'Cette page est enregistrée sur cet ordinateur et sur le serveur de la Métropole.',
   );
 
-  // Publication: « publié le … » on the page.
-  await page.getByRole('button', { name: 'Publier' }).click();
-  await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
-  await expect(pageStatus(page)).toContainText(/Publiée le \d{1,2} \S+ \d{4}/);
+  // Publication: « En ligne », put online on the date shown.
+  await page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  await expect(page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible();
+  await expect(page.locator('.page-state .badge')).toHaveText('En ligne');
+  await expect(page.locator('.page-state')).toContainText(/Mise en ligne le \d{1,2} \S+ \d{4}/);
 
   // The list of actualités shows it, published.
   await goTo(page, 'Actualités');
   const lists = page.getByRole('region', { name: 'Actualités, événements et actes' });
   await lists.getByLabel('État').selectOption({ label: 'Publiés' });
-  await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('Publié');
+  await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('En ligne');
   await goTo(page, 'Tableau de bord');
   await expect(page.getByRole('region', { name: 'Tableau de bord' })).toContainText(
     /Dernière publication le/,
@@ -279,7 +276,7 @@ test('[status-4] a change the full disk refused is kept, explained in French, se
   await expect(editor(page)).toContainText('Route barrée lundi. Déviation par le cours.');
 });
 
-test('[status-5] each page of the tree says when it was published, and « Modifiée depuis la publication » after an edit', async ({
+test('[status-5] each page of the tree says « Brouillon », « En ligne », then « En ligne — modifiée depuis » after an edit', async ({
   openAgent,
 }) => {
   const chantal = await openAgent({ displayName: 'Chantal Référente', role: 'referent' });
@@ -288,42 +285,37 @@ test('[status-5] each page of the tree says when it was published, and « Modifi
   await createTypedPage(chantal, title);
   await editor(page).click();
   await page.keyboard.type('Séance publique jeudi.');
-  await page.getByRole('checkbox', { name: 'Publiée' }).check();
-  await backHome(chantal);
-  const row = treeItem(page, title).locator('> .tree-row');
-  await expect(row.locator('.tree-publication')).toHaveText(
-    'Pas encore en ligne : elle le sera à la prochaine publication',
-  );
-
   await expect(status(page)).toHaveText(STATUS.saved);
-  await goTo(page, 'Publication');
-  await page.getByRole('button', { name: 'Publier' }).click();
-  await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
   await backHome(chantal);
-  // « Publiée le 22 novembre 2026 à 14:05 » (French date and time of the publication).
-  await expect(row.locator('.tree-publication')).toHaveText(
-    /^Publiée le \d{1,2} (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) \d{4} à \d{2}:\d{2}$/,
-  );
+  const badge = treeItem(page, title).locator('> .tree-row .badge');
+  await expect(badge).toHaveText('Brouillon');
 
-  // The body is edited after the publication.
+  await openPage(chantal, title);
+  await page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  await expect(page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible();
+  await backHome(chantal);
+  await expect(badge).toHaveText('En ligne');
+
+  // The body is edited after the publication: the page and the tree say so at once.
   await openPage(chantal, title);
   await editor(page).click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type(' Ordre du jour en mairie.');
-  // The page screen says the same as the tree: online since then, modified since.
-  await expect(pageStatus(page)).toContainText(
-    /Publiée le \d{1,2} \S+ \d{4} à \d{2}:\d{2} — Modifiée depuis la publication\./,
-  );
+  await expect(page.locator('.page-state .badge')).toHaveText('En ligne — modifiée depuis');
   await backHome(chantal);
-  await expect(row.locator('.tree-publication')).toContainText('— Modifiée depuis la publication');
+  await expect(badge).toHaveText('En ligne — modifiée depuis');
 
-  // Published again: up to date.
+  // « Publier les modifications »: up to date.
   await expect(status(page)).toHaveText(STATUS.saved);
   await goTo(page, 'Publication');
-  await page.getByRole('button', { name: 'Publier' }).click();
-  await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Publier les modifications' }).click();
+  await page
+    .getByRole('dialog', { name: 'Publier les modifications' })
+    .getByRole('button', { name: 'Publier', exact: true })
+    .click();
+  await expect(page.getByText(/^Site publié : /)).toBeVisible();
   await backHome(chantal);
-  await expect(row.locator('.tree-publication')).toHaveText(/^Publiée le [^—]+$/);
+  await expect(badge).toHaveText('En ligne');
 });
 
 test('[status-6] a page edited offline then deleted: its edits are still sent, and the status ends on « Enregistré »', async ({

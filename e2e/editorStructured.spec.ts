@@ -7,7 +7,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { slugify } from '../site/siteDoc';
 import { axeViolations, createTypedPage, uniqueTitle } from './editorHelpers';
-import { editor, expect, goTo, test } from './harness';
+import { editor, expect, goTo, STATUS, status, test } from './harness';
 import { validateHtml } from './htmlValidator';
 
 function entry(page: Page, name: string | RegExp) {
@@ -89,7 +89,9 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
   expect(await axeViolations(page)).toEqual([]);
   await editor(page).click();
   await page.keyboard.type('Le conseil municipal se réunit une fois par mois.');
-  await page.getByRole('checkbox', { name: 'Publiée' }).check();
+  await expect(status(page)).toHaveText(STATUS.saved);
+  await page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  await expect(page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible();
 
   // Cantine: a week with two days.
   await goTo(page, 'Pages');
@@ -121,9 +123,9 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
   expect(await axeViolations(page)).toEqual([]);
   await editor(page).click();
   await page.keyboard.type('Menus préparés sur place.');
-  await page.getByRole('checkbox', { name: 'Publiée' }).check();
-  await page.getByRole('button', { name: 'Publier' }).click();
-  await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
+  await expect(status(page)).toHaveText(STATUS.saved);
+  await page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  await expect(page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible();
 
   // Over HTTP, as a citizen reads it.
   const siteLink = page.getByRole('link', { name: 'Voir le site publié' });

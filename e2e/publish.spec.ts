@@ -16,9 +16,9 @@ test('[d] the référent publishes: the page is online with its text, valid HTML
   await referent.page.keyboard.type(
     'Ouverte du lundi au vendredi, de 8 h 30 à 12 h. <script>alert(1)</script>',
   );
-  await referent.page.getByRole('checkbox', { name: 'Publiée' }).check();
-  await referent.page.getByRole('button', { name: 'Publier' }).click();
-  await expect(referent.page.getByText('Site publié', { exact: true })).toBeVisible();
+  await expect(status(referent.page)).toHaveText(STATUS.saved);
+  await referent.page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  await expect(referent.page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible();
 
   const siteLink = referent.page.getByRole('link', { name: 'Voir le site publié' });
   const siteUrl = new URL((await siteLink.getAttribute('href'))!, server.url);
@@ -76,18 +76,16 @@ test('[d2][PUBL-8] a publication refused by the checks lists each problem with i
   const referent = await openAgent({ displayName: 'Chantal Référente', role: 'referent' });
   const title = uniqueTitle('Fête des voisins');
   await createTypedPage(referent, title, { type: 'Actualité' });
-  await referent.page.getByRole('checkbox', { name: 'Publiée' }).check();
   await expect(status(referent.page)).toHaveText(STATUS.saved);
-  await referent.page.getByRole('button', { name: 'Publier' }).click();
-  const alert = referent.page.locator('.publish').getByRole('alert');
+  await referent.page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  const alert = referent.page.locator('.page-publication').getByRole('alert');
   await expect(alert).toContainText('Publication refusée : 2 problèmes à corriger avant de publier.');
-  await expect(alert).toContainText(
-    `• Page « ${title} » (Actualité) : « Date de l’actualité » : date attendue`,
-  );
-  await expect(alert).toContainText(`• Page « ${title} » (Actualité) : « Résumé » est obligatoire.`);
+  await expect(
+    alert.getByRole('link', { name: /« Date de l’actualité » : date attendue/ }),
+  ).toHaveAccessibleName(new RegExp(`^Page « ${title} » \\(Actualité\\)`));
+  await expect(
+    alert.getByRole('link', { name: `Page « ${title} » (Actualité) : « Résumé » est obligatoire.` }),
+  ).toBeVisible();
   await expect(alert).not.toContainText('a échoué');
   expect((await fetch(`${server.url}/sites/aix-en-provence/${slugify(title)}/`)).status).toBe(404);
-  // Back to draft, so the other journeys of this server can publish.
-  await referent.page.getByRole('checkbox', { name: 'Publiée' }).uncheck();
-  await expect(status(referent.page)).toHaveText(STATUS.saved);
 });

@@ -76,7 +76,9 @@ test('[schedule-1] the référent schedules a page, closes the editor, the serve
   // Back in the editor, the page is « published » and the schedule says it was done.
   const again = await openAgent({ displayName: 'Chantal Référente bis', role: 'referent' });
   await openPage(again, title);
-  await expect(again.page.getByRole('checkbox', { name: 'Publiée' })).toBeChecked();
+  await expect(
+    again.page.getByRole('complementary', { name: 'Détails de la page' }).locator('.page-state .badge'),
+  ).toHaveText('En ligne');
   await openPanelSection(again.page, 'Programmer la publication');
   await expect(again.page.getByRole('region', { name: 'Publication à une date choisie' })).toContainText(
     'Publiée par le serveur le',

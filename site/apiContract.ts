@@ -107,6 +107,8 @@ export interface PublishIssue {
   page: string;
   /** French: what to fix, and where. */
   message: string;
+  /** The structured field to fix, when the finding is about one (the editor links to it). */
+  field?: string;
 }
 
 export interface PublishResponse {
@@ -123,6 +125,35 @@ export interface PublishResponse {
   filesWritten?: number;
   filesKept?: number;
   ms?: number;
+  /** Pages put online by this publication ([PUBL-9]). */
+  released?: string[];
+  /** Pages taken off the site by this publication. */
+  withdrawn?: string[];
+  /** Errors of the pages left as they were online (or offline): what to fix in each. */
+  skipped?: PublishIssue[];
+}
+
+/** « Mettre en ligne » one page (POST): PublishResponse, or 422 checks-failed. */
+export const apiPageReleasePath = (insee: string, pageId: string) =>
+  `/api/communes/${insee}/pages/${encodeURIComponent(pageId)}/release`;
+/** « Retirer du site » one page (POST): PublishResponse, or 422 acte-online. */
+export const apiPageWithdrawPath = (insee: string, pageId: string) =>
+  `/api/communes/${insee}/pages/${encodeURIComponent(pageId)}/withdraw`;
+/** Where each page stands with respect to the public site (GET). */
+export const apiPageStatusPath = (insee: string) => `/api/communes/${insee}/pages/status`;
+export interface PageStatusEntry {
+  pageId: string;
+  /** On the public site now. */
+  online: boolean;
+  /** Online, and its fields or text changed since it was put online. */
+  modified: boolean;
+  releasedAt: number | null;
+  releasedBy: string | null;
+  /** Earliest pending scheduled publication, if any. */
+  scheduledAt: number | null;
+}
+export interface PageStatusResponse {
+  pages: PageStatusEntry[];
 }
 
 /**

@@ -54,6 +54,8 @@ export interface CheckIssue {
   page: string;
   /** French, names the page and says what to do. */
   message: string;
+  /** The structured field to fix, when the finding is about one (a link goes to it). */
+  field?: string;
 }
 
 export interface CheckReport {
@@ -143,7 +145,8 @@ export function checkSite(
     pageId: string | null,
     page: string,
     message: string,
-  ) => issues.push({ severity, rule, pageId, page, message });
+    field?: string,
+  ) => issues.push({ severity, rule, pageId, page, message, ...(field ? { field } : {}) });
   const now = options.now ?? snapshot.publishedAt;
   const media = snapshot.media ?? {};
   const published = snapshot.pages.filter((p) => p.meta.status === 'published');
@@ -235,6 +238,7 @@ export function checkSite(
         meta.id,
         meta.title,
         `${name} (${PAGE_TYPE_LABELS_FR[meta.type] ?? 'Page'}) : ${issue.message}`,
+        issue.field,
       );
     }
     const fields = meta.fields as PageFields;

@@ -30,6 +30,8 @@ export type AuditEvent =
   | 'agent.invitation_accepted'
   | 'agent.invitation_declined'
   | 'site.published'
+  | 'page.released'
+  | 'page.withdrawn'
   | 'media.deleted'
   | 'commune.exported'
   | 'commune.data_deleted'

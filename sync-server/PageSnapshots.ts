@@ -29,13 +29,14 @@ export interface CapturedPage {
   fingerprint: string;
 }
 
+/** SHA-256 of a doc's state vector and delete set: equal iff same content. */
+export function fingerprintOf(doc: Y.Doc): string {
+  return crypto.createHash('sha256').update(encodeDocState(doc)).digest('base64url');
+}
+
 /** Reads what a snapshot needs from a doc, synchronously (the doc may be destroyed right after). */
 export function capture(pageId: string, doc: Y.Doc): CapturedPage {
-  return {
-    pageId,
-    state: Y.encodeStateAsUpdate(doc),
-    fingerprint: crypto.createHash('sha256').update(encodeDocState(doc)).digest('base64url'),
-  };
+  return { pageId, state: Y.encodeStateAsUpdate(doc), fingerprint: fingerprintOf(doc) };
 }
 
 export class PageSnapshots {
@@ -120,6 +121,16 @@ export class PageSnapshots {
       // The edits themselves are durable in the doc store; only this history point is lost.
       this.logger.log('error', 'history.snapshot_failed', { room: roomName, error });
     }
+  }
+
+  /** The Yjs state of a page body as last published (newest `publication` snapshot), or null. */
+  lastPublished(insee: string, pageId: string): Uint8Array | null {
+    const row = this.db
+      .prepare(
+        "SELECT state FROM page_snapshots WHERE insee = ? AND page_id = ? AND reason = 'publication' ORDER BY id DESC LIMIT 1",
+      )
+      .get(insee, pageId) as { state: Buffer } | undefined;
+    return row ? new Uint8Array(row.state) : null;
   }
 
   /** Newest first. */

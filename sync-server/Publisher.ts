@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { SerializedEditorState } from 'lexical';
 import * as Y from 'yjs';
 import type {
+  PageStatusEntry,
   PublicationEntry,
   PublicationResponse,
   PublishIssue,
@@ -46,7 +47,8 @@ import { pageRoom, siteRoom } from '../site/syncProtocol';
 import type { Commune } from './communes';
 import type { SqliteDatabase } from './database';
 import type { Logger } from './Logger';
-import { capture, type CapturedPage } from './PageSnapshots';
+import { metaKey, type NewRelease, type PageRelease, PageReleases } from './PageReleases';
+import { capture, type CapturedPage, fingerprintOf } from './PageSnapshots';
 import { indexRenderedSite, SearchIndexBuilder } from './search/publishedIndex';
 import { isSiteSlug, mediaDirOf, siteDirOf, UnsafePathError } from './safePaths';
 import { readAddressFile, writeAddressFile } from './siteAddresses';
@@ -82,10 +84,30 @@ export interface PublisherOptions {
    * publication), for the shared page history (PageSnapshots.recordPublication).
    */
   onPagesPublished?: (insee: string, pages: CapturedPage[], by: string | null, at: number) => void;
+  /**
+   * Migration of sites published before per-page releases: the Yjs state of a page body as
+   * last published (PageSnapshots' newest `publication` snapshot), or null.
+   */
+  publishedBodyState?: (insee: string, pageId: string) => Uint8Array | null;
 }
 
+/**
+ * What a publication does ([PUBL-9]): `site` (« Publier les modifications ») puts online the
+ * new form of every page online whose fields or body changed, skipping those the checks
+ * refuse; `page` (« Mettre en ligne ») puts one page online as it is now; `withdraw`
+ * (« Retirer du site ») takes one page off. Scheduled pages that are due go online with any.
+ */
+export type PublishRequest =
+  { kind: 'site' } | { kind: 'page'; pageId: string } | { kind: 'withdraw'; pageId: string };
+
 export type PublishErrorCode =
-  'unknown-commune' | 'publish-failed' | 'unknown-version' | 'acte-online' | 'schedule-in-past';
+  | 'unknown-commune'
+  | 'publish-failed'
+  | 'unknown-version'
+  | 'acte-online'
+  | 'schedule-in-past'
+  | 'unknown-page'
+  | 'not-online';
 
 /**
  * What a publication request ends with. A refusal by the checks is an expected answer, not a
@@ -120,7 +142,9 @@ function safeRelativePath(rel: string): string | null {
 
 interface CommuneState {
   /** Page id → editor state read at this store sequence number (or state-vector key). */
-  bodies: Map<string, { key: string; body: SerializedEditorState }>;
+  bodies: Map<string, { key: string; body: SerializedEditorState; fingerprint: string }>;
+  /** Page id → fingerprint of its live body at a store sequence number (statuses). */
+  prints: Map<string, { key: string; fingerprint: string }>;
   render: RenderCache;
   /** The version directory `files` were written to, and their contents. */
   version: string | null;
@@ -160,6 +184,7 @@ interface CommuneState {
 function emptyState(): CommuneState {
   return {
     bodies: new Map(),
+    prints: new Map(),
     render: createRenderCache(),
     version: null,
     files: new Map(),
@@ -183,6 +208,7 @@ function toIssue(issue: CheckIssue): PublishIssue {
     pageId: issue.pageId,
     page: issue.page,
     message: issue.message,
+    ...(issue.field ? { field: issue.field } : {}),
   };
 }
 
@@ -237,6 +263,7 @@ export class Publisher {
   /** Search documents of each commune's pages, kept between publications ([SEARCH-3]). */
   private readonly searchIndex: SearchIndexBuilder = new SearchIndexBuilder();
   private timer: NodeJS.Timeout | null = null;
+  private readonly releases: PageReleases;
 
   constructor(options: PublisherOptions) {
     this.options = options;
@@ -283,6 +310,7 @@ export class Publisher {
         PRIMARY KEY (insee, version)
       );
     `);
+    this.releases = new PageReleases(options.db);
     const interval = options.scheduleIntervalMs ?? 15_000;
     if (interval > 0) {
       this.timer = setInterval(() => void this.runDueSchedules(), interval);
@@ -335,16 +363,28 @@ export class Publisher {
     insee: string,
     publishedBy: string | null,
     publishedByName: string | null = null,
+    request: PublishRequest = { kind: 'site' },
   ): Promise<PublishOutcome> {
-    return this.enqueue(insee, () => this.publishNow(insee, publishedBy, publishedByName));
+    return this.enqueue(insee, () => this.publishNow(insee, publishedBy, publishedByName, request));
   }
+
+  /** Publications waiting or under way for a commune (a flood is refused beyond a few). */
+  queued(insee: string): number {
+    return this.waiting.get(insee) ?? 0;
+  }
+
+  private readonly waiting = new Map<string, number>();
 
   private enqueue<T>(insee: string, job: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(insee) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(job);
     this.queues.set(insee, run);
+    this.waiting.set(insee, (this.waiting.get(insee) ?? 0) + 1);
     void run
       .finally(() => {
+        const left = (this.waiting.get(insee) ?? 1) - 1;
+        if (left > 0) this.waiting.set(insee, left);
+        else this.waiting.delete(insee);
         if (this.queues.get(insee) === run) this.queues.delete(insee);
       })
       .catch(() => undefined);
@@ -615,11 +655,13 @@ export class Publisher {
     seqs: Map<string, number> | null,
   ): Promise<{
     bodies: Map<string, SerializedEditorState>;
+    fingerprints: Map<string, string>;
     read: number;
     unreadable: PageMeta[];
     captured: CapturedPage[];
   }> {
     const bodies = new Map<string, SerializedEditorState>();
+    const fingerprints = new Map<string, string>();
     const captured: CapturedPage[] = [];
     const unreadable: PageMeta[] = [];
     let read = 0;
@@ -629,6 +671,7 @@ export class Publisher {
       let key: string | null = seqs ? `seq:${seqs.get(room) ?? 0}` : null;
       if (key !== null && cached?.key === key) {
         bodies.set(meta.id, cached.body);
+        fingerprints.set(meta.id, cached.fingerprint);
         continue;
       }
       const doc = await this.options.readDoc(room);
@@ -636,6 +679,7 @@ export class Publisher {
         if (key === null) key = `sv:${Buffer.from(Y.encodeStateVector(doc)).toString('base64')}`;
         if (cached?.key === key) {
           bodies.set(meta.id, cached.body);
+          fingerprints.set(meta.id, cached.fingerprint);
           continue;
         }
         read++;
@@ -644,8 +688,10 @@ export class Publisher {
           if (nestedTypeDepth(root, PAGE_BODY_MAX_TYPE_DEPTH) > PAGE_BODY_MAX_TYPE_DEPTH)
             throw new Error('body nested deeper than PAGE_BODY_MAX_TYPE_DEPTH');
           const body = readPageBody(doc);
-          state.bodies.set(meta.id, { key, body });
+          const fingerprint = fingerprintOf(doc);
+          state.bodies.set(meta.id, { key, body, fingerprint });
           bodies.set(meta.id, body);
+          fingerprints.set(meta.id, fingerprint);
           if (this.options.onPagesPublished) captured.push(capture(meta.id, doc));
         } catch (error) {
           // [BODY-6] keep the previous version of the page rather than publish it empty.
@@ -657,33 +703,22 @@ export class Publisher {
         doc.destroy();
       }
     }
-    for (const id of state.bodies.keys()) if (!bodies.has(id)) state.bodies.delete(id);
-    return { bodies, read, unreadable, captured };
+    return { bodies, fingerprints, read, unreadable, captured };
   }
 
-  private async publishNow(
-    insee: string,
-    publishedBy: string | null,
-    publishedByName: string | null,
-  ): Promise<PublishOutcome> {
-    const commune = this.options.commune(insee);
-    if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
-    const siteDir = this.siteDir(commune); // before anything is read or written
-    const started = performance.now();
-    const state = this.communeState(insee);
-    const publishedAt = this.now();
-
-    const phases: Record<string, number> = {};
-    let mark = performance.now();
-    const phase = (name: string) => {
-      const t = performance.now();
-      phases[name] = Math.round(t - mark);
-      mark = t;
-    };
-    const seqs = this.options.listRoomSeqs
+  private async roomSeqs(insee: string): Promise<Map<string, number> | null> {
+    return this.options.listRoomSeqs
       ? new Map((await this.options.listRoomSeqs(insee)).map((r) => [r.room, r.seq]))
       : null;
-    // The manifest is read again only when its stored sequence number moved.
+  }
+
+  /** The live manifest, read again only when its stored sequence number moved. */
+  private async loadManifest(
+    insee: string,
+    commune: Commune,
+    state: CommuneState,
+    seqs: Map<string, number> | null,
+  ): Promise<NonNullable<CommuneState['manifest']>> {
     const manifestKey = seqs ? `seq:${seqs.get(siteRoom(insee)) ?? 0}` : null;
     if (manifestKey === null || state.manifest?.key !== manifestKey) {
       const manifest = await this.options.readDoc(siteRoom(insee));
@@ -703,46 +738,297 @@ export class Publisher {
       };
       manifest.destroy();
     }
-    const { pages: allPages, unreadable: unreadablePages, settings, media } = state.manifest;
+    return state.manifest;
+  }
 
-    // Scheduled publications due now put their pages online.
+  /** The pages online now, as they were put online (page id → release). */
+  private async onlineReleases(
+    insee: string,
+    state: CommuneState,
+    livePages: readonly PageMeta[],
+  ): Promise<Map<string, PageRelease>> {
+    const version = this.releases.currentVersion(insee);
+    if (!version) return new Map();
+    if (!this.releases.recorded(insee, version)) await this.migrate(insee, version, livePages);
+    return new Map(this.releases.pagesOf(insee, version).map((r) => [r.pageId, r]));
+  }
+
+  /**
+   * A site published before per-page releases: its pages online are recorded as they were
+   * published — body from the page history's last publication snapshot (else the live body),
+   * fields from the manifest — so they stay online as they are.
+   */
+  private async migrate(insee: string, version: string, livePages: readonly PageMeta[]): Promise<void> {
+    const ids = this.legacyOnlineIds(insee, version);
+    const metas = livePages.filter((p) => (ids ? ids.has(p.id) : p.status === 'published'));
+    const added: NewRelease[] = [];
+    for (const meta of metas) {
+      const stored = this.options.publishedBodyState?.(insee, meta.id) ?? null;
+      let doc: Y.Doc;
+      if (stored) {
+        doc = new Y.Doc();
+        Y.applyUpdate(doc, stored);
+      } else doc = await this.options.readDoc(pageRoom(insee, meta.id));
+      try {
+        added.push({
+          pageId: meta.id,
+          meta: { ...meta, status: 'published' },
+          body: readPageBody(doc),
+          fingerprint: fingerprintOf(doc),
+          bodySeq: null,
+        });
+      } catch (error) {
+        this.options.logger.log('warn', 'site.migration_body_unreadable', { insee, pageId: meta.id, error });
+      } finally {
+        doc.destroy();
+      }
+    }
+    const at = this.versionPublishedAt(insee, version) ?? this.now();
+    this.options.db.transaction(() => this.releases.record(insee, version, [], added, at, null))();
+    this.options.logger.log('info', 'site.releases_migrated', { insee, version, pages: added.length });
+  }
+
+  /**
+   * The pages in a version published before per-page releases, from the history of changes
+   * (every page is « added » by the first publication after a start); null when the history
+   * does not say (then the pages marked « published » are taken).
+   */
+  private legacyOnlineIds(insee: string, version: string): Set<string> | null {
+    const rows = this.options.db
+      .prepare(
+        'SELECT version, changed, rollback_of AS rollbackOf FROM publication_events WHERE insee = ? ORDER BY id DESC',
+      )
+      .all(insee) as Array<{ version: string; changed: string; rollbackOf: string | null }>;
+    const start = rows.findIndex((r) => r.version === version && r.rollbackOf === null);
+    if (start < 0) return null;
+    const ids = new Set<string>();
+    const settled = new Set<string>();
+    for (const row of rows.slice(start)) {
+      let changed: PublicationEntry['changed'] = [];
+      try {
+        changed = JSON.parse(row.changed) as PublicationEntry['changed'];
+      } catch {
+        // An unreadable line of history says nothing.
+      }
+      for (const { pageId, change } of changed) {
+        if (settled.has(pageId)) continue;
+        settled.add(pageId);
+        if (change !== 'removed') ids.add(pageId);
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * [PUBL-9] Where each page stands: online or not, changed since it was put online (fields
+   * or body), scheduled. What the public site shows, not what the manifest says.
+   */
+  pageStatuses(insee: string): Promise<PageStatusEntry[]> {
+    return this.enqueue(insee, async () => {
+      const commune = this.options.commune(insee);
+      if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
+      const state = this.communeState(insee);
+      const seqs = await this.roomSeqs(insee);
+      const { pages } = await this.loadManifest(insee, commune, state, seqs);
+      const online = await this.onlineReleases(insee, state, pages);
+      const scheduled = new Map<string, number>();
+      for (const s of this.listScheduled(insee))
+        if (s.state === 'pending' && !(scheduled.get(s.pageId)! <= s.at)) scheduled.set(s.pageId, s.at);
+      const out: PageStatusEntry[] = [];
+      for (const meta of pages) {
+        const release = online.get(meta.id);
+        out.push({
+          pageId: meta.id,
+          online: release !== undefined,
+          modified: release ? await this.changedSince(insee, state, meta, release, seqs) : false,
+          releasedAt: release?.releasedAt ?? null,
+          releasedBy: release?.releasedBy ?? null,
+          scheduledAt: scheduled.get(meta.id) ?? null,
+        });
+      }
+      return out;
+    });
+  }
+
+  private async changedSince(
+    insee: string,
+    state: CommuneState,
+    meta: PageMeta,
+    release: PageRelease,
+    seqs: Map<string, number> | null,
+  ): Promise<boolean> {
+    if (metaKey(meta) !== metaKey(release.meta)) return true;
+    const room = pageRoom(insee, meta.id);
+    const seq = seqs?.get(room);
+    if (seq !== undefined && seq === release.bodySeq) return false;
+    const key = seq === undefined ? null : `seq:${seq}`;
+    const known = state.prints.get(meta.id);
+    if (key !== null && known?.key === key) return known.fingerprint !== release.fingerprint;
+    const doc = await this.options.readDoc(room);
+    try {
+      const fingerprint = fingerprintOf(doc);
+      if (key !== null) state.prints.set(meta.id, { key, fingerprint });
+      return fingerprint !== release.fingerprint;
+    } finally {
+      doc.destroy();
+    }
+  }
+
+  private async publishNow(
+    insee: string,
+    publishedBy: string | null,
+    publishedByName: string | null,
+    request: PublishRequest,
+  ): Promise<PublishOutcome> {
+    const commune = this.options.commune(insee);
+    if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
+    const siteDir = this.siteDir(commune); // before anything is read or written
+    const started = performance.now();
+    const state = this.communeState(insee);
+    const publishedAt = this.now();
+
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const phase = (name: string) => {
+      const t = performance.now();
+      phases[name] = Math.round(t - mark);
+      mark = t;
+    };
+    const seqs = await this.roomSeqs(insee);
+    const {
+      pages: livePages,
+      unreadable: unreadablePages,
+      settings,
+      media,
+    } = await this.loadManifest(insee, commune, state, seqs);
+    const live = new Map(livePages.map((p) => [p.id, p]));
+    for (const id of state.bodies.keys()) if (!live.has(id)) state.bodies.delete(id);
+    const online = await this.onlineReleases(insee, state, livePages);
+
+    // [PUBL-9] What this publication changes: the page asked for, or every page online that
+    // changed; scheduled pages that are due in any case.
     const due = this.options.db
       .prepare(
         "SELECT id, page_id AS pageId FROM scheduled_publications WHERE insee = ? AND state = 'pending' AND at <= ?",
       )
       .all(insee, publishedAt) as Array<{ id: string; pageId: string }>;
-    const dueIds = new Set(due.map((d) => d.pageId));
-    const pages = allPages.map((p) =>
-      dueIds.has(p.id) && p.status !== 'published' ? { ...p, status: 'published' as const } : p,
-    );
-    const published = pages.filter((p) => p.status === 'published');
+    const explicit = request.kind === 'site' ? null : request.pageId;
+    if (request.kind === 'page' && !live.has(request.pageId))
+      throw new PublishError('unknown-page', 'Cette page n’existe pas (ou plus) dans le site.');
+    const removals = new Set<string>();
+    if (request.kind === 'withdraw') {
+      const release = online.get(request.pageId);
+      if (!release) throw new PublishError('not-online', 'Cette page n’est pas en ligne : rien à retirer.');
+      const refusal = acteUnpublishRefusal(release.meta, publishedAt);
+      if (refusal) throw new PublishError('acte-online', `${refusal} La page reste en ligne.`);
+      removals.add(request.pageId);
+    }
+    // Pages deleted, or set back to « draft » in the manifest, leave the site with « Publier
+    // les modifications » (unless the checks refuse it: an acte inside its two months).
+    if (request.kind === 'site')
+      for (const id of online.keys()) if (live.get(id)?.status !== 'published') removals.add(id);
+    const toRead = new Map<string, PageMeta>();
+    if (request.kind === 'page') toRead.set(request.pageId, live.get(request.pageId)!);
+    for (const d of due) {
+      const meta = live.get(d.pageId);
+      if (meta && !removals.has(d.pageId)) toRead.set(d.pageId, meta);
+    }
+    // Pages marked « published » in the manifest but not online (sites and tools that set it
+    // directly, a page marked before this model) go online with « Publier les modifications ».
+    if (request.kind === 'site')
+      for (const meta of livePages)
+        if (meta.status === 'published' && !online.has(meta.id)) toRead.set(meta.id, meta);
+    if (request.kind === 'site')
+      for (const release of online.values()) {
+        const meta = live.get(release.pageId);
+        if (!meta) continue;
+        const seq = seqs?.get(pageRoom(insee, meta.id));
+        if (metaKey(meta) !== metaKey(release.meta) || seq === undefined || seq !== release.bodySeq)
+          toRead.set(meta.id, meta);
+      }
 
     phase('manifest');
-    const { bodies, read, unreadable, captured } = await this.readBodies(insee, state, published, seqs);
+    const { bodies, fingerprints, read, unreadable, captured } = await this.readBodies(
+      insee,
+      state,
+      [...toRead.values()],
+      seqs,
+    );
     for (const page of captured) state.pendingCaptures.set(page.pageId, page);
+    const unreadableIds = new Set(unreadable.map((m) => m.id));
+    const candidates = new Map<string, NewRelease>();
+    for (const meta of toRead.values()) {
+      if (unreadableIds.has(meta.id)) continue; // [BODY-6] its online form stays
+      const fingerprint = fingerprints.get(meta.id)!;
+      const release = online.get(meta.id);
+      const asked = meta.id === explicit || due.some((d) => d.pageId === meta.id);
+      if (!asked && release && metaKey(meta) === metaKey(release.meta) && release.fingerprint === fingerprint)
+        continue; // unchanged
+      candidates.set(meta.id, {
+        pageId: meta.id,
+        meta: { ...meta, status: 'published' },
+        body: bodies.get(meta.id) ?? EMPTY_BODY,
+        fingerprint,
+        bodySeq: seqs?.get(pageRoom(insee, meta.id)) ?? null,
+      });
+    }
     phase('bodies');
     const stylesheet = await fs.readFile(path.join(this.options.assetsDir, 'site.css'), 'utf8');
     const origin = (this.options.publicOrigin ?? 'http://localhost:8080').replace(/\/+$/, '');
-    const snapshot: SiteSnapshot = {
-      commune: { insee: commune.insee, name: commune.name, slug: commune.slug },
-      settings,
-      pages: published.map((meta) => ({ meta, body: bodies.get(meta.id) ?? EMPTY_BODY })),
-      media: this.availableMedia(insee, media),
-      stylesheet,
-      publishedAt,
-      siteUrl: `${origin}/sites/${commune.slug}/`,
-      searchAvailable: true,
+    const snapshotOf = (): SiteSnapshot => {
+      const pages: SiteSnapshot['pages'] = [];
+      for (const release of online.values())
+        if (!removals.has(release.pageId) && !candidates.has(release.pageId))
+          pages.push({ meta: release.meta, body: release.body });
+      for (const c of candidates.values()) pages.push({ meta: c.meta, body: c.body });
+      return {
+        commune: { insee: commune.insee, name: commune.name, slug: commune.slug },
+        settings,
+        pages,
+        media: this.availableMedia(insee, media),
+        stylesheet,
+        publishedAt,
+        siteUrl: `${origin}/sites/${commune.slug}/`,
+        searchAvailable: true,
+      };
     };
-    const rendered = renderSite(snapshot, { cache: state.render });
-    const renderedMs = performance.now() - started;
-    phase('render');
 
-    // Checks: output findings of unchanged files are reused.
-    const report = checkSite(snapshot, rendered, {
+    // Render and check; a change the checks refuse is left out (its page stays as it is
+    // online), except the one asked for: then nothing is published.
+    const skipped: PublishIssue[] = [];
+    let snapshot = snapshotOf();
+    let rendered = renderSite(snapshot, { cache: state.render });
+    let report = checkSite(snapshot, rendered, {
       previouslyOnline: state.actes,
       now: publishedAt,
       outputCache: state.checks,
     });
+    for (let round = 0; round < 5 && report.errors.length > 0; round++) {
+      const leftOut = new Set(
+        report.errors
+          .map((e) => e.pageId)
+          .filter(
+            (id): id is string => id !== null && id !== explicit && (candidates.has(id) || removals.has(id)),
+          ),
+      );
+      if (leftOut.size === 0) break;
+      for (const id of leftOut) {
+        candidates.delete(id);
+        removals.delete(id);
+      }
+      skipped.push(...report.errors.filter((e) => e.pageId !== null && leftOut.has(e.pageId)).map(toIssue));
+      snapshot = snapshotOf();
+      rendered = renderSite(snapshot, { cache: state.render });
+      report = checkSite(snapshot, rendered, {
+        previouslyOnline: state.actes,
+        now: publishedAt,
+        outputCache: state.checks,
+      });
+    }
+    const renderedMs = performance.now() - started;
+    phase('render');
+    const published = snapshot.pages.map((p) => p.meta);
+    const skippedDue = due.filter((d) => !candidates.has(d.pageId));
     phase('checks');
     const warnings = report.warnings.map(toIssue);
     for (const page of unreadablePages)
@@ -761,6 +1047,12 @@ export class Publisher {
         page: meta.title,
         message: `Page « ${meta.title} » : son contenu n’a pas pu être lu (version plus récente de l’éditeur ?) ; la version précédemment publiée est conservée.`,
       });
+    if (explicit !== null && request.kind === 'page' && unreadableIds.has(explicit))
+      return {
+        kind: 'blocked',
+        message: `Mise en ligne refusée : le contenu de la page n’a pas pu être lu. Le site en ligne n’a pas changé.`,
+        issues: warnings,
+      };
     if (report.errors.length > 0) {
       const errors = report.errors.map(toIssue);
       const n = errors.length;
@@ -913,9 +1205,30 @@ export class Publisher {
         JSON.stringify(changed),
       );
       for (const d of due)
-        db.prepare("UPDATE scheduled_publications SET state = 'done' WHERE id = ? AND state = 'pending'").run(
+        if (candidates.has(d.pageId))
+          db.prepare(
+            "UPDATE scheduled_publications SET state = 'done' WHERE id = ? AND state = 'pending'",
+          ).run(d.id);
+      for (const d of skippedDue)
+        db.prepare(
+          "UPDATE scheduled_publications SET state = 'failed', message = ? WHERE id = ? AND state = 'pending'",
+        ).run(
+          skipped
+            .filter((i) => i.pageId === d.pageId)
+            .map((i) => i.message)
+            .join(' ')
+            .slice(0, 2000) || 'La page n’a pas pu être lue.',
           d.id,
         );
+      const kept = [...online.values()].filter((r) => !removals.has(r.pageId) && !candidates.has(r.pageId));
+      this.releases.record(
+        insee,
+        version,
+        kept,
+        [...candidates.values()],
+        publishedAt,
+        publishedByName ?? publishedBy,
+      );
       db.prepare('INSERT OR REPLACE INTO version_actes (insee, version, actes) VALUES (?, ?, ?)').run(
         insee,
         version,
@@ -933,9 +1246,8 @@ export class Publisher {
       state,
       published.filter((p) => p.type === 'acte'),
     );
-    const onlineIds = new Set(published.map((p) => p.id));
-    const toRecord = [...state.pendingCaptures.values()].filter((page) => onlineIds.has(page.pageId));
-    state.pendingCaptures.clear();
+    const toRecord = [...state.pendingCaptures.values()].filter((page) => candidates.has(page.pageId));
+    for (const page of toRecord) state.pendingCaptures.delete(page.pageId);
     if (toRecord.length > 0)
       try {
         this.options.onPagesPublished?.(insee, toRecord, publishedByName, publishedAt);
@@ -947,14 +1259,19 @@ export class Publisher {
       this.options.logger.log('warn', 'site.prepare_failed', { insee, error }),
     );
 
-    // The pages put online by the schedule become « published » in the manifest too, so the
-    // editors see it and the next publication keeps them.
-    if (due.length > 0 && this.options.writeDoc) {
-      const ids = [...dueIds];
+    // The manifest's `status` follows the site (older editors read it): « published » for the
+    // pages put online, « draft » for those taken off.
+    const statusChanges = [
+      ...[...candidates.keys()]
+        .filter((id) => live.get(id)?.status !== 'published')
+        .map((id) => [id, 'published'] as const),
+      ...[...removals].filter((id) => live.has(id)).map((id) => [id, 'draft'] as const),
+    ];
+    if (statusChanges.length > 0 && this.options.writeDoc) {
       await this.options
         .writeDoc(siteRoom(insee), (doc) => {
-          for (const id of ids)
-            updatePage(doc, id, { status: 'published' }, publishedByName ?? SCHEDULER_AGENT);
+          for (const [id, status] of statusChanges)
+            updatePage(doc, id, { status }, publishedByName ?? SCHEDULER_AGENT);
         })
         .catch((error: unknown) =>
           this.options.logger.log('error', 'site.schedule_write_failed', { insee, error }),
@@ -986,6 +1303,9 @@ export class Publisher {
       filesWritten: written,
       filesKept: kept,
       ms: Math.round(ms),
+      released: [...candidates.keys()],
+      withdrawn: [...removals],
+      skipped,
     };
     return { kind: 'published', response };
   }

@@ -193,11 +193,14 @@ describe('page history on the server', () => {
         method: 'POST',
         headers: { authorization: `Bearer ${referent.accessToken}` },
       });
-    expect((await publish()).status).toBe(422);
+    // [PUBL-9] « Mettre en ligne » of the actualité alone is refused: no page goes online.
+    const release = await fetch(`${server.url}/api/communes/13001/pages/${news.id}/release`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${referent.accessToken}` },
+    });
+    expect(release.status).toBe(422);
     expect(await list(page.id)).toEqual([]);
-    // The actualité goes back to draft; the page's body did not change since the blocked attempt.
-    updatePage(manifest.doc, news.id, { status: 'draft' }, 'test');
-    await saved(manifest);
+    // The site-wide publication puts the page online and leaves the incomplete actualité out.
     expect((await publish()).status).toBe(200);
     const snapshots = await list(page.id);
     expect(snapshots.map((s) => s.reason)).toEqual(['publication']);

@@ -141,7 +141,16 @@ describe('publishing', () => {
     await saved(manifest);
     const loggedBefore = logged.length;
     const errorsBefore = await metricValue('usine_errors_total{kind="publish"}');
-    const blocked = await post('/api/communes/13001/publish', referent.accessToken);
+    // [PUBL-9] « Publier les modifications » goes on without it, and names what to fix.
+    const partial = await post('/api/communes/13001/publish', referent.accessToken);
+    expect(partial.status).toBe(200);
+    expect(((await partial.json()) as PublishResponse).skipped!.map((i) => [i.pageId, i.field])).toEqual([
+      [news.id, 'date'],
+      [news.id, 'summary'],
+    ]);
+    expect((await fetch(`${server.url}/sites/aix-en-provence/${news.slug}/`)).status).toBe(404);
+    // « Mettre en ligne » on the page itself is refused with the list of what to fix.
+    const blocked = await post(`/api/communes/13001/pages/${news.id}/release`, referent.accessToken);
     expect(blocked.status).toBe(422);
     const refusal = (await blocked.json()) as PublishBlockedResponse;
     expect(refusal.error.code).toBe('checks-failed');
@@ -154,7 +163,7 @@ describe('publishing', () => {
     // A refusal by the checks is an answer, not a server failure: nothing logged as an error.
     expect(logged.slice(loggedBefore).filter((l) => l.level === 'error')).toEqual([]);
     expect(await metricValue('usine_errors_total{kind="publish"}')).toBe(errorsBefore);
-    const audited = server.audit.list({ insee: '13001', event: 'site.published' }).at(-1);
+    const audited = server.audit.list({ insee: '13001', event: 'page.released' }).at(-1);
     expect(audited).toMatchObject({ outcome: 'checks-failed' });
     expect(refusal.issues.filter((i) => i.severity === 'error').map((i) => i.message)).toEqual([
       'Page « Fête du village » (Actualité) : « Date de l’actualité » : date attendue (AAAA-MM-JJ).',

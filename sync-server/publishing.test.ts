@@ -210,30 +210,38 @@ describe('Publisher', () => {
     expect(readFileSync(path.join(currentDir(), 'media', `${PDF}.pdf`), 'utf8')).toBe('%PDF-1.7 signé');
     expect(online('arrete-2026-01/index.html')).toContain(`<code class="hash">${PDF}</code>`);
 
-    // Unpublishing the acte one month later is refused.
+    // « Retirer du site » one month later is refused, with the reason.
     clock = Date.UTC(2026, 1, 15);
+    await expect(
+      publisher.publish(INSEE, 'a', 'A', { kind: 'withdraw', pageId: acte }),
+    ).rejects.toMatchObject({
+      code: 'acte-online',
+      message: expect.stringMatching(
+        /L’acte « Arrêté 2026-01 » doit rester en ligne.*15 mars 2026\. La page reste en ligne\.$/,
+      ),
+    });
+    expect(path.basename(currentDir())).toBe(version);
+    // Set back to draft in the manifest: the site-wide publication keeps it online and says why.
     updatePage(manifest, acte, { status: 'draft' }, 'test', clock);
     touch(siteRoom(INSEE));
-    const refused = await publisher.publish(INSEE, 'a', 'A');
-    expect(refused.kind).toBe('blocked');
-    expect(refused.kind === 'blocked' && refused.issues).toEqual([
+    const kept = await publish('a', 'A');
+    expect(kept.withdrawn).toEqual([]);
+    expect(kept.skipped).toEqual([
       expect.objectContaining({
         severity: 'error',
         rule: 'acte-online',
+        pageId: acte,
         message: expect.stringMatching(/L’acte « Arrêté 2026-01 » doit rester en ligne.*15 mars 2026/),
       }),
     ]);
-    expect(refused.kind === 'blocked' && refused.message).toMatch(
-      /^Publication refusée : 1 problème à corriger.*\n• L’acte « Arrêté 2026-01 »/,
-    );
-    expect(path.basename(currentDir())).toBe(version);
+    expect(existsSync(path.join(currentDir(), 'arrete-2026-01', 'index.html'))).toBe(true);
 
     // A server restart does not forget which actes are online.
     await publisher.close();
     publisher = newPublisher();
-    const afterRestart = await publisher.publish(INSEE, 'a', 'A');
-    expect(afterRestart.kind).toBe('blocked');
-    expect(path.basename(currentDir())).toBe(version);
+    const afterRestart = await publish('a', 'A');
+    expect(afterRestart.skipped).toHaveLength(1);
+    expect(existsSync(path.join(currentDir(), 'arrete-2026-01', 'index.html'))).toBe(true);
 
     // Two months later it may go.
     clock = Date.UTC(2026, 2, 16);

@@ -34,6 +34,7 @@ import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from './mediaSweep';
 import { Metrics } from './Metrics';
 import { Publisher } from './Publisher';
 import { PageSnapshots } from './PageSnapshots';
+import { withPageReleaseRoutes } from './pageReleaseRoutes';
 import { publishingHooks, withPublishingRoutes } from './publishingApi';
 import { withSnapshotRoutes } from './snapshotRoutes';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
@@ -357,6 +358,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     scheduleIntervalMs: options.scheduleIntervalMs,
     publicOrigin: options.publicUrl,
     onPagesPublished: (insee, pages, by, at) => snapshots.recordPublication(insee, pages, by, at),
+    publishedBodyState: (insee, pageId) => snapshots.lastPublished(insee, pageId),
   });
   const siteSearch = new SiteSearch({ logger, rate: options.searchRate });
   const admin = createAdmin(
@@ -462,11 +464,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     loginFailureDelayMs: options.loginFailureDelayMs,
   });
   const publishingApi = withAddressRoutes(
-    withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
-      accounts,
-      audit,
-      snapshots,
-    }),
+    withPageReleaseRoutes(
+      withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
+        accounts,
+        audit,
+        snapshots,
+      }),
+      { accounts, publisher, audit, logger },
+    ),
     { accounts, publisher },
   );
   const updates = createUpdateRoutes({ updatesDir: path.join(options.dataDir, 'updates') });

@@ -7,6 +7,11 @@ import {
   apiInvitationPath,
   apiPublicationPath,
   apiPublishPath,
+  apiPageReleasePath,
+  apiPageStatusPath,
+  apiPageWithdrawPath,
+  type PageStatusResponse,
+  type PublishIssue,
   apiSchedulePath,
   type ApiError,
   type LoginRequest,
@@ -41,6 +46,8 @@ export class ApiFailure extends Error {
     readonly kind: ApiFailureKind,
     readonly status: number,
     message: string,
+    /** What to fix, page by page (422 of a publication refused by the checks). */
+    readonly issues: PublishIssue[] = [],
   ) {
     super(message);
     this.name = 'ApiFailure';
@@ -76,7 +83,13 @@ async function call<T>(
     throw new ApiFailure('unreachable', response.status, MESSAGES_FR.unreachable);
   }
   const code = typeof body?.error?.code === 'string' ? body.error.code : undefined;
-  throw new ApiFailure('refused', response.status, plainRefusal(code, serverMessage));
+  const issues = (body as { issues?: unknown } | null)?.issues;
+  throw new ApiFailure(
+    'refused',
+    response.status,
+    plainRefusal(code, serverMessage),
+    Array.isArray(issues) ? (issues as PublishIssue[]) : [],
+  );
 }
 
 function postJson(body: unknown, accessToken?: string): RequestInit {
@@ -95,6 +108,44 @@ export function refresh(serverUrl: string, request: RefreshRequest): Promise<Log
 
 export function publish(serverUrl: string, insee: string, accessToken: string): Promise<PublishResponse> {
   return call(serverUrl, apiPublishPath(insee), postJson({}, accessToken), MESSAGES_FR.sessionExpired);
+}
+
+/** « Mettre en ligne » one page as it is now ([PUBL-9]). */
+export function releasePage(
+  serverUrl: string,
+  insee: string,
+  pageId: string,
+  accessToken: string,
+): Promise<PublishResponse> {
+  return call(
+    serverUrl,
+    apiPageReleasePath(insee, pageId),
+    postJson({}, accessToken),
+    MESSAGES_FR.sessionExpired,
+  );
+}
+
+/** « Retirer du site » one page. */
+export function withdrawPage(
+  serverUrl: string,
+  insee: string,
+  pageId: string,
+  accessToken: string,
+): Promise<PublishResponse> {
+  return call(
+    serverUrl,
+    apiPageWithdrawPath(insee, pageId),
+    postJson({}, accessToken),
+    MESSAGES_FR.sessionExpired,
+  );
+}
+
+export function getPageStatuses(
+  serverUrl: string,
+  insee: string,
+  accessToken: string,
+): Promise<PageStatusResponse> {
+  return call(serverUrl, apiPageStatusPath(insee), getJson(accessToken), MESSAGES_FR.sessionExpired);
 }
 
 function getJson(accessToken: string): RequestInit {

@@ -1,5 +1,6 @@
 // Actualités, événements and actes as sortable, filterable tables.
 import { useId, useState } from 'react';
+import type { PageStatusEntry } from '../../../site/apiContract';
 import { type PageMeta, PAGE_TYPE_LABELS_FR } from '../../../site/siteDoc';
 import {
   contentDate,
@@ -9,6 +10,7 @@ import {
   type SortKey,
   type StatusFilter,
 } from '../tree/contentLists';
+import { pageState, pageStateLabel } from '../tree/pageState';
 import { formatDate, formatDateTime } from './formatDate';
 
 const PLURAL_FR: Record<ListedType, string> = {
@@ -21,8 +23,11 @@ export function ContentLists({
   pages,
   onOpenPage,
   initialType = 'actualite',
+  statuses = null,
 }: {
   pages: PageMeta[];
+  /** [PUBL-9] The server's page statuses: the « État » column says what the site shows. */
+  statuses?: ReadonlyMap<string, PageStatusEntry> | null;
   onOpenPage: (id: string) => void;
   /** The list first shown (the screen « Actualités », « Agenda » or « Actes »). */
   initialType?: ListedType;
@@ -89,7 +94,7 @@ export function ContentLists({
                   </button>
                 </td>
                 <td>{formatDate(contentDate(p))}</td>
-                <td>{p.status === 'published' ? 'Publié' : 'Brouillon'}</td>
+                <td>{pageStateLabel(pageState(p.id, statuses), formatDateTime)}</td>
                 <td>
                   {p.updatedAt ? formatDateTime(p.updatedAt) : '—'}
                   {p.updatedBy ? ` par ${p.updatedBy}` : ''}

@@ -10,7 +10,9 @@ import type { SyncClient } from '../sync/SyncClient';
 import { pendingWorkOf, syncStatusText } from '../sync/syncStatus';
 import { useFocusOnMount } from './useFocusOnMount';
 import { formatDateTime } from './formatDate';
+import { pageState, pageStateLabel } from '../tree/pageState';
 import { PUBLISHED_EVENT } from './PublishButton';
+import { usePageStatuses } from './usePageStatuses';
 import { persistenceText, requestPersistentStorage } from './StorageWarning';
 
 const PERSIST_NOTICE_KEY = 'usine:persistNoticeSeen';
@@ -114,7 +116,10 @@ export function Dashboard({
   const changed = pages
     .filter((p) => lastVisit > 0 && p.updatedAt > lastVisit && p.updatedBy && p.updatedBy !== agentName)
     .sort((a, b) => b.updatedAt - a.updatedAt);
-  const drafts = pages.filter((p) => p.status === 'draft');
+  // [PUBL-9] What the public site shows, from the server's page statuses.
+  const statuses = usePageStatuses(auth, insee);
+  const drafts = statuses ? pages.filter((p) => pageState(p.id, statuses).kind === 'draft') : [];
+  const modified = statuses ? pages.filter((p) => pageState(p.id, statuses).kind === 'modified') : [];
 
   return (
     <section aria-labelledby="dashboard-title" className="dashboard screen">
@@ -159,20 +164,23 @@ export function Dashboard({
         </div>
         <div className="card">
           <h2>Pages non publiées</h2>
-          {drafts.length === 0 ? (
-            <p>Toutes les pages sont publiées.</p>
+          {!statuses ? (
+            <p>État de publication des pages inconnu (hors ligne).</p>
+          ) : drafts.length === 0 && modified.length === 0 ? (
+            <p>Toutes les pages sont en ligne telles qu’elles sont.</p>
           ) : (
             <>
               <p>
-                {drafts.length} page{drafts.length > 1 ? 's' : ''} en brouillon (invisible
-                {drafts.length > 1 ? 's' : ''} sur le site).
+                {drafts.length} en brouillon (invisible{drafts.length > 1 ? 's' : ''} sur le site),{' '}
+                {modified.length} en ligne — modifiée{modified.length > 1 ? 's' : ''} depuis.
               </p>
               <ul>
-                {drafts.slice(0, 10).map((p) => (
+                {[...modified, ...drafts].slice(0, 10).map((p) => (
                   <li key={p.id}>
                     <button type="button" className="link-button" onClick={() => onOpenPage(p.id)}>
                       {p.title || 'Page sans titre'}
-                    </button>
+                    </button>{' '}
+                    — {pageStateLabel(pageState(p.id, statuses), formatDateTime)}
                   </li>
                 ))}
               </ul>

@@ -223,6 +223,8 @@ export function Field({
   const describedBy = [d.help ? helpId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
   const common = {
     id,
+    // The target of « corriger » links of a refused publication (PublishIssues).
+    'data-field': d.name,
     disabled: readOnly,
     'aria-invalid': error ? true : undefined,
     'aria-describedby': describedBy,

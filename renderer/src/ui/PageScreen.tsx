@@ -16,7 +16,7 @@ import {
 import { Button, Disclosure, DisclosurePanel, Heading } from 'react-aria-components';
 import type * as Y from 'yjs';
 import type { CommuneRef } from '../../../site/apiContract';
-import { type PageMeta, PAGE_TYPE_LABELS_FR, updatePage } from '../../../site/siteDoc';
+import { type PageMeta, PAGE_TYPE_LABELS_FR } from '../../../site/siteDoc';
 import { pageRoom } from '../../../site/syncProtocol';
 import type { AuthSession } from '../auth/AuthSession';
 import type { HistoryStore } from '../history/HistoryStore';
@@ -25,18 +25,16 @@ import { usePresence } from '../sync/presence';
 import type { BackgroundSync } from '../sync/BackgroundSync';
 import type { RoomProvider } from '../sync/RoomProvider';
 import type { SyncClient } from '../sync/SyncClient';
-import { pagePublicationState, pagePublicationText } from '../tree/pagePublication';
 import { PageComments } from './comments/PageComments';
 import { ReviewerBanner } from './comments/ReviewerBanner';
 import { FieldsForm } from './FieldsForm';
 import { PageHistory } from './PageHistory';
-import { PublishButton } from './PublishButton';
+import { PagePublication } from './PagePublication';
 import { SchedulePublication } from './SchedulePublication';
 import type { SessionMedia } from './Workspace';
-import { formatDateTime } from './formatDate';
 import { PageAddress } from './PageAddress';
 import { PageEditor } from './PageEditor';
-import { useSiteOnline } from './useSiteOnline';
+import { usePageStatuses } from './usePageStatuses';
 
 interface Props {
   commune: CommuneRef;
@@ -144,8 +142,7 @@ export function PageScreen({
         {provider && (
           <PageStatus provider={provider} sync={sync} auth={auth} insee={commune.insee} page={page} />
         )}
-        <PublishedToggle page={page} manifest={manifest} readOnly={readOnly} agentName={agent.displayName} />
-        {commune.role === 'referent' && <SitePublish sync={sync} auth={auth} insee={commune.insee} />}
+        <PublicationBlock sync={sync} auth={auth} insee={commune.insee} page={page} role={commune.role} />
         <button type="button" aria-pressed={showPreview} onClick={() => setShowPreview((v) => !v)}>
           Aperçu avec le thème du site
         </button>
@@ -243,34 +240,27 @@ function PanelSection(props: {
   );
 }
 
-/** « Publiée »: only published pages appear on the site at its next publication. */
-function PublishedToggle(props: { page: PageMeta; manifest: Y.Doc; readOnly: boolean; agentName: string }) {
-  const id = useId();
-  return (
-    <p className="page-options">
-      <input
-        id={id}
-        type="checkbox"
-        checked={props.page.status === 'published'}
-        disabled={props.readOnly}
-        onChange={(e) =>
-          updatePage(
-            props.manifest,
-            props.page.id,
-            { status: e.target.checked ? 'published' : 'draft' },
-            props.agentName,
-          )
-        }
-      />{' '}
-      <label htmlFor={id}>Publiée</label>{' '}
-      <span className="hint">(seules les pages publiées apparaissent sur le site)</span>
-    </p>
-  );
-}
-
-function SitePublish(props: { sync: SyncClient; auth: AuthSession; insee: string }) {
+/** [PUBL-9] The page's state on the public site, « Mettre en ligne », « Retirer du site ». */
+function PublicationBlock(props: {
+  sync: SyncClient;
+  auth: AuthSession;
+  insee: string;
+  page: PageMeta;
+  role: CommuneRef['role'];
+}) {
   const { status } = useSyncExternalStore(props.sync.subscribe, props.sync.getSnapshot);
-  return <PublishButton auth={props.auth} insee={props.insee} offline={status.kind === 'offline'} />;
+  const statuses = usePageStatuses(props.auth, props.insee);
+  return (
+    <PagePublication
+      auth={props.auth}
+      insee={props.insee}
+      page={props.page}
+      statuses={statuses}
+      bodyEditedAt={props.sync.pending.editedAt(pageRoom(props.insee, props.page.id))}
+      canPublish={props.role === 'referent'}
+      offline={status.kind === 'offline'}
+    />
+  );
 }
 
 /** « Bruno Roux modifie cette page » from the page room's awareness (Lexical's `focusing`). */
@@ -296,7 +286,7 @@ function PageStatus(props: {
   insee: string;
   page: PageMeta;
 }) {
-  const { provider, sync, page } = props;
+  const { provider, sync } = props;
   useSyncExternalStore(sync.subscribe, sync.getSnapshot);
   const [loaded, setLoaded] = useState(false);
   useEffect(() => {
@@ -306,7 +296,6 @@ function PageStatus(props: {
       live = false;
     };
   }, [provider]);
-  const online = useSiteOnline(props.auth, props.insee);
   const room = sync.roomState(provider);
   const storage = !loaded
     ? 'Chargement depuis cet ordinateur…'
@@ -315,20 +304,9 @@ function PageStatus(props: {
       : room && room.pending > 0
         ? 'Cette page est enregistrée sur cet ordinateur — modifications pas encore envoyées.'
         : 'Cette page est enregistrée sur cet ordinateur.';
-  // The same facts as the tree's row (tree/pagePublication), in sentences.
-  const state = pagePublicationState(page, online, sync.pending.editedAt(provider.roomname));
-  const published =
-    state.kind === 'online'
-      ? `${pagePublicationText(state, page.status, formatDateTime).join(' — ')}.`
-      : page.status !== 'published'
-        ? 'Brouillon : cette page n’apparaît pas sur le site publié.'
-        : state.kind === 'not-online'
-          ? 'Marquée « Publiée » : elle sera en ligne à la prochaine publication du site.'
-          : `Marquée « Publiée » — ${pagePublicationText(state, page.status, formatDateTime).join(' — ').toLowerCase()}.`;
   return (
     <div className="page-status" aria-live="polite">
       <p>{storage}</p>
-      <p>{published}</p>
     </div>
   );
 }

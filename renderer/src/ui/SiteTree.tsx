@@ -16,9 +16,9 @@ import { type PageMeta, updatePage } from '../../../site/siteDoc';
 import { pageRoom } from '../../../site/syncProtocol';
 import type { AuthSession } from '../auth/AuthSession';
 import type { SyncClient } from '../sync/SyncClient';
-import { pagePublicationState, pagePublicationText } from '../tree/pagePublication';
+import { pageState, pageStateLabel } from '../tree/pageState';
 import { formatDateTime } from './formatDate';
-import { useSiteOnline } from './useSiteOnline';
+import { usePageStatuses } from './usePageStatuses';
 import {
   buildTree,
   compareSiblings,
@@ -73,7 +73,7 @@ export function SiteTree({
   onOpenPage,
 }: Props) {
   const pending = useSyncExternalStore(sync.pending.subscribe, sync.pending.getSnapshot);
-  const online = useSiteOnline(auth, insee);
+  const statuses = usePageStatuses(auth, insee);
   const [query, setQuery] = useState('');
   // The draft title lives here, not in the form: a remote move remounts the row and must not
   // reset what the agent is typing.
@@ -162,11 +162,7 @@ export function SiteTree({
     const others = presence.get(page.id) ?? [];
     const room = pageRoom(insee, page.id);
     const unsent = pending.get(room) ?? 0;
-    const publication = pagePublicationText(
-      pagePublicationState(page, online, sync.pending.editedAt(room)),
-      page.status,
-      formatDateTime,
-    );
+    const state = pageState(page.id, statuses, sync.pending.editedAt(room));
     const rowClass = [
       'tree-row',
       dragging === page.id ? 'tree-dragging' : '',
@@ -230,13 +226,10 @@ export function SiteTree({
               }
             >
               <span className="page-title">{title}</span>
-              <span className={`badge badge-${page.status}`}>
-                {page.status === 'published' ? 'Publiée' : 'Brouillon'}
+              <span className={`badge badge-state-${state.kind}`}>
+                {pageStateLabel(state, formatDateTime)}
               </span>
             </button>
-          )}
-          {publication.length > 0 && (
-            <span className="tree-page-status tree-publication">{publication.join(' — ')}</span>
           )}
           {unsent > 0 && <span className="tree-page-status tree-unsent">Modifiée, pas encore envoyée</span>}
           {others.length > 0 && <span className="tree-presence">({others.join(', ')} sur cette page)</span>}

@@ -26,7 +26,7 @@ import { prefillContact } from './forms/contactPrefill';
 import { PageScreen } from './PageScreen';
 import { useStorageState, useWriteFailure } from './StorageWarning';
 import { useManifestPages } from './useManifestPages';
-import { useSiteOnline } from './useSiteOnline';
+import { usePageStatuses } from './usePageStatuses';
 import { AppShell } from './shell/AppShell';
 import { Banners } from './shell/Banners';
 import { pageRoute, ROUTES } from './shell/routes';
@@ -174,7 +174,7 @@ function CommuneSite({
   useEffect(() => () => deletions.destroy(), [deletions]);
   // Which pages are online, read at the session's start whatever the first screen: the page
   // screens and the tree then know it offline too (it is kept on this computer).
-  useSiteOnline(auth, commune.insee);
+  usePageStatuses(auth, commune.insee);
 
   // Tell the others which page is on screen (the server stamps our verified name).
   const match = /^\/pages\/([^/]+)$/.exec(location);

@@ -11,7 +11,10 @@ import type { PageDeletions } from '../../tree/siteEdits';
 import { ContentLists } from '../ContentLists';
 import { Dashboard } from '../Dashboard';
 import { MediaLibrary } from '../MediaLibrary';
-import { PublishButton } from '../PublishButton';
+import { pageState, pageStateLabel } from '../../tree/pageState';
+import { formatDateTime } from '../formatDate';
+import { SitePublication } from '../SitePublication';
+import { usePageStatuses } from '../usePageStatuses';
 import { SettingsForm } from '../SettingsForm';
 import { SiteTree } from '../SiteTree';
 import { useFocusOnMount } from '../useFocusOnMount';
@@ -82,10 +85,17 @@ export function PagesScreen(c: ScreenContext) {
 }
 
 function ListScreen(c: ScreenContext & { title: string; type: 'actualite' | 'evenement' | 'acte' }) {
+  const statuses = usePageStatuses(c.auth, c.commune.insee);
   return (
     <div className="screen screen-titled">
       <ScreenTitle>{c.title}</ScreenTitle>
-      <ContentLists key={c.type} pages={c.pages} onOpenPage={c.onOpenPage} initialType={c.type} />
+      <ContentLists
+        key={c.type}
+        pages={c.pages}
+        onOpenPage={c.onOpenPage}
+        initialType={c.type}
+        statuses={statuses}
+      />
     </div>
   );
 }
@@ -124,9 +134,10 @@ export function SettingsScreen(c: ScreenContext) {
   );
 }
 
-/** The site-wide publication: what is not online yet, and « Publier » for the référent. */
+/** [PUBL-9] The site-wide publication: what is not online, « Publier les modifications ». */
 export function PublicationScreen(c: ScreenContext) {
-  const drafts = c.pages.filter((p) => p.status === 'draft');
+  const statuses = usePageStatuses(c.auth, c.commune.insee);
+  const drafts = statuses ? c.pages.filter((p) => pageState(p.id, statuses).kind !== 'online') : [];
   const { status } = useSyncExternalStore(c.sync.subscribe, c.sync.getSnapshot);
   return (
     <div className="screen">
@@ -135,24 +146,36 @@ export function PublicationScreen(c: ScreenContext) {
         <h2 id="publication-site">Publier le site</h2>
         {c.commune.role === 'referent' ? (
           <>
-            <p>Les pages marquées « Publiée » sont mises en ligne telles qu’elles sont maintenant.</p>
-            <PublishButton auth={c.auth} insee={c.commune.insee} offline={status.kind === 'offline'} />
+            <p>
+              Chaque page est mise en ligne depuis sa page (« Mettre en ligne »). Ici, toutes les pages
+              modifiées depuis leur mise en ligne partent ensemble ; une page incomplète est laissée de côté.
+            </p>
+            <SitePublication
+              auth={c.auth}
+              insee={c.commune.insee}
+              pages={c.pages}
+              statuses={statuses}
+              offline={status.kind === 'offline'}
+            />
           </>
         ) : (
           <p>Seul le référent du site de la commune peut publier le site.</p>
         )}
       </section>
       <section className="card" aria-labelledby="publication-drafts">
-        <h2 id="publication-drafts">Pages en brouillon</h2>
-        {drafts.length === 0 ? (
-          <p>Aucune page en brouillon.</p>
+        <h2 id="publication-drafts">Pages pas en ligne telles qu’elles sont</h2>
+        {!statuses ? (
+          <p>État de publication des pages inconnu (hors ligne).</p>
+        ) : drafts.length === 0 ? (
+          <p>Toutes les pages sont en ligne telles qu’elles sont.</p>
         ) : (
           <ul>
             {drafts.map((p) => (
               <li key={p.id}>
                 <button type="button" className="link-button" onClick={() => c.onOpenPage(p.id)}>
                   {p.title || 'Page sans titre'}
-                </button>
+                </button>{' '}
+                — {pageStateLabel(pageState(p.id, statuses), formatDateTime)}
               </li>
             ))}
           </ul>
