@@ -20,7 +20,8 @@ const COMMUNE = '13005';
 
 async function publishNow(page: import('@playwright/test').Page): Promise<URL> {
   await expect(status(page)).toHaveText(STATUS.saved);
-  await page.getByRole('button', { name: 'Publier' }).click();
+  await page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  await expect(page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible();
   const link = page.getByRole('link', { name: 'Voir le site publié' });
   await expect(link).toBeVisible();
   return new URL((await link.getAttribute('href'))!);
@@ -33,7 +34,6 @@ test('[ADDR-1][ADDR-9] a page renamed in the editor, published, then its old add
   const referent = await openAgent({ displayName: 'Chantal Référente', role: 'referent', commune: COMMUNE });
   const title = uniqueTitle('Horaires de la piscine');
   await createPage(referent, title);
-  await referent.page.getByRole('checkbox', { name: 'Publiée' }).check();
   const site = await publishNow(referent.page);
 
   await openPanelSection(referent.page, 'Adresse de la page');
@@ -80,7 +80,6 @@ test('[THEME-6] a missing page shows the themed 404: status 404, the site header
 }) => {
   const referent = await openAgent({ displayName: 'Chantal Référente', role: 'referent', commune: COMMUNE });
   await createPage(referent, uniqueTitle('Marché du samedi'));
-  await referent.page.getByRole('checkbox', { name: 'Publiée' }).check();
   const site = await publishNow(referent.page);
 
   const citizen = await browser.newContext({ javaScriptEnabled: false });

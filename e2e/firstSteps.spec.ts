@@ -80,14 +80,14 @@ test('[first-1] « Premiers pas » followed to a first publication', async ({ op
   );
   await expect(page.getByLabel('Téléphone *')).toHaveValue('04 42 51 79 00');
 
-  // The first publication: the home page, then « Publier » on the Publication screen.
-  await openPage(alice, 'Accueil');
-  await page.getByRole('checkbox', { name: 'Publiée' }).check();
-  await expect(status(page)).toHaveText(STATUS.saved);
+  // The first publication: the step leads to the Publication screen; the home page goes online.
   await goTo(page, 'Tableau de bord');
   await steps.getByRole('link', { name: 'Aller à la publication' }).click();
-  await page.getByRole('button', { name: 'Publier' }).click();
-  await expect(page.getByText('Site publié', { exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Publier les modifications' })).toBeVisible();
+  await openPage(alice, 'Accueil');
+  await expect(status(page)).toHaveText(STATUS.saved);
+  await page.getByRole('button', { name: 'Mettre en ligne' }).click();
+  await expect(page.getByText(/est en ligne telle qu’elle est maintenant/)).toBeVisible();
   const home = await fetch(`${server.url}/sites/gardanne/`);
   expect(home.status).toBe(200);
   expect(await home.text()).toContain('Bienvenue sur le site officiel de la commune de Gardanne.');
