@@ -29,6 +29,7 @@ import { readPageBody } from '../site/pageBody';
 import { acteUnpublishRefusal } from '../site/pageTypes';
 import { MIME_EXT, type MediaInfo } from '../site/renderHtml';
 import { createRenderCache, type RenderCache, renderSite, type SiteSnapshot } from '../site/renderSite';
+import { readMenus, type SiteMenus } from '../site/menus';
 import { readSiteSettings, type SiteSettingsFull } from '../site/settings';
 import {
   type MediaEntry,
@@ -144,6 +145,7 @@ interface CommuneState {
     unreadable: UnreadablePage[];
     settings: SiteSettingsFull;
     media: Record<string, MediaEntry>;
+    menus: SiteMenus;
   } | null;
   /**
    * A copy of the current version made of hard links, prepared in the background after a
@@ -691,10 +693,11 @@ export class Publisher {
         unreadable,
         settings: readSiteSettings(manifest, commune.name),
         media: readMedia(manifest),
+        menus: readMenus(manifest),
       };
       manifest.destroy();
     }
-    const { pages: allPages, unreadable: unreadablePages, settings, media } = state.manifest;
+    const { pages: allPages, unreadable: unreadablePages, settings, media, menus } = state.manifest;
 
     // Scheduled publications due now put their pages online.
     const due = this.options.db
@@ -722,6 +725,7 @@ export class Publisher {
       stylesheet,
       publishedAt,
       siteUrl: `${origin}/sites/${commune.slug}/`,
+      menus,
     };
     const rendered = renderSite(snapshot, { cache: state.render });
     const renderedMs = performance.now() - started;
