@@ -21,6 +21,7 @@ import { MediaOutbox } from '../media/MediaOutbox';
 import { MediaStore, mediaDbName } from '../media/MediaStore';
 import { PageDeletions } from '../tree/siteEdits';
 import type { NewPageRequest } from './NewPageForm';
+import { MenusScreen } from './MenusScreen';
 import { PageScreen } from './PageScreen';
 import { useStorageState, useWriteFailure } from './StorageWarning';
 import { useManifestPages } from './useManifestPages';
@@ -274,6 +275,9 @@ function CommuneSite({
         </Route>
         <Route path={ROUTES.media}>
           <MediaScreen {...context} />
+        </Route>
+        <Route path={ROUTES.menus}>
+          <MenusScreen manifest={manifest} pages={pages} readOnly={commune.role !== 'referent'} />
         </Route>
         <Route path={ROUTES.settings}>
           <SettingsScreen {...context} />
