@@ -59,7 +59,7 @@ export function MenusScreen({ manifest, pages, readOnly }: Props) {
   const [message, setMessage] = useState('');
   const main = menus.mainChosen ? menus.main : defaults;
   return (
-    <div className="screen screen-titled menus-screen">
+    <div className="screen menus-screen">
       <p className="screen-back">
         <a href={`#${ROUTES.settings}`}>Paramètres du site</a>
       </p>
