@@ -117,10 +117,13 @@ test('[PUBL-5] the published folder works opened from disk (file://)', async ({ 
   });
   await page.goto(pathToFileURL(path.join(dir, 'index.html')).href);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Aix-en-Provence');
-  await page
-    .getByRole('navigation', { name: 'Menu principal' })
-    .getByRole('link', { name: 'Fête du village' })
-    .click();
+  // The chosen menu ([MENU-5]): a sub-menu opens with no JavaScript.
+  const menu = page.getByRole('navigation', { name: 'Menu principal' });
+  await menu.getByText('La mairie', { exact: true }).click();
+  await menu.getByRole('link', { name: 'Le conseil municipal' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Le conseil municipal');
+  await page.getByRole('link', { name: 'Actualités', exact: true }).first().click();
+  await page.getByRole('link', { name: 'Fête du village' }).first().click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Fête du village');
   // The stylesheet applies: the skip link is off-screen until focused.
   expect(await page.locator('.skip-link').evaluate((el) => getComputedStyle(el).position)).toBe('absolute');

@@ -202,6 +202,7 @@ describe('renderSite', () => {
 
   it('[PUB-9] a parent cycle neither loops nor hides the pages', () => {
     const snapshot = sampleSnapshot();
+    snapshot.menus = undefined; // the default menu: the top-level pages ([MENU-4])
     const base = snapshot.pages[1]!;
     snapshot.pages = [
       {
@@ -230,8 +231,9 @@ describe('renderSite', () => {
     expect(css).toContain(':root{--accent:#18753c}');
   });
 
-  it('[PUB-5] the main menu holds at most NAV_MAX entries, then « Toutes les pages »', () => {
+  it('[PUB-5][MENU-4] the default main menu holds at most NAV_MAX entries, then « Toutes les pages »', () => {
     const snapshot = sampleSnapshot();
+    snapshot.menus = undefined;
     const base = snapshot.pages[1]!;
     snapshot.pages = Array.from({ length: 30 }, (_, i) => ({
       meta: {

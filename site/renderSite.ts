@@ -24,6 +24,14 @@ import {
 } from './generatedPages';
 import { homeMain } from './homePage';
 import { GONE_FILE, GONE_TITLE, goneMain } from './gonePage';
+import {
+  defaultMenuTruncated,
+  footerMenuItems,
+  mainMenuEntries,
+  mainNavItems,
+  type NavItem,
+} from './menuRender';
+import { MENU_MAX_TOP, type SiteMenus } from './menus';
 import { agendaPage, newsPages, notFoundMain, openDataPage, registrePages, searchForm } from './listPages';
 import { SEARCH_SLOT, SEARCH_TEMPLATE_FILE, SEARCH_TEMPLATE_TITLE } from './searchTemplate';
 import { pageBlock } from './pageBlocks';
@@ -67,6 +75,8 @@ export interface SiteSnapshot {
    * an exported folder) the header's search form leads to the plan du site.
    */
   searchAvailable?: boolean;
+  /** The menus chosen in the editor (site/menus.ts); without them, the default ([MENU-4]). */
+  menus?: SiteMenus;
 }
 
 export interface RenderedSite {
@@ -118,7 +128,7 @@ function favicon(name: string, accent: string): string {
 }
 
 /** Entries of the main menu; beyond, « Toutes les pages » leads to the home page's list. */
-export const NAV_MAX = 8;
+export const NAV_MAX = MENU_MAX_TOP;
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -243,7 +253,7 @@ interface Chrome {
   logo: string;
   beforeNav: string;
   search: string;
-  navItems: Array<{ id: string; html: string; current: string }>;
+  navItems: NavItem[];
   more: string;
   afterNav: string;
   footer: string;
@@ -264,7 +274,13 @@ function searchAction(ctx: SiteContext, depth: number): string {
   return ctx.searchAvailable ? `${up}recherche/` : `${up}${GENERATED_PAGES.sitemap.slug}/index.html`;
 }
 
-function buildChrome(ctx: SiteContext, stylesheet: string, tree: Tree, depth: number): Chrome {
+function buildChrome(
+  ctx: SiteContext,
+  stylesheet: string,
+  tree: Tree,
+  depth: number,
+  menus: SiteMenus | undefined,
+): Chrome {
   const e = escapeHtml;
   const up = depth === 0 ? './' : '../';
   const commune = e(ctx.communeName);
@@ -278,18 +294,14 @@ function buildChrome(ctx: SiteContext, stylesheet: string, tree: Tree, depth: nu
     const w = Math.max(1, Math.round((logoInfo.width * h) / logoInfo.height));
     logo = `<img src="${up}${path}" width="${w}" height="${h}" alt="">`;
   }
-  const top = (tree.childrenOf.get(null) ?? []).slice(0, NAV_MAX);
-  const navItems = top.map((p) => ({
-    id: p.meta.id,
-    html: `<li><a href="${pageHref(p, depth)}">${e(p.title)}</a></li>`,
-    current: `<li><a href="${pageHref(p, depth)}" aria-current="page">${e(p.title)}</a></li>`,
-  }));
-  const more =
-    (tree.childrenOf.get(null) ?? []).length > NAV_MAX
-      ? `<li><a href="${up}${GENERATED_PAGES.sitemap.slug}/index.html">Toutes les pages</a></li>`
-      : '';
+  const menuPages = { home: tree.home, byId: tree.byId, topLevel: tree.childrenOf.get(null) ?? [] };
+  const navItems = mainNavItems(mainMenuEntries(menus, menuPages, depth));
+  const more = defaultMenuTruncated(menus, menuPages)
+    ? `<li><a href="${up}${GENERATED_PAGES.sitemap.slug}/index.html">Toutes les pages</a></li>`
+    : '';
   const status = ACCESSIBILITY_STATUS_LABELS[ctx.settings.accessibilityStatus];
   const footerLinks = [
+    footerMenuItems(menus, menuPages, depth),
     ...Object.values(LIST_PAGES).map((p) => `<li><a href="${up}${p.slug}/index.html">${e(p.title)}</a></li>`),
     ...Object.values(GENERATED_PAGES).map(
       (p) =>
@@ -370,7 +382,9 @@ function pageDocument(
   const e = escapeHtml;
   const nav =
     chrome.navItems
-      .map((item) => (current && item.id === current.meta.id ? item.current : item.html))
+      .map((item) =>
+        current && item.pageIds.has(current.meta.id) ? item.render(current.meta.id) : item.html,
+      )
       .join('') + chrome.more;
   const home = depth === 0 && title === 'Accueil';
   return [
@@ -509,7 +523,10 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
     ctx,
     stylesheet,
     tree,
-    chrome: [buildChrome(ctx, stylesheet, tree, 0), buildChrome(ctx, stylesheet, tree, 1)],
+    chrome: [
+      buildChrome(ctx, stylesheet, tree, 0, snapshot.menus),
+      buildChrome(ctx, stylesheet, tree, 1, snapshot.menus),
+    ],
   };
   // Bodies rendered with another media library must not come back from the cache.
   const stamp = contentHash8(JSON.stringify(media));

@@ -3,6 +3,7 @@
  * published page of every type with its fields, a sub-page, a draft, media (an image with
  * re-encoded sizes, a signed PDF, a logo), and bodies using every allow-listed node.
  */
+import type { MenuEntry, MenuKind, SiteMenus } from './menus';
 import type { SerializedEditorState } from 'lexical';
 import type { SiteSnapshot } from './renderSite';
 import type { PageMeta, PageStatus, PageType } from './siteDoc';
@@ -81,6 +82,39 @@ const table = (rows: string[][], headerRow = true) => ({
   })),
 });
 
+const entry = (id: string, kind: MenuKind, target: string, label = '', children: MenuEntry[] = []) => ({
+  id,
+  kind,
+  target,
+  label,
+  children,
+});
+
+/**
+ * The sample's chosen menus (SPEC [MENU-*]): sub-menus, list pages, an external link, a draft
+ * page left out; the footer gets one link besides the legal pages.
+ */
+export const SAMPLE_MENUS: SiteMenus = {
+  mainChosen: true,
+  main: [
+    entry('m1', 'page', 'horaires', 'La mairie', [
+      entry('m11', 'page', 'elus0001'),
+      entry('m12', 'list', 'registre-des-actes'),
+      entry('m13', 'page', 'brouillon'),
+    ]),
+    entry('m2', 'page', 'demarche', 'Démarches'),
+    entry('m3', 'list', 'actualites'),
+    entry('m4', 'list', 'agenda'),
+    entry('m5', 'page', 'assoc001', 'Vie locale', [
+      entry('m51', 'page', 'cantine1'),
+      entry('m52', 'page', 'libre001'),
+    ]),
+    entry('m6', 'page', 'risques1'),
+    entry('m7', 'link', 'https://www.ampmetropole.fr/', 'La Métropole'),
+  ],
+  footer: [entry('f1', 'link', 'https://www.service-public.fr/', 'Service-public.fr')],
+};
+
 export function sampleSnapshot(stylesheet = ':root{--accent:#000091}'): SiteSnapshot {
   return {
     commune: { insee: '13001', name: 'Aix-en-Provence', slug: 'aix-en-provence' },
@@ -120,6 +154,7 @@ export function sampleSnapshot(stylesheet = ':root{--accent:#000091}'): SiteSnap
       },
       [SAMPLE_MEDIA.logo]: { mime: 'image/png', width: 96, height: 96, widths: [], bytes: 2_000 },
     },
+    menus: SAMPLE_MENUS,
     siteUrl: 'https://aix-en-provence.example/',
     publishedAt: Date.UTC(2025, 5, 2, 8, 30),
     stylesheet,

@@ -6,6 +6,7 @@
  *   pages:    Y.Map  pageId → Y.Map { type, title, slug, parentId, order, status, fields,
  *                                     createdAt, updatedAt, updatedBy }
  *   media:    Y.Map  sha256 → { name, mime, bytes, width, height, alt }
+ *   menus:    Y.Map  entryId → Y.Map { menu, kind, target, label, parentId, order } (menus.ts)
  *
  * A page's rich body lives in its own doc (room `{insee}/page/{pageId}`), bound to
  * Lexical through the XmlText `root` (PAGE_BODY_ROOT).
@@ -94,7 +95,8 @@ export interface PageMeta {
  * reader (`toJSON`, Yjs' own recursive delete and garbage collection, Lexical).
  *
  * Manifest: `pages` → page entry (1) → `fields` (2) → list field Y.Array (3) → list entry
- * Y.Map (4); `media` → entry (1); `settings` holds plain values. The schema allows no deeper.
+ * Y.Map (4); `media` → entry (1); `menus` → entry (1), sub-entries flat beside it (menus.ts);
+ * `settings` holds plain values. The schema allows no deeper.
  */
 export const MANIFEST_MAX_TYPE_DEPTH = 4;
 /**

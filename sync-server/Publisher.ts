@@ -31,6 +31,7 @@ import { readPageBody } from '../site/pageBody';
 import { acteUnpublishRefusal } from '../site/pageTypes';
 import { MIME_EXT, type MediaInfo } from '../site/renderHtml';
 import { createRenderCache, type RenderCache, renderSite, type SiteSnapshot } from '../site/renderSite';
+import { readMenus, type SiteMenus } from '../site/menus';
 import { readSiteSettings, type SiteSettingsFull } from '../site/settings';
 import {
   type MediaEntry,
@@ -171,6 +172,7 @@ interface CommuneState {
     unreadable: UnreadablePage[];
     settings: SiteSettingsFull;
     media: Record<string, MediaEntry>;
+    menus: SiteMenus;
   } | null;
   /**
    * A copy of the current version made of hard links, prepared in the background after a
@@ -735,6 +737,7 @@ export class Publisher {
         unreadable,
         settings: readSiteSettings(manifest, commune.name),
         media: readMedia(manifest),
+        menus: readMenus(manifest),
       };
       manifest.destroy();
     }
@@ -900,6 +903,7 @@ export class Publisher {
       unreadable: unreadablePages,
       settings,
       media,
+      menus,
     } = await this.loadManifest(insee, commune, state, seqs);
     const live = new Map(livePages.map((p) => [p.id, p]));
     for (const id of state.bodies.keys()) if (!live.has(id)) state.bodies.delete(id);
@@ -990,6 +994,7 @@ export class Publisher {
         publishedAt,
         siteUrl: `${origin}/sites/${commune.slug}/`,
         searchAvailable: true,
+        menus,
       };
     };
 

@@ -23,6 +23,7 @@ import { PageDeletions } from '../tree/siteEdits';
 import type { NewPageRequest } from './NewPageForm';
 import { createStarterPages } from './firstSteps/createStarterPages';
 import { prefillContact } from './forms/contactPrefill';
+import { MenusScreen } from './MenusScreen';
 import { PageScreen } from './PageScreen';
 import { useStorageState, useWriteFailure } from './StorageWarning';
 import { useManifestPages } from './useManifestPages';
@@ -280,6 +281,9 @@ function CommuneSite({
         </Route>
         <Route path={ROUTES.media}>
           <MediaScreen {...context} />
+        </Route>
+        <Route path={ROUTES.menus}>
+          <MenusScreen manifest={manifest} pages={pages} readOnly={commune.role !== 'referent'} />
         </Route>
         <Route path={ROUTES.settings}>
           <SettingsScreen {...context} />

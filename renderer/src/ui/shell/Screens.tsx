@@ -18,6 +18,7 @@ import { usePageStatuses } from '../usePageStatuses';
 import { SettingsForm } from '../SettingsForm';
 import { SiteTree } from '../SiteTree';
 import { useFocusOnMount } from '../useFocusOnMount';
+import { ROUTES } from './routes';
 import type { SessionMedia } from '../Workspace';
 
 export interface ScreenContext {
@@ -123,6 +124,9 @@ export function SettingsScreen(c: ScreenContext) {
   return (
     <div className="screen screen-titled">
       <ScreenTitle>Paramètres du site</ScreenTitle>
+      <p>
+        <a href={`#${ROUTES.menus}`}>Menus du site</a> : le menu principal et les liens du pied de page.
+      </p>
       <SettingsForm
         insee={c.commune.insee}
         communeName={c.commune.name}

@@ -20,6 +20,7 @@ export const ROUTES = {
   actes: '/actes',
   media: '/medias',
   settings: '/parametres',
+  menus: '/parametres/menus',
   publication: '/publication',
 } as const;
 
