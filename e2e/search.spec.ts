@@ -20,7 +20,16 @@ test('[SEARCH-1][SEARCH-2][SEARCH-5] a citizen searches « fete » and « fêtes
   // Six runs of axe on a loaded machine: a bound against hangs only.
   test.setTimeout(300_000);
   // The commune's content, written by a référent through the sync protocol, then published.
-  const referent = await login(server, server.demoAccount!.email, server.demoAccount!.password);
+  const email = `recherche.${Date.now().toString(36)}@mairie-test.fr`;
+  const password = 'Mot-de-passe-solide-recherche';
+  await server.admin.addAgent({
+    commune: '13001',
+    email,
+    password,
+    role: 'referent',
+    displayName: 'Référente',
+  });
+  const referent = await login(server, email, password);
   const clients: TestClient[] = [];
   const saved = (c: TestClient) =>
     waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable', 15_000);
