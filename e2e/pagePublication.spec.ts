@@ -67,7 +67,10 @@ test('[PUBL-9] « Mettre en ligne » one page while another holds unfinished cha
   const panel = page.getByRole('complementary', { name: 'Détails de la page' });
   await panel.getByRole('button', { name: 'Retirer du site' }).click();
   await expect(panel.getByText(/n’est plus sur le site/)).toBeVisible();
-  expect((await served(site, travaux)).status).toBe(404);
+  // A page taken offline answers 410 « Page retirée » (site/SPEC.md [ADDR-4]), not its text.
+  const withdrawn = await served(site, travaux);
+  expect(withdrawn.status).toBe(410);
+  expect(withdrawn.html).not.toContain('Rue fermée en mars.');
   await goTo(page, 'Pages');
   await expect(treeState(page, travaux)).toHaveText('Brouillon');
   await expect(treeState(page, horaires)).toHaveText('En ligne');
