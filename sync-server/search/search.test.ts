@@ -108,6 +108,17 @@ describe('documents and index', () => {
     ).toBe('a b');
   });
 
+  it('[SEARCH-5] a summary the body already holds is not shown twice in the excerpt, and still counts', () => {
+    const text = 'Le samedi 14 juillet, bal et feu d’artifice sur la place des Platanes.';
+    const doc = toSearchDocument(
+      meta('fete', 'Fête du village', { summary: text.slice(0, 40) }, 'actualite'),
+      body(text),
+      'fete/index.html',
+    );
+    expect(doc.text).toBe(text);
+    expect(doc.terms[termOf('samedi')!]).toBe(3);
+  });
+
   it('[SEARCH-3] the index is rebuilt incrementally: only changed pages are read again', () => {
     const builder = new SearchIndexBuilder();
     const bodyA = body('Texte A');

@@ -80,11 +80,15 @@ export function toSearchDocument(meta: PageMeta, body: unknown, path: string): S
   const fields: string[] = [];
   fieldStrings(meta.fields, fields);
   const fieldText = fields.join(' · ');
-  const text = `${fieldText}${fieldText ? ' · ' : ''}${bodyText(body)}`.slice(0, MAX_DOCUMENT_TEXT);
+  const bodyPlain = bodyText(body);
+  // A field the body already says (a summary copied from the first lines) is counted, not
+  // shown twice in the excerpt.
+  const shown = fields.filter((f) => !bodyPlain.includes(f.replace(/…$/, '').trim())).join(' · ');
+  const text = `${shown}${shown && bodyPlain ? ' · ' : ''}${bodyPlain}`.slice(0, MAX_DOCUMENT_TEXT);
   const terms: Record<string, number> = Object.create(null) as Record<string, number>;
   addTerms(terms, meta.title, TITLE_WEIGHT);
   addTerms(terms, fieldText.slice(0, MAX_DOCUMENT_TEXT), FIELD_WEIGHT);
-  addTerms(terms, text.slice(fieldText.length), BODY_WEIGHT);
+  addTerms(terms, bodyPlain.slice(0, MAX_DOCUMENT_TEXT), BODY_WEIGHT);
   return {
     path,
     title: meta.title,
