@@ -6,6 +6,7 @@ import { AuthSession } from '../auth/AuthSession';
 import { currentCommune, type Session } from '../auth/Session';
 import type { LocalDocs, LocalStore } from '../store/LocalStore';
 import { SyncClient } from '../sync/SyncClient';
+import { reportSyncToDesktop } from '../sync/desktopSyncReport';
 import { LoginScreen } from './LoginScreen';
 import { Workspace } from './Workspace';
 
@@ -93,9 +94,11 @@ function SessionWorkspace({ session, store, onLogout, onExpired }: SessionProps)
   useEffect(() => {
     const auth: AuthSession = new AuthSession(session, store, () => onExpired(auth.current));
     const sync = new SyncClient(auth);
+    const stopDesktopReport = reportSyncToDesktop(sync);
     const docs = store.docs({ serverUrl: session.serverUrl, agentId: session.agent.id });
     setServices({ auth, sync, docs });
     return () => {
+      stopDesktopReport();
       sync.destroy();
       // Let released docs finish their last local writes before closing the database.
       setTimeout(() => docs.close(), 1000);
