@@ -121,7 +121,8 @@ describe('[PUBL-9] per-page publishing routes', () => {
       referent.accessToken,
     );
     expect(withdrawn.status).toBe(200);
-    expect((await page(travaux.slug)).status).toBe(404);
+    // Taken offline: its address answers 410, the themed « page retirée » (site/SPEC.md [ADDR-4]).
+    expect((await page(travaux.slug)).status).toBe(410);
     expect((await statuses()).find((s) => s.pageId === travaux.id)).toMatchObject({ online: false });
     const again = await call(
       'POST',
