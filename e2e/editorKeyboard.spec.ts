@@ -43,7 +43,7 @@ async function focusedControl(page: Page): Promise<{ name: string; visible: bool
  * Presses `key` (Tab or Shift+Tab) until `target` has the focus, at most `max` times; every
  * control reached on the way must show its focus. Returns the names of the controls reached.
  */
-async function keyTo(page: Page, target: Locator, key: 'Tab' | 'Shift+Tab', max = 60): Promise<string[]> {
+async function keyTo(page: Page, target: Locator, key: 'Tab' | 'Shift+Tab', max = 80): Promise<string[]> {
   await expect(target).toBeVisible();
   const reached: string[] = [];
   for (let i = 0; i < max; i++) {
