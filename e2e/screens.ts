@@ -1,8 +1,10 @@
 /**
- * `npm run screens`: PNGs of the editor's main screens at 1366×768 and 1024×768, written to
- * docs/screens/ (committed), so anyone sees the editor without running it. Starts the real
+ * `npm run screens`: PNGs of the editor's main screens and dialogs at 1366×768 and 1024×768, in
+ * the light theme (`<screen>-<size>.png`) and the dark one (`<screen>-<size>-dark.png`), written
+ * to docs/screens/ (committed), so anyone sees the editor without running it. Starts the real
  * server in-process (like harness.ts) on a temporary DATA_DIR, logs in as its demo référent
- * through the login screen, writes a few pages, then visits each screen by its address.
+ * through the login screen, writes a few pages and a comment, then visits each screen by its
+ * address (and opens its dialog or drawer).
  * Needs `npm run build` first (the script runs it) and Chromium (/usr/bin/chromium or CHROMIUM_PATH).
  */
 import { chromium, type Page } from '@playwright/test';
@@ -19,6 +21,32 @@ const SIZES = [
   { width: 1366, height: 768 },
   { width: 1024, height: 768 },
 ] as const;
+const SCHEMES = [
+  { scheme: 'light', suffix: '' },
+  { scheme: 'dark', suffix: '-dark' },
+] as const;
+
+interface Screen {
+  name: string;
+  route: string;
+  /** Opens what the PNG shows once the screen is there (a dialog, the page's drawer). */
+  prepare?: (page: Page) => Promise<void>;
+}
+
+/** Below 1200 px the page's details are a drawer: open it. */
+async function openDetails(page: Page): Promise<void> {
+  const toggle = page.getByRole('button', { name: 'Détails de la page' });
+  if (await toggle.isVisible()) await toggle.click();
+}
+
+async function comment(page: Page, text: string): Promise<void> {
+  const panel = page.getByRole('region', { name: /^Commentaires/ });
+  const unfold = panel.getByRole('button', { name: 'Ajouter un commentaire' });
+  if (await unfold.isVisible()) await unfold.click();
+  await panel.getByLabel('Votre commentaire').fill(text);
+  await panel.getByRole('button', { name: 'Commenter la page' }).click();
+  await panel.getByRole('article').first().waitFor();
+}
 
 async function createPage(page: Page, title: string, type?: string): Promise<string> {
   await page.getByRole('button', { name: 'Nouvelle page' }).click();
@@ -78,25 +106,50 @@ async function main(): Promise<void> {
       'Le samedi matin, une permanence est assurée de 9 h à 12 h, sauf pendant les vacances scolaires.',
       'Pour une démarche d’état civil, pensez à apporter votre livret de famille et une pièce d’identité.',
     ]);
+    await comment(page, 'Faut-il préciser les horaires d’été ?');
 
-    const screens = [
+    const screens: Screen[] = [
       { name: 'tableau-de-bord', route: '/tableau-de-bord' },
       { name: 'pages', route: '/pages' },
       { name: 'page', route: hours },
+      {
+        name: 'commentaires',
+        route: hours,
+        prepare: async (p) => {
+          await openDetails(p);
+          await p.getByRole('region', { name: /^Commentaires/ }).scrollIntoViewIfNeeded();
+        },
+      },
       { name: 'medias', route: '/medias' },
       { name: 'parametres', route: '/parametres' },
+      { name: 'menus', route: '/parametres/menus' },
       { name: 'publication', route: '/publication' },
+      {
+        name: 'publication-dialogue',
+        route: '/publication',
+        prepare: async (p) => {
+          await p.getByRole('button', { name: 'Publier les modifications' }).click();
+          await p.getByRole('dialog', { name: 'Publier les modifications' }).waitFor();
+        },
+      },
     ];
     await mkdir(outDir, { recursive: true });
-    for (const size of SIZES) {
-      await page.setViewportSize(size);
-      for (const screen of screens) {
-        await page.goto(`${server.url}/app/#${screen.route}`);
-        await page.getByRole('heading', { level: 1 }).first().waitFor();
-        await settle(page);
-        const file = path.join(outDir, `${screen.name}-${size.width}x${size.height}.png`);
-        await page.screenshot({ path: file });
-        console.log(path.relative(repoRoot, file));
+    for (const { scheme, suffix } of SCHEMES) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const size of SIZES) {
+        await page.setViewportSize(size);
+        for (const screen of screens) {
+          // Through about:blank, so a screen never inherits the previous one's dialog or drawer.
+          await page.goto('about:blank');
+          await page.goto(`${server.url}/app/#${screen.route}`);
+          await page.getByRole('heading', { level: 1 }).first().waitFor();
+          await settle(page);
+          await screen.prepare?.(page);
+          await page.waitForTimeout(300);
+          const file = path.join(outDir, `${screen.name}-${size.width}x${size.height}${suffix}.png`);
+          await page.screenshot({ path: file });
+          console.log(path.relative(repoRoot, file));
+        }
       }
     }
     await context.close();
