@@ -1,6 +1,6 @@
 /**
  * Fixtures for the journeys: the real sync server started in-process on a free port with a
- * temporary DATA_DIR (one per worker), agents created through its admin API, and browser
+ * temporary DATA_DIR (one per test), agents created through its admin API, and browser
  * contexts logged in through the real login screen — optionally behind a NetworkLink so a
  * test can take one agent offline while the others stay online.
  */
@@ -41,24 +41,19 @@ export interface AgentOptions {
   viaLink?: boolean;
 }
 
-interface WorkerFixtures {
+interface TestFixtures {
   server: RunningServer;
   gate: CommitGate;
-}
-
-interface TestFixtures {
   openAgent: (options: AgentOptions) => Promise<Agent>;
 }
 
 let agentCounter = 0;
 
-export const test = base.extend<TestFixtures, WorkerFixtures>({
-  gate: [
-    async ({}, use) => {
-      await use(new CommitGate());
-    },
-    { scope: 'worker' },
-  ],
+export const test = base.extend<TestFixtures>({
+  // One server per test: a journey never meets pages, menus or agents another journey left.
+  gate: async ({}, use) => {
+    await use(new CommitGate());
+  },
   server: [
     async ({ gate }, use) => {
       const dataDir = await mkdtemp(path.join(tmpdir(), 'usine-e2e-'));
@@ -75,7 +70,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       await server.close();
       await rm(dataDir, { recursive: true, force: true });
     },
-    { scope: 'worker', timeout: 60_000 },
+    { timeout: 60_000 },
   ],
   openAgent: async ({ browser, server }, use) => {
     const opened: Agent[] = [];

@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
 // Journeys in Debian's Chromium (`apt-get install -y chromium`): Playwright cannot download
-// its own browsers here. Each test file starts the real sync server in-process (see harness.ts).
+// its own browsers here. Each test starts its own real sync server in-process (see harness.ts).
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
