@@ -92,6 +92,25 @@ describe('checks before publishing', () => {
     expect(rules).toEqual(['fields:acte0001', 'media:acte0001']);
   });
 
+  it('[CHK-9] field problems are found again on every check, and follow the type of the page', () => {
+    const snapshot = sampleSnapshot();
+    const acte = snapshot.pages.find((p) => p.meta.type === 'acte')!;
+    // One fields object shared (the publisher passes the same objects each time).
+    const fields = { ...acte.meta.fields, author: '' };
+    acte.meta = { ...acte.meta, fields };
+    const fieldErrors = () =>
+      check(snapshot)
+        .errors.filter((e) => e.rule === 'fields')
+        .map((e) => `${e.pageId}:${e.field}`);
+    expect(fieldErrors()).toEqual(['acte0001:author']);
+    expect(fieldErrors()).toEqual(['acte0001:author']);
+    // The same object under a type with no such field is not an acte's problem.
+    acte.meta = { ...acte.meta, type: 'page', fields };
+    expect(fieldErrors()).toEqual([]);
+    acte.meta = { ...acte.meta, type: 'acte', fields };
+    expect(fieldErrors()).toEqual(['acte0001:author']);
+  });
+
   it('[CHK-10] pages of the default empty site (e2e journeys) are never blocked', () => {
     const snapshot = sampleSnapshot();
     snapshot.settings = { name: 'Aix-en-Provence', accentColor: '#000091' };

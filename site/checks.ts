@@ -2,7 +2,13 @@
  * Automated RGAA checks run before publishing, on the model and on the rendered output.
  * Errors block publication (French message naming the page); warnings are shown only.
  */
-import { acteUnpublishRefusal, type PageFields, PAGE_FIELDS, validatePageFields } from './pageTypes';
+import {
+  acteUnpublishRefusal,
+  type FieldIssue,
+  type PageFields,
+  PAGE_FIELDS,
+  validatePageFields,
+} from './pageTypes';
 import type { RenderedSite, SiteSnapshot } from './renderSite';
 import { MEDIA_SCHEME } from './renderHtml';
 import { ACCENT_PALETTE, normalizeSettings, validateSettings } from './settings';
@@ -127,6 +133,61 @@ function linkText(node: Record<string, unknown>): string {
   return out;
 }
 
+/** What the body checks need from a page body: its images, tables and links to media files. */
+interface BodyFacts {
+  images: Array<{ alt: string; sha: string; decorative: boolean }>;
+  tablesWithHeaders: boolean[];
+  mediaLinks: Array<{ sha: string; label: string }>;
+}
+
+/**
+ * Body facts, memoised on the body object: the publisher passes the same immutable body
+ * objects for the pages online each time (PageReleases), so a republish walks only the
+ * bodies that changed. A new object is walked again.
+ */
+const bodyFactsMemo = new WeakMap<object, BodyFacts>();
+function bodyFactsOf(body: unknown): BodyFacts {
+  const known = typeof body === 'object' && body !== null ? bodyFactsMemo.get(body) : undefined;
+  if (known) return known;
+  const facts: BodyFacts = { images: [], tablesWithHeaders: [], mediaLinks: [] };
+  visitNodes(body, (node) => {
+    if (node.type === 'image') {
+      const sha =
+        typeof node.sha256 === 'string' ? node.sha256 : typeof node.src === 'string' ? node.src : '';
+      const alt = typeof node.altText === 'string' ? node.altText.trim() : '';
+      facts.images.push({ alt, sha, decorative: node.decorative === true });
+    } else if (node.type === 'table') {
+      let headers = false;
+      visitNodes(node, (cell) => {
+        if (cell.type === 'tablecell' && typeof cell.headerState === 'number' && cell.headerState > 0)
+          headers = true;
+      });
+      facts.tablesWithHeaders.push(headers);
+    } else if (node.type === 'link' && typeof node.url === 'string' && node.url.startsWith(MEDIA_SCHEME)) {
+      const label = linkText(node).trim().slice(0, 80) || 'sans texte';
+      facts.mediaLinks.push({ sha: node.url.slice(MEDIA_SCHEME.length), label });
+    }
+  });
+  if (typeof body === 'object' && body !== null) bodyFactsMemo.set(body, facts);
+  return facts;
+}
+
+/**
+ * Field problems of a page, memoised on its fields object: the publisher passes the same
+ * immutable objects for the pages online each time (PageReleases), a thousand validations
+ * cost ~5 ms. A new or different object is validated again.
+ */
+const fieldIssuesMemo = new WeakMap<object, Map<string, FieldIssue[]>>();
+function fieldIssuesOf(meta: Pick<PageMeta, 'type' | 'fields'>): FieldIssue[] {
+  const fields: unknown = meta.fields;
+  if (typeof fields !== 'object' || fields === null) return validatePageFields(meta.type, fields);
+  let byType = fieldIssuesMemo.get(fields);
+  if (!byType) fieldIssuesMemo.set(fields, (byType = new Map()));
+  let issues = byType.get(meta.type);
+  if (!issues) byType.set(meta.type, (issues = validatePageFields(meta.type, fields)));
+  return issues;
+}
+
 const pageName = (title: string) => `Page « ${title.trim() || 'sans titre'} »`;
 
 /**
@@ -162,15 +223,11 @@ export function checkSite(
         meta.title,
         `${name} : donnez un titre à la page (il devient son titre principal).`,
       );
+    const facts = bodyFactsOf(body);
     // [CHK-1] images: alt text or explicitly decorative; known media.
-    let n = 0;
-    visitNodes(body, (node) => {
-      if (node.type !== 'image') return;
-      n++;
-      const alt = typeof node.altText === 'string' ? node.altText.trim() : '';
-      const sha =
-        typeof node.sha256 === 'string' ? node.sha256 : typeof node.src === 'string' ? node.src : '';
-      if (node.decorative !== true && alt === '')
+    facts.images.forEach(({ alt, sha, decorative }, i) => {
+      const n = i + 1;
+      if (!decorative && alt === '')
         add(
           'error',
           'alt-text',
@@ -196,30 +253,19 @@ export function checkSite(
         );
     });
     // [CHK-12] tables of the body need header cells (RGAA 5.6, 5.7).
-    let tableNumber = 0;
-    visitNodes(body, (node) => {
-      if (node.type !== 'table') return;
-      tableNumber++;
-      let headers = false;
-      visitNodes(node, (cell) => {
-        if (cell.type === 'tablecell' && typeof cell.headerState === 'number' && cell.headerState > 0)
-          headers = true;
-      });
+    facts.tablesWithHeaders.forEach((headers, i) => {
       if (!headers)
         add(
           'warning',
           'table-headers',
           meta.id,
           meta.title,
-          `${name} : le tableau n° ${tableNumber} n’a pas de ligne ni de colonne de titres ; indiquez ce que contient chaque colonne dans sa première ligne.`,
+          `${name} : le tableau n° ${i + 1} n’a pas de ligne ni de colonne de titres ; indiquez ce que contient chaque colonne dans sa première ligne.`,
         );
     });
     // [CHK-11] links to files of the media library that the server does not have yet.
-    visitNodes(body, (node) => {
-      if (node.type !== 'link' || typeof node.url !== 'string' || !node.url.startsWith(MEDIA_SCHEME)) return;
-      const sha = node.url.slice(MEDIA_SCHEME.length);
-      if (Object.prototype.hasOwnProperty.call(media, sha)) return;
-      const label = linkText(node).trim().slice(0, 80) || 'sans texte';
+    for (const { sha, label } of facts.mediaLinks) {
+      if (Object.prototype.hasOwnProperty.call(media, sha)) continue;
       add(
         'warning',
         'media',
@@ -227,9 +273,9 @@ export function checkSite(
         meta.title,
         `${name} : le fichier du lien « ${label} » n’est pas encore arrivé sur le serveur ; le lien sera publié comme simple texte. Attendez la fin de l’envoi puis publiez à nouveau.`,
       );
-    });
+    }
     // Structured fields.
-    const fieldIssues = validatePageFields(meta.type, meta.fields);
+    const fieldIssues = fieldIssuesOf(meta);
     for (const issue of fieldIssues) {
       const descriptor = (PAGE_FIELDS[meta.type] ?? []).find((d) => d.name === issue.field);
       add(

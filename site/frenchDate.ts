@@ -10,12 +10,23 @@ export interface FrenchDateFormat {
 /** A French formatter with `options`; its output says « 1er » on the first day of a month. */
 export function frenchDateFormat(options: Intl.DateTimeFormatOptions): FrenchDateFormat {
   const inner = new Intl.DateTimeFormat('fr-FR', options);
+  // formatToParts costs ~20 µs: a site's agenda and registre format the same dates at every
+  // publication, so the texts are kept (bounded: forgotten all at once past the limit).
+  const memo = new Map<number, string>();
   return {
     format(date) {
-      return inner
-        .formatToParts(date)
+      const ms = typeof date === 'number' ? date : date.getTime();
+      const known = memo.get(ms);
+      if (known !== undefined) return known;
+      const text = inner
+        .formatToParts(ms)
         .map((part) => (part.type === 'day' && /^0?1$/.test(part.value) ? '1er' : part.value))
         .join('');
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(ms, text);
+      return text;
     },
   };
 }
+
+const MEMO_LIMIT = 20_000;

@@ -31,6 +31,7 @@ export const UPCOMING_EVENTS_MAX = 60;
 const DAY = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', timeZone: 'Europe/Paris' });
 const MONTH = new Intl.DateTimeFormat('fr-FR', { month: 'short', timeZone: 'Europe/Paris' });
 const YEAR = new Intl.DateTimeFormat('fr-FR', { year: 'numeric', timeZone: 'Europe/Paris' });
+const WEEKDAY = new Intl.DateTimeFormat('fr-FR', { weekday: 'long', timeZone: 'Europe/Paris' });
 const CLOCK = new Intl.DateTimeFormat('fr-FR', {
   hour: 'numeric',
   minute: '2-digit',
@@ -62,8 +63,38 @@ function cardImage(ctx: SiteContext, sha: string, depth: number): string {
   return `<img src="${root}${src}"${srcset} width="${info.width}" height="${info.height}" alt="" loading="lazy" decoding="async">`;
 }
 
+/**
+ * Cards memoised on the page's metadata object: the publisher passes the same immutable
+ * objects for the pages online each time (PageReleases), so a republish draws only the cards
+ * of pages that changed. The key holds everything else a card depends on; the media it uses
+ * are replayed into `ctx.usedMedia`.
+ */
+const cardMemo = new WeakMap<object, Map<string, { html: string; media: readonly string[] }>>();
+
+function memoCard(ctx: SiteContext, page: SitePage, key: string, draw: (ctx: SiteContext) => string): string {
+  if (ctx.mediaStamp === undefined) return draw(ctx);
+  const fullKey = `${key}\0${page.slug}\0${ctx.mediaStamp}`;
+  let byKey = cardMemo.get(page.meta);
+  const hit = byKey?.get(fullKey);
+  if (hit) {
+    for (const m of hit.media) ctx.usedMedia.add(m);
+    return hit.html;
+  }
+  const used = new Set<string>();
+  const html = draw({ ...ctx, usedMedia: used });
+  for (const m of used) ctx.usedMedia.add(m);
+  if (!byKey) cardMemo.set(page.meta, (byKey = new Map()));
+  if (byKey.size >= 8) byKey.clear();
+  byKey.set(fullKey, { html, media: [...used] });
+  return html;
+}
+
 /** An actualité as a card: image, title (the link), date, summary. */
 export function newsCard(ctx: SiteContext, page: SitePage, depth: number, level: 2 | 3): string {
+  return memoCard(ctx, page, `news${depth}${level}`, (c) => drawNewsCard(c, page, depth, level));
+}
+
+function drawNewsCard(ctx: SiteContext, page: SitePage, depth: number, level: 2 | 3): string {
   const img = cardImage(ctx, page.fields.image ?? '', depth);
   const summary = (page.fields.summary ?? '').trim();
   return `<li class="card${img ? '' : ' no-img'}">${img ? `<div class="card-img">${img}</div>` : ''}<div class="card-body"><h${level}><a href="${pageHref(page, depth)}">${e(page.title)}</a></h${level}>${
@@ -85,7 +116,7 @@ export function eventCard(page: SitePage, depth: number, level: 2 | 3): string {
   )}</span> <span class="year">${YEAR.format(start)}</span></time></p><div class="event-body"><h${level}><a href="${pageHref(page, depth)}">${e(page.title)}</a></h${level}><p class="meta">${
     end !== null && !sameDay && end > start
       ? `Jusqu’au ${e(dateFr(end))}`
-      : `${e(new Intl.DateTimeFormat('fr-FR', { weekday: 'long', timeZone: 'Europe/Paris' }).format(start))}, ${hours}`
+      : `${e(WEEKDAY.format(start))}, ${hours}`
   }${place ? ` · ${e(place)}` : ''}</p></div></li>`;
 }
 

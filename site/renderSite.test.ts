@@ -268,6 +268,27 @@ describe('renderSite', () => {
     expect([...cached.media].sort()).toEqual([...fresh.media].sort());
   });
 
+  it('[PUB-11] with the same page objects, cached cards follow the media library', () => {
+    const cache = createRenderCache();
+    const snapshot = sampleSnapshot();
+    renderSite(snapshot, { cache });
+    const again = renderSite(snapshot, { cache });
+    expect([...again.files]).toEqual([...site.files]);
+    expect([...again.media].sort()).toEqual([...site.media].sort());
+    // A news image leaves the library: the card loses it, as in a fresh render.
+    const news = snapshot.pages.find((p) => p.meta.type === 'actualite' && p.meta.fields?.image)!;
+    const sha = String(news.meta.fields!.image);
+    expect(Object.keys(snapshot.media ?? {})).toContain(sha);
+    const media = { ...snapshot.media };
+    delete media[sha];
+    const without = { ...snapshot, media };
+    const fresh = renderSite(without);
+    const cached = renderSite(without, { cache });
+    expect(fresh.files.get('actualites/index.html')).not.toEqual(site.files.get('actualites/index.html'));
+    expect([...cached.files]).toEqual([...fresh.files]);
+    expect([...cached.media].sort()).toEqual([...fresh.media].sort());
+  });
+
   it('[PUB-11] rendering is deterministic', () => {
     expect([...renderSite(sampleSnapshot()).files]).toEqual([...site.files]);
   });

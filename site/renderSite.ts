@@ -505,6 +505,8 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
   const mediaLookup = (sha: string): MediaInfo | undefined =>
     Object.prototype.hasOwnProperty.call(media, sha) ? media[sha] : undefined;
   const usedMedia = new Set<string>();
+  // Bodies and cards drawn with another media library must not come back from a cache.
+  const stamp = contentHash8(JSON.stringify(media));
   const all = publishedPages(snapshot);
   const tree = buildTree(all);
   const siteUrl = snapshot.siteUrl ?? `https://${snapshot.commune.slug}.invalid/`;
@@ -518,6 +520,7 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
     media: mediaLookup,
     usedMedia,
     searchAvailable: snapshot.searchAvailable === true,
+    ...(options.cache ? { mediaStamp: stamp } : {}),
   };
   const layout: Layout = {
     ctx,
@@ -528,8 +531,6 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
       buildChrome(ctx, stylesheet, tree, 1, snapshot.menus),
     ],
   };
-  // Bodies rendered with another media library must not come back from the cache.
-  const stamp = contentHash8(JSON.stringify(media));
 
   const files = new Map<string, string>();
   const pagePaths = new Map<string, string>();

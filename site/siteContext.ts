@@ -44,6 +44,11 @@ export interface SiteContext {
   usedMedia: Set<string>;
   /** The server answers `recherche/?q=` (else the search form leads to the plan du site). */
   searchAvailable?: boolean;
+  /**
+   * A hash of the media library: set, it lets list cards be reused between publications while
+   * the library is the same (site/listPages.ts); unset, nothing is reused.
+   */
+  mediaStamp?: string;
 }
 
 /** Relative URL of a page from a file at `depth` directories below the site root. */

@@ -140,6 +140,13 @@ describe('documents and index', () => {
     ]);
     expect(renamed.reindexed).toBe(1);
     expect(renamed.json).toContain('Page B renommée');
+    // The very same objects again (pages online are immutable objects): nothing read again.
+    expect(
+      builder.build('13001', [
+        { meta: a, body: bodyA, path: 'a/index.html' },
+        { meta: meta('b', 'Page B renommée'), body: bodyB, path: 'b/index.html' },
+      ]),
+    ).toEqual({ json: renamed.json, reindexed: 0 });
     // Another commune has its own cache.
     expect(builder.build('13002', [{ meta: a, body: bodyA, path: 'a/index.html' }]).reindexed).toBe(1);
     const removed = builder.build('13001', [{ meta: a, body: body('Texte A changé'), path: 'a/index.html' }]);
