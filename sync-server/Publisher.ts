@@ -1114,14 +1114,16 @@ export class Publisher {
         }
       };
       for (const [rel, content] of rendered.files) {
+        const unchanged = canLink && state.files.get(rel) === content;
+        // Already in the prepared copy, under a path checked when it was first written.
+        if (unchanged && prepared) {
+          kept++;
+          continue;
+        }
         const safe = safeRelativePath(rel);
         if (!safe) throw new PublishError('publish-failed', `Chemin de fichier refusé : « ${rel} ».`);
         const target = path.join(staging, safe);
-        if (canLink && state.files.get(rel) === content) {
-          if (prepared) {
-            kept++;
-            continue;
-          }
+        if (unchanged) {
           try {
             mkdir(path.dirname(target));
             fsSync.linkSync(path.join(previousDir, safe), target);
