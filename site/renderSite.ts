@@ -176,6 +176,19 @@ function byOrder(a: PageMeta, b: PageMeta): number {
 }
 
 /** Published pages with safe, unique directory names (generated pages' slugs are reserved). */
+/**
+ * Values derived from a page's metadata alone, kept per metadata object: the publisher passes
+ * the same immutable objects for the pages online each time (PageReleases), so a republish of
+ * a thousand pages does not read their fields again. A new object is read again.
+ */
+const fieldsMemo = new WeakMap<PageMeta, SitePage['fields']>();
+const metaJsonMemo = new WeakMap<PageMeta, string>();
+function memoOnMeta<T>(memo: WeakMap<PageMeta, T>, meta: PageMeta, make: () => T): T {
+  let value = memo.get(meta);
+  if (value === undefined) memo.set(meta, (value = make()));
+  return value;
+}
+
 function publishedPages(snapshot: SiteSnapshot): SitePage[] {
   const taken = new Set<string>(RESERVED_SLUGS);
   const pages: SitePage[] = [];
@@ -197,7 +210,7 @@ function publishedPages(snapshot: SiteSnapshot): SitePage[] {
       body,
       slug,
       title: meta.title.trim() || 'Page sans titre',
-      fields: typedFields(meta),
+      fields: memoOnMeta(fieldsMemo, meta, () => typedFields(meta)),
     });
   }
   return pages;
@@ -573,7 +586,7 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
     const aside = sectionNav(tree, page);
     const key = [
       path,
-      JSON.stringify(page.meta),
+      memoOnMeta(metaJsonMemo, page.meta, () => JSON.stringify(page.meta)),
       ...tree.ancestors(page).map((a) => `${a.slug}\0${a.title}`),
       aside,
       page.meta.type === 'risques' ? String(isAlertActive(page.fields, ctx.publishedAt)) : '',
