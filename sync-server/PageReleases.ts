@@ -30,8 +30,20 @@ export interface PageRelease {
 
 export type NewRelease = Omit<PageRelease, 'id' | 'releasedAt' | 'releasedBy'>;
 
+/**
+ * Keys already made, per metadata object: the releases online are immutable objects compared
+ * at every publication (a thousand keys cost ~3 ms).
+ */
+const metaKeys = new WeakMap<PageMeta, string>();
+
 /** The fields that make a page's public form (status and edit stamps excluded). */
 export function metaKey(meta: PageMeta): string {
+  let key = metaKeys.get(meta);
+  if (key === undefined) metaKeys.set(meta, (key = makeMetaKey(meta)));
+  return key;
+}
+
+function makeMetaKey(meta: PageMeta): string {
   const fields = (meta.fields ?? {}) as Record<string, unknown>;
   return JSON.stringify([
     meta.type,
