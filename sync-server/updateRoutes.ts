@@ -1,6 +1,7 @@
 /**
  * GET /updates/<name>: the desktop app's update feed (see updateReleases.ts). Serves only the
- * published manifests and the files they list, from DATA_DIR/updates and nothing else: one path
+ * published manifests, the files they list and the blockmaps publishing kept
+ * (updateReleases.ts), from DATA_DIR/updates and nothing else: one path
  * segment matching RELEASE_FILE_NAME, a regular file (no symlink), listed by a manifest.
  * Anything else is a 404 without touching the disk beyond the manifests. Range requests (one or
  * several ranges) are answered as byteRanges.ts decides, for electron-updater's differential
@@ -14,7 +15,13 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ByteRange, contentRange, multipartFraming, planRanges } from './byteRanges';
-import { MANIFEST_NAMES, publishedManifests, RELEASE_FILE_NAME } from './updateReleases';
+import {
+  BLOCKMAP_SUFFIX,
+  MANIFEST_NAMES,
+  publishedBlockmaps,
+  publishedManifests,
+  RELEASE_FILE_NAME,
+} from './updateReleases';
 
 export const UPDATES_PREFIX = '/updates/';
 
@@ -67,6 +74,7 @@ export function createUpdateRoutes(options: { updatesDir: string }) {
   const root = path.resolve(options.updatesDir);
 
   async function isServable(name: string): Promise<boolean> {
+    if (name.endsWith(BLOCKMAP_SUFFIX)) return (await publishedBlockmaps(root)).includes(name);
     const manifests = await publishedManifests(root);
     if ((MANIFEST_NAMES as readonly string[]).includes(name)) return manifests.has(name);
     for (const manifest of manifests.values())
