@@ -82,7 +82,12 @@ async function openAbout(page: Page, displayName: string): Promise<void> {
 
 const facts = (page: Page) => page.locator('.about-facts');
 
-async function screenshots(page: Page, name: string): Promise<void> {
+/** axe in the light and the dark theme, then PNGs at 1366×768 and 1024×768 (light). */
+async function scanAndShoot(page: Page, name: string): Promise<void> {
+  for (const colorScheme of ['dark', 'light'] as const) {
+    await page.emulateMedia({ colorScheme });
+    expect(await axeViolations(page), colorScheme).toEqual([]);
+  }
   for (const width of [1366, 1024]) {
     await page.setViewportSize({ width, height: 768 });
     await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`), fullPage: true });
@@ -107,8 +112,7 @@ test('[about-1] in a browser: the version and the server, desktop-only features 
   const cati = page.getByRole('link', { name: 'cati.ampmetropole.fr' });
   await expect(cati).toHaveAttribute('href', 'https://cati.ampmetropole.fr/');
   await expect(page.getByText(/du lundi au vendredi de 8 h 30 à 12 h 30/)).toBeVisible();
-  expect(await axeViolations(page)).toEqual([]);
-  await screenshots(page, 'a-propos-navigateur');
+  await scanAndShoot(page, 'a-propos-navigateur');
 });
 
 test('[about-2] desktop (preload stand-in): update states in French, the report saved and shown', async ({
@@ -176,6 +180,5 @@ test('[about-2] desktop (preload stand-in): update states in French, the report 
     { method: 'openExternal', args: { url: 'https://cati.ampmetropole.fr/' } },
   ]);
 
-  expect(await axeViolations(page)).toEqual([]);
-  await screenshots(page, 'a-propos-bureau');
+  await scanAndShoot(page, 'a-propos-bureau');
 });

@@ -42,7 +42,7 @@ function ascendingAndDisjoint(ranges: readonly ByteRange[]): boolean {
  * 1.3.0 calls it unsatisfiable (fixed upstream by jshttp/range-parser#66, not in that release).
  */
 function oversizedSuffix(range: string, size: number): RangePlan | null {
-  const suffix = /^bytes=\s*-(\d{1,20})\s*$/.exec(range);
+  const suffix = /^bytes=\s*-(\d+)\s*$/.exec(range);
   if (!suffix || size === 0 || Number(suffix[1]) === 0) return null;
   return { kind: 'single', range: { start: 0, end: size - 1 } };
 }
