@@ -90,7 +90,11 @@ async function scanAndShoot(page: Page, name: string): Promise<void> {
   }
   for (const width of [1366, 1024]) {
     await page.setViewportSize({ width, height: 768 });
-    await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`), fullPage: true });
+    const content = page.locator('main#contenu');
+    await content.evaluate((main) => main.scrollTo(0, 0));
+    await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`) });
+    await content.evaluate((main) => main.scrollTo(0, main.scrollHeight));
+    await page.screenshot({ path: test.info().outputPath(`${name}-${width}-bas.png`) });
   }
 }
 
@@ -132,7 +136,7 @@ test('[about-2] desktop (preload stand-in): update states in French, the report 
   await expect(facts(page)).toContainText('Version de l’application0.1.0');
   await expect(facts(page)).toContainText('SystèmeWindows (Electron 45.4.1)');
   await expect(facts(page)).toContainText(
-    'Mise à jourMise à jour téléchargée — elle s’installera à la fermeture, quand tout est envoyé (version 0.2.0)',
+    'Mise à jourMise à jour téléchargée — elle s’installera à la fermeture, quand tout est envoyéNouvelle version0.2.0',
   );
 
   // Edits that have not reached the server: the downloaded update waits, and the screen says so.
@@ -145,6 +149,7 @@ test('[about-2] desktop (preload stand-in): update states in French, the report 
   await expect(facts(page)).toContainText(
     'Mise à jourMise à jour en attente : des modifications ne sont pas encore envoyées',
   );
+  await page.screenshot({ path: test.info().outputPath('a-propos-bureau-en-attente.png') });
   const reports = (await standIn(page)).calls.filter((c) => c.method === 'reportSync');
   expect(reports.at(-1)?.args).toMatchObject({ status: 'offline' });
   expect((reports.at(-1)?.args as { pendingChanges: number }).pendingChanges).toBeGreaterThan(0);

@@ -57,8 +57,13 @@ export function AboutScreen({ serverUrl, sync }: Props) {
               <dt>Mise à jour</dt>
               <dd className="about-update">
                 {update ? updateStateText(update, pendingRooms.length) : 'État inconnu'}
-                {incomingVersion(update) && ` (version ${incomingVersion(update)})`}
               </dd>
+              {incomingVersion(update) && (
+                <>
+                  <dt>Nouvelle version</dt>
+                  <dd>{incomingVersion(update)}</dd>
+                </>
+              )}
             </>
           )}
         </dl>
