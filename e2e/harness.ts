@@ -39,6 +39,8 @@ export interface AgentOptions {
   role?: Role;
   commune?: string;
   viaLink?: boolean;
+  /** Runs in the page before the editor's scripts (e.g. a stand-in for the Electron preload). */
+  initScript?: () => void;
 }
 
 interface TestFixtures {
@@ -102,6 +104,7 @@ async function openAgent(browser: Browser, server: RunningServer, options: Agent
   const link = options.viaLink ? await NetworkLink.open(server.port) : undefined;
   const origin = link?.url ?? server.url;
   const context = await browser.newContext();
+  if (options.initScript) await context.addInitScript(options.initScript);
   const page = await context.newPage();
   page.on('pageerror', (error) => console.log(`[${options.displayName}] page error: ${error.message}`));
   await page.goto(`${origin}/app/`);

@@ -76,7 +76,7 @@ class FakeUpdater extends EventEmitter implements AutoUpdaterLike {
   autoDownload = false;
   autoInstallOnAppQuit = false;
   allowDowngrade = true;
-  disableDifferentialDownload = false;
+  disableDifferentialDownload = true;
   feeds: unknown[] = [];
   checks = 0;
   setFeedURL(options: { provider: 'generic'; url: string }): void {
@@ -111,12 +111,12 @@ function setup(pending: number | null = 0) {
 }
 
 describe('startUpdater', () => {
-  it('uses the generic feed, downloads in the background, never downgrades', () => {
+  it('uses the generic feed, downloads in the background (differentially), never downgrades', () => {
     const { fake } = setup();
     expect(fake.feeds).toEqual([{ provider: 'generic', url: 'https://usine.ampmetropole.fr/updates/' }]);
     expect(fake.autoDownload).toBe(true);
     expect(fake.allowDowngrade).toBe(false);
-    expect(fake.disableDifferentialDownload).toBe(true);
+    expect(fake.disableDifferentialDownload).toBe(false);
   });
 
   it('checks shortly after start and then every few hours, until stopped', () => {

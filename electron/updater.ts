@@ -56,8 +56,9 @@ export function startUpdater(deps: UpdaterDeps): Updater {
   // Armed now so electron-updater registers its quit handler; `beforeQuit` decides each time.
   autoUpdater.autoInstallOnAppQuit = true;
   autoUpdater.allowDowngrade = false;
-  // Our server sends whole files (no Range requests): no blockmap-based partial download.
-  autoUpdater.disableDifferentialDownload = true;
+  // Differential download: the feed serves each release's blockmap and answers Range requests
+  // (sync-server/updateRoutes.ts); electron-updater falls back to the whole file when it cannot.
+  autoUpdater.disableDifferentialDownload = false;
   autoUpdater.setFeedURL({ provider: 'generic', url: deps.feedUrl });
 
   autoUpdater.on('checking-for-update', () => {

@@ -39,6 +39,8 @@ export type AuditEvent =
   | 'backup.created'
   | 'backup.copy_failed'
   | 'backup.restored'
+  | 'update.published'
+  | 'update.rollout_changed'
   | 'audit.purged';
 
 export interface AuditRecord {

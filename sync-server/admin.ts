@@ -30,7 +30,14 @@ import { openDatabase } from './database';
 import { type PageRepair, repairPage } from './pageRepair';
 import { silentLogger } from './Logger';
 import { SqliteDocStore } from './SqliteDocStore';
-import { publishRelease, ReleaseRefused, setRollout } from './updateReleases';
+import {
+  cliOperator,
+  currentRelease,
+  recordRolloutChanged,
+  recordUpdatePublished,
+  recordUpdateRefused,
+} from './updateAudit';
+import { publishedManifests, publishRelease, ReleaseRefused, setRollout } from './updateReleases';
 
 const USAGE = `Utilisation : npm run admin -- <commande> [options]
 
@@ -99,6 +106,62 @@ function role(value: string): Role {
   return value as Role;
 }
 
+/** `publish-update` / `set-update-rollout`, each audited (done or refused). */
+async function updateCommand(
+  command: 'publish-update' | 'set-update-rollout',
+  values: Record<string, unknown>,
+  dataDir: string,
+): Promise<number> {
+  const updatesDir = path.join(dataDir, 'updates');
+  const operator = cliOperator();
+  const withAudit = (write: (audit: AuditLog) => void): void => {
+    const db = openDatabase(dataDir);
+    try {
+      write(new AuditLog(db));
+    } finally {
+      db.close();
+    }
+  };
+  try {
+    const rollout =
+      values.rollout === undefined && command === 'publish-update'
+        ? 100
+        : Number(required(values, 'rollout'));
+    const before = currentRelease(await publishedManifests(updatesDir));
+    if (command === 'set-update-rollout') {
+      const manifests = await setRollout(updatesDir, rollout);
+      withAudit((audit) =>
+        recordRolloutChanged(audit, {
+          operator,
+          version: before?.version ?? null,
+          from: before?.rolloutPercent ?? null,
+          to: rollout,
+          manifests,
+        }),
+      );
+      console.log(`Déploiement de la mise à jour : ${rollout} % des postes (${manifests.join(', ')}).`);
+      return 0;
+    }
+    const result = await publishRelease({
+      sourceDir: path.resolve(required(values, 'dir')),
+      updatesDir,
+      rolloutPercent: rollout,
+    });
+    withAudit((audit) =>
+      recordUpdatePublished(audit, { operator, result, previousVersion: before?.version ?? null }),
+    );
+    console.log(
+      `Version ${result.version} publiée (${result.manifests.join(', ')} ; ${result.files.length} fichier(s) vérifié(s)) pour ${result.rolloutPercent} % des postes.` +
+        (result.removed.length > 0 ? ` Retirés : ${result.removed.join(', ')}.` : ''),
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof ReleaseRefused || error instanceof UsageError)
+      withAudit((audit) => recordUpdateRefused(audit, { operator, command, reason: error.message }));
+    throw error;
+  }
+}
+
 async function run(
   argv: string[],
   dataDir: string,
@@ -163,28 +226,8 @@ async function run(
     if (keptAside) console.log(`L'ancienne base est gardée de côté : ${keptAside}`);
     return 0;
   }
-  if (command === 'publish-update' || command === 'set-update-rollout') {
-    const updatesDir = path.join(dataDir, 'updates');
-    const rollout =
-      values.rollout === undefined && command === 'publish-update'
-        ? 100
-        : Number(required(values, 'rollout'));
-    if (command === 'set-update-rollout') {
-      const manifests = await setRollout(updatesDir, rollout);
-      console.log(`Déploiement de la mise à jour : ${rollout} % des postes (${manifests.join(', ')}).`);
-      return 0;
-    }
-    const result = await publishRelease({
-      sourceDir: path.resolve(required(values, 'dir')),
-      updatesDir,
-      rolloutPercent: rollout,
-    });
-    console.log(
-      `Version ${result.version} publiée (${result.manifests.join(', ')} ; ${result.files.length} fichier(s) vérifié(s)) pour ${result.rolloutPercent} % des postes.` +
-        (result.removed.length > 0 ? ` Retirés : ${result.removed.join(', ')}.` : ''),
-    );
-    return 0;
-  }
+  if (command === 'publish-update' || command === 'set-update-rollout')
+    return updateCommand(command, values, dataDir);
   if (command === 'list-backups') {
     const backups = listBackups(backupDir);
     if (backups.length === 0) console.log(`Aucune sauvegarde dans ${backupDir}.`);

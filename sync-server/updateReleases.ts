@@ -5,7 +5,8 @@
  * listed file must be there with the size and SHA-512 the manifest states, or nothing is
  * published. The staged rollout is electron-updater's `stagingPercentage` in the manifests (each
  * installation draws a stable random number and takes the update when below it).
- * The server serves only the manifests and the files they list (updateRoutes.ts).
+ * The server serves only the manifests, the files they list and the blockmaps publishing kept
+ * (updateRoutes.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -20,6 +21,19 @@ export const MANIFEST_NAMES = ['latest.yml', 'latest-linux.yml', 'latest-mac.yml
 export const RELEASE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/;
 /** Manifests are a few hundred bytes; anything bigger is not one. */
 export const MAX_MANIFEST_BYTES = 64 * 1024;
+
+/**
+ * electron-builder writes `<installer>.blockmap` next to each installer; electron-updater's
+ * differential download reads the new release's blockmap and the one of the version installed
+ * (same name with the old version), then asks only the changed blocks with Range requests.
+ */
+export const BLOCKMAP_SUFFIX = '.blockmap';
+/** A blockmap is gzip JSON, ~1 KB per MB of installer; anything bigger is not one. */
+export const MAX_BLOCKMAP_BYTES = 8 * 1024 * 1024;
+/** The blockmaps published (newest first), so a client on one of the last releases can diff. */
+export const BLOCKMAP_INDEX = 'blockmaps.json';
+/** How many blockmaps the feed keeps: the current release's and those of the releases before. */
+export const KEPT_BLOCKMAPS = 6;
 
 /** A refusal the administrator can fix; the message is French. */
 export class ReleaseRefused extends Error {}
@@ -128,10 +142,47 @@ function checkRollout(rolloutPercent: number): void {
     throw new ReleaseRefused('Le pourcentage de déploiement doit être un entier de 0 à 100.');
 }
 
+/** The blockmaps the feed serves (written by `publishRelease` only; anything odd is dropped). */
+export async function publishedBlockmaps(updatesDir: string): Promise<string[]> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await fs.readFile(path.join(updatesDir, BLOCKMAP_INDEX), 'utf8'));
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(data)) return [];
+  return data
+    .filter(
+      (name): name is string =>
+        typeof name === 'string' && name.endsWith(BLOCKMAP_SUFFIX) && RELEASE_FILE_NAME.test(name),
+    )
+    .slice(0, KEPT_BLOCKMAPS);
+}
+
+/** Copies the release's blockmaps that are there (optional: without them, full downloads). */
+async function copyBlockmaps(sourceDir: string, updatesDir: string, files: string[]): Promise<string[]> {
+  const copied: string[] = [];
+  for (const file of files) {
+    const name = `${file}${BLOCKMAP_SUFFIX}`;
+    if (!RELEASE_FILE_NAME.test(name)) continue;
+    const stat = await fs.lstat(path.join(sourceDir, name)).catch(() => null);
+    if (!stat) continue;
+    if (!stat.isFile() || stat.size > MAX_BLOCKMAP_BYTES)
+      throw new ReleaseRefused(`${name} n’est pas un fichier ordinaire de taille raisonnable.`);
+    copied.push(name);
+  }
+  for (const name of copied) await atomicCopy(path.join(sourceDir, name), path.join(updatesDir, name));
+  return copied;
+}
+
 /** Removes from the feed every file no current manifest lists (older installers, leftovers). */
 async function prune(updatesDir: string): Promise<string[]> {
   const manifests = await publishedManifests(updatesDir);
-  const kept = new Set<string>([...manifests.keys()]);
+  const kept = new Set<string>([
+    ...manifests.keys(),
+    BLOCKMAP_INDEX,
+    ...(await publishedBlockmaps(updatesDir)),
+  ]);
   for (const manifest of manifests.values()) for (const entry of manifest.files) kept.add(entry.url);
   const removed: string[] = [];
   for (const name of await fs.readdir(updatesDir)) {
@@ -146,6 +197,8 @@ export interface PublishResult {
   version: string;
   manifests: string[];
   files: string[];
+  /** The release's blockmaps copied (none when the folder has none). */
+  blockmaps: string[];
   rolloutPercent: number;
   removed: string[];
 }
@@ -186,6 +239,10 @@ export async function publishRelease(input: {
   const files = [...new Set(found.flatMap(([, manifest]) => manifest.files.map((entry) => entry.url)))];
   for (const file of files)
     await atomicCopy(path.join(input.sourceDir, file), path.join(input.updatesDir, file));
+  const blockmaps = await copyBlockmaps(input.sourceDir, input.updatesDir, files);
+  const previous = await publishedBlockmaps(input.updatesDir);
+  const index = [...new Set([...blockmaps, ...previous])].slice(0, KEPT_BLOCKMAPS);
+  await atomicWrite(path.join(input.updatesDir, BLOCKMAP_INDEX), JSON.stringify(index));
   for (const [name, manifest] of found)
     await atomicWrite(
       path.join(input.updatesDir, name),
@@ -196,6 +253,7 @@ export async function publishRelease(input: {
     version,
     manifests: found.map(([name]) => name),
     files,
+    blockmaps,
     rolloutPercent: input.rolloutPercent,
     removed,
   };

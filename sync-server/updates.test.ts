@@ -14,7 +14,10 @@ import { publishRelease, ReleaseRefused, setRollout } from './updateReleases';
 const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('base64');
 
 /** A release folder as electron-builder writes it: an installer and latest.yml. */
-async function releaseDir(version: string, options: { corrupt?: boolean; sizeOff?: boolean } = {}) {
+async function releaseDir(
+  version: string,
+  options: { corrupt?: boolean; sizeOff?: boolean; blockmap?: boolean } = {},
+) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'usine-release-'));
   const installer = Buffer.from(`MZ installateur Usine à sites ${version} ${'x'.repeat(2000)}`);
   const name = `Usine-a-sites-Setup-${version}.exe`;
@@ -31,6 +34,7 @@ async function releaseDir(version: string, options: { corrupt?: boolean; sizeOff
     releaseDate: '2026-12-04T10:00:00.000Z',
   };
   await writeFile(path.join(dir, 'latest.yml'), yaml.dump(manifest));
+  if (options.blockmap) await writeFile(path.join(dir, `${name}.blockmap`), `blockmap ${version}`);
   return { dir, name, installer };
 }
 
@@ -90,11 +94,53 @@ describe('publishRelease', () => {
     await publishRelease({ sourceDir: first.dir, updatesDir, rolloutPercent: 100 });
     const result = await publishRelease({ sourceDir: second.dir, updatesDir, rolloutPercent: 25 });
     expect(result).toMatchObject({ version: '1.1.0', manifests: ['latest.yml'], removed: [first.name] });
-    expect((await readdir(updatesDir)).sort()).toEqual([second.name, 'latest.yml'].sort());
+    expect((await readdir(updatesDir)).sort()).toEqual([second.name, 'blockmaps.json', 'latest.yml'].sort());
     await expect(publishRelease({ sourceDir: first.dir, updatesDir, rolloutPercent: 100 })).rejects.toThrow(
       /pas plus récente/,
     );
     expect(await setRollout(updatesDir, 60)).toEqual(['latest.yml']);
+  });
+});
+
+describe('blockmaps for the differential download', () => {
+  it('publishes each release’s blockmap and keeps those of the last releases, served; nothing else', async () => {
+    const data = await tempDataDir();
+    const updatesDir = path.join(data.dir, 'updates');
+    const folders: string[] = [];
+    const server = await startTestServer(data.dir, { createDemoAccount: false });
+    try {
+      const versions = ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0', '1.6.0'];
+      for (const version of versions) {
+        const release = await releaseDir(version, { blockmap: true });
+        folders.push(release.dir);
+        const result = await publishRelease({ sourceDir: release.dir, updatesDir, rolloutPercent: 100 });
+        expect(result.blockmaps).toEqual([`${release.name}.blockmap`]);
+      }
+      const blockmap = (version: string) => `Usine-a-sites-Setup-${version}.exe.blockmap`;
+      // The installed 1.5.0 fetches its own blockmap to diff against 1.6.0's: both are served.
+      for (const version of ['1.6.0', '1.5.0', '1.1.0']) {
+        const response = await rawGet(server.url, `/updates/${blockmap(version)}`);
+        expect(response.status, version).toBe(200);
+        expect(response.body).toBe(`blockmap ${version}`);
+      }
+      // Six kept: the oldest is gone from the index and from the folder.
+      expect((await rawGet(server.url, `/updates/${blockmap('1.0.0')}`)).status).toBe(404);
+      expect(await readdir(updatesDir)).not.toContain(blockmap('1.0.0'));
+      // A blockmap publishing did not write, and the index itself, are not served.
+      await writeFile(path.join(updatesDir, 'planted.exe.blockmap'), 'ne doit pas sortir');
+      for (const name of ['planted.exe.blockmap', 'blockmaps.json'])
+        expect((await rawGet(server.url, `/updates/${name}`)).status, name).toBe(404);
+      // A release without blockmaps still publishes (clients then download in full).
+      const plain = await releaseDir('1.7.0');
+      folders.push(plain.dir);
+      expect(
+        (await publishRelease({ sourceDir: plain.dir, updatesDir, rolloutPercent: 100 })).blockmaps,
+      ).toEqual([]);
+    } finally {
+      await server.close();
+      await data.remove();
+      for (const dir of folders) await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { electronVault } from './auth/electronVault';
 import { installCollabUndoGuard } from './editor/collabUndoGuard';
 import { installImageView } from './editor/ImageView';
 import { DexieLocalStore } from './store/DexieLocalStore';
+import { collectWindowErrors } from './ui/help/recentErrors';
 import { App } from './ui/App';
 import './app.css';
 
@@ -26,6 +27,9 @@ if (servedOverHttp && 'serviceWorker' in navigator) {
     .register('./sw.js', { scope: './' })
     .catch((error: unknown) => console.warn('Service worker non enregistré', error));
 }
+
+// The last uncaught errors, for the support report (« À propos et aide »).
+collectWindowErrors();
 
 // What the editor shows for an image of a page body (site/'s ImageNode stays free of React).
 installImageView();

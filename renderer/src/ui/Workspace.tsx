@@ -23,6 +23,7 @@ import { PageDeletions } from '../tree/siteEdits';
 import type { NewPageRequest } from './NewPageForm';
 import { createStarterPages } from './firstSteps/createStarterPages';
 import { prefillContact } from './forms/contactPrefill';
+import { AboutScreen } from './help/AboutScreen';
 import { MenusScreen } from './MenusScreen';
 import { PageScreen } from './PageScreen';
 import { useStorageState, useWriteFailure } from './StorageWarning';
@@ -287,6 +288,9 @@ function CommuneSite({
         </Route>
         <Route path={ROUTES.settings}>
           <SettingsScreen {...context} />
+        </Route>
+        <Route path={ROUTES.help}>
+          <AboutScreen serverUrl={auth.current.serverUrl} sync={sync} />
         </Route>
         <Route path={ROUTES.publication}>
           <PublicationScreen {...context} />

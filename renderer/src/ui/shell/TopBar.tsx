@@ -1,7 +1,7 @@
 // The 48 px top bar, in this order: where you are, the sync status (one short phrase and a
 // dot that is never the only signal), search pages by title, the user menu. It never wraps:
 // the breadcrumb is the part that shortens. Messages never go here (see Banners).
-import { ChevronDown, LogOut, Search } from 'lucide-react';
+import { ChevronDown, CircleHelp, LogOut, Search } from 'lucide-react';
 import { useSyncExternalStore } from 'react';
 import {
   Button,
@@ -22,7 +22,7 @@ import type { Role } from '../../../../site/apiContract';
 import type { PageMeta } from '../../../../site/siteDoc';
 import type { SyncClient } from '../../sync/SyncClient';
 import { pendingWorkOf, syncStatusText } from '../../sync/syncStatus';
-import { navEntryOf, pageRoute, ROUTES } from './routes';
+import { navEntryOf, OTHER_SCREEN_LABELS, pageRoute, ROUTES } from './routes';
 
 export interface UserInfo {
   displayName: string;
@@ -69,7 +69,7 @@ function Breadcrumb({ currentPage }: { currentPage?: PageMeta }) {
             <li aria-current="page">{currentPage?.title || 'Page sans titre'}</li>
           </>
         ) : (
-          <li aria-current="page">{entry?.label ?? 'Tableau de bord'}</li>
+          <li aria-current="page">{entry?.label ?? OTHER_SCREEN_LABELS[location] ?? 'Tableau de bord'}</li>
         )}
       </ol>
     </nav>
@@ -146,6 +146,7 @@ function initials(name: string): string {
 }
 
 function UserMenu({ user }: { user: UserInfo }) {
+  const [, navigate] = useLocation();
   return (
     <MenuTrigger>
       <Button className="user-button">
@@ -159,6 +160,7 @@ function UserMenu({ user }: { user: UserInfo }) {
           className="menu"
           onAction={(key) => {
             if (key === 'logout') user.onLogout();
+            if (key === 'help') navigate(ROUTES.help);
           }}
         >
           <MenuSection>
@@ -166,6 +168,9 @@ function UserMenu({ user }: { user: UserInfo }) {
               <strong>{user.displayName}</strong>
               <span>{ROLE_FR[user.role]}</span>
             </Header>
+            <MenuItem id="help" className="menu-item">
+              <CircleHelp aria-hidden="true" size={16} />À propos et aide
+            </MenuItem>
             <MenuItem id="logout" className="menu-item">
               <LogOut aria-hidden="true" size={16} />
               Se déconnecter

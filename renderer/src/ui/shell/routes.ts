@@ -22,6 +22,8 @@ export const ROUTES = {
   settings: '/parametres',
   menus: '/parametres/menus',
   publication: '/publication',
+  /** « À propos et aide », from the account menu (not in the side navigation). */
+  help: '/aide',
 } as const;
 
 export function pageRoute(id: string): string {
@@ -45,6 +47,11 @@ export const NAV_ENTRIES: readonly NavEntry[] = [
   { path: ROUTES.settings, label: 'Paramètres du site', icon: Settings },
   { path: ROUTES.publication, label: 'Publication', icon: Send },
 ];
+
+/** Where the breadcrumb says you are on a screen outside the side navigation. */
+export const OTHER_SCREEN_LABELS: Readonly<Record<string, string>> = {
+  [ROUTES.help]: 'À propos et aide',
+};
 
 /** The nav entry a location belongs to (a page belongs to « Pages »). */
 export function navEntryOf(location: string): NavEntry | undefined {
