@@ -14,6 +14,7 @@ import {
   renameMenuEntry,
   type SiteMenus,
 } from './menus';
+import { NEWS_PER_PAGE } from './listPages';
 import { renderSite, type SiteSnapshot } from './renderSite';
 import { paragraphsBody, SAMPLE_MENUS, sampleSnapshot } from './sampleSite';
 import { createPage, MANIFEST_MAX_TYPE_DEPTH, nestedTypeDepth, readPages, updatePage } from './siteDoc';
@@ -241,6 +242,44 @@ describe('menus', () => {
     );
     expect(files.get('index.html')).toContain('<details><summary>La mairie</summary>');
     for (const html of files.values()) expect(html).not.toMatch(/<script/i);
+  });
+
+  it('[MENU-5] a list page’s entry is current on the list page and on each of its further pages', () => {
+    const snapshot = withMenus(SAMPLE_MENUS);
+    const base = snapshot.pages[1]!;
+    const extra = (id: string, type: 'actualite' | 'acte', fields: Record<string, string>) => ({
+      meta: { ...base.meta, id, type, slug: `p-${id}`, title: `Titre ${id}`, order: `z${id}`, fields },
+      body: paragraphsBody(['x']),
+    });
+    snapshot.pages.push(
+      ...Array.from({ length: NEWS_PER_PAGE + 1 }, (_, i) =>
+        extra(`n${i}`, 'actualite', { date: `2024-01-${String(i + 1).padStart(2, '0')}` }),
+      ),
+      extra('a1', 'acte', { kind: 'deliberation', number: '2023-1', date: '2023-03-01', subject: 'Vote' }),
+    );
+    const files = renderSite(snapshot).files;
+    const nav = (path: string) => {
+      const html = files.get(path);
+      if (!html) throw new Error(`${path} not rendered`);
+      return /<nav class="site-nav" aria-label="Menu principal">[^]*?<\/nav>/.exec(html)![0];
+    };
+    const current = (path: string) =>
+      [...nav(path).matchAll(/<a href="([^"]*)" aria-current="page">([^<]*)<\/a>/g)].map((m) => [m[2], m[1]]);
+    for (const path of ['actualites/index.html', 'actualites/page-2.html'])
+      expect(current(path), path).toEqual([['Actualités', '../actualites/index.html']]);
+    expect(current('agenda/index.html')).toEqual([['Agenda', '../agenda/index.html']]);
+    // The registre is a sub-entry of « La mairie »: its group is marked too, on every year's page.
+    const years = [...files.keys()].filter((p) => p.startsWith('registre-des-actes/'));
+    expect(years.length).toBeGreaterThan(1);
+    for (const path of years) {
+      expect(current(path), path).toEqual([['Registre des actes', '../registre-des-actes/index.html']]);
+      expect(nav(path)).toContain('<summary class="current">La mairie</summary>');
+    }
+    // Elsewhere, none of them is current.
+    for (const path of ['histoire/index.html', 'p-n0/index.html', 'donnees-ouvertes/index.html'])
+      expect(current(path), path).toEqual(
+        path === 'histoire/index.html' ? [['Histoire de la commune', '../histoire/index.html']] : [],
+      );
   });
 
   it('[MENU-5] an entry to an unpublished or deleted page, or a link without label or safe address, is not rendered', () => {
