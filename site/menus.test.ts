@@ -5,6 +5,7 @@ import {
   defaultMainMenu,
   MAIN_CHOSEN,
   MENU_MAX_CHILDREN,
+  MENU_LABEL_MAX,
   MENU_MAX_FOOTER,
   MENU_MAX_TOP,
   menusMap,
@@ -17,7 +18,14 @@ import {
 import { NEWS_PER_PAGE } from './listPages';
 import { renderSite, type SiteSnapshot } from './renderSite';
 import { paragraphsBody, SAMPLE_MENUS, sampleSnapshot } from './sampleSite';
-import { createPage, MANIFEST_MAX_TYPE_DEPTH, nestedTypeDepth, readPages, updatePage } from './siteDoc';
+import {
+  createPage,
+  MANIFEST_MAX_TYPE_DEPTH,
+  nestedTypeDepth,
+  ORIGIN_LOCAL_EDIT,
+  readPages,
+  updatePage,
+} from './siteDoc';
 
 /** The « Menu principal » of a rendered file, as [label, href] pairs in document order. */
 function mainMenu(html: string): Array<[string, string]> {
@@ -111,6 +119,73 @@ describe('menus', () => {
     ).toEqual({
       problem: 'Indiquez une adresse complète qui commence par https://',
     });
+  });
+
+  it('[MENU-2] a label is refused empty or beyond 80 characters, in French, and nothing is written', () => {
+    const { doc, mairie } = site();
+    const top = addMenuEntry(doc, { menu: 'main', kind: 'page', target: mairie.id }) as { id: string };
+    const writes: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => writes.push(u));
+    expect(renameMenuEntry(doc, top.id, '   ')).toBe('Indiquez le libellé de l’entrée.');
+    expect(renameMenuEntry(doc, top.id, 'é'.repeat(MENU_LABEL_MAX + 1))).toBe(
+      'Le libellé compte 81 caractères : 80 au plus.',
+    );
+    expect(renameMenuEntry(doc, 'gone', 'Mairie')).toBe('Cette entrée n’est plus dans le menu.');
+    expect(writes).toEqual([]);
+    expect(renameMenuEntry(doc, top.id, `  ${'é'.repeat(MENU_LABEL_MAX)}  `)).toBe('');
+    expect(readMenus(doc).main[0]!.label).toBe('é'.repeat(MENU_LABEL_MAX));
+    // The same label again writes nothing.
+    const count = writes.length;
+    expect(renameMenuEntry(doc, top.id, 'é'.repeat(MENU_LABEL_MAX))).toBe('');
+    expect(writes).toHaveLength(count);
+  });
+
+  it('[MENU-7] a rename is one undo step, the default written first included, and never undoes another agent’s edit', () => {
+    const { doc, mairie, ecole } = site();
+    const other = new Y.Doc();
+    doc.on(
+      'update',
+      (u: Uint8Array, origin: unknown) => origin !== 'remote' && Y.applyUpdate(other, u, 'remote'),
+    );
+    other.on(
+      'update',
+      (u: Uint8Array, origin: unknown) => origin !== 'remote' && Y.applyUpdate(doc, u, 'remote'),
+    );
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc), 'remote');
+    const undo = new Y.UndoManager(menusMap(doc), {
+      trackedOrigins: new Set([ORIGIN_LOCAL_EDIT]),
+      captureTimeout: 0,
+    });
+    // Never chosen: the first rename writes the default, then the label, as one step.
+    const defaults = defaultMainMenu(readPages(doc).filter((p) => p.parentId === null));
+    expect(renameMenuEntry(doc, `d-${mairie.id}`, 'Mairie', defaults)).toBe('');
+    expect(readMenus(other).main.map((e) => e.label)).toEqual(['Mairie', '', '']);
+    undo.undo();
+    expect(readMenus(doc).mainChosen).toBe(false);
+    expect(readMenus(other)).toEqual({ mainChosen: false, main: [], footer: [] });
+    undo.redo();
+    expect(readMenus(other).main[0]!.label).toBe('Mairie');
+    // Another agent renames « École »; this agent renames « La mairie » again, then undoes it.
+    undo.stopCapturing();
+    expect(renameMenuEntry(other, `d-${ecole.id}`, 'Nos écoles')).toBe('');
+    expect(renameMenuEntry(doc, `d-${mairie.id}`, 'Hôtel de ville')).toBe('');
+    undo.undo();
+    for (const d of [doc, other])
+      expect(readMenus(d).main.map((e) => e.label)).toEqual(['Mairie', '', 'Nos écoles']);
+    undo.destroy();
+  });
+
+  it('[MENU-1] two agents renaming one entry offline end with the same label on both', () => {
+    const { doc, mairie } = site();
+    const top = addMenuEntry(doc, { menu: 'main', kind: 'page', target: mairie.id }) as { id: string };
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc));
+    expect(renameMenuEntry(doc, top.id, 'Mairie')).toBe('');
+    expect(renameMenuEntry(other, top.id, 'Hôtel de ville')).toBe('');
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc));
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(other));
+    expect(readMenus(doc).main[0]!.label).toBe(readMenus(other).main[0]!.label);
+    expect(['Mairie', 'Hôtel de ville']).toContain(readMenus(doc).main[0]!.label);
   });
 
   it('[MENU-2] one level of sub-entries: nesting under a sub-entry, or an entry that has sub-entries, is refused', () => {
