@@ -116,13 +116,21 @@ test('[MENU-7][MENU-5] the référent edits the main menu in the editor, publish
   await rename.getByRole('button', { name: 'Enregistrer le libellé' }).click();
   await expect(rename.getByRole('alert')).toHaveText('Le libellé compte 81 caractères : 80 au plus.');
   expect(await axeViolations(page)).toEqual([]);
-  if (shots) await page.screenshot({ path: `${shots}/menus-rename-1366.png` });
-  // Escape closes it and writes nothing; focus goes back to the row's button.
+  if (shots)
+    for (const [w, h] of [
+      [1366, 768],
+      [1024, 768],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.screenshot({ path: `${shots}/menus-rename-${w}.png` });
+    }
+  // Escape closes it and writes nothing; focus goes back to the entry's row.
   await page.keyboard.press('Escape');
   await expect(rename).toBeHidden();
-  await expect(row(page, 'Agenda').getByRole('button', { name: 'Renommer' })).toBeFocused();
-  await page.keyboard.press('Enter');
+  await expect(row(page, 'Agenda')).toBeFocused();
+  await row(page, 'Agenda').getByRole('button', { name: 'Renommer' }).click();
   await expect(label).toBeFocused();
+  await expect(label).toHaveValue('Agenda');
   await label.fill('  Agenda des sorties ');
   await page.keyboard.press('Enter');
   await expect(rename).toBeHidden();
@@ -135,7 +143,7 @@ test('[MENU-7][MENU-5] the référent edits the main menu in the editor, publish
     /^Cantine scolaire/,
     /^Agenda des sorties/,
   ]);
-  await expect(row(page, 'Agenda des sorties').getByRole('button', { name: 'Renommer' })).toBeFocused();
+  await expect(row(page, 'Agenda des sorties')).toBeFocused();
 
   // Publish with the site-wide button.
   await goTo(page, 'Publication');

@@ -1,7 +1,7 @@
 // « Renommer » on the « Menus » screen (SPEC [MENU-7]): a React Aria dialog holding the entry's
 // label, checked as the model checks it (not empty, MENU_LABEL_MAX characters at most) before
-// the one write; Escape or « Annuler » closes it without writing, and focus goes back to the
-// row's « Renommer » button.
+// the one write; Escape or « Annuler » closes it without writing. Focus goes back to the
+// entry's row (react-aria's GridList is one tab stop: coming back, it focuses the row).
 import { type FormEvent, useId, useState } from 'react';
 import { Button, Dialog, Heading, Modal } from 'react-aria-components';
 import { MENU_LABEL_MAX, menuLabelProblem } from '../../../site/menus';
