@@ -1,7 +1,7 @@
 // Issue 11, journey « the menu edited in the editor and published » (SPEC [MENU-7]): the
 // référent sets the main menu in « Paramètres du site › Menus » — removes an entry, adds it
-// back as a sub-entry, adds a list page, reorders by button and by keyboard drag and drop —
-// publishes, and the served site's « Menu principal » is that menu, in order.
+// back as a sub-entry, adds a list page, reorders by button and by keyboard drag and drop,
+// renames an entry — publishes, and the served site's « Menu principal » is that menu, in order.
 import type { Page } from '@playwright/test';
 import { axeViolations } from './editorHelpers';
 import { createPage, expect, goTo, STATUS, status, test } from './harness';
@@ -102,6 +102,49 @@ test('[MENU-7][MENU-5] the référent edits the main menu in the editor, publish
   ]);
   expect(await axeViolations(page)).toEqual([]);
 
+  // Rename « Agenda » (a dialog): an empty label and one too long are refused in French.
+  await row(page, 'Agenda').getByRole('button', { name: 'Renommer' }).click();
+  const rename = page.getByRole('dialog', { name: 'Renommer « Agenda »' });
+  const label = rename.getByRole('textbox', { name: 'Libellé dans le menu' });
+  await expect(label).toBeFocused();
+  await expect(label).toHaveValue('Agenda');
+  await label.fill('   ');
+  await rename.getByRole('button', { name: 'Enregistrer le libellé' }).click();
+  await expect(rename.getByRole('alert')).toHaveText('Indiquez le libellé de l’entrée.');
+  await expect(label).toHaveAttribute('aria-invalid', 'true');
+  await label.fill('A'.repeat(81));
+  await rename.getByRole('button', { name: 'Enregistrer le libellé' }).click();
+  await expect(rename.getByRole('alert')).toHaveText('Le libellé compte 81 caractères : 80 au plus.');
+  expect(await axeViolations(page)).toEqual([]);
+  if (shots)
+    for (const [w, h] of [
+      [1366, 768],
+      [1024, 768],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.screenshot({ path: `${shots}/menus-rename-${w}.png` });
+    }
+  // Escape closes it and writes nothing; focus goes back to the entry's row.
+  await page.keyboard.press('Escape');
+  await expect(rename).toBeHidden();
+  await expect(row(page, 'Agenda')).toBeFocused();
+  await row(page, 'Agenda').getByRole('button', { name: 'Renommer' }).click();
+  await expect(label).toBeFocused();
+  await expect(label).toHaveValue('Agenda');
+  await label.fill('  Agenda des sorties ');
+  await page.keyboard.press('Enter');
+  await expect(rename).toBeHidden();
+  await expect(
+    page.getByRole('status').filter({ hasText: '« Agenda » renommée « Agenda des sorties ».' }),
+  ).toBeVisible();
+  await expect(mainMenuRows(page)).toHaveText([
+    /^Mairie et conseil/,
+    /^Écoles/,
+    /^Cantine scolaire/,
+    /^Agenda des sorties/,
+  ]);
+  await expect(row(page, 'Agenda des sorties')).toBeFocused();
+
   // Publish with the site-wide button.
   await goTo(page, 'Publication');
   await page.getByRole('button', { name: 'Publier les modifications' }).click();
@@ -119,7 +162,7 @@ test('[MENU-7][MENU-5] the référent edits the main menu in the editor, publish
     '[Écoles]',
     'Écoles → ./ecoles/index.html',
     'Cantine scolaire → ./cantine-scolaire/index.html',
-    'Agenda → ./agenda/index.html',
+    'Agenda des sorties → ./agenda/index.html',
   ]);
 
   // A citizen with no JavaScript opens the sub-menu and follows it.

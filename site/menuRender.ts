@@ -27,20 +27,34 @@ export interface MenuPages {
 export interface ResolvedEntry {
   label: string;
   href: string;
-  /** The page it leads to, for `aria-current`. */
-  pageId: string | null;
+  /** What it leads to, for `aria-current` (see `pageKey`, `listKey`); null for the others. */
+  current: string | null;
   children: ResolvedEntry[];
+}
+
+/** The `aria-current` key of a published page of the commune. */
+export function pageKey(pageId: string): string {
+  return `page:${pageId}`;
+}
+
+/** The `aria-current` key of a list or generated page: every file of its folder ([MENU-5]). */
+export function listKey(slug: string): string {
+  return `list:${slug}`;
 }
 
 function resolveEntry(entry: MenuEntry, pages: MenuPages, depth: number): ResolvedEntry | null {
   let resolved: Omit<ResolvedEntry, 'children'> | null = null;
   if (entry.kind === 'page') {
     if (pages.home && entry.target === pages.home.meta.id)
-      resolved = { label: entry.label || 'Accueil', href: pageHref(null, depth), pageId: null };
+      resolved = { label: entry.label || 'Accueil', href: pageHref(null, depth), current: null };
     else {
       const page = pages.byId.get(entry.target);
       if (page)
-        resolved = { label: entry.label || page.title, href: pageHref(page, depth), pageId: page.meta.id };
+        resolved = {
+          label: entry.label || page.title,
+          href: pageHref(page, depth),
+          current: pageKey(page.meta.id),
+        };
     }
   } else if (entry.kind === 'list') {
     const list = MENU_LIST_TARGETS.find((t) => t.slug === entry.target);
@@ -48,11 +62,11 @@ function resolveEntry(entry: MenuEntry, pages: MenuPages, depth: number): Resolv
       resolved = {
         label: entry.label || list.title,
         href: `${rootPrefix(depth)}${list.slug}/index.html`,
-        pageId: null,
+        current: listKey(list.slug),
       };
   } else {
     const href = webHref(entry.target);
-    if (href && entry.label) resolved = { label: entry.label, href, pageId: null };
+    if (href && entry.label) resolved = { label: entry.label, href, current: null };
   }
   if (!resolved) return null;
   const children = entry.children
@@ -84,15 +98,15 @@ export function defaultMenuTruncated(menus: SiteMenus | undefined, pages: MenuPa
 
 /** One top-level item of the main menu, rendered for the page being shown. */
 export interface NavItem {
-  /** Pages the item leads to (itself and its sub-entries). */
-  pageIds: ReadonlySet<string>;
-  /** HTML when the current page is none of `pageIds`. */
+  /** Keys of what the item leads to (itself and its sub-entries: `pageKey`, `listKey`). */
+  keys: ReadonlySet<string>;
+  /** HTML when the file shown is none of `keys`. */
   html: string;
-  render(currentId: string | null): string;
+  render(currentKey: string | null): string;
 }
 
-function link(entry: ResolvedEntry, currentId: string | null): string {
-  const current = currentId !== null && entry.pageId === currentId ? ' aria-current="page"' : '';
+function link(entry: ResolvedEntry, currentKey: string | null): string {
+  const current = currentKey !== null && entry.current === currentKey ? ' aria-current="page"' : '';
   return `<a href="${escapeHtml(entry.href)}"${current}>${escapeHtml(entry.label)}</a>`;
 }
 
@@ -101,14 +115,14 @@ function link(entry: ResolvedEntry, currentId: string | null): string {
  * the entry's own page first, then its sub-entries ([MENU-5]).
  */
 function navItem(entry: ResolvedEntry): NavItem {
-  const pageIds = new Set([entry, ...entry.children].flatMap((e) => (e.pageId ? [e.pageId] : [])));
-  const render = (currentId: string | null) => {
-    if (entry.children.length === 0) return `<li>${link(entry, currentId)}</li>`;
-    const inside = pageIds.has(currentId ?? '') ? ' class="current"' : '';
-    const items = [entry, ...entry.children].map((e) => `<li>${link(e, currentId)}</li>`).join('');
+  const keys = new Set([entry, ...entry.children].flatMap((e) => (e.current ? [e.current] : [])));
+  const render = (currentKey: string | null) => {
+    if (entry.children.length === 0) return `<li>${link(entry, currentKey)}</li>`;
+    const inside = keys.has(currentKey ?? '') ? ' class="current"' : '';
+    const items = [entry, ...entry.children].map((e) => `<li>${link(e, currentKey)}</li>`).join('');
     return `<li class="has-sub"><details><summary${inside}>${escapeHtml(entry.label)}</summary><ul>${items}</ul></details></li>`;
   };
-  return { pageIds, html: render(null), render };
+  return { keys, html: render(null), render };
 }
 
 export function mainNavItems(entries: readonly ResolvedEntry[]): NavItem[] {

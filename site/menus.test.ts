@@ -5,6 +5,7 @@ import {
   defaultMainMenu,
   MAIN_CHOSEN,
   MENU_MAX_CHILDREN,
+  MENU_LABEL_MAX,
   MENU_MAX_FOOTER,
   MENU_MAX_TOP,
   menusMap,
@@ -14,9 +15,17 @@ import {
   renameMenuEntry,
   type SiteMenus,
 } from './menus';
+import { NEWS_PER_PAGE } from './listPages';
 import { renderSite, type SiteSnapshot } from './renderSite';
 import { paragraphsBody, SAMPLE_MENUS, sampleSnapshot } from './sampleSite';
-import { createPage, MANIFEST_MAX_TYPE_DEPTH, nestedTypeDepth, readPages, updatePage } from './siteDoc';
+import {
+  createPage,
+  MANIFEST_MAX_TYPE_DEPTH,
+  nestedTypeDepth,
+  ORIGIN_LOCAL_EDIT,
+  readPages,
+  updatePage,
+} from './siteDoc';
 
 /** The « Menu principal » of a rendered file, as [label, href] pairs in document order. */
 function mainMenu(html: string): Array<[string, string]> {
@@ -110,6 +119,73 @@ describe('menus', () => {
     ).toEqual({
       problem: 'Indiquez une adresse complète qui commence par https://',
     });
+  });
+
+  it('[MENU-2] a label is refused empty or beyond 80 characters, in French, and nothing is written', () => {
+    const { doc, mairie } = site();
+    const top = addMenuEntry(doc, { menu: 'main', kind: 'page', target: mairie.id }) as { id: string };
+    const writes: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => writes.push(u));
+    expect(renameMenuEntry(doc, top.id, '   ')).toBe('Indiquez le libellé de l’entrée.');
+    expect(renameMenuEntry(doc, top.id, 'é'.repeat(MENU_LABEL_MAX + 1))).toBe(
+      'Le libellé compte 81 caractères : 80 au plus.',
+    );
+    expect(renameMenuEntry(doc, 'gone', 'Mairie')).toBe('Cette entrée n’est plus dans le menu.');
+    expect(writes).toEqual([]);
+    expect(renameMenuEntry(doc, top.id, `  ${'é'.repeat(MENU_LABEL_MAX)}  `)).toBe('');
+    expect(readMenus(doc).main[0]!.label).toBe('é'.repeat(MENU_LABEL_MAX));
+    // The same label again writes nothing.
+    const count = writes.length;
+    expect(renameMenuEntry(doc, top.id, 'é'.repeat(MENU_LABEL_MAX))).toBe('');
+    expect(writes).toHaveLength(count);
+  });
+
+  it('[MENU-7] a rename is one undo step, the default written first included, and never undoes another agent’s edit', () => {
+    const { doc, mairie, ecole } = site();
+    const other = new Y.Doc();
+    doc.on(
+      'update',
+      (u: Uint8Array, origin: unknown) => origin !== 'remote' && Y.applyUpdate(other, u, 'remote'),
+    );
+    other.on(
+      'update',
+      (u: Uint8Array, origin: unknown) => origin !== 'remote' && Y.applyUpdate(doc, u, 'remote'),
+    );
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc), 'remote');
+    const undo = new Y.UndoManager(menusMap(doc), {
+      trackedOrigins: new Set([ORIGIN_LOCAL_EDIT]),
+      captureTimeout: 0,
+    });
+    // Never chosen: the first rename writes the default, then the label, as one step.
+    const defaults = defaultMainMenu(readPages(doc).filter((p) => p.parentId === null));
+    expect(renameMenuEntry(doc, `d-${mairie.id}`, 'Mairie', defaults)).toBe('');
+    expect(readMenus(other).main.map((e) => e.label)).toEqual(['Mairie', '', '']);
+    undo.undo();
+    expect(readMenus(doc).mainChosen).toBe(false);
+    expect(readMenus(other)).toEqual({ mainChosen: false, main: [], footer: [] });
+    undo.redo();
+    expect(readMenus(other).main[0]!.label).toBe('Mairie');
+    // Another agent renames « École »; this agent renames « La mairie » again, then undoes it.
+    undo.stopCapturing();
+    expect(renameMenuEntry(other, `d-${ecole.id}`, 'Nos écoles')).toBe('');
+    expect(renameMenuEntry(doc, `d-${mairie.id}`, 'Hôtel de ville')).toBe('');
+    undo.undo();
+    for (const d of [doc, other])
+      expect(readMenus(d).main.map((e) => e.label)).toEqual(['Mairie', '', 'Nos écoles']);
+    undo.destroy();
+  });
+
+  it('[MENU-1] two agents renaming one entry offline end with the same label on both', () => {
+    const { doc, mairie } = site();
+    const top = addMenuEntry(doc, { menu: 'main', kind: 'page', target: mairie.id }) as { id: string };
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc));
+    expect(renameMenuEntry(doc, top.id, 'Mairie')).toBe('');
+    expect(renameMenuEntry(other, top.id, 'Hôtel de ville')).toBe('');
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc));
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(other));
+    expect(readMenus(doc).main[0]!.label).toBe(readMenus(other).main[0]!.label);
+    expect(['Mairie', 'Hôtel de ville']).toContain(readMenus(doc).main[0]!.label);
   });
 
   it('[MENU-2] one level of sub-entries: nesting under a sub-entry, or an entry that has sub-entries, is refused', () => {
@@ -241,6 +317,44 @@ describe('menus', () => {
     );
     expect(files.get('index.html')).toContain('<details><summary>La mairie</summary>');
     for (const html of files.values()) expect(html).not.toMatch(/<script/i);
+  });
+
+  it('[MENU-5] a list page’s entry is current on the list page and on each of its further pages', () => {
+    const snapshot = withMenus(SAMPLE_MENUS);
+    const base = snapshot.pages[1]!;
+    const extra = (id: string, type: 'actualite' | 'acte', fields: Record<string, string>) => ({
+      meta: { ...base.meta, id, type, slug: `p-${id}`, title: `Titre ${id}`, order: `z${id}`, fields },
+      body: paragraphsBody(['x']),
+    });
+    snapshot.pages.push(
+      ...Array.from({ length: NEWS_PER_PAGE + 1 }, (_, i) =>
+        extra(`n${i}`, 'actualite', { date: `2024-01-${String(i + 1).padStart(2, '0')}` }),
+      ),
+      extra('a1', 'acte', { kind: 'deliberation', number: '2023-1', date: '2023-03-01', subject: 'Vote' }),
+    );
+    const files = renderSite(snapshot).files;
+    const nav = (path: string) => {
+      const html = files.get(path);
+      if (!html) throw new Error(`${path} not rendered`);
+      return /<nav class="site-nav" aria-label="Menu principal">[^]*?<\/nav>/.exec(html)![0];
+    };
+    const current = (path: string) =>
+      [...nav(path).matchAll(/<a href="([^"]*)" aria-current="page">([^<]*)<\/a>/g)].map((m) => [m[2], m[1]]);
+    for (const path of ['actualites/index.html', 'actualites/page-2.html'])
+      expect(current(path), path).toEqual([['Actualités', '../actualites/index.html']]);
+    expect(current('agenda/index.html')).toEqual([['Agenda', '../agenda/index.html']]);
+    // The registre is a sub-entry of « La mairie »: its group is marked too, on every year's page.
+    const years = [...files.keys()].filter((p) => p.startsWith('registre-des-actes/'));
+    expect(years.length).toBeGreaterThan(1);
+    for (const path of years) {
+      expect(current(path), path).toEqual([['Registre des actes', '../registre-des-actes/index.html']]);
+      expect(nav(path)).toContain('<summary class="current">La mairie</summary>');
+    }
+    // Elsewhere, none of them is current.
+    for (const path of ['histoire/index.html', 'p-n0/index.html', 'donnees-ouvertes/index.html'])
+      expect(current(path), path).toEqual(
+        path === 'histoire/index.html' ? [['Histoire de la commune', '../histoire/index.html']] : [],
+      );
   });
 
   it('[MENU-5] an entry to an unpublished or deleted page, or a link without label or safe address, is not rendered', () => {

@@ -348,18 +348,39 @@ export function removeMenuEntry(manifest: Y.Doc, id: string, defaults: readonly 
   }, ORIGIN_LOCAL_EDIT);
 }
 
-/** Changes an entry's label ('' for a page entry: its page's title). */
+/** Problems of a label the référent gives an entry, in French ('' when none). */
+export function menuLabelProblem(label: string): string {
+  const text = label.trim();
+  if (text === '') return 'Indiquez le libellé de l’entrée.';
+  if (text.length > MENU_LABEL_MAX)
+    return `Le libellé compte ${text.length} caractères : ${MENU_LABEL_MAX} au plus.`;
+  return '';
+}
+
+/**
+ * Changes an entry's label, in one transaction of local origin (one undo step, the default
+ * menu written first included); returns a French problem ('' when done). An empty label or
+ * one beyond `MENU_LABEL_MAX` is refused; the same label writes nothing.
+ */
 export function renameMenuEntry(
   manifest: Y.Doc,
   id: string,
   label: string,
   defaults: readonly MenuEntry[] = [],
-): void {
+): string {
+  const problem = menuLabelProblem(label);
+  if (problem) return problem;
+  const text = label.trim();
+  const map = menusMap(manifest);
+  const existing = readEntry(id, map.get(id));
+  if (existing && existing.label === text) return '';
+  if (!existing && !defaults.some((d) => d.id === id)) return 'Cette entrée n’est plus dans le menu.';
+  let result = '';
   manifest.transact(() => {
-    const map = menusMap(manifest);
-    const current = readEntry(id, map.get(id));
-    if (!current || current.menu === 'main') chooseMain(manifest, defaults);
+    if (!existing || existing.menu === 'main') chooseMain(manifest, defaults);
     const value = map.get(id);
-    if (value instanceof Y.Map) value.set('label', label.trim().slice(0, MENU_LABEL_MAX));
+    if (value instanceof Y.Map && readEntry(id, value)) value.set('label', text);
+    else result = 'Cette entrée n’est plus dans le menu.';
   }, ORIGIN_LOCAL_EDIT);
+  return result;
 }

@@ -27,9 +27,11 @@ import { GONE_FILE, GONE_TITLE, goneMain } from './gonePage';
 import {
   defaultMenuTruncated,
   footerMenuItems,
+  listKey,
   mainMenuEntries,
   mainNavItems,
   type NavItem,
+  pageKey,
 } from './menuRender';
 import { MENU_MAX_TOP, type SiteMenus } from './menus';
 import { agendaPage, newsPages, notFoundMain, openDataPage, registrePages, searchForm } from './listPages';
@@ -381,6 +383,8 @@ interface DocumentOptions {
   extraHead?: string;
   /** The main content is already laid out (home, 404); else it goes in a `.wrap`. */
   bare?: boolean;
+  /** The list or generated page's folder this file belongs to (its menu entry is current). */
+  listSlug?: string;
 }
 
 function pageDocument(
@@ -393,11 +397,10 @@ function pageDocument(
   const depth = options.depth ?? (current || title !== 'Accueil' ? 1 : 0);
   const chrome = layout.chrome[depth];
   const e = escapeHtml;
+  const currentKey = current ? pageKey(current.meta.id) : options.listSlug ? listKey(options.listSlug) : null;
   const nav =
     chrome.navItems
-      .map((item) =>
-        current && item.pageIds.has(current.meta.id) ? item.render(current.meta.id) : item.html,
-      )
+      .map((item) => (currentKey && item.keys.has(currentKey) ? item.render(currentKey) : item.html))
       .join('') + chrome.more;
   const home = depth === 0 && title === 'Accueil';
   return [
@@ -635,7 +638,10 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
       content,
       '</div>',
     ].join('');
-    files.set(`${page.slug}/index.html`, pageDocument(layout, null, page.title, main, { depth: 1 }));
+    files.set(
+      `${page.slug}/index.html`,
+      pageDocument(layout, null, page.title, main, { depth: 1, listSlug: page.slug }),
+    );
   }
 
   // List pages of the theme: actualités, agenda, registre des actes, données ouvertes.
@@ -684,8 +690,12 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
       },
     ]),
   ];
+  // Each list page, and each of its further pages, marks its menu entry current ([MENU-5]).
   for (const list of lists)
-    files.set(list.path, pageDocument(layout, null, list.title, list.main, { depth: 1 }));
+    files.set(
+      list.path,
+      pageDocument(layout, null, list.title, list.main, { depth: 1, listSlug: list.path.split('/')[0] }),
+    );
 
   // The themed 404: at the root, linked as from the root (the server adds a <base>).
   files.set(

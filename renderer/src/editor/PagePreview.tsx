@@ -5,10 +5,10 @@ import { useLexicalComposerContext } from '@lexical/react/LexicalComposerContext
 import { useEffect, useRef, useState } from 'react';
 import type * as Y from 'yjs';
 import themeCss from '../../../assets/site.css?raw';
-import { readMedia, readPages, readSettings, type PageMeta } from '../../../site/siteDoc';
+import type { PageMeta } from '../../../site/siteDoc';
 import type { MediaStore } from '../media/MediaStore';
 import { useBodyMedia } from './bodyMedia';
-import { previewHtml } from './previewHtml';
+import { manifestPreviewHtml } from './previewHtml';
 
 interface Props {
   page: PageMeta;
@@ -26,14 +26,11 @@ export function PagePreview({ page, manifest, commune }: Props) {
     const render = () => {
       timer = undefined;
       setHtml(
-        previewHtml({
+        manifestPreviewHtml(manifest, {
           commune,
-          settings: readSettings(manifest, commune.name),
-          pages: readPages(manifest),
           page,
           body: editor.getEditorState().toJSON(),
           stylesheet: themeCss,
-          media: readMedia(manifest),
           imageUrls,
         }),
       );

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { SerializedEditorState } from 'lexical';
-import type { PageMeta } from '../../../site/siteDoc';
+import * as Y from 'yjs';
+import { addMenuEntry, renameMenuEntry } from '../../../site/menus';
+import { paragraphsBody } from '../../../site/sampleSite';
+import { createPage, type PageMeta, updatePage } from '../../../site/siteDoc';
 import { normalizeSettings } from '../../../site/settings';
-import { previewHtml } from './previewHtml';
+import { manifestPreviewHtml, previewHtml } from './previewHtml';
 
 const IMG = 'a'.repeat(64);
 const PDF = 'b'.repeat(64);
@@ -62,5 +65,43 @@ describe('live preview HTML', () => {
     expect(render()).toContain(`src="../media/${IMG}.webp"`);
     expect(render(new Map([[IMG, 'javascript:alert(1)']]))).toContain(`src="../media/${IMG}.webp"`);
     expect(render(new Map([[IMG, 'data:text/html;base64,PHNjcmlwdD4=']]))).not.toContain('data:text/html');
+  });
+});
+
+/** The preview's « Menu principal », as « label → href » in document order. */
+function previewMenu(html: string): string[] {
+  const nav = /<nav class="site-nav" aria-label="Menu principal">[^]*?<\/nav>/.exec(html)?.[0] ?? '';
+  return [...nav.matchAll(/<a href="([^"]*)"[^>]*>([^<]*)<\/a>/g)].map((m) => `${m[2]} → ${m[1]}`);
+}
+
+describe('live preview menu', () => {
+  it('[MENU-5] shows the main menu chosen in « Menus », not the default, and follows its changes', () => {
+    const manifest = new Y.Doc();
+    const ecoles = createPage(manifest, { title: 'Écoles', updatedBy: 'a' });
+    const mairie = createPage(manifest, { title: 'Mairie', updatedBy: 'a' });
+    for (const p of [ecoles, mairie]) updatePage(manifest, p.id, { status: 'published' }, 'a');
+    const draft = createPage(manifest, { title: 'Projet', updatedBy: 'a' });
+    const preview = () =>
+      previewMenu(
+        manifestPreviewHtml(manifest, {
+          commune: { insee: '13001', name: 'Aix-en-Provence', slug: 'aix-en-provence' },
+          page: draft,
+          body: paragraphsBody(['Texte']),
+          stylesheet: 'body{}',
+        }),
+      );
+    // Never chosen: the default ([MENU-4]), the previewed page shown as if online.
+    expect(preview()).toEqual([
+      'Écoles → ../ecoles/index.html',
+      'Mairie → ../mairie/index.html',
+      'Projet → ../projet/index.html',
+    ]);
+    // Chosen in « Menus »: the Mairie, then the Agenda list page.
+    const mairieEntry = addMenuEntry(manifest, { menu: 'main', kind: 'page', target: mairie.id });
+    if (!('id' in mairieEntry)) throw new Error(mairieEntry.problem);
+    addMenuEntry(manifest, { menu: 'main', kind: 'list', target: 'agenda' });
+    expect(preview()).toEqual(['Mairie → ../mairie/index.html', 'Agenda → ../agenda/index.html']);
+    renameMenuEntry(manifest, mairieEntry.id, 'La mairie');
+    expect(preview()[0]).toBe('La mairie → ../mairie/index.html');
   });
 });

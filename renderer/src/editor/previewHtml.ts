@@ -3,10 +3,12 @@
 // `srcdoc` iframe without scripts nor same-origin access, so it cannot load files: body images
 // are given as data: URLs read from this computer's media store).
 import type { SerializedEditorState } from 'lexical';
+import type * as Y from 'yjs';
+import { readMenus, type SiteMenus } from '../../../site/menus';
 import type { MediaInfo } from '../../../site/renderHtml';
 import { renderSite } from '../../../site/renderSite';
 import { paragraphsBody } from '../../../site/sampleSite';
-import type { PageMeta, SiteSettings } from '../../../site/siteDoc';
+import { type PageMeta, readMedia, readPages, readSettings, type SiteSettings } from '../../../site/siteDoc';
 
 export function previewHtml(input: {
   commune: { insee: string; name: string; slug: string };
@@ -19,6 +21,8 @@ export function previewHtml(input: {
   media?: Readonly<Record<string, MediaInfo>>;
   /** data: URLs of the images available on this computer, by sha256. */
   imageUrls?: ReadonlyMap<string, string>;
+  /** The menus chosen in « Menus » (manifest `menus`): the preview shows the published menu. */
+  menus?: SiteMenus;
 }): string {
   const empty = paragraphsBody([]);
   const pages = input.pages.map((meta) =>
@@ -39,6 +43,7 @@ export function previewHtml(input: {
     stylesheet: input.stylesheet,
     publishedAt: Date.now(),
     media,
+    menus: input.menus,
   });
   const html = site.files.get(`${input.page.slug}/index.html`) ?? site.files.get('index.html') ?? '';
   const css = [...site.files].find(([name]) => name.endsWith('.css'))?.[1] ?? '';
@@ -48,4 +53,24 @@ export function previewHtml(input: {
       const url = input.imageUrls?.get(sha);
       return url && /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+$/.test(url) ? ` src="${url}"` : whole;
     });
+}
+
+/** The preview of a page from the live manifest: its settings, pages, media and chosen menus. */
+export function manifestPreviewHtml(
+  manifest: Y.Doc,
+  input: {
+    commune: { insee: string; name: string; slug: string };
+    page: PageMeta;
+    body: SerializedEditorState;
+    stylesheet: string;
+    imageUrls?: ReadonlyMap<string, string>;
+  },
+): string {
+  return previewHtml({
+    ...input,
+    settings: readSettings(manifest, input.commune.name),
+    pages: readPages(manifest),
+    media: readMedia(manifest),
+    menus: readMenus(manifest),
+  });
 }

@@ -18,9 +18,11 @@ import {
   moveMenuEntry,
   readMenus,
   removeMenuEntry,
+  renameMenuEntry,
   type SiteMenus,
 } from '../../../site/menus';
 import type { PageMeta } from '../../../site/siteDoc';
+import { MenuRenameDialog } from './MenuRenameDialog';
 import { dropTarget, type MenuRow, menuRows, previousTop } from './menuRows';
 import { ROUTES } from './shell/routes';
 import { useFocusOnMount } from './useFocusOnMount';
@@ -116,6 +118,14 @@ function MenuSection(props: SectionProps) {
   const { menu, title, entries, pages, manifest, defaults, readOnly, onMessage } = props;
   const headingId = useId();
   const rows = useMemo(() => menuRows(entries, pages), [entries, pages]);
+  const [renaming, setRenaming] = useState<MenuRow | null>(null);
+  const rename = (row: MenuRow, label: string) => {
+    // The label shown, kept: nothing written (a page entry keeps following its page's title).
+    if (label.trim() === row.label) return '';
+    const problem = renameMenuEntry(manifest, row.id, label, defaults);
+    if (!problem) onMessage(`« ${row.label} » renommée « ${label.trim()} ».`);
+    return problem;
+  };
   const move = (row: MenuRow, to: { parentId: string | null; index: number }, done: string) => {
     const problem = moveMenuEntry(manifest, row.id, to, defaults);
     onMessage(problem || done);
@@ -159,6 +169,7 @@ function MenuSection(props: SectionProps) {
                 rows={rows}
                 menu={menu}
                 onMove={move}
+                onRename={() => setRenaming(row)}
                 onRemove={() => {
                   removeMenuEntry(manifest, row.id, defaults);
                   onMessage(`« ${row.label} » retirée du menu.`);
@@ -168,6 +179,7 @@ function MenuSection(props: SectionProps) {
           </GridListItem>
         )}
       </GridList>
+      {!readOnly && <MenuRenameDialog row={renaming} onRename={rename} onClose={() => setRenaming(null)} />}
       {!readOnly && (
         <AddEntryForm
           menu={menu}
@@ -187,6 +199,7 @@ function RowActions(props: {
   rows: readonly MenuRow[];
   menu: MenuName;
   onMove: (row: MenuRow, to: { parentId: string | null; index: number }, done: string) => void;
+  onRename: () => void;
   onRemove: () => void;
 }) {
   const { row, rows, menu, onMove } = props;
@@ -254,6 +267,9 @@ function RowActions(props: {
           Remettre au premier niveau
         </button>
       )}
+      <button type="button" className="small" aria-haspopup="dialog" onClick={props.onRename}>
+        Renommer
+      </button>
       <button type="button" className="small" onClick={props.onRemove}>
         Retirer
       </button>
