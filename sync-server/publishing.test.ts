@@ -20,6 +20,7 @@ import {
 import { pageRoom, siteRoom } from '../site/syncProtocol';
 import { openDatabase, type SqliteDatabase } from './database';
 import { PublishError, Publisher, SCHEDULER_AGENT } from './Publisher';
+import { SHARD_FILES } from './search/searchIndex';
 import { tempDataDir, testLogger } from './testHarness';
 
 const INSEE = '13001';
@@ -135,7 +136,7 @@ describe('Publisher', () => {
     expect(second.changedPages).toEqual([ids[3]]);
     // The page and the search index, which holds its text ([SEARCH-3]).
     expect(second.filesWritten).toBe(2);
-    expect(online('.recherche/index.json')).toContain('Nouveau paragraphe.');
+    expect(SHARD_FILES.map(online).join('')).toContain('Nouveau paragraphe.');
     expect(second.filesKept).toBeGreaterThan(15);
     expect(online(`page-4/index.html`)).toContain('Nouveau paragraphe.');
     // The previous version is immutable: its copy of the page was replaced, not written through.

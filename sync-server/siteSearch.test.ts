@@ -151,7 +151,12 @@ describe('site search through the server', () => {
   });
 
   it('[SEARCH-1] the index and template are never served as files', async () => {
-    for (const p of ['.recherche/index.json', '.recherche/page.html', '%2Erecherche/index.json']) {
+    for (const p of [
+      '.recherche/index.json',
+      '.recherche/index-00.json',
+      '.recherche/page.html',
+      '%2Erecherche/index-01.json',
+    ]) {
       const r = await fetch(`${server.url}${aixUrl}${p}`);
       expect(r.status).toBe(404);
       expect(await r.text()).not.toContain('"documents"');

@@ -1,6 +1,6 @@
 // The search route's memory and pages (site/SPEC.md [SEARCH-4], [SEARCH-5]): indexes loaded
 // lazily from real version folders, an LRU bounded in characters, pagination.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { sampleSnapshot } from '../../site/sampleSite';
 import { SEARCH_TEMPLATE_FILE } from '../../site/searchTemplate';
 import type { PageMeta } from '../../site/siteDoc';
 import { testLogger } from '../testHarness';
-import { SEARCH_INDEX_FILE, SearchIndexBuilder } from './searchIndex';
+import { LEGACY_SEARCH_INDEX_FILE, SearchIndexBuilder } from './searchIndex';
 import { SiteSearch } from './SiteSearch';
 
 const root = mkdtempSync(path.join(tmpdir(), 'usine-search-'));
@@ -39,7 +39,8 @@ function version(name: string, word: string, count: number): string {
     body: { root: { children: [{ children: [{ text: `Texte sur ${word}.` }] }] } },
     path: `p${i}/index.html`,
   }));
-  writeFileSync(path.join(dir, SEARCH_INDEX_FILE), new SearchIndexBuilder().build(name, pages).json);
+  for (const [file, json] of new SearchIndexBuilder().build(name, pages).files)
+    writeFileSync(path.join(dir, file), json);
   writeFileSync(path.join(dir, SEARCH_TEMPLATE_FILE), template);
   return dir;
 }
@@ -52,7 +53,11 @@ describe('SiteSearch', () => {
     const a = version('a', 'piscine', 30);
     const b = version('b', 'marché', 30);
     // Room for one version's index and template, not two.
-    const one = readFileSync(path.join(a, SEARCH_INDEX_FILE), 'utf8').length + template.length;
+    const one =
+      readdirSync(path.join(a, '.recherche'))
+        .filter((f) => f.startsWith('index-'))
+        .reduce((sum, f) => sum + readFileSync(path.join(a, '.recherche', f), 'utf8').length, 0) +
+      template.length;
     const search = new SiteSearch({ logger: testLogger, maxIndexChars: Math.round(one * 1.5) });
     expect(search.loadedCount).toBe(0);
     expect((await search.answer(a, q('piscine'), 'x'))!.html).toContain('30 pages trouvées');
@@ -65,6 +70,20 @@ describe('SiteSearch', () => {
     const old = path.join(root, 'old');
     mkdirSync(old);
     expect(await search.answer(old, q('piscine'), 'x')).toBeNull();
+  });
+
+  it('[SEARCH-3] a version published before the shards (one index file) is still searched after a rollback', async () => {
+    const dir = version('legacy', 'lavoir', 3);
+    const shards = readdirSync(path.join(dir, '.recherche')).filter((f) => f.startsWith('index-'));
+    const documents = shards.flatMap(
+      (f) =>
+        (JSON.parse(readFileSync(path.join(dir, '.recherche', f), 'utf8')) as { documents: unknown[] })
+          .documents,
+    );
+    for (const f of shards) rmSync(path.join(dir, '.recherche', f));
+    writeFileSync(path.join(dir, LEGACY_SEARCH_INDEX_FILE), JSON.stringify({ format: 1, documents }));
+    const search = new SiteSearch({ logger: testLogger });
+    expect((await search.answer(dir, q('lavoirs'), 'x'))!.html).toContain('3 pages trouvées');
   });
 
   it('[SEARCH-5][SEARCH-6] ten results per page, numbered pages, the page clamped to the results', async () => {

@@ -14,7 +14,13 @@ import type { Logger } from '../Logger';
 import { type RateLimit, RateLimiter } from '../RateLimiter';
 import { parseQuery } from './normalize';
 import { emptyQueryPage, MAX_RESULT_PAGES, RESULTS_PER_PAGE, resultsPage, tooManyPage } from './resultsPage';
-import { type LoadedIndex, loadIndex, SEARCH_INDEX_FILE, searchIndex } from './searchIndex';
+import {
+  LEGACY_SEARCH_INDEX_FILE,
+  type LoadedIndex,
+  loadIndex,
+  searchIndex,
+  SHARD_FILES,
+} from './searchIndex';
 
 /** 20 searches at once, then one every two seconds, per address. */
 export const DEFAULT_SEARCH_RATE: RateLimit = { ratePerSecond: 0.5, burst: 20 };
@@ -100,15 +106,9 @@ export class SiteSearch {
     } catch {
       return null;
     }
-    let json = '{}';
-    try {
-      const file = path.join(dir, SEARCH_INDEX_FILE);
-      if ((await fs.stat(file)).size <= MAX_INDEX_FILE_BYTES) json = await fs.readFile(file, 'utf8');
-      else this.logger.log('warn', 'search.index_too_large', { version: path.basename(dir) });
-    } catch (error) {
-      this.logger.log('warn', 'search.index_unreadable', { version: path.basename(dir), error });
-    }
-    const loaded: LoadedVersion = { index: loadIndex(json), template, chars: json.length + template.length };
+    const files = await this.readIndexFiles(dir);
+    const chars = files.reduce((sum, json) => sum + json.length, template.length);
+    const loaded: LoadedVersion = { index: loadIndex(files), template, chars };
     this.cache.set(dir, loaded);
     this.logger.log('info', 'search.index_loaded', {
       version: path.basename(dir),
@@ -116,6 +116,39 @@ export class SiteSearch {
       ms: Math.round(performance.now() - started),
     });
     return loaded;
+  }
+
+  /**
+   * The index files of a version: its shards, or the single file of a version published before
+   * them; all together at most MAX_INDEX_FILE_BYTES (else none: an empty index, logged).
+   */
+  private async readIndexFiles(dir: string): Promise<string[]> {
+    const version = path.basename(dir);
+    try {
+      const present: string[] = [];
+      let bytes = 0;
+      for (const rel of SHARD_FILES) {
+        const size = await fs.stat(path.join(dir, rel)).then(
+          (st) => st.size,
+          () => null,
+        );
+        if (size === null) continue;
+        present.push(rel);
+        bytes += size;
+      }
+      if (present.length === 0) {
+        present.push(LEGACY_SEARCH_INDEX_FILE);
+        bytes = (await fs.stat(path.join(dir, LEGACY_SEARCH_INDEX_FILE))).size;
+      }
+      if (bytes > MAX_INDEX_FILE_BYTES) {
+        this.logger.log('warn', 'search.index_too_large', { version });
+        return [];
+      }
+      return await Promise.all(present.map((rel) => fs.readFile(path.join(dir, rel), 'utf8')));
+    } catch (error) {
+      this.logger.log('warn', 'search.index_unreadable', { version, error });
+      return [];
+    }
   }
 }
 

@@ -3,11 +3,11 @@
  * the version being written, so it is linked when unchanged and rolled back with the version.
  */
 import type { RenderedSite, SiteSnapshot } from '../../site/renderSite';
-import { SEARCH_INDEX_FILE, type SearchIndexBuilder } from './searchIndex';
+import type { SearchIndexBuilder } from './searchIndex';
 
 export { SearchIndexBuilder } from './searchIndex';
 
-/** Puts the index into `rendered.files`; returns how many pages were read again. */
+/** Puts the index shards into `rendered.files`; returns how many pages were read again. */
 export function indexRenderedSite(
   builder: SearchIndexBuilder,
   insee: string,
@@ -18,7 +18,7 @@ export function indexRenderedSite(
     const path = rendered.pagePaths.get(meta.id);
     return path ? [{ meta, body, path }] : [];
   });
-  const { json, reindexed } = builder.build(insee, pages);
-  rendered.files.set(SEARCH_INDEX_FILE, json);
+  const { files, reindexed } = builder.build(insee, pages);
+  for (const [file, json] of files) rendered.files.set(file, json);
   return reindexed;
 }

@@ -1,7 +1,6 @@
 // Search, pure parts (site/SPEC.md [SEARCH-*]): normalisation and stemming, page documents,
 // the incremental index, queries, excerpts and the results page. No I/O.
 import { describe, expect, it } from 'vitest';
-import { renderSite } from '../../site/renderSite';
 import { sampleSnapshot } from '../../site/sampleSite';
 import { SEARCH_TEMPLATE_FILE, withoutSearchForms } from '../../site/searchTemplate';
 import type { PageMeta } from '../../site/siteDoc';
@@ -9,7 +8,11 @@ import { excerpt, markTerms } from './excerpt';
 import { foldText, MAX_QUERY_CHARS, MAX_QUERY_TERMS, parseQuery, termOf } from './normalize';
 import { emptyQueryPage, resultsPage, tooManyPage } from './resultsPage';
 import { bodyText, toSearchDocument } from './searchDocument';
-import { loadIndex, SearchIndexBuilder, searchIndex } from './searchIndex';
+import { cyrb53, renderSite } from '../../site/renderSite';
+import { loadIndex, SEARCH_INDEX_SHARDS, SearchIndexBuilder, searchIndex, shardFile } from './searchIndex';
+
+/** Every shard of a built index, in order. */
+const all = (built: { files: Map<string, string> }) => [...built.files.values()];
 
 function meta(
   id: string,
@@ -133,30 +136,35 @@ describe('documents and index', () => {
       { meta: { ...a }, body: bodyA, path: 'a/index.html' },
       { meta: meta('b', 'Page B'), body: bodyB, path: 'b/index.html' },
     ]);
-    expect(same).toEqual({ json: first.json, reindexed: 0 });
+    expect(same.reindexed).toBe(0);
+    expect(same.files).toEqual(first.files);
     const renamed = builder.build('13001', [
       { meta: a, body: bodyA, path: 'a/index.html' },
       { meta: meta('b', 'Page B renommée'), body: bodyB, path: 'b/index.html' },
     ]);
     expect(renamed.reindexed).toBe(1);
-    expect(renamed.json).toContain('Page B renommée');
+    expect(all(renamed).join('')).toContain('Page B renommée');
+    // Only the shard holding « b » is new; every other one is the very same string.
+    const changed = [...renamed.files].filter(([file, json]) => first.files.get(file) !== json);
+    expect(changed.map(([file]) => file)).toEqual([shardFile(cyrb53('b') % SEARCH_INDEX_SHARDS)]);
+    expect(renamed.files.size).toBe(SEARCH_INDEX_SHARDS);
     // The very same objects again (pages online are immutable objects): nothing read again.
     expect(
       builder.build('13001', [
         { meta: a, body: bodyA, path: 'a/index.html' },
         { meta: meta('b', 'Page B renommée'), body: bodyB, path: 'b/index.html' },
       ]),
-    ).toEqual({ json: renamed.json, reindexed: 0 });
+    ).toEqual({ files: renamed.files, reindexed: 0 });
     // Another commune has its own cache.
     expect(builder.build('13002', [{ meta: a, body: bodyA, path: 'a/index.html' }]).reindexed).toBe(1);
     const removed = builder.build('13001', [{ meta: a, body: body('Texte A changé'), path: 'a/index.html' }]);
     expect(removed.reindexed).toBe(1);
-    expect(loadIndex(removed.json).documents.map((d) => d.title)).toEqual(['Page A']);
+    expect(loadIndex([...removed.files.values()]).documents.map((d) => d.title)).toEqual(['Page A']);
   });
 
   it('[SEARCH-5] a search finds pages holding every term, best first; a malformed index is empty', () => {
     const builder = new SearchIndexBuilder();
-    const { json } = builder.build('13001', [
+    const { files } = builder.build('13001', [
       {
         meta: meta('fete', 'Fête du village'),
         body: body('Le bal commence à 21 h.'),
@@ -169,7 +177,7 @@ describe('documents and index', () => {
       },
       { meta: meta('ecole', 'École'), body: body('Inscriptions.'), path: 'ecole/index.html' },
     ]);
-    const index = loadIndex(json);
+    const index = loadIndex([...files.values()]);
     const titles = (q: string) =>
       searchIndex(index, parseQuery(q).terms, 0, 10).hits.map((h) => h.document.title);
     expect(titles('fete')).toEqual(['Fête du village', 'Conseil municipal']);
@@ -215,9 +223,11 @@ describe('excerpts and the results page', () => {
     const hostile = '<script>alert(1)</script> fête .*(a+)+$';
     const query = parseQuery(hostile);
     const index = loadIndex(
-      new SearchIndexBuilder().build('1', [
-        { meta: meta('f', 'Fête <i>'), body: body('x'), path: 'f/index.html' },
-      ]).json,
+      all(
+        new SearchIndexBuilder().build('1', [
+          { meta: meta('f', 'Fête <i>'), body: body('x'), path: 'f/index.html' },
+        ]),
+      ),
     );
     const html = resultsPage(template, query, searchIndex(index, query.terms, 0, 10), 1);
     expect(html).not.toContain('<script>');

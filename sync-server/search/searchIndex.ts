@@ -1,15 +1,32 @@
 /**
- * The search index of a published version (site/SPEC.md [SEARCH-3], [SEARCH-4]): a JSON file
- * `.recherche/index.json` written into the version directory, so a rollback brings back the
+ * The search index of a published version (site/SPEC.md [SEARCH-3], [SEARCH-4]): JSON files
+ * `.recherche/index-NN.json` written into the version directory, so a rollback brings back the
  * index of that version. Built at each publication from cached per-page entries: only the
- * pages whose metadata, body or address changed are read again.
+ * pages whose metadata, body or address changed are read again, and only the shards holding
+ * them are written again — the others are the same strings, hard-linked by the publisher
+ * (one 1.4 MB file for 1,000 pages cost ~20 ms at every republish).
  */
+import { cyrb53 } from '../../site/renderSite';
 import type { PageMeta } from '../../site/siteDoc';
 import { type SearchDocument, toSearchDocument } from './searchDocument';
 
-/** Where a version keeps its index and its results-page template (never served as files). */
-export const SEARCH_INDEX_FILE = '.recherche/index.json';
+/** Where a version keeps its index shards and its results-page template (never served). */
+export const SEARCH_INDEX_DIR = '.recherche';
+/** The single index file of versions published before the shards (still read). */
+export const LEGACY_SEARCH_INDEX_FILE = '.recherche/index.json';
+export const SEARCH_INDEX_SHARDS = 32;
 const FORMAT = 1;
+
+export function shardFile(shard: number): string {
+  return `${SEARCH_INDEX_DIR}/index-${String(shard).padStart(2, '0')}.json`;
+}
+
+/** The shard files a version may hold, in order. */
+export const SHARD_FILES: readonly string[] = Array.from({ length: SEARCH_INDEX_SHARDS }, (_, i) =>
+  shardFile(i),
+);
+
+const shardOf = (pageId: string) => cyrb53(pageId) % SEARCH_INDEX_SHARDS;
 
 export interface IndexedPage {
   meta: PageMeta;
@@ -26,41 +43,55 @@ interface CachedEntry {
   json: string;
 }
 
-/** Per commune, the JSON of each page's document, kept between publications. */
-export class SearchIndexBuilder {
-  private readonly communes = new Map<string, Map<string, CachedEntry>>();
+interface CommuneIndex {
+  entries: Map<string, CachedEntry>;
+  /** The JSON of each shard, as last written. */
+  shards: string[];
+}
 
-  /** The index file's content; `reindexed` counts the pages read again. */
-  build(insee: string, pages: readonly IndexedPage[]): { json: string; reindexed: number } {
-    const previous = this.communes.get(insee) ?? new Map<string, CachedEntry>();
+/** Per commune, the JSON of each page's document and of each shard, kept between publications. */
+export class SearchIndexBuilder {
+  private readonly communes = new Map<string, CommuneIndex>();
+
+  /**
+   * The index files (shard path → content; a shard with no change is the same string as last
+   * time); `reindexed` counts the pages read again.
+   */
+  build(insee: string, pages: readonly IndexedPage[]): { files: Map<string, string>; reindexed: number } {
+    const previous = this.communes.get(insee);
     const next = new Map<string, CachedEntry>();
+    const dirty = new Set<number>(previous ? [] : SHARD_FILES.keys());
     let reindexed = 0;
-    for (const { meta, body, path } of pages) {
-      const cached = previous.get(meta.id);
-      const same = cached !== undefined && cached.body === body && cached.path === path;
-      // The same object as last time: not serialised again (a thousand pages cost ~10 ms).
-      if (same && cached.meta === meta) {
-        next.set(meta.id, cached);
-        continue;
-      }
-      const metaKey = JSON.stringify(meta);
-      if (same && cached.metaKey === metaKey) {
-        next.set(meta.id, { ...cached, meta });
-        continue;
-      }
-      reindexed++;
-      next.set(meta.id, {
-        meta,
-        metaKey,
-        body,
-        path,
-        json: JSON.stringify(toSearchDocument(meta, body, path)),
-      });
+    for (const page of pages) {
+      const cached = previous?.entries.get(page.meta.id);
+      const { entry, read } = entryOf(page, cached);
+      if (read) reindexed++;
+      if (entry.json !== cached?.json) dirty.add(shardOf(page.meta.id));
+      next.set(page.meta.id, entry);
     }
-    this.communes.set(insee, next);
-    const documents = [...next.values()].map((e) => e.json);
-    return { json: `{"format":${FORMAT},"documents":[${documents.join(',')}]}`, reindexed };
+    for (const id of previous?.entries.keys() ?? []) if (!next.has(id)) dirty.add(shardOf(id));
+    const shards = previous ? [...previous.shards] : new Array<string>(SEARCH_INDEX_SHARDS).fill('');
+    const parts = new Map<number, string[]>([...dirty].map((shard) => [shard, []]));
+    for (const [id, entry] of next) parts.get(shardOf(id))?.push(entry.json);
+    for (const [shard, documents] of parts)
+      shards[shard] = `{"format":${FORMAT},"documents":[${documents.join(',')}]}`;
+    this.communes.set(insee, { entries: next, shards });
+    return { files: new Map(shards.map((json, i) => [shardFile(i), json])), reindexed };
   }
+}
+
+/** The cached entry when the page is the same, else a new one (`read`: its page was read). */
+function entryOf(
+  { meta, body, path }: IndexedPage,
+  cached: CachedEntry | undefined,
+): { entry: CachedEntry; read: boolean } {
+  const same = cached !== undefined && cached.body === body && cached.path === path;
+  // The same object as last time: not serialised again (a thousand pages cost ~10 ms).
+  if (same && cached.meta === meta) return { entry: cached, read: false };
+  const metaKey = JSON.stringify(meta);
+  if (same && cached.metaKey === metaKey) return { entry: { ...cached, meta }, read: false };
+  const json = JSON.stringify(toSearchDocument(meta, body, path));
+  return { entry: { meta, metaKey, body, path, json }, read: true };
 }
 
 /** An index loaded for queries: documents and, per term, the documents holding it. */
@@ -84,16 +115,22 @@ function isDocument(value: unknown): value is SearchDocument {
   );
 }
 
-/** Reads an index file; malformed documents are left out, a malformed file is an empty index. */
-export function loadIndex(json: string): LoadedIndex {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    parsed = null;
+/**
+ * Reads an index from its files (the shards, or a legacy single file); malformed documents are
+ * left out, a malformed file holds none.
+ */
+export function loadIndex(files: string | readonly string[]): LoadedIndex {
+  const documents: SearchDocument[] = [];
+  for (const json of typeof files === 'string' ? [files] : files) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      parsed = null;
+    }
+    const raw = (parsed as { documents?: unknown } | null)?.documents;
+    if (Array.isArray(raw)) for (const d of raw) if (isDocument(d)) documents.push(d);
   }
-  const raw = (parsed as { documents?: unknown } | null)?.documents;
-  const documents = Array.isArray(raw) ? raw.filter(isDocument) : [];
   const postings = new Map<string, Array<{ doc: number; weight: number }>>();
   documents.forEach((d, doc) => {
     for (const [term, weight] of Object.entries(d.terms)) {
