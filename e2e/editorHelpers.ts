@@ -4,7 +4,7 @@
  * page creation with a type, the per-page status and an axe scan.
  */
 import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { type Agent, editor, expect, goTo } from './harness';
 
 let counter = 0;
@@ -64,6 +64,45 @@ export async function createTypedPage(
   }
   await page.getByRole('button', { name: 'Créer la page' }).click();
   await expect(editor(page)).toBeVisible();
+}
+
+/**
+ * A French date or time field (React Aria) by its label: the group of its segments (day, month,
+ * year, hours, minutes…), each a spinbutton.
+ */
+export function dateField(scope: Page | Locator, label: string): Locator {
+  return scope.getByRole('group', { name: label, exact: true }).first();
+}
+
+/** A stored value (AAAA-MM-JJ, HH:MM, HH:MM:SS, AAAA-MM-JJTHH:MM) as typed in French order. */
+export function frenchDigits(value: string): string {
+  const m = /^(?:(\d{4})-(\d{2})-(\d{2}))?T?(?:(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value);
+  if (!m) throw new Error(`Valeur de date ou d’heure inattendue : ${value}`);
+  const [, year, month, day, hour, minute, second] = m;
+  return [day, month, year, hour, minute, second].filter(Boolean).join('');
+}
+
+/** Types `value` into a French date or time field segment by segment, from its first one. */
+export async function fillDateField(scope: Page | Locator, label: string, value: string): Promise<void> {
+  const field = dateField(scope, label);
+  await field.getByRole('spinbutton').first().click();
+  await field.page().keyboard.type(frenchDigits(value));
+}
+
+/** Focus into a date or time field (its first segment), or out of it. */
+export async function focusDateField(scope: Page | Locator, label: string): Promise<void> {
+  await dateField(scope, label).getByRole('spinbutton').first().focus();
+}
+
+export async function blurDateField(scope: Page | Locator, label: string): Promise<void> {
+  await dateField(scope, label).getByRole('spinbutton').last().blur();
+}
+
+/** What a date or time field shows, e.g. « 08:30 » or « 01/07/2026 ». */
+export async function expectDateField(scope: Page | Locator, label: string, shown: string): Promise<void> {
+  await expect
+    .poll(async () => (await dateField(scope, label).innerText()).replace(/[\u2066-\u2069\s]/g, ''))
+    .toBe(shown);
 }
 
 /** The page's own status lines (local copy / server / publication). */

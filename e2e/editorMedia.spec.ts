@@ -6,7 +6,14 @@ import type { Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { webpSize } from '../sync-server/mediaRoutes';
 import { editor, expect, goTo, openPage, STATUS, status, test } from './harness';
-import { createTypedPage, pageStatus, uniqueTitle } from './editorHelpers';
+import {
+  blurDateField,
+  createTypedPage,
+  fillDateField,
+  focusDateField,
+  pageStatus,
+  uniqueTitle,
+} from './editorHelpers';
 
 /** A 2400 × 1600 PNG drawn in the browser (a photo-sized image to scale down). */
 async function bigPng(page: Page): Promise<Buffer> {
@@ -45,11 +52,10 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   await createTypedPage(chantal, title, { type: 'Actualité' });
 
   // Structured fields, validated with the shared schema, in French.
-  const date = page.getByLabel('Date de l’actualité *');
-  await date.focus();
-  await date.blur();
+  await focusDateField(page, 'Date de l’actualité *');
+  await blurDateField(page, 'Date de l’actualité *');
   await expect(page.getByText('« Date de l’actualité » : date attendue (AAAA-MM-JJ).')).toBeVisible();
-  await date.fill('2026-12-12');
+  await fillDateField(page, 'Date de l’actualité *', '2026-12-12');
   await page.getByLabel('Résumé *').fill('Chalets et vin chaud sur la place.');
   await expect(page.getByText('« Date de l’actualité » : date attendue')).toHaveCount(0);
 

@@ -2,7 +2,15 @@
 // status says what is true: on this computer (with the number of changes waiting), on the
 // Métropole's server only after its persisted-ack, then published.
 import { editor, expect, goTo, openPage, STATUS, status, test } from './harness';
-import { axeViolations, backHome, createTypedPage, pageStatus, treeItem, uniqueTitle } from './editorHelpers';
+import {
+  axeViolations,
+  backHome,
+  createTypedPage,
+  fillDateField,
+  pageStatus,
+  treeItem,
+  uniqueTitle,
+} from './editorHelpers';
 
 test('[status-1] an actualité written offline, sent when back online (only after the ack), then published', async ({
   openAgent,
@@ -27,7 +35,7 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   ).toBeVisible();
 
   await createTypedPage(chantal, title, { type: 'Actualité' });
-  await page.getByLabel('Date de l’actualité *').fill('2026-06-21');
+  await fillDateField(page, 'Date de l’actualité *', '2026-06-21');
   await page.getByLabel('Résumé *').fill('Concerts gratuits toute la soirée.');
   await editor(page).click();
   await page.keyboard.type('Concerts sur la place du village.');

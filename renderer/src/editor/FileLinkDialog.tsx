@@ -5,7 +5,7 @@ import { useId, useState } from 'react';
 import { importMediaFile } from '../media/importMediaFile';
 import { MediaError } from '../media/mediaPipeline';
 import { type BodyMedia, isPdfMime, useMediaLibrary } from './bodyMedia';
-import { ModalDialog } from './ModalDialog';
+import { FormDialog } from '../ui/feedback/FormDialog';
 
 export const NOT_A_PDF_MESSAGE =
   'Ce fichier n’est pas un PDF. Pour une image, utilisez « Insérer une image ».';
@@ -43,7 +43,7 @@ export function FileLinkDialog({ media, initialText, onSubmit, onCancel }: Props
   }
 
   return (
-    <ModalDialog title="Insérer un lien vers un PDF" onClose={onCancel}>
+    <FormDialog title="Insérer un lien vers un PDF" onClose={onCancel}>
       <form
         noValidate
         onSubmit={(e) => {
@@ -142,6 +142,6 @@ export function FileLinkDialog({ media, initialText, onSubmit, onCancel }: Props
           </button>
         </p>
       </form>
-    </ModalDialog>
+    </FormDialog>
   );
 }

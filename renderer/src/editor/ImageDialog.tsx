@@ -7,7 +7,7 @@ import { importMediaFile } from '../media/importMediaFile';
 import { MediaError } from '../media/mediaPipeline';
 import { useMediaUrl } from '../media/useMediaUrl';
 import { type BodyMedia, isImageMime, useMediaLibrary } from './bodyMedia';
-import { ModalDialog } from './ModalDialog';
+import { FormDialog } from '../ui/feedback/FormDialog';
 
 export const ALT_REQUIRED_MESSAGE =
   'Indiquez le texte alternatif de l’image (ce qu’elle montre ou apporte), ou cochez « Image décorative » si elle n’apporte aucune information.';
@@ -66,7 +66,7 @@ export function ImageDialog({ media, initial, onSubmit, onCancel }: Props) {
   }
 
   return (
-    <ModalDialog title={initial ? 'Modifier l’image' : 'Insérer une image'} onClose={onCancel}>
+    <FormDialog title={initial ? 'Modifier l’image' : 'Insérer une image'} onClose={onCancel}>
       <form
         noValidate
         onSubmit={(e) => {
@@ -192,7 +192,7 @@ export function ImageDialog({ media, initial, onSubmit, onCancel }: Props) {
           </button>
         </p>
       </form>
-    </ModalDialog>
+    </FormDialog>
   );
 }
 

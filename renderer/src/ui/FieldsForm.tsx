@@ -21,6 +21,7 @@ import type { MediaStore } from '../media/MediaStore';
 import { useMediaUrl } from '../media/useMediaUrl';
 import { ErrorSummary, type SummaryIssue } from './feedback/ErrorSummary';
 import { ContactPrefill } from './forms/ContactPrefill';
+import { DateTimeInput } from './forms/DateTimeInput';
 import { ListField } from './ListField';
 
 /** A page field's issue as a link of the error summary (a list entry's sub-field, or the list). */
@@ -61,9 +62,6 @@ interface Props {
 
 const INPUT_TYPES: Partial<Record<FieldDescriptor['kind'], string>> = {
   text: 'text',
-  date: 'date',
-  datetime: 'datetime-local',
-  time: 'time',
   url: 'url',
   email: 'email',
   tel: 'tel',
@@ -231,6 +229,39 @@ export function Field({
     'aria-required': d.required && !d.when ? true : undefined,
     onBlur,
   } as const;
+  const hint = d.help && (
+    <p id={helpId} className="hint">
+      {d.help}
+    </p>
+  );
+  const problem = error && (
+    <p id={errorId} className="error">
+      {error}
+    </p>
+  );
+  if (d.kind === 'date' || d.kind === 'datetime' || d.kind === 'time') {
+    // French date and time fields; their label is React Aria's (the group and its segments).
+    return (
+      <div className="field">
+        <DateTimeInput
+          id={id}
+          kind={d.kind}
+          label={`${d.label}${d.required ? ' *' : ''}`}
+          value={value}
+          onChange={onChange}
+          onBlur={onBlur}
+          isDisabled={readOnly}
+          isRequired={d.required && !d.when}
+          isInvalid={Boolean(error)}
+          aria-describedby={describedBy}
+          dataField={d.name}
+        />
+        {hint}
+        {problem}
+        {children}
+      </div>
+    );
+  }
   let control: React.ReactNode;
   if (d.kind === 'textarea') {
     control = <textarea {...common} rows={3} value={value} onChange={(e) => onChange(e.target.value)} />;
@@ -266,16 +297,8 @@ export function Field({
         {d.required ? ' *' : ''}
       </label>
       {control}
-      {d.help && (
-        <p id={helpId} className="hint">
-          {d.help}
-        </p>
-      )}
-      {error && (
-        <p id={errorId} className="error">
-          {error}
-        </p>
-      )}
+      {hint}
+      {problem}
       {children}
     </div>
   );

@@ -2,7 +2,7 @@
 // the tree, then the page is created on this computer and opened.
 import { Plus } from 'lucide-react';
 import { type FormEvent, useCallback, useId, useRef, useState } from 'react';
-import { ModalDialog } from '../editor/ModalDialog';
+import { FormDialog } from './feedback/FormDialog';
 import { PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageMeta, type PageType } from '../../../site/siteDoc';
 import { flattenTree, buildTree } from '../tree/pageTree';
 
@@ -74,7 +74,7 @@ export function NewPageForm({ pages, onCreate }: Props) {
         <span className="side-label">Nouvelle page</span>
       </button>
       {open && (
-        <ModalDialog title="Nouvelle page" onClose={cancel}>
+        <FormDialog title="Nouvelle page" onClose={cancel}>
           <form onSubmit={submit} aria-busy={busy} noValidate>
             <div className="field">
               <label htmlFor={inputId}>Titre de la page</label>
@@ -125,7 +125,7 @@ export function NewPageForm({ pages, onCreate }: Props) {
               </button>
             </div>
           </form>
-        </ModalDialog>
+        </FormDialog>
       )}
     </div>
   );

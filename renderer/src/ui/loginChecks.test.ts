@@ -1,0 +1,55 @@
+// The login form's own checks (French, one per field) and the entry URL's server options.
+import { describe, expect, it } from 'vitest';
+import { appEntryUrl } from '../../../electron/urlPolicy';
+import { checkLogin, entryServer, LOGIN_MESSAGES_FR } from './loginChecks';
+
+describe('checkLogin', () => {
+  it('accepts a complete form', () => {
+    expect(checkLogin({ serverUrl: 'usine.exemple.fr', email: ' a.b@mairie.fr ', password: 'x' })).toEqual(
+      {},
+    );
+  });
+
+  it('names each missing or malformed field in French', () => {
+    expect(checkLogin({ serverUrl: ' ', email: '', password: '' })).toEqual({
+      server: LOGIN_MESSAGES_FR.serverMissing,
+      email: LOGIN_MESSAGES_FR.emailMissing,
+      password: LOGIN_MESSAGES_FR.passwordMissing,
+    });
+    expect(checkLogin({ serverUrl: 'ftp://usine.fr', email: 'secretariat@', password: 'x' })).toEqual({
+      server: LOGIN_MESSAGES_FR.serverInvalid,
+      email: LOGIN_MESSAGES_FR.emailInvalid,
+    });
+  });
+});
+
+describe('entryServer', () => {
+  it('reads serverFixed=1 and the server of the desktop entry URL', () => {
+    expect(entryServer('?server=https%3A%2F%2Fusine.ampmetropole.fr&serverFixed=1', undefined)).toEqual({
+      serverUrl: 'https://usine.ampmetropole.fr',
+      fixed: true,
+    });
+    expect(entryServer('?server=https%3A%2F%2Fusine.ampmetropole.fr', undefined)).toEqual({
+      serverUrl: 'https://usine.ampmetropole.fr',
+      fixed: false,
+    });
+    expect(entryServer('?serverFixed=0', undefined).fixed).toBe(false);
+    expect(entryServer('', undefined)).toEqual({ serverUrl: '', fixed: false });
+  });
+
+  it('reads what the desktop app puts in its entry URL', () => {
+    const endpoint = { origin: 'https://usine.ampmetropole.fr', wsOrigin: 'wss://usine.ampmetropole.fr' };
+    for (const serverFixed of [true, false])
+      expect(entryServer(new URL(appEntryUrl(endpoint, { serverFixed })).search, undefined)).toEqual({
+        serverUrl: endpoint.origin,
+        fixed: serverFixed,
+      });
+  });
+
+  it('over http, the server is the page origin', () => {
+    expect(entryServer('?serverFixed=1', 'http://127.0.0.1:8080')).toEqual({
+      serverUrl: 'http://127.0.0.1:8080',
+      fixed: true,
+    });
+  });
+});
