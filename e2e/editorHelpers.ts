@@ -105,6 +105,26 @@ export async function expectDateField(scope: Page | Locator, label: string, show
     .toBe(shown);
 }
 
+/** A file as the journeys hand it to the computer's file chooser. */
+export interface ChosenFile {
+  name: string;
+  mimeType: string;
+  buffer: Buffer;
+}
+
+/** Presses a « Choisir… » button (React Aria FileTrigger) and picks `file` in the chooser. */
+export async function chooseFile(button: Locator, file: ChosenFile): Promise<void> {
+  const chooser = button.page().waitForEvent('filechooser');
+  await button.click();
+  await (await chooser).setFiles(file);
+}
+
+/** The file button of a structured field, named by the field's label then its text. */
+export function fileButton(scope: Page | Locator, label: string): Locator {
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return scope.getByRole('button', { name: new RegExp(`^${escaped} (Choisir|Remplacer)`) });
+}
+
 /** The page's own status lines (local copy / server / publication). */
 export function pageStatus(page: Page) {
   return page.locator('.page-status');

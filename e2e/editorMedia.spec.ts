@@ -8,7 +8,9 @@ import { webpSize } from '../sync-server/mediaRoutes';
 import { editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 import {
   blurDateField,
+  chooseFile,
   createTypedPage,
+  fileButton,
   fillDateField,
   focusDateField,
   pageStatus,
@@ -60,9 +62,7 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   await expect(page.getByText('« Date de l’actualité » : date attendue')).toHaveCount(0);
 
   // The image: resized and re-encoded in the app, shown at once while offline.
-  await page
-    .getByLabel('Image', { exact: true })
-    .setInputFiles({ name: 'marche.png', mimeType: 'image/png', buffer: png });
+  await chooseFile(fileButton(page, 'Image'), { name: 'marche.png', mimeType: 'image/png', buffer: png });
   await expect(page.locator('.media-current')).toContainText('1600 × 1067 px');
   await expect(page.locator('.media-current img')).toHaveJSProperty('naturalWidth', 1600);
   const hash = (await page.locator('.media-current').getAttribute('data-sha256')) ?? '';
@@ -160,9 +160,11 @@ test('[media-2] an acte with its signed PDF: stored as is, its SHA-256 shown, up
   const upload = page.waitForResponse(
     (r) => r.request().method() === 'PUT' && r.url().endsWith(`/media/${sha}`),
   );
-  await page
-    .getByLabel('Acte signé (PDF) *')
-    .setInputFiles({ name: 'deliberation.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await chooseFile(fileButton(page, 'Acte signé (PDF) *'), {
+    name: 'deliberation.pdf',
+    mimeType: 'application/pdf',
+    buffer: pdf,
+  });
   await expect(page.locator('.media-current')).toHaveAttribute('data-sha256', sha);
   // The server checked the hash of the bytes it received (201: stored).
   expect((await upload).status()).toBe(201);

@@ -9,8 +9,10 @@ import { slugify } from '../site/siteDoc';
 import {
   axeViolations,
   blurDateField,
+  chooseFile,
   createTypedPage,
   dateField,
+  fileButton,
   fillDateField,
   uniqueTitle,
 } from './editorHelpers';
@@ -53,9 +55,11 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
   const upload = page.waitForResponse(
     (r) => r.request().method() === 'PUT' && /\/media\/[0-9a-f]{64}$/.test(r.url()),
   );
-  await entry(page, 'Élu n° 1')
-    .getByLabel('Photo')
-    .setInputFiles({ name: 'maire.png', mimeType: 'image/png', buffer: Buffer.from(photo, 'base64') });
+  await chooseFile(fileButton(entry(page, 'Élu n° 1'), 'Photo'), {
+    name: 'maire.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from(photo, 'base64'),
+  });
   expect((await upload).status()).toBe(201);
   const photoHash =
     (await entry(page, 'Élu n° 1').locator('.media-current').getAttribute('data-sha256')) ?? '';

@@ -5,7 +5,7 @@
 // dialogs added.
 import type { Page } from '@playwright/test';
 import { expect, goTo, openPage, status, STATUS, test } from './harness';
-import { axeViolations, expectDateField, fillDateField } from './editorHelpers';
+import { axeViolations, chooseFile, expectDateField, fileButton, fillDateField } from './editorHelpers';
 
 /** A JPEG drawn in the browser (a logo). */
 async function jpegFile(page: Page): Promise<Buffer> {
@@ -63,9 +63,11 @@ test('[first-1] « Premiers pas » followed to a first publication', async ({ op
   await page.getByLabel('Maire (directeur ou directrice de la publication) *').fill('Marie Martin');
   await expect(summary).toHaveCount(0);
   await page.getByLabel('Couleur d’accent *').selectOption({ label: 'Vert émeraude' });
-  await page
-    .getByLabel('Logo ou blason')
-    .setInputFiles({ name: 'blason.jpg', mimeType: 'image/jpeg', buffer: await jpegFile(page) });
+  await chooseFile(fileButton(page, 'Logo ou blason'), {
+    name: 'blason.jpg',
+    mimeType: 'image/jpeg',
+    buffer: await jpegFile(page),
+  });
   await expect(page.locator('.media-current')).toContainText('blason.jpg');
 
   await goTo(page, 'Tableau de bord');

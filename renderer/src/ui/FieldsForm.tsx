@@ -22,6 +22,7 @@ import { useMediaUrl } from '../media/useMediaUrl';
 import { ErrorSummary, type SummaryIssue } from './feedback/ErrorSummary';
 import { ContactPrefill } from './forms/ContactPrefill';
 import { DateTimeInput } from './forms/DateTimeInput';
+import { FilePickButton } from './forms/FilePickButton';
 import { ListField } from './ListField';
 
 /** A page field's issue as a link of the error summary (a list entry's sub-field, or the list). */
@@ -217,6 +218,7 @@ export function Field({
   const generatedId = useId();
   const id = givenId ?? generatedId;
   const helpId = `${id}-help`;
+  const labelId = `${id}-label`;
   const errorId = `${id}-error`;
   const describedBy = [d.help ? helpId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
   const common = {
@@ -278,7 +280,14 @@ export function Field({
     );
   } else if (d.kind === 'media' && media) {
     control = (
-      <MediaInput common={common} descriptor={d} value={value} media={media} onClear={() => onChange('')} />
+      <MediaInput
+        common={common}
+        labelId={labelId}
+        descriptor={d}
+        value={value}
+        media={media}
+        onClear={() => onChange('')}
+      />
     );
   } else {
     control = (
@@ -292,7 +301,7 @@ export function Field({
   }
   return (
     <div className="field">
-      <label htmlFor={id}>
+      <label htmlFor={id} id={labelId}>
         {d.label}
         {d.required ? ' *' : ''}
       </label>
@@ -305,7 +314,15 @@ export function Field({
 }
 
 function MediaInput(props: {
-  common: { id: string; disabled: boolean; onBlur: () => void; 'aria-describedby'?: string };
+  common: {
+    id: string;
+    'data-field': string;
+    disabled: boolean;
+    onBlur: () => void;
+    'aria-describedby'?: string;
+  };
+  /** The field's label, read before the button's text. */
+  labelId: string;
   descriptor: FieldDescriptor;
   value: string;
   media: NonNullable<FieldProps['media']>;
@@ -332,15 +349,24 @@ function MediaInput(props: {
           </button>
         </div>
       )}
-      <input
-        {...common}
-        type="file"
-        accept={(d.accept ?? []).join(',')}
-        disabled={common.disabled || busy}
-        onChange={async (e) => {
-          const file = e.target.files?.[0];
-          e.target.value = '';
-          if (!file) return;
+      <FilePickButton
+        id={common.id}
+        dataField={common['data-field']}
+        labelledBy={props.labelId}
+        describedBy={common['aria-describedby']}
+        text={
+          value
+            ? isImage
+              ? 'Remplacer l’image…'
+              : 'Remplacer le fichier…'
+            : isImage
+              ? 'Choisir une image…'
+              : 'Choisir un fichier…'
+        }
+        accept={d.accept}
+        isDisabled={common.disabled || busy}
+        onBlur={common.onBlur}
+        onFile={async (file) => {
           setBusy(true);
           setProblem(undefined);
           try {
