@@ -52,16 +52,8 @@ export async function createTypedPage(
   const { page } = agent;
   await page.getByRole('button', { name: 'Nouvelle page' }).click();
   await page.getByLabel('Titre de la page').fill(title);
-  if (options.type) await page.getByLabel('Type de page').selectOption({ label: options.type });
-  if (options.parent) {
-    const select = page.getByLabel('Placer sous');
-    const value = await select
-      .locator('option')
-      .filter({ hasText: options.parent })
-      .first()
-      .getAttribute('value');
-    await select.selectOption(value!);
-  }
+  if (options.type) await chooseOption(page, 'Type de page', options.type);
+  if (options.parent) await chooseOption(page, 'Placer sous', options.parent, false);
   await page.getByRole('button', { name: 'Créer la page' }).click();
   await expect(editor(page)).toBeVisible();
 }
@@ -121,8 +113,28 @@ export async function chooseFile(button: Locator, file: ChosenFile): Promise<voi
 
 /** The file button of a structured field, named by the field's label then its text. */
 export function fileButton(scope: Page | Locator, label: string): Locator {
-  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return scope.getByRole('button', { name: new RegExp(`^${escaped} (Choisir|Remplacer)`) });
+  return scope.getByRole('button', { name: new RegExp(`^${escapeRegExp(label)} (Choisir|Remplacer)`) });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A choice field (React Aria Select) by its label: its button, named « <choice> <label> ». */
+export function selectButton(scope: Page | Locator, label: string): Locator {
+  return scope.getByRole('button', { name: new RegExp(`${escapeRegExp(label)}$`) });
+}
+
+/** Opens a choice field and picks an option by its name (exact unless told). */
+export async function chooseOption(
+  scope: Page | Locator,
+  label: string,
+  option: string,
+  exact = true,
+): Promise<void> {
+  const button = selectButton(scope, label);
+  await button.click();
+  await button.page().getByRole('listbox').getByRole('option', { name: option, exact }).first().click();
 }
 
 /** The page's own status lines (local copy / server / publication). */

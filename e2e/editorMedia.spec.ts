@@ -9,6 +9,7 @@ import { editor, expect, goTo, openPage, STATUS, status, test } from './harness'
 import {
   blurDateField,
   chooseFile,
+  chooseOption,
   createTypedPage,
   fileButton,
   fillDateField,
@@ -155,7 +156,7 @@ test('[media-2] an acte with its signed PDF: stored as is, its SHA-256 shown, up
   const sha = createHash('sha256').update(pdf).digest('hex');
 
   await createTypedPage(alice, title, { type: 'Acte administratif' });
-  await page.getByLabel('Nature de l’acte *').selectOption({ label: 'Délibération' });
+  await chooseOption(page, 'Nature de l’acte *', 'Délibération');
   await page.getByLabel('Numéro *').fill('2026-042');
   const upload = page.waitForResponse(
     (r) => r.request().method() === 'PUT' && r.url().endsWith(`/media/${sha}`),

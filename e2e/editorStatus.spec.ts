@@ -5,6 +5,7 @@ import { editor, expect, goTo, openPage, STATUS, status, test } from './harness'
 import {
   axeViolations,
   backHome,
+  chooseOption,
   createTypedPage,
   fillDateField,
   pageStatus,
@@ -73,7 +74,7 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   // The list of actualités shows it, published.
   await goTo(page, 'Actualités');
   const lists = page.getByRole('region', { name: 'Actualités, événements et actes' });
-  await lists.getByLabel('État').selectOption({ label: 'Publiés' });
+  await chooseOption(lists, 'État', 'Publiés');
   await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('En ligne');
   await goTo(page, 'Tableau de bord');
   await expect(page.getByRole('region', { name: 'Tableau de bord' })).toContainText(

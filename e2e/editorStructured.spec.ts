@@ -10,10 +10,12 @@ import {
   axeViolations,
   blurDateField,
   chooseFile,
+  chooseOption,
   createTypedPage,
   dateField,
   fileButton,
   fillDateField,
+  selectButton,
   uniqueTitle,
 } from './editorHelpers';
 import { editor, expect, goTo, STATUS, status, test } from './harness';
@@ -190,8 +192,8 @@ test('[structured-2] horaires (opening ranges, closures) and associations: Frenc
   await createTypedPage(alice, uniqueTitle('Horaires et contact'), { type: 'Horaires et contact' });
   await page.getByRole('button', { name: 'Ajouter un jour d’ouverture' }).click();
   const monday = entry(page, /^Jour n° 1/);
-  await expect(monday.getByLabel('Jour *')).toBeFocused();
-  await monday.getByLabel('Jour *').selectOption({ label: 'Lundi' });
+  await expect(selectButton(monday, 'Jour *')).toBeFocused();
+  await chooseOption(monday, 'Jour *', 'Lundi');
   await fillDateField(monday, 'Ouverture', '12:00');
   await fillDateField(monday, 'Fermeture', '08:30');
   await blurDateField(monday, 'Fermeture');

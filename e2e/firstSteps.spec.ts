@@ -5,7 +5,14 @@
 // dialogs added.
 import type { Page } from '@playwright/test';
 import { expect, goTo, openPage, status, STATUS, test } from './harness';
-import { axeViolations, chooseFile, expectDateField, fileButton, fillDateField } from './editorHelpers';
+import {
+  axeViolations,
+  chooseFile,
+  chooseOption,
+  expectDateField,
+  fileButton,
+  fillDateField,
+} from './editorHelpers';
 
 /** A JPEG drawn in the browser (a logo). */
 async function jpegFile(page: Page): Promise<Buffer> {
@@ -62,7 +69,7 @@ test('[first-1] « Premiers pas » followed to a first publication', async ({ op
   await page.getByLabel('Adresse e-mail de contact *').fill('mairie@gardanne.example');
   await page.getByLabel('Maire (directeur ou directrice de la publication) *').fill('Marie Martin');
   await expect(summary).toHaveCount(0);
-  await page.getByLabel('Couleur d’accent *').selectOption({ label: 'Vert émeraude' });
+  await chooseOption(page, 'Couleur d’accent *', 'Vert émeraude');
   await chooseFile(fileButton(page, 'Logo ou blason'), {
     name: 'blason.jpg',
     mimeType: 'image/jpeg',
@@ -108,7 +115,7 @@ test('[first-2] opening hours: one day typed, copied onto the other weekdays', a
   const hours = page.getByRole('group', { name: 'Horaires d’ouverture *' });
   await hours.getByRole('button', { name: 'Ajouter un jour d’ouverture' }).click();
   const monday = hours.getByRole('group', { name: /^Jour n° 1/ });
-  await monday.getByLabel('Jour *').selectOption({ label: 'Lundi' });
+  await chooseOption(monday, 'Jour *', 'Lundi');
   await fillDateField(monday, 'Ouverture', '08:30');
   await fillDateField(monday, 'Fermeture', '12:00');
   await hours.getByRole('button', { name: 'Copier sur les autres jours — Jour n° 1 (Lundi)' }).click();

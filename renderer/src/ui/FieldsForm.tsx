@@ -23,6 +23,7 @@ import { ErrorSummary, type SummaryIssue } from './feedback/ErrorSummary';
 import { ContactPrefill } from './forms/ContactPrefill';
 import { DateTimeInput } from './forms/DateTimeInput';
 import { FilePickButton } from './forms/FilePickButton';
+import { SelectField } from './forms/SelectField';
 import { ListField } from './ListField';
 
 /** A page field's issue as a link of the error summary (a list entry's sub-field, or the list). */
@@ -264,20 +265,30 @@ export function Field({
       </div>
     );
   }
+  if (d.kind === 'select') {
+    return (
+      <div className="field" id={id} data-field={d.name}>
+        <SelectField
+          label={`${d.label}${d.required ? ' *' : ''}`}
+          value={value}
+          options={[{ value: '', label: '— Choisir —' }, ...(d.options ?? [])]}
+          placeholder="— Choisir —"
+          onChange={onChange}
+          onBlur={onBlur}
+          isDisabled={readOnly}
+          isRequired={d.required && !d.when}
+          isInvalid={Boolean(error)}
+          aria-describedby={describedBy}
+        />
+        {hint}
+        {problem}
+        {children}
+      </div>
+    );
+  }
   let control: React.ReactNode;
   if (d.kind === 'textarea') {
     control = <textarea {...common} rows={3} value={value} onChange={(e) => onChange(e.target.value)} />;
-  } else if (d.kind === 'select') {
-    control = (
-      <select {...common} value={value} onChange={(e) => onChange(e.target.value)}>
-        <option value="">— Choisir —</option>
-        {(d.options ?? []).map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    );
   } else if (d.kind === 'media' && media) {
     control = (
       <MediaInput

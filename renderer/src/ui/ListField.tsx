@@ -68,7 +68,7 @@ export function ListField({
       if (focus.target === 'first')
         el =
           entry?.querySelector<HTMLElement>(
-            'input:not([type="hidden"]), select, textarea, [role="spinbutton"]',
+            'input:not([type="hidden"]), select:not([tabindex="-1"]), textarea, [role="spinbutton"], .rac-select-button',
           ) ?? null;
       else {
         // Moved to the end it can no longer go: focus stays on the entry, on the other button.

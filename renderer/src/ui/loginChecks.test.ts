@@ -1,6 +1,5 @@
 // The login form's own checks (French, one per field) and the entry URL's server options.
 import { describe, expect, it } from 'vitest';
-import { appEntryUrl } from '../../../electron/urlPolicy';
 import { checkLogin, entryServer, LOGIN_MESSAGES_FR } from './loginChecks';
 
 describe('checkLogin', () => {
@@ -37,13 +36,18 @@ describe('entryServer', () => {
     expect(entryServer('', undefined)).toEqual({ serverUrl: '', fixed: false });
   });
 
-  it('reads what the desktop app puts in its entry URL', () => {
-    const endpoint = { origin: 'https://usine.ampmetropole.fr', wsOrigin: 'wss://usine.ampmetropole.fr' };
-    for (const serverFixed of [true, false])
-      expect(entryServer(new URL(appEntryUrl(endpoint, { serverFixed })).search, undefined)).toEqual({
-        serverUrl: endpoint.origin,
-        fixed: serverFixed,
-      });
+  it('reads what the desktop app puts in its entry URL (electron/urlPolicy appEntryUrl)', () => {
+    // The exact URLs electron/serverAddress.test.ts expects from appEntryUrl.
+    const fixed = new URL('app://usine/index.html?server=https%3A%2F%2Fusine.ampmetropole.fr&serverFixed=1');
+    const asked = new URL('app://usine/index.html?server=https%3A%2F%2Fusine.ampmetropole.fr');
+    expect(entryServer(fixed.search, undefined)).toEqual({
+      serverUrl: 'https://usine.ampmetropole.fr',
+      fixed: true,
+    });
+    expect(entryServer(asked.search, undefined)).toEqual({
+      serverUrl: 'https://usine.ampmetropole.fr',
+      fixed: false,
+    });
   });
 
   it('over http, the server is the page origin', () => {

@@ -15,7 +15,8 @@ export interface SummaryIssue {
   message: string;
 }
 
-const FOCUSABLE = 'input:not([type="hidden"]), select, textarea, button, [role="spinbutton"], [tabindex]';
+const FOCUSABLE =
+  'input:not([type="hidden"]), select:not([tabindex="-1"]), textarea, button, [role="spinbutton"], [tabindex]:not([tabindex="-1"])';
 
 /** The element itself when it takes the focus, else its first control (a date field's day). */
 export function focusTarget(element: HTMLElement): HTMLElement {
