@@ -20,7 +20,7 @@ import {
   TimeField,
 } from 'react-aria-components';
 import { Time } from '@internationalized/date';
-import { type DateKind, type FieldOutput, readStored, toStored } from './dateValues';
+import { type DateKind, type FieldOutput, readStored, storedAfterChange } from './dateValues';
 import './dateTimeInput.css';
 
 export interface DateTimeInputProps {
@@ -52,11 +52,8 @@ export function DateTimeInput(props: DateTimeInputProps) {
     [props['aria-describedby'], stored.state === 'malformed' ? malformedId : ''].filter(Boolean).join(' ') ||
     undefined;
   const change = (next: FieldOutput | null) => {
-    // Emptying a field that holds an unreadable value would erase it without the agent seeing
-    // a change: only a typed or picked value replaces it.
-    if (next === null && stored.state === 'malformed') return;
-    const written = toStored(kind, next);
-    if (written !== value) props.onChange(written);
+    const written = storedAfterChange(kind, value, next);
+    if (written !== undefined) props.onChange(written);
   };
   const common = {
     isDisabled: props.isDisabled,
@@ -84,7 +81,10 @@ export function DateTimeInput(props: DateTimeInputProps) {
           onChange={change}
         >
           <Label>{props.label}</Label>
-          <Group className="rac-date-group">{input}</Group>
+          {/* Only the border: the time field's own group carries the name. */}
+          <Group className="rac-date-group" role="presentation">
+            {input}
+          </Group>
         </TimeField>
       ) : (
         <DatePicker

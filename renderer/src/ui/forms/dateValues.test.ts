@@ -2,7 +2,14 @@
 import { CalendarDate, CalendarDateTime, Time } from '@internationalized/date';
 import { describe, expect, it } from 'vitest';
 import { DATE, DATETIME, TIME } from '../../../../site/pageTypes';
-import { readStored, readStoredDate, readStoredDateTime, readStoredTime, toStored } from './dateValues';
+import {
+  readStored,
+  readStoredDate,
+  readStoredDateTime,
+  readStoredTime,
+  storedAfterChange,
+  toStored,
+} from './dateValues';
 
 describe('readStored*', () => {
   it('reads well-formed stored values', () => {
@@ -91,5 +98,25 @@ describe('toStored', () => {
         if (read.state === 'ok') expect(toStored(kind, read.value)).toBe(raw);
       }
     }
+  });
+});
+
+describe('storedAfterChange', () => {
+  it('writes a typed or picked value, and an emptied field as empty', () => {
+    expect(storedAfterChange('date', '', new CalendarDate(2026, 7, 1))).toBe('2026-07-01');
+    expect(storedAfterChange('time', '08:30', new Time(9, 0))).toBe('09:00');
+    expect(storedAfterChange('date', '2026-07-01', null)).toBe('');
+  });
+
+  it('writes nothing when the value does not change', () => {
+    expect(storedAfterChange('date', '2026-07-01', new CalendarDate(2026, 7, 1))).toBeUndefined();
+    expect(storedAfterChange('time', '', null)).toBeUndefined();
+  });
+
+  it('never erases a malformed stored value by emptying the field, but replaces it by a new one', () => {
+    expect(storedAfterChange('time', '8h"><script>', null)).toBeUndefined();
+    expect(storedAfterChange('date', '2026-02-31', null)).toBeUndefined();
+    expect(storedAfterChange('datetime', '2026-01-01T25:99', null)).toBeUndefined();
+    expect(storedAfterChange('time', '8h', new Time(8, 0))).toBe('08:00');
   });
 });

@@ -90,3 +90,18 @@ export function toStored(kind: DateKind, value: FieldOutput | null): string {
   const time = 'hour' in value ? value : { hour: 0, minute: 0 };
   return `${day}T${two(time.hour)}:${two(time.minute)}`;
 }
+
+/**
+ * What a field's change writes: the new stored string, or `undefined` to write nothing — when it
+ * would not change the value, or when the field was emptied while holding a value it could not
+ * read (that value is kept until the agent types or picks a new one).
+ */
+export function storedAfterChange(
+  kind: DateKind,
+  stored: string,
+  next: FieldOutput | null,
+): string | undefined {
+  if (next === null && readStored(kind, stored).state === 'malformed') return undefined;
+  const written = toStored(kind, next);
+  return written === stored ? undefined : written;
+}
