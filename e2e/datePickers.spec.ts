@@ -36,6 +36,17 @@ test('[pickers-1] an English browser gets French dates, a 24-hour clock and a Fr
     await page.setViewportSize({ width: 1024, height: 768 });
     await shot(page, 'connexion-1024x768');
     await page.setViewportSize({ width: 1366, height: 768 });
+    if (process.env.SCREENS_DIR) {
+      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await expect(page.getByText('Indiquez votre adresse e-mail.')).toBeVisible();
+      await shot(page, 'connexion-erreurs-1366x768');
+      await page.goto(`${server.url}/app/?serverFixed=1`);
+      await expect(page.getByText(`Serveur : ${server.url}`)).toBeVisible();
+      await shot(page, 'connexion-serveur-fixe-1366x768');
+      await page.setViewportSize({ width: 1024, height: 768 });
+      await shot(page, 'connexion-serveur-fixe-1024x768');
+      await page.setViewportSize({ width: 1366, height: 768 });
+    }
     await page.getByLabel('Adresse e-mail').fill(email);
     await page.getByLabel('Mot de passe').fill(password);
     await page.getByRole('button', { name: 'Se connecter' }).click();
@@ -55,6 +66,7 @@ test('[pickers-1] an English browser gets French dates, a 24-hour clock and a Fr
     await expect(time).not.toContainText(/AM|PM/);
 
     // The calendar: a French month, French weekdays, « Précédent » / « Suivant ».
+    await section.scrollIntoViewIfNeeded();
     await date.getByRole('button', { name: /^Calendrier/ }).click();
     const calendar = page.getByRole('dialog');
     await expect(calendar.getByRole('heading')).toHaveText(FRENCH_MONTHS);
