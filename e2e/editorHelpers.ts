@@ -87,7 +87,11 @@ export async function focusDateField(scope: Page | Locator, label: string): Prom
 }
 
 export async function blurDateField(scope: Page | Locator, label: string): Promise<void> {
-  await dateField(scope, label).getByRole('spinbutton').last().blur();
+  // Whichever segment has the focus (the last one after typing, the first after focusDateField).
+  await dateField(scope, label).evaluate((field) => {
+    const active = field.ownerDocument.activeElement;
+    if (active instanceof HTMLElement && field.contains(active)) active.blur();
+  });
 }
 
 /** What a date or time field shows, e.g. « 08:30 » or « 01/07/2026 ». */

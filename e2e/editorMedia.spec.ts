@@ -10,6 +10,7 @@ import {
   blurDateField,
   chooseFile,
   chooseOption,
+  selectButton,
   createTypedPage,
   fileButton,
   fillDateField,
@@ -180,6 +181,8 @@ test('[media-2] an acte with its signed PDF: stored as is, its SHA-256 shown, up
   });
   await goTo(page, 'Actes');
   const lists = page.getByRole('region', { name: 'Actualités, événements et actes' });
-  await expect(lists.getByLabel('Type de contenu')).toHaveValue('acte');
+  await expect(selectButton(lists, 'Type de contenu')).toHaveAccessibleName(
+    'Actes administratifs Type de contenu',
+  );
   await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('Brouillon');
 });
