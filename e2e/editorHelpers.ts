@@ -4,7 +4,7 @@
  * page creation with a type, the per-page status and an axe scan.
  */
 import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { type Agent, editor, expect, goTo } from './harness';
 
 let counter = 0;
@@ -52,18 +52,93 @@ export async function createTypedPage(
   const { page } = agent;
   await page.getByRole('button', { name: 'Nouvelle page' }).click();
   await page.getByLabel('Titre de la page').fill(title);
-  if (options.type) await page.getByLabel('Type de page').selectOption({ label: options.type });
-  if (options.parent) {
-    const select = page.getByLabel('Placer sous');
-    const value = await select
-      .locator('option')
-      .filter({ hasText: options.parent })
-      .first()
-      .getAttribute('value');
-    await select.selectOption(value!);
-  }
+  if (options.type) await chooseOption(page, 'Type de page', options.type);
+  if (options.parent) await chooseOption(page, 'Placer sous', options.parent, false);
   await page.getByRole('button', { name: 'Créer la page' }).click();
   await expect(editor(page)).toBeVisible();
+}
+
+/**
+ * A French date or time field (React Aria) by its label: the group of its segments (day, month,
+ * year, hours, minutes…), each a spinbutton.
+ */
+export function dateField(scope: Page | Locator, label: string): Locator {
+  return scope.getByRole('group', { name: label, exact: true }).first();
+}
+
+/** A stored value (AAAA-MM-JJ, HH:MM, HH:MM:SS, AAAA-MM-JJTHH:MM) as typed in French order. */
+export function frenchDigits(value: string): string {
+  const m = /^(?:(\d{4})-(\d{2})-(\d{2}))?T?(?:(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value);
+  if (!m) throw new Error(`Valeur de date ou d’heure inattendue : ${value}`);
+  const [, year, month, day, hour, minute, second] = m;
+  return [day, month, year, hour, minute, second].filter(Boolean).join('');
+}
+
+/** Types `value` into a French date or time field segment by segment, from its first one. */
+export async function fillDateField(scope: Page | Locator, label: string, value: string): Promise<void> {
+  const field = dateField(scope, label);
+  await field.getByRole('spinbutton').first().click();
+  await field.page().keyboard.type(frenchDigits(value));
+}
+
+/** Focus into a date or time field (its first segment), or out of it. */
+export async function focusDateField(scope: Page | Locator, label: string): Promise<void> {
+  await dateField(scope, label).getByRole('spinbutton').first().focus();
+}
+
+export async function blurDateField(scope: Page | Locator, label: string): Promise<void> {
+  // Whichever segment has the focus (the last one after typing, the first after focusDateField).
+  await dateField(scope, label).evaluate((field) => {
+    const active = field.ownerDocument.activeElement;
+    if (active instanceof HTMLElement && field.contains(active)) active.blur();
+  });
+}
+
+/** What a date or time field shows, e.g. « 08:30 » or « 01/07/2026 ». */
+export async function expectDateField(scope: Page | Locator, label: string, shown: string): Promise<void> {
+  await expect
+    .poll(async () => (await dateField(scope, label).innerText()).replace(/[\u2066-\u2069\s]/g, ''))
+    .toBe(shown);
+}
+
+/** A file as the journeys hand it to the computer's file chooser. */
+export interface ChosenFile {
+  name: string;
+  mimeType: string;
+  buffer: Buffer;
+}
+
+/** Presses a « Choisir… » button (React Aria FileTrigger) and picks `file` in the chooser. */
+export async function chooseFile(button: Locator, file: ChosenFile): Promise<void> {
+  const chooser = button.page().waitForEvent('filechooser');
+  await button.click();
+  await (await chooser).setFiles(file);
+}
+
+/** The file button of a structured field, named by the field's label then its text. */
+export function fileButton(scope: Page | Locator, label: string): Locator {
+  return scope.getByRole('button', { name: new RegExp(`^${escapeRegExp(label)} (Choisir|Remplacer)`) });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A choice field (React Aria Select) by its label: its button, named « <choice> <label> ». */
+export function selectButton(scope: Page | Locator, label: string): Locator {
+  return scope.getByRole('button', { name: new RegExp(`${escapeRegExp(label)}$`) });
+}
+
+/** Opens a choice field and picks an option by its name (exact unless told). */
+export async function chooseOption(
+  scope: Page | Locator,
+  label: string,
+  option: string,
+  exact = true,
+): Promise<void> {
+  const button = selectButton(scope, label);
+  await button.click();
+  await button.page().getByRole('listbox').getByRole('option', { name: option, exact }).first().click();
 }
 
 /** The page's own status lines (local copy / server / publication). */

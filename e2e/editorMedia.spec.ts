@@ -6,7 +6,18 @@ import type { Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { webpSize } from '../sync-server/mediaRoutes';
 import { editor, expect, goTo, openPage, STATUS, status, test } from './harness';
-import { createTypedPage, pageStatus, uniqueTitle } from './editorHelpers';
+import {
+  blurDateField,
+  chooseFile,
+  chooseOption,
+  selectButton,
+  createTypedPage,
+  fileButton,
+  fillDateField,
+  focusDateField,
+  pageStatus,
+  uniqueTitle,
+} from './editorHelpers';
 
 /** A 2400 × 1600 PNG drawn in the browser (a photo-sized image to scale down). */
 async function bigPng(page: Page): Promise<Buffer> {
@@ -45,18 +56,15 @@ test('[media-1] an actualité with an image offline, uploaded once when online, 
   await createTypedPage(chantal, title, { type: 'Actualité' });
 
   // Structured fields, validated with the shared schema, in French.
-  const date = page.getByLabel('Date de l’actualité *');
-  await date.focus();
-  await date.blur();
+  await focusDateField(page, 'Date de l’actualité *');
+  await blurDateField(page, 'Date de l’actualité *');
   await expect(page.getByText('« Date de l’actualité » : date attendue (AAAA-MM-JJ).')).toBeVisible();
-  await date.fill('2026-12-12');
+  await fillDateField(page, 'Date de l’actualité *', '2026-12-12');
   await page.getByLabel('Résumé *').fill('Chalets et vin chaud sur la place.');
   await expect(page.getByText('« Date de l’actualité » : date attendue')).toHaveCount(0);
 
   // The image: resized and re-encoded in the app, shown at once while offline.
-  await page
-    .getByLabel('Image', { exact: true })
-    .setInputFiles({ name: 'marche.png', mimeType: 'image/png', buffer: png });
+  await chooseFile(fileButton(page, 'Image'), { name: 'marche.png', mimeType: 'image/png', buffer: png });
   await expect(page.locator('.media-current')).toContainText('1600 × 1067 px');
   await expect(page.locator('.media-current img')).toHaveJSProperty('naturalWidth', 1600);
   const hash = (await page.locator('.media-current').getAttribute('data-sha256')) ?? '';
@@ -149,14 +157,16 @@ test('[media-2] an acte with its signed PDF: stored as is, its SHA-256 shown, up
   const sha = createHash('sha256').update(pdf).digest('hex');
 
   await createTypedPage(alice, title, { type: 'Acte administratif' });
-  await page.getByLabel('Nature de l’acte *').selectOption({ label: 'Délibération' });
+  await chooseOption(page, 'Nature de l’acte *', 'Délibération');
   await page.getByLabel('Numéro *').fill('2026-042');
   const upload = page.waitForResponse(
     (r) => r.request().method() === 'PUT' && r.url().endsWith(`/media/${sha}`),
   );
-  await page
-    .getByLabel('Acte signé (PDF) *')
-    .setInputFiles({ name: 'deliberation.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await chooseFile(fileButton(page, 'Acte signé (PDF) *'), {
+    name: 'deliberation.pdf',
+    mimeType: 'application/pdf',
+    buffer: pdf,
+  });
   await expect(page.locator('.media-current')).toHaveAttribute('data-sha256', sha);
   // The server checked the hash of the bytes it received (201: stored).
   expect((await upload).status()).toBe(201);
@@ -171,6 +181,8 @@ test('[media-2] an acte with its signed PDF: stored as is, its SHA-256 shown, up
   });
   await goTo(page, 'Actes');
   const lists = page.getByRole('region', { name: 'Actualités, événements et actes' });
-  await expect(lists.getByLabel('Type de contenu')).toHaveValue('acte');
+  await expect(selectButton(lists, 'Type de contenu')).toHaveAccessibleName(
+    'Actes administratifs Type de contenu',
+  );
   await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('Brouillon');
 });

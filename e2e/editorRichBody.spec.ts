@@ -7,7 +7,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { createPage, editor, expect, goTo, openPage, STATUS, status, test } from './harness';
-import { axeViolations, pdfFile, pngFile, slugOf, uniqueTitle } from './editorHelpers';
+import { axeViolations, chooseFile, pdfFile, pngFile, slugOf, uniqueTitle } from './editorHelpers';
 import { validateHtml } from './htmlValidator';
 
 /** The toolbar's dialog (a modal <dialog>) by its title. */
@@ -77,9 +77,11 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
   await page.getByRole('button', { name: 'Insérer une image' }).click();
   const imageDialog = dialog(page, 'Insérer une image');
   await expect(imageDialog).toBeVisible();
-  await imageDialog
-    .getByLabel('Importer une image depuis cet ordinateur')
-    .setInputFiles({ name: 'parvis.png', mimeType: 'image/png', buffer: await pngFile(page, 1200, 800) });
+  await chooseFile(imageDialog.getByRole('button', { name: 'Importer une image depuis cet ordinateur' }), {
+    name: 'parvis.png',
+    mimeType: 'image/png',
+    buffer: await pngFile(page, 1200, 800),
+  });
   await expect(imageDialog.getByRole('radio', { name: 'parvis' })).toBeChecked();
   await imageDialog.getByRole('button', { name: 'Insérer l’image' }).click();
   await expect(imageDialog.getByRole('alert')).toHaveText(
@@ -128,9 +130,11 @@ test('[rich-1] a table by keyboard, an image, a callout and a PDF link: live for
     'Choisissez un PDF de la médiathèque ou importez-en un.',
   );
   expect(await axeViolations(page)).toEqual([]);
-  await fileDialog
-    .getByLabel('Importer un PDF depuis cet ordinateur')
-    .setInputFiles({ name: 'compte-rendu_conseil.pdf', mimeType: 'application/pdf', buffer: pdfFile(title) });
+  await chooseFile(fileDialog.getByRole('button', { name: 'Importer un PDF depuis cet ordinateur' }), {
+    name: 'compte-rendu_conseil.pdf',
+    mimeType: 'application/pdf',
+    buffer: pdfFile(title),
+  });
   await expect(fileDialog.getByRole('radio', { name: /compte-rendu_conseil\.pdf/ })).toBeChecked();
   await expect(fileDialog.getByLabel('Texte du lien')).toHaveValue('compte-rendu conseil');
   await fileDialog.getByLabel('Texte du lien').fill('Compte rendu du conseil municipal');
@@ -229,9 +233,11 @@ test('[rich-2] the image dialog refuses an image without alt text unless it is m
   expect(await axeViolations(page)).toEqual([]);
 
   // A PDF is not an image: refused with a pointer to the right button.
-  await imageDialog
-    .getByLabel('Importer une image depuis cet ordinateur')
-    .setInputFiles({ name: 'arrete.pdf', mimeType: 'application/pdf', buffer: pdfFile('galerie') });
+  await chooseFile(imageDialog.getByRole('button', { name: 'Importer une image depuis cet ordinateur' }), {
+    name: 'arrete.pdf',
+    mimeType: 'application/pdf',
+    buffer: pdfFile('galerie'),
+  });
   await expect(imageDialog.getByRole('alert')).toHaveText(
     'Ce fichier n’est pas une image (JPEG, PNG, WebP…). Pour un document PDF, utilisez « Lien vers un PDF ».',
   );
@@ -242,9 +248,11 @@ test('[rich-2] the image dialog refuses an image without alt text unless it is m
     imageDialog.getByText('Choisissez une image de la médiathèque ou importez-en une.'),
   ).toBeVisible();
   await expect(imageDialog.getByText(/Indiquez le texte alternatif de l’image/)).toBeVisible();
-  await imageDialog
-    .getByLabel('Importer une image depuis cet ordinateur')
-    .setInputFiles({ name: 'frise.png', mimeType: 'image/png', buffer: await pngFile(page, 600, 100) });
+  await chooseFile(imageDialog.getByRole('button', { name: 'Importer une image depuis cet ordinateur' }), {
+    name: 'frise.png',
+    mimeType: 'image/png',
+    buffer: await pngFile(page, 600, 100),
+  });
   await expect(imageDialog.getByRole('radio', { name: 'frise' })).toBeChecked();
   await imageDialog.getByLabel('Texte alternatif').fill('   ');
   await imageDialog.getByRole('button', { name: 'Insérer l’image' }).click();
@@ -370,9 +378,11 @@ test('[rich-4] offline, an imported image shows at once from this computer and t
 
   await page.keyboard.press('Control+Alt+KeyI');
   const imageDialog = dialog(page, 'Insérer une image');
-  await imageDialog
-    .getByLabel('Importer une image depuis cet ordinateur')
-    .setInputFiles({ name: 'plan.png', mimeType: 'image/png', buffer: await pngFile(page, 900, 600) });
+  await chooseFile(imageDialog.getByRole('button', { name: 'Importer une image depuis cet ordinateur' }), {
+    name: 'plan.png',
+    mimeType: 'image/png',
+    buffer: await pngFile(page, 900, 600),
+  });
   await expect(imageDialog.getByRole('radio', { name: 'plan' })).toBeChecked();
   await imageDialog.getByLabel('Texte alternatif').fill('Plan du centre du village');
   await imageDialog.getByRole('button', { name: 'Insérer l’image' }).click();

@@ -2,7 +2,16 @@
 // status says what is true: on this computer (with the number of changes waiting), on the
 // Métropole's server only after its persisted-ack, then published.
 import { editor, expect, goTo, openPage, STATUS, status, test } from './harness';
-import { axeViolations, backHome, createTypedPage, pageStatus, treeItem, uniqueTitle } from './editorHelpers';
+import {
+  axeViolations,
+  backHome,
+  chooseOption,
+  createTypedPage,
+  fillDateField,
+  pageStatus,
+  treeItem,
+  uniqueTitle,
+} from './editorHelpers';
 
 test('[status-1] an actualité written offline, sent when back online (only after the ack), then published', async ({
   openAgent,
@@ -27,7 +36,7 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   ).toBeVisible();
 
   await createTypedPage(chantal, title, { type: 'Actualité' });
-  await page.getByLabel('Date de l’actualité *').fill('2026-06-21');
+  await fillDateField(page, 'Date de l’actualité *', '2026-06-21');
   await page.getByLabel('Résumé *').fill('Concerts gratuits toute la soirée.');
   await editor(page).click();
   await page.keyboard.type('Concerts sur la place du village.');
@@ -65,7 +74,7 @@ test('[status-1] an actualité written offline, sent when back online (only afte
   // The list of actualités shows it, published.
   await goTo(page, 'Actualités');
   const lists = page.getByRole('region', { name: 'Actualités, événements et actes' });
-  await lists.getByLabel('État').selectOption({ label: 'Publiés' });
+  await chooseOption(lists, 'État', 'Publiés');
   await expect(lists.getByRole('row').filter({ hasText: title })).toContainText('En ligne');
   await goTo(page, 'Tableau de bord');
   await expect(page.getByRole('region', { name: 'Tableau de bord' })).toContainText(

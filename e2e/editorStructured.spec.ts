@@ -6,7 +6,18 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { slugify } from '../site/siteDoc';
-import { axeViolations, createTypedPage, uniqueTitle } from './editorHelpers';
+import {
+  axeViolations,
+  blurDateField,
+  chooseFile,
+  chooseOption,
+  createTypedPage,
+  dateField,
+  fileButton,
+  fillDateField,
+  selectButton,
+  uniqueTitle,
+} from './editorHelpers';
 import { editor, expect, goTo, STATUS, status, test } from './harness';
 import { validateHtml } from './htmlValidator';
 
@@ -46,9 +57,11 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
   const upload = page.waitForResponse(
     (r) => r.request().method() === 'PUT' && /\/media\/[0-9a-f]{64}$/.test(r.url()),
   );
-  await entry(page, 'Élu n° 1')
-    .getByLabel('Photo')
-    .setInputFiles({ name: 'maire.png', mimeType: 'image/png', buffer: Buffer.from(photo, 'base64') });
+  await chooseFile(fileButton(entry(page, 'Élu n° 1'), 'Photo'), {
+    name: 'maire.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from(photo, 'base64'),
+  });
   expect((await upload).status()).toBe(201);
   const photoHash =
     (await entry(page, 'Élu n° 1').locator('.media-current').getAttribute('data-sha256')) ?? '';
@@ -97,7 +110,7 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
   await goTo(page, 'Pages');
   const canteen = uniqueTitle('Menus de la cantine');
   await createTypedPage(referent, canteen, { type: 'Menus de la cantine' });
-  await page.getByLabel('Semaine du *').fill('2026-06-01');
+  await fillDateField(page, 'Semaine du *', '2026-06-01');
   const days: Array<[string, string, string, string]> = [
     ['2026-06-02', 'Carottes râpées', 'Poisson pané', 'Compote'],
     ['2026-06-01', 'Salade verte', 'Lasagnes', 'Fruit de saison'],
@@ -105,8 +118,8 @@ test('[structured-1] élus and cantine menus as repeatable sub-forms, by keyboar
   for (const [i, [date, starter, main, dessert]] of days.entries()) {
     await page.getByRole('button', { name: 'Ajouter le menu d’un jour' }).click();
     const day = entry(page, new RegExp(`^Jour n° ${i + 1}`));
-    await expect(day.getByLabel('Date *')).toBeFocused();
-    await day.getByLabel('Date *').fill(date);
+    await expect(dateField(day, 'Date *').getByRole('spinbutton').first()).toBeFocused();
+    await fillDateField(day, 'Date *', date);
     await day.getByLabel('Entrée').fill(starter);
     await day.getByLabel('Plat').fill(main);
     await day.getByLabel('Dessert').fill(dessert);
@@ -179,21 +192,21 @@ test('[structured-2] horaires (opening ranges, closures) and associations: Frenc
   await createTypedPage(alice, uniqueTitle('Horaires et contact'), { type: 'Horaires et contact' });
   await page.getByRole('button', { name: 'Ajouter un jour d’ouverture' }).click();
   const monday = entry(page, /^Jour n° 1/);
-  await expect(monday.getByLabel('Jour *')).toBeFocused();
-  await monday.getByLabel('Jour *').selectOption({ label: 'Lundi' });
-  await monday.getByLabel('Ouverture', { exact: true }).fill('12:00');
-  await monday.getByLabel('Fermeture', { exact: true }).fill('08:30');
-  await monday.getByLabel('Fermeture', { exact: true }).blur();
+  await expect(selectButton(monday, 'Jour *')).toBeFocused();
+  await chooseOption(monday, 'Jour *', 'Lundi');
+  await fillDateField(monday, 'Ouverture', '12:00');
+  await fillDateField(monday, 'Fermeture', '08:30');
+  await blurDateField(monday, 'Fermeture');
   await expect(monday.getByText('Jour n° 1 : « Fermeture » doit être après « Ouverture ».')).toBeVisible();
-  await monday.getByLabel('Ouverture', { exact: true }).fill('08:30');
-  await monday.getByLabel('Fermeture', { exact: true }).fill('12:00');
+  await fillDateField(monday, 'Ouverture', '08:30');
+  await fillDateField(monday, 'Fermeture', '12:00');
   await expect(monday.getByText('doit être après')).toHaveCount(0);
   await expect(entry(page, 'Jour n° 1 (Lundi)')).toBeVisible();
   await page.getByRole('button', { name: 'Ajouter une fermeture' }).click();
   const closure = entry(page, /^Fermeture n° 1/);
-  await closure.getByLabel('Fermé du *').fill('2026-05-14');
-  await closure.getByLabel('Jusqu’au').fill('2026-05-10');
-  await closure.getByLabel('Jusqu’au').blur();
+  await fillDateField(closure, 'Fermé du *', '2026-05-14');
+  await fillDateField(closure, 'Jusqu’au', '2026-05-10');
+  await blurDateField(closure, 'Jusqu’au');
   await expect(
     closure.getByText('« Jusqu’au » doit être le même jour que « Fermé du » ou après.'),
   ).toBeVisible();

@@ -5,7 +5,14 @@
 // dialogs added.
 import type { Page } from '@playwright/test';
 import { expect, goTo, openPage, status, STATUS, test } from './harness';
-import { axeViolations } from './editorHelpers';
+import {
+  axeViolations,
+  chooseFile,
+  chooseOption,
+  expectDateField,
+  fileButton,
+  fillDateField,
+} from './editorHelpers';
 
 /** A JPEG drawn in the browser (a logo). */
 async function jpegFile(page: Page): Promise<Buffer> {
@@ -62,10 +69,12 @@ test('[first-1] « Premiers pas » followed to a first publication', async ({ op
   await page.getByLabel('Adresse e-mail de contact *').fill('mairie@gardanne.example');
   await page.getByLabel('Maire (directeur ou directrice de la publication) *').fill('Marie Martin');
   await expect(summary).toHaveCount(0);
-  await page.getByLabel('Couleur d’accent *').selectOption({ label: 'Vert émeraude' });
-  await page
-    .getByLabel('Logo ou blason')
-    .setInputFiles({ name: 'blason.jpg', mimeType: 'image/jpeg', buffer: await jpegFile(page) });
+  await chooseOption(page, 'Couleur d’accent *', 'Vert émeraude');
+  await chooseFile(fileButton(page, 'Logo ou blason'), {
+    name: 'blason.jpg',
+    mimeType: 'image/jpeg',
+    buffer: await jpegFile(page),
+  });
   await expect(page.locator('.media-current')).toContainText('blason.jpg');
 
   await goTo(page, 'Tableau de bord');
@@ -106,9 +115,9 @@ test('[first-2] opening hours: one day typed, copied onto the other weekdays', a
   const hours = page.getByRole('group', { name: 'Horaires d’ouverture *' });
   await hours.getByRole('button', { name: 'Ajouter un jour d’ouverture' }).click();
   const monday = hours.getByRole('group', { name: /^Jour n° 1/ });
-  await monday.getByLabel('Jour *').selectOption({ label: 'Lundi' });
-  await monday.getByLabel('Ouverture', { exact: true }).fill('08:30');
-  await monday.getByLabel('Fermeture', { exact: true }).fill('12:00');
+  await chooseOption(monday, 'Jour *', 'Lundi');
+  await fillDateField(monday, 'Ouverture', '08:30');
+  await fillDateField(monday, 'Fermeture', '12:00');
   await hours.getByRole('button', { name: 'Copier sur les autres jours — Jour n° 1 (Lundi)' }).click();
   const dialog = page.getByRole('dialog', { name: 'Copier les horaires du lundi' });
   await expect(dialog.getByRole('checkbox', { name: 'Vendredi' })).toBeChecked();
@@ -124,7 +133,7 @@ test('[first-2] opening hours: one day typed, copied onto the other weekdays', a
     [4, 'Vendredi'],
   ] as const) {
     const entry = hours.getByRole('group', { name: `Jour n° ${n} (${day})` });
-    await expect(entry.getByLabel('Ouverture', { exact: true })).toHaveValue('08:30');
-    await expect(entry.getByLabel('Fermeture', { exact: true })).toHaveValue('12:00');
+    await expectDateField(entry, 'Ouverture', '08:30');
+    await expectDateField(entry, 'Fermeture', '12:00');
   }
 });

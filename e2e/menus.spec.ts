@@ -3,7 +3,7 @@
 // back as a sub-entry, adds a list page, reorders by button and by keyboard drag and drop,
 // renames an entry — publishes, and the served site's « Menu principal » is that menu, in order.
 import type { Page } from '@playwright/test';
-import { axeViolations } from './editorHelpers';
+import { axeViolations, chooseOption } from './editorHelpers';
 import { createPage, expect, goTo, STATUS, status, test } from './harness';
 
 const shots = process.env.MENU_SHOTS_DIR;
@@ -61,16 +61,16 @@ test('[MENU-7][MENU-5] the référent edits the main menu in the editor, publish
   await row(page, 'Cantine scolaire').getByRole('button', { name: 'Retirer' }).click();
   await expect(mainMenuRows(page)).toHaveCount(2);
   const add = page.getByRole('form', { name: 'Ajouter une entrée' });
-  await add.getByLabel('Page ou lien').selectOption({ label: 'Cantine scolaire' });
-  await add.getByLabel('Emplacement').selectOption({ label: 'Sous « Écoles »' });
+  await chooseOption(add, 'Page ou lien', 'Cantine scolaire');
+  await chooseOption(add, 'Emplacement', 'Sous « Écoles »');
   await add.getByRole('button', { name: 'Ajouter au menu principal' }).click();
   await expect(
     page.getByRole('status').filter({ hasText: 'Entrée ajoutée au menu principal.' }),
   ).toBeVisible();
 
   // Add a list page at the top level, then move it up one place with « Monter ».
-  await add.getByLabel('Page ou lien').selectOption({ label: 'Agenda' });
-  await add.getByLabel('Emplacement').selectOption({ label: 'Au premier niveau' });
+  await chooseOption(add, 'Page ou lien', 'Agenda');
+  await chooseOption(add, 'Emplacement', 'Au premier niveau');
   await add.getByRole('button', { name: 'Ajouter au menu principal' }).click();
   await expect(mainMenuRows(page)).toHaveText([
     /^Écoles/,

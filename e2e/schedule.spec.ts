@@ -1,7 +1,7 @@
 // Issue 4 §5 journey — scheduled publication: the référent schedules a page a few seconds
 // ahead and closes the editor; the server publishes it alone; the page is fetched over HTTP.
 import { slugify } from '../site/siteDoc';
-import { backHome, openPanelSection, uniqueTitle } from './editorHelpers';
+import { backHome, fillDateField, openPanelSection, uniqueTitle } from './editorHelpers';
 import { createPage, editor, expect, openPage, STATUS, status, test } from './harness';
 
 /** Local date (AAAA-MM-JJ) and time (HH:MM:SS) as the date and time fields take them. */
@@ -30,8 +30,8 @@ test('[schedule-1] the référent schedules a page, closes the editor, the serve
   const section = referent.page.getByRole('region', { name: 'Publication à une date choisie' });
   // A date in the past is refused in French, and nothing is scheduled.
   const past = fields(new Date(Date.now() - 3_600_000));
-  await section.getByLabel('Date de publication').fill(past.date);
-  await section.getByLabel('Heure de publication').fill(past.time);
+  await fillDateField(section, 'Date de publication', past.date);
+  await fillDateField(section, 'Heure de publication', past.time);
   await section.getByRole('button', { name: 'Programmer la publication' }).click();
   await expect(section.getByRole('alert')).toHaveText(
     'Cette date est déjà passée : choisissez une date et une heure à venir.',
@@ -40,8 +40,8 @@ test('[schedule-1] the référent schedules a page, closes the editor, the serve
 
   // One scheduled then cancelled: the state is shown, then gone.
   const later = fields(new Date(Date.now() + 3_600_000));
-  await section.getByLabel('Date de publication').fill(later.date);
-  await section.getByLabel('Heure de publication').fill(later.time);
+  await fillDateField(section, 'Date de publication', later.date);
+  await fillDateField(section, 'Heure de publication', later.time);
   await section.getByRole('button', { name: 'Programmer la publication' }).click();
   await expect(section.getByText(/^Publication programmée le/)).toHaveCount(1);
   // Another agent of the commune sees it, without the référent's controls.
@@ -58,8 +58,8 @@ test('[schedule-1] the référent schedules a page, closes the editor, the serve
 
   // The real one, a few seconds ahead.
   const soon = fields(new Date(Date.now() + 6_000));
-  await section.getByLabel('Date de publication').fill(soon.date);
-  await section.getByLabel('Heure de publication').fill(soon.time);
+  await fillDateField(section, 'Date de publication', soon.date);
+  await fillDateField(section, 'Heure de publication', soon.time);
   await section.getByRole('button', { name: 'Programmer la publication' }).click();
   await expect(section.getByText(/^Publication programmée le/)).toHaveCount(1);
   await expect(section).toContainText(`Publication de « ${title} » programmée le`);
@@ -99,8 +99,8 @@ test('[schedule-2] offline, scheduling says the server is needed and does nothin
   await openPanelSection(referent.page, 'Programmer la publication');
   const section = referent.page.getByRole('region', { name: 'Publication à une date choisie' });
   const later = fields(new Date(Date.now() + 3_600_000));
-  await section.getByLabel('Date de publication').fill(later.date);
-  await section.getByLabel('Heure de publication').fill(later.time);
+  await fillDateField(section, 'Date de publication', later.date);
+  await fillDateField(section, 'Heure de publication', later.time);
   await section.getByRole('button', { name: 'Programmer la publication' }).click();
   await expect(section.getByRole('alert')).toHaveText(
     'Programmation impossible hors ligne : le serveur de la Métropole est injoignable. Rien n’a été programmé ni annulé.',

@@ -51,7 +51,10 @@ async function comment(page: Page, text: string): Promise<void> {
 async function createPage(page: Page, title: string, type?: string): Promise<string> {
   await page.getByRole('button', { name: 'Nouvelle page' }).click();
   await page.getByLabel('Titre de la page').fill(title);
-  if (type) await page.getByLabel('Type de page').selectOption({ label: type });
+  if (type) {
+    await page.getByRole('button', { name: /Type de page$/ }).click();
+    await page.getByRole('listbox').getByRole('option', { name: type, exact: true }).click();
+  }
   await page.getByRole('button', { name: 'Créer la page' }).click();
   await page.getByRole('textbox', { name: 'Contenu de la page' }).waitFor();
   return new URL(page.url()).hash.slice(1);

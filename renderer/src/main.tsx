@@ -9,15 +9,13 @@ import { installImageView } from './editor/ImageView';
 import { DexieLocalStore } from './store/DexieLocalStore';
 import { collectWindowErrors } from './ui/help/recentErrors';
 import { App } from './ui/App';
+import { entryServer } from './ui/loginChecks';
 import './app.css';
 
 const servedOverHttp = location.protocol === 'http:' || location.protocol === 'https:';
 
 /** Over http(s) the editor is served by the Métropole server itself; in Electron, `?server=`. */
-function defaultServerUrl(): string {
-  if (servedOverHttp) return location.origin;
-  return new URLSearchParams(location.search).get('server') ?? '';
-}
+const entry = entryServer(location.search, servedOverHttp ? location.origin : undefined);
 
 // Ask the browser not to evict our IndexedDB under storage pressure: it holds unsent work.
 void navigator.storage?.persist?.().catch(() => false);
@@ -41,7 +39,11 @@ if (!root) throw new Error('#root missing from index.html');
 // French whatever the system's language (React Aria's dates, times, numbers and messages).
 createRoot(root).render(
   <I18nProvider locale="fr-FR">
-    <App store={new DexieLocalStore(electronVault())} defaultServerUrl={defaultServerUrl()} />
+    <App
+      store={new DexieLocalStore(electronVault())}
+      defaultServerUrl={entry.serverUrl}
+      serverFixed={entry.fixed}
+    />
     <ToastArea />
   </I18nProvider>,
 );

@@ -5,7 +5,8 @@ import { useId, useState } from 'react';
 import { importMediaFile } from '../media/importMediaFile';
 import { MediaError } from '../media/mediaPipeline';
 import { type BodyMedia, isPdfMime, useMediaLibrary } from './bodyMedia';
-import { ModalDialog } from './ModalDialog';
+import { FormDialog } from '../ui/feedback/FormDialog';
+import { FilePickButton } from '../ui/forms/FilePickButton';
 
 export const NOT_A_PDF_MESSAGE =
   'Ce fichier n’est pas un PDF. Pour une image, utilisez « Insérer une image ».';
@@ -35,7 +36,7 @@ export function FileLinkDialog({ media, initialText, onSubmit, onCancel }: Props
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
-  const ids = { text: useId(), file: useId(), error: useId() };
+  const ids = { text: useId(), error: useId() };
 
   function choose(sha: string, name: string | undefined) {
     setSha256(sha);
@@ -43,7 +44,7 @@ export function FileLinkDialog({ media, initialText, onSubmit, onCancel }: Props
   }
 
   return (
-    <ModalDialog title="Insérer un lien vers un PDF" onClose={onCancel}>
+    <FormDialog title="Insérer un lien vers un PDF" onClose={onCancel}>
       <form
         noValidate
         onSubmit={(e) => {
@@ -80,16 +81,11 @@ export function FileLinkDialog({ media, initialText, onSubmit, onCancel }: Props
             </ul>
           )}
           <p>
-            <label htmlFor={ids.file}>Importer un PDF depuis cet ordinateur</label>{' '}
-            <input
-              id={ids.file}
-              type="file"
-              accept="application/pdf"
-              disabled={busy}
-              onChange={async (e) => {
-                const file = e.target.files?.[0];
-                e.target.value = '';
-                if (!file) return;
+            <FilePickButton
+              text="Importer un PDF depuis cet ordinateur"
+              accept={['application/pdf']}
+              isDisabled={busy}
+              onFile={async (file) => {
                 if (file.type !== 'application/pdf') {
                   setProblem(NOT_A_PDF_MESSAGE);
                   return;
@@ -142,6 +138,6 @@ export function FileLinkDialog({ media, initialText, onSubmit, onCancel }: Props
           </button>
         </p>
       </form>
-    </ModalDialog>
+    </FormDialog>
   );
 }

@@ -7,7 +7,8 @@ import { importMediaFile } from '../media/importMediaFile';
 import { MediaError } from '../media/mediaPipeline';
 import { useMediaUrl } from '../media/useMediaUrl';
 import { type BodyMedia, isImageMime, useMediaLibrary } from './bodyMedia';
-import { ModalDialog } from './ModalDialog';
+import { FormDialog } from '../ui/feedback/FormDialog';
+import { FilePickButton } from '../ui/forms/FilePickButton';
 
 export const ALT_REQUIRED_MESSAGE =
   'Indiquez le texte alternatif de l’image (ce qu’elle montre ou apporte), ou cochez « Image décorative » si elle n’apporte aucune information.';
@@ -39,7 +40,6 @@ export function ImageDialog({ media, initial, onSubmit, onCancel }: Props) {
     altHint: useId(),
     decorative: useId(),
     caption: useId(),
-    file: useId(),
     imageError: useId(),
   };
 
@@ -66,7 +66,7 @@ export function ImageDialog({ media, initial, onSubmit, onCancel }: Props) {
   }
 
   return (
-    <ModalDialog title={initial ? 'Modifier l’image' : 'Insérer une image'} onClose={onCancel}>
+    <FormDialog title={initial ? 'Modifier l’image' : 'Insérer une image'} onClose={onCancel}>
       <form
         noValidate
         onSubmit={(e) => {
@@ -110,17 +110,11 @@ export function ImageDialog({ media, initial, onSubmit, onCancel }: Props) {
               </ul>
             )}
             <p>
-              <label htmlFor={ids.file}>Importer une image depuis cet ordinateur</label>{' '}
-              <input
-                id={ids.file}
-                type="file"
-                accept="image/*"
-                disabled={busy}
-                onChange={(e) => {
-                  const file = e.target.files?.[0];
-                  e.target.value = '';
-                  if (file) void importFile(file);
-                }}
+              <FilePickButton
+                text="Importer une image depuis cet ordinateur"
+                accept={['image/*']}
+                isDisabled={busy}
+                onFile={(file) => void importFile(file)}
               />
             </p>
             {busy && <p aria-live="polite">Préparation de l’image…</p>}
@@ -192,7 +186,7 @@ export function ImageDialog({ media, initial, onSubmit, onCancel }: Props) {
           </button>
         </p>
       </form>
-    </ModalDialog>
+    </FormDialog>
   );
 }
 

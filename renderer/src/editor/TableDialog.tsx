@@ -1,7 +1,7 @@
 // The table dialog of the page body: how many rows and columns. The first row is made of header
 // cells (published as `th scope="col"`, RGAA 5.6), so every table is a data table with titles.
 import { useId, useState } from 'react';
-import { ModalDialog } from './ModalDialog';
+import { FormDialog } from '../ui/feedback/FormDialog';
 
 export const MAX_TABLE_ROWS = 50;
 export const MAX_TABLE_COLUMNS = 10;
@@ -16,7 +16,7 @@ export function TableDialog(props: {
   const ids = { rows: useId(), columns: useId(), error: useId(), hint: useId() };
   const describedBy = error ? `${ids.error} ${ids.hint}` : ids.hint;
   return (
-    <ModalDialog title="Insérer un tableau" onClose={props.onCancel}>
+    <FormDialog title="Insérer un tableau" onClose={props.onCancel}>
       <form
         noValidate
         onSubmit={(e) => {
@@ -83,6 +83,6 @@ export function TableDialog(props: {
           </button>
         </p>
       </form>
-    </ModalDialog>
+    </FormDialog>
   );
 }

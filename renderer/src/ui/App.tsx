@@ -18,9 +18,11 @@ type AppState =
 interface Props {
   store: LocalStore;
   defaultServerUrl: string;
+  /** `serverFixed=1` in the entry URL: the login form shows the address without asking it. */
+  serverFixed?: boolean;
 }
 
-export function App({ store, defaultServerUrl }: Props) {
+export function App({ store, defaultServerUrl, serverFixed = false }: Props) {
   const [state, setState] = useState<AppState>({ kind: 'starting' });
 
   useEffect(() => {
@@ -49,6 +51,7 @@ export function App({ store, defaultServerUrl }: Props) {
       return (
         <LoginScreen
           defaultServerUrl={state.serverUrl}
+          serverFixed={serverFixed}
           defaultEmail={state.email}
           notice={state.notice}
           onLoggedIn={async (session) => {

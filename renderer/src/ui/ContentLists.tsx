@@ -12,6 +12,7 @@ import {
 } from '../tree/contentLists';
 import { pageState, pageStateLabel } from '../tree/pageState';
 import { formatDate, formatDateTime } from './formatDate';
+import { SelectField } from './forms/SelectField';
 
 const PLURAL_FR: Record<ListedType, string> = {
   actualite: 'Actualités',
@@ -35,7 +36,7 @@ export function ContentLists({
   const [type, setType] = useState<ListedType>(initialType);
   const [status, setStatus] = useState<StatusFilter>('all');
   const [sort, setSort] = useState<SortKey>('date-desc');
-  const ids = { type: useId(), status: useId(), sort: useId(), caption: useId() };
+  const ids = { caption: useId() };
   const rows = listContent(pages, { type, status, sort });
 
   return (
@@ -43,31 +44,37 @@ export function ContentLists({
       <h2 id={ids.caption}>Actualités, événements et actes</h2>
       <div className="filters">
         <div className="field">
-          <label htmlFor={ids.type}>Type de contenu</label>
-          <select id={ids.type} value={type} onChange={(e) => setType(e.target.value as ListedType)}>
-            {LISTED_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {PLURAL_FR[t]}
-              </option>
-            ))}
-          </select>
+          <SelectField
+            label="Type de contenu"
+            value={type}
+            options={LISTED_TYPES.map((t) => ({ value: t, label: PLURAL_FR[t] }))}
+            onChange={(value) => setType(value as ListedType)}
+          />
         </div>
         <div className="field">
-          <label htmlFor={ids.status}>État</label>
-          <select id={ids.status} value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
-            <option value="all">Tous</option>
-            <option value="published">Publiés</option>
-            <option value="draft">Brouillons</option>
-          </select>
+          <SelectField
+            label="État"
+            value={status}
+            options={[
+              { value: 'all', label: 'Tous' },
+              { value: 'published', label: 'Publiés' },
+              { value: 'draft', label: 'Brouillons' },
+            ]}
+            onChange={(value) => setStatus(value as StatusFilter)}
+          />
         </div>
         <div className="field">
-          <label htmlFor={ids.sort}>Trier par</label>
-          <select id={ids.sort} value={sort} onChange={(e) => setSort(e.target.value as SortKey)}>
-            <option value="date-desc">Date, la plus récente d’abord</option>
-            <option value="date-asc">Date, la plus ancienne d’abord</option>
-            <option value="title">Titre (A → Z)</option>
-            <option value="updated">Dernière modification</option>
-          </select>
+          <SelectField
+            label="Trier par"
+            value={sort}
+            options={[
+              { value: 'date-desc', label: 'Date, la plus récente d’abord' },
+              { value: 'date-asc', label: 'Date, la plus ancienne d’abord' },
+              { value: 'title', label: 'Titre (A → Z)' },
+              { value: 'updated', label: 'Dernière modification' },
+            ]}
+            onChange={(value) => setSort(value as SortKey)}
+          />
         </div>
       </div>
       {rows.length === 0 ? (

@@ -21,6 +21,9 @@ import type { MediaStore } from '../media/MediaStore';
 import { useMediaUrl } from '../media/useMediaUrl';
 import { ErrorSummary, type SummaryIssue } from './feedback/ErrorSummary';
 import { ContactPrefill } from './forms/ContactPrefill';
+import { DateTimeInput } from './forms/DateTimeInput';
+import { FilePickButton } from './forms/FilePickButton';
+import { SelectField } from './forms/SelectField';
 import { ListField } from './ListField';
 
 /** A page field's issue as a link of the error summary (a list entry's sub-field, or the list). */
@@ -61,9 +64,6 @@ interface Props {
 
 const INPUT_TYPES: Partial<Record<FieldDescriptor['kind'], string>> = {
   text: 'text',
-  date: 'date',
-  datetime: 'datetime-local',
-  time: 'time',
   url: 'url',
   email: 'email',
   tel: 'tel',
@@ -219,6 +219,7 @@ export function Field({
   const generatedId = useId();
   const id = givenId ?? generatedId;
   const helpId = `${id}-help`;
+  const labelId = `${id}-label`;
   const errorId = `${id}-error`;
   const describedBy = [d.help ? helpId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
   const common = {
@@ -231,23 +232,73 @@ export function Field({
     'aria-required': d.required && !d.when ? true : undefined,
     onBlur,
   } as const;
+  const hint = d.help && (
+    <p id={helpId} className="hint">
+      {d.help}
+    </p>
+  );
+  const problem = error && (
+    <p id={errorId} className="error">
+      {error}
+    </p>
+  );
+  if (d.kind === 'date' || d.kind === 'datetime' || d.kind === 'time') {
+    // French date and time fields; their label is React Aria's (the group and its segments).
+    return (
+      <div className="field">
+        <DateTimeInput
+          id={id}
+          kind={d.kind}
+          label={`${d.label}${d.required ? ' *' : ''}`}
+          value={value}
+          onChange={onChange}
+          onBlur={onBlur}
+          isDisabled={readOnly}
+          isRequired={d.required && !d.when}
+          isInvalid={Boolean(error)}
+          aria-describedby={describedBy}
+          dataField={d.name}
+        />
+        {hint}
+        {problem}
+        {children}
+      </div>
+    );
+  }
+  if (d.kind === 'select') {
+    return (
+      <div className="field" id={id} data-field={d.name}>
+        <SelectField
+          label={`${d.label}${d.required ? ' *' : ''}`}
+          value={value}
+          options={[{ value: '', label: '— Choisir —' }, ...(d.options ?? [])]}
+          placeholder="— Choisir —"
+          onChange={onChange}
+          onBlur={onBlur}
+          isDisabled={readOnly}
+          isRequired={d.required && !d.when}
+          isInvalid={Boolean(error)}
+          aria-describedby={describedBy}
+        />
+        {hint}
+        {problem}
+        {children}
+      </div>
+    );
+  }
   let control: React.ReactNode;
   if (d.kind === 'textarea') {
     control = <textarea {...common} rows={3} value={value} onChange={(e) => onChange(e.target.value)} />;
-  } else if (d.kind === 'select') {
-    control = (
-      <select {...common} value={value} onChange={(e) => onChange(e.target.value)}>
-        <option value="">— Choisir —</option>
-        {(d.options ?? []).map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    );
   } else if (d.kind === 'media' && media) {
     control = (
-      <MediaInput common={common} descriptor={d} value={value} media={media} onClear={() => onChange('')} />
+      <MediaInput
+        common={common}
+        labelId={labelId}
+        descriptor={d}
+        value={value}
+        media={media}
+        onClear={() => onChange('')}
+      />
     );
   } else {
     control = (
@@ -261,28 +312,28 @@ export function Field({
   }
   return (
     <div className="field">
-      <label htmlFor={id}>
+      <label htmlFor={id} id={labelId}>
         {d.label}
         {d.required ? ' *' : ''}
       </label>
       {control}
-      {d.help && (
-        <p id={helpId} className="hint">
-          {d.help}
-        </p>
-      )}
-      {error && (
-        <p id={errorId} className="error">
-          {error}
-        </p>
-      )}
+      {hint}
+      {problem}
       {children}
     </div>
   );
 }
 
 function MediaInput(props: {
-  common: { id: string; disabled: boolean; onBlur: () => void; 'aria-describedby'?: string };
+  common: {
+    id: string;
+    'data-field': string;
+    disabled: boolean;
+    onBlur: () => void;
+    'aria-describedby'?: string;
+  };
+  /** The field's label, read before the button's text. */
+  labelId: string;
   descriptor: FieldDescriptor;
   value: string;
   media: NonNullable<FieldProps['media']>;
@@ -309,15 +360,24 @@ function MediaInput(props: {
           </button>
         </div>
       )}
-      <input
-        {...common}
-        type="file"
-        accept={(d.accept ?? []).join(',')}
-        disabled={common.disabled || busy}
-        onChange={async (e) => {
-          const file = e.target.files?.[0];
-          e.target.value = '';
-          if (!file) return;
+      <FilePickButton
+        id={common.id}
+        dataField={common['data-field']}
+        labelledBy={props.labelId}
+        describedBy={common['aria-describedby']}
+        text={
+          value
+            ? isImage
+              ? 'Remplacer l’image…'
+              : 'Remplacer le fichier…'
+            : isImage
+              ? 'Choisir une image…'
+              : 'Choisir un fichier…'
+        }
+        accept={d.accept}
+        isDisabled={common.disabled || busy}
+        onBlur={common.onBlur}
+        onFile={async (file) => {
           setBusy(true);
           setProblem(undefined);
           try {

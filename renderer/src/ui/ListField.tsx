@@ -65,7 +65,11 @@ export function ListField({
     if (!('index' in focus)) el = root.querySelector(`[data-action="${focus.target}"]`);
     else {
       const entry = root.querySelector(`[data-entry="${focus.index}"]`);
-      if (focus.target === 'first') el = entry?.querySelector('input, select, textarea') ?? null;
+      if (focus.target === 'first')
+        el =
+          entry?.querySelector<HTMLElement>(
+            'input:not([type="hidden"]), select:not([tabindex="-1"]), textarea, [role="spinbutton"], .rac-select-button',
+          ) ?? null;
       else {
         // Moved to the end it can no longer go: focus stays on the entry, on the other button.
         const wanted = entry?.querySelector<HTMLButtonElement>(`[data-action="${focus.target}"]`);

@@ -1,33 +1,48 @@
-// Login: server address, e-mail and password; one successful online login is enough for the
-// editor to reopen offline afterwards.
+// Login: server address (unless fixed at packaging), e-mail and password; one successful online
+// login is enough for the editor to reopen offline afterwards. React Aria fields: each error next
+// to its field and in a summary whose links move the focus to the field (RGAA 11.10, 11.11).
 import { type FormEvent, useId, useState } from 'react';
+import { FieldError, Form, Input, Label, TextField } from 'react-aria-components';
 import type { PendingInvitation } from '../../../site/apiContract';
 import { ApiFailure, getMyInvitations, login, MESSAGES_FR } from '../auth/apiClient';
 import { sessionFromLogin } from '../auth/AuthSession';
 import { normalizeServerUrl, type Session } from '../auth/Session';
+import { ErrorSummary } from './feedback/ErrorSummary';
+import { checkLogin, LOGIN_LABELS_FR, type LoginField, type LoginIssues } from './loginChecks';
 import { PendingInvitations } from './PendingInvitations';
 
 interface Props {
   defaultServerUrl: string;
+  /** The address was fixed when the desktop app was packaged (`serverFixed=1`): not asked. */
+  serverFixed?: boolean;
   defaultEmail?: string;
   notice?: string;
   onLoggedIn: (session: Session) => Promise<void>;
 }
 
-export function LoginScreen({ defaultServerUrl, defaultEmail, notice, onLoggedIn }: Props) {
+export function LoginScreen({
+  defaultServerUrl,
+  serverFixed = false,
+  defaultEmail,
+  notice,
+  onLoggedIn,
+}: Props) {
   const [serverUrl, setServerUrl] = useState(defaultServerUrl);
   const [email, setEmail] = useState(defaultEmail ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const [issues, setIssues] = useState<LoginIssues>({});
   const [invited, setInvited] = useState<{ session: Session; invitations: PendingInvitation[] }>();
   const ids = { server: useId(), email: useId(), password: useId() };
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    const found = checkLogin({ serverUrl, email, password });
+    setIssues(found);
     const origin = normalizeServerUrl(serverUrl);
-    if (!origin) {
-      setError('L’adresse du serveur n’est pas valide (exemple : https://usine.exemple.fr).');
+    if (Object.keys(found).length > 0 || !origin) {
+      setError(undefined);
       return;
     }
     setBusy(true);
@@ -79,41 +94,50 @@ export function LoginScreen({ defaultServerUrl, defaultEmail, notice, onLoggedIn
       <h1>Usine à sites</h1>
       <p className="login-intro">Connectez-vous pour éditer le site de votre commune.</p>
       {notice && <p className="notice">{notice}</p>}
-      <form onSubmit={submit} aria-busy={busy} noValidate>
-        <div className="field">
-          <label htmlFor={ids.server}>Adresse du serveur</label>
-          <input
+      <ErrorSummary
+        title="Pour vous connecter, corrigez"
+        issues={(Object.keys(issues) as LoginField[]).map((field) => ({
+          key: field,
+          fieldId: ids[field],
+          label: LOGIN_LABELS_FR[field],
+          message: issues[field]!,
+        }))}
+      />
+      <Form onSubmit={(event) => void submit(event)} aria-busy={busy} validationBehavior="aria">
+        {serverFixed ? (
+          <p className="login-server">
+            Serveur : <strong>{serverUrl}</strong>
+          </p>
+        ) : (
+          <LoginTextField
             id={ids.server}
+            label={LOGIN_LABELS_FR.server}
             type="url"
             inputMode="url"
             autoComplete="url"
-            required
             value={serverUrl}
-            onChange={(e) => setServerUrl(e.target.value)}
+            onChange={setServerUrl}
+            error={issues.server}
           />
-        </div>
-        <div className="field">
-          <label htmlFor={ids.email}>Adresse e-mail</label>
-          <input
-            id={ids.email}
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={ids.password}>Mot de passe</label>
-          <input
-            id={ids.password}
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
+        )}
+        <LoginTextField
+          id={ids.email}
+          label={LOGIN_LABELS_FR.email}
+          type="email"
+          autoComplete="username"
+          value={email}
+          onChange={setEmail}
+          error={issues.email}
+        />
+        <LoginTextField
+          id={ids.password}
+          label={LOGIN_LABELS_FR.password}
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+          error={issues.password}
+        />
         {error && (
           <p role="alert" className="error">
             {error}
@@ -122,7 +146,37 @@ export function LoginScreen({ defaultServerUrl, defaultEmail, notice, onLoggedIn
         <button type="submit" className="primary" disabled={busy}>
           Se connecter
         </button>
-      </form>
+      </Form>
     </main>
+  );
+}
+
+function LoginTextField(props: {
+  id: string;
+  label: string;
+  type: 'url' | 'email' | 'password';
+  inputMode?: 'url';
+  autoComplete: string;
+  value: string;
+  onChange: (value: string) => void;
+  error: string | undefined;
+}) {
+  return (
+    <TextField
+      id={props.id}
+      className="field"
+      type={props.type}
+      inputMode={props.inputMode}
+      autoComplete={props.autoComplete}
+      isRequired
+      value={props.value}
+      onChange={props.onChange}
+      isInvalid={props.error !== undefined}
+      validationBehavior="aria"
+    >
+      <Label>{props.label}</Label>
+      <Input />
+      <FieldError className="error">{props.error}</FieldError>
+    </TextField>
   );
 }

@@ -22,6 +22,7 @@ import {
   type SiteMenus,
 } from '../../../site/menus';
 import type { PageMeta } from '../../../site/siteDoc';
+import { SelectField } from './forms/SelectField';
 import { MenuRenameDialog } from './MenuRenameDialog';
 import { dropTarget, type MenuRow, menuRows, previousTop } from './menuRows';
 import { ROUTES } from './shell/routes';
@@ -329,25 +330,25 @@ function AddEntryForm(props: {
       <h3 id={`${id}-title`}>{menu === 'main' ? 'Ajouter une entrée' : 'Ajouter un lien'}</h3>
       <div className="menu-add-fields">
         <div className="field">
-          <label htmlFor={`${id}-choice`}>Page ou lien</label>
-          <select id={`${id}-choice`} value={choice} onChange={(e) => setChoice(e.target.value)}>
-            <option value="">Choisir…</option>
-            <optgroup label="Pages du site">
-              {choosable.map((p) => (
-                <option key={p.id} value={`page:${p.id}`}>
-                  {(p.title || 'Page sans titre') + (p.status === 'published' ? '' : ' (non publiée)')}
-                </option>
-              ))}
-            </optgroup>
-            <optgroup label="Listes et pages générées">
-              {MENU_LIST_TARGETS.map((t) => (
-                <option key={t.slug} value={`list:${t.slug}`}>
-                  {t.title}
-                </option>
-              ))}
-            </optgroup>
-            <option value="link">Lien vers un autre site…</option>
-          </select>
+          <SelectField
+            label="Page ou lien"
+            value={choice}
+            placeholder="Choisir…"
+            options={[
+              ...choosable.map((p) => ({
+                value: `page:${p.id}`,
+                label: (p.title || 'Page sans titre') + (p.status === 'published' ? '' : ' (non publiée)'),
+                section: 'Pages du site',
+              })),
+              ...MENU_LIST_TARGETS.map((t) => ({
+                value: `list:${t.slug}`,
+                label: t.title,
+                section: 'Listes et pages générées',
+              })),
+              { value: 'link', label: 'Lien vers un autre site…' },
+            ]}
+            onChange={setChoice}
+          />
         </div>
         {isLink && (
           <div className="field">
@@ -379,17 +380,17 @@ function AddEntryForm(props: {
         </div>
         {menu === 'main' && (
           <div className="field">
-            <label htmlFor={`${id}-parent`}>Emplacement</label>
-            <select id={`${id}-parent`} value={parentId} onChange={(e) => setParentId(e.target.value)}>
-              <option value="">Au premier niveau</option>
-              {menuRows(entries, pages)
-                .filter((r) => r.level === 0)
-                .map((r) => (
-                  <option key={r.id} value={r.id}>
-                    {`Sous « ${r.label} »`}
-                  </option>
-                ))}
-            </select>
+            <SelectField
+              label="Emplacement"
+              value={parentId}
+              options={[
+                { value: '', label: 'Au premier niveau' },
+                ...menuRows(entries, pages)
+                  .filter((r) => r.level === 0)
+                  .map((r) => ({ value: r.id, label: `Sous « ${r.label} »` })),
+              ]}
+              onChange={setParentId}
+            />
           </div>
         )}
       </div>

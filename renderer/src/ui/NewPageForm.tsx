@@ -2,7 +2,8 @@
 // the tree, then the page is created on this computer and opened.
 import { Plus } from 'lucide-react';
 import { type FormEvent, useCallback, useId, useRef, useState } from 'react';
-import { ModalDialog } from '../editor/ModalDialog';
+import { FormDialog } from './feedback/FormDialog';
+import { SelectField } from './forms/SelectField';
 import { PAGE_TYPE_LABELS_FR, PAGE_TYPES, type PageMeta, type PageType } from '../../../site/siteDoc';
 import { flattenTree, buildTree } from '../tree/pageTree';
 
@@ -22,8 +23,6 @@ export function NewPageForm({ pages, onCreate }: Props) {
   const [title, setTitle] = useState('');
   const [type, setType] = useState<PageType>('page');
   const [parentId, setParentId] = useState('');
-  const typeId = useId();
-  const parentSelectId = useId();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const inputId = useId();
@@ -74,7 +73,7 @@ export function NewPageForm({ pages, onCreate }: Props) {
         <span className="side-label">Nouvelle page</span>
       </button>
       {open && (
-        <ModalDialog title="Nouvelle page" onClose={cancel}>
+        <FormDialog title="Nouvelle page" onClose={cancel}>
           <form onSubmit={submit} aria-busy={busy} noValidate>
             <div className="field">
               <label htmlFor={inputId}>Titre de la page</label>
@@ -90,26 +89,27 @@ export function NewPageForm({ pages, onCreate }: Props) {
               />
             </div>
             <div className="field">
-              <label htmlFor={typeId}>Type de page</label>
-              <select id={typeId} value={type} onChange={(e) => setType(e.target.value as PageType)}>
-                {PAGE_TYPES.map((t) => (
-                  <option key={t} value={t}>
-                    {PAGE_TYPE_LABELS_FR[t]}
-                  </option>
-                ))}
-              </select>
+              <SelectField
+                label="Type de page"
+                value={type}
+                options={PAGE_TYPES.map((t) => ({ value: t, label: PAGE_TYPE_LABELS_FR[t] }))}
+                onChange={(value) => setType(value as PageType)}
+              />
             </div>
             <div className="field">
-              <label htmlFor={parentSelectId}>Placer sous</label>
-              <select id={parentSelectId} value={parentId} onChange={(e) => setParentId(e.target.value)}>
-                <option value="">Premier niveau du site</option>
-                {flattenTree(buildTree(pages)).map((n) => (
-                  <option key={n.page.id} value={n.page.id}>
-                    {'\u2003'.repeat(n.depth)}
-                    {n.page.title || 'Page sans titre'}
-                  </option>
-                ))}
-              </select>
+              <SelectField
+                label="Placer sous"
+                value={parentId}
+                options={[
+                  { value: '', label: 'Premier niveau du site' },
+                  ...flattenTree(buildTree(pages)).map((n) => ({
+                    value: n.page.id,
+                    label: n.page.title || 'Page sans titre',
+                    depth: n.depth,
+                  })),
+                ]}
+                onChange={setParentId}
+              />
             </div>
             {error && (
               <p id={`${inputId}-error`} role="alert" className="error">
@@ -125,7 +125,7 @@ export function NewPageForm({ pages, onCreate }: Props) {
               </button>
             </div>
           </form>
-        </ModalDialog>
+        </FormDialog>
       )}
     </div>
   );

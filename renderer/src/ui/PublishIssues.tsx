@@ -1,6 +1,7 @@
 // The findings of a publication, page by page, each with a link that opens the page and moves
 // the focus to the field to fix (RGAA 11.10, 11.11).
 import type { PublishIssue } from '../../../site/apiContract';
+import { focusTarget } from './feedback/ErrorSummary';
 import { pageRoute } from './shell/routes';
 
 /** After the page opened, moves the focus to its field `name` (tried for up to 3 s). */
@@ -10,7 +11,7 @@ export function focusFieldSoon(field: string | undefined): void {
     const target = field
       ? document.querySelector<HTMLElement>(`[data-field="${CSS.escape(field)}"]`)
       : document.querySelector<HTMLElement>('.page-heading');
-    if (target) target.focus();
+    if (target) focusTarget(target).focus();
     else if (Date.now() - started < 3_000) setTimeout(attempt, 100);
   };
   setTimeout(attempt, 50);

@@ -14,6 +14,7 @@ import {
 } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 import { formatDateTime } from './formatDate';
+import { DateTimeInput } from './forms/DateTimeInput';
 import { parseScheduleTime } from './scheduleTime';
 
 interface Props {
@@ -164,26 +165,25 @@ export function SchedulePublication({ auth, insee, page, canSchedule }: Props) {
       {canSchedule && (
         <form className="schedule-form" onSubmit={(e) => void submit(e)} aria-busy={busy} noValidate>
           <div className="field">
-            <label htmlFor={dateId}>Date de publication</label>
-            <input
+            <DateTimeInput
               id={dateId}
-              type="date"
+              kind="date"
+              label="Date de publication"
               value={date}
-              aria-invalid={error !== '' || undefined}
+              onChange={setDate}
+              isInvalid={error !== ''}
               aria-describedby={error ? errorId : undefined}
-              onChange={(e) => setDate(e.target.value)}
             />
           </div>
           <div className="field">
-            <label htmlFor={timeId}>Heure de publication</label>
-            <input
+            <DateTimeInput
               id={timeId}
-              type="time"
-              step={1}
+              kind="time-seconds"
+              label="Heure de publication"
               value={time}
-              aria-invalid={error !== '' || undefined}
+              onChange={setTime}
+              isInvalid={error !== ''}
               aria-describedby={error ? errorId : undefined}
-              onChange={(e) => setTime(e.target.value)}
             />
           </div>
           <button type="submit" disabled={busy}>

@@ -4,7 +4,7 @@
 import { useId, useState } from 'react';
 import type { PageStatusEntry, PublishIssue } from '../../../site/apiContract';
 import type { PageMeta } from '../../../site/siteDoc';
-import { ModalDialog } from '../editor/ModalDialog';
+import { FormDialog } from './feedback/FormDialog';
 import { ApiFailure, MESSAGES_FR, publish } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 import { pageState, pageStateLabel, pagesToPublish } from '../tree/pageState';
@@ -76,7 +76,7 @@ export function SitePublication(props: {
         </p>
       )}
       {open && (
-        <ModalDialog title="Publier les modifications" onClose={() => setOpen(false)}>
+        <FormDialog title="Publier les modifications" onClose={() => setOpen(false)}>
           {ready.length === 0 ? (
             <p>Aucune page modifiée depuis sa mise en ligne : le site sera publié à nouveau tel qu’il est.</p>
           ) : (
@@ -104,7 +104,7 @@ export function SitePublication(props: {
               Annuler
             </button>
           </div>
-        </ModalDialog>
+        </FormDialog>
       )}
       <div role="status" className="publish-result">
         {result.kind === 'busy' && <p>Publication en cours…</p>}

@@ -15,11 +15,19 @@ export interface SummaryIssue {
   message: string;
 }
 
+const FOCUSABLE =
+  'input:not([type="hidden"]), select:not([tabindex="-1"]), textarea, button, [role="spinbutton"], [tabindex]:not([tabindex="-1"])';
+
+/** The element itself when it takes the focus, else its first control (a date field's day). */
+export function focusTarget(element: HTMLElement): HTMLElement {
+  return element.matches(FOCUSABLE) ? element : (element.querySelector<HTMLElement>(FOCUSABLE) ?? element);
+}
+
 export function focusField(fieldId: string): void {
   const field = document.getElementById(fieldId);
   if (!field) return;
   field.scrollIntoView({ block: 'center' });
-  field.focus();
+  focusTarget(field).focus();
 }
 
 interface Props {
