@@ -30,6 +30,7 @@ export function SitePublication(props: {
   const [result, setResult] = useState<Result>({ kind: 'idle' });
   const reasonId = useId();
   const ready = statuses ? pagesToPublish(pages, statuses) : [];
+  const drafts = statuses ? pages.filter((p) => pageState(p.id, statuses).kind === 'draft').length : 0;
   const title = (p: PageMeta) => p.title || 'Page sans titre';
 
   async function run() {
@@ -78,7 +79,15 @@ export function SitePublication(props: {
       {open && (
         <FormDialog title="Publier les modifications" onClose={() => setOpen(false)}>
           {ready.length === 0 ? (
-            <p>Aucune page modifiée depuis sa mise en ligne : le site sera publié à nouveau tel qu’il est.</p>
+            <>
+              <p>Aucune page en ligne n’a changé : le site sera publié à nouveau tel qu’il est.</p>
+              {drafts > 0 && (
+                <p>
+                  {drafts === 1 ? 'Le brouillon reste' : `Les ${drafts} brouillons restent`} hors du site :
+                  pour mettre une page en ligne, ouvrez-la et choisissez « Mettre en ligne ».
+                </p>
+              )}
+            </>
           ) : (
             <>
               <p>

@@ -18,6 +18,12 @@ export function CommentHighlights({
   const [editor] = useLexicalComposerContext();
   useEffect(() => {
     if (typeof CSS === 'undefined' || !('highlights' in CSS)) return undefined;
+    // Nothing to mark (no open comment on a passage): nothing set at each keystroke.
+    if (!comments.some((c) => !c.resolved && c.quote)) {
+      CSS.highlights.delete(ALL);
+      CSS.highlights.delete(ACTIVE);
+      return undefined;
+    }
     const paint = () => {
       const root = editor.getRootElement();
       const all: Range[] = [];
