@@ -64,39 +64,55 @@ function WorkspaceShell({ auth, sync, docs, commune, onLogout }: Props) {
   const opened = useManifest(docs, sync, siteRoom(commune.insee));
   const agent = auth.current.agent;
   const present = usePresence(opened?.provider.awareness);
-  const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
   const storage = useStorageState();
   const writeFailure = useWriteFailure(docs);
   const media = useMedia(auth, commune.insee);
-  // Back online (or saved): let the outbox try at once rather than at its next timer.
-  useEffect(() => {
-    if (status.kind !== 'offline') media.outbox.kick();
-  }, [status.kind, media]);
-
-  const banners = <Banners sync={sync} storage={storage} writeFailure={writeFailure} />;
-  const user = { displayName: agent.displayName, role: commune.role, onLogout };
+  // The same elements while their inputs are the same: the sync status changes at every
+  // keystroke and must not draw the whole workspace again (keypress-to-paint).
+  const banners = useMemo(
+    () => <Banners sync={sync} storage={storage} writeFailure={writeFailure} />,
+    [sync, storage, writeFailure],
+  );
+  const user = useMemo(
+    () => ({ displayName: agent.displayName, role: commune.role, onLogout }),
+    [agent.displayName, commune.role, onLogout],
+  );
+  const kick = <OutboxKick sync={sync} outbox={media.outbox} />;
   if (!opened) {
     return (
       <AppShell commune={commune} sync={sync} user={user} banners={banners}>
+        {kick}
         <p>Ouverture du site de la commune…</p>
       </AppShell>
     );
   }
   return (
-    <CommuneSite
-      manifest={opened.doc}
-      manifestProvider={opened.provider}
-      present={present}
-      commune={commune}
-      docs={docs}
-      sync={sync}
-      auth={auth}
-      media={media}
-      banners={banners}
-      user={user}
-      agent={{ id: agent.id, displayName: agent.displayName, color: agent.color }}
-    />
+    <>
+      {kick}
+      <CommuneSite
+        manifest={opened.doc}
+        manifestProvider={opened.provider}
+        present={present}
+        commune={commune}
+        docs={docs}
+        sync={sync}
+        auth={auth}
+        media={media}
+        banners={banners}
+        user={user}
+        agent={{ id: agent.id, displayName: agent.displayName, color: agent.color }}
+      />
+    </>
   );
+}
+
+/** Back online (or saved): lets the media outbox try at once rather than at its next timer. */
+function OutboxKick({ sync, outbox }: { sync: SyncClient; outbox: MediaOutbox }) {
+  const { status } = useSyncExternalStore(sync.subscribe, sync.getSnapshot);
+  useEffect(() => {
+    if (status.kind !== 'offline') outbox.kick();
+  }, [status.kind, outbox]);
+  return null;
 }
 
 interface SiteProps {
