@@ -144,6 +144,20 @@ test('[MENU-7][MENU-5] the référent edits the main menu in the editor, publish
     /^Agenda des sorties/,
   ]);
   await expect(row(page, 'Agenda des sorties')).toBeFocused();
+  // The list's own title can be taken back; the entry then follows it again.
+  await row(page, 'Agenda des sorties').getByRole('button', { name: 'Renommer' }).click();
+  const renamed = page.getByRole('dialog', { name: 'Renommer « Agenda des sorties »' });
+  await renamed.getByRole('button', { name: 'Reprendre le titre « Agenda »' }).click();
+  await expect(renamed).toBeHidden();
+  await expect(
+    page.getByRole('status').filter({ hasText: '« Agenda des sorties » reprend le titre « Agenda ».' }),
+  ).toBeVisible();
+  await expect(mainMenuRows(page).last()).toHaveText(/^Agenda(?! des sorties)/);
+  await row(page, 'Agenda').getByRole('button', { name: 'Renommer' }).click();
+  await expect(rename.getByRole('button', { name: /^Reprendre le titre/ })).toHaveCount(0);
+  await label.fill('Agenda des sorties');
+  await page.keyboard.press('Enter');
+  await expect(row(page, 'Agenda des sorties')).toBeFocused();
 
   // Publish with the site-wide button.
   await goTo(page, 'Publication');

@@ -13,6 +13,7 @@ import {
   readMenus,
   removeMenuEntry,
   renameMenuEntry,
+  clearMenuEntryLabel,
   type SiteMenus,
 } from './menus';
 import { NEWS_PER_PAGE } from './listPages';
@@ -173,6 +174,28 @@ describe('menus', () => {
     for (const d of [doc, other])
       expect(readMenus(d).main.map((e) => e.label)).toEqual(['Mairie', '', 'Nos écoles']);
     undo.destroy();
+  });
+
+  it('[MENU-7] a renamed page entry can take its page’s title back, and follows it again; a link keeps its label', () => {
+    const { doc, mairie, snapshot } = site();
+    const top = addMenuEntry(doc, { menu: 'main', kind: 'page', target: mairie.id }) as { id: string };
+    const link = addMenuEntry(doc, {
+      menu: 'main',
+      kind: 'link',
+      target: 'https://www.ampmetropole.fr/',
+      label: 'La Métropole',
+    }) as { id: string };
+    expect(renameMenuEntry(doc, top.id, 'Hôtel de ville')).toBe('');
+    expect(mainMenu(renderSite(snapshot()).files.get('index.html')!)[0]![0]).toBe('Hôtel de ville');
+    expect(clearMenuEntryLabel(doc, top.id)).toBe('');
+    expect(readMenus(doc).main[0]!.label).toBe('');
+    updatePage(doc, mairie.id, { title: 'Votre mairie' }, 'a');
+    expect(mainMenu(renderSite(snapshot()).files.get('index.html')!)[0]![0]).toBe('Votre mairie');
+    expect(clearMenuEntryLabel(doc, link.id)).toBe(
+      'Un lien vers un autre site garde le libellé que vous lui donnez.',
+    );
+    expect(readMenus(doc).main[1]!.label).toBe('La Métropole');
+    expect(clearMenuEntryLabel(doc, 'gone')).toBe('Cette entrée n’est plus dans le menu.');
   });
 
   it('[MENU-1] two agents renaming one entry offline end with the same label on both', () => {

@@ -384,3 +384,25 @@ export function renameMenuEntry(
   }, ORIGIN_LOCAL_EDIT);
   return result;
 }
+
+/**
+ * Gives a page or list entry its own title back (its label emptied: it follows the page's
+ * title again), in one transaction of local origin; returns a French problem ('' when done).
+ * A link has no title of its own and keeps its label; an entry without a label writes nothing.
+ */
+export function clearMenuEntryLabel(
+  manifest: Y.Doc,
+  id: string,
+  defaults: readonly MenuEntry[] = [],
+): string {
+  const map = menusMap(manifest);
+  const existing = readEntry(id, map.get(id));
+  if (!existing) return defaults.some((d) => d.id === id) ? '' : 'Cette entrée n’est plus dans le menu.';
+  if (existing.kind === 'link') return 'Un lien vers un autre site garde le libellé que vous lui donnez.';
+  if (existing.label === '') return '';
+  manifest.transact(() => {
+    const value = map.get(id);
+    if (value instanceof Y.Map) value.set('label', '');
+  }, ORIGIN_LOCAL_EDIT);
+  return '';
+}

@@ -12,10 +12,12 @@ interface Props {
   row: MenuRow | null;
   /** Writes the label; returns a French problem, '' when done. */
   onRename: (row: MenuRow, label: string) => string;
+  /** Empties the label: the entry shows its page's (or list's) own title again. */
+  onUseOwnTitle: (row: MenuRow) => string;
   onClose: () => void;
 }
 
-export function MenuRenameDialog({ row, onRename, onClose }: Props) {
+export function MenuRenameDialog({ row, onRename, onUseOwnTitle, onClose }: Props) {
   return (
     <Modal
       className="modal-overlay-content"
@@ -24,19 +26,32 @@ export function MenuRenameDialog({ row, onRename, onClose }: Props) {
       onOpenChange={(open) => !open && onClose()}
     >
       <Dialog className="rac-dialog">
-        {row && <RenameForm key={row.id} row={row} onRename={onRename} onClose={onClose} />}
+        {row && (
+          <RenameForm
+            key={row.id}
+            row={row}
+            onRename={onRename}
+            onUseOwnTitle={onUseOwnTitle}
+            onClose={onClose}
+          />
+        )}
       </Dialog>
     </Modal>
   );
 }
 
-function RenameForm({ row, onRename, onClose }: { row: MenuRow } & Omit<Props, 'row'>) {
+function RenameForm({ row, onRename, onUseOwnTitle, onClose }: { row: MenuRow } & Omit<Props, 'row'>) {
   const id = useId();
   const [label, setLabel] = useState(row.label);
   const [problem, setProblem] = useState('');
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const found = menuLabelProblem(label) || onRename(row, label);
+    if (found) setProblem(found);
+    else onClose();
+  };
+  const useOwnTitle = () => {
+    const found = onUseOwnTitle(row);
     if (found) setProblem(found);
     else onClose();
   };
@@ -70,6 +85,9 @@ function RenameForm({ row, onRename, onClose }: { row: MenuRow } & Omit<Props, '
         <Button type="submit" className="primary">
           Enregistrer le libellé
         </Button>
+        {row.ownTitle !== null && (
+          <Button onPress={useOwnTitle}>Reprendre le titre « {row.ownTitle} »</Button>
+        )}
         <Button onPress={onClose}>Annuler</Button>
       </div>
     </form>

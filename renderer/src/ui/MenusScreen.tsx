@@ -19,6 +19,7 @@ import {
   readMenus,
   removeMenuEntry,
   renameMenuEntry,
+  clearMenuEntryLabel,
   type SiteMenus,
 } from '../../../site/menus';
 import type { PageMeta } from '../../../site/siteDoc';
@@ -127,6 +128,11 @@ function MenuSection(props: SectionProps) {
     if (!problem) onMessage(`« ${row.label} » renommée « ${label.trim()} ».`);
     return problem;
   };
+  const useOwnTitle = (row: MenuRow) => {
+    const problem = clearMenuEntryLabel(manifest, row.id, defaults);
+    if (!problem) onMessage(`« ${row.label} » reprend le titre « ${row.ownTitle ?? ''} ».`);
+    return problem;
+  };
   const move = (row: MenuRow, to: { parentId: string | null; index: number }, done: string) => {
     const problem = moveMenuEntry(manifest, row.id, to, defaults);
     onMessage(problem || done);
@@ -180,7 +186,14 @@ function MenuSection(props: SectionProps) {
           </GridListItem>
         )}
       </GridList>
-      {!readOnly && <MenuRenameDialog row={renaming} onRename={rename} onClose={() => setRenaming(null)} />}
+      {!readOnly && (
+        <MenuRenameDialog
+          row={renaming}
+          onRename={rename}
+          onUseOwnTitle={useOwnTitle}
+          onClose={() => setRenaming(null)}
+        />
+      )}
       {!readOnly && (
         <AddEntryForm
           menu={menu}

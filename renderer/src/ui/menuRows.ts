@@ -18,28 +18,39 @@ export interface MenuRow {
   detail: string;
   /** False when the entry is not published (draft or deleted page). */
   online: boolean;
+  /** The page's or list's own title, when the entry shows a label of its own instead. */
+  ownTitle: string | null;
 }
 
 function describe(
   entry: MenuEntry,
   pages: readonly PageMeta[],
-): Pick<MenuRow, 'label' | 'detail' | 'online'> {
-  if (entry.kind === 'link') return { label: entry.label, detail: `Lien vers ${entry.target}`, online: true };
+): Pick<MenuRow, 'label' | 'detail' | 'online' | 'ownTitle'> {
+  if (entry.kind === 'link')
+    return { label: entry.label, detail: `Lien vers ${entry.target}`, online: true, ownTitle: null };
   if (entry.kind === 'list') {
-    const list = MENU_LIST_TARGETS.find((t) => t.slug === entry.target);
+    const title = MENU_LIST_TARGETS.find((t) => t.slug === entry.target)?.title ?? entry.target;
     return {
-      label: entry.label || list?.title || entry.target,
+      label: entry.label || title,
       detail: 'Page du site générée',
       online: true,
+      ownTitle: entry.label ? title : null,
     };
   }
   const page = pages.find((p) => p.id === entry.target);
   if (!page)
-    return { label: entry.label || 'Page supprimée', detail: 'Page supprimée : non affichée', online: false };
-  const label = entry.label || page.title || 'Page sans titre';
+    return {
+      label: entry.label || 'Page supprimée',
+      detail: 'Page supprimée : non affichée',
+      online: false,
+      ownTitle: null,
+    };
+  const title = page.title || 'Page sans titre';
+  const label = entry.label || title;
+  const ownTitle = entry.label ? title : null;
   return page.status === 'published'
-    ? { label, detail: entry.label ? `Page « ${page.title} »` : 'Page', online: true }
-    : { label, detail: 'Page non publiée : non affichée sur le site', online: false };
+    ? { label, detail: entry.label ? `Page « ${page.title} »` : 'Page', online: true, ownTitle }
+    : { label, detail: 'Page non publiée : non affichée sur le site', online: false, ownTitle };
 }
 
 export function menuRows(entries: readonly MenuEntry[], pages: readonly PageMeta[]): MenuRow[] {
