@@ -39,6 +39,10 @@ describe('sync fuzz', () => {
   for (const seed of fresh) {
     it(`seed ${seed}`, () => runSeed(seed));
   }
+  it('replays a seed exactly (same steps, faults and acks)', async () => {
+    const first = await runFuzzSeed(fresh[0]!);
+    expect(await runFuzzSeed(fresh[0]!)).toEqual(first);
+  });
   it.runIf(replay === null)('exercised edits, acks, write failures, unloads, crashes and restarts', () => {
     expect(totals.edits).toBeGreaterThan(0);
     expect(totals.acks).toBeGreaterThan(0);
