@@ -47,6 +47,17 @@ export interface ConnectionIdentity {
 
 export type CloseCode = { code: number; reason: string };
 
+/** The timers a room's retries use: the global ones, or a fake clock (the fuzz replays a seed). */
+export interface RoomTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const REAL_TIMERS: RoomTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 /** y-websocket's query-awareness message (client → server asks for all states). */
 export const MESSAGE_QUERY_AWARENESS = 3;
 /** y-websocket's auth message: the server tells a relecteur its edits are not accepted. */
@@ -73,6 +84,8 @@ export interface RoomOptions {
   /** First delay before retrying a failed write; doubles up to maxRetryDelayMs. */
   retryDelayMs: number;
   maxRetryDelayMs: number;
+  /** Timers of the write retries (default REAL_TIMERS). */
+  timers?: RoomTimers;
   /** Called when the room has no connection and no lease left (the manager may unload it). */
   onIdle: (room: Room) => void;
   /** Largest document (bytes of its stored updates); an update past it closes with TOO_LARGE. */
@@ -157,7 +170,7 @@ export class Room {
   private pending: Uint8Array[] = [];
   private inFlight = false;
   private persistScheduled = false;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: unknown = null;
   private retryDelayMs: number;
   private rowCount: number;
   /** Encoded snapshot (state vector + delete set) of what the store holds durably. */
@@ -271,7 +284,7 @@ export class Room {
     if (this.destroyed) return;
     this.endSession();
     this.destroyed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.retryTimer) (this.options.timers ?? REAL_TIMERS).clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.doc.off('update', this.onDocUpdate);
     this.awareness.off('update', this.onAwarenessUpdate);
@@ -566,7 +579,7 @@ export class Room {
         error,
       });
       if (!this.destroyed) {
-        this.retryTimer = setTimeout(() => {
+        this.retryTimer = (this.options.timers ?? REAL_TIMERS).setTimeout(() => {
           this.retryTimer = null;
           void this.persist();
         }, delay);

@@ -7,7 +7,7 @@ import { CLOSE } from '../site/syncProtocol';
 import type { DocStore } from './DocStore';
 import type { Logger } from './Logger';
 import type { Metrics } from './Metrics';
-import { Room, type RoomConnection, type RoomOptions } from './Room';
+import { REAL_TIMERS, Room, type RoomConnection, type RoomOptions } from './Room';
 
 export interface RoomManagerOptions {
   store: DocStore;
@@ -18,6 +18,8 @@ export interface RoomManagerOptions {
   compactThreshold?: number;
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** Timers of write retries and of the shutdown's flush bound (a fake clock in the fuzz). */
+  timers?: RoomOptions['timers'];
   maxDocBytes?: number;
   admitUpdate?: RoomOptions['admitUpdate'];
   admitMessage?: RoomOptions['admitMessage'];
@@ -54,6 +56,7 @@ export class RoomManager {
       compactThreshold: options.compactThreshold ?? 500,
       retryDelayMs: options.retryDelayMs ?? 200,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
+      timers: options.timers ?? REAL_TIMERS,
       onIdle: (room) => this.unloadWhenIdle(room),
       maxDocBytes: options.maxDocBytes ?? DEFAULT_MAX_DOC_BYTES,
       admitUpdate: options.admitUpdate,
@@ -174,15 +177,16 @@ export class RoomManager {
     await Promise.allSettled([...this.loading.values()]);
     const rooms = [...this.rooms.values()];
     for (const room of rooms) room.closeAll(CLOSE.SERVER_SHUTDOWN);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timers = this.roomOptions.timers ?? REAL_TIMERS;
+    let timer: unknown;
     const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), flushTimeoutMs);
+      timer = timers.setTimeout(() => resolve('timeout'), flushTimeoutMs);
     });
     const flushed = await Promise.race([
       Promise.all(rooms.map((r) => r.whenFlushed())).then(() => 'ok'),
       timeout,
     ]);
-    clearTimeout(timer);
+    timers.clearTimeout(timer);
     if (flushed === 'timeout') {
       const unsaved = rooms.filter((r) => r.hasUnsavedUpdates).map((r) => r.name);
       this.logger.log('error', 'rooms.unsaved_at_shutdown', { rooms: unsaved });
