@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PublicationsResponse } from '../site/apiContract';
 import { readPageBody } from '../site/pageBody';
+import { RestoreRefused, restoreBackup } from './Backups';
 import { DATABASE_FILE, MIGRATION_BACKUP_DIR, openDatabase } from './database';
 import { V0 } from './fixtures/usineV0';
 import { MIGRATIONS } from './migrations';
@@ -137,6 +138,10 @@ describe('versioned schema', () => {
 
   it('migrates a database of the release before: every row kept, a backup of it taken first, then none', async () => {
     const dir = await dataDirFromV0();
+    // The upgrade the release before ran at each start: the old login_failures table dropped.
+    const old = new Database(path.join(dir, DATABASE_FILE));
+    old.exec('CREATE TABLE login_failures (email TEXT, at INTEGER)');
+    old.close();
     const before = readOnly(path.join(dir, DATABASE_FILE), rowCounts);
     expect(readOnly(path.join(dir, DATABASE_FILE), schemaVersion)).toBe(0);
     expect(before.doc_updates).toBeGreaterThan(0);
@@ -146,6 +151,9 @@ describe('versioned schema', () => {
     try {
       expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
       expect(rowCounts(db)).toEqual(before);
+      expect(
+        db.prepare("SELECT name FROM sqlite_master WHERE name = 'login_failures'").get(),
+      ).toBeUndefined();
     } finally {
       db.close();
     }
@@ -245,6 +253,25 @@ describe('versioned schema', () => {
       expect(failed!.stderr).not.toMatch(/\n\s+at /);
       expect(failed!.stderr).not.toContain('inattendue');
     }
+  });
+
+  it('restore refuses a backup written by a newer server, replacing nothing', async () => {
+    const newer = await dataDir();
+    const written = openDatabase(newer);
+    written.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    written.close();
+    const backupFile = path.join(newer, 'usine-plus-recente.sqlite');
+    fs.renameSync(path.join(newer, DATABASE_FILE), backupFile);
+
+    const dir = await dataDirFromV0();
+    openDatabase(dir).close();
+    const hash = sha256(path.join(dir, DATABASE_FILE));
+    expect(() => restoreBackup(backupFile, dir)).toThrow(RestoreRefused);
+    expect(() => restoreBackup(backupFile, dir)).toThrow(
+      `schéma ${LATEST_SCHEMA_VERSION + 1}, ce serveur connaît le schéma ${LATEST_SCHEMA_VERSION}). Installez la version la plus récente du serveur pour la restaurer. Rien n’a été remplacé.`,
+    );
+    expect(sha256(path.join(dir, DATABASE_FILE))).toBe(hash);
+    expect(fs.readdirSync(dir).filter((name) => name.includes('before-restore'))).toEqual([]);
   });
 
   it('rolls a migration failing halfway back entirely: nothing half-migrated, the data intact', async () => {
