@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { migrate, refuseNewerSchema } from './schema';
+import { migrate, refuseNewerSchema, type MigrationResult } from './schema';
 
 export const DATABASE_FILE = 'usine.sqlite';
 /** Where the copy taken before a schema migration goes (`{dataDir}/backups`). */
@@ -13,7 +13,12 @@ export const MIGRATION_BACKUP_DIR = 'backups';
 
 export type SqliteDatabase = Database.Database;
 
-export function openDatabase(dataDir: string): SqliteDatabase {
+export interface OpenDatabaseOptions {
+  /** Called when the schema was migrated (not when it was up to date), e.g. to log it. */
+  onMigrated?: (result: MigrationResult) => void;
+}
+
+export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, DATABASE_FILE));
   try {
@@ -25,7 +30,8 @@ export function openDatabase(dataDir: string): SqliteDatabase {
     // FULL: a commit is on disk before we acknowledge it to a client (the persisted ack).
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    migrate(db, { backupDir: path.join(dataDir, MIGRATION_BACKUP_DIR) });
+    const result = migrate(db, { backupDir: path.join(dataDir, MIGRATION_BACKUP_DIR) });
+    if (result.from !== result.to) options.onMigrated?.(result);
   } catch (error) {
     db.close();
     throw error;

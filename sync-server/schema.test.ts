@@ -173,9 +173,25 @@ describe('versioned schema', () => {
 
   it('serves the data of the release before after the upgrade: old passwords, page text, history', async () => {
     const dir = await dataDirFromV0();
-    const server = await startTestServer(dir, { createDemoAccount: false, scheduleIntervalMs: 0 });
+    const logged: Array<{ event: string; fields?: Record<string, unknown> }> = [];
+    const server = await startTestServer(dir, {
+      createDemoAccount: false,
+      scheduleIntervalMs: 0,
+      logger: { log: (_level, event, fields) => logged.push({ event, fields }) },
+    });
     const clients: Array<{ destroy(): void }> = [];
     try {
+      // The operator reads in the log that the schema changed and where the copy is.
+      expect(logged.filter((l) => l.event === 'schema.migrated')).toEqual([
+        {
+          event: 'schema.migrated',
+          fields: {
+            from: 0,
+            to: LATEST_SCHEMA_VERSION,
+            backup: path.join(dir, MIGRATION_BACKUP_DIR, migrationBackups(dir)[0]!),
+          },
+        },
+      ]);
       const agent = await login(server, V0.agent.email, V0.agent.password);
       const referent = await login(server, V0.referent.email, V0.referent.password);
       expect(agent.accessToken).toBeTruthy();
