@@ -210,52 +210,6 @@ export class Accounts {
     this.maxFailureDelayMs = options.maxFailureDelayMs ?? 8_000;
     this.hashGate = new HashGate(options.hashGate);
     this.scryptParams = options.scryptParams ?? SCRYPT_PARAMS;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS communes (
-        insee TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        slug TEXT NOT NULL UNIQUE,
-        siren TEXT NOT NULL,
-        population INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS agents (
-        id TEXT PRIMARY KEY,
-        email TEXT NOT NULL UNIQUE,
-        display_name TEXT NOT NULL,
-        color TEXT NOT NULL,
-        password_hash TEXT NOT NULL,
-        admin INTEGER NOT NULL DEFAULT 0,
-        disabled INTEGER NOT NULL DEFAULT 0,
-        created_at INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS agent_roles (
-        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
-        insee TEXT NOT NULL REFERENCES communes (insee),
-        role TEXT NOT NULL CHECK (role IN ('agent', 'referent', 'relecteur')),
-        PRIMARY KEY (agent_id, insee)
-      );
-      CREATE TABLE IF NOT EXISTS tokens (
-        hash TEXT PRIMARY KEY,
-        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
-        kind TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
-        family TEXT NOT NULL,
-        expires_at INTEGER NOT NULL,
-        rotated INTEGER NOT NULL DEFAULT 0,
-        revoked INTEGER NOT NULL DEFAULT 0
-      );
-      CREATE INDEX IF NOT EXISTS tokens_by_family ON tokens (family);
-      CREATE TABLE IF NOT EXISTS sessions (
-        id TEXT PRIMARY KEY,
-        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
-        created_at INTEGER NOT NULL,
-        last_used_at INTEGER NOT NULL,
-        revoked INTEGER NOT NULL DEFAULT 0
-      );
-      CREATE TABLE IF NOT EXISTS commune_data_deleted (
-        insee TEXT PRIMARY KEY,
-        deleted_at INTEGER NOT NULL
-      );
-    `);
     this.throttle = new LoginThrottle(db, {
       now: this.now,
       lockAfterFailures: options.lockAfterFailures ?? DEFAULT_LOCK_AFTER_FAILURES,

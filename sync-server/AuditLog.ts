@@ -135,20 +135,6 @@ export class AuditLog {
     this.db = db;
     this.now = now;
     this.limits = { ...DEFAULT_AUDIT_LIMITS, ...limits };
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS audit_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at INTEGER NOT NULL,
-        event TEXT NOT NULL,
-        insee TEXT,
-        agent_id TEXT,
-        address TEXT,
-        outcome TEXT,
-        details TEXT NOT NULL DEFAULT '{}'
-      );
-      CREATE INDEX IF NOT EXISTS audit_by_insee ON audit_log (insee, id);
-      CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (at);
-    `);
     this.insert = db.prepare(
       'INSERT INTO audit_log (at, event, insee, agent_id, address, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );

@@ -43,17 +43,6 @@ export class Invitations {
   constructor(db: SqliteDatabase, now: () => number = Date.now) {
     this.db = db;
     this.now = now;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS agent_invitations (
-        email TEXT NOT NULL,
-        insee TEXT NOT NULL,
-        role TEXT NOT NULL,
-        invited_by TEXT,
-        created_at INTEGER NOT NULL,
-        PRIMARY KEY (email, insee)
-      );
-      CREATE INDEX IF NOT EXISTS invitations_by_insee ON agent_invitations (insee);
-    `);
   }
 
   private get oldest(): number {

@@ -62,18 +62,6 @@ export class LoginThrottle {
       addressFailureBudget: options.addressFailureBudget ?? DEFAULT_ADDRESS_FAILURE_BUDGET,
       accountLockAfterFailures: options.accountLockAfterFailures ?? DEFAULT_ACCOUNT_LOCK_AFTER_FAILURES,
     };
-    db.exec(`
-      DROP TABLE IF EXISTS login_failures;
-      CREATE TABLE IF NOT EXISTS login_throttle (
-        scope TEXT NOT NULL,
-        email TEXT NOT NULL,
-        address TEXT NOT NULL,
-        failures INTEGER NOT NULL,
-        window_start INTEGER NOT NULL,
-        locked_until INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (scope, email, address)
-      );
-    `);
   }
 
   private row(scope: Scope, email: string, address: string): Row | undefined {

@@ -65,32 +65,6 @@ export class PageReleases {
 
   constructor(db: SqliteDatabase) {
     this.db = db;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS page_versions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        insee TEXT NOT NULL,
-        page_id TEXT NOT NULL,
-        meta TEXT NOT NULL,
-        body TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        body_seq INTEGER,
-        released_at INTEGER NOT NULL,
-        released_by TEXT
-      );
-      CREATE INDEX IF NOT EXISTS page_versions_page ON page_versions (insee, page_id, id);
-      CREATE TABLE IF NOT EXISTS site_version_pages (
-        insee TEXT NOT NULL,
-        version TEXT NOT NULL,
-        page_id TEXT NOT NULL,
-        page_version_id INTEGER NOT NULL,
-        PRIMARY KEY (insee, version, page_id)
-      );
-      CREATE TABLE IF NOT EXISTS site_versions_recorded (
-        insee TEXT NOT NULL,
-        version TEXT NOT NULL,
-        PRIMARY KEY (insee, version)
-      );
-    `);
   }
 
   /** The site version online now (latest publication or rollback), or null: never published. */

@@ -50,19 +50,6 @@ export class PageSnapshots {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.keep = options.keepSessionSnapshots ?? 50;
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS page_snapshots (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        insee TEXT NOT NULL,
-        page_id TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        reason TEXT NOT NULL,
-        by TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        state BLOB NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS page_snapshots_page ON page_snapshots (insee, page_id, id);
-    `);
   }
 
   /** Stores one snapshot unless the page's last one has the same content; returns its id. */

@@ -270,48 +270,6 @@ export class Publisher {
   constructor(options: PublisherOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
-    options.db.exec(`
-      CREATE TABLE IF NOT EXISTS publications (
-        insee TEXT NOT NULL,
-        version TEXT NOT NULL,
-        published_at INTEGER NOT NULL,
-        pages INTEGER NOT NULL,
-        published_by TEXT,
-        PRIMARY KEY (insee, version)
-      );
-      CREATE TABLE IF NOT EXISTS publication_events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        insee TEXT NOT NULL,
-        version TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        by TEXT,
-        by_name TEXT,
-        pages INTEGER NOT NULL,
-        changed TEXT NOT NULL,
-        rollback_of TEXT
-      );
-      CREATE INDEX IF NOT EXISTS publication_events_insee ON publication_events (insee, id);
-      CREATE TABLE IF NOT EXISTS scheduled_publications (
-        id TEXT PRIMARY KEY,
-        insee TEXT NOT NULL,
-        page_id TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        created_by TEXT,
-        state TEXT NOT NULL,
-        message TEXT
-      );
-      CREATE INDEX IF NOT EXISTS scheduled_publications_due ON scheduled_publications (state, at);
-      CREATE TABLE IF NOT EXISTS published_actes (
-        insee TEXT PRIMARY KEY,
-        actes TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS version_actes (
-        insee TEXT NOT NULL,
-        version TEXT NOT NULL,
-        actes TEXT NOT NULL,
-        PRIMARY KEY (insee, version)
-      );
-    `);
     this.releases = new PageReleases(options.db);
     const interval = options.scheduleIntervalMs ?? 15_000;
     if (interval > 0) {

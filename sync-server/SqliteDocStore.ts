@@ -37,20 +37,6 @@ export class SqliteDocStore implements DocStore {
   constructor(db: SqliteDatabase, options: SqliteDocStoreOptions = {}) {
     this.db = db;
     const useWorker = (options.writer ?? 'worker') === 'worker' && !db.memory;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS doc_rooms (
-        room TEXT PRIMARY KEY,
-        insee TEXT NOT NULL,
-        seq INTEGER NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS doc_rooms_by_insee ON doc_rooms (insee, room);
-      CREATE TABLE IF NOT EXISTS doc_updates (
-        room TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        data BLOB NOT NULL,
-        PRIMARY KEY (room, seq)
-      );
-    `);
     this.stmt = {
       roomSeq: db.prepare<[string], { seq: number }>('SELECT seq FROM doc_rooms WHERE room = ?'),
       upsertRoom: db.prepare<[string, string, number]>(

@@ -27,6 +27,7 @@ import { AuditLog } from './AuditLog';
 import { Backups, listBackups, RestoreRefused, restoreBackup } from './Backups';
 import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
+import { SchemaTooNewError } from './schema';
 import { type PageRepair, repairPage } from './pageRepair';
 import { silentLogger } from './Logger';
 import { SqliteDocStore } from './SqliteDocStore';
@@ -441,7 +442,8 @@ run(process.argv.slice(2), dataDir, backupDir, backupCopyDir).then(
       error instanceof AccountError ||
       error instanceof RefusedError ||
       error instanceof UnsafePathError ||
-      error instanceof ReleaseRefused
+      error instanceof ReleaseRefused ||
+      error instanceof SchemaTooNewError
     ) {
       console.error(`Erreur : ${error.message}`);
       process.exit(1);

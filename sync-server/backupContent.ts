@@ -9,6 +9,7 @@
 import type Database from 'better-sqlite3';
 import { parseRoom } from '../site/syncProtocol';
 import { isInseeCode, isSiteSlug } from './safePaths';
+import { LATEST_SCHEMA_VERSION, schemaVersion } from './schema';
 
 /** A publication version's name: the folder `sites/{slug}/versions/{version}`. */
 const VERSION = /^\d{8}-\d{9}Z-[0-9a-f]{8}$/;
@@ -57,6 +58,11 @@ export function backupContentProblems(db: Database.Database): string[] {
 
 /** The refusal's French message, or null when the content is sound. */
 export function backupContentRefusal(db: Database.Database, file: string): string | null {
+  const version = schemaVersion(db);
+  if (version > LATEST_SCHEMA_VERSION) {
+    // The server would refuse to open it: refused now, before it replaces anything.
+    return `la sauvegarde ${file} est refusée : elle a été écrite par une version plus récente du serveur (schéma ${version}, ce serveur connaît le schéma ${LATEST_SCHEMA_VERSION}). Installez la version la plus récente du serveur pour la restaurer. Rien n’a été remplacé.`;
+  }
   const problems = backupContentProblems(db);
   if (problems.length === 0) return null;
   const more = problems.length > SHOWN ? ` (et ${problems.length - SHOWN} autres)` : '';

@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginThrottle, throttleKey } from './LoginThrottle';
+import { migrate } from './schema';
 import type { RunningServer } from './server';
 import { callApiFrom, login, startTestServer, tempDataDir } from './testHarness';
 
@@ -150,6 +151,7 @@ describe('login throttling', () => {
     expect(throttleKey('::1')).toBe('0:0:0:0::/64');
     expect(throttleKey('198.51.100.7')).toBe('198.51.100.7');
     const db = new Database(':memory:');
+    migrate(db);
     const throttle = new LoginThrottle(db, {
       now: () => 0,
       lockAfterFailures: 10,
@@ -169,6 +171,7 @@ describe('login throttling', () => {
 describe('reservations', () => {
   it('[AUTH-11] an attempt counts before its hash: past the cap the rest wait; a success gives its place back, not a lock', () => {
     const db = new Database(':memory:');
+    migrate(db);
     const throttle = new LoginThrottle(db, {
       now: () => 0,
       lockAfterFailures: 3,

@@ -265,7 +265,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   let db: ReturnType<typeof openDatabase>;
   try {
-    db = openDatabase(options.dataDir);
+    db = openDatabase(options.dataDir, {
+      onMigrated: (result) => logger.log('info', 'schema.migrated', { ...result }),
+    });
   } catch (error) {
     releaseLock();
     throw error;
