@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { migrate } from '../schema';
 import type { DocStore } from '../DocStore';
 import { silentLogger } from '../Logger';
 import { MemoryDocStore } from '../MemoryDocStore';
@@ -374,6 +375,7 @@ export async function runFuzzSeed(seed: number, options: FuzzOptions = {}): Prom
     db.pragma('journal_mode = WAL');
     // No crash of the machine is simulated: fsyncs would only slow the seeds down.
     db.pragma('synchronous = OFF');
+    migrate(db);
     backing = new SqliteDocStore(db, { writer: 'inline' });
   } else {
     backing = new MemoryDocStore();
