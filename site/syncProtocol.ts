@@ -18,6 +18,9 @@
  *                             state of the connection's own clientID and overwrites its
  *                             `name` and `color` fields (what Lexical's cursors show) with
  *                             the server-verified identity.
+ *   MESSAGE_AUTH (2)          server → client, y-protocols auth: permission-denied with
+ *                             READ_ONLY_REASON, sent once to a read-only connection.
+ *   MESSAGE_QUERY_AWARENESS (3)  client → server: asks for every presence state.
  *   MESSAGE_PERSISTED_ACK (100)  server → client, ours: varUint8Array(state), the room's
  *                             *durable* state (an encoded Yjs snapshot: state vector and
  *                             delete set, see encodeDocState), sent after every commit and
@@ -42,7 +45,13 @@ export const SUBPROTOCOL = 'usine.v1';
 
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
+/** y-websocket's auth message: the server tells a relecteur its edits are not accepted. */
+export const MESSAGE_AUTH = 2;
+/** y-websocket's query-awareness message: the client asks for every presence state. */
+export const MESSAGE_QUERY_AWARENESS = 3;
 export const MESSAGE_PERSISTED_ACK = 100;
+/** The reason of the permission-denied MESSAGE_AUTH a read-only connection receives. */
+export const READ_ONLY_REASON = 'read-only';
 
 /** Close codes with their machine reason; the client maps them to French messages. */
 export const CLOSE = {

@@ -22,7 +22,7 @@ import { AuditLog } from './AuditLog';
 import { Backups, type RetentionPolicy } from './Backups';
 import { clientAddressResolver } from './clientAddress';
 import { CommuneData } from './CommuneData';
-import { openDatabase } from './database';
+import { openDataDir } from './dataDir';
 import { inseeOfRoom, type DocStore } from './DocStore';
 import { Invitations } from './Invitations';
 import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
@@ -39,7 +39,6 @@ import { publishingHooks, withPublishingRoutes } from './publishingApi';
 import { withSnapshotRoutes } from './snapshotRoutes';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
-import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { repairPage } from './pageRepair';
 import { SqliteDocStore } from './SqliteDocStore';
 import { SEARCH_ROUTE, SiteSearch } from './search/SiteSearch';
@@ -251,25 +250,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clientAddress = (req: http.IncomingMessage) =>
     clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 
-  // One server per DATA_DIR; the admin CLI's restore and deletion refuse while it runs.
-  let releaseLock: () => void;
-  try {
-    releaseLock = acquireDataDirLock(options.dataDir, 'serveur');
-  } catch (error) {
-    if (error instanceof DataDirLocked) {
-      throw new Error(
-        `le dossier de données ${options.dataDir} est déjà utilisé par un autre processus (${error.holder.holder}, pid ${error.holder.pid}). Arrêtez-le, ou supprimez ${error.file} si ce processus n'existe plus.`,
-      );
-    }
-    throw error;
-  }
-  let db: ReturnType<typeof openDatabase>;
-  try {
-    db = openDatabase(options.dataDir);
-  } catch (error) {
-    releaseLock();
-    throw error;
-  }
+  // One server per DATA_DIR (a kernel-held lock); the admin CLI's restore and deletion refuse while it runs.
+  const { db, releaseLock } = await openDataDir(options.dataDir);
   const sqliteStore = new SqliteDocStore(db);
   const store = options.wrapStore ? options.wrapStore(sqliteStore) : sqliteStore;
   const audit = new AuditLog(db, options.now);
