@@ -5,7 +5,8 @@
  * `{insee}/site` (the site manifest) or `{insee}/page/{pageId}` (one page body).
  *
  * Handshake
- *   The client offers the subprotocols [`usine.v1`, accessToken]. The access token
+ *   The client offers the subprotocols [`usine.v1`, accessToken] (`usine.v{PROTOCOL_VERSION}`:
+ *   a client offering another version is refused with INCOMPATIBLE). The access token
  *   never travels in the URL (URLs end up in logs). The server loads the room's
  *   persisted state *before* accepting the upgrade, answers the subprotocol
  *   `usine.v1`, and refuses a connection by accepting it then closing with one of
@@ -40,8 +41,17 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 
+/** The version of this protocol; a client offering another one is refused (INCOMPATIBLE). */
 export const PROTOCOL_VERSION = 1;
-export const SUBPROTOCOL = 'usine.v1';
+export const SUBPROTOCOL = `usine.v${PROTOCOL_VERSION}`;
+
+/** The protocol versions a client offers in its subprotocols (`usine.v{n}`). */
+export function offeredProtocolVersions(protocols: readonly string[]): number[] {
+  return protocols.flatMap((p) => {
+    const match = /^usine\.v(\d{1,6})$/.exec(p);
+    return match ? [Number(match[1])] : [];
+  });
+}
 
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
@@ -65,6 +75,8 @@ export const CLOSE = {
   MALFORMED: { code: 4400, reason: 'malformed-message' },
   LOAD_FAILED: { code: 4503, reason: 'load-failed' },
   SERVER_SHUTDOWN: { code: 4502, reason: 'server-shutdown' },
+  /** The client speaks another version of this protocol (an editor older or newer than the server). */
+  INCOMPATIBLE: { code: 4426, reason: 'protocol-version' },
 } as const;
 export type CloseReason = (typeof CLOSE)[keyof typeof CLOSE]['reason'];
 
@@ -81,6 +93,8 @@ export const CLOSE_MESSAGES_FR: Record<CloseReason, string> = {
   'load-failed':
     'Le serveur ne peut pas ouvrir ce document pour le moment : vos modifications restent sur cet ordinateur.',
   'server-shutdown': 'Le serveur redémarre : reconnexion en cours.',
+  'protocol-version':
+    "Cette version de l'application ne peut pas se synchroniser avec le serveur : mettez-la à jour. Vos modifications restent sur cet ordinateur.",
 };
 
 export function closeReasonForCode(code: number): CloseReason | undefined {

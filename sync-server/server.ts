@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../site/apiContract';
-import { CLOSE, SUBPROTOCOL, parseRoom } from '../site/syncProtocol';
+import { CLOSE, SUBPROTOCOL, offeredProtocolVersions, parseRoom } from '../site/syncProtocol';
 import { Accounts, type AccountsOptions, DEMO_COMMUNE } from './Accounts';
 import { seedDemoCommune } from './demoCommune';
 import { createAdmin, type Admin } from './adminOperations';
@@ -854,7 +854,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Room enforces maxMessageBytes with CLOSE.TOO_LARGE; ws only stops the absurd (1009).
     maxPayload: maxMessageBytes * 2,
     perMessageDeflate: false,
-    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    // Another version of ours is answered too, so that its client reads the INCOMPATIBLE close.
+    handleProtocols: (protocols) =>
+      protocols.has(SUBPROTOCOL)
+        ? SUBPROTOCOL
+        : ([...protocols].find((p) => offeredProtocolVersions([p]).length > 0) ?? false),
   });
   const alive = new WeakMap<WebSocket, boolean>();
 
@@ -933,8 +937,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!accounts.commune(room.insee)) {
       return refuseLogged(CLOSE.NOT_FOUND, null, room.name, 'commune outside the registry');
     }
+    const offered = subprotocols(req);
+    if (!offered.includes(SUBPROTOCOL) && offeredProtocolVersions(offered).length > 0) {
+      const versions = offeredProtocolVersions(offered).join(', ');
+      return refuseLogged(CLOSE.INCOMPATIBLE, null, room.name, `protocol version ${versions}`);
+    }
     // The token is the offered subprotocol that is not ours. Never logged.
-    const token = subprotocols(req).find((p) => p !== SUBPROTOCOL);
+    const token = offered.find((p) => p !== SUBPROTOCOL);
     const check = token ? accounts.authenticate(token) : ({ ok: false, reason: 'unknown' } as const);
     if (!check.ok) {
       const agentId = 'agentId' in check ? (check.agentId ?? null) : null;
