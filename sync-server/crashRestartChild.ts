@@ -4,7 +4,7 @@
 // once the store acknowledged it as durable, until it is killed. The store writes on this
 // thread (`inline`): the same commits as the server's writer thread, without the thread's start
 // in each of the 200 starts. Lines on stdout:
-//   open <ms waited for the lock>
+//   open <ms waited for the lock> <pid>
 //   stored <JSON array of the edit ids the room holds>
 //   ack <edit id>
 import * as Y from 'yjs';
@@ -16,7 +16,7 @@ if (!dataDir || !room || !prefix) throw new Error('usage: crashRestartChild <dat
 
 const started = Date.now();
 const { db } = await openDataDir(dataDir);
-process.stdout.write(`open ${Date.now() - started}\n`);
+process.stdout.write(`open ${Date.now() - started} ${process.pid}\n`);
 const store = new SqliteDocStore(db, { writer: 'inline' });
 const doc = new Y.Doc();
 for (const update of (await store.loadDoc(room)).updates) Y.applyUpdate(doc, update);
