@@ -11,8 +11,8 @@
 //    acknowledged must be there at the next start. The child is bundled once (esbuild) so that
 //    a start costs a Node boot, not a TypeScript compilation.
 // 2. [LOCK-4] The real server (`main.ts`) killed and restarted at once, 10 rounds (CRASH_SERVER_ROUNDS),
-//    edits by the real y-websocket client acknowledged (persisted ack) before each kill and read
-//    back by a fresh client after each restart.
+//    reaped late too; edits by the real y-websocket client acknowledged (persisted ack) before
+//    each kill and read back by a fresh client after each restart.
 // 3. [LOCK-5] A holder still dying is waited for; a live one is refused after the wait, named.
 //
 // Seeded: the seed is printed; CRASH_SEED=… replays it, CRASH_ROUNDS=… changes the count.
@@ -41,6 +41,8 @@ import { tempDataDir, waitFor } from './testHarness';
 const ROOM = '13008/page/crashrestart';
 /** How long a killed child stays a zombie (its parent reaps it this late). */
 const REAP_AFTER_S = 3;
+/** The same for the real server, whose start takes seconds. */
+const SERVER_REAP_AFTER_S = 60;
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -234,7 +236,7 @@ describe('the real server, killed and restarted at once [LOCK-4]', () => {
       for (const server of servers) await killNow(server);
       await data.remove();
     });
-    let server = startServerProcess(data.dir, port);
+    let server = startServerProcess(data.dir, port, { reapAfterS: SERVER_REAP_AFTER_S });
     servers.push(server);
     await waitHealthy(port, server);
     const demo = /Compte de démonstration \(référent d’Aurons, commune 13008\) : (\S+) \/ (\S+)/.exec(
@@ -258,9 +260,9 @@ describe('the real server, killed and restarted at once [LOCK-4]', () => {
       // One more in flight when the server dies; the writer is gone before the restart, so
       // whatever the next server holds comes from its store only.
       writer.doc.getArray<string>('edits').push([`s${round}.unacked`]);
-      server.process.kill('SIGKILL');
+      server.kill();
       writer.provider.destroy();
-      server = startServerProcess(data.dir, port);
+      server = startServerProcess(data.dir, port, { reapAfterS: SERVER_REAP_AFTER_S });
       servers.push(server);
       await waitHealthy(port, server);
       const reader = openEditor(port, accessToken);
