@@ -57,7 +57,17 @@ function mulberry32(seed: number): () => number {
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  // Every cleanup runs, even after one failed; the first failure is reported.
+  const results = [];
+  for (const cleanup of cleanups.reverse())
+    results.push(
+      await cleanup().then(
+        () => null,
+        (error: unknown) => error,
+      ),
+    );
+  const failure = results.find((error) => error !== null);
+  if (failure) throw failure;
 });
 
 /** The child script, bundled next to a `node_modules` link so that better-sqlite3 resolves. */
