@@ -5,7 +5,8 @@
  * `{insee}/site` (the site manifest) or `{insee}/page/{pageId}` (one page body).
  *
  * Handshake
- *   The client offers the subprotocols [`usine.v1`, accessToken]. The access token
+ *   The client offers the subprotocols [`usine.v1`, accessToken] (`usine.v{PROTOCOL_VERSION}`:
+ *   a client offering another version is refused with INCOMPATIBLE). The access token
  *   never travels in the URL (URLs end up in logs). The server loads the room's
  *   persisted state *before* accepting the upgrade, answers the subprotocol
  *   `usine.v1`, and refuses a connection by accepting it then closing with one of
@@ -18,6 +19,9 @@
  *                             state of the connection's own clientID and overwrites its
  *                             `name` and `color` fields (what Lexical's cursors show) with
  *                             the server-verified identity.
+ *   MESSAGE_AUTH (2)          server → client, y-protocols auth: permission-denied with
+ *                             READ_ONLY_REASON, sent once to a read-only connection.
+ *   MESSAGE_QUERY_AWARENESS (3)  client → server: asks for every presence state.
  *   MESSAGE_PERSISTED_ACK (100)  server → client, ours: varUint8Array(state), the room's
  *                             *durable* state (an encoded Yjs snapshot: state vector and
  *                             delete set, see encodeDocState), sent after every commit and
@@ -37,12 +41,27 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 
+/** The version of this protocol; a client offering another one is refused (INCOMPATIBLE). */
 export const PROTOCOL_VERSION = 1;
-export const SUBPROTOCOL = 'usine.v1';
+export const SUBPROTOCOL = `usine.v${PROTOCOL_VERSION}`;
+
+/** The protocol versions a client offers in its subprotocols (`usine.v{n}`). */
+export function offeredProtocolVersions(protocols: readonly string[]): number[] {
+  return protocols.flatMap((p) => {
+    const match = /^usine\.v(\d{1,6})$/.exec(p);
+    return match ? [Number(match[1])] : [];
+  });
+}
 
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
+/** y-websocket's auth message: the server tells a relecteur its edits are not accepted. */
+export const MESSAGE_AUTH = 2;
+/** y-websocket's query-awareness message: the client asks for every presence state. */
+export const MESSAGE_QUERY_AWARENESS = 3;
 export const MESSAGE_PERSISTED_ACK = 100;
+/** The reason of the permission-denied MESSAGE_AUTH a read-only connection receives. */
+export const READ_ONLY_REASON = 'read-only';
 
 /** Close codes with their machine reason; the client maps them to French messages. */
 export const CLOSE = {
@@ -56,6 +75,8 @@ export const CLOSE = {
   MALFORMED: { code: 4400, reason: 'malformed-message' },
   LOAD_FAILED: { code: 4503, reason: 'load-failed' },
   SERVER_SHUTDOWN: { code: 4502, reason: 'server-shutdown' },
+  /** The client speaks another version of this protocol (an editor older or newer than the server). */
+  INCOMPATIBLE: { code: 4426, reason: 'protocol-version' },
 } as const;
 export type CloseReason = (typeof CLOSE)[keyof typeof CLOSE]['reason'];
 
@@ -72,6 +93,8 @@ export const CLOSE_MESSAGES_FR: Record<CloseReason, string> = {
   'load-failed':
     'Le serveur ne peut pas ouvrir ce document pour le moment : vos modifications restent sur cet ordinateur.',
   'server-shutdown': 'Le serveur redémarre : reconnexion en cours.',
+  'protocol-version':
+    "Cette version de l'application ne peut pas se synchroniser avec le serveur : mettez-la à jour. Vos modifications restent sur cet ordinateur.",
 };
 
 export function closeReasonForCode(code: number): CloseReason | undefined {

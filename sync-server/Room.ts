@@ -11,8 +11,11 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import {
   CLOSE,
+  MESSAGE_AUTH,
   MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
   MESSAGE_SYNC,
+  READ_ONLY_REASON,
   encodeDocState,
   encodePersistedAck,
 } from '../site/syncProtocol';
@@ -57,12 +60,6 @@ export const REAL_TIMERS: RoomTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
-
-/** y-websocket's query-awareness message (client → server asks for all states). */
-export const MESSAGE_QUERY_AWARENESS = 3;
-/** y-websocket's auth message: the server tells a relecteur its edits are not accepted. */
-export const MESSAGE_AUTH = 2;
-export const READ_ONLY_REASON = 'read-only';
 
 /** Origin of the transaction that loads persisted state: not persisted again. */
 const ORIGIN_LOAD = 'usine:load';

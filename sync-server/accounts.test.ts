@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginResponse } from '../site/apiContract';
 import { CLOSE } from '../site/syncProtocol';
 import { passwordProblem } from './passwordPolicy';
-import { MESSAGE_AUTH, READ_ONLY_REASON } from './Room';
 import type { RunningServer } from './server';
 import {
   callApi,
@@ -21,7 +20,7 @@ import {
   waitFor,
   waitSynced,
 } from './testHarness';
-import { SUBPROTOCOL } from '../site/syncProtocol';
+import { MESSAGE_AUTH, READ_ONLY_REASON, SUBPROTOCOL } from '../site/syncProtocol';
 
 let server: RunningServer;
 let dataDir: { dir: string; remove: () => Promise<void> };

@@ -76,21 +76,25 @@ Les données sont dans DATA_DIR (par défaut ./data), les sauvegardes dans BACKU
 class UsageError extends Error {}
 /** A refusal the operator can fix (exit code 1). */
 class RefusedError extends Error {}
+/** How long a command waits for a lock holder that is still dying (a server just killed). */
+const CLI_LOCK_WAIT_MS = 1000;
 
 /**
  * Takes the DATA_DIR for an operation that must not run under a live server (restore,
  * deletion); refuses with what to do instead when the server runs.
  */
-function lockDataDir(dataDir: string, holder: string, whatToDo: string): () => void {
+async function lockDataDir(dataDir: string, holder: string, whatToDo: string): Promise<() => void> {
   try {
-    return acquireDataDirLock(dataDir, holder);
+    // A second is enough for a process killed just before to be gone.
+    return await acquireDataDirLock(dataDir, holder, { waitMs: CLI_LOCK_WAIT_MS });
   } catch (error) {
     if (!(error instanceof DataDirLocked)) throw error;
+    const pid = error.holder.pid ?? 'inconnu';
     const who =
       error.holder.holder === 'serveur'
-        ? `Le serveur tourne sur ${dataDir} (processus ${error.holder.pid})`
-        : `Une autre commande (${error.holder.holder}, processus ${error.holder.pid}) utilise ${dataDir}`;
-    throw new RefusedError(`${who} : ${whatToDo} Si ce processus n'existe plus, supprimez ${error.file}.`);
+        ? `Le serveur tourne sur ${dataDir} (processus ${pid})`
+        : `Une autre commande (${error.holder.holder}, processus ${pid}) utilise ${dataDir}`;
+    throw new RefusedError(`${who} : ${whatToDo}`);
   }
 }
 
@@ -197,7 +201,7 @@ async function run(
   if (command === 'restore') {
     // Before opening the database: the file is replaced, which a running server must not see.
     const file = path.resolve(required(values, 'file'));
-    const release = lockDataDir(
+    const release = await lockDataDir(
       dataDir,
       'restauration',
       "arrêtez-le avant de restaurer une sauvegarde (la base qu'il a ouverte serait remplacée sous lui), puis relancez-le.",
@@ -374,7 +378,7 @@ async function run(
         }
         // A live server would keep the commune's rooms in memory and its clients connected:
         // they would write the data back. The API closes them first.
-        const release = lockDataDir(
+        const release = await lockDataDir(
           dataDir,
           'suppression',
           `supprimez les données par l'API, qui ferme aussi les connexions de la commune : DELETE /api/admin/communes/${insee}/data avec {"confirm": "${insee}"} (compte administrateur) ; ou arrêtez le serveur avant d'utiliser cette commande.`,
@@ -401,7 +405,7 @@ async function run(
         const pageId = required(values, 'page');
         if (!accounts.commune(insee)) throw new UsageError(`Commune inconnue : « ${insee} ».`);
         // A live server holds the rooms in memory: its clients would write the old state back.
-        const release = lockDataDir(
+        const release = await lockDataDir(
           dataDir,
           'réparation',
           `réparez la page par l'API, qui passe par les salons ouverts : POST /api/admin/communes/${insee}/pages/${pageId}/repair (compte administrateur) ; ou arrêtez le serveur avant d'utiliser cette commande.`,

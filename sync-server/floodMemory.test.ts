@@ -14,8 +14,13 @@ import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { LoginResponse } from '../site/apiContract';
-import { MESSAGE_AWARENESS, MESSAGE_PERSISTED_ACK, MESSAGE_SYNC, SUBPROTOCOL } from '../site/syncProtocol';
-import { MESSAGE_QUERY_AWARENESS } from './Room';
+import {
+  MESSAGE_AWARENESS,
+  MESSAGE_PERSISTED_ACK,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SYNC,
+  SUBPROTOCOL,
+} from '../site/syncProtocol';
 import { startTestServer, tempDataDir, waitFor } from './testHarness';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -12,7 +12,7 @@ import type { LoginResponse } from '../site/apiContract';
 import { CLOSE } from '../site/syncProtocol';
 import { DATABASE_FILE } from './database';
 import type { RunningServer } from './server';
-import { LOCK_FILE } from './serverLock';
+import { HOLDER_FILE, LEGACY_LOCK_FILE } from './serverLock';
 import {
   callApi,
   login,
@@ -94,7 +94,7 @@ describe('data directory lock', () => {
       /déjà utilisé par un autre processus \(serveur, pid \d+\)/,
     );
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    expect(JSON.parse(fs.readFileSync(path.join(data.dir, LOCK_FILE), 'utf8'))).toMatchObject({
+    expect(JSON.parse(fs.readFileSync(path.join(data.dir, HOLDER_FILE), 'utf8'))).toMatchObject({
       pid: process.pid,
       holder: 'serveur',
     });
@@ -126,24 +126,22 @@ describe('data directory lock', () => {
     expect(writer.provider.wsconnected).toBe(true);
   });
 
-  it('[LOCK-3] a lock left by a killed process is taken over; the CLI works on a stopped DATA_DIR', async () => {
+  it('[LOCK-3] a pid file left by the previous release never blocks a start, even one naming a live process (a reused pid); the CLI works on a stopped DATA_DIR', async () => {
     const dir = await tempDataDir();
     try {
+      // As after a container restart: the old lock names this very process, alive, same host.
       fs.writeFileSync(
-        path.join(dir.dir, LOCK_FILE),
-        JSON.stringify({
-          pid: 2 ** 22 + 12345,
-          host: (await import('node:os')).hostname(),
-          holder: 'serveur',
-        }),
+        path.join(dir.dir, LEGACY_LOCK_FILE),
+        JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), holder: 'serveur' }),
       );
       const other = await startTestServer(dir.dir, { createDemoAccount: false });
+      expect(fs.existsSync(path.join(dir.dir, LEGACY_LOCK_FILE))).toBe(false);
       await other.close();
-      expect(fs.existsSync(path.join(dir.dir, LOCK_FILE))).toBe(false);
+      expect(fs.existsSync(path.join(dir.dir, HOLDER_FILE))).toBe(false);
       const deletion = await cli(dir.dir, 'delete-commune-data', '--commune', '13022', '--confirm', '13022');
       expect(deletion.stderr).toBe('');
       expect(deletion.code).toBe(0);
-      expect(fs.existsSync(path.join(dir.dir, LOCK_FILE))).toBe(false);
+      expect(fs.existsSync(path.join(dir.dir, HOLDER_FILE))).toBe(false);
     } finally {
       await dir.remove();
     }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../site/apiContract';
-import { CLOSE, SUBPROTOCOL, parseRoom } from '../site/syncProtocol';
+import { CLOSE, SUBPROTOCOL, offeredProtocolVersions, parseRoom } from '../site/syncProtocol';
 import { Accounts, type AccountsOptions, DEMO_COMMUNE } from './Accounts';
 import { seedDemoCommune } from './demoCommune';
 import { createAdmin, type Admin } from './adminOperations';
@@ -22,7 +22,7 @@ import { AuditLog } from './AuditLog';
 import { Backups, type RetentionPolicy } from './Backups';
 import { clientAddressResolver } from './clientAddress';
 import { CommuneData } from './CommuneData';
-import { openDatabase } from './database';
+import { openDataDir } from './dataDir';
 import { inseeOfRoom, type DocStore } from './DocStore';
 import { Invitations } from './Invitations';
 import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
@@ -39,7 +39,6 @@ import { publishingHooks, withPublishingRoutes } from './publishingApi';
 import { withSnapshotRoutes } from './snapshotRoutes';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
-import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { repairPage } from './pageRepair';
 import { SqliteDocStore } from './SqliteDocStore';
 import { SEARCH_ROUTE, SiteSearch } from './search/SiteSearch';
@@ -251,27 +250,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clientAddress = (req: http.IncomingMessage) =>
     clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 
-  // One server per DATA_DIR; the admin CLI's restore and deletion refuse while it runs.
-  let releaseLock: () => void;
-  try {
-    releaseLock = acquireDataDirLock(options.dataDir, 'serveur');
-  } catch (error) {
-    if (error instanceof DataDirLocked) {
-      throw new Error(
-        `le dossier de données ${options.dataDir} est déjà utilisé par un autre processus (${error.holder.holder}, pid ${error.holder.pid}). Arrêtez-le, ou supprimez ${error.file} si ce processus n'existe plus.`,
-      );
-    }
-    throw error;
-  }
-  let db: ReturnType<typeof openDatabase>;
-  try {
-    db = openDatabase(options.dataDir, {
-      onMigrated: (result) => logger.log('info', 'schema.migrated', { ...result }),
-    });
-  } catch (error) {
-    releaseLock();
-    throw error;
-  }
+  // One server per DATA_DIR (a kernel-held lock); the admin CLI's restore and deletion refuse while it runs.
+  const { db, releaseLock } = await openDataDir(options.dataDir, 'serveur', {
+    onMigrated: (result) => logger.log('info', 'schema.migrated', { ...result }),
+  });
   const sqliteStore = new SqliteDocStore(db);
   const store = options.wrapStore ? options.wrapStore(sqliteStore) : sqliteStore;
   const audit = new AuditLog(db, options.now);
@@ -874,7 +856,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Room enforces maxMessageBytes with CLOSE.TOO_LARGE; ws only stops the absurd (1009).
     maxPayload: maxMessageBytes * 2,
     perMessageDeflate: false,
-    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    // Another version of ours is answered too, so that its client reads the INCOMPATIBLE close.
+    handleProtocols: (protocols) =>
+      protocols.has(SUBPROTOCOL)
+        ? SUBPROTOCOL
+        : ([...protocols].find((p) => offeredProtocolVersions([p]).length > 0) ?? false),
   });
   const alive = new WeakMap<WebSocket, boolean>();
 
@@ -953,8 +939,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!accounts.commune(room.insee)) {
       return refuseLogged(CLOSE.NOT_FOUND, null, room.name, 'commune outside the registry');
     }
+    const offered = subprotocols(req);
+    if (!offered.includes(SUBPROTOCOL) && offeredProtocolVersions(offered).length > 0) {
+      const versions = offeredProtocolVersions(offered).join(', ');
+      return refuseLogged(CLOSE.INCOMPATIBLE, null, room.name, `protocol version ${versions}`);
+    }
     // The token is the offered subprotocol that is not ours. Never logged.
-    const token = subprotocols(req).find((p) => p !== SUBPROTOCOL);
+    const token = offered.find((p) => p !== SUBPROTOCOL);
     const check = token ? accounts.authenticate(token) : ({ ok: false, reason: 'unknown' } as const);
     if (!check.ok) {
       const agentId = 'agentId' in check ? (check.agentId ?? null) : null;

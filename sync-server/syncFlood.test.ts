@@ -9,8 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { LoginResponse } from '../site/apiContract';
-import { CLOSE, MESSAGE_AWARENESS, MESSAGE_PERSISTED_ACK, MESSAGE_SYNC } from '../site/syncProtocol';
-import { MESSAGE_QUERY_AWARENESS } from './Room';
+import {
+  CLOSE,
+  MESSAGE_AWARENESS,
+  MESSAGE_PERSISTED_ACK,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SYNC,
+} from '../site/syncProtocol';
 import type { RunningServer } from './server';
 import {
   login,

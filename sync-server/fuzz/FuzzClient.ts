@@ -12,13 +12,14 @@ import * as Y from 'yjs';
 import {
   CLOSE,
   MESSAGE_AWARENESS,
+  MESSAGE_AUTH,
   MESSAGE_PERSISTED_ACK,
+  MESSAGE_QUERY_AWARENESS,
   MESSAGE_SYNC,
   encodeDocState,
   isCoveredBy,
   readPersistedAck,
 } from '../../site/syncProtocol';
-import { MESSAGE_AUTH, MESSAGE_QUERY_AWARENESS } from '../Room';
 import type { InMemorySocket, SocketClient } from './InMemorySocket';
 
 export class FuzzClient implements SocketClient {
