@@ -14,35 +14,27 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../site/apiContract';
 import { CLOSE, SUBPROTOCOL, parseRoom } from '../site/syncProtocol';
-import { Accounts, type AccountsOptions, DEMO_COMMUNE } from './Accounts';
-import { seedDemoCommune } from './demoCommune';
-import { createAdmin, type Admin } from './adminOperations';
+import type { Accounts, AccountsOptions } from './Accounts';
+import { composeServices, type Services } from './composition';
+import type { Admin } from './adminOperations';
 import { createApi, type ApiResponse } from './api';
-import { AuditLog } from './AuditLog';
-import { Backups, type RetentionPolicy } from './Backups';
+import type { AuditLog } from './AuditLog';
+import type { Backups, RetentionPolicy } from './Backups';
 import { clientAddressResolver } from './clientAddress';
-import { CommuneData } from './CommuneData';
-import { openDatabase } from './database';
+import type { CommuneData } from './CommuneData';
 import { inseeOfRoom, type DocStore } from './DocStore';
-import { Invitations } from './Invitations';
-import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
+import type { LimitsOptions } from './Limits';
 import { pinoLogger, type Logger } from './Logger';
-import { mediaBytesOfCommune } from './mediaFiles';
-import { createMediaRoutes, type MediaUploadRate } from './mediaRoutes';
-import { createUpdateRoutes, UPDATES_PREFIX } from './updateRoutes';
-import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from './mediaSweep';
-import { Metrics } from './Metrics';
-import { Publisher } from './Publisher';
-import { PageSnapshots } from './PageSnapshots';
+import type { MediaUploadRate } from './mediaRoutes';
+import { UPDATES_PREFIX } from './updateRoutes';
+import type { Metrics } from './Metrics';
 import { withPageReleaseRoutes } from './pageReleaseRoutes';
-import { publishingHooks, withPublishingRoutes } from './publishingApi';
+import { withPublishingRoutes } from './publishingApi';
 import { withSnapshotRoutes } from './snapshotRoutes';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
-import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './RoomManager';
 import { DataDirLocked, acquireDataDirLock } from './serverLock';
-import { repairPage } from './pageRepair';
-import { SqliteDocStore } from './SqliteDocStore';
-import { SEARCH_ROUTE, SiteSearch } from './search/SiteSearch';
+import { SEARCH_ROUTE } from './search/SiteSearch';
 import type { RateLimit } from './RateLimiter';
 import {
   PUBLISHED_SITE_HEADERS,
@@ -172,8 +164,7 @@ const MAX_JSON_BODY_BYTES = 64 * 1024;
 const HEARTBEAT_MS = 30_000;
 const REAUTHORIZE_MS = 1_000;
 const CLOSE_GRACE_MS = 3_000;
-/** Audit entries are kept a year (RGPD, convention art. 13), then purged by the daily job. */
-export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+export { DEFAULT_AUDIT_RETENTION_DAYS } from './composition';
 
 const API_CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
@@ -238,14 +229,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? pinoLogger();
   const host = options.host ?? '127.0.0.1';
   const appDir = options.appDir ?? path.join(REPO_ROOT, 'dist', 'renderer');
-  const assetsDir = options.assetsDir ?? path.join(REPO_ROOT, 'assets');
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const auditRetentionDays = options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
-  if (!Number.isInteger(auditRetentionDays) || auditRetentionDays < 1) {
-    throw new Error(
-      `durée de conservation du journal d'audit invalide : « ${auditRetentionDays} » (nombre entier de jours, au moins 1).`,
-    );
-  }
   // Before anything is opened: a bad TRUST_PROXY entry stops the start with a French message.
   const clientAddressOf = clientAddressResolver(options.trustProxy);
   const clientAddress = (req: http.IncomingMessage) =>
@@ -263,42 +247,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     throw error;
   }
-  let db: ReturnType<typeof openDatabase>;
+  let services: Services;
   try {
-    db = openDatabase(options.dataDir);
+    services = await composeServices({ ...options, logger });
   } catch (error) {
     releaseLock();
     throw error;
   }
-  const sqliteStore = new SqliteDocStore(db);
-  const store = options.wrapStore ? options.wrapStore(sqliteStore) : sqliteStore;
-  const audit = new AuditLog(db, options.now);
-  const metrics = new Metrics(options.now);
-  let accounts: Accounts;
-  let demoAccount: RunningServer['demoAccount'];
-  try {
-    accounts = new Accounts(db, {
-      logger,
-      now: options.now,
-      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
-      failureDelayMs: options.loginFailureDelayMs,
-      ...options.sessions,
-    });
-    const demoCommune = options.demoCommune ?? DEMO_COMMUNE;
-    demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount(demoCommune);
-    if (demoAccount) await seedDemoCommune(store, demoCommune);
-  } catch (error) {
-    db.close();
-    releaseLock();
-    throw error;
-  }
-  const limits = new Limits({
-    ...DEFAULT_LIMITS,
-    ...options.limits,
-    // Media files count in the same quota as the commune's documents.
-    communeBytes: (insee) => sqliteStore.bytesOfCommune(insee) + mediaBytesOfCommune(options.dataDir, insee),
-    now: options.now,
-  });
+  const { db, audit, metrics, accounts, limits, rooms, publisher, siteSearch, media, updates } = services;
   const auditRefusal = (
     close: CloseCode,
     fields: { agentId?: string | null; room?: string; address?: string | null; detail?: string },
@@ -320,145 +276,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     );
   };
-  const snapshots = new PageSnapshots({ db, logger, now: options.now });
-  const rooms = new RoomManager({
-    store,
-    logger,
-    sessionIdleMs: options.sessionIdleMs,
-    onSessionEnd: (room, editors) => snapshots.sessionEnded(room.name, room.doc, editors),
-    maxMessageBytes,
-    maxBufferedBytes: options.maxBufferedBytes,
-    maxDocBytes: options.maxDocBytes ?? DEFAULT_MAX_DOC_BYTES,
-    metrics,
-    admitUpdate: (identity, room, bytes) => limits.admitUpdate(identity, room, bytes),
-    admitMessage: (identity) => limits.admitMessage(identity),
-    onRefused: (identity, room, close, detail) =>
-      audit.refusal(
-        {
-          event: 'sync.closed',
-          insee: room.split('/')[0],
-          agentId: identity.agentId,
-          address: identity.address,
-          outcome: close.reason,
-          details: { code: close.code, room, detail },
-        },
-        { authenticated: true, rateLimit: close.code === CLOSE.TOO_FAST.code },
-      ),
-  });
-  metrics.gauge('usine_sync_connections', 'Open sync connections.', () => rooms.connectionCount);
-  metrics.gauge('usine_sync_rooms', 'Rooms loaded in memory.', () => rooms.openRoomCount);
-  const publisher = new Publisher({
-    db,
-    dataDir: options.dataDir,
-    assetsDir,
-    logger,
-    readDoc: (room) => rooms.readDoc(room),
-    commune: (insee) => accounts.commune(insee),
-    ...publishingHooks({ rooms, store }),
-    scheduleIntervalMs: options.scheduleIntervalMs,
-    publicOrigin: options.publicUrl,
-    onPagesPublished: (insee, pages, by, at) => snapshots.recordPublication(insee, pages, by, at),
-    publishedBodyState: (insee, pageId) => snapshots.lastPublished(insee, pageId),
-  });
-  const siteSearch = new SiteSearch({ logger, rate: options.searchRate });
-  const admin = createAdmin(
-    accounts,
-    audit,
-    {
-      onAgentDisabled: (agentId) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
-      onRoleChanged: (agentId, insee) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN, insee),
-    },
-    new Invitations(db, options.now),
-  );
-  const backups = new Backups({
-    db,
-    dir: options.backups?.dir ?? path.join(options.dataDir, 'backups'),
-    mediaDir: path.join(options.dataDir, 'media'),
-    retention: options.backups?.retention,
-    logger,
-    now: options.now,
-    copyDir: options.backups?.copyDir,
-    tamperCopy: options.backups?.tamperCopy,
-    onCopyFailed: (error) => {
-      metrics.inc('usine_errors_total', { kind: 'backup_copy' });
-      audit.record({ event: 'backup.copy_failed', outcome: 'error', details: { error: error.message } });
-    },
-    afterDailyBackup: () => {
-      const removed = audit.purge(auditRetentionDays * 86_400_000);
-      if (removed > 0) logger.log('info', 'audit.purged', { removed, retentionDays: auditRetentionDays });
-    },
-  });
-  // Exports in progress; anything left there by a crash is stale.
-  const exportTmpDir = path.join(options.dataDir, 'tmp');
-  fs.rmSync(exportTmpDir, { recursive: true, force: true });
-  fs.mkdirSync(exportTmpDir, { recursive: true });
-  const communeData = new CommuneData({
-    db,
-    dataDir: options.dataDir,
-    store,
-    accounts,
-    audit,
-    readDoc: (room) => rooms.readDoc(room),
-    now: options.now,
-  });
   const api = createApi({
-    accounts,
-    admin,
-    audit,
-    publisher,
-    store,
+    ...services,
     logger,
-    metrics,
     onSessionEnded: (sessionId) =>
       rooms.closeConnections((conn) => conn.identity.sessionId === sessionId, CLOSE.TOKEN_EXPIRED),
-    exportCommune: async (insee) => {
-      // Built on disk (DATA_DIR/tmp, where there is room), streamed to the client, then deleted.
-      const tempFile = path.join(exportTmpDir, `export-${insee}-${crypto.randomUUID()}.zip`);
-      const { bytes } = await communeData.exportToFile(insee, tempFile);
-      return { tempFile, bytes };
-    },
-    deleteCommuneData: async (insee) => {
-      // First refuse every new connection to the commune (re-checked after a room loads, and
-      // every second on live sockets), then close its sockets and unload its rooms once their
-      // pending writes are flushed: nothing can write the data back after the deletion.
-      communeData.foldersOf(insee); // a slug leading outside DATA_DIR refuses before anything changes
-      accounts.markCommuneDataDeleted(insee);
-      await rooms.unloadCommune(insee, CLOSE.FORBIDDEN);
-      const result = await communeData.deleteAll(insee);
-      limits.recount(insee);
-      return result;
-    },
-    repairPage: async (insee, pageId) => {
-      // Through the live rooms: their clients get the deletions, nothing writes the old state back.
-      const result = await repairPage(
-        {
-          store: sqliteStore,
-          open: async (name) => {
-            const room = await rooms.open(name);
-            return {
-              doc: room.doc,
-              flushed: async () => {
-                while (room.hasUnsavedUpdates) await room.whenFlushed();
-              },
-              release: () => room.releaseLease(),
-            };
-          },
-        },
-        insee,
-        pageId,
-      );
-      return result.found ? { ...result } : null;
-    },
     backupNow: async () => {
-      const backup = await backups.backupNow();
-      audit.record({
-        event: 'backup.created',
-        outcome: 'ok',
-        details: {
-          file: path.basename(backup.file),
-          ...(backup.copy && 'sha256' in backup.copy ? { copySha256: backup.copy.sha256 } : {}),
-        },
-      });
+      const backup = await services.takeBackup();
       return { file: path.basename(backup.file), bytes: backup.bytes };
     },
     loginFailureDelayMs: options.loginFailureDelayMs,
@@ -468,39 +292,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
         accounts,
         audit,
-        snapshots,
+        snapshots: services.snapshots,
       }),
       { accounts, publisher, audit, logger },
     ),
     { accounts, publisher },
   );
-  const updates = createUpdateRoutes({ updatesDir: path.join(options.dataDir, 'updates') });
-  const media = createMediaRoutes({
-    accounts,
-    dataDir: options.dataDir,
-    quota: limits,
-    audit,
-    logger,
-    readDoc: (room) => rooms.readDoc(room),
-    uploadRate: options.media?.uploadRate,
-    now: options.now,
-  });
-  const mediaSweeper = new MediaSweeper({
-    dataDir: options.dataDir,
-    readDoc: (room) => rooms.readDoc(room),
-    audit,
-    logger,
-    graceMs: options.media?.sweepGraceMs ?? DEFAULT_MEDIA_SWEEP_GRACE_MS,
-    onDeleted: (insee) => limits.recount(insee),
-    now: options.now,
-  });
-  const stopMediaSweep = mediaSweeper.start(options.media?.sweepIntervalMs ?? 86_400_000);
-  const stopDailyBackups = options.backups?.daily
-    ? backups.startDaily(options.backups.checkEveryMs)
-    : () => {};
-  // Compaction shrinks stored bytes: recount commune usage now and then.
-  const recount = setInterval(() => limits.recountAll(), 10 * 60_000);
-  recount.unref();
 
   // ---- HTTP ----
 
@@ -1066,9 +863,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (error) {
     clearInterval(heartbeat);
     clearInterval(reauthorize);
-    await rooms.close();
-    await store.close();
-    db.close();
+    await services.dispose();
     releaseLock();
     throw error;
   }
@@ -1081,20 +876,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   async function close(): Promise<void> {
     clearInterval(heartbeat);
     clearInterval(reauthorize);
-    clearInterval(recount);
-    stopDailyBackups();
-    stopMediaSweep();
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    await mediaSweeper.idle();
-    await rooms.close();
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-    httpServer.closeAllConnections();
-    await httpClosed;
-    await publisher.close();
-    await store.close();
-    audit.close();
-    db.close();
+    await services.dispose(async () => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      httpServer.closeAllConnections();
+      await httpClosed;
+    });
     releaseLock();
     logger.log('info', 'server.stopped', { port });
   }
@@ -1102,12 +890,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     url: `http://${publicHost}:${port}`,
     port,
-    admin,
-    demoAccount,
+    admin: services.admin,
+    demoAccount: services.demoAccount,
     audit,
     metrics,
-    backups,
-    communeData,
+    backups: services.backups,
+    communeData: services.communeData,
     close: () => (closing ??= close()),
   };
 }
