@@ -3,7 +3,7 @@
  * server.ts hands in the method, path, Authorization header, remote address and parsed body,
  * and writes back status + JSON (or a file, for exports). Request bodies are validated with
  * zod; errors are `{ error: { code, message } }` with a French message. Every refusal (4xx) is
- * written to the audit log.
+ * counted and written to the audit log by the after-hook of refusals.ts.
  */
 import { z } from 'zod';
 import {
@@ -29,6 +29,7 @@ import { communeAuditView, type AuditLog } from './AuditLog';
 import type { DocStore, RoomSeq } from './DocStore';
 import type { Logger } from './Logger';
 import type { Metrics } from './Metrics';
+import type { RefusalCaller } from './refusals';
 import { PublishError, type Publisher } from './Publisher';
 import { isSiteSlug } from './safePaths';
 
@@ -52,6 +53,10 @@ export interface ApiResponse {
    */
   file?: { contentType: string; filename: string } & ({ data: Buffer } | { tempFile: string; bytes: number });
   headers?: Record<string, string>;
+  /** A refusal the route already wrote to the audit log (counted, not written twice). */
+  audited?: boolean;
+  /** Who the refused caller was, as far as the route learned (for the after-hook). */
+  caller?: RefusalCaller;
 }
 
 /** GET /api/communes/{insee}/docs: every doc of the commune with its sequence number. */
@@ -704,36 +709,12 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
     return ERRORS.notFound();
   }
 
+  // The refusal itself is counted and audited by the after-hook (refusals.ts).
   return async (request) => {
     const ctx: RequestContext = { agentId: null, insee: null, authenticated: false, audited: false };
     const response = await route(request, ctx);
-    if (response.status >= 400 && response.status < 500) {
-      const code = (response.body as ApiError | null)?.error?.code ?? String(response.status);
-      metrics?.inc('usine_refusals_total', { code });
-      if (!ctx.audited) {
-        if (!ctx.authenticated && !ctx.agentId) {
-          // A route refused before it looked at the token (unknown path, bad body): whose is it?
-          const token = bearer(request.authorization);
-          const check = token ? accounts.authenticate(token) : null;
-          if (check?.ok) {
-            ctx.agentId = check.identity.id;
-            ctx.authenticated = true;
-          }
-        }
-        // Unauthenticated refusals are counted per minute and address; paths are clipped.
-        audit.refusal(
-          {
-            event: 'api.refused',
-            insee: ctx.insee,
-            agentId: ctx.agentId,
-            address: request.address,
-            outcome: code,
-            details: { method: request.method, path: request.pathname, status: response.status },
-          },
-          { authenticated: ctx.authenticated, rateLimit: response.status === 429 },
-        );
-      }
-    }
-    return response;
+    if (response.status < 400 || response.status >= 500) return response;
+    const { audited, ...caller } = ctx;
+    return { ...response, audited, caller };
   };
 }

@@ -31,6 +31,7 @@ import type { Metrics } from './Metrics';
 import { withPageReleaseRoutes } from './pageReleaseRoutes';
 import { withPublishingRoutes } from './publishingApi';
 import { withSnapshotRoutes } from './snapshotRoutes';
+import { createRefusalHook, withRefusalHook, writtenRefusal } from './refusals';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './RoomManager';
 import { DataDirLocked, acquireDataDirLock } from './serverLock';
@@ -287,16 +288,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     loginFailureDelayMs: options.loginFailureDelayMs,
   });
-  const publishingApi = withAddressRoutes(
-    withPageReleaseRoutes(
-      withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
-        accounts,
-        audit,
-        snapshots: services.snapshots,
-      }),
-      { accounts, publisher, audit, logger },
+  // Every refused request (4xx), on every route, is counted and audited here.
+  const auditRefusedRequest = createRefusalHook({ accounts, audit, metrics });
+  const publishingApi = withRefusalHook(
+    withAddressRoutes(
+      withPageReleaseRoutes(
+        withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
+          accounts,
+          audit,
+          snapshots: services.snapshots,
+        }),
+        { accounts, publisher, audit, logger },
+      ),
+      { accounts, publisher },
     ),
-    { accounts, publisher },
+    auditRefusedRequest,
   );
 
   // ---- HTTP ----
@@ -358,6 +364,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stream.pipe(res);
   }
 
+  function refusedBeforeRoute(req: http.IncomingMessage, path: string, status: number, code: string): void {
+    auditRefusedRequest({
+      method: req.method ?? 'GET',
+      path,
+      status,
+      code,
+      authorization: req.headers.authorization,
+      address: clientAddress(req),
+    });
+  }
+
   async function handleApi(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -375,6 +392,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         raw = await readBody(req, MAX_JSON_BODY_BYTES);
       } catch (error) {
         if (error instanceof BodyTooLarge) {
+          refusedBeforeRoute(req, pathname, 413, 'too-large');
           sendJson(
             res,
             { status: 413, body: { error: { code: 'too-large', message: 'Requête trop volumineuse.' } } },
@@ -387,6 +405,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         try {
           body = JSON.parse(raw.toString('utf8'));
         } catch {
+          refusedBeforeRoute(req, pathname, 400, 'invalid-json');
           sendJson(
             res,
             {
@@ -585,7 +604,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (req.method !== 'OPTIONS' && /^\/api\/communes\/[^/]+\/media\//.test(pathname)) {
       // The editor in Electron calls from app://: media answers carry the API's CORS headers.
       for (const [name, value] of Object.entries(API_CORS_HEADERS)) res.setHeader(name, value);
-      return media.handle(req, res, pathname);
+      await media.handle(req, res, pathname);
+      const refused = writtenRefusal(req, res, pathname, clientAddress(req));
+      if (refused) auditRefusedRequest(refused);
+      return;
     }
     if (pathname.startsWith('/api/')) return handleApi(req, res, pathname);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
