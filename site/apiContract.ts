@@ -43,6 +43,16 @@ export interface RefreshRequest {
 }
 export type RefreshResponse = LoginResponse;
 
+/**
+ * POST: ends the session on the server (every token of its family refused afterwards). Sent
+ * with the access token, or — when it has expired meanwhile (a logout queued offline) — with
+ * the session's current refresh token in the body.
+ */
+export const API_LOGOUT = '/api/auth/logout';
+export interface LogoutRequest {
+  refreshToken?: string;
+}
+
 export const API_ME = '/api/me';
 export type MeResponse = AgentIdentity;
 

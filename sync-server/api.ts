@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import {
   API_LOGIN,
+  API_LOGOUT,
   API_ME,
   API_MY_INVITATIONS,
   API_REFRESH,
@@ -64,8 +65,6 @@ export const apiDocsPath = (insee: string) => `/api/communes/${insee}/docs`;
 export interface DocsResponse {
   docs: RoomSeq[];
 }
-
-export const API_LOGOUT = '/api/auth/logout';
 
 export interface ApiOptions {
   accounts: Accounts;
@@ -340,16 +339,25 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
     return { status: 200, body };
   }
 
+  /** Ends the session of the access token, or of the refresh token in the body (queued offline). */
   function logout(request: ApiRequest, ctx: RequestContext): ApiResponse {
     const auth = authenticate(request, ctx);
-    if ('response' in auth) return auth.response;
-    accounts.revokeSession(auth.sessionId);
-    options.onSessionEnded?.(auth.sessionId);
+    let session: { agentId: string; sessionId: string } | null =
+      'response' in auth ? null : { agentId: auth.identity.id, sessionId: auth.sessionId };
+    if (!session) {
+      const parsed = RefreshBody.safeParse(request.body);
+      session = parsed.success ? accounts.sessionOfRefreshToken(parsed.data.refreshToken) : null;
+      if (!session) return 'response' in auth ? auth.response : ERRORS.unauthorized();
+      ctx.agentId = session.agentId;
+    }
+    accounts.revokeSession(session.sessionId);
+    options.onSessionEnded?.(session.sessionId);
     audit.record({
       event: 'auth.logout',
-      agentId: auth.identity.id,
+      agentId: session.agentId,
       address: request.address,
       outcome: 'ok',
+      details: 'response' in auth ? { via: 'refresh-token' } : undefined,
     });
     return { status: 200, body: { ok: true } };
   }
