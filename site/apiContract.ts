@@ -105,6 +105,8 @@ export interface MyInvitationsResponse {
 }
 /** Accepting answers the account's new identity (`MeResponse`); declining `{ ok: true }`. */
 
+/** GET: every doc of the commune with its sequence number (sync-server DocsResponse). */
+export const apiDocsPath = (insee: string) => `/api/communes/${insee}/docs`;
 export const apiPublishPath = (insee: string) => `/api/communes/${insee}/publish`;
 /** One finding of the checks run before publishing (site/checks.ts, SPEC.md [CHK-*]). */
 export interface PublishIssue {

@@ -61,7 +61,7 @@ export interface ApiResponse {
 }
 
 /** GET /api/communes/{insee}/docs: every doc of the commune with its sequence number. */
-export const apiDocsPath = (insee: string) => `/api/communes/${insee}/docs`;
+export { apiDocsPath } from '../site/apiContract';
 export interface DocsResponse {
   docs: RoomSeq[];
 }
