@@ -226,6 +226,8 @@ function subprotocols(req: http.IncomingMessage): string[] {
     .filter(Boolean);
 }
 
+// Long by reason: its HTTP and WebSocket handlers still close over the services built by
+// composition.ts; the table-driven router (issue 12, part 1) is what moves them out.
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? pinoLogger();
   const host = options.host ?? '127.0.0.1';
