@@ -43,6 +43,16 @@ export interface RefreshRequest {
 }
 export type RefreshResponse = LoginResponse;
 
+/**
+ * POST: ends the session on the server (every token of its family refused afterwards). Sent
+ * with the access token, or — when it has expired meanwhile (a logout queued offline) — with
+ * the session's current refresh token in the body.
+ */
+export const API_LOGOUT = '/api/auth/logout';
+export interface LogoutRequest {
+  refreshToken?: string;
+}
+
 export const API_ME = '/api/me';
 export type MeResponse = AgentIdentity;
 
@@ -95,6 +105,8 @@ export interface MyInvitationsResponse {
 }
 /** Accepting answers the account's new identity (`MeResponse`); declining `{ ok: true }`. */
 
+/** GET: every doc of the commune with its sequence number (sync-server DocsResponse). */
+export const apiDocsPath = (insee: string) => `/api/communes/${insee}/docs`;
 export const apiPublishPath = (insee: string) => `/api/communes/${insee}/publish`;
 /** One finding of the checks run before publishing (site/checks.ts, SPEC.md [CHK-*]). */
 export interface PublishIssue {

@@ -634,6 +634,13 @@ export class Accounts {
     return { ok: true, identity, sessionId: row.family };
   }
 
+  /** The live session a current (not rotated, not revoked) refresh token belongs to, or null. */
+  sessionOfRefreshToken(refreshToken: string): { agentId: string; sessionId: string } | null {
+    const row = this.tokenRow(refreshToken);
+    if (!row || row.kind !== 'refresh' || row.revoked === 1 || row.rotated === 1) return null;
+    return { agentId: row.agent_id, sessionId: row.family };
+  }
+
   /** Ends a session: every token of its family is revoked. */
   revokeSession(sessionId: string): void {
     this.db.prepare('UPDATE tokens SET revoked = 1 WHERE family = ?').run(sessionId);

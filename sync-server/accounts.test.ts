@@ -214,6 +214,27 @@ describe('sessions', () => {
     expect(server.audit.list({ event: 'auth.logout' })).toHaveLength(1);
   });
 
+  it('[AUTH-3b] a logout queued offline ends the session with its refresh token once the access token has expired', async () => {
+    const a = await login(server, 'agent@aix.fr', PASSWORDS.agent);
+    // Without a valid access token (expired while offline): the refresh token names the session.
+    const answered = await callApi(server, 'POST', '/api/auth/logout', 'jeton-expire', {
+      refreshToken: a.refreshToken,
+    });
+    expect(answered.status).toBe(200);
+    expect((await callApi(server, 'GET', '/api/me', a.accessToken)).status).toBe(401);
+    expect(
+      (await callApi(server, 'POST', '/api/auth/refresh', undefined, { refreshToken: a.refreshToken }))
+        .status,
+    ).toBe(401);
+    expect(server.audit.list({ event: 'auth.logout' }).at(-1)).toMatchObject({
+      outcome: 'ok',
+      details: { via: 'refresh-token' },
+    });
+    // An unknown refresh token ends nothing.
+    const forged = await callApi(server, 'POST', '/api/auth/logout', undefined, { refreshToken: 'inconnu' });
+    expect(forged.status).toBe(401);
+  });
+
   it('[AUTH-4] an idle session ends; an active one ends at its absolute lifetime', async () => {
     const idle = await login(server, 'agent@aix.fr', PASSWORDS.agent);
     clock += (IDLE_S + 1) * 1000;

@@ -19,12 +19,12 @@ import path from 'node:path';
 import * as Y from 'yjs';
 import { parseArgs } from 'node:util';
 import type { Role } from '../site/apiContract';
-import { AccountError, Accounts, ROLES } from './Accounts';
-import { createAdmin } from './adminOperations';
+import { AccountError, ROLES } from './Accounts';
+import { composeCore } from './composition';
 import { UnsafePathError } from './safePaths';
 import { DataDirLocked, acquireDataDirLock } from './serverLock';
 import { AuditLog } from './AuditLog';
-import { Backups, listBackups, RestoreRefused, restoreBackup } from './Backups';
+import { listBackups, RestoreRefused, restoreBackup } from './Backups';
 import { CommuneData } from './CommuneData';
 import { openDatabase } from './database';
 import { SchemaTooNewError } from './schema';
@@ -239,11 +239,14 @@ async function run(
     for (const b of backups) console.log(`${new Date(b.takenAt).toISOString()}\t${b.bytes}\t${b.file}`);
     return 0;
   }
-  const db = openDatabase(dataDir);
+  // The same services, with the same audit hooks, as the server's (composition.ts).
+  const core = composeCore({
+    dataDir,
+    logger: silentLogger,
+    backups: { dir: backupDir, copyDir: backupCopyDir },
+  });
   try {
-    const accounts = new Accounts(db, { logger: silentLogger });
-    const audit = new AuditLog(db);
-    const admin = createAdmin(accounts, audit);
+    const { db, accounts, audit, admin } = core;
     switch (command) {
       case 'add-agent': {
         const agent = await admin.addAgent({
@@ -323,18 +326,7 @@ async function run(
         for (const entry of audit.list({ insee: values.commune })) console.log(JSON.stringify(entry));
         return 0;
       case 'backup': {
-        const backup = await new Backups({
-          db,
-          dir: backupDir,
-          mediaDir: path.join(dataDir, 'media'),
-          logger: silentLogger,
-          copyDir: backupCopyDir,
-        }).backupNow();
-        audit.record({
-          event: 'backup.created',
-          outcome: 'ok',
-          details: { file: path.basename(backup.file) },
-        });
+        const backup = await core.takeBackup();
         console.log(`Sauvegarde créée : ${backup.file} (${backup.bytes} octets).`);
         if (backup.copy && 'sha256' in backup.copy) {
           console.log(`Copie vérifiée (SHA-256 ${backup.copy.sha256}) : ${backup.copy.file}`);
@@ -432,7 +424,7 @@ async function run(
         throw new UsageError(`Commande inconnue : « ${command} ».`);
     }
   } finally {
-    db.close();
+    await core.dispose();
   }
 }
 

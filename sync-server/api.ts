@@ -3,11 +3,12 @@
  * server.ts hands in the method, path, Authorization header, remote address and parsed body,
  * and writes back status + JSON (or a file, for exports). Request bodies are validated with
  * zod; errors are `{ error: { code, message } }` with a French message. Every refusal (4xx) is
- * written to the audit log.
+ * counted and written to the audit log by the after-hook of refusals.ts.
  */
 import { z } from 'zod';
 import {
   API_LOGIN,
+  API_LOGOUT,
   API_ME,
   API_MY_INVITATIONS,
   API_REFRESH,
@@ -29,6 +30,7 @@ import { communeAuditView, type AuditLog } from './AuditLog';
 import type { DocStore, RoomSeq } from './DocStore';
 import type { Logger } from './Logger';
 import type { Metrics } from './Metrics';
+import type { RefusalCaller } from './refusals';
 import { PublishError, type Publisher } from './Publisher';
 import { isSiteSlug } from './safePaths';
 
@@ -52,15 +54,17 @@ export interface ApiResponse {
    */
   file?: { contentType: string; filename: string } & ({ data: Buffer } | { tempFile: string; bytes: number });
   headers?: Record<string, string>;
+  /** A refusal the route already wrote to the audit log (counted, not written twice). */
+  audited?: boolean;
+  /** Who the refused caller was, as far as the route learned (for the after-hook). */
+  caller?: RefusalCaller;
 }
 
 /** GET /api/communes/{insee}/docs: every doc of the commune with its sequence number. */
-export const apiDocsPath = (insee: string) => `/api/communes/${insee}/docs`;
+export { apiDocsPath } from '../site/apiContract';
 export interface DocsResponse {
   docs: RoomSeq[];
 }
-
-export const API_LOGOUT = '/api/auth/logout';
 
 export interface ApiOptions {
   accounts: Accounts;
@@ -218,6 +222,8 @@ interface RequestContext {
   audited: boolean;
 }
 
+// Long by reason: one closure per route family sharing the request context; the route table
+// and the authorization policy of issue 12 are what split it.
 export function createApi(options: ApiOptions): (request: ApiRequest) => Promise<ApiResponse> {
   const { accounts, admin, audit, publisher, store, logger, metrics } = options;
   const delayScale = (options.loginFailureDelayMs ?? 400) / 400;
@@ -335,16 +341,25 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
     return { status: 200, body };
   }
 
+  /** Ends the session of the access token, or of the refresh token in the body (queued offline). */
   function logout(request: ApiRequest, ctx: RequestContext): ApiResponse {
     const auth = authenticate(request, ctx);
-    if ('response' in auth) return auth.response;
-    accounts.revokeSession(auth.sessionId);
-    options.onSessionEnded?.(auth.sessionId);
+    let session: { agentId: string; sessionId: string } | null =
+      'response' in auth ? null : { agentId: auth.identity.id, sessionId: auth.sessionId };
+    if (!session) {
+      const parsed = RefreshBody.safeParse(request.body);
+      session = parsed.success ? accounts.sessionOfRefreshToken(parsed.data.refreshToken) : null;
+      if (!session) return 'response' in auth ? auth.response : ERRORS.unauthorized();
+      ctx.agentId = session.agentId;
+    }
+    accounts.revokeSession(session.sessionId);
+    options.onSessionEnded?.(session.sessionId);
     audit.record({
       event: 'auth.logout',
-      agentId: auth.identity.id,
+      agentId: session.agentId,
       address: request.address,
       outcome: 'ok',
+      details: 'response' in auth ? { via: 'refresh-token' } : undefined,
     });
     return { status: 200, body: { ok: true } };
   }
@@ -704,36 +719,12 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
     return ERRORS.notFound();
   }
 
+  // The refusal itself is counted and audited by the after-hook (refusals.ts).
   return async (request) => {
     const ctx: RequestContext = { agentId: null, insee: null, authenticated: false, audited: false };
     const response = await route(request, ctx);
-    if (response.status >= 400 && response.status < 500) {
-      const code = (response.body as ApiError | null)?.error?.code ?? String(response.status);
-      metrics?.inc('usine_refusals_total', { code });
-      if (!ctx.audited) {
-        if (!ctx.authenticated && !ctx.agentId) {
-          // A route refused before it looked at the token (unknown path, bad body): whose is it?
-          const token = bearer(request.authorization);
-          const check = token ? accounts.authenticate(token) : null;
-          if (check?.ok) {
-            ctx.agentId = check.identity.id;
-            ctx.authenticated = true;
-          }
-        }
-        // Unauthenticated refusals are counted per minute and address; paths are clipped.
-        audit.refusal(
-          {
-            event: 'api.refused',
-            insee: ctx.insee,
-            agentId: ctx.agentId,
-            address: request.address,
-            outcome: code,
-            details: { method: request.method, path: request.pathname, status: response.status },
-          },
-          { authenticated: ctx.authenticated, rateLimit: response.status === 429 },
-        );
-      }
-    }
-    return response;
+    if (response.status < 400 || response.status >= 500) return response;
+    const { audited, ...caller } = ctx;
+    return { ...response, audited, caller };
   };
 }

@@ -1,13 +1,15 @@
 // Backups copied off the machine (BACKUP_COPY_DIR), against the real server: every backup is
 // copied, read back and verified by SHA-256; a copy that differs is refused and reported, and
 // a damaged copy is never restored.
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginResponse } from '../site/apiContract';
 import { restoreBackup } from './Backups';
-import { DATABASE_FILE } from './database';
+import { AuditLog } from './AuditLog';
+import { DATABASE_FILE, openDatabase } from './database';
 import type { RunningServer } from './server';
 import { callApi, login, openClient, startTestServer, tempDataDir, waitFor, waitSynced } from './testHarness';
 
@@ -104,6 +106,35 @@ describe('off-machine backup copies', () => {
       expect(metrics).toMatch(/^usine_errors_total\{kind="backup_copy"\} 1$/m);
     } finally {
       tamper = false;
+    }
+  });
+
+  it("[BAK-7] the CLI backup uses the server's composition: a failed off-machine copy is audited and reported", async () => {
+    const target = await tempDataDir();
+    try {
+      // BACKUP_COPY_DIR names a file: the copy cannot be written.
+      const blocked = path.join(target.dir, 'pas-un-dossier');
+      fs.writeFileSync(blocked, 'fichier');
+      const repoRoot = path.resolve(import.meta.dirname, '..');
+      const tsx = path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+      const cli = spawnSync(process.execPath, [tsx, 'sync-server/admin.ts', 'backup'], {
+        cwd: repoRoot,
+        env: { ...process.env, DATA_DIR: target.dir, BACKUP_COPY_DIR: blocked },
+        encoding: 'utf8',
+      });
+      expect(cli.stderr).toMatch(/La copie vers BACKUP_COPY_DIR a échoué/);
+      expect(cli.status).toBe(1);
+      const db = openDatabase(target.dir);
+      try {
+        const audit = new AuditLog(db);
+        expect(audit.list({ event: 'backup.copy_failed' })).toHaveLength(1);
+        expect(audit.list({ event: 'backup.copy_failed' })[0]).toMatchObject({ outcome: 'error' });
+        expect(audit.list({ event: 'backup.created' })).toHaveLength(1);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await target.remove();
     }
   });
 });

@@ -18,18 +18,22 @@ export function dataDirInUseMessage(dataDir: string, error: DataDirLocked): stri
   return `le dossier de données ${dataDir} est déjà utilisé par un autre processus (${holder}, pid ${pid ?? 'inconnu'}). Arrêtez-le d'abord : le verrou est levé par le système dès que ce processus s'arrête, même tué.`;
 }
 
+/** Takes the DATA_DIR lock, waiting a few seconds for a dying holder; refuses in French. */
+export async function lockDataDir(dataDir: string, holder = 'serveur'): Promise<() => void> {
+  try {
+    return await acquireDataDirLock(dataDir, holder, { waitMs: SERVER_LOCK_WAIT_MS });
+  } catch (error) {
+    if (error instanceof DataDirLocked) throw new Error(dataDirInUseMessage(dataDir, error));
+    throw error;
+  }
+}
+
 export async function openDataDir(
   dataDir: string,
   holder = 'serveur',
   databaseOptions: OpenDatabaseOptions = {},
 ): Promise<OpenDataDir> {
-  let releaseLock: () => void;
-  try {
-    releaseLock = await acquireDataDirLock(dataDir, holder, { waitMs: SERVER_LOCK_WAIT_MS });
-  } catch (error) {
-    if (error instanceof DataDirLocked) throw new Error(dataDirInUseMessage(dataDir, error));
-    throw error;
-  }
+  const releaseLock = await lockDataDir(dataDir, holder);
   try {
     return { db: openDatabase(dataDir, databaseOptions), releaseLock };
   } catch (error) {

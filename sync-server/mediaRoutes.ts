@@ -24,6 +24,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { describeMediaUses } from '../site/mediaUsage';
 import type { Accounts } from './Accounts';
+import { noteRefusalCode } from './refusals';
 import type { AuditLog } from './AuditLog';
 import type { Logger } from './Logger';
 import { decodeImage, isCheckedImage, readImageSize, type ImageCheck } from './mediaImage';
@@ -143,8 +144,11 @@ function send(
   res.end(text);
 }
 
-const fail = (res: http.ServerResponse, status: number, code: string, message: string, headers = {}) =>
+const fail = (res: http.ServerResponse, status: number, code: string, message: string, headers = {}) => {
+  // Counted and audited by the after-hook (refusals.ts) once answered.
+  noteRefusalCode(res, code);
   send(res, status, { error: { code, message } }, headers);
+};
 
 function readLimited(req: http.IncomingMessage, max: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {

@@ -149,21 +149,7 @@ export function withPageReleaseRoutes(
         response = error(500, 'internal', 'Erreur interne du serveur.');
       }
     }
-    if (response.status >= 400 && !ctx.audited) {
-      const token = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.authorization?.trim() ?? '');
-      const check = token ? accounts.authenticate(token[1]!) : null;
-      audit.refusal(
-        {
-          event: 'api.refused',
-          insee,
-          agentId: check?.ok ? check.identity.id : null,
-          address: request.address,
-          outcome: (response.body as ApiError).error.code,
-          details: { method: request.method, path: request.pathname, status: response.status },
-        },
-        { authenticated: Boolean(check?.ok), rateLimit: response.status === 429 },
-      );
-    }
-    return response;
+    // A 4xx is counted and audited by the after-hook (refusals.ts), unless audited here.
+    return ctx.audited ? { ...response, audited: true } : response;
   };
 }

@@ -14,34 +14,28 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../site/apiContract';
 import { CLOSE, SUBPROTOCOL, offeredProtocolVersions, parseRoom } from '../site/syncProtocol';
-import { Accounts, type AccountsOptions, DEMO_COMMUNE } from './Accounts';
-import { seedDemoCommune } from './demoCommune';
-import { createAdmin, type Admin } from './adminOperations';
+import type { Accounts, AccountsOptions } from './Accounts';
+import { composeServices, type Services } from './composition';
+import type { Admin } from './adminOperations';
 import { createApi, type ApiResponse } from './api';
-import { AuditLog } from './AuditLog';
-import { Backups, type RetentionPolicy } from './Backups';
+import type { AuditLog } from './AuditLog';
+import type { Backups, RetentionPolicy } from './Backups';
 import { clientAddressResolver } from './clientAddress';
-import { CommuneData } from './CommuneData';
-import { openDataDir } from './dataDir';
+import type { CommuneData } from './CommuneData';
+import { lockDataDir } from './dataDir';
 import { inseeOfRoom, type DocStore } from './DocStore';
-import { Invitations } from './Invitations';
-import { DEFAULT_LIMITS, Limits, type LimitsOptions } from './Limits';
+import type { LimitsOptions } from './Limits';
 import { pinoLogger, type Logger } from './Logger';
-import { mediaBytesOfCommune } from './mediaFiles';
-import { createMediaRoutes, type MediaUploadRate } from './mediaRoutes';
-import { createUpdateRoutes, UPDATES_PREFIX } from './updateRoutes';
-import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from './mediaSweep';
-import { Metrics } from './Metrics';
-import { Publisher } from './Publisher';
-import { PageSnapshots } from './PageSnapshots';
+import type { MediaUploadRate } from './mediaRoutes';
+import { UPDATES_PREFIX } from './updateRoutes';
+import type { Metrics } from './Metrics';
 import { withPageReleaseRoutes } from './pageReleaseRoutes';
-import { publishingHooks, withPublishingRoutes } from './publishingApi';
+import { withPublishingRoutes } from './publishingApi';
 import { withSnapshotRoutes } from './snapshotRoutes';
+import { createRefusalHook, withRefusalHook, writtenRefusal } from './refusals';
 import type { CloseCode, ConnectionIdentity, Room } from './Room';
-import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from './RoomManager';
-import { repairPage } from './pageRepair';
-import { SqliteDocStore } from './SqliteDocStore';
-import { SEARCH_ROUTE, SiteSearch } from './search/SiteSearch';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './RoomManager';
+import { SEARCH_ROUTE } from './search/SiteSearch';
 import type { RateLimit } from './RateLimiter';
 import {
   PUBLISHED_SITE_HEADERS,
@@ -171,8 +165,7 @@ const MAX_JSON_BODY_BYTES = 64 * 1024;
 const HEARTBEAT_MS = 30_000;
 const REAUTHORIZE_MS = 1_000;
 const CLOSE_GRACE_MS = 3_000;
-/** Audit entries are kept a year (RGPD, convention art. 13), then purged by the daily job. */
-export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+export { DEFAULT_AUDIT_RETENTION_DAYS } from './composition';
 
 const API_CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
@@ -233,56 +226,29 @@ function subprotocols(req: http.IncomingMessage): string[] {
     .filter(Boolean);
 }
 
+// Long by reason: its HTTP and WebSocket handlers still close over the services built by
+// composition.ts; the table-driven router (issue 12, part 1) is what moves them out.
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? pinoLogger();
   const host = options.host ?? '127.0.0.1';
   const appDir = options.appDir ?? path.join(REPO_ROOT, 'dist', 'renderer');
-  const assetsDir = options.assetsDir ?? path.join(REPO_ROOT, 'assets');
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const auditRetentionDays = options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
-  if (!Number.isInteger(auditRetentionDays) || auditRetentionDays < 1) {
-    throw new Error(
-      `durée de conservation du journal d'audit invalide : « ${auditRetentionDays} » (nombre entier de jours, au moins 1).`,
-    );
-  }
   // Before anything is opened: a bad TRUST_PROXY entry stops the start with a French message.
   const clientAddressOf = clientAddressResolver(options.trustProxy);
   const clientAddress = (req: http.IncomingMessage) =>
     clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 
-  // One server per DATA_DIR (a kernel-held lock); the admin CLI's restore and deletion refuse while it runs.
-  const { db, releaseLock } = await openDataDir(options.dataDir, 'serveur', {
-    onMigrated: (result) => logger.log('info', 'schema.migrated', { ...result }),
-  });
-  const sqliteStore = new SqliteDocStore(db);
-  const store = options.wrapStore ? options.wrapStore(sqliteStore) : sqliteStore;
-  const audit = new AuditLog(db, options.now);
-  const metrics = new Metrics(options.now);
-  let accounts: Accounts;
-  let demoAccount: RunningServer['demoAccount'];
+  // One server per DATA_DIR (a kernel-held lock, waiting a few seconds for a holder still dying);
+  // the admin CLI's restore and deletion refuse while it runs.
+  const releaseLock = await lockDataDir(options.dataDir, 'serveur');
+  let services: Services;
   try {
-    accounts = new Accounts(db, {
-      logger,
-      now: options.now,
-      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
-      failureDelayMs: options.loginFailureDelayMs,
-      ...options.sessions,
-    });
-    const demoCommune = options.demoCommune ?? DEMO_COMMUNE;
-    demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount(demoCommune);
-    if (demoAccount) await seedDemoCommune(store, demoCommune);
+    services = await composeServices({ ...options, logger });
   } catch (error) {
-    db.close();
     releaseLock();
     throw error;
   }
-  const limits = new Limits({
-    ...DEFAULT_LIMITS,
-    ...options.limits,
-    // Media files count in the same quota as the commune's documents.
-    communeBytes: (insee) => sqliteStore.bytesOfCommune(insee) + mediaBytesOfCommune(options.dataDir, insee),
-    now: options.now,
-  });
+  const { db, audit, metrics, accounts, limits, rooms, publisher, siteSearch, media, updates } = services;
   const auditRefusal = (
     close: CloseCode,
     fields: { agentId?: string | null; room?: string; address?: string | null; detail?: string },
@@ -304,187 +270,33 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     );
   };
-  const snapshots = new PageSnapshots({ db, logger, now: options.now });
-  const rooms = new RoomManager({
-    store,
-    logger,
-    sessionIdleMs: options.sessionIdleMs,
-    onSessionEnd: (room, editors) => snapshots.sessionEnded(room.name, room.doc, editors),
-    maxMessageBytes,
-    maxBufferedBytes: options.maxBufferedBytes,
-    maxDocBytes: options.maxDocBytes ?? DEFAULT_MAX_DOC_BYTES,
-    metrics,
-    admitUpdate: (identity, room, bytes) => limits.admitUpdate(identity, room, bytes),
-    admitMessage: (identity) => limits.admitMessage(identity),
-    onRefused: (identity, room, close, detail) =>
-      audit.refusal(
-        {
-          event: 'sync.closed',
-          insee: room.split('/')[0],
-          agentId: identity.agentId,
-          address: identity.address,
-          outcome: close.reason,
-          details: { code: close.code, room, detail },
-        },
-        { authenticated: true, rateLimit: close.code === CLOSE.TOO_FAST.code },
-      ),
-  });
-  metrics.gauge('usine_sync_connections', 'Open sync connections.', () => rooms.connectionCount);
-  metrics.gauge('usine_sync_rooms', 'Rooms loaded in memory.', () => rooms.openRoomCount);
-  const publisher = new Publisher({
-    db,
-    dataDir: options.dataDir,
-    assetsDir,
-    logger,
-    readDoc: (room) => rooms.readDoc(room),
-    commune: (insee) => accounts.commune(insee),
-    ...publishingHooks({ rooms, store }),
-    scheduleIntervalMs: options.scheduleIntervalMs,
-    publicOrigin: options.publicUrl,
-    onPagesPublished: (insee, pages, by, at) => snapshots.recordPublication(insee, pages, by, at),
-    publishedBodyState: (insee, pageId) => snapshots.lastPublished(insee, pageId),
-  });
-  const siteSearch = new SiteSearch({ logger, rate: options.searchRate });
-  const admin = createAdmin(
-    accounts,
-    audit,
-    {
-      onAgentDisabled: (agentId) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
-      onRoleChanged: (agentId, insee) => rooms.closeAgentConnections(agentId, CLOSE.FORBIDDEN, insee),
-    },
-    new Invitations(db, options.now),
-  );
-  const backups = new Backups({
-    db,
-    dir: options.backups?.dir ?? path.join(options.dataDir, 'backups'),
-    mediaDir: path.join(options.dataDir, 'media'),
-    retention: options.backups?.retention,
-    logger,
-    now: options.now,
-    copyDir: options.backups?.copyDir,
-    tamperCopy: options.backups?.tamperCopy,
-    onCopyFailed: (error) => {
-      metrics.inc('usine_errors_total', { kind: 'backup_copy' });
-      audit.record({ event: 'backup.copy_failed', outcome: 'error', details: { error: error.message } });
-    },
-    afterDailyBackup: () => {
-      const removed = audit.purge(auditRetentionDays * 86_400_000);
-      if (removed > 0) logger.log('info', 'audit.purged', { removed, retentionDays: auditRetentionDays });
-    },
-  });
-  // Exports in progress; anything left there by a crash is stale.
-  const exportTmpDir = path.join(options.dataDir, 'tmp');
-  fs.rmSync(exportTmpDir, { recursive: true, force: true });
-  fs.mkdirSync(exportTmpDir, { recursive: true });
-  const communeData = new CommuneData({
-    db,
-    dataDir: options.dataDir,
-    store,
-    accounts,
-    audit,
-    readDoc: (room) => rooms.readDoc(room),
-    now: options.now,
-  });
   const api = createApi({
-    accounts,
-    admin,
-    audit,
-    publisher,
-    store,
+    ...services,
     logger,
-    metrics,
     onSessionEnded: (sessionId) =>
       rooms.closeConnections((conn) => conn.identity.sessionId === sessionId, CLOSE.TOKEN_EXPIRED),
-    exportCommune: async (insee) => {
-      // Built on disk (DATA_DIR/tmp, where there is room), streamed to the client, then deleted.
-      const tempFile = path.join(exportTmpDir, `export-${insee}-${crypto.randomUUID()}.zip`);
-      const { bytes } = await communeData.exportToFile(insee, tempFile);
-      return { tempFile, bytes };
-    },
-    deleteCommuneData: async (insee) => {
-      // First refuse every new connection to the commune (re-checked after a room loads, and
-      // every second on live sockets), then close its sockets and unload its rooms once their
-      // pending writes are flushed: nothing can write the data back after the deletion.
-      communeData.foldersOf(insee); // a slug leading outside DATA_DIR refuses before anything changes
-      accounts.markCommuneDataDeleted(insee);
-      await rooms.unloadCommune(insee, CLOSE.FORBIDDEN);
-      const result = await communeData.deleteAll(insee);
-      limits.recount(insee);
-      return result;
-    },
-    repairPage: async (insee, pageId) => {
-      // Through the live rooms: their clients get the deletions, nothing writes the old state back.
-      const result = await repairPage(
-        {
-          store: sqliteStore,
-          open: async (name) => {
-            const room = await rooms.open(name);
-            return {
-              doc: room.doc,
-              flushed: async () => {
-                while (room.hasUnsavedUpdates) await room.whenFlushed();
-              },
-              release: () => room.releaseLease(),
-            };
-          },
-        },
-        insee,
-        pageId,
-      );
-      return result.found ? { ...result } : null;
-    },
     backupNow: async () => {
-      const backup = await backups.backupNow();
-      audit.record({
-        event: 'backup.created',
-        outcome: 'ok',
-        details: {
-          file: path.basename(backup.file),
-          ...(backup.copy && 'sha256' in backup.copy ? { copySha256: backup.copy.sha256 } : {}),
-        },
-      });
+      const backup = await services.takeBackup();
       return { file: path.basename(backup.file), bytes: backup.bytes };
     },
     loginFailureDelayMs: options.loginFailureDelayMs,
   });
-  const publishingApi = withAddressRoutes(
-    withPageReleaseRoutes(
-      withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
-        accounts,
-        audit,
-        snapshots,
-      }),
-      { accounts, publisher, audit, logger },
+  // Every refused request (4xx), on every route, is counted and audited here.
+  const auditRefusedRequest = createRefusalHook({ accounts, audit, metrics });
+  const publishingApi = withRefusalHook(
+    withAddressRoutes(
+      withPageReleaseRoutes(
+        withSnapshotRoutes(withPublishingRoutes(api, { accounts, publisher, logger }), {
+          accounts,
+          audit,
+          snapshots: services.snapshots,
+        }),
+        { accounts, publisher, audit, logger },
+      ),
+      { accounts, publisher },
     ),
-    { accounts, publisher },
+    auditRefusedRequest,
   );
-  const updates = createUpdateRoutes({ updatesDir: path.join(options.dataDir, 'updates') });
-  const media = createMediaRoutes({
-    accounts,
-    dataDir: options.dataDir,
-    quota: limits,
-    audit,
-    logger,
-    readDoc: (room) => rooms.readDoc(room),
-    uploadRate: options.media?.uploadRate,
-    now: options.now,
-  });
-  const mediaSweeper = new MediaSweeper({
-    dataDir: options.dataDir,
-    readDoc: (room) => rooms.readDoc(room),
-    audit,
-    logger,
-    graceMs: options.media?.sweepGraceMs ?? DEFAULT_MEDIA_SWEEP_GRACE_MS,
-    onDeleted: (insee) => limits.recount(insee),
-    now: options.now,
-  });
-  const stopMediaSweep = mediaSweeper.start(options.media?.sweepIntervalMs ?? 86_400_000);
-  const stopDailyBackups = options.backups?.daily
-    ? backups.startDaily(options.backups.checkEveryMs)
-    : () => {};
-  // Compaction shrinks stored bytes: recount commune usage now and then.
-  const recount = setInterval(() => limits.recountAll(), 10 * 60_000);
-  recount.unref();
 
   // ---- HTTP ----
 
@@ -545,6 +357,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stream.pipe(res);
   }
 
+  function refusedBeforeRoute(req: http.IncomingMessage, path: string, status: number, code: string): void {
+    auditRefusedRequest({
+      method: req.method ?? 'GET',
+      path,
+      status,
+      code,
+      authorization: req.headers.authorization,
+      address: clientAddress(req),
+    });
+  }
+
   async function handleApi(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -562,6 +385,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         raw = await readBody(req, MAX_JSON_BODY_BYTES);
       } catch (error) {
         if (error instanceof BodyTooLarge) {
+          refusedBeforeRoute(req, pathname, 413, 'too-large');
           sendJson(
             res,
             { status: 413, body: { error: { code: 'too-large', message: 'Requête trop volumineuse.' } } },
@@ -574,6 +398,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         try {
           body = JSON.parse(raw.toString('utf8'));
         } catch {
+          refusedBeforeRoute(req, pathname, 400, 'invalid-json');
           sendJson(
             res,
             {
@@ -772,7 +597,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (req.method !== 'OPTIONS' && /^\/api\/communes\/[^/]+\/media\//.test(pathname)) {
       // The editor in Electron calls from app://: media answers carry the API's CORS headers.
       for (const [name, value] of Object.entries(API_CORS_HEADERS)) res.setHeader(name, value);
-      return media.handle(req, res, pathname);
+      await media.handle(req, res, pathname);
+      const refused = writtenRefusal(req, res, pathname, clientAddress(req));
+      if (refused) auditRefusedRequest(refused);
+      return;
     }
     if (pathname.startsWith('/api/')) return handleApi(req, res, pathname);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -1059,9 +887,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (error) {
     clearInterval(heartbeat);
     clearInterval(reauthorize);
-    await rooms.close();
-    await store.close();
-    db.close();
+    await services.dispose();
     releaseLock();
     throw error;
   }
@@ -1074,20 +900,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   async function close(): Promise<void> {
     clearInterval(heartbeat);
     clearInterval(reauthorize);
-    clearInterval(recount);
-    stopDailyBackups();
-    stopMediaSweep();
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    await mediaSweeper.idle();
-    await rooms.close();
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-    httpServer.closeAllConnections();
-    await httpClosed;
-    await publisher.close();
-    await store.close();
-    audit.close();
-    db.close();
+    await services.dispose(async () => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      httpServer.closeAllConnections();
+      await httpClosed;
+    });
     releaseLock();
     logger.log('info', 'server.stopped', { port });
   }
@@ -1095,12 +914,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     url: `http://${publicHost}:${port}`,
     port,
-    admin,
-    demoAccount,
+    admin: services.admin,
+    demoAccount: services.demoAccount,
     audit,
     metrics,
-    backups,
-    communeData,
+    backups: services.backups,
+    communeData: services.communeData,
     close: () => (closing ??= close()),
   };
 }

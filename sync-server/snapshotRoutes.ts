@@ -1,6 +1,6 @@
 /**
  * HTTP routes of the page history kept by the server (site/pageSnapshotsContract.ts), for the
- * members of the commune (and the Métropole). Every refusal is audited (`api.refused`).
+ * members of the commune (and the Métropole). Every refusal is audited (`api.refused`) by the after-hook (refusals.ts).
  *
  *   GET /api/communes/{insee}/pages/{pageId}/snapshots        list, newest first
  *   GET /api/communes/{insee}/pages/{pageId}/snapshots/{id}   Yjs state (application/octet-stream)
@@ -31,7 +31,7 @@ export function withSnapshotRoutes(
   inner: (request: ApiRequest) => Promise<ApiResponse>,
   options: SnapshotRoutesOptions,
 ): (request: ApiRequest) => Promise<ApiResponse> {
-  const { accounts, audit, snapshots } = options;
+  const { accounts, snapshots } = options;
 
   function answer(request: ApiRequest, insee: string, pageId: string, id: string | undefined): ApiResponse {
     if (request.method !== 'GET')
@@ -59,22 +59,7 @@ export function withSnapshotRoutes(
     const match = ROUTE.exec(request.pathname);
     if (!match) return inner(request);
     const [, insee, pageId, id] = match as unknown as [string, string, string, string | undefined];
-    const response = answer(request, insee, pageId, id);
-    if (response.status >= 400) {
-      const auth = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.authorization?.trim() ?? '');
-      const check = auth ? accounts.authenticate(auth[1]!) : null;
-      audit.refusal(
-        {
-          event: 'api.refused',
-          insee,
-          agentId: check?.ok ? check.identity.id : null,
-          address: request.address,
-          outcome: (response.body as ApiError).error.code,
-          details: { method: request.method, path: request.pathname, status: response.status },
-        },
-        { authenticated: Boolean(check?.ok) },
-      );
-    }
-    return response;
+    // A refusal is counted and audited by the after-hook (refusals.ts).
+    return answer(request, insee, pageId, id);
   };
 }

@@ -4,6 +4,7 @@ import {
   API_LOGIN,
   API_MY_INVITATIONS,
   API_REFRESH,
+  apiDocsPath,
   apiInvitationPath,
   apiPublicationPath,
   apiPublishPath,
@@ -165,9 +166,6 @@ export interface RoomSeqInfo {
   room: string;
   seq: number;
 }
-
-/** Same path as sync-server/api.ts `apiDocsPath` (renderer/ may not import sync-server/). */
-export const apiDocsPath = (insee: string) => `/api/communes/${insee}/docs`;
 
 export function getDocs(
   serverUrl: string,

@@ -3,11 +3,10 @@
 // twice: it first asks whether the server already holds that hash (HEAD), and the server
 // itself refuses to rewrite a hash it has. The re-encoded copies of an image go after their
 // original (the server needs it first): a copy waits while its original is still queued.
+import { apiMediaPath } from '../../../site/apiContract';
 import { ApiFailure, MESSAGES_FR } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 import type { MediaStore, OutboxRow } from './MediaStore';
-
-export const apiMediaPath = (insee: string, sha256: string) => `/api/communes/${insee}/media/${sha256}`;
 
 export interface OutboxState {
   /** Files (originals) with something left to upload: the file itself or one of its copies. */
@@ -139,7 +138,7 @@ export class MediaOutbox {
   private async uploadOne(row: OutboxRow): Promise<void> {
     const { insee, mime } = row;
     const path = row.original
-      ? `${apiMediaPath(insee, row.original)}-${row.width ?? 0}`
+      ? apiMediaPath(insee, row.original, row.width ?? 0)
       : apiMediaPath(insee, row.sha256);
     const url = this.auth.current.serverUrl + path;
     const head = await this.authorized(url, { method: 'HEAD' });

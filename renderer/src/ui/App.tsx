@@ -1,8 +1,9 @@
 // Top-level lifecycle: starting (reading the stored session) → login → workspace.
 // A stored session opens the workspace directly, online or not.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { MESSAGES_FR } from '../auth/apiClient';
 import { AuthSession } from '../auth/AuthSession';
+import { LogoutQueue } from '../auth/logoutQueue';
 import { currentCommune, type Session } from '../auth/Session';
 import type { LocalDocs, LocalStore } from '../store/LocalStore';
 import { SyncClient } from '../sync/SyncClient';
@@ -36,6 +37,15 @@ export function App({ store, defaultServerUrl, serverFixed = false }: Props) {
     );
   }, [store, defaultServerUrl]);
 
+  // A logout the server has not received yet (offline) goes at start and when the network returns.
+  const logouts = useMemo(() => new LogoutQueue(globalThis.localStorage), []);
+  useEffect(() => {
+    const flush = () => void logouts.flush();
+    flush();
+    window.addEventListener('online', flush);
+    return () => window.removeEventListener('online', flush);
+  }, [logouts]);
+
   const toLogin = useCallback(
     async (session: Session, notice?: string) => {
       await store.clearSession().catch((error: unknown) => console.error(error));
@@ -66,7 +76,15 @@ export function App({ store, defaultServerUrl, serverFixed = false }: Props) {
           key={`${state.session.serverUrl} ${state.session.agent.id}`}
           session={state.session}
           store={store}
-          onLogout={(session) => void toLogin(session)}
+          onLogout={(session) => {
+            // Kept before the local session is forgotten: sent now, or at the next connection.
+            void logouts.logout({
+              serverUrl: session.serverUrl,
+              accessToken: session.accessToken,
+              refreshToken: session.refreshToken,
+            });
+            void toLogin(session);
+          }}
           onExpired={(session) => void toLogin(session, MESSAGES_FR.sessionExpired)}
         />
       );
