@@ -8,6 +8,16 @@ const ours = (...folders) =>
     group: [`**/${f}/**`, `**/${f}`],
     message: `forbidden import direction (see DESIGN.md): ${f}/`,
   }));
+const SERVER_LAYERS = [
+  'storage',
+  'observability',
+  'accounts',
+  'sync',
+  'publishing',
+  'operations',
+  'transport',
+  'app',
+];
 const nodeOnly = ['fs', 'path', 'http', 'https', 'net', 'ws', 'better-sqlite3', 'child_process', 'os'];
 const browserOnly = ['react', 'react-dom', 'dexie', 'y-dexie', 'y-websocket'];
 // Globs cannot go in `paths`: these are `patterns`.
@@ -60,6 +70,26 @@ export default tseslint.config(
     files: ['sync-server/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: ours('renderer', 'electron', 'e2e', 'bench') }] },
   },
+  // sync-server/ layers, lowest first: a layer's code imports only the layers below it
+  // (sync-server/README.md). Tests and test support may import any layer.
+  ...SERVER_LAYERS.map((layer, index) => ({
+    files: [`sync-server/${layer}/**`],
+    ignores: ['**/*.test.ts', '**/*.contract.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...ours('renderer', 'electron', 'e2e', 'bench'),
+            ...SERVER_LAYERS.slice(index + 1).map((above) => ({
+              group: [`../${above}/*`, `../../${above}/*`, `../${above}/**`, `../../${above}/**`],
+              message: `sync-server/${layer}/ may not import the layer above it, ${above}/ (sync-server/README.md)`,
+            })),
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['renderer/**'],
     rules: {

@@ -18,6 +18,11 @@ describe('import direction (DESIGN.md)', () => {
     ['renderer/src/x.ts', "import { startServer } from '../../sync-server/server';"],
     ['renderer/src/x.ts', "import '../../electron/main';"],
     ['sync-server/x.ts', "import { App } from '../renderer/src/ui/App';"],
+    ['sync-server/storage/x.ts', "import { startServer } from '../app/server';"],
+    ['sync-server/sync/x.ts', "import { Publisher } from '../publishing/Publisher';"],
+    ['sync-server/publishing/search/x.ts', "import { createApi } from '../../transport/api';"],
+    ['sync-server/observability/x.ts', "import { Accounts } from '../accounts/Accounts';"],
+    ['sync-server/accounts/x.ts', "import { App } from '../../renderer/src/ui/App';"],
     ['electron/x.ts', "import { readPages } from '../site/siteDoc';"],
   ])('refuses in %s: %s', async (filePath, code) => {
     expect(await restrictedImportErrors(filePath, code)).toBeGreaterThan(0);
@@ -25,6 +30,9 @@ describe('import direction (DESIGN.md)', () => {
 
   it.each([
     ['sync-server/x.ts', "import { readPages } from '../site/siteDoc';"],
+    ['sync-server/app/x.ts', "import { Room } from '../sync/Room';"],
+    ['sync-server/sync/x.ts', "import * as syncProtocol from 'y-protocols/sync';"],
+    ['sync-server/storage/x.test.ts', "import { startTestServer } from '../app/testHarness';"],
     ['renderer/src/x.ts', "import { readPages } from '../../site/siteDoc';"],
     ['renderer/src/x.ts', "import type { UsineApi } from '../../electron/ipcContract';"],
     ['site/x.ts', "import * as Y from 'yjs';"],

@@ -16,9 +16,9 @@ import * as Y from 'yjs';
 import { writeParagraphs } from '../site/pageBody';
 import { createPage } from '../site/siteDoc';
 import { pageRoom, siteRoom } from '../site/syncProtocol';
-import { openDatabase } from '../sync-server/database';
-import { SqliteDocStore } from '../sync-server/SqliteDocStore';
-import { startTestServer, tempDataDir } from '../sync-server/testHarness';
+import { openDatabase } from '../sync-server/storage/database';
+import { SqliteDocStore } from '../sync-server/storage/SqliteDocStore';
+import { startTestServer, tempDataDir } from '../sync-server/app/testHarness';
 import { NetworkLink } from '../e2e/NetworkLink';
 import { CHROMIUM_ARGS } from '../e2e/playwright.config';
 

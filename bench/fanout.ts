@@ -11,7 +11,7 @@ import {
   tempDataDir,
   waitFor,
   type TestClient,
-} from '../sync-server/testHarness';
+} from '../sync-server/app/testHarness';
 
 export interface FanoutResult {
   clients: number;

@@ -18,9 +18,9 @@ import { writeParagraphs } from '../site/pageBody';
 import type { PageType } from '../site/pageTypes';
 import { createPage, mediaMap, updatePage, updatePageFields, updateSettings } from '../site/siteDoc';
 import { pageRoom, siteRoom } from '../site/syncProtocol';
-import { openDatabase } from '../sync-server/database';
-import { SqliteDocStore } from '../sync-server/SqliteDocStore';
-import { login, startTestServer, tempDataDir } from '../sync-server/testHarness';
+import { openDatabase } from '../sync-server/storage/database';
+import { SqliteDocStore } from '../sync-server/storage/SqliteDocStore';
+import { login, startTestServer, tempDataDir } from '../sync-server/app/testHarness';
 import {
   type BenchPage,
   benchEleventy,

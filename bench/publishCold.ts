@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { PublishResponse } from '../site/apiContract';
-import { login, startTestServer } from '../sync-server/testHarness';
+import { login, startTestServer } from '../sync-server/app/testHarness';
 
 const [dataDir, insee] = process.argv.slice(2);
 if (!dataDir || !insee) throw new Error('usage: publishCold.ts <dataDir> <insee>');

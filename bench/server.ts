@@ -28,8 +28,8 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { LoginResponse } from '../site/apiContract';
 import { MESSAGE_PERSISTED_ACK, SUBPROTOCOL } from '../site/syncProtocol';
-import { pinoLogger } from '../sync-server/Logger';
-import { startServer } from '../sync-server/server';
+import { pinoLogger } from '../sync-server/observability/Logger';
+import { startServer } from '../sync-server/app/server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LIFTED = { ratePerSecond: 1e9, burst: 1e9 };

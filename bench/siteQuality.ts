@@ -25,7 +25,7 @@ import {
   PUBLISHED_SITE_HEADERS,
   publishedCacheControl,
   resolveStaticFile,
-} from '../sync-server/staticFiles';
+} from '../sync-server/publishing/staticFiles';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [

@@ -3,7 +3,7 @@
  * meantime: the status may say « enregistré sur le serveur » only once the server has
  * committed and acknowledged. Wraps the real store; nothing is faked, only delayed.
  */
-import type { DocStore } from '../sync-server/DocStore';
+import type { DocStore } from '../sync-server/storage/DocStore';
 
 export class CommitGate {
   private held: Promise<void> | null = null;

@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { renderSite } from '../site/renderSite';
 import { sampleSnapshot } from '../site/sampleSite';
 import { acteKindLabel } from '../site/pageBlocks';
-import { PUBLISHED_SITE_HEADERS, contentTypeFor, resolveStaticFile } from '../sync-server/staticFiles';
+import {
+  PUBLISHED_SITE_HEADERS,
+  contentTypeFor,
+  resolveStaticFile,
+} from '../sync-server/publishing/staticFiles';
 import { openPanelSection, uniqueTitle } from './editorHelpers';
 import { createPage, expect, STATUS, status, test } from './harness';
 

@@ -3,7 +3,7 @@
 // highlighted, answers and resolves it; a comment written offline is sent once back online.
 // axe-core finds nothing on the comments panel; screenshots at 1366×768 and 1024×768.
 import type { Browser, Page } from '@playwright/test';
-import type { RunningServer } from '../sync-server/server';
+import type { RunningServer } from '../sync-server/app/server';
 import { axeViolations, uniqueTitle } from './editorHelpers';
 import { createPage, editor, expect, STATUS, status, test } from './harness';
 import { NetworkLink } from './NetworkLink';

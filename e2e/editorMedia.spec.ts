@@ -4,7 +4,7 @@
 // published page shows it with its alt text, and every size of its srcset is served.
 import type { Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
-import { webpSize } from '../sync-server/mediaRoutes';
+import { webpSize } from '../sync-server/transport/mediaRoutes';
 import { editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 import {
   blurDateField,

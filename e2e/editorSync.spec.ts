@@ -3,8 +3,8 @@
 import { seedPageBody } from '../site/pageBody';
 import { createPage as addPage, newPageId } from '../site/siteDoc';
 import { encodeDocState, isCoveredBy, pageRoom, siteRoom } from '../site/syncProtocol';
-import type { RunningServer } from '../sync-server/server';
-import { login, openClient, type TestClient, waitFor, waitSynced } from '../sync-server/testHarness';
+import type { RunningServer } from '../sync-server/app/server';
+import { login, openClient, type TestClient, waitFor, waitSynced } from '../sync-server/app/testHarness';
 import { createPage, editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 import { backHome, uniqueTitle } from './editorHelpers';
 

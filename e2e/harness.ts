@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Role } from '../site/apiContract';
-import { startServer, type RunningServer } from '../sync-server/server';
+import { startServer, type RunningServer } from '../sync-server/app/server';
 import { CommitGate } from './CommitGate';
 import { NetworkLink } from './NetworkLink';
 

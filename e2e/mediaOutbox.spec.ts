@@ -9,9 +9,9 @@ import { AuthSession, sessionFromLogin } from '../renderer/src/auth/AuthSession'
 import { MediaOutbox } from '../renderer/src/media/MediaOutbox';
 import { MediaStore } from '../renderer/src/media/MediaStore';
 import type { LocalStore } from '../renderer/src/store/LocalStore';
-import type { RunningServer } from '../sync-server/server';
-import { webp } from '../sync-server/mediaFixtures';
-import { login } from '../sync-server/testHarness';
+import type { RunningServer } from '../sync-server/app/server';
+import { webp } from '../sync-server/app/mediaFixtures';
+import { login } from '../sync-server/app/testHarness';
 import { expect, test } from './harness';
 
 /** A real 1200×800 image with its two re-encoded copies (the server decodes every file). */

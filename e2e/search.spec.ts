@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { writeParagraphs } from '../site/pageBody';
 import { createPage, updatePage, updatePageFields } from '../site/siteDoc';
 import { encodeDocState, isCoveredBy } from '../site/syncProtocol';
-import { login, openClient, waitFor, waitSynced, type TestClient } from '../sync-server/testHarness';
+import { login, openClient, waitFor, waitSynced, type TestClient } from '../sync-server/app/testHarness';
 import { validateHtml } from './htmlValidator';
 import { expect, test } from './harness';
 

@@ -10,7 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PUBLISHED_SITE_HEADERS, contentTypeFor, resolveStaticFile } from '../sync-server/staticFiles';
+import {
+  PUBLISHED_SITE_HEADERS,
+  contentTypeFor,
+  resolveStaticFile,
+} from '../sync-server/publishing/staticFiles';
 import { CHROMIUM_ARGS } from './playwright.config';
 
 let dir: string;

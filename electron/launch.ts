@@ -54,11 +54,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// `npx tsx sync-server/main.ts`, minus npx: tsx's CLI run by this very Node, no shell, no npm.
+// `npx tsx sync-server/app/main.ts`, minus npx: tsx's CLI run by this very Node, no shell, no npm.
 // PORT and DATA_DIR reach the server through the inherited environment.
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 const server = track(
-  spawn(process.execPath, [tsxCli, 'sync-server/main.ts'], {
+  spawn(process.execPath, [tsxCli, 'sync-server/app/main.ts'], {
     cwd: repoRoot,
     env: process.env,
     stdio: 'inherit',

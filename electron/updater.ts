@@ -57,7 +57,7 @@ export function startUpdater(deps: UpdaterDeps): Updater {
   autoUpdater.autoInstallOnAppQuit = true;
   autoUpdater.allowDowngrade = false;
   // Differential download: the feed serves each release's blockmap and answers Range requests
-  // (sync-server/updateRoutes.ts); electron-updater falls back to the whole file when it cannot.
+  // (sync-server/transport/updateRoutes.ts); electron-updater falls back to the whole file when it cannot.
   autoUpdater.disableDifferentialDownload = false;
   autoUpdater.setFeedURL({ provider: 'generic', url: deps.feedUrl });
 

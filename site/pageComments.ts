@@ -12,7 +12,7 @@
  *     replies: Y.Array<{ id, authorId, authorName, text, createdAt }>
  *   }
  *
- * A relecteur may only add comments and replies of their own (sync-server/commentGuard.ts).
+ * A relecteur may only add comments and replies of their own (sync-server/sync/commentGuard.ts).
  * Sizes are bounded here, for the editor and the server alike.
  */
 import { nanoid } from 'nanoid';

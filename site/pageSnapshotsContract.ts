@@ -1,5 +1,5 @@
 /**
- * Page history kept by the server (sync-server/PageSnapshots.ts), shared by every agent of
+ * Page history kept by the server (sync-server/publishing/PageSnapshots.ts), shared by every agent of
  * the commune: a snapshot of a page body at each publication that changed it and at the end
  * of each editing session on the server. Members of the commune only.
  *

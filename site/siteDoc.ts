@@ -91,7 +91,7 @@ export interface PageMeta {
 /**
  * How deep Yjs types may nest in each kind of doc, counted from a root type (a type created
  * directly in a root type is at depth 1). The sync server refuses any update that would nest
- * deeper (sync-server/updateGuard.ts): a 20,000-deep map overflows the stack of every
+ * deeper (sync-server/sync/updateGuard.ts): a 20,000-deep map overflows the stack of every
  * reader (`toJSON`, Yjs' own recursive delete and garbage collection, Lexical).
  *
  * Manifest: `pages` → page entry (1) → `fields` (2) → list field Y.Array (3) → list entry

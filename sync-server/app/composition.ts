@@ -1,0 +1,427 @@
+/**
+ * The composition root: every service of a DATA_DIR built from one options object, returned
+ * with ONE async disposer. `composeCore` is what the admin CLI needs (database, accounts,
+ * audit, metrics, administration, backups — with the same audit hooks as the server);
+ * `composeServices` adds what a running server needs (document store, rooms, limits, page
+ * history, publisher, media, updates, search, commune data, daily jobs). server.ts only wires
+ * these to `http` and `ws`.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CLOSE } from '../../site/syncProtocol';
+import { Accounts, type AccountsOptions, DEMO_COMMUNE } from '../accounts/Accounts';
+import { createAdmin, type Admin, type AdminHooks } from '../accounts/adminOperations';
+import { AuditLog } from '../observability/AuditLog';
+import { Backups, type RetentionPolicy } from '../operations/Backups';
+import { CommuneData } from '../operations/CommuneData';
+import { openDatabase } from '../storage/database';
+import { seedDemoCommune } from './demoCommune';
+import type { DocStore } from '../storage/DocStore';
+import { Invitations } from '../accounts/Invitations';
+import { DEFAULT_LIMITS, Limits, type LimitsOptions } from '../sync/Limits';
+import type { Logger } from '../observability/Logger';
+import { mediaBytesOfCommune } from '../publishing/mediaFiles';
+import { createMediaRoutes, type MediaRoutes, type MediaUploadRate } from '../transport/mediaRoutes';
+import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from '../publishing/mediaSweep';
+import { Metrics } from '../observability/Metrics';
+import { PageSnapshots } from '../publishing/PageSnapshots';
+import { repairPage } from '../sync/pageRepair';
+import { Publisher } from '../publishing/Publisher';
+import { publishingHooks } from '../transport/publishingApi';
+import type { RateLimit } from '../sync/RateLimiter';
+import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from '../sync/RoomManager';
+import { SiteSearch } from '../publishing/search/SiteSearch';
+import { SqliteDocStore } from '../storage/SqliteDocStore';
+import { createUpdateRoutes } from '../transport/updateRoutes';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Audit entries are kept a year (RGPD, convention art. 13), then purged by the daily job. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+
+/** What the CLI and the server share: one DATA_DIR's accounts, audit log and backups. */
+export interface CoreOptions {
+  dataDir: string;
+  logger: Logger;
+  /** Test hook: the clock of sessions, locks and rate limits. */
+  now?: () => number;
+  accessTokenTtlSeconds?: number;
+  /** Delay after a first failed login, doubling with each further failure (default 400 ms). */
+  loginFailureDelayMs?: number;
+  /** Session lifetimes and login lock (defaults in Accounts.ts). */
+  sessions?: Pick<
+    AccountsOptions,
+    | 'sessionIdleSeconds'
+    | 'sessionAbsoluteSeconds'
+    | 'lockAfterFailures'
+    | 'lockSeconds'
+    | 'addressFailureBudget'
+    | 'accountLockAfterFailures'
+    | 'refreshTokenTtlSeconds'
+    | 'hashGate'
+    | 'scryptParams'
+  >;
+  /**
+   * Backups: where (default `{dataDir}/backups`), retention, whether to take one daily, how
+   * often the daily job checks (default hourly), and where to copy them off the machine.
+   */
+  backups?: {
+    dir?: string;
+    retention?: RetentionPolicy;
+    daily?: boolean;
+    checkEveryMs?: number;
+    /** A second folder, off the machine (env BACKUP_COPY_DIR), receiving a verified copy. */
+    copyDir?: string;
+    /** Test hook: alters the off-machine copy before it is verified. */
+    tamperCopy?: (partial: string) => void;
+  };
+  /** How long audit entries are kept (env AUDIT_RETENTION_DAYS); default 365 days. */
+  auditRetentionDays?: number;
+  /** Told when the administration disables an agent or changes a role (live sockets). */
+  adminHooks?: AdminHooks;
+}
+
+export interface CoreServices {
+  db: ReturnType<typeof openDatabase>;
+  audit: AuditLog;
+  metrics: Metrics;
+  accounts: Accounts;
+  admin: Admin;
+  backups: Backups;
+  /** Takes a backup now, audited (`backup.created`; a failed off-machine copy `backup.copy_failed`). */
+  takeBackup(): Promise<Awaited<ReturnType<Backups['backupNow']>>>;
+  dispose(): Promise<void>;
+}
+
+function checkedRetentionDays(days: number): number {
+  if (!Number.isInteger(days) || days < 1) {
+    throw new Error(
+      `durée de conservation du journal d'audit invalide : « ${days} » (nombre entier de jours, au moins 1).`,
+    );
+  }
+  return days;
+}
+
+/** Opens the DATA_DIR's database and builds the services the CLI and the server share. */
+export function composeCore(options: CoreOptions): CoreServices {
+  const { logger, now } = options;
+  const auditRetentionDays = checkedRetentionDays(options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
+  const db = openDatabase(options.dataDir, {
+    onMigrated: (result) => logger.log('info', 'schema.migrated', { ...result }),
+  });
+  try {
+    const audit = new AuditLog(db, now);
+    const metrics = new Metrics(now);
+    const accounts = new Accounts(db, {
+      logger,
+      now,
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      failureDelayMs: options.loginFailureDelayMs,
+      ...options.sessions,
+    });
+    const admin = createAdmin(accounts, audit, options.adminHooks ?? {}, new Invitations(db, now));
+    const backups = new Backups({
+      db,
+      dir: options.backups?.dir ?? path.join(options.dataDir, 'backups'),
+      mediaDir: path.join(options.dataDir, 'media'),
+      retention: options.backups?.retention,
+      logger,
+      now,
+      copyDir: options.backups?.copyDir,
+      tamperCopy: options.backups?.tamperCopy,
+      onCopyFailed: (error) => {
+        metrics.inc('usine_errors_total', { kind: 'backup_copy' });
+        audit.record({ event: 'backup.copy_failed', outcome: 'error', details: { error: error.message } });
+      },
+      afterDailyBackup: () => {
+        const removed = audit.purge(auditRetentionDays * 86_400_000);
+        if (removed > 0) logger.log('info', 'audit.purged', { removed, retentionDays: auditRetentionDays });
+      },
+    });
+    const takeBackup = async () => {
+      const backup = await backups.backupNow();
+      audit.record({
+        event: 'backup.created',
+        outcome: 'ok',
+        details: {
+          file: path.basename(backup.file),
+          ...(backup.copy && 'sha256' in backup.copy ? { copySha256: backup.copy.sha256 } : {}),
+        },
+      });
+      return backup;
+    };
+    const dispose = async () => {
+      audit.close();
+      db.close();
+    };
+    return { db, audit, metrics, accounts, admin, backups, takeBackup, dispose };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export interface ServicesOptions extends Omit<CoreOptions, 'logger' | 'adminHooks'> {
+  logger: Logger;
+  /** Theme of published sites (`site.css`); default `<repo>/assets`. */
+  assetsDir?: string;
+  /** Searches of a published site per address (site/SPEC.md [SEARCH-8]). */
+  searchRate?: RateLimit;
+  /** Test hook: wraps the document store (e.g. to hold commits). */
+  wrapStore?: (store: DocStore) => DocStore;
+  maxMessageBytes?: number;
+  maxBufferedBytes?: number;
+  /** On a database without agents, create the demo référent (default true). */
+  createDemoAccount?: boolean;
+  /** The demo référent's commune, seeded with the starter pages (default DEMO_COMMUNE). */
+  demoCommune?: string;
+  maxDocBytes?: number;
+  /** Rate limits and commune quota (defaults in Limits.ts). */
+  limits?: Partial<Omit<LimitsOptions, 'communeBytes' | 'now'>>;
+  /** Page history: an editing session ends after this long without an edit (default 5 min). */
+  sessionIdleMs?: number;
+  /** How often due scheduled publications are looked for (default 15 s). */
+  scheduleIntervalMs?: number;
+  /** Public origin of the server (env PUBLIC_URL). */
+  publicUrl?: string;
+  media?: { uploadRate?: Partial<MediaUploadRate>; sweepIntervalMs?: number; sweepGraceMs?: number };
+}
+
+export interface Services extends Omit<CoreServices, 'dispose'> {
+  sqliteStore: SqliteDocStore;
+  store: DocStore;
+  limits: Limits;
+  snapshots: PageSnapshots;
+  rooms: RoomManager;
+  publisher: Publisher;
+  siteSearch: SiteSearch;
+  communeData: CommuneData;
+  media: MediaRoutes;
+  updates: ReturnType<typeof createUpdateRoutes>;
+  /** Credentials of the demo account created at this start, to print once; null otherwise. */
+  demoAccount: { email: string; password: string } | null;
+  /** Builds a commune's export zip in DATA_DIR/tmp (streamed, then deleted, by the caller). */
+  exportCommune(insee: string): Promise<{ tempFile: string; bytes: number }>;
+  /** Ends a commune's data (closing its rooms first); nothing can write it back afterwards. */
+  deleteCommuneData(insee: string): Promise<Record<string, unknown>>;
+  /** Trims a page nested deeper than its schema, through the live rooms. */
+  repairPage(insee: string, pageId: string): Promise<Record<string, unknown> | null>;
+  /**
+   * Stops the jobs, closes the rooms (flushing their writes), then runs `afterRooms` (the
+   * transport closing its sockets), then closes the publisher, the store and the database.
+   */
+  dispose(afterRooms?: () => Promise<void>): Promise<void>;
+}
+
+/** Every service of a running server. The caller holds the DATA_DIR lock. */
+export async function composeServices(options: ServicesOptions): Promise<Services> {
+  // The administration's hooks close live sockets: the rooms are built after the core.
+  const late: { rooms?: RoomManager } = {};
+  const core = composeCore({
+    ...options,
+    adminHooks: {
+      onAgentDisabled: (agentId) => late.rooms?.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
+      onRoleChanged: (agentId, insee) => late.rooms?.closeAgentConnections(agentId, CLOSE.FORBIDDEN, insee),
+    },
+  });
+  const { db, accounts } = core;
+  const sqliteStore = new SqliteDocStore(db);
+  const store = options.wrapStore ? options.wrapStore(sqliteStore) : sqliteStore;
+  let demoAccount: Services['demoAccount'];
+  try {
+    const demoCommune = options.demoCommune ?? DEMO_COMMUNE;
+    demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount(demoCommune);
+    if (demoAccount) await seedDemoCommune(store, demoCommune);
+  } catch (error) {
+    await core.dispose();
+    throw error;
+  }
+  const limits = new Limits({
+    ...DEFAULT_LIMITS,
+    ...options.limits,
+    // Media files count in the same quota as the commune's documents.
+    communeBytes: (insee) => sqliteStore.bytesOfCommune(insee) + mediaBytesOfCommune(options.dataDir, insee),
+    now: options.now,
+  });
+  const live = composeLive(options, core, store, limits);
+  late.rooms = live.rooms;
+  const jobs = startJobs(options, core, live, limits);
+  const dispose = async (afterRooms?: () => Promise<void>) => {
+    jobs.stop();
+    await live.mediaSweeper.idle();
+    await live.rooms.close();
+    await afterRooms?.();
+    await live.publisher.close();
+    await store.close();
+    await core.dispose();
+  };
+  return {
+    ...core,
+    ...live,
+    sqliteStore,
+    store,
+    limits,
+    demoAccount,
+    ...communeOperations(options, core, live, sqliteStore, limits),
+    dispose,
+  };
+}
+
+/** Rooms, page history, publisher, media, updates, search and commune data. */
+function composeLive(options: ServicesOptions, core: CoreServices, store: DocStore, limits: Limits) {
+  const { db, accounts, audit, metrics, logger } = { ...core, logger: options.logger };
+  const snapshots = new PageSnapshots({ db, logger, now: options.now });
+  const rooms = new RoomManager({
+    store,
+    logger,
+    sessionIdleMs: options.sessionIdleMs,
+    onSessionEnd: (room, editors) => snapshots.sessionEnded(room.name, room.doc, editors),
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    maxBufferedBytes: options.maxBufferedBytes,
+    maxDocBytes: options.maxDocBytes ?? DEFAULT_MAX_DOC_BYTES,
+    metrics,
+    admitUpdate: (identity, room, bytes) => limits.admitUpdate(identity, room, bytes),
+    admitMessage: (identity) => limits.admitMessage(identity),
+    onRefused: (identity, room, close, detail) =>
+      audit.refusal(
+        {
+          event: 'sync.closed',
+          insee: room.split('/')[0],
+          agentId: identity.agentId,
+          address: identity.address,
+          outcome: close.reason,
+          details: { code: close.code, room, detail },
+        },
+        { authenticated: true, rateLimit: close.code === CLOSE.TOO_FAST.code },
+      ),
+  });
+  metrics.gauge('usine_sync_connections', 'Open sync connections.', () => rooms.connectionCount);
+  metrics.gauge('usine_sync_rooms', 'Rooms loaded in memory.', () => rooms.openRoomCount);
+  const publisher = new Publisher({
+    db,
+    dataDir: options.dataDir,
+    assetsDir: options.assetsDir ?? path.join(REPO_ROOT, 'assets'),
+    logger,
+    readDoc: (room) => rooms.readDoc(room),
+    commune: (insee) => accounts.commune(insee),
+    ...publishingHooks({ rooms, store }),
+    scheduleIntervalMs: options.scheduleIntervalMs,
+    publicOrigin: options.publicUrl,
+    onPagesPublished: (insee, pages, by, at) => snapshots.recordPublication(insee, pages, by, at),
+    publishedBodyState: (insee, pageId) => snapshots.lastPublished(insee, pageId),
+  });
+  const communeData = new CommuneData({
+    db,
+    dataDir: options.dataDir,
+    store,
+    accounts,
+    audit,
+    readDoc: (room) => rooms.readDoc(room),
+    now: options.now,
+  });
+  const media = createMediaRoutes({
+    accounts,
+    dataDir: options.dataDir,
+    quota: limits,
+    audit,
+    logger,
+    readDoc: (room) => rooms.readDoc(room),
+    uploadRate: options.media?.uploadRate,
+    now: options.now,
+  });
+  const mediaSweeper = new MediaSweeper({
+    dataDir: options.dataDir,
+    readDoc: (room) => rooms.readDoc(room),
+    audit,
+    logger,
+    graceMs: options.media?.sweepGraceMs ?? DEFAULT_MEDIA_SWEEP_GRACE_MS,
+    onDeleted: (insee) => limits.recount(insee),
+    now: options.now,
+  });
+  return {
+    snapshots,
+    rooms,
+    publisher,
+    communeData,
+    media,
+    mediaSweeper,
+    siteSearch: new SiteSearch({ logger, rate: options.searchRate }),
+    updates: createUpdateRoutes({ updatesDir: path.join(options.dataDir, 'updates') }),
+  };
+}
+
+type Live = ReturnType<typeof composeLive>;
+
+/** The periodic jobs (media sweep, daily backups, quota recount); `stop` ends them. */
+function startJobs(options: ServicesOptions, core: CoreServices, live: Live, limits: Limits) {
+  const stopMediaSweep = live.mediaSweeper.start(options.media?.sweepIntervalMs ?? 86_400_000);
+  const stopDailyBackups = options.backups?.daily
+    ? core.backups.startDaily(options.backups.checkEveryMs)
+    : () => {};
+  // Compaction shrinks stored bytes: recount commune usage now and then.
+  const recount = setInterval(() => limits.recountAll(), 10 * 60_000);
+  recount.unref();
+  return {
+    stop: () => {
+      clearInterval(recount);
+      stopDailyBackups();
+      stopMediaSweep();
+    },
+  };
+}
+
+/** Export, deletion and repair of a commune's data, through the live rooms. */
+function communeOperations(
+  options: ServicesOptions,
+  core: CoreServices,
+  live: Live,
+  sqliteStore: SqliteDocStore,
+  limits: Limits,
+) {
+  const { rooms, communeData } = live;
+  // Exports in progress; anything left there by a crash is stale.
+  const exportTmpDir = path.join(options.dataDir, 'tmp');
+  fs.rmSync(exportTmpDir, { recursive: true, force: true });
+  fs.mkdirSync(exportTmpDir, { recursive: true });
+  return {
+    exportCommune: async (insee: string) => {
+      // Built on disk (DATA_DIR/tmp, where there is room), streamed to the client, then deleted.
+      const tempFile = path.join(exportTmpDir, `export-${insee}-${crypto.randomUUID()}.zip`);
+      const { bytes } = await communeData.exportToFile(insee, tempFile);
+      return { tempFile, bytes };
+    },
+    deleteCommuneData: async (insee: string) => {
+      // First refuse every new connection to the commune (re-checked after a room loads, and
+      // every second on live sockets), then close its sockets and unload its rooms once their
+      // pending writes are flushed: nothing can write the data back after the deletion.
+      communeData.foldersOf(insee); // a slug leading outside DATA_DIR refuses before anything changes
+      core.accounts.markCommuneDataDeleted(insee);
+      await rooms.unloadCommune(insee, CLOSE.FORBIDDEN);
+      const result = await communeData.deleteAll(insee);
+      limits.recount(insee);
+      return result;
+    },
+    repairPage: async (insee: string, pageId: string) => {
+      // Through the live rooms: their clients get the deletions, nothing writes the old state back.
+      const result = await repairPage(
+        {
+          store: sqliteStore,
+          open: async (name) => {
+            const room = await rooms.open(name);
+            return {
+              doc: room.doc,
+              flushed: async () => {
+                while (room.hasUnsavedUpdates) await room.whenFlushed();
+              },
+              release: () => room.releaseLease(),
+            };
+          },
+        },
+        insee,
+        pageId,
+      );
+      return result.found ? { ...result } : null;
+    },
+  };
+}

@@ -1,0 +1,283 @@
+// Tier a: the room core with in-memory sockets flushed by hand — no network, no `ws`.
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { describe, expect, it, vi } from 'vitest';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import {
+  CLOSE,
+  MESSAGE_AWARENESS,
+  MESSAGE_PERSISTED_ACK,
+  MESSAGE_SYNC,
+  encodeDocState,
+  isCoveredBy,
+} from '../../site/syncProtocol';
+import type { DocStore } from '../storage/DocStore';
+import { silentLogger } from '../observability/Logger';
+import { MemoryDocStore } from '../storage/MemoryDocStore';
+import type { ConnectionIdentity, RoomSocket } from './Room';
+import { RoomManager } from './RoomManager';
+
+class MemorySocket implements RoomSocket {
+  sent: Uint8Array[] = [];
+  closedWith: { code: number; reason: string } | null = null;
+  /** What a test says is still queued; a message is "written" when `written` runs. */
+  bufferedAmount = 0;
+  private unwritten: Array<() => void> = [];
+  send(data: Uint8Array, onWritten?: () => void): void {
+    this.sent.push(data);
+    if (onWritten) this.unwritten.push(onWritten);
+  }
+  /** The client read everything: the write callbacks run. */
+  written(): void {
+    const callbacks = this.unwritten;
+    this.unwritten = [];
+    for (const callback of callbacks) callback();
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+  }
+  acks(): Uint8Array[] {
+    return this.sent.flatMap((m) => {
+      const d = decoding.createDecoder(m);
+      return decoding.readVarUint(d) === MESSAGE_PERSISTED_ACK ? [decoding.readVarUint8Array(d)] : [];
+    });
+  }
+}
+
+const ALICE: ConnectionIdentity = { agentId: 'a', displayName: 'Alice', color: '#1f5fbf', readOnly: false };
+
+function updateMessage(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE_SYNC);
+  syncProtocol.writeUpdate(e, update);
+  return encoding.toUint8Array(e);
+}
+
+function edit(doc: Y.Doc, text: string): Uint8Array {
+  const before = encodeDocState(doc);
+  doc.getText('t').insert(0, text);
+  return Y.encodeStateAsUpdate(doc, before);
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('Room', () => {
+  it('closes a message above the size limit with 4413', async () => {
+    const rooms = new RoomManager({
+      store: new MemoryDocStore(),
+      logger: silentLogger,
+      maxMessageBytes: 1000,
+    });
+    const room = await rooms.open('13001/site');
+    const socket = new MemorySocket();
+    const conn = room.addConnection(socket, ALICE);
+    conn.receive(updateMessage(edit(new Y.Doc(), 'x'.repeat(2000))));
+    expect(socket.closedWith).toEqual(CLOSE.TOO_LARGE);
+    expect(room.doc.getText('t').length).toBe(0);
+    await rooms.close();
+  });
+
+  it('keeps updates in memory while the store fails, retries, then acknowledges', async () => {
+    const memory = new MemoryDocStore();
+    let failures = 2;
+    const flaky: DocStore = Object.assign(Object.create(memory) as DocStore, {
+      appendUpdates: (room: string, updates: Uint8Array[]) =>
+        failures-- > 0 ? Promise.reject(new Error('disk full')) : memory.appendUpdates(room, updates),
+    });
+    const rooms = new RoomManager({ store: flaky, logger: silentLogger, retryDelayMs: 5 });
+    const room = await rooms.open('13001/site');
+    const socket = new MemorySocket();
+    const conn = room.addConnection(socket, ALICE);
+    const client = new Y.Doc();
+    conn.receive(updateMessage(edit(client, 'gardé')));
+    conn.closed(); // the client leaves before anything is durable: the room must stay loaded
+    expect(room.hasUnsavedUpdates).toBe(true);
+    await room.whenFlushed();
+    expect(failures).toBeLessThan(0);
+    expect((await memory.loadDoc('13001/site')).updates).toHaveLength(1);
+    await tick();
+    expect(rooms.openRoomCount).toBe(0);
+    const reopened = await rooms.readDoc('13001/site');
+    expect(reopened.getText('t').toString()).toBe('gardé');
+    await rooms.close();
+  });
+
+  it('acks every connection with a durable state vector covering the writer', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/site');
+    const writer = new MemorySocket();
+    const watcher = new MemorySocket();
+    const conn = room.addConnection(writer, ALICE);
+    await rooms.open('13001/site');
+    room.addConnection(watcher, { ...ALICE, agentId: 'b' });
+    const client = new Y.Doc();
+    conn.receive(updateMessage(edit(client, 'hello')));
+    expect(writer.acks()).toHaveLength(0); // not before the commit
+    await room.whenFlushed();
+    expect(isCoveredBy(encodeDocState(client), writer.acks().at(-1)!)).toBe(true);
+    expect(watcher.acks()).toHaveLength(1);
+    await rooms.close();
+  });
+
+  it('compacts the log past the threshold without changing the content', async () => {
+    const store = new MemoryDocStore();
+    const rooms = new RoomManager({ store, logger: silentLogger, compactThreshold: 10 });
+    const room = await rooms.open('13001/site');
+    const conn = room.addConnection(new MemorySocket(), ALICE);
+    const client = new Y.Doc();
+    for (let i = 0; i < 12; i++) {
+      conn.receive(updateMessage(edit(client, String(i % 10))));
+      await room.whenFlushed();
+    }
+    expect(await store.countUpdates('13001/site')).toBeLessThan(5);
+    expect((await store.loadDoc('13001/site')).seq).toBe(12);
+    const copy = await rooms.readDoc('13001/site');
+    expect(copy.getText('t').toString()).toBe(client.getText('t').toString());
+    await rooms.close();
+  });
+
+  it("relays only the connection's own awareness clientID, with the verified name and colour", async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/site');
+    const conn = room.addConnection(new MemorySocket(), ALICE);
+    const own = new awarenessProtocol.Awareness(new Y.Doc());
+    own.setLocalState({ name: 'Usurpateur', color: '#000000', cursor: 3 });
+    const other = new awarenessProtocol.Awareness(new Y.Doc());
+    other.setLocalState({ name: 'Quelqu’un d’autre' });
+    for (const [aw, id] of [
+      [own, own.clientID],
+      [other, other.clientID],
+    ] as const) {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, MESSAGE_AWARENESS);
+      encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(aw, [id]));
+      conn.receive(encoding.toUint8Array(e));
+    }
+    expect([...room.awareness.getStates().keys()]).toEqual([own.clientID]);
+    expect(room.awareness.getStates().get(own.clientID)).toEqual({
+      name: 'Alice',
+      color: '#1f5fbf',
+      cursor: 3,
+    });
+    conn.closed();
+    expect(room.awareness.getStates().size).toBe(0);
+    own.destroy();
+    other.destroy();
+    await rooms.close();
+  });
+
+  it('[FLOOD-6] answers step 1 once at a time: those received meanwhile get one answer once it is written', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/page/coalesce01');
+    room.doc.getText('t').insert(0, 'contenu de la page');
+    const socket = new MemorySocket();
+    const conn = room.addConnection(socket, { ...ALICE, readOnly: true });
+    const step1 = encoding.createEncoder();
+    encoding.writeVarUint(step1, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep1(step1, new Y.Doc());
+    const answers = () =>
+      socket.sent.filter((m) => m[0] === MESSAGE_SYNC && m[1] === syncProtocol.messageYjsSyncStep2).length;
+    for (let i = 0; i < 50; i++) conn.receive(encoding.toUint8Array(step1));
+    expect(answers()).toBe(1);
+    socket.written();
+    expect(answers()).toBe(2);
+    socket.written();
+    expect(answers()).toBe(2);
+    await rooms.close();
+  });
+
+  it('[FLOOD-7] a send past the backlog bound closes with 4408; the step 2 answer in flight does not count', async () => {
+    const rooms = new RoomManager({
+      store: new MemoryDocStore(),
+      logger: silentLogger,
+      maxBufferedBytes: 1000,
+    });
+    const room = await rooms.open('13001/page/backlog01');
+    room.doc.getText('t').insert(0, 'x'.repeat(5000));
+    const slow = new MemorySocket();
+    const conn = room.addConnection(slow, { ...ALICE, readOnly: true });
+    const step1 = encoding.createEncoder();
+    encoding.writeVarUint(step1, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep1(step1, new Y.Doc());
+    conn.receive(encoding.toUint8Array(step1));
+    // The whole page (5 KB, over the bound) is queued: that answer alone is allowed.
+    slow.bufferedAmount = slow.sent.reduce((n, m) => n + m.byteLength, 0);
+    const writer = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'b' });
+    const client = new Y.Doc();
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(room.doc));
+    writer.receive(updateMessage(edit(client, 'a')));
+    expect(slow.closedWith).toBeNull();
+    slow.bufferedAmount += 1000;
+    writer.receive(updateMessage(edit(client, 'b')));
+    expect(room.doc.getText('t').toString().startsWith('ba')).toBe(true);
+    expect(slow.closedWith).toEqual(CLOSE.TOO_SLOW);
+    await rooms.close();
+  });
+
+  it('refuses to open a room whose persisted state cannot be read (never an empty doc)', async () => {
+    const memory = new MemoryDocStore();
+    const broken: DocStore = Object.assign(Object.create(memory) as DocStore, {
+      loadDoc: () => Promise.reject(new Error('I/O error')),
+    });
+    const rooms = new RoomManager({ store: broken, logger: silentLogger });
+    await expect(rooms.open('13001/site')).rejects.toThrow('I/O error');
+    expect(rooms.openRoomCount).toBe(0);
+    await rooms.close();
+  });
+
+  it('[HIST-1][HIST-2] an editing session ends after the idle delay or when the last client leaves, naming who edited', async () => {
+    vi.useFakeTimers();
+    try {
+      const ended: Array<{ room: string; editors: string[]; text: string }> = [];
+      const rooms = new RoomManager({
+        store: new MemoryDocStore(),
+        logger: silentLogger,
+        sessionIdleMs: 1000,
+        onSessionEnd: (room, editors) =>
+          ended.push({
+            room: room.name,
+            editors: [...editors].sort(),
+            text: room.doc.getText('t').toString(),
+          }),
+      });
+      const room = await rooms.open('13001/page/abcdefgh');
+      room.leases += 2;
+      const alice = room.addConnection(new MemorySocket(), ALICE);
+      const bob = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'b', displayName: 'Bob' });
+      const reader = room.addConnection(new MemorySocket(), {
+        ...ALICE,
+        agentId: 'r',
+        displayName: 'Relectrice',
+        readOnly: true,
+      });
+      const a = new Y.Doc();
+      alice.receive(updateMessage(edit(a, 'Alice ')));
+      await vi.advanceTimersByTimeAsync(600);
+      bob.receive(updateMessage(edit(a, 'Bob ')));
+      reader.receive(updateMessage(edit(new Y.Doc(), 'ignoré ')));
+      // 1,100 ms after Alice's edit but only 500 after Bob's: the session goes on.
+      await vi.advanceTimersByTimeAsync(500);
+      expect(ended).toEqual([]);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(ended).toEqual([{ room: '13001/page/abcdefgh', editors: ['Alice', 'Bob'], text: 'Bob Alice ' }]);
+
+      // No edit since: leaving ends nothing. An edit then the last client leaving: at once.
+      alice.closed();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(ended).toHaveLength(1);
+      bob.receive(updateMessage(edit(a, 'Fin ')));
+      reader.closed();
+      expect(ended).toHaveLength(1);
+      bob.closed();
+      expect(ended).toHaveLength(2);
+      expect(ended[1]).toMatchObject({ editors: ['Bob'], text: 'Fin Bob Alice ' });
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(ended).toHaveLength(2);
+      await rooms.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

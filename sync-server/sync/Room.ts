@@ -1,0 +1,691 @@
+/**
+ * One open room: its Y.Doc (loaded from the DocStore before any socket joins), its awareness,
+ * its connections, and the durable write queue that backs the persisted acknowledgement.
+ * Works against the RoomSocket interface only; server.ts adapts `ws` to it.
+ */
+import * as authProtocol from 'y-protocols/auth';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import {
+  CLOSE,
+  MESSAGE_AUTH,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SYNC,
+  READ_ONLY_REASON,
+  encodeDocState,
+  encodePersistedAck,
+} from '../../site/syncProtocol';
+import type { DocStore } from '../storage/DocStore';
+import type { Logger } from '../observability/Logger';
+import type { Metrics } from '../observability/Metrics';
+import { REVIEWER_CHECKS, reviewerUpdateProblem } from './commentGuard';
+import { RateLimiter } from './RateLimiter';
+import { maxTypeDepthOf, updateProblem } from './updateGuard';
+
+/** What the room needs from a transport. */
+export interface RoomSocket {
+  /** Queues a message; `onWritten` is called once it left the process (or failed). */
+  send(data: Uint8Array, onWritten?: () => void): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued in the process for this socket and not yet written out. */
+  readonly bufferedAmount: number;
+}
+
+/** Server-verified identity of a connection. */
+export interface ConnectionIdentity {
+  agentId: string;
+  displayName: string;
+  color: string;
+  /** Role `relecteur`: their updates are dropped unless they only add their own comments (commentGuard). */
+  readOnly: boolean;
+  /** The login session (token family) the connection was opened with. */
+  sessionId?: string;
+  /** Remote address, for rate limits and the audit log. */
+  address?: string;
+}
+
+export type CloseCode = { code: number; reason: string };
+
+/** The timers a room's retries use: the global ones, or a fake clock (the fuzz replays a seed). */
+export interface RoomTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const REAL_TIMERS: RoomTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Origin of the transaction that loads persisted state: not persisted again. */
+const ORIGIN_LOAD = 'usine:load';
+
+export interface RoomOptions {
+  store: DocStore;
+  logger: Logger;
+  /** Messages above this size close the connection with CLOSE.TOO_LARGE. */
+  maxMessageBytes: number;
+  /**
+   * Backlog a socket may hold (bytes queued and not written, besides the one sync answer in
+   * flight); a send past it closes the connection with CLOSE.TOO_SLOW.
+   */
+  maxBufferedBytes: number;
+  /** Largest awareness state (bytes of its JSON); a larger one closes with CLOSE.TOO_LARGE. */
+  maxAwarenessStateBytes: number;
+  /** Compact the room's log when it holds more rows than this. */
+  compactThreshold: number;
+  /** First delay before retrying a failed write; doubles up to maxRetryDelayMs. */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  /** Timers of the write retries (default REAL_TIMERS). */
+  timers?: RoomTimers;
+  /** Called when the room has no connection and no lease left (the manager may unload it). */
+  onIdle: (room: Room) => void;
+  /** Largest document (bytes of its stored updates); an update past it closes with TOO_LARGE. */
+  maxDocBytes: number;
+  /**
+   * Asked before applying a client's update of `bytes` bytes (rate limits, commune quota):
+   * null to accept, or the close code refusing it.
+   */
+  admitUpdate?: (identity: ConnectionIdentity, room: string, bytes: number) => CloseCode | null;
+  /** Asked for every incoming message, of any type and role (message rate): null to accept. */
+  admitMessage?: (identity: ConnectionIdentity) => CloseCode | null;
+  /** A connection was closed for a reason of ours (audit log). */
+  onRefused?: (identity: ConnectionIdentity, room: string, close: CloseCode, detail: string) => void;
+  metrics?: Metrics;
+  /** An editing session ends after this long without an edit by a client (default 5 min). */
+  sessionIdleMs?: number;
+  /**
+   * Clients edited the room and their session ended: no edit for `sessionIdleMs`, or the last
+   * client left, or the room is destroyed. `editors`: display names of those who edited.
+   * Called synchronously, while `room.doc` holds the session's state (history snapshot).
+   */
+  onSessionEnd?: (room: Room, editors: string[]) => void;
+}
+
+export const DEFAULT_SESSION_IDLE_MS = 5 * 60_000;
+
+export interface RoomConnection {
+  readonly identity: ConnectionIdentity;
+  /** Handles one binary message from the client. */
+  receive(data: Uint8Array): void;
+  /** The transport closed; idempotent. */
+  closed(): void;
+  /** Closes the socket with one of CLOSE and leaves the room. */
+  kick(close: { code: number; reason: string }): void;
+}
+
+interface Connection {
+  socket: RoomSocket;
+  identity: ConnectionIdentity;
+  /** The awareness clientID this connection speaks for, bound on its first non-null state. */
+  clientId: number | null;
+  controlledIds: Set<number>;
+  open: boolean;
+  /** Updates dropped in a row because they did not integrate yet (see applyClientUpdate). */
+  unresolved: number;
+  /** Bytes of the sync step 2 answer queued and not yet written (0: none in flight). */
+  answerInFlight: number;
+  /** State vector of the last step 1 received while an answer was in flight. */
+  nextStep1: Uint8Array | null;
+}
+
+/**
+ * Updates that do not integrate yet (a gap, an unknown origin, a deletion of unknown content)
+ * happen to honest clients too: after a server crash lost unacknowledged updates, a client's
+ * next edit can reach the server before its sync step 2 re-sends them. Such an update is
+ * dropped and the client is asked to resync (its step 2 carries the content again). A
+ * connection whose updates keep failing that way is hostile and closed with CLOSE.MALFORMED.
+ */
+const MAX_UNRESOLVED_UPDATES = 20;
+
+class MalformedMessage extends Error {}
+
+/** readVarUint8Array that refuses a length beyond the message (lib0 would silently truncate). */
+function readBytes(decoder: decoding.Decoder): Uint8Array {
+  const length = decoding.readVarUint(decoder);
+  if (length > decoder.arr.length - decoder.pos) {
+    throw new MalformedMessage(`length ${length} beyond the end of the message`);
+  }
+  return decoding.readUint8Array(decoder, length);
+}
+
+export class Room {
+  readonly name: string;
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
+  /** Sockets being accepted for this room (load-before-upgrade): the room must not unload. */
+  leases = 0;
+  private readonly options: RoomOptions;
+  private readonly connections = new Set<Connection>();
+  /** Copies of the doc made to check relecteurs' updates (commentGuard), per relecteur. */
+  private readonly reviewerChecks = new RateLimiter(REVIEWER_CHECKS);
+  private pending: Uint8Array[] = [];
+  private inFlight = false;
+  private persistScheduled = false;
+  private retryTimer: unknown = null;
+  private retryDelayMs: number;
+  private rowCount: number;
+  /** Encoded snapshot (state vector + delete set) of what the store holds durably. */
+  private durableState: Uint8Array;
+  private flushWaiters: Array<() => void> = [];
+  private destroyed = false;
+  /** Bytes of the room's stored updates plus those pending (an upper bound of its size). */
+  private docBytes: number;
+  /** The editing session under way: who edited, when last (see RoomOptions.onSessionEnd). */
+  private readonly sessionEditors = new Set<string>();
+  private lastEditAt = 0;
+  private sessionTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Loads the room's persisted state; rejects (and serves nothing) when the store fails. */
+  static async load(name: string, options: RoomOptions): Promise<Room> {
+    const stored = await options.store.loadDoc(name);
+    const doc = new Y.Doc();
+    doc.transact(() => {
+      for (const update of stored.updates) Y.applyUpdate(doc, update);
+    }, ORIGIN_LOAD);
+    const bytes = stored.updates.reduce((sum, u) => sum + u.byteLength, 0);
+    return new Room(name, doc, stored.updates.length, bytes, options);
+  }
+
+  private constructor(name: string, doc: Y.Doc, rowCount: number, bytes: number, options: RoomOptions) {
+    this.name = name;
+    this.docBytes = bytes;
+    this.doc = doc;
+    this.options = options;
+    this.rowCount = rowCount;
+    this.retryDelayMs = options.retryDelayMs;
+    this.durableState = encodeDocState(doc);
+    this.awareness = new awarenessProtocol.Awareness(doc);
+    this.awareness.setLocalState(null);
+    doc.on('update', this.onDocUpdate);
+    this.awareness.on('update', this.onAwarenessUpdate);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** True while some update is not yet durable. */
+  get hasUnsavedUpdates(): boolean {
+    return this.pending.length > 0 || this.inFlight;
+  }
+
+  /** Identities of the room's live connections (for admin actions such as disabling an agent). */
+  connectionsOf(agentId: string): RoomConnection[] {
+    return [...this.connections].filter((c) => c.identity.agentId === agentId).map((c) => this.handle(c));
+  }
+
+  /** Every live connection of the room. */
+  allConnections(): RoomConnection[] {
+    return [...this.connections].map((c) => this.handle(c));
+  }
+
+  /** Joins a socket whose upgrade was authorised; consumes one lease. */
+  addConnection(socket: RoomSocket, identity: ConnectionIdentity): RoomConnection {
+    this.leases = Math.max(0, this.leases - 1);
+    const conn: Connection = {
+      socket,
+      identity,
+      clientId: null,
+      controlledIds: new Set(),
+      open: true,
+      unresolved: 0,
+      answerInFlight: 0,
+      nextStep1: null,
+    };
+    this.connections.add(conn);
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep1(encoder, this.doc);
+    this.send(conn, encoding.toUint8Array(encoder));
+    if (identity.readOnly) {
+      // Said once, up front: this connection's edits will not be accepted.
+      const denied = encoding.createEncoder();
+      encoding.writeVarUint(denied, MESSAGE_AUTH);
+      authProtocol.writePermissionDenied(denied, READ_ONLY_REASON);
+      this.send(conn, encoding.toUint8Array(denied));
+    }
+    const states = this.awareness.getStates();
+    if (states.size > 0) this.send(conn, this.encodeAwareness([...states.keys()]));
+    return this.handle(conn);
+  }
+
+  /** Gives back a lease taken for a socket that never joined. */
+  releaseLease(): void {
+    this.leases = Math.max(0, this.leases - 1);
+    this.checkIdle();
+  }
+
+  /** Resolves once every update received so far is durable (waits through retries). */
+  whenFlushed(): Promise<void> {
+    if (!this.hasUnsavedUpdates) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /** Approximate size of the document: bytes of its stored and pending updates. */
+  get sizeBytes(): number {
+    return this.docBytes;
+  }
+
+  /** Closes every connection (e.g. server shutdown). */
+  closeAll(close: { code: number; reason: string }): void {
+    for (const conn of [...this.connections]) this.kick(conn, close);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.endSession();
+    this.destroyed = true;
+    if (this.retryTimer) (this.options.timers ?? REAL_TIMERS).clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.doc.off('update', this.onDocUpdate);
+    this.awareness.off('update', this.onAwarenessUpdate);
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+
+  private handle(conn: Connection): RoomConnection {
+    return {
+      identity: conn.identity,
+      receive: (data) => this.receive(conn, data),
+      closed: () => this.removeConnection(conn),
+      kick: (close) => this.kick(conn, close),
+    };
+  }
+
+  private receive(conn: Connection, data: Uint8Array): void {
+    if (!conn.open) return;
+    const tooFast = this.options.admitMessage?.(conn.identity);
+    if (tooFast) {
+      this.refuse(conn, tooFast, 'message rate');
+      return;
+    }
+    if (data.byteLength > this.options.maxMessageBytes) {
+      this.options.logger.log('warn', 'sync.message_too_large', { room: this.name, bytes: data.byteLength });
+      this.refuse(conn, CLOSE.TOO_LARGE, `message of ${data.byteLength} bytes`);
+      return;
+    }
+    try {
+      const decoder = decoding.createDecoder(data);
+      const type = decoding.readVarUint(decoder);
+      switch (type) {
+        case MESSAGE_SYNC:
+          this.receiveSync(conn, decoder);
+          break;
+        case MESSAGE_AWARENESS:
+          this.receiveAwareness(conn, readBytes(decoder));
+          break;
+        case MESSAGE_QUERY_AWARENESS:
+          this.send(conn, this.encodeAwareness([...this.awareness.getStates().keys()]));
+          break;
+        default:
+          throw new MalformedMessage(`unknown message type ${type}`);
+      }
+    } catch (error) {
+      this.options.logger.log('warn', 'sync.malformed_message', {
+        room: this.name,
+        agentId: conn.identity.agentId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      this.refuse(conn, CLOSE.MALFORMED, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private receiveSync(conn: Connection, decoder: decoding.Decoder): void {
+    const subtype = decoding.readVarUint(decoder);
+    switch (subtype) {
+      case syncProtocol.messageYjsSyncStep1: {
+        const stateVector = readBytes(decoder);
+        Y.decodeStateVector(stateVector); // throws on a malformed one, before it is kept
+        if (conn.answerInFlight > 0) conn.nextStep1 = stateVector;
+        else this.answerStep1(conn, stateVector);
+        return;
+      }
+      case syncProtocol.messageYjsSyncStep2:
+      case syncProtocol.messageYjsUpdate: {
+        const update = readBytes(decoder);
+        // Not syncProtocol.readSyncStep2: it swallows errors; a broken update must close the socket.
+        if (!this.applyClientUpdate(conn, update)) return;
+        // The client's initial sync is done: tell it what is durable, unless a commit will.
+        if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) {
+          this.send(conn, encodePersistedAck(this.durableState));
+        }
+        return;
+      }
+      default:
+        throw new MalformedMessage(`unknown sync message type ${subtype}`);
+    }
+  }
+
+  /**
+   * Sends the updates the client lacks. One answer at a time per connection: step 1 messages
+   * received until it is written are answered once, then, for the last of them (each answer
+   * holds the whole difference, so the earlier ones add nothing). A client that asks again and
+   * again without reading thus costs one answer, not one per message.
+   */
+  private answerStep1(conn: Connection, stateVector: Uint8Array): void {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep2(encoder, this.doc, stateVector);
+    const answer = encoding.toUint8Array(encoder);
+    conn.answerInFlight = answer.byteLength;
+    this.send(conn, answer, () => {
+      conn.answerInFlight = 0;
+      const next = conn.nextStep1;
+      conn.nextStep1 = null;
+      if (next && conn.open && !this.destroyed) this.answerStep1(conn, next);
+    });
+  }
+
+  /** Checks and applies a client's update; false when the connection was closed instead. */
+  private applyClientUpdate(conn: Connection, update: Uint8Array): boolean {
+    // Step 2 of a client with nothing new is an empty update: nothing to check or count.
+    if (update.byteLength <= 2 && update.every((b) => b === 0)) return true;
+    const problem = updateProblem(this.doc, update, maxTypeDepthOf(this.name));
+    if (problem === 'clock-gap' || problem === 'missing-dependency' || problem === 'delete-beyond-state') {
+      conn.unresolved += 1;
+      if (conn.unresolved > MAX_UNRESOLVED_UPDATES) {
+        this.refuse(conn, CLOSE.MALFORMED, `update refused: ${problem}, ${conn.unresolved} times in a row`);
+        return false;
+      }
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      syncProtocol.writeSyncStep1(encoder, this.doc);
+      this.send(conn, encoding.toUint8Array(encoder));
+      return true;
+    }
+    if (problem) {
+      this.refuse(conn, CLOSE.MALFORMED, `update refused: ${problem}`);
+      return false;
+    }
+    // A relecteur writes comments only: anything else is dropped whole, without closing.
+    if (conn.identity.readOnly && !this.reviewerChecks.take(conn.identity.agentId)) {
+      this.refuse(conn, CLOSE.TOO_FAST, 'relecteur updates');
+      return false;
+    }
+    const reviewerProblem = conn.identity.readOnly
+      ? reviewerUpdateProblem(this.name, this.doc, update, conn.identity.agentId)
+      : null;
+    if (reviewerProblem) {
+      this.options.logger.log('warn', 'sync.reviewer_update_dropped', {
+        room: this.name,
+        agentId: conn.identity.agentId,
+        problem: reviewerProblem,
+      });
+      this.options.metrics?.inc('usine_refusals_total', { code: 'read-only' });
+      return true;
+    }
+    if (this.docBytes + update.byteLength > this.options.maxDocBytes) {
+      this.refuse(conn, CLOSE.TOO_LARGE, `document would exceed ${this.options.maxDocBytes} bytes`);
+      return false;
+    }
+    const refusal = this.options.admitUpdate?.(conn.identity, this.name, update.byteLength);
+    if (refusal) {
+      this.refuse(conn, refusal, `update of ${update.byteLength} bytes refused`);
+      return false;
+    }
+    Y.applyUpdate(this.doc, update, conn);
+    conn.unresolved = 0;
+    this.options.metrics?.updateApplied();
+    return true;
+  }
+
+  private refuse(conn: Connection, close: CloseCode, detail: string): void {
+    this.options.logger.log('warn', 'sync.refused', {
+      room: this.name,
+      agentId: conn.identity.agentId,
+      code: close.code,
+      reason: close.reason,
+      detail,
+    });
+    this.options.metrics?.inc('usine_refusals_total', { code: close.reason });
+    this.options.onRefused?.(conn.identity, this.name, close, detail);
+    this.kick(conn, close);
+  }
+
+  private receiveAwareness(conn: Connection, update: Uint8Array): void {
+    const decoder = decoding.createDecoder(update);
+    const count = decoding.readVarUint(decoder);
+    const kept: Array<{ clientId: number; clock: number; state: string }> = [];
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(decoder);
+      const clock = decoding.readVarUint(decoder);
+      const raw = decoding.readVarString(decoder);
+      // y-websocket clients echo the others' states they received: skipped unread.
+      if (conn.clientId !== null && clientId !== conn.clientId) continue;
+      if (clientId === this.doc.clientID) continue;
+      const bytes = Buffer.byteLength(raw);
+      if (bytes > this.options.maxAwarenessStateBytes) {
+        this.refuse(conn, CLOSE.TOO_LARGE, `awareness state of ${bytes} bytes`);
+        return;
+      }
+      const parsed: unknown = JSON.parse(raw);
+      if (conn.clientId === null) {
+        // Bound on the first non-null state, and only to a clientID no live connection holds.
+        if (parsed === null || this.ownerOf(clientId)) continue;
+        conn.clientId = clientId;
+      }
+      kept.push({ clientId, clock, state: JSON.stringify(this.verifiedState(conn, parsed)) });
+    }
+    if (kept.length === 0) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, kept.length);
+    for (const entry of kept) {
+      encoding.writeVarUint(encoder, entry.clientId);
+      encoding.writeVarUint(encoder, entry.clock);
+      encoding.writeVarString(encoder, entry.state);
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encoding.toUint8Array(encoder), conn);
+  }
+
+  /** The live connection speaking for this awareness clientID, if any. */
+  private ownerOf(clientId: number): Connection | undefined {
+    for (const other of this.connections) if (other.clientId === clientId) return other;
+    return undefined;
+  }
+
+  /** Presence shows the server-verified name and colour, whatever the client claimed. */
+  private verifiedState(conn: Connection, state: unknown): Record<string, unknown> | null {
+    if (state === null) return null;
+    const base: Record<string, unknown> =
+      typeof state === 'object' && !Array.isArray(state) ? { ...(state as Record<string, unknown>) } : {};
+    base.name = conn.identity.displayName;
+    base.color = conn.identity.color;
+    const user = base.user;
+    if (user && typeof user === 'object' && !Array.isArray(user)) {
+      base.user = {
+        ...(user as Record<string, unknown>),
+        name: conn.identity.displayName,
+        color: conn.identity.color,
+      };
+    }
+    return base;
+  }
+
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    syncProtocol.writeUpdate(encoder, update);
+    const message = encoding.toUint8Array(encoder);
+    for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
+    if (this.connections.has(origin as Connection)) this.noteEdit((origin as Connection).identity);
+    this.pending.push(update);
+    this.docBytes += update.byteLength;
+    this.schedulePersist();
+  };
+
+  private readonly onAwarenessUpdate = (
+    change: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const changed = [...change.added, ...change.updated, ...change.removed];
+    for (const conn of this.connections) {
+      if (conn !== origin) continue;
+      for (const id of change.added) conn.controlledIds.add(id);
+      for (const id of change.updated) conn.controlledIds.add(id);
+      for (const id of change.removed) conn.controlledIds.delete(id);
+    }
+    if (changed.length === 0) return;
+    const message = this.encodeAwareness(changed);
+    for (const conn of this.connections) this.send(conn, message);
+  };
+
+  private encodeAwareness(clients: number[]): Uint8Array {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
+    return encoding.toUint8Array(encoder);
+  }
+
+  private schedulePersist(): void {
+    if (this.persistScheduled || this.inFlight || this.retryTimer) return;
+    this.persistScheduled = true;
+    queueMicrotask(() => {
+      this.persistScheduled = false;
+      void this.persist();
+    });
+  }
+
+  private async persist(): Promise<void> {
+    if (this.inFlight || this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    // Every update applied to the doc so far is either durable already or in this batch, so
+    // the doc's state now is exactly what will be durable once the batch commits.
+    const stateAfterBatch = encodeDocState(this.doc);
+    this.inFlight = true;
+    const started = performance.now();
+    try {
+      await this.options.store.appendUpdates(this.name, batch);
+    } catch (error) {
+      this.inFlight = false;
+      this.options.metrics?.inc('usine_errors_total', { kind: 'store_append' });
+      // Keep the updates (in order) and retry: the document stays in memory, nothing is dropped.
+      this.pending = batch.concat(this.pending);
+      const delay = this.retryDelayMs;
+      this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.options.maxRetryDelayMs);
+      this.options.logger.log('error', 'store.append_failed', {
+        room: this.name,
+        updates: this.pending.length,
+        retryInMs: delay,
+        error,
+      });
+      if (!this.destroyed) {
+        this.retryTimer = (this.options.timers ?? REAL_TIMERS).setTimeout(() => {
+          this.retryTimer = null;
+          void this.persist();
+        }, delay);
+      }
+      return;
+    }
+    this.inFlight = false;
+    this.options.metrics?.observe('usine_persist_seconds', (performance.now() - started) / 1000);
+    this.retryDelayMs = this.options.retryDelayMs;
+    this.rowCount += batch.length;
+    this.durableState = stateAfterBatch;
+    const ack = encodePersistedAck(this.durableState);
+    for (const conn of this.connections) this.send(conn, ack);
+    if (this.rowCount > this.options.compactThreshold) await this.compact();
+    if (this.pending.length > 0) {
+      void this.persist();
+      return;
+    }
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const resolve of waiters) resolve();
+    this.checkIdle();
+  }
+
+  private async compact(): Promise<void> {
+    try {
+      await this.options.store.compact(this.name);
+      this.rowCount = 1;
+      this.docBytes = Y.encodeStateAsUpdate(this.doc).byteLength;
+    } catch (error) {
+      this.options.logger.log('warn', 'store.compact_failed', { room: this.name, error });
+    }
+  }
+
+  private send(conn: Connection, message: Uint8Array, onWritten?: () => void): void {
+    if (!conn.open) return;
+    // The answer in flight is allowed on top of the bound: a large page's first sync is one
+    // message of the whole document, and a step 1 has at most one answer in flight.
+    const backlog = conn.socket.bufferedAmount - conn.answerInFlight;
+    if (backlog > 0 && backlog + message.byteLength > this.options.maxBufferedBytes) {
+      this.refuse(conn, CLOSE.TOO_SLOW, `${backlog} bytes not read by the client`);
+      return;
+    }
+    try {
+      conn.socket.send(message, onWritten);
+    } catch (error) {
+      this.options.logger.log('warn', 'sync.send_failed', { room: this.name, error });
+      this.kick(conn, CLOSE.SERVER_SHUTDOWN);
+    }
+  }
+
+  private kick(conn: Connection, close: { code: number; reason: string }): void {
+    if (conn.open) {
+      try {
+        conn.socket.close(close.code, close.reason);
+      } catch {
+        // the transport is already gone
+      }
+    }
+    this.removeConnection(conn);
+  }
+
+  private removeConnection(conn: Connection): void {
+    if (!conn.open) return;
+    conn.open = false;
+    this.connections.delete(conn);
+    if (conn.controlledIds.size > 0 && !this.destroyed) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.controlledIds], null);
+    }
+    if (this.connections.size === 0) this.endSession();
+    this.checkIdle();
+  }
+
+  private noteEdit(identity: ConnectionIdentity): void {
+    if (!this.options.onSessionEnd) return;
+    this.sessionEditors.add(identity.displayName);
+    this.lastEditAt = Date.now();
+    // One timer per session, moved forward lazily: edits at a high rate cost no timer each.
+    if (!this.sessionTimer) this.armSessionTimer(this.sessionIdleMs);
+  }
+
+  private get sessionIdleMs(): number {
+    return this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+  }
+
+  private armSessionTimer(delay: number): void {
+    this.sessionTimer = setTimeout(() => {
+      this.sessionTimer = null;
+      const quiet = Date.now() - this.lastEditAt;
+      if (quiet >= this.sessionIdleMs) this.endSession();
+      else this.armSessionTimer(this.sessionIdleMs - quiet);
+    }, delay);
+    this.sessionTimer.unref?.();
+  }
+
+  private endSession(): void {
+    if (this.sessionTimer) clearTimeout(this.sessionTimer);
+    this.sessionTimer = null;
+    if (this.sessionEditors.size === 0 || this.destroyed) return;
+    const editors = [...this.sessionEditors];
+    this.sessionEditors.clear();
+    try {
+      this.options.onSessionEnd?.(this, editors);
+    } catch (error) {
+      this.options.logger.log('error', 'room.session_end_failed', { room: this.name, error });
+    }
+  }
+
+  private checkIdle(): void {
+    if (!this.destroyed && this.connections.size === 0 && this.leases === 0) this.options.onIdle(this);
+  }
+}
