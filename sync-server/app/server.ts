@@ -14,12 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../../site/apiContract';
 import { CLOSE, SUBPROTOCOL, offeredProtocolVersions, parseRoom } from '../../site/syncProtocol';
-import type { Accounts, AccountsOptions } from '../accounts/Accounts';
-import { composeServices, type Services } from './composition';
+import type { Accounts } from '../accounts/Accounts';
+import { composeServices, type CoreOptions, type Services } from './composition';
 import type { Admin } from '../accounts/adminOperations';
 import { createApi, type ApiResponse } from '../transport/api';
 import type { AuditLog } from '../observability/AuditLog';
-import type { Backups, RetentionPolicy } from '../operations/Backups';
+import type { Backups } from '../operations/Backups';
 import { clientAddressResolver } from '../transport/clientAddress';
 import type { CommuneData } from '../operations/CommuneData';
 import { lockDataDir } from '../storage/dataDir';
@@ -84,32 +84,10 @@ export interface ServerOptions {
   /** Rate limits and commune quota (defaults in Limits.ts). */
   limits?: Partial<Omit<LimitsOptions, 'communeBytes' | 'now'>>;
   /** Session lifetimes and login lock (defaults in Accounts.ts). */
-  sessions?: Pick<
-    AccountsOptions,
-    | 'sessionIdleSeconds'
-    | 'sessionAbsoluteSeconds'
-    | 'lockAfterFailures'
-    | 'lockSeconds'
-    | 'addressFailureBudget'
-    | 'accountLockAfterFailures'
-    | 'refreshTokenTtlSeconds'
-    | 'hashGate'
-    | 'scryptParams'
-  >;
-  /**
-   * Backups: where (default `{dataDir}/backups`), retention, whether to take one daily, how
-   * often the daily job checks (default hourly), and where to copy them off the machine.
-   */
-  backups?: {
-    dir?: string;
-    retention?: RetentionPolicy;
-    daily?: boolean;
-    checkEveryMs?: number;
-    /** A second folder, off the machine (env BACKUP_COPY_DIR), receiving a verified copy. */
-    copyDir?: string;
-    /** Test hook: alters the off-machine copy before it is verified. */
-    tamperCopy?: (partial: string) => void;
-  };
+  sessions?: CoreOptions['sessions'];
+  /** Backups: where, retention, the daily job, the off-machine copy (`CoreOptions`). */
+  backups?: CoreOptions['backups'];
+
   /**
    * How long audit entries are kept (RGPD, convention art. 13; env AUDIT_RETENTION_DAYS);
    * purged by the daily backup job. Default 365 days.
