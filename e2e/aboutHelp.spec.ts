@@ -112,7 +112,7 @@ test('[about-1] in a browser: the version and the server, desktop-only features 
   await expect(
     page.getByText(/n’existent que dans l’application de bureau, indisponibles ici/),
   ).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Créer un rapport pour l’assistance' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Signaler un problème' })).toHaveCount(0);
   const cati = page.getByRole('link', { name: 'cati.ampmetropole.fr' });
   await expect(cati).toHaveAttribute('href', 'https://cati.ampmetropole.fr/');
   await expect(page.getByText(/du lundi au vendredi de 8 h 30 à 12 h 30/)).toBeVisible();
@@ -169,7 +169,7 @@ test('[about-2] desktop (preload stand-in): update states in French, the report 
   await expect(page.locator('.about-update')).toHaveText('À jour', { timeout: 10_000 });
 
   // The support report: asked of main through the bridge, its file shown.
-  await page.getByRole('button', { name: 'Créer un rapport pour l’assistance' }).click();
+  await page.getByRole('button', { name: 'Signaler un problème' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Rapport enregistré dans' })).toContainText(
     'C:\\Users\\agent\\AppData\\Roaming\\Usine à sites\\logs\\rapport-support.txt',
   );

@@ -133,7 +133,7 @@ test('[DESK-2] « À propos et aide » shows the app’s version; the support re
     await window.getByRole('menuitem', { name: 'À propos et aide' }).click();
     await expect(window.locator('.about-facts')).toContainText(`Version de l’application${version}`);
 
-    await window.getByRole('button', { name: 'Créer un rapport pour l’assistance' }).click();
+    await window.getByRole('button', { name: 'Signaler un problème' }).click();
     const saved = window.getByRole('status').filter({ hasText: 'Rapport enregistré dans' });
     await expect(saved).toBeVisible();
     const logs = await app.evaluate(({ app: electronApp }) => electronApp.getPath('logs'));

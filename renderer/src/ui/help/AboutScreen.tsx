@@ -158,7 +158,7 @@ function SupportReportButton({ usine }: { usine: UsineApi }) {
         disabled={state.kind === 'busy'}
         onClick={() => void create()}
       >
-        Créer un rapport pour l’assistance
+        Signaler un problème
       </button>
       <div role="status" className="about-report-status">
         {state.kind === 'busy' && <p>Création du rapport…</p>}

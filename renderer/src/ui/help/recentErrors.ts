@@ -1,4 +1,4 @@
-// The editor's last errors, for the support report (« Créer un rapport pour l’assistance »):
+// The editor's last errors, for the support report (« Signaler un problème »):
 // uncaught errors and rejections, newest last, bounded in number and length. The main process
 // redacts them again before writing the report (electron/supportReport.ts `redactSecrets`).
 export const MAX_ERRORS = 20;
