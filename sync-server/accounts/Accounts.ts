@@ -28,6 +28,7 @@ import {
   verifyPassword,
   type ScryptParams,
 } from './passwords';
+import { allows } from './authorization';
 
 export const ROLES: readonly Role[] = ['agent', 'referent', 'relecteur'];
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -457,9 +458,9 @@ export class Accounts {
     if (!row || row.disabled === 1) return 'forbidden';
     if (sessionId && this.sessionProblem(sessionId)) return 'session-ended';
     if (this.communeDataDeleted(insee)) return 'forbidden';
-    if (row.admin === 1) return 'ok';
-    const role = this.rolesOf(agentId).find((r) => r.insee === insee)?.role;
-    if (!role || (role === 'relecteur') !== readOnly) return 'forbidden';
+    // The connection was admitted read-only or not by the same policy: a changed role refuses it.
+    const caller = { admin: row.admin === 1, communes: this.rolesOf(agentId) };
+    if (!allows(caller, insee, 'read') || allows(caller, insee, 'edit') === readOnly) return 'forbidden';
     return 'ok';
   }
 

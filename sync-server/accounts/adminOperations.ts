@@ -17,6 +17,7 @@ import type { Commune } from './communes';
 import type { Invitation, Invitations } from './Invitations';
 import { passwordProblem } from './passwordPolicy';
 import { hashPassword } from './passwords';
+import { allows } from './authorization';
 
 export interface InviteInput {
   insee: string;
@@ -103,12 +104,7 @@ export function createAdmin(
   const inviterMayStillGive = (invitation: Invitation): boolean => {
     if (!invitation.invitedBy) return false;
     const inviter = accounts.identity(invitation.invitedBy);
-    if (!inviter) return false;
-    if (inviter.admin) return true;
-    return (
-      invitation.role !== 'referent' &&
-      inviter.communes.some((c) => c.insee === invitation.insee && c.role === 'referent')
-    );
+    return !!inviter && allows(inviter, invitation.insee, 'manage-members', { role: invitation.role });
   };
   const noInvitation = () =>
     new InvitationError('no-invitation', 404, 'Aucune invitation en attente pour cette commune.');

@@ -15,6 +15,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../../site/apiContract';
 import { CLOSE, SUBPROTOCOL, offeredProtocolVersions, parseRoom } from '../../site/syncProtocol';
 import type { Accounts } from '../accounts/Accounts';
+import { allows } from '../accounts/authorization';
 import { composeServices, type CoreOptions, type Services } from './composition';
 import type { Admin } from '../accounts/adminOperations';
 import { createApi, type ApiResponse } from '../transport/api';
@@ -760,10 +761,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const { identity } = check;
     const agentTooFast = limits.admitConnectionOfAgent(identity.id);
     if (agentTooFast) return refuseLogged(agentTooFast, identity.id, room.name, 'connection rate per agent');
-    const role = identity.communes.find((c) => c.insee === room.insee)?.role;
-    if (!identity.admin && !role) {
+    if (!allows(identity, room.insee, 'read')) {
       return refuseLogged(CLOSE.FORBIDDEN, identity.id, room.name, 'no role in this commune');
     }
+    // A relecteur's connection is read-only: only its own comments pass (sync/commentGuard.ts).
+    const readOnly = !allows(identity, room.insee, 'edit');
     if (accounts.communeDataDeleted(room.insee)) {
       return refuseLogged(CLOSE.FORBIDDEN, identity.id, room.name, 'commune data deleted');
     }
@@ -781,12 +783,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     // The load may have taken a while: an account disabled or a role changed meanwhile is
     // refused here rather than admitted until the next re-authorization.
-    const stillAllowed = accounts.connectionAllowed(
-      identity.id,
-      check.sessionId,
-      room.insee,
-      role === 'relecteur',
-    );
+    const stillAllowed = accounts.connectionAllowed(identity.id, check.sessionId, room.insee, readOnly);
     if (stillAllowed !== 'ok') {
       opened.releaseLease();
       const close = stillAllowed === 'session-ended' ? CLOSE.TOKEN_EXPIRED : CLOSE.FORBIDDEN;
@@ -803,7 +800,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         agentId: identity.id,
         displayName: identity.displayName,
         color: identity.color,
-        readOnly: role === 'relecteur',
+        readOnly,
         sessionId: check.sessionId,
         address,
       });

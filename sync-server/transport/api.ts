@@ -33,6 +33,7 @@ import type { Metrics } from '../observability/Metrics';
 import type { RefusalCaller } from './refusals';
 import { PublishError, type Publisher } from '../publishing/Publisher';
 import { isSiteSlug } from '../storage/safePaths';
+import { allows } from '../accounts/authorization';
 
 export interface ApiRequest {
   method: string;
@@ -366,10 +367,7 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
 
   /** Who may manage agents of a commune: its référent (agents and relecteurs) or an admin (all). */
   function canManage(identity: AgentIdentity, insee: string, role?: Role, targetRole?: Role): boolean {
-    if (identity.admin) return true;
-    const own = identity.communes.find((c) => c.insee === insee)?.role;
-    if (own !== 'referent') return false;
-    return role !== 'referent' && targetRole !== 'referent';
+    return allows(identity, insee, 'manage-members', { role, currentRole: targetRole });
   }
 
   /** The members of a commune as its référent sees them: nothing about other communes. */
@@ -507,13 +505,12 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
     if ('response' in auth) return auth.response;
     const { identity } = auth;
     if (!accounts.commune(insee)) return ERRORS.unknownCommune();
-    const role = identity.communes.find((c) => c.insee === insee)?.role;
-    if (!identity.admin && !role) return ERRORS.forbidden();
+    if (!allows(identity, insee, 'read')) return ERRORS.forbidden();
     if (agentId) return member(request, identity, insee, agentId);
     switch (action) {
       case 'publish': {
         if (request.method !== 'POST') return ERRORS.methodNotAllowed();
-        if (!identity.admin && role !== 'referent') return ERRORS.publishForbidden();
+        if (!allows(identity, insee, 'publish')) return ERRORS.publishForbidden();
         const started = performance.now();
         try {
           const outcome = await publisher.publish(insee, identity.id, identity.displayName);

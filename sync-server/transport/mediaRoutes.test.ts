@@ -164,4 +164,26 @@ describe('media routes', () => {
     });
     expect(pdfVariant.status).toBe(409);
   });
+
+  it('[ROLE-4] the Métropole’s administrator, with no role in the commune, stores, reads and deletes a file there like the other routes let it', async () => {
+    await server.admin.addAgent({
+      commune: '13002',
+      email: 'admin@ampmetropole.fr',
+      password: 'Mot-de-passe-solide-media-3',
+      role: 'agent',
+      displayName: 'Métropole',
+    });
+    server.admin.setAdmin('admin@ampmetropole.fr', true);
+    const adminToken = (await login(server, 'admin@ampmetropole.fr', 'Mot-de-passe-solide-media-3'))
+      .accessToken;
+    const pdf = Buffer.from('%PDF-1.4\n% arrêté de la Métropole\n%%EOF\n');
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    expect((await put(pdf, sha, 'application/pdf', adminToken)).status).toBe(201);
+    const got = await fetch(url(sha), { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(Buffer.from(await got.arrayBuffer())).toEqual(pdf);
+    expect(
+      (await fetch(url(sha), { method: 'DELETE', headers: { authorization: `Bearer ${adminToken}` } }))
+        .status,
+    ).toBeLessThan(300);
+  });
 });

@@ -38,6 +38,7 @@ import {
 } from '../publishing/mediaFiles';
 import { readMediaReferences, type ReadDoc } from '../publishing/mediaSweep';
 import { RateLimiter, type RateLimit } from '../sync/RateLimiter';
+import { allows } from '../accounts/authorization';
 
 export const MEDIA_PATH =
   /^\/api\/communes\/((?:\d{5}|2[AB]\d{3}))\/media\/([0-9a-f]{64})(?:-([1-9]\d{0,3}))?$/;
@@ -383,8 +384,8 @@ export function createMediaRoutes(options: MediaRouteOptions): MediaRoutes {
       const token = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(req.headers.authorization?.trim() ?? '')?.[1];
       const check = token ? options.accounts.authenticate(token) : null;
       if (!check?.ok) return fail(res, 401, 'unauthorized', 'Veuillez vous reconnecter.');
-      const commune = check.identity.communes.find((c) => c.insee === insee);
-      if (!commune) return fail(res, 403, 'forbidden', 'Cette commune n’est pas la vôtre.');
+      if (!allows(check.identity, insee, 'read'))
+        return fail(res, 403, 'forbidden', 'Cette commune n’est pas la vôtre.');
       const ctx = { insee, dir: communeMediaDir(options.dataDir, insee), sha, agentId: check.identity.id };
 
       if (req.method === 'GET' || req.method === 'HEAD')
@@ -397,7 +398,7 @@ export function createMediaRoutes(options: MediaRouteOptions): MediaRoutes {
         );
       if (req.method !== 'PUT' && req.method !== 'DELETE')
         return fail(res, 405, 'method', 'Méthode non prise en charge.');
-      if (commune.role === 'relecteur')
+      if (!allows(check.identity, insee, 'edit'))
         return fail(
           res,
           403,

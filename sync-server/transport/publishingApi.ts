@@ -24,6 +24,7 @@ import type { DocStore } from '../storage/DocStore';
 import type { Logger } from '../observability/Logger';
 import { PublishError, type Publisher, type PublisherOptions } from '../publishing/Publisher';
 import type { RoomManager } from '../sync/RoomManager';
+import { allows } from '../accounts/authorization';
 
 export interface PublishingRoutesOptions {
   accounts: Accounts;
@@ -73,12 +74,11 @@ export function authorizeMember(
     };
   const { identity } = check;
   if (!accounts.commune(insee)) return { response: error(404, 'unknown-commune', 'Commune inconnue.') };
-  const role = identity.communes.find((c) => c.insee === insee)?.role;
-  if (!identity.admin && !role)
+  if (!allows(identity, insee, 'read'))
     return {
       response: error(403, 'forbidden', "Vous n'avez pas les droits nécessaires pour cette commune."),
     };
-  return { identity, canPublish: identity.admin || role === 'referent' };
+  return { identity, canPublish: allows(identity, insee, 'publish') };
 }
 
 export function withPublishingRoutes(
