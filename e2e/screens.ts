@@ -110,6 +110,17 @@ async function main(): Promise<void> {
       'Pour une démarche d’état civil, pensez à apporter votre livret de famille et une pièce d’identité.',
     ]);
     await comment(page, 'Faut-il préciser les horaires d’été ?');
+    // The demo's main menu starts empty: one entry with a label of its own (« Renommer » then
+    // offers to take the page's title back).
+    await page.goto(`${server.url}/app/#/parametres/menus`);
+    await page
+      .getByRole('button', { name: /Page ou lien$/ })
+      .first()
+      .click();
+    await page.getByRole('option', { name: /^La mairie/ }).click();
+    await page.getByLabel('Libellé (facultatif)').first().fill('Votre mairie');
+    await page.getByRole('button', { name: 'Ajouter au menu principal' }).click();
+    await page.getByRole('button', { name: 'Renommer' }).waitFor();
 
     const screens: Screen[] = [
       { name: 'tableau-de-bord', route: '/tableau-de-bord' },
@@ -126,7 +137,16 @@ async function main(): Promise<void> {
       { name: 'medias', route: '/medias' },
       { name: 'parametres', route: '/parametres' },
       { name: 'menus', route: '/parametres/menus' },
+      {
+        name: 'menus-renommer',
+        route: '/parametres/menus',
+        prepare: async (p) => {
+          await p.getByRole('button', { name: 'Renommer' }).first().click();
+          await p.getByRole('dialog', { name: /^Renommer/ }).waitFor();
+        },
+      },
       { name: 'publication', route: '/publication' },
+      { name: 'aide', route: '/aide' },
       {
         name: 'publication-dialogue',
         route: '/publication',

@@ -75,6 +75,12 @@ function RenameForm({ row, onRename, onUseOwnTitle, onClose }: { row: MenuRow } 
         <p id={`${id}-hint`} className="hint">
           {MENU_LABEL_MAX} caractères au plus.
         </p>
+        {row.ownTitle !== null && (
+          // Next to the field it replaces: one click gives the entry its page's title back.
+          <Button className="small" onPress={useOwnTitle}>
+            Reprendre le titre « {row.ownTitle} »
+          </Button>
+        )}
         {problem && (
           <p id={`${id}-error`} role="alert" className="error">
             {problem}
@@ -85,9 +91,7 @@ function RenameForm({ row, onRename, onUseOwnTitle, onClose }: { row: MenuRow } 
         <Button type="submit" className="primary">
           Enregistrer le libellé
         </Button>
-        {row.ownTitle !== null && (
-          <Button onPress={useOwnTitle}>Reprendre le titre « {row.ownTitle} »</Button>
-        )}
+
         <Button onPress={onClose}>Annuler</Button>
       </div>
     </form>
