@@ -170,7 +170,12 @@ export interface ServicesOptions extends Omit<CoreOptions, 'logger' | 'adminHook
   searchRate?: RateLimit;
   /** Test hook: wraps the document store (e.g. to hold commits). */
   wrapStore?: (store: DocStore) => DocStore;
+  /** Largest accepted sync message; larger ones close with CLOSE.TOO_LARGE. Default 10 MB. */
   maxMessageBytes?: number;
+  /**
+   * Bytes a sync socket may leave unread (besides one sync answer); past it the socket closes
+   * with CLOSE.TOO_SLOW. Default 16 MiB.
+   */
   maxBufferedBytes?: number;
   /** On a database without agents, create the demo référent (default true). */
   createDemoAccount?: boolean;
@@ -183,8 +188,15 @@ export interface ServicesOptions extends Omit<CoreOptions, 'logger' | 'adminHook
   sessionIdleMs?: number;
   /** How often due scheduled publications are looked for (default 15 s). */
   scheduleIntervalMs?: number;
-  /** Public origin of the server (env PUBLIC_URL). */
+  /**
+   * Public origin of the server (env PUBLIC_URL, e.g. `https://sites.ampmetropole.fr`): the
+   * absolute URLs of sitemaps and feeds, and the sync origin allowed by the editor's CSP.
+   */
   publicUrl?: string;
+  /**
+   * Media uploads per agent (defaults in mediaRoutes.ts) and the sweep of files the site no
+   * longer refers to (daily; files younger than 7 days are kept).
+   */
   media?: { uploadRate?: Partial<MediaUploadRate>; sweepIntervalMs?: number; sweepGraceMs?: number };
 }
 

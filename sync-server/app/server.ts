@@ -1,7 +1,6 @@
 /**
- * The sync server's shell: the only file touching `http` and `ws`. It wires the layers
- * (SQLite → DocStore → RoomManager/Room, Accounts, Publisher, api) from one options object,
- * authenticates WebSocket upgrades, loads the room *before* accepting the socket, and serves
+ * The sync server's shell: the only file touching `http` and `ws`. It takes the DATA_DIR lock,
+ * builds the services with `composition.ts`, authenticates WebSocket upgrades, loads the room *before* accepting the socket, and serves
  * the JSON API, the published sites (/sites/{slug}/) and the editor's web build (/app/),
  * /healthz and /metrics. Every refused connection is written to the audit log.
  */
@@ -16,7 +15,7 @@ import { SYNC_PATH } from '../../site/apiContract';
 import { CLOSE, SUBPROTOCOL, offeredProtocolVersions, parseRoom } from '../../site/syncProtocol';
 import type { Accounts } from '../accounts/Accounts';
 import { allows } from '../accounts/authorization';
-import { composeServices, type CoreOptions, type Services } from './composition';
+import { composeServices, type Services, type ServicesOptions } from './composition';
 import type { Admin } from '../accounts/adminOperations';
 import { createApi, type ApiResponse } from '../transport/api';
 import type { AuditLog } from '../observability/AuditLog';
@@ -24,10 +23,8 @@ import type { Backups } from '../operations/Backups';
 import { clientAddressResolver } from '../transport/clientAddress';
 import type { CommuneData } from '../operations/CommuneData';
 import { lockDataDir } from '../storage/dataDir';
-import { inseeOfRoom, type DocStore } from '../storage/DocStore';
-import type { LimitsOptions } from '../sync/Limits';
+import { inseeOfRoom } from '../storage/DocStore';
 import { pinoLogger, type Logger } from '../observability/Logger';
-import type { MediaUploadRate } from '../transport/mediaRoutes';
 import { UPDATES_PREFIX } from '../transport/updateRoutes';
 import type { Metrics } from '../observability/Metrics';
 import { withPageReleaseRoutes } from '../transport/pageReleaseRoutes';
@@ -37,7 +34,6 @@ import { createRefusalHook, withRefusalHook, writtenRefusal } from '../transport
 import type { CloseCode, ConnectionIdentity, Room } from '../sync/Room';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../sync/RoomManager';
 import { SEARCH_ROUTE } from '../publishing/search/SiteSearch';
-import type { RateLimit } from '../sync/RateLimiter';
 import {
   PUBLISHED_SITE_HEADERS,
   appHeaders,
@@ -51,49 +47,15 @@ import { isHiddenSitePath } from '../storage/safePaths';
 import { SiteAddresses } from '../publishing/siteAddresses';
 import { withAddressRoutes } from '../transport/addressRoutes';
 
-export interface ServerOptions {
+/** What `startServer` takes: every service's options (`ServicesOptions`) plus the transport's. */
+export interface ServerOptions extends Omit<ServicesOptions, 'logger'> {
   port: number;
   /** Interface to listen on: '127.0.0.1' by default (tests); main.ts passes '0.0.0.0'. */
   host?: string;
-  /** Everything the server keeps lives here (SQLite file, published sites). */
-  dataDir: string;
   /** The editor's web build, served at /app/; default `<repo>/dist/renderer`. */
   appDir?: string;
-  /** Theme of published sites (`site.css`); default `<repo>/assets`. */
-  assetsDir?: string;
-  /** Searches of a published site per address (site/SPEC.md [SEARCH-8]). */
-  searchRate?: RateLimit;
-  /** Test hook: wraps the document store (e.g. to hold commits). */
-  wrapStore?: (store: DocStore) => DocStore;
-  accessTokenTtlSeconds?: number;
+  /** Default: pino JSON lines on stderr (`pinoLogger`). */
   logger?: Logger;
-  /** Largest accepted sync message; larger ones close with CLOSE.TOO_LARGE. Default 10 MB. */
-  maxMessageBytes?: number;
-  /**
-   * Bytes a sync socket may leave unread (besides one sync answer); past it the socket closes
-   * with CLOSE.TOO_SLOW. Default 16 MiB.
-   */
-  maxBufferedBytes?: number;
-  /** On a database without agents, create the demo référent (default true). */
-  createDemoAccount?: boolean;
-  /** The demo référent's commune, seeded with the starter pages (default DEMO_COMMUNE, Aurons). */
-  demoCommune?: string;
-  /** Delay after a first failed login, doubling with each further failure (default 400 ms). */
-  loginFailureDelayMs?: number;
-  /** Largest document, in bytes of stored updates (default 50 MB). */
-  maxDocBytes?: number;
-  /** Rate limits and commune quota (defaults in Limits.ts). */
-  limits?: Partial<Omit<LimitsOptions, 'communeBytes' | 'now'>>;
-  /** Session lifetimes and login lock (defaults in Accounts.ts). */
-  sessions?: CoreOptions['sessions'];
-  /** Backups: where, retention, the daily job, the off-machine copy (`CoreOptions`). */
-  backups?: CoreOptions['backups'];
-
-  /**
-   * How long audit entries are kept (RGPD, convention art. 13; env AUDIT_RETENTION_DAYS);
-   * purged by the daily backup job. Default 365 days.
-   */
-  auditRetentionDays?: number;
   /** How often live connections are re-authorized (account, session, role); default 1 s. */
   reauthorizeIntervalMs?: number;
   /**
@@ -106,22 +68,6 @@ export interface ServerOptions {
    * to loopback clients (a monitoring agent on the same machine).
    */
   metricsToken?: string;
-  /** Test hook: the clock of sessions, locks and rate limits. */
-  now?: () => number;
-  /** Page history: an editing session ends after this long without an edit (default 5 min). */
-  sessionIdleMs?: number;
-  /** How often due scheduled publications are looked for (default 15 s). */
-  scheduleIntervalMs?: number;
-  /**
-   * Public origin of the server (env PUBLIC_URL, e.g. `https://sites.ampmetropole.fr`): the
-   * absolute URLs of sitemaps and feeds, and the sync origin allowed by the editor's CSP.
-   */
-  publicUrl?: string;
-  /**
-   * Media uploads per agent (defaults in mediaRoutes.ts) and the sweep of files the site no
-   * longer refers to (daily; files younger than 7 days are kept).
-   */
-  media?: { uploadRate?: Partial<MediaUploadRate>; sweepIntervalMs?: number; sweepGraceMs?: number };
 }
 
 export interface RunningServer {

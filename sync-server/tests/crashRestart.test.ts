@@ -37,23 +37,13 @@ import {
   type ServerProcess,
 } from '../app/serverProcess';
 import { tempDataDir, waitFor } from '../app/testHarness';
+import { Random } from '../sync/fuzz/Random';
 
 const ROOM = '13008/page/crashrestart';
 /** How long a killed child stays a zombie (its parent reaps it this late). */
 const REAP_AFTER_S = 3;
 /** The same for the real server, whose start takes seconds. */
 const SERVER_REAP_AFTER_S = 60;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -151,7 +141,8 @@ describe('a crashed DATA_DIR opener starts again at once [LOCK-4]', () => {
 
   it(`[LOCK-4] ${rounds} SIGKILLs, each followed at once by a new start: every start takes the lock, no acknowledged edit is lost`, async () => {
     console.log(`crash-restart (opener): seed ${seed}, ${rounds} rounds (CRASH_SEED=${seed} to replay)`);
-    const random = mulberry32(seed);
+    const rng = new Random(seed);
+    const random = () => rng.next();
     const data = await tempDataDir();
     const openers: Opener[] = [];
     cleanups.push(async () => {
