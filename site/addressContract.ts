@@ -1,4 +1,5 @@
 /** HTTP contract of a page's addresses (SPEC.md [ADDR-7]), shared by the server and the editor. */
+import { apiPath } from './apiContract';
 
 export interface PageAddressesResponse {
   /** The page's address in the version online (`/sites/{slug}/…/`), or null when not online. */
@@ -8,5 +9,5 @@ export interface PageAddressesResponse {
 }
 
 export function apiPageAddressesPath(insee: string, pageId: string): string {
-  return `/api/communes/${encodeURIComponent(insee)}/pages/${encodeURIComponent(pageId)}/addresses`;
+  return apiPath('pageAddresses', { insee, pageId });
 }

@@ -3,6 +3,106 @@
  * and response shapes. Shared by sync-server/ (which implements it) and renderer/
  * (which calls it). Errors are always `{ error: { code, message } }` with a French message.
  */
+/** One route of the API: its method, and its path with `:name` for each variable segment. */
+export interface ApiRouteSpec {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+}
+
+/**
+ * Every route of the JSON API, by name: the server's route table (sync-server/transport/
+ * routeTable.ts) must handle each one, and the editor builds its addresses with `apiPath`.
+ * The shapes of requests and answers follow below, next to each route's path builder.
+ */
+export const API_ROUTES = {
+  login: { method: 'POST', path: '/api/auth/login' },
+  refresh: { method: 'POST', path: '/api/auth/refresh' },
+  logout: { method: 'POST', path: '/api/auth/logout' },
+  me: { method: 'GET', path: '/api/me' },
+  myInvitations: { method: 'GET', path: '/api/me/invitations' },
+  answerInvitation: { method: 'POST', path: '/api/me/invitations/:insee/:answer' },
+  listMembers: { method: 'GET', path: '/api/communes/:insee/agents' },
+  addMember: { method: 'POST', path: '/api/communes/:insee/agents' },
+  changeMemberRole: { method: 'PUT', path: '/api/communes/:insee/agents/:agentId' },
+  removeMember: { method: 'DELETE', path: '/api/communes/:insee/agents/:agentId' },
+  docs: { method: 'GET', path: '/api/communes/:insee/docs' },
+  publish: { method: 'POST', path: '/api/communes/:insee/publish' },
+  publication: { method: 'GET', path: '/api/communes/:insee/publication' },
+  publications: { method: 'GET', path: '/api/communes/:insee/publications' },
+  rollback: { method: 'POST', path: '/api/communes/:insee/rollback' },
+  listScheduled: { method: 'GET', path: '/api/communes/:insee/schedule' },
+  schedule: { method: 'POST', path: '/api/communes/:insee/schedule' },
+  cancelScheduled: { method: 'POST', path: '/api/communes/:insee/schedule/:scheduleId/cancel' },
+  pageStatuses: { method: 'GET', path: '/api/communes/:insee/pages/status' },
+  releasePage: { method: 'POST', path: '/api/communes/:insee/pages/:pageId/release' },
+  withdrawPage: { method: 'POST', path: '/api/communes/:insee/pages/:pageId/withdraw' },
+  pageSnapshots: { method: 'GET', path: '/api/communes/:insee/pages/:pageId/snapshots' },
+  pageSnapshot: { method: 'GET', path: '/api/communes/:insee/pages/:pageId/snapshots/:snapshotId' },
+  pageAddresses: { method: 'GET', path: '/api/communes/:insee/pages/:pageId/addresses' },
+  exportCommune: { method: 'GET', path: '/api/communes/:insee/export' },
+  communeAudit: { method: 'GET', path: '/api/communes/:insee/audit' },
+  readMedia: { method: 'GET', path: '/api/communes/:insee/media/:file' },
+  checkMedia: { method: 'HEAD', path: '/api/communes/:insee/media/:file' },
+  storeMedia: { method: 'PUT', path: '/api/communes/:insee/media/:file' },
+  deleteMedia: { method: 'DELETE', path: '/api/communes/:insee/media/:file' },
+  adminCommunes: { method: 'GET', path: '/api/admin/communes' },
+  adminAudit: { method: 'GET', path: '/api/admin/audit' },
+  adminBackup: { method: 'POST', path: '/api/admin/backups' },
+  adminAgentAction: { method: 'POST', path: '/api/admin/agents/:agentId/:agentAction' },
+  adminDeleteCommuneData: { method: 'DELETE', path: '/api/admin/communes/:insee/data' },
+  adminRepairPage: { method: 'POST', path: '/api/admin/communes/:insee/pages/:pageId/repair' },
+} as const satisfies Record<string, ApiRouteSpec>;
+
+export type ApiRouteName = keyof typeof API_ROUTES;
+
+/** The `:name` segments of a path template, as a union of names. */
+type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamNames<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? Name
+    : never;
+
+/** The values a route's path needs, e.g. `{ insee, pageId }`. */
+export type ApiRouteParams<K extends ApiRouteName> = Record<
+  ParamNames<(typeof API_ROUTES)[K]['path']>,
+  string
+>;
+
+/**
+ * What each variable segment may hold; anything else is answered 404 by the server before any
+ * handler runs. A media `file` is a SHA-256, or a SHA-256 and a width for a re-encoded size.
+ */
+export const API_PARAM_PATTERNS: Readonly<Record<string, RegExp>> = {
+  insee: /^(?:\d{5}|2[AB]\d{3})$/,
+  pageId: /^[A-Za-z0-9_-]{1,64}$/,
+  agentId: /^[0-9a-f-]{36}$/,
+  scheduleId: /^[A-Za-z0-9_-]{1,40}$/,
+  snapshotId: /^\d{1,15}$/,
+  file: /^[0-9a-f]{64}(?:-[1-9]\d{0,3})?$/,
+  answer: /^(?:accept|decline)$/,
+  agentAction: /^(?:disable|enable|unlock)$/,
+};
+
+/** The address of one route, its segments filled in (and escaped). */
+export function apiPath<K extends ApiRouteName>(name: K, params: ApiRouteParams<K>): string {
+  const values = params as Record<string, string>;
+  return API_ROUTES[name].path.replace(/:([A-Za-z]+)/g, (_, key: string) => encodeURIComponent(values[key]!));
+}
+
+/** Paths the server answers besides the JSON API. */
+export const SERVER_PATHS = {
+  /** Published sites: `/sites/{slug}/…`. */
+  sites: '/sites/',
+  /** The editor's web build. */
+  app: '/app/',
+  /** The desktop app's update feed (electron-updater's generic provider). */
+  updates: '/updates/',
+  health: '/healthz',
+  metrics: '/metrics',
+  /** WebSocket rooms: `/sync/{insee}/{doc}`. */
+  sync: '/sync',
+} as const;
+
 export type Role = 'agent' | 'referent' | 'relecteur';
 
 export interface CommuneRef {
@@ -24,7 +124,7 @@ export interface AgentIdentity {
   communes: CommuneRef[];
 }
 
-export const API_LOGIN = '/api/auth/login';
+export const API_LOGIN = API_ROUTES.login.path;
 export interface LoginRequest {
   email: string;
   password: string;
@@ -37,7 +137,7 @@ export interface LoginResponse {
   agent: AgentIdentity;
 }
 
-export const API_REFRESH = '/api/auth/refresh';
+export const API_REFRESH = API_ROUTES.refresh.path;
 export interface RefreshRequest {
   refreshToken: string;
 }
@@ -48,12 +148,12 @@ export type RefreshResponse = LoginResponse;
  * with the access token, or — when it has expired meanwhile (a logout queued offline) — with
  * the session's current refresh token in the body.
  */
-export const API_LOGOUT = '/api/auth/logout';
+export const API_LOGOUT = API_ROUTES.logout.path;
 export interface LogoutRequest {
   refreshToken?: string;
 }
 
-export const API_ME = '/api/me';
+export const API_ME = API_ROUTES.me.path;
 export type MeResponse = AgentIdentity;
 
 /**
@@ -64,7 +164,9 @@ export type MeResponse = AgentIdentity;
  * password creates an account without any role when there was none), except for a member of
  * their own commune, whose role changes at once (200 `{ member }`).
  */
-export const apiAgentsPath = (insee: string) => `/api/communes/${insee}/agents`;
+export const apiAgentsPath = (insee: string) => apiPath('listMembers', { insee });
+export const apiMemberPath = (insee: string, agentId: string) =>
+  apiPath('changeMemberRole', { insee, agentId });
 export interface AddAgentRequest {
   email: string;
   role: Role;
@@ -89,9 +191,9 @@ export interface InvitationSentResponse {
 }
 
 /** The invitations waiting for the logged-in account (GET); accept or decline one (POST). */
-export const API_MY_INVITATIONS = '/api/me/invitations';
-export const apiInvitationPath = (insee: string, action: 'accept' | 'decline') =>
-  `${API_MY_INVITATIONS}/${insee}/${action}`;
+export const API_MY_INVITATIONS = API_ROUTES.myInvitations.path;
+export const apiInvitationPath = (insee: string, answer: 'accept' | 'decline') =>
+  apiPath('answerInvitation', { insee, answer });
 export interface PendingInvitation {
   insee: string;
   communeName: string;
@@ -106,8 +208,8 @@ export interface MyInvitationsResponse {
 /** Accepting answers the account's new identity (`MeResponse`); declining `{ ok: true }`. */
 
 /** GET: every doc of the commune with its sequence number (sync-server DocsResponse). */
-export const apiDocsPath = (insee: string) => `/api/communes/${insee}/docs`;
-export const apiPublishPath = (insee: string) => `/api/communes/${insee}/publish`;
+export const apiDocsPath = (insee: string) => apiPath('docs', { insee });
+export const apiPublishPath = (insee: string) => apiPath('publish', { insee });
 /** One finding of the checks run before publishing (site/checks.ts, SPEC.md [CHK-*]). */
 export interface PublishIssue {
   severity: 'error' | 'warning';
@@ -147,12 +249,12 @@ export interface PublishResponse {
 
 /** « Mettre en ligne » one page (POST): PublishResponse, or 422 checks-failed. */
 export const apiPageReleasePath = (insee: string, pageId: string) =>
-  `/api/communes/${insee}/pages/${encodeURIComponent(pageId)}/release`;
+  apiPath('releasePage', { insee, pageId });
 /** « Retirer du site » one page (POST): PublishResponse, or 422 acte-online. */
 export const apiPageWithdrawPath = (insee: string, pageId: string) =>
-  `/api/communes/${insee}/pages/${encodeURIComponent(pageId)}/withdraw`;
+  apiPath('withdrawPage', { insee, pageId });
 /** Where each page stands with respect to the public site (GET). */
-export const apiPageStatusPath = (insee: string) => `/api/communes/${insee}/pages/status`;
+export const apiPageStatusPath = (insee: string) => apiPath('pageStatuses', { insee });
 export interface PageStatusEntry {
   pageId: string;
   /** On the public site now. */
@@ -179,7 +281,7 @@ export interface PublishBlockedResponse extends ApiError {
 }
 
 /** Publication history (GET), newest first. */
-export const apiPublicationsPath = (insee: string) => `/api/communes/${insee}/publications`;
+export const apiPublicationsPath = (insee: string) => apiPath('publications', { insee });
 export interface PublicationEntry {
   version: string;
   publishedAt: number;
@@ -201,7 +303,7 @@ export interface PublicationsResponse {
 }
 
 /** POST `{ version }`: puts a kept version back online (atomic switch). */
-export const apiRollbackPath = (insee: string) => `/api/communes/${insee}/rollback`;
+export const apiRollbackPath = (insee: string) => apiPath('rollback', { insee });
 export interface RollbackRequest {
   version: string;
 }
@@ -209,9 +311,13 @@ export type RollbackResponse = PublicationEntry;
 
 /**
  * Scheduled publications: GET lists them; POST `{ pageId, at }` (ms since epoch) puts the page
- * online at that time, done by the server even with no editor running; DELETE `?id=`.
+ * online at that time, done by the server even with no editor running; a pending one is
+ * cancelled by POST to `apiScheduleCancelPath`.
  */
-export const apiSchedulePath = (insee: string) => `/api/communes/${insee}/schedule`;
+export const apiSchedulePath = (insee: string) => apiPath('schedule', { insee });
+/** POST: cancels a scheduled publication still pending. */
+export const apiScheduleCancelPath = (insee: string, scheduleId: string) =>
+  apiPath('cancelScheduled', { insee, scheduleId });
 export interface ScheduleRequest {
   pageId: string;
   at: number;
@@ -229,7 +335,7 @@ export interface ScheduleResponse {
   scheduled: ScheduledPublication[];
 }
 
-export const apiPublicationPath = (insee: string) => `/api/communes/${insee}/publication`;
+export const apiPublicationPath = (insee: string) => apiPath('publication', { insee });
 export interface PublicationResponse {
   lastPublishedAt: number | null;
   url: string | null;
@@ -241,7 +347,7 @@ export interface PublicationResponse {
  * uses it; 403 for a relecteur. `-{width}` names a re-encoded size (PUT/GET/HEAD only).
  */
 export const apiMediaPath = (insee: string, sha256: string, width?: number) =>
-  `/api/communes/${insee}/media/${sha256}${width === undefined ? '' : `-${width}`}`;
+  apiPath('readMedia', { insee, file: width === undefined ? sha256 : `${sha256}-${width}` });
 export type MediaErrorCode =
   'too-many-uploads' | 'quota-exceeded' | 'bad-content' | 'bad-width' | 'bad-height' | 'media-in-use';
 
@@ -249,4 +355,4 @@ export interface ApiError {
   error: { code: string; message: string };
 }
 
-export const SYNC_PATH = '/sync';
+export const SYNC_PATH = SERVER_PATHS.sync;

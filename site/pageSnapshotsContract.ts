@@ -7,6 +7,8 @@
  *   GET /api/communes/{insee}/pages/{pageId}/snapshots/{id}   → the Yjs state (binary,
  *                                                               Y.encodeStateAsUpdate)
  */
+import { apiPath } from './apiContract';
+
 export type ServerSnapshotReason = 'publication' | 'session';
 
 export interface ServerSnapshotEntry {
@@ -23,7 +25,7 @@ export interface PageSnapshotsResponse {
 }
 
 export const apiPageSnapshotsPath = (insee: string, pageId: string) =>
-  `/api/communes/${insee}/pages/${encodeURIComponent(pageId)}/snapshots`;
+  apiPath('pageSnapshots', { insee, pageId });
 
 export const apiPageSnapshotPath = (insee: string, pageId: string, id: number) =>
-  `${apiPageSnapshotsPath(insee, pageId)}/${id}`;
+  apiPath('pageSnapshot', { insee, pageId, snapshotId: String(id) });

@@ -23,13 +23,12 @@ import { Invitations } from '../accounts/Invitations';
 import { DEFAULT_LIMITS, Limits, type LimitsOptions } from '../sync/Limits';
 import type { Logger } from '../observability/Logger';
 import { mediaBytesOfCommune } from '../publishing/mediaFiles';
-import { createMediaRoutes, type MediaRoutes, type MediaUploadRate } from '../transport/mediaRoutes';
+import { mediaRoutes, type MediaRoutes, type MediaUploadRate } from '../transport/mediaRoutes';
 import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from '../publishing/mediaSweep';
 import { Metrics } from '../observability/Metrics';
 import { PageSnapshots } from '../publishing/PageSnapshots';
 import { repairPage } from '../sync/pageRepair';
-import { Publisher } from '../publishing/Publisher';
-import { publishingHooks } from '../transport/publishingApi';
+import { Publisher, type PublisherOptions } from '../publishing/Publisher';
 import type { RateLimit } from '../sync/RateLimiter';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from '../sync/RoomManager';
 import { SiteSearch } from '../publishing/search/SiteSearch';
@@ -332,8 +331,7 @@ function composeLive(options: ServicesOptions, core: CoreServices, store: DocSto
     readDoc: (room) => rooms.readDoc(room),
     now: options.now,
   });
-  const media = createMediaRoutes({
-    accounts,
+  const media = mediaRoutes({
     dataDir: options.dataDir,
     quota: limits,
     audit,
@@ -434,6 +432,28 @@ function communeOperations(
         pageId,
       );
       return result.found ? { ...result } : null;
+    },
+  };
+}
+
+/**
+ * What the Publisher needs from the server's rooms and store: sequence numbers of the docs
+ * (incremental republish) and writing the live manifest (scheduled publication).
+ */
+function publishingHooks(deps: {
+  rooms: Pick<RoomManager, 'open'>;
+  store: Pick<DocStore, 'listRooms'>;
+}): Pick<PublisherOptions, 'listRoomSeqs' | 'writeDoc'> {
+  return {
+    listRoomSeqs: (insee) => deps.store.listRooms(insee),
+    writeDoc: async (name, change) => {
+      const room = await deps.rooms.open(name);
+      try {
+        change(room.doc);
+        await room.whenFlushed();
+      } finally {
+        room.releaseLease();
+      }
     },
   };
 }

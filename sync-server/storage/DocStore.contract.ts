@@ -26,6 +26,7 @@ function replay(updates: Uint8Array[]): string {
   return doc.getText('t').toString();
 }
 
+// Long by reason: the contract suite, one short `it` per rule, run against each store.
 export function docStoreContract(name: string, make: () => Promise<StoreFixture>): void {
   describe(`DocStore contract: ${name}`, () => {
     let fixture: StoreFixture;

@@ -88,6 +88,8 @@ const LAST_TYPE_REF = 6;
  * their bytes). Null when its shape is sound, else why
  * it is refused. Linear in the update's bytes; never allocates per announced count.
  */
+// Long by reason: one pass over the message's bytes on the hot path; split into functions it
+// would pass the decoder state around on every struct.
 export function skimUpdate(update: Uint8Array): UpdateProblem | null {
   const decoder = decoding.createDecoder(update);
   let elements = 0;

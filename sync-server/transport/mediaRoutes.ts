@@ -14,8 +14,8 @@
  * never uploaded. Uploads are rate-limited per agent (requests and bytes) and count in the
  * commune's storage quota with its documents (`Limits.admitStoredFile`). Files live under
  * `{dataDir}/media/{insee}/{sha256}.{ext}` and `{sha256}-{width}.webp` (`mediaFiles.ts`),
- * where the Publisher copies them from. Mounted by one line in server.ts (before the JSON
- * API, which would parse the body).
+ * where the Publisher copies them from. The route table's gate (access.ts) checks the caller
+ * first: any member reads, a relecteur neither adds nor deletes.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -23,7 +23,6 @@ import { link } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
 import { describeMediaUses } from '../../site/mediaUsage';
-import type { Accounts } from '../accounts/Accounts';
 import { noteRefusalCode } from './refusals';
 import type { AuditLog } from '../observability/AuditLog';
 import type { Logger } from '../observability/Logger';
@@ -38,10 +37,9 @@ import {
 } from '../publishing/mediaFiles';
 import { readMediaReferences, type ReadDoc } from '../publishing/mediaSweep';
 import { RateLimiter, type RateLimit } from '../sync/RateLimiter';
-import { allows } from '../accounts/authorization';
-
-export const MEDIA_PATH =
-  /^\/api\/communes\/((?:\d{5}|2[AB]\d{3}))\/media\/([0-9a-f]{64})(?:-([1-9]\d{0,3}))?$/;
+import { apiError } from './apiErrors';
+import { BodyTooLarge, readBody } from './httpResponses';
+import type { RouteCall, StreamHandler } from './routeTypes';
 
 /** Widths a re-encoded size may have (the editor makes 480, 960 and 1600). */
 export const VARIANT_MIN_WIDTH = 16;
@@ -118,7 +116,6 @@ export interface StorageQuota {
 }
 
 export interface MediaRouteOptions {
-  accounts: Accounts;
   dataDir: string;
   quota: StorageQuota;
   audit: AuditLog;
@@ -151,21 +148,11 @@ const fail = (res: http.ServerResponse, status: number, code: string, message: s
   send(res, status, { error: { code, message } }, headers);
 };
 
+/** The body, or null past `max` bytes (the request is then destroyed). */
 function readLimited(req: http.IncomingMessage, max: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+  return readBody(req, max).catch((error: unknown) => {
+    if (error instanceof BodyTooLarge) return null;
+    throw error;
   });
 }
 
@@ -178,12 +165,23 @@ const IMAGE_REFUSED: Record<Exclude<ImageCheck, { ok: true }>['reason'], string>
 
 const MB = 1024 * 1024;
 
-export interface MediaRoutes {
-  /** Handles a media request (the caller checked MEDIA_PATH matches `pathname`). */
-  handle(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void>;
+/** What a media handler works on, once the gate let the caller through. */
+interface MediaContext {
+  insee: string;
+  dir: string;
+  sha: string;
+  agentId: string;
 }
 
-export function createMediaRoutes(options: MediaRouteOptions): MediaRoutes {
+export const RELECTEUR_CANNOT_ADD = () =>
+  apiError(403, 'forbidden', 'Un relecteur ne peut pas ajouter de fichier.');
+export const RELECTEUR_CANNOT_DELETE = () =>
+  apiError(403, 'forbidden', 'Un relecteur ne peut pas supprimer de fichier.');
+
+export type MediaRoutes = ReturnType<typeof mediaRoutes>;
+
+// Long by reason: a factory of short functions (none over ~45 lines) sharing its options.
+export function mediaRoutes(options: MediaRouteOptions) {
   const rate = { ...DEFAULT_MEDIA_UPLOAD_RATE, ...options.uploadRate };
   const requests = new RateLimiter(rate.requests, options.now);
   const bytes = new RateLimiter(rate.bytes, options.now);
@@ -227,7 +225,7 @@ export function createMediaRoutes(options: MediaRouteOptions): MediaRoutes {
   async function putVariant(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    ctx: { insee: string; dir: string; sha: string; agentId: string },
+    ctx: MediaContext,
     width: number,
   ): Promise<void> {
     const { insee, dir, sha } = ctx;
@@ -294,7 +292,7 @@ export function createMediaRoutes(options: MediaRouteOptions): MediaRoutes {
   async function putOriginal(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    ctx: { insee: string; dir: string; sha: string; agentId: string },
+    ctx: MediaContext,
   ): Promise<void> {
     const { insee, dir, sha } = ctx;
     const mime = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -329,10 +327,7 @@ export function createMediaRoutes(options: MediaRouteOptions): MediaRoutes {
     send(res, 201, { sha256: sha, stored: true });
   }
 
-  async function remove(
-    res: http.ServerResponse,
-    ctx: { insee: string; dir: string; sha: string; agentId: string },
-  ): Promise<void> {
+  async function remove(res: http.ServerResponse, ctx: MediaContext): Promise<void> {
     const { insee, dir, sha } = ctx;
     const original = await findOriginal(dir, sha);
     if (!original) return fail(res, 404, 'not-found', 'Fichier introuvable sur le serveur.');
@@ -374,51 +369,44 @@ export function createMediaRoutes(options: MediaRouteOptions): MediaRoutes {
     createReadStream(found.file).pipe(res);
   }
 
-  return {
-    async handle(req, res, pathname) {
-      const match = MEDIA_PATH.exec(pathname);
-      if (!match) return fail(res, 404, 'not-found', 'Fichier introuvable.');
-      const insee = match[1]!;
-      const sha = match[2]!;
-      const variantWidth = match[3] === undefined ? null : Number(match[3]);
-      const token = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(req.headers.authorization?.trim() ?? '')?.[1];
-      const check = token ? options.accounts.authenticate(token) : null;
-      if (!check?.ok) return fail(res, 401, 'unauthorized', 'Veuillez vous reconnecter.');
-      if (!allows(check.identity, insee, 'read'))
-        return fail(res, 403, 'forbidden', 'Cette commune n’est pas la vôtre.');
-      const ctx = { insee, dir: communeMediaDir(options.dataDir, insee), sha, agentId: check.identity.id };
+  /** The file a route names: its original's hash, and the width of a re-encoded size. */
+  function named(call: Omit<RouteCall, 'request'>): MediaContext & { width: number | null } {
+    const [sha, width] = call.params.file!.split('-') as [string, string | undefined];
+    const insee = call.params.insee!;
+    return {
+      insee,
+      dir: communeMediaDir(options.dataDir, insee),
+      sha,
+      agentId: call.caller.identity.id,
+      width: width === undefined ? null : Number(width),
+    };
+  }
 
-      if (req.method === 'GET' || req.method === 'HEAD')
-        return serve(
-          req,
-          res,
-          variantWidth === null
-            ? await findOriginal(ctx.dir, sha)
-            : await findVariant(ctx.dir, sha, variantWidth),
-        );
-      if (req.method !== 'PUT' && req.method !== 'DELETE')
-        return fail(res, 405, 'method', 'Méthode non prise en charge.');
-      if (!allows(check.identity, insee, 'edit'))
+  const read: StreamHandler = async (req, res, call) => {
+    const { dir, sha, width } = named(call);
+    return serve(
+      req,
+      res,
+      width === null ? await findOriginal(dir, sha) : await findVariant(dir, sha, width),
+    );
+  };
+  return {
+    readMedia: read,
+    checkMedia: read,
+    storeMedia: async (req, res, call) => {
+      const { width, ...ctx } = named(call);
+      return width === null ? putOriginal(req, res, ctx) : putVariant(req, res, ctx, width);
+    },
+    deleteMedia: async (_req, res, call) => {
+      const { width, ...ctx } = named(call);
+      if (width !== null)
         return fail(
           res,
-          403,
-          'forbidden',
-          req.method === 'PUT'
-            ? 'Un relecteur ne peut pas ajouter de fichier.'
-            : 'Un relecteur ne peut pas supprimer de fichier.',
+          405,
+          'method',
+          'Supprimez le fichier d’origine : ses tailles réduites sont supprimées avec lui.',
         );
-      if (req.method === 'DELETE') {
-        if (variantWidth !== null)
-          return fail(
-            res,
-            405,
-            'method',
-            'Supprimez le fichier d’origine : ses tailles réduites sont supprimées avec lui.',
-          );
-        return remove(res, ctx);
-      }
-      if (variantWidth !== null) return putVariant(req, res, ctx, variantWidth);
-      return putOriginal(req, res, ctx);
+      return remove(res, ctx);
     },
-  };
+  } satisfies Record<string, StreamHandler>;
 }

@@ -11,21 +11,14 @@
  * at once (429) rather than queued. Every outcome is audited (`page.released`,
  * `page.withdrawn`; refusals `api.refused`).
  */
-import type {
-  ApiError,
-  PageStatusResponse,
-  PublishBlockedResponse,
-  PublishResponse,
-} from '../../site/apiContract';
-import type { Accounts } from '../accounts/Accounts';
-import type { ApiRequest, ApiResponse } from './api';
+import type { PageStatusResponse, PublishBlockedResponse, PublishResponse } from '../../site/apiContract';
 import type { AuditLog } from '../observability/AuditLog';
 import type { Logger } from '../observability/Logger';
 import { PublishError, type Publisher } from '../publishing/Publisher';
-import { authorizeMember } from './publishingApi';
+import { apiError, ERRORS } from './apiErrors';
+import type { ApiResponse, Handlers, RouteCall } from './routeTypes';
 
 export interface PageReleaseRoutesOptions {
-  accounts: Accounts;
   publisher: Publisher;
   audit: AuditLog;
   logger: Logger;
@@ -34,70 +27,58 @@ export interface PageReleaseRoutesOptions {
 /** Publications of one commune waiting or under way beyond which a new one is refused. */
 export const MAX_QUEUED = 4;
 
-const STATUS_ROUTE = /^\/api\/communes\/((?:\d{5}|2[AB]\d{3}))\/pages\/status$/;
-const PAGE_ROUTE =
-  /^\/api\/communes\/((?:\d{5}|2[AB]\d{3}))\/pages\/([A-Za-z0-9_-]{1,64})\/(release|withdraw)$/;
-
-function error(status: number, code: string, message: string): ApiResponse {
-  const body: ApiError = { error: { code, message } };
-  return { status, body };
+function busy(): ApiResponse {
+  return {
+    ...apiError(
+      429,
+      'too-many-requests',
+      'Une publication est déjà en cours pour cette commune : réessayez dans quelques secondes.',
+    ),
+    headers: { 'Retry-After': '5' },
+  };
 }
 
-export function withPageReleaseRoutes(
-  inner: (request: ApiRequest) => Promise<ApiResponse>,
-  options: PageReleaseRoutesOptions,
-): (request: ApiRequest) => Promise<ApiResponse> {
-  const { accounts, publisher, audit, logger } = options;
+/** A failed release or withdrawal as its answer: the site online has not changed. */
+function releaseFailure(err: unknown, logger: Logger, insee: string): ApiResponse {
+  if (!(err instanceof PublishError)) {
+    logger.log('error', 'site.page_release_failed', { insee, error: err });
+    return ERRORS.internal();
+  }
+  const code = err.code;
+  if (code === 'unknown-page' || code === 'unknown-commune') return apiError(404, code, err.message);
+  if (code === 'not-online') return apiError(409, code, err.message);
+  if (code === 'acte-online') return apiError(422, code, err.message);
+  return apiError(500, 'publish-failed', 'La publication a échoué ; le site en ligne n’a pas changé.');
+}
 
-  async function status(request: ApiRequest, insee: string): Promise<ApiResponse> {
-    if (request.method !== 'GET')
-      return error(405, 'method-not-allowed', 'Méthode non autorisée pour cette adresse.');
-    const auth = authorizeMember(accounts, request, insee);
-    if ('response' in auth) return auth.response;
-    if (publisher.queued(insee) >= MAX_QUEUED) return busy();
-    const body: PageStatusResponse = { pages: await publisher.pageStatuses(insee) };
+export function pageReleaseRoutes(options: PageReleaseRoutesOptions) {
+  const { publisher, audit, logger } = options;
+
+  async function statuses({ params }: RouteCall): Promise<ApiResponse> {
+    if (publisher.queued(params.insee!) >= MAX_QUEUED) return busy();
+    const body: PageStatusResponse = { pages: await publisher.pageStatuses(params.insee!) };
     return { status: 200, body };
   }
 
-  function busy(): ApiResponse {
-    return {
-      ...error(
-        429,
-        'too-many-requests',
-        'Une publication est déjà en cours pour cette commune : réessayez dans quelques secondes.',
-      ),
-      headers: { 'Retry-After': '5' },
-    };
-  }
-
-  async function change(
-    request: ApiRequest,
-    insee: string,
-    pageId: string,
-    action: 'release' | 'withdraw',
-    ctx: { audited: boolean },
-  ): Promise<ApiResponse> {
-    if (request.method !== 'POST')
-      return error(405, 'method-not-allowed', 'Méthode non autorisée pour cette adresse.');
-    const auth = authorizeMember(accounts, request, insee);
-    if ('response' in auth) return auth.response;
-    const { identity, canPublish } = auth;
-    if (!canPublish)
-      return error(
-        403,
-        'forbidden',
-        'Seul le référent de la commune ou la Métropole peut mettre une page en ligne ou la retirer du site.',
-      );
+  async function change(call: RouteCall, action: 'release' | 'withdraw'): Promise<ApiResponse> {
+    const { insee, pageId } = call.params as { insee: string; pageId: string };
+    const { identity } = call.caller;
     if (publisher.queued(insee) >= MAX_QUEUED) return busy();
     const event = action === 'release' ? 'page.released' : 'page.withdrawn';
-    const outcome = await publisher.publish(
-      insee,
-      identity.id,
-      identity.displayName,
-      action === 'release' ? { kind: 'page', pageId } : { kind: 'withdraw', pageId },
-    );
+    let outcome;
+    try {
+      outcome = await publisher.publish(
+        insee,
+        identity.id,
+        identity.displayName,
+        action === 'release' ? { kind: 'page', pageId } : { kind: 'withdraw', pageId },
+      );
+    } catch (err) {
+      return releaseFailure(err, logger, insee);
+    }
     if (outcome.kind === 'blocked') {
-      ctx.audited = true;
+      // A 4xx is counted and audited by the after-hook (refusals.ts), unless audited here.
+      call.ctx.audited = true;
       audit.record({
         event,
         insee,
@@ -122,34 +103,15 @@ export function withPageReleaseRoutes(
     return { status: 200, body };
   }
 
-  return async (request) => {
-    const statusMatch = STATUS_ROUTE.exec(request.pathname);
-    const pageMatch = statusMatch ? null : PAGE_ROUTE.exec(request.pathname);
-    if (!statusMatch && !pageMatch) return inner(request);
-    const insee = (statusMatch ?? pageMatch)![1]!;
-    let response: ApiResponse;
-    const ctx = { audited: false };
-    try {
-      response = statusMatch
-        ? await status(request, insee)
-        : await change(request, insee, pageMatch![2]!, pageMatch![3] as 'release' | 'withdraw', ctx);
-    } catch (err) {
-      if (err instanceof PublishError) {
-        const code = err.code;
-        response =
-          code === 'unknown-page' || code === 'unknown-commune'
-            ? error(404, code, err.message)
-            : code === 'not-online'
-              ? error(409, code, err.message)
-              : code === 'acte-online'
-                ? error(422, code, err.message)
-                : error(500, 'publish-failed', 'La publication a échoué ; le site en ligne n’a pas changé.');
-      } else {
-        logger.log('error', 'site.page_release_failed', { insee, error: err });
-        response = error(500, 'internal', 'Erreur interne du serveur.');
+  return {
+    pageStatuses: async (call: RouteCall): Promise<ApiResponse> => {
+      try {
+        return await statuses(call);
+      } catch (err) {
+        return releaseFailure(err, logger, call.params.insee!);
       }
-    }
-    // A 4xx is counted and audited by the after-hook (refusals.ts), unless audited here.
-    return ctx.audited ? { ...response, audited: true } : response;
-  };
+    },
+    releasePage: (call: RouteCall) => change(call, 'release'),
+    withdrawPage: (call: RouteCall) => change(call, 'withdraw'),
+  } satisfies Handlers;
 }

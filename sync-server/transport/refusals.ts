@@ -1,14 +1,13 @@
 /**
  * The after-hook of every HTTP route: each refused request (4xx) is counted
  * (`usine_refusals_total{code}`) and written to the audit log (`api.refused`), whichever route
- * answered — the JSON API, its publishing, history and address routes, and the media routes.
+ * answered (api.ts calls it for every route of the table, and for the requests refused before
+ * any route: unknown path, wrong method, body too large or not JSON).
  * A route that already wrote its own, more precise record (a failed login, a reused refresh
  * token) marks its answer `audited`: it is counted, not written twice.
  */
 import type http from 'node:http';
-import type { ApiError } from '../../site/apiContract';
 import type { Accounts } from '../accounts/Accounts';
-import type { ApiRequest, ApiResponse } from './api';
 import type { AuditLog } from '../observability/AuditLog';
 import type { Metrics } from '../observability/Metrics';
 
@@ -72,29 +71,6 @@ export function createRefusalHook(options: RefusalHookOptions): (refused: Refuse
       },
       { authenticated: caller.authenticated, rateLimit: refused.status === 429 },
     );
-  };
-}
-
-/** The JSON API with the after-hook applied to each of its answers. */
-export function withRefusalHook(
-  handler: (request: ApiRequest) => Promise<ApiResponse>,
-  hook: (refused: RefusedRequest) => void,
-): (request: ApiRequest) => Promise<ApiResponse> {
-  return async (request) => {
-    const response = await handler(request);
-    if (isRefusal(response.status)) {
-      hook({
-        method: request.method,
-        path: request.pathname,
-        status: response.status,
-        code: (response.body as ApiError | null)?.error?.code ?? String(response.status),
-        authorization: request.authorization,
-        address: request.address,
-        caller: response.caller,
-        audited: response.audited,
-      });
-    }
-    return response;
   };
 }
 

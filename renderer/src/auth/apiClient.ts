@@ -14,6 +14,7 @@ import {
   type PageStatusResponse,
   type PublishIssue,
   apiSchedulePath,
+  apiScheduleCancelPath,
   type ApiError,
   type LoginRequest,
   type LoginResponse,
@@ -239,7 +240,7 @@ export function cancelScheduledPublication(
 ): Promise<ScheduleResponse> {
   return call(
     serverUrl,
-    `${apiSchedulePath(insee)}/${encodeURIComponent(id)}/cancel`,
+    apiScheduleCancelPath(insee, id),
     postJson({}, accessToken),
     MESSAGES_FR.sessionExpired,
   );

@@ -1,0 +1,425 @@
+/**
+ * The admin CLI's commands, one short function each, in one table (`COMMANDS`). Most run on the
+ * services of `composeCore` (the same, with the same audit hooks, as the server's); `restore`,
+ * `list-backups` and the desktop update commands run before any database is opened.
+ */
+import path from 'node:path';
+import * as Y from 'yjs';
+import type { Role } from '../../site/apiContract';
+import { ROLES } from '../accounts/Accounts';
+import { AuditLog } from '../observability/AuditLog';
+import { silentLogger } from '../observability/Logger';
+import { listBackups, RestoreRefused, restoreBackup } from '../operations/Backups';
+import { CommuneData } from '../operations/CommuneData';
+import {
+  cliOperator,
+  currentRelease,
+  recordRolloutChanged,
+  recordUpdatePublished,
+  recordUpdateRefused,
+} from '../operations/updateAudit';
+import { publishedManifests, publishRelease, ReleaseRefused, setRollout } from '../operations/updateReleases';
+import { openDatabase } from '../storage/database';
+import { DataDirLocked, acquireDataDirLock } from '../storage/serverLock';
+import { SqliteDocStore } from '../storage/SqliteDocStore';
+import { type PageRepair, repairPage } from '../sync/pageRepair';
+import { composeCore, type CoreServices } from './composition';
+
+/** The parsed options of a command line. */
+export type Values = Record<string, string | boolean | undefined>;
+
+export interface CommandContext {
+  values: Values;
+  dataDir: string;
+  backupDir: string;
+  backupCopyDir: string | undefined;
+}
+
+/** A command used wrongly (exit code 2). */
+export class UsageError extends Error {}
+/** A refusal the operator can fix (exit code 1). */
+export class RefusedError extends Error {}
+/** How long a command waits for a lock holder that is still dying (a server just killed). */
+const CLI_LOCK_WAIT_MS = 1000;
+
+/**
+ * Takes the DATA_DIR for an operation that must not run under a live server (restore,
+ * deletion); refuses with what to do instead when the server runs.
+ */
+async function lockDataDir(dataDir: string, holder: string, whatToDo: string): Promise<() => void> {
+  try {
+    // A second is enough for a process killed just before to be gone.
+    return await acquireDataDirLock(dataDir, holder, { waitMs: CLI_LOCK_WAIT_MS });
+  } catch (error) {
+    if (!(error instanceof DataDirLocked)) throw error;
+    const pid = error.holder.pid ?? 'inconnu';
+    const who =
+      error.holder.holder === 'serveur'
+        ? `Le serveur tourne sur ${dataDir} (processus ${pid})`
+        : `Une autre commande (${error.holder.holder}, processus ${pid}) utilise ${dataDir}`;
+    throw new RefusedError(`${who} : ${whatToDo}`);
+  }
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`Option manquante : --${name}.`);
+  return value;
+}
+
+/** A string option that may be absent. */
+function optional(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function role(value: string): Role {
+  if (!(ROLES as readonly string[]).includes(value)) {
+    throw new UsageError(`Rôle inconnu : « ${value} » (agent, referent ou relecteur).`);
+  }
+  return value as Role;
+}
+
+/** `publish-update` / `set-update-rollout`, each audited (done or refused). */
+async function updateCommand(
+  command: 'publish-update' | 'set-update-rollout',
+  values: Record<string, unknown>,
+  dataDir: string,
+): Promise<number> {
+  const updatesDir = path.join(dataDir, 'updates');
+  const operator = cliOperator();
+  const withAudit = (write: (audit: AuditLog) => void): void => {
+    const db = openDatabase(dataDir);
+    try {
+      write(new AuditLog(db));
+    } finally {
+      db.close();
+    }
+  };
+  try {
+    const rollout =
+      values.rollout === undefined && command === 'publish-update'
+        ? 100
+        : Number(required(values, 'rollout'));
+    const before = currentRelease(await publishedManifests(updatesDir));
+    if (command === 'set-update-rollout') {
+      const manifests = await setRollout(updatesDir, rollout);
+      withAudit((audit) =>
+        recordRolloutChanged(audit, {
+          operator,
+          version: before?.version ?? null,
+          from: before?.rolloutPercent ?? null,
+          to: rollout,
+          manifests,
+        }),
+      );
+      console.log(`Déploiement de la mise à jour : ${rollout} % des postes (${manifests.join(', ')}).`);
+      return 0;
+    }
+    const result = await publishRelease({
+      sourceDir: path.resolve(required(values, 'dir')),
+      updatesDir,
+      rolloutPercent: rollout,
+    });
+    withAudit((audit) =>
+      recordUpdatePublished(audit, { operator, result, previousVersion: before?.version ?? null }),
+    );
+    console.log(
+      `Version ${result.version} publiée (${result.manifests.join(', ')} ; ${result.files.length} fichier(s) vérifié(s)) pour ${result.rolloutPercent} % des postes.` +
+        (result.removed.length > 0 ? ` Retirés : ${result.removed.join(', ')}.` : ''),
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof ReleaseRefused || error instanceof UsageError)
+      withAudit((audit) => recordUpdateRefused(audit, { operator, command, reason: error.message }));
+    throw error;
+  }
+}
+
+/** `restore`: before opening the database, which is replaced (a running server must not see it). */
+async function restore({ values, dataDir }: CommandContext): Promise<number> {
+  // Before opening the database: the file is replaced, which a running server must not see.
+  const file = path.resolve(required(values, 'file'));
+  const release = await lockDataDir(
+    dataDir,
+    'restauration',
+    "arrêtez-le avant de restaurer une sauvegarde (la base qu'il a ouverte serait remplacée sous lui), puis relancez-le.",
+  );
+  let keptAside: string | null;
+  try {
+    try {
+      keptAside = restoreBackup(file, dataDir);
+    } catch (error) {
+      if (error instanceof RestoreRefused) throw new RefusedError(error.message);
+      throw error;
+    }
+    const db = openDatabase(dataDir);
+    try {
+      new AuditLog(db).record({
+        event: 'backup.restored',
+        outcome: 'ok',
+        details: { file: path.basename(file) },
+      });
+    } finally {
+      db.close();
+    }
+  } finally {
+    release();
+  }
+  console.log(`Sauvegarde restaurée : ${path.basename(file)} → ${dataDir}.`);
+  if (keptAside) console.log(`L'ancienne base est gardée de côté : ${keptAside}`);
+  return 0;
+}
+
+function listBackupFiles({ backupDir }: CommandContext): number {
+  const backups = listBackups(backupDir);
+  if (backups.length === 0) console.log(`Aucune sauvegarde dans ${backupDir}.`);
+  for (const b of backups) console.log(`${new Date(b.takenAt).toISOString()}\t${b.bytes}\t${b.file}`);
+  return 0;
+}
+
+/** The commune an export, a deletion or a repair is about; an unknown one is a usage error. */
+function communeOf(values: Values, core: CoreServices): string {
+  const insee = required(values, 'commune');
+  if (!core.accounts.commune(insee)) throw new UsageError(`Commune inconnue : « ${insee} ».`);
+  return insee;
+}
+
+/** A commune's data, read from the store as the export and the deletion need it. */
+function communeData(core: CoreServices, dataDir: string): CommuneData {
+  const { db, accounts, audit } = core;
+  const store = new SqliteDocStore(db);
+  return new CommuneData({
+    db,
+    dataDir,
+    store,
+    accounts,
+    audit,
+    readDoc: async (room) => {
+      const doc = new Y.Doc();
+      for (const update of (await store.loadDoc(room)).updates) Y.applyUpdate(doc, update);
+      return doc;
+    },
+  });
+}
+
+async function exportCommune({ values, dataDir }: CommandContext, core: CoreServices): Promise<number> {
+  const insee = communeOf(values, core);
+  const { audit } = core;
+  const out = path.resolve(required(values, 'out'));
+  const { bytes } = await communeData(core, dataDir).exportToFile(insee, out);
+  audit.record({
+    event: 'commune.exported',
+    insee,
+    outcome: 'ok',
+    details: { bytes, via: 'cli' },
+  });
+  console.log(`Export de la commune ${insee} : ${out} (${bytes} octets).`);
+  return 0;
+}
+
+async function deleteCommuneData({ values, dataDir }: CommandContext, core: CoreServices): Promise<number> {
+  const insee = communeOf(values, core);
+  const { audit } = core;
+  if (values.confirm !== insee) {
+    throw new UsageError(`Confirmation requise : --confirm ${insee} (suppression définitive).`);
+  }
+  // A live server would keep the commune's rooms in memory and its clients connected:
+  // they would write the data back. The API closes them first.
+  const release = await lockDataDir(
+    dataDir,
+    'suppression',
+    `supprimez les données par l'API, qui ferme aussi les connexions de la commune : DELETE /api/admin/communes/${insee}/data avec {"confirm": "${insee}"} (compte administrateur) ; ou arrêtez le serveur avant d'utiliser cette commande.`,
+  );
+  let result: Awaited<ReturnType<CommuneData['deleteAll']>>;
+  try {
+    result = await communeData(core, dataDir).deleteAll(insee);
+  } finally {
+    release();
+  }
+  audit.record({
+    event: 'commune.data_deleted',
+    insee,
+    outcome: 'ok',
+    details: { ...result, via: 'cli' },
+  });
+  console.log(
+    `Données de la commune ${insee} supprimées : ${result.documents} documents, ${result.rolesRemoved} rôles, ${result.agentsDeleted} comptes.`,
+  );
+  return 0;
+}
+
+async function repairPageCommand({ values, dataDir }: CommandContext, core: CoreServices): Promise<number> {
+  const insee = communeOf(values, core);
+  const { db, audit } = core;
+  const pageId = required(values, 'page');
+  // A live server holds the rooms in memory: its clients would write the old state back.
+  const release = await lockDataDir(
+    dataDir,
+    'réparation',
+    `réparez la page par l'API, qui passe par les salons ouverts : POST /api/admin/communes/${insee}/pages/${pageId}/repair (compte administrateur) ; ou arrêtez le serveur avant d'utiliser cette commande.`,
+  );
+  let result: PageRepair;
+  try {
+    result = await repairPage({ store: new SqliteDocStore(db, { writer: 'inline' }) }, insee, pageId);
+  } finally {
+    release();
+  }
+  if (!result.found) throw new RefusedError(`Page inconnue dans la commune ${insee} : « ${pageId} ».`);
+  audit.record({
+    event: 'page.repaired',
+    insee,
+    outcome: 'ok',
+    details: { pageId, ...result, via: 'cli' },
+  });
+  console.log(
+    `Page ${pageId} de la commune ${insee} réparée : ${result.manifestTypesRemoved} éléments retirés de ses champs${result.fieldsReset ? ' (champs remis à zéro)' : ''}, ${result.bodyTypesRemoved} de son contenu.`,
+  );
+  return 0;
+}
+
+async function addAgent({ values }: CommandContext, { admin }: CoreServices): Promise<number> {
+  const agent = await admin.addAgent({
+    commune: required(values, 'commune'),
+    email: required(values, 'email'),
+    password: required(values, 'password'),
+    role: role(required(values, 'role')),
+    displayName: optional(values, 'name'),
+  });
+  const ref = agent.communes[0];
+  console.log(
+    `Compte créé : ${agent.email} (${agent.displayName}), ${ref?.role} de ${ref?.name} (${ref?.insee}).`,
+  );
+  return 0;
+}
+
+function grantRole({ values }: CommandContext, { admin }: CoreServices): number {
+  const agent = admin.grantRole(
+    required(values, 'email'),
+    required(values, 'commune'),
+    role(required(values, 'role')),
+  );
+  console.log(
+    `Rôles de ${agent.email} : ${agent.communes.map((c) => `${c.role} de ${c.name} (${c.insee})`).join(', ')}.`,
+  );
+  return 0;
+}
+
+function listAgents({ values }: CommandContext, { admin }: CoreServices): number {
+  const agents = admin.listAgents(optional(values, 'commune'));
+  if (agents.length === 0) {
+    console.log(values.commune ? `Aucun compte pour la commune ${values.commune}.` : 'Aucun compte.');
+    return 0;
+  }
+  for (const agent of agents) {
+    const roles = agent.roles.map((r) => `${r.role}@${r.insee}`).join(' ');
+    const flags = [agent.admin ? 'admin' : '', agent.disabled ? 'désactivé' : ''].filter(Boolean).join(' ');
+    console.log(`${agent.email}\t${agent.displayName}\t${roles}${flags ? `\t${flags}` : ''}`);
+  }
+  return 0;
+}
+
+async function backup(_: CommandContext, core: CoreServices): Promise<number> {
+  const backup = await core.takeBackup();
+  console.log(`Sauvegarde créée : ${backup.file} (${backup.bytes} octets).`);
+  if (backup.copy && 'sha256' in backup.copy) {
+    console.log(`Copie vérifiée (SHA-256 ${backup.copy.sha256}) : ${backup.copy.file}`);
+  } else if (backup.copy) {
+    console.error(`La copie vers BACKUP_COPY_DIR a échoué : ${backup.copy.error}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** A command and what it needs: nothing opened, or the services of `composeCore`. */
+type Command =
+  | { standalone: (context: CommandContext) => Promise<number> | number }
+  | { core: (context: CommandContext, core: CoreServices) => Promise<number> | number };
+
+/** Prints one line and succeeds: the short account commands. */
+const done = (message: string) => {
+  console.log(message);
+  return 0;
+};
+
+const COMMANDS: Record<string, Command> = {
+  restore: { standalone: restore },
+  'list-backups': { standalone: listBackupFiles },
+  'publish-update': { standalone: ({ values, dataDir }) => updateCommand('publish-update', values, dataDir) },
+  'set-update-rollout': {
+    standalone: ({ values, dataDir }) => updateCommand('set-update-rollout', values, dataDir),
+  },
+  'add-agent': { core: addAgent },
+  'grant-role': { core: grantRole },
+  'list-agents': { core: listAgents },
+  'set-admin': {
+    core: ({ values }, { admin }) => {
+      const agent = admin.setAdmin(required(values, 'email'), !values.remove);
+      return done(
+        agent.admin ? `${agent.email} est administrateur.` : `${agent.email} n'est plus administrateur.`,
+      );
+    },
+  },
+  'disable-agent': {
+    core: ({ values }, { admin }) =>
+      done((admin.disableAgent(required(values, 'email')), `Compte désactivé : ${values.email}.`)),
+  },
+  'enable-agent': {
+    core: ({ values }, { admin }) =>
+      done((admin.enableAgent(required(values, 'email')), `Compte réactivé : ${values.email}.`)),
+  },
+  'revoke-role': {
+    core: ({ values }, { admin }) => {
+      admin.revokeRole(required(values, 'email'), required(values, 'commune'));
+      return done(`Rôle retiré : ${values.email} dans la commune ${values.commune}.`);
+    },
+  },
+  'set-password': {
+    core: async ({ values }, { admin }) => {
+      await admin.setPassword(required(values, 'email'), required(values, 'password'));
+      return done(`Mot de passe changé pour ${values.email} ; ses sessions sont terminées.`);
+    },
+  },
+  unlock: {
+    core: ({ values }, { admin }) =>
+      done((admin.unlock(required(values, 'email')), `Compte débloqué : ${values.email}.`)),
+  },
+  'unlock-address': {
+    core: ({ values }, { admin }) =>
+      done((admin.unlockAddress(required(values, 'address')), `Adresse débloquée : ${values.address}.`)),
+  },
+  'list-communes': {
+    core: (_, { admin }) => {
+      for (const c of admin.listCommunes()) console.log(`${c.insee}\t${c.slug}\t${c.name}`);
+      return 0;
+    },
+  },
+  audit: {
+    core: ({ values }, { audit }) => {
+      for (const entry of audit.list({ insee: optional(values, 'commune') }))
+        console.log(JSON.stringify(entry));
+      return 0;
+    },
+  },
+  backup: { core: backup },
+  export: { core: exportCommune },
+  'delete-commune-data': { core: deleteCommuneData },
+  'repair-page': { core: repairPageCommand },
+};
+
+/** Runs one command; its exit code (0 done, 1 refused). */
+export async function runCommand(name: string, context: CommandContext): Promise<number> {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) throw new UsageError(`Commande inconnue : « ${name} ».`);
+  if ('standalone' in command) return command.standalone(context);
+  const core = composeCore({
+    dataDir: context.dataDir,
+    logger: silentLogger,
+    backups: { dir: context.backupDir, copyDir: context.backupCopyDir },
+  });
+  try {
+    return await command.core(context, core);
+  } finally {
+    await core.dispose();
+  }
+}

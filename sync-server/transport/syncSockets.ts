@@ -1,0 +1,301 @@
+/**
+ * The WebSocket side of the server (y-websocket protocol, `/sync/{insee}/{doc}`): an upgrade
+ * is checked in full — rate per address, room name, commune, protocol version, token, rate
+ * per agent, the authorization policy — and its room loaded *before* the socket is accepted;
+ * every refusal is logged, counted and audited. Live connections are pinged, and
+ * re-authorized periodically (an account disabled or a role removed by the admin CLI, another
+ * process, or a session that expired, ends its sockets).
+ */
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { SYNC_PATH } from '../../site/apiContract';
+import { CLOSE, SUBPROTOCOL, offeredProtocolVersions, parseRoom } from '../../site/syncProtocol';
+import type { Accounts } from '../accounts/Accounts';
+import { allows } from '../accounts/authorization';
+import type { AgentIdentity } from '../../site/apiContract';
+import type { AuditLog } from '../observability/AuditLog';
+import type { Logger } from '../observability/Logger';
+import type { Metrics } from '../observability/Metrics';
+import { inseeOfRoom } from '../storage/DocStore';
+import type { Limits } from '../sync/Limits';
+import type { CloseCode, ConnectionIdentity, Room } from '../sync/Room';
+import type { RoomManager } from '../sync/RoomManager';
+
+export interface SyncSocketsOptions {
+  accounts: Accounts;
+  audit: AuditLog;
+  metrics: Metrics;
+  logger: Logger;
+  limits: Limits;
+  rooms: RoomManager;
+  maxMessageBytes: number;
+  clientAddress: (req: http.IncomingMessage) => string;
+  /** How often live connections are re-authorized; default 1 s. */
+  reauthorizeIntervalMs?: number;
+}
+
+const HEARTBEAT_MS = 30_000;
+const REAUTHORIZE_MS = 1_000;
+const CLOSE_GRACE_MS = 3_000;
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) data = Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function subprotocols(req: http.IncomingMessage): string[] {
+  const header = req.headers['sec-websocket-protocol'];
+  if (typeof header !== 'string') return [];
+  return header
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** Why an upgrade is refused: the close to send, and what the audit row says. */
+interface Refusal {
+  close: CloseCode;
+  agentId: string | null;
+  room?: string;
+  detail: string;
+}
+
+/** An upgrade that passed every check before its room loads. */
+interface Admitted {
+  room: { name: string; insee: string };
+  identity: AgentIdentity;
+  sessionId: string;
+  readOnly: boolean;
+}
+
+// Long by reason: a factory of short functions (none over ~45 lines) sharing its options.
+export function syncSockets(options: SyncSocketsOptions) {
+  const { accounts, audit, metrics, logger, limits, rooms } = options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    // Room enforces maxMessageBytes with CLOSE.TOO_LARGE; ws only stops the absurd (1009).
+    maxPayload: options.maxMessageBytes * 2,
+    perMessageDeflate: false,
+    // Another version of ours is answered too, so that its client reads the INCOMPATIBLE close.
+    handleProtocols: (protocols) =>
+      protocols.has(SUBPROTOCOL)
+        ? SUBPROTOCOL
+        : ([...protocols].find((p) => offeredProtocolVersions([p]).length > 0) ?? false),
+  });
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  function auditRefusal(refusal: Refusal, address: string): void {
+    const { close, agentId, room, detail } = refusal;
+    metrics.inc('usine_refusals_total', { code: close.reason });
+    // Without a valid token (4401, no agent) or too fast: counted per minute and address.
+    audit.refusal(
+      {
+        event: 'sync.refused',
+        insee: room ? room.split('/')[0] : null,
+        agentId,
+        address,
+        outcome: close.reason,
+        details: { code: close.code, room, detail },
+      },
+      {
+        authenticated: Boolean(agentId) && close.code !== CLOSE.TOKEN_EXPIRED.code,
+        rateLimit: close.code === CLOSE.TOO_FAST.code,
+      },
+    );
+  }
+
+  /** Logs, counts and audits the refusal, then answers it with its close code. */
+  function refuse(
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    refusal: Refusal,
+    address: string,
+  ) {
+    const { close, agentId, room, detail } = refusal;
+    logger.log('warn', 'sync.refused', { agentId, room, code: close.code, reason: close.reason, detail });
+    auditRefusal(refusal, address);
+    wss.handleUpgrade(req, socket, head, (ws) => ws.close(close.code, close.reason));
+  }
+
+  /** Every check an upgrade passes before its room is loaded. */
+  function check(req: http.IncomingMessage, pathname: string, address: string): Admitted | Refusal {
+    const tooFast = limits.admitConnectionFromAddress(address);
+    if (tooFast) return { close: tooFast, agentId: null, detail: 'connection rate per address' };
+    const room = parseRoom(pathname.slice(SYNC_PATH.length + 1));
+    if (!room) return { close: CLOSE.NOT_FOUND, agentId: null, detail: 'not a room name' };
+    const refused = (close: CloseCode, agentId: string | null, detail: string): Refusal => ({
+      close,
+      agentId,
+      room: room.name,
+      detail,
+    });
+    // Only the Métropole's communes have rooms, for every caller (an administrator too).
+    if (!accounts.commune(room.insee)) return refused(CLOSE.NOT_FOUND, null, 'commune outside the registry');
+    const offered = subprotocols(req);
+    const versions = offeredProtocolVersions(offered);
+    if (!offered.includes(SUBPROTOCOL) && versions.length > 0)
+      return refused(CLOSE.INCOMPATIBLE, null, `protocol version ${versions.join(', ')}`);
+    // The token is the offered subprotocol that is not ours. Never logged.
+    const token = offered.find((p) => p !== SUBPROTOCOL);
+    const auth = token ? accounts.authenticate(token) : ({ ok: false, reason: 'unknown' } as const);
+    if (!auth.ok)
+      return refused(
+        CLOSE.TOKEN_EXPIRED,
+        ('agentId' in auth && auth.agentId) || null,
+        `token ${auth.reason}`,
+      );
+    const { identity } = auth;
+    const agentTooFast = limits.admitConnectionOfAgent(identity.id);
+    if (agentTooFast) return refused(agentTooFast, identity.id, 'connection rate per agent');
+    if (!allows(identity, room.insee, 'read'))
+      return refused(CLOSE.FORBIDDEN, identity.id, 'no role in this commune');
+    if (accounts.communeDataDeleted(room.insee))
+      return refused(CLOSE.FORBIDDEN, identity.id, 'commune data deleted');
+    // A relecteur's connection is read-only: only its own comments pass (sync/commentGuard.ts).
+    const readOnly = !allows(identity, room.insee, 'edit');
+    return { room, identity, sessionId: auth.sessionId, readOnly };
+  }
+
+  function attach(ws: WebSocket, room: Room, identity: ConnectionIdentity): void {
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    const conn = room.addConnection(
+      {
+        send: (data, onWritten) => ws.send(data, onWritten && (() => onWritten())),
+        close: (code, reason) => {
+          ws.close(code, reason);
+          // A client that does not read never answers the close frame: its backlog is freed
+          // after a short grace rather than ws's 30 s.
+          const grace = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+          grace.unref();
+          ws.once('close', () => clearTimeout(grace));
+        },
+        get bufferedAmount() {
+          return ws.bufferedAmount;
+        },
+      },
+      identity,
+    );
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) return conn.kick(CLOSE.MALFORMED);
+      conn.receive(toBytes(data));
+    });
+    ws.on('close', () => conn.closed());
+    ws.on('error', (error) => {
+      logger.log('warn', 'sync.socket_error', { room: room.name, error: error.message });
+      conn.closed();
+    });
+  }
+
+  /** Loads the room, checks the rights again (the load may have taken a while), then joins. */
+  async function join(
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    admitted: Admitted,
+    address: string,
+  ) {
+    const { room, identity, sessionId, readOnly } = admitted;
+    const refused = (close: CloseCode, detail: string) =>
+      refuse(req, socket, head, { close, agentId: identity.id, room: room.name, detail }, address);
+    let opened: Room;
+    try {
+      opened = await rooms.open(room.name);
+    } catch (error) {
+      logger.log('error', 'room.load_failed', { room: room.name, error });
+      metrics.inc('usine_errors_total', { kind: 'room_load' });
+      return refused(CLOSE.LOAD_FAILED, 'load failed');
+    }
+    if (socket.destroyed) return opened.releaseLease();
+    // An account disabled or a role changed meanwhile is refused here rather than admitted
+    // until the next re-authorization.
+    const stillAllowed = accounts.connectionAllowed(identity.id, sessionId, room.insee, readOnly);
+    if (stillAllowed !== 'ok') {
+      opened.releaseLease();
+      const close = stillAllowed === 'session-ended' ? CLOSE.TOKEN_EXPIRED : CLOSE.FORBIDDEN;
+      return refused(close, 'rights changed while the room loaded');
+    }
+    // If the handshake fails, ws never calls back: give the lease back when the socket dies.
+    let joined = false;
+    socket.once('close', () => {
+      if (!joined) opened.releaseLease();
+    });
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      joined = true;
+      const { id: agentId, displayName, color } = identity;
+      attach(ws, opened, { agentId, displayName, color, readOnly, sessionId, address });
+    });
+  }
+
+  async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (!pathname.startsWith(`${SYNC_PATH}/`)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const address = options.clientAddress(req);
+    const admitted = check(req, pathname, address);
+    if ('close' in admitted) return refuse(req, socket, head, admitted, address);
+    return join(req, socket, head, admitted, address);
+  }
+
+  /** Ends the sockets whose account, session or role no longer allows them. */
+  function reauthorize(): void {
+    const verdicts = new Map<string, ReturnType<Accounts['connectionAllowed']>>();
+    const verdict = (identity: ConnectionIdentity, roomName: string) => {
+      const insee = inseeOfRoom(roomName);
+      const key = `${identity.agentId} ${identity.sessionId ?? ''} ${insee} ${identity.readOnly}`;
+      let answer = verdicts.get(key);
+      if (!answer) {
+        answer = accounts.connectionAllowed(identity.agentId, identity.sessionId, insee, identity.readOnly);
+        verdicts.set(key, answer);
+      }
+      return answer;
+    };
+    rooms.closeConnections(
+      (conn, room) => verdict(conn.identity, room.name) === 'session-ended',
+      CLOSE.TOKEN_EXPIRED,
+    );
+    rooms.closeConnections(
+      (conn, room) => verdict(conn.identity, room.name) === 'forbidden',
+      CLOSE.FORBIDDEN,
+    );
+  }
+
+  function heartbeat(): void {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }
+
+  const timers = [
+    setInterval(reauthorize, options.reauthorizeIntervalMs ?? REAUTHORIZE_MS),
+    setInterval(heartbeat, HEARTBEAT_MS),
+  ];
+  for (const timer of timers) timer.unref();
+
+  return {
+    /** The `upgrade` listener of the HTTP server. */
+    onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+      upgrade(req, socket, head).catch((error: unknown) => {
+        logger.log('error', 'sync.upgrade_failed', { error });
+        socket.destroy();
+      });
+    },
+    /** Stops the timers and ends every socket at once. */
+    close(): void {
+      for (const timer of timers) clearInterval(timer);
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
+  };
+}
