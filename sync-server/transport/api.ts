@@ -101,7 +101,11 @@ export function createApi(options: ApiOptions) {
     try {
       raw = await readBody(req, MAX_JSON_BODY_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLarge) reply(req, res, path, ERRORS.tooLarge());
+      if (error instanceof BodyTooLarge) {
+        // The rest of the upload is not read: the connection ends with the answer.
+        reply(req, res, path, { ...ERRORS.tooLarge(), headers: { Connection: 'close' } });
+        res.once('finish', () => req.destroy());
+      }
       return null;
     }
     if (raw.length === 0) return undefined;
@@ -126,6 +130,9 @@ export function createApi(options: ApiOptions) {
       authenticated: false,
       audited: false,
     };
+    // A JSON body is read (64 KiB at most) before anything else, whoever sends it.
+    const body = 'json' in route ? await jsonBody(req, res, path) : undefined;
+    if (body === null) return;
     const authorization = req.headers.authorization;
     let caller: Caller | null = null;
     if (route.access.kind !== 'public') {
@@ -140,8 +147,6 @@ export function createApi(options: ApiOptions) {
       if (written) afterHook({ ...written, caller: ctx });
       return;
     }
-    const body = await jsonBody(req, res, path);
-    if (body === null) return;
     const request: ApiRequest = {
       method: req.method ?? 'GET',
       pathname: path,
@@ -160,18 +165,20 @@ export function createApi(options: ApiOptions) {
   }
 
   /** Answers an API path the table does not have (404), or not for this method (405). */
-  function unmatched(
+  async function unmatched(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     path: string,
     match: Exclude<RouteMatch<unknown>, { kind: 'found' }>,
-  ): void {
+  ): Promise<void> {
     if (req.method === 'OPTIONS') {
       // A browser's preflight (the editor at app:// in Electron).
       res.writeHead(204, API_CORS_HEADERS);
       res.end();
       return;
     }
+    // Read like any body (bounded), so that a large one is cut short rather than drained.
+    if ((await jsonBody(req, res, path)) === null) return;
     if (match.kind === 'not-found') return reply(req, res, path, ERRORS.notFound());
     reply(req, res, path, { ...ERRORS.methodNotAllowed(), headers: { Allow: match.allow.join(', ') } });
   }

@@ -74,20 +74,26 @@ export function notFoundHtml(): string {
 
 export class BodyTooLarge extends Error {}
 
-/** The whole body, or BodyTooLarge past `limit` bytes (the request is then destroyed). */
+/**
+ * The whole body, or BodyTooLarge past `limit` bytes: reading stops there (nothing more is
+ * held); the caller answers with `Connection: close`, which ends the upload.
+ */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        chunks.length = 0;
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });

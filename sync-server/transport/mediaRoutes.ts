@@ -148,7 +148,13 @@ const fail = (res: http.ServerResponse, status: number, code: string, message: s
   send(res, status, { error: { code, message } }, headers);
 };
 
-/** The body, or null past `max` bytes (the request is then destroyed). */
+/** An upload past its limit: answered, then the connection ends (the rest is never read). */
+function tooLarge(req: http.IncomingMessage, res: http.ServerResponse): void {
+  fail(res, 413, 'too-large', 'Fichier trop volumineux.', { Connection: 'close' });
+  res.once('finish', () => req.destroy());
+}
+
+/** The body, or null past `max` bytes (reading stops there). */
 function readLimited(req: http.IncomingMessage, max: number): Promise<Buffer | null> {
   return readBody(req, max).catch((error: unknown) => {
     if (error instanceof BodyTooLarge) return null;
@@ -252,7 +258,7 @@ export function mediaRoutes(options: MediaRouteOptions) {
     }
     if (!admitUpload(res, ctx.agentId, declared || VARIANT_MAX_BYTES)) return;
     const body = await readLimited(req, VARIANT_MAX_BYTES);
-    if (!body) return fail(res, 413, 'too-large', 'Fichier trop volumineux.');
+    if (!body) return tooLarge(req, res);
     const image = await decodeImage(body, 'image/webp', MAX_IMAGE_PIXELS);
     if (!image.ok) {
       const message =
@@ -307,7 +313,7 @@ export function mediaRoutes(options: MediaRouteOptions) {
     }
     if (!admitUpload(res, ctx.agentId, declared || limit.maxBytes)) return;
     const body = await readLimited(req, limit.maxBytes);
-    if (!body) return fail(res, 413, 'too-large', 'Fichier trop volumineux.');
+    if (!body) return tooLarge(req, res);
     if (!limit.magic(body))
       return fail(res, 422, 'bad-content', 'Le contenu ne correspond pas au type annoncé.');
     if (createHash('sha256').update(body).digest('hex') !== sha) {
