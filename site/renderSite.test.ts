@@ -282,6 +282,13 @@ describe('renderSite', () => {
         pages[home] = { ...pages[home]!, body: paragraphsBody(['Un autre mot du maire.']) };
         return { ...s, pages };
       },
+      // Only an inner page's body: the rest of the site is the same as last time.
+      (s) => {
+        const pages = [...s.pages];
+        const inner = pages.findIndex((p) => p.meta.type === 'page' && p.meta.status === 'published');
+        pages[inner] = { ...pages[inner]!, body: paragraphsBody(['Un paragraphe nouveau.']) };
+        return { ...s, pages };
+      },
     ];
     let current = snapshot;
     for (const change of changes) {
@@ -291,6 +298,7 @@ describe('renderSite', () => {
       expect([...cached.files]).toEqual([...fresh.files]);
       expect([...cached.media].sort()).toEqual([...fresh.media].sort());
     }
+    expect([...renderSite(current).files.values()].join('')).toContain('Un paragraphe nouveau.');
   });
 
   it('[PUB-11] a render cache follows the clock: the day, events that end, alerts that expire', () => {

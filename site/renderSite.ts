@@ -121,7 +121,10 @@ export interface RenderedSite {
 export interface RenderCache {
   bodies: WeakMap<object, { stamp: string; html: string; media: string[] }>;
   /** Whole inner pages, valid while their inputs (layout, meta, ancestors, body) are the same. */
-  pages: Map<string, { key: string; layout: string; body: unknown; html: string; media: string[] }>;
+  pages: Map<
+    string,
+    { key: string; layout: string; meta: PageMeta; body: unknown; html: string; media: string[] }
+  >;
   /** The files drawn from the whole site (home, lists, feeds…) and what they were drawn from. */
   site?: { key: string[]; value: SiteWideFiles };
 }
@@ -532,9 +535,9 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
   files.set(FAVICON, favicon(ctx.communeName, accent));
   const home = layout.tree.home;
   if (home) pagePaths.set(home.meta.id, 'index.html');
-  const site = siteWideFilesCached(layout, snapshot, stamp, options.cache);
+  const { value: site, same } = siteWideFilesCached(layout, snapshot, stamp, options.cache);
   files.set('index.html', site.files.get('index.html')!);
-  renderInnerPages(layout, stamp, options.cache, files, pagePaths);
+  renderInnerPages(layout, stamp, options.cache, same, files, pagePaths);
   for (const [path, content] of site.files) if (path !== 'index.html') files.set(path, content);
   return { files, media: ctx.usedMedia, pagePaths, skippedDeliberations: site.skipped };
 }
@@ -553,7 +556,7 @@ function siteLayout(
   const mediaLookup = (sha: string): MediaInfo | undefined =>
     Object.prototype.hasOwnProperty.call(media, sha) ? media[sha] : undefined;
   // Bodies and cards drawn with another media library must not come back from a cache.
-  const stamp = contentHash8(JSON.stringify(media));
+  const stamp = mediaStamp(media);
   const all = publishedPages(snapshot);
   const tree = buildTree(all);
   const siteUrl = snapshot.siteUrl ?? `https://${snapshot.commune.slug}.invalid/`;
@@ -587,6 +590,14 @@ function themeCss(stylesheet: string, accent: string): string {
   return `${stylesheet.trimEnd()}\n${accentCss}`;
 }
 
+const mediaStamps = new WeakMap<object, string>();
+/** A hash of the media library, kept per library object (the publisher passes the same one). */
+function mediaStamp(media: Readonly<Record<string, MediaInfo>>): string {
+  let stamp = mediaStamps.get(media);
+  if (stamp === undefined) mediaStamps.set(media, (stamp = contentHash8(JSON.stringify(media))));
+  return stamp;
+}
+
 /** Everything a file depends on through the chrome (header, menus, footer) of one depth. */
 function chromeKey(c: Chrome): string {
   return [
@@ -603,12 +614,15 @@ function chromeKey(c: Chrome): string {
 
 /**
  * The inner pages (`<slug>/index.html`); from the cache when the page, its place in the tree
- * and the chrome are the same as last time.
+ * and the chrome are the same as last time. `sameSite`: every page's metadata, the clock as
+ * the site reads it and the chrome are those of the last render, so a page of the same
+ * metadata and body objects is taken from the cache without looking at its place again.
  */
 function renderInnerPages(
   layout: Layout,
   stamp: string,
   cache: RenderCache | undefined,
+  sameSite: boolean,
   files: Map<string, string>,
   pagePaths: Map<string, string>,
 ): void {
@@ -619,6 +633,18 @@ function renderInnerPages(
     const path = `${page.slug}/index.html`;
     pagePaths.set(page.meta.id, path);
     seen.add(page.meta.id);
+    const known = cache?.pages.get(page.meta.id);
+    if (
+      sameSite &&
+      known &&
+      known.meta === page.meta &&
+      known.body === page.body &&
+      known.layout === layoutKey
+    ) {
+      for (const m of known.media) ctx.usedMedia.add(m);
+      files.set(path, known.html);
+      continue;
+    }
     const aside = sectionNav(tree, page);
     const key = [
       path,
@@ -631,11 +657,19 @@ function renderInnerPages(
     if (hit && hit.key === key && hit.layout === layoutKey && hit.body === page.body) {
       for (const m of hit.media) ctx.usedMedia.add(m);
       files.set(path, hit.html);
+      hit.meta = page.meta;
       continue;
     }
     const html = innerPage(layout, page, aside, cache, stamp);
     files.set(path, html);
-    cache?.pages.set(page.meta.id, { key, layout: layoutKey, body: page.body, html, media: pageMedia(html) });
+    cache?.pages.set(page.meta.id, {
+      key,
+      layout: layoutKey,
+      meta: page.meta,
+      body: page.body,
+      html,
+      media: pageMedia(html),
+    });
   }
   if (cache) for (const id of cache.pages.keys()) if (!seen.has(id)) cache.pages.delete(id);
 }
@@ -717,19 +751,19 @@ function siteWideFilesCached(
   snapshot: SiteSnapshot,
   stamp: string,
   cache: RenderCache | undefined,
-): SiteWideFiles {
+): { value: SiteWideFiles; same: boolean } {
   const key = cache ? siteWideKey(layout, snapshot, stamp) : [];
   const hit = cache?.site;
   if (hit && hit.key.length === key.length && hit.key.every((part, i) => part === key[i])) {
     for (const m of hit.value.media) layout.ctx.usedMedia.add(m);
-    return hit.value;
+    return { value: hit.value, same: true };
   }
   const used = new Set<string>();
   const own: Layout = { ...layout, ctx: { ...layout.ctx, usedMedia: used } };
   const value = { ...siteWideFiles(own), media: [...used] };
   for (const m of used) layout.ctx.usedMedia.add(m);
   if (cache) cache.site = { key, value };
-  return value;
+  return { value, same: false };
 }
 
 /**

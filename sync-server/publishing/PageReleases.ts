@@ -137,7 +137,8 @@ export class PageReleases {
     );
     const all: PageRelease[] = [...kept];
     for (const page of added) {
-      const meta = { ...page.meta, status: 'published' as const };
+      const meta =
+        page.meta.status === 'published' ? page.meta : { ...page.meta, status: 'published' as const };
       const id = Number(
         insert.run(
           insee,

@@ -187,7 +187,12 @@ interface CommuneState {
   /** The JSON of `published_actes` as last written. */
   actesOnlineJson: string | null;
   /** The media library last checked against the files, when every file was there. */
-  mediaAvailable: { library: Record<string, MediaInfo>; available: Record<string, MediaInfo> } | null;
+  mediaAvailable: {
+    library: Record<string, MediaInfo>;
+    available: Record<string, MediaInfo>;
+    /** Files of the library that were not there (full paths). */
+    missing: string[];
+  } | null;
 }
 
 function emptyState(): CommuneState {
@@ -342,6 +347,14 @@ function pagesToRead(
       toRead.set(meta.id, meta);
   }
   return toRead;
+}
+
+/**
+ * `next`, or `previous` when it holds the same values: the caches of rendering, checks and
+ * search know the pages online by their metadata objects.
+ */
+function sameOrNew(previous: PageMeta | undefined, next: PageMeta): PageMeta {
+  return previous !== undefined && JSON.stringify(previous) === JSON.stringify(next) ? previous : next;
 }
 
 /** The pages of the new version: those online that stay as they are, then the new forms. */
@@ -811,21 +824,26 @@ export class Publisher {
 
   /**
    * Media entries whose files were uploaded; widths without a file are dropped. The same
-   * library object as last time, with every file there, gives the same answer.
+   * library object as last time gives the same answer unless a file missing then has arrived.
    */
   private availableMedia(
     insee: string,
     state: CommuneState,
     library: Record<string, MediaInfo>,
   ): Record<string, MediaInfo> {
-    if (state.mediaAvailable?.library === library) return state.mediaAvailable.available;
-    const out: Record<string, MediaInfo> = {};
+    const known = state.mediaAvailable;
+    if (known?.library === library && !known.missing.some((file) => fsSync.existsSync(file)))
+      return known.available;
+    const available: Record<string, MediaInfo> = {};
     const dir = mediaDirOf(this.mediaDir, insee);
-    let complete = true;
+    const missing: string[] = [];
     const exists = (file: string) => {
       const full = path.join(dir, file);
       if (this.mediaSeen.has(full)) return true;
-      if (!fsSync.existsSync(full)) return (complete = false);
+      if (!fsSync.existsSync(full)) {
+        missing.push(full);
+        return false;
+      }
       this.mediaSeen.add(full);
       return true;
     };
@@ -834,10 +852,10 @@ export class Publisher {
       const original = ext !== undefined && exists(`${sha}.${ext}`);
       const widths = info.widths.filter((w) => exists(`${sha}-${w}.webp`));
       if (!original && widths.length === 0) continue;
-      out[sha] = { ...info, widths };
+      available[sha] = { ...info, widths };
     }
-    state.mediaAvailable = complete ? { library, available: out } : null;
-    return out;
+    state.mediaAvailable = { library, available, missing };
+    return available;
   }
 
   private async readBodies(
@@ -1209,7 +1227,7 @@ export class Publisher {
         continue; // unchanged
       candidates.set(meta.id, {
         pageId: meta.id,
-        meta: { ...meta, status: 'published' },
+        meta: sameOrNew(release?.meta, { ...meta, status: 'published' }),
         body: bodies.get(meta.id) ?? EMPTY_BODY,
         fingerprint,
         bodySeq: plan.seqs?.get(pageRoom(insee, meta.id)) ?? null,
