@@ -196,6 +196,7 @@ const pageName = (title: string) => `Page « ${title.trim() || 'sans titre'} »`
  * library objects: the publisher passes the same objects for the pages online each time.
  */
 const modelIssuesMemo = new WeakMap<object, { body: unknown; media: object; issues: CheckIssue[] }>();
+// Long on purpose: one rule after another, each a few lines of French message; split, they would scatter.
 function pageModelIssues(
   meta: PageMeta,
   body: unknown,
@@ -318,6 +319,7 @@ function pageModelIssues(
  * Automated RGAA checks on the snapshot (model) and its rendered files (output), before a
  * publication. Pure. Errors block publication; warnings are reported only.
  */
+// Long on purpose: one rule after another, each a few lines of French message; split, they would scatter.
 export function checkSite(
   snapshot: SiteSnapshot,
   rendered: RenderedSite,
@@ -435,6 +437,7 @@ export function checkSite(
   };
 }
 
+// Long on purpose: one rule after another, each a few lines of French message; split, they would scatter.
 function checkFile(html: string, who: { id: string | null; title: string }): CheckIssue[] {
   const issues: CheckIssue[] = [];
   const add = (
