@@ -191,9 +191,135 @@ function fieldIssuesOf(meta: Pick<PageMeta, 'type' | 'fields'>): FieldIssue[] {
 const pageName = (title: string) => `Page « ${title.trim() || 'sans titre'} »`;
 
 /**
+ * [CHK-1][CHK-11][CHK-12] The findings on one page's model (title, images, tables, links to
+ * media, structured fields), memoised on its metadata object for the same body and media
+ * library objects: the publisher passes the same objects for the pages online each time.
+ */
+const modelIssuesMemo = new WeakMap<object, { body: unknown; media: object; issues: CheckIssue[] }>();
+// Long on purpose: one rule after another, each a few lines of French message; split, they would scatter.
+function pageModelIssues(
+  meta: PageMeta,
+  body: unknown,
+  media: Readonly<Record<string, unknown>>,
+): CheckIssue[] {
+  const known = modelIssuesMemo.get(meta);
+  if (known && known.body === body && known.media === media) return known.issues;
+  const issues: CheckIssue[] = [];
+  const add = (
+    severity: CheckSeverity,
+    rule: CheckRule,
+    pageId: string | null,
+    page: string,
+    message: string,
+    field?: string,
+  ) => issues.push({ severity, rule, pageId, page, message, ...(field ? { field } : {}) });
+  const name = pageName(meta.title);
+  if (meta.title.trim() === '')
+    add(
+      'warning',
+      'fields',
+      meta.id,
+      meta.title,
+      `${name} : donnez un titre à la page (il devient son titre principal).`,
+    );
+  const facts = bodyFactsOf(body);
+  // [CHK-1] images: alt text or explicitly decorative; known media.
+  facts.images.forEach(({ alt, sha, decorative }, i) => {
+    const n = i + 1;
+    if (!decorative && alt === '')
+      add(
+        'error',
+        'alt-text',
+        meta.id,
+        meta.title,
+        `${name} : l’image n° ${n} n’a pas de texte alternatif. Décrivez ce qu’elle montre, ou indiquez qu’elle est décorative.`,
+      );
+    else if (alt.length > 250)
+      add(
+        'warning',
+        'alt-text',
+        meta.id,
+        meta.title,
+        `${name} : le texte alternatif de l’image n° ${n} est très long ; gardez l’essentiel (moins de 250 caractères) et mettez le reste dans la légende ou le texte.`,
+      );
+    if (!Object.prototype.hasOwnProperty.call(media, sha))
+      add(
+        'warning',
+        'media',
+        meta.id,
+        meta.title,
+        `${name} : l’image n° ${n} n’est pas encore envoyée au serveur ; elle ne sera pas publiée.`,
+      );
+  });
+  // [CHK-12] tables of the body need header cells (RGAA 5.6, 5.7).
+  facts.tablesWithHeaders.forEach((headers, i) => {
+    if (!headers)
+      add(
+        'warning',
+        'table-headers',
+        meta.id,
+        meta.title,
+        `${name} : le tableau n° ${i + 1} n’a pas de ligne ni de colonne de titres ; indiquez ce que contient chaque colonne dans sa première ligne.`,
+      );
+  });
+  // [CHK-11] links to files of the media library that the server does not have yet.
+  for (const { sha, label } of facts.mediaLinks) {
+    if (Object.prototype.hasOwnProperty.call(media, sha)) continue;
+    add(
+      'warning',
+      'media',
+      meta.id,
+      meta.title,
+      `${name} : le fichier du lien « ${label} » n’est pas encore arrivé sur le serveur ; le lien sera publié comme simple texte. Attendez la fin de l’envoi puis publiez à nouveau.`,
+    );
+  }
+  // Structured fields.
+  const fieldIssues = fieldIssuesOf(meta);
+  for (const issue of fieldIssues) {
+    const descriptor = (PAGE_FIELDS[meta.type] ?? []).find((d) => d.name === issue.field);
+    add(
+      descriptor?.required ? 'error' : 'warning',
+      'fields',
+      meta.id,
+      meta.title,
+      `${name} (${PAGE_TYPE_LABELS_FR[meta.type] ?? 'Page'}) : ${issue.message}`,
+      issue.field,
+    );
+  }
+  const fields = meta.fields as PageFields;
+  if (
+    meta.type === 'actualite' &&
+    typeof fields.image === 'string' &&
+    fields.image &&
+    !String(fields.imageAlt ?? '').trim()
+  )
+    add(
+      'warning',
+      'alt-text',
+      meta.id,
+      meta.title,
+      `${name} : l’image de l’actualité sera publiée comme décorative (pas de texte alternatif). Si elle apporte une information, décrivez-la.`,
+    );
+  for (const key of ['pdf', 'dicrim', 'image'] as const) {
+    const sha = typeof fields[key] === 'string' ? fields[key] : '';
+    if (sha && !Object.prototype.hasOwnProperty.call(media, sha))
+      add(
+        meta.type === 'acte' && key === 'pdf' ? 'error' : 'warning',
+        'media',
+        meta.id,
+        meta.title,
+        `${name} : le fichier joint (${key === 'pdf' ? 'acte signé' : key === 'dicrim' ? 'DICRIM' : 'image'}) n’est pas encore arrivé sur le serveur. Attendez la fin de l’envoi puis publiez à nouveau.`,
+      );
+  }
+  modelIssuesMemo.set(meta, { body, media, issues });
+  return issues;
+}
+
+/**
  * Automated RGAA checks on the snapshot (model) and its rendered files (output), before a
  * publication. Pure. Errors block publication; warnings are reported only.
  */
+// Long on purpose: one rule after another, each a few lines of French message; split, they would scatter.
 export function checkSite(
   snapshot: SiteSnapshot,
   rendered: RenderedSite,
@@ -213,106 +339,7 @@ export function checkSite(
   const published = snapshot.pages.filter((p) => p.meta.status === 'published');
 
   // ---- Model ----
-  for (const { meta, body } of published) {
-    const name = pageName(meta.title);
-    if (meta.title.trim() === '')
-      add(
-        'warning',
-        'fields',
-        meta.id,
-        meta.title,
-        `${name} : donnez un titre à la page (il devient son titre principal).`,
-      );
-    const facts = bodyFactsOf(body);
-    // [CHK-1] images: alt text or explicitly decorative; known media.
-    facts.images.forEach(({ alt, sha, decorative }, i) => {
-      const n = i + 1;
-      if (!decorative && alt === '')
-        add(
-          'error',
-          'alt-text',
-          meta.id,
-          meta.title,
-          `${name} : l’image n° ${n} n’a pas de texte alternatif. Décrivez ce qu’elle montre, ou indiquez qu’elle est décorative.`,
-        );
-      else if (alt.length > 250)
-        add(
-          'warning',
-          'alt-text',
-          meta.id,
-          meta.title,
-          `${name} : le texte alternatif de l’image n° ${n} est très long ; gardez l’essentiel (moins de 250 caractères) et mettez le reste dans la légende ou le texte.`,
-        );
-      if (!Object.prototype.hasOwnProperty.call(media, sha))
-        add(
-          'warning',
-          'media',
-          meta.id,
-          meta.title,
-          `${name} : l’image n° ${n} n’est pas encore envoyée au serveur ; elle ne sera pas publiée.`,
-        );
-    });
-    // [CHK-12] tables of the body need header cells (RGAA 5.6, 5.7).
-    facts.tablesWithHeaders.forEach((headers, i) => {
-      if (!headers)
-        add(
-          'warning',
-          'table-headers',
-          meta.id,
-          meta.title,
-          `${name} : le tableau n° ${i + 1} n’a pas de ligne ni de colonne de titres ; indiquez ce que contient chaque colonne dans sa première ligne.`,
-        );
-    });
-    // [CHK-11] links to files of the media library that the server does not have yet.
-    for (const { sha, label } of facts.mediaLinks) {
-      if (Object.prototype.hasOwnProperty.call(media, sha)) continue;
-      add(
-        'warning',
-        'media',
-        meta.id,
-        meta.title,
-        `${name} : le fichier du lien « ${label} » n’est pas encore arrivé sur le serveur ; le lien sera publié comme simple texte. Attendez la fin de l’envoi puis publiez à nouveau.`,
-      );
-    }
-    // Structured fields.
-    const fieldIssues = fieldIssuesOf(meta);
-    for (const issue of fieldIssues) {
-      const descriptor = (PAGE_FIELDS[meta.type] ?? []).find((d) => d.name === issue.field);
-      add(
-        descriptor?.required ? 'error' : 'warning',
-        'fields',
-        meta.id,
-        meta.title,
-        `${name} (${PAGE_TYPE_LABELS_FR[meta.type] ?? 'Page'}) : ${issue.message}`,
-        issue.field,
-      );
-    }
-    const fields = meta.fields as PageFields;
-    if (
-      meta.type === 'actualite' &&
-      typeof fields.image === 'string' &&
-      fields.image &&
-      !String(fields.imageAlt ?? '').trim()
-    )
-      add(
-        'warning',
-        'alt-text',
-        meta.id,
-        meta.title,
-        `${name} : l’image de l’actualité sera publiée comme décorative (pas de texte alternatif). Si elle apporte une information, décrivez-la.`,
-      );
-    for (const key of ['pdf', 'dicrim', 'image'] as const) {
-      const sha = typeof fields[key] === 'string' ? fields[key] : '';
-      if (sha && !Object.prototype.hasOwnProperty.call(media, sha))
-        add(
-          meta.type === 'acte' && key === 'pdf' ? 'error' : 'warning',
-          'media',
-          meta.id,
-          meta.title,
-          `${name} : le fichier joint (${key === 'pdf' ? 'acte signé' : key === 'dicrim' ? 'DICRIM' : 'image'}) n’est pas encore arrivé sur le serveur. Attendez la fin de l’envoi puis publiez à nouveau.`,
-        );
-    }
-  }
+  for (const { meta, body } of published) issues.push(...pageModelIssues(meta, body, media));
 
   // [CHK-8] An acte stays online two months (R2131-1 CGCT).
   const online = new Set(published.map((p) => p.meta.id));
@@ -410,6 +437,7 @@ export function checkSite(
   };
 }
 
+// Long on purpose: one rule after another, each a few lines of French message; split, they would scatter.
 function checkFile(html: string, who: { id: string | null; title: string }): CheckIssue[] {
   const issues: CheckIssue[] = [];
   const add = (

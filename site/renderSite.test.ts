@@ -6,6 +6,7 @@ import {
   NAV_MAX,
   publishableAccent,
   renderSite,
+  type SiteSnapshot,
 } from './renderSite';
 import { paragraphsBody, sampleSnapshot } from './sampleSite';
 
@@ -266,6 +267,81 @@ describe('renderSite', () => {
     const cached = renderSite(changed, { cache });
     expect([...cached.files]).toEqual([...fresh.files]);
     expect([...cached.media].sort()).toEqual([...fresh.media].sort());
+  });
+
+  it('[PUB-11] a render cache follows settings, menus and the home page body like a fresh render', () => {
+    const cache = createRenderCache();
+    const snapshot = sampleSnapshot();
+    renderSite(snapshot, { cache });
+    const home = snapshot.pages.findIndex((p) => p.meta.type === 'accueil');
+    const changes: Array<(s: SiteSnapshot) => SiteSnapshot> = [
+      (s) => ({ ...s, settings: { ...s.settings, phone: '04 42 99 99 99' } }),
+      (s) => ({ ...s, menus: { ...s.menus!, main: s.menus!.main.slice(1) } }),
+      (s) => {
+        const pages = [...s.pages];
+        pages[home] = { ...pages[home]!, body: paragraphsBody(['Un autre mot du maire.']) };
+        return { ...s, pages };
+      },
+      // Only an inner page's body: the rest of the site is the same as last time.
+      (s) => {
+        const pages = [...s.pages];
+        const inner = pages.findIndex((p) => p.meta.type === 'page' && p.meta.status === 'published');
+        pages[inner] = { ...pages[inner]!, body: paragraphsBody(['Un paragraphe nouveau.']) };
+        return { ...s, pages };
+      },
+    ];
+    let current = snapshot;
+    for (const change of changes) {
+      current = change(current);
+      const fresh = renderSite(current);
+      const cached = renderSite(current, { cache });
+      expect([...cached.files]).toEqual([...fresh.files]);
+      expect([...cached.media].sort()).toEqual([...fresh.media].sort());
+    }
+    expect([...renderSite(current).files.values()].join('')).toContain('Un paragraphe nouveau.');
+  });
+
+  it('[PUB-11] a render cache follows the clock: the day, events that end, alerts that expire', () => {
+    const cache = createRenderCache();
+    const base = sampleSnapshot();
+    const updated = Date.UTC(2025, 4, 1);
+    const pages = base.pages.map((p) => ({
+      ...p,
+      meta: {
+        ...p.meta,
+        updatedAt: updated,
+        ...(p.meta.type === 'risques'
+          ? { fields: { ...p.meta.fields, alertUntil: '2025-06-02T12:00' } }
+          : {}),
+      },
+    }));
+    const at = (iso: string): SiteSnapshot => ({ ...base, pages, publishedAt: Date.parse(iso) });
+    renderSite(at('2025-06-02T08:30:00Z'), { cache });
+    // Later the same day, nothing the site-wide files read has changed: they come from the cache.
+    const before = cache.site;
+    expect([...renderSite(at('2025-06-02T09:00:00Z'), { cache }).files]).toEqual([
+      ...renderSite(at('2025-06-02T09:00:00Z')).files,
+    ]);
+    expect(cache.site).toBe(before);
+    for (const when of [
+      '2025-06-02T10:30:00Z', // the alert has expired (12:00 in Paris)
+      '2025-06-03T08:30:00Z', // the next day
+      '2025-06-07T12:00:00Z', // the market of the 7th has ended
+      '2025-06-22T08:00:00Z', // every event is past
+    ]) {
+      const fresh = renderSite(at(when));
+      const cached = renderSite(at(when), { cache });
+      expect([...cached.files], when).toEqual([...fresh.files]);
+      expect([...cached.media].sort(), when).toEqual([...fresh.media].sort());
+    }
+    // A page without an update time: the iCalendar stamp reads the exact time of publication.
+    const undated = pages.map((p) =>
+      p.meta.type === 'evenement' ? { ...p, meta: { ...p.meta, updatedAt: 0 } } : p,
+    );
+    for (const when of ['2025-06-22T08:00:00Z', '2025-06-22T08:05:00Z']) {
+      const snap = { ...at(when), pages: undated };
+      expect([...renderSite(snap, { cache }).files], when).toEqual([...renderSite(snap).files]);
+    }
   });
 
   it('[PUB-11] with the same page objects, cached cards follow the media library', () => {

@@ -5,7 +5,16 @@
  * relative links only (SPEC.md [PUB-*], [GEN-*], [FEED-*]).
  */
 import type { SerializedEditorState } from 'lexical';
-import { atomFeed, actesCsv, actesJson, acteRecords, icalendarFeed, robotsTxt, sitemapXml } from './feeds';
+import {
+  atomFeed,
+  actesCsv,
+  actesJson,
+  acteRecords,
+  icalendarFeed,
+  robotsTxt,
+  sitemapXml,
+  upcomingEvents,
+} from './feeds';
 import {
   deliberationRows,
   deliberationsCsv,
@@ -34,7 +43,15 @@ import {
   pageKey,
 } from './menuRender';
 import { MENU_MAX_TOP, type SiteMenus } from './menus';
-import { agendaPage, newsPages, notFoundMain, openDataPage, registrePages, searchForm } from './listPages';
+import {
+  agendaPage,
+  type ListPage,
+  newsPages,
+  notFoundMain,
+  openDataPage,
+  registrePages,
+  searchForm,
+} from './listPages';
 import { SEARCH_SLOT, SEARCH_TEMPLATE_FILE, SEARCH_TEMPLATE_TITLE } from './searchTemplate';
 import { pageBlock } from './pageBlocks';
 import { ALERT_LEVELS, isAlertActive } from './pageTypes';
@@ -104,7 +121,12 @@ export interface RenderedSite {
 export interface RenderCache {
   bodies: WeakMap<object, { stamp: string; html: string; media: string[] }>;
   /** Whole inner pages, valid while their inputs (layout, meta, ancestors, body) are the same. */
-  pages: Map<string, { key: string; layout: string; body: unknown; html: string; media: string[] }>;
+  pages: Map<
+    string,
+    { key: string; layout: string; meta: PageMeta; body: unknown; html: string; media: string[] }
+  >;
+  /** The files drawn from the whole site (home, lists, feeds…) and what they were drawn from. */
+  site?: { key: string[]; value: SiteWideFiles };
 }
 
 export function createRenderCache(): RenderCache {
@@ -505,24 +527,36 @@ function pageMedia(html: string): string[] {
 
 /** Renders the published part of a snapshot. Pure and deterministic. */
 export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCache } = {}): RenderedSite {
+  const { layout, css, accent, stamp } = siteLayout(snapshot, options.cache !== undefined);
+  const { ctx } = layout;
+  const files = new Map<string, string>();
+  const pagePaths = new Map<string, string>();
+  files.set(layout.stylesheet, css);
+  files.set(FAVICON, favicon(ctx.communeName, accent));
+  const home = layout.tree.home;
+  if (home) pagePaths.set(home.meta.id, 'index.html');
+  const { value: site, same } = siteWideFilesCached(layout, snapshot, stamp, options.cache);
+  files.set('index.html', site.files.get('index.html')!);
+  renderInnerPages(layout, stamp, options.cache, same, files, pagePaths);
+  for (const [path, content] of site.files) if (path !== 'index.html') files.set(path, content);
+  return { files, media: ctx.usedMedia, pagePaths, skippedDeliberations: site.skipped };
+}
+
+/** The context, page tree and chrome shared by every file of a snapshot. */
+function siteLayout(
+  snapshot: SiteSnapshot,
+  cached: boolean,
+): { layout: Layout; css: string; accent: string; stamp: string } {
   const settings = normalizeSettings(snapshot.settings, snapshot.commune.name);
   const communeName = settings.name.trim() || snapshot.commune.name;
   const accent = publishableAccent(settings.accentColor);
-  const palette = paletteEntry(accent);
-  const accentCss =
-    accent === DEFAULT_ACCENT
-      ? ''
-      : palette.value === accent
-        ? `:root{--accent:${accent}}\n@media (prefers-color-scheme: dark){:root{--accent-dark:${palette.dark}}}\n`
-        : `:root{--accent:${accent}}\n`;
-  const css = accentCss ? `${snapshot.stylesheet.trimEnd()}\n${accentCss}` : snapshot.stylesheet;
+  const css = themeCss(snapshot.stylesheet, accent);
   const stylesheet = `theme.${contentHash8(css)}.css`;
   const media = snapshot.media ?? {};
   const mediaLookup = (sha: string): MediaInfo | undefined =>
     Object.prototype.hasOwnProperty.call(media, sha) ? media[sha] : undefined;
-  const usedMedia = new Set<string>();
   // Bodies and cards drawn with another media library must not come back from a cache.
-  const stamp = contentHash8(JSON.stringify(media));
+  const stamp = mediaStamp(media);
   const all = publishedPages(snapshot);
   const tree = buildTree(all);
   const siteUrl = snapshot.siteUrl ?? `https://${snapshot.commune.slug}.invalid/`;
@@ -534,97 +568,271 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
     publishedAt: snapshot.publishedAt,
     pages: all,
     media: mediaLookup,
-    usedMedia,
+    usedMedia: new Set<string>(),
     searchAvailable: snapshot.searchAvailable === true,
-    ...(options.cache ? { mediaStamp: stamp } : {}),
+    ...(cached ? { mediaStamp: stamp } : {}),
   };
-  const layout: Layout = {
-    ctx,
-    stylesheet,
-    tree,
-    chrome: [
-      buildChrome(ctx, stylesheet, tree, 0, snapshot.menus),
-      buildChrome(ctx, stylesheet, tree, 1, snapshot.menus),
-    ],
-  };
+  const chrome: [Chrome, Chrome] = [
+    buildChrome(ctx, stylesheet, tree, 0, snapshot.menus),
+    buildChrome(ctx, stylesheet, tree, 1, snapshot.menus),
+  ];
+  return { layout: { ctx, stylesheet, tree, chrome }, css, accent, stamp };
+}
 
-  const files = new Map<string, string>();
-  const pagePaths = new Map<string, string>();
-  files.set(stylesheet, css);
-  files.set(FAVICON, favicon(communeName, accent));
+/** The theme's CSS with the commune's accent colour (and its dark variant from the palette). */
+function themeCss(stylesheet: string, accent: string): string {
+  if (accent === DEFAULT_ACCENT) return stylesheet;
+  const palette = paletteEntry(accent);
+  const accentCss =
+    palette.value === accent
+      ? `:root{--accent:${accent}}\n@media (prefers-color-scheme: dark){:root{--accent-dark:${palette.dark}}}\n`
+      : `:root{--accent:${accent}}\n`;
+  return `${stylesheet.trimEnd()}\n${accentCss}`;
+}
 
-  // Home page.
-  const home = tree.home;
-  const homeBlocks = home ? pageBlock(ctx, home, 0) : '';
-  const homeBody = home ? renderHtml(home.body, { media: mediaLookup, root: './', usedMedia }) : '';
-  files.set(
-    'index.html',
-    pageDocument(layout, null, 'Accueil', homeMain(ctx, home, homeBlocks, homeBody), {
-      depth: 0,
-      bare: true,
-      extraHead:
-        '<link rel="alternate" type="application/atom+xml" href="./actualites.xml" title="Actualités">',
-    }),
-  );
-  if (home) pagePaths.set(home.meta.id, 'index.html');
+const mediaStamps = new WeakMap<object, string>();
+/** A hash of the media library, kept per library object (the publisher passes the same one). */
+function mediaStamp(media: Readonly<Record<string, MediaInfo>>): string {
+  let stamp = mediaStamps.get(media);
+  if (stamp === undefined) mediaStamps.set(media, (stamp = contentHash8(JSON.stringify(media))));
+  return stamp;
+}
 
-  // Everything an inner page depends on besides its own inputs.
-  const c1 = layout.chrome[1];
-  const layoutKey = [
-    c1.head,
-    c1.beforeNav,
-    c1.logo,
-    c1.search,
-    c1.navItems.map((i) => i.html).join(''),
-    c1.more,
-    c1.afterNav,
-    c1.footer,
-    stamp,
+/** Everything a file depends on through the chrome (header, menus, footer) of one depth. */
+function chromeKey(c: Chrome): string {
+  return [
+    c.head,
+    c.beforeNav,
+    c.logo,
+    c.search,
+    c.navItems.map((i) => i.html).join(''),
+    c.more,
+    c.afterNav,
+    c.footer,
   ].join('\0');
+}
+
+/**
+ * The inner pages (`<slug>/index.html`); from the cache when the page, its place in the tree
+ * and the chrome are the same as last time. `sameSite`: every page's metadata, the clock as
+ * the site reads it and the chrome are those of the last render, so a page of the same
+ * metadata and body objects is taken from the cache without looking at its place again.
+ */
+function renderInnerPages(
+  layout: Layout,
+  stamp: string,
+  cache: RenderCache | undefined,
+  sameSite: boolean,
+  files: Map<string, string>,
+  pagePaths: Map<string, string>,
+): void {
+  const { ctx, tree } = layout;
+  const layoutKey = `${chromeKey(layout.chrome[1])}\0${stamp}`;
   const seen = new Set<string>();
   for (const page of tree.pages) {
     const path = `${page.slug}/index.html`;
     pagePaths.set(page.meta.id, path);
     seen.add(page.meta.id);
+    const known = cache?.pages.get(page.meta.id);
+    if (
+      sameSite &&
+      known &&
+      known.meta === page.meta &&
+      known.body === page.body &&
+      known.layout === layoutKey
+    ) {
+      for (const m of known.media) ctx.usedMedia.add(m);
+      files.set(path, known.html);
+      continue;
+    }
     const aside = sectionNav(tree, page);
     const key = [
       path,
-      memoOnMeta(metaJsonMemo, page.meta, () => JSON.stringify(page.meta)),
+      metaJson(page.meta),
       ...tree.ancestors(page).map((a) => `${a.slug}\0${a.title}`),
       aside,
       page.meta.type === 'risques' ? String(isAlertActive(page.fields, ctx.publishedAt)) : '',
     ].join('\0');
-    const hit = options.cache?.pages.get(page.meta.id);
+    const hit = cache?.pages.get(page.meta.id);
     if (hit && hit.key === key && hit.layout === layoutKey && hit.body === page.body) {
-      for (const m of hit.media) usedMedia.add(m);
+      for (const m of hit.media) ctx.usedMedia.add(m);
       files.set(path, hit.html);
+      hit.meta = page.meta;
       continue;
     }
-    const main = [
-      '<div class="wrap">',
-      breadcrumb(layout, page, page.title),
-      `<div class="page-grid${aside ? ' has-aside' : ''}">`,
-      `<div class="content"><h1>${escapeHtml(page.title)}</h1>`,
-      pageBlock(ctx, page, 1),
-      bodyHtml(ctx, page, options.cache, stamp),
-      '</div>',
-      aside,
-      '</div></div>',
-    ].join('');
-    const html = pageDocument(layout, page, page.title, main, { depth: 1, bare: true });
+    const html = innerPage(layout, page, aside, cache, stamp);
     files.set(path, html);
-    options.cache?.pages.set(page.meta.id, {
+    cache?.pages.set(page.meta.id, {
       key,
       layout: layoutKey,
+      meta: page.meta,
       body: page.body,
       html,
       media: pageMedia(html),
     });
   }
-  if (options.cache)
-    for (const id of options.cache.pages.keys()) if (!seen.has(id)) options.cache.pages.delete(id);
+  if (cache) for (const id of cache.pages.keys()) if (!seen.has(id)) cache.pages.delete(id);
+}
 
-  // Generated pages, always present.
+function innerPage(
+  layout: Layout,
+  page: SitePage,
+  aside: string,
+  cache: RenderCache | undefined,
+  stamp: string,
+): string {
+  const main = [
+    '<div class="wrap">',
+    breadcrumb(layout, page, page.title),
+    `<div class="page-grid${aside ? ' has-aside' : ''}">`,
+    `<div class="content"><h1>${escapeHtml(page.title)}</h1>`,
+    pageBlock(layout.ctx, page, 1),
+    bodyHtml(layout.ctx, page, cache, stamp),
+    '</div>',
+    aside,
+    '</div></div>',
+  ].join('');
+  return pageDocument(layout, page, page.title, main, { depth: 1, bare: true });
+}
+
+const metaJson = (meta: PageMeta) => memoOnMeta(metaJsonMemo, meta, () => JSON.stringify(meta));
+
+/** A number per object, so an object's identity can be part of a string key. */
+const identities = new WeakMap<object, number>();
+let nextIdentity = 1;
+function identityOf(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'undefined';
+  let id = identities.get(value);
+  if (id === undefined) identities.set(value, (id = nextIdentity++));
+  return `#${id}`;
+}
+
+/**
+ * What the files drawn from the whole site read: the chrome, the settings, the media library,
+ * every page's metadata in order, the home page's body, and the time only as far as they use
+ * it (the day, which events are still to come, which alerts are on; the exact time when a
+ * page has no update time, as the iCalendar stamp then reads it).
+ */
+function siteWideKey(layout: Layout, snapshot: SiteSnapshot, stamp: string): string[] {
+  const { ctx, tree } = layout;
+  const now = ctx.publishedAt;
+  const key = [
+    chromeKey(layout.chrome[0]),
+    chromeKey(layout.chrome[1]),
+    stamp,
+    JSON.stringify(ctx.settings),
+    JSON.stringify(ctx.host),
+    JSON.stringify(snapshot.menus ?? null),
+    `${ctx.siteUrl}\0${ctx.searchAvailable}\0${ctx.communeName}`,
+    `${new Date(now).toISOString().slice(0, 10)}\0${isoDateParis(now)}`,
+    upcomingEvents(ctx, now)
+      .map((p) => p.meta.id)
+      .join(','),
+    tree.pages
+      .filter((p) => p.meta.type === 'risques')
+      .map((p) => String(isAlertActive(p.fields, now)))
+      .join(','),
+    ctx.pages.some((p) => !(p.meta.updatedAt > 0)) ? String(now) : '',
+    identityOf(tree.home?.body),
+  ];
+  for (const page of ctx.pages) key.push(metaJson(page.meta), page.slug);
+  return key;
+}
+
+interface SiteWideFiles {
+  files: Map<string, string>;
+  media: string[];
+  skipped: NonNullable<RenderedSite['skippedDeliberations']>;
+}
+
+/** The site-wide files, from the cache when every input they read is the same as last time. */
+function siteWideFilesCached(
+  layout: Layout,
+  snapshot: SiteSnapshot,
+  stamp: string,
+  cache: RenderCache | undefined,
+): { value: SiteWideFiles; same: boolean } {
+  const key = cache ? siteWideKey(layout, snapshot, stamp) : [];
+  const hit = cache?.site;
+  if (hit && hit.key.length === key.length && hit.key.every((part, i) => part === key[i])) {
+    for (const m of hit.value.media) layout.ctx.usedMedia.add(m);
+    return { value: hit.value, same: true };
+  }
+  const used = new Set<string>();
+  const own: Layout = { ...layout, ctx: { ...layout.ctx, usedMedia: used } };
+  const value = { ...siteWideFiles(own), media: [...used] };
+  for (const m of used) layout.ctx.usedMedia.add(m);
+  if (cache) cache.site = { key, value };
+  return { value, same: false };
+}
+
+/**
+ * The files drawn from the whole site: home, generated pages, list pages, 404, search
+ * template, the page of an address taken offline, sitemap, robots.txt, feeds and open data.
+ */
+function siteWideFiles(layout: Layout): Omit<SiteWideFiles, 'media'> {
+  const { ctx } = layout;
+  const files = new Map<string, string>();
+  files.set('index.html', homeDocument(layout));
+  const generated = generatedDocuments(layout, files);
+  const delib = deliberationRows(ctx);
+  // Each list page, and each of its further pages, marks its menu entry current ([MENU-5]).
+  for (const list of listPages(ctx))
+    files.set(
+      list.path,
+      pageDocument(layout, null, list.title, list.main, { depth: 1, listSlug: list.path.split('/')[0] }),
+    );
+  // The themed 404: at the root, linked as from the root (the server adds a <base>).
+  files.set(
+    '404.html',
+    pageDocument(layout, null, 'Page introuvable', notFoundMain(ctx, searchAction(ctx, 0)), {
+      depth: 0,
+      bare: true,
+    }),
+  );
+  // The results page's template, filled by the server ([SEARCH-1]).
+  if (ctx.searchAvailable)
+    files.set(
+      SEARCH_TEMPLATE_FILE,
+      pageDocument(layout, null, SEARCH_TEMPLATE_TITLE, SEARCH_SLOT, { depth: 1 }),
+    );
+  // [ADDR-4] The themed page of an address taken offline, like the 404.
+  files.set(
+    GONE_FILE,
+    pageDocument(layout, null, GONE_TITLE, goneMain(ctx, searchAction(ctx, 0)), { depth: 0, bare: true }),
+  );
+  machineFiles(ctx, generated, files, delib.rows);
+  return {
+    files,
+    skipped: delib.skipped.map(({ page, reason }) => ({
+      pageId: page.meta.id,
+      title: page.meta.title,
+      reason,
+    })),
+  };
+}
+
+function homeDocument(layout: Layout): string {
+  const { ctx } = layout;
+  const home = layout.tree.home;
+  const homeBlocks = home ? pageBlock(ctx, home, 0) : '';
+  const homeBody = home
+    ? renderHtml(home.body, { media: ctx.media, root: './', usedMedia: ctx.usedMedia })
+    : '';
+  return pageDocument(layout, null, 'Accueil', homeMain(ctx, home, homeBlocks, homeBody), {
+    depth: 0,
+    bare: true,
+    extraHead:
+      '<link rel="alternate" type="application/atom+xml" href="./actualites.xml" title="Actualités">',
+  });
+}
+
+/** The generated pages, always present; returns their slugs and titles. */
+function generatedDocuments(
+  layout: Layout,
+  files: Map<string, string>,
+): Array<{ slug: string; title: string }> {
+  const { ctx, tree } = layout;
   const generated: Array<[{ slug: string; title: string }, string]> = [
     [GENERATED_PAGES.mentions, mentionsLegales(ctx)],
     [GENERATED_PAGES.accessibility, declarationAccessibilite(ctx)],
@@ -643,12 +851,14 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
       pageDocument(layout, null, page.title, main, { depth: 1, listSlug: page.slug }),
     );
   }
+  return generated.map(([page]) => page);
+}
 
-  // List pages of the theme: actualités, agenda, registre des actes, données ouvertes.
-  const delib = deliberationRows(ctx);
+/** List pages of the theme: actualités, agenda, registre des actes, données ouvertes. */
+function listPages(ctx: SiteContext): ListPage[] {
   const lastChange = (type: string) =>
     ctx.pages.filter((p) => p.meta.type === type).reduce((max, p) => Math.max(max, p.meta.updatedAt), 0);
-  const lists = [
+  return [
     ...newsPages(ctx),
     agendaPage(ctx),
     ...registrePages(ctx),
@@ -690,38 +900,18 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
       },
     ]),
   ];
-  // Each list page, and each of its further pages, marks its menu entry current ([MENU-5]).
-  for (const list of lists)
-    files.set(
-      list.path,
-      pageDocument(layout, null, list.title, list.main, { depth: 1, listSlug: list.path.split('/')[0] }),
-    );
+}
 
-  // The themed 404: at the root, linked as from the root (the server adds a <base>).
-  files.set(
-    '404.html',
-    pageDocument(layout, null, 'Page introuvable', notFoundMain(ctx, searchAction(ctx, 0)), {
-      depth: 0,
-      bare: true,
-    }),
-  );
-
-  // The results page's template, filled by the server ([SEARCH-1]).
-  if (ctx.searchAvailable)
-    files.set(
-      SEARCH_TEMPLATE_FILE,
-      pageDocument(layout, null, SEARCH_TEMPLATE_TITLE, SEARCH_SLOT, { depth: 1 }),
-    );
-  // [ADDR-4] The themed page of an address taken offline, like the 404.
-  files.set(
-    GONE_FILE,
-    pageDocument(layout, null, GONE_TITLE, goneMain(ctx, searchAction(ctx, 0)), { depth: 0, bare: true }),
-  );
-
-  // Machine-readable files.
+/** sitemap.xml, robots.txt, the feeds and the open data. */
+function machineFiles(
+  ctx: SiteContext,
+  generated: ReadonlyArray<{ slug: string }>,
+  files: Map<string, string>,
+  deliberations: ReturnType<typeof deliberationRows>['rows'],
+): void {
   files.set(
     'sitemap.xml',
-    sitemapXml(ctx, [...generated.map(([p]) => p.slug), ...Object.values(LIST_PAGES).map((p) => p.slug)]),
+    sitemapXml(ctx, [...generated.map((p) => p.slug), ...Object.values(LIST_PAGES).map((p) => p.slug)]),
   );
   files.set('robots.txt', robotsTxt(ctx));
   files.set('actualites.xml', atomFeed(ctx));
@@ -729,15 +919,5 @@ export function renderSite(snapshot: SiteSnapshot, options: { cache?: RenderCach
   const actes = acteRecords(ctx);
   files.set('actes.csv', actesCsv(actes));
   files.set('actes.json', actesJson(ctx, actes));
-  files.set('deliberations.csv', deliberationsCsv(delib.rows));
-  return {
-    files,
-    media: usedMedia,
-    pagePaths,
-    skippedDeliberations: delib.skipped.map(({ page, reason }) => ({
-      pageId: page.meta.id,
-      title: page.meta.title,
-      reason,
-    })),
-  };
+  files.set('deliberations.csv', deliberationsCsv(deliberations));
 }

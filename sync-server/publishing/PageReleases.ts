@@ -135,12 +135,10 @@ export class PageReleases {
     const insert = this.db.prepare(
       'INSERT INTO page_versions (insee, page_id, meta, body, fingerprint, body_seq, released_at, released_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const link = this.db.prepare(
-      'INSERT OR REPLACE INTO site_version_pages (insee, version, page_id, page_version_id) VALUES (?, ?, ?, ?)',
-    );
     const all: PageRelease[] = [...kept];
     for (const page of added) {
-      const meta = { ...page.meta, status: 'published' as const };
+      const meta =
+        page.meta.status === 'published' ? page.meta : { ...page.meta, status: 'published' as const };
       const id = Number(
         insert.run(
           insee,
@@ -157,7 +155,13 @@ export class PageReleases {
       this.parsed.set(id, release);
       all.push(release);
     }
-    for (const page of all) link.run(insee, version, page.pageId, page.id);
+    // One statement for the thousand pages of a site (one call each cost ~5 ms a publication).
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO site_version_pages (insee, version, page_id, page_version_id)
+         SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)`,
+      )
+      .run(insee, version, JSON.stringify(all.map((page) => [page.pageId, page.id])));
     this.db
       .prepare('INSERT OR IGNORE INTO site_versions_recorded (insee, version) VALUES (?, ?)')
       .run(insee, version);

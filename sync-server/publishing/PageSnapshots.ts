@@ -34,9 +34,12 @@ export function fingerprintOf(doc: Y.Doc): string {
   return crypto.createHash('sha256').update(encodeDocState(doc)).digest('base64url');
 }
 
-/** Reads what a snapshot needs from a doc, synchronously (the doc may be destroyed right after). */
-export function capture(pageId: string, doc: Y.Doc): CapturedPage {
-  return { pageId, state: Y.encodeStateAsUpdate(doc), fingerprint: fingerprintOf(doc) };
+/**
+ * Reads what a snapshot needs from a doc, synchronously (the doc may be destroyed right after);
+ * `fingerprint`, when the caller has just computed it, is not computed again.
+ */
+export function capture(pageId: string, doc: Y.Doc, fingerprint = fingerprintOf(doc)): CapturedPage {
+  return { pageId, state: Y.encodeStateAsUpdate(doc), fingerprint };
 }
 
 export class PageSnapshots {

@@ -26,11 +26,17 @@ import type {
   ScheduledPublication,
 } from '../../site/apiContract';
 import { type AddressMap, nextAddressMap } from '../../site/addressMap';
-import { checkSite, type CheckIssue } from '../../site/checks';
+import { type CheckIssue, type CheckReport, checkSite } from '../../site/checks';
 import { readPageBody } from '../../site/pageBody';
 import { acteUnpublishRefusal } from '../../site/pageTypes';
 import { MIME_EXT, type MediaInfo } from '../../site/renderHtml';
-import { createRenderCache, type RenderCache, renderSite, type SiteSnapshot } from '../../site/renderSite';
+import {
+  createRenderCache,
+  type RenderCache,
+  type RenderedSite,
+  renderSite,
+  type SiteSnapshot,
+} from '../../site/renderSite';
 import { readMenus, type SiteMenus } from '../../site/menus';
 import { readSiteSettings, type SiteSettingsFull } from '../../site/settings';
 import {
@@ -52,7 +58,8 @@ import { metaKey, type NewRelease, type PageRelease, PageReleases } from './Page
 import { capture, type CapturedPage, fingerprintOf } from './PageSnapshots';
 import { indexRenderedSite, SearchIndexBuilder } from './search/publishedIndex';
 import { isSiteSlug, mediaDirOf, siteDirOf, UnsafePathError } from '../storage/safePaths';
-import { readAddressFile, writeAddressFile } from './siteAddresses';
+import { ADDRESS_FILE, readAddressFile } from './siteAddresses';
+import { linkCopy, switchCurrent, UnsafeFilePathError, writeVersion } from './versionFiles';
 
 export interface PublisherOptions {
   db: SqliteDatabase;
@@ -133,14 +140,6 @@ const VERSION = /^\d{8}-\d{9}Z-[0-9a-f]{8}$/;
 /** Who publishes when the scheduler does. */
 export const SCHEDULER_AGENT = 'programmation';
 
-/** A rendered file's relative path, checked: no absolute path, no `..`, no odd characters. */
-function safeRelativePath(rel: string): string | null {
-  if (!rel || rel.startsWith('/') || rel.includes('\\') || rel.includes('\0')) return null;
-  const segments = rel.split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..')) return null;
-  return segments.join(path.sep);
-}
-
 interface CommuneState {
   /** Page id → editor state read at this store sequence number (or state-vector key). */
   bodies: Map<string, { key: string; body: SerializedEditorState; fingerprint: string }>;
@@ -181,6 +180,19 @@ interface CommuneState {
   prepared: { base: string; dir: string } | null;
   /** Address map of the version online (null: read it from `current`, site/SPEC.md [ADDR-*]). */
   addresses: AddressMap | null;
+  /** The pages of the version online (null: read them from the database). */
+  online: { version: string; releases: Map<string, PageRelease> } | null;
+  /** The actes of the last version written, as JSON (the same objects give the same text). */
+  actesJson: { actes: PageMeta[]; json: string } | null;
+  /** The JSON of `published_actes` as last written. */
+  actesOnlineJson: string | null;
+  /** The media library last checked against the files, when every file was there. */
+  mediaAvailable: {
+    library: Record<string, MediaInfo>;
+    available: Record<string, MediaInfo>;
+    /** Files of the library that were not there (full paths). */
+    missing: string[];
+  } | null;
 }
 
 function emptyState(): CommuneState {
@@ -198,6 +210,10 @@ function emptyState(): CommuneState {
     manifest: null,
     prepared: null,
     addresses: null,
+    online: null,
+    actesJson: null,
+    actesOnlineJson: null,
+    mediaAvailable: null,
   };
 }
 
@@ -212,6 +228,219 @@ function toIssue(issue: CheckIssue): PublishIssue {
     message: issue.message,
     ...(issue.field ? { field: issue.field } : {}),
   };
+}
+
+/** The manifest as the publisher keeps it between publications. */
+type ManifestState = NonNullable<CommuneState['manifest']>;
+
+interface DueSchedule {
+  id: string;
+  pageId: string;
+}
+
+/** Milliseconds spent in each step of a publication, for the log. */
+class PhaseTimer {
+  readonly phases: Record<string, number> = {};
+  private last = performance.now();
+
+  mark(name: string): void {
+    const t = performance.now();
+    this.phases[name] = Math.round((t - this.last) * 10) / 10;
+    this.last = t;
+  }
+}
+
+/** One publication under way: for which commune, asked by whom, at what time. */
+interface PublishJob {
+  insee: string;
+  commune: Commune;
+  siteDir: string;
+  state: CommuneState;
+  publishedAt: number;
+  publishedBy: string | null;
+  publishedByName: string | null;
+  request: PublishRequest;
+  started: number;
+  phases: PhaseTimer;
+}
+
+/** What a publication changes ([PUBL-9]). */
+interface PublishPlan {
+  seqs: Map<string, number> | null;
+  manifest: ManifestState;
+  live: Map<string, PageMeta>;
+  online: Map<string, PageRelease>;
+  due: DueSchedule[];
+  /** The page asked for (« Mettre en ligne », « Retirer du site »), or null for the site. */
+  explicit: string | null;
+  removals: Set<string>;
+  toRead: Map<string, PageMeta>;
+}
+
+/** The site rendered and checked, with the changes the checks left out. */
+interface CheckedSite {
+  snapshot: SiteSnapshot;
+  rendered: RenderedSite;
+  report: CheckReport;
+  skipped: PublishIssue[];
+}
+
+interface WrittenVersion {
+  id: string;
+  /** Its files (relative path → content), the address map included. */
+  files: Map<string, string>;
+  addresses: AddressMap;
+  written: number;
+  kept: number;
+}
+
+/**
+ * The pages a publication takes off: the one withdrawn (never an acte inside its two months);
+ * with « Publier les modifications », the pages deleted or set back to « draft » in the
+ * manifest (unless the checks refuse it: an acte inside its two months).
+ */
+function pagesToRemove(
+  request: PublishRequest,
+  online: ReadonlyMap<string, PageRelease>,
+  live: ReadonlyMap<string, PageMeta>,
+  at: number,
+): Set<string> {
+  const removals = new Set<string>();
+  if (request.kind === 'withdraw') {
+    const release = online.get(request.pageId);
+    if (!release) throw new PublishError('not-online', 'Cette page n’est pas en ligne : rien à retirer.');
+    const refusal = acteUnpublishRefusal(release.meta, at);
+    if (refusal) throw new PublishError('acte-online', `${refusal} La page reste en ligne.`);
+    removals.add(request.pageId);
+  }
+  if (request.kind === 'site')
+    for (const id of online.keys()) if (live.get(id)?.status !== 'published') removals.add(id);
+  return removals;
+}
+
+/**
+ * The pages whose body a publication reads: the one asked for, the scheduled ones due, and
+ * with « Publier les modifications » every page online whose fields or body doc changed, and
+ * the pages marked « published » in the manifest but not online (sites and tools that set it
+ * directly, a page marked before this model).
+ */
+function pagesToRead(
+  request: PublishRequest,
+  pages: Pick<PublishPlan, 'live' | 'online' | 'due' | 'removals'>,
+  seqOf: (pageId: string) => number | undefined,
+): Map<string, PageMeta> {
+  const { live, online, due, removals } = pages;
+  const toRead = new Map<string, PageMeta>();
+  if (request.kind === 'page') toRead.set(request.pageId, live.get(request.pageId)!);
+  for (const d of due) {
+    const meta = live.get(d.pageId);
+    if (meta && !removals.has(d.pageId)) toRead.set(d.pageId, meta);
+  }
+  if (request.kind !== 'site') return toRead;
+  for (const meta of live.values())
+    if (meta.status === 'published' && !online.has(meta.id)) toRead.set(meta.id, meta);
+  for (const release of online.values()) {
+    const meta = live.get(release.pageId);
+    if (!meta) continue;
+    const seq = seqOf(meta.id);
+    if (metaKey(meta) !== metaKey(release.meta) || seq === undefined || seq !== release.bodySeq)
+      toRead.set(meta.id, meta);
+  }
+  return toRead;
+}
+
+/**
+ * `next`, or `previous` when it holds the same values: the caches of rendering, checks and
+ * search know the pages online by their metadata objects.
+ */
+function sameOrNew(previous: PageMeta | undefined, next: PageMeta): PageMeta {
+  return previous !== undefined && JSON.stringify(previous) === JSON.stringify(next) ? previous : next;
+}
+
+/** The pages of the new version: those online that stay as they are, then the new forms. */
+function snapshotPages(
+  online: ReadonlyMap<string, PageRelease>,
+  removals: ReadonlySet<string>,
+  candidates: ReadonlyMap<string, NewRelease>,
+): SiteSnapshot['pages'] {
+  const pages: SiteSnapshot['pages'] = [];
+  for (const release of online.values())
+    if (!removals.has(release.pageId) && !candidates.has(release.pageId))
+      pages.push({ meta: release.meta, body: release.body });
+  for (const c of candidates.values()) pages.push({ meta: c.meta, body: c.body });
+  return pages;
+}
+
+/** The checks' warnings, and the pages left out because they could not be read. */
+function publicationWarnings(
+  insee: string,
+  unreadablePages: readonly UnreadablePage[],
+  unreadableBodies: readonly PageMeta[],
+  report: CheckReport,
+): PublishIssue[] {
+  const warnings = report.warnings.map(toIssue);
+  for (const page of unreadablePages)
+    warnings.push({
+      severity: 'warning',
+      rule: 'unreadable-page',
+      pageId: page.id,
+      page: page.title,
+      message: `Page « ${page.title || page.id} » : elle n’a pas été publiée, ${page.reason}. Un administrateur peut la réparer (npm run admin -- repair-page --commune ${insee} --page ${page.id}).`,
+    });
+  for (const meta of unreadableBodies)
+    warnings.push({
+      severity: 'warning',
+      rule: 'unreadable-body',
+      pageId: meta.id,
+      page: meta.title,
+      message: `Page « ${meta.title} » : son contenu n’a pas pu être lu (version plus récente de l’éditeur ?) ; la version précédemment publiée est conservée.`,
+    });
+  return warnings;
+}
+
+/** The refusal, when the page asked for cannot be read or the checks found errors; else null. */
+function blockedOutcome(
+  request: PublishRequest,
+  explicit: string | null,
+  unreadableBodies: readonly PageMeta[],
+  report: CheckReport,
+  warnings: PublishIssue[],
+): PublishOutcome | null {
+  if (explicit !== null && request.kind === 'page' && unreadableBodies.some((m) => m.id === explicit))
+    return {
+      kind: 'blocked',
+      message: `Mise en ligne refusée : le contenu de la page n’a pas pu être lu. Le site en ligne n’a pas changé.`,
+      issues: warnings,
+    };
+  if (report.errors.length === 0) return null;
+  const errors = report.errors.map(toIssue);
+  const n = errors.length;
+  return {
+    kind: 'blocked',
+    message: `Publication refusée : ${n} problème${n > 1 ? 's' : ''} à corriger avant de publier. Le site en ligne n’a pas changé.\n${errors.map((e) => `• ${e.message}`).join('\n')}`,
+    issues: [...errors, ...warnings],
+  };
+}
+
+/** Which pages the new version adds, changes or removes, for the history. */
+function changeList(
+  state: CommuneState,
+  { snapshot, rendered }: CheckedSite,
+): { changed: PublicationEntry['changed']; pages: CommuneState['pages'] } {
+  const changed: PublicationEntry['changed'] = [];
+  const pages: CommuneState['pages'] = new Map();
+  for (const { meta } of snapshot.pages) {
+    const rel = rendered.pagePaths.get(meta.id);
+    if (!rel) continue;
+    pages.set(meta.id, { path: rel, title: meta.title });
+    const before = state.pages.get(meta.id);
+    if (!before) changed.push({ pageId: meta.id, title: meta.title, change: 'added' });
+    else if (before.path !== rel || state.files.get(rel) !== rendered.files.get(rel))
+      changed.push({ pageId: meta.id, title: meta.title, change: 'changed' });
+  }
+  for (const [id, before] of state.pages)
+    if (!pages.has(id)) changed.push({ pageId: id, title: before.title, change: 'removed' });
+  return { changed, pages };
 }
 
 const DATE_TIME_FR = new Intl.DateTimeFormat('fr-FR', {
@@ -266,6 +495,8 @@ export class Publisher {
   private readonly searchIndex: SearchIndexBuilder = new SearchIndexBuilder();
   private timer: NodeJS.Timeout | null = null;
   private readonly releases: PageReleases;
+  /** The theme's CSS, read once (it ships with the code). */
+  private stylesheet: string | undefined;
 
   constructor(options: PublisherOptions) {
     this.options = options;
@@ -445,7 +676,7 @@ export class Publisher {
           'acte-online',
           `Retour à la version du ${DATE_TIME_FR.format(new Date(this.versionPublishedAt(insee, version) ?? 0))} refusé : le site en ligne n’a pas changé.\n${refusals.join('\n')}`,
         );
-      await this.switchCurrent(siteDir, version);
+      await switchCurrent(siteDir, version);
       this.options.db
         .prepare(
           'INSERT INTO publication_events (insee, version, at, by, by_name, pages, changed, rollback_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -484,11 +715,12 @@ export class Publisher {
 
   private recordActesOnline(insee: string, state: CommuneState, actes: PageMeta[]): void {
     state.actes = actes;
+    state.actesOnlineJson = JSON.stringify(actes);
     this.options.db
       .prepare(
         'INSERT INTO published_actes (insee, actes) VALUES (?, ?) ON CONFLICT (insee) DO UPDATE SET actes = excluded.actes',
       )
-      .run(insee, JSON.stringify(actes));
+      .run(insee, state.actesOnlineJson);
   }
 
   // ---- Scheduled publication ----
@@ -581,31 +813,49 @@ export class Publisher {
       // The two-month rule must survive a restart: the actes online are kept in the database.
       const row = this.options.db.prepare('SELECT actes FROM published_actes WHERE insee = ?').get(insee) as
         { actes: string } | undefined;
-      if (row) state.actes = JSON.parse(row.actes) as PageMeta[];
+      if (row) {
+        state.actes = JSON.parse(row.actes) as PageMeta[];
+        state.actesOnlineJson = row.actes;
+      }
       this.state.set(insee, state);
     }
     return state;
   }
 
-  /** Media entries whose files were uploaded; widths without a file are dropped. */
-  private availableMedia(insee: string, media: Record<string, MediaInfo>): Record<string, MediaInfo> {
-    const out: Record<string, MediaInfo> = {};
+  /**
+   * Media entries whose files were uploaded; widths without a file are dropped. The same
+   * library object as last time gives the same answer unless a file missing then has arrived.
+   */
+  private availableMedia(
+    insee: string,
+    state: CommuneState,
+    library: Record<string, MediaInfo>,
+  ): Record<string, MediaInfo> {
+    const known = state.mediaAvailable;
+    if (known?.library === library && !known.missing.some((file) => fsSync.existsSync(file)))
+      return known.available;
+    const available: Record<string, MediaInfo> = {};
     const dir = mediaDirOf(this.mediaDir, insee);
+    const missing: string[] = [];
     const exists = (file: string) => {
       const full = path.join(dir, file);
       if (this.mediaSeen.has(full)) return true;
-      if (!fsSync.existsSync(full)) return false;
+      if (!fsSync.existsSync(full)) {
+        missing.push(full);
+        return false;
+      }
       this.mediaSeen.add(full);
       return true;
     };
-    for (const [sha, info] of Object.entries(media)) {
+    for (const [sha, info] of Object.entries(library)) {
       const ext = MIME_EXT[info.mime];
       const original = ext !== undefined && exists(`${sha}.${ext}`);
       const widths = info.widths.filter((w) => exists(`${sha}-${w}.webp`));
       if (!original && widths.length === 0) continue;
-      out[sha] = { ...info, widths };
+      available[sha] = { ...info, widths };
     }
-    return out;
+    state.mediaAvailable = { library, available, missing };
+    return available;
   }
 
   private async readBodies(
@@ -652,7 +902,7 @@ export class Publisher {
           state.bodies.set(meta.id, { key, body, fingerprint });
           bodies.set(meta.id, body);
           fingerprints.set(meta.id, fingerprint);
-          if (this.options.onPagesPublished) captured.push(capture(meta.id, doc));
+          if (this.options.onPagesPublished) captured.push(capture(meta.id, doc, fingerprint));
         } catch (error) {
           // [BODY-6] keep the previous version of the page rather than publish it empty.
           unreadable.push(meta);
@@ -710,8 +960,11 @@ export class Publisher {
   ): Promise<Map<string, PageRelease>> {
     const version = this.releases.currentVersion(insee);
     if (!version) return new Map();
+    if (state.online?.version === version) return state.online.releases;
     if (!this.releases.recorded(insee, version)) await this.migrate(insee, version, livePages);
-    return new Map(this.releases.pagesOf(insee, version).map((r) => [r.pageId, r]));
+    const releases = new Map(this.releases.pagesOf(insee, version).map((r) => [r.pageId, r]));
+    state.online = { version, releases };
+    return releases;
   }
 
   /**
@@ -727,7 +980,7 @@ export class Publisher {
       const stored = this.options.publishedBodyState?.(insee, meta.id) ?? null;
       let doc: Y.Doc;
       if (stored) {
-        doc = new Y.Doc();
+        doc = new Y.Doc({ guid: pageRoom(insee, meta.id) });
         Y.applyUpdate(doc, stored);
       } else doc = await this.options.readDoc(pageRoom(insee, meta.id));
       try {
@@ -835,346 +1088,317 @@ export class Publisher {
     }
   }
 
+  /**
+   * A publication ([PUBL-9]): what changes is planned, the changed bodies read, the site
+   * rendered and checked (a change the checks refuse is left out), the new version written
+   * and switched to, then recorded.
+   */
   private async publishNow(
     insee: string,
     publishedBy: string | null,
     publishedByName: string | null,
     request: PublishRequest,
   ): Promise<PublishOutcome> {
+    const job = this.startJob(insee, publishedBy, publishedByName, request);
+    const plan = await this.planPublication(job);
+    job.phases.mark('manifest');
+    const { candidates, unreadable, read } = await this.readCandidates(job, plan);
+    job.phases.mark('bodies');
+    const checked = await this.renderChecked(job, plan, candidates);
+    job.phases.mark('render');
+    const warnings = publicationWarnings(insee, plan.manifest.unreadable, unreadable, checked.report);
+    const blocked = blockedOutcome(request, plan.explicit, unreadable, checked.report, warnings);
+    if (blocked) return blocked;
+    const searchReindexed = indexRenderedSite(this.searchIndex, insee, checked.snapshot, checked.rendered);
+    job.phases.mark('search');
+    const version = await this.writeNewVersion(job, checked);
+    job.phases.mark('write');
+    const changes = changeList(job.state, checked);
+    this.recordPublication(job, plan, candidates, checked, version.id, changes.changed);
+    job.phases.mark('record');
+    await this.afterPublication(job, plan, candidates, checked, version, changes.pages);
+    job.phases.mark('after');
+    const ms = performance.now() - job.started;
+    this.options.logger.log('info', 'site.published', {
+      insee,
+      version: version.id,
+      pages: checked.snapshot.pages.length,
+      files: version.files.size,
+      written: version.written,
+      kept: version.kept,
+      bodiesRead: read,
+      searchReindexed,
+      phases: job.phases.phases,
+      ms: Math.round(ms),
+    });
+    return {
+      kind: 'published',
+      response: {
+        version: version.id,
+        url: `/sites/${job.commune.slug}/`,
+        publishedAt: job.publishedAt,
+        pages: checked.snapshot.pages.length,
+        warnings,
+        changedPages: changes.changed.map((c) => c.pageId),
+        filesWritten: version.written,
+        filesKept: version.kept,
+        ms: Math.round(ms),
+        released: [...candidates.keys()],
+        withdrawn: [...plan.removals],
+        skipped: checked.skipped,
+      },
+    };
+  }
+
+  private startJob(
+    insee: string,
+    publishedBy: string | null,
+    publishedByName: string | null,
+    request: PublishRequest,
+  ): PublishJob {
     const commune = this.options.commune(insee);
     if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
     const siteDir = this.siteDir(commune); // before anything is read or written
-    const started = performance.now();
-    const state = this.communeState(insee);
-    const publishedAt = this.now();
-
-    const phases: Record<string, number> = {};
-    let mark = performance.now();
-    const phase = (name: string) => {
-      const t = performance.now();
-      phases[name] = Math.round(t - mark);
-      mark = t;
+    return {
+      insee,
+      commune,
+      siteDir,
+      state: this.communeState(insee),
+      publishedAt: this.now(),
+      publishedBy,
+      publishedByName,
+      request,
+      started: performance.now(),
+      phases: new PhaseTimer(),
     };
-    const seqs = await this.roomSeqs(insee);
-    const {
-      pages: livePages,
-      unreadable: unreadablePages,
-      settings,
-      media,
-      menus,
-    } = await this.loadManifest(insee, commune, state, seqs);
-    const live = new Map(livePages.map((p) => [p.id, p]));
-    for (const id of state.bodies.keys()) if (!live.has(id)) state.bodies.delete(id);
-    const online = await this.onlineReleases(insee, state, livePages);
+  }
 
-    // [PUBL-9] What this publication changes: the page asked for, or every page online that
-    // changed; scheduled pages that are due in any case.
-    const due = this.options.db
+  /**
+   * [PUBL-9] What this publication changes: the page asked for, or every page online that
+   * changed; scheduled pages that are due in any case; the pages it takes off.
+   */
+  private async planPublication(job: PublishJob): Promise<PublishPlan> {
+    const { insee, request, state } = job;
+    const seqs = await this.roomSeqs(insee);
+    const manifest = await this.loadManifest(insee, job.commune, state, seqs);
+    const live = new Map(manifest.pages.map((p) => [p.id, p]));
+    for (const id of state.bodies.keys()) if (!live.has(id)) state.bodies.delete(id);
+    const online = await this.onlineReleases(insee, state, manifest.pages);
+    const due = this.dueSchedules(insee, job.publishedAt);
+    if (request.kind === 'page' && !live.has(request.pageId))
+      throw new PublishError('unknown-page', 'Cette page n’existe pas (ou plus) dans le site.');
+    const removals = pagesToRemove(request, online, live, job.publishedAt);
+    const toRead = pagesToRead(request, { live, online, due, removals }, (id) =>
+      seqs?.get(pageRoom(insee, id)),
+    );
+    const explicit = request.kind === 'site' ? null : request.pageId;
+    return { seqs, manifest, live, online, due, explicit, removals, toRead };
+  }
+
+  private dueSchedules(insee: string, at: number): DueSchedule[] {
+    return this.options.db
       .prepare(
         "SELECT id, page_id AS pageId FROM scheduled_publications WHERE insee = ? AND state = 'pending' AND at <= ?",
       )
-      .all(insee, publishedAt) as Array<{ id: string; pageId: string }>;
-    const explicit = request.kind === 'site' ? null : request.pageId;
-    if (request.kind === 'page' && !live.has(request.pageId))
-      throw new PublishError('unknown-page', 'Cette page n’existe pas (ou plus) dans le site.');
-    const removals = new Set<string>();
-    if (request.kind === 'withdraw') {
-      const release = online.get(request.pageId);
-      if (!release) throw new PublishError('not-online', 'Cette page n’est pas en ligne : rien à retirer.');
-      const refusal = acteUnpublishRefusal(release.meta, publishedAt);
-      if (refusal) throw new PublishError('acte-online', `${refusal} La page reste en ligne.`);
-      removals.add(request.pageId);
-    }
-    // Pages deleted, or set back to « draft » in the manifest, leave the site with « Publier
-    // les modifications » (unless the checks refuse it: an acte inside its two months).
-    if (request.kind === 'site')
-      for (const id of online.keys()) if (live.get(id)?.status !== 'published') removals.add(id);
-    const toRead = new Map<string, PageMeta>();
-    if (request.kind === 'page') toRead.set(request.pageId, live.get(request.pageId)!);
-    for (const d of due) {
-      const meta = live.get(d.pageId);
-      if (meta && !removals.has(d.pageId)) toRead.set(d.pageId, meta);
-    }
-    // Pages marked « published » in the manifest but not online (sites and tools that set it
-    // directly, a page marked before this model) go online with « Publier les modifications ».
-    if (request.kind === 'site')
-      for (const meta of livePages)
-        if (meta.status === 'published' && !online.has(meta.id)) toRead.set(meta.id, meta);
-    if (request.kind === 'site')
-      for (const release of online.values()) {
-        const meta = live.get(release.pageId);
-        if (!meta) continue;
-        const seq = seqs?.get(pageRoom(insee, meta.id));
-        if (metaKey(meta) !== metaKey(release.meta) || seq === undefined || seq !== release.bodySeq)
-          toRead.set(meta.id, meta);
-      }
+      .all(insee, at) as DueSchedule[];
+  }
 
-    phase('manifest');
+  /** The bodies to read, and the pages whose new form goes online (unchanged ones do not). */
+  private async readCandidates(
+    job: PublishJob,
+    plan: PublishPlan,
+  ): Promise<{ candidates: Map<string, NewRelease>; unreadable: PageMeta[]; read: number }> {
+    const { insee, state } = job;
     const { bodies, fingerprints, read, unreadable, captured } = await this.readBodies(
       insee,
       state,
-      [...toRead.values()],
-      seqs,
+      [...plan.toRead.values()],
+      plan.seqs,
     );
     for (const page of captured) state.pendingCaptures.set(page.pageId, page);
     const unreadableIds = new Set(unreadable.map((m) => m.id));
     const candidates = new Map<string, NewRelease>();
-    for (const meta of toRead.values()) {
+    for (const meta of plan.toRead.values()) {
       if (unreadableIds.has(meta.id)) continue; // [BODY-6] its online form stays
       const fingerprint = fingerprints.get(meta.id)!;
-      const release = online.get(meta.id);
-      const asked = meta.id === explicit || due.some((d) => d.pageId === meta.id);
+      const release = plan.online.get(meta.id);
+      const asked = meta.id === plan.explicit || plan.due.some((d) => d.pageId === meta.id);
       if (!asked && release && metaKey(meta) === metaKey(release.meta) && release.fingerprint === fingerprint)
         continue; // unchanged
       candidates.set(meta.id, {
         pageId: meta.id,
-        meta: { ...meta, status: 'published' },
+        meta: sameOrNew(release?.meta, { ...meta, status: 'published' }),
         body: bodies.get(meta.id) ?? EMPTY_BODY,
         fingerprint,
-        bodySeq: seqs?.get(pageRoom(insee, meta.id)) ?? null,
+        bodySeq: plan.seqs?.get(pageRoom(insee, meta.id)) ?? null,
       });
     }
-    phase('bodies');
-    const stylesheet = await fs.readFile(path.join(this.options.assetsDir, 'site.css'), 'utf8');
-    const origin = (this.options.publicOrigin ?? 'http://localhost:8080').replace(/\/+$/, '');
-    const snapshotOf = (): SiteSnapshot => {
-      const pages: SiteSnapshot['pages'] = [];
-      for (const release of online.values())
-        if (!removals.has(release.pageId) && !candidates.has(release.pageId))
-          pages.push({ meta: release.meta, body: release.body });
-      for (const c of candidates.values()) pages.push({ meta: c.meta, body: c.body });
-      return {
-        commune: { insee: commune.insee, name: commune.name, slug: commune.slug },
-        settings,
-        pages,
-        media: this.availableMedia(insee, media),
-        stylesheet,
-        publishedAt,
-        siteUrl: `${origin}/sites/${commune.slug}/`,
-        searchAvailable: true,
-        menus,
-      };
-    };
+    return { candidates, unreadable, read };
+  }
 
-    // Render and check; a change the checks refuse is left out (its page stays as it is
-    // online), except the one asked for: then nothing is published.
+  /**
+   * Renders and checks the site; a change the checks refuse is left out (its page stays as it
+   * is online), except the one asked for: then nothing is published.
+   */
+  private async renderChecked(
+    job: PublishJob,
+    plan: PublishPlan,
+    candidates: Map<string, NewRelease>,
+  ): Promise<CheckedSite> {
+    const { state } = job;
+    const base = await this.snapshotBase(job, plan.manifest);
+    const render = () => {
+      const snapshot = { ...base, pages: snapshotPages(plan.online, plan.removals, candidates) };
+      const rendered = renderSite(snapshot, { cache: state.render });
+      const report = checkSite(snapshot, rendered, {
+        previouslyOnline: state.actes,
+        now: job.publishedAt,
+        outputCache: state.checks,
+      });
+      return { snapshot, rendered, report };
+    };
     const skipped: PublishIssue[] = [];
-    let snapshot = snapshotOf();
-    let rendered = renderSite(snapshot, { cache: state.render });
-    let report = checkSite(snapshot, rendered, {
-      previouslyOnline: state.actes,
-      now: publishedAt,
-      outputCache: state.checks,
-    });
-    for (let round = 0; round < 5 && report.errors.length > 0; round++) {
+    let site = render();
+    for (let round = 0; round < 5 && site.report.errors.length > 0; round++) {
       const leftOut = new Set(
-        report.errors
+        site.report.errors
           .map((e) => e.pageId)
           .filter(
-            (id): id is string => id !== null && id !== explicit && (candidates.has(id) || removals.has(id)),
+            (id): id is string =>
+              id !== null && id !== plan.explicit && (candidates.has(id) || plan.removals.has(id)),
           ),
       );
       if (leftOut.size === 0) break;
       for (const id of leftOut) {
         candidates.delete(id);
-        removals.delete(id);
+        plan.removals.delete(id);
       }
-      skipped.push(...report.errors.filter((e) => e.pageId !== null && leftOut.has(e.pageId)).map(toIssue));
-      snapshot = snapshotOf();
-      rendered = renderSite(snapshot, { cache: state.render });
-      report = checkSite(snapshot, rendered, {
-        previouslyOnline: state.actes,
-        now: publishedAt,
-        outputCache: state.checks,
-      });
+      skipped.push(
+        ...site.report.errors.filter((e) => e.pageId !== null && leftOut.has(e.pageId)).map(toIssue),
+      );
+      site = render();
     }
-    const renderedMs = performance.now() - started;
-    phase('render');
-    const published = snapshot.pages.map((p) => p.meta);
-    const skippedDue = due.filter((d) => !candidates.has(d.pageId));
-    phase('checks');
-    const warnings = report.warnings.map(toIssue);
-    for (const page of unreadablePages)
-      warnings.push({
-        severity: 'warning',
-        rule: 'unreadable-page',
-        pageId: page.id,
-        page: page.title,
-        message: `Page « ${page.title || page.id} » : elle n’a pas été publiée, ${page.reason}. Un administrateur peut la réparer (npm run admin -- repair-page --commune ${insee} --page ${page.id}).`,
-      });
-    for (const meta of unreadable)
-      warnings.push({
-        severity: 'warning',
-        rule: 'unreadable-body',
-        pageId: meta.id,
-        page: meta.title,
-        message: `Page « ${meta.title} » : son contenu n’a pas pu être lu (version plus récente de l’éditeur ?) ; la version précédemment publiée est conservée.`,
-      });
-    if (explicit !== null && request.kind === 'page' && unreadableIds.has(explicit))
-      return {
-        kind: 'blocked',
-        message: `Mise en ligne refusée : le contenu de la page n’a pas pu être lu. Le site en ligne n’a pas changé.`,
-        issues: warnings,
-      };
-    if (report.errors.length > 0) {
-      const errors = report.errors.map(toIssue);
-      const n = errors.length;
-      return {
-        kind: 'blocked',
-        message: `Publication refusée : ${n} problème${n > 1 ? 's' : ''} à corriger avant de publier. Le site en ligne n’a pas changé.\n${errors.map((e) => `• ${e.message}`).join('\n')}`,
-        issues: [...errors, ...warnings],
-      };
-    }
+    return { ...site, skipped };
+  }
 
-    const searchReindexed = indexRenderedSite(this.searchIndex, insee, snapshot, rendered);
-    phase('search');
+  /** The snapshot's parts other than its pages. */
+  private async snapshotBase(job: PublishJob, manifest: ManifestState): Promise<Omit<SiteSnapshot, 'pages'>> {
+    const { commune } = job;
+    const origin = (this.options.publicOrigin ?? 'http://localhost:8080').replace(/\/+$/, '');
+    this.stylesheet ??= await fs.readFile(path.join(this.options.assetsDir, 'site.css'), 'utf8');
+    return {
+      commune: { insee: commune.insee, name: commune.name, slug: commune.slug },
+      settings: manifest.settings,
+      media: this.availableMedia(job.insee, job.state, manifest.media),
+      stylesheet: this.stylesheet,
+      publishedAt: job.publishedAt,
+      siteUrl: `${origin}/sites/${commune.slug}/`,
+      searchAvailable: true,
+      menus: manifest.menus,
+    };
+  }
 
-    const version = `${new Date(publishedAt).toISOString().replace(/[-:.]/g, '').replace('T', '-')}-${crypto
+  /** Writes the new version's folder and puts it online; the address map goes with it. */
+  private async writeNewVersion(
+    job: PublishJob,
+    { snapshot, rendered }: CheckedSite,
+  ): Promise<WrittenVersion> {
+    const { state, siteDir, insee } = job;
+    const id = `${new Date(job.publishedAt).toISOString().replace(/[-:.]/g, '').replace('T', '-')}-${crypto
       .randomBytes(4)
       .toString('hex')}`;
     const versionsDir = path.join(siteDir, 'versions');
     const addresses = nextAddressMap(
       state.addresses ?? (await readAddressFile(path.join(siteDir, 'current'))),
       rendered.pagePaths,
-      new Map(published.map((p) => [p.id, p.title])),
+      new Map(snapshot.pages.map((p) => [p.meta.id, p.meta.title])),
       rendered.files.keys(),
-      publishedAt,
+      job.publishedAt,
     );
+    const files = new Map(rendered.files).set(ADDRESS_FILE, JSON.stringify(addresses));
     const previousDir = state.version ? path.join(versionsDir, state.version) : null;
-    const canLink = previousDir !== null && fsSync.existsSync(previousDir);
     const prepared =
       state.prepared && state.prepared.base === state.version && fsSync.existsSync(state.prepared.dir)
         ? state.prepared.dir
         : null;
     state.prepared = null;
-    const staging = prepared ?? path.join(versionsDir, `.${version}.tmp`);
-    let written = 0;
-    let kept = 0;
-    await fs.mkdir(staging, { recursive: true });
+    let counts: { written: number; kept: number };
     try {
-      // Synchronous calls: a thousand small files go much faster without a thread-pool hop each.
-      const made = new Set<string>([staging]);
-      const mkdir = (dir: string) => {
-        if (made.has(dir)) return;
-        fsSync.mkdirSync(dir, { recursive: true });
-        made.add(dir);
-      };
-      const replace = (target: string, write: () => void) => {
-        // A prepared file is a hard link to the version online: never write through it.
-        if (prepared) fsSync.rmSync(target, { force: true });
-        else mkdir(path.dirname(target));
-        try {
-          write();
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-          mkdir(path.dirname(target));
-          write();
-        }
-      };
-      for (const [rel, content] of rendered.files) {
-        const unchanged = canLink && state.files.get(rel) === content;
-        // Already in the prepared copy, under a path checked when it was first written.
-        if (unchanged && prepared) {
-          kept++;
-          continue;
-        }
-        const safe = safeRelativePath(rel);
-        if (!safe) throw new PublishError('publish-failed', `Chemin de fichier refusé : « ${rel} ».`);
-        const target = path.join(staging, safe);
-        if (unchanged) {
-          try {
-            mkdir(path.dirname(target));
-            fsSync.linkSync(path.join(previousDir, safe), target);
-            kept++;
-            continue;
-          } catch {
-            // Fall through: write it.
-          }
-        }
-        replace(target, () => fsSync.writeFileSync(target, content));
-        written++;
-      }
-      const mediaSource = mediaDirOf(this.mediaDir, insee);
-      for (const rel of rendered.media) {
-        const safe = safeRelativePath(rel);
-        if (!safe || !rel.startsWith('media/')) continue;
-        if (prepared && state.media.has(rel)) continue;
-        const target = path.join(staging, safe);
-        const fromPrevious = canLink ? path.join(previousDir, safe) : null;
-        const source =
-          fromPrevious && fsSync.existsSync(fromPrevious)
-            ? fromPrevious
-            : path.join(mediaSource, rel.slice(6));
-        try {
-          replace(target, () => fsSync.linkSync(source, target));
-        } catch {
-          try {
-            replace(target, () => fsSync.copyFileSync(source, target));
-          } catch (error) {
-            this.options.logger.log('warn', 'site.media_missing', { insee, file: rel, error });
-          }
-        }
-      }
-      if (prepared) {
-        // Files of the previous version that are gone (removed pages, media no longer used).
-        const gone = [
-          ...[...state.files.keys()].filter((rel) => !rendered.files.has(rel)),
-          ...[...state.media].filter((rel) => !rendered.media.has(rel)),
-        ];
-        for (const rel of gone) {
-          const safe = safeRelativePath(rel);
-          if (!safe) continue;
-          fsSync.rmSync(path.join(staging, safe), { force: true });
-          const parent = path.dirname(path.join(staging, safe));
-          if (parent !== staging) fsSync.rmSync(parent, { recursive: true, force: true });
-        }
-      }
-      writeAddressFile(staging, addresses);
-      await fs.rename(staging, path.join(versionsDir, version));
+      counts = await writeVersion(
+        versionsDir,
+        id,
+        {
+          dir: previousDir !== null && fsSync.existsSync(previousDir) ? previousDir : null,
+          files: state.files,
+          media: state.media,
+          prepared,
+        },
+        { files, media: rendered.media, mediaSource: mediaDirOf(this.mediaDir, insee) },
+        (file, error) => this.options.logger.log('warn', 'site.media_missing', { insee, file, error }),
+      );
     } catch (error) {
-      await fs.rm(staging, { recursive: true, force: true });
+      if (error instanceof UnsafeFilePathError) throw new PublishError('publish-failed', error.message);
       throw error;
     }
-    await this.switchCurrent(siteDir, version);
-    phase('write');
+    await switchCurrent(siteDir, id);
+    return { id, files, addresses, ...counts };
+  }
 
-    // Which pages changed, for the history.
-    const changed: PublicationEntry['changed'] = [];
-    const nowPages = new Map<string, { path: string; title: string }>();
-    for (const { meta } of snapshot.pages) {
-      const rel = rendered.pagePaths.get(meta.id);
-      if (!rel) continue;
-      nowPages.set(meta.id, { path: rel, title: meta.title });
-      const before = state.pages.get(meta.id);
-      if (!before) changed.push({ pageId: meta.id, title: meta.title, change: 'added' });
-      else if (before.path !== rel || state.files.get(rel) !== rendered.files.get(rel))
-        changed.push({ pageId: meta.id, title: meta.title, change: 'changed' });
-    }
-    for (const [id, before] of state.pages)
-      if (!nowPages.has(id)) changed.push({ pageId: id, title: before.title, change: 'removed' });
-
+  /** The publication in the database, in one transaction: history, schedules, page releases. */
+  private recordPublication(
+    job: PublishJob,
+    plan: PublishPlan,
+    candidates: Map<string, NewRelease>,
+    { snapshot, skipped }: CheckedSite,
+    version: string,
+    changed: PublicationEntry['changed'],
+  ): void {
+    const { insee, publishedAt, publishedBy, publishedByName } = job;
     const db = this.options.db;
+    const pages = snapshot.pages.length;
     db.transaction(() => {
       db.prepare(
         'INSERT INTO publications (insee, version, published_at, pages, published_by) VALUES (?, ?, ?, ?, ?)',
-      ).run(insee, version, publishedAt, snapshot.pages.length, publishedBy);
+      ).run(insee, version, publishedAt, pages, publishedBy);
       db.prepare(
         'INSERT INTO publication_events (insee, version, at, by, by_name, pages, changed, rollback_of) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
-      ).run(
+      ).run(insee, version, publishedAt, publishedBy, publishedByName, pages, JSON.stringify(changed));
+      this.settleSchedules(plan.due, candidates, skipped);
+      const kept = [...plan.online.values()].filter(
+        (r) => !plan.removals.has(r.pageId) && !candidates.has(r.pageId),
+      );
+      const all = this.releases.record(
         insee,
         version,
+        kept,
+        [...candidates.values()],
         publishedAt,
-        publishedBy,
-        publishedByName,
-        snapshot.pages.length,
-        JSON.stringify(changed),
+        publishedByName ?? publishedBy,
       );
-      for (const d of due)
-        if (candidates.has(d.pageId))
-          db.prepare(
-            "UPDATE scheduled_publications SET state = 'done' WHERE id = ? AND state = 'pending'",
-          ).run(d.id);
-      for (const d of skippedDue)
+      // In the order the database gives them (by page id), as a fresh read would.
+      all.sort((a, b) => (a.pageId < b.pageId ? -1 : a.pageId > b.pageId ? 1 : 0));
+      job.state.online = { version, releases: new Map(all.map((r) => [r.pageId, r])) };
+      db.prepare('INSERT OR REPLACE INTO version_actes (insee, version, actes) VALUES (?, ?, ?)').run(
+        insee,
+        version,
+        this.actesJson(job.state, snapshot),
+      );
+    })();
+  }
+
+  /** Due schedules: done when their page went online, failed (with why) when it was left out. */
+  private settleSchedules(
+    due: readonly DueSchedule[],
+    candidates: ReadonlyMap<string, NewRelease>,
+    skipped: readonly PublishIssue[],
+  ): void {
+    const db = this.options.db;
+    for (const d of due)
+      if (candidates.has(d.pageId))
+        db.prepare("UPDATE scheduled_publications SET state = 'done' WHERE id = ? AND state = 'pending'").run(
+          d.id,
+        );
+      else
         db.prepare(
           "UPDATE scheduled_publications SET state = 'failed', message = ? WHERE id = ? AND state = 'pending'",
         ).run(
@@ -1185,94 +1409,87 @@ export class Publisher {
             .slice(0, 2000) || 'La page n’a pas pu être lue.',
           d.id,
         );
-      const kept = [...online.values()].filter((r) => !removals.has(r.pageId) && !candidates.has(r.pageId));
-      this.releases.record(
-        insee,
-        version,
-        kept,
-        [...candidates.values()],
-        publishedAt,
-        publishedByName ?? publishedBy,
-      );
-      db.prepare('INSERT OR REPLACE INTO version_actes (insee, version, actes) VALUES (?, ?, ?)').run(
-        insee,
-        version,
-        JSON.stringify(published.filter((p) => p.type === 'acte')),
-      );
-    })();
+  }
 
+  /** The actes online in a snapshot, as JSON; the same text while they are the same objects. */
+  private actesJson(state: CommuneState, snapshot: SiteSnapshot): string {
+    const actes = snapshot.pages.filter((p) => p.meta.type === 'acte').map((p) => p.meta);
+    const known = state.actesJson;
+    if (known && known.actes.length === actes.length && known.actes.every((a, i) => a === actes[i]))
+      return known.json;
+    const json = JSON.stringify(actes);
+    state.actesJson = { actes, json };
+    return json;
+  }
+
+  /**
+   * What follows a publication recorded: the commune's state, the actes online, the history
+   * snapshots of the bodies read, the background copy for the next one, the manifest's
+   * statuses and the pruning of old versions.
+   */
+  private async afterPublication(
+    job: PublishJob,
+    plan: PublishPlan,
+    candidates: Map<string, NewRelease>,
+    { snapshot, rendered }: CheckedSite,
+    written: WrittenVersion,
+    pages: CommuneState['pages'],
+  ): Promise<void> {
+    const { insee, state, siteDir } = job;
+    const version = written.id;
     state.version = version;
-    state.files = rendered.files;
+    state.files = written.files;
     state.media = rendered.media;
-    state.pages = nowPages;
-    state.addresses = addresses;
-    this.recordActesOnline(
-      insee,
-      state,
-      published.filter((p) => p.type === 'acte'),
+    state.pages = pages;
+    state.addresses = written.addresses;
+    const actesJson = this.actesJson(state, snapshot);
+    if (actesJson !== state.actesOnlineJson) this.recordActesOnline(insee, state, state.actesJson!.actes);
+    this.recordCaptures(job, candidates);
+    void this.enqueue(insee, () => this.prepareNext(insee, path.join(siteDir, 'versions'), version)).catch(
+      (error: unknown) => this.options.logger.log('warn', 'site.prepare_failed', { insee, error }),
     );
+    await this.writeStatuses(job, plan, candidates);
+    void this.prune(siteDir, version);
+  }
+
+  /** The history snapshots of the bodies read since the last publication that went online. */
+  private recordCaptures(job: PublishJob, candidates: ReadonlyMap<string, NewRelease>): void {
+    const { state, insee } = job;
     const toRecord = [...state.pendingCaptures.values()].filter((page) => candidates.has(page.pageId));
     for (const page of toRecord) state.pendingCaptures.delete(page.pageId);
-    if (toRecord.length > 0)
-      try {
-        this.options.onPagesPublished?.(insee, toRecord, publishedByName, publishedAt);
-      } catch (error) {
-        // The publication is done; only these history points are missing.
-        this.options.logger.log('error', 'history.publication_snapshot_failed', { insee, error });
-      }
-    void this.enqueue(insee, () => this.prepareNext(insee, versionsDir, version)).catch((error: unknown) =>
-      this.options.logger.log('warn', 'site.prepare_failed', { insee, error }),
-    );
+    if (toRecord.length === 0) return;
+    try {
+      this.options.onPagesPublished?.(insee, toRecord, job.publishedByName, job.publishedAt);
+    } catch (error) {
+      // The publication is done; only these history points are missing.
+      this.options.logger.log('error', 'history.publication_snapshot_failed', { insee, error });
+    }
+  }
 
-    // The manifest's `status` follows the site (older editors read it): « published » for the
-    // pages put online, « draft » for those taken off.
+  /**
+   * The manifest's `status` follows the site (older editors read it): « published » for the
+   * pages put online, « draft » for those taken off.
+   */
+  private async writeStatuses(
+    job: PublishJob,
+    plan: PublishPlan,
+    candidates: ReadonlyMap<string, NewRelease>,
+  ): Promise<void> {
     const statusChanges = [
       ...[...candidates.keys()]
-        .filter((id) => live.get(id)?.status !== 'published')
+        .filter((id) => plan.live.get(id)?.status !== 'published')
         .map((id) => [id, 'published'] as const),
-      ...[...removals].filter((id) => live.has(id)).map((id) => [id, 'draft'] as const),
+      ...[...plan.removals].filter((id) => plan.live.has(id)).map((id) => [id, 'draft'] as const),
     ];
-    if (statusChanges.length > 0 && this.options.writeDoc) {
-      await this.options
-        .writeDoc(siteRoom(insee), (doc) => {
-          for (const [id, status] of statusChanges)
-            updatePage(doc, id, { status }, publishedByName ?? SCHEDULER_AGENT);
-        })
-        .catch((error: unknown) =>
-          this.options.logger.log('error', 'site.schedule_write_failed', { insee, error }),
-        );
-    }
-    void this.prune(siteDir, version);
-
-    const ms = performance.now() - started;
-    this.options.logger.log('info', 'site.published', {
-      insee,
-      version,
-      pages: snapshot.pages.length,
-      files: rendered.files.size,
-      written,
-      kept,
-      bodiesRead: read,
-      searchReindexed,
-      renderMs: Math.round(renderedMs),
-      phases,
-      ms: Math.round(ms),
-    });
-    const response: PublishResponse = {
-      version,
-      url: `/sites/${commune.slug}/`,
-      publishedAt,
-      pages: snapshot.pages.length,
-      warnings,
-      changedPages: changed.map((c) => c.pageId),
-      filesWritten: written,
-      filesKept: kept,
-      ms: Math.round(ms),
-      released: [...candidates.keys()],
-      withdrawn: [...removals],
-      skipped,
-    };
-    return { kind: 'published', response };
+    if (statusChanges.length === 0 || !this.options.writeDoc) return;
+    await this.options
+      .writeDoc(siteRoom(job.insee), (doc) => {
+        for (const [id, status] of statusChanges)
+          updatePage(doc, id, { status }, job.publishedByName ?? SCHEDULER_AGENT);
+      })
+      .catch((error: unknown) =>
+        this.options.logger.log('error', 'site.schedule_write_failed', { insee: job.insee, error }),
+      );
   }
 
   /**
@@ -1282,36 +1499,14 @@ export class Publisher {
   private async prepareNext(insee: string, versionsDir: string, version: string): Promise<void> {
     const state = this.state.get(insee);
     if (!state || state.version !== version || this.closed) return;
-    const source = path.join(versionsDir, version);
-    const dir = path.join(versionsDir, `.next-${crypto.randomBytes(4).toString('hex')}`);
-    const made = new Set<string>();
-    try {
-      await fs.mkdir(dir);
-      for (const rel of [...state.files.keys(), ...state.media]) {
-        if (this.closed) throw new Error('publisher closed');
-        const safe = safeRelativePath(rel);
-        if (!safe) continue;
-        const target = path.join(dir, safe);
-        const parent = path.dirname(target);
-        if (!made.has(parent)) {
-          await fs.mkdir(parent, { recursive: true });
-          made.add(parent);
-        }
-        await fs.link(path.join(source, safe), target).catch(() => undefined);
-      }
-      if (state.version === version) state.prepared = { base: version, dir };
-      else await fs.rm(dir, { recursive: true, force: true });
-    } catch (error) {
-      await fs.rm(dir, { recursive: true, force: true });
-      throw error;
-    }
-  }
-
-  /** Atomic switch: a new symlink renamed over `current`. */
-  private async switchCurrent(siteDir: string, version: string): Promise<void> {
-    const tmpLink = path.join(siteDir, `.current-${version}-${crypto.randomBytes(3).toString('hex')}`);
-    await fs.symlink(path.join('versions', version), tmpLink);
-    await fs.rename(tmpLink, path.join(siteDir, 'current'));
+    const dir = await linkCopy(
+      versionsDir,
+      path.join(versionsDir, version),
+      [...state.files.keys(), ...state.media],
+      () => this.closed,
+    );
+    if (state.version === version) state.prepared = { base: version, dir };
+    else await fs.rm(dir, { recursive: true, force: true });
   }
 
   /** Removes the oldest versions beyond `keepVersions` (never the current one). */

@@ -4,7 +4,6 @@
  * rolls it back too; an address no file answers is looked up in the map of the version online:
  * `301` to the page's current address, `410` with the site's themed page, or nothing (the 404).
  */
-import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -27,13 +26,6 @@ const MAX_FILE_BYTES = 4 * 1024 * 1024;
 /** Version maps kept in memory by the server (versions are immutable). */
 const CACHE_VERSIONS = 64;
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-/** Writes the map into a version being built (never through a hard link to another version). */
-export function writeAddressFile(versionDir: string, map: AddressMap): void {
-  const file = path.join(versionDir, ADDRESS_FILE);
-  fsSync.rmSync(file, { force: true });
-  fsSync.writeFileSync(file, JSON.stringify(map));
-}
 
 /** The map of a version; empty when it has none (published before addresses were kept). */
 export async function readAddressFile(versionDir: string): Promise<AddressMap> {

@@ -161,6 +161,27 @@ describe('Publisher', () => {
     expect(history[0]!.changed).toContainEqual({ pageId: ids[5], title: 'Page 6', change: 'removed' });
   });
 
+  it('[PUBL-1] a file gone from the next version takes only itself away, never its neighbours', async () => {
+    // 13 actualités: two list pages; one taken off: `actualites/page-2.html` is gone, while
+    // `actualites/index.html`, in the same folder, stays (the copy prepared in the background
+    // from the previous version is where the new one is written).
+    const ids = Array.from({ length: 13 }, (_, i) =>
+      page(`Actualité ${i + 1}`, 'actualite', `Texte ${i + 1}.`, {
+        date: `2026-01-${String(i + 1).padStart(2, '0')}`,
+        summary: `Résumé ${i + 1}.`,
+      }),
+    );
+    await publish('agent-1', 'Chantal');
+    expect(existsSync(path.join(currentDir(), 'actualites/page-2.html'))).toBe(true);
+    updatePage(manifest, ids[0]!, { status: 'draft' }, 'test', clock);
+    touch(siteRoom(INSEE));
+    clock += 60_000;
+    await publish('agent-1', 'Chantal');
+    expect(existsSync(path.join(currentDir(), 'actualites/page-2.html'))).toBe(false);
+    expect(online('actualites/index.html')).toContain('Actualité 13');
+    expect(existsSync(path.join(currentDir(), 'actualite-1'))).toBe(false);
+  });
+
   it('[PUBL-2] rollback puts a kept version back online atomically and is recorded', async () => {
     const id = page('Horaires', 'page', 'Ouvert le lundi.');
     const v1 = await publish('a', 'A');

@@ -41,6 +41,7 @@ interface CachedEntry {
   body: unknown;
   path: string;
   json: string;
+  shard: number;
 }
 
 interface CommuneIndex {
@@ -72,7 +73,7 @@ export class SearchIndexBuilder {
     for (const id of previous?.entries.keys() ?? []) if (!next.has(id)) dirty.add(shardOf(id));
     const shards = previous ? [...previous.shards] : new Array<string>(SEARCH_INDEX_SHARDS).fill('');
     const parts = new Map<number, string[]>([...dirty].map((shard) => [shard, []]));
-    for (const [id, entry] of next) parts.get(shardOf(id))?.push(entry.json);
+    if (parts.size > 0) for (const entry of next.values()) parts.get(entry.shard)?.push(entry.json);
     for (const [shard, documents] of parts)
       shards[shard] = `{"format":${FORMAT},"documents":[${documents.join(',')}]}`;
     this.communes.set(insee, { entries: next, shards });
@@ -91,7 +92,7 @@ function entryOf(
   const metaKey = JSON.stringify(meta);
   if (same && cached.metaKey === metaKey) return { entry: { ...cached, meta }, read: false };
   const json = JSON.stringify(toSearchDocument(meta, body, path));
-  return { entry: { meta, metaKey, body, path, json }, read: true };
+  return { entry: { meta, metaKey, body, path, json, shard: shardOf(meta.id) }, read: true };
 }
 
 /** An index loaded for queries: documents and, per term, the documents holding it. */
