@@ -8,3 +8,5 @@ export declare function buildServer(options?: {
   sourceRoot?: string;
   outDir?: string;
 }): Promise<{ outDir: string; inputs: number }>;
+/** The esbuild options of the server's build. */
+export declare function serverBuildOptions(sourceRoot?: string): import('esbuild').BuildOptions;

@@ -48,6 +48,25 @@ export function staleReason(outDir, sourceRoot = REPO_ROOT) {
   return null;
 }
 
+/**
+ * The esbuild options of the server's build (the bench builds its server child with the same, so
+ * that it measures what production runs).
+ */
+export function serverBuildOptions(sourceRoot = REPO_ROOT) {
+  return {
+    absWorkingDir: sourceRoot,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    // .mjs: an ES module wherever the folder is, whatever package.json says.
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'warning',
+  };
+}
+
 /** Bundles the entries into outDir, each file written whole then renamed (no half-written build). */
 export async function buildServer({
   sourceRoot = REPO_ROOT,
@@ -55,22 +74,13 @@ export async function buildServer({
 } = {}) {
   const { build } = await import('esbuild');
   const result = await build({
-    absWorkingDir: sourceRoot,
+    ...serverBuildOptions(sourceRoot),
     entryPoints: Object.fromEntries(
       ENTRIES.map((e) => [e, path.join(sourceRoot, 'sync-server', 'app', `${e}.ts`)]),
     ),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'linked',
     metafile: true,
     write: false,
     outdir: outDir,
-    // .mjs: an ES module wherever the folder is, whatever package.json says.
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'warning',
   });
   fs.mkdirSync(outDir, { recursive: true });
   const meta = { inputs: Object.keys(result.metafile.inputs).sort() };
