@@ -32,6 +32,7 @@ import { withPublishingRoutes } from '../transport/publishingApi';
 import { withSnapshotRoutes } from '../transport/snapshotRoutes';
 import { createRefusalHook, withRefusalHook, writtenRefusal } from '../transport/refusals';
 import type { CloseCode, ConnectionIdentity, Room } from '../sync/Room';
+import { destroyOnError, leaseUntilJoined } from './upgradeListeners';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../sync/RoomManager';
 import { SEARCH_ROUTE } from '../publishing/search/SiteSearch';
 import {
@@ -661,7 +662,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (!pathname.startsWith(`${SYNC_PATH}/`)) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -735,13 +736,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const close = stillAllowed === 'session-ended' ? CLOSE.TOKEN_EXPIRED : CLOSE.FORBIDDEN;
       return refuseLogged(close, identity.id, room.name, 'rights changed while the room loaded');
     }
-    // If the handshake fails, ws never calls back: give the lease back when the socket dies.
-    let joined = false;
-    socket.once('close', () => {
-      if (!joined) opened.releaseLease();
-    });
+    const joined = leaseUntilJoined(socket, opened);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      joined = true;
+      joined();
       attach(ws, opened, {
         agentId: identity.id,
         displayName: identity.displayName,
