@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../../site/apiContract';
 import { CLOSE, SUBPROTOCOL, offeredProtocolVersions, parseRoom } from '../../site/syncProtocol';
-import type { Accounts } from '../accounts/Accounts';
 import { allows } from '../accounts/authorization';
 import { composeServices, type Services, type ServicesOptions } from './composition';
 import type { Admin } from '../accounts/adminOperations';
@@ -23,7 +22,6 @@ import type { Backups } from '../operations/Backups';
 import { clientAddressResolver } from '../transport/clientAddress';
 import type { CommuneData } from '../operations/CommuneData';
 import { lockDataDir } from '../storage/dataDir';
-import { inseeOfRoom } from '../storage/DocStore';
 import { pinoLogger, type Logger } from '../observability/Logger';
 import { UPDATES_PREFIX } from '../transport/updateRoutes';
 import type { Metrics } from '../observability/Metrics';
@@ -32,6 +30,7 @@ import { withPublishingRoutes } from '../transport/publishingApi';
 import { withSnapshotRoutes } from '../transport/snapshotRoutes';
 import { createRefusalHook, withRefusalHook, writtenRefusal } from '../transport/refusals';
 import type { CloseCode, ConnectionIdentity, Room } from '../sync/Room';
+import { createReauthorization } from './reauthorization';
 import { destroyOnError, leaseUntilJoined } from './upgradeListeners';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../sync/RoomManager';
 import { SEARCH_ROUTE } from '../publishing/search/SiteSearch';
@@ -757,30 +756,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
 
-  // Live connections are re-authorized periodically: an account disabled or a role removed by
-  // the admin CLI (another process), or a session that expired, ends its sockets here.
-  const reauthorize = setInterval(() => {
-    const verdicts = new Map<string, ReturnType<Accounts['connectionAllowed']>>();
-    const verdict = (identity: ConnectionIdentity, roomName: string) => {
-      const insee = inseeOfRoom(roomName);
-      const key = `${identity.agentId} ${identity.sessionId ?? ''} ${insee} ${identity.readOnly}`;
-      let answer = verdicts.get(key);
-      if (!answer) {
-        answer = accounts.connectionAllowed(identity.agentId, identity.sessionId, insee, identity.readOnly);
-        verdicts.set(key, answer);
-      }
-      return answer;
-    };
-    rooms.closeConnections(
-      (conn, room) => verdict(conn.identity, room.name) === 'session-ended',
-      CLOSE.TOKEN_EXPIRED,
-    );
-    rooms.closeConnections(
-      (conn, room) => verdict(conn.identity, room.name) === 'forbidden',
-      CLOSE.FORBIDDEN,
-    );
-  }, options.reauthorizeIntervalMs ?? REAUTHORIZE_MS);
-  reauthorize.unref();
+  // Live connections are re-authorized periodically, in slices of ≤ 1 ms (reauthorization.ts).
+  const reauthorize = createReauthorization({
+    connections: () => rooms.liveConnections(),
+    connectionAllowed: (agentId, sessionId, insee, readOnly) =>
+      accounts.connectionAllowed(agentId, sessionId, insee, readOnly),
+  });
+  reauthorize.start(options.reauthorizeIntervalMs ?? REAUTHORIZE_MS);
 
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
@@ -804,7 +786,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (error) {
     clearInterval(heartbeat);
-    clearInterval(reauthorize);
+    reauthorize.stop();
     await services.dispose();
     releaseLock();
     throw error;
@@ -817,7 +799,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
     clearInterval(heartbeat);
-    clearInterval(reauthorize);
+    reauthorize.stop();
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await services.dispose(async () => {
       for (const ws of wss.clients) ws.terminate();
