@@ -37,7 +37,7 @@ import * as Y from 'yjs';
 import type { LoginResponse } from '../site/apiContract';
 import { MESSAGE_PERSISTED_ACK, SUBPROTOCOL } from '../site/syncProtocol';
 import { serverBuildOptions } from '../sync-server/app/build.mjs';
-import { machine, writeResult } from './results';
+import { command, machine, writeResult } from './resultFiles';
 import { formatSummary, pairedRatio, summarize, type Summary } from './stats';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -531,16 +531,22 @@ async function benchStep(spec: StepSpec, runs: number): Promise<StepResult> {
   const ratio = Object.fromEntries(
     spec.compared.map(({ key }) => [key, pairedRatio(series('usine', key), series('reference', key))]),
   );
-  const file = writeResult(`server-${spec.name}`, load, {
-    what: spec.what,
-    order: 'ours then the reference, alternating, a fresh server per run; ratio = ours / reference per pair',
-    nodeFlags: nodeFlags().map((f) => (f.startsWith('/') ? path.relative(repoRoot, f) : f)),
-    runs,
-    ours,
-    reference,
-    ratio,
-    failures,
-  });
+  const file = await writeResult(
+    `server-${spec.name}`,
+    load,
+    {
+      what: spec.what,
+      order:
+        'ours then the reference, alternating, a fresh server per run; ratio = ours / reference per pair',
+      nodeFlags: nodeFlags().map((f) => (f.startsWith('/') ? path.relative(repoRoot, f) : f)),
+      runs,
+      ours,
+      reference,
+      ratio,
+      failures,
+    },
+    command('server', { BENCH_SERVER_STEPS: spec.name }),
+  );
   return { name: spec.name, runs, ours, reference, ratio, failures, compared: spec.compared, file };
 }
 

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../sync-server/app/serverProcess';
 import { formatSummary, pairedRatio, summarize, type Summary } from './stats';
-import { machine, writeResult } from './results';
+import { machine, writeResult } from './resultFiles';
 import { rssBytes } from './server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,7 +104,7 @@ export async function benchStartup(runs = Number(process.env.BENCH_RUNS ?? 5)): 
         Summary
       >,
     };
-    writeResult('startup', load, {
+    await writeResult('startup', load, {
       what: 'spawn to first /healthz 200 on an initialized DATA_DIR; RSS at that moment and 2 s later; ratio = built / tsx per pair of runs',
       ...result,
     });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 
 export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -31,23 +32,30 @@ export function machine(): Machine {
   };
 }
 
-/** The command that reproduces this step. */
-export function command(step: string): string {
+/** The command that reproduces a step: `BENCH_ONLY=…` and the variables given, BENCH_RUNS if set. */
+export function command(only: string, variables: Record<string, string> = {}): string {
   const runs = process.env.BENCH_RUNS ? `BENCH_RUNS=${process.env.BENCH_RUNS} ` : '';
-  return `${runs}BENCH_ONLY=${step} npm run bench`;
+  const more = Object.entries(variables).map(([name, value]) => `${name}=${value} `);
+  return `${runs}BENCH_ONLY=${only} ${more.join('')}npm run bench`;
 }
 
-/** Writes bench/results/<step>.json and returns its path. */
-export function writeResult(step: string, load: Machine, body: Record<string, unknown>): string {
+/** Writes bench/results/<step>.json (formatted as the repository's other files) and returns its path. */
+export async function writeResult(
+  step: string,
+  load: Machine,
+  body: Record<string, unknown>,
+  reproduce: string = command(step),
+): Promise<string> {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${step}.json`);
   const document = {
     step,
     date: new Date().toISOString(),
-    command: command(step),
+    command: reproduce,
     machine: load,
     ...body,
   };
-  fs.writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  fs.writeFileSync(file, await prettier.format(JSON.stringify(document), { ...options, filepath: file }));
   return file;
 }
