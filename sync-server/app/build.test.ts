@@ -45,7 +45,7 @@ function startBuilt(): Promise<{ origin: string; output: () => string; demo: [st
   server = child;
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`built server did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`built server did not start:\n${output}`)), 90_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const editor = /Éditeur : (http:\/\/localhost:\d+)\/app\//.exec(output);
@@ -99,7 +99,7 @@ describe('the compiled server (npm run build:server)', () => {
     const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
     server!.kill('SIGTERM');
     expect(await exited).toBe(0);
-  });
+  }, 180_000); // generous: a start and a publication on a loaded machine; only guards against a hang
 
   it('the admin CLI runs under plain node on the same data', () => {
     const listed = spawnSync(
@@ -122,7 +122,7 @@ describe('the compiled server (npm run build:server)', () => {
     });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('Utilisation : npm run admin');
-  });
+  }, 90_000);
 
   it('--if-stale rebuilds when an output is missing or older than an input, not otherwise', () => {
     expect(staleReason(outDir)).toBeNull();
