@@ -10,6 +10,7 @@ import { benchFlood, formatFloodBench } from './flood';
 import { benchPublish, formatPublishBench } from './publish';
 import { benchSiteQuality, formatSiteQuality } from './siteQuality';
 import { benchServer, formatServerBench } from './server';
+import { benchStartup, formatStartupBench } from './startup';
 
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
@@ -26,6 +27,8 @@ if (wanted('fanout')) {
 }
 if (wanted('publish')) for (const line of formatPublishBench(await benchPublish())) console.log(line);
 if (wanted('siteQuality')) for (const line of formatSiteQuality(await benchSiteQuality())) console.log(line);
+// Start-up of the compiled server vs the sources through tsx (bench/startup.ts).
+if (wanted('startup')) for (const line of formatStartupBench(await benchStartup())) console.log(line);
 // Sync server vs the reference y-websocket 2.1.0 server, same load (bench/server.ts).
 if (wanted('server')) for (const line of formatServerBench(await benchServer())) console.log(line);
 // A relecteur whose socket never reads floods sync step 1 on a large page (bench/flood.ts).

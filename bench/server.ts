@@ -1,19 +1,26 @@
 /**
  * The sync server side by side with the reference server of y-websocket 2.1.0
  * (`y-websocket-reference/bin/server.cjs`: no persistence, no auth), on the same load, both as
- * child processes on loopback, driven by the same real y-websocket clients from this process:
+ * child processes on loopback under the same Node flags (`--expose-gc --require
+ * bench/memoryProbe.cjs`), driven by the same real y-websocket clients from this process:
  *
- *   1. fan-out latency p50/p99, 50 clients in one room, one writer;
- *   2. 1,500 clients over 500 rooms, 350 updates/s in total, latency to the room's peers;
- *   3. throughput: 50 rooms × 2 clients, every writer sending as fast as it can;
- *   4. 2,000 concurrent connections over 500 rooms, errors counted, then one update per room;
- *   5. memory (server RSS) per loaded document and per idle connection.
+ *   fanout      latency p50/p99, 50 clients in one room, one writer;
+ *   manyRooms   1,500 clients over 500 rooms, 350 updates/s in total, latency to the room's peers;
+ *   throughput  50 rooms × 2 clients, every writer sending as fast as it can;
+ *   memory      RSS and live heap (after a forced GC) per loaded document — the slope between
+ *               500 and 1,500 documents, so one-time costs fall out — and per idle connection;
+ *               then one update per room reaches every idle client, errors counted.
  *
- * Ours persists every update durably (SQLite WAL, synchronous=FULL, persisted acks) and checks
- * tokens, roles and every update (updateGuard); its rate limits are lifted for the run (one
+ * Each step runs BENCH_RUNS times (default 5), alternating ours and the reference (A B A B…),
+ * each run on a freshly started server; every figure is reported as median and min–max, and
+ * every ratio ours/reference is taken per pair of adjacent runs, then summarized the same way.
+ * Results go to bench/results/server-<step>.json. BENCH_SERVER_STEPS=manyRooms,throughput runs
+ * only those steps.
+ *
+ * Ours runs compiled (bench/serverChild.ts bundled with the production build's options, then
+ * `node`), persists every update durably (SQLite WAL, synchronous=FULL, persisted acks) and checks
+ * tokens, roles and every update (updateGuard); only its rate limits are lifted for the run (one
  * agent, one address, thousands of connections). A benchmark reports; it never fails.
- *
- * When USINE_BENCH_SERVER_CHILD is set this file *is* the child: it starts our server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,37 +30,29 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { LoginResponse } from '../site/apiContract';
 import { MESSAGE_PERSISTED_ACK, SUBPROTOCOL } from '../site/syncProtocol';
-import { pinoLogger } from '../sync-server/observability/Logger';
-import { startServer } from '../sync-server/app/server';
+import { serverBuildOptions } from '../sync-server/app/build.mjs';
+import { command, machine, writeResult } from './resultFiles';
+import { formatSummary, pairedRatio, summarize, type Summary } from './stats';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const LIFTED = { ratePerSecond: 1e9, burst: 1e9 };
-
-if (process.env.USINE_BENCH_SERVER_CHILD) {
-  const server = await startServer({
-    port: Number(process.env.PORT),
-    host: '127.0.0.1',
-    dataDir: process.env.DATA_DIR!,
-    logger: pinoLogger({ minLevel: 'warn' }),
-    limits: {
-      messagesPerAgent: LIFTED,
-      messagesPerAddress: LIFTED,
-      updatesPerAgent: LIFTED,
-      updatesPerAddress: LIFTED,
-      connectionsPerAgent: LIFTED,
-      connectionsPerAddress: LIFTED,
-    },
-  });
-  console.log(JSON.stringify({ ready: true, demo: server.demoAccount }));
-  process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
-}
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(benchDir, '..');
 
 type Kind = 'usine' | 'reference';
+const KINDS: Kind[] = ['usine', 'reference'];
+
+/** The flags both servers run under (BENCH_CPU_PROF=dir adds a CPU profile per run, to both). */
+function nodeFlags(): string[] {
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  return ['--expose-gc', '--require', path.join(benchDir, 'memoryProbe.cjs'), ...profile];
+}
 
 export interface Target {
   kind: Kind;
@@ -86,6 +85,32 @@ export function rssBytes(pid: number | undefined): number {
   }
 }
 
+export interface MemoryUsage {
+  rss: number;
+  heapUsed: number;
+}
+
+/** Asks the server's memory probe: full GCs, then RSS and the live heap. */
+export function memoryAfterGc(target: Target, timeoutMs = 15_000): Promise<MemoryUsage> {
+  const child = target.child;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error('memory probe did not answer'));
+    }, timeoutMs);
+    const onMessage = (message: unknown) => {
+      const memory = (message as { memory?: NodeJS.MemoryUsage; gc?: boolean }).memory;
+      if (!memory) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      if (!(message as { gc?: boolean }).gc) reject(new Error('server started without --expose-gc'));
+      else resolve({ rss: memory.rss, heapUsed: memory.heapUsed });
+    };
+    child.on('message', onMessage);
+    child.send('memory');
+  });
+}
+
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = '';
@@ -115,31 +140,39 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+let childBuild: Promise<string> | null = null;
+/** Bundles bench/serverChild.ts once per bench, with the production build's options. */
+function serverChildPath(): Promise<string> {
+  childBuild ??= (async () => {
+    const outdir = path.join(repoRoot, 'dist', 'bench');
+    await build({
+      ...serverBuildOptions(repoRoot),
+      entryPoints: { serverChild: path.join(benchDir, 'serverChild.ts') },
+      outdir,
+    });
+    return path.join(outdir, 'serverChild.mjs');
+  })();
+  return childBuild;
+}
+
+function spawnServer(entry: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags(), entry], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+}
+
 export async function startTarget(kind: Kind): Promise<Target> {
   const port = await freePort();
   if (kind === 'reference') {
-    const child = spawn(
-      process.execPath,
-      [path.join(repoRoot, 'node_modules', 'y-websocket-reference', 'bin', 'server.cjs')],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const entry = path.join(repoRoot, 'node_modules', 'y-websocket-reference', 'bin', 'server.cjs');
+    const child = spawnServer(entry, { HOST: '127.0.0.1', PORT: String(port) });
     await waitForLine(child, /running at/);
     return { kind, child, port, protocols: [], stop: () => stopChild(child) };
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'usine-bench-'));
-  // BENCH_CPU_PROF=dir writes a CPU profile of our server per step (to find where time goes).
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url)], {
-    cwd: repoRoot,
-    env: { ...process.env, USINE_BENCH_SERVER_CHILD: '1', PORT: String(port), DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnServer(await serverChildPath(), { PORT: String(port), DATA_DIR: dataDir });
   const line = await waitForLine(child, /"ready":true/);
   const demo = (JSON.parse(line) as { demo: { email: string; password: string } }).demo;
   const response = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
@@ -223,13 +256,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-interface LatencyResult {
-  p50: number;
-  p99: number;
-  delivered: number;
-  expected: number;
-}
-
 /** Receivers record latency from the send time the writer put in the value. */
 function observeLatencies(clients: Client[], latencies: number[]): void {
   for (const client of clients) {
@@ -244,12 +270,20 @@ function observeLatencies(clients: Client[], latencies: number[]): void {
   }
 }
 
-function summarize(latencies: number[], expected: number): LatencyResult {
+function latencyFigures(latencies: number[], expected: number): Figures {
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), delivered: latencies.length, expected };
+  return {
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    delivered: latencies.length,
+    expected,
+  };
 }
 
-async function fanout(target: Target): Promise<LatencyResult> {
+/** One run's figures, by name (a step always returns the same names). */
+type Figures = Record<string, number>;
+
+async function fanout(target: Target): Promise<Figures> {
   const clients = await connectMany(
     target,
     Array.from({ length: 50 }, () => room('benchfanout')),
@@ -265,10 +299,10 @@ async function fanout(target: Target): Promise<LatencyResult> {
   const expected = 200 * 49;
   await waitUntil(() => latencies.length >= expected, 20_000);
   disconnectAll(clients);
-  return summarize(latencies, expected);
+  return latencyFigures(latencies, expected);
 }
 
-async function manyRooms(target: Target, seconds = 10): Promise<LatencyResult & { errors: number }> {
+async function manyRooms(target: Target, seconds = 10): Promise<Figures> {
   const rooms = Array.from({ length: 1500 }, (_, i) => room(`rooms-${String(i % 500).padStart(4, '0')}`));
   const clients = await connectMany(target, rooms);
   // Let the 1,500 initial syncs (and their acks, on our side) settle before measuring.
@@ -291,13 +325,10 @@ async function manyRooms(target: Target, seconds = 10): Promise<LatencyResult & 
   await waitUntil(() => latencies.length >= expected, 20_000);
   const errors = clients.reduce((n, c) => n + c.errors, 0);
   disconnectAll(clients);
-  return { ...summarize(latencies, expected), errors };
+  return { ...latencyFigures(latencies, expected), errors };
 }
 
-async function throughput(
-  target: Target,
-  perWriter = 400,
-): Promise<{ updatesPerSecond: number; delivered: number }> {
+async function throughput(target: Target, perWriter = 400): Promise<Figures> {
   const rooms = Array.from({ length: 100 }, (_, i) => room(`throughput-${String(i % 50).padStart(3, '0')}`));
   const clients = await connectMany(target, rooms);
   const writers = clients.slice(0, 50);
@@ -318,149 +349,242 @@ async function throughput(
   await waitUntil(() => delivered >= expected, 60_000);
   const seconds = (performance.now() - started) / 1000;
   disconnectAll(clients);
-  return { updatesPerSecond: delivered / seconds, delivered };
+  return { updatesPerSecond: delivered / seconds, delivered, expected };
 }
 
-interface ConnectionsResult {
-  connections: number;
-  errors: number;
-  connectSeconds: number;
-  delivered: number;
-  rssBaseline: number;
-  perLoadedDocBytes: number;
-  perIdleConnectionBytes: number;
+/** Loads `count` documents, one client each given ~4 KB of text; the clients stay connected. */
+async function loadDocuments(target: Target, prefix: string, count: number): Promise<Client[]> {
+  const rooms = Array.from({ length: count }, (_, i) => room(`${prefix}-${String(i).padStart(4, '0')}`));
+  const clients = await connectMany(target, rooms);
+  for (const [i, c] of clients.entries())
+    c.doc.getText('t').insert(0, `Document ${prefix} ${i} `.repeat(250));
+  return clients;
 }
 
-async function connectionsAndMemory(target: Target): Promise<ConnectionsResult> {
-  // Warm-up, kept loaded through the measure: one-time costs (our SQLite writer thread starts
-  // at the first write — a V8 isolate of ~10 MB — caches, pools) must not be divided among the
-  // measured documents. Measured without it, 500 docs showed ~80 KiB each, 2,000 docs ~45 KiB.
-  const warmUp = await connectMany(
-    target,
-    Array.from({ length: 50 }, (_, i) => room(`warm-${String(i).padStart(3, '0')}`)),
-  );
-  for (const [i, c] of warmUp.entries()) c.doc.getText('t').insert(0, `Échauffement ${i} `.repeat(300));
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const rssBaseline = rssBytes(target.child.pid);
-  const rooms = Array.from({ length: 500 }, (_, i) => room(`idle-${String(i).padStart(4, '0')}`));
+/** Settled memory: the writes have landed (ours persists them), then forced GCs. */
+async function settledMemory(target: Target): Promise<MemoryUsage> {
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  return memoryAfterGc(target);
+}
+
+async function memory(target: Target): Promise<Figures> {
+  // Warm-up, kept loaded: one-time costs (our SQLite writer thread starts at the first write,
+  // caches, pools, V8's young generation touched for the first time) land before the baseline.
+  const warmUp = await loadDocuments(target, 'warm', 50);
+  const baseline = await settledMemory(target);
   const started = performance.now();
-  // One client per room loads the 500 docs, each given ~4 KB of text.
-  const first = await connectMany(target, rooms);
-  for (const [i, c] of first.entries()) c.doc.getText('t').insert(0, `Document ${i} `.repeat(300));
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const rssDocs = rssBytes(target.child.pid);
-  const more = await connectMany(
+  const first = await loadDocuments(target, 'docs', 500);
+  const at500 = await settledMemory(target);
+  const second = await loadDocuments(target, 'more', 1000);
+  const at1500 = await settledMemory(target);
+  // 1,500 idle connections over the first 500 documents (3 per room).
+  const idle = await connectMany(
     target,
-    Array.from({ length: 1500 }, (_, i) => rooms[i % 500]!),
+    Array.from({ length: 1500 }, (_, i) => room(`docs-${String(i % 500).padStart(4, '0')}`)),
   );
   const connectSeconds = (performance.now() - started) / 1000;
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const rssAll = rssBytes(target.child.pid);
-  const clients = [...first, ...more];
-  disconnectAll(warmUp);
+  const withIdle = await settledMemory(target);
+  const clients = [...warmUp, ...first, ...second, ...idle];
   let delivered = 0;
-  for (const c of more) c.doc.getMap('ping').observe(() => (delivered += 1));
+  for (const c of idle) c.doc.getMap('ping').observe(() => (delivered += 1));
   for (const c of first) c.doc.getMap('ping').set('p', 1);
-  await waitUntil(() => delivered >= more.length, 20_000);
+  await waitUntil(() => delivered >= idle.length, 20_000);
   const errors = clients.reduce((n, c) => n + c.errors, 0);
   const connected = clients.filter((c) => c.provider.wsconnected).length;
   disconnectAll(clients);
+  // Each of the 1,000 documents of the slope came with its writer's connection: take one idle
+  // connection's share off.
+  const perIdle = (key: keyof MemoryUsage) => (withIdle[key] - at1500[key]) / 1500;
+  const perDoc = (key: keyof MemoryUsage) => (at1500[key] - at500[key]) / 1000 - perIdle(key);
   return {
+    rssPerDocumentBytes: perDoc('rss'),
+    heapPerDocumentBytes: perDoc('heapUsed'),
+    rssPerIdleConnectionBytes: perIdle('rss'),
+    heapPerIdleConnectionBytes: perIdle('heapUsed'),
+    rssBaselineBytes: baseline.rss,
+    heapBaselineBytes: baseline.heapUsed,
+    rssAt1500DocumentsBytes: at1500.rss,
+    heapAt1500DocumentsBytes: at1500.heapUsed,
     connections: connected,
-    errors,
     connectSeconds,
-    delivered,
-    rssBaseline,
-    // The first pass also opens one connection per doc: subtract one idle connection's share.
-    perLoadedDocBytes: (rssDocs - rssBaseline) / 500 - (rssAll - rssDocs) / 1500,
-    perIdleConnectionBytes: (rssAll - rssDocs) / 1500,
+    errors,
+    pingsDelivered: delivered,
   };
 }
 
-export interface ServerBenchResult {
-  kind: Kind;
-  fanout?: LatencyResult;
-  manyRooms?: LatencyResult & { errors: number };
-  throughput?: { updatesPerSecond: number; delivered: number };
-  connections?: ConnectionsResult;
-  failures: string[];
+interface StepSpec {
+  name: string;
+  what: string;
+  run: (target: Target) => Promise<Figures>;
+  /** The figures compared ours/reference, and how each reads. */
+  compared: Array<{
+    key: string;
+    label: string;
+    unit: 'ms' | 'updates/s' | 'KiB' | 'MiB';
+    better: 'lower' | 'higher';
+  }>;
 }
 
-async function benchOne(kind: Kind): Promise<ServerBenchResult> {
-  const result: ServerBenchResult = { kind, failures: [] };
-  const steps: Array<[keyof Omit<ServerBenchResult, 'kind' | 'failures'>, (t: Target) => Promise<unknown>]> =
-    [
-      ['fanout', fanout],
-      ['manyRooms', (t) => manyRooms(t)],
-      ['throughput', (t) => throughput(t)],
-      ['connections', connectionsAndMemory],
-    ];
-  // BENCH_SERVER_STEPS=manyRooms,throughput runs only those.
-  const only = process.env.BENCH_SERVER_STEPS?.split(',');
-  // A fresh server per step: each starts from the same state on both sides.
-  for (const [name, step] of steps.filter(([n]) => !only || only.includes(n))) {
-    let target: Target | null = null;
-    try {
-      target = await startTarget(kind);
-      (result as unknown as Record<string, unknown>)[name] = await step(target);
-    } catch (error) {
-      result.failures.push(
-        `${name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-      );
-    } finally {
-      await target?.stop();
+const STEPS: StepSpec[] = [
+  {
+    name: 'fanout',
+    what: '50 clients in one room, one writer, 200 updates 5 ms apart: latency from the write to each of the 49 peers',
+    run: fanout,
+    compared: [
+      { key: 'p50Ms', label: 'fan-out p50', unit: 'ms', better: 'lower' },
+      { key: 'p99Ms', label: 'fan-out p99', unit: 'ms', better: 'lower' },
+    ],
+  },
+  {
+    name: 'manyRooms',
+    what: '1,500 clients over 500 rooms, 350 updates/s for 10 s from random clients: latency to the 2 peers of the room',
+    run: (t) => manyRooms(t),
+    compared: [
+      { key: 'p50Ms', label: '1,500 clients / 500 rooms p50', unit: 'ms', better: 'lower' },
+      { key: 'p99Ms', label: '1,500 clients / 500 rooms p99', unit: 'ms', better: 'lower' },
+    ],
+  },
+  {
+    name: 'throughput',
+    what: '50 rooms × 2 clients, each writer pushing 400 updates in bursts of 20 per macrotask: updates delivered per second',
+    run: (t) => throughput(t),
+    compared: [{ key: 'updatesPerSecond', label: 'throughput', unit: 'updates/s', better: 'higher' }],
+  },
+  {
+    name: 'memory',
+    what:
+      'after 50 warm-up documents: 500 then 1,500 documents (~4 KB of text each, one client each), then 1,500 idle ' +
+      'connections; per document = slope between 500 and 1,500 minus one idle connection; RSS and live heap ' +
+      '(main thread) after forced GCs; then one update per room reaches the idle clients',
+    run: memory,
+    compared: [
+      { key: 'rssPerDocumentBytes', label: 'RSS per loaded document', unit: 'KiB', better: 'lower' },
+      { key: 'heapPerDocumentBytes', label: 'live heap per loaded document', unit: 'KiB', better: 'lower' },
+      { key: 'rssPerIdleConnectionBytes', label: 'RSS per idle connection', unit: 'KiB', better: 'lower' },
+      {
+        key: 'heapPerIdleConnectionBytes',
+        label: 'live heap per idle connection',
+        unit: 'KiB',
+        better: 'lower',
+      },
+      { key: 'rssBaselineBytes', label: 'RSS after warm-up', unit: 'MiB', better: 'lower' },
+      { key: 'heapBaselineBytes', label: 'live heap after warm-up', unit: 'MiB', better: 'lower' },
+    ],
+  },
+];
+
+export interface StepResult {
+  name: string;
+  runs: number;
+  ours: Record<string, Summary>;
+  reference: Record<string, Summary>;
+  /** ours / reference, per pair of adjacent runs. */
+  ratio: Record<string, Summary>;
+  failures: string[];
+  compared: StepSpec['compared'];
+  file: string;
+}
+
+async function runOnce(kind: Kind, spec: StepSpec): Promise<Figures> {
+  const target = await startTarget(kind);
+  try {
+    return await spec.run(target);
+  } finally {
+    await target.stop();
+  }
+}
+
+/** What a run failed to do although it returned figures (updates not delivered, errors). */
+function shortfalls(figures: Figures): string[] {
+  const problems: string[] = [];
+  if (figures.delivered !== undefined && figures.delivered < (figures.expected ?? 0))
+    problems.push(`${figures.delivered}/${figures.expected} delivered`);
+  if (figures.pingsDelivered !== undefined && figures.pingsDelivered < 1500)
+    problems.push(`${figures.pingsDelivered}/1500 pings delivered`);
+  if (figures.errors) problems.push(`${figures.errors} connection errors`);
+  return problems;
+}
+
+async function benchStep(spec: StepSpec, runs: number): Promise<StepResult> {
+  const load = machine();
+  const measured: Record<Kind, Figures[]> = { usine: [], reference: [] };
+  const failures: string[] = [];
+  for (let i = 0; i < runs; i++) {
+    for (const kind of KINDS) {
+      try {
+        const figures = await runOnce(kind, spec);
+        measured[kind].push(figures);
+        for (const problem of shortfalls(figures)) failures.push(`${kind} run ${i + 1}: ${problem}`);
+      } catch (error) {
+        measured[kind].push({});
+        failures.push(
+          `${kind} run ${i + 1}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        );
+      }
     }
   }
-  return result;
+  const keys = [...new Set(KINDS.flatMap((k) => measured[k].flatMap((f) => Object.keys(f))))].sort();
+  const series = (kind: Kind, key: string) => measured[kind].map((f) => f[key] ?? NaN);
+  const per = (kind: Kind) => Object.fromEntries(keys.map((key) => [key, summarize(series(kind, key))]));
+  const ours = per('usine');
+  const reference = per('reference');
+  const ratio = Object.fromEntries(
+    spec.compared.map(({ key }) => [key, pairedRatio(series('usine', key), series('reference', key))]),
+  );
+  const file = await writeResult(
+    `server-${spec.name}`,
+    load,
+    {
+      what: spec.what,
+      order:
+        'ours then the reference, alternating, a fresh server per run; ratio = ours / reference per pair',
+      nodeFlags: nodeFlags().map((f) => (f.startsWith('/') ? path.relative(repoRoot, f) : f)),
+      runs,
+      ours,
+      reference,
+      ratio,
+      failures,
+    },
+    command('server', { BENCH_SERVER_STEPS: spec.name }),
+  );
+  return { name: spec.name, runs, ours, reference, ratio, failures, compared: spec.compared, file };
 }
 
-export async function benchServer(): Promise<{ usine: ServerBenchResult; reference: ServerBenchResult }> {
-  const reference = await benchOne('reference');
-  const usine = await benchOne('usine');
-  return { usine, reference };
+/** Runs every server step (or those of BENCH_SERVER_STEPS), BENCH_RUNS times each (default 5). */
+export async function benchServer(runs = Number(process.env.BENCH_RUNS ?? 5)): Promise<StepResult[]> {
+  const only = process.env.BENCH_SERVER_STEPS?.split(',');
+  const results: StepResult[] = [];
+  for (const spec of STEPS.filter((s) => !only || only.includes(s.name)))
+    results.push(await benchStep(spec, runs));
+  return results;
 }
 
-const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${v.toFixed(1)} ms`);
-const kib = (v: number | undefined) =>
-  v === undefined || Number.isNaN(v) ? 'n/a' : `${(v / 1024).toFixed(1)} KiB`;
+function formatFigure(s: Summary | undefined, unit: StepSpec['compared'][number]['unit']): string {
+  if (!s) return 'n/a';
+  const scale = unit === 'KiB' ? 1024 : unit === 'MiB' ? 2 ** 20 : 1;
+  const scaled = { ...s, median: s.median / scale, min: s.min / scale, max: s.max / scale };
+  return formatSummary(scaled, ` ${unit}`, unit === 'updates/s' ? 0 : 1);
+}
 
-/** The comparison as printable lines. */
-export function formatServerBench({
-  usine,
-  reference,
-}: {
-  usine: ServerBenchResult;
-  reference: ServerBenchResult;
-}): string[] {
-  const row = (what: string, f: (r: ServerBenchResult) => string) =>
-    `${what}: ours ${f(usine)} | reference ${f(reference)}`;
-  const lines = [
-    row('fan-out, 50 clients in one room, 200 updates', (r) =>
-      r.fanout
-        ? `p50 ${ms(r.fanout.p50)}, p99 ${ms(r.fanout.p99)} (${r.fanout.delivered}/${r.fanout.expected})`
-        : 'n/a',
-    ),
-    row('1,500 clients over 500 rooms at 350 updates/s for 10 s', (r) =>
-      r.manyRooms
-        ? `p50 ${ms(r.manyRooms.p50)}, p99 ${ms(r.manyRooms.p99)} (${r.manyRooms.delivered}/${r.manyRooms.expected} delivered, ${r.manyRooms.errors} errors)`
-        : 'n/a',
-    ),
-    row('throughput, 50 rooms × 2 clients, 20,000 updates', (r) =>
-      r.throughput ? `${Math.round(r.throughput.updatesPerSecond).toLocaleString('en-US')} updates/s` : 'n/a',
-    ),
-    row('2,000 connections over 500 rooms', (r) =>
-      r.connections
-        ? `${r.connections.connections} connected in ${r.connections.connectSeconds.toFixed(1)} s, ${r.connections.errors} errors, ${r.connections.delivered}/1500 pings delivered`
-        : 'n/a',
-    ),
-    row('memory per loaded document (~4 KB of text)', (r) => kib(r.connections?.perLoadedDocBytes)),
-    row('memory per idle connection', (r) => kib(r.connections?.perIdleConnectionBytes)),
-  ];
-  if (usine.throughput && reference.throughput) {
+/** The comparison as printable lines: median (min–max) for each side and for the ratio. */
+export function formatServerBench(results: StepResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
     lines.push(
-      `throughput ratio ours/reference: ${(usine.throughput.updatesPerSecond / reference.throughput.updatesPerSecond).toFixed(2)}× (target ≥ 1.0× while persisting durably)`,
+      `server ${r.name}, ${r.runs} runs each, ours/reference alternating (${path.relative(repoRoot, r.file)}):`,
     );
+    for (const c of r.compared) {
+      lines.push(
+        `  ${c.label}: ours ${formatFigure(r.ours[c.key], c.unit)} | reference ${formatFigure(r.reference[c.key], c.unit)} | ours/reference ${formatSummary(r.ratio[c.key], '×', 2)} (${c.better} is better)`,
+      );
+    }
+    if (r.name === 'memory') {
+      lines.push(
+        `  connections: ours ${formatSummary(r.ours.connections, '', 0)} | reference ${formatSummary(r.reference.connections, '', 0)}; ` +
+          `pings delivered (of 1,500): ours ${formatSummary(r.ours.pingsDelivered, '', 0)} | reference ${formatSummary(r.reference.pingsDelivered, '', 0)}`,
+      );
+    }
+    for (const f of r.failures) lines.push(`  step failed — ${f}`);
   }
-  for (const r of [usine, reference]) for (const f of r.failures) lines.push(`${r.kind}: step failed — ${f}`);
   return lines;
 }

@@ -22,9 +22,9 @@ const children = new Set<ChildProcess>();
 let stopping = false;
 
 /**
- * On POSIX each child leads its own process group, so a signal reaches the whole tree
- * (tsx → node). Going through `npx` instead would put npm and a shell in between, and they
- * drop SIGTERM on the floor, orphaning the server.
+ * On POSIX each child leads its own process group, so a signal reaches the whole tree. Going
+ * through `npx` or `npm run` instead would put npm and a shell in between, and they drop SIGTERM
+ * on the floor, orphaning the server.
  */
 function track(child: ChildProcess): ChildProcess {
   children.add(child);
@@ -54,11 +54,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// `npx tsx sync-server/app/main.ts`, minus npx: tsx's CLI run by this very Node, no shell, no npm.
-// PORT and DATA_DIR reach the server through the inherited environment.
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+// `npm run server`, minus npm: the compiled server (`npm start` builds it first, see
+// package.json) run by this very Node, no shell, no npm. PORT and DATA_DIR reach the server
+// through the inherited environment.
 const server = track(
-  spawn(process.execPath, [tsxCli, 'sync-server/app/main.ts'], {
+  spawn(process.execPath, [path.join('dist', 'server', 'main.mjs')], {
     cwd: repoRoot,
     env: process.env,
     stdio: 'inherit',

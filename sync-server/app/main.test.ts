@@ -1,13 +1,34 @@
-// `npm run server` as a newcomer runs it: the real entry point in a child process, PORT and
-// DATA_DIR from the environment, the demo account printed once, a clean stop on SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
+// `npm run server` as a newcomer runs it: package.json's script as written (the compiled server,
+// built first when stale) in a child process, PORT and DATA_DIR from the environment, the demo
+// account printed once, a clean stop on SIGTERM.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from './testHarness';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsxCli = path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const scripts = (
+  JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  }
+).scripts;
+/** `npm run server`'s commands, each `node …` run by this Node (npm's shell would not pass SIGTERM on). */
+const [buildStep, serverStep] = scripts.server!.split(' && ').map((command) => {
+  const [program, ...args] = command.split(' ');
+  if (program !== 'node') throw new Error(`npm run server: unexpected command « ${command} »`);
+  return args.map((arg) => (arg.startsWith('-') ? arg : path.resolve(repoRoot, arg)));
+});
+const mainArgs = serverStep!;
+
+beforeAll(() => {
+  execFileSync(process.execPath, buildStep!, {
+    cwd: repoRoot,
+    stdio: 'inherit',
+    timeout: 60_000,
+  });
+}, 60_000);
 
 interface Started {
   child: ChildProcess;
@@ -16,7 +37,7 @@ interface Started {
 }
 
 function startMain(dataDir: string): Promise<Started> {
-  const child = spawn(process.execPath, [tsxCli, path.join(repoRoot, 'sync-server', 'app', 'main.ts')], {
+  const child = spawn(process.execPath, mainArgs, {
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -82,21 +103,17 @@ describe('npm run server (sync-server/app/main.ts)', () => {
     dirs.push(data);
     const run = (extra: Record<string, string>) =>
       new Promise<{ code: number | null; output: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [tsxCli, path.join(repoRoot, 'sync-server', 'app', 'main.ts')],
-          {
-            env: {
-              ...process.env,
-              PORT: '0',
-              DATA_DIR: data.dir,
-              HOST: '127.0.0.1',
-              PUBLIC_URL: '',
-              ...extra,
-            },
-            stdio: ['ignore', 'pipe', 'pipe'],
+        const child = spawn(process.execPath, mainArgs, {
+          env: {
+            ...process.env,
+            PORT: '0',
+            DATA_DIR: data.dir,
+            HOST: '127.0.0.1',
+            PUBLIC_URL: '',
+            ...extra,
           },
-        );
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let output = '';
         child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -227,6 +227,39 @@ describe('Room', () => {
     await rooms.close();
   });
 
+  it('[CONN-2] per-room session set, session timer and relecteur limiter exist only once used', async () => {
+    const ended: string[][] = [];
+    const rooms = new RoomManager({
+      store: new MemoryDocStore(),
+      logger: silentLogger,
+      sessionIdleMs: 60_000,
+      onSessionEnd: (_room, editors) => ended.push([...editors]),
+    });
+    const room = await rooms.open('13001/page/lazyroom');
+    room.leases += 1;
+    const perRoom = () => ({
+      session: Reflect.get(room, 'sessionEditors') as unknown,
+      timer: Reflect.get(room, 'sessionTimer') as unknown,
+      reviewer: Reflect.get(room, 'reviewerChecks') as unknown,
+    });
+    const alice = room.addConnection(new MemorySocket(), ALICE);
+    const reader = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'r', readOnly: true });
+    // Loaded and joined, never edited: nothing per session nor per relecteur yet.
+    expect(perRoom()).toEqual({ session: null, timer: null, reviewer: null });
+    alice.receive(updateMessage(edit(new Y.Doc(), 'Alice ')));
+    expect(perRoom().session).toBeInstanceOf(Set);
+    expect(perRoom().timer).not.toBeNull();
+    expect(perRoom().reviewer).toBeNull();
+    reader.receive(updateMessage(edit(new Y.Doc(), 'ignoré ')));
+    expect(perRoom().reviewer).not.toBeNull();
+    // The last editor leaves: the session ends and its set and timer go with it.
+    alice.closed();
+    reader.closed();
+    expect(ended).toEqual([['Alice']]);
+    expect(perRoom()).toMatchObject({ session: null, timer: null });
+    await rooms.close();
+  });
+
   it('[HIST-1][HIST-2] an editing session ends after the idle delay or when the last client leaves, naming who edited', async () => {
     vi.useFakeTimers();
     try {

@@ -162,8 +162,11 @@ export class Room {
   leases = 0;
   private readonly options: RoomOptions;
   private readonly connections = new Set<Connection>();
-  /** Copies of the doc made to check relecteurs' updates (commentGuard), per relecteur. */
-  private readonly reviewerChecks = new RateLimiter(REVIEWER_CHECKS);
+  /**
+   * Copies of the doc made to check relecteurs' updates (commentGuard), per relecteur; created
+   * at a relecteur's first update (most rooms never see one).
+   */
+  private reviewerChecks: RateLimiter | null = null;
   private pending: Uint8Array[] = [];
   private inFlight = false;
   private persistScheduled = false;
@@ -176,8 +179,11 @@ export class Room {
   private destroyed = false;
   /** Bytes of the room's stored updates plus those pending (an upper bound of its size). */
   private docBytes: number;
-  /** The editing session under way: who edited, when last (see RoomOptions.onSessionEnd). */
-  private readonly sessionEditors = new Set<string>();
+  /**
+   * The editing session under way: who edited, when last (see RoomOptions.onSessionEnd). The
+   * set and its timer exist from the session's first edit to its end only.
+   */
+  private sessionEditors: Set<string> | null = null;
   private lastEditAt = 0;
   private sessionTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -404,7 +410,10 @@ export class Room {
       return false;
     }
     // A relecteur writes comments only: anything else is dropped whole, without closing.
-    if (conn.identity.readOnly && !this.reviewerChecks.take(conn.identity.agentId)) {
+    if (
+      conn.identity.readOnly &&
+      !(this.reviewerChecks ??= new RateLimiter(REVIEWER_CHECKS)).take(conn.identity.agentId)
+    ) {
       this.refuse(conn, CLOSE.TOO_FAST, 'relecteur updates');
       return false;
     }
@@ -652,7 +661,7 @@ export class Room {
 
   private noteEdit(identity: ConnectionIdentity): void {
     if (!this.options.onSessionEnd) return;
-    this.sessionEditors.add(identity.displayName);
+    (this.sessionEditors ??= new Set()).add(identity.displayName);
     this.lastEditAt = Date.now();
     // One timer per session, moved forward lazily: edits at a high rate cost no timer each.
     if (!this.sessionTimer) this.armSessionTimer(this.sessionIdleMs);
@@ -675,9 +684,10 @@ export class Room {
   private endSession(): void {
     if (this.sessionTimer) clearTimeout(this.sessionTimer);
     this.sessionTimer = null;
-    if (this.sessionEditors.size === 0 || this.destroyed) return;
-    const editors = [...this.sessionEditors];
-    this.sessionEditors.clear();
+    const session = this.sessionEditors;
+    this.sessionEditors = null;
+    if (!session || session.size === 0 || this.destroyed) return;
+    const editors = [...session];
     try {
       this.options.onSessionEnd?.(this, editors);
     } catch (error) {

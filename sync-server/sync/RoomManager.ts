@@ -134,6 +134,16 @@ export class RoomManager {
     return this.rooms.get(name);
   }
 
+  /**
+   * Every live connection with its room, lazily: a caller may stop between two and resume later
+   * (rooms opened or closed meanwhile are seen or skipped as Map iteration allows).
+   */
+  *liveConnections(): Generator<[RoomConnection, Room]> {
+    for (const room of this.rooms.values()) {
+      for (const conn of room.allConnections()) yield [conn, room];
+    }
+  }
+
   /** Closes the live connections matching `which`; returns how many. */
   closeConnections(
     which: (conn: RoomConnection, room: Room) => boolean,

@@ -17,10 +17,11 @@ import type { AgentIdentity } from '../../site/apiContract';
 import type { AuditLog } from '../observability/AuditLog';
 import type { Logger } from '../observability/Logger';
 import type { Metrics } from '../observability/Metrics';
-import { inseeOfRoom } from '../storage/DocStore';
 import type { Limits } from '../sync/Limits';
 import type { CloseCode, ConnectionIdentity, Room } from '../sync/Room';
 import type { RoomManager } from '../sync/RoomManager';
+import { createReauthorization } from './reauthorization';
+import { destroyOnError, leaseUntilJoined } from './upgradeListeners';
 
 export interface SyncSocketsOptions {
   accounts: Accounts;
@@ -218,20 +219,17 @@ export function syncSockets(options: SyncSocketsOptions) {
       const close = stillAllowed === 'session-ended' ? CLOSE.TOKEN_EXPIRED : CLOSE.FORBIDDEN;
       return refused(close, 'rights changed while the room loaded');
     }
-    // If the handshake fails, ws never calls back: give the lease back when the socket dies.
-    let joined = false;
-    socket.once('close', () => {
-      if (!joined) opened.releaseLease();
-    });
+    // If the handshake fails, ws never calls back: the lease goes back when the socket dies.
+    const joined = leaseUntilJoined(socket, opened);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      joined = true;
+      joined();
       const { id: agentId, displayName, color } = identity;
       attach(ws, opened, { agentId, displayName, color, readOnly, sessionId, address });
     });
   }
 
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (!pathname.startsWith(`${SYNC_PATH}/`)) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -241,29 +239,6 @@ export function syncSockets(options: SyncSocketsOptions) {
     const admitted = check(req, pathname, address);
     if ('close' in admitted) return refuse(req, socket, head, admitted, address);
     return join(req, socket, head, admitted, address);
-  }
-
-  /** Ends the sockets whose account, session or role no longer allows them. */
-  function reauthorize(): void {
-    const verdicts = new Map<string, ReturnType<Accounts['connectionAllowed']>>();
-    const verdict = (identity: ConnectionIdentity, roomName: string) => {
-      const insee = inseeOfRoom(roomName);
-      const key = `${identity.agentId} ${identity.sessionId ?? ''} ${insee} ${identity.readOnly}`;
-      let answer = verdicts.get(key);
-      if (!answer) {
-        answer = accounts.connectionAllowed(identity.agentId, identity.sessionId, insee, identity.readOnly);
-        verdicts.set(key, answer);
-      }
-      return answer;
-    };
-    rooms.closeConnections(
-      (conn, room) => verdict(conn.identity, room.name) === 'session-ended',
-      CLOSE.TOKEN_EXPIRED,
-    );
-    rooms.closeConnections(
-      (conn, room) => verdict(conn.identity, room.name) === 'forbidden',
-      CLOSE.FORBIDDEN,
-    );
   }
 
   function heartbeat(): void {
@@ -277,11 +252,15 @@ export function syncSockets(options: SyncSocketsOptions) {
     }
   }
 
-  const timers = [
-    setInterval(reauthorize, options.reauthorizeIntervalMs ?? REAUTHORIZE_MS),
-    setInterval(heartbeat, HEARTBEAT_MS),
-  ];
-  for (const timer of timers) timer.unref();
+  const heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
+  heartbeatTimer.unref();
+  // Live connections are re-authorized periodically, in slices of ≤ 1 ms (reauthorization.ts).
+  const reauthorization = createReauthorization({
+    connections: () => rooms.liveConnections(),
+    connectionAllowed: (agentId, sessionId, insee, readOnly) =>
+      accounts.connectionAllowed(agentId, sessionId, insee, readOnly),
+  });
+  reauthorization.start(options.reauthorizeIntervalMs ?? REAUTHORIZE_MS);
 
   return {
     /** The `upgrade` listener of the HTTP server. */
@@ -293,7 +272,8 @@ export function syncSockets(options: SyncSocketsOptions) {
     },
     /** Stops the timers and ends every socket at once. */
     close(): void {
-      for (const timer of timers) clearInterval(timer);
+      clearInterval(heartbeatTimer);
+      reauthorization.stop();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
     },

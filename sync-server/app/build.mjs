@@ -1,0 +1,110 @@
+/**
+ * `npm run build:server`: bundles the server's own code (app/main.ts, app/admin.ts and all they
+ * import from sync-server/ and site/) into plain JavaScript, dist/server/main.mjs and
+ * dist/server/admin.mjs, run by `node` in production (no TypeScript loader at start or in the
+ * hot path). npm packages stay external (better-sqlite3, sharp, ws, yjs…): Node loads them from
+ * node_modules as it does for the sources.
+ *
+ * `--if-stale` (used by `npm run server` and `npm run admin`) builds only when an output is
+ * missing or older than one of its inputs (the file list esbuild reports, kept beside the
+ * outputs), package.json or this script. Plain JavaScript so that `node` runs it before anything
+ * is compiled; its messages go to stderr (admin's stdout stays machine-readable).
+ *
+ * dist/server/ is two folders below the repository root, as sync-server/app/ is: the paths the
+ * server computes from its own location (`../..` → dist/renderer, assets/) stay right once
+ * bundled. server.test.ts starts a build laid out that way.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(here, '..', '..');
+export const ENTRIES = ['main', 'admin'];
+const META = 'build-meta.json';
+
+/** The files a build depends on besides its inputs. */
+function buildConfigFiles(sourceRoot) {
+  return [path.join(sourceRoot, 'package.json'), fileURLToPath(import.meta.url)];
+}
+
+/** Why the build in outDir is stale, or null when it is up to date. */
+export function staleReason(outDir, sourceRoot = REPO_ROOT) {
+  let builtAt = Infinity;
+  for (const name of [...ENTRIES.map((e) => `${e}.mjs`), META]) {
+    const file = path.join(outDir, name);
+    if (!fs.existsSync(file)) return `${path.relative(sourceRoot, file)} absent`;
+    builtAt = Math.min(builtAt, fs.statSync(file).mtimeMs);
+  }
+  const meta = JSON.parse(fs.readFileSync(path.join(outDir, META), 'utf8'));
+  const inputs = [
+    ...meta.inputs.map((input) => path.resolve(sourceRoot, input)),
+    ...buildConfigFiles(sourceRoot),
+  ];
+  for (const input of inputs) {
+    if (!fs.existsSync(input)) return `${path.relative(sourceRoot, input)} removed`;
+    if (fs.statSync(input).mtimeMs > builtAt) return `${path.relative(sourceRoot, input)} changed`;
+  }
+  return null;
+}
+
+/**
+ * The esbuild options of the server's build (the bench builds its server child with the same, so
+ * that it measures what production runs).
+ */
+export function serverBuildOptions(sourceRoot = REPO_ROOT) {
+  return {
+    absWorkingDir: sourceRoot,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    // .mjs: an ES module wherever the folder is, whatever package.json says.
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'warning',
+  };
+}
+
+/** Bundles the entries into outDir, each file written whole then renamed (no half-written build). */
+export async function buildServer({
+  sourceRoot = REPO_ROOT,
+  outDir = path.join(REPO_ROOT, 'dist', 'server'),
+} = {}) {
+  const { build } = await import('esbuild');
+  const result = await build({
+    ...serverBuildOptions(sourceRoot),
+    entryPoints: Object.fromEntries(
+      ENTRIES.map((e) => [e, path.join(sourceRoot, 'sync-server', 'app', `${e}.ts`)]),
+    ),
+    metafile: true,
+    write: false,
+    outdir: outDir,
+  });
+  fs.mkdirSync(outDir, { recursive: true });
+  const meta = { inputs: Object.keys(result.metafile.inputs).sort() };
+  const files = [
+    ...result.outputFiles.map((f) => ({ path: f.path, contents: f.contents })),
+    { path: path.join(outDir, META), contents: `${JSON.stringify(meta, null, 1)}\n` },
+  ];
+  for (const file of files) {
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, file.contents);
+    fs.renameSync(temporary, file.path);
+  }
+  return { outDir, inputs: meta.inputs.length };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const outDir = path.join(REPO_ROOT, 'dist', 'server');
+  const reason = process.argv.includes('--if-stale') ? staleReason(outDir) : 'requested';
+  if (reason !== null) {
+    const started = performance.now();
+    const built = await buildServer({ outDir });
+    const ms = Math.round(performance.now() - started);
+    console.error(
+      `Serveur compilé dans ${path.relative(REPO_ROOT, built.outDir)}/ (${built.inputs} fichiers, ${ms} ms ; ${reason}).`,
+    );
+  }
+}

@@ -1,0 +1,109 @@
+// [CONN-3] The re-authorization pass is spread over turns of the event loop: no slice runs past
+// its 1 ms budget, other work runs between slices, and by the end of the pass every connection
+// was checked and the refused ones closed with the right code. Real RoomManager and rooms, in
+// memory sockets; a clock advanced by the checks themselves (each costs 0.3 ms), so the slices
+// are decided by the budget, not by the machine's load.
+import { describe, expect, it } from 'vitest';
+import { CLOSE } from '../../site/syncProtocol';
+import { silentLogger } from '../observability/Logger';
+import { MemoryDocStore } from '../storage/MemoryDocStore';
+import type { RoomSocket } from '../sync/Room';
+import { RoomManager } from '../sync/RoomManager';
+import { createReauthorization, type Verdict } from './reauthorization';
+
+class ClosableSocket implements RoomSocket {
+  bufferedAmount = 0;
+  closedWith: number | null = null;
+  send(): void {}
+  close(code: number): void {
+    this.closedWith = code;
+  }
+}
+
+const CHECK_COST_MS = 0.3;
+
+async function roomsWithConnections(count: number, rooms = 40) {
+  const manager = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+  const sockets: Array<{ agentId: string; socket: ClosableSocket }> = [];
+  for (let i = 0; i < count; i++) {
+    const room = await manager.open(`13001/page/reauth-${i % rooms}`);
+    const socket = new ClosableSocket();
+    // One agent per connection: every check is a database query (no cached verdict).
+    const agentId = `agent-${i}`;
+    room.addConnection(socket, { agentId, displayName: agentId, color: '#1f5fbf', readOnly: false });
+    sockets.push({ agentId, socket });
+  }
+  return { manager, sockets };
+}
+
+describe('re-authorization of live connections', () => {
+  it('[CONN-3] a pass over 1,000 connections runs in slices of ≤ 1 ms, the loop turning between them', async () => {
+    const { manager, sockets } = await roomsWithConnections(1000);
+    let clock = 0;
+    let checksInSlice = 0;
+    const slices: number[] = [];
+    let turnsBetweenSlices = 0;
+    const verdictOf = (agentId: string): Verdict =>
+      agentId === 'agent-7' ? 'forbidden' : agentId === 'agent-500' ? 'session-ended' : 'ok';
+    const reauthorization = createReauthorization({
+      connections: () => manager.liveConnections(),
+      connectionAllowed: (agentId) => {
+        clock += CHECK_COST_MS;
+        checksInSlice += 1;
+        return verdictOf(agentId);
+      },
+      now: () => clock,
+      defer: (next) => {
+        slices.push(checksInSlice);
+        checksInSlice = 0;
+        // Other work gets its turn before the next slice.
+        setTimeout(() => {
+          turnsBetweenSlices += 1;
+          next();
+        }, 0);
+      },
+    });
+    const result = await reauthorization.pass();
+    slices.push(checksInSlice);
+
+    expect(result.checked).toBe(1000);
+    // A slice stops at the first check that reaches the budget: ≤ ceil(1 / 0.3) = 4 checks.
+    expect(Math.max(...slices)).toBeLessThanOrEqual(Math.ceil(1 / CHECK_COST_MS));
+    expect(result.slices).toBeGreaterThanOrEqual(1000 / Math.ceil(1 / CHECK_COST_MS));
+    expect(turnsBetweenSlices).toBe(result.slices - 1);
+    expect(result.closed).toBe(2);
+    const closed = sockets.filter((s) => s.socket.closedWith !== null);
+    expect(closed.map((s) => [s.agentId, s.socket.closedWith])).toEqual([
+      ['agent-7', CLOSE.FORBIDDEN.code],
+      ['agent-500', CLOSE.TOKEN_EXPIRED.code],
+    ]);
+    expect(manager.connectionCount).toBe(998);
+    reauthorization.stop();
+    await manager.close();
+  });
+
+  it('[CONN-3] a verdict is asked once per agent, session, commune and access kind within a pass', async () => {
+    const manager = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    for (let i = 0; i < 30; i++) {
+      const room = await manager.open(`13001/page/same-${i % 3}`);
+      room.addConnection(new ClosableSocket(), {
+        agentId: 'same',
+        sessionId: 's1',
+        displayName: 'Même',
+        color: '#1f5fbf',
+        readOnly: false,
+      });
+    }
+    let asked = 0;
+    const reauthorization = createReauthorization({
+      connections: () => manager.liveConnections(),
+      connectionAllowed: () => {
+        asked += 1;
+        return 'ok';
+      },
+    });
+    expect((await reauthorization.pass()).checked).toBe(30);
+    expect(asked).toBe(1);
+    await manager.close();
+  });
+});
