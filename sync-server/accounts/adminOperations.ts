@@ -80,7 +80,7 @@ export interface AdminHooks {
   onRoleChanged?: (agentId: string, insee: string) => void;
 }
 
-// Long by reason: a factory of short functions (none over ~45 lines) sharing its options.
+// Long by reason: a factory of short functions (none over ~70 lines) sharing its options.
 export function createAdmin(
   accounts: Accounts,
   audit: AuditLog,

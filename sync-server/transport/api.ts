@@ -37,7 +37,7 @@ export const API_CORS_HEADERS: Readonly<Record<string, string>> = {
 
 const isRefusal = (status: number) => status >= 400 && status < 500;
 
-// Long by reason: a factory of short functions (none over ~45 lines) sharing its options.
+// Long by reason: a factory of short functions (none over ~70 lines) sharing its options.
 export function createApi(options: ApiOptions) {
   const { accounts, logger, clientAddress } = options;
   const table = routeTable(options);

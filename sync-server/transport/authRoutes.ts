@@ -30,7 +30,7 @@ const RefreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
 
 type LoginFailure = Extract<Awaited<ReturnType<Accounts['login']>>, { ok: false }>;
 
-// Long by reason: a factory of short functions (none over ~45 lines) sharing its options.
+// Long by reason: a factory of short functions (none over ~70 lines) sharing its options.
 export function authRoutes(options: AuthRoutesOptions) {
   const { accounts, audit, logger } = options;
   const delayScale = (options.loginFailureDelayMs ?? 400) / 400;

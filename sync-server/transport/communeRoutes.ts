@@ -30,7 +30,7 @@ export interface CommuneRoutesOptions {
   exportCommune?: (insee: string) => Promise<{ tempFile: string; bytes: number }>;
 }
 
-// Long by reason: a factory of short functions (none over ~45 lines) sharing its options.
+// Long by reason: a factory of short functions (none over ~70 lines) sharing its options.
 export function communeRoutes(options: CommuneRoutesOptions) {
   const { accounts, audit, publisher, store, logger, metrics } = options;
 

@@ -186,7 +186,7 @@ export const RELECTEUR_CANNOT_DELETE = () =>
 
 export type MediaRoutes = ReturnType<typeof mediaRoutes>;
 
-// Long by reason: a factory of short functions (none over ~45 lines) sharing its options.
+// Long by reason: a factory of short functions (none over ~70 lines) sharing its options.
 export function mediaRoutes(options: MediaRouteOptions) {
   const rate = { ...DEFAULT_MEDIA_UPLOAD_RATE, ...options.uploadRate };
   const requests = new RateLimiter(rate.requests, options.now);

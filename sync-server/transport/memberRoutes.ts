@@ -45,7 +45,7 @@ function invitationSent(email: string, insee: string, role: Role): InvitationSen
   };
 }
 
-// Long by reason: a factory of short functions (none over ~45 lines) sharing its options.
+// Long by reason: a factory of short functions (none over ~70 lines) sharing its options.
 export function memberRoutes(options: { accounts: Accounts; admin: Admin }) {
   const { accounts, admin } = options;
 

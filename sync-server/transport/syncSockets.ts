@@ -71,7 +71,7 @@ interface Admitted {
   readOnly: boolean;
 }
 
-// Long by reason: a factory of short functions (none over ~45 lines) sharing its options.
+// Long by reason: a factory of short functions (none over ~70 lines) sharing its options.
 export function syncSockets(options: SyncSocketsOptions) {
   const { accounts, audit, metrics, logger, limits, rooms } = options;
   const wss = new WebSocketServer({
