@@ -60,7 +60,7 @@ describe('withUnsentRooms', () => {
 });
 
 /** A background sync whose rooms are synced by the test, and whose server list it answers. */
-function harness(unsentRooms: string[]) {
+function harness(unsentRooms: string[], serverAnswered = true) {
   const seqs = new Map<string, number>();
   const dirty = new Set(unsentRooms);
   const memory: SeqMemory = {
@@ -75,9 +75,13 @@ function harness(unsentRooms: string[]) {
     answer = resolve;
     fail = reject;
   });
+  let asked = 0;
   const auth = {
     current: { serverUrl: 'http://serveur.test' },
-    withAccessToken: () => listed,
+    withAccessToken: () => {
+      asked += 1;
+      return listed;
+    },
   } as unknown as AuthSession;
   const started: string[] = [];
   const finishers = new Map<string, (outcome: 'saved' | 'failed') => void>();
@@ -87,9 +91,17 @@ function harness(unsentRooms: string[]) {
       return new Promise((resolve) => finishers.set(room, resolve));
     }
   }
-  const background = new TestSync({} as LocalDocs, auth, '13001', memory, () => new Set());
+  const background = new TestSync(
+    {} as LocalDocs,
+    auth,
+    '13001',
+    memory,
+    () => new Set(),
+    undefined,
+    () => serverAnswered,
+  );
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
-  return { background, memory, seqs, started, finishers, answer, fail, settle };
+  return { background, memory, seqs, started, finishers, answer, fail, settle, asked: () => asked };
 }
 
 describe('BackgroundSync.run', () => {
@@ -155,6 +167,24 @@ describe('BackgroundSync.run', () => {
     for (const finish of h.finishers.values()) finish('failed');
     await run;
     expect(h.started).toHaveLength(BACKGROUND_CONCURRENCY);
+    expect(h.background.getState()).toEqual({ kind: 'unreachable' });
+  });
+
+  it('offline (no answer from the server yet), starts nothing before the list, and a later request is not lost', async () => {
+    const h = harness(['13001/page/a'], false);
+    const run = h.background.run(['a'], true);
+    await h.settle();
+    expect(h.started).toEqual([]);
+    // The manifest connects meanwhile: its request waits for this run, then is made.
+    void h.background.run(['a'], false);
+    h.fail(new Error('injoignable'));
+    await run;
+    await h.settle();
+    expect(h.started).toEqual([]);
+    // The second run asks the server again (the same stand-in has failed): still nothing lost,
+    // the page stays marked as waiting.
+    expect(h.asked()).toBe(2);
+    expect(h.memory.dirty()).toEqual(new Set(['13001/page/a']));
     expect(h.background.getState()).toEqual({ kind: 'unreachable' });
   });
 });

@@ -123,6 +123,8 @@ export class BackgroundSync {
     private readonly openRooms: () => ReadonlySet<string>,
     /** Counts of unsent local changes: their rooms are synced, and cleared once acknowledged. */
     private readonly pending?: PendingEdits,
+    /** The server answered a moment ago (the manifest's socket is open). */
+    private readonly serverAnswered: () => boolean = () => false,
   ) {}
 
   subscribe = (listener: () => void): (() => void) => {
@@ -185,7 +187,9 @@ export class BackgroundSync {
     this.lastPageIds = pageIds;
     this.lastListSynced = listSynced;
     if (this.current) {
-      if (sameList(this.current.pageIds, pageIds)) this.current.listSynced ||= listSynced;
+      // The manifest has just synced with the same list: this run may now say « tout le site ».
+      if (listSynced && !this.current.listSynced && sameList(this.current.pageIds, pageIds))
+        this.current.listSynced = true;
       else this.again = { pageIds, listSynced };
       return;
     }
@@ -241,9 +245,13 @@ export class BackgroundSync {
           report();
         });
       });
-    // What this computer holds and the server lacks goes first, without waiting for the list.
+    // What this computer holds and the server lacks goes first, without waiting for the list,
+    // when the server has just answered (else the list's answer says whether it is there).
     const open = this.openRooms();
-    const first = enqueue(candidates.filter((room) => unsent.has(room) && !open.has(room)));
+    const early = this.serverAnswered()
+      ? candidates.filter((room) => unsent.has(room) && !open.has(room))
+      : [];
+    const first = enqueue(early);
     let server: RoomSeqInfo[];
     try {
       server = (await this.auth.withAccessToken((t) => getDocs(this.auth.current.serverUrl, this.insee, t)))

@@ -358,6 +358,7 @@ function useBackgroundSync(
       memory,
       () => sync.openRoomNames(),
       sync.pending,
+      () => manifestProvider.wsconnected,
     );
     // What waits to be sent outside the open rooms keeps the status from saying « enregistré ».
     const refreshUnsent = () => {
@@ -379,7 +380,7 @@ function useBackgroundSync(
     };
     background.onChange = refreshUnsent;
     return { background, refreshUnsent };
-  }, [docs, auth, sync, insee, media]);
+  }, [docs, auth, sync, insee, media, manifestProvider]);
   useEffect(() => {
     const off = media.outbox.subscribe(refreshUnsent);
     const offPending = sync.pending.subscribe(refreshUnsent);
