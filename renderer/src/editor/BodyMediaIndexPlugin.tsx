@@ -17,9 +17,12 @@ export function BodyMediaIndexPlugin({ manifest, pageId }: { manifest: Y.Doc; pa
       timer = null;
       setPageBodyMedia(manifest, pageId, bodyMediaRefs(editor.getEditorState().toJSON()));
     };
+    // Restarted at each change: a long page is read (toJSON) once typing pauses, not every
+    // second in the middle of a sentence.
     const unregister = editor.registerUpdateListener(({ dirtyElements, dirtyLeaves }) => {
       if (dirtyElements.size === 0 && dirtyLeaves.size === 0) return;
-      timer ??= setTimeout(index, DELAY_MS);
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(index, DELAY_MS);
     });
     return () => {
       unregister();

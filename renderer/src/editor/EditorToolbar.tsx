@@ -106,6 +106,16 @@ interface ToolbarState {
 
 const INITIAL: ToolbarState = { block: 'paragraph', bold: false, italic: false, link: null, inTable: false };
 
+function sameToolbarState(a: ToolbarState, b: ToolbarState): boolean {
+  return (
+    a.block === b.block &&
+    a.bold === b.bold &&
+    a.italic === b.italic &&
+    a.link === b.link &&
+    a.inTable === b.inTable
+  );
+}
+
 function $readState(): ToolbarState {
   const selection = $getSelection();
   if (!$isRangeSelection(selection)) return INITIAL;
@@ -215,7 +225,13 @@ export function EditorToolbar({ disabled, media }: { disabled: boolean; media: B
     () =>
       mergeRegister(
         registerPasteCleanup(editor),
-        editor.registerUpdateListener(({ editorState }) => editorState.read(() => setState($readState()))),
+        // Kept as is when nothing shown changed: a keystroke does not re-render the toolbar.
+        editor.registerUpdateListener(({ editorState }) =>
+          editorState.read(() => {
+            const next = $readState();
+            setState((previous) => (sameToolbarState(previous, next) ? previous : next));
+          }),
+        ),
         editor.registerCommand(CAN_UNDO_COMMAND, (v) => (setCanUndo(v), false), COMMAND_PRIORITY_LOW),
         editor.registerCommand(CAN_REDO_COMMAND, (v) => (setCanRedo(v), false), COMMAND_PRIORITY_LOW),
         editor.registerCommand(

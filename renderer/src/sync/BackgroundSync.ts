@@ -1,9 +1,9 @@
-// Keeps the whole site available on this computer: after the manifest, every page doc whose
-// server sequence number changed since we last synced it (or never synced, or left with
-// unsent edits) is opened in the background, 8 at a time, synced until the server's
-// persisted-ack covers it, then closed. Progress is observable for the UI.
-import { pageRoom } from '../../../site/syncProtocol';
-import { encodeDocState } from '../../../site/syncProtocol';
+// Keeps the whole site available on this computer: once the server answers, the page docs
+// left with unsent edits, then every page doc whose server sequence number changed since we
+// last synced it (or never synced) are opened in the background, 8 at a time, synced until
+// the server's persisted-ack covers them, then closed. Progress is observable for the UI.
+import { CLOSE, encodeDocState, pageRoom } from '../../../site/syncProtocol';
+import pLimit from 'p-limit';
 import { getDocs, type RoomSeqInfo } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 import type { LocalDocs } from '../store/LocalStore';
@@ -101,10 +101,14 @@ export function withUnsentRooms(
   return [...pageRooms, ...extra];
 }
 
+/** The same page ids in the same order. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 export class BackgroundSync {
   private state: BackgroundState = { kind: 'idle' };
   private readonly listeners = new Set<() => void>();
-  private running = false;
   private stopped = false;
   /** Rooms the editor is opening or has open: never touched here. */
   private readonly reserved = new Map<string, number>();
@@ -119,6 +123,8 @@ export class BackgroundSync {
     private readonly openRooms: () => ReadonlySet<string>,
     /** Counts of unsent local changes: their rooms are synced, and cleared once acknowledged. */
     private readonly pending?: PendingEdits,
+    /** The server answered a moment ago (the manifest's socket is open). */
+    private readonly serverAnswered: () => boolean = () => false,
   ) {}
 
   subscribe = (listener: () => void): (() => void) => {
@@ -156,84 +162,123 @@ export class BackgroundSync {
     for (const l of this.listeners) l();
   }
 
-  /** Page ids asked for while a run was in progress: run again with them afterwards. */
-  private again: readonly string[] | null = null;
+  /** A run asked for while another was in progress: made afterwards. */
+  private again: { pageIds: readonly string[]; listSynced: boolean } | null = null;
+  /** The page list of the run in progress, and whether its manifest has synced since. */
+  private current: { pageIds: readonly string[]; listSynced: boolean } | null = null;
 
-  /**
-   * Syncs the pages that need it; returns when all are done (or failed). Call it only with
-   * the page list of a manifest synced with the server, or « tout le site » would be a lie.
-   */
   private lastPageIds: readonly string[] = [];
+  private lastListSynced = true;
 
   /** Runs again over the last page list given (a page was just closed with unsent edits). */
   rerun(): void {
-    if (this.lastPageIds.length > 0) void this.run(this.lastPageIds);
+    if (this.lastPageIds.length > 0) void this.run(this.lastPageIds, this.lastListSynced);
   }
 
-  async run(pageIds: readonly string[]): Promise<void> {
+  /**
+   * Syncs the pages that need it; returns when all are done (or failed). The rooms holding
+   * unsent local work start at once; the others once the server has said which changed.
+   * `listSynced` says whether `pageIds` comes from a manifest synced with the server: only
+   * then may the run end on « tout le site est disponible » (a later call with the same list
+   * and `listSynced` confirms the run in progress instead of starting another).
+   */
+  async run(pageIds: readonly string[], listSynced = true): Promise<void> {
     if (this.stopped) return;
     this.lastPageIds = pageIds;
-    if (this.running) {
-      this.again = pageIds;
+    this.lastListSynced = listSynced;
+    if (this.current) {
+      // The manifest has just synced with the same list: this run may now say « tout le site ».
+      if (listSynced && !this.current.listSynced && sameList(this.current.pageIds, pageIds))
+        this.current.listSynced = true;
+      else this.again = { pageIds, listSynced };
       return;
     }
-    this.running = true;
+    const current = { pageIds, listSynced };
+    this.current = current;
     try {
-      let server: RoomSeqInfo[];
-      try {
-        server = (await this.auth.withAccessToken((t) => getDocs(this.auth.current.serverUrl, this.insee, t)))
-          .docs;
-      } catch {
-        this.set({ kind: 'unreachable' });
-        return;
-      }
-      const pageRooms = pageIds.map((id) => pageRoom(this.insee, id));
-      const unsent = new Set([...this.memory.dirty(), ...(this.pending?.rooms() ?? [])]);
-      const queue = roomsToSync(
-        withUnsentRooms(pageRooms, unsent, this.insee),
-        server,
-        this.memory,
-        unsent,
-        this.openRooms(),
-      );
-      const total = queue.length;
-      const pages = pageIds.length;
-      const listed = new Set(pageRooms);
-      // Pages of the site still to copy (a deleted page's unsent edits are sent, not counted).
-      let pagesLeft = queue.filter((q) => listed.has(q.room)).length;
-      let done = 0;
-      let failed = 0;
-      const running = (): BackgroundState => ({
-        kind: 'running',
-        done,
-        total,
+      await this.runOnce(current);
+    } finally {
+      this.current = null;
+      const again = this.again;
+      this.again = null;
+      if (again && !this.stopped) void this.run(again.pageIds, again.listSynced);
+    }
+  }
+
+  private async runOnce(current: { pageIds: readonly string[]; listSynced: boolean }): Promise<void> {
+    const pages = current.pageIds.length;
+    const pageRooms = current.pageIds.map((id) => pageRoom(this.insee, id));
+    const listed = new Set(pageRooms);
+    const unsent = new Set([...this.memory.dirty(), ...(this.pending?.rooms() ?? [])]);
+    const candidates = withUnsentRooms(pageRooms, unsent, this.insee);
+    // The server's sequence numbers, once it has answered: a room's seq is remembered only
+    // if it was known before that room's sync began (it then covers nothing we lack).
+    let serverSeq: ReadonlyMap<string, number> | null = null;
+    const limit = pLimit(BACKGROUND_CONCURRENCY);
+    /** The server did not answer: the rooms not started yet are left for the next run. */
+    let cancelled = false;
+    const queued = new Set<string>();
+    /** Listed pages queued and not yet copied. */
+    let pagesLeft = 0;
+    let done = 0;
+    let failed = 0;
+    const report = () => {
+      if (!this.stopped && serverSeq)
+        this.set({ kind: 'running', done, total: queued.size, available: pages - pagesLeft, pages });
+    };
+    const enqueue = (rooms: readonly string[]) =>
+      rooms.map((room) => {
+        queued.add(room);
+        if (listed.has(room)) pagesLeft += 1;
+        return limit(async () => {
+          if (this.stopped || cancelled) return;
+          const seq = serverSeq?.get(room);
+          const outcome = await this.syncRoom(room);
+          if (outcome === 'saved') {
+            if (seq !== undefined) this.memory.set(room, seq);
+            this.memory.markDirty(room, false);
+            this.pending?.clear(room);
+            this.onChange?.();
+          } else if (outcome === 'failed') failed += 1;
+          if (outcome !== 'failed' && listed.has(room)) pagesLeft -= 1;
+          done += 1;
+          report();
+        });
+      });
+    // What this computer holds and the server lacks goes first, without waiting for the list,
+    // when the server has just answered (else the list's answer says whether it is there).
+    const open = this.openRooms();
+    const early = this.serverAnswered()
+      ? candidates.filter((room) => unsent.has(room) && !open.has(room))
+      : [];
+    const first = enqueue(early);
+    let server: RoomSeqInfo[];
+    try {
+      server = (await this.auth.withAccessToken((t) => getDocs(this.auth.current.serverUrl, this.insee, t)))
+        .docs;
+    } catch {
+      cancelled = true;
+      await Promise.all(first);
+      if (!this.stopped) this.set({ kind: 'unreachable' });
+      return;
+    }
+    serverSeq = new Map(server.map((r) => [r.room, r.seq]));
+    const rest = roomsToSync(candidates, server, this.memory, unsent, this.openRooms())
+      .map((r) => r.room)
+      .filter((room) => !queued.has(room));
+    const later = enqueue(rest);
+    report();
+    await Promise.all([...first, ...later]);
+    if (this.stopped || this.again !== null) return;
+    if (current.listSynced)
+      this.set({
+        kind: 'done',
+        total: queued.size,
+        failed,
+        at: Date.now(),
         available: pages - pagesLeft,
         pages,
       });
-      this.set(running());
-      const worker = async () => {
-        for (let next = queue.shift(); next && !this.stopped; next = queue.shift()) {
-          const outcome = await this.syncRoom(next.room);
-          if (outcome === 'saved') {
-            if (next.seq !== undefined) this.memory.set(next.room, next.seq);
-            this.memory.markDirty(next.room, false);
-            this.pending?.clear(next.room);
-            this.onChange?.();
-          } else if (outcome === 'failed') failed += 1;
-          if (outcome !== 'failed' && listed.has(next.room)) pagesLeft -= 1;
-          done += 1;
-          if (!this.stopped) this.set(running());
-        }
-      };
-      await Promise.all(Array.from({ length: BACKGROUND_CONCURRENCY }, worker));
-      if (!this.stopped && this.again === null)
-        this.set({ kind: 'done', total, failed, at: Date.now(), available: pages - pagesLeft, pages });
-    } finally {
-      this.running = false;
-      const again = this.again;
-      this.again = null;
-      if (again && !this.stopped) void this.run(again);
-    }
   }
 
   /** Called when a room's dirty flag was cleared by a sync. */
@@ -243,7 +288,7 @@ export class BackgroundSync {
    * 'skipped' when the editor holds the room: it is neither synced here nor marked clean (the
    * editor's own close, or the next run, decides).
    */
-  private async syncRoom(room: string): Promise<'saved' | 'failed' | 'skipped'> {
+  protected async syncRoom(room: string): Promise<'saved' | 'failed' | 'skipped'> {
     if (this.reserved.has(room) || this.openRooms().has(room)) return 'skipped';
     let released!: () => void;
     this.holding.set(room, new Promise<void>((resolve) => (released = resolve)));
@@ -273,13 +318,28 @@ export class BackgroundSync {
           });
           if (saved) finish(true);
         };
+        // The access token may have expired while offline: refreshed (once for all rooms), then
+        // the room connects again (y-websocket gives up after a 44xx close).
+        const onClosed = (event: { code: number }) => {
+          if (event.code !== CLOSE.TOKEN_EXPIRED.code) return;
+          const stale = provider.accessToken === this.auth.accessToken;
+          void (stale ? this.auth.refresh() : Promise.resolve('refreshed' as const)).then((outcome) => {
+            if (outcome !== 'refreshed' || finished) return;
+            provider.setAccessToken(this.auth.accessToken);
+            provider.connect();
+          });
+        };
+        let finished = false;
         const timer = setTimeout(() => finish(false), ROOM_TIMEOUT_MS);
         const off = provider.onPersistedAck(check);
         provider.on('sync', check);
+        provider.on('closed', onClosed);
         const finish = (ok: boolean) => {
+          finished = true;
           clearTimeout(timer);
           off();
           provider.off('sync', check);
+          provider.off('closed', onClosed);
           resolve(ok);
         };
         provider.connect();

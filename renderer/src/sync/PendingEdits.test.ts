@@ -110,10 +110,10 @@ describe('PendingEdits', () => {
     expect(new PendingEdits(storage, 'k').count('13001/page/a')).toBe(2);
   });
 
-  it('notifies with a new snapshot at each change (for the tree)', () => {
+  it('notifies with a new snapshot when the rooms waiting change (for the tree)', () => {
     const pending = new PendingEdits(memoryStorage(), 'k');
-    const seen: number[] = [];
-    const off = pending.subscribe(() => seen.push(pending.getSnapshot().get('r') ?? 0));
+    const seen: boolean[] = [];
+    const off = pending.subscribe(() => seen.push(pending.getSnapshot().has('r')));
     const before = pending.getSnapshot();
     pending.add('r');
     expect(pending.getSnapshot()).not.toBe(before);
@@ -121,7 +121,22 @@ describe('PendingEdits', () => {
     pending.clear('r');
     off();
     pending.add('r');
-    expect(seen).toEqual([1, 0]);
+    expect(seen).toEqual([true, false]);
+  });
+
+  it('a keystroke in a page already waiting re-renders nothing, and is still counted and written', async () => {
+    const storage = memoryStorage();
+    const pending = new PendingEdits(storage, 'k');
+    let heard = 0;
+    pending.subscribe(() => (heard += 1));
+    pending.add('r');
+    const snapshot = pending.getSnapshot();
+    for (let i = 0; i < 50; i++) pending.add('r');
+    expect(heard).toBe(1);
+    expect(pending.getSnapshot()).toBe(snapshot);
+    expect(pending.count('r')).toBe(51);
+    await Promise.resolve();
+    expect(new PendingEdits(storage, 'k').count('r')).toBe(51);
   });
 });
 
@@ -152,11 +167,11 @@ describe('SyncClient pending count across an offline reload', () => {
     b.doc.getMap('fields').set('summary', 'Concerts');
     expect(sync.roomState(providerA)).toMatchObject({ saved: false, pending: 2 });
     expect(sync.roomState(providerB)).toMatchObject({ saved: false, pending: 1 });
-    expect(sync.getSnapshot().pendingEdits).toBe(3);
+    expect(sync.pending.total()).toBe(3);
     // Page B is closed: its count stays in the site's total.
     sync.closeRoom(providerB);
     b.release();
-    expect(sync.getSnapshot().pendingEdits).toBe(3);
+    expect(sync.pending.total()).toBe(3);
     // The window is reloaded (no ack ever came).
     sync.destroy();
     a.release();
@@ -166,10 +181,8 @@ describe('SyncClient pending count across an offline reload', () => {
       new AuthSession(s, store, () => undefined),
       new PendingEdits(storage, key),
     );
-    expect(afterReload.getSnapshot().pendingEdits).toBe(3);
-    expect(pendingEditsText(afterReload.getSnapshot().pendingEdits)).toBe(
-      '3 modifications en attente d’envoi',
-    );
+    expect(afterReload.pending.total()).toBe(3);
+    expect(pendingEditsText(afterReload.pending.total())).toBe('3 modifications en attente d’envoi');
     expect(afterReload.pending.count(roomB)).toBe(1);
     const docsAgain = store.docs({ serverUrl: s.serverUrl, agentId: s.agent.id });
     const a2 = await docsAgain.open(roomA);
@@ -179,9 +192,38 @@ describe('SyncClient pending count across an offline reload', () => {
     // Reading the page back from this computer is not a new edit.
     expect(a2.doc.getText('t').toString()).toBe('Horaires d’été');
     expect(afterReload.roomState(reopened)).toMatchObject({ saved: false, pending: 2 });
-    expect(afterReload.getSnapshot().pendingEdits).toBe(3);
+    expect(afterReload.pending.total()).toBe(3);
     afterReload.destroy();
     a2.release();
     docsAgain.close();
+  });
+});
+
+describe('SyncClient while typing offline', () => {
+  it('tells its subscribers (top bar, page status…) once per page that starts waiting, not per keystroke', async () => {
+    const s = session();
+    const store = new DexieLocalStore(undefined, memoryStorage());
+    const key = pendingEditsKey(s.serverUrl, s.agent.id);
+    const sync = new SyncClient(
+      new AuthSession(s, store, () => undefined),
+      new PendingEdits(memoryStorage(), key),
+    );
+    const docs = store.docs({ serverUrl: s.serverUrl, agentId: s.agent.id });
+    const page = await docs.open('13001/page/typing');
+    const provider = sync.openRoom(page);
+    await page.load();
+    await Promise.resolve();
+    let heard = 0;
+    const off = sync.subscribe(() => (heard += 1));
+    const text = page.doc.getText('t');
+    for (let i = 0; i < 40; i++) text.insert(i, 'x');
+    // The first keystroke makes the page « pas encore envoyée »; the next 39 change nothing shown.
+    expect(heard).toBe(1);
+    expect(sync.getSnapshot().pendingRooms).toEqual(['13001/page/typing']);
+    expect(sync.roomState(provider)).toMatchObject({ saved: false, pending: 40 });
+    off();
+    sync.destroy();
+    page.release();
+    docs.close();
   });
 });

@@ -15,8 +15,12 @@ export class PendingEdits {
   private counts: Map<string, number>;
   private readonly edited: Map<string, number>;
   private readonly listeners = new Set<() => void>();
-  /** A new object at each change, for useSyncExternalStore. */
-  private snapshot: ReadonlyMap<string, number>;
+  /**
+   * The rooms with a count, a new object when that set changes (for useSyncExternalStore).
+   * Listeners hear of those changes only: a keystroke in a page already waiting to be sent
+   * changes its count, not what anyone shows, so it re-renders nothing.
+   */
+  private snapshot: ReadonlySet<string>;
 
   constructor(
     private readonly storage: Storage | undefined,
@@ -24,7 +28,7 @@ export class PendingEdits {
   ) {
     this.counts = this.read(this.key);
     this.edited = this.read(`${this.key}:edited`);
-    this.snapshot = new Map(this.counts);
+    this.snapshot = new Set(this.counts.keys());
   }
 
   /** Local changes of `room` not yet covered by a persisted-ack. */
@@ -51,17 +55,18 @@ export class PendingEdits {
 
   add(room: string, n = 1, now = Date.now()): void {
     if (n <= 0) return;
+    const waiting = this.counts.has(room);
     this.counts.set(room, this.count(room) + n);
     this.edited.set(room, now);
     this.editedDirty = true;
-    this.changed();
+    this.changed(!waiting);
   }
 
   /** The server's persisted-ack covers everything this computer holds for `room`. */
   clear(room: string): void {
     if (!this.counts.has(room)) return;
     this.counts.delete(room);
-    this.changed();
+    this.changed(true);
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -69,7 +74,7 @@ export class PendingEdits {
     return () => this.listeners.delete(listener);
   };
 
-  getSnapshot = (): ReadonlyMap<string, number> => this.snapshot;
+  getSnapshot = (): ReadonlySet<string> => this.snapshot;
 
   /** Writes what changed since the last write now (before a reload, at the end of a burst). */
   flush(): void {
@@ -84,7 +89,8 @@ export class PendingEdits {
   private editedDirty = false;
   private flushScheduled = false;
 
-  private changed(): void {
+  /** Schedules the write; tells the listeners when the set of rooms waiting changed. */
+  private changed(roomsChanged: boolean): void {
     this.countsDirty = true;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -92,7 +98,8 @@ export class PendingEdits {
         if (this.flushScheduled) this.flush();
       });
     }
-    this.snapshot = new Map(this.counts);
+    if (!roomsChanged) return;
+    this.snapshot = new Set(this.counts.keys());
     for (const listener of [...this.listeners]) listener();
   }
 

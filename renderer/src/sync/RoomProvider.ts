@@ -20,7 +20,7 @@ export function shouldReconnectAfter(event: CloseEvent): boolean {
   return !(event.code >= 4400 && event.code < 4500);
 }
 
-export const RECONNECT_MAX_BACKOFF_MS = 1000;
+export const RECONNECT_MAX_BACKOFF_MS = 500;
 
 export class RoomProvider extends WebsocketProvider {
   /** The server's durable state vector, from the last ack on the current connection. */
@@ -40,8 +40,10 @@ export class RoomProvider extends WebsocketProvider {
       connect: false,
       protocols: [SUBPROTOCOL, accessToken],
       shouldReconnect: shouldReconnectAfter,
-      // Only the rooms on screen stay open, so retrying every second is cheap, and an agent
-      // whose connection comes back is resynced within a second rather than 2.5 s.
+      // Only the rooms on screen stay open (the manifest and one page), so retrying twice a
+      // second is cheap (a refused connection costs nothing offline), and an agent whose
+      // connection comes back is resynced within half a second rather than 2.5 s: the
+      // background sending of unsent pages starts when the manifest's socket opens.
       maxBackoffTime: RECONNECT_MAX_BACKOFF_MS,
     });
     this.messageHandlers[MESSAGE_PERSISTED_ACK] = (_encoder, decoder) => {

@@ -16,11 +16,11 @@ export interface SyncSnapshot {
   status: SyncStatus;
   alerts: readonly RoomAlert[];
   /**
-   * Local changes (transactions) of every room, open or not, not yet covered by a
-   * persisted-ack: remembered across reloads (PendingEdits).
+   * The documents (rooms), open or not, holding local changes not yet covered by a
+   * persisted-ack, remembered across reloads (PendingEdits): what the agent is told
+   * (« 2 pages … »). Their per-room counts stay in `pending`, out of this snapshot: a
+   * keystroke that only raises a count must re-render nothing.
    */
-  pendingEdits: number;
-  /** The documents (rooms) holding such changes: what the agent is told (« 2 pages … »). */
   pendingRooms: readonly string[];
 }
 
@@ -53,7 +53,6 @@ export class SyncClient {
     this.snapshot = {
       status: deriveSyncStatus([], [], this.browserOffline),
       alerts: [],
-      pendingEdits: this.pending.total(),
       pendingRooms: this.pending.rooms(),
     };
     // A background sync clears the count of the rooms it got acknowledged.
@@ -285,16 +284,14 @@ export class SyncClient {
       if (roomIsSaved(fact)) this.pending.clear(p.roomname);
       return fact;
     });
-    const pendingEdits = this.pending.total();
     const pendingRooms = this.pending.rooms();
     const status = deriveSyncStatus(facts, this.unsentElsewhere, this.browserOffline);
     if (
       sameSyncStatus(status, this.snapshot.status) &&
-      pendingEdits === this.snapshot.pendingEdits &&
       pendingRooms.join(' ') === this.snapshot.pendingRooms.join(' ')
     )
       return;
-    this.snapshot = { status, alerts: this.snapshot.alerts, pendingEdits, pendingRooms };
+    this.snapshot = { status, alerts: this.snapshot.alerts, pendingRooms };
     this.notify();
   }
 

@@ -19,11 +19,10 @@ function source(initial: SyncSnapshot) {
   };
 }
 
-const saved: SyncSnapshot = { status: { kind: 'saved' }, alerts: [], pendingEdits: 0, pendingRooms: [] };
+const saved: SyncSnapshot = { status: { kind: 'saved' }, alerts: [], pendingRooms: [] };
 const offlineTwoPages: SyncSnapshot = {
   status: { kind: 'offline', rooms: ['13008/page/a'] },
   alerts: [],
-  pendingEdits: 35,
   pendingRooms: ['13008/page/a', '13008/page/b'],
 };
 
@@ -39,7 +38,8 @@ describe('the sync state told to the desktop app (updates wait for unsent edits)
     const stop = reportSyncToDesktop(sync, { usine: { reportSync } });
     expect(reportSync).toHaveBeenLastCalledWith({ status: 'connected', pendingChanges: 0 });
     sync.set(offlineTwoPages);
-    sync.set({ ...offlineTwoPages, pendingEdits: 36 });
+    // Another snapshot (an alert appeared) with the same report: not sent again.
+    sync.set({ ...offlineTwoPages, alerts: [{ room: '13008/page/a', message: 'Accès refusé' }] });
     expect(reportSync).toHaveBeenCalledTimes(2);
     expect(reportSync).toHaveBeenLastCalledWith({ status: 'offline', pendingChanges: 2 });
     stop();

@@ -161,7 +161,7 @@ export function SiteTree({
     const title = page.title || 'Page sans titre';
     const others = presence.get(page.id) ?? [];
     const room = pageRoom(insee, page.id);
-    const unsent = pending.get(room) ?? 0;
+    const unsent = pending.has(room);
     const state = pageState(page.id, statuses, sync.pending.editedAt(room));
     const rowClass = [
       'tree-row',
@@ -231,7 +231,7 @@ export function SiteTree({
               </span>
             </button>
           )}
-          {unsent > 0 && <span className="tree-page-status tree-unsent">Modifiée, pas encore envoyée</span>}
+          {unsent && <span className="tree-page-status tree-unsent">Modifiée, pas encore envoyée</span>}
           {others.length > 0 && <span className="tree-presence">({others.join(', ')} sur cette page)</span>}
           {!readOnly && renaming?.id !== page.id && (
             <span className="tree-actions">

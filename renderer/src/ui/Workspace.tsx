@@ -320,7 +320,7 @@ function CommuneSite({
 }
 
 /**
- * The background sync of every page of the site: when the server is reachable, when pages
+ * The background sync of every page of the site: as soon as the server answers, when pages
  * are added, and every minute. Rooms closed with unsent edits are remembered as dirty.
  */
 function useBackgroundSync(
@@ -332,10 +332,15 @@ function useBackgroundSync(
   insee: string,
   pageIdsKey: string,
 ): BackgroundSync {
+  // The server answered when the manifest's socket opened: the rooms with unsent work can go.
   // The page list is only complete once the manifest has synced with the server.
-  const [online, setOnline] = useState(() => manifestProvider.wsconnected && manifestProvider.synced);
+  const [reachable, setReachable] = useState(() => manifestProvider.wsconnected);
+  const [listSynced, setListSynced] = useState(() => manifestProvider.wsconnected && manifestProvider.synced);
   useEffect(() => {
-    const update = () => setOnline(manifestProvider.wsconnected && manifestProvider.synced);
+    const update = () => {
+      setReachable(manifestProvider.wsconnected);
+      setListSynced(manifestProvider.wsconnected && manifestProvider.synced);
+    };
     update();
     manifestProvider.on('sync', update);
     manifestProvider.on('status', update);
@@ -353,6 +358,7 @@ function useBackgroundSync(
       memory,
       () => sync.openRoomNames(),
       sync.pending,
+      () => manifestProvider.wsconnected,
     );
     // What waits to be sent outside the open rooms keeps the status from saying « enregistré ».
     const refreshUnsent = () => {
@@ -374,7 +380,7 @@ function useBackgroundSync(
     };
     background.onChange = refreshUnsent;
     return { background, refreshUnsent };
-  }, [docs, auth, sync, insee, media]);
+  }, [docs, auth, sync, insee, media, manifestProvider]);
   useEffect(() => {
     const off = media.outbox.subscribe(refreshUnsent);
     const offPending = sync.pending.subscribe(refreshUnsent);
@@ -386,16 +392,13 @@ function useBackgroundSync(
     };
   }, [background, refreshUnsent, media, sync]);
   useEffect(() => {
-    if (!online) return;
+    if (!reachable) return;
     const ids = pageIdsKey ? pageIdsKey.split(' ') : [];
-    const run = () => void background.run(ids);
-    const first = setTimeout(run, 50);
+    const run = () => void background.run(ids, listSynced);
+    run();
     const timer = setInterval(run, 60_000);
-    return () => {
-      clearTimeout(first);
-      clearInterval(timer);
-    };
-  }, [background, online, pageIdsKey]);
+    return () => clearInterval(timer);
+  }, [background, reachable, listSynced, pageIdsKey]);
   return background;
 }
 
