@@ -12,7 +12,7 @@
  *   unlock --email a@b.fr      list-communes      audit [--commune 13001]
  *   backup      list-backups      restore --file <backup>      (restore: server stopped)
  *   export --commune 13001 --out export.zip      delete-commune-data --commune 13001 --confirm 13001
- *   repair-page --commune 13001 --page <id>      (server stopped; else the API route)
+ *   repair-page --commune 13001 --page=<id>      (server stopped; else the API route)
  *   publish-update --dir <release folder> [--rollout 100]      set-update-rollout --rollout 25
  */
 import path from 'node:path';
@@ -44,7 +44,7 @@ Commandes :
   export --commune <INSEE> --out <fichier.zip>
   delete-commune-data --commune <INSEE> --confirm <INSEE>   (fin de convention ; serveur arrêté,
                                             ou DELETE /api/admin/communes/<INSEE>/data s'il tourne)
-  repair-page --commune <INSEE> --page <identifiant>   (page illisible : retire ce qui dépasse la
+  repair-page --commune <INSEE> --page=<identifiant>   (page illisible : retire ce qui dépasse la
                                             profondeur du modèle ; serveur arrêté, ou
                                             POST /api/admin/communes/<INSEE>/pages/<identifiant>/repair s'il tourne)
   publish-update --dir <dossier> [--rollout <0-100>]   (publie la mise à jour de l'application de

@@ -385,7 +385,7 @@ function publicationWarnings(
       rule: 'unreadable-page',
       pageId: page.id,
       page: page.title,
-      message: `Page « ${page.title || page.id} » : elle n’a pas été publiée, ${page.reason}. Un administrateur peut la réparer (npm run admin -- repair-page --commune ${insee} --page ${page.id}).`,
+      message: `Page « ${page.title || page.id} » : elle n’a pas été publiée, ${page.reason}. Un administrateur peut la réparer (npm run admin -- repair-page --commune ${insee} --page=${page.id}).`,
     });
   for (const meta of unreadableBodies)
     warnings.push({

@@ -107,10 +107,14 @@ async function storeDirectly(room: string, update: Uint8Array): Promise<void> {
 }
 
 /** A page created and published by a real client; the manifest as that client knows it. */
-async function publishedPage(insee: string, title: string): Promise<{ pageId: string; manifest: Y.Doc }> {
+async function publishedPage(
+  insee: string,
+  title: string,
+  id?: string,
+): Promise<{ pageId: string; manifest: Y.Doc }> {
   const manifest = client(`${insee}/site`);
   await waitSynced(manifest);
-  const page = createPage(manifest.doc, { title, type: 'elus', updatedBy: 'test' });
+  const page = createPage(manifest.doc, { id, title, type: 'elus', updatedBy: 'test' });
   updatePage(manifest.doc, page.id, { status: 'published' }, 'test');
   await saved(manifest);
   const copy = new Y.Doc();
@@ -231,15 +235,16 @@ describe('finding 5: a page nested 20,000 deep', () => {
   }, 120_000);
 
   it('[DEEP-3] the CLI repair refuses under a live server and repairs once it is stopped', async () => {
-    const { pageId, manifest } = await publishedPage('13001', 'Réparée hors ligne');
+    // Page ids may begin with « - » (nanoid): the operator passes them as `--page=<id>`.
+    const { pageId, manifest } = await publishedPage('13001', 'Réparée hors ligne', '-repairedOffline0001');
     await stop();
     await storeDirectly('13001/site', deepFieldsUpdate(manifest, pageId, DEPTH));
     await start();
-    const refused = await cli('repair-page', '--commune', '13001', '--page', pageId);
+    const refused = await cli('repair-page', '--commune', '13001', `--page=${pageId}`);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/POST \/api\/admin\/communes\/13001\/pages\/.*\/repair/);
     await stop();
-    const done = await cli('repair-page', '--commune', '13001', '--page', pageId);
+    const done = await cli('repair-page', '--commune', '13001', `--page=${pageId}`);
     expect(done.stderr).toBe('');
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(
