@@ -190,6 +190,18 @@ function fieldIssuesOf(meta: Pick<PageMeta, 'type' | 'fields'>): FieldIssue[] {
 
 const pageName = (title: string) => `Page « ${title.trim() || 'sans titre'} »`;
 
+/** `add(severity, rule, pageId, page, message, field?)`: one finding pushed onto `issues`. */
+function issueAdder(issues: CheckIssue[]) {
+  return (
+    severity: CheckSeverity,
+    rule: CheckRule,
+    pageId: string | null,
+    page: string,
+    message: string,
+    field?: string,
+  ) => issues.push({ severity, rule, pageId, page, message, ...(field ? { field } : {}) });
+}
+
 /**
  * [CHK-1][CHK-11][CHK-12] The findings on one page's model (title, images, tables, links to
  * media, structured fields), memoised on its metadata object for the same body and media
@@ -205,14 +217,7 @@ function pageModelIssues(
   const known = modelIssuesMemo.get(meta);
   if (known && known.body === body && known.media === media) return known.issues;
   const issues: CheckIssue[] = [];
-  const add = (
-    severity: CheckSeverity,
-    rule: CheckRule,
-    pageId: string | null,
-    page: string,
-    message: string,
-    field?: string,
-  ) => issues.push({ severity, rule, pageId, page, message, ...(field ? { field } : {}) });
+  const add = issueAdder(issues);
   const name = pageName(meta.title);
   if (meta.title.trim() === '')
     add(
@@ -326,14 +331,7 @@ export function checkSite(
   options: CheckOptions = {},
 ): CheckReport {
   const issues: CheckIssue[] = [];
-  const add = (
-    severity: CheckSeverity,
-    rule: CheckRule,
-    pageId: string | null,
-    page: string,
-    message: string,
-    field?: string,
-  ) => issues.push({ severity, rule, pageId, page, message, ...(field ? { field } : {}) });
+  const add = issueAdder(issues);
   const now = options.now ?? snapshot.publishedAt;
   const media = snapshot.media ?? {};
   const published = snapshot.pages.filter((p) => p.meta.status === 'published');
@@ -440,13 +438,7 @@ export function checkSite(
 // Long on purpose: one rule after another, each a few lines of French message; split, they would scatter.
 function checkFile(html: string, who: { id: string | null; title: string }): CheckIssue[] {
   const issues: CheckIssue[] = [];
-  const add = (
-    severity: CheckSeverity,
-    rule: CheckRule,
-    pageId: string | null,
-    page: string,
-    message: string,
-  ) => issues.push({ severity, rule, pageId, page, message });
+  const add = issueAdder(issues);
   {
     const name = pageName(who.title);
     // [CHK-7] language.

@@ -18,7 +18,6 @@ import { routeTable, type RouteTableOptions } from './routeTable';
 import type { ApiRequest, ApiResponse, Caller, RequestContext, RouteCall, ServerRoute } from './routeTypes';
 
 export type { ApiRequest, ApiResponse } from './routeTypes';
-export type { DocsResponse } from './communeRoutes';
 
 export interface ApiOptions extends RouteTableOptions {
   metrics: Metrics;

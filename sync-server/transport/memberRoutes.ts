@@ -157,9 +157,8 @@ export function memberRoutes(options: { accounts: Accounts; admin: Admin }) {
     return { status: 200, body };
   }
 
-  function answerInvitation({ params, caller, ctx }: RouteCall): ApiResponse {
+  function answerInvitation({ params, caller }: RouteCall): ApiResponse {
     const insee = params.insee!;
-    ctx.insee = insee;
     try {
       if (params.answer === 'decline') {
         admin.declineInvitation(caller.identity.id, insee);
