@@ -5,8 +5,9 @@
  *  - keypress-to-paint in a 5,000-word page, p95 (budget ≤ 16 ms): keydown's timestamp to
  *    the task after the next animation frame, vsync and frame-rate limit disabled so the
  *    figure is our work (Lexical + Yjs + layout/paint), not the wait for the display;
- *  - reconnect after 5,000 offline edits (keystrokes) on 50 pages → every doc acknowledged
- *    by the server (the editor's background sync waits for each persisted-ack) (budget ≤ 5 s).
+ *  - reconnect after 5,000 offline edits (keystrokes) on 50 pages, stored on this computer →
+ *    every doc acknowledged by the server (the background sync waits for each persisted-ack)
+ *    and the status « Enregistré », timed in the page (budget ≤ 2 s).
  */
 import { chromium, type Page } from '@playwright/test';
 import { existsSync } from 'node:fs';
@@ -69,6 +70,42 @@ async function backToPages(page: Page): Promise<void> {
     .getByRole('link', { name: 'Pages', exact: true })
     .click();
 }
+
+/** Resolves once every write queued in the editor's IndexedDB stores has committed. */
+const STORED_BARRIER = `(async () => {
+  for (const { name } of await indexedDB.databases()) {
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open(name);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const stores = [...db.objectStoreNames];
+    // A readonly transaction over every store starts after every readwrite one issued before.
+    if (stores.length > 0)
+      await new Promise((resolve) => (db.transaction(stores, 'readonly').oncomplete = resolve));
+    db.close();
+  }
+})()`;
+
+/**
+ * Starts watching for the end of the reconnect (the whole site said available on this computer
+ * and the status « Enregistré »); answers the page's clock now. window.__allSaved resolves
+ * to the page's clock at the end.
+ */
+const WATCH_FOR_SAVED = `(() => {
+  const done = () =>
+    document.body.textContent.includes('Tout le site est disponible sur cet ordinateur') &&
+    document.querySelector('[role=status][aria-label="État de l’enregistrement"]')?.textContent === 'Enregistré';
+  window.__allSaved = new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (!done()) return;
+      observer.disconnect();
+      resolve(performance.now());
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  return performance.now();
+})()`;
 
 async function openFromTree(page: Page, title: string): Promise<void> {
   await page
@@ -162,17 +199,15 @@ export async function benchEditor(): Promise<EditorBenchResult | { skipped: stri
       await page.keyboard.type('x'.repeat(perPage));
     }
     await backToPages(page);
-    const t0 = performance.now();
+    // The 5,000 edits are made *and stored on this computer* before the connection comes back:
+    // typed by a script, the last pages' writes are still queued in IndexedDB, which no agent
+    // reconnecting after a day offline would wait for.
+    await page.evaluate(STORED_BARRIER);
+    const started: number = await page.evaluate(WATCH_FOR_SAVED);
     link.goOnline();
-    await page
-      .getByText(/Copie du site sur cet ordinateur : \d+ pages? sur \d+ disponibles? hors ligne/)
-      .waitFor({ timeout: 60_000 });
-    await page.getByText(/Tout le site est disponible sur cet ordinateur/).waitFor({ timeout: 120_000 });
-    await page
-      .getByRole('status', { name: 'État de l’enregistrement' })
-      .filter({ hasText: /^Enregistré$/ })
-      .waitFor();
-    const reconnectMs = performance.now() - t0;
+    // Timed in the page (the end seen by a MutationObserver), not by polling from here.
+    const ended: number = await page.evaluate('window.__allSaved');
+    const reconnectMs = ended - started;
 
     return {
       pages: PAGES + 1,
@@ -199,7 +234,7 @@ export function formatEditorBench(result: EditorBenchResult | { skipped: string 
   return [
     `editor cold start offline, ${result.pages} pages stored locally → editable page: median ${percentile(sorted, 0.5).toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms (budget ≤ 1000 ms)`,
     `editor keypress-to-paint, 5,000-word page, ${result.keypress.n} keys: p50 ${result.keypress.p50.toFixed(1)} ms, p95 ${result.keypress.p95.toFixed(1)} ms, max ${result.keypress.max.toFixed(1)} ms (budget p95 ≤ 16 ms)`,
-    `editor reconnect after ${result.reconnect.edits} offline edits on ${result.reconnect.pages} pages → all acknowledged: ${result.reconnect.ms.toFixed(0)} ms (budget ≤ 5000 ms)`,
+    `editor reconnect after ${result.reconnect.edits} offline edits on ${result.reconnect.pages} pages → all acknowledged: ${result.reconnect.ms.toFixed(0)} ms (budget ≤ 2000 ms)`,
   ];
 }
 

@@ -101,6 +101,16 @@ test('[sync-2] with many pages, the copy shows « n pages sur N disponibles hors
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
 
+  // Pages are copied by batches of one request (site/syncBatch.ts), not one socket each.
+  const pageSockets: string[] = [];
+  page.on('websocket', (socket) => {
+    if (socket.url().includes('/page/')) pageSockets.push(socket.url());
+  });
+  let batchRequests = 0;
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith(`/api/communes/${insee}/sync`))
+      batchRequests += 1;
+  });
   const titles = await addPagesFromAnotherClient(server, insee, SEEDED_PAGES);
   await expect(page.locator('.tree .page-title')).toHaveCount(SEEDED_PAGES, { timeout: 30_000 });
   await expect(
@@ -125,4 +135,7 @@ test('[sync-2] with many pages, the copy shows « n pages sur N disponibles hors
     expect(progress[i]!.available).toBeGreaterThanOrEqual(progress[i - 1]!.available);
   await expect(page.locator('progress')).toHaveCount(0);
   expect(titles).toHaveLength(SEEDED_PAGES);
+  console.log(`[sync-2] ${batchRequests} batch requests, ${pageSockets.length} page sockets`);
+  expect(batchRequests).toBeGreaterThanOrEqual(2);
+  expect(pageSockets.length).toBeLessThanOrEqual(2);
 });

@@ -26,6 +26,8 @@ export const API_ROUTES = {
   changeMemberRole: { method: 'PUT', path: '/api/communes/:insee/agents/:agentId' },
   removeMember: { method: 'DELETE', path: '/api/communes/:insee/agents/:agentId' },
   docs: { method: 'GET', path: '/api/communes/:insee/docs' },
+  /** Many page rooms synced in one request (site/syncBatch.ts): binary body and answer. */
+  syncRooms: { method: 'POST', path: '/api/communes/:insee/sync' },
   publish: { method: 'POST', path: '/api/communes/:insee/publish' },
   publication: { method: 'GET', path: '/api/communes/:insee/publication' },
   publications: { method: 'GET', path: '/api/communes/:insee/publications' },

@@ -42,6 +42,8 @@ export interface ServerOptions extends Omit<ServicesOptions, 'logger'> {
    * to loopback clients (a monitoring agent on the same machine).
    */
   metricsToken?: string;
+  /** How long a batched sync waits for its writes to be durable (default 10 s; tests). */
+  batchFlushTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -97,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     appDir,
     clientAddress,
+    batchFlushTimeoutMs: options.batchFlushTimeoutMs,
     metricsToken: options.metricsToken,
     trustProxy: options.trustProxy,
     publicUrl: options.publicUrl,

@@ -11,6 +11,7 @@ import { notFoundHtml, redirect, sendHtml, sendJson } from './httpResponses';
 import { operationsRoutes, type OperationsRoutesOptions } from './operationsRoutes';
 import { createRouter, type RouteEntry, type RouteMethod } from './router';
 import type { ServerRoute } from './routeTypes';
+import type { RoomManager } from '../sync/RoomManager';
 import { siteRoutes, type SiteRoutesOptions } from './siteRoutes';
 
 type FileHandler = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => Promise<void>;
@@ -18,6 +19,8 @@ type FileHandler = (req: http.IncomingMessage, res: http.ServerResponse, pathnam
 type HttpRoute = { api: ServerRoute } | { file: FileHandler };
 
 export interface HttpRoutesOptions extends ApiOptions, SiteRoutesOptions, OperationsRoutesOptions {
+  /** Opened by the batched sync (api.ts), counted by /healthz (operationsRoutes.ts). */
+  rooms: RoomManager;
   updates: { handle: FileHandler };
 }
 

@@ -18,10 +18,12 @@ import { pageReleaseRoutes } from './pageReleaseRoutes';
 import { publishingRoutes } from './publishingRoutes';
 import type { Access, ServerRoute } from './routeTypes';
 import { snapshotRoutes } from './snapshotRoutes';
+import { syncBatchRoutes, type SyncBatchRoutesOptions } from './syncBatchRoutes';
 
 export type RouteTable = { readonly [K in ApiRouteName]: ServerRoute };
 
-export interface RouteTableOptions extends AuthRoutesOptions, CommuneRoutesOptions, AdminRoutesOptions {
+export interface RouteTableOptions
+  extends AuthRoutesOptions, CommuneRoutesOptions, AdminRoutesOptions, SyncBatchRoutesOptions {
   admin: Admin;
   snapshots: PageSnapshots;
   media: MediaRoutes;
@@ -47,6 +49,7 @@ export function routeTable(options: RouteTableOptions): RouteTable {
   const snapshots = snapshotRoutes(options);
   const addresses = addressRoutes(options);
   const admin = adminRoutes(options);
+  const batch = syncBatchRoutes(options);
   const { media } = options;
   return {
     login: { access: PUBLIC, json: auth.login },
@@ -61,6 +64,7 @@ export function routeTable(options: RouteTableOptions): RouteTable {
     changeMemberRole: { access: MEMBER, json: members.changeMemberRole },
     removeMember: { access: MEMBER, json: members.removeMember },
     docs: { access: MEMBER, json: site.docs },
+    syncRooms: { access: MEMBER, stream: batch.syncRooms },
     publish: { access: commune('publish', ERRORS.publishForbidden), json: site.publish },
     publication: { access: MEMBER, json: site.publication },
     publications: { access: MEMBER, json: publishing.publications },

@@ -5,6 +5,7 @@ import {
   API_MY_INVITATIONS,
   API_REFRESH,
   apiDocsPath,
+  apiPath,
   apiInvitationPath,
   apiPublicationPath,
   apiPublishPath,
@@ -28,6 +29,7 @@ import {
 } from '../../../site/apiContract';
 import { apiPageAddressesPath, type PageAddressesResponse } from '../../../site/addressContract';
 import { plainRefusal } from './plainErrors';
+import { SYNC_BATCH_CONTENT_TYPE } from '../../../site/syncBatch';
 import {
   apiPageSnapshotPath,
   apiPageSnapshotsPath,
@@ -174,6 +176,32 @@ export function getDocs(
   accessToken: string,
 ): Promise<{ docs: RoomSeqInfo[] }> {
   return call(serverUrl, apiDocsPath(insee), getJson(accessToken), MESSAGES_FR.sessionExpired);
+}
+
+/** Many page rooms synced in one request (site/syncBatch.ts): the batch's binary answer. */
+export async function postSyncBatch(
+  serverUrl: string,
+  insee: string,
+  batch: Uint8Array,
+  accessToken: string,
+): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(serverUrl + apiPath('syncRooms', { insee }), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': SYNC_BATCH_CONTENT_TYPE },
+      body: new Blob([batch as Uint8Array<ArrayBuffer>]),
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiFailure('unreachable', 0, MESSAGES_FR.unreachable);
+  }
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as ApiError | null;
+    const message = typeof body?.error?.message === 'string' ? body.error.message : MESSAGES_FR.unexpected;
+    throw new ApiFailure(response.status === 401 ? 'unauthorized' : 'refused', response.status, message);
+  }
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 /** The page's history kept by the server, newest first (members of the commune). */

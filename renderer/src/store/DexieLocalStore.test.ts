@@ -121,6 +121,40 @@ describe('DexieLocalStore docs', () => {
   });
 });
 
+describe('DexieLocalStore.readStates (the background sync reads rooms without opening them)', () => {
+  it('gives what this computer holds of each room — every stored edit, and those only in the journal — and nothing for a room never stored', async () => {
+    const storage = memoryStorage();
+    const s = scope();
+    const docs = new DexieLocalStore(undefined, storage).docs(s);
+    const rooms = ['13001/page/lecture01', '13001/page/lecture02'];
+    for (const [i, room] of rooms.entries()) {
+      const local = await docs.open(room);
+      await local.load();
+      // Keystroke by keystroke: one stored row each, as an agent typing.
+      for (const letter of `page ${i}`) local.doc.getText('t').insert(local.doc.getText('t').length, letter);
+      local.release();
+    }
+    // An edit of the first room only in the journal (the window closed before IndexedDB wrote it).
+    const lost = new Y.Doc();
+    lost.getText('j').insert(0, 'journal');
+    new WriteAheadJournal(storage, `${docsDbName(s.serverUrl, s.agentId)}|${rooms[0]}`).append(
+      Y.encodeStateAsUpdateV2(lost),
+    );
+    await vi.waitFor(async () => expect((await docs.readStates(rooms)).size).toBe(2));
+
+    const states = await docs.readStates([...rooms, '13001/page/jamaisvue']);
+    expect([...states.keys()]).toEqual(rooms);
+    const first = new Y.Doc();
+    Y.applyUpdate(first, states.get(rooms[0]!)!);
+    expect(first.getText('t').toString()).toBe('page 0');
+    expect(first.getText('j').toString()).toBe('journal');
+    const second = new Y.Doc();
+    Y.applyUpdate(second, states.get(rooms[1]!)!);
+    expect(second.getText('t').toString()).toBe('page 1');
+    docs.close();
+  });
+});
+
 describe('DexieLocalStore write-ahead journal', () => {
   it('replays local edits whose IndexedDB write never happened (window closed mid-write)', async () => {
     const storage = memoryStorage();

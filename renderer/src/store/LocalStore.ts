@@ -40,6 +40,11 @@ export interface LocalDocs {
   /** Tries the refused writes again now; true when none is left. */
   retryRefusedWrites(): Promise<boolean>;
   open(room: string): Promise<LocalDoc>;
+  /**
+   * What this computer holds of each room, as one Yjs update, read without opening the rooms
+   * (nothing is watched, nothing stays in memory). Rooms never stored are absent.
+   */
+  readStates(rooms: readonly string[]): Promise<Map<string, Uint8Array>>;
   /** Stores a new doc whose initial content is written by `seed`, unless the room exists. */
   create(room: string, seed: (doc: Y.Doc) => void): Promise<void>;
   close(): void;

@@ -10,6 +10,7 @@ import {
   type SeqMemory,
   withUnsentRooms,
 } from './BackgroundSync';
+import type { BatchOutcome } from './batchSync';
 
 describe('roomsToSync', () => {
   it('picks new, changed and dirty rooms, never the ones open in the editor', () => {
@@ -60,7 +61,12 @@ describe('withUnsentRooms', () => {
 });
 
 /** A background sync whose rooms are synced by the test, and whose server list it answers. */
-function harness(unsentRooms: string[], serverAnswered = true) {
+function harness(
+  unsentRooms: string[],
+  serverAnswered = true,
+  /** What the batches acknowledge (default: nothing, every room goes over its socket). */
+  batchSaves: (rooms: readonly string[]) => string[] = () => [],
+) {
   const seqs = new Map<string, number>();
   const dirty = new Set(unsentRooms);
   const memory: SeqMemory = {
@@ -85,7 +91,12 @@ function harness(unsentRooms: string[], serverAnswered = true) {
   } as unknown as AuthSession;
   const started: string[] = [];
   const finishers = new Map<string, (outcome: 'saved' | 'failed') => void>();
+  const batches: string[][] = [];
   class TestSync extends BackgroundSync {
+    protected override syncBatch(rooms: readonly string[]): Promise<ReadonlyMap<string, BatchOutcome>> {
+      batches.push([...rooms]);
+      return Promise.resolve(new Map(batchSaves(rooms).map((room) => [room, 'saved' as const])));
+    }
     protected override syncRoom(room: string): Promise<'saved' | 'failed' | 'skipped'> {
       started.push(room);
       return new Promise((resolve) => finishers.set(room, resolve));
@@ -101,7 +112,7 @@ function harness(unsentRooms: string[], serverAnswered = true) {
     () => serverAnswered,
   );
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
-  return { background, memory, seqs, started, finishers, answer, fail, settle, asked: () => asked };
+  return { background, memory, seqs, started, batches, finishers, answer, fail, settle, asked: () => asked };
 }
 
 describe('BackgroundSync.run', () => {
@@ -186,5 +197,25 @@ describe('BackgroundSync.run', () => {
     expect(h.asked()).toBe(2);
     expect(h.memory.dirty()).toEqual(new Set(['13001/page/a']));
     expect(h.background.getState()).toEqual({ kind: 'unreachable' });
+  });
+
+  it('sends rooms by batches of one request; only those a batch did not acknowledge use their socket', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    const rooms = ids.map((id) => `13001/page/${id}`);
+    // The batch acknowledges every room but the 3rd and the 35th (left out, refused…).
+    const h = harness(rooms, true, (batch) => batch.filter((r) => r !== rooms[2] && r !== rooms[34]));
+    const run = h.background.run(ids, true);
+    await h.settle();
+    h.answer({ docs: rooms.map((room) => ({ room, seq: 1 })) });
+    await h.settle();
+    await h.settle();
+    // 40 unsent rooms: a batch of 32 then one of 8, one after the other.
+    expect(h.batches.map((b) => b.length)).toEqual([32, 8]);
+    expect(h.started).toEqual([rooms[2], rooms[34]]);
+    h.finishers.get(rooms[2]!)!('saved');
+    h.finishers.get(rooms[34]!)!('failed');
+    await run;
+    expect(h.background.getState()).toMatchObject({ kind: 'done', total: 40, failed: 1, available: 39 });
+    expect(h.memory.dirty()).toEqual(new Set([rooms[34]]));
   });
 });

@@ -1,12 +1,16 @@
 // Keeps the whole site available on this computer: once the server answers, the page docs
 // left with unsent edits, then every page doc whose server sequence number changed since we
-// last synced it (or never synced) are opened in the background, 8 at a time, synced until
-// the server's persisted-ack covers them, then closed. Progress is observable for the UI.
+// last synced it (or never synced) are synced in the background until the server's
+// persisted-ack covers them: by batches of one HTTP request (batchSync.ts), and those a batch
+// did not acknowledge over their own socket, 8 at a time. Progress is observable for the UI.
 import { CLOSE, encodeDocState, pageRoom } from '../../../site/syncProtocol';
 import pLimit from 'p-limit';
-import { getDocs, type RoomSeqInfo } from '../auth/apiClient';
+import * as Y from 'yjs';
+import { MAX_BATCH_ROOMS } from '../../../site/syncBatch';
+import { getDocs, postSyncBatch, type RoomSeqInfo } from '../auth/apiClient';
 import type { AuthSession } from '../auth/AuthSession';
 import type { LocalDocs } from '../store/LocalStore';
+import { BATCH_ORIGIN, syncInBatch, type BatchOutcome } from './batchSync';
 import type { PendingEdits } from './PendingEdits';
 import { RoomProvider } from './RoomProvider';
 import { roomIsSaved } from './syncStatus';
@@ -215,6 +219,7 @@ export class BackgroundSync {
     // if it was known before that room's sync began (it then covers nothing we lack).
     let serverSeq: ReadonlyMap<string, number> | null = null;
     const limit = pLimit(BACKGROUND_CONCURRENCY);
+    const batches = pLimit(1);
     /** The server did not answer: the rooms not started yet are left for the next run. */
     let cancelled = false;
     const queued = new Set<string>();
@@ -226,25 +231,50 @@ export class BackgroundSync {
       if (!this.stopped && serverSeq)
         this.set({ kind: 'running', done, total: queued.size, available: pages - pagesLeft, pages });
     };
-    const enqueue = (rooms: readonly string[]) =>
-      rooms.map((room) => {
+    /** What became of one room (seq: the server's, read before its sync began). */
+    const record = (room: string, outcome: 'saved' | 'failed' | 'skipped', seq: number | undefined) => {
+      if (outcome === 'saved') {
+        if (seq !== undefined) this.memory.set(room, seq);
+        this.memory.markDirty(room, false);
+        this.pending?.clear(room);
+        this.onChange?.();
+      } else if (outcome === 'failed') failed += 1;
+      if (outcome !== 'failed' && listed.has(room)) pagesLeft -= 1;
+      done += 1;
+      report();
+    };
+    // Rooms go by batches of one request each (one at a time: the server takes one batch per
+    // agent); those a batch did not acknowledge go over their own socket, 8 at a time.
+    const enqueue = (rooms: readonly string[]) => {
+      for (const room of rooms) {
         queued.add(room);
         if (listed.has(room)) pagesLeft += 1;
-        return limit(async () => {
-          if (this.stopped || cancelled) return;
-          const seq = serverSeq?.get(room);
-          const outcome = await this.syncRoom(room);
-          if (outcome === 'saved') {
-            if (seq !== undefined) this.memory.set(room, seq);
-            this.memory.markDirty(room, false);
-            this.pending?.clear(room);
-            this.onChange?.();
-          } else if (outcome === 'failed') failed += 1;
-          if (outcome !== 'failed' && listed.has(room)) pagesLeft -= 1;
-          done += 1;
-          report();
+      }
+      const groups: string[][] = [];
+      for (let i = 0; i < rooms.length; i += MAX_BATCH_ROOMS)
+        groups.push(rooms.slice(i, i + MAX_BATCH_ROOMS));
+      return groups.map(async (group) => {
+        // The batch holds the slot; the rooms it left go over their sockets after it.
+        const batch = await batches(async () => {
+          if (this.stopped || cancelled) return null;
+          const seqs = new Map(group.map((room) => [room, serverSeq?.get(room)]));
+          return { seqs, outcomes: await this.syncBatch(group) };
         });
+        if (!batch) return;
+        const saved = (room: string) => batch.outcomes.get(room) === 'saved';
+        for (const room of group.filter(saved)) record(room, 'saved', batch.seqs.get(room));
+        await Promise.all(
+          group
+            .filter((room) => !saved(room))
+            .map((room) =>
+              limit(async () => {
+                if (this.stopped || cancelled) return;
+                record(room, await this.syncRoom(room), batch.seqs.get(room));
+              }),
+            ),
+        );
       });
+    };
     // What this computer holds and the server lacks goes first, without waiting for the list,
     // when the server has just answered (else the list's answer says whether it is there).
     const open = this.openRooms();
@@ -289,15 +319,85 @@ export class BackgroundSync {
    * editor's own close, or the next run, decides).
    */
   protected async syncRoom(room: string): Promise<'saved' | 'failed' | 'skipped'> {
-    if (this.reserved.has(room) || this.openRooms().has(room)) return 'skipped';
-    let released!: () => void;
-    this.holding.set(room, new Promise<void>((resolve) => (released = resolve)));
+    if (!this.isFree(room)) return 'skipped';
+    const release = this.hold(room);
     try {
       return (await this.syncHeldRoom(room)) ? 'saved' : 'failed';
     } finally {
+      release();
+    }
+  }
+
+  /**
+   * Syncs `rooms` in one batch (batchSync.ts); the rooms it did not acknowledge — the editor
+   * holds them, the server left them out or refused, the request failed — are absent or
+   * `use-socket`: the caller syncs them over their own socket.
+   */
+  protected async syncBatch(rooms: readonly string[]): Promise<ReadonlyMap<string, BatchOutcome>> {
+    const free = rooms.filter((room) => this.isFree(room));
+    if (free.length === 0) return new Map();
+    const releases = free.map((room) => this.hold(room));
+    try {
+      const copies = await this.copiesOf(free);
+      const received = new Map<string, Uint8Array[]>();
+      for (const { room, doc } of copies) {
+        doc.on('update', (update: Uint8Array, origin: unknown) => {
+          if (origin === BATCH_ORIGIN) received.set(room, [...(received.get(room) ?? []), update]);
+        });
+      }
+      const { serverUrl } = this.auth.current;
+      const outcomes = await syncInBatch(copies, (batch) =>
+        this.auth.withAccessToken((token) => postSyncBatch(serverUrl, this.insee, batch, token)),
+      );
+      await this.keep(received);
+      return outcomes;
+    } catch {
+      return new Map();
+    } finally {
+      for (const release of releases) release();
+    }
+  }
+
+  /**
+   * A detached copy of each room's doc, read from this computer in one go: opening each room
+   * has y-dexie watch it with a live query that re-reads the updates written since, so 32
+   * pages edited offline (one stored row per keystroke) cost a second of main thread.
+   */
+  private async copiesOf(rooms: readonly string[]): Promise<Array<{ room: string; doc: Y.Doc }>> {
+    const states = await this.docs.readStates(rooms);
+    return rooms.map((room) => {
+      const doc = new Y.Doc();
+      const state = states.get(room);
+      if (state) Y.applyUpdate(doc, state);
+      return { room, doc };
+    });
+  }
+
+  /** Writes what the server sent into this computer's copy of each room. */
+  private async keep(received: ReadonlyMap<string, Uint8Array[]>): Promise<void> {
+    for (const [room, updates] of received) {
+      const local = await this.docs.open(room);
+      try {
+        await local.load();
+        Y.applyUpdate(local.doc, Y.mergeUpdates(updates), BATCH_ORIGIN);
+      } finally {
+        local.release();
+      }
+    }
+  }
+
+  private isFree(room: string): boolean {
+    return !this.reserved.has(room) && !this.openRooms().has(room);
+  }
+
+  /** Marks `room` held by the background until the returned release is called. */
+  private hold(room: string): () => void {
+    let released!: () => void;
+    this.holding.set(room, new Promise<void>((resolve) => (released = resolve)));
+    return () => {
       this.holding.delete(room);
       released();
-    }
+    };
   }
 
   private async syncHeldRoom(room: string): Promise<boolean> {
