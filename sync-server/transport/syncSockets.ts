@@ -21,6 +21,7 @@ import type { Limits } from '../sync/Limits';
 import type { CloseCode, ConnectionIdentity, Room } from '../sync/Room';
 import type { RoomManager } from '../sync/RoomManager';
 import { createReauthorization } from './reauthorization';
+import { createTurnWrites } from './turnWrites';
 import { destroyOnError, leaseUntilJoined } from './upgradeListeners';
 
 export interface SyncSocketsOptions {
@@ -86,6 +87,8 @@ export function syncSockets(options: SyncSocketsOptions) {
         : ([...protocols].find((p) => offeredProtocolVersions([p]).length > 0) ?? false),
   });
   const alive = new WeakMap<WebSocket, boolean>();
+  // What a turn of the event loop sends to one socket leaves in one write (turnWrites.ts).
+  const writes = createTurnWrites();
 
   function auditRefusal(refusal: Refusal, address: string): void {
     const { close, agentId, room, detail } = refusal;
@@ -165,7 +168,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     ws.on('pong', () => alive.set(ws, true));
     const conn = room.addConnection(
       {
-        send: (data, onWritten) => ws.send(data, onWritten && (() => onWritten())),
+        send: (data, onWritten) => writes.send(ws, data, onWritten),
         close: (code, reason) => {
           ws.close(code, reason);
           // A client that does not read never answers the close frame: its backlog is freed
@@ -274,6 +277,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     close(): void {
       clearInterval(heartbeatTimer);
       reauthorization.stop();
+      writes.flush();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
     },
