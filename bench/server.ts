@@ -141,8 +141,13 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 let childBuild: Promise<string> | null = null;
-/** Bundles bench/serverChild.ts once per bench, with the production build's options. */
+/**
+ * Bundles bench/serverChild.ts once per bench, with the production build's options.
+ * BENCH_USINE_ENTRY=file runs a bundle built earlier instead (e.g. of another commit, to compare).
+ */
 function serverChildPath(): Promise<string> {
+  const prebuilt = process.env.BENCH_USINE_ENTRY;
+  if (prebuilt) return Promise.resolve(path.resolve(prebuilt));
   childBuild ??= (async () => {
     const outdir = path.join(repoRoot, 'dist', 'bench');
     await build({
