@@ -202,6 +202,8 @@ interface Client {
   doc: Y.Doc;
   provider: WebsocketProvider;
   errors: number;
+  /** Persisted-acks received (ours only). */
+  acks: number;
 }
 
 /** A valid room name for both servers (ours accepts only `{insee}/site|page/{id}`). */
@@ -219,9 +221,9 @@ function connect(target: Target, room: string): Client {
       disableBc: true,
     },
   );
-  // Ours also sends persisted acks (type 100); a plain client ignores them.
-  provider.messageHandlers[MESSAGE_PERSISTED_ACK] = () => {};
-  const client: Client = { doc, provider, errors: 0 };
+  const client: Client = { doc, provider, errors: 0, acks: 0 };
+  // Ours also sends persisted acks (type 100); a plain client ignores them, the bench counts them.
+  provider.messageHandlers[MESSAGE_PERSISTED_ACK] = () => (client.acks += 1);
   provider.on('connection-error', () => (client.errors += 1));
   provider.on('connection-close', (event) => {
     if (!closing.has(provider)) client.errors += event?.code === 1000 ? 0 : 1;
@@ -344,6 +346,7 @@ async function throughput(target: Target, perWriter = 400): Promise<Figures> {
       for (const op of event.changes.delta) if (Array.isArray(op.insert)) delivered += op.insert.length;
     });
   }
+  const acksBefore = clients.reduce((n, c) => n + c.acks, 0);
   const started = performance.now();
   // Every writer sends its updates in bursts of 20 per macrotask, as fast as the loop allows.
   for (let i = 0; i < perWriter; i += 20) {
@@ -353,8 +356,9 @@ async function throughput(target: Target, perWriter = 400): Promise<Figures> {
   const expected = perWriter * writers.length;
   await waitUntil(() => delivered >= expected, 60_000);
   const seconds = (performance.now() - started) / 1000;
+  const acks = clients.reduce((n, c) => n + c.acks, 0) - acksBefore;
   disconnectAll(clients);
-  return { updatesPerSecond: delivered / seconds, delivered, expected };
+  return { updatesPerSecond: delivered / seconds, delivered, expected, acks };
 }
 
 /** Loads `count` documents, one client each given ~4 KB of text; the clients stay connected. */

@@ -121,6 +121,33 @@ describe('Room', () => {
     await rooms.close();
   });
 
+  it('[HOT-2] one persisted-ack per socket and turn, carrying the newest durable state', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/site');
+    await rooms.open('13001/site');
+    const writer = new MemorySocket();
+    const watcher = new MemorySocket();
+    const alice = room.addConnection(writer, ALICE);
+    const bob = room.addConnection(watcher, { ...ALICE, agentId: 'b' });
+    const client = new Y.Doc();
+    alice.receive(updateMessage(edit(client, 'hello')));
+    await room.whenFlushed();
+    expect([writer.acks().length, watcher.acks().length]).toEqual([1, 1]);
+    // A client resyncing several times in one turn (each step 2 would be acked): one ack.
+    const emptyStep2 = () => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, MESSAGE_SYNC);
+      syncProtocol.writeSyncStep2(e, client, Y.encodeStateVector(client));
+      return encoding.toUint8Array(e);
+    };
+    for (let i = 0; i < 3; i++) bob.receive(emptyStep2());
+    await tick();
+    expect(watcher.acks()).toHaveLength(2);
+    expect(writer.acks()).toHaveLength(1);
+    expect(isCoveredBy(encodeDocState(client), watcher.acks().at(-1)!)).toBe(true);
+    await rooms.close();
+  });
+
   it('compacts the log past the threshold without changing the content', async () => {
     const store = new MemoryDocStore();
     const rooms = new RoomManager({ store, logger: silentLogger, compactThreshold: 10 });

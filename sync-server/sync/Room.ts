@@ -132,6 +132,8 @@ interface Connection {
   answerInFlight: number;
   /** State vector of the last step 1 received while an answer was in flight. */
   nextStep1: Uint8Array | null;
+  /** A persisted-ack is due to this connection at the end of the turn (see ackLater). */
+  ackDue: boolean;
 }
 
 /**
@@ -176,6 +178,9 @@ export class Room {
   /** Encoded snapshot (state vector + delete set) of what the store holds durably. */
   private durableState: Uint8Array;
   private flushWaiters: Array<() => void> = [];
+  /** Persisted-acks due at the end of the turn: to every connection, or to those marked ackDue. */
+  private ackEveryone = false;
+  private acksScheduled = false;
   private destroyed = false;
   /** Bytes of the room's stored updates plus those pending (an upper bound of its size). */
   private docBytes: number;
@@ -243,6 +248,7 @@ export class Room {
       unresolved: 0,
       answerInFlight: 0,
       nextStep1: null,
+      ackDue: false,
     };
     this.connections.add(conn);
     const encoder = encoding.createEncoder();
@@ -358,9 +364,7 @@ export class Room {
         // Not syncProtocol.readSyncStep2: it swallows errors; a broken update must close the socket.
         if (!this.applyClientUpdate(conn, update)) return;
         // The client's initial sync is done: tell it what is durable, unless a commit will.
-        if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) {
-          this.send(conn, encodePersistedAck(this.durableState));
-        }
+        if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) this.ackLater(conn);
         return;
       }
       default:
@@ -597,8 +601,7 @@ export class Room {
     this.retryDelayMs = this.options.retryDelayMs;
     this.rowCount += batch.length;
     this.durableState = stateAfterBatch;
-    const ack = encodePersistedAck(this.durableState);
-    for (const conn of this.connections) this.send(conn, ack);
+    this.ackLater(null);
     if (this.rowCount > this.options.compactThreshold) await this.compact();
     if (this.pending.length > 0) {
       void this.persist();
@@ -609,6 +612,34 @@ export class Room {
     for (const resolve of waiters) resolve();
     this.checkIdle();
   }
+
+  /**
+   * Acknowledges the durable state to `conn`, or to every connection (null, after a commit), at
+   * the end of the current turn (a microtask): one ack per socket however many commits and
+   * initial syncs the turn saw, carrying the newest durable state — a later ack covers
+   * everything an earlier one did, and the client keeps only the last one.
+   */
+  private ackLater(conn: Connection | null): void {
+    if (conn) conn.ackDue = true;
+    else this.ackEveryone = true;
+    if (this.acksScheduled) return;
+    this.acksScheduled = true;
+    queueMicrotask(this.sendAcks);
+  }
+
+  private readonly sendAcks = (): void => {
+    this.acksScheduled = false;
+    const everyone = this.ackEveryone;
+    this.ackEveryone = false;
+    let ack: Uint8Array | null = null;
+    for (const conn of this.connections) {
+      if (!everyone && !conn.ackDue) continue;
+      conn.ackDue = false;
+      if (this.destroyed) continue;
+      ack ??= encodePersistedAck(this.durableState);
+      this.send(conn, ack);
+    }
+  };
 
   private async compact(): Promise<void> {
     try {
