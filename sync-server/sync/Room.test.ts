@@ -16,7 +16,7 @@ import {
 import type { DocStore } from '../storage/DocStore';
 import { silentLogger } from '../observability/Logger';
 import { MemoryDocStore } from '../storage/MemoryDocStore';
-import type { ConnectionIdentity, RoomSocket } from './Room';
+import { encodeUpdateMessage, type ConnectionIdentity, type RoomSocket } from './Room';
 import { RoomManager } from './RoomManager';
 
 class MemorySocket implements RoomSocket {
@@ -338,6 +338,18 @@ describe('Room', () => {
       await rooms.close();
     } finally {
       vi.useRealTimers();
+    }
+  });
+});
+
+describe('encodeUpdateMessage', () => {
+  it('writes what a lib0 encoder writes, for every length class', () => {
+    for (const length of [0, 1, 127, 128, 16_383, 16_384, 2_097_152]) {
+      const update = new Uint8Array(length).map((_, i) => i % 251);
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, MESSAGE_SYNC);
+      syncProtocol.writeUpdate(e, update);
+      expect(encodeUpdateMessage(update)).toEqual(encoding.toUint8Array(e));
     }
   });
 });

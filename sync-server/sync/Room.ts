@@ -147,6 +147,24 @@ const MAX_UNRESOLVED_UPDATES = 20;
 
 class MalformedMessage extends Error {}
 
+/**
+ * The relayed form of a doc update, `MESSAGE_SYNC, messageYjsUpdate, varUint8Array(update)`,
+ * written in one allocation (a lib0 encoder per update cost an encoder, its buffer and a copy).
+ */
+export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
+  let lengthBytes = 1;
+  for (let n = update.byteLength; n > 127; n = Math.floor(n / 128)) lengthBytes += 1;
+  const message = new Uint8Array(2 + lengthBytes + update.byteLength);
+  message[0] = MESSAGE_SYNC;
+  message[1] = syncProtocol.messageYjsUpdate;
+  let pos = 2;
+  let n = update.byteLength;
+  for (; n > 127; n = Math.floor(n / 128)) message[pos++] = 128 | (n & 127);
+  message[pos++] = n;
+  message.set(update, pos);
+  return message;
+}
+
 /** readVarUint8Array that refuses a length beyond the message (lib0 would silently truncate). */
 function readBytes(decoder: decoding.Decoder): Uint8Array {
   const length = decoding.readVarUint(decoder);
@@ -163,6 +181,8 @@ export class Room {
   /** Sockets being accepted for this room (load-before-upgrade): the room must not unload. */
   leases = 0;
   private readonly options: RoomOptions;
+  /** How deep types may nest in this room's doc (updateGuard). */
+  private readonly maxTypeDepth: number;
   private readonly connections = new Set<Connection>();
   /**
    * Copies of the doc made to check relecteurs' updates (commentGuard), per relecteur; created
@@ -208,6 +228,7 @@ export class Room {
     this.docBytes = bytes;
     this.doc = doc;
     this.options = options;
+    this.maxTypeDepth = maxTypeDepthOf(name);
     this.rowCount = rowCount;
     this.retryDelayMs = options.retryDelayMs;
     this.durableState = encodeDocState(doc);
@@ -396,7 +417,7 @@ export class Room {
   private applyClientUpdate(conn: Connection, update: Uint8Array): boolean {
     // Step 2 of a client with nothing new is an empty update: nothing to check or count.
     if (update.byteLength <= 2 && update.every((b) => b === 0)) return true;
-    const problem = updateProblem(this.doc, update, maxTypeDepthOf(this.name));
+    const problem = updateProblem(this.doc, update, this.maxTypeDepth);
     if (problem === 'clock-gap' || problem === 'missing-dependency' || problem === 'delete-beyond-state') {
       conn.unresolved += 1;
       if (conn.unresolved > MAX_UNRESOLVED_UPDATES) {
@@ -521,10 +542,7 @@ export class Room {
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    syncProtocol.writeUpdate(encoder, update);
-    const message = encoding.toUint8Array(encoder);
+    const message = encodeUpdateMessage(update);
     for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
     if (this.connections.has(origin as Connection)) this.noteEdit((origin as Connection).identity);
     this.pending.push(update);
