@@ -287,6 +287,16 @@ describe('Room', () => {
     await rooms.close();
   });
 
+  it('[CONN-2] a connection has one handle: the re-authorization pass makes none per connection', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/page/handles1');
+    const joined = room.addConnection(new MemorySocket(), ALICE);
+    const passes = [0, 1, 2].map(() => [...rooms.liveConnections()].map(([conn]) => conn));
+    expect(passes.every(([conn]) => conn === joined)).toBe(true);
+    expect(room.connectionsOf(ALICE.agentId)).toEqual([joined]);
+    await rooms.close();
+  });
+
   it('[HIST-1][HIST-2] an editing session ends after the idle delay or when the last client leaves, naming who edited', async () => {
     vi.useFakeTimers();
     try {

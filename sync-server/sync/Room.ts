@@ -134,6 +134,8 @@ interface Connection {
   nextStep1: Uint8Array | null;
   /** A persisted-ack is due to this connection at the end of the turn (see ackLater). */
   ackDue: boolean;
+  /** What the transport and the re-authorization hold: made once, with the connection. */
+  handle: RoomConnection | null;
 }
 
 /**
@@ -249,12 +251,12 @@ export class Room {
 
   /** Identities of the room's live connections (for admin actions such as disabling an agent). */
   connectionsOf(agentId: string): RoomConnection[] {
-    return [...this.connections].filter((c) => c.identity.agentId === agentId).map((c) => this.handle(c));
+    return [...this.connections].filter((c) => c.identity.agentId === agentId).map((c) => this.handleOf(c));
   }
 
   /** Every live connection of the room. */
   allConnections(): RoomConnection[] {
-    return [...this.connections].map((c) => this.handle(c));
+    return [...this.connections].map((c) => this.handleOf(c));
   }
 
   /** Joins a socket whose upgrade was authorised; consumes one lease. */
@@ -270,6 +272,7 @@ export class Room {
       answerInFlight: 0,
       nextStep1: null,
       ackDue: false,
+      handle: null,
     };
     this.connections.add(conn);
     const encoder = encoding.createEncoder();
@@ -285,7 +288,7 @@ export class Room {
     }
     const states = this.awareness.getStates();
     if (states.size > 0) this.send(conn, this.encodeAwareness([...states.keys()]));
-    return this.handle(conn);
+    return this.handleOf(conn);
   }
 
   /** Gives back a lease taken for a socket that never joined. */
@@ -322,13 +325,13 @@ export class Room {
     this.doc.destroy();
   }
 
-  private handle(conn: Connection): RoomConnection {
-    return {
+  private handleOf(conn: Connection): RoomConnection {
+    return (conn.handle ??= {
       identity: conn.identity,
       receive: (data) => this.receive(conn, data),
       closed: () => this.removeConnection(conn),
       kick: (close) => this.kick(conn, close),
-    };
+    });
   }
 
   private receive(conn: Connection, data: Uint8Array): void {
