@@ -76,6 +76,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.met
     console.error('usage: tsx bench/serverProfile.ts <dossier des profils> [nombre]');
     process.exit(2);
   }
+  const busyMs = [...selfTimes(dir)]
+    .filter(([name]) => !NOT_BUSY.has(name.split(' ')[0]!))
+    .reduce((sum, [, us]) => sum + us / 1000, 0);
+  console.log(`busy CPU in the measured windows: ${busyMs.toFixed(0)} ms`);
   console.log('| # | function (self time) | share of busy CPU | ms |');
   console.log('|---|---|---|---|');
   topFunctions(dir, Number(process.argv[3] ?? 10)).forEach((f, i) =>
