@@ -3,9 +3,9 @@
  * `tsx bench/serverProfile.ts dir [count]`. Only main-thread profiles are read (Node names a
  * worker's `….<thread>.<n>.cpuprofile` with a thread id above 0), summed over every run; a
  * function is its name, file and line. Each profile is read from its first sample inside
- * `updateProblem` (the first client update checked) to its end, so that the server's start-up
- * (module loading, the password policy's dictionaries) and the clients' connections are left
- * out. Shares are of the busy samples (idle excluded); garbage collection is its own line.
+ * `updateProblem` (the first client update checked) to its last, so that the server's start-up
+ * (module loading, the password policy's dictionaries), the clients' connections and what
+ * follows their departure (session snapshots) are left out. Shares are of the busy samples (idle excluded); garbage collection is its own line.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,11 +22,11 @@ interface Profile {
 }
 
 const NOT_BUSY = new Set(['(idle)', '(root)']);
-/** The frame that marks the start of the measured window. */
-const WINDOW_START = 'updateProblem';
+/** The frame whose first and last samples bound the measured window. */
+const WINDOW_FRAME = 'updateProblem';
 
-/** Index of the first sample whose stack holds a frame named `frame` (0 if none). */
-function firstSampleUnder(profile: Profile, frame: string): number {
+/** Indexes of the first and last samples whose stack holds a frame named `frame`. */
+function samplesUnder(profile: Profile, frame: string): { from: number; to: number } {
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -35,8 +35,9 @@ function firstSampleUnder(profile: Profile, frame: string): number {
       if (byId.get(id)?.callFrame.functionName === frame) return true;
     return false;
   };
-  const index = profile.samples.findIndex((id) => under(id));
-  return Math.max(0, index);
+  const from = profile.samples.findIndex((id) => under(id));
+  const to = profile.samples.findLastIndex((id) => under(id));
+  return from === -1 ? { from: 0, to: profile.samples.length - 1 } : { from, to };
 }
 
 /** Self time in µs per function, over the main-thread profiles of `dir`. */
@@ -51,9 +52,9 @@ export function selfTimes(dir: string): Map<string, number> {
       const where = url ? ` ${path.basename(url)}:${lineNumber + 1}` : '';
       names.set(node.id, `${functionName || '(anonymous)'}${where}`);
     }
-    const from = firstSampleUnder(profile, WINDOW_START);
+    const { from, to } = samplesUnder(profile, WINDOW_FRAME);
     profile.samples.forEach((id, i) => {
-      if (i < from) return;
+      if (i < from || i > to) return;
       const name = names.get(id) ?? '?';
       totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
     });
