@@ -273,6 +273,9 @@ describe('Room', () => {
     const reader = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'r', readOnly: true });
     // Loaded and joined, never edited: nothing per session nor per relecteur yet.
     expect(perRoom()).toEqual({ session: null, timer: null, reviewer: null });
+    // Nor per connection without a presence: the set of its awareness ids comes with the first.
+    const connections = () => [...(Reflect.get(room, 'connections') as Set<{ controlledIds: unknown }>)];
+    expect(connections().map((c) => c.controlledIds)).toEqual([null, null]);
     alice.receive(updateMessage(edit(new Y.Doc(), 'Alice ')));
     expect(perRoom().session).toBeInstanceOf(Set);
     expect(perRoom().timer).not.toBeNull();

@@ -124,7 +124,8 @@ interface Connection {
   identity: ConnectionIdentity;
   /** The awareness clientID this connection speaks for, bound on its first non-null state. */
   clientId: number | null;
-  controlledIds: Set<number>;
+  /** Awareness clientIDs this connection set; created at its first presence (readers may never). */
+  controlledIds: Set<number> | null;
   open: boolean;
   /** Updates dropped in a row because they did not integrate yet (see applyClientUpdate). */
   unresolved: number;
@@ -266,7 +267,7 @@ export class Room {
       socket,
       identity,
       clientId: null,
-      controlledIds: new Set(),
+      controlledIds: null,
       open: true,
       unresolved: 0,
       answerInFlight: 0,
@@ -558,11 +559,11 @@ export class Room {
     origin: unknown,
   ): void => {
     const changed = [...change.added, ...change.updated, ...change.removed];
-    for (const conn of this.connections) {
-      if (conn !== origin) continue;
-      for (const id of change.added) conn.controlledIds.add(id);
-      for (const id of change.updated) conn.controlledIds.add(id);
-      for (const id of change.removed) conn.controlledIds.delete(id);
+    if (this.connections.has(origin as Connection)) {
+      const ids = ((origin as Connection).controlledIds ??= new Set());
+      for (const id of change.added) ids.add(id);
+      for (const id of change.updated) ids.add(id);
+      for (const id of change.removed) ids.delete(id);
     }
     if (changed.length === 0) return;
     const message = this.encodeAwareness(changed);
@@ -704,7 +705,7 @@ export class Room {
     if (!conn.open) return;
     conn.open = false;
     this.connections.delete(conn);
-    if (conn.controlledIds.size > 0 && !this.destroyed) {
+    if (conn.controlledIds && conn.controlledIds.size > 0 && !this.destroyed) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.controlledIds], null);
     }
     if (this.connections.size === 0) this.endSession();

@@ -22,6 +22,7 @@ import type { CloseCode, ConnectionIdentity, Room } from '../sync/Room';
 import type { RoomManager } from '../sync/RoomManager';
 import { createReauthorization } from './reauthorization';
 import { createTurnWrites } from './turnWrites';
+import { WsRoomSocket } from './wsRoomSocket';
 import { destroyOnError, leaseUntilJoined } from './upgradeListeners';
 
 export interface SyncSocketsOptions {
@@ -39,7 +40,6 @@ export interface SyncSocketsOptions {
 
 const HEARTBEAT_MS = 30_000;
 const REAUTHORIZE_MS = 1_000;
-const CLOSE_GRACE_MS = 3_000;
 
 function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) data = Buffer.concat(data);
@@ -87,6 +87,10 @@ export function syncSockets(options: SyncSocketsOptions) {
         : ([...protocols].find((p) => offeredProtocolVersions([p]).length > 0) ?? false),
   });
   const alive = new WeakMap<WebSocket, boolean>();
+  /** The `pong` listener of every connection (one function, not one per connection). */
+  function markAlive(this: WebSocket): void {
+    alive.set(this, true);
+  }
   // What a turn of the event loop sends to one socket leaves in one write (turnWrites.ts).
   const writes = createTurnWrites();
 
@@ -165,24 +169,8 @@ export function syncSockets(options: SyncSocketsOptions) {
 
   function attach(ws: WebSocket, room: Room, identity: ConnectionIdentity): void {
     alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
-    const conn = room.addConnection(
-      {
-        send: (data, onWritten) => writes.send(ws, data, onWritten),
-        close: (code, reason) => {
-          ws.close(code, reason);
-          // A client that does not read never answers the close frame: its backlog is freed
-          // after a short grace rather than ws's 30 s.
-          const grace = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
-          grace.unref();
-          ws.once('close', () => clearTimeout(grace));
-        },
-        get bufferedAmount() {
-          return ws.bufferedAmount;
-        },
-      },
-      identity,
-    );
+    ws.on('pong', markAlive);
+    const conn = room.addConnection(new WsRoomSocket(ws, writes), identity);
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return conn.kick(CLOSE.MALFORMED);
       conn.receive(toBytes(data));
