@@ -85,6 +85,22 @@ export function rssBytes(pid: number | undefined): number {
   }
 }
 
+/**
+ * CPU time (user + system, every thread) the process has used, in ms, from /proc (10 ms ticks):
+ * unlike a rate, it does not depend on how much of the machine others take.
+ */
+export function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    // Fields after the command name (which may hold spaces) start at the state, field 3.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 export interface MemoryUsage {
   rss: number;
   heapUsed: number;
@@ -141,8 +157,13 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 let childBuild: Promise<string> | null = null;
-/** Bundles bench/serverChild.ts once per bench, with the production build's options. */
+/**
+ * Bundles bench/serverChild.ts once per bench, with the production build's options.
+ * BENCH_USINE_ENTRY=file runs a bundle built earlier instead (e.g. of another commit, to compare).
+ */
 function serverChildPath(): Promise<string> {
+  const prebuilt = process.env.BENCH_USINE_ENTRY;
+  if (prebuilt) return Promise.resolve(path.resolve(prebuilt));
   childBuild ??= (async () => {
     const outdir = path.join(repoRoot, 'dist', 'bench');
     await build({
@@ -197,6 +218,8 @@ interface Client {
   doc: Y.Doc;
   provider: WebsocketProvider;
   errors: number;
+  /** Persisted-acks received (ours only). */
+  acks: number;
 }
 
 /** A valid room name for both servers (ours accepts only `{insee}/site|page/{id}`). */
@@ -214,9 +237,9 @@ function connect(target: Target, room: string): Client {
       disableBc: true,
     },
   );
-  // Ours also sends persisted acks (type 100); a plain client ignores them.
-  provider.messageHandlers[MESSAGE_PERSISTED_ACK] = () => {};
-  const client: Client = { doc, provider, errors: 0 };
+  const client: Client = { doc, provider, errors: 0, acks: 0 };
+  // Ours also sends persisted acks (type 100); a plain client ignores them, the bench counts them.
+  provider.messageHandlers[MESSAGE_PERSISTED_ACK] = () => (client.acks += 1);
   provider.on('connection-error', () => (client.errors += 1));
   provider.on('connection-close', (event) => {
     if (!closing.has(provider)) client.errors += event?.code === 1000 ? 0 : 1;
@@ -339,6 +362,8 @@ async function throughput(target: Target, perWriter = 400): Promise<Figures> {
       for (const op of event.changes.delta) if (Array.isArray(op.insert)) delivered += op.insert.length;
     });
   }
+  const acksBefore = clients.reduce((n, c) => n + c.acks, 0);
+  const cpuBefore = cpuMs(target.child.pid);
   const started = performance.now();
   // Every writer sends its updates in bursts of 20 per macrotask, as fast as the loop allows.
   for (let i = 0; i < perWriter; i += 20) {
@@ -348,8 +373,17 @@ async function throughput(target: Target, perWriter = 400): Promise<Figures> {
   const expected = perWriter * writers.length;
   await waitUntil(() => delivered >= expected, 60_000);
   const seconds = (performance.now() - started) / 1000;
+  const serverCpuMs = cpuMs(target.child.pid) - cpuBefore;
+  const acks = clients.reduce((n, c) => n + c.acks, 0) - acksBefore;
   disconnectAll(clients);
-  return { updatesPerSecond: delivered / seconds, delivered, expected };
+  return {
+    updatesPerSecond: delivered / seconds,
+    delivered,
+    expected,
+    acks,
+    // The server's CPU time per 1,000 updates delivered (the writer thread included).
+    serverCpuMsPer1000: (serverCpuMs * 1000) / delivered,
+  };
 }
 
 /** Loads `count` documents, one client each given ~4 KB of text; the clients stay connected. */
@@ -446,9 +480,12 @@ const STEPS: StepSpec[] = [
   },
   {
     name: 'throughput',
-    what: '50 rooms × 2 clients, each writer pushing 400 updates in bursts of 20 per macrotask: updates delivered per second',
+    what: '50 rooms × 2 clients, each writer pushing 400 updates in bursts of 20 per macrotask: updates delivered per second, and the server CPU time (all its threads, from /proc) per 1,000 of them',
     run: (t) => throughput(t),
-    compared: [{ key: 'updatesPerSecond', label: 'throughput', unit: 'updates/s', better: 'higher' }],
+    compared: [
+      { key: 'updatesPerSecond', label: 'throughput', unit: 'updates/s', better: 'higher' },
+      { key: 'serverCpuMsPer1000', label: 'server CPU per 1,000 updates', unit: 'ms', better: 'lower' },
+    ],
   },
   {
     name: 'memory',

@@ -16,7 +16,7 @@ import {
 import type { DocStore } from '../storage/DocStore';
 import { silentLogger } from '../observability/Logger';
 import { MemoryDocStore } from '../storage/MemoryDocStore';
-import type { ConnectionIdentity, RoomSocket } from './Room';
+import { encodeUpdateMessage, type ConnectionIdentity, type RoomSocket } from './Room';
 import { RoomManager } from './RoomManager';
 
 class MemorySocket implements RoomSocket {
@@ -118,6 +118,33 @@ describe('Room', () => {
     await room.whenFlushed();
     expect(isCoveredBy(encodeDocState(client), writer.acks().at(-1)!)).toBe(true);
     expect(watcher.acks()).toHaveLength(1);
+    await rooms.close();
+  });
+
+  it('[HOT-2] one persisted-ack per socket and turn, carrying the newest durable state', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/site');
+    await rooms.open('13001/site');
+    const writer = new MemorySocket();
+    const watcher = new MemorySocket();
+    const alice = room.addConnection(writer, ALICE);
+    const bob = room.addConnection(watcher, { ...ALICE, agentId: 'b' });
+    const client = new Y.Doc();
+    alice.receive(updateMessage(edit(client, 'hello')));
+    await room.whenFlushed();
+    expect([writer.acks().length, watcher.acks().length]).toEqual([1, 1]);
+    // A client resyncing several times in one turn (each step 2 would be acked): one ack.
+    const emptyStep2 = () => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, MESSAGE_SYNC);
+      syncProtocol.writeSyncStep2(e, client, Y.encodeStateVector(client));
+      return encoding.toUint8Array(e);
+    };
+    for (let i = 0; i < 3; i++) bob.receive(emptyStep2());
+    await tick();
+    expect(watcher.acks()).toHaveLength(2);
+    expect(writer.acks()).toHaveLength(1);
+    expect(isCoveredBy(encodeDocState(client), watcher.acks().at(-1)!)).toBe(true);
     await rooms.close();
   });
 
@@ -246,6 +273,9 @@ describe('Room', () => {
     const reader = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'r', readOnly: true });
     // Loaded and joined, never edited: nothing per session nor per relecteur yet.
     expect(perRoom()).toEqual({ session: null, timer: null, reviewer: null });
+    // Nor per connection without a presence: the set of its awareness ids comes with the first.
+    const connections = () => [...(Reflect.get(room, 'connections') as Set<{ controlledIds: unknown }>)];
+    expect(connections().map((c) => c.controlledIds)).toEqual([null, null]);
     alice.receive(updateMessage(edit(new Y.Doc(), 'Alice ')));
     expect(perRoom().session).toBeInstanceOf(Set);
     expect(perRoom().timer).not.toBeNull();
@@ -257,6 +287,16 @@ describe('Room', () => {
     reader.closed();
     expect(ended).toEqual([['Alice']]);
     expect(perRoom()).toMatchObject({ session: null, timer: null });
+    await rooms.close();
+  });
+
+  it('[CONN-2] a connection has one handle: the re-authorization pass makes none per connection', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/page/handles1');
+    const joined = room.addConnection(new MemorySocket(), ALICE);
+    const passes = [0, 1, 2].map(() => [...rooms.liveConnections()].map(([conn]) => conn));
+    expect(passes.every(([conn]) => conn === joined)).toBe(true);
+    expect(room.connectionsOf(ALICE.agentId)).toEqual([joined]);
     await rooms.close();
   });
 
@@ -311,6 +351,18 @@ describe('Room', () => {
       await rooms.close();
     } finally {
       vi.useRealTimers();
+    }
+  });
+});
+
+describe('encodeUpdateMessage', () => {
+  it('writes what a lib0 encoder writes, for every length class', () => {
+    for (const length of [0, 1, 127, 128, 16_383, 16_384, 2_097_152]) {
+      const update = new Uint8Array(length).map((_, i) => i % 251);
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, MESSAGE_SYNC);
+      syncProtocol.writeUpdate(e, update);
+      expect(encodeUpdateMessage(update)).toEqual(encoding.toUint8Array(e));
     }
   });
 });

@@ -124,7 +124,8 @@ interface Connection {
   identity: ConnectionIdentity;
   /** The awareness clientID this connection speaks for, bound on its first non-null state. */
   clientId: number | null;
-  controlledIds: Set<number>;
+  /** Awareness clientIDs this connection set; created at its first presence (readers may never). */
+  controlledIds: Set<number> | null;
   open: boolean;
   /** Updates dropped in a row because they did not integrate yet (see applyClientUpdate). */
   unresolved: number;
@@ -132,6 +133,10 @@ interface Connection {
   answerInFlight: number;
   /** State vector of the last step 1 received while an answer was in flight. */
   nextStep1: Uint8Array | null;
+  /** A persisted-ack is due to this connection at the end of the turn (see ackLater). */
+  ackDue: boolean;
+  /** What the transport and the re-authorization hold: made once, with the connection. */
+  handle: RoomConnection | null;
 }
 
 /**
@@ -144,6 +149,24 @@ interface Connection {
 const MAX_UNRESOLVED_UPDATES = 20;
 
 class MalformedMessage extends Error {}
+
+/**
+ * The relayed form of a doc update, `MESSAGE_SYNC, messageYjsUpdate, varUint8Array(update)`,
+ * written in one allocation (a lib0 encoder per update cost an encoder, its buffer and a copy).
+ */
+export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
+  let lengthBytes = 1;
+  for (let n = update.byteLength; n > 127; n = Math.floor(n / 128)) lengthBytes += 1;
+  const message = new Uint8Array(2 + lengthBytes + update.byteLength);
+  message[0] = MESSAGE_SYNC;
+  message[1] = syncProtocol.messageYjsUpdate;
+  let pos = 2;
+  let n = update.byteLength;
+  for (; n > 127; n = Math.floor(n / 128)) message[pos++] = 128 | (n & 127);
+  message[pos++] = n;
+  message.set(update, pos);
+  return message;
+}
 
 /** readVarUint8Array that refuses a length beyond the message (lib0 would silently truncate). */
 function readBytes(decoder: decoding.Decoder): Uint8Array {
@@ -161,6 +184,8 @@ export class Room {
   /** Sockets being accepted for this room (load-before-upgrade): the room must not unload. */
   leases = 0;
   private readonly options: RoomOptions;
+  /** How deep types may nest in this room's doc (updateGuard). */
+  private readonly maxTypeDepth: number;
   private readonly connections = new Set<Connection>();
   /**
    * Copies of the doc made to check relecteurs' updates (commentGuard), per relecteur; created
@@ -176,6 +201,9 @@ export class Room {
   /** Encoded snapshot (state vector + delete set) of what the store holds durably. */
   private durableState: Uint8Array;
   private flushWaiters: Array<() => void> = [];
+  /** Persisted-acks due at the end of the turn: to every connection, or to those marked ackDue. */
+  private ackEveryone = false;
+  private acksScheduled = false;
   private destroyed = false;
   /** Bytes of the room's stored updates plus those pending (an upper bound of its size). */
   private docBytes: number;
@@ -203,6 +231,7 @@ export class Room {
     this.docBytes = bytes;
     this.doc = doc;
     this.options = options;
+    this.maxTypeDepth = maxTypeDepthOf(name);
     this.rowCount = rowCount;
     this.retryDelayMs = options.retryDelayMs;
     this.durableState = encodeDocState(doc);
@@ -223,12 +252,12 @@ export class Room {
 
   /** Identities of the room's live connections (for admin actions such as disabling an agent). */
   connectionsOf(agentId: string): RoomConnection[] {
-    return [...this.connections].filter((c) => c.identity.agentId === agentId).map((c) => this.handle(c));
+    return [...this.connections].filter((c) => c.identity.agentId === agentId).map((c) => this.handleOf(c));
   }
 
   /** Every live connection of the room. */
   allConnections(): RoomConnection[] {
-    return [...this.connections].map((c) => this.handle(c));
+    return [...this.connections].map((c) => this.handleOf(c));
   }
 
   /** Joins a socket whose upgrade was authorised; consumes one lease. */
@@ -238,11 +267,13 @@ export class Room {
       socket,
       identity,
       clientId: null,
-      controlledIds: new Set(),
+      controlledIds: null,
       open: true,
       unresolved: 0,
       answerInFlight: 0,
       nextStep1: null,
+      ackDue: false,
+      handle: null,
     };
     this.connections.add(conn);
     const encoder = encoding.createEncoder();
@@ -258,7 +289,7 @@ export class Room {
     }
     const states = this.awareness.getStates();
     if (states.size > 0) this.send(conn, this.encodeAwareness([...states.keys()]));
-    return this.handle(conn);
+    return this.handleOf(conn);
   }
 
   /** Gives back a lease taken for a socket that never joined. */
@@ -295,13 +326,13 @@ export class Room {
     this.doc.destroy();
   }
 
-  private handle(conn: Connection): RoomConnection {
-    return {
+  private handleOf(conn: Connection): RoomConnection {
+    return (conn.handle ??= {
       identity: conn.identity,
       receive: (data) => this.receive(conn, data),
       closed: () => this.removeConnection(conn),
       kick: (close) => this.kick(conn, close),
-    };
+    });
   }
 
   private receive(conn: Connection, data: Uint8Array): void {
@@ -358,9 +389,7 @@ export class Room {
         // Not syncProtocol.readSyncStep2: it swallows errors; a broken update must close the socket.
         if (!this.applyClientUpdate(conn, update)) return;
         // The client's initial sync is done: tell it what is durable, unless a commit will.
-        if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) {
-          this.send(conn, encodePersistedAck(this.durableState));
-        }
+        if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) this.ackLater(conn);
         return;
       }
       default:
@@ -392,7 +421,7 @@ export class Room {
   private applyClientUpdate(conn: Connection, update: Uint8Array): boolean {
     // Step 2 of a client with nothing new is an empty update: nothing to check or count.
     if (update.byteLength <= 2 && update.every((b) => b === 0)) return true;
-    const problem = updateProblem(this.doc, update, maxTypeDepthOf(this.name));
+    const problem = updateProblem(this.doc, update, this.maxTypeDepth);
     if (problem === 'clock-gap' || problem === 'missing-dependency' || problem === 'delete-beyond-state') {
       conn.unresolved += 1;
       if (conn.unresolved > MAX_UNRESOLVED_UPDATES) {
@@ -517,10 +546,7 @@ export class Room {
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    syncProtocol.writeUpdate(encoder, update);
-    const message = encoding.toUint8Array(encoder);
+    const message = encodeUpdateMessage(update);
     for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
     if (this.connections.has(origin as Connection)) this.noteEdit((origin as Connection).identity);
     this.pending.push(update);
@@ -533,11 +559,11 @@ export class Room {
     origin: unknown,
   ): void => {
     const changed = [...change.added, ...change.updated, ...change.removed];
-    for (const conn of this.connections) {
-      if (conn !== origin) continue;
-      for (const id of change.added) conn.controlledIds.add(id);
-      for (const id of change.updated) conn.controlledIds.add(id);
-      for (const id of change.removed) conn.controlledIds.delete(id);
+    if (this.connections.has(origin as Connection)) {
+      const ids = ((origin as Connection).controlledIds ??= new Set());
+      for (const id of change.added) ids.add(id);
+      for (const id of change.updated) ids.add(id);
+      for (const id of change.removed) ids.delete(id);
     }
     if (changed.length === 0) return;
     const message = this.encodeAwareness(changed);
@@ -597,8 +623,7 @@ export class Room {
     this.retryDelayMs = this.options.retryDelayMs;
     this.rowCount += batch.length;
     this.durableState = stateAfterBatch;
-    const ack = encodePersistedAck(this.durableState);
-    for (const conn of this.connections) this.send(conn, ack);
+    this.ackLater(null);
     if (this.rowCount > this.options.compactThreshold) await this.compact();
     if (this.pending.length > 0) {
       void this.persist();
@@ -609,6 +634,34 @@ export class Room {
     for (const resolve of waiters) resolve();
     this.checkIdle();
   }
+
+  /**
+   * Acknowledges the durable state to `conn`, or to every connection (null, after a commit), at
+   * the end of the current turn (a microtask): one ack per socket however many commits and
+   * initial syncs the turn saw, carrying the newest durable state — a later ack covers
+   * everything an earlier one did, and the client keeps only the last one.
+   */
+  private ackLater(conn: Connection | null): void {
+    if (conn) conn.ackDue = true;
+    else this.ackEveryone = true;
+    if (this.acksScheduled) return;
+    this.acksScheduled = true;
+    queueMicrotask(this.sendAcks);
+  }
+
+  private readonly sendAcks = (): void => {
+    this.acksScheduled = false;
+    const everyone = this.ackEveryone;
+    this.ackEveryone = false;
+    let ack: Uint8Array | null = null;
+    for (const conn of this.connections) {
+      if (!everyone && !conn.ackDue) continue;
+      conn.ackDue = false;
+      if (this.destroyed) continue;
+      ack ??= encodePersistedAck(this.durableState);
+      this.send(conn, ack);
+    }
+  };
 
   private async compact(): Promise<void> {
     try {
@@ -652,7 +705,7 @@ export class Room {
     if (!conn.open) return;
     conn.open = false;
     this.connections.delete(conn);
-    if (conn.controlledIds.size > 0 && !this.destroyed) {
+    if (conn.controlledIds && conn.controlledIds.size > 0 && !this.destroyed) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.controlledIds], null);
     }
     if (this.connections.size === 0) this.endSession();

@@ -1,5 +1,7 @@
 // The update guard on its own (tier a): honest updates of every Yjs content kind pass the skim
 // unchanged, the crafted updates of yjs issue #687 are refused before Yjs decodes them.
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
@@ -15,6 +17,8 @@ import {
 } from '../../site/siteDoc';
 import { MAX_UPDATE_ELEMENTS, maxTypeDepthOf, skimUpdate, updateProblem } from './updateGuard';
 import { YJS_687_PAYLOADS, deepAnyUpdate, deepFieldsUpdate, manyGcStructs } from './hostilePayloads';
+
+v8.setFlagsFromString('--expose-gc');
 
 /** A document using every kind of content the editor (or any Yjs client) can make. */
 function honestDoc(): Y.Doc {
@@ -68,6 +72,26 @@ describe('update guard', () => {
   it('[HOS-11c] an update with more elements than MAX_UPDATE_ELEMENTS is refused, one just under passes', () => {
     expect(skimUpdate(manyGcStructs(MAX_UPDATE_ELEMENTS - 1))).toBeNull();
     expect(skimUpdate(manyGcStructs(MAX_UPDATE_ELEMENTS + 1))).toBe('too-many-elements');
+  });
+
+  it('[HOT-3] the skim allocates nothing: 5,000 skims of an honest update leave the heap as it was', () => {
+    // Every content kind, ContentAny values nested in arrays and objects included.
+    const update = Y.encodeStateAsUpdate(honestDoc());
+    const gc = vm.runInNewContext('gc') as () => void;
+    for (let i = 0; i < 20_000; i++) skimUpdate(update); // compiled and optimized first
+    // Least growth over three rounds: until the optimizing compiler is done (on another thread),
+    // the interpreter boxes the 5-byte client ids it reads; a round after that boxes nothing.
+    const rounds: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      gc();
+      const before = v8.getHeapStatistics().used_heap_size;
+      for (let i = 0; i < 5_000; i++) skimUpdate(update);
+      rounds.push(v8.getHeapStatistics().used_heap_size - before);
+    }
+    console.log(`[HOT-3] heap grown by ${rounds.join(', ')} bytes over 5,000 skims`);
+    // A decoder and a dozen closures per skim were ~1 KB: 5 MB for 5,000 (too few for a
+    // young-generation collection to hide them). Allowed: a few KB of anything else.
+    expect(Math.min(...rounds)).toBeLessThan(100 * 1024);
   });
 
   it('[HOS-11d] trailing bytes, truncated strings and subdocuments are refused', () => {

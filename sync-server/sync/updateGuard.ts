@@ -23,7 +23,6 @@
  * The store only ever receives updates Yjs re-encoded (the doc's `update` event), so a crafted
  * byte sequence never reaches compaction (`Y.mergeUpdates`, which #687 can hang).
  */
-import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { MANIFEST_MAX_TYPE_DEPTH, MAX_VALUE_DEPTH, PAGE_BODY_MAX_TYPE_DEPTH } from '../../site/siteDoc';
 import { parseRoom } from '../../site/syncProtocol';
@@ -59,10 +58,15 @@ export function maxTypeDepthOf(room: string): number {
   return parseRoom(room)?.kind === 'site' ? MANIFEST_MAX_TYPE_DEPTH : PAGE_BODY_MAX_TYPE_DEPTH;
 }
 
+/** Why the skim stopped; one instance, thrown again each time (a refusal allocates nothing). */
 class Refused extends Error {
-  constructor(readonly problem: UpdateProblem) {
-    super(problem);
-  }
+  problem: UpdateProblem = 'undecodable';
+}
+const REFUSED = new Refused('update refused');
+
+function refuse(problem: UpdateProblem): never {
+  REFUSED.problem = problem;
+  throw REFUSED;
 }
 
 /** Yjs content kinds (info & 31), v1 encoding. */
@@ -79,182 +83,274 @@ const CONTENT = {
   doc: 9,
   skip: 10,
 } as const;
-/** Type refs of ContentType followed by a key (node or hook name). */
-const TYPE_REFS_WITH_KEY = new Set([3, 5]);
+/** Type refs of ContentType followed by a key (node or hook name): XmlElement (3), XmlHook (5). */
+const TYPE_REF_XML_ELEMENT = 3;
+const TYPE_REF_XML_HOOK = 5;
 const LAST_TYPE_REF = 6;
 
-/**
- * Walks a v1 update without building Yjs structs (only ContentAny values are decoded, linear in
- * their bytes). Null when its shape is sound, else why
- * it is refused. Linear in the update's bytes; never allocates per announced count.
- */
-// Long by reason: one pass over the message's bytes on the hot path; split into functions it
-// would pass the decoder state around on every struct.
-export function skimUpdate(update: Uint8Array): UpdateProblem | null {
-  const decoder = decoding.createDecoder(update);
-  let elements = 0;
-  const left = () => update.length - decoder.pos;
-  const count = (n: number, minBytesEach: number): number => {
-    // Each announced element needs bytes that are still there: refuse absurd counts before looping.
-    if (!Number.isSafeInteger(n) || n < 0 || n * minBytesEach > left()) throw new Refused('undecodable');
-    elements += n;
-    if (elements > MAX_UPDATE_ELEMENTS) throw new Refused('too-many-elements');
-    return n;
-  };
-  const uint = () => decoding.readVarUint(decoder);
-  const id = () => {
-    uint(); // client
-    uint(); // clock
-  };
-  const bytes = () => {
-    const length = uint();
-    if (length > left()) throw new Refused('undecodable');
-    decoder.pos += length;
-  };
-  /** Skips one lib0 `any` value without building it, refusing nesting beyond MAX_VALUE_DEPTH. */
-  const any = () => {
-    // Open arrays/objects: values each still has to read, and whether a key precedes each.
-    const open: Array<{ left: number; keyed: boolean }> = [];
-    let first = true;
-    while (first || open.length > 0) {
-      first = false;
-      const frame = open.at(-1);
-      if (frame) {
-        if (frame.left === 0) {
-          open.pop();
-          continue;
-        }
-        frame.left -= 1;
-        if (frame.keyed) bytes();
-      }
-      if (left() < 1) throw new Refused('undecodable');
-      const type = decoding.readUint8(decoder);
-      let children = 0;
-      let keyed = false;
-      switch (type) {
-        case 127: // undefined
-        case 126: // null
-        case 121: // false
-        case 120: // true
-          break;
-        case 125: // integer
-          decoding.readVarInt(decoder);
-          break;
-        case 124: // float32
-          skip(4);
-          break;
-        case 123: // float64
-        case 122: // bigint64
-          skip(8);
-          break;
-        case 119: // string
-        case 116: // Uint8Array
-          bytes();
-          break;
-        case 118: // object
-          children = uint();
-          keyed = true;
-          if (!Number.isSafeInteger(children) || children * 2 > left()) throw new Refused('undecodable');
-          break;
-        case 117: // array
-          children = uint();
-          if (!Number.isSafeInteger(children) || children > left()) throw new Refused('undecodable');
-          break;
-        default:
-          throw new Refused('undecodable');
-      }
-      if (decoder.pos > update.length) throw new Refused('undecodable');
-      if (children > 0) {
-        if (open.length >= MAX_VALUE_DEPTH) throw new Refused('too-deep');
-        open.push({ left: children, keyed });
-      }
-    }
-  };
-  const skip = (n: number) => {
-    if (n > left()) throw new Refused('undecodable');
-    decoder.pos += n;
-  };
-  /** A JSON text (ContentJSON, ContentEmbed, ContentFormat): nesting bounded like `any`. */
-  const json = () => {
-    const length = uint();
-    if (length > left()) throw new Refused('undecodable');
-    if (jsonDepth(update, decoder.pos, decoder.pos + length) > MAX_VALUE_DEPTH) throw new Refused('too-deep');
-    decoder.pos += length;
-  };
-  const length = () => {
-    const n = uint();
-    if (n <= 0 || n > MAX_STRUCT_LENGTH) throw new Refused('struct-too-long');
-  };
-  try {
-    const clients = count(uint(), 3);
-    for (let c = 0; c < clients; c++) {
-      const structs = count(uint(), 1);
-      uint(); // client
-      uint(); // first clock
-      for (let s = 0; s < structs; s++) {
-        if (left() < 1) throw new Refused('undecodable');
-        const info = decoding.readUint8(decoder);
-        const kind = info & 31;
-        if (kind === CONTENT.skip) throw new Refused('skip-struct');
-        if (kind === CONTENT.gc) {
-          length();
-          continue;
-        }
-        if (info & 128) id(); // origin
-        if (info & 64) id(); // right origin
-        if ((info & (128 | 64)) === 0) {
-          // Parent: a root type's name, or an item's id.
-          if (uint() === 1) bytes();
-          else id();
-          if (info & 32) bytes(); // key in a map
-        }
-        switch (kind) {
-          case CONTENT.deleted:
-            length();
-            break;
-          case CONTENT.json:
-            for (let i = count(uint(), 1); i > 0; i--) json();
-            break;
-          case CONTENT.binary:
-          case CONTENT.string:
-            bytes();
-            break;
-          case CONTENT.embed:
-            json();
-            break;
-          case CONTENT.format:
-            bytes();
-            json();
-            break;
-          case CONTENT.type: {
-            const ref = uint();
-            if (ref > LAST_TYPE_REF) throw new Refused('undecodable');
-            if (TYPE_REFS_WITH_KEY.has(ref)) bytes();
-            break;
-          }
-          case CONTENT.any:
-            for (let i = count(uint(), 1); i > 0; i--) any();
-            break;
-          case CONTENT.doc:
-            throw new Refused('subdocument');
-          default:
-            throw new Refused('undecodable');
-        }
-      }
-    }
-    const deleteClients = count(uint(), 2);
-    for (let c = 0; c < deleteClients; c++) {
-      uint(); // client
-      for (let r = count(uint(), 2); r > 0; r--) {
-        uint(); // clock
-        length();
-      }
-    }
-  } catch (error) {
-    if (error instanceof Refused) return error.problem;
-    return 'undecodable';
+// The skim's cursor and tallies. Module state rather than a decoder object and closures, so that
+// a skim — run for every client update — allocates nothing. skimUpdate is synchronous and never
+// re-entered; it lets go of the update when done.
+const NO_BYTES = new Uint8Array(0);
+let bytes: Uint8Array = NO_BYTES;
+let pos = 0;
+let elements = 0;
+/** The open arrays/objects of the `any` value being skipped: values left, and whether keyed. */
+const openLeft = new Int32Array(MAX_VALUE_DEPTH);
+const openKeyed = new Uint8Array(MAX_VALUE_DEPTH);
+
+function left(): number {
+  return bytes.length - pos;
+}
+
+/** lib0's readVarUint, refusing what lib0 throws on (end of the message, beyond 2^53). */
+function readUint(): number {
+  let num = 0;
+  let mult = 1;
+  while (pos < bytes.length) {
+    const r = bytes[pos++]!;
+    num += (r & 127) * mult;
+    mult *= 128;
+    if (r < 128) return num;
+    if (num > Number.MAX_SAFE_INTEGER) refuse('undecodable');
   }
-  return decoder.pos === update.length ? null : 'trailing-bytes';
+  return refuse('undecodable');
+}
+
+/**
+ * Skips a varUint whose value is not needed (client ids, clocks): no arithmetic, so that the
+ * 5-byte client ids cost no boxed number before the optimizing compiler steps in. Up to 7 bytes
+ * hold less than 2^49, within lib0's bound; a longer one is read in full (lib0's checks).
+ */
+function skipUint(): void {
+  const start = pos;
+  while (pos < bytes.length) {
+    if (bytes[pos++]! < 128) {
+      if (pos - start > 7) {
+        pos = start;
+        readUint();
+      }
+      return;
+    }
+  }
+  refuse('undecodable');
+}
+
+/** Skips lib0's varInt (sign in the first byte's bit 6). */
+function skipInt(): void {
+  if (pos >= bytes.length) refuse('undecodable');
+  let r = bytes[pos++]!;
+  if (r < 128) return;
+  let num = r & 63;
+  let mult = 64;
+  while (pos < bytes.length) {
+    r = bytes[pos++]!;
+    num += (r & 127) * mult;
+    mult *= 128;
+    if (r < 128) return;
+    if (num > Number.MAX_SAFE_INTEGER) refuse('undecodable');
+  }
+  refuse('undecodable');
+}
+
+/** An announced count: each element needs bytes that are still there (refused before looping). */
+function count(n: number, minBytesEach: number): number {
+  if (!Number.isSafeInteger(n) || n < 0 || n * minBytesEach > left()) refuse('undecodable');
+  elements += n;
+  if (elements > MAX_UPDATE_ELEMENTS) refuse('too-many-elements');
+  return n;
+}
+
+function skipId(): void {
+  skipUint(); // client
+  skipUint(); // clock
+}
+
+function skip(n: number): void {
+  if (n > left()) refuse('undecodable');
+  pos += n;
+}
+
+/** A length-prefixed byte string (a string, a key, a binary). */
+function skipBytes(): void {
+  skip(readUint());
+}
+
+/** A struct's length (a run of characters, a deleted range…). */
+function checkLength(): void {
+  const n = readUint();
+  if (n <= 0 || n > MAX_STRUCT_LENGTH) refuse('struct-too-long');
+}
+
+/** A JSON text (ContentJSON, ContentEmbed, ContentFormat): nesting bounded like `any`. */
+function skipJson(): void {
+  const length = readUint();
+  if (length > left()) refuse('undecodable');
+  if (jsonDepth(bytes, pos, pos + length) > MAX_VALUE_DEPTH) refuse('too-deep');
+  pos += length;
+}
+
+/** One `any` value's own bytes; the number of values it contains (an array's or object's). */
+function skipAnyHead(): number {
+  if (left() < 1) refuse('undecodable');
+  const type = bytes[pos++]!;
+  switch (type) {
+    case 127: // undefined
+    case 126: // null
+    case 121: // false
+    case 120: // true
+      return 0;
+    case 125: // integer
+      skipInt();
+      return 0;
+    case 124: // float32
+      skip(4);
+      return 0;
+    case 123: // float64
+    case 122: // bigint64
+      skip(8);
+      return 0;
+    case 119: // string
+    case 116: // Uint8Array
+      skipBytes();
+      return 0;
+    case 118: {
+      // object: a key before each value
+      const children = readUint();
+      if (!Number.isSafeInteger(children) || children * 2 > left()) refuse('undecodable');
+      return -children;
+    }
+    case 117: {
+      // array
+      const children = readUint();
+      if (!Number.isSafeInteger(children) || children > left()) refuse('undecodable');
+      return children;
+    }
+    default:
+      return refuse('undecodable');
+  }
+}
+
+/** Skips one lib0 `any` value without building it, refusing nesting beyond MAX_VALUE_DEPTH. */
+function skipAny(): void {
+  let depth = 0;
+  let first = true;
+  while (first || depth > 0) {
+    first = false;
+    if (depth > 0) {
+      const top = depth - 1;
+      const values = openLeft[top]!;
+      if (values === 0) {
+        depth -= 1;
+        continue;
+      }
+      openLeft[top] = values - 1;
+      if (openKeyed[top]) skipBytes();
+    }
+    // Negative: an object of that many entries (each keyed); positive: an array.
+    const children = skipAnyHead();
+    if (children !== 0) {
+      if (depth >= MAX_VALUE_DEPTH) refuse('too-deep');
+      openLeft[depth] = Math.abs(children);
+      openKeyed[depth] = children < 0 ? 1 : 0;
+      depth += 1;
+    }
+  }
+}
+
+/** An item's content (after its info byte, origins and parent). */
+function skipContent(kind: number): void {
+  switch (kind) {
+    case CONTENT.deleted:
+      checkLength();
+      return;
+    case CONTENT.json:
+      for (let i = count(readUint(), 1); i > 0; i--) skipJson();
+      return;
+    case CONTENT.binary:
+    case CONTENT.string:
+      skipBytes();
+      return;
+    case CONTENT.embed:
+      skipJson();
+      return;
+    case CONTENT.format:
+      skipBytes();
+      skipJson();
+      return;
+    case CONTENT.type: {
+      const ref = readUint();
+      if (ref > LAST_TYPE_REF) refuse('undecodable');
+      if (ref === TYPE_REF_XML_ELEMENT || ref === TYPE_REF_XML_HOOK) skipBytes();
+      return;
+    }
+    case CONTENT.any:
+      for (let i = count(readUint(), 1); i > 0; i--) skipAny();
+      return;
+    case CONTENT.doc:
+      refuse('subdocument');
+      return;
+    default:
+      refuse('undecodable');
+  }
+}
+
+/** One struct: a GC range, or an item with its origins or parent, then its content. */
+function skipStruct(): void {
+  if (left() < 1) refuse('undecodable');
+  const info = bytes[pos++]!;
+  const kind = info & 31;
+  if (kind === CONTENT.skip) refuse('skip-struct');
+  if (kind === CONTENT.gc) {
+    checkLength();
+    return;
+  }
+  if (info & 128) skipId(); // origin
+  if (info & 64) skipId(); // right origin
+  if ((info & (128 | 64)) === 0) {
+    // Parent: a root type's name, or an item's id.
+    if (readUint() === 1) skipBytes();
+    else skipId();
+    if (info & 32) skipBytes(); // key in a map
+  }
+  skipContent(kind);
+}
+
+function skimStructsAndDeletions(): void {
+  const clients = count(readUint(), 3);
+  for (let c = 0; c < clients; c++) {
+    const structs = count(readUint(), 1);
+    skipUint(); // client
+    skipUint(); // first clock
+    for (let s = 0; s < structs; s++) skipStruct();
+  }
+  const deleteClients = count(readUint(), 2);
+  for (let c = 0; c < deleteClients; c++) {
+    skipUint(); // client
+    for (let r = count(readUint(), 2); r > 0; r--) {
+      skipUint(); // clock
+      checkLength();
+    }
+  }
+}
+
+/**
+ * Walks a v1 update without building Yjs structs nor anything else (not even its ContentAny
+ * values). Null when its shape is sound, else why it is refused. Linear in the update's bytes;
+ * allocates nothing, whatever the counts it announces.
+ */
+export function skimUpdate(update: Uint8Array): UpdateProblem | null {
+  bytes = update;
+  pos = 0;
+  elements = 0;
+  try {
+    skimStructsAndDeletions();
+    return pos === update.length ? null : 'trailing-bytes';
+  } catch (error) {
+    return error === REFUSED ? REFUSED.problem : 'undecodable';
+  } finally {
+    bytes = NO_BYTES;
+  }
 }
 
 /** Deepest bracket nesting of the JSON text in `bytes[start, end)` (strings skipped). */
@@ -275,6 +371,54 @@ function jsonDepth(bytes: Uint8Array, start: number, end: number): number {
   return deepest;
 }
 
+/**
+ * How far each client of the update being checked reaches (what the doc knows, extended by the
+ * update's structs); reused from one check to the next, emptied after each.
+ */
+const reach = new Map<number, number>();
+
+function reachOf(doc: Y.Doc, client: number): number {
+  const known = reach.get(client);
+  return known === undefined ? Y.getState(doc.store, client) : known;
+}
+
+function exists(doc: Y.Doc, id: Y.ID | null): boolean {
+  return id === null || id.clock < reachOf(doc, id.client);
+}
+
+type DecodedUpdate = {
+  structs: Array<Y.Item | Y.GC | Y.Skip>;
+  ds: { clients: Map<number, Array<{ clock: number; len: number }>> };
+};
+
+/** Why the decoded update would not integrate into `doc` (gaps, unknown ids), or null. */
+function integrationProblem(doc: Y.Doc, decoded: DecodedUpdate): UpdateProblem | null {
+  for (const struct of decoded.structs) {
+    if (struct instanceof Y.Skip) return 'skip-struct';
+    if (!(struct.length > 0) || struct.length > MAX_STRUCT_LENGTH) return 'struct-too-long';
+    const client = struct.id.client;
+    const end = reachOf(doc, client);
+    // Structs of one client come in clock order; each must start where what is known ends.
+    if (struct.id.clock > end) return 'clock-gap';
+    reach.set(client, Math.max(end, struct.id.clock + struct.length));
+  }
+  for (const struct of decoded.structs) {
+    if (!(struct instanceof Y.Item)) continue;
+    if (!exists(doc, struct.origin) || !exists(doc, struct.rightOrigin)) return 'missing-dependency';
+    const parent = struct.parent as unknown;
+    if (parent instanceof Y.ID && !exists(doc, parent)) return 'missing-dependency';
+  }
+  for (const client of decoded.ds.clients.keys()) {
+    const end = reachOf(doc, client);
+    for (const range of decoded.ds.clients.get(client)!) {
+      if (!(range.len > 0) || range.len > MAX_STRUCT_LENGTH || range.clock + range.len > end) {
+        return 'delete-beyond-state';
+      }
+    }
+  }
+  return null;
+}
+
 /** Null when the update integrates fully into `doc`, else the reason it would not. */
 export function updateProblem(
   doc: Y.Doc,
@@ -283,42 +427,20 @@ export function updateProblem(
 ): UpdateProblem | null {
   const shape = skimUpdate(update);
   if (shape) return shape;
-  let decoded: {
-    structs: Array<Y.Item | Y.GC | Y.Skip>;
-    ds: { clients: Map<number, Array<{ clock: number; len: number }>> };
-  };
+  let decoded: DecodedUpdate;
   try {
-    decoded = Y.decodeUpdate(update) as unknown as typeof decoded;
+    decoded = Y.decodeUpdate(update) as unknown as DecodedUpdate;
   } catch {
     return 'undecodable';
   }
-  const known = Y.decodeStateVector(Y.encodeStateVector(doc));
-  const reach = new Map(known);
-  for (const struct of decoded.structs) {
-    if (struct instanceof Y.Skip) return 'skip-struct';
-    if (!(struct.length > 0) || struct.length > MAX_STRUCT_LENGTH) return 'struct-too-long';
-    const { client, clock } = struct.id;
-    const end = reach.get(client) ?? 0;
-    // Structs of one client come in clock order; each must start where what is known ends.
-    if (clock > end) return 'clock-gap';
-    reach.set(client, Math.max(end, clock + struct.length));
-  }
-  const exists = (id: Y.ID | null): boolean => id === null || id.clock < (reach.get(id.client) ?? 0);
-  for (const struct of decoded.structs) {
-    if (!(struct instanceof Y.Item)) continue;
-    if (!exists(struct.origin) || !exists(struct.rightOrigin)) return 'missing-dependency';
-    const parent = struct.parent as unknown;
-    if (parent instanceof Y.ID && !exists(parent)) return 'missing-dependency';
-  }
-  for (const [client, ranges] of decoded.ds.clients) {
-    const end = reach.get(client) ?? 0;
-    for (const range of ranges) {
-      if (!(range.len > 0) || range.len > MAX_STRUCT_LENGTH || range.clock + range.len > end) {
-        return 'delete-beyond-state';
-      }
-    }
+  let problem: UpdateProblem | null;
+  try {
+    problem = integrationProblem(doc, decoded);
+  } finally {
+    reach.clear();
   }
   return (
+    problem ??
     typeDepthProblem(doc, decoded.structs, maxTypeDepth) ??
     deletionDepthProblem(doc, decoded.structs, decoded.ds, maxTypeDepth)
   );

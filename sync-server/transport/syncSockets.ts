@@ -21,6 +21,8 @@ import type { Limits } from '../sync/Limits';
 import type { CloseCode, ConnectionIdentity, Room } from '../sync/Room';
 import type { RoomManager } from '../sync/RoomManager';
 import { createReauthorization } from './reauthorization';
+import { createTurnWrites } from './turnWrites';
+import { WsRoomSocket } from './wsRoomSocket';
 import { destroyOnError, leaseUntilJoined } from './upgradeListeners';
 
 export interface SyncSocketsOptions {
@@ -38,7 +40,6 @@ export interface SyncSocketsOptions {
 
 const HEARTBEAT_MS = 30_000;
 const REAUTHORIZE_MS = 1_000;
-const CLOSE_GRACE_MS = 3_000;
 
 function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) data = Buffer.concat(data);
@@ -86,6 +87,12 @@ export function syncSockets(options: SyncSocketsOptions) {
         : ([...protocols].find((p) => offeredProtocolVersions([p]).length > 0) ?? false),
   });
   const alive = new WeakMap<WebSocket, boolean>();
+  /** The `pong` listener of every connection (one function, not one per connection). */
+  function markAlive(this: WebSocket): void {
+    alive.set(this, true);
+  }
+  // What a turn of the event loop sends to one socket leaves in one write (turnWrites.ts).
+  const writes = createTurnWrites();
 
   function auditRefusal(refusal: Refusal, address: string): void {
     const { close, agentId, room, detail } = refusal;
@@ -162,24 +169,8 @@ export function syncSockets(options: SyncSocketsOptions) {
 
   function attach(ws: WebSocket, room: Room, identity: ConnectionIdentity): void {
     alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
-    const conn = room.addConnection(
-      {
-        send: (data, onWritten) => ws.send(data, onWritten && (() => onWritten())),
-        close: (code, reason) => {
-          ws.close(code, reason);
-          // A client that does not read never answers the close frame: its backlog is freed
-          // after a short grace rather than ws's 30 s.
-          const grace = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
-          grace.unref();
-          ws.once('close', () => clearTimeout(grace));
-        },
-        get bufferedAmount() {
-          return ws.bufferedAmount;
-        },
-      },
-      identity,
-    );
+    ws.on('pong', markAlive);
+    const conn = room.addConnection(new WsRoomSocket(ws, writes), identity);
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return conn.kick(CLOSE.MALFORMED);
       conn.receive(toBytes(data));
@@ -274,6 +265,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     close(): void {
       clearInterval(heartbeatTimer);
       reauthorization.stop();
+      writes.flush();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
     },
