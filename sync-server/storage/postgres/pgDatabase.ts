@@ -6,6 +6,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { INVALID_DATABASE_URL, isPostgresUrl } from './databaseUrl';
 import { migratePostgres, type PgMigrationResult } from './pgMigrations';
 
 /** The tables the PostgreSQL stores use (Kysely's typing of the schema in pgMigrations.ts). */
@@ -32,15 +33,10 @@ export interface PgOpenOptions {
   onMigrated?: (result: PgMigrationResult) => void;
 }
 
-/** The URL schemes of DATABASE_URL that select PostgreSQL. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
-}
-
 /** Opens a pool on `url` and brings the schema to the latest version. */
 export async function openPostgres(url: string, options: PgOpenOptions = {}): Promise<PgDatabase> {
   if (!isPostgresUrl(url)) {
-    throw new Error('DATABASE_URL invalide : elle doit commencer par « postgres:// » ou « postgresql:// ».');
+    throw new Error(INVALID_DATABASE_URL);
   }
   const pool = new pg.Pool({
     connectionString: url,
