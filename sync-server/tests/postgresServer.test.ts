@@ -23,7 +23,7 @@ import {
   waitHealthy,
   type ServerProcess,
 } from '../app/serverProcess';
-import { tempDataDir, waitFor } from '../app/testHarness';
+import { readZip, tempDataDir, waitFor } from '../app/testHarness';
 import { DATABASE_FILE } from '../storage/database';
 import { postgresAvailability, startThrowawayPostgres, type ThrowawayPostgres } from './throwawayPostgres';
 
@@ -149,6 +149,16 @@ describe.runIf(availability.available)('server with DATABASE_URL on PostgreSQL',
     editors.push(reader);
     await waitFor(() => reader.provider.synced, 'second client synced after the restart', 15_000);
     expect(reader.doc.getArray<string>('edits').toArray()).toEqual(['enregistré dans PostgreSQL']);
+
+    // The commune's export (API) reads its documents from PostgreSQL too.
+    const response = await fetch(`http://127.0.0.1:${port}/api/communes/13008/export`, {
+      headers: { authorization: `Bearer ${session.accessToken}` },
+    });
+    expect(response.status).toBe(200);
+    const zip = readZip(Buffer.from(await response.arrayBuffer()));
+    const exported = new Y.Doc();
+    Y.applyUpdate(exported, zip.get('documents/page-pgserver01.yjs')!);
+    expect(exported.getArray<string>('edits').toArray()).toEqual(['enregistré dans PostgreSQL']);
   }, 120_000);
 
   it('the admin CLI refuses the commands that would read the documents from SQLite', async () => {
@@ -167,5 +177,22 @@ describe.runIf(availability.available)('server with DATABASE_URL on PostgreSQL',
     expect(await pgCount(postgres.url, 'SELECT COUNT(*) AS n FROM doc_updates WHERE room = $1', [ROOM])).toBe(
       1,
     );
+  }, 60_000);
+});
+
+describe('DATABASE_URL checked at start', () => {
+  it('refuses a DATABASE_URL that is not postgres://, saying why in French, before anything is written', async () => {
+    const dir = await tempDataDir();
+    try {
+      const child = startServerProcess(dir.dir, await freePort(), {
+        env: { DATABASE_URL: 'mysql://root@127.0.0.1/usine' },
+      });
+      await child.exited;
+      expect(child.process.exitCode).toBe(2);
+      expect(child.output()).toContain('DATABASE_URL invalide');
+      expect(fs.existsSync(path.join(dir.dir, DATABASE_FILE))).toBe(false);
+    } finally {
+      await dir.remove();
+    }
   }, 60_000);
 });

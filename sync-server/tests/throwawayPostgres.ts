@@ -32,7 +32,10 @@ export interface ThrowawayPostgres {
 
 /** Folder of initdb and pg_ctl, or null when PostgreSQL is not installed. */
 export function postgresBinDir(): string | null {
-  if (process.env.PG_BIN) return process.env.PG_BIN;
+  // PG_BIN, when set, is the only place looked at (an absent initdb there: not installed).
+  if (process.env.PG_BIN) {
+    return fs.existsSync(path.join(process.env.PG_BIN, 'initdb')) ? process.env.PG_BIN : null;
+  }
   const root = '/usr/lib/postgresql';
   const versions = fs.existsSync(root)
     ? fs

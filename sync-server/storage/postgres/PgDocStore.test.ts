@@ -73,6 +73,25 @@ describe.runIf(availability.available)('PgDocStore on PostgreSQL', () => {
     }
   }, 60_000);
 
+  it('rewrites a room up to a seq as one snapshot (page repair), keeping later rows and the seq', async () => {
+    const store = await freshStore();
+    try {
+      const doc = new Y.Doc();
+      for (const ch of 'abc') await store.appendUpdates('13001/page/repair01', [textUpdate(doc, ch)]);
+      const snapshot = Y.encodeStateAsUpdate(doc);
+      const later = textUpdate(doc, 'd');
+      await store.appendUpdates('13001/page/repair01', [later]);
+      await store.rewriteRoom('13001/page/repair01', 3, snapshot);
+      const stored = await store.loadDoc('13001/page/repair01');
+      expect(stored.seq).toBe(4);
+      expect(stored.updates).toHaveLength(2);
+      expect(replayText(stored.updates)).toBe('abcd');
+      expect(store.bytesOfCommune('13001')).toBe(snapshot.length + later.length);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('two nodes appending to the same rooms at once: seq strictly increasing, nothing lost', async () => {
     const nodeA = await freshStore();
     const nodeB = await PgDocStore.open(server.url, { maxConnections: 4 });
