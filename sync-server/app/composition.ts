@@ -221,12 +221,16 @@ async function openDocStore(
   db: CoreServices['db'],
 ): Promise<{ backing: BackingDocStore; refreshUsage: () => Promise<void> }> {
   if (!options.databaseUrl) return { backing: new SqliteDocStore(db), refreshUsage: async () => {} };
-  // Loaded only in cluster mode: the embedded default never loads the PostgreSQL client.
+  // Imported on demand: from the sources the embedded default does not load the PostgreSQL
+  // client (the esbuild bundle hoists `pg` and `kysely` to its top, loaded but unused).
   const { PgDocStore } = await import('../storage/postgres/PgDocStore');
   const store = await PgDocStore.open(options.databaseUrl, {
-    onMigrated: (result) =>
-      result.applied.length > 0 &&
-      options.logger.log('info', 'schema.migrated', { postgres: result.applied }),
+    onMigrated: (result) => {
+      if (result.applied.length > 0)
+        options.logger.log('info', 'schema.migrated', { postgres: result.applied });
+    },
+    onConnectionLost: (error) =>
+      options.logger.log('warn', 'postgres.connection_lost', { error: error.message }),
   });
   return { backing: store, refreshUsage: () => store.refreshCommuneBytes() };
 }

@@ -1,6 +1,7 @@
 // The real server (`sync-server/app/main.ts`, in a child process) with DATABASE_URL on a
-// throwaway PostgreSQL: a real y-websocket client edits a page, gets the persisted ack, the
-// server is SIGKILLed and restarted, and a new client finds the edit. The documents are in
+// throwaway PostgreSQL: a real y-websocket client edits a page, gets the persisted ack; an edit
+// made while PostgreSQL is stopped gets no ack until it is back; the server is SIGKILLed and
+// restarted, and a new client finds both edits. The documents are in
 // PostgreSQL, not in DATA_DIR's SQLite (which keeps the accounts); the admin CLI refuses the
 // commands that would read them from SQLite.
 import { execFile } from 'node:child_process';
@@ -109,7 +110,7 @@ describe.runIf(availability.available)('server with DATABASE_URL on PostgreSQL',
     await postgres?.stop();
   });
 
-  it('an acknowledged edit is in PostgreSQL and survives a SIGKILL and a restart of the server', async () => {
+  it('an acknowledged edit is in PostgreSQL, one made while PostgreSQL is down is acknowledged once it is back, both survive a SIGKILL and a restart', async () => {
     const port = await freePort();
     const start = async () => {
       server = startServerProcess(data.dir, port, { env: { DATABASE_URL: postgres.url } });
@@ -142,13 +143,25 @@ describe.runIf(availability.available)('server with DATABASE_URL on PostgreSQL',
       sqlite.close();
     }
 
+    // PostgreSQL down: the next edit is not acknowledged, and kept; PostgreSQL back: it is.
+    await postgres.halt();
+    writer.doc.getArray<string>('edits').push(['pendant la panne']);
+    const secondClock = Y.decodeStateVector(Y.encodeStateVector(writer.doc)).get(writer.doc.clientID) ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(writer.ackedClock).toBeLessThan(secondClock);
+    await postgres.resume();
+    await waitFor(() => writer.ackedClock >= secondClock, 'persisted ack once PostgreSQL is back', 30_000);
+
     await killNow(first);
     writer.provider.destroy();
     await start();
     const reader = openEditor(port, session.accessToken);
     editors.push(reader);
     await waitFor(() => reader.provider.synced, 'second client synced after the restart', 15_000);
-    expect(reader.doc.getArray<string>('edits').toArray()).toEqual(['enregistré dans PostgreSQL']);
+    expect(reader.doc.getArray<string>('edits').toArray()).toEqual([
+      'enregistré dans PostgreSQL',
+      'pendant la panne',
+    ]);
 
     // The commune's export (API) reads its documents from PostgreSQL too.
     const response = await fetch(`http://127.0.0.1:${port}/api/communes/13008/export`, {
@@ -158,10 +171,17 @@ describe.runIf(availability.available)('server with DATABASE_URL on PostgreSQL',
     const zip = readZip(Buffer.from(await response.arrayBuffer()));
     const exported = new Y.Doc();
     Y.applyUpdate(exported, zip.get('documents/page-pgserver01.yjs')!);
-    expect(exported.getArray<string>('edits').toArray()).toEqual(['enregistré dans PostgreSQL']);
+    expect(exported.getArray<string>('edits').toArray()).toEqual([
+      'enregistré dans PostgreSQL',
+      'pendant la panne',
+    ]);
   }, 120_000);
 
   it('the admin CLI refuses the commands that would read the documents from SQLite', async () => {
+    const countRows = () =>
+      pgCount(postgres.url, 'SELECT COUNT(*) AS n FROM doc_updates WHERE room = $1', [ROOM]);
+    const rowsBefore = await countRows();
+    expect(rowsBefore).toBeGreaterThan(0);
     const out = path.join(data.dir, 'export.zip');
     const commands = [
       ['export', '--commune', '13008', '--out', out],
@@ -174,13 +194,26 @@ describe.runIf(availability.available)('server with DATABASE_URL on PostgreSQL',
       expect(result.stderr).toContain('les documents sont dans PostgreSQL (DATABASE_URL)');
     }
     expect(fs.existsSync(out)).toBe(false);
-    expect(await pgCount(postgres.url, 'SELECT COUNT(*) AS n FROM doc_updates WHERE room = $1', [ROOM])).toBe(
-      1,
-    );
+    expect(await countRows()).toBe(rowsBefore);
   }, 60_000);
 });
 
 describe('DATABASE_URL checked at start', () => {
+  it('stops with a French message, without the password, when PostgreSQL cannot be reached', async () => {
+    const dir = await tempDataDir();
+    try {
+      // A free port: nothing listens there.
+      const url = `postgres://usine:motdepasse-tres-secret@127.0.0.1:${await freePort()}/usine`;
+      const child = startServerProcess(dir.dir, await freePort(), { env: { DATABASE_URL: url } });
+      await child.exited;
+      expect(child.process.exitCode).toBe(1);
+      expect(child.output()).toContain('PostgreSQL injoignable (DATABASE_URL)');
+      expect(child.output()).not.toContain('motdepasse-tres-secret');
+    } finally {
+      await dir.remove();
+    }
+  }, 60_000);
+
   it('refuses a DATABASE_URL that is not postgres://, saying why in French, before anything is written', async () => {
     const dir = await tempDataDir();
     try {

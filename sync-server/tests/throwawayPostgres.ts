@@ -27,6 +27,9 @@ export interface ThrowawayPostgres {
   url: string;
   /** Kills PostgreSQL without a checkpoint (`pg_ctl stop -m immediate`), then restarts it. */
   crash(): Promise<void>;
+  /** Stops PostgreSQL (fast shutdown: its connections are closed) until `resume`. */
+  halt(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -127,7 +130,10 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       await pgCtl('-m', 'immediate', '-w', 'stop');
       await start();
     };
-    return { url, crash, stop };
+    const halt = async () => {
+      await pgCtl('-m', 'fast', '-w', 'stop');
+    };
+    return { url, crash, halt, resume: async () => void (await start()), stop };
   } catch (error) {
     const log = fs.existsSync(path.join(dir, 'log')) ? fs.readFileSync(path.join(dir, 'log'), 'utf8') : '';
     await stop();

@@ -1,4 +1,4 @@
-/** DATABASE_URL's check, apart from the PostgreSQL client (the embedded default never loads it). */
+/** DATABASE_URL's check, apart from the PostgreSQL client (main.ts checks it without loading `pg`). */
 
 /** The URL schemes of DATABASE_URL that select PostgreSQL. */
 export function isPostgresUrl(url: string): boolean {

@@ -4,7 +4,7 @@
  * returns once PostgreSQL has made it durable, whatever postgresql.conf says), and the
  * versioned schema applied at open (pgMigrations.ts).
  */
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { INVALID_DATABASE_URL, isPostgresUrl } from './databaseUrl';
 import { migratePostgres, type PgMigrationResult } from './pgMigrations';
@@ -31,6 +31,17 @@ export interface PgOpenOptions {
   /** Most connections the pool opens (default 10). */
   maxConnections?: number;
   onMigrated?: (result: PgMigrationResult) => void;
+  /** An idle connection lost (PostgreSQL restarted, network cut): the pool opens another. */
+  onConnectionLost?: (error: Error) => void;
+}
+
+/** A first query; a refused or failed connection is said in French, without the URL's password. */
+async function pingOrExplain(db: PgDatabase): Promise<void> {
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    throw new Error(`PostgreSQL injoignable (DATABASE_URL) : ${(error as Error).message}`);
+  }
 }
 
 /** Opens a pool on `url` and brings the schema to the latest version. */
@@ -46,9 +57,10 @@ export async function openPostgres(url: string, options: PgOpenOptions = {}): Pr
     options: '-c synchronous_commit=on',
   });
   // An idle connection the server drops (restart, failover) must not crash the process.
-  pool.on('error', () => {});
+  pool.on('error', (error) => options.onConnectionLost?.(error));
   const db = new Kysely<PgSchema>({ dialect: new PostgresDialect({ pool }) });
   try {
+    await pingOrExplain(db);
     const result = await migratePostgres(db);
     options.onMigrated?.(result);
     return db;
