@@ -14,6 +14,9 @@
  *   export --commune 13001 --out export.zip      delete-commune-data --commune 13001 --confirm 13001
  *   repair-page --commune 13001 --page=<id>      (server stopped; else the API route)
  *   publish-update --dir <release folder> [--rollout 100]      set-update-rollout --rollout 25
+ *
+ * With DATABASE_URL (documents in PostgreSQL), export, delete-commune-data and repair-page are
+ * refused (they read DATA_DIR's SQLite only): the server's API does them.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -87,7 +90,8 @@ async function run(
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  return runCommand(command, { values, dataDir, backupDir, backupCopyDir });
+  const databaseUrl = process.env.DATABASE_URL || undefined;
+  return runCommand(command, { values, dataDir, backupDir, backupCopyDir, databaseUrl });
 }
 
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');

@@ -33,6 +33,8 @@ export interface CommandContext {
   dataDir: string;
   backupDir: string;
   backupCopyDir: string | undefined;
+  /** DATABASE_URL: set, the documents are in PostgreSQL, which these commands do not read yet. */
+  databaseUrl?: string;
 }
 
 /** A command used wrongly (exit code 2). */
@@ -185,6 +187,17 @@ function communeOf(values: Values, core: CoreServices): string {
   return insee;
 }
 
+/**
+ * The commands reading the documents work on DATA_DIR's SQLite only: with DATABASE_URL they
+ * would export, delete or repair nothing of the documents. Refused, pointing to the API.
+ */
+function refuseOnPostgres(context: CommandContext, api: string): void {
+  if (!context.databaseUrl) return;
+  throw new RefusedError(
+    `les documents sont dans PostgreSQL (DATABASE_URL) : cette commande ne les lit pas encore. Passez par l'API du serveur : ${api}.`,
+  );
+}
+
 /** A commune's data, read from the store as the export and the deletion need it. */
 function communeData(core: CoreServices, dataDir: string): CommuneData {
   const { db, accounts, audit } = core;
@@ -203,8 +216,10 @@ function communeData(core: CoreServices, dataDir: string): CommuneData {
   });
 }
 
-async function exportCommune({ values, dataDir }: CommandContext, core: CoreServices): Promise<number> {
+async function exportCommune(context: CommandContext, core: CoreServices): Promise<number> {
+  const { values, dataDir } = context;
   const insee = communeOf(values, core);
+  refuseOnPostgres(context, `GET /api/communes/${insee}/export`);
   const { audit } = core;
   const out = path.resolve(required(values, 'out'));
   const { bytes } = await communeData(core, dataDir).exportToFile(insee, out);
@@ -218,8 +233,10 @@ async function exportCommune({ values, dataDir }: CommandContext, core: CoreServ
   return 0;
 }
 
-async function deleteCommuneData({ values, dataDir }: CommandContext, core: CoreServices): Promise<number> {
+async function deleteCommuneData(context: CommandContext, core: CoreServices): Promise<number> {
+  const { values, dataDir } = context;
   const insee = communeOf(values, core);
+  refuseOnPostgres(context, `DELETE /api/admin/communes/${insee}/data`);
   const { audit } = core;
   if (values.confirm !== insee) {
     throw new UsageError(`Confirmation requise : --confirm ${insee} (suppression définitive).`);
@@ -249,10 +266,12 @@ async function deleteCommuneData({ values, dataDir }: CommandContext, core: Core
   return 0;
 }
 
-async function repairPageCommand({ values, dataDir }: CommandContext, core: CoreServices): Promise<number> {
+async function repairPageCommand(context: CommandContext, core: CoreServices): Promise<number> {
+  const { values, dataDir } = context;
   const insee = communeOf(values, core);
   const { db, audit } = core;
   const pageId = required(values, 'page');
+  refuseOnPostgres(context, `POST /api/admin/communes/${insee}/pages/${pageId}/repair`);
   // A live server holds the rooms in memory: its clients would write the old state back.
   const release = await lockDataDir(
     dataDir,

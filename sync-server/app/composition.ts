@@ -27,7 +27,7 @@ import { mediaRoutes, type MediaRoutes, type MediaUploadRate } from '../transpor
 import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from '../publishing/mediaSweep';
 import { Metrics } from '../observability/Metrics';
 import { PageSnapshots } from '../publishing/PageSnapshots';
-import { repairPage } from '../sync/pageRepair';
+import { repairPage, type RepairStore } from '../sync/pageRepair';
 import { Publisher, type PublisherOptions } from '../publishing/Publisher';
 import type { RateLimit } from '../sync/RateLimiter';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from '../sync/RoomManager';
@@ -197,10 +197,47 @@ export interface ServicesOptions extends Omit<CoreOptions, 'logger' | 'adminHook
    * longer refers to (daily; files younger than 7 days are kept).
    */
   media?: { uploadRate?: Partial<MediaUploadRate>; sweepIntervalMs?: number; sweepGraceMs?: number };
+  /**
+   * `postgres://…` (env DATABASE_URL): the documents' update logs go to PostgreSQL
+   * (PgDocStore); every other store stays in DATA_DIR's SQLite for now. Unset: all SQLite.
+   */
+  databaseUrl?: string;
+}
+
+/** The documents' store as the server uses it: the DocStore, plus repair and quota. */
+export type BackingDocStore = DocStore &
+  RepairStore & {
+    /** Bytes a commune's documents hold (synchronous: Limits reads it while admitting). */
+    bytesOfCommune(insee: string): number;
+  };
+
+/**
+ * The documents' store: SqliteDocStore on DATA_DIR's database (embedded default), or
+ * PgDocStore when `databaseUrl` is set. `refreshUsage` reads the communes' usage again (on
+ * PostgreSQL other nodes write too).
+ */
+async function openDocStore(
+  options: ServicesOptions,
+  db: CoreServices['db'],
+): Promise<{ backing: BackingDocStore; refreshUsage: () => Promise<void> }> {
+  if (!options.databaseUrl) return { backing: new SqliteDocStore(db), refreshUsage: async () => {} };
+  // Imported on demand: from the sources the embedded default does not load the PostgreSQL
+  // client (the esbuild bundle hoists `pg` and `kysely` to its top, loaded but unused).
+  const { PgDocStore } = await import('../storage/postgres/PgDocStore');
+  const store = await PgDocStore.open(options.databaseUrl, {
+    onMigrated: (result) => {
+      if (result.applied.length > 0)
+        options.logger.log('info', 'schema.migrated', { postgres: result.applied });
+    },
+    onConnectionLost: (error) =>
+      options.logger.log('warn', 'postgres.connection_lost', { error: error.message }),
+  });
+  return { backing: store, refreshUsage: () => store.refreshCommuneBytes() };
 }
 
 export interface Services extends Omit<CoreServices, 'dispose'> {
-  sqliteStore: SqliteDocStore;
+  /** The documents' store itself (SQLite, or PostgreSQL with `databaseUrl`), unwrapped. */
+  backingStore: BackingDocStore;
   store: DocStore;
   limits: Limits;
   snapshots: PageSnapshots;
@@ -237,14 +274,22 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     },
   });
   const { db, accounts } = core;
-  const sqliteStore = new SqliteDocStore(db);
-  const store = options.wrapStore ? options.wrapStore(sqliteStore) : sqliteStore;
+  let docs: Awaited<ReturnType<typeof openDocStore>>;
+  try {
+    docs = await openDocStore(options, db);
+  } catch (error) {
+    await core.dispose();
+    throw error;
+  }
+  const backingStore = docs.backing;
+  const store = options.wrapStore ? options.wrapStore(backingStore) : backingStore;
   let demoAccount: Services['demoAccount'];
   try {
     const demoCommune = options.demoCommune ?? DEMO_COMMUNE;
     demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount(demoCommune);
     if (demoAccount) await seedDemoCommune(store, demoCommune);
   } catch (error) {
+    await store.close();
     await core.dispose();
     throw error;
   }
@@ -252,12 +297,12 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     ...DEFAULT_LIMITS,
     ...options.limits,
     // Media files count in the same quota as the commune's documents.
-    communeBytes: (insee) => sqliteStore.bytesOfCommune(insee) + mediaBytesOfCommune(options.dataDir, insee),
+    communeBytes: (insee) => backingStore.bytesOfCommune(insee) + mediaBytesOfCommune(options.dataDir, insee),
     now: options.now,
   });
   const live = composeLive(options, core, store, limits);
   late.rooms = live.rooms;
-  const jobs = startJobs(options, core, live, limits);
+  const jobs = startJobs(options, core, live, limits, docs.refreshUsage);
   const dispose = async (afterRooms?: () => Promise<void>) => {
     jobs.stop();
     await live.mediaSweeper.idle();
@@ -270,11 +315,11 @@ export async function composeServices(options: ServicesOptions): Promise<Service
   return {
     ...core,
     ...live,
-    sqliteStore,
+    backingStore,
     store,
     limits,
     demoAccount,
-    ...communeOperations(options, core, live, sqliteStore, limits),
+    ...communeOperations(options, core, live, backingStore, limits),
     dispose,
   };
 }
@@ -364,13 +409,24 @@ function composeLive(options: ServicesOptions, core: CoreServices, store: DocSto
 type Live = ReturnType<typeof composeLive>;
 
 /** The periodic jobs (media sweep, daily backups, quota recount); `stop` ends them. */
-function startJobs(options: ServicesOptions, core: CoreServices, live: Live, limits: Limits) {
+function startJobs(
+  options: ServicesOptions,
+  core: CoreServices,
+  live: Live,
+  limits: Limits,
+  refreshUsage: () => Promise<void>,
+) {
   const stopMediaSweep = live.mediaSweeper.start(options.media?.sweepIntervalMs ?? 86_400_000);
   const stopDailyBackups = options.backups?.daily
     ? core.backups.startDaily(options.backups.checkEveryMs)
     : () => {};
   // Compaction shrinks stored bytes: recount commune usage now and then.
-  const recount = setInterval(() => limits.recountAll(), 10 * 60_000);
+  const recount = setInterval(() => {
+    refreshUsage().then(
+      () => limits.recountAll(),
+      (error: Error) => options.logger.log('warn', 'quota.refresh_failed', { error: error.message }),
+    );
+  }, 10 * 60_000);
   recount.unref();
   return {
     stop: () => {
@@ -386,7 +442,7 @@ function communeOperations(
   options: ServicesOptions,
   core: CoreServices,
   live: Live,
-  sqliteStore: SqliteDocStore,
+  backingStore: BackingDocStore,
   limits: Limits,
 ) {
   const { rooms, communeData } = live;
@@ -416,7 +472,7 @@ function communeOperations(
       // Through the live rooms: their clients get the deletions, nothing writes the old state back.
       const result = await repairPage(
         {
-          store: sqliteStore,
+          store: backingStore,
           open: async (name) => {
             const room = await rooms.open(name);
             return {

@@ -6,10 +6,12 @@
  * (bearer token required on /metrics; default none: loopback clients only),
  * AUDIT_RETENTION_DAYS (how long audit entries are kept; default 365), BACKUP_COPY_DIR (a
  * second folder, off the machine, receiving a checksum-verified copy of every backup),
- * PUBLIC_URL (the public origin, for sitemaps and feeds; required when NODE_ENV=production).
+ * PUBLIC_URL (the public origin, for sitemaps and feeds; required when NODE_ENV=production),
+ * DATABASE_URL (`postgres://…`: the documents on PostgreSQL; default none: all in DATA_DIR).
  */
 import path from 'node:path';
 import { DEMO_COMMUNE } from '../accounts/Accounts';
+import { INVALID_DATABASE_URL, isPostgresUrl } from '../storage/postgres/databaseUrl';
 import { parsePublicUrl } from '../transport/publicUrl';
 import { startServer } from './server';
 
@@ -22,6 +24,12 @@ const trustProxy = (process.env.TRUST_PROXY ?? '').split(',').filter((entry) => 
 
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT invalide : « ${process.env.PORT} ». Indiquez un numéro de port entre 0 et 65535.`);
+  process.exit(2);
+}
+
+const databaseUrl = process.env.DATABASE_URL || undefined;
+if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
+  console.error(INVALID_DATABASE_URL);
   process.exit(2);
 }
 
@@ -45,6 +53,7 @@ try {
       ? Number(process.env.AUDIT_RETENTION_DAYS)
       : undefined,
     backups: { dir: backupDir, copyDir: backupCopyDir, daily: true },
+    databaseUrl,
   });
 } catch (error) {
   console.error(`Le serveur n'a pas pu démarrer : ${(error as Error).message}`);

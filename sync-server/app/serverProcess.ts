@@ -21,6 +21,8 @@ export interface ServerProcessOptions {
    * container's PID 1 that does not reap): killed, its pid still answers meanwhile.
    */
   reapAfterS?: number;
+  /** More environment for the server (e.g. DATABASE_URL). */
+  env?: Record<string, string>;
 }
 
 export function freePort(): Promise<number> {
@@ -50,7 +52,7 @@ export function startServerProcess(
       : ['sh', '-c', `"$@" & echo "server-pid $!"; exec sleep ${late}`, 'sh', ...command];
   const child = spawn(file!, args, {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, HOST: '127.0.0.1' },
+    env: { ...process.env, ...options.env, PORT: String(port), DATA_DIR: dataDir, HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,6 +1,7 @@
 /**
  * The contract every DocStore implementation must meet (STYLE.md 4). Run by
- * DocStore.test.ts against MemoryDocStore and SqliteDocStore; a PostgreSQL store runs it too.
+ * DocStore.test.ts against MemoryDocStore and SqliteDocStore, by postgres/PgDocStore.test.ts
+ * against PgDocStore on a real PostgreSQL.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';

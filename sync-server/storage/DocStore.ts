@@ -1,7 +1,7 @@
 /**
  * Durable storage of Yjs documents as append-only update logs, one log per room.
- * Implementations: MemoryDocStore (tests), SqliteDocStore (embedded default); a PostgreSQL
- * one later. All run the contract suite in DocStore.contract.ts.
+ * Implementations: MemoryDocStore (tests), SqliteDocStore (embedded default), PgDocStore
+ * (postgres/, with DATABASE_URL). All run the contract suite in DocStore.contract.ts.
  */
 
 export interface StoredDoc {

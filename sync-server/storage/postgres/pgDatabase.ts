@@ -1,0 +1,71 @@
+/**
+ * The PostgreSQL connection of the cluster mode (`DATABASE_URL=postgres://…`): a bounded pool
+ * of `pg` connections behind Kysely, every session with `synchronous_commit = on` (a commit
+ * returns once PostgreSQL has made it durable, whatever postgresql.conf says), and the
+ * versioned schema applied at open (pgMigrations.ts).
+ */
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { INVALID_DATABASE_URL, isPostgresUrl } from './databaseUrl';
+import { migratePostgres, type PgMigrationResult } from './pgMigrations';
+
+/** The tables the PostgreSQL stores use (Kysely's typing of the schema in pgMigrations.ts). */
+export interface PgSchema {
+  doc_rooms: {
+    room: string;
+    insee: string;
+    /** bigint: node-postgres returns it as a string. */
+    seq: string | number;
+    bytes: string | number;
+  };
+  doc_updates: {
+    room: string;
+    seq: string | number;
+    data: Uint8Array;
+  };
+}
+
+export type PgDatabase = Kysely<PgSchema>;
+
+export interface PgOpenOptions {
+  /** Most connections the pool opens (default 10). */
+  maxConnections?: number;
+  onMigrated?: (result: PgMigrationResult) => void;
+  /** An idle connection lost (PostgreSQL restarted, network cut): the pool opens another. */
+  onConnectionLost?: (error: Error) => void;
+}
+
+/** A first query; a refused or failed connection is said in French, without the URL's password. */
+async function pingOrExplain(db: PgDatabase): Promise<void> {
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    throw new Error(`PostgreSQL injoignable (DATABASE_URL) : ${(error as Error).message}`);
+  }
+}
+
+/** Opens a pool on `url` and brings the schema to the latest version. */
+export async function openPostgres(url: string, options: PgOpenOptions = {}): Promise<PgDatabase> {
+  if (!isPostgresUrl(url)) {
+    throw new Error(INVALID_DATABASE_URL);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    options: '-c synchronous_commit=on',
+  });
+  // An idle connection the server drops (restart, failover) must not crash the process.
+  pool.on('error', (error) => options.onConnectionLost?.(error));
+  const db = new Kysely<PgSchema>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await pingOrExplain(db);
+    const result = await migratePostgres(db);
+    options.onMigrated?.(result);
+    return db;
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
