@@ -115,6 +115,8 @@ export function syncBatchRoutes(options: SyncBatchRoutesOptions) {
     const rooms = joined.filter((j) => j.room && j.close === 0).map((j) => j.room!.whenFlushed());
     await Promise.race([Promise.all(rooms), timeout]);
     clearTimeout(timer);
+    // Rooms send their acks at the end of the turn (Room.ackLater): let them go out first.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** The answer's entries, within the response bound. */
