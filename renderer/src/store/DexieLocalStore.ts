@@ -187,11 +187,14 @@ class DexieLocalDocs implements LocalDocs {
   }
 
   async readStates(rooms: readonly string[]): Promise<Map<string, Uint8Array>> {
+    // The journal first: an update being written now is either still in it, or committed
+    // before the read below starts (an entry leaves the journal once its write committed).
+    const journaled = new Map(rooms.map((room) => [room, this.journal(room).entries()]));
     const stored = await this.readStoredUpdates(rooms);
     const states = new Map<string, Uint8Array>();
     for (const room of rooms) {
       // Edits whose IndexedDB write was cut short are in the journal (replayed at next opening).
-      const updates = [...(stored.get(room) ?? []), ...this.journal(room).entries()];
+      const updates = [...(stored.get(room) ?? []), ...journaled.get(room)!];
       if (updates.length > 0) states.set(room, Y.convertUpdateFormatV2ToV1(Y.mergeUpdatesV2(updates)));
     }
     return states;
