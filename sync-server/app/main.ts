@@ -60,20 +60,8 @@ try {
   process.exit(1);
 }
 
-const base = publicUrl.origin ?? `http://localhost:${server.port}`;
-// One write, so that a reader of stdout gets the whole banner at once.
-const banner = [
-  `Usine à sites — serveur de la Métropole prêt. Données : ${dataDir}`,
-  `Éditeur : ${base}/app/   Sites publiés : ${base}/sites/{commune}/`,
-];
-if (server.demoAccount) {
-  // Printed once, at the first start only: the password is not stored anywhere in clear.
-  banner.push(
-    `Compte de démonstration (référent d’Aurons, commune ${DEMO_COMMUNE}) : ${server.demoAccount.email} / ${server.demoAccount.password}`,
-  );
-}
-console.log(banner.join('\n'));
-
+// Before the banner: whoever reads it may stop the server at once (the banner is written to a
+// pipe synchronously, and a SIGTERM before these handlers would kill it without closing).
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
@@ -89,3 +77,17 @@ async function stop(signal: string): Promise<void> {
 }
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+
+const base = publicUrl.origin ?? `http://localhost:${server.port}`;
+// One write, so that a reader of stdout gets the whole banner at once.
+const banner = [
+  `Usine à sites — serveur de la Métropole prêt. Données : ${dataDir}`,
+  `Éditeur : ${base}/app/   Sites publiés : ${base}/sites/{commune}/`,
+];
+if (server.demoAccount) {
+  // Printed once, at the first start only: the password is not stored anywhere in clear.
+  banner.push(
+    `Compte de démonstration (référent d’Aurons, commune ${DEMO_COMMUNE}) : ${server.demoAccount.email} / ${server.demoAccount.password}`,
+  );
+}
+console.log(banner.join('\n'));
