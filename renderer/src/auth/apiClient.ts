@@ -179,29 +179,18 @@ export function getDocs(
 }
 
 /** Many page rooms synced in one request (site/syncBatch.ts): the batch's binary answer. */
-export async function postSyncBatch(
+export function postSyncBatch(
   serverUrl: string,
   insee: string,
   batch: Uint8Array,
   accessToken: string,
 ): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetch(serverUrl + apiPath('syncRooms', { insee }), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${accessToken}`, 'content-type': SYNC_BATCH_CONTENT_TYPE },
-      body: new Blob([batch as Uint8Array<ArrayBuffer>]),
-      cache: 'no-store',
-    });
-  } catch {
-    throw new ApiFailure('unreachable', 0, MESSAGES_FR.unreachable);
-  }
-  if (!response.ok) {
-    const body = (await response.json().catch(() => null)) as ApiError | null;
-    const message = typeof body?.error?.message === 'string' ? body.error.message : MESSAGES_FR.unexpected;
-    throw new ApiFailure(response.status === 401 ? 'unauthorized' : 'refused', response.status, message);
-  }
-  return new Uint8Array(await response.arrayBuffer());
+  return callBinary(serverUrl + apiPath('syncRooms', { insee }), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${accessToken}`, 'content-type': SYNC_BATCH_CONTENT_TYPE },
+    body: new Blob([batch as Uint8Array<ArrayBuffer>]),
+    cache: 'no-store',
+  });
 }
 
 /** The page's history kept by the server, newest first (members of the commune). */
@@ -220,16 +209,21 @@ export function getPageSnapshots(
 }
 
 /** The Yjs state of one server snapshot of the page (Y.encodeStateAsUpdate). */
-export async function getPageSnapshotState(
+export function getPageSnapshotState(
   serverUrl: string,
   insee: string,
   pageId: string,
   id: number,
   accessToken: string,
 ): Promise<Uint8Array> {
+  return callBinary(serverUrl + apiPageSnapshotPath(insee, pageId, id), getJson(accessToken));
+}
+
+/** A binary answer (a Yjs state, a sync batch); failures as ApiFailure with the server's message. */
+async function callBinary(url: string, init: RequestInit): Promise<Uint8Array> {
   let response: Response;
   try {
-    response = await fetch(serverUrl + apiPageSnapshotPath(insee, pageId, id), getJson(accessToken));
+    response = await fetch(url, init);
   } catch {
     throw new ApiFailure('unreachable', 0, MESSAGES_FR.unreachable);
   }

@@ -342,7 +342,10 @@ export class BackgroundSync {
       const received = new Map<string, Uint8Array[]>();
       for (const { room, doc } of copies) {
         doc.on('update', (update: Uint8Array, origin: unknown) => {
-          if (origin === BATCH_ORIGIN) received.set(room, [...(received.get(room) ?? []), update]);
+          if (origin !== BATCH_ORIGIN) return;
+          const updates = received.get(room);
+          if (updates) updates.push(update);
+          else received.set(room, [update]);
         });
       }
       const { serverUrl } = this.auth.current;
