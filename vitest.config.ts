@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Playwright journeys live in e2e/ and run with `npm run test:e2e`.
 export default defineConfig({
   test: {
-    include: ['{site,sync-server,renderer,electron}/**/*.test.ts', '*.test.ts'],
+    include: ['{site,sync-server,renderer,electron,deploy}/**/*.test.ts', '*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
