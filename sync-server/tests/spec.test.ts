@@ -1,4 +1,4 @@
-// Contracts in one place: every rule ID a server or journey test cites is defined in
+// Contracts in one place: every rule ID a server, deploy or journey test cites is defined in
 // sync-server/SPEC.md or site/SPEC.md, and every rule of sync-server/SPEC.md is cited by the
 // test files it names.
 import fs from 'node:fs';
@@ -40,14 +40,19 @@ describe('sync-server/SPEC.md', () => {
   const site = definedRules('site/SPEC.md');
 
   it('defines every rule the server and journey tests cite (or site/SPEC.md does), once', () => {
-    const cited = citations([...testFiles('sync-server'), ...testFiles('e2e')]);
+    const cited = citations([...testFiles('sync-server'), ...testFiles('e2e'), ...testFiles('deploy')]);
     const undefinedRules = [...cited.keys()].filter((id) => !server.has(id) && !site.has(id));
     expect(undefinedRules).toEqual([]);
     expect([...server.keys()].filter((id) => site.has(id))).toEqual([]);
   });
 
   it('names, for each rule, test files that do cite it', () => {
-    const cited = citations([...testFiles('sync-server'), ...testFiles('e2e'), ...testFiles('site')]);
+    const cited = citations([
+      ...testFiles('sync-server'),
+      ...testFiles('e2e'),
+      ...testFiles('site'),
+      ...testFiles('deploy'),
+    ]);
     const wrong: string[] = [];
     for (const [id, text] of server) {
       // A bare name is a test file of sync-server/, in whichever layer folder it sits.
