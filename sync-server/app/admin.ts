@@ -91,7 +91,9 @@ async function run(
     return command || values.help ? 0 : 2;
   }
   const databaseUrl = process.env.DATABASE_URL || undefined;
-  return runCommand(command, { values, dataDir, backupDir, backupCopyDir, databaseUrl });
+  const sitesDir = process.env.SITES_DIR ? path.resolve(process.env.SITES_DIR) : undefined;
+  const mediaDir = process.env.MEDIA_DIR ? path.resolve(process.env.MEDIA_DIR) : undefined;
+  return runCommand(command, { values, dataDir, backupDir, backupCopyDir, databaseUrl, sitesDir, mediaDir });
 }
 
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');

@@ -23,7 +23,7 @@ import { openDatabase } from '../storage/database';
 import { DataDirLocked, acquireDataDirLock } from '../storage/serverLock';
 import { SqliteDocStore } from '../storage/SqliteDocStore';
 import { type PageRepair, repairPage } from '../sync/pageRepair';
-import { composeCore, type CoreServices } from './composition';
+import { composeCore, type CoreServices, fileRoots } from './composition';
 
 /** The parsed options of a command line. */
 export type Values = Record<string, string | boolean | undefined>;
@@ -35,6 +35,9 @@ export interface CommandContext {
   backupCopyDir: string | undefined;
   /** DATABASE_URL: set, the documents are in PostgreSQL, which these commands do not read yet. */
   databaseUrl?: string;
+  /** SITES_DIR and MEDIA_DIR, when set (default: in DATA_DIR). */
+  sitesDir?: string;
+  mediaDir?: string;
 }
 
 /** A command used wrongly (exit code 2). */
@@ -139,7 +142,8 @@ async function updateCommand(
 }
 
 /** `restore`: before opening the database, which is replaced (a running server must not see it). */
-async function restore({ values, dataDir }: CommandContext): Promise<number> {
+async function restore(context: CommandContext): Promise<number> {
+  const { values, dataDir } = context;
   // Before opening the database: the file is replaced, which a running server must not see.
   const file = path.resolve(required(values, 'file'));
   const release = await lockDataDir(
@@ -150,7 +154,7 @@ async function restore({ values, dataDir }: CommandContext): Promise<number> {
   let keptAside: string | null;
   try {
     try {
-      keptAside = restoreBackup(file, dataDir);
+      keptAside = restoreBackup(file, dataDir, Date.now(), fileRoots(context).mediaDir);
     } catch (error) {
       if (error instanceof RestoreRefused) throw new RefusedError(error.message);
       throw error;
@@ -199,12 +203,12 @@ function refuseOnPostgres(context: CommandContext, api: string): void {
 }
 
 /** A commune's data, read from the store as the export and the deletion need it. */
-function communeData(core: CoreServices, dataDir: string): CommuneData {
+function communeData(core: CoreServices, context: CommandContext): CommuneData {
   const { db, accounts, audit } = core;
   const store = new SqliteDocStore(db);
   return new CommuneData({
     db,
-    dataDir,
+    ...fileRoots(context),
     store,
     accounts,
     audit,
@@ -217,12 +221,12 @@ function communeData(core: CoreServices, dataDir: string): CommuneData {
 }
 
 async function exportCommune(context: CommandContext, core: CoreServices): Promise<number> {
-  const { values, dataDir } = context;
+  const { values } = context;
   const insee = communeOf(values, core);
   refuseOnPostgres(context, `GET /api/communes/${insee}/export`);
   const { audit } = core;
   const out = path.resolve(required(values, 'out'));
-  const { bytes } = await communeData(core, dataDir).exportToFile(insee, out);
+  const { bytes } = await communeData(core, context).exportToFile(insee, out);
   audit.record({
     event: 'commune.exported',
     insee,
@@ -250,7 +254,7 @@ async function deleteCommuneData(context: CommandContext, core: CoreServices): P
   );
   let result: Awaited<ReturnType<CommuneData['deleteAll']>>;
   try {
-    result = await communeData(core, dataDir).deleteAll(insee);
+    result = await communeData(core, context).deleteAll(insee);
   } finally {
     release();
   }
@@ -433,6 +437,8 @@ export async function runCommand(name: string, context: CommandContext): Promise
   if ('standalone' in command) return command.standalone(context);
   const core = composeCore({
     dataDir: context.dataDir,
+    sitesDir: context.sitesDir,
+    mediaDir: context.mediaDir,
     logger: silentLogger,
     backups: { dir: context.backupDir, copyDir: context.backupCopyDir },
   });

@@ -77,6 +77,10 @@ export interface CoreOptions {
   };
   /** How long audit entries are kept (env AUDIT_RETENTION_DAYS); default 365 days. */
   auditRetentionDays?: number;
+  /** Published versions (env SITES_DIR): with several nodes, a folder they all see. */
+  sitesDir?: string;
+  /** The media library (env MEDIA_DIR): with several nodes, a folder they all see. */
+  mediaDir?: string;
   /** Told when the administration disables an agent or changes a role (live sockets). */
   adminHooks?: AdminHooks;
 }
@@ -91,6 +95,17 @@ export interface CoreServices {
   /** Takes a backup now, audited (`backup.created`; a failed off-machine copy `backup.copy_failed`). */
   takeBackup(): Promise<Awaited<ReturnType<Backups['backupNow']>>>;
   dispose(): Promise<void>;
+}
+
+/** Where published versions and media live: SITES_DIR and MEDIA_DIR, by default in DATA_DIR. */
+export function fileRoots(options: Pick<CoreOptions, 'dataDir' | 'sitesDir' | 'mediaDir'>): {
+  sitesDir: string;
+  mediaDir: string;
+} {
+  return {
+    sitesDir: options.sitesDir ?? path.join(options.dataDir, 'sites'),
+    mediaDir: options.mediaDir ?? path.join(options.dataDir, 'media'),
+  };
 }
 
 function checkedRetentionDays(days: number): number {
@@ -123,7 +138,7 @@ export function composeCore(options: CoreOptions): CoreServices {
     const backups = new Backups({
       db,
       dir: options.backups?.dir ?? path.join(options.dataDir, 'backups'),
-      mediaDir: path.join(options.dataDir, 'media'),
+      mediaDir: fileRoots(options).mediaDir,
       retention: options.backups?.retention,
       logger,
       now,
@@ -274,6 +289,7 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     },
   });
   const { db, accounts } = core;
+  const roots = fileRoots(options);
   let docs: Awaited<ReturnType<typeof openDocStore>>;
   try {
     docs = await openDocStore(options, db);
@@ -297,7 +313,7 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     ...DEFAULT_LIMITS,
     ...options.limits,
     // Media files count in the same quota as the commune's documents.
-    communeBytes: (insee) => backingStore.bytesOfCommune(insee) + mediaBytesOfCommune(options.dataDir, insee),
+    communeBytes: (insee) => backingStore.bytesOfCommune(insee) + mediaBytesOfCommune(roots.mediaDir, insee),
     now: options.now,
   });
   const live = composeLive(options, core, store, limits);
@@ -327,6 +343,7 @@ export async function composeServices(options: ServicesOptions): Promise<Service
 /** Rooms, page history, publisher, media, updates, search and commune data. */
 function composeLive(options: ServicesOptions, core: CoreServices, store: DocStore, limits: Limits) {
   const { db, accounts, audit, metrics, logger } = { ...core, logger: options.logger };
+  const roots = fileRoots(options);
   const snapshots = new PageSnapshots({ db, logger, now: options.now });
   const rooms = new RoomManager({
     store,
@@ -357,6 +374,7 @@ function composeLive(options: ServicesOptions, core: CoreServices, store: DocSto
   const publisher = new Publisher({
     db,
     dataDir: options.dataDir,
+    ...roots,
     assetsDir: options.assetsDir ?? path.join(REPO_ROOT, 'assets'),
     logger,
     readDoc: (room) => rooms.readDoc(room),
@@ -369,7 +387,7 @@ function composeLive(options: ServicesOptions, core: CoreServices, store: DocSto
   });
   const communeData = new CommuneData({
     db,
-    dataDir: options.dataDir,
+    ...roots,
     store,
     accounts,
     audit,
@@ -377,7 +395,7 @@ function composeLive(options: ServicesOptions, core: CoreServices, store: DocSto
     now: options.now,
   });
   const media = mediaRoutes({
-    dataDir: options.dataDir,
+    mediaDir: roots.mediaDir,
     quota: limits,
     audit,
     logger,
@@ -386,7 +404,7 @@ function composeLive(options: ServicesOptions, core: CoreServices, store: DocSto
     now: options.now,
   });
   const mediaSweeper = new MediaSweeper({
-    dataDir: options.dataDir,
+    mediaDir: roots.mediaDir,
     readDoc: (room) => rooms.readDoc(room),
     audit,
     logger,

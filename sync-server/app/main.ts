@@ -7,7 +7,9 @@
  * AUDIT_RETENTION_DAYS (how long audit entries are kept; default 365), BACKUP_COPY_DIR (a
  * second folder, off the machine, receiving a checksum-verified copy of every backup),
  * PUBLIC_URL (the public origin, for sitemaps and feeds; required when NODE_ENV=production),
- * DATABASE_URL (`postgres://…`: the documents on PostgreSQL; default none: all in DATA_DIR).
+ * DATABASE_URL (`postgres://…`: the documents on PostgreSQL; default none: all in DATA_DIR),
+ * SITES_DIR and MEDIA_DIR (published versions and the media library; default DATA_DIR/sites and
+ * DATA_DIR/media; with several nodes, folders they all see).
  */
 import path from 'node:path';
 import { DEMO_COMMUNE } from '../accounts/Accounts';
@@ -20,6 +22,8 @@ const dataDir = path.resolve(process.env.DATA_DIR ?? './data');
 const host = process.env.HOST ?? '0.0.0.0';
 const backupDir = process.env.BACKUP_DIR ? path.resolve(process.env.BACKUP_DIR) : undefined;
 const backupCopyDir = process.env.BACKUP_COPY_DIR ? path.resolve(process.env.BACKUP_COPY_DIR) : undefined;
+const sitesDir = process.env.SITES_DIR ? path.resolve(process.env.SITES_DIR) : undefined;
+const mediaDir = process.env.MEDIA_DIR ? path.resolve(process.env.MEDIA_DIR) : undefined;
 const trustProxy = (process.env.TRUST_PROXY ?? '').split(',').filter((entry) => entry.trim() !== '');
 
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -54,6 +58,8 @@ try {
       : undefined,
     backups: { dir: backupDir, copyDir: backupCopyDir, daily: true },
     databaseUrl,
+    sitesDir,
+    mediaDir,
   });
 } catch (error) {
   console.error(`Le serveur n'a pas pu démarrer : ${(error as Error).message}`);

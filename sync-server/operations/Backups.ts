@@ -273,7 +273,12 @@ export function listBackups(dir: string): BackupInfo[] {
 /** A backup `restore` will not bring back; the message is French. */
 export class RestoreRefused extends Error {}
 
-export function restoreBackup(backupFile: string, dataDir: string, now = Date.now()): string | null {
+export function restoreBackup(
+  backupFile: string,
+  dataDir: string,
+  now = Date.now(),
+  mediaDir = path.join(dataDir, 'media'),
+): string | null {
   // A copy from BACKUP_COPY_DIR carries its digest: a damaged copy is never restored.
   const recorded = recordedSha256(backupFile);
   if (recorded && sha256Of(backupFile) !== recorded) {
@@ -318,6 +323,6 @@ export function restoreBackup(backupFile: string, dataDir: string, now = Date.no
   for (const suffix of ['-wal', '-shm']) fs.rmSync(`${target}${suffix}`, { force: true });
   fs.renameSync(staging, target);
   // Media files backed up next to the backup come back too (missing ones only).
-  copyMissing(path.join(path.dirname(backupFile), 'media'), path.join(dataDir, 'media'));
+  copyMissing(path.join(path.dirname(backupFile), 'media'), mediaDir);
   return keptAside;
 }

@@ -35,7 +35,10 @@ import type { DocStore } from '../storage/DocStore';
 
 export interface CommuneDataOptions {
   db: SqliteDatabase;
-  dataDir: string;
+  /** Published versions' root (SITES_DIR, default `{dataDir}/sites`). */
+  sitesDir: string;
+  /** The media library's root (MEDIA_DIR, default `{dataDir}/media`). */
+  mediaDir: string;
   store: DocStore;
   accounts: Accounts;
   audit: AuditLog;
@@ -173,12 +176,11 @@ export class CommuneData {
    * in memory, the zip goes to disk as it is built; only one document is in memory at a time.
    */
   async exportToFile(insee: string, file: string): Promise<{ bytes: number }> {
-    const { accounts, store, audit, readDoc, dataDir } = this.options;
+    const { accounts, store, audit, readDoc } = this.options;
     const commune = accounts.commune(insee);
     if (!commune) throw new Error(`unknown commune ${insee}`);
-    // Checked before anything is read: a tampered slug names no folder outside DATA_DIR/sites.
-    const siteDir = siteDirOf(path.join(dataDir, 'sites'), commune.slug);
-    const mediaDir = mediaDirOf(path.join(dataDir, 'media'), insee);
+    // Checked before anything is read: a tampered slug names no folder outside SITES_DIR.
+    const { siteDir, mediaDir } = this.foldersOf(insee);
     const zip = new yazl.ZipFile();
     const manifest: Array<{ path: string; bytes: number; sha256: string }> = [];
     const mtime = new Date(this.now());
@@ -263,8 +265,8 @@ export class CommuneData {
     const commune = this.options.accounts.commune(insee);
     if (!commune) throw new Error(`unknown commune ${insee}`);
     return {
-      siteDir: siteDirOf(path.join(this.options.dataDir, 'sites'), commune.slug),
-      mediaDir: mediaDirOf(path.join(this.options.dataDir, 'media'), insee),
+      siteDir: siteDirOf(this.options.sitesDir, commune.slug),
+      mediaDir: mediaDirOf(this.options.mediaDir, insee),
     };
   }
 

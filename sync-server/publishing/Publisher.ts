@@ -81,6 +81,11 @@ export interface PublisherOptions {
   writeDoc?: (room: string, change: (doc: Y.Doc) => void) => Promise<void>;
   /** Uploaded media: `{mediaDir}/{insee}/{sha256}.{ext}` and `{sha256}-{w}.webp`. */
   mediaDir?: string;
+  /**
+   * Published versions (SITES_DIR; default `{dataDir}/sites`): in cluster mode a folder every
+   * node sees, so any node serves any site; the switch to a new version stays one rename.
+   */
+  sitesDir?: string;
   /** Public origin of the sites, for sitemap and feeds (default http://localhost:8080). */
   publicOrigin?: string;
   /** Versions kept on disk for rollback (default 30; the current one is always kept). */
@@ -520,7 +525,7 @@ export class Publisher {
   }
 
   get sitesDir(): string {
-    return path.join(this.options.dataDir, 'sites');
+    return this.options.sitesDir ?? path.join(this.options.dataDir, 'sites');
   }
 
   /**

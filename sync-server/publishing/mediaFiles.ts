@@ -1,5 +1,5 @@
 /**
- * A commune's media folder on disk, `{dataDir}/media/{insee}/`: originals `{sha256}.{ext}`,
+ * A commune's media folder on disk, `{mediaDir}/{insee}/` (MEDIA_DIR, default `{dataDir}/media`): originals `{sha256}.{ext}`,
  * re-encoded sizes `{sha256}-{width}.webp`. Lookup, atomic writes, deletion of a file with its
  * sizes, the bytes a commune holds (counted in its storage quota) and the hashes it holds.
  */
@@ -26,8 +26,9 @@ export interface StoredFile {
   mtimeMs: number;
 }
 
-export function communeMediaDir(dataDir: string, insee: string): string {
-  return path.join(dataDir, 'media', insee);
+/** `{mediaDir}/{insee}`: mediaDir is MEDIA_DIR, by default `{dataDir}/media`. */
+export function communeMediaDir(mediaDir: string, insee: string): string {
+  return path.join(mediaDir, insee);
 }
 
 export async function findOriginal(dir: string, sha: string): Promise<StoredFile | null> {
@@ -80,8 +81,8 @@ export async function deleteMedia(dir: string, sha: string): Promise<string[]> {
  * Bytes of the commune's media files (each inode once: an original WebP is linked as its own
  * size). Synchronous: read once per commune by the quota, then counted there.
  */
-export function mediaBytesOfCommune(dataDir: string, insee: string): number {
-  const dir = communeMediaDir(dataDir, insee);
+export function mediaBytesOfCommune(mediaDir: string, insee: string): number {
+  const dir = communeMediaDir(mediaDir, insee);
   let names: string[];
   try {
     names = fs.readdirSync(dir);

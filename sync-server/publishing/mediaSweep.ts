@@ -38,7 +38,8 @@ export async function readMediaReferences(readDoc: ReadDoc, insee: string): Prom
 }
 
 export interface MediaSweepOptions {
-  dataDir: string;
+  /** The media library's root (MEDIA_DIR, default `{dataDir}/media`). */
+  mediaDir: string;
   readDoc: ReadDoc;
   audit: AuditLog;
   logger: Logger;
@@ -66,7 +67,7 @@ export class MediaSweeper {
   }
 
   private async sweepAll(): Promise<number> {
-    const communes = await readdir(path.join(this.options.dataDir, 'media')).catch(() => [] as string[]);
+    const communes = await readdir(this.options.mediaDir).catch(() => [] as string[]);
     let deleted = 0;
     for (const insee of communes.filter((name) => COMMUNE_DIR.test(name))) {
       try {
@@ -79,7 +80,7 @@ export class MediaSweeper {
   }
 
   private async sweepCommune(insee: string): Promise<number> {
-    const dir = communeMediaDir(this.options.dataDir, insee);
+    const dir = communeMediaDir(this.options.mediaDir, insee);
     const files = await filesByHash(dir);
     if (files.size === 0) return 0;
     const refs = await readMediaReferences(this.options.readDoc, insee);

@@ -13,7 +13,7 @@
  * WebP is also stored as its own size `{sha256}-{its width}` (the same file), so that copy is
  * never uploaded. Uploads are rate-limited per agent (requests and bytes) and count in the
  * commune's storage quota with its documents (`Limits.admitStoredFile`). Files live under
- * `{dataDir}/media/{insee}/{sha256}.{ext}` and `{sha256}-{width}.webp` (`mediaFiles.ts`),
+ * `{mediaDir}/{insee}/{sha256}.{ext}` and `{sha256}-{width}.webp` (`mediaFiles.ts`),
  * where the Publisher copies them from. The route table's gate (access.ts) checks the caller
  * first: any member reads, a relecteur neither adds nor deletes.
  */
@@ -116,7 +116,8 @@ export interface StorageQuota {
 }
 
 export interface MediaRouteOptions {
-  dataDir: string;
+  /** The media library's root (MEDIA_DIR, default `{dataDir}/media`). */
+  mediaDir: string;
   quota: StorageQuota;
   audit: AuditLog;
   logger: Logger;
@@ -381,7 +382,7 @@ export function mediaRoutes(options: MediaRouteOptions) {
     const insee = call.params.insee!;
     return {
       insee,
-      dir: communeMediaDir(options.dataDir, insee),
+      dir: communeMediaDir(options.mediaDir, insee),
       sha,
       agentId: call.caller.identity.id,
       width: width === undefined ? null : Number(width),
