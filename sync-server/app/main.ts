@@ -7,7 +7,8 @@
  * AUDIT_RETENTION_DAYS (how long audit entries are kept; default 365), BACKUP_COPY_DIR (a
  * second folder, off the machine, receiving a checksum-verified copy of every backup),
  * PUBLIC_URL (the public origin, for sitemaps and feeds; required when NODE_ENV=production),
- * DATABASE_URL (`postgres://…`: the documents on PostgreSQL; default none: all in DATA_DIR).
+ * DATABASE_URL (`postgres://…`: the documents on PostgreSQL; default none: all in DATA_DIR),
+ * REDIS_URL (`redis://…`, with DATABASE_URL: rooms shared with the other nodes; default none).
  */
 import path from 'node:path';
 import { DEMO_COMMUNE } from '../accounts/Accounts';
@@ -33,6 +34,16 @@ if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
   process.exit(2);
 }
 
+const redisUrl = process.env.REDIS_URL || undefined;
+if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+  console.error('REDIS_URL invalide : elle doit commencer par « redis:// » ou « rediss:// ».');
+  process.exit(2);
+}
+if (redisUrl !== undefined && databaseUrl === undefined) {
+  console.error('REDIS_URL demande DATABASE_URL : les nœuds partagent leurs documents dans PostgreSQL.');
+  process.exit(2);
+}
+
 const publicUrl = parsePublicUrl(process.env.PUBLIC_URL, process.env.NODE_ENV === 'production');
 if (!publicUrl.ok) {
   console.error(publicUrl.message);
@@ -54,6 +65,7 @@ try {
       : undefined,
     backups: { dir: backupDir, copyDir: backupCopyDir, daily: true },
     databaseUrl,
+    redisUrl,
   });
 } catch (error) {
   console.error(`Le serveur n'a pas pu démarrer : ${(error as Error).message}`);
