@@ -292,7 +292,9 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     if (!docs.catchUp) {
       await docs.backing.close();
       await core.dispose();
-      throw new Error('REDIS_URL demande DATABASE_URL : les nœuds partagent leurs documents dans PostgreSQL.');
+      throw new Error(
+        'REDIS_URL demande DATABASE_URL : les nœuds partagent leurs documents dans PostgreSQL.',
+      );
     }
     const { RedisFanout } = await import('../sync/RedisFanout');
     fanout = new RedisFanout({

@@ -121,7 +121,8 @@ export class RedisFanout implements RoomFanout {
         void room.catchUp();
         this.publish(room.name, this.header(KIND_HELLO));
       },
-      (error: unknown) => this.options.logger.log('warn', 'cluster.subscribe_failed', { room: room.name, error }),
+      (error: unknown) =>
+        this.options.logger.log('warn', 'cluster.subscribe_failed', { room: room.name, error }),
     );
   }
 

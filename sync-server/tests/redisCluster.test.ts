@@ -7,10 +7,14 @@
 //
 // Accounts are still per DATA_DIR: each node creates its own demo référent of the same commune
 // (13001) at start, and each client logs in on its own node.
+import fs from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { RunningServer } from '../app/server';
+import { freePort, startServerProcess } from '../app/serverProcess';
+import { DATABASE_FILE } from '../storage/database';
 import {
   login,
   openClient,
@@ -82,7 +86,10 @@ describe.runIf(runs)('rooms across nodes with Redis [CLUSTER-1]', () => {
     nodeB = await startTestServer(dirs[1]!.dir, options);
     tokenA = (await login(nodeA, nodeA.demoAccount!.email, nodeA.demoAccount!.password)).accessToken;
     tokenB = (await login(nodeB, nodeB.demoAccount!.email, nodeB.demoAccount!.password)).accessToken;
-    await waitFor(() => gauge(nodeA, 'usine_redis_up') === 1 && gauge(nodeB, 'usine_redis_up') === 1, 'redis up');
+    await waitFor(
+      () => gauge(nodeA, 'usine_redis_up') === 1 && gauge(nodeB, 'usine_redis_up') === 1,
+      'redis up',
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -104,7 +111,10 @@ describe.runIf(runs)('rooms across nodes with Redis [CLUSTER-1]', () => {
 
     // Presence set on A before B's node opened the room: asked for when it did.
     await waitFor(() => b.provider.awareness.getStates().has(a.doc.clientID), 'A’s presence on B', 5_000);
-    const presence = b.provider.awareness.getStates().get(a.doc.clientID) as { cursor: unknown; name: string };
+    const presence = b.provider.awareness.getStates().get(a.doc.clientID) as {
+      cursor: unknown;
+      name: string;
+    };
     expect(presence.cursor).toEqual({ anchor: 1 });
     expect(presence.name).toBeTruthy(); // the name node A verified, not one the client claimed
 
@@ -114,7 +124,11 @@ describe.runIf(runs)('rooms across nodes with Redis [CLUSTER-1]', () => {
     expect(nodeB.metrics.render()).toMatch(/^usine_redis_messages_total\{direction="in"\} [1-9]/m);
     // « enregistré sur le serveur » on B covers A's edit: PostgreSQL committed it.
     const clockOfA = ownClock(a);
-    await waitFor(() => ackedClock(b, a.doc.clientID) >= clockOfA, 'B’s client told A’s edit is saved', 5_000);
+    await waitFor(
+      () => ackedClock(b, a.doc.clientID) >= clockOfA,
+      'B’s client told A’s edit is saved',
+      5_000,
+    );
 
     b.doc.getArray<string>('edits').push(['écrit sur le nœud B']);
     await waitFor(() => items(a).includes('écrit sur le nœud B'), 'B’s edit on A', 5_000);
@@ -215,4 +229,24 @@ describe.runIf(runs)('rooms across nodes with Redis [CLUSTER-1]', () => {
       late.destroy();
     }
   }, 30_000);
+});
+
+describe('REDIS_URL at start [CLUSTER-9]', () => {
+  for (const [env, message] of [
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL invalide'],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, 'REDIS_URL demande DATABASE_URL'],
+  ] as const) {
+    it(`refuses ${JSON.stringify(env)}, saying why in French, before anything is written`, async () => {
+      const dir = await tempDataDir();
+      try {
+        const child = startServerProcess(dir.dir, await freePort(), { env: { ...env, DATABASE_URL: '' } });
+        await child.exited;
+        expect(child.process.exitCode).toBe(2);
+        expect(child.output()).toContain(message);
+        expect(fs.existsSync(path.join(dir.dir, DATABASE_FILE))).toBe(false);
+      } finally {
+        await dir.remove();
+      }
+    }, 60_000);
+  }
 });

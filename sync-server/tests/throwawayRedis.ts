@@ -6,6 +6,7 @@
  * tests must run in CI (.ci/run installs the package).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import { freePort } from '../app/serverProcess';
 
@@ -19,7 +20,10 @@ export interface ThrowawayRedis {
   stop(): Promise<void>;
 }
 
+/** `redis-server`: REDIS_SERVER if set (a path), else the one on the PATH. */
 function redisServerPath(): string | null {
+  const chosen = process.env.REDIS_SERVER;
+  if (chosen) return fs.existsSync(chosen) ? chosen : null;
   try {
     return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() || null;
   } catch {
@@ -67,7 +71,18 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
   const start = async () => {
     const started = spawn(
       binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
       { stdio: 'ignore' },
     );
     child = started;
