@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { MESSAGE_SYNC } from '../../site/syncProtocol';
+import { freePort } from '../app/serverProcess';
 import { waitFor } from '../app/testHarness';
 import { Metrics } from '../observability/Metrics';
 import { silentLogger } from '../observability/Logger';
@@ -160,6 +161,59 @@ describe.runIf(runs)('RedisFanout between two nodes', () => {
     send(connA, client, 'pendant la coupure');
     await waitFor(() => itemsOf(roomB.doc).includes('pendant la coupure'), 'the edit on B', 10_000);
     expect(b.metrics.render()).toMatch(/^usine_cluster_catch_ups_total\{reason="redis_ready"\} [1-9]/m);
+  }, 30_000);
+
+  it('a node started while Redis is down serves its clients and commits their edits, then joins the fan-out when Redis comes [CLUSTER-7]', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const store = await PgDocStore.open(postgres.url);
+    const metrics = new Metrics();
+    const fanoutA = new RedisFanout({
+      url,
+      store,
+      logger: silentLogger,
+      metrics,
+      sweepIntervalWhenDownMs: 1e9,
+    });
+    const roomsA = new RoomManager({ store, logger: silentLogger, fanout: fanoutA, metrics });
+    const lateRedis = { stop: async () => {} };
+    try {
+      const roomA = await roomsA.open('13001/page/late');
+      const connA = roomA.addConnection(silentSocket, ALICE);
+      const client = new Y.Doc();
+      send(connA, client, 'sans Redis');
+      await roomA.whenFlushed(); // committed (and acknowledged) without Redis
+      expect(fanoutA.connected).toBe(false);
+      expect(metrics.render()).toMatch(/^usine_redis_up 0$/m);
+
+      Object.assign(lateRedis, await startThrowawayRedis(port));
+      await waitFor(() => fanoutA.connected, 'node A connected once Redis is there', 10_000);
+      const b = await startNode({ url });
+      const roomB = await b.rooms.open('13001/page/late');
+      roomB.addConnection(silentSocket, ALICE);
+      expect(itemsOf(roomB.doc)).toEqual(['sans Redis']);
+      const control = new Redis(url);
+      try {
+        for (let i = 0; ; i++) {
+          const [, count] = (await control.pubsub('NUMSUB', 'usine:room:13001/page/late')) as [
+            string,
+            number,
+          ];
+          if (Number(count) >= 2) break;
+          if (i > 200) throw new Error('both nodes never subscribed');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      } finally {
+        control.disconnect();
+      }
+      send(connA, client, 'avec Redis');
+      await waitFor(() => itemsOf(roomB.doc).includes('avec Redis'), 'A’s edit live on B', 5_000);
+    } finally {
+      await roomsA.close();
+      await fanoutA.close();
+      await store.close();
+      await lateRedis.stop();
+    }
   }, 30_000);
 
   it('a message above the size bound or malformed changes nothing; the store is read instead [CLUSTER-2]', async () => {

@@ -63,10 +63,11 @@ async function waitPong(port: number, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
+/** `port`: a given one (e.g. where a node already tries to connect); default a free one. */
+export async function startThrowawayRedis(port?: number): Promise<ThrowawayRedis> {
   const binary = redisServerPath();
   if (!binary) throw new Error('Redis absent : redis-server introuvable.');
-  const port = await freePort();
+  port ??= await freePort();
   let child: ChildProcess | null = null;
   const start = async () => {
     const started = spawn(
