@@ -30,6 +30,7 @@ import { PageSnapshots } from '../publishing/PageSnapshots';
 import { repairPage, type RepairStore } from '../sync/pageRepair';
 import { Publisher, type PublisherOptions } from '../publishing/Publisher';
 import type { RateLimit } from '../sync/RateLimiter';
+import type { CatchUpStore, RedisFanout } from '../sync/RedisFanout';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from '../sync/RoomManager';
 import { SiteSearch } from '../publishing/search/SiteSearch';
 import { SqliteDocStore } from '../storage/SqliteDocStore';
@@ -217,6 +218,11 @@ export interface ServicesOptions extends Omit<CoreOptions, 'logger' | 'adminHook
    * (PgDocStore); every other store stays in DATA_DIR's SQLite for now. Unset: all SQLite.
    */
   databaseUrl?: string;
+  /**
+   * `redis://…` (env REDIS_URL, with `databaseUrl`): rooms across nodes — updates and presence
+   * fan out to the other nodes through Redis (sync/RedisFanout.ts). Unset: one node.
+   */
+  redisUrl?: string;
 }
 
 /** The documents' store as the server uses it: the DocStore, plus repair and quota. */
@@ -234,7 +240,7 @@ export type BackingDocStore = DocStore &
 async function openDocStore(
   options: ServicesOptions,
   db: CoreServices['db'],
-): Promise<{ backing: BackingDocStore; refreshUsage: () => Promise<void> }> {
+): Promise<{ backing: BackingDocStore; refreshUsage: () => Promise<void>; catchUp?: CatchUpStore }> {
   if (!options.databaseUrl) return { backing: new SqliteDocStore(db), refreshUsage: async () => {} };
   // Imported on demand: from the sources the embedded default does not load the PostgreSQL
   // client (the esbuild bundle hoists `pg` and `kysely` to its top, loaded but unused).
@@ -247,7 +253,7 @@ async function openDocStore(
     onConnectionLost: (error) =>
       options.logger.log('warn', 'postgres.connection_lost', { error: error.message }),
   });
-  return { backing: store, refreshUsage: () => store.refreshCommuneBytes() };
+  return { backing: store, refreshUsage: () => store.refreshCommuneBytes(), catchUp: store };
 }
 
 export interface Services extends Omit<CoreServices, 'dispose'> {
@@ -297,6 +303,24 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     await core.dispose();
     throw error;
   }
+  let fanout: RedisFanout | undefined;
+  if (options.redisUrl) {
+    if (!docs.catchUp) {
+      await docs.backing.close();
+      await core.dispose();
+      throw new Error(
+        'REDIS_URL demande DATABASE_URL : les nœuds partagent leurs documents dans PostgreSQL.',
+      );
+    }
+    const { RedisFanout } = await import('../sync/RedisFanout');
+    fanout = new RedisFanout({
+      url: options.redisUrl,
+      store: docs.catchUp,
+      logger: options.logger,
+      metrics: core.metrics,
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    });
+  }
   const backingStore = docs.backing;
   const store = options.wrapStore ? options.wrapStore(backingStore) : backingStore;
   let demoAccount: Services['demoAccount'];
@@ -316,13 +340,14 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     communeBytes: (insee) => backingStore.bytesOfCommune(insee) + mediaBytesOfCommune(roots.mediaDir, insee),
     now: options.now,
   });
-  const live = composeLive(options, core, store, limits);
+  const live = composeLive(options, core, store, limits, fanout);
   late.rooms = live.rooms;
   const jobs = startJobs(options, core, live, limits, docs.refreshUsage);
   const dispose = async (afterRooms?: () => Promise<void>) => {
     jobs.stop();
     await live.mediaSweeper.idle();
     await live.rooms.close();
+    await fanout?.close();
     await afterRooms?.();
     await live.publisher.close();
     await store.close();
@@ -341,7 +366,13 @@ export async function composeServices(options: ServicesOptions): Promise<Service
 }
 
 /** Rooms, page history, publisher, media, updates, search and commune data. */
-function composeLive(options: ServicesOptions, core: CoreServices, store: DocStore, limits: Limits) {
+function composeLive(
+  options: ServicesOptions,
+  core: CoreServices,
+  store: DocStore,
+  limits: Limits,
+  fanout?: RedisFanout,
+) {
   const { db, accounts, audit, metrics, logger } = { ...core, logger: options.logger };
   const roots = fileRoots(options);
   const snapshots = new PageSnapshots({ db, logger, now: options.now });
@@ -349,6 +380,7 @@ function composeLive(options: ServicesOptions, core: CoreServices, store: DocSto
     store,
     logger,
     sessionIdleMs: options.sessionIdleMs,
+    fanout,
     onSessionEnd: (room, editors) => snapshots.sessionEnded(room.name, room.doc, editors),
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     maxBufferedBytes: options.maxBufferedBytes,

@@ -9,7 +9,8 @@
  * PUBLIC_URL (the public origin, for sitemaps and feeds; required when NODE_ENV=production),
  * DATABASE_URL (`postgres://…`: the documents on PostgreSQL; default none: all in DATA_DIR),
  * SITES_DIR and MEDIA_DIR (published versions and the media library; default DATA_DIR/sites and
- * DATA_DIR/media; with several nodes, folders they all see).
+ * DATA_DIR/media; with several nodes, folders they all see),
+ * REDIS_URL (`redis://…`, with DATABASE_URL: rooms shared with the other nodes; default none).
  */
 import path from 'node:path';
 import { DEMO_COMMUNE } from '../accounts/Accounts';
@@ -37,6 +38,16 @@ if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
   process.exit(2);
 }
 
+const redisUrl = process.env.REDIS_URL || undefined;
+if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+  console.error('REDIS_URL invalide : elle doit commencer par « redis:// » ou « rediss:// ».');
+  process.exit(2);
+}
+if (redisUrl !== undefined && databaseUrl === undefined) {
+  console.error('REDIS_URL demande DATABASE_URL : les nœuds partagent leurs documents dans PostgreSQL.');
+  process.exit(2);
+}
+
 const publicUrl = parsePublicUrl(process.env.PUBLIC_URL, process.env.NODE_ENV === 'production');
 if (!publicUrl.ok) {
   console.error(publicUrl.message);
@@ -60,6 +71,7 @@ try {
     databaseUrl,
     sitesDir,
     mediaDir,
+    redisUrl,
   });
 } catch (error) {
   console.error(`Le serveur n'a pas pu démarrer : ${(error as Error).message}`);

@@ -64,6 +64,31 @@ export const REAL_TIMERS: RoomTimers = {
 /** Origin of the transaction that loads persisted state: not persisted again. */
 const ORIGIN_LOAD = 'usine:load';
 
+/**
+ * Origin of what other nodes committed (received through the fan-out, or caught up from the
+ * store): durable already, so neither persisted nor fanned out again ([CLUSTER-3]).
+ */
+export const ORIGIN_REMOTE = 'usine:remote';
+
+/**
+ * Rooms across nodes (cluster mode, `REDIS_URL`; sync/RedisFanout.ts). Absent — the embedded
+ * default — the room calls none of it: one `undefined` check per commit and presence change.
+ */
+export interface RoomFanout {
+  /** The room was loaded: follow what the other nodes commit to it. */
+  opened(room: Room): void;
+  /** The room is unloading. */
+  closed(room: Room): void;
+  /** This node committed `updates` as the room's sequence numbers `toSeq - n + 1 … toSeq`. */
+  committed(room: Room, updates: Uint8Array[], toSeq: number): void;
+  /** Presence of this node's clients changed (an encoded awareness update). */
+  awareness(room: Room, update: Uint8Array): void;
+  /** Some sequence numbers are missing (a late or lost message): catch up soon. */
+  gap(room: Room): void;
+  /** What the store holds after `afterSeq` for the room, with its sequence number. */
+  loadSince(room: string, afterSeq: number): Promise<{ updates: Uint8Array[]; seq: number }>;
+}
+
 export interface RoomOptions {
   store: DocStore;
   logger: Logger;
@@ -97,6 +122,8 @@ export interface RoomOptions {
   /** A connection was closed for a reason of ours (audit log). */
   onRefused?: (identity: ConnectionIdentity, room: string, close: CloseCode, detail: string) => void;
   metrics?: Metrics;
+  /** Cluster mode: the fan-out to the other nodes (absent: one node, nothing to do). */
+  fanout?: RoomFanout;
   /** An editing session ends after this long without an edit by a client (default 5 min). */
   sessionIdleMs?: number;
   /**
@@ -214,6 +241,16 @@ export class Room {
   private sessionEditors: Set<string> | null = null;
   private lastEditAt = 0;
   private sessionTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Cluster mode: every update numbered up to `seq` in the store is in the doc; `ahead` holds the
+   * ranges known beyond it (a gap before them is being caught up).
+   */
+  private seq: number;
+  private ahead: Array<[number, number]> | null = null;
+  private catchingUp: Promise<void> | null = null;
+  private catchUpAgain = false;
+  /** Updates of other nodes were applied since the last ack decision. */
+  private remoteChanged = false;
 
   /** Loads the room's persisted state; rejects (and serves nothing) when the store fails. */
   static async load(name: string, options: RoomOptions): Promise<Room> {
@@ -223,11 +260,21 @@ export class Room {
       for (const update of stored.updates) Y.applyUpdate(doc, update);
     }, ORIGIN_LOAD);
     const bytes = stored.updates.reduce((sum, u) => sum + u.byteLength, 0);
-    return new Room(name, doc, stored.updates.length, bytes, options);
+    const room = new Room(name, doc, stored.updates.length, bytes, stored.seq, options);
+    options.fanout?.opened(room);
+    return room;
   }
 
-  private constructor(name: string, doc: Y.Doc, rowCount: number, bytes: number, options: RoomOptions) {
+  private constructor(
+    name: string,
+    doc: Y.Doc,
+    rowCount: number,
+    bytes: number,
+    seq: number,
+    options: RoomOptions,
+  ) {
     this.name = name;
+    this.seq = seq;
     this.docBytes = bytes;
     this.doc = doc;
     this.options = options;
@@ -318,6 +365,7 @@ export class Room {
     if (this.destroyed) return;
     this.endSession();
     this.destroyed = true;
+    this.options.fanout?.closed(this);
     if (this.retryTimer) (this.options.timers ?? REAL_TIMERS).clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.doc.off('update', this.onDocUpdate);
@@ -548,11 +596,131 @@ export class Room {
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     const message = encodeUpdateMessage(update);
     for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
+    this.docBytes += update.byteLength;
+    if (origin === ORIGIN_REMOTE) {
+      this.remoteChanged = true;
+      return;
+    }
     if (this.connections.has(origin as Connection)) this.noteEdit((origin as Connection).identity);
     this.pending.push(update);
-    this.docBytes += update.byteLength;
     this.schedulePersist();
   };
+
+  /** Cluster mode: the highest sequence number up to which the doc holds every update. */
+  get knownSeq(): number {
+    return this.seq;
+  }
+
+  /** Cluster mode: the ranges known beyond `knownSeq` (a gap before them), for the tests. */
+  get hasGap(): boolean {
+    return this.ahead !== null;
+  }
+
+  /**
+   * Cluster mode: updates another node committed as `fromSeq … toSeq` ([CLUSTER-3]). Already
+   * durable: relayed to this node's clients, not persisted again, not fanned out again.
+   */
+  applyRemote(fromSeq: number, toSeq: number, updates: Uint8Array[]): void {
+    if (this.destroyed || toSeq <= this.seq) return;
+    try {
+      this.doc.transact(() => {
+        for (const update of updates) Y.applyUpdate(this.doc, update, ORIGIN_REMOTE);
+      }, ORIGIN_REMOTE);
+    } catch (error) {
+      this.options.logger.log('warn', 'cluster.remote_update_failed', { room: this.name, error });
+      this.options.fanout?.gap(this);
+      return;
+    }
+    this.noteSeqRange(fromSeq, toSeq);
+    // Updates waiting for others (Yjs keeps them pending): those others are missing.
+    if (this.doc.store.pendingStructs || this.doc.store.pendingDs) this.options.fanout?.gap(this);
+    this.afterRemote();
+  }
+
+  /** Cluster mode: presence of another node's clients. */
+  applyRemoteAwareness(update: Uint8Array): void {
+    if (this.destroyed) return;
+    try {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, ORIGIN_REMOTE);
+    } catch (error) {
+      this.options.logger.log('warn', 'cluster.remote_awareness_failed', { room: this.name, error });
+    }
+  }
+
+  /** Cluster mode: the presence of this node's clients, encoded (null: none). */
+  localAwareness(): Uint8Array | null {
+    const ids: number[] = [];
+    for (const conn of this.connections) {
+      if (!conn.controlledIds) continue;
+      for (const id of conn.controlledIds) if (this.awareness.getStates().has(id)) ids.push(id);
+    }
+    return ids.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids) : null;
+  }
+
+  /**
+   * Cluster mode: reads from the store what was committed after `knownSeq` and applies it — a
+   * late or lost fan-out message loses nothing ([CLUSTER-4]). One read at a time; a call
+   * during one runs another after it.
+   */
+  catchUp(): Promise<void> {
+    const fanout = this.options.fanout;
+    if (!fanout || this.destroyed) return Promise.resolve();
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return this.catchingUp;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.catchUpAgain = false;
+        const stored = await fanout.loadSince(this.name, this.seq);
+        if (this.destroyed) return;
+        if (stored.updates.length > 0) {
+          this.doc.transact(() => {
+            for (const update of stored.updates) Y.applyUpdate(this.doc, update, ORIGIN_REMOTE);
+          }, ORIGIN_REMOTE);
+        }
+        if (stored.seq > this.seq) this.noteSeqRange(this.seq + 1, stored.seq);
+        this.afterRemote();
+      } while (this.catchUpAgain && !this.destroyed);
+    };
+    this.catchingUp = run()
+      .catch((error: unknown) => {
+        this.options.metrics?.inc('usine_errors_total', { kind: 'cluster_catch_up' });
+        this.options.logger.log('warn', 'cluster.catch_up_failed', { room: this.name, error });
+      })
+      .finally(() => {
+        this.catchingUp = null;
+      });
+    return this.catchingUp;
+  }
+
+  /** Sequence numbers `fromSeq … toSeq` are in the doc. */
+  private noteSeqRange(fromSeq: number, toSeq: number): void {
+    if (fromSeq > this.seq + 1) {
+      (this.ahead ??= []).push([fromSeq, toSeq]);
+      this.options.fanout?.gap(this);
+      return;
+    }
+    this.seq = Math.max(this.seq, toSeq);
+    if (!this.ahead) return;
+    this.ahead.sort((a, b) => a[0] - b[0]);
+    while (this.ahead.length > 0 && this.ahead[0]![0] <= this.seq + 1) {
+      this.seq = Math.max(this.seq, this.ahead.shift()![1]);
+    }
+    if (this.ahead.length === 0) this.ahead = null;
+  }
+
+  /**
+   * Other nodes' updates are durable: with nothing of this node's unsaved, the whole doc is,
+   * and its clients are told so ([CLUSTER-5]).
+   */
+  private afterRemote(): void {
+    if (!this.remoteChanged) return;
+    this.remoteChanged = false;
+    if (this.hasUnsavedUpdates) return; // the next commit's ack covers them
+    this.durableState = encodeDocState(this.doc);
+    this.ackLater(null);
+  }
 
   private readonly onAwarenessUpdate = (
     change: { added: number[]; updated: number[]; removed: number[] },
@@ -566,14 +734,23 @@ export class Room {
       for (const id of change.removed) ids.delete(id);
     }
     if (changed.length === 0) return;
-    const message = this.encodeAwareness(changed);
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+    const message = this.wrapAwareness(update);
     for (const conn of this.connections) this.send(conn, message);
+    // This node's clients' presence (and its removal when they leave), not the others'.
+    if (this.options.fanout && (origin === null || this.connections.has(origin as Connection))) {
+      this.options.fanout.awareness(this, update);
+    }
   };
 
   private encodeAwareness(clients: number[]): Uint8Array {
+    return this.wrapAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
+  }
+
+  private wrapAwareness(update: Uint8Array): Uint8Array {
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
+    encoding.writeVarUint8Array(encoder, update);
     return encoding.toUint8Array(encoder);
   }
 
@@ -595,8 +772,9 @@ export class Room {
     const stateAfterBatch = encodeDocState(this.doc);
     this.inFlight = true;
     const started = performance.now();
+    let seq: number;
     try {
-      await this.options.store.appendUpdates(this.name, batch);
+      seq = await this.options.store.appendUpdates(this.name, batch);
     } catch (error) {
       this.inFlight = false;
       this.options.metrics?.inc('usine_errors_total', { kind: 'store_append' });
@@ -623,6 +801,7 @@ export class Room {
     this.retryDelayMs = this.options.retryDelayMs;
     this.rowCount += batch.length;
     this.durableState = stateAfterBatch;
+    if (this.options.fanout) this.clusterCommitted(batch, seq);
     this.ackLater(null);
     if (this.rowCount > this.options.compactThreshold) await this.compact();
     if (this.pending.length > 0) {
@@ -633,6 +812,15 @@ export class Room {
     this.flushWaiters = [];
     for (const resolve of waiters) resolve();
     this.checkIdle();
+  }
+
+  /** Cluster mode: a batch of this node's is committed as `seq - n + 1 … seq`. */
+  private clusterCommitted(batch: Uint8Array[], seq: number): void {
+    this.noteSeqRange(seq - batch.length + 1, seq);
+    this.options.fanout?.committed(this, batch, seq);
+    // Other nodes' updates applied while the batch was in flight are durable too.
+    this.remoteChanged = false;
+    if (this.pending.length === 0) this.durableState = encodeDocState(this.doc);
   }
 
   /**

@@ -27,6 +27,8 @@ export interface RoomManagerOptions {
   metrics?: Metrics;
   sessionIdleMs?: RoomOptions['sessionIdleMs'];
   onSessionEnd?: RoomOptions['onSessionEnd'];
+  /** Cluster mode (`REDIS_URL`): the rooms' fan-out to the other nodes. */
+  fanout?: RoomOptions['fanout'];
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
@@ -65,6 +67,7 @@ export class RoomManager {
       metrics: options.metrics,
       sessionIdleMs: options.sessionIdleMs,
       onSessionEnd: options.onSessionEnd,
+      fanout: options.fanout,
     };
   }
 

@@ -129,6 +129,40 @@ export class PgDocStore implements DocStore {
     return { updates, seq: Number(rows[0]!.roomSeq) };
   }
 
+  /**
+   * What another node committed since `afterSeq` (cluster catch-up, [CLUSTER-4]): the rows
+   * numbered after it — or the snapshot of a compaction that merged some of them, which holds
+   * them — and the room's sequence number, read in one statement (one snapshot).
+   */
+  async loadSince(room: string, afterSeq: number): Promise<StoredDoc> {
+    this.check();
+    const rows = await this.db
+      .selectFrom('doc_rooms as r')
+      .leftJoin('doc_updates as u', (join) => join.onRef('u.room', '=', 'r.room').on('u.seq', '>', afterSeq))
+      .select(['r.seq as roomSeq', 'u.data'])
+      .where('r.room', '=', room)
+      .orderBy('u.seq')
+      .execute();
+    if (rows.length === 0) return { updates: [], seq: 0 };
+    const updates = rows.filter((row) => row.data !== null).map((row) => toBytes(row.data));
+    return { updates, seq: Number(rows[0]!.roomSeq) };
+  }
+
+  /** The sequence number of each of these rooms (rooms never written are absent). */
+  async roomSeqs(rooms: string[]): Promise<Map<string, number>> {
+    this.check();
+    const seqs = new Map<string, number>();
+    for (let i = 0; i < rooms.length; i += 1000) {
+      const rows = await this.db
+        .selectFrom('doc_rooms')
+        .select(['room', 'seq'])
+        .where('room', 'in', rooms.slice(i, i + 1000))
+        .execute();
+      for (const row of rows) seqs.set(row.room, Number(row.seq));
+    }
+    return seqs;
+  }
+
   appendUpdates(room: string, updates: Uint8Array[]): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       if (this.closed) {
