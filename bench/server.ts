@@ -193,7 +193,12 @@ export async function startTarget(kind: Kind): Promise<Target> {
     return { kind, child, port, protocols: [], stop: () => stopChild(child) };
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'usine-bench-'));
-  const child = spawnServer(await serverChildPath(), { PORT: String(port), DATA_DIR: dataDir });
+  // NODE_ENV=production as in deployment (deploy/systemd): Lexical's production build, not its dev one.
+  const child = spawnServer(await serverChildPath(), {
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    NODE_ENV: 'production',
+  });
   const line = await waitForLine(child, /"ready":true/);
   const demo = (JSON.parse(line) as { demo: { email: string; password: string } }).demo;
   const response = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
@@ -446,6 +451,45 @@ async function memory(target: Target): Promise<Figures> {
   };
 }
 
+/**
+ * 10,000 idle connections on one node (issue 13's budget: ≤ 300 MiB): 2,000 documents of ~4 KB,
+ * 5 agents' editors open on each, all idle; the node's whole RSS and live heap after forced GCs,
+ * then one update per document reaches its 4 other connections.
+ */
+export async function idleConnections(target: Target, count = 10_000, perRoom = 5): Promise<Figures> {
+  const started = performance.now();
+  const documents = count / perRoom;
+  // Named as loadDocuments names them: idle-0000 … idle-1999.
+  const writers = await loadDocuments(target, 'idle', documents);
+  const idle = await connectMany(
+    target,
+    Array.from({ length: count - documents }, (_, i) =>
+      room(`idle-${String(i % documents).padStart(4, '0')}`),
+    ),
+  );
+  const connectSeconds = (performance.now() - started) / 1000;
+  const settled = await settledMemory(target);
+  const clients = [...writers, ...idle];
+  let delivered = 0;
+  for (const c of idle) c.doc.getMap('ping').observe(() => (delivered += 1));
+  for (const c of writers) c.doc.getMap('ping').set('p', 1);
+  await waitUntil(() => delivered >= idle.length, 60_000);
+  const errors = clients.reduce((n, c) => n + c.errors, 0);
+  const connected = clients.filter((c) => c.provider.wsconnected).length;
+  disconnectAll(clients);
+  return {
+    rssBytes: settled.rss,
+    heapBytes: settled.heapUsed,
+    rssPerConnectionBytes: settled.rss / count,
+    connections: connected,
+    connectionsExpected: count,
+    connectSeconds,
+    errors,
+    delivered,
+    expected: idle.length,
+  };
+}
+
 interface StepSpec {
   name: string;
   what: string;
@@ -508,6 +552,24 @@ const STEPS: StepSpec[] = [
       { key: 'heapBaselineBytes', label: 'live heap after warm-up', unit: 'MiB', better: 'lower' },
     ],
   },
+  {
+    name: 'idle10k',
+    what:
+      '10,000 connections over 2,000 documents (~4 KB of text each, 5 connections each), idle: the whole ' +
+      'process RSS and live heap after forced GCs (budget ≤ 300 MiB for ours); then one update per document ' +
+      'reaches its 4 other connections',
+    run: (t) => idleConnections(t),
+    compared: [
+      { key: 'rssBytes', label: 'RSS, 10,000 idle connections', unit: 'MiB', better: 'lower' },
+      { key: 'heapBytes', label: 'live heap, 10,000 idle connections', unit: 'MiB', better: 'lower' },
+      {
+        key: 'rssPerConnectionBytes',
+        label: 'RSS per connection (whole process)',
+        unit: 'KiB',
+        better: 'lower',
+      },
+    ],
+  },
 ];
 
 export interface StepResult {
@@ -536,6 +598,12 @@ function shortfalls(figures: Figures): string[] {
   const problems: string[] = [];
   if (figures.delivered !== undefined && figures.delivered < (figures.expected ?? 0))
     problems.push(`${figures.delivered}/${figures.expected} delivered`);
+  if (
+    figures.connections !== undefined &&
+    figures.connectionsExpected !== undefined &&
+    figures.connections < figures.connectionsExpected
+  )
+    problems.push(`${figures.connections}/${figures.connectionsExpected} connected`);
   if (figures.pingsDelivered !== undefined && figures.pingsDelivered < 1500)
     problems.push(`${figures.pingsDelivered}/1500 pings delivered`);
   if (figures.errors) problems.push(`${figures.errors} connection errors`);
