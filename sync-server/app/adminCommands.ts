@@ -9,7 +9,9 @@ import type { Role } from '../../site/apiContract';
 import { ROLES } from '../accounts/Accounts';
 import { AuditLog } from '../observability/AuditLog';
 import { silentLogger } from '../observability/Logger';
-import { listBackups, RestoreRefused, restoreBackup } from '../operations/Backups';
+import { copyMissing, listBackups, RestoreRefused, restoreBackup } from '../operations/Backups';
+import { recordedSha256, sha256Of } from '../operations/backupCopy';
+import { pgRestoreFrom } from '../storage/postgres/pgDump';
 import { CommuneData } from '../operations/CommuneData';
 import {
   cliOperator,
@@ -146,6 +148,7 @@ async function restore(context: CommandContext): Promise<number> {
   const { values, dataDir } = context;
   // Before opening the database: the file is replaced, which a running server must not see.
   const file = path.resolve(required(values, 'file'));
+  if (file.endsWith('.pgdump')) return restorePostgres(context, file);
   const release = await lockDataDir(
     dataDir,
     'restauration',
@@ -174,6 +177,29 @@ async function restore(context: CommandContext): Promise<number> {
   }
   console.log(`Sauvegarde restaurée : ${path.basename(file)} → ${dataDir}.`);
   if (keptAside) console.log(`L'ancienne base est gardée de côté : ${keptAside}`);
+  return 0;
+}
+
+/**
+ * `restore` of a cluster-mode backup: pg_restore into DATABASE_URL's database, in one
+ * transaction, then the media. Every node must be stopped first (they share the database: no
+ * lock of one DATA_DIR can tell); the operator's runbook says so (deploy/README.md).
+ */
+async function restorePostgres(context: CommandContext, file: string): Promise<number> {
+  if (!context.databaseUrl) {
+    throw new RefusedError(
+      `${path.basename(file)} est une sauvegarde de PostgreSQL : réglez DATABASE_URL sur la base à restaurer.`,
+    );
+  }
+  const recorded = recordedSha256(file);
+  if (recorded && sha256Of(file) !== recorded) {
+    throw new RefusedError(
+      `la sauvegarde ${path.basename(file)} ne correspond plus à son empreinte SHA-256 : fichier abîmé, prenez-en une autre.`,
+    );
+  }
+  await pgRestoreFrom(context.databaseUrl, file);
+  copyMissing(path.join(path.dirname(file), 'media'), fileRoots(context).mediaDir);
+  console.log(`Sauvegarde PostgreSQL restaurée : ${path.basename(file)}.`);
   return 0;
 }
 
@@ -437,6 +463,7 @@ export async function runCommand(name: string, context: CommandContext): Promise
   if ('standalone' in command) return command.standalone(context);
   const core = composeCore({
     dataDir: context.dataDir,
+    databaseUrl: context.databaseUrl,
     sitesDir: context.sitesDir,
     mediaDir: context.mediaDir,
     logger: silentLogger,

@@ -17,6 +17,7 @@ import { AuditLog } from '../observability/AuditLog';
 import { Backups, type RetentionPolicy } from '../operations/Backups';
 import { CommuneData } from '../operations/CommuneData';
 import { openDatabase } from '../storage/database';
+import { pgDumpTo } from '../storage/postgres/pgDump';
 import { seedDemoCommune } from './demoCommune';
 import type { DocStore } from '../storage/DocStore';
 import { Invitations } from '../accounts/Invitations';
@@ -78,6 +79,11 @@ export interface CoreOptions {
   };
   /** How long audit entries are kept (env AUDIT_RETENTION_DAYS); default 365 days. */
   auditRetentionDays?: number;
+  /**
+   * `postgres://…` (env DATABASE_URL): the cluster mode's database; backups are then pg_dump's
+   * (`storage/postgres/pgDump.ts`).
+   */
+  databaseUrl?: string;
   /** Published versions (env SITES_DIR): with several nodes, a folder they all see. */
   sitesDir?: string;
   /** The media library (env MEDIA_DIR): with several nodes, a folder they all see. */
@@ -96,6 +102,11 @@ export interface CoreServices {
   /** Takes a backup now, audited (`backup.created`; a failed off-machine copy `backup.copy_failed`). */
   takeBackup(): Promise<Awaited<ReturnType<Backups['backupNow']>>>;
   dispose(): Promise<void>;
+}
+
+/** The cluster mode's backup: a dump of PostgreSQL by its own tool. */
+function pgDump(databaseUrl: string): (file: string) => Promise<void> {
+  return (file) => pgDumpTo(databaseUrl, file);
 }
 
 /** Where published versions and media live: SITES_DIR and MEDIA_DIR, by default in DATA_DIR. */
@@ -140,6 +151,7 @@ export function composeCore(options: CoreOptions): CoreServices {
       db,
       dir: options.backups?.dir ?? path.join(options.dataDir, 'backups'),
       mediaDir: fileRoots(options).mediaDir,
+      dump: options.databaseUrl ? pgDump(options.databaseUrl) : undefined,
       retention: options.backups?.retention,
       logger,
       now,
