@@ -77,7 +77,7 @@ beforeAll(async () => {
     }),
   ]);
   agentId = created[2].id;
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   [admin, referent] = await Promise.all([
     login(server, 'admin@ampmetropole.fr', PASSWORDS.admin),
     login(server, 'referent@aix.fr', PASSWORDS.referent),
@@ -159,9 +159,14 @@ describe('failed logins', () => {
     const { Accounts } = await import('./Accounts');
     const { openDatabase } = await import('../storage/database');
     const { silentLogger } = await import('../observability/Logger');
+    const { SqliteAccountStore } = await import('../storage/SqliteAccountStore');
     const db = openDatabase(dataDir.dir);
     try {
-      const accounts = new Accounts(db, { logger: silentLogger, failureDelayMs: 100, lockAfterFailures: 10 });
+      const accounts = await Accounts.open(new SqliteAccountStore(db), {
+        logger: silentLogger,
+        failureDelayMs: 100,
+        lockAfterFailures: 10,
+      });
       const delays: number[] = [];
       for (let i = 0; i < 4; i++) {
         const result = await accounts.login('inconnu@nulle-part.fr', 'nimporte-quoi-123');

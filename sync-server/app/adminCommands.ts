@@ -33,7 +33,7 @@ export interface CommandContext {
   dataDir: string;
   backupDir: string;
   backupCopyDir: string | undefined;
-  /** DATABASE_URL: set, the documents are in PostgreSQL, which these commands do not read yet. */
+  /** DATABASE_URL: set, accounts and documents are in PostgreSQL (the document commands refuse). */
   databaseUrl?: string;
 }
 
@@ -312,8 +312,8 @@ async function addAgent({ values }: CommandContext, { admin }: CoreServices): Pr
   return 0;
 }
 
-function grantRole({ values }: CommandContext, { admin }: CoreServices): number {
-  const agent = admin.grantRole(
+async function grantRole({ values }: CommandContext, { admin }: CoreServices): Promise<number> {
+  const agent = await admin.grantRole(
     required(values, 'email'),
     required(values, 'commune'),
     role(required(values, 'role')),
@@ -324,8 +324,8 @@ function grantRole({ values }: CommandContext, { admin }: CoreServices): number 
   return 0;
 }
 
-function listAgents({ values }: CommandContext, { admin }: CoreServices): number {
-  const agents = admin.listAgents(optional(values, 'commune'));
+async function listAgents({ values }: CommandContext, { admin }: CoreServices): Promise<number> {
+  const agents = await admin.listAgents(optional(values, 'commune'));
   if (agents.length === 0) {
     console.log(values.commune ? `Aucun compte pour la commune ${values.commune}.` : 'Aucun compte.');
     return 0;
@@ -372,24 +372,24 @@ const COMMANDS: Record<string, Command> = {
   'grant-role': { core: grantRole },
   'list-agents': { core: listAgents },
   'set-admin': {
-    core: ({ values }, { admin }) => {
-      const agent = admin.setAdmin(required(values, 'email'), !values.remove);
+    core: async ({ values }, { admin }) => {
+      const agent = await admin.setAdmin(required(values, 'email'), !values.remove);
       return done(
         agent.admin ? `${agent.email} est administrateur.` : `${agent.email} n'est plus administrateur.`,
       );
     },
   },
   'disable-agent': {
-    core: ({ values }, { admin }) =>
-      done((admin.disableAgent(required(values, 'email')), `Compte désactivé : ${values.email}.`)),
+    core: async ({ values }, { admin }) =>
+      done((await admin.disableAgent(required(values, 'email')), `Compte désactivé : ${values.email}.`)),
   },
   'enable-agent': {
-    core: ({ values }, { admin }) =>
-      done((admin.enableAgent(required(values, 'email')), `Compte réactivé : ${values.email}.`)),
+    core: async ({ values }, { admin }) =>
+      done((await admin.enableAgent(required(values, 'email')), `Compte réactivé : ${values.email}.`)),
   },
   'revoke-role': {
-    core: ({ values }, { admin }) => {
-      admin.revokeRole(required(values, 'email'), required(values, 'commune'));
+    core: async ({ values }, { admin }) => {
+      await admin.revokeRole(required(values, 'email'), required(values, 'commune'));
       return done(`Rôle retiré : ${values.email} dans la commune ${values.commune}.`);
     },
   },
@@ -400,12 +400,14 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   unlock: {
-    core: ({ values }, { admin }) =>
-      done((admin.unlock(required(values, 'email')), `Compte débloqué : ${values.email}.`)),
+    core: async ({ values }, { admin }) =>
+      done((await admin.unlock(required(values, 'email')), `Compte débloqué : ${values.email}.`)),
   },
   'unlock-address': {
-    core: ({ values }, { admin }) =>
-      done((admin.unlockAddress(required(values, 'address')), `Adresse débloquée : ${values.address}.`)),
+    core: async ({ values }, { admin }) =>
+      done(
+        (await admin.unlockAddress(required(values, 'address')), `Adresse débloquée : ${values.address}.`),
+      ),
   },
   'list-communes': {
     core: (_, { admin }) => {
@@ -431,7 +433,8 @@ export async function runCommand(name: string, context: CommandContext): Promise
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`Commande inconnue : « ${name} ».`);
   if ('standalone' in command) return command.standalone(context);
-  const core = composeCore({
+  const core = await composeCore({
+    databaseUrl: context.databaseUrl,
     dataDir: context.dataDir,
     logger: silentLogger,
     backups: { dir: context.backupDir, copyDir: context.backupCopyDir },

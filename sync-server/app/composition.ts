@@ -33,6 +33,9 @@ import type { RateLimit } from '../sync/RateLimiter';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from '../sync/RoomManager';
 import { SiteSearch } from '../publishing/search/SiteSearch';
 import { SqliteDocStore } from '../storage/SqliteDocStore';
+import type { AccountStore } from '../storage/AccountStore';
+import { SqliteAccountStore } from '../storage/SqliteAccountStore';
+import type { PgDatabase } from '../storage/postgres/pgDatabase';
 import { createUpdateRoutes } from '../transport/updateRoutes';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -79,10 +82,18 @@ export interface CoreOptions {
   auditRetentionDays?: number;
   /** Told when the administration disables an agent or changes a role (live sockets). */
   adminHooks?: AdminHooks;
+  /**
+   * `postgres://…` (env DATABASE_URL): accounts, roles, sessions, login throttling and the
+   * documents' update logs go to PostgreSQL, shared by every node; the other stores stay in
+   * DATA_DIR's SQLite for now. Unset: all SQLite.
+   */
+  databaseUrl?: string;
 }
 
 export interface CoreServices {
   db: ReturnType<typeof openDatabase>;
+  /** The PostgreSQL pool with `databaseUrl` (shared by its stores), else null. */
+  postgres: PgDatabase | null;
   audit: AuditLog;
   metrics: Metrics;
   accounts: Accounts;
@@ -102,17 +113,39 @@ function checkedRetentionDays(days: number): number {
   return days;
 }
 
+/** Opens the PostgreSQL pool of `databaseUrl`, its schema migrated. */
+async function openPostgresPool(url: string, logger: Logger): Promise<PgDatabase> {
+  // Imported on demand: from the sources the embedded default does not load the PostgreSQL
+  // client (the esbuild bundle hoists `pg` and `kysely` to its top, loaded but unused).
+  const { openPostgres } = await import('../storage/postgres/pgDatabase');
+  return openPostgres(url, {
+    onMigrated: (result) => {
+      if (result.applied.length > 0) logger.log('info', 'schema.migrated', { postgres: result.applied });
+    },
+    onConnectionLost: (error) => logger.log('warn', 'postgres.connection_lost', { error: error.message }),
+  });
+}
+
+/** The accounts' store: DATA_DIR's SQLite, or PostgreSQL's pool when there is one. */
+async function openAccountStore(db: CoreServices['db'], postgres: PgDatabase | null): Promise<AccountStore> {
+  if (!postgres) return new SqliteAccountStore(db);
+  const { PgAccountStore } = await import('../storage/postgres/PgAccountStore');
+  return new PgAccountStore(postgres);
+}
+
 /** Opens the DATA_DIR's database and builds the services the CLI and the server share. */
-export function composeCore(options: CoreOptions): CoreServices {
+export async function composeCore(options: CoreOptions): Promise<CoreServices> {
   const { logger, now } = options;
   const auditRetentionDays = checkedRetentionDays(options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
   const db = openDatabase(options.dataDir, {
     onMigrated: (result) => logger.log('info', 'schema.migrated', { ...result }),
   });
+  let postgres: PgDatabase | null = null;
   try {
+    postgres = options.databaseUrl ? await openPostgresPool(options.databaseUrl, logger) : null;
     const audit = new AuditLog(db, now);
     const metrics = new Metrics(now);
-    const accounts = new Accounts(db, {
+    const accounts = await Accounts.open(await openAccountStore(db, postgres), {
       logger,
       now,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
@@ -153,10 +186,12 @@ export function composeCore(options: CoreOptions): CoreServices {
     const dispose = async () => {
       audit.close();
       db.close();
+      await postgres?.destroy();
     };
-    return { db, audit, metrics, accounts, admin, backups, takeBackup, dispose };
+    return { db, postgres, audit, metrics, accounts, admin, backups, takeBackup, dispose };
   } catch (error) {
     db.close();
+    await postgres?.destroy();
     throw error;
   }
 }
@@ -197,11 +232,6 @@ export interface ServicesOptions extends Omit<CoreOptions, 'logger' | 'adminHook
    * longer refers to (daily; files younger than 7 days are kept).
    */
   media?: { uploadRate?: Partial<MediaUploadRate>; sweepIntervalMs?: number; sweepGraceMs?: number };
-  /**
-   * `postgres://…` (env DATABASE_URL): the documents' update logs go to PostgreSQL
-   * (PgDocStore); every other store stays in DATA_DIR's SQLite for now. Unset: all SQLite.
-   */
-  databaseUrl?: string;
 }
 
 /** The documents' store as the server uses it: the DocStore, plus repair and quota. */
@@ -217,21 +247,13 @@ export type BackingDocStore = DocStore &
  * PostgreSQL other nodes write too).
  */
 async function openDocStore(
-  options: ServicesOptions,
-  db: CoreServices['db'],
+  core: CoreServices,
 ): Promise<{ backing: BackingDocStore; refreshUsage: () => Promise<void> }> {
-  if (!options.databaseUrl) return { backing: new SqliteDocStore(db), refreshUsage: async () => {} };
-  // Imported on demand: from the sources the embedded default does not load the PostgreSQL
-  // client (the esbuild bundle hoists `pg` and `kysely` to its top, loaded but unused).
+  if (!core.postgres) return { backing: new SqliteDocStore(core.db), refreshUsage: async () => {} };
   const { PgDocStore } = await import('../storage/postgres/PgDocStore');
-  const store = await PgDocStore.open(options.databaseUrl, {
-    onMigrated: (result) => {
-      if (result.applied.length > 0)
-        options.logger.log('info', 'schema.migrated', { postgres: result.applied });
-    },
-    onConnectionLost: (error) =>
-      options.logger.log('warn', 'postgres.connection_lost', { error: error.message }),
-  });
+  // On the core's pool (closed by core.dispose, after the store).
+  const store = new PgDocStore(core.postgres);
+  await store.refreshCommuneBytes();
   return { backing: store, refreshUsage: () => store.refreshCommuneBytes() };
 }
 
@@ -266,17 +288,17 @@ export interface Services extends Omit<CoreServices, 'dispose'> {
 export async function composeServices(options: ServicesOptions): Promise<Services> {
   // The administration's hooks close live sockets: the rooms are built after the core.
   const late: { rooms?: RoomManager } = {};
-  const core = composeCore({
+  const core = await composeCore({
     ...options,
     adminHooks: {
       onAgentDisabled: (agentId) => late.rooms?.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
       onRoleChanged: (agentId, insee) => late.rooms?.closeAgentConnections(agentId, CLOSE.FORBIDDEN, insee),
     },
   });
-  const { db, accounts } = core;
+  const { accounts } = core;
   let docs: Awaited<ReturnType<typeof openDocStore>>;
   try {
-    docs = await openDocStore(options, db);
+    docs = await openDocStore(core);
   } catch (error) {
     await core.dispose();
     throw error;
@@ -462,7 +484,7 @@ function communeOperations(
       // every second on live sockets), then close its sockets and unload its rooms once their
       // pending writes are flushed: nothing can write the data back after the deletion.
       communeData.foldersOf(insee); // a slug leading outside DATA_DIR refuses before anything changes
-      core.accounts.markCommuneDataDeleted(insee);
+      await core.accounts.markCommuneDataDeleted(insee);
       await rooms.unloadCommune(insee, CLOSE.FORBIDDEN);
       const result = await communeData.deleteAll(insee);
       limits.recount(insee);

@@ -340,8 +340,8 @@ export type CommuneActor = 'commune' | 'metropole' | 'exterieur';
 
 /** What the commune view needs of the accounts (structural, so AuditLog stays standalone). */
 export interface CommuneMembership {
-  listAgents(insee: string): Array<{ id: string }>;
-  identity(agentId: string): { admin: boolean } | undefined;
+  listAgents(insee: string): Promise<Array<{ id: string }>>;
+  identity(agentId: string): Promise<{ admin: boolean } | undefined>;
 }
 
 /**
@@ -352,26 +352,22 @@ export interface CommuneMembership {
  * `details.actor` says `metropole` or `exterieur` (members' entries say `commune`). The Métropole's own view
  * (`GET /api/admin/audit`, the CLI) keeps everything.
  */
-export function communeAuditView(
+export async function communeAuditView(
   entries: AuditEntry[],
   insee: string,
   accounts: CommuneMembership,
-): AuditEntry[] {
-  const members = new Set(accounts.listAgents(insee).map((agent) => agent.id));
+): Promise<AuditEntry[]> {
+  const members = new Set((await accounts.listAgents(insee)).map((agent) => agent.id));
   const actors = new Map<string, CommuneActor>();
+  // Each actor outside the commune looked up once.
+  for (const agentId of new Set(entries.map((entry) => entry.agentId))) {
+    if (!agentId || members.has(agentId)) continue;
+    actors.set(agentId, (await accounts.identity(agentId))?.admin ? 'metropole' : 'exterieur');
+  }
   const actorOf = (agentId: string | null, event: AuditEvent): CommuneActor => {
     // No agent: a client without a valid token for a refusal, else the operator (CLI, server).
     if (!agentId) return REFUSALS.has(event) ? 'exterieur' : 'metropole';
-    let actor = actors.get(agentId);
-    if (!actor) {
-      actor = members.has(agentId)
-        ? 'commune'
-        : accounts.identity(agentId)?.admin
-          ? 'metropole'
-          : 'exterieur';
-      actors.set(agentId, actor);
-    }
-    return actor;
+    return members.has(agentId) ? 'commune' : actors.get(agentId)!;
   };
   return entries.map((entry) => {
     const actor = actorOf(entry.agentId, entry.event);

@@ -52,7 +52,7 @@ beforeAll(async () => {
     password: PASSWORD,
     role: 'agent',
   });
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   admin = await login(server, 'admin@ampmetropole.fr', PASSWORD);
   const writer = openClient(server, '13041/page/copie00001', admin.accessToken);
   await waitSynced(writer);

@@ -263,7 +263,7 @@ describe('page history on the server', () => {
       role: 'agent',
       displayName: 'Admin Métropole',
     });
-    server.admin.setAdmin('admin@ampmetropole.fr', true);
+    await server.admin.setAdmin('admin@ampmetropole.fr', true);
     const admin = await login(server, 'admin@ampmetropole.fr', 'mot-de-passe-admin-metropole');
     const deleted = await fetch(`${server.url}/api/admin/communes/13001/data`, {
       method: 'DELETE',

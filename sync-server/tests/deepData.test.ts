@@ -141,7 +141,7 @@ beforeAll(async () => {
     password: PASSWORD,
     role: 'referent',
   });
-  first.admin.setAdmin('admin@ampmetropole.fr', true);
+  await first.admin.setAdmin('admin@ampmetropole.fr', true);
   await first.close();
   await start();
 }, 30_000);

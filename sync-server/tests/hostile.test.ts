@@ -100,8 +100,8 @@ beforeAll(async () => {
       role: 'agent',
     }),
   ]);
-  server.admin.grantRole('agent@marseille.fr', '13002', 'agent');
-  server.admin.grantRole('agent@marseille.fr', '13003', 'agent');
+  await server.admin.grantRole('agent@marseille.fr', '13002', 'agent');
+  await server.admin.grantRole('agent@marseille.fr', '13003', 'agent');
   token = (await login(server, 'agent@marseille.fr', PASSWORD)).accessToken;
   fast = await login(server, 'rapide@marseille.fr', PASSWORD);
 });
@@ -486,7 +486,7 @@ describe('hostile messages', () => {
   });
 
   it('[HOS-10] a relecteur’s updates are dropped without closing, and the room is unchanged', async () => {
-    server.admin.grantRole('rapide@marseille.fr', '13002', 'relecteur');
+    await server.admin.grantRole('rapide@marseille.fr', '13002', 'relecteur');
     const room = freshRoom('13002');
     const doc = new Y.Doc();
     doc.getText('t').insert(0, 'interdit');

@@ -74,8 +74,8 @@ beforeAll(async () => {
     role: 'agent',
   });
   // The agent also works for La Ciotat: the account survives the deletion of Cassis.
-  server.admin.grantRole('agent@cassis.fr', '13028', 'agent');
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.grantRole('agent@cassis.fr', '13028', 'agent');
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   [admin, agent] = await Promise.all([
     login(server, 'admin@ampmetropole.fr', PASSWORDS.admin),
     login(server, 'agent@cassis.fr', PASSWORDS.agent),
@@ -187,7 +187,7 @@ describe('deletion through the API while clients edit', () => {
       server.audit.list({ insee: '13022' }).some((e) => e.details.detail === 'commune data deleted'),
     ).toBe(true);
     // A new agreement: a role given in the commune again reopens it.
-    server.admin.grantRole('agent@cassis.fr', '13022', 'agent');
+    await server.admin.grantRole('agent@cassis.fr', '13022', 'agent');
     const fresh = openClient(server, '13022/page/nouvelle001', agent.accessToken);
     clients.push(fresh);
     await waitSynced(fresh);

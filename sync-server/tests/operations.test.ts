@@ -102,7 +102,7 @@ beforeAll(async () => {
       role: 'agent',
     }),
   ]);
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   [admin, referent, agent] = await Promise.all([
     login(server, 'admin@ampmetropole.fr', PASSWORDS.admin),
     login(server, 'referente@cassis.fr', PASSWORDS.referent),
@@ -287,7 +287,7 @@ describe('operations', () => {
       password: 'azerty123456',
       role: 'agent',
     });
-    server.admin.grantRole('admin@ampmetropole.fr', '13001', 'agent');
+    await server.admin.grantRole('admin@ampmetropole.fr', '13001', 'agent');
     const text = logLines.join('\n');
     expect(logLines.length).toBeGreaterThan(5);
     for (const line of logLines) {

@@ -100,9 +100,9 @@ describe('refusals on every route', () => {
         expect(await attempt.call(tokens[who])).toBe(403);
         const entries = server.audit.list({ event: 'api.refused' });
         expect(entries.length).toBe(before + 1);
-        const agentId = server.admin
-          .listAgents()
-          .find((a) => a.email === (who === 'relecteur' ? 'rel@gardanne.fr' : 'agent@aix.fr'))!.id;
+        const agentId = (await server.admin.listAgents()).find(
+          (a) => a.email === (who === 'relecteur' ? 'rel@gardanne.fr' : 'agent@aix.fr'),
+        )!.id;
         expect(entries.at(-1)).toMatchObject({
           insee: INSEE,
           agentId,

@@ -151,7 +151,7 @@ beforeAll(async () => {
     password: PASSWORD,
     role: 'agent',
   });
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   [writer, reader, admin] = await Promise.all([
     login(server, 'agent@marseille.fr', PASSWORD),
     login(server, 'relecteur@marseille.fr', PASSWORD),

@@ -23,6 +23,44 @@ export interface PgSchema {
     seq: string | number;
     data: Uint8Array;
   };
+
+  communes: { insee: string; name: string; slug: string; siren: string; population: number };
+  agents: {
+    id: string;
+    email: string;
+    display_name: string;
+    color: string;
+    password_hash: string;
+    admin: boolean;
+    disabled: boolean;
+    created_at: string | number;
+  };
+  agent_roles: { agent_id: string; insee: string; role: string };
+  sessions: {
+    id: string;
+    agent_id: string;
+    created_at: string | number;
+    last_used_at: string | number;
+    revoked: boolean;
+  };
+  tokens: {
+    hash: string;
+    agent_id: string;
+    kind: string;
+    family: string;
+    expires_at: string | number;
+    rotated: boolean;
+    revoked: boolean;
+  };
+  commune_data_deleted: { insee: string; deleted_at: string | number };
+  login_throttle: {
+    scope: string;
+    email: string;
+    address: string;
+    failures: number;
+    window_start: string | number;
+    locked_until: string | number;
+  };
 }
 
 export type PgDatabase = Kysely<PgSchema>;
