@@ -73,11 +73,10 @@ describe('login throttling', () => {
     expect((await attempt(B, 'cible@aubagne.fr', PASSWORD)).status).toBe(200);
     // Their success does not lift the attacker's lock.
     expect((await attempt(A, 'cible@aubagne.fr', PASSWORD)).status).toBe(429);
-    const locked = server.audit.list().filter((e) => e.event === 'auth.locked');
+    const locked = (await server.audit.list()).filter((e) => e.event === 'auth.locked');
     expect(locked.at(-1)).toMatchObject({ address: A, outcome: 'account-locked' });
     expect(
-      server.audit
-        .list()
+      (await server.audit.list())
         .filter((e) => e.event === 'auth.login_failed')
         .every((e) => e.address === A),
     ).toBe(true);
@@ -89,7 +88,7 @@ describe('login throttling', () => {
     });
     expect(unlock.status).toBe(200);
     expect((await attempt(A, 'cible@aubagne.fr', PASSWORD)).status).toBe(200);
-    expect(server.audit.list().at(-2)).toMatchObject({
+    expect((await server.audit.list()).at(-2)).toMatchObject({
       event: 'auth.unlocked',
       details: { email: 'cible@aubagne.fr' },
     });
@@ -117,10 +116,7 @@ describe('login throttling', () => {
     expect(right.body.error.code).toBe('too-many-attempts');
     expect((await attempt(D, 'autre@aubagne.fr', PASSWORD)).status).toBe(200);
     expect(
-      server.audit
-        .list()
-        .filter((e) => e.event === 'auth.address_throttled')
-        .at(-1),
+      (await server.audit.list()).filter((e) => e.event === 'auth.address_throttled').at(-1),
     ).toMatchObject({
       address: C,
       outcome: 'too-many-attempts',

@@ -23,6 +23,7 @@ import { openDatabase } from '../storage/database';
 import { DataDirLocked, acquireDataDirLock } from '../storage/serverLock';
 import { SqliteDocStore } from '../storage/SqliteDocStore';
 import { type PageRepair, repairPage } from '../sync/pageRepair';
+import { SqliteAuditStore } from '../storage/SqliteAuditStore';
 import { composeCore, type CoreServices } from './composition';
 
 /** The parsed options of a command line. */
@@ -93,7 +94,7 @@ async function updateCommand(
   const withAudit = (write: (audit: AuditLog) => void): void => {
     const db = openDatabase(dataDir);
     try {
-      write(new AuditLog(db));
+      write(new AuditLog(new SqliteAuditStore(db)));
     } finally {
       db.close();
     }
@@ -157,7 +158,7 @@ async function restore({ values, dataDir }: CommandContext): Promise<number> {
     }
     const db = openDatabase(dataDir);
     try {
-      new AuditLog(db).record({
+      new AuditLog(new SqliteAuditStore(db)).record({
         event: 'backup.restored',
         outcome: 'ok',
         details: { file: path.basename(file) },
@@ -416,8 +417,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   audit: {
-    core: ({ values }, { audit }) => {
-      for (const entry of audit.list({ insee: optional(values, 'commune') }))
+    core: async ({ values }, { audit }) => {
+      for (const entry of await audit.list({ insee: optional(values, 'commune') }))
         console.log(JSON.stringify(entry));
       return 0;
     },

@@ -35,6 +35,8 @@ import { SiteSearch } from '../publishing/search/SiteSearch';
 import { SqliteDocStore } from '../storage/SqliteDocStore';
 import type { AccountStore } from '../storage/AccountStore';
 import { SqliteAccountStore } from '../storage/SqliteAccountStore';
+import type { AuditStore } from '../storage/AuditStore';
+import { SqliteAuditStore } from '../storage/SqliteAuditStore';
 import type { PgDatabase } from '../storage/postgres/pgDatabase';
 import { createUpdateRoutes } from '../transport/updateRoutes';
 
@@ -133,6 +135,13 @@ async function openAccountStore(db: CoreServices['db'], postgres: PgDatabase | n
   return new PgAccountStore(postgres);
 }
 
+/** The audit log's store: DATA_DIR's SQLite, or PostgreSQL's pool when there is one. */
+async function openAuditStore(db: CoreServices['db'], postgres: PgDatabase | null): Promise<AuditStore> {
+  if (!postgres) return new SqliteAuditStore(db);
+  const { PgAuditStore } = await import('../storage/postgres/PgAuditStore');
+  return new PgAuditStore(postgres);
+}
+
 /** Opens the DATA_DIR's database and builds the services the CLI and the server share. */
 export async function composeCore(options: CoreOptions): Promise<CoreServices> {
   const { logger, now } = options;
@@ -143,8 +152,13 @@ export async function composeCore(options: CoreOptions): Promise<CoreServices> {
   let postgres: PgDatabase | null = null;
   try {
     postgres = options.databaseUrl ? await openPostgresPool(options.databaseUrl, logger) : null;
-    const audit = new AuditLog(db, now);
     const metrics = new Metrics(now);
+    const audit = new AuditLog(await openAuditStore(db, postgres), now, {
+      onWriteFailed: (error) => {
+        metrics.inc('usine_errors_total', { kind: 'audit' });
+        logger.log('error', 'audit.write_failed', { error: error.message });
+      },
+    });
     const accounts = await Accounts.open(await openAccountStore(db, postgres), {
       logger,
       now,
@@ -166,8 +180,8 @@ export async function composeCore(options: CoreOptions): Promise<CoreServices> {
         metrics.inc('usine_errors_total', { kind: 'backup_copy' });
         audit.record({ event: 'backup.copy_failed', outcome: 'error', details: { error: error.message } });
       },
-      afterDailyBackup: () => {
-        const removed = audit.purge(auditRetentionDays * 86_400_000);
+      afterDailyBackup: async () => {
+        const removed = await audit.purge(auditRetentionDays * 86_400_000);
         if (removed > 0) logger.log('info', 'audit.purged', { removed, retentionDays: auditRetentionDays });
       },
     });
@@ -184,7 +198,7 @@ export async function composeCore(options: CoreOptions): Promise<CoreServices> {
       return backup;
     };
     const dispose = async () => {
-      audit.close();
+      await audit.close();
       db.close();
       await postgres?.destroy();
     };

@@ -240,7 +240,7 @@ export class CommuneData {
       );
       // The commune's view: no address nor agent id of anyone outside it (issue #9, finding 11).
       add(
-        json(await communeAuditView(audit.list({ insee, limit: 100_000 }), insee, accounts)),
+        json(await communeAuditView(await audit.list({ insee, limit: 100_000 }), insee, accounts)),
         'journal.json',
       );
       const at = mtime.toISOString();

@@ -184,7 +184,7 @@ describe('deletion through the API while clients edit', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/^usine_sync_rooms 0$/m);
     expect(
-      server.audit.list({ insee: '13022' }).some((e) => e.details.detail === 'commune data deleted'),
+      (await server.audit.list({ insee: '13022' })).some((e) => e.details.detail === 'commune data deleted'),
     ).toBe(true);
     // A new agreement: a role given in the commune again reopens it.
     await server.admin.grantRole('agent@cassis.fr', '13022', 'agent');

@@ -91,7 +91,10 @@ export function adminRoutes(options: AdminRoutesOptions) {
 
   return {
     adminCommunes: communes,
-    adminAudit: (): ApiResponse => ({ status: 200, body: { entries: audit.list({ limit: 1000 }) } }),
+    adminAudit: async (): Promise<ApiResponse> => ({
+      status: 200,
+      body: { entries: await audit.list({ limit: 1000 }) },
+    }),
     adminBackup: async (): Promise<ApiResponse> => {
       if (!options.backupNow) return ERRORS.unavailable();
       return { status: 200, body: { backup: await options.backupNow() } };

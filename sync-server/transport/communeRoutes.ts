@@ -102,7 +102,7 @@ export function communeRoutes(options: CommuneRoutesOptions) {
 
   async function communeAudit({ params, caller }: RouteCall): Promise<ApiResponse> {
     const insee = params.insee!;
-    const entries = audit.list({ insee, limit: 1000 });
+    const entries = await audit.list({ insee, limit: 1000 });
     const visible = caller.identity.admin ? entries : await communeAuditView(entries, insee, accounts);
     return { status: 200, body: { entries: visible } };
   }

@@ -4,7 +4,7 @@
  * returns once PostgreSQL has made it durable, whatever postgresql.conf says), and the
  * versioned schema applied at open (pgMigrations.ts).
  */
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Generated } from 'kysely';
 import pg from 'pg';
 import { INVALID_DATABASE_URL, isPostgresUrl } from './databaseUrl';
 import { migratePostgres, type PgMigrationResult } from './pgMigrations';
@@ -53,6 +53,17 @@ export interface PgSchema {
     revoked: boolean;
   };
   commune_data_deleted: { insee: string; deleted_at: string | number };
+  audit_log: {
+    /** bigserial: generated on insert. */
+    id: Generated<string | number>;
+    at: string | number;
+    event: string;
+    insee: string | null;
+    agent_id: string | null;
+    address: string | null;
+    outcome: string | null;
+    details: string;
+  };
   login_throttle: {
     scope: string;
     email: string;

@@ -112,10 +112,31 @@ const V2_ACCOUNTS: Migration = {
   },
 };
 
+/** Version 3: the audit log (the SQLite audit_log; `details` is its JSON text, as there). */
+const V3_AUDIT: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', 'bigserial', (c) => c.primaryKey())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('event', 'text', (c) => c.notNull())
+      .addColumn('insee', 'text')
+      .addColumn('agent_id', 'text')
+      .addColumn('address', 'text')
+      .addColumn('outcome', 'text')
+      .addColumn('details', 'text', (c) => c.notNull().defaultTo('{}'))
+      .execute();
+    await db.schema.createIndex('audit_by_insee').on('audit_log').columns(['insee', 'id']).execute();
+    await db.schema.createIndex('audit_by_event').on('audit_log').columns(['event', 'id']).execute();
+    await db.schema.createIndex('audit_by_time').on('audit_log').columns(['at']).execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const PG_MIGRATIONS: Record<string, Migration> = {
   '0001_doc_logs': V1_DOC_LOGS,
   '0002_accounts': V2_ACCOUNTS,
+  '0003_audit': V3_AUDIT,
 };
 
 export interface PgMigrationResult {
