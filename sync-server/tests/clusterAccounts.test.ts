@@ -5,6 +5,7 @@
 // changed by the admin CLI (another process, with DATABASE_URL) reaches B's sockets the same way.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -81,6 +82,20 @@ async function login(port: number, email: string): Promise<LoginResponse> {
 
 const availability = postgresAvailability();
 
+/** The audit events of an agent, read from PostgreSQL (every node writes there). */
+async function auditEvents(url: string, agentId: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT event FROM audit_log WHERE agent_id = $1 ORDER BY id', [
+      agentId,
+    ]);
+    return rows.map((row: { event: string }) => row.event);
+  } finally {
+    await client.end();
+  }
+}
+
 describe.runIf(availability.available)('two nodes on one PostgreSQL share logins', () => {
   let postgres: ThrowawayPostgres;
   const dataDirs: Array<{ dir: string; remove: () => Promise<void> }> = [];
@@ -151,6 +166,9 @@ describe.runIf(availability.available)('two nodes on one PostgreSQL share logins
     // The refresh token of the ended session is refused by B too.
     const refreshed = await api(portB, '/api/auth/refresh', { body: { refreshToken: session.refreshToken } });
     expect(refreshed.status).toBe(401);
+    // One audit log for both nodes: the login and logout A recorded, in PostgreSQL.
+    const audited = await auditEvents(postgres.url, session.agent.id);
+    expect(audited).toEqual(expect.arrayContaining(['auth.login', 'auth.logout']));
   }, 60_000);
 
   it('[CLU-2] a role changed by the CLI on A’s DATA_DIR closes the agent’s socket on B; it reconnects read-only', async () => {
