@@ -67,7 +67,7 @@ export interface Admin {
   /** Pending invitations of an account (by its e-mail). */
   invitationsOf(agentId: string): Promise<Invitation[]>;
   /** Pending invitations of a commune (what its référent typed). */
-  communeInvitations(insee: string): Invitation[];
+  communeInvitations(insee: string): Promise<Invitation[]>;
   /** The account accepts: it gains the role, if whoever invited may still give it. */
   acceptInvitation(agentId: string, insee: string): Promise<AgentIdentity>;
   declineInvitation(agentId: string, insee: string): Promise<void>;
@@ -198,7 +198,7 @@ export function createAdmin(
       } else if (input.password) {
         await hashPassword(input.password); // the same time as a creation; the hash is dropped
       }
-      if (!invitationStore.put(email, input.insee, input.role, by)) {
+      if (!(await invitationStore.put(email, input.insee, input.role, by))) {
         throw new InvitationError(
           'too-many-invitations',
           409,
@@ -216,7 +216,7 @@ export function createAdmin(
     communeInvitations: (insee) => store().forCommune(insee),
     async acceptInvitation(agentId, insee) {
       const email = await emailOf(agentId);
-      const invitation = store().take(email, insee);
+      const invitation = await store().take(email, insee);
       if (!invitation) throw noInvitation();
       if (!(await inviterMayStillGive(invitation)) || (await accounts.communeDataDeleted(insee))) {
         audit.record({
@@ -241,7 +241,7 @@ export function createAdmin(
       return agent;
     },
     async declineInvitation(agentId, insee) {
-      const invitation = store().take(await emailOf(agentId), insee);
+      const invitation = await store().take(await emailOf(agentId), insee);
       if (!invitation) throw noInvitation();
       audit.record({ event: 'agent.invitation_declined', insee, agentId, outcome: 'ok' });
     },

@@ -37,6 +37,8 @@ import type { AccountStore } from '../storage/AccountStore';
 import { SqliteAccountStore } from '../storage/SqliteAccountStore';
 import type { AuditStore } from '../storage/AuditStore';
 import { SqliteAuditStore } from '../storage/SqliteAuditStore';
+import type { InvitationStore } from '../storage/InvitationStore';
+import { SqliteInvitationStore } from '../storage/SqliteInvitationStore';
 import type { PgDatabase } from '../storage/postgres/pgDatabase';
 import { createUpdateRoutes } from '../transport/updateRoutes';
 
@@ -142,6 +144,16 @@ async function openAuditStore(db: CoreServices['db'], postgres: PgDatabase | nul
   return new PgAuditStore(postgres);
 }
 
+/** The invitations' store: DATA_DIR's SQLite, or PostgreSQL's pool when there is one. */
+async function openInvitationStore(
+  db: CoreServices['db'],
+  postgres: PgDatabase | null,
+): Promise<InvitationStore> {
+  if (!postgres) return new SqliteInvitationStore(db);
+  const { PgInvitationStore } = await import('../storage/postgres/PgInvitationStore');
+  return new PgInvitationStore(postgres);
+}
+
 /** Opens the DATA_DIR's database and builds the services the CLI and the server share. */
 export async function composeCore(options: CoreOptions): Promise<CoreServices> {
   const { logger, now } = options;
@@ -166,7 +178,8 @@ export async function composeCore(options: CoreOptions): Promise<CoreServices> {
       failureDelayMs: options.loginFailureDelayMs,
       ...options.sessions,
     });
-    const admin = createAdmin(accounts, audit, options.adminHooks ?? {}, new Invitations(db, now));
+    const invitations = new Invitations(await openInvitationStore(db, postgres), now);
+    const admin = createAdmin(accounts, audit, options.adminHooks ?? {}, invitations);
     const backups = new Backups({
       db,
       dir: options.backups?.dir ?? path.join(options.dataDir, 'backups'),

@@ -61,9 +61,11 @@ export function memberRoutes(options: { accounts: Accounts; admin: Admin }) {
   }
 
   async function list({ params }: RouteCall): Promise<ApiResponse> {
-    const invitations = admin
-      .communeInvitations(params.insee!)
-      .map((i) => ({ email: i.email, role: i.role, invitedAt: i.createdAt }));
+    const invitations = (await admin.communeInvitations(params.insee!)).map((i) => ({
+      email: i.email,
+      role: i.role,
+      invitedAt: i.createdAt,
+    }));
     const body: AgentsResponse = { agents: await memberSummaries(params.insee!), invitations };
     return { status: 200, body };
   }

@@ -53,6 +53,13 @@ export interface PgSchema {
     revoked: boolean;
   };
   commune_data_deleted: { insee: string; deleted_at: string | number };
+  agent_invitations: {
+    email: string;
+    insee: string;
+    role: string;
+    invited_by: string | null;
+    created_at: string | number;
+  };
   audit_log: {
     /** bigserial: generated on insert. */
     id: Generated<string | number>;

@@ -132,11 +132,28 @@ const V3_AUDIT: Migration = {
   },
 };
 
+/** Version 4: pending invitations (the SQLite agent_invitations). */
+const V4_INVITATIONS: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('agent_invitations')
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('insee', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('invited_by', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('agent_invitations_pkey', ['email', 'insee'])
+      .execute();
+    await db.schema.createIndex('invitations_by_insee').on('agent_invitations').columns(['insee']).execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const PG_MIGRATIONS: Record<string, Migration> = {
   '0001_doc_logs': V1_DOC_LOGS,
   '0002_accounts': V2_ACCOUNTS,
   '0003_audit': V3_AUDIT,
+  '0004_invitations': V4_INVITATIONS,
 };
 
 export interface PgMigrationResult {
