@@ -25,6 +25,7 @@ import { openDatabase } from '../storage/database';
 import { DataDirLocked, acquireDataDirLock } from '../storage/serverLock';
 import { SqliteDocStore } from '../storage/SqliteDocStore';
 import { type PageRepair, repairPage } from '../sync/pageRepair';
+import { SqliteAuditStore } from '../storage/SqliteAuditStore';
 import { composeCore, type CoreServices, fileRoots } from './composition';
 
 /** The parsed options of a command line. */
@@ -35,7 +36,7 @@ export interface CommandContext {
   dataDir: string;
   backupDir: string;
   backupCopyDir: string | undefined;
-  /** DATABASE_URL: set, the documents are in PostgreSQL, which these commands do not read yet. */
+  /** DATABASE_URL: set, accounts and documents are in PostgreSQL (the document commands refuse). */
   databaseUrl?: string;
   /** SITES_DIR and MEDIA_DIR, when set (default: in DATA_DIR). */
   sitesDir?: string;
@@ -98,7 +99,7 @@ async function updateCommand(
   const withAudit = (write: (audit: AuditLog) => void): void => {
     const db = openDatabase(dataDir);
     try {
-      write(new AuditLog(db));
+      write(new AuditLog(new SqliteAuditStore(db)));
     } finally {
       db.close();
     }
@@ -164,7 +165,7 @@ async function restore(context: CommandContext): Promise<number> {
     }
     const db = openDatabase(dataDir);
     try {
-      new AuditLog(db).record({
+      new AuditLog(new SqliteAuditStore(db)).record({
         event: 'backup.restored',
         outcome: 'ok',
         details: { file: path.basename(file) },
@@ -342,8 +343,8 @@ async function addAgent({ values }: CommandContext, { admin }: CoreServices): Pr
   return 0;
 }
 
-function grantRole({ values }: CommandContext, { admin }: CoreServices): number {
-  const agent = admin.grantRole(
+async function grantRole({ values }: CommandContext, { admin }: CoreServices): Promise<number> {
+  const agent = await admin.grantRole(
     required(values, 'email'),
     required(values, 'commune'),
     role(required(values, 'role')),
@@ -354,8 +355,8 @@ function grantRole({ values }: CommandContext, { admin }: CoreServices): number 
   return 0;
 }
 
-function listAgents({ values }: CommandContext, { admin }: CoreServices): number {
-  const agents = admin.listAgents(optional(values, 'commune'));
+async function listAgents({ values }: CommandContext, { admin }: CoreServices): Promise<number> {
+  const agents = await admin.listAgents(optional(values, 'commune'));
   if (agents.length === 0) {
     console.log(values.commune ? `Aucun compte pour la commune ${values.commune}.` : 'Aucun compte.');
     return 0;
@@ -402,24 +403,24 @@ const COMMANDS: Record<string, Command> = {
   'grant-role': { core: grantRole },
   'list-agents': { core: listAgents },
   'set-admin': {
-    core: ({ values }, { admin }) => {
-      const agent = admin.setAdmin(required(values, 'email'), !values.remove);
+    core: async ({ values }, { admin }) => {
+      const agent = await admin.setAdmin(required(values, 'email'), !values.remove);
       return done(
         agent.admin ? `${agent.email} est administrateur.` : `${agent.email} n'est plus administrateur.`,
       );
     },
   },
   'disable-agent': {
-    core: ({ values }, { admin }) =>
-      done((admin.disableAgent(required(values, 'email')), `Compte désactivé : ${values.email}.`)),
+    core: async ({ values }, { admin }) =>
+      done((await admin.disableAgent(required(values, 'email')), `Compte désactivé : ${values.email}.`)),
   },
   'enable-agent': {
-    core: ({ values }, { admin }) =>
-      done((admin.enableAgent(required(values, 'email')), `Compte réactivé : ${values.email}.`)),
+    core: async ({ values }, { admin }) =>
+      done((await admin.enableAgent(required(values, 'email')), `Compte réactivé : ${values.email}.`)),
   },
   'revoke-role': {
-    core: ({ values }, { admin }) => {
-      admin.revokeRole(required(values, 'email'), required(values, 'commune'));
+    core: async ({ values }, { admin }) => {
+      await admin.revokeRole(required(values, 'email'), required(values, 'commune'));
       return done(`Rôle retiré : ${values.email} dans la commune ${values.commune}.`);
     },
   },
@@ -430,12 +431,14 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   unlock: {
-    core: ({ values }, { admin }) =>
-      done((admin.unlock(required(values, 'email')), `Compte débloqué : ${values.email}.`)),
+    core: async ({ values }, { admin }) =>
+      done((await admin.unlock(required(values, 'email')), `Compte débloqué : ${values.email}.`)),
   },
   'unlock-address': {
-    core: ({ values }, { admin }) =>
-      done((admin.unlockAddress(required(values, 'address')), `Adresse débloquée : ${values.address}.`)),
+    core: async ({ values }, { admin }) =>
+      done(
+        (await admin.unlockAddress(required(values, 'address')), `Adresse débloquée : ${values.address}.`),
+      ),
   },
   'list-communes': {
     core: (_, { admin }) => {
@@ -444,8 +447,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   audit: {
-    core: ({ values }, { audit }) => {
-      for (const entry of audit.list({ insee: optional(values, 'commune') }))
+    core: async ({ values }, { audit }) => {
+      for (const entry of await audit.list({ insee: optional(values, 'commune') }))
         console.log(JSON.stringify(entry));
       return 0;
     },
@@ -461,7 +464,7 @@ export async function runCommand(name: string, context: CommandContext): Promise
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`Commande inconnue : « ${name} ».`);
   if ('standalone' in command) return command.standalone(context);
-  const core = composeCore({
+  const core = await composeCore({
     dataDir: context.dataDir,
     databaseUrl: context.databaseUrl,
     sitesDir: context.sitesDir,

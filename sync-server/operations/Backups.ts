@@ -114,7 +114,7 @@ export interface BackupsOptions {
   retention?: RetentionPolicy;
   now?: () => number;
   /** Run by the daily job after its backup (the audit log's retention purge). */
-  afterDailyBackup?: () => void;
+  afterDailyBackup?: () => void | Promise<void>;
   /** Second folder, off the machine, that receives a verified copy of every backup. */
   copyDir?: string;
   /** Told when the copy failed (the backup itself is kept). */
