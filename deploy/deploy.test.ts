@@ -1,28 +1,26 @@
 // The deploy/ configuration run for real: Debian's nginx with deploy/nginx/ as shipped (only the
 // listening ports, the nodes' ports and the certificate paths changed for loopback), over real
 // TLS, in front of real server nodes on loopback; the systemd unit checked by systemd-analyze.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import yaml from 'js-yaml';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { SUBPROTOCOL, pageRoom } from '../site/syncProtocol';
 import type { RunningServer } from '../sync-server/app/server';
 import { startTestServer, tempDataDir, waitFor } from '../sync-server/app/testHarness';
+import { NginxHarness } from './nginxHarness';
 
 const run = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const NGINX = '/usr/sbin/nginx';
 const CLIENT_ADDRESS = '127.0.0.5';
 const EMAIL = 'agent@13001.test';
 const PASSWORD = 'Cle-de-deploiement-2026!';
@@ -32,100 +30,13 @@ interface Node {
   data: { dir: string; remove: () => Promise<void> };
 }
 
-let dir: string;
+let proxy: NginxHarness;
 let ca: Buffer;
 let httpPort: number;
 let httpsPort: number;
-let nginx: ChildProcess | undefined;
 const nodes: Node[] = [];
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** deploy/nginx/usine-upstreams.conf with the test's nodes (each upstream lists them all). */
-async function upstreams(nodePorts: number[]): Promise<string> {
-  const shipped = await fs.readFile(path.join(HERE, 'nginx', 'usine-upstreams.conf'), 'utf8');
-  let serverLines = 0;
-  const config = shipped
-    .split('\n')
-    .flatMap((line) => {
-      if (!/^\s*server 127\.0\.0\.1:\d+/.test(line)) return [line];
-      // The first node's line of each upstream becomes the test's list; the others go.
-      if (serverLines++ % 2 === 1) return [];
-      return nodePorts.map((port) => line.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${port}`));
-    })
-    .join('\n');
-  expect(serverLines, 'two upstreams of two nodes each').toBe(4);
-  return config;
-}
-
-/** deploy/nginx/usine-a-sites.conf with the test's ports, upstreams and certificate. */
-async function siteConfig(): Promise<string> {
-  const shipped = await fs.readFile(path.join(HERE, 'nginx', 'usine-a-sites.conf'), 'utf8');
-  return shipped
-    .replace(/listen 80;/, `listen 127.0.0.1:${httpPort};`)
-    .replace(/listen 443 ssl http2;/, `listen 127.0.0.1:${httpsPort} ssl http2;`)
-    .replace(/^\s*listen \[::\].*$/gm, '')
-    .replace('/etc/nginx/usine-upstreams.conf', path.join(dir, 'usine-upstreams.conf'))
-    .replace('/etc/usine-a-sites/tls/fullchain.pem', path.join(dir, 'cert.pem'))
-    .replace('/etc/usine-a-sites/tls/privkey.pem', path.join(dir, 'key.pem'))
-    .replace('/etc/nginx/snippets/usine-tls-anssi.conf', path.join(HERE, 'nginx', 'usine-tls-anssi.conf'));
-}
-
-async function startNginx(nodePorts: number[]): Promise<void> {
-  await stopNginx();
-  await fs.writeFile(path.join(dir, 'usine-upstreams.conf'), await upstreams(nodePorts));
-  await fs.writeFile(path.join(dir, 'usine-a-sites.conf'), await siteConfig());
-  const user = process.getuid?.() === 0 ? 'user root root;' : '';
-  await fs.writeFile(
-    path.join(dir, 'nginx.conf'),
-    `${user}
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  include ${dir}/usine-a-sites.conf;
-}
-`,
-  );
-  const check = await run(NGINX, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')]).catch(
-    (error: { stderr: string }) => ({ stderr: error.stderr, failed: true }),
-  );
-  expect(check.stderr).toContain('test is successful');
-  nginx = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(httpsPort, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error('nginx did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function stopNginx(): Promise<void> {
-  const running = nginx;
-  nginx = undefined;
-  if (!running || running.exitCode !== null) return;
-  const exited = new Promise((resolve) => running.once('exit', resolve));
-  running.kill('SIGTERM');
-  await exited;
-}
+const startNginx = async (ports: number[]) =>
+  expect(await proxy.start(ports)).toContain('test is successful');
 
 interface Answer {
   status: number;
@@ -200,41 +111,18 @@ async function startNode(): Promise<Node> {
 const portOf = (node: Node) => Number(new URL(node.server.url).port);
 
 beforeAll(async () => {
-  await fs.access(NGINX);
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'usine-deploy-'));
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost',
-    '-keyout',
-    path.join(dir, 'key.pem'),
-    '-out',
-    path.join(dir, 'cert.pem'),
-  ]);
-  ca = await fs.readFile(path.join(dir, 'cert.pem'));
-  httpPort = await freePort();
-  httpsPort = await freePort();
+  proxy = await NginxHarness.create();
+  ({ ca, httpPort, httpsPort } = proxy);
   nodes.push(await startNode());
   await startNginx([portOf(nodes[0]!), portOf(nodes[0]!)]);
 });
 
 afterAll(async () => {
-  await stopNginx();
+  await proxy?.remove();
   for (const node of nodes) {
     await node.server.close().catch(() => undefined);
     await node.data.remove();
   }
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 
 describe('deploy/nginx in front of the nodes', () => {
@@ -288,17 +176,12 @@ describe('deploy/nginx in front of the nodes', () => {
     expect(signedIn.status).toBe(200);
     const { accessToken } = JSON.parse(signedIn.body) as { accessToken: string };
     const room = pageRoom('13001', 'deploiement');
-    // ws over TLS, trusting the test certificate.
-    class TrustingSocket extends WebSocket {
-      constructor(url: string, protocols?: string | string[]) {
-        super(url, protocols, { ca });
-      }
-    }
     const open = () => {
       const doc = new Y.Doc();
-      const provider = new WebsocketProvider(`wss://localhost:${httpsPort}/sync`, room, doc, {
+      const provider = new WebsocketProvider(proxy.syncUrl, room, doc, {
         protocols: [SUBPROTOCOL, accessToken],
-        WebSocketPolyfill: TrustingSocket as unknown as typeof globalThis.WebSocket,
+        // ws over TLS, trusting the test certificate.
+        WebSocketPolyfill: proxy.TrustingSocket as unknown as typeof globalThis.WebSocket,
         disableBc: true,
       });
       return { doc, provider };
