@@ -11,6 +11,7 @@
  *   revoke-role --commune 13001 --email a@b.fr      set-password --email a@b.fr --password …
  *   unlock --email a@b.fr      list-communes      audit [--commune 13001]
  *   backup      list-backups      restore --file <backup>      (restore: server stopped)
+ *   migrate-to-postgres   (DATABASE_URL; an embedded DATA_DIR copied into PostgreSQL, verified)
  *   export --commune 13001 --out export.zip      delete-commune-data --commune 13001 --confirm 13001
  *   repair-page --commune 13001 --page=<id>      (server stopped; else the API route)
  *   publish-update --dir <release folder> [--rollout 100]      set-update-rollout --rollout 25
@@ -45,6 +46,8 @@ Commandes :
   backup                                    (sauvegarde immédiate, serveur en marche ou non)
   list-backups
   restore --file <sauvegarde>               (serveur ARRÊTÉ ; la base actuelle est gardée de côté)
+  migrate-to-postgres                       (avec DATABASE_URL, serveur ARRÊTÉ : copie DATA_DIR
+                                            dans PostgreSQL et MEDIA_DIR, vérifiée avant validation)
   export --commune <INSEE> --out <fichier.zip>
   delete-commune-data --commune <INSEE> --confirm <INSEE>   (fin de convention ; serveur arrêté,
                                             ou DELETE /api/admin/communes/<INSEE>/data s'il tourne)

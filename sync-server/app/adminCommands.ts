@@ -11,6 +11,7 @@ import { AuditLog } from '../observability/AuditLog';
 import { silentLogger } from '../observability/Logger';
 import { copyMissing, listBackups, RestoreRefused, restoreBackup } from '../operations/Backups';
 import { recordedSha256, sha256Of } from '../operations/backupCopy';
+import { MigrationRefused, migrateToPostgres } from '../operations/migrateToPostgres';
 import { pgRestoreFrom } from '../storage/postgres/pgDump';
 import { CommuneData } from '../operations/CommuneData';
 import {
@@ -204,6 +205,44 @@ async function restorePostgres(context: CommandContext, file: string): Promise<n
   return 0;
 }
 
+/**
+ * `migrate-to-postgres`: the embedded DATA_DIR (server stopped: its lock) copied into
+ * DATABASE_URL's PostgreSQL and MEDIA_DIR, verified, committed only if all matches.
+ */
+async function migrateToPostgresCommand(context: CommandContext): Promise<number> {
+  const { dataDir, databaseUrl } = context;
+  if (!databaseUrl)
+    throw new RefusedError('réglez DATABASE_URL sur la base PostgreSQL où copier les données.');
+  const release = await lockDataDir(
+    dataDir,
+    'migration',
+    'arrêtez-le avant de copier ses données vers PostgreSQL (ce qu’il écrirait pendant la copie serait perdu).',
+  );
+  const sqlite = openDatabase(dataDir);
+  const { openPostgres } = await import('../storage/postgres/pgDatabase');
+  let postgres: Awaited<ReturnType<typeof openPostgres>> | undefined;
+  try {
+    postgres = await openPostgres(databaseUrl, { maxConnections: 2 });
+    const media = { from: path.join(dataDir, 'media'), to: fileRoots(context).mediaDir };
+    const report = await migrateToPostgres(sqlite, postgres, media);
+    for (const { table, rows } of report.tables)
+      console.log(`${table}\t${rows} ligne(s) copiée(s) et comptée(s)`);
+    console.log(`${report.documents} document(s) vérifié(s) (même état des deux côtés)`);
+    console.log(`${report.mediaFiles} média(s) vérifié(s) (empreinte SHA-256)`);
+    if (report.notCopied.length > 0)
+      console.log(`Restées dans SQLite (pas encore en PostgreSQL) : ${report.notCopied.join(', ')}.`);
+    console.log(`Données de ${dataDir} copiées dans PostgreSQL et vérifiées.`);
+    return 0;
+  } catch (error) {
+    if (error instanceof MigrationRefused) throw new RefusedError(error.message);
+    throw error;
+  } finally {
+    await postgres?.destroy();
+    sqlite.close();
+    release();
+  }
+}
+
 function listBackupFiles({ backupDir }: CommandContext): number {
   const backups = listBackups(backupDir);
   if (backups.length === 0) console.log(`Aucune sauvegarde dans ${backupDir}.`);
@@ -394,6 +433,7 @@ const done = (message: string) => {
 
 const COMMANDS: Record<string, Command> = {
   restore: { standalone: restore },
+  'migrate-to-postgres': { standalone: migrateToPostgresCommand },
   'list-backups': { standalone: listBackupFiles },
   'publish-update': { standalone: ({ values, dataDir }) => updateCommand('publish-update', values, dataDir) },
   'set-update-rollout': {
