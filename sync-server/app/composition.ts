@@ -34,6 +34,7 @@ import type { CatchUpStore, RedisFanout } from '../sync/RedisFanout';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from '../sync/RoomManager';
 import { SiteSearch } from '../publishing/search/SiteSearch';
 import { SqliteDocStore } from '../storage/SqliteDocStore';
+import type { PublicationStore } from '../publishing/PublicationStore';
 import { createUpdateRoutes } from '../transport/updateRoutes';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -233,6 +234,15 @@ export type BackingDocStore = DocStore &
   };
 
 /**
+ * With `databaseUrl`, what the nodes share beyond the documents: the publishing state and the
+ * daily jobs' claims (one node runs each a day, [PGPUB-4]).
+ */
+interface ClusterStores {
+  publications: PublicationStore;
+  claimDaily: (job: string) => Promise<boolean>;
+}
+
+/**
  * The documents' store: SqliteDocStore on DATA_DIR's database (embedded default), or
  * PgDocStore when `databaseUrl` is set. `refreshUsage` reads the communes' usage again (on
  * PostgreSQL other nodes write too).
@@ -240,7 +250,12 @@ export type BackingDocStore = DocStore &
 async function openDocStore(
   options: ServicesOptions,
   db: CoreServices['db'],
-): Promise<{ backing: BackingDocStore; refreshUsage: () => Promise<void>; catchUp?: CatchUpStore }> {
+): Promise<{
+  backing: BackingDocStore;
+  refreshUsage: () => Promise<void>;
+  catchUp?: CatchUpStore;
+  cluster?: ClusterStores;
+}> {
   if (!options.databaseUrl) return { backing: new SqliteDocStore(db), refreshUsage: async () => {} };
   // Imported on demand: from the sources the embedded default does not load the PostgreSQL
   // client (the esbuild bundle hoists `pg` and `kysely` to its top, loaded but unused).
@@ -253,7 +268,14 @@ async function openDocStore(
     onConnectionLost: (error) =>
       options.logger.log('warn', 'postgres.connection_lost', { error: error.message }),
   });
-  return { backing: store, refreshUsage: () => store.refreshCommuneBytes(), catchUp: store };
+  // The publishing state on the same database ([PGPUB-1]); its locks on a pool of their own.
+  const { PgPublicationStore } = await import('../publishing/PgPublicationStore');
+  const { claimDailyJob, dayOf } = await import('../storage/postgres/advisoryLocks');
+  const cluster: ClusterStores = {
+    publications: await PgPublicationStore.open(store.database, options.databaseUrl),
+    claimDaily: (job) => claimDailyJob(store.database, job, dayOf((options.now ?? Date.now)())),
+  };
+  return { backing: store, refreshUsage: () => store.refreshCommuneBytes(), catchUp: store, cluster };
 }
 
 export interface Services extends Omit<CoreServices, 'dispose'> {
@@ -340,7 +362,7 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     communeBytes: (insee) => backingStore.bytesOfCommune(insee) + mediaBytesOfCommune(roots.mediaDir, insee),
     now: options.now,
   });
-  const live = composeLive(options, core, store, limits, fanout);
+  const live = composeLive(options, core, store, limits, fanout, docs.cluster);
   late.rooms = live.rooms;
   const jobs = startJobs(options, core, live, limits, docs.refreshUsage);
   const dispose = async (afterRooms?: () => Promise<void>) => {
@@ -372,6 +394,7 @@ function composeLive(
   store: DocStore,
   limits: Limits,
   fanout?: RedisFanout,
+  cluster?: ClusterStores,
 ) {
   const { db, accounts, audit, metrics, logger } = { ...core, logger: options.logger };
   const roots = fileRoots(options);
@@ -405,6 +428,7 @@ function composeLive(
   metrics.gauge('usine_sync_rooms', 'Rooms loaded in memory.', () => rooms.openRoomCount);
   const publisher = new Publisher({
     db,
+    store: cluster?.publications,
     dataDir: options.dataDir,
     ...roots,
     assetsDir: options.assetsDir ?? path.join(REPO_ROOT, 'assets'),
@@ -443,6 +467,7 @@ function composeLive(
     graceMs: options.media?.sweepGraceMs ?? DEFAULT_MEDIA_SWEEP_GRACE_MS,
     onDeleted: (insee) => limits.recount(insee),
     now: options.now,
+    claimRun: cluster && (() => cluster.claimDaily('media-sweep')),
   });
   return {
     snapshots,

@@ -32,9 +32,122 @@ const V1_DOC_LOGS: Migration = {
   },
 };
 
+/**
+ * Version 2: the publishing state (the SQLite tables of publishing/, same columns): the
+ * publication log, the schedules, the actes online, the page releases. Times are epoch
+ * milliseconds (bigint); the JSON columns stay text, read back as SQLite gives them.
+ */
+const V2_PUBLISHING: Migration = {
+  async up(db: Kysely<unknown>) {
+    const text = sql`text collate "C"`;
+    await db.schema
+      .createTable('publications')
+      .addColumn('insee', text, (c) => c.notNull())
+      .addColumn('version', text, (c) => c.notNull())
+      .addColumn('published_at', 'bigint', (c) => c.notNull())
+      .addColumn('pages', 'integer', (c) => c.notNull())
+      .addColumn('published_by', 'text')
+      .addPrimaryKeyConstraint('publications_pkey', ['insee', 'version'])
+      .execute();
+    await db.schema
+      .createTable('publication_events')
+      .addColumn('id', 'bigserial', (c) => c.primaryKey())
+      .addColumn('insee', text, (c) => c.notNull())
+      .addColumn('version', text, (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('by', 'text')
+      .addColumn('by_name', 'text')
+      .addColumn('pages', 'integer', (c) => c.notNull())
+      .addColumn('changed', 'text', (c) => c.notNull())
+      .addColumn('rollback_of', 'text')
+      .execute();
+    await db.schema
+      .createIndex('publication_events_insee')
+      .on('publication_events')
+      .columns(['insee', 'id'])
+      .execute();
+    await db.schema
+      .createTable('scheduled_publications')
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('insee', text, (c) => c.notNull())
+      .addColumn('page_id', text, (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('created_by', 'text')
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('message', 'text')
+      .execute();
+    await db.schema
+      .createIndex('scheduled_publications_due')
+      .on('scheduled_publications')
+      .columns(['state', 'at'])
+      .execute();
+    await db.schema
+      .createTable('published_actes')
+      .addColumn('insee', text, (c) => c.primaryKey())
+      .addColumn('actes', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('version_actes')
+      .addColumn('insee', text, (c) => c.notNull())
+      .addColumn('version', text, (c) => c.notNull())
+      .addColumn('actes', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('version_actes_pkey', ['insee', 'version'])
+      .execute();
+    await db.schema
+      .createTable('page_versions')
+      .addColumn('id', 'bigserial', (c) => c.primaryKey())
+      .addColumn('insee', text, (c) => c.notNull())
+      .addColumn('page_id', text, (c) => c.notNull())
+      .addColumn('meta', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('body_seq', 'bigint')
+      .addColumn('released_at', 'bigint', (c) => c.notNull())
+      .addColumn('released_by', 'text')
+      .execute();
+    await db.schema
+      .createIndex('page_versions_page')
+      .on('page_versions')
+      .columns(['insee', 'page_id', 'id'])
+      .execute();
+    await db.schema
+      .createTable('site_version_pages')
+      .addColumn('insee', text, (c) => c.notNull())
+      .addColumn('version', text, (c) => c.notNull())
+      .addColumn('page_id', text, (c) => c.notNull())
+      .addColumn('page_version_id', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('site_version_pages_pkey', ['insee', 'version', 'page_id'])
+      .execute();
+    await db.schema
+      .createTable('site_versions_recorded')
+      .addColumn('insee', text, (c) => c.notNull())
+      .addColumn('version', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('site_versions_recorded_pkey', ['insee', 'version'])
+      .execute();
+  },
+};
+
+/**
+ * Version 3: the daily jobs run in the cluster (one row per job and day: the node whose
+ * insert succeeds runs it, advisoryLocks.ts claimDailyJob).
+ */
+const V3_DAILY_JOBS: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('daily_job_runs')
+      .addColumn('job', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('day', sql`text collate "C"`, (c) => c.notNull())
+      .addColumn('claimed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addPrimaryKeyConstraint('daily_job_runs_pkey', ['job', 'day'])
+      .execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const PG_MIGRATIONS: Record<string, Migration> = {
   '0001_doc_logs': V1_DOC_LOGS,
+  '0002_publishing': V2_PUBLISHING,
+  '0003_daily_jobs': V3_DAILY_JOBS,
 };
 
 export interface PgMigrationResult {
