@@ -26,7 +26,7 @@ import { mediaBytesOfCommune } from '../publishing/mediaFiles';
 import { mediaRoutes, type MediaRoutes, type MediaUploadRate } from '../transport/mediaRoutes';
 import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from '../publishing/mediaSweep';
 import { Metrics } from '../observability/Metrics';
-import { PageSnapshots } from '../publishing/PageSnapshots';
+import { PageSnapshots, type SnapshotStore } from '../publishing/PageSnapshots';
 import { repairPage, type RepairStore } from '../sync/pageRepair';
 import { Publisher, type PublisherOptions } from '../publishing/Publisher';
 import type { RateLimit } from '../sync/RateLimiter';
@@ -239,6 +239,7 @@ export type BackingDocStore = DocStore &
  */
 interface ClusterStores {
   publications: PublicationStore;
+  snapshots: SnapshotStore;
   claimDaily: (job: string) => Promise<boolean>;
 }
 
@@ -270,9 +271,11 @@ async function openDocStore(
   });
   // The publishing state on the same database ([PGPUB-1]); its locks on a pool of their own.
   const { PgPublicationStore } = await import('../publishing/PgPublicationStore');
+  const { PgSnapshotStore } = await import('../publishing/PgSnapshotStore');
   const { claimDailyJob, dayOf } = await import('../storage/postgres/advisoryLocks');
   const cluster: ClusterStores = {
     publications: await PgPublicationStore.open(store.database, options.databaseUrl),
+    snapshots: new PgSnapshotStore(store.database),
     claimDaily: (job) => claimDailyJob(store.database, job, dayOf((options.now ?? Date.now)())),
   };
   return { backing: store, refreshUsage: () => store.refreshCommuneBytes(), catchUp: store, cluster };
@@ -369,6 +372,7 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     jobs.stop();
     await live.mediaSweeper.idle();
     await live.rooms.close();
+    await live.snapshots.idle();
     await fanout?.close();
     await afterRooms?.();
     await live.publisher.close();
@@ -398,7 +402,7 @@ function composeLive(
 ) {
   const { db, accounts, audit, metrics, logger } = { ...core, logger: options.logger };
   const roots = fileRoots(options);
-  const snapshots = new PageSnapshots({ db, logger, now: options.now });
+  const snapshots = new PageSnapshots({ db, store: cluster?.snapshots, logger, now: options.now });
   const rooms = new RoomManager({
     store,
     logger,
@@ -449,6 +453,7 @@ function composeLive(
     audit,
     readDoc: (room) => rooms.readDoc(room),
     now: options.now,
+    deleteShared: cluster && ((insee) => cluster.publications.deleteCommune(insee)),
   });
   const media = mediaRoutes({
     mediaDir: roots.mediaDir,

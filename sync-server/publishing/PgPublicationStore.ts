@@ -15,6 +15,7 @@ import {
   type PublicationRecord,
   type PublicationStore,
   publishedMeta,
+  PUBLISHING_TABLES,
   type StoredRelease,
 } from './PublicationStore';
 
@@ -296,6 +297,13 @@ export class PgPublicationStore implements PublicationStore {
     await sql`insert into site_versions_recorded (insee, version) values (${insee}, ${version})
       on conflict do nothing`.execute(trx);
     return ids;
+  }
+
+  async deleteCommune(insee: string): Promise<void> {
+    await this.q.transaction().execute(async (trx) => {
+      for (const table of PUBLISHING_TABLES)
+        await sql`delete from ${sql.table(table)} where insee = ${insee}`.execute(trx);
+    });
   }
 
   async recordReleases(

@@ -188,6 +188,22 @@ export function publicationStoreContract(name: string, make: () => Promise<Publi
       expect([row!.pageId, row!.releasedAt, row!.releasedBy]).toEqual(['p1', 500, null]);
     });
 
+    it("deletes a commune's rows, and only its own", async () => {
+      await store.recordPublication(record('v1', 1000, { added: [page('p1', 'Accueil')] }));
+      await store.recordPublication(record('w1', 1000, { insee: OTHER, added: [page('p1', 'Ailleurs')] }));
+      await store.addSchedule({ id: 's1', insee: INSEE, pageId: 'p1', at: 5000, createdBy: null });
+      await store.setActesOnline(INSEE, '[]');
+      await store.deleteCommune(INSEE);
+      expect(await store.events(INSEE, null)).toEqual([]);
+      expect(await store.currentVersion(INSEE)).toBeNull();
+      expect(await store.schedules(INSEE)).toEqual([]);
+      expect(await store.actesOnline(INSEE)).toBeNull();
+      expect(await store.recorded(INSEE, 'v1')).toBe(false);
+      expect(await store.pageVersionIds(INSEE, 'v1')).toEqual([]);
+      expect(await store.currentVersion(OTHER)).toBe('w1');
+      expect(await store.pageVersionIds(OTHER, 'w1')).toHaveLength(1);
+    });
+
     it('runs a commune job under its lock and gives back its result or error', async () => {
       expect(await store.withCommuneLock(INSEE, async () => 42)).toBe(42);
       await expect(

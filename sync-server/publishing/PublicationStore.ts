@@ -111,6 +111,11 @@ export interface PublicationStore {
   pageVersions(ids: readonly number[]): Promise<StoredRelease[]>;
   /** Records a publication; returns its event id and the ids of `added`, in order. */
   recordPublication(record: PublicationRecord): Promise<{ eventId: number; addedIds: number[] }>;
+  /**
+   * Deletes the commune's publishing rows (end of its agreement). On SQLite, CommuneData does
+   * it with the rest of DATA_DIR, as before.
+   */
+  deleteCommune(insee: string): Promise<void>;
   /** Records the pages of an older version (migration); returns the ids of `added`. */
   recordReleases(
     insee: string,
@@ -121,6 +126,19 @@ export interface PublicationStore {
     by: string | null,
   ): Promise<number[]>;
 }
+
+/** Every table of the publishing state, and the page history (a commune's rows go together). */
+export const PUBLISHING_TABLES = [
+  'publications',
+  'publication_events',
+  'scheduled_publications',
+  'published_actes',
+  'version_actes',
+  'page_versions',
+  'site_version_pages',
+  'site_versions_recorded',
+  'page_snapshots',
+] as const;
 
 /** The page version as stored: status « published » (what was put online). */
 export function publishedMeta(page: NewRelease): NewRelease['meta'] {
@@ -359,6 +377,13 @@ export class SqlitePublicationStore implements PublicationStore {
       .prepare('INSERT OR IGNORE INTO site_versions_recorded (insee, version) VALUES (?, ?)')
       .run(insee, version);
     return ids;
+  }
+
+  async deleteCommune(insee: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const table of PUBLISHING_TABLES)
+        this.db.prepare(`DELETE FROM ${table} WHERE insee = ?`).run(insee);
+    })();
   }
 
   async recordReleases(

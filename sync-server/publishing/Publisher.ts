@@ -100,12 +100,17 @@ export interface PublisherOptions {
    * After a publication: the page bodies it read again (their doc changed since the last
    * publication), for the shared page history (PageSnapshots.recordPublication).
    */
-  onPagesPublished?: (insee: string, pages: CapturedPage[], by: string | null, at: number) => void;
+  onPagesPublished?: (
+    insee: string,
+    pages: CapturedPage[],
+    by: string | null,
+    at: number,
+  ) => void | Promise<void>;
   /**
    * Migration of sites published before per-page releases: the Yjs state of a page body as
    * last published (PageSnapshots' newest `publication` snapshot), or null.
    */
-  publishedBodyState?: (insee: string, pageId: string) => Uint8Array | null;
+  publishedBodyState?: (insee: string, pageId: string) => Promise<Uint8Array | null>;
 }
 
 /**
@@ -519,6 +524,7 @@ export class Publisher {
   /** Search documents of each commune's pages, kept between publications ([SEARCH-3]). */
   private readonly searchIndex: SearchIndexBuilder = new SearchIndexBuilder();
   private timer: NodeJS.Timeout | null = null;
+  private scanning: Promise<number> | null = null;
   private readonly releases: PageReleases;
   private readonly store: PublicationStore;
   /** The theme's CSS, read once (it ships with the code). */
@@ -532,7 +538,10 @@ export class Publisher {
     this.releases = new PageReleases(this.store);
     const interval = options.scheduleIntervalMs ?? 15_000;
     if (interval > 0) {
-      this.timer = setInterval(() => void this.runDueSchedules(), interval);
+      this.timer = setInterval(() => {
+        // One scan at a time; close() waits for the one under way.
+        this.scanning ??= this.runDueSchedules().finally(() => (this.scanning = null));
+      }, interval);
       this.timer.unref();
     }
   }
@@ -544,6 +553,7 @@ export class Publisher {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.scanning?.catch(() => undefined);
     await Promise.allSettled([...this.queues.values()]);
     await this.store.close?.();
   }
@@ -788,6 +798,7 @@ export class Publisher {
     }
     let done = 0;
     for (const insee of due) {
+      if (this.closed) break;
       const failed = (message: string) =>
         this.store
           .failDue(insee, this.now(), message.slice(0, 2000))
@@ -997,7 +1008,7 @@ export class Publisher {
     const metas = livePages.filter((p) => (ids ? ids.has(p.id) : p.status === 'published'));
     const added: NewRelease[] = [];
     for (const meta of metas) {
-      const stored = this.options.publishedBodyState?.(insee, meta.id) ?? null;
+      const stored = (await this.options.publishedBodyState?.(insee, meta.id)) ?? null;
       let doc: Y.Doc;
       if (stored) {
         doc = new Y.Doc({ guid: pageRoom(insee, meta.id) });
@@ -1422,7 +1433,7 @@ export class Publisher {
     const actesJson = this.actesJson(state, snapshot);
     if (actesJson !== state.actesOnlineJson)
       await this.recordActesOnline(insee, state, state.actesJson!.actes);
-    this.recordCaptures(job, candidates);
+    await this.recordCaptures(job, candidates);
     void this.enqueue(insee, () => this.prepareNext(insee, path.join(siteDir, 'versions'), version)).catch(
       (error: unknown) => this.options.logger.log('warn', 'site.prepare_failed', { insee, error }),
     );
@@ -1431,13 +1442,13 @@ export class Publisher {
   }
 
   /** The history snapshots of the bodies read since the last publication that went online. */
-  private recordCaptures(job: PublishJob, candidates: ReadonlyMap<string, NewRelease>): void {
+  private async recordCaptures(job: PublishJob, candidates: ReadonlyMap<string, NewRelease>): Promise<void> {
     const { state, insee } = job;
     const toRecord = [...state.pendingCaptures.values()].filter((page) => candidates.has(page.pageId));
     for (const page of toRecord) state.pendingCaptures.delete(page.pageId);
     if (toRecord.length === 0) return;
     try {
-      this.options.onPagesPublished?.(insee, toRecord, job.publishedByName, job.publishedAt);
+      await this.options.onPagesPublished?.(insee, toRecord, job.publishedByName, job.publishedAt);
     } catch (error) {
       // The publication is done; only these history points are missing.
       this.options.logger.log('error', 'history.publication_snapshot_failed', { insee, error });

@@ -14,7 +14,22 @@ import {
 } from '../tests/throwawayPostgres';
 import { PgPublicationStore } from './PgPublicationStore';
 import { publicationStoreContract } from './PublicationStore.contract';
-import { SqlitePublicationStore } from './PublicationStore';
+import { PUBLISHING_TABLES, SqlitePublicationStore } from './PublicationStore';
+import { SqliteSnapshotStore } from './PageSnapshots';
+import { PgSnapshotStore } from './PgSnapshotStore';
+import { snapshotStoreContract } from './SnapshotStore.contract';
+
+snapshotStoreContract('SqliteSnapshotStore', async () => {
+  const dir = await tempDataDir();
+  const db = openDatabase(dir.dir);
+  return {
+    store: new SqliteSnapshotStore(db),
+    cleanup: async () => {
+      db.close();
+      await dir.remove();
+    },
+  };
+});
 
 publicationStoreContract('SqlitePublicationStore', async () => {
   const dir = await tempDataDir();
@@ -27,17 +42,6 @@ publicationStoreContract('SqlitePublicationStore', async () => {
     },
   };
 });
-
-const PUBLISHING_TABLES = [
-  'publications',
-  'publication_events',
-  'scheduled_publications',
-  'published_actes',
-  'version_actes',
-  'page_versions',
-  'site_version_pages',
-  'site_versions_recorded',
-];
 
 const availability = postgresAvailability();
 
@@ -57,6 +61,11 @@ describe.runIf(availability.available)('PgPublicationStore on PostgreSQL', () =>
     await sql`truncate ${sql.join(PUBLISHING_TABLES.map((t) => sql.table(t)))}`.execute(db);
     const store = await PgPublicationStore.open(db, server.url, 2);
     return { store, cleanup: () => store.close() };
+  });
+
+  snapshotStoreContract('PgSnapshotStore', async () => {
+    await sql`truncate page_snapshots`.execute(db);
+    return { store: new PgSnapshotStore(db), cleanup: async () => {} };
   });
 
   it('[PGPUB-2] runs one commune job at a time across two nodes, other communes in parallel', async () => {

@@ -6,8 +6,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import type { PublicationEntry, ScheduledPublication } from '../../site/apiContract';
-import { writeParagraphs } from '../../site/pageBody';
+import { readPageBody, writeParagraphs } from '../../site/pageBody';
 import { createPage, updatePage } from '../../site/siteDoc';
 import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import type { RunningServer } from '../app/server';
@@ -161,6 +162,23 @@ describe.runIf(runs)('publishing with two nodes on one PostgreSQL', () => {
       'Ouverte le mardi matin.',
     );
     expect((await history(nodeA, tokenA)).length).toBe(4);
+
+    // The page history is shared too: on B, the page as each publication put it online.
+    const snapshots = (await api(nodeB, tokenB, `pages/${travaux.id}/snapshots`)).body.snapshots as Array<{
+      id: number;
+      reason: string;
+    }>;
+    expect(snapshots.filter((s) => s.reason === 'publication').length).toBeGreaterThanOrEqual(2);
+    const state = await fetch(
+      `${nodeB.url}/api/communes/13001/pages/${travaux.id}/snapshots/${snapshots[0]!.id}`,
+      {
+        headers: { authorization: `Bearer ${tokenB}` },
+      },
+    );
+    expect(state.status).toBe(200);
+    const restored = new Y.Doc();
+    Y.applyUpdate(restored, new Uint8Array(await state.arrayBuffer()));
+    expect(JSON.stringify(readPageBody(restored))).toContain('Rue rouverte le 3 juillet.');
   });
 
   it('[PGPUB-3] a schedule due with both schedulers running is published once', async () => {

@@ -16,6 +16,8 @@ import type { PgDatabase } from './pgDatabase';
 export const LOCK_NAMESPACE = {
   /** A commune's publications and rollbacks (name: the INSEE code). */
   publication: 0x5051, // "PQ"
+  /** A page's history, while a snapshot is compared with the last one and stored. */
+  pageHistory: 0x5048, // "PH"
 } as const;
 
 /** Runs `job` holding the lock (waits for it); the lock is released whatever `job` does. */

@@ -143,11 +143,35 @@ const V3_DAILY_JOBS: Migration = {
   },
 };
 
+/** Version 4: the page history (the SQLite page_snapshots; the Yjs state as bytea). */
+const V4_PAGE_SNAPSHOTS: Migration = {
+  async up(db: Kysely<unknown>) {
+    const text = sql`text collate "C"`;
+    await db.schema
+      .createTable('page_snapshots')
+      .addColumn('id', 'bigserial', (c) => c.primaryKey())
+      .addColumn('insee', text, (c) => c.notNull())
+      .addColumn('page_id', text, (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('by', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('state', 'bytea', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('page_snapshots_page')
+      .on('page_snapshots')
+      .columns(['insee', 'page_id', 'id'])
+      .execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const PG_MIGRATIONS: Record<string, Migration> = {
   '0001_doc_logs': V1_DOC_LOGS,
   '0002_publishing': V2_PUBLISHING,
   '0003_daily_jobs': V3_DAILY_JOBS,
+  '0004_page_snapshots': V4_PAGE_SNAPSHOTS,
 };
 
 export interface PgMigrationResult {
