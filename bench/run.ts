@@ -10,6 +10,7 @@ import { benchFlood, formatFloodBench } from './flood';
 import { benchPublish, formatPublishBench } from './publish';
 import { benchSiteQuality, formatSiteQuality } from './siteQuality';
 import { benchServer, formatServerBench } from './server';
+import { benchCluster, formatClusterBench } from './cluster';
 import { benchStartup, formatStartupBench } from './startup';
 
 const only = process.env.BENCH_ONLY?.split(',');
@@ -31,6 +32,8 @@ if (wanted('siteQuality')) for (const line of formatSiteQuality(await benchSiteQ
 if (wanted('startup')) for (const line of formatStartupBench(await benchStartup())) console.log(line);
 // Sync server vs the reference y-websocket 2.1.0 server, same load (bench/server.ts).
 if (wanted('server')) for (const line of formatServerBench(await benchServer())) console.log(line);
+// The cluster mode: one node and two nodes on PostgreSQL + Redis, vs the reference (bench/cluster.ts).
+if (wanted('cluster')) for (const line of formatClusterBench(await benchCluster())) console.log(line);
 // A relecteur whose socket never reads floods sync step 1 on a large page (bench/flood.ts).
 if (wanted('flood')) for (const line of formatFloodBench(await benchFlood())) console.log(line);
 // Editor budgets in Chromium through the real UI (bench/editor.ts; needs `npm run build`).

@@ -58,12 +58,21 @@ export interface Target {
   kind: Kind;
   child: ChildProcess;
   port: number;
+  /**
+   * Several nodes of one cluster (bench/cluster.ts): client i connects to ports[i % length];
+   * a single server otherwise ([port]).
+   */
+  ports?: number[];
+  /** The subprotocols of client i (one token per node of a cluster); default `protocols`. */
+  protocolsOf?: (index: number) => string[];
+  /** Every process of the target (the cluster's nodes), for CPU time; default [child]. */
+  children?: ChildProcess[];
   /** Subprotocols for our server (token); none for the reference. */
   protocols: string[];
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);
@@ -101,6 +110,11 @@ export function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** CPU time of every process of the target (all the nodes of a cluster). */
+function targetCpuMs(target: Target): number {
+  return (target.children ?? [target.child]).reduce((sum, child) => sum + cpuMs(child.pid), 0);
+}
+
 export interface MemoryUsage {
   rss: number;
   heapUsed: number;
@@ -127,7 +141,7 @@ export function memoryAfterGc(target: Target, timeoutMs = 15_000): Promise<Memor
   });
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`child did not start:\n${output}`)), timeoutMs);
@@ -144,7 +158,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): 
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -161,7 +175,7 @@ let childBuild: Promise<string> | null = null;
  * Bundles bench/serverChild.ts once per bench, with the production build's options.
  * BENCH_USINE_ENTRY=file runs a bundle built earlier instead (e.g. of another commit, to compare).
  */
-function serverChildPath(): Promise<string> {
+export function serverChildPath(): Promise<string> {
   const prebuilt = process.env.BENCH_USINE_ENTRY;
   if (prebuilt) return Promise.resolve(path.resolve(prebuilt));
   childBuild ??= (async () => {
@@ -176,7 +190,7 @@ function serverChildPath(): Promise<string> {
   return childBuild;
 }
 
-function spawnServer(entry: string, env: Record<string, string>): ChildProcess {
+export function spawnServer(entry: string, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [...nodeFlags(), entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
@@ -193,7 +207,12 @@ export async function startTarget(kind: Kind): Promise<Target> {
     return { kind, child, port, protocols: [], stop: () => stopChild(child) };
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'usine-bench-'));
-  const child = spawnServer(await serverChildPath(), { PORT: String(port), DATA_DIR: dataDir });
+  // NODE_ENV=production as in deployment (deploy/systemd): Lexical's production build, not its dev one.
+  const child = spawnServer(await serverChildPath(), {
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    NODE_ENV: 'production',
+  });
   const line = await waitForLine(child, /"ready":true/);
   const demo = (JSON.parse(line) as { demo: { email: string; password: string } }).demo;
   const response = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
@@ -225,14 +244,15 @@ interface Client {
 /** A valid room name for both servers (ours accepts only `{insee}/site|page/{id}`). */
 const room = (name: string) => `13001/page/${name}`;
 
-function connect(target: Target, room: string): Client {
+function connect(target: Target, room: string, index = 0): Client {
   const doc = new Y.Doc();
+  const port = target.ports ? target.ports[index % target.ports.length]! : target.port;
   const provider = new WebsocketProvider(
-    `ws://127.0.0.1:${target.port}${target.kind === 'usine' ? '/sync' : ''}`,
+    `ws://127.0.0.1:${port}${target.kind === 'usine' ? '/sync' : ''}`,
     room,
     doc,
     {
-      protocols: target.protocols,
+      protocols: target.protocolsOf ? target.protocolsOf(index) : target.protocols,
       WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
       disableBc: true,
     },
@@ -268,7 +288,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
 async function connectMany(target: Target, rooms: string[], batch = 100): Promise<Client[]> {
   const clients: Client[] = [];
   for (let i = 0; i < rooms.length; i += batch) {
-    const opened = rooms.slice(i, i + batch).map((room) => connect(target, room));
+    const opened = rooms.slice(i, i + batch).map((room, j) => connect(target, room, i + j));
     clients.push(...opened);
     await waitUntil(() => opened.every((c) => c.provider.synced), 30_000);
   }
@@ -306,7 +326,8 @@ function latencyFigures(latencies: number[], expected: number): Figures {
 /** One run's figures, by name (a step always returns the same names). */
 type Figures = Record<string, number>;
 
-async function fanout(target: Target): Promise<Figures> {
+/** 50 clients in one room, one writer (on a cluster, the peers alternate between the nodes). */
+export async function fanout(target: Target): Promise<Figures> {
   const clients = await connectMany(
     target,
     Array.from({ length: 50 }, () => room('benchfanout')),
@@ -351,11 +372,17 @@ async function manyRooms(target: Target, seconds = 10): Promise<Figures> {
   return { ...latencyFigures(latencies, expected), errors };
 }
 
-async function throughput(target: Target, perWriter = 400): Promise<Figures> {
-  const rooms = Array.from({ length: 100 }, (_, i) => room(`throughput-${String(i % 50).padStart(3, '0')}`));
+/**
+ * 50 rooms × 2 clients: client 2k writes, 2k + 1 reads room k (on a cluster of two nodes, the
+ * writer on one node and the reader on the other: every update crosses).
+ */
+export async function throughput(target: Target, perWriter = 400): Promise<Figures> {
+  const rooms = Array.from({ length: 100 }, (_, i) =>
+    room(`throughput-${String(Math.floor(i / 2)).padStart(3, '0')}`),
+  );
   const clients = await connectMany(target, rooms);
-  const writers = clients.slice(0, 50);
-  const readers = clients.slice(50);
+  const writers = clients.filter((_, i) => i % 2 === 0);
+  const readers = clients.filter((_, i) => i % 2 === 1);
   let delivered = 0;
   for (const reader of readers) {
     reader.doc.getArray('t').observe((event) => {
@@ -363,7 +390,7 @@ async function throughput(target: Target, perWriter = 400): Promise<Figures> {
     });
   }
   const acksBefore = clients.reduce((n, c) => n + c.acks, 0);
-  const cpuBefore = cpuMs(target.child.pid);
+  const cpuBefore = targetCpuMs(target);
   const started = performance.now();
   // Every writer sends its updates in bursts of 20 per macrotask, as fast as the loop allows.
   for (let i = 0; i < perWriter; i += 20) {
@@ -373,7 +400,7 @@ async function throughput(target: Target, perWriter = 400): Promise<Figures> {
   const expected = perWriter * writers.length;
   await waitUntil(() => delivered >= expected, 60_000);
   const seconds = (performance.now() - started) / 1000;
-  const serverCpuMs = cpuMs(target.child.pid) - cpuBefore;
+  const serverCpuMs = targetCpuMs(target) - cpuBefore;
   const acks = clients.reduce((n, c) => n + c.acks, 0) - acksBefore;
   disconnectAll(clients);
   return {
@@ -446,6 +473,45 @@ async function memory(target: Target): Promise<Figures> {
   };
 }
 
+/**
+ * 10,000 idle connections on one node (issue 13's budget: ≤ 300 MiB): 2,000 documents of ~4 KB,
+ * 5 agents' editors open on each, all idle; the node's whole RSS and live heap after forced GCs,
+ * then one update per document reaches its 4 other connections.
+ */
+export async function idleConnections(target: Target, count = 10_000, perRoom = 5): Promise<Figures> {
+  const started = performance.now();
+  const documents = count / perRoom;
+  // Named as loadDocuments names them: idle-0000 … idle-1999.
+  const writers = await loadDocuments(target, 'idle', documents);
+  const idle = await connectMany(
+    target,
+    Array.from({ length: count - documents }, (_, i) =>
+      room(`idle-${String(i % documents).padStart(4, '0')}`),
+    ),
+  );
+  const connectSeconds = (performance.now() - started) / 1000;
+  const settled = await settledMemory(target);
+  const clients = [...writers, ...idle];
+  let delivered = 0;
+  for (const c of idle) c.doc.getMap('ping').observe(() => (delivered += 1));
+  for (const c of writers) c.doc.getMap('ping').set('p', 1);
+  await waitUntil(() => delivered >= idle.length, 60_000);
+  const errors = clients.reduce((n, c) => n + c.errors, 0);
+  const connected = clients.filter((c) => c.provider.wsconnected).length;
+  disconnectAll(clients);
+  return {
+    rssBytes: settled.rss,
+    heapBytes: settled.heapUsed,
+    rssPerConnectionBytes: settled.rss / count,
+    connections: connected,
+    connectionsExpected: count,
+    connectSeconds,
+    errors,
+    delivered,
+    expected: idle.length,
+  };
+}
+
 interface StepSpec {
   name: string;
   what: string;
@@ -508,6 +574,24 @@ const STEPS: StepSpec[] = [
       { key: 'heapBaselineBytes', label: 'live heap after warm-up', unit: 'MiB', better: 'lower' },
     ],
   },
+  {
+    name: 'idle10k',
+    what:
+      '10,000 connections over 2,000 documents (~4 KB of text each, 5 connections each), idle: the whole ' +
+      'process RSS and live heap after forced GCs (budget ≤ 300 MiB for ours); then one update per document ' +
+      'reaches its 4 other connections',
+    run: (t) => idleConnections(t),
+    compared: [
+      { key: 'rssBytes', label: 'RSS, 10,000 idle connections', unit: 'MiB', better: 'lower' },
+      { key: 'heapBytes', label: 'live heap, 10,000 idle connections', unit: 'MiB', better: 'lower' },
+      {
+        key: 'rssPerConnectionBytes',
+        label: 'RSS per connection (whole process)',
+        unit: 'KiB',
+        better: 'lower',
+      },
+    ],
+  },
 ];
 
 export interface StepResult {
@@ -536,6 +620,12 @@ function shortfalls(figures: Figures): string[] {
   const problems: string[] = [];
   if (figures.delivered !== undefined && figures.delivered < (figures.expected ?? 0))
     problems.push(`${figures.delivered}/${figures.expected} delivered`);
+  if (
+    figures.connections !== undefined &&
+    figures.connectionsExpected !== undefined &&
+    figures.connections < figures.connectionsExpected
+  )
+    problems.push(`${figures.connections}/${figures.connectionsExpected} connected`);
   if (figures.pingsDelivered !== undefined && figures.pingsDelivered < 1500)
     problems.push(`${figures.pingsDelivered}/1500 pings delivered`);
   if (figures.errors) problems.push(`${figures.errors} connection errors`);

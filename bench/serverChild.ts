@@ -14,6 +14,11 @@ const server = await startServer({
   port: Number(process.env.PORT),
   host: '127.0.0.1',
   dataDir: process.env.DATA_DIR!,
+  // The cluster bench (bench/cluster.ts) runs nodes on PostgreSQL and Redis, sharing their files.
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  redisUrl: process.env.REDIS_URL || undefined,
+  sitesDir: process.env.SITES_DIR || undefined,
+  mediaDir: process.env.MEDIA_DIR || undefined,
   logger: pinoLogger({ minLevel: 'warn' }),
   // The bench's rooms and agents are in Aix-en-Provence (13001), as the tests'.
   demoCommune: '13001',

@@ -266,16 +266,18 @@ describe('deploy/nginx in front of the nodes', () => {
   });
 
   it('[DEPLOY-3] the node sees the client address through X-Forwarded-For, never a forged one', async () => {
-    const audit = () => nodes[0]!.server.audit.list().filter((e) => e.event === 'auth.login_failed');
-    const before = audit().length;
+    const audit = async () =>
+      (await nodes[0]!.server.audit.list()).filter((e) => e.event === 'auth.login_failed');
+    const before = (await audit()).length;
     const wrong = await request('/api/auth/login', {
       method: 'POST',
       body: { email: EMAIL, password: 'mauvais-mot-de-passe' },
       headers: { 'x-forwarded-for': '203.0.113.9' },
     });
     expect(wrong.status).toBe(401);
-    expect(audit().length).toBe(before + 1);
-    expect(audit().at(-1)).toMatchObject({ address: CLIENT_ADDRESS });
+    const after = await audit();
+    expect(after.length).toBe(before + 1);
+    expect(after.at(-1)).toMatchObject({ address: CLIENT_ADDRESS });
   });
 
   it('[DEPLOY-4] two agents co-edit through the proxy (WebSocket upgrade, token in the subprotocol)', async () => {

@@ -71,7 +71,7 @@ test('[tree-2] keyboard moves (Alt+arrows), search by title, delete with confirm
   await expect.poll(order).toEqual([second, first]);
 
   // Search ignores accents and case.
-  const search = alice.page.getByLabel('Rechercher une page par son titre');
+  const search = alice.page.getByLabel('Filtrer les pages par titre');
   await search.fill(first.replace('É', 'e').toUpperCase());
   await expect(tree(alice.page).locator('.search-results .page-title')).toHaveText([first]);
   await search.fill('');

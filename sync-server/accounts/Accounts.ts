@@ -1,5 +1,6 @@
 /**
- * Agents, their roles per commune, and opaque bearer tokens, in the server's SQLite file.
+ * Agents, their roles per commune, and opaque bearer tokens, in an AccountStore (DATA_DIR's
+ * SQLite by default, PostgreSQL shared by every node with DATABASE_URL).
  * Tokens are 32 random bytes (base64url) stored as SHA-256 hashes: a short-lived access
  * token and a rotating refresh token; reusing a rotated refresh token revokes its family.
  * A token family is a session, with an idle and an absolute lifetime; logout revokes it.
@@ -8,8 +9,14 @@
  * through a bounded gate (HashGate.ts): a login flood is refused rather than queued.
  */
 import crypto from 'node:crypto';
-import type { AgentIdentity, CommuneRef, LoginResponse, Role } from '../../site/apiContract';
-import type { SqliteDatabase } from '../storage/database';
+import type { AgentIdentity, LoginResponse, Role } from '../../site/apiContract';
+import type {
+  AccessFacts,
+  AccountStore,
+  AgentRecord,
+  AgentWithRoles,
+  RefreshEffect,
+} from '../storage/AccountStore';
 import { loadMetropoleCommunes, type Commune } from './communes';
 import type { Logger } from '../observability/Logger';
 import { HashGate, type HashGateOptions } from './HashGate';
@@ -147,25 +154,6 @@ export interface AccountsOptions {
   scryptParams?: ScryptParams;
 }
 
-interface AgentRow {
-  id: string;
-  email: string;
-  display_name: string;
-  color: string;
-  password_hash: string;
-  admin: number;
-  disabled: number;
-}
-
-interface TokenRow {
-  agent_id: string;
-  kind: 'access' | 'refresh';
-  family: string;
-  expires_at: number;
-  rotated: number;
-  revoked: number;
-}
-
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function sha256(token: string): string {
@@ -185,8 +173,36 @@ function colourFor(id: string): string {
   return PRESENCE_COLOURS[digest[0]! % PRESENCE_COLOURS.length]!;
 }
 
+export type ConnectionVerdict = 'ok' | 'session-ended' | 'forbidden';
+
+/** One live connection to re-authorize (Accounts.connectionsAllowed). */
+export interface ConnectionCheck {
+  agentId: string;
+  sessionId: string | undefined;
+  insee: string;
+  readOnly: boolean;
+}
+
+const summaryOf = (agent: AgentWithRoles): AgentSummary => ({
+  id: agent.id,
+  email: agent.email,
+  displayName: agent.displayName,
+  admin: agent.admin,
+  disabled: agent.disabled,
+  roles: agent.roles.map((r) => ({ insee: r.insee, role: r.role })),
+});
+
+const identityOf = (agent: AgentWithRoles): AgentIdentity => ({
+  id: agent.id,
+  email: agent.email,
+  displayName: agent.displayName,
+  color: agent.color,
+  admin: agent.admin,
+  communes: agent.roles,
+});
+
 export class Accounts {
-  private readonly db: SqliteDatabase;
+  private readonly store: AccountStore;
   private readonly logger: Logger;
   private readonly now: () => number;
   readonly accessTokenTtlSeconds: number;
@@ -198,9 +214,13 @@ export class Accounts {
   private readonly maxFailureDelayMs: number;
   private readonly hashGate: HashGate;
   private readonly scryptParams: ScryptParams;
+  /** The registry's communes, read once at open (the table never changes afterwards). */
+  private communes: Commune[] = [];
+  private communeByInsee = new Map<string, Commune>();
+  private communeBySlugs = new Map<string, Commune>();
 
-  constructor(db: SqliteDatabase, options: AccountsOptions) {
-    this.db = db;
+  private constructor(store: AccountStore, options: AccountsOptions) {
+    this.store = store;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
@@ -211,52 +231,44 @@ export class Accounts {
     this.maxFailureDelayMs = options.maxFailureDelayMs ?? 8_000;
     this.hashGate = new HashGate(options.hashGate);
     this.scryptParams = options.scryptParams ?? SCRYPT_PARAMS;
-    this.throttle = new LoginThrottle(db, {
+    this.throttle = new LoginThrottle(store, {
       now: this.now,
       lockAfterFailures: options.lockAfterFailures ?? DEFAULT_LOCK_AFTER_FAILURES,
       lockMs: (options.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000,
       addressFailureBudget: options.addressFailureBudget ?? DEFAULT_ADDRESS_FAILURE_BUDGET,
       accountLockAfterFailures: options.accountLockAfterFailures ?? DEFAULT_ACCOUNT_LOCK_AFTER_FAILURES,
     });
-    this.ensureCommunes();
   }
 
-  /** Fills the communes table from the registry on first start. */
-  private ensureCommunes(): void {
-    const count = (this.db.prepare('SELECT COUNT(*) AS n FROM communes').get() as { n: number }).n;
-    if (count > 0) return;
-    const insert = this.db.prepare(
-      'INSERT INTO communes (insee, name, slug, siren, population) VALUES (@insee, @name, @slug, @siren, @population)',
-    );
-    const communes = loadMetropoleCommunes();
-    this.db
-      .transaction(() => {
-        for (const commune of communes) insert.run(commune);
-      })
-      .immediate();
-    this.logger.log('info', 'communes.created', { count: communes.length });
+  /** Accounts on `store`; fills the communes table from the registry on first start. */
+  static async open(store: AccountStore, options: AccountsOptions): Promise<Accounts> {
+    const accounts = new Accounts(store, options);
+    const created = await store.ensureCommunes(loadMetropoleCommunes());
+    if (created > 0) accounts.logger.log('info', 'communes.created', { count: created });
+    accounts.communes = await store.listCommunes();
+    for (const commune of accounts.communes) {
+      accounts.communeByInsee.set(commune.insee, commune);
+      accounts.communeBySlugs.set(commune.slug, commune);
+    }
+    return accounts;
   }
 
   listCommunes(): Commune[] {
-    return this.db
-      .prepare('SELECT insee, name, slug, siren, population FROM communes ORDER BY insee')
-      .all() as Commune[];
+    return this.communes.map((commune) => ({ ...commune }));
   }
 
   commune(insee: string): Commune | undefined {
-    return this.db
-      .prepare('SELECT insee, name, slug, siren, population FROM communes WHERE insee = ?')
-      .get(insee) as Commune | undefined;
+    const found = this.communeByInsee.get(insee);
+    return found && { ...found };
   }
 
   communeBySlug(slug: string): Commune | undefined {
-    return this.db
-      .prepare('SELECT insee, name, slug, siren, population FROM communes WHERE slug = ?')
-      .get(slug) as Commune | undefined;
+    const found = this.communeBySlugs.get(slug);
+    return found && { ...found };
   }
 
-  agentCount(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n;
+  agentCount(): Promise<number> {
+    return this.store.agentCount();
   }
 
   async addAgent(input: AddAgentInput): Promise<AgentIdentity> {
@@ -277,52 +289,51 @@ export class Accounts {
     }
     const problem = passwordProblem(input.password, email);
     if (problem) throw new AccountError('weak-password', problem);
-    if (this.agentRowByEmail(email)) {
+    if (await this.store.agentByEmail(email)) {
       throw new AccountError('agent-exists', `Un compte existe déjà pour ${email}.`);
     }
     const passwordHash = await this.hash(input.password);
     const id = crypto.randomUUID();
     const displayName = input.displayName?.trim() || email.split('@')[0]!;
-    this.db
-      .transaction(() => {
-        // Checked again inside the transaction: the hash took time.
-        if (this.agentRowByEmail(email))
-          throw new AccountError('agent-exists', `Un compte existe déjà pour ${email}.`);
-        this.db
-          .prepare(
-            'INSERT INTO agents (id, email, display_name, color, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-          )
-          .run(id, email, displayName, colourFor(id), passwordHash, this.now());
-        this.db
-          .prepare('INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?)')
-          .run(id, input.commune, input.role);
-        this.reopenCommune(input.commune);
-      })
-      .immediate();
+    // Checked again inside the transaction: the hash took time.
+    const inserted = await this.store.insertAgent(
+      {
+        id,
+        email,
+        displayName,
+        color: colourFor(id),
+        passwordHash,
+        admin: false,
+        disabled: false,
+        createdAt: this.now(),
+      },
+      input.commune,
+      input.role,
+    );
+    if (!inserted) throw new AccountError('agent-exists', `Un compte existe déjà pour ${email}.`);
     this.logger.log('info', 'agent.created', { agentId: id, commune: input.commune, role: input.role });
-    return this.identity(id)!;
+    return (await this.identity(id))!;
   }
 
   /** The agent's role in a commune, if any. */
-  roleOf(agentId: string, insee: string): Role | undefined {
-    const row = this.db
-      .prepare('SELECT role FROM agent_roles WHERE agent_id = ? AND insee = ?')
-      .get(agentId, insee) as { role: Role } | undefined;
-    return row?.role;
+  roleOf(agentId: string, insee: string): Promise<Role | undefined> {
+    return this.store.roleOf(agentId, insee);
   }
 
-  agentIdByEmail(email: string): string | undefined {
-    return this.agentRowByEmail(normalizeEmail(email))?.id;
+  async agentIdByEmail(email: string): Promise<string | undefined> {
+    return (await this.store.agentByEmail(normalizeEmail(email)))?.id;
+  }
+
+  private async existingAgent(email: string): Promise<AgentRecord> {
+    const agent = await this.store.agentByEmail(normalizeEmail(email));
+    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
+    return agent;
   }
 
   /** Removes an agent's role in a commune. Returns the agent id. */
-  revokeRole(email: string, insee: string): string {
-    const agent = this.agentRowByEmail(normalizeEmail(email));
-    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
-    const removed = this.db
-      .prepare('DELETE FROM agent_roles WHERE agent_id = ? AND insee = ?')
-      .run(agent.id, insee);
-    if (removed.changes === 0) {
+  async revokeRole(email: string, insee: string): Promise<string> {
+    const agent = await this.existingAgent(email);
+    if (!(await this.store.deleteRole(agent.id, insee))) {
       throw new AccountError('no-role', `${agent.email} n'a pas de rôle dans la commune ${insee}.`);
     }
     this.logger.log('info', 'agent.role_removed', { agentId: agent.id, commune: insee });
@@ -330,18 +341,12 @@ export class Accounts {
   }
 
   /** Gives an existing agent a role in a commune (replacing the previous role there). */
-  grantRole(email: string, insee: string, role: Role): AgentIdentity {
-    const agent = this.agentRowByEmail(normalizeEmail(email));
-    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
+  async grantRole(email: string, insee: string, role: Role): Promise<AgentIdentity> {
+    const agent = await this.existingAgent(email);
     if (!ROLES.includes(role)) throw new AccountError('invalid-role', `Rôle inconnu : « ${role} ».`);
     if (!this.commune(insee)) throw new AccountError('unknown-commune', `Commune inconnue : « ${insee} ».`);
-    this.db
-      .prepare(
-        'INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?) ON CONFLICT (agent_id, insee) DO UPDATE SET role = excluded.role',
-      )
-      .run(agent.id, insee, role);
-    this.reopenCommune(insee);
-    return this.identity(agent.id)!;
+    await this.store.upsertRole(agent.id, insee, role);
+    return (await this.identity(agent.id))!;
   }
 
   /**
@@ -349,42 +354,24 @@ export class Accounts {
    * administrator's: an editor left open would otherwise write the deleted documents back. A
    * role given in it again (a new agreement) reopens it.
    */
-  markCommuneDataDeleted(insee: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO commune_data_deleted (insee, deleted_at) VALUES (?, ?) ON CONFLICT (insee) DO UPDATE SET deleted_at = excluded.deleted_at',
-      )
-      .run(insee, this.now());
+  markCommuneDataDeleted(insee: string): Promise<void> {
+    return this.store.markCommuneDataDeleted(insee, this.now());
   }
 
-  communeDataDeleted(insee: string): boolean {
-    return this.db.prepare('SELECT 1 FROM commune_data_deleted WHERE insee = ?').get(insee) !== undefined;
+  communeDataDeleted(insee: string): Promise<boolean> {
+    return this.store.communeDataDeleted(insee);
   }
 
-  private reopenCommune(insee: string): void {
-    this.db.prepare('DELETE FROM commune_data_deleted WHERE insee = ?').run(insee);
-  }
-
-  setAdmin(email: string, admin: boolean): AgentIdentity {
-    const agent = this.agentRowByEmail(normalizeEmail(email));
-    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
-    this.db.prepare('UPDATE agents SET admin = ? WHERE id = ?').run(admin ? 1 : 0, agent.id);
-    return this.identity(agent.id)!;
+  async setAdmin(email: string, admin: boolean): Promise<AgentIdentity> {
+    const agent = await this.existingAgent(email);
+    await this.store.setAdmin(agent.id, admin);
+    return (await this.identity(agent.id))!;
   }
 
   /** Disables (or re-enables) an account; disabling revokes its tokens. Returns the agent id. */
-  setDisabled(email: string, disabled: boolean): string {
-    const agent = this.agentRowByEmail(normalizeEmail(email));
-    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
-    this.db
-      .transaction(() => {
-        this.db.prepare('UPDATE agents SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, agent.id);
-        if (disabled) {
-          this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agent.id);
-          this.db.prepare('UPDATE sessions SET revoked = 1 WHERE agent_id = ?').run(agent.id);
-        }
-      })
-      .immediate();
+  async setDisabled(email: string, disabled: boolean): Promise<string> {
+    const agent = await this.existingAgent(email);
+    await this.store.setDisabled(agent.id, disabled);
     this.logger.log('info', disabled ? 'agent.disabled' : 'agent.enabled', { agentId: agent.id });
     return agent.id;
   }
@@ -393,88 +380,63 @@ export class Accounts {
    * End of a commune's agreement: its roles go, and the agents left with no role anywhere (and
    * not administrators) are deleted with their tokens and sessions (RGPD: no orphan personal data).
    */
-  removeCommuneAgents(insee: string): { rolesRemoved: number; agentsDeleted: string[] } {
-    return this.db
-      .transaction(() => {
-        const members = this.db
-          .prepare('SELECT agent_id FROM agent_roles WHERE insee = ?')
-          .all(insee) as Array<{
-          agent_id: string;
-        }>;
-        const rolesRemoved = this.db.prepare('DELETE FROM agent_roles WHERE insee = ?').run(insee).changes;
-        const agentsDeleted: string[] = [];
-        for (const { agent_id: id } of members) {
-          const left = this.db
-            .prepare('SELECT COUNT(*) AS n FROM agent_roles WHERE agent_id = ?')
-            .get(id) as {
-            n: number;
-          };
-          const row = this.db.prepare('SELECT admin FROM agents WHERE id = ?').get(id) as
-            { admin: number } | undefined;
-          if (left.n === 0 && row && row.admin === 0) {
-            this.db.prepare('DELETE FROM agents WHERE id = ?').run(id);
-            agentsDeleted.push(id);
-          }
-        }
-        return { rolesRemoved, agentsDeleted };
-      })
-      .immediate();
+  removeCommuneAgents(insee: string): Promise<{ rolesRemoved: number; agentsDeleted: string[] }> {
+    return this.store.removeCommuneAgents(insee);
   }
 
-  listAgents(insee?: string): AgentSummary[] {
-    const rows = (
-      insee
-        ? this.db
-            .prepare(
-              'SELECT a.* FROM agents a JOIN agent_roles r ON r.agent_id = a.id WHERE r.insee = ? ORDER BY a.email',
-            )
-            .all(insee)
-        : this.db.prepare('SELECT * FROM agents ORDER BY email').all()
-    ) as AgentRow[];
-    return rows.map((row) => ({
-      id: row.id,
-      email: row.email,
-      displayName: row.display_name,
-      admin: row.admin === 1,
-      disabled: row.disabled === 1,
-      roles: this.rolesOf(row.id).map((r) => ({ insee: r.insee, role: r.role })),
-    }));
+  async listAgents(insee?: string): Promise<AgentSummary[]> {
+    return (await this.store.listAgents(insee)).map(summaryOf);
   }
 
   /**
    * Whether a live connection may go on: the account is enabled, its session neither revoked
    * nor expired, and it still holds the same kind of role in the room's commune. Re-checked
-   * periodically by the server, because the admin CLI changes accounts from another process
-   * and sessions expire while sockets stay open.
+   * periodically by the server, because the admin CLI (or another node) changes accounts and
+   * sessions expire while sockets stay open.
    */
-  connectionAllowed(
+  async connectionAllowed(
     agentId: string,
     sessionId: string | undefined,
     insee: string,
     readOnly: boolean,
-  ): 'ok' | 'session-ended' | 'forbidden' {
-    const row = this.db.prepare('SELECT admin, disabled FROM agents WHERE id = ?').get(agentId) as
-      { admin: number; disabled: number } | undefined;
-    if (!row || row.disabled === 1) return 'forbidden';
-    if (sessionId && this.sessionProblem(sessionId)) return 'session-ended';
-    if (this.communeDataDeleted(insee)) return 'forbidden';
+  ): Promise<ConnectionVerdict> {
+    const check = { agentId, sessionId, insee, readOnly };
+    return (await this.connectionJudge([check]))(check);
+  }
+
+  /**
+   * connectionAllowed for many connections (a re-authorization pass): ONE read of the store for
+   * all of them, then a synchronous judge per check (the caller spreads those over its slices).
+   */
+  async connectionJudge(checks: ConnectionCheck[]): Promise<(check: ConnectionCheck) => ConnectionVerdict> {
+    const distinct = (values: Array<string | undefined>) => [
+      ...new Set(values.filter((v): v is string => v !== undefined)),
+    ];
+    const facts = await this.store.accessFacts(
+      distinct(checks.map((c) => c.agentId)),
+      distinct(checks.map((c) => c.sessionId)),
+      distinct(checks.map((c) => c.insee)),
+    );
+    return (check) => this.verdict(facts, check);
+  }
+
+  private verdict(
+    facts: AccessFacts,
+    { agentId, sessionId, insee, readOnly }: ConnectionCheck,
+  ): ConnectionVerdict {
+    const agent = facts.agents.get(agentId);
+    if (!agent || agent.disabled) return 'forbidden';
+    if (sessionId && this.sessionProblem(facts.sessions.get(sessionId))) return 'session-ended';
+    if (facts.deletedCommunes.has(insee)) return 'forbidden';
     // The connection was admitted read-only or not by the same policy: a changed role refuses it.
-    const caller = { admin: row.admin === 1, communes: this.rolesOf(agentId) };
+    const caller = { admin: agent.admin, communes: agent.roles };
     if (!allows(caller, insee, 'read') || allows(caller, insee, 'edit') === readOnly) return 'forbidden';
     return 'ok';
   }
 
-  identity(agentId: string): AgentIdentity | undefined {
-    const row = this.db.prepare('SELECT * FROM agents WHERE id = ?').get(agentId) as AgentRow | undefined;
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      email: row.email,
-      displayName: row.display_name,
-      color: row.color,
-      admin: row.admin === 1,
-      communes: this.rolesOf(row.id),
-    };
+  async identity(agentId: string): Promise<AgentIdentity | undefined> {
+    const agent = await this.store.agentWithRoles(agentId);
+    return agent && identityOf(agent);
   }
 
   /**
@@ -487,14 +449,22 @@ export class Accounts {
    */
   async login(email: string, password: string, address = 'unknown'): Promise<LoginResult> {
     const normalized = normalizeEmail(email);
-    const row = this.agentRowByEmail(normalized);
-    const agentId = row?.id ?? null;
     const admission = this.hashGate.enter(throttleKey(address));
     if (!admission.ok) {
       const reason = admission.reason === 'address' ? 'address-busy' : 'server-busy';
+      const agentId = (await this.store.agentByEmail(normalized))?.id ?? null;
       return { ok: false, reason, agentId, delayMs: 0 };
     }
-    const blocked = this.throttle.reserve(normalized, address);
+    let row: AgentRecord | undefined;
+    let blocked: Awaited<ReturnType<LoginThrottle['reserve']>>;
+    try {
+      row = await this.store.agentByEmail(normalized);
+      blocked = await this.throttle.reserve(normalized, address);
+    } catch (error) {
+      admission.ticket.leave();
+      throw error;
+    }
+    const agentId = row?.id ?? null;
     if (blocked.blocked) {
       admission.ticket.leave();
       return this.throttled(blocked.scope, blocked.until, agentId, this.failureDelayMs);
@@ -502,30 +472,27 @@ export class Accounts {
     let ok: boolean;
     try {
       ok = await admission.ticket.run(() =>
-        row ? verifyPassword(password, row.password_hash) : verifyAgainstNothing(password, this.scryptParams),
+        row ? verifyPassword(password, row.passwordHash) : verifyAgainstNothing(password, this.scryptParams),
       );
     } catch (error) {
-      this.throttle.release(normalized, address);
+      await this.throttle.release(normalized, address);
       throw error;
     }
     if (!row || !ok) {
-      const { failures, locked } = this.throttle.settleFailure(normalized, address);
+      const { failures, locked } = await this.throttle.settleFailure(normalized, address);
       const delayMs = Math.min(this.failureDelayMs * 2 ** Math.max(0, failures - 1), this.maxFailureDelayMs);
       if (locked.blocked) return this.throttled(locked.scope, locked.until, agentId, delayMs);
       return { ok: false, reason: 'invalid', agentId, delayMs };
     }
-    if (row.disabled === 1) {
-      this.throttle.release(normalized, address);
+    if (row.disabled) {
+      await this.throttle.release(normalized, address);
       return { ok: false, reason: 'disabled', agentId: row.id, delayMs: this.failureDelayMs };
     }
-    this.throttle.settleSuccess(normalized, address);
-    const now = this.now();
+    await this.throttle.settleSuccess(normalized, address);
     const sessionId = crypto.randomUUID();
-    this.db
-      .prepare('INSERT INTO sessions (id, agent_id, created_at, last_used_at) VALUES (?, ?, ?, ?)')
-      .run(sessionId, row.id, now, now);
+    await this.store.insertSession(sessionId, row.id, this.now());
     this.logger.log('info', 'auth.login', { agentId: row.id });
-    return { ok: true, response: this.issue(row.id, sessionId), sessionId };
+    return { ok: true, response: await this.issue(row.id, sessionId), sessionId };
   }
 
   private throttled(
@@ -549,119 +516,109 @@ export class Accounts {
   }
 
   /** Lifts the locks of an account after failed logins, from every address (operator action). */
-  unlock(email: string): void {
-    this.throttle.unlockAccount(normalizeEmail(email));
+  unlock(email: string): Promise<void> {
+    return this.throttle.unlockAccount(normalizeEmail(email));
   }
 
   /** Lifts the failed-login budget and locks of a client address (operator action). */
-  unlockAddress(address: string): void {
-    this.throttle.unlockAddress(address);
+  unlockAddress(address: string): Promise<void> {
+    return this.throttle.unlockAddress(address);
   }
 
   /** Why a session can no longer be used, or null when it can. */
-  private sessionProblem(sessionId: string): 'unknown' | 'expired' | 'idle' | null {
-    const session = this.db
-      .prepare('SELECT created_at, last_used_at, revoked FROM sessions WHERE id = ?')
-      .get(sessionId) as { created_at: number; last_used_at: number; revoked: number } | undefined;
+  private sessionProblem(
+    session: { createdAt: number; lastUsedAt: number; revoked: boolean } | undefined,
+  ): 'unknown' | 'expired' | 'idle' | null {
     // Tokens issued before sessions existed have no row: treat them as a session started now.
     if (!session) return null;
-    if (session.revoked === 1) return 'unknown';
+    if (session.revoked) return 'unknown';
     const now = this.now();
-    if (now - session.created_at >= this.sessionAbsoluteMs) return 'expired';
-    if (now - session.last_used_at >= this.sessionIdleMs) return 'idle';
+    if (now - session.createdAt >= this.sessionAbsoluteMs) return 'expired';
+    if (now - session.lastUsedAt >= this.sessionIdleMs) return 'idle';
     return null;
   }
 
-  private touchSession(sessionId: string): void {
-    // At most one write a minute per session.
-    this.db
-      .prepare('UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?')
-      .run(this.now(), sessionId, this.now() - 60_000);
-  }
-
   /** Rotates a refresh token; a reused (already rotated) one revokes its whole family. */
-  refresh(refreshToken: string): RefreshResult {
+  async refresh(refreshToken: string): Promise<RefreshResult> {
     type Refused = Extract<RefreshResult, { ok: false }>;
-    const outcome = this.db
-      .transaction((): Refused | { agentId: string; family: string } => {
-        const row = this.tokenRow(refreshToken);
-        if (!row || row.kind !== 'refresh' || row.revoked === 1) return { ok: false, reason: 'unknown' };
-        if (row.rotated === 1) {
-          this.revokeSession(row.family);
-          return { ok: false, reason: 'reuse', agentId: row.agent_id, sessionId: row.family };
-        }
-        if (row.expires_at <= this.now()) return { ok: false, reason: 'expired', agentId: row.agent_id };
-        const problem = this.sessionProblem(row.family);
-        if (problem) {
-          this.revokeSession(row.family);
+    const now = this.now();
+    const outcome = await this.store.refreshTransaction(
+      sha256(refreshToken),
+      (row, session): { effect: RefreshEffect; outcome: Refused | { agentId: string; family: string } } => {
+        const none = { kind: 'none' } as const;
+        const revoke = { kind: 'revoke-session' } as const;
+        if (!row || row.kind !== 'refresh' || row.revoked)
+          return { effect: none, outcome: { ok: false, reason: 'unknown' } };
+        if (row.rotated) {
           return {
-            ok: false,
-            reason: problem === 'idle' ? 'idle' : 'expired',
-            agentId: row.agent_id,
-            sessionId: row.family,
+            effect: revoke,
+            outcome: { ok: false, reason: 'reuse', agentId: row.agentId, sessionId: row.family },
           };
         }
-        this.db.prepare('UPDATE tokens SET rotated = 1 WHERE hash = ?').run(sha256(refreshToken));
-        this.db.prepare('UPDATE sessions SET last_used_at = ? WHERE id = ?').run(this.now(), row.family);
-        return { agentId: row.agent_id, family: row.family };
-      })
-      .immediate();
+        if (row.expiresAt <= now)
+          return { effect: none, outcome: { ok: false, reason: 'expired', agentId: row.agentId } };
+        const problem = this.sessionProblem(session);
+        if (problem) {
+          return {
+            effect: revoke,
+            outcome: {
+              ok: false,
+              reason: problem === 'idle' ? 'idle' : 'expired',
+              agentId: row.agentId,
+              sessionId: row.family,
+            },
+          };
+        }
+        return { effect: { kind: 'rotate', at: now }, outcome: { agentId: row.agentId, family: row.family } };
+      },
+    );
     if ('reason' in outcome) {
       if (outcome.reason === 'reuse')
         this.logger.log('warn', 'auth.refresh_reuse_detected', { agentId: outcome.agentId });
       return outcome;
     }
-    const agent = this.db.prepare('SELECT disabled FROM agents WHERE id = ?').get(outcome.agentId) as
-      { disabled: number } | undefined;
-    if (!agent || agent.disabled === 1) return { ok: false, reason: 'disabled', agentId: outcome.agentId };
-    return { ok: true, response: this.issue(outcome.agentId, outcome.family) };
+    const agent = await this.store.agentWithRoles(outcome.agentId);
+    if (!agent || agent.disabled) return { ok: false, reason: 'disabled', agentId: outcome.agentId };
+    return { ok: true, response: await this.issue(outcome.agentId, outcome.family) };
   }
 
   /** Resolves an access token to the agent's identity and session. */
-  authenticate(accessToken: string): TokenCheck {
-    const row = this.tokenRow(accessToken);
-    if (!row || row.kind !== 'access' || row.revoked === 1) return { ok: false, reason: 'unknown' };
-    if (row.expires_at <= this.now()) return { ok: false, reason: 'expired', agentId: row.agent_id };
-    const problem = this.sessionProblem(row.family);
-    if (problem === 'unknown') return { ok: false, reason: 'unknown', agentId: row.agent_id };
+  async authenticate(accessToken: string): Promise<TokenCheck> {
+    const context = await this.store.tokenContext(sha256(accessToken));
+    if (!context) return { ok: false, reason: 'unknown' };
+    const { token: row, session, agent } = context;
+    if (row.kind !== 'access' || row.revoked) return { ok: false, reason: 'unknown' };
+    if (row.expiresAt <= this.now()) return { ok: false, reason: 'expired', agentId: row.agentId };
+    const problem = this.sessionProblem(session);
+    if (problem === 'unknown') return { ok: false, reason: 'unknown', agentId: row.agentId };
     // Past its lifetime the session is over; the refresh will say so.
-    if (problem) return { ok: false, reason: 'expired', agentId: row.agent_id };
-    const agent = this.db.prepare('SELECT disabled FROM agents WHERE id = ?').get(row.agent_id) as
-      { disabled: number } | undefined;
-    if (!agent || agent.disabled === 1) return { ok: false, reason: 'unknown', agentId: row.agent_id };
-    const identity = this.identity(row.agent_id);
-    if (!identity) return { ok: false, reason: 'unknown' };
-    this.touchSession(row.family);
-    return { ok: true, identity, sessionId: row.family };
+    if (problem) return { ok: false, reason: 'expired', agentId: row.agentId };
+    if (!agent || agent.disabled) return { ok: false, reason: 'unknown', agentId: row.agentId };
+    // At most one write a minute per session.
+    if (session && session.lastUsedAt < this.now() - 60_000)
+      await this.store.touchSession(row.family, this.now());
+    return { ok: true, identity: identityOf(agent), sessionId: row.family };
   }
 
   /** The live session a current (not rotated, not revoked) refresh token belongs to, or null. */
-  sessionOfRefreshToken(refreshToken: string): { agentId: string; sessionId: string } | null {
-    const row = this.tokenRow(refreshToken);
-    if (!row || row.kind !== 'refresh' || row.revoked === 1 || row.rotated === 1) return null;
-    return { agentId: row.agent_id, sessionId: row.family };
+  async sessionOfRefreshToken(refreshToken: string): Promise<{ agentId: string; sessionId: string } | null> {
+    const row = await this.store.token(sha256(refreshToken));
+    if (!row || row.kind !== 'refresh' || row.revoked || row.rotated) return null;
+    return { agentId: row.agentId, sessionId: row.family };
   }
 
   /** Ends a session: every token of its family is revoked. */
-  revokeSession(sessionId: string): void {
-    this.db.prepare('UPDATE tokens SET revoked = 1 WHERE family = ?').run(sessionId);
-    this.db.prepare('UPDATE sessions SET revoked = 1 WHERE id = ?').run(sessionId);
+  revokeSession(sessionId: string): Promise<void> {
+    return this.store.revokeSession(sessionId);
   }
 
   /** Changes a password; every session of the agent ends. */
   async setPassword(email: string, password: string): Promise<string> {
-    const agent = this.agentRowByEmail(normalizeEmail(email));
-    if (!agent) throw new AccountError('unknown-agent', `Aucun compte pour ${normalizeEmail(email)}.`);
+    const agent = await this.existingAgent(email);
     const problem = passwordProblem(password, agent.email);
     if (problem) throw new AccountError('weak-password', problem);
     const hash = await this.hash(password);
-    this.db
-      .transaction(() => {
-        this.db.prepare('UPDATE agents SET password_hash = ? WHERE id = ?').run(hash, agent.id);
-        this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agent.id);
-        this.db.prepare('UPDATE sessions SET revoked = 1 WHERE agent_id = ?').run(agent.id);
-      })
-      .immediate();
+    await this.store.setPasswordHash(agent.id, hash);
     return agent.id;
   }
 
@@ -672,62 +629,50 @@ export class Accounts {
   async ensureDemoAccount(
     commune: string = DEMO_COMMUNE,
   ): Promise<{ email: string; password: string } | null> {
-    if (this.agentCount() > 0) return null;
+    if ((await this.agentCount()) > 0) return null;
     const email = `referent@${commune}.demo`;
     const password = randomPassword();
-    await this.addAgent({
-      commune,
-      email,
-      password,
-      role: 'referent',
-      displayName: 'Référent de démonstration',
-    });
+    try {
+      await this.addAgent({
+        commune,
+        email,
+        password,
+        role: 'referent',
+        displayName: 'Référent de démonstration',
+      });
+    } catch (error) {
+      // Another node on the same PostgreSQL, starting at the same time, created it first.
+      if (error instanceof AccountError && error.code === 'agent-exists') return null;
+      throw error;
+    }
     return { email, password };
   }
 
-  private issue(agentId: string, family: string): LoginResponse {
+  private async issue(agentId: string, family: string): Promise<LoginResponse> {
     const now = this.now();
     const accessToken = newToken();
     const refreshToken = newToken();
-    const insert = this.db.prepare(
-      'INSERT INTO tokens (hash, agent_id, kind, family, expires_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.db
-      .transaction(() => {
-        this.db.prepare('DELETE FROM tokens WHERE expires_at < ?').run(now);
-        insert.run(sha256(accessToken), agentId, 'access', family, now + this.accessTokenTtlSeconds * 1000);
-        insert.run(
-          sha256(refreshToken),
-          agentId,
-          'refresh',
-          family,
-          now + this.refreshTokenTtlSeconds * 1000,
-        );
-      })
-      .immediate();
+    await this.store.insertTokens(now, [
+      {
+        hash: sha256(accessToken),
+        agentId,
+        kind: 'access',
+        family,
+        expiresAt: now + this.accessTokenTtlSeconds * 1000,
+      },
+      {
+        hash: sha256(refreshToken),
+        agentId,
+        kind: 'refresh',
+        family,
+        expiresAt: now + this.refreshTokenTtlSeconds * 1000,
+      },
+    ]);
     return {
       accessToken,
       refreshToken,
       expiresIn: this.accessTokenTtlSeconds,
-      agent: this.identity(agentId)!,
+      agent: (await this.identity(agentId))!,
     };
-  }
-
-  private tokenRow(token: string): TokenRow | undefined {
-    return this.db
-      .prepare('SELECT agent_id, kind, family, expires_at, rotated, revoked FROM tokens WHERE hash = ?')
-      .get(sha256(token)) as TokenRow | undefined;
-  }
-
-  private agentRowByEmail(email: string): AgentRow | undefined {
-    return this.db.prepare('SELECT * FROM agents WHERE email = ?').get(email) as AgentRow | undefined;
-  }
-
-  private rolesOf(agentId: string): CommuneRef[] {
-    return this.db
-      .prepare(
-        'SELECT c.insee, c.name, c.slug, r.role FROM agent_roles r JOIN communes c ON c.insee = r.insee WHERE r.agent_id = ? ORDER BY c.insee',
-      )
-      .all(agentId) as CommuneRef[];
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Failed-login throttling that slows guessing without handing anyone a way to lock an agent
- * out. Three counters, in the server's SQLite file (so the admin CLI's `unlock` reaches them):
+ * out. Three counters, in the AccountStore (DATA_DIR's SQLite, or PostgreSQL shared by every node;
+ * the admin CLI's `unlock` reaches them either way):
  *
  * - **per account and client address** — the growing delay and the lock
  *   (`lockAfterFailures`, default 10, for `lockSeconds`): an attacker typing wrong passwords
@@ -22,7 +23,13 @@
  * hashes run — past the cap, the rest are refused, the right password among them.
  */
 import { throttleKey } from '../observability/addressKey';
-import type { SqliteDatabase } from '../storage/database';
+import type {
+  AccountStore,
+  ThrottleKey,
+  ThrottleRow,
+  ThrottleScope,
+  ThrottleWrites,
+} from '../storage/AccountStore';
 
 export const DEFAULT_ADDRESS_FAILURE_BUDGET = 30;
 export const DEFAULT_ACCOUNT_LOCK_AFTER_FAILURES = 50;
@@ -38,24 +45,22 @@ export interface LoginThrottleOptions {
   accountLockAfterFailures?: number;
 }
 
-type Scope = 'pair' | 'address' | 'account';
+type Scope = ThrottleScope;
 
 export type ThrottleVerdict = { blocked: false } | { blocked: true; scope: Scope; until: number };
 
-interface Row {
-  failures: number;
-  window_start: number;
-  locked_until: number;
+interface Counter extends ThrottleKey {
+  cap: number;
 }
 
 export class LoginThrottle {
-  private readonly db: SqliteDatabase;
+  private readonly store: AccountStore;
   private readonly options: Required<LoginThrottleOptions>;
   /** Reserved attempts not yet settled, per counter (this process's logins). */
   private readonly pending = new Map<string, number>();
 
-  constructor(db: SqliteDatabase, options: LoginThrottleOptions) {
-    this.db = db;
+  constructor(store: AccountStore, options: LoginThrottleOptions) {
+    this.store = store;
     // `??`, not a spread: an option given as undefined must not erase its default.
     this.options = {
       ...options,
@@ -64,22 +69,18 @@ export class LoginThrottle {
     };
   }
 
-  private row(scope: Scope, email: string, address: string): Row | undefined {
-    return this.db
-      .prepare(
-        'SELECT failures, window_start, locked_until FROM login_throttle WHERE scope = ? AND email = ? AND address = ?',
-      )
-      .get(scope, email, address) as Row | undefined;
-  }
-
   /** Whether a login of `email` from `address` is refused before its password is checked. */
-  check(email: string, clientAddress: string): ThrottleVerdict {
+  check(email: string, clientAddress: string): Promise<ThrottleVerdict> {
     const now = this.options.now();
-    for (const { scope, email: e, address: a } of this.counters(email, clientAddress)) {
-      const row = this.row(scope, e, a);
-      if (row && row.locked_until > now) return { blocked: true, scope, until: row.locked_until };
-    }
-    return { blocked: false };
+    const counters = this.counters(email, clientAddress);
+    return this.store.throttleTransaction(counters, (rows): { writes: []; result: ThrottleVerdict } => {
+      for (const [i, { scope }] of counters.entries()) {
+        const row = rows[i];
+        if (row && row.lockedUntil > now)
+          return { writes: [], result: { blocked: true, scope, until: row.lockedUntil } };
+      }
+      return { writes: [], result: { blocked: false } };
+    });
   }
 
   /**
@@ -89,66 +90,67 @@ export class LoginThrottle {
    * pass the check while the first hashes run. The caller then settles the attempt:
    * `settleFailure`, `settleSuccess` or `release`.
    */
-  reserve(email: string, clientAddress: string): ThrottleVerdict {
+  async reserve(email: string, clientAddress: string): Promise<ThrottleVerdict> {
     const now = this.options.now();
     const { lockMs } = this.options;
-    return this.db
-      .transaction((): ThrottleVerdict => {
-        const counters = this.counters(email, clientAddress).map((counter) => ({
-          ...counter,
-          current: this.current(counter.scope, counter.email, counter.address, now),
-        }));
-        for (const { scope, cap, current } of counters) {
-          if (current.locked_until > now) return { blocked: true, scope, until: current.locked_until };
-          // The cap is reached by attempts not yet settled: they lock it if they fail.
-          if (current.failures >= cap) return { blocked: true, scope, until: now + lockMs };
-        }
-        for (const { scope, email: e, address: a, current } of counters) {
-          this.write(scope, e, a, { ...current, failures: current.failures + 1 });
-          this.addPending(scope, e, a, 1);
-        }
-        return { blocked: false };
-      })
-      .immediate();
+    const counters = this.counters(email, clientAddress);
+    const verdict = await this.store.throttleTransaction(counters, (rows) => {
+      const current = rows.map((row) => this.current(row, now));
+      for (const [i, { scope, cap }] of counters.entries()) {
+        const row = current[i]!;
+        if (row.lockedUntil > now)
+          return { writes: [], result: { blocked: true, scope, until: row.lockedUntil } };
+        // The cap is reached by attempts not yet settled: they lock it if they fail.
+        if (row.failures >= cap) return { writes: [], result: { blocked: true, scope, until: now + lockMs } };
+      }
+      const writes = current.map((row) => ({ ...row, failures: row.failures + 1 }));
+      return { writes, result: { blocked: false } as ThrottleVerdict };
+    });
+    if (!verdict.blocked) for (const counter of counters) this.addPending(counter, 1);
+    return verdict;
   }
 
   /**
    * A reserved attempt failed: it is already counted; a counter at its cap locks. Returns the
    * pair's failure count (for the growing delay) and the lock it triggered, if any.
    */
-  settleFailure(email: string, clientAddress: string): { failures: number; locked: ThrottleVerdict } {
+  settleFailure(
+    email: string,
+    clientAddress: string,
+  ): Promise<{ failures: number; locked: ThrottleVerdict }> {
     const now = this.options.now();
     const { lockMs } = this.options;
-    return this.db
-      .transaction(() => {
-        let locked: ThrottleVerdict = { blocked: false };
-        let pairFailures = 1;
-        for (const { scope, email: e, address: a, cap } of this.counters(email, clientAddress)) {
-          this.addPending(scope, e, a, -1);
-          const current = this.current(scope, e, a, now);
-          if (scope === 'pair') pairFailures = Math.max(1, current.failures);
-          if (current.failures < cap || current.locked_until > now) continue;
-          this.write(scope, e, a, { ...current, locked_until: now + lockMs });
-          if (!locked.blocked) locked = { blocked: true, scope, until: now + lockMs };
-        }
-        return { failures: pairFailures, locked };
-      })
-      .immediate();
+    const counters = this.counters(email, clientAddress);
+    for (const counter of counters) this.addPending(counter, -1);
+    return this.store.throttleTransaction(counters, (rows) => {
+      let locked: ThrottleVerdict = { blocked: false };
+      let pairFailures = 1;
+      const writes: ThrottleWrites = counters.map(({ scope, cap }, i) => {
+        const current = this.current(rows[i], now);
+        if (scope === 'pair') pairFailures = Math.max(1, current.failures);
+        if (current.failures < cap || current.lockedUntil > now) return undefined;
+        if (!locked.blocked) locked = { blocked: true, scope, until: now + lockMs };
+        return { ...current, lockedUntil: now + lockMs };
+      });
+      return { writes, result: { failures: pairFailures, locked } };
+    });
   }
 
   /** Counts a failure now (reserve then settle): for callers that check no password. */
-  recordFailure(email: string, clientAddress: string): { failures: number; locked: ThrottleVerdict } {
+  async recordFailure(
+    email: string,
+    clientAddress: string,
+  ): Promise<{ failures: number; locked: ThrottleVerdict }> {
     const now = this.options.now();
-    this.db
-      .transaction(() => {
-        for (const { scope, email: e, address: a } of this.counters(email, clientAddress)) {
-          const current = this.current(scope, e, a, now);
-          this.write(scope, e, a, { ...current, failures: current.failures + 1 });
-        }
-      })
-      .immediate();
-    for (const { scope, email: e, address: a } of this.counters(email, clientAddress))
-      this.addPending(scope, e, a, 1);
+    const counters = this.counters(email, clientAddress);
+    await this.store.throttleTransaction(counters, (rows) => ({
+      writes: rows.map((row) => {
+        const current = this.current(row, now);
+        return { ...current, failures: current.failures + 1 };
+      }),
+      result: undefined,
+    }));
+    for (const counter of counters) this.addPending(counter, 1);
     return this.settleFailure(email, clientAddress);
   }
 
@@ -159,36 +161,33 @@ export class LoginThrottle {
    * refill it), nor a lock that parallel failures set while this password was being checked:
    * there only the reservation is given back.
    */
-  settleSuccess(email: string, clientAddress: string): void {
-    const address = throttleKey(clientAddress);
+  settleSuccess(email: string, clientAddress: string): Promise<void> {
     const now = this.options.now();
-    this.db
-      .transaction(() => {
-        for (const { scope, email: e, address: a } of this.counters(email, address)) {
-          const stillPending = this.addPending(scope, e, a, -1);
-          const row = this.row(scope, e, a);
-          if (scope === 'address' || (row && row.locked_until > now)) this.giveBack(scope, e, a);
-          else if (row && stillPending > 0) this.write(scope, e, a, { ...row, failures: stillPending });
-          else this.delete(scope, e, a);
-        }
-      })
-      .immediate();
+    const counters = this.counters(email, clientAddress);
+    const stillPending = counters.map((counter) => this.addPending(counter, -1));
+    return this.store.throttleTransaction(counters, (rows) => ({
+      writes: counters.map(({ scope }, i) => {
+        const row = rows[i];
+        if (scope === 'address' || (row && row.lockedUntil > now)) return giveBack(row);
+        if (row && stillPending[i]! > 0) return { ...row, failures: stillPending[i]! };
+        return row ? null : undefined;
+      }),
+      result: undefined,
+    }));
   }
 
   /** A reserved attempt ended without a verdict (a disabled account, an error): given back. */
-  release(email: string, clientAddress: string): void {
-    this.db
-      .transaction(() => {
-        for (const { scope, email: e, address: a } of this.counters(email, clientAddress)) {
-          this.addPending(scope, e, a, -1);
-          this.giveBack(scope, e, a);
-        }
-      })
-      .immediate();
+  release(email: string, clientAddress: string): Promise<void> {
+    const counters = this.counters(email, clientAddress);
+    for (const counter of counters) this.addPending(counter, -1);
+    return this.store.throttleTransaction(counters, (rows) => ({
+      writes: rows.map(giveBack),
+      result: undefined,
+    }));
   }
 
   /** Changes a counter's unsettled attempts by `delta`; returns how many remain. */
-  private addPending(scope: Scope, email: string, address: string, delta: number): number {
+  private addPending({ scope, email, address }: ThrottleKey, delta: number): number {
     const key = `${scope}\u0000${email}\u0000${address}`;
     const count = Math.max(0, (this.pending.get(key) ?? 0) + delta);
     if (count > 0) this.pending.set(key, count);
@@ -196,25 +195,8 @@ export class LoginThrottle {
     return count;
   }
 
-  private delete(scope: Scope, email: string, address: string): void {
-    this.db
-      .prepare('DELETE FROM login_throttle WHERE scope = ? AND email = ? AND address = ?')
-      .run(scope, email, address);
-  }
-
-  private giveBack(scope: Scope, email: string, address: string): void {
-    this.db
-      .prepare(
-        'UPDATE login_throttle SET failures = failures - 1 WHERE scope = ? AND email = ? AND address = ? AND failures > 0',
-      )
-      .run(scope, email, address);
-  }
-
   /** The three counters of a login, with their caps. */
-  private counters(
-    email: string,
-    clientAddress: string,
-  ): Array<{ scope: Scope; email: string; address: string; cap: number }> {
+  private counters(email: string, clientAddress: string): Counter[] {
     const address = throttleKey(clientAddress);
     const { lockAfterFailures, addressFailureBudget, accountLockAfterFailures } = this.options;
     return [
@@ -228,33 +210,26 @@ export class LoginThrottle {
    * A counter as it stands at `now`: a window that passed without reaching the cap, or a lock
    * that ended, starts the count again.
    */
-  private current(scope: Scope, email: string, address: string, now: number): Row {
-    const previous = this.row(scope, email, address);
+  private current(previous: ThrottleRow | undefined, now: number): ThrottleRow {
     const fresh =
       !previous ||
-      (previous.locked_until !== 0 && previous.locked_until <= now) ||
-      (previous.locked_until === 0 && now - previous.window_start > this.options.lockMs);
-    return fresh ? { failures: 0, window_start: now, locked_until: 0 } : previous;
-  }
-
-  private write(scope: Scope, email: string, address: string, row: Row): void {
-    this.db
-      .prepare(
-        `INSERT INTO login_throttle (scope, email, address, failures, window_start, locked_until)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (scope, email, address) DO UPDATE SET failures = excluded.failures,
-           window_start = excluded.window_start, locked_until = excluded.locked_until`,
-      )
-      .run(scope, email, address, row.failures, row.window_start, row.locked_until);
+      (previous.lockedUntil !== 0 && previous.lockedUntil <= now) ||
+      (previous.lockedUntil === 0 && now - previous.windowStart > this.options.lockMs);
+    return fresh ? { failures: 0, windowStart: now, lockedUntil: 0 } : previous;
   }
 
   /** Operator action: lifts every lock and count of an account (all addresses). */
-  unlockAccount(email: string): void {
-    this.db.prepare('DELETE FROM login_throttle WHERE email = ?').run(email);
+  unlockAccount(email: string): Promise<void> {
+    return this.store.deleteThrottle({ email });
   }
 
   /** Operator action: lifts an address's budget and its locks on every account. */
-  unlockAddress(address: string): void {
-    this.db.prepare('DELETE FROM login_throttle WHERE address = ?').run(throttleKey(address));
+  unlockAddress(address: string): Promise<void> {
+    return this.store.deleteThrottle({ address: throttleKey(address) });
   }
+}
+
+/** One failure given back (never below zero); the window and the lock unchanged. */
+function giveBack(row: ThrottleRow | undefined): ThrottleRow | undefined {
+  return row && row.failures > 0 ? { ...row, failures: row.failures - 1 } : undefined;
 }

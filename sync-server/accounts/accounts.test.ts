@@ -77,7 +77,7 @@ beforeAll(async () => {
     }),
   ]);
   agentId = created[2].id;
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   [admin, referent] = await Promise.all([
     login(server, 'admin@ampmetropole.fr', PASSWORDS.admin),
     login(server, 'referent@aix.fr', PASSWORDS.referent),
@@ -148,7 +148,7 @@ describe('failed logins', () => {
     expect(third.body.error.code).toBe('account-locked');
     expect(third.body.error.message).toMatch(/bloqué jusqu'à/);
     expect((await attempt(PASSWORDS.relecteur)).status).toBe(429);
-    const events = server.audit.list().map((e) => e.event);
+    const events = (await server.audit.list()).map((e) => e.event);
     expect(events.filter((e) => e === 'auth.login_failed').length).toBeGreaterThanOrEqual(2);
     expect(events).toContain('auth.locked');
     clock += 601_000;
@@ -159,9 +159,14 @@ describe('failed logins', () => {
     const { Accounts } = await import('./Accounts');
     const { openDatabase } = await import('../storage/database');
     const { silentLogger } = await import('../observability/Logger');
+    const { SqliteAccountStore } = await import('../storage/SqliteAccountStore');
     const db = openDatabase(dataDir.dir);
     try {
-      const accounts = new Accounts(db, { logger: silentLogger, failureDelayMs: 100, lockAfterFailures: 10 });
+      const accounts = await Accounts.open(new SqliteAccountStore(db), {
+        logger: silentLogger,
+        failureDelayMs: 100,
+        lockAfterFailures: 10,
+      });
       const delays: number[] = [];
       for (let i = 0; i < 4; i++) {
         const result = await accounts.login('inconnu@nulle-part.fr', 'nimporte-quoi-123');
@@ -211,7 +216,7 @@ describe('sessions', () => {
     expect((await callApi(server, 'GET', '/api/me', b.accessToken)).status).toBe(200);
     expect(onB.provider.wsconnected).toBe(true);
     onB.destroy();
-    expect(server.audit.list({ event: 'auth.logout' })).toHaveLength(1);
+    expect(await server.audit.list({ event: 'auth.logout' })).toHaveLength(1);
   });
 
   it('[AUTH-3b] a logout queued offline ends the session with its refresh token once the access token has expired', async () => {
@@ -226,7 +231,7 @@ describe('sessions', () => {
       (await callApi(server, 'POST', '/api/auth/refresh', undefined, { refreshToken: a.refreshToken }))
         .status,
     ).toBe(401);
-    expect(server.audit.list({ event: 'auth.logout' }).at(-1)).toMatchObject({
+    expect((await server.audit.list({ event: 'auth.logout' })).at(-1)).toMatchObject({
       outcome: 'ok',
       details: { via: 'refresh-token' },
     });
@@ -243,7 +248,7 @@ describe('sessions', () => {
     });
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe('invalid-refresh-token');
-    expect(server.audit.list({ event: 'api.refused' }).at(-1)?.outcome).toBe('refresh-idle');
+    expect((await server.audit.list({ event: 'api.refused' })).at(-1)?.outcome).toBe('refresh-idle');
 
     let session = await login(server, 'agent@aix.fr', PASSWORDS.agent);
     // Refreshing every 50 minutes keeps it alive… until 4 hours after the login.
@@ -260,7 +265,7 @@ describe('sessions', () => {
       refreshToken: session.refreshToken,
     });
     expect(late.status).toBe(401);
-    expect(server.audit.list({ event: 'api.refused' }).at(-1)?.outcome).toBe('refresh-expired');
+    expect((await server.audit.list({ event: 'api.refused' })).at(-1)?.outcome).toBe('refresh-expired');
   });
 });
 
@@ -338,7 +343,7 @@ describe('roles', () => {
     expect(removed.status).toBe(200);
     expect(await reader.closed).toBe(CLOSE.FORBIDDEN.code);
     expect(await closeCodeOf(`${syncUrl(server)}/13001/site`, [SUBPROTOCOL, session.accessToken])).toBe(4403);
-    const audit = server.audit.list({ insee: '13001' }).map((e) => e.event);
+    const audit = (await server.audit.list({ insee: '13001' })).map((e) => e.event);
     expect(audit).toEqual(expect.arrayContaining(['agent.role_changed', 'agent.role_removed']));
     // Back to agent for the other tests: no longer a member, so the référent invites and the
     // agent accepts (issue #9, finding 7).
@@ -385,7 +390,7 @@ describe('roles', () => {
 
 describe('isolation', () => {
   it('[ISO-1] every refusal has a named status or close code and is in the audit log', async () => {
-    const before = server.audit.list().length;
+    const before = (await server.audit.list()).length;
     const agentSession = await login(server, 'agent@aix.fr', PASSWORDS.agent);
     const refusals: Array<[string, string, number]> = [
       ['GET', '/api/communes/13002/docs', 403],
@@ -415,7 +420,7 @@ describe('isolation', () => {
     expect(await closeCodeOf(`${url}/13001/site`, [SUBPROTOCOL, 'x'.repeat(43)])).toBe(
       CLOSE.TOKEN_EXPIRED.code,
     );
-    const entries = server.audit.list().slice(before);
+    const entries = (await server.audit.list()).slice(before);
     const apiRefusals = entries.filter((e) => e.event === 'api.refused');
     expect(apiRefusals).toHaveLength(refusals.length + 1);
     expect(apiRefusals[0]).toMatchObject({ insee: '13002', agentId, outcome: 'forbidden' });
@@ -423,6 +428,6 @@ describe('isolation', () => {
     expect(syncRefusals.map((e) => e.outcome)).toEqual(['forbidden', 'forbidden', 'token-expired']);
     expect(syncRefusals[0]).toMatchObject({ insee: '13002', agentId });
     // The audit log never holds a token.
-    expect(JSON.stringify(server.audit.list())).not.toContain(agentSession.accessToken);
+    expect(JSON.stringify(await server.audit.list())).not.toContain(agentSession.accessToken);
   });
 });

@@ -43,19 +43,19 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface Admin {
   addAgent(input: AddAgentInput, by?: string | null): Promise<AgentIdentity>;
-  grantRole(email: string, insee: string, role: Role, by?: string | null): AgentIdentity;
+  grantRole(email: string, insee: string, role: Role, by?: string | null): Promise<AgentIdentity>;
   /** Removes the agent's role in one commune; its sockets on that commune's rooms close. */
-  revokeRole(email: string, insee: string, by?: string | null): void;
-  setAdmin(email: string, admin: boolean, by?: string | null): AgentIdentity;
+  revokeRole(email: string, insee: string, by?: string | null): Promise<void>;
+  setAdmin(email: string, admin: boolean, by?: string | null): Promise<AgentIdentity>;
   /** Disables an account: its tokens are revoked and, on a running server, its sockets closed. */
-  disableAgent(email: string, by?: string | null): void;
-  enableAgent(email: string, by?: string | null): void;
+  disableAgent(email: string, by?: string | null): Promise<void>;
+  enableAgent(email: string, by?: string | null): Promise<void>;
   setPassword(email: string, password: string, by?: string | null): Promise<void>;
   /** Lifts a temporary lock after failed logins, from every address. */
-  unlock(email: string, by?: string | null): void;
+  unlock(email: string, by?: string | null): Promise<void>;
   /** Lifts the failed-login budget and locks of one client address. */
-  unlockAddress(address: string, by?: string | null): void;
-  listAgents(insee?: string): AgentSummary[];
+  unlockAddress(address: string, by?: string | null): Promise<void>;
+  listAgents(insee?: string): Promise<AgentSummary[]>;
   listCommunes(): Commune[];
   /**
    * A référent invites an e-mail address into their commune (issue #9, finding 7). Whether the
@@ -65,12 +65,12 @@ export interface Admin {
    */
   invite(input: InviteInput, by: string): Promise<void>;
   /** Pending invitations of an account (by its e-mail). */
-  invitationsOf(agentId: string): Invitation[];
+  invitationsOf(agentId: string): Promise<Invitation[]>;
   /** Pending invitations of a commune (what its référent typed). */
-  communeInvitations(insee: string): Invitation[];
+  communeInvitations(insee: string): Promise<Invitation[]>;
   /** The account accepts: it gains the role, if whoever invited may still give it. */
-  acceptInvitation(agentId: string, insee: string): AgentIdentity;
-  declineInvitation(agentId: string, insee: string): void;
+  acceptInvitation(agentId: string, insee: string): Promise<AgentIdentity>;
+  declineInvitation(agentId: string, insee: string): Promise<void>;
 }
 
 export interface AdminHooks {
@@ -96,15 +96,15 @@ export function createAdmin(
       );
     return invitations;
   };
-  const emailOf = (agentId: string): string => {
-    const identity = accounts.identity(agentId);
+  const emailOf = async (agentId: string): Promise<string> => {
+    const identity = await accounts.identity(agentId);
     if (!identity) throw new AccountError('unknown-agent', 'Compte inconnu.');
     return normalizeEmail(identity.email);
   };
   /** Whoever invited must still be the commune's référent (or an admin) when it is accepted. */
-  const inviterMayStillGive = (invitation: Invitation): boolean => {
+  const inviterMayStillGive = async (invitation: Invitation): Promise<boolean> => {
     if (!invitation.invitedBy) return false;
-    const inviter = accounts.identity(invitation.invitedBy);
+    const inviter = await accounts.identity(invitation.invitedBy);
     return !!inviter && allows(inviter, invitation.insee, 'manage-members', { role: invitation.role });
   };
   const noInvitation = () =>
@@ -120,10 +120,10 @@ export function createAdmin(
       });
       return agent;
     },
-    grantRole(email, insee, role, by = null) {
-      const targetId = accounts.agentIdByEmail(email);
-      const previous = targetId ? accounts.roleOf(targetId, insee) : undefined;
-      const agent = accounts.grantRole(email, insee, role);
+    async grantRole(email, insee, role, by = null) {
+      const targetId = await accounts.agentIdByEmail(email);
+      const previous = targetId ? await accounts.roleOf(targetId, insee) : undefined;
+      const agent = await accounts.grantRole(email, insee, role);
       audit.record({
         event: 'agent.role_changed',
         insee,
@@ -133,24 +133,24 @@ export function createAdmin(
       if (previous && previous !== role) hooks.onRoleChanged?.(agent.id, insee);
       return agent;
     },
-    revokeRole(email, insee, by = null) {
-      const targetId = accounts.revokeRole(email, insee);
+    async revokeRole(email, insee, by = null) {
+      const targetId = await accounts.revokeRole(email, insee);
       audit.record({ event: 'agent.role_removed', insee, agentId: by, details: { target: targetId } });
       hooks.onRoleChanged?.(targetId, insee);
     },
-    setAdmin(email, admin, by = null) {
-      const agent = accounts.setAdmin(email, admin);
+    async setAdmin(email, admin, by = null) {
+      const agent = await accounts.setAdmin(email, admin);
       audit.record({ event: 'agent.admin_changed', agentId: by, details: { target: agent.id, admin } });
       if (!admin) hooks.onAgentDisabled?.(agent.id);
       return agent;
     },
-    disableAgent(email, by = null) {
-      const agentId = accounts.setDisabled(email, true);
+    async disableAgent(email, by = null) {
+      const agentId = await accounts.setDisabled(email, true);
       audit.record({ event: 'agent.disabled', agentId: by, details: { target: agentId } });
       hooks.onAgentDisabled?.(agentId);
     },
-    enableAgent(email, by = null) {
-      const agentId = accounts.setDisabled(email, false);
+    async enableAgent(email, by = null) {
+      const agentId = await accounts.setDisabled(email, false);
       audit.record({ event: 'agent.enabled', agentId: by, details: { target: agentId } });
     },
     async setPassword(email, password, by = null) {
@@ -158,12 +158,12 @@ export function createAdmin(
       audit.record({ event: 'agent.password_changed', agentId: by, details: { target: agentId } });
       hooks.onAgentDisabled?.(agentId);
     },
-    unlock(email, by = null) {
-      accounts.unlock(email);
+    async unlock(email, by = null) {
+      await accounts.unlock(email);
       audit.record({ event: 'auth.unlocked', agentId: by, details: { email: email.trim().toLowerCase() } });
     },
-    unlockAddress(address, by = null) {
-      accounts.unlockAddress(address);
+    async unlockAddress(address, by = null) {
+      await accounts.unlockAddress(address);
       audit.record({ event: 'auth.unlocked', agentId: by, address, details: { address } });
     },
     listAgents: (insee) => accounts.listAgents(insee),
@@ -178,7 +178,7 @@ export function createAdmin(
         const problem = passwordProblem(input.password, email);
         if (problem) throw new AccountError('weak-password', problem);
       }
-      const existing = accounts.agentIdByEmail(email);
+      const existing = await accounts.agentIdByEmail(email);
       if (!existing && input.password) {
         const agent = await accounts.addAgent({
           commune: input.insee,
@@ -188,7 +188,7 @@ export function createAdmin(
           displayName: input.displayName,
         });
         // The role waits for the invitation to be accepted, as for any other account.
-        accounts.revokeRole(email, input.insee);
+        await accounts.revokeRole(email, input.insee);
         // Not in the commune's log: its référent must not tell new accounts from existing ones.
         audit.record({
           event: 'agent.created',
@@ -198,7 +198,7 @@ export function createAdmin(
       } else if (input.password) {
         await hashPassword(input.password); // the same time as a creation; the hash is dropped
       }
-      if (!invitationStore.put(email, input.insee, input.role, by)) {
+      if (!(await invitationStore.put(email, input.insee, input.role, by))) {
         throw new InvitationError(
           'too-many-invitations',
           409,
@@ -212,13 +212,13 @@ export function createAdmin(
         details: { email, role: input.role },
       });
     },
-    invitationsOf: (agentId) => store().forEmail(emailOf(agentId)),
+    invitationsOf: async (agentId) => store().forEmail(await emailOf(agentId)),
     communeInvitations: (insee) => store().forCommune(insee),
-    acceptInvitation(agentId, insee) {
-      const email = emailOf(agentId);
-      const invitation = store().take(email, insee);
+    async acceptInvitation(agentId, insee) {
+      const email = await emailOf(agentId);
+      const invitation = await store().take(email, insee);
       if (!invitation) throw noInvitation();
-      if (!inviterMayStillGive(invitation) || accounts.communeDataDeleted(insee)) {
+      if (!(await inviterMayStillGive(invitation)) || (await accounts.communeDataDeleted(insee))) {
         audit.record({
           event: 'agent.invitation_accepted',
           insee,
@@ -228,8 +228,8 @@ export function createAdmin(
         });
         throw noInvitation();
       }
-      const previous = accounts.roleOf(agentId, insee);
-      const agent = accounts.grantRole(email, insee, invitation.role);
+      const previous = await accounts.roleOf(agentId, insee);
+      const agent = await accounts.grantRole(email, insee, invitation.role);
       audit.record({
         event: 'agent.invitation_accepted',
         insee,
@@ -240,8 +240,8 @@ export function createAdmin(
       if (previous && previous !== invitation.role) hooks.onRoleChanged?.(agentId, insee);
       return agent;
     },
-    declineInvitation(agentId, insee) {
-      const invitation = store().take(emailOf(agentId), insee);
+    async declineInvitation(agentId, insee) {
+      const invitation = await store().take(await emailOf(agentId), insee);
       if (!invitation) throw noInvitation();
       audit.record({ event: 'agent.invitation_declined', insee, agentId, outcome: 'ok' });
     },

@@ -59,7 +59,7 @@ beforeAll(async () => {
       role: 'agent',
     }),
   ]);
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   [admin, aix, allauch] = await Promise.all([
     login(server, 'admin@ampmetropole.fr', PASSWORDS.admin),
     login(server, 'referent@aix.fr', PASSWORDS.aix),
@@ -182,13 +182,13 @@ describe('a référent adds an address to their commune', () => {
       role: 'agent',
       password: 'Deuxieme-agent-de-la-mairie',
     });
-    server.admin.grantRole('referent@aix.fr', '13001', 'agent');
+    await server.admin.grantRole('referent@aix.fr', '13001', 'agent');
     const invited = await login(server, 'agent2@aix.fr', 'Deuxieme-agent-de-la-mairie');
     expect(
       (await callApi(server, 'POST', '/api/me/invitations/13001/accept', invited.accessToken)).status,
     ).toBe(404);
     expect((await callApi(server, 'GET', '/api/me', invited.accessToken)).body.communes).toEqual([]);
-    server.admin.grantRole('referent@aix.fr', '13001', 'referent');
+    await server.admin.grantRole('referent@aix.fr', '13001', 'referent');
   });
 
   it('[INV-4] an admin still attaches an existing account directly', async () => {

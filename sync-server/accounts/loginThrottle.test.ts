@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginThrottle } from './LoginThrottle';
+import { SqliteAccountStore } from '../storage/SqliteAccountStore';
 import { throttleKey } from '../observability/addressKey';
 import { migrate } from '../storage/schema';
 import type { RunningServer } from '../app/server';
@@ -45,7 +46,7 @@ beforeAll(async () => {
     password: ADMIN_PASSWORD,
     role: 'agent',
   });
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   adminToken = (await login(server, 'admin@ampmetropole.fr', ADMIN_PASSWORD)).accessToken;
 });
 
@@ -72,11 +73,10 @@ describe('login throttling', () => {
     expect((await attempt(B, 'cible@aubagne.fr', PASSWORD)).status).toBe(200);
     // Their success does not lift the attacker's lock.
     expect((await attempt(A, 'cible@aubagne.fr', PASSWORD)).status).toBe(429);
-    const locked = server.audit.list().filter((e) => e.event === 'auth.locked');
+    const locked = (await server.audit.list()).filter((e) => e.event === 'auth.locked');
     expect(locked.at(-1)).toMatchObject({ address: A, outcome: 'account-locked' });
     expect(
-      server.audit
-        .list()
+      (await server.audit.list())
         .filter((e) => e.event === 'auth.login_failed')
         .every((e) => e.address === A),
     ).toBe(true);
@@ -88,7 +88,7 @@ describe('login throttling', () => {
     });
     expect(unlock.status).toBe(200);
     expect((await attempt(A, 'cible@aubagne.fr', PASSWORD)).status).toBe(200);
-    expect(server.audit.list().at(-2)).toMatchObject({
+    expect((await server.audit.list()).at(-2)).toMatchObject({
       event: 'auth.unlocked',
       details: { email: 'cible@aubagne.fr' },
     });
@@ -116,15 +116,12 @@ describe('login throttling', () => {
     expect(right.body.error.code).toBe('too-many-attempts');
     expect((await attempt(D, 'autre@aubagne.fr', PASSWORD)).status).toBe(200);
     expect(
-      server.audit
-        .list()
-        .filter((e) => e.event === 'auth.address_throttled')
-        .at(-1),
+      (await server.audit.list()).filter((e) => e.event === 'auth.address_throttled').at(-1),
     ).toMatchObject({
       address: C,
       outcome: 'too-many-attempts',
     });
-    server.admin.unlockAddress(C);
+    await server.admin.unlockAddress(C);
     expect((await attempt(C, 'autre@aubagne.fr', PASSWORD)).status).toBe(200);
     // The window ends: the address may fail again.
     clock += 601_000;
@@ -145,7 +142,7 @@ describe('login throttling', () => {
     expect((await attempt('127.0.2.1', 'distribue@aubagne.fr', PASSWORD)).status).toBe(200);
   });
 
-  it('[AUTH-9] IPv6 clients count by their /64: one subscriber rotating addresses gets one budget, not 2^64', () => {
+  it('[AUTH-9] IPv6 clients count by their /64: one subscriber rotating addresses gets one budget, not 2^64', async () => {
     expect(throttleKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
     expect(throttleKey('2001:0db8:0001:0002:ffff:0:0:9')).toBe('2001:db8:1:2::/64');
     expect(throttleKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
@@ -153,27 +150,27 @@ describe('login throttling', () => {
     expect(throttleKey('198.51.100.7')).toBe('198.51.100.7');
     const db = new Database(':memory:');
     migrate(db);
-    const throttle = new LoginThrottle(db, {
+    const throttle = new LoginThrottle(new SqliteAccountStore(db), {
       now: () => 0,
       lockAfterFailures: 10,
       lockMs: 60_000,
       addressFailureBudget: 3,
     });
-    for (let i = 1; i <= 3; i++) throttle.recordFailure(`agent${i}@aix.fr`, `2001:db8:1:2::${i}`);
-    expect(throttle.check('autre@aix.fr', '2001:db8:1:2:ffff::9')).toMatchObject({
+    for (let i = 1; i <= 3; i++) await throttle.recordFailure(`agent${i}@aix.fr`, `2001:db8:1:2::${i}`);
+    expect(await throttle.check('autre@aix.fr', '2001:db8:1:2:ffff::9')).toMatchObject({
       blocked: true,
       scope: 'address',
     });
-    expect(throttle.check('autre@aix.fr', '2001:db8:1:3::9')).toEqual({ blocked: false });
+    expect(await throttle.check('autre@aix.fr', '2001:db8:1:3::9')).toEqual({ blocked: false });
     db.close();
   });
 });
 
 describe('reservations', () => {
-  it('[AUTH-11] an attempt counts before its hash: past the cap the rest wait; a success gives its place back, not a lock', () => {
+  it('[AUTH-11] an attempt counts before its hash: past the cap the rest wait; a success gives its place back, not a lock', async () => {
     const db = new Database(':memory:');
     migrate(db);
-    const throttle = new LoginThrottle(db, {
+    const throttle = new LoginThrottle(new SqliteAccountStore(db), {
       now: () => 0,
       lockAfterFailures: 3,
       lockMs: 60_000,
@@ -181,21 +178,24 @@ describe('reservations', () => {
       accountLockAfterFailures: undefined,
     });
     const A = '198.51.100.1';
-    for (let i = 0; i < 3; i++) expect(throttle.reserve('agent@aix.fr', A)).toEqual({ blocked: false });
+    for (let i = 0; i < 3; i++) expect(await throttle.reserve('agent@aix.fr', A)).toEqual({ blocked: false });
     // Three attempts in flight fill the pair's cap: a fourth is refused before any hash.
-    expect(throttle.reserve('agent@aix.fr', A)).toMatchObject({ blocked: true, scope: 'pair' });
+    expect(await throttle.reserve('agent@aix.fr', A)).toMatchObject({ blocked: true, scope: 'pair' });
     // One of them was the right password: its place comes back.
-    throttle.settleSuccess('agent@aix.fr', A);
-    expect(throttle.reserve('agent@aix.fr', A)).toEqual({ blocked: false });
+    await throttle.settleSuccess('agent@aix.fr', A);
+    expect(await throttle.reserve('agent@aix.fr', A)).toEqual({ blocked: false });
     // Three pending failures: the first to settle locks the pair (pending counts as failed)…
-    expect(throttle.settleFailure('agent@aix.fr', A).locked).toMatchObject({ blocked: true, scope: 'pair' });
+    expect((await throttle.settleFailure('agent@aix.fr', A)).locked).toMatchObject({
+      blocked: true,
+      scope: 'pair',
+    });
     // …and a right password checked meanwhile does not lift that lock.
-    throttle.settleSuccess('agent@aix.fr', A);
-    expect(throttle.check('agent@aix.fr', A)).toMatchObject({ blocked: true, scope: 'pair' });
+    await throttle.settleSuccess('agent@aix.fr', A);
+    expect(await throttle.check('agent@aix.fr', A)).toMatchObject({ blocked: true, scope: 'pair' });
     // Undefined budgets keep their defaults: 30 attempts from one address, then refused.
     const B = '198.51.100.2';
     let passed = 0;
-    while (!throttle.reserve(`autre${passed}@aix.fr`, B).blocked) passed++;
+    while (!(await throttle.reserve(`autre${passed}@aix.fr`, B)).blocked) passed++;
     expect(passed).toBe(30);
     db.close();
   });

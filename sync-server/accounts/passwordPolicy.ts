@@ -36,7 +36,21 @@ const LOCAL_WORDS = [
   'changezmoi', 'bienvenue', 'provisoire', 'temporaire',
 ];
 
+/** The dictionaries are let go after this long unused (checks are rare: an account, a reset). */
+const RELEASE_AFTER_MS = 10_000;
+const DICTIONARY_MODULES = ['@zxcvbn-ts/core', '@zxcvbn-ts/language-common', '@zxcvbn-ts/language-fr'];
 let estimator: ZxcvbnFactory | undefined;
+let releaseTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Forgets the estimator and the dictionary modules (out of require's cache too): ~15 MB of
+ * heap a server would otherwise keep for its whole life after one password check.
+ */
+function releaseEstimator(): void {
+  estimator = undefined;
+  releaseTimer = undefined;
+  for (const name of DICTIONARY_MODULES) delete require.cache[require.resolve(name)];
+}
 
 function buildEstimator(): ZxcvbnFactory {
   const core = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
@@ -52,8 +66,16 @@ function buildEstimator(): ZxcvbnFactory {
   });
 }
 
+/** Whether the dictionaries are in memory now (for the memory test). */
+export function dictionariesLoaded(): boolean {
+  return estimator !== undefined && DICTIONARY_MODULES.every((name) => require.cache[require.resolve(name)]);
+}
+
 function estimate(password: string, userInputs: string[]): ZxcvbnResult {
   estimator ??= buildEstimator();
+  clearTimeout(releaseTimer);
+  releaseTimer = setTimeout(releaseEstimator, RELEASE_AFTER_MS);
+  releaseTimer.unref();
   return estimator.check(password, userInputs);
 }
 

@@ -15,8 +15,9 @@
  *   repair-page --commune 13001 --page=<id>      (server stopped; else the API route)
  *   publish-update --dir <release folder> [--rollout 100]      set-update-rollout --rollout 25
  *
- * With DATABASE_URL (documents in PostgreSQL), export, delete-commune-data and repair-page are
- * refused (they read DATA_DIR's SQLite only): the server's API does them.
+ * With DATABASE_URL the account commands and `audit` work on PostgreSQL (as the servers do);
+ * export, delete-commune-data and repair-page are refused (they read the documents from
+ * DATA_DIR's SQLite only): the server's API does them.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';

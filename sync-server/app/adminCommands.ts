@@ -9,7 +9,9 @@ import type { Role } from '../../site/apiContract';
 import { ROLES } from '../accounts/Accounts';
 import { AuditLog } from '../observability/AuditLog';
 import { silentLogger } from '../observability/Logger';
-import { listBackups, RestoreRefused, restoreBackup } from '../operations/Backups';
+import { copyMissing, listBackups, RestoreRefused, restoreBackup } from '../operations/Backups';
+import { recordedSha256, sha256Of } from '../operations/backupCopy';
+import { pgRestoreFrom } from '../storage/postgres/pgDump';
 import { CommuneData } from '../operations/CommuneData';
 import {
   cliOperator,
@@ -23,6 +25,7 @@ import { openDatabase } from '../storage/database';
 import { DataDirLocked, acquireDataDirLock } from '../storage/serverLock';
 import { SqliteDocStore } from '../storage/SqliteDocStore';
 import { type PageRepair, repairPage } from '../sync/pageRepair';
+import { SqliteAuditStore } from '../storage/SqliteAuditStore';
 import { composeCore, type CoreServices, fileRoots } from './composition';
 
 /** The parsed options of a command line. */
@@ -33,7 +36,7 @@ export interface CommandContext {
   dataDir: string;
   backupDir: string;
   backupCopyDir: string | undefined;
-  /** DATABASE_URL: set, the documents are in PostgreSQL, which these commands do not read yet. */
+  /** DATABASE_URL: set, accounts and documents are in PostgreSQL (the document commands refuse). */
   databaseUrl?: string;
   /** SITES_DIR and MEDIA_DIR, when set (default: in DATA_DIR). */
   sitesDir?: string;
@@ -96,7 +99,7 @@ async function updateCommand(
   const withAudit = (write: (audit: AuditLog) => void): void => {
     const db = openDatabase(dataDir);
     try {
-      write(new AuditLog(db));
+      write(new AuditLog(new SqliteAuditStore(db)));
     } finally {
       db.close();
     }
@@ -146,6 +149,7 @@ async function restore(context: CommandContext): Promise<number> {
   const { values, dataDir } = context;
   // Before opening the database: the file is replaced, which a running server must not see.
   const file = path.resolve(required(values, 'file'));
+  if (file.endsWith('.pgdump')) return restorePostgres(context, file);
   const release = await lockDataDir(
     dataDir,
     'restauration',
@@ -161,7 +165,7 @@ async function restore(context: CommandContext): Promise<number> {
     }
     const db = openDatabase(dataDir);
     try {
-      new AuditLog(db).record({
+      new AuditLog(new SqliteAuditStore(db)).record({
         event: 'backup.restored',
         outcome: 'ok',
         details: { file: path.basename(file) },
@@ -174,6 +178,29 @@ async function restore(context: CommandContext): Promise<number> {
   }
   console.log(`Sauvegarde restaurée : ${path.basename(file)} → ${dataDir}.`);
   if (keptAside) console.log(`L'ancienne base est gardée de côté : ${keptAside}`);
+  return 0;
+}
+
+/**
+ * `restore` of a cluster-mode backup: pg_restore into DATABASE_URL's database, in one
+ * transaction, then the media. Every node must be stopped first (they share the database: no
+ * lock of one DATA_DIR can tell); the operator's runbook says so (deploy/README.md).
+ */
+async function restorePostgres(context: CommandContext, file: string): Promise<number> {
+  if (!context.databaseUrl) {
+    throw new RefusedError(
+      `${path.basename(file)} est une sauvegarde de PostgreSQL : réglez DATABASE_URL sur la base à restaurer.`,
+    );
+  }
+  const recorded = recordedSha256(file);
+  if (recorded && sha256Of(file) !== recorded) {
+    throw new RefusedError(
+      `la sauvegarde ${path.basename(file)} ne correspond plus à son empreinte SHA-256 : fichier abîmé, prenez-en une autre.`,
+    );
+  }
+  await pgRestoreFrom(context.databaseUrl, file);
+  copyMissing(path.join(path.dirname(file), 'media'), fileRoots(context).mediaDir);
+  console.log(`Sauvegarde PostgreSQL restaurée : ${path.basename(file)}.`);
   return 0;
 }
 
@@ -316,8 +343,8 @@ async function addAgent({ values }: CommandContext, { admin }: CoreServices): Pr
   return 0;
 }
 
-function grantRole({ values }: CommandContext, { admin }: CoreServices): number {
-  const agent = admin.grantRole(
+async function grantRole({ values }: CommandContext, { admin }: CoreServices): Promise<number> {
+  const agent = await admin.grantRole(
     required(values, 'email'),
     required(values, 'commune'),
     role(required(values, 'role')),
@@ -328,8 +355,8 @@ function grantRole({ values }: CommandContext, { admin }: CoreServices): number 
   return 0;
 }
 
-function listAgents({ values }: CommandContext, { admin }: CoreServices): number {
-  const agents = admin.listAgents(optional(values, 'commune'));
+async function listAgents({ values }: CommandContext, { admin }: CoreServices): Promise<number> {
+  const agents = await admin.listAgents(optional(values, 'commune'));
   if (agents.length === 0) {
     console.log(values.commune ? `Aucun compte pour la commune ${values.commune}.` : 'Aucun compte.');
     return 0;
@@ -376,24 +403,24 @@ const COMMANDS: Record<string, Command> = {
   'grant-role': { core: grantRole },
   'list-agents': { core: listAgents },
   'set-admin': {
-    core: ({ values }, { admin }) => {
-      const agent = admin.setAdmin(required(values, 'email'), !values.remove);
+    core: async ({ values }, { admin }) => {
+      const agent = await admin.setAdmin(required(values, 'email'), !values.remove);
       return done(
         agent.admin ? `${agent.email} est administrateur.` : `${agent.email} n'est plus administrateur.`,
       );
     },
   },
   'disable-agent': {
-    core: ({ values }, { admin }) =>
-      done((admin.disableAgent(required(values, 'email')), `Compte désactivé : ${values.email}.`)),
+    core: async ({ values }, { admin }) =>
+      done((await admin.disableAgent(required(values, 'email')), `Compte désactivé : ${values.email}.`)),
   },
   'enable-agent': {
-    core: ({ values }, { admin }) =>
-      done((admin.enableAgent(required(values, 'email')), `Compte réactivé : ${values.email}.`)),
+    core: async ({ values }, { admin }) =>
+      done((await admin.enableAgent(required(values, 'email')), `Compte réactivé : ${values.email}.`)),
   },
   'revoke-role': {
-    core: ({ values }, { admin }) => {
-      admin.revokeRole(required(values, 'email'), required(values, 'commune'));
+    core: async ({ values }, { admin }) => {
+      await admin.revokeRole(required(values, 'email'), required(values, 'commune'));
       return done(`Rôle retiré : ${values.email} dans la commune ${values.commune}.`);
     },
   },
@@ -404,12 +431,14 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   unlock: {
-    core: ({ values }, { admin }) =>
-      done((admin.unlock(required(values, 'email')), `Compte débloqué : ${values.email}.`)),
+    core: async ({ values }, { admin }) =>
+      done((await admin.unlock(required(values, 'email')), `Compte débloqué : ${values.email}.`)),
   },
   'unlock-address': {
-    core: ({ values }, { admin }) =>
-      done((admin.unlockAddress(required(values, 'address')), `Adresse débloquée : ${values.address}.`)),
+    core: async ({ values }, { admin }) =>
+      done(
+        (await admin.unlockAddress(required(values, 'address')), `Adresse débloquée : ${values.address}.`),
+      ),
   },
   'list-communes': {
     core: (_, { admin }) => {
@@ -418,8 +447,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   audit: {
-    core: ({ values }, { audit }) => {
-      for (const entry of audit.list({ insee: optional(values, 'commune') }))
+    core: async ({ values }, { audit }) => {
+      for (const entry of await audit.list({ insee: optional(values, 'commune') }))
         console.log(JSON.stringify(entry));
       return 0;
     },
@@ -435,8 +464,9 @@ export async function runCommand(name: string, context: CommandContext): Promise
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`Commande inconnue : « ${name} ».`);
   if ('standalone' in command) return command.standalone(context);
-  const core = composeCore({
+  const core = await composeCore({
     dataDir: context.dataDir,
+    databaseUrl: context.databaseUrl,
     sitesDir: context.sitesDir,
     mediaDir: context.mediaDir,
     logger: silentLogger,

@@ -63,6 +63,13 @@ export function serverBuildOptions(sourceRoot = REPO_ROOT) {
     sourcemap: 'linked',
     // .mjs: an ES module wherever the folder is, whatever package.json says.
     outExtension: { '.js': '.mjs' },
+    // What a dynamic import() brings (PostgreSQL, Redis: the cluster mode) is a chunk of its
+    // own, loaded with its npm packages only when used: the embedded default never loads pg,
+    // kysely or ioredis.
+    // Chunks sit beside the entries: code that finds files from its own location (`../..`)
+    // must be at the same depth wherever the bundler puts it.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     logLevel: 'warning',
   };
 }
@@ -83,12 +90,19 @@ export async function buildServer({
     outdir: outDir,
   });
   fs.mkdirSync(outDir, { recursive: true });
+  // Chunks of earlier builds go (their names end with a hash of their content).
+  const fresh = new Set(result.outputFiles.map((f) => f.path));
+  for (const name of fs.readdirSync(outDir)) {
+    const file = path.join(outDir, name);
+    if (/-[A-Z0-9]{8}\.mjs(\.map)?$/.test(name) && !fresh.has(file)) fs.rmSync(file, { force: true });
+  }
   const meta = { inputs: Object.keys(result.metafile.inputs).sort() };
   const files = [
     ...result.outputFiles.map((f) => ({ path: f.path, contents: f.contents })),
     { path: path.join(outDir, META), contents: `${JSON.stringify(meta, null, 1)}\n` },
   ];
   for (const file of files) {
+    fs.mkdirSync(path.dirname(file.path), { recursive: true });
     const temporary = `${file.path}.${process.pid}.tmp`;
     fs.writeFileSync(temporary, file.contents);
     fs.renameSync(temporary, file.path);

@@ -17,6 +17,7 @@ import { AuditLog } from '../observability/AuditLog';
 import { Backups, type RetentionPolicy } from '../operations/Backups';
 import { CommuneData } from '../operations/CommuneData';
 import { openDatabase } from '../storage/database';
+import { pgDumpTo } from '../storage/postgres/pgDump';
 import { seedDemoCommune } from './demoCommune';
 import type { DocStore } from '../storage/DocStore';
 import { Invitations } from '../accounts/Invitations';
@@ -34,6 +35,13 @@ import type { CatchUpStore, RedisFanout } from '../sync/RedisFanout';
 import { DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_MESSAGE_BYTES, RoomManager } from '../sync/RoomManager';
 import { SiteSearch } from '../publishing/search/SiteSearch';
 import { SqliteDocStore } from '../storage/SqliteDocStore';
+import type { AccountStore } from '../storage/AccountStore';
+import { SqliteAccountStore } from '../storage/SqliteAccountStore';
+import type { AuditStore } from '../storage/AuditStore';
+import { SqliteAuditStore } from '../storage/SqliteAuditStore';
+import type { InvitationStore } from '../storage/InvitationStore';
+import { SqliteInvitationStore } from '../storage/SqliteInvitationStore';
+import type { PgDatabase } from '../storage/postgres/pgDatabase';
 import type { PublicationStore } from '../publishing/PublicationStore';
 import { createUpdateRoutes } from '../transport/updateRoutes';
 
@@ -85,10 +93,19 @@ export interface CoreOptions {
   mediaDir?: string;
   /** Told when the administration disables an agent or changes a role (live sockets). */
   adminHooks?: AdminHooks;
+  /**
+   * `postgres://…` (env DATABASE_URL): accounts, roles, sessions, login throttling and the
+   * documents' update logs go to PostgreSQL, shared by every node; the other stores stay in
+   * DATA_DIR's SQLite for now; backups are then pg_dump's (`storage/postgres/pgDump.ts`).
+   * Unset: all SQLite.
+   */
+  databaseUrl?: string;
 }
 
 export interface CoreServices {
   db: ReturnType<typeof openDatabase>;
+  /** The PostgreSQL pool with `databaseUrl` (shared by its stores), else null. */
+  postgres: PgDatabase | null;
   audit: AuditLog;
   metrics: Metrics;
   accounts: Accounts;
@@ -97,6 +114,11 @@ export interface CoreServices {
   /** Takes a backup now, audited (`backup.created`; a failed off-machine copy `backup.copy_failed`). */
   takeBackup(): Promise<Awaited<ReturnType<Backups['backupNow']>>>;
   dispose(): Promise<void>;
+}
+
+/** The cluster mode's backup: a dump of PostgreSQL by its own tool. */
+function pgDump(databaseUrl: string): (file: string) => Promise<void> {
+  return (file) => pgDumpTo(databaseUrl, file);
 }
 
 /** Where published versions and media live: SITES_DIR and MEDIA_DIR, by default in DATA_DIR. */
@@ -119,28 +141,74 @@ function checkedRetentionDays(days: number): number {
   return days;
 }
 
+/** Opens the PostgreSQL pool of `databaseUrl`, its schema migrated. */
+async function openPostgresPool(url: string, logger: Logger): Promise<PgDatabase> {
+  // Imported on demand: from the sources the embedded default does not load the PostgreSQL
+  // client (the esbuild bundle hoists `pg` and `kysely` to its top, loaded but unused).
+  const { openPostgres } = await import('../storage/postgres/pgDatabase');
+  return openPostgres(url, {
+    onMigrated: (result) => {
+      if (result.applied.length > 0) logger.log('info', 'schema.migrated', { postgres: result.applied });
+    },
+    onConnectionLost: (error) => logger.log('warn', 'postgres.connection_lost', { error: error.message }),
+  });
+}
+
+/** The accounts' store: DATA_DIR's SQLite, or PostgreSQL's pool when there is one. */
+async function openAccountStore(db: CoreServices['db'], postgres: PgDatabase | null): Promise<AccountStore> {
+  if (!postgres) return new SqliteAccountStore(db);
+  const { PgAccountStore } = await import('../storage/postgres/PgAccountStore');
+  return new PgAccountStore(postgres);
+}
+
+/** The audit log's store: DATA_DIR's SQLite, or PostgreSQL's pool when there is one. */
+async function openAuditStore(db: CoreServices['db'], postgres: PgDatabase | null): Promise<AuditStore> {
+  if (!postgres) return new SqliteAuditStore(db);
+  const { PgAuditStore } = await import('../storage/postgres/PgAuditStore');
+  return new PgAuditStore(postgres);
+}
+
+/** The invitations' store: DATA_DIR's SQLite, or PostgreSQL's pool when there is one. */
+async function openInvitationStore(
+  db: CoreServices['db'],
+  postgres: PgDatabase | null,
+): Promise<InvitationStore> {
+  if (!postgres) return new SqliteInvitationStore(db);
+  const { PgInvitationStore } = await import('../storage/postgres/PgInvitationStore');
+  return new PgInvitationStore(postgres);
+}
+
 /** Opens the DATA_DIR's database and builds the services the CLI and the server share. */
-export function composeCore(options: CoreOptions): CoreServices {
+export async function composeCore(options: CoreOptions): Promise<CoreServices> {
   const { logger, now } = options;
   const auditRetentionDays = checkedRetentionDays(options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
   const db = openDatabase(options.dataDir, {
     onMigrated: (result) => logger.log('info', 'schema.migrated', { ...result }),
   });
+  let postgres: PgDatabase | null = null;
   try {
-    const audit = new AuditLog(db, now);
+    postgres = options.databaseUrl ? await openPostgresPool(options.databaseUrl, logger) : null;
     const metrics = new Metrics(now);
-    const accounts = new Accounts(db, {
+    const audit = new AuditLog(await openAuditStore(db, postgres), now, {
+      onWriteFailed: (error) => {
+        metrics.inc('usine_errors_total', { kind: 'audit' });
+        logger.log('error', 'audit.write_failed', { error: error.message });
+      },
+    });
+    const accounts = await Accounts.open(await openAccountStore(db, postgres), {
       logger,
       now,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
       failureDelayMs: options.loginFailureDelayMs,
       ...options.sessions,
     });
-    const admin = createAdmin(accounts, audit, options.adminHooks ?? {}, new Invitations(db, now));
+    const invitations = new Invitations(await openInvitationStore(db, postgres), now);
+    const admin = createAdmin(accounts, audit, options.adminHooks ?? {}, invitations);
     const backups = new Backups({
       db,
       dir: options.backups?.dir ?? path.join(options.dataDir, 'backups'),
       mediaDir: fileRoots(options).mediaDir,
+      dump: options.databaseUrl ? pgDump(options.databaseUrl) : undefined,
       retention: options.backups?.retention,
       logger,
       now,
@@ -150,8 +218,8 @@ export function composeCore(options: CoreOptions): CoreServices {
         metrics.inc('usine_errors_total', { kind: 'backup_copy' });
         audit.record({ event: 'backup.copy_failed', outcome: 'error', details: { error: error.message } });
       },
-      afterDailyBackup: () => {
-        const removed = audit.purge(auditRetentionDays * 86_400_000);
+      afterDailyBackup: async () => {
+        const removed = await audit.purge(auditRetentionDays * 86_400_000);
         if (removed > 0) logger.log('info', 'audit.purged', { removed, retentionDays: auditRetentionDays });
       },
     });
@@ -168,12 +236,14 @@ export function composeCore(options: CoreOptions): CoreServices {
       return backup;
     };
     const dispose = async () => {
-      audit.close();
+      await audit.close();
       db.close();
+      await postgres?.destroy();
     };
-    return { db, audit, metrics, accounts, admin, backups, takeBackup, dispose };
+    return { db, postgres, audit, metrics, accounts, admin, backups, takeBackup, dispose };
   } catch (error) {
     db.close();
+    await postgres?.destroy();
     throw error;
   }
 }
@@ -215,11 +285,6 @@ export interface ServicesOptions extends Omit<CoreOptions, 'logger' | 'adminHook
    */
   media?: { uploadRate?: Partial<MediaUploadRate>; sweepIntervalMs?: number; sweepGraceMs?: number };
   /**
-   * `postgres://…` (env DATABASE_URL): the documents' update logs go to PostgreSQL
-   * (PgDocStore); every other store stays in DATA_DIR's SQLite for now. Unset: all SQLite.
-   */
-  databaseUrl?: string;
-  /**
    * `redis://…` (env REDIS_URL, with `databaseUrl`): rooms across nodes — updates and presence
    * fan out to the other nodes through Redis (sync/RedisFanout.ts). Unset: one node.
    */
@@ -249,34 +314,30 @@ interface ClusterStores {
  * PostgreSQL other nodes write too).
  */
 async function openDocStore(
+  core: CoreServices,
   options: ServicesOptions,
-  db: CoreServices['db'],
 ): Promise<{
   backing: BackingDocStore;
   refreshUsage: () => Promise<void>;
   catchUp?: CatchUpStore;
   cluster?: ClusterStores;
 }> {
-  if (!options.databaseUrl) return { backing: new SqliteDocStore(db), refreshUsage: async () => {} };
-  // Imported on demand: from the sources the embedded default does not load the PostgreSQL
-  // client (the esbuild bundle hoists `pg` and `kysely` to its top, loaded but unused).
+  if (!core.postgres) return { backing: new SqliteDocStore(core.db), refreshUsage: async () => {} };
+  // Imported on demand: the embedded default never loads the PostgreSQL client (the compiled
+  // server puts this import in a chunk of its own).
   const { PgDocStore } = await import('../storage/postgres/PgDocStore');
-  const store = await PgDocStore.open(options.databaseUrl, {
-    onMigrated: (result) => {
-      if (result.applied.length > 0)
-        options.logger.log('info', 'schema.migrated', { postgres: result.applied });
-    },
-    onConnectionLost: (error) =>
-      options.logger.log('warn', 'postgres.connection_lost', { error: error.message }),
-  });
-  // The publishing state on the same database ([PGPUB-1]); its locks on a pool of their own.
+  // On the core's pool (closed by core.dispose, after the store).
+  const postgres = core.postgres;
+  const store = new PgDocStore(postgres);
+  await store.refreshCommuneBytes();
+  // The publishing state on the same pool ([PGPUB-1]); its locks on a pool of their own.
   const { PgPublicationStore } = await import('../publishing/PgPublicationStore');
   const { PgSnapshotStore } = await import('../publishing/PgSnapshotStore');
   const { claimDailyJob, dayOf } = await import('../storage/postgres/advisoryLocks');
   const cluster: ClusterStores = {
-    publications: await PgPublicationStore.open(store.database, options.databaseUrl),
-    snapshots: new PgSnapshotStore(store.database),
-    claimDaily: (job) => claimDailyJob(store.database, job, dayOf((options.now ?? Date.now)())),
+    publications: await PgPublicationStore.open(postgres, options.databaseUrl!),
+    snapshots: new PgSnapshotStore(postgres),
+    claimDaily: (job) => claimDailyJob(postgres, job, dayOf((options.now ?? Date.now)())),
   };
   return { backing: store, refreshUsage: () => store.refreshCommuneBytes(), catchUp: store, cluster };
 }
@@ -312,18 +373,18 @@ export interface Services extends Omit<CoreServices, 'dispose'> {
 export async function composeServices(options: ServicesOptions): Promise<Services> {
   // The administration's hooks close live sockets: the rooms are built after the core.
   const late: { rooms?: RoomManager } = {};
-  const core = composeCore({
+  const core = await composeCore({
     ...options,
     adminHooks: {
       onAgentDisabled: (agentId) => late.rooms?.closeAgentConnections(agentId, CLOSE.FORBIDDEN),
       onRoleChanged: (agentId, insee) => late.rooms?.closeAgentConnections(agentId, CLOSE.FORBIDDEN, insee),
     },
   });
-  const { db, accounts } = core;
+  const { accounts } = core;
   const roots = fileRoots(options);
   let docs: Awaited<ReturnType<typeof openDocStore>>;
   try {
-    docs = await openDocStore(options, db);
+    docs = await openDocStore(core, options);
   } catch (error) {
     await core.dispose();
     throw error;
@@ -474,11 +535,14 @@ function composeLive(
     now: options.now,
     claimRun: cluster && (() => cluster.claimDaily('media-sweep')),
   });
+  /** Cluster mode: claims a daily job for today (true on the one node that runs it). */
+  const claimDaily = cluster?.claimDaily;
   return {
     snapshots,
     rooms,
     publisher,
     communeData,
+    claimDaily,
     media,
     mediaSweeper,
     siteSearch: new SiteSearch({ logger, rate: options.searchRate }),
@@ -498,7 +562,10 @@ function startJobs(
 ) {
   const stopMediaSweep = live.mediaSweeper.start(options.media?.sweepIntervalMs ?? 86_400_000);
   const stopDailyBackups = options.backups?.daily
-    ? core.backups.startDaily(options.backups.checkEveryMs)
+    ? core.backups.startDaily(
+        options.backups.checkEveryMs,
+        live.claimDaily && (() => live.claimDaily!('daily-backup')),
+      )
     : () => {};
   // Compaction shrinks stored bytes: recount commune usage now and then.
   const recount = setInterval(() => {
@@ -542,7 +609,7 @@ function communeOperations(
       // every second on live sockets), then close its sockets and unload its rooms once their
       // pending writes are flushed: nothing can write the data back after the deletion.
       communeData.foldersOf(insee); // a slug leading outside DATA_DIR refuses before anything changes
-      core.accounts.markCommuneDataDeleted(insee);
+      await core.accounts.markCommuneDataDeleted(insee);
       await rooms.unloadCommune(insee, CLOSE.FORBIDDEN);
       const result = await communeData.deleteAll(insee);
       limits.recount(insee);

@@ -241,7 +241,7 @@ describe('administration', () => {
     reader.provider.on('connection-close', (event) => {
       closedWith = event?.code ?? -1;
     });
-    server.admin.disableAgent('relecteur@mairie.fr');
+    await server.admin.disableAgent('relecteur@mairie.fr');
     await waitFor(() => closedWith !== 0, 'socket closed');
     expect(closedWith).toBe(CLOSE.FORBIDDEN.code);
     const me = await fetch(`${server.url}/api/me`, {

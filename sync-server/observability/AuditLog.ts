@@ -1,9 +1,14 @@
 /**
  * The audit log (RGPD art. 13, RGS art. 12 traceability): who did what, when, on which commune,
- * and every refusal. Rows live in the server's SQLite file, next to the data they describe, so a
- * backup and a commune export carry them. Never holds a password or a token.
+ * and every refusal. Rows live in an AuditStore: the server's SQLite file by default, next to the
+ * data they describe, so a backup and a commune export carry them; PostgreSQL with DATABASE_URL,
+ * one log for every node. Never holds a password or a token.
+ *
+ * Recording never waits: `record` and `refusal` hand the row to the store at once (SQLite writes
+ * it before they return) and a failed write is reported to `onWriteFailed`; `list`, `purge` and
+ * `close` wait for the rows handed before them.
  */
-import type { SqliteDatabase } from '../storage/database';
+import type { AuditRowRead, AuditStore } from '../storage/AuditStore';
 import { throttleKey } from './addressKey';
 
 /** Every kind of audited event. Refusals are `*.refused` or `auth.login_failed`/`auth.locked`. */
@@ -102,28 +107,26 @@ function clipDetails(value: unknown, depth = 0): unknown {
 }
 
 interface CountedRow {
-  id: number;
+  id: Promise<number>;
+  /** Its details as written (clipped), without the growing count and last time. */
+  details: Record<string, unknown>;
   count: number;
   written: number;
   lastAt: number;
 }
 
-interface AuditRow {
-  id: number;
-  at: number;
-  event: AuditEvent;
-  insee: string | null;
-  agent_id: string | null;
-  address: string | null;
-  outcome: string | null;
-  details: string;
+export interface AuditLogOptions extends Partial<AuditLimits> {
+  /** A row the store could not write (PostgreSQL unreachable): it is lost, this is told. */
+  onWriteFailed?: (error: Error) => void;
 }
 
 export class AuditLog {
-  private readonly db: SqliteDatabase;
+  private readonly store: AuditStore;
   private readonly now: () => number;
-  private readonly insert;
   private readonly limits: AuditLimits;
+  private readonly onWriteFailed: (error: Error) => void;
+  /** Writes handed to the store and not settled yet. */
+  private readonly pending = new Set<Promise<unknown>>();
   /** The minute the counters below belong to (ms since epoch / 60,000). */
   private minute = -1;
   private readonly counted = new Map<string, CountedRow>();
@@ -131,32 +134,49 @@ export class AuditLog {
   private readonly individualByAddress = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | null = null;
 
-  constructor(db: SqliteDatabase, now: () => number = Date.now, limits: Partial<AuditLimits> = {}) {
-    this.db = db;
+  constructor(store: AuditStore, now: () => number = Date.now, options: AuditLogOptions = {}) {
+    this.store = store;
     this.now = now;
+    const { onWriteFailed, ...limits } = options;
     this.limits = { ...DEFAULT_AUDIT_LIMITS, ...limits };
-    this.insert = db.prepare(
-      'INSERT INTO audit_log (at, event, insee, agent_id, address, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    this.onWriteFailed = onWriteFailed ?? (() => {});
+  }
+
+  /** Keeps a write until it settles; a failure goes to onWriteFailed. */
+  private track<T>(write: Promise<T>): Promise<T> {
+    const settled = write.then(
+      () => {},
+      (error: Error) => this.onWriteFailed(error),
     );
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
+    return write;
+  }
+
+  /** Every write handed so far, settled. */
+  private async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   /** One row; every string in it clipped to AUDIT_MAX_TEXT characters. */
   record(entry: AuditRecord): void {
-    this.insertRow(this.now(), entry, entry.details ?? {});
+    const details = clipDetails(entry.details ?? {}) as Record<string, unknown>;
+    void this.insertRow(this.now(), entry, details).catch(() => {});
   }
 
-  private insertRow(at: number, entry: AuditRecord, details: Record<string, unknown>): number {
+  /** `details` already clipped. */
+  private insertRow(at: number, entry: AuditRecord, details: Record<string, unknown>): Promise<number> {
     const text = (value: string | null | undefined) => (value == null ? null : clip(value, 100));
-    return Number(
-      this.insert.run(
+    return this.track(
+      this.store.insert({
         at,
-        entry.event,
-        text(entry.insee),
-        text(entry.agentId),
-        text(entry.address),
-        text(entry.outcome),
-        JSON.stringify(clipDetails(details)),
-      ).lastInsertRowid,
+        event: entry.event,
+        insee: text(entry.insee),
+        agentId: text(entry.agentId),
+        address: text(entry.address),
+        outcome: text(entry.outcome),
+        details: JSON.stringify(details),
+      }),
     );
   }
 
@@ -181,7 +201,7 @@ export class AuditLog {
       const used = this.individualByAddress.get(bucket) ?? 0;
       if (used < this.limits.individualPerAddressPerMinute) {
         this.individualByAddress.set(bucket, used + 1);
-        this.insertRow(at, entry, entry.details ?? {});
+        this.record(entry);
         return;
       }
     }
@@ -213,15 +233,17 @@ export class AuditLog {
       this.scheduleFlush();
       return;
     }
-    const id = this.insertRow(at, record, { ...record.details, count: 1 });
-    this.counted.set(key, { id, count: 1, written: 1, lastAt: at });
+    const details = clipDetails({ ...record.details, count: 1 }) as Record<string, unknown>;
+    const id = this.insertRow(at, record, details);
+    id.catch(() => {});
+    this.counted.set(key, { id, details, count: 1, written: 1, lastAt: at });
     this.countedKeysByAddress.set(bucket, (this.countedKeysByAddress.get(bucket) ?? 0) + 1);
   }
 
   private rollMinute(at: number): void {
     const minute = Math.floor(at / 60_000);
     if (minute === this.minute) return;
-    this.flush();
+    void this.flush();
     this.counted.clear();
     this.countedKeysByAddress.clear();
     this.individualByAddress.clear();
@@ -232,43 +254,43 @@ export class AuditLog {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      this.flush();
+      void this.flush();
     }, this.limits.flushMs);
     this.flushTimer.unref();
   }
 
   /** Writes the counts that grew since their row was last written. */
-  flush(): void {
+  flush(): Promise<void> {
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = null;
     }
     const dirty = [...this.counted.values()].filter((row) => row.count !== row.written);
-    if (dirty.length === 0 || !this.db.open) return;
-    const update = this.db.prepare(
-      "UPDATE audit_log SET details = json_set(details, '$.count', ?, '$.lastAt', ?) WHERE id = ?",
-    );
-    this.db.transaction(() => {
-      for (const row of dirty) {
-        update.run(row.count, row.lastAt, row.id);
-        row.written = row.count;
-      }
-    })();
+    if (dirty.length === 0) return Promise.resolve();
+    const updates = dirty.map((row) => {
+      row.written = row.count;
+      const details = JSON.stringify({ ...row.details, count: row.count, lastAt: row.lastAt });
+      return row.id.then((id) => ({ id, details }));
+    });
+    const write = Promise.all(updates).then((rows) => this.store.updateDetails(rows));
+    return this.track(write).catch(() => {});
   }
 
-  /** Writes pending counts and stops the timer (before the database closes). */
-  close(): void {
-    this.flush();
+  /** Writes pending counts and rows, and stops the timer (before the database closes). */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.settled();
   }
 
   /**
    * Retention (RGPD, convention art. 13): deletes the entries older than `retentionMs` and, if
    * any went, records the purge itself (how many, up to when). Returns how many were deleted.
    */
-  purge(retentionMs: number): number {
-    this.flush();
+  async purge(retentionMs: number): Promise<number> {
+    await this.flush();
+    await this.settled();
     const before = this.now() - retentionMs;
-    const removed = this.db.prepare('DELETE FROM audit_log WHERE at < ?').run(before).changes;
+    const removed = await this.store.deleteBefore(before);
     if (removed > 0) {
       this.record({
         event: 'audit.purged',
@@ -284,30 +306,17 @@ export class AuditLog {
   }
 
   /** Entries, newest last; for one commune when `insee` is given. */
-  list(filter: { insee?: string; event?: AuditEvent; limit?: number } = {}): AuditEntry[] {
-    this.flush();
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.insee) {
-      where.push('insee = ?');
-      args.push(filter.insee);
-    }
-    if (filter.event) {
-      where.push('event = ?');
-      args.push(filter.event);
-    }
+  async list(filter: { insee?: string; event?: AuditEvent; limit?: number } = {}): Promise<AuditEntry[]> {
+    await this.flush();
+    await this.settled();
     const limit = Math.min(Math.max(filter.limit ?? 10_000, 1), 100_000);
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM (SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}) ORDER BY id`,
-      )
-      .all(...args) as AuditRow[];
-    return rows.map((row) => ({
+    const rows = await this.store.list({ insee: filter.insee, event: filter.event, limit });
+    return rows.map((row: AuditRowRead) => ({
       id: row.id,
       at: row.at,
-      event: row.event,
+      event: row.event as AuditEvent,
       insee: row.insee,
-      agentId: row.agent_id,
+      agentId: row.agentId,
       address: row.address,
       outcome: row.outcome,
       details: JSON.parse(row.details) as Record<string, unknown>,
@@ -340,8 +349,8 @@ export type CommuneActor = 'commune' | 'metropole' | 'exterieur';
 
 /** What the commune view needs of the accounts (structural, so AuditLog stays standalone). */
 export interface CommuneMembership {
-  listAgents(insee: string): Array<{ id: string }>;
-  identity(agentId: string): { admin: boolean } | undefined;
+  listAgents(insee: string): Promise<Array<{ id: string }>>;
+  identity(agentId: string): Promise<{ admin: boolean } | undefined>;
 }
 
 /**
@@ -352,26 +361,22 @@ export interface CommuneMembership {
  * `details.actor` says `metropole` or `exterieur` (members' entries say `commune`). The Métropole's own view
  * (`GET /api/admin/audit`, the CLI) keeps everything.
  */
-export function communeAuditView(
+export async function communeAuditView(
   entries: AuditEntry[],
   insee: string,
   accounts: CommuneMembership,
-): AuditEntry[] {
-  const members = new Set(accounts.listAgents(insee).map((agent) => agent.id));
+): Promise<AuditEntry[]> {
+  const members = new Set((await accounts.listAgents(insee)).map((agent) => agent.id));
   const actors = new Map<string, CommuneActor>();
+  // Each actor outside the commune looked up once.
+  for (const agentId of new Set(entries.map((entry) => entry.agentId))) {
+    if (!agentId || members.has(agentId)) continue;
+    actors.set(agentId, (await accounts.identity(agentId))?.admin ? 'metropole' : 'exterieur');
+  }
   const actorOf = (agentId: string | null, event: AuditEvent): CommuneActor => {
     // No agent: a client without a valid token for a refusal, else the operator (CLI, server).
     if (!agentId) return REFUSALS.has(event) ? 'exterieur' : 'metropole';
-    let actor = actors.get(agentId);
-    if (!actor) {
-      actor = members.has(agentId)
-        ? 'commune'
-        : accounts.identity(agentId)?.admin
-          ? 'metropole'
-          : 'exterieur';
-      actors.set(agentId, actor);
-    }
-    return actor;
+    return members.has(agentId) ? 'commune' : actors.get(agentId)!;
   };
   return entries.map((entry) => {
     const actor = actorOf(entry.agentId, entry.event);

@@ -33,11 +33,14 @@ export interface BackupInfo {
   copy?: BackupCopy | { error: string };
 }
 
-const NAME = /^usine-(\d{8})T(\d{6})(\d{3})Z\.sqlite$/;
+const NAME = /^usine-(\d{8})T(\d{6})(\d{3})Z\.(?:sqlite|pgdump)$/;
 
-export function backupFileName(at: number): string {
+/** `.sqlite`: the embedded database; `.pgdump`: PostgreSQL's, by pg_dump (cluster mode). */
+export type BackupKind = 'sqlite' | 'pgdump';
+
+export function backupFileName(at: number, kind: BackupKind = 'sqlite'): string {
   const iso = new Date(at).toISOString(); // 2026-11-22T14:20:48.123Z
-  return `usine-${iso.slice(0, 10).replace(/-/g, '')}T${iso.slice(11, 19).replace(/:/g, '')}${iso.slice(20, 23)}Z.sqlite`;
+  return `usine-${iso.slice(0, 10).replace(/-/g, '')}T${iso.slice(11, 19).replace(/:/g, '')}${iso.slice(20, 23)}Z.${kind}`;
 }
 
 export function parseBackupFileName(name: string): number | null {
@@ -100,13 +103,18 @@ export function backupsToKeep(takenAt: number[], policy: RetentionPolicy = DEFAU
 export interface BackupsOptions {
   db: SqliteDatabase;
   dir: string;
+  /**
+   * Cluster mode: writes a dump of PostgreSQL into the file given (pg_dump, `pgDump.ts`),
+   * instead of SQLite's online backup of `db`. The backup is then a `.pgdump`.
+   */
+  dump?: (file: string) => Promise<void>;
   /** The media folder to back up alongside (`DATA_DIR/media`). */
   mediaDir?: string;
   logger: Logger;
   retention?: RetentionPolicy;
   now?: () => number;
   /** Run by the daily job after its backup (the audit log's retention purge). */
-  afterDailyBackup?: () => void;
+  afterDailyBackup?: () => void | Promise<void>;
   /** Second folder, off the machine, that receives a verified copy of every backup. */
   copyDir?: string;
   /** Told when the copy failed (the backup itself is kept). */
@@ -144,18 +152,18 @@ export class Backups {
   private async take(): Promise<BackupInfo> {
     const started = this.now();
     fs.mkdirSync(this.options.dir, { recursive: true });
+    const kind: BackupKind = this.options.dump ? 'pgdump' : 'sqlite';
     let takenAt = started;
     // Two backups within one millisecond would share a name.
-    while (fs.existsSync(path.join(this.options.dir, backupFileName(takenAt)))) takenAt += 1;
-    const file = path.join(this.options.dir, backupFileName(takenAt));
+    while (fs.existsSync(path.join(this.options.dir, backupFileName(takenAt, kind)))) takenAt += 1;
+    const file = path.join(this.options.dir, backupFileName(takenAt, kind));
     const partial = `${file}.partial`;
-    await this.options.db.backup(partial);
-    // A backup stands alone: one file, no WAL to carry along.
-    const copy = new Database(partial);
     try {
-      copy.pragma('journal_mode = DELETE');
-    } finally {
-      copy.close();
+      if (this.options.dump) await this.options.dump(partial);
+      else await this.snapshotSqlite(partial);
+    } catch (error) {
+      fs.rmSync(partial, { force: true });
+      throw error;
     }
     fs.renameSync(partial, file);
     if (this.options.mediaDir) copyMissing(this.options.mediaDir, path.join(this.options.dir, 'media'));
@@ -186,6 +194,17 @@ export class Backups {
     return { file, takenAt, bytes, ...(offMachine ? { copy: offMachine } : {}) };
   }
 
+  /** SQLite's online backup API into `partial`, made to stand alone (no WAL to carry along). */
+  private async snapshotSqlite(partial: string): Promise<void> {
+    await this.options.db.backup(partial);
+    const copy = new Database(partial);
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
+  }
+
   /** Deletes the backups the retention policy does not keep; returns their file names. */
   prune(): string[] {
     const backups = this.list();
@@ -205,13 +224,19 @@ export class Backups {
   /**
    * Keeps one backup a day: checks every `checkEveryMs` (default hourly) whether today (UTC)
    * has a backup, and takes one if not, then runs `afterDailyBackup`. Returns the disposer.
+   * With `claim` (cluster mode), only when it answers true: the node that claimed the day.
    */
-  startDaily(checkEveryMs = 3_600_000): () => void {
+  startDaily(checkEveryMs = 3_600_000, claim?: () => Promise<boolean>): () => void {
     const check = () => {
       const today = dayKey(this.now());
       if (this.list().some((b) => dayKey(b.takenAt) === today)) return;
-      this.backupNow()
-        .then(() => this.options.afterDailyBackup?.())
+      // Cluster mode ([PGPUB-4]): one node a day dumps PostgreSQL and purges the audit log.
+      (claim ? claim() : Promise.resolve(true))
+        .then(async (mine) => {
+          if (!mine) return;
+          await this.backupNow();
+          await this.options.afterDailyBackup?.();
+        })
         .catch((error: unknown) => this.options.logger.log('error', 'backup.failed', { error }));
     };
     const first = setTimeout(check, Math.min(5_000, checkEveryMs));

@@ -236,7 +236,7 @@ export class CommuneData {
       }
       add(
         json(
-          accounts.listAgents(insee).map((a) => ({
+          (await accounts.listAgents(insee)).map((a) => ({
             email: a.email,
             displayName: a.displayName,
             disabled: a.disabled,
@@ -246,7 +246,10 @@ export class CommuneData {
         'agents.json',
       );
       // The commune's view: no address nor agent id of anyone outside it (issue #9, finding 11).
-      add(json(communeAuditView(audit.list({ insee, limit: 100_000 }), insee, accounts)), 'journal.json');
+      add(
+        json(await communeAuditView(await audit.list({ insee, limit: 100_000 }), insee, accounts)),
+        'journal.json',
+      );
       const at = mtime.toISOString();
       add(Buffer.from(README_FR(commune.name, insee, at), 'utf8'), 'LISEZMOI.txt');
       zip.addBuffer(json({ commune, exportedAt: at, files: manifest }), 'manifest.json', { mtime });
@@ -299,7 +302,7 @@ export class CommuneData {
     // Checked before anything is deleted: a recursive delete never runs outside DATA_DIR.
     const { siteDir, mediaDir } = this.foldersOf(insee);
     // No sync connection from now on, not even an administrator's (see Accounts).
-    accounts.markCommuneDataDeleted(insee);
+    await accounts.markCommuneDataDeleted(insee);
     const documents = await store.deleteCommune(insee);
     const site = fs.existsSync(siteDir);
     fs.rmSync(siteDir, { recursive: true, force: true });
@@ -320,7 +323,7 @@ export class CommuneData {
       if (exists) db.prepare(`DELETE FROM ${table} WHERE insee = ?`).run(insee);
     }
     await this.options.deleteShared?.(insee);
-    const { rolesRemoved, agentsDeleted } = accounts.removeCommuneAgents(insee);
+    const { rolesRemoved, agentsDeleted } = await accounts.removeCommuneAgents(insee);
     return { documents, rolesRemoved, agentsDeleted: agentsDeleted.length, site };
   }
 }

@@ -1,6 +1,7 @@
 // Backups copied off the machine (BACKUP_COPY_DIR), against the real server: every backup is
 // copied, read back and verified by SHA-256; a copy that differs is refused and reported, and
 // a damaged copy is never restored.
+import { SqliteAuditStore } from '../storage/SqliteAuditStore';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -52,7 +53,7 @@ beforeAll(async () => {
     password: PASSWORD,
     role: 'agent',
   });
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   admin = await login(server, 'admin@ampmetropole.fr', PASSWORD);
   const writer = openClient(server, '13041/page/copie00001', admin.accessToken);
   await waitSynced(writer);
@@ -75,7 +76,7 @@ describe('off-machine backup copies', () => {
     const copy = path.join(elsewhere.dir, response.body.backup.file);
     expect(fs.readFileSync(copy).equals(fs.readFileSync(original))).toBe(true);
     expect(fs.readFileSync(`${copy}.sha256`, 'utf8')).toBe(`${sha256(original)}  ${path.basename(copy)}\n`);
-    expect(server.audit.list({ event: 'backup.created' }).at(-1)!.details).toMatchObject({
+    expect((await server.audit.list({ event: 'backup.created' })).at(-1)!.details).toMatchObject({
       copySha256: sha256(original),
     });
     // The copy alone brings the data back.
@@ -109,7 +110,9 @@ describe('off-machine backup copies', () => {
       const name = response.body.backup.file as string;
       expect(fs.existsSync(path.join(server.backups.dir, name))).toBe(true);
       expect(fs.readdirSync(elsewhere.dir).filter((f) => f.startsWith(name))).toEqual([]);
-      expect(server.audit.list({ event: 'backup.copy_failed' }).at(-1)).toMatchObject({ outcome: 'error' });
+      expect((await server.audit.list({ event: 'backup.copy_failed' })).at(-1)).toMatchObject({
+        outcome: 'error',
+      });
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toMatch(/^usine_errors_total\{kind="backup_copy"\} 1$/m);
     } finally {
@@ -134,10 +137,10 @@ describe('off-machine backup copies', () => {
       expect(cli.status).toBe(1);
       const db = openDatabase(target.dir);
       try {
-        const audit = new AuditLog(db);
-        expect(audit.list({ event: 'backup.copy_failed' })).toHaveLength(1);
-        expect(audit.list({ event: 'backup.copy_failed' })[0]).toMatchObject({ outcome: 'error' });
-        expect(audit.list({ event: 'backup.created' })).toHaveLength(1);
+        const audit = new AuditLog(new SqliteAuditStore(db));
+        expect(await audit.list({ event: 'backup.copy_failed' })).toHaveLength(1);
+        expect((await audit.list({ event: 'backup.copy_failed' }))[0]).toMatchObject({ outcome: 'error' });
+        expect(await audit.list({ event: 'backup.created' })).toHaveLength(1);
       } finally {
         db.close();
       }

@@ -65,7 +65,7 @@ describe('update publications in the audit log', () => {
       password: PASSWORD,
       role: 'agent',
     });
-    server.admin.setAdmin('admin@ampmetropole.fr', true);
+    await server.admin.setAdmin('admin@ampmetropole.fr', true);
     token = (await login(server, 'admin@ampmetropole.fr', PASSWORD)).accessToken;
   });
   afterAll(async () => {

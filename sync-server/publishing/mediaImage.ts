@@ -5,11 +5,22 @@
  * must fit `maxPixels` (libvips refuses larger inputs itself, `limitInputPixels`), and one
  * image is decoded at a time in the whole process (2-core servers; uploads wait their turn).
  */
-import sharp from 'sharp';
+import type { default as Sharp } from 'sharp';
 
-// Shared server: one libvips worker thread per image, no cache of decoded images.
-sharp.concurrency(1);
-sharp.cache(false);
+let loading: Promise<typeof Sharp> | undefined;
+
+/**
+ * libvips, loaded at the first image (not at start: a node that never sees an upload does not
+ * pay its memory). Shared server: one libvips worker thread per image, no cache of decoded images.
+ */
+function vips(): Promise<typeof Sharp> {
+  loading ??= import('sharp').then(({ default: sharp }) => {
+    sharp.concurrency(1);
+    sharp.cache(false);
+    return sharp;
+  });
+  return loading;
+}
 
 export type ImageMime = 'image/webp' | 'image/jpeg' | 'image/png';
 
@@ -42,6 +53,7 @@ function serialized<T>(task: () => Promise<T>): Promise<T> {
  */
 export function decodeImage(bytes: Buffer, mime: ImageMime, maxPixels: number): Promise<ImageCheck> {
   return serialized(async (): Promise<ImageCheck> => {
+    const sharp = await vips();
     // failOn 'error': a camera JPEG with a harmless warning passes; corrupt pixel data does not.
     const options = { failOn: 'error', limitInputPixels: maxPixels, sequentialRead: true } as const;
     // The header only (no pixel decoded): the dimensions are checked before any decoding.
@@ -66,6 +78,7 @@ export function decodeImage(bytes: Buffer, mime: ImageMime, maxPixels: number): 
 /** Width and height of a stored image from its header (no pixel decoded), or null. */
 export async function readImageSize(file: string): Promise<{ width: number; height: number } | null> {
   try {
+    const sharp = await vips();
     const { width, height } = await sharp(file, { limitInputPixels: false }).metadata();
     return width && height ? { width, height } : null;
   } catch {

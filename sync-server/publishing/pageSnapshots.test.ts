@@ -219,9 +219,9 @@ describe('page history on the server', () => {
       expect(refused.status).toBe(403);
       expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/droits/);
     }
-    const audited = server.audit
-      .list({ event: 'api.refused' })
-      .filter((e) => e.details && JSON.stringify(e.details).includes('/snapshots'));
+    const audited = (await server.audit.list({ event: 'api.refused' })).filter(
+      (e) => e.details && JSON.stringify(e.details).includes('/snapshots'),
+    );
     expect(audited.filter((e) => e.outcome === 'forbidden')).toHaveLength(2);
     // Another page's id does not reach this snapshot.
     expect(
@@ -266,7 +266,7 @@ describe('page history on the server', () => {
       role: 'agent',
       displayName: 'Admin Métropole',
     });
-    server.admin.setAdmin('admin@ampmetropole.fr', true);
+    await server.admin.setAdmin('admin@ampmetropole.fr', true);
     const admin = await login(server, 'admin@ampmetropole.fr', 'mot-de-passe-admin-metropole');
     const deleted = await fetch(`${server.url}/api/admin/communes/13001/data`, {
       method: 'DELETE',

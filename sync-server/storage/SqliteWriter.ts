@@ -99,7 +99,13 @@ export class SqliteWriter {
   private start(): Worker {
     if (this.worker) return this.worker;
     const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, sqlitePath } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file: this.file, sqlitePath },
+      // The thread allocates little (updates arrive as transferred buffers): a small young
+      // generation instead of V8's default 16 MiB semi-spaces, which it would keep committed.
+      resourceLimits: { maxYoungGenerationSizeMb: 2 },
+    });
     worker.unref();
     worker.on('message', (reply: Reply) => {
       const waiter = this.pending.get(reply.id);

@@ -2,6 +2,7 @@
 // replayed on loopback against the real server (real HTTP, real WebSocket handshakes, the real
 // SQLite file measured before and after): thousands of refused requests with 14 KB paths, refused
 // upgrades, and the caps of AuditLog on a real SQLite file.
+import { SqliteAuditStore } from '../storage/SqliteAuditStore';
 import Database from 'better-sqlite3';
 import http from 'node:http';
 import path from 'node:path';
@@ -38,8 +39,8 @@ afterAll(async () => {
 });
 
 /** Rows and bytes of the audit table and size of the database, read from the file itself. */
-function measure(): { rows: number; bytes: number; dbBytes: number } {
-  server.audit.list({ limit: 1 }); // writes the counts still in memory
+async function measure(): Promise<{ rows: number; bytes: number; dbBytes: number }> {
+  await server.audit.list({ limit: 1 }); // writes the counts still in memory
   const db = new Database(path.join(dataDir.dir, 'usine.sqlite'), { readonly: true });
   try {
     const { rows, bytes } = db
@@ -94,7 +95,7 @@ const countOf = (details: Record<string, unknown>) => (typeof details.count === 
 describe('refusals without a valid token', () => {
   it('[AUD-1] 3,000 refused requests with 14 KB paths (and 200 made-up communes) add a handful of rows and a few KB, every one counted', async () => {
     const attacker = '127.0.0.41';
-    const before = measure();
+    const before = await measure();
     const started = Date.now();
     const statuses = await flood(attacker, 3_000, (i) =>
       i % 3 === 0
@@ -107,7 +108,7 @@ describe('refusals without a valid token', () => {
       method: 'GET',
       path: `/api/communes/${String(20_000 + i)}/docs`,
     }));
-    const after = measure();
+    const after = await measure();
     console.log(
       `[AUD-1] 3,200 refusals in ${Date.now() - started} ms: +${after.rows - before.rows} rows, +${after.bytes - before.bytes} bytes of audit, database ${before.dbBytes} → ${after.dbBytes} bytes`,
       Object.fromEntries(statuses),
@@ -119,7 +120,7 @@ describe('refusals without a valid token', () => {
     expect(after.bytes - before.bytes).toBeLessThan(8_000);
     expect(after.dbBytes - before.dbBytes).toBeLessThan(256 * 1024);
     // Nothing is lost: the counts add up to every refusal, paths clipped.
-    const rows = server.audit.list({ event: 'api.refused' }).filter((e) => e.address === attacker);
+    const rows = (await server.audit.list({ event: 'api.refused' })).filter((e) => e.address === attacker);
     expect(rows.reduce((sum, e) => sum + countOf(e.details), 0)).toBe(3_200);
     for (const row of rows) expect(JSON.stringify(row).length).toBeLessThan(1_000);
     expect(rows.some((e) => e.outcome === 'overflow')).toBe(true);
@@ -141,7 +142,9 @@ describe('refusals without a valid token', () => {
     );
     expect(statuses.get(404)).toBe(5);
     expect(forbidden.get(403)).toBe(3);
-    const rows = server.audit.list({ event: 'api.refused' }).filter((e) => e.address === agentAddress);
+    const rows = (await server.audit.list({ event: 'api.refused' })).filter(
+      (e) => e.address === agentAddress,
+    );
     expect(rows).toHaveLength(8);
     for (const row of rows) {
       expect(row.agentId).toEqual(expect.any(String));
@@ -152,7 +155,7 @@ describe('refusals without a valid token', () => {
   });
 
   it('[AUD-3] 1,000 refused WebSocket upgrades with 14 KB room names, the last ones too fast (4429), add a handful of rows', async () => {
-    const before = measure();
+    const before = await measure();
     const url = `${syncUrl(server)}/${LONG}`;
     let next = 0;
     const codes = new Map<number, number>();
@@ -168,7 +171,7 @@ describe('refusals without a valid token', () => {
       }
     };
     await Promise.all(Array.from({ length: 12 }, worker));
-    const after = measure();
+    const after = await measure();
     console.log(
       `[AUD-3] upgrades: +${after.rows - before.rows} rows, +${after.bytes - before.bytes} bytes`,
       Object.fromEntries(codes),
@@ -177,7 +180,9 @@ describe('refusals without a valid token', () => {
     // Past the burst of 800 connections per address: refused as too fast, counted the same way.
     expect(codes.get(4429)).toBeGreaterThan(0);
     expect(after.rows - before.rows).toBeLessThanOrEqual(3);
-    const rows = server.audit.list({ event: 'sync.refused' }).filter((e) => e.address === '127.0.0.43');
+    const rows = (await server.audit.list({ event: 'sync.refused' })).filter(
+      (e) => e.address === '127.0.0.43',
+    );
     expect(rows.reduce((sum, e) => sum + countOf(e.details), 0)).toBe(1_000);
   }, 60_000);
 });
@@ -188,7 +193,7 @@ describe('AuditLog caps (real SQLite file)', () => {
     const db = openDatabase(dir.dir);
     try {
       let now = Date.UTC(2026, 2, 10, 9, 0, 1);
-      const audit = new AuditLog(db, () => now);
+      const audit = new AuditLog(new SqliteAuditStore(db), () => now);
       for (let i = 0; i < 1_000; i++) {
         audit.refusal(
           { event: 'api.refused', address: `10.0.${i >> 8}.${i & 255}`, outcome: 'unauthorized' },
@@ -207,7 +212,7 @@ describe('AuditLog caps (real SQLite file)', () => {
           { authenticated: true },
         );
       }
-      let entries = audit.list();
+      let entries = await audit.list();
       expect(entries.length).toBeLessThanOrEqual(DEFAULT_AUDIT_LIMITS.countedKeysPerMinute + 2 + 60);
       expect(entries.reduce((sum, e) => sum + countOf(e.details), 0)).toBe(1_100);
       expect(entries.filter((e) => e.outcome === 'overflow' && e.address === null)).toHaveLength(1);
@@ -220,7 +225,7 @@ describe('AuditLog caps (real SQLite file)', () => {
         { event: 'api.refused', address: '10.0.0.0', outcome: 'unauthorized' },
         { authenticated: false },
       );
-      entries = audit.list();
+      entries = await audit.list();
       expect(entries.at(-1)).toMatchObject({ address: '10.0.0.0', details: { count: 1 } });
       audit.close();
     } finally {
@@ -233,14 +238,14 @@ describe('AuditLog caps (real SQLite file)', () => {
     const dir = await tempDataDir();
     const db = openDatabase(dir.dir);
     try {
-      const audit = new AuditLog(db, () => Date.UTC(2026, 2, 10, 9, 0, 1));
+      const audit = new AuditLog(new SqliteAuditStore(db), () => Date.UTC(2026, 2, 10, 9, 0, 1));
       for (let i = 0; i < 500; i++) {
         audit.refusal(
           { event: 'sync.refused', address: `2001:db8:1:2::${i.toString(16)}`, outcome: 'token-expired' },
           { authenticated: false },
         );
       }
-      const entries = audit.list();
+      const entries = await audit.list();
       expect(entries.length).toBeLessThanOrEqual(DEFAULT_AUDIT_LIMITS.countedKeysPerAddressPerMinute + 1);
       expect(entries.at(-1)).toMatchObject({ address: '2001:db8:1:2::/64', outcome: 'overflow' });
       expect(entries.reduce((sum, e) => sum + countOf(e.details), 0)).toBe(500);

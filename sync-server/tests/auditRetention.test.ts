@@ -37,12 +37,15 @@ describe('audit log retention', () => {
     await failLogin('recent@aix.fr');
     await waitFor(() => backupDays().includes('2026-07-29'), 'daily backup 200 days later');
     // Nothing is a year old yet.
-    expect(server.audit.list({ event: 'audit.purged' })).toEqual([]);
-    expect(server.audit.list({ event: 'auth.login_failed' })).toHaveLength(2);
+    expect(await server.audit.list({ event: 'audit.purged' })).toEqual([]);
+    expect(await server.audit.list({ event: 'auth.login_failed' })).toHaveLength(2);
 
     clock = T0 + 366 * DAY;
-    await waitFor(() => server.audit.list({ event: 'audit.purged' }).length === 1, 'purge recorded');
-    const entries = server.audit.list();
+    await waitFor(
+      async () => (await server.audit.list({ event: 'audit.purged' })).length === 1,
+      'purge recorded',
+    );
+    const entries = await server.audit.list();
     expect(entries.every((e) => e.at >= clock - 365 * DAY)).toBe(true);
     expect(entries.filter((e) => e.event === 'auth.login_failed')).toHaveLength(1);
     expect(entries.find((e) => e.event === 'auth.login_failed')!.at).toBe(T0 + 200 * DAY);
@@ -55,7 +58,7 @@ describe('audit log retention', () => {
     // The purge came with that day's backup, and only once.
     expect(backupDays()).toContain('2027-01-11');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(server.audit.list({ event: 'audit.purged' })).toHaveLength(1);
+    expect(await server.audit.list({ event: 'audit.purged' })).toHaveLength(1);
   });
 
   it('[RET-2] a retention that is not a whole number of days stops the start with a French message', async () => {

@@ -1,5 +1,5 @@
 // Publishing with two nodes on one PostgreSQL (and one Redis, one SITES_DIR/MEDIA_DIR): two
-// real servers with their own DATA_DIR. Two référents publishing at the same instant on the
+// real servers with their own DATA_DIR, their accounts shared in PostgreSQL. Two référents publishing at the same instant on the
 // two nodes get two successive, complete versions and a whole site online; a scheduled
 // publication due while both nodes run their scheduler is published once.
 import fs from 'node:fs/promises';
@@ -26,6 +26,7 @@ import { redisAvailability, startThrowawayRedis, type ThrowawayRedis } from './t
 
 const runs = postgresAvailability().available && redisAvailability().available;
 const SITE = 'aix-en-provence';
+const SECOND_PASSWORD = 'Publier-deux-fois-2026!';
 
 const saved = (c: TestClient) =>
   waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
@@ -59,11 +60,18 @@ describe.runIf(runs)('publishing with two nodes on one PostgreSQL', () => {
       scheduleIntervalMs: 50,
     };
     // One after the other: the first seeds the demo commune in PostgreSQL, the second finds it.
-    // Accounts are per DATA_DIR: each node has its own demo référent.
     nodeA = await startTestServer(dirs[0]!.dir, options);
     nodeB = await startTestServer(dirs[1]!.dir, options);
+    // Two référents of the commune (accounts are in PostgreSQL, shared): one signs in on A, the
+    // other, added through B, on B.
+    await nodeB.admin.addAgent({
+      commune: '13001',
+      email: 'seconde.referente@aix.example.fr',
+      password: SECOND_PASSWORD,
+      role: 'referent',
+    });
     tokenA = (await login(nodeA, nodeA.demoAccount!.email, nodeA.demoAccount!.password)).accessToken;
-    tokenB = (await login(nodeB, nodeB.demoAccount!.email, nodeB.demoAccount!.password)).accessToken;
+    tokenB = (await login(nodeB, 'seconde.referente@aix.example.fr', SECOND_PASSWORD)).accessToken;
   }, 120_000);
 
   afterAll(async () => {

@@ -141,7 +141,7 @@ beforeAll(async () => {
     password: PASSWORD,
     role: 'referent',
   });
-  first.admin.setAdmin('admin@ampmetropole.fr', true);
+  await first.admin.setAdmin('admin@ampmetropole.fr', true);
   await first.close();
   await start();
 }, 30_000);
@@ -218,7 +218,7 @@ describe('finding 5: a page nested 20,000 deep', () => {
       'editor reads the repaired page',
       20_000,
     );
-    const entries = server!.audit.list({ insee: '13001' }).filter((e) => e.event === 'page.repaired');
+    const entries = (await server!.audit.list({ insee: '13001' })).filter((e) => e.event === 'page.repaired');
     expect(entries).toHaveLength(1);
 
     const again = await publish('13001');

@@ -28,7 +28,7 @@ beforeAll(async () => {
     password: PASSWORD,
     role: 'agent',
   });
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   admin = await login(server, 'admin@ampmetropole.fr', PASSWORD);
   // A large stored media file (content-addressed), as the media routes keep them.
   fs.mkdirSync(path.join(data.dir, 'media', '13055'), { recursive: true });

@@ -100,8 +100,8 @@ beforeAll(async () => {
       role: 'agent',
     }),
   ]);
-  server.admin.grantRole('agent@marseille.fr', '13002', 'agent');
-  server.admin.grantRole('agent@marseille.fr', '13003', 'agent');
+  await server.admin.grantRole('agent@marseille.fr', '13002', 'agent');
+  await server.admin.grantRole('agent@marseille.fr', '13003', 'agent');
   token = (await login(server, 'agent@marseille.fr', PASSWORD)).accessToken;
   fast = await login(server, 'rapide@marseille.fr', PASSWORD);
 });
@@ -157,7 +157,7 @@ describe('limits', () => {
       CLOSE.TOO_LARGE.code,
     );
     expect(refusals.filter((code) => code !== 0)).toEqual([]);
-    expect(server.audit.list({ insee: '13003' }).at(-1)).toMatchObject({
+    expect((await server.audit.list({ insee: '13003' })).at(-1)).toMatchObject({
       event: 'sync.closed',
       outcome: 'too-large',
     });
@@ -191,7 +191,7 @@ describe('limits', () => {
       for (let i = 0; i < 200; i++) doc.getText('t').insert(0, 'a');
       expect(await raw.closed).toBe(CLOSE.TOO_FAST.code);
       expect(sent).toBeGreaterThan(30);
-      expect(small.audit.list().at(-1)).toMatchObject({ event: 'sync.closed', outcome: 'too-fast' });
+      expect((await small.audit.list()).at(-1)).toMatchObject({ event: 'sync.closed', outcome: 'too-fast' });
     } finally {
       await small.close();
       await dir.remove();
@@ -449,7 +449,7 @@ describe('hostile messages', () => {
     clients.push(reader);
     await waitSynced(reader);
     expect(Y.encodeStateAsUpdate(reader.doc)).toEqual(new Uint8Array([0, 0]));
-    expect(server.audit.list({ insee: '13001' }).at(-1)).toMatchObject({
+    expect((await server.audit.list({ insee: '13001' })).at(-1)).toMatchObject({
       event: 'sync.closed',
       outcome: 'malformed-message',
     });
@@ -477,8 +477,11 @@ describe('hostile messages', () => {
       const state = Y.encodeStateAsUpdate(reader.doc);
       reader.destroy();
       expect(state).toEqual(new Uint8Array([0, 0]));
-      expect(big.audit.list().at(-1)).toMatchObject({ event: 'sync.closed', outcome: 'malformed-message' });
-      expect(JSON.stringify(big.audit.list().at(-1))).toContain('too-many-elements');
+      expect((await big.audit.list()).at(-1)).toMatchObject({
+        event: 'sync.closed',
+        outcome: 'malformed-message',
+      });
+      expect(JSON.stringify((await big.audit.list()).at(-1))).toContain('too-many-elements');
     } finally {
       await big.close();
       await dir.remove();
@@ -486,7 +489,7 @@ describe('hostile messages', () => {
   });
 
   it('[HOS-10] a relecteur’s updates are dropped without closing, and the room is unchanged', async () => {
-    server.admin.grantRole('rapide@marseille.fr', '13002', 'relecteur');
+    await server.admin.grantRole('rapide@marseille.fr', '13002', 'relecteur');
     const room = freshRoom('13002');
     const doc = new Y.Doc();
     doc.getText('t').insert(0, 'interdit');

@@ -74,8 +74,8 @@ beforeAll(async () => {
     role: 'agent',
   });
   // The agent also works for La Ciotat: the account survives the deletion of Cassis.
-  server.admin.grantRole('agent@cassis.fr', '13028', 'agent');
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.grantRole('agent@cassis.fr', '13028', 'agent');
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   [admin, agent] = await Promise.all([
     login(server, 'admin@ampmetropole.fr', PASSWORDS.admin),
     login(server, 'agent@cassis.fr', PASSWORDS.agent),
@@ -184,10 +184,10 @@ describe('deletion through the API while clients edit', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/^usine_sync_rooms 0$/m);
     expect(
-      server.audit.list({ insee: '13022' }).some((e) => e.details.detail === 'commune data deleted'),
+      (await server.audit.list({ insee: '13022' })).some((e) => e.details.detail === 'commune data deleted'),
     ).toBe(true);
     // A new agreement: a role given in the commune again reopens it.
-    server.admin.grantRole('agent@cassis.fr', '13022', 'agent');
+    await server.admin.grantRole('agent@cassis.fr', '13022', 'agent');
     const fresh = openClient(server, '13022/page/nouvelle001', agent.accessToken);
     clients.push(fresh);
     await waitSynced(fresh);

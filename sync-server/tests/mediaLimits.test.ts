@@ -233,7 +233,7 @@ describe('media limits (issue #9)', () => {
     await saved(manifest);
     expect((await del(s, photoSha)).status).toBe(204);
     expect((await readdir(dir)).filter((name) => name.startsWith(photoSha))).toEqual([]);
-    const audit = s.server.audit.list({ insee: '13001' }).filter((e) => e.event === 'media.deleted');
+    const audit = (await s.server.audit.list({ insee: '13001' })).filter((e) => e.event === 'media.deleted');
     expect(audit.map((e) => e.details?.sha256).sort()).toEqual([photoSha, unusedSha].sort());
   }, 120_000);
 });
@@ -321,13 +321,13 @@ describe('sweep of files the site no longer refers to (issue #9)', () => {
       if (!name.startsWith(sha256(recent))) await utimes(path.join(dir, name), old, old);
 
     await waitFor(
-      () => s.server.audit.list({ insee: '13001' }).some((e) => e.event === 'media.deleted'),
+      async () => (await s.server.audit.list({ insee: '13001' })).some((e) => e.event === 'media.deleted'),
       'sweep',
       10_000,
     );
     const left = await readdir(dir);
     expect(left.sort()).toEqual([`${sha256(listed)}.pdf`, `${sha256(recent)}.pdf`].sort());
-    const entry = s.server.audit.list({ insee: '13001' }).find((e) => e.event === 'media.deleted');
+    const entry = (await s.server.audit.list({ insee: '13001' })).find((e) => e.event === 'media.deleted');
     expect(entry?.outcome).toBe('unreferenced');
   }, 60_000);
 });

@@ -43,7 +43,7 @@ describe('/metrics access', () => {
     expect(remote.status).toBe(403);
     expect(remote.body.error.message).toMatch(/réservées à la supervision/);
     expect(remote.text).not.toMatch(/usine_/);
-    expect(open.audit.list().at(-1)).toMatchObject({
+    expect((await open.audit.list()).at(-1)).toMatchObject({
       event: 'api.refused',
       address: '198.51.100.20',
       outcome: 'forbidden',

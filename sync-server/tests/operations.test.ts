@@ -102,7 +102,7 @@ beforeAll(async () => {
       role: 'agent',
     }),
   ]);
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   [admin, referent, agent] = await Promise.all([
     login(server, 'admin@ampmetropole.fr', PASSWORDS.admin),
     login(server, 'referente@cassis.fr', PASSWORDS.referent),
@@ -200,7 +200,7 @@ describe('backups', () => {
     const copy = documentsOf(path.join(fresh.dir, DATABASE_FILE));
     expect([...copy.keys()]).toEqual([...source.keys()]);
     for (const [room, bytes] of source) expect(copy.get(room)!.equals(bytes)).toBe(true);
-    expect(server.audit.list({ event: 'backup.created' }).length).toBeGreaterThanOrEqual(1);
+    expect((await server.audit.list({ event: 'backup.created' })).length).toBeGreaterThanOrEqual(1);
   });
 
   it('[BAK-3] the CLI lists backups and restores one into a stopped DATA_DIR, keeping the old database aside', async () => {
@@ -287,7 +287,7 @@ describe('operations', () => {
       password: 'azerty123456',
       role: 'agent',
     });
-    server.admin.grantRole('admin@ampmetropole.fr', '13001', 'agent');
+    await server.admin.grantRole('admin@ampmetropole.fr', '13001', 'agent');
     const text = logLines.join('\n');
     expect(logLines.length).toBeGreaterThan(5);
     for (const line of logLines) {
@@ -442,7 +442,7 @@ describe('reversibility', () => {
     expect(files.get(`media/${'ab'.repeat(32)}.webp`)!.toString()).toBe('RIFF----WEBPVP8 ');
     const journal = JSON.parse(files.get('journal.json')!.toString()) as Array<{ event: string }>;
     expect(journal.map((e) => e.event)).toContain('site.published');
-    expect(server.audit.list({ event: 'commune.exported' }).at(-1)).toMatchObject({
+    expect((await server.audit.list({ event: 'commune.exported' })).at(-1)).toMatchObject({
       insee: '13022',
       agentId: referent.agent.id,
     });
@@ -521,12 +521,12 @@ describe('reversibility', () => {
         })
       ).status,
     ).toBe(401);
-    expect(server.audit.list({ event: 'commune.data_deleted' })).toEqual([
+    expect(await server.audit.list({ event: 'commune.data_deleted' })).toEqual([
       expect.objectContaining({ insee: '13022', agentId: admin.agent.id, outcome: 'ok' }),
     ]);
   });
-  it('[OPS-3] the audit log holds logins, failures, role changes, publications and exports', () => {
-    const events = [...new Set(server.audit.list({ limit: 100_000 }).map((e) => e.event))];
+  it('[OPS-3] the audit log holds logins, failures, role changes, publications and exports', async () => {
+    const events = [...new Set((await server.audit.list({ limit: 100_000 })).map((e) => e.event))];
     expect(events).toEqual(
       expect.arrayContaining([
         'auth.login',

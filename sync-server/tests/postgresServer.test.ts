@@ -2,7 +2,7 @@
 // throwaway PostgreSQL: a real y-websocket client edits a page, gets the persisted ack; an edit
 // made while PostgreSQL is stopped gets no ack until it is back; the server is SIGKILLed and
 // restarted, and a new client finds both edits. The documents are in
-// PostgreSQL, not in DATA_DIR's SQLite (which keeps the accounts); the admin CLI refuses the
+// PostgreSQL (the accounts too), not in DATA_DIR's SQLite; the admin CLI refuses the
 // commands that would read them from SQLite.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -136,9 +136,16 @@ describe.runIf(availability.available)('server with DATABASE_URL on PostgreSQL',
     expect(
       await pgCount(postgres.url, "SELECT COUNT(*) AS n FROM doc_rooms WHERE insee = '13008'", []),
     ).toBeGreaterThan(1);
+    expect(await pgCount(postgres.url, 'SELECT COUNT(*) AS n FROM agents WHERE email = $1', [demo[1]])).toBe(
+      1,
+    );
+    expect(await pgCount(postgres.url, 'SELECT COUNT(*) AS n FROM sessions', [])).toBe(1);
     const sqlite = new Database(path.join(data.dir, DATABASE_FILE), { readonly: true });
     try {
       expect((sqlite.prepare('SELECT COUNT(*) AS n FROM doc_updates').get() as { n: number }).n).toBe(0);
+      // The accounts and sessions too: the demo référent and its session are PostgreSQL's.
+      expect((sqlite.prepare('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n).toBe(0);
+      expect((sqlite.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n).toBe(0);
     } finally {
       sqlite.close();
     }

@@ -52,7 +52,7 @@ describe('protocol version in the handshake [SYNC-6]', () => {
       expect(refused).toEqual({ code: 4426, reason: 'protocol-version', protocol: `usine.v${other}` });
     }
     await waitFor(
-      () => server.audit.list({ insee: '13001' }).some((e) => e.outcome === 'protocol-version'),
+      async () => (await server.audit.list({ insee: '13001' })).some((e) => e.outcome === 'protocol-version'),
       'refusal audited',
     );
     expect(closeReasonForCode(CLOSE.INCOMPATIBLE.code)).toBe('protocol-version');

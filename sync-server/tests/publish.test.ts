@@ -163,7 +163,7 @@ describe('publishing', () => {
     // A refusal by the checks is an answer, not a server failure: nothing logged as an error.
     expect(logged.slice(loggedBefore).filter((l) => l.level === 'error')).toEqual([]);
     expect(await metricValue('usine_errors_total{kind="publish"}')).toBe(errorsBefore);
-    const audited = server.audit.list({ insee: '13001', event: 'page.released' }).at(-1);
+    const audited = (await server.audit.list({ insee: '13001', event: 'page.released' })).at(-1);
     expect(audited).toMatchObject({ outcome: 'checks-failed' });
     expect(refusal.issues.filter((i) => i.severity === 'error').map((i) => i.message)).toEqual([
       'Page « Fête du village » (Actualité) : « Date de l’actualité » : date attendue (AAAA-MM-JJ).',

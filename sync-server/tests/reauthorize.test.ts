@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '../../site/syncProtocol';
 import { Accounts } from '../accounts/Accounts';
+import { SqliteAccountStore } from '../storage/SqliteAccountStore';
 import { openDatabase } from '../storage/database';
 import { silentLogger } from '../observability/Logger';
 import type { RunningServer } from '../app/server';
@@ -14,10 +15,10 @@ let server: RunningServer;
 let data: { dir: string; remove: () => Promise<void> };
 
 /** What `npm run admin -- …` does: its own connection to the same SQLite file. */
-function asTheCli<T>(change: (accounts: Accounts) => T): T {
+async function asTheCli<T>(change: (accounts: Accounts) => Promise<T>): Promise<T> {
   const db = openDatabase(data.dir);
   try {
-    return change(new Accounts(db, { logger: silentLogger }));
+    return await change(await Accounts.open(new SqliteAccountStore(db), { logger: silentLogger }));
   } finally {
     db.close();
   }
@@ -49,7 +50,7 @@ describe('re-authorization of live connections', () => {
     const { accessToken } = await login(server, 'disabled@aix.fr', PASSWORD);
     const socket = rawSocket(server, '13001/site', accessToken);
     await socket.opened;
-    asTheCli((accounts) => accounts.setDisabled('disabled@aix.fr', true));
+    await asTheCli((accounts) => accounts.setDisabled('disabled@aix.fr', true));
     expect(await socket.closed).toBe(CLOSE.FORBIDDEN.code);
   });
 
@@ -57,7 +58,7 @@ describe('re-authorization of live connections', () => {
     const { accessToken } = await login(server, 'demoted@aix.fr', PASSWORD);
     const socket = rawSocket(server, '13001/page/reauthorize01', accessToken);
     await socket.opened;
-    asTheCli((accounts) => accounts.grantRole('demoted@aix.fr', '13001', 'relecteur'));
+    await asTheCli((accounts) => accounts.grantRole('demoted@aix.fr', '13001', 'relecteur'));
     expect(await socket.closed).toBe(CLOSE.FORBIDDEN.code);
     const again = rawSocket(server, '13001/page/reauthorize01', accessToken);
     await again.opened;
@@ -110,7 +111,7 @@ describe('rights changed while a room loads', () => {
     const { accessToken } = await login(slow, 'late@aix.fr', PASSWORD);
     const socket = rawSocket(slow, '13001/page/slowload0001', accessToken);
     while (!releaseLoad) await new Promise((resolve) => setTimeout(resolve, 10));
-    slow.admin.disableAgent('late@aix.fr');
+    await slow.admin.disableAgent('late@aix.fr');
     releaseLoad();
     expect(await socket.closed).toBe(CLOSE.FORBIDDEN.code);
     // Refused before joining: it never received a byte of the document.

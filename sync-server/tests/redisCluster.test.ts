@@ -84,8 +84,10 @@ describe.runIf(runs)('rooms across nodes with Redis [CLUSTER-1]', () => {
     // One after the other: the first seeds the demo commune in PostgreSQL, the second finds it.
     nodeA = await startTestServer(dirs[0]!.dir, options);
     nodeB = await startTestServer(dirs[1]!.dir, options);
-    tokenA = (await login(nodeA, nodeA.demoAccount!.email, nodeA.demoAccount!.password)).accessToken;
-    tokenB = (await login(nodeB, nodeB.demoAccount!.email, nodeB.demoAccount!.password)).accessToken;
+    // The accounts are in PostgreSQL: the demo référent the first node created signs in on both.
+    const { email, password } = nodeA.demoAccount!;
+    tokenA = (await login(nodeA, email, password)).accessToken;
+    tokenB = (await login(nodeB, email, password)).accessToken;
     await waitFor(
       () => gauge(nodeA, 'usine_redis_up') === 1 && gauge(nodeB, 'usine_redis_up') === 1,
       'redis up',

@@ -95,14 +95,14 @@ describe('refusals on every route', () => {
   for (const who of ['relecteur', 'outsider'] as const) {
     for (const attempt of ATTEMPTS) {
       it(`a ${who} calling ${attempt.name} is refused (403), audited and counted`, async () => {
-        const before = server.audit.list({ event: 'api.refused' }).length;
+        const before = (await server.audit.list({ event: 'api.refused' })).length;
         const counted = await refusalCount('forbidden');
         expect(await attempt.call(tokens[who])).toBe(403);
-        const entries = server.audit.list({ event: 'api.refused' });
+        const entries = await server.audit.list({ event: 'api.refused' });
         expect(entries.length).toBe(before + 1);
-        const agentId = server.admin
-          .listAgents()
-          .find((a) => a.email === (who === 'relecteur' ? 'rel@gardanne.fr' : 'agent@aix.fr'))!.id;
+        const agentId = (await server.admin.listAgents()).find(
+          (a) => a.email === (who === 'relecteur' ? 'rel@gardanne.fr' : 'agent@aix.fr'),
+        )!.id;
         expect(entries.at(-1)).toMatchObject({
           insee: INSEE,
           agentId,
@@ -122,7 +122,7 @@ describe('refusals on every route', () => {
       body: '{pas du json',
     });
     expect(response.status).toBe(400);
-    expect(server.audit.list({ event: 'api.refused' }).at(-1)).toMatchObject({
+    expect((await server.audit.list({ event: 'api.refused' })).at(-1)).toMatchObject({
       outcome: 'invalid-json',
       insee: INSEE,
     });

@@ -151,7 +151,7 @@ beforeAll(async () => {
     password: PASSWORD,
     role: 'agent',
   });
-  server.admin.setAdmin('admin@ampmetropole.fr', true);
+  await server.admin.setAdmin('admin@ampmetropole.fr', true);
   [writer, reader, admin] = await Promise.all([
     login(server, 'agent@marseille.fr', PASSWORD),
     login(server, 'relecteur@marseille.fr', PASSWORD),
@@ -202,7 +202,10 @@ describe('a client that never reads (issue #9, finding 1)', () => {
     const before = await bufferBytes();
     for (let i = 0; i < 600; i++) raw.socket.send(QUERY_AWARENESS);
     await waitFor(
-      () => server.audit.list().some((e) => e.event === 'sync.closed' && e.outcome === CLOSE.TOO_SLOW.reason),
+      async () =>
+        (await server.audit.list()).some(
+          (e) => e.event === 'sync.closed' && e.outcome === CLOSE.TOO_SLOW.reason,
+        ),
       'closed as too slow',
     );
     const grown = (await bufferBytes()) - before;
@@ -248,7 +251,10 @@ describe('message rate for every type and role (issue #9, finding 1)', () => {
         await raw.opened;
         for (let i = 0; i < 100 && raw.socket.readyState === raw.socket.OPEN; i++) raw.socket.send(message);
         expect(await raw.closed).toBe(CLOSE.TOO_FAST.code);
-        expect(small.audit.list().at(-1)).toMatchObject({ event: 'sync.closed', outcome: 'too-fast' });
+        expect((await small.audit.list()).at(-1)).toMatchObject({
+          event: 'sync.closed',
+          outcome: 'too-fast',
+        });
         // Refilled before the next kind of message.
         await new Promise((resolve) => setTimeout(resolve, 3100));
       }
@@ -296,8 +302,13 @@ describe('the commune registry (issue #9, finding 11)', () => {
       const raw = rawSocket(server, name, admin.accessToken);
       expect(await raw.closed).toBe(CLOSE.NOT_FOUND.code);
     }
-    expect(server.audit.list().at(-1)).toMatchObject({ event: 'sync.refused', outcome: 'room-not-found' });
-    expect(server.audit.list().at(-1)?.details).toMatchObject({ detail: 'commune outside the registry' });
+    expect((await server.audit.list()).at(-1)).toMatchObject({
+      event: 'sync.refused',
+      outcome: 'room-not-found',
+    });
+    expect((await server.audit.list()).at(-1)?.details).toMatchObject({
+      detail: 'commune outside the registry',
+    });
     // The same administrator opens a commune of the Métropole.
     const inside = openClient(server, '13001/page/dansmetropole', admin.accessToken);
     clients.push(inside);

@@ -17,11 +17,7 @@ const failLogin = (from: string, forwardedFor?: string, email = 'personne@aix.fr
     headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
   });
 
-const lastFailure = () =>
-  server.audit
-    .list()
-    .filter((e) => e.event.startsWith('auth.'))
-    .at(-1);
+const lastFailure = async () => (await server.audit.list()).filter((e) => e.event.startsWith('auth.')).at(-1);
 
 beforeAll(async () => {
   data = await tempDataDir();
@@ -41,7 +37,7 @@ afterAll(async () => {
 describe('trusted proxy', () => {
   it('[PROXY-1] through a trusted proxy, each client behind it is audited and throttled on its own address', async () => {
     await failLogin(PROXY, '198.51.100.7');
-    expect(lastFailure()).toMatchObject({ event: 'auth.login_failed', address: '198.51.100.7' });
+    expect(await lastFailure()).toMatchObject({ event: 'auth.login_failed', address: '198.51.100.7' });
     await failLogin(PROXY, '198.51.100.7', 'autre@aix.fr');
     const third = await failLogin(PROXY, '198.51.100.7', 'encore@aix.fr');
     expect(third.status).toBe(429);
@@ -50,23 +46,23 @@ describe('trusted proxy', () => {
     expect((await failLogin(PROXY, '198.51.100.8')).status).toBe(401);
     // Proxies in the chain are skipped (10.0.0.0/8 is trusted), the client is the first other hop.
     await failLogin(PROXY, '198.51.100.9, 10.1.2.3');
-    expect(lastFailure()).toMatchObject({ address: '198.51.100.9' });
+    expect(await lastFailure()).toMatchObject({ address: '198.51.100.9' });
   });
 
   it('[PROXY-2] X-Forwarded-For from a peer that is not a trusted proxy is ignored; forged entries to the left are never used', async () => {
     await failLogin('127.0.0.2', '198.51.100.50');
-    expect(lastFailure()).toMatchObject({ event: 'auth.login_failed', address: '127.0.0.2' });
+    expect(await lastFailure()).toMatchObject({ event: 'auth.login_failed', address: '127.0.0.2' });
     // A client forging the header through the real proxy: the proxy appends what it saw.
     await failLogin(PROXY, '203.0.113.66, 198.51.100.51');
-    expect(lastFailure()).toMatchObject({ address: '198.51.100.51' });
+    expect(await lastFailure()).toMatchObject({ address: '198.51.100.51' });
     // Garbage in the header: the proxy's own address, not the garbage.
     await failLogin(PROXY, 'pas-une-adresse');
-    expect(lastFailure()).toMatchObject({ address: PROXY });
+    expect(await lastFailure()).toMatchObject({ address: PROXY });
     // A proxy that writes the client's port too: the address without it.
     await failLogin(PROXY, '198.51.100.53:51234');
-    expect(lastFailure()).toMatchObject({ address: '198.51.100.53' });
+    expect(await lastFailure()).toMatchObject({ address: '198.51.100.53' });
     await failLogin(PROXY, '[2001:db8::7]:443');
-    expect(lastFailure()).toMatchObject({ address: '2001:db8::7' });
+    expect(await lastFailure()).toMatchObject({ address: '2001:db8::7' });
     // A server without TRUST_PROXY believes nobody.
     const dir = await tempDataDir();
     const plain = await startTestServer(dir.dir, { createDemoAccount: false, loginFailureDelayMs: 5 });
@@ -75,7 +71,7 @@ describe('trusted proxy', () => {
         body: { email: 'x@aix.fr', password: 'mauvais-mot-de-passe' },
         headers: { 'x-forwarded-for': '198.51.100.52' },
       });
-      expect(plain.audit.list().at(-1)).toMatchObject({ event: 'auth.login_failed', address: PROXY });
+      expect((await plain.audit.list()).at(-1)).toMatchObject({ event: 'auth.login_failed', address: PROXY });
     } finally {
       await plain.close();
       await dir.remove();
@@ -91,7 +87,10 @@ describe('trusted proxy', () => {
       socket.on('error', reject);
     });
     expect(code).toBe(4401);
-    expect(server.audit.list().at(-1)).toMatchObject({ event: 'sync.refused', address: '198.51.100.70' });
+    expect((await server.audit.list()).at(-1)).toMatchObject({
+      event: 'sync.refused',
+      address: '198.51.100.70',
+    });
   });
 
   it('[PROXY-4] a TRUST_PROXY entry that is not an address or a range stops the start with a French message', async () => {

@@ -11,14 +11,14 @@ import type { Access, ApiResponse, Caller, RequestContext } from './routeTypes';
 export type Admission = { caller: Caller } | { response: ApiResponse };
 
 /** Who holds this access token; the 401 to answer otherwise. */
-export function authenticate(
+export async function authenticate(
   accounts: Accounts,
   authorization: string | undefined,
   ctx: RequestContext,
-): Admission {
+): Promise<Admission> {
   const token = bearer(authorization);
   if (!token) return { response: ERRORS.unauthorized() };
-  const check = accounts.authenticate(token);
+  const check = await accounts.authenticate(token);
   if (!check.ok) {
     ctx.agentId = check.agentId ?? null;
     return { response: check.reason === 'expired' ? ERRORS.tokenExpired() : ERRORS.unauthorized() };
@@ -29,13 +29,13 @@ export function authenticate(
 }
 
 /** Lets the request through to a route of `access`, or says which refusal to answer. */
-export function admit(
+export async function admit(
   accounts: Accounts,
   access: Exclude<Access, { kind: 'public' }>,
   request: { authorization: string | undefined; insee?: string },
   ctx: RequestContext,
-): Admission {
-  const auth = authenticate(accounts, request.authorization, ctx);
+): Promise<Admission> {
+  const auth = await authenticate(accounts, request.authorization, ctx);
   if ('response' in auth) return auth;
   const { identity } = auth.caller;
   const insee = request.insee;

@@ -28,24 +28,25 @@ const DeleteDataBody = z.object({ confirm: z.string() });
 export function adminRoutes(options: AdminRoutesOptions) {
   const { accounts, admin, audit } = options;
 
-  function communes(): ApiResponse {
+  async function communes(): Promise<ApiResponse> {
+    // One read of the agents for every commune (sorted by e-mail, as per commune).
+    const agents = await accounts.listAgents();
     const list = accounts.listCommunes().map((c) => ({
       ...c,
-      referents: accounts
-        .listAgents(c.insee)
+      referents: agents
         .filter((a) => a.roles.some((r) => r.insee === c.insee && r.role === 'referent'))
         .map((a) => ({ id: a.id, email: a.email, displayName: a.displayName })),
     }));
     return { status: 200, body: { communes: list } };
   }
 
-  function agentAction({ params, caller }: RouteCall): ApiResponse {
-    const target = accounts.identity(params.agentId!);
+  async function agentAction({ params, caller }: RouteCall): Promise<ApiResponse> {
+    const target = await accounts.identity(params.agentId!);
     if (!target) return ERRORS.unknownAgent();
     const by = caller.identity.id;
-    if (params.agentAction === 'disable') admin.disableAgent(target.email, by);
-    else if (params.agentAction === 'enable') admin.enableAgent(target.email, by);
-    else admin.unlock(target.email, by);
+    if (params.agentAction === 'disable') await admin.disableAgent(target.email, by);
+    else if (params.agentAction === 'enable') await admin.enableAgent(target.email, by);
+    else await admin.unlock(target.email, by);
     return { status: 200, body: { ok: true } };
   }
 
@@ -90,7 +91,10 @@ export function adminRoutes(options: AdminRoutesOptions) {
 
   return {
     adminCommunes: communes,
-    adminAudit: (): ApiResponse => ({ status: 200, body: { entries: audit.list({ limit: 1000 }) } }),
+    adminAudit: async (): Promise<ApiResponse> => ({
+      status: 200,
+      body: { entries: await audit.list({ limit: 1000 }) },
+    }),
     adminBackup: async (): Promise<ApiResponse> => {
       if (!options.backupNow) return ERRORS.unavailable();
       return { status: 200, body: { backup: await options.backupNow() } };

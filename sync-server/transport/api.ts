@@ -135,7 +135,7 @@ export function createApi(options: ApiOptions) {
     const authorization = req.headers.authorization;
     let caller: Caller | null = null;
     if (route.access.kind !== 'public') {
-      const gate = admit(accounts, route.access, { authorization, insee: params.insee }, ctx);
+      const gate = await admit(accounts, route.access, { authorization, insee: params.insee }, ctx);
       if ('response' in gate) return reply(req, res, path, gate.response, ctx);
       caller = gate.caller;
     }

@@ -110,10 +110,10 @@ export function authRoutes(options: AuthRoutesOptions) {
     return { status: 200, body };
   }
 
-  function refresh({ request, ctx }: RouteCall<null>): ApiResponse {
+  async function refresh({ request, ctx }: RouteCall<null>): Promise<ApiResponse> {
     const parsed = RefreshBody.safeParse(request.body);
     if (!parsed.success) return invalidBody(parsed.error.issues);
-    const result = accounts.refresh(parsed.data.refreshToken);
+    const result = await accounts.refresh(parsed.data.refreshToken);
     if (result.ok) {
       const body: LoginResponse = result.response;
       return { status: 200, body };
@@ -135,17 +135,17 @@ export function authRoutes(options: AuthRoutesOptions) {
   }
 
   /** Ends the session of the access token, or of the refresh token in the body (queued offline). */
-  function logout({ request, ctx }: RouteCall<null>): ApiResponse {
-    const auth = authenticate(accounts, request.authorization, ctx);
+  async function logout({ request, ctx }: RouteCall<null>): Promise<ApiResponse> {
+    const auth = await authenticate(accounts, request.authorization, ctx);
     let session: { agentId: string; sessionId: string } | null =
       'response' in auth ? null : { agentId: auth.caller.identity.id, sessionId: auth.caller.sessionId };
     if (!session) {
       const parsed = RefreshBody.safeParse(request.body);
-      session = parsed.success ? accounts.sessionOfRefreshToken(parsed.data.refreshToken) : null;
+      session = parsed.success ? await accounts.sessionOfRefreshToken(parsed.data.refreshToken) : null;
       if (!session) return 'response' in auth ? auth.response : ERRORS.unauthorized();
       ctx.agentId = session.agentId;
     }
-    accounts.revokeSession(session.sessionId);
+    await accounts.revokeSession(session.sessionId);
     options.onSessionEnded?.(session.sessionId);
     audit.record({
       event: 'auth.logout',

@@ -100,10 +100,10 @@ export function communeRoutes(options: CommuneRoutesOptions) {
     };
   }
 
-  function communeAudit({ params, caller }: RouteCall): ApiResponse {
+  async function communeAudit({ params, caller }: RouteCall): Promise<ApiResponse> {
     const insee = params.insee!;
-    const entries = audit.list({ insee, limit: 1000 });
-    const visible = caller.identity.admin ? entries : communeAuditView(entries, insee, accounts);
+    const entries = await audit.list({ insee, limit: 1000 });
+    const visible = caller.identity.admin ? entries : await communeAuditView(entries, insee, accounts);
     return { status: 200, body: { entries: visible } };
   }
 

@@ -173,7 +173,7 @@ describe('media routes', () => {
       role: 'agent',
       displayName: 'Métropole',
     });
-    server.admin.setAdmin('admin@ampmetropole.fr', true);
+    await server.admin.setAdmin('admin@ampmetropole.fr', true);
     const adminToken = (await login(server, 'admin@ampmetropole.fr', 'Mot-de-passe-solide-media-3'))
       .accessToken;
     const pdf = Buffer.from('%PDF-1.4\n% arrêté de la Métropole\n%%EOF\n');

@@ -50,8 +50,8 @@ export function memberRoutes(options: { accounts: Accounts; admin: Admin }) {
   const { accounts, admin } = options;
 
   /** The members of a commune as its référent sees them: nothing about other communes. */
-  function memberSummaries(insee: string): AgentsResponse['agents'] {
-    return accounts.listAgents(insee).map((a) => ({
+  async function memberSummaries(insee: string): Promise<AgentsResponse['agents']> {
+    return (await accounts.listAgents(insee)).map((a) => ({
       id: a.id,
       email: a.email,
       displayName: a.displayName,
@@ -60,11 +60,13 @@ export function memberRoutes(options: { accounts: Accounts; admin: Admin }) {
     }));
   }
 
-  function list({ params }: RouteCall): ApiResponse {
-    const invitations = admin
-      .communeInvitations(params.insee!)
-      .map((i) => ({ email: i.email, role: i.role, invitedAt: i.createdAt }));
-    const body: AgentsResponse = { agents: memberSummaries(params.insee!), invitations };
+  async function list({ params }: RouteCall): Promise<ApiResponse> {
+    const invitations = (await admin.communeInvitations(params.insee!)).map((i) => ({
+      email: i.email,
+      role: i.role,
+      invitedAt: i.createdAt,
+    }));
+    const body: AgentsResponse = { agents: await memberSummaries(params.insee!), invitations };
     return { status: 200, body };
   }
 
@@ -74,22 +76,22 @@ export function memberRoutes(options: { accounts: Accounts; admin: Admin }) {
     const parsed = AddMemberBody.safeParse(request.body);
     if (!parsed.success) return invalidBody(parsed.error.issues);
     const { email, role, password, displayName } = parsed.data;
-    const existingId = accounts.agentIdByEmail(email);
-    const currentRole = existingId ? accounts.roleOf(existingId, insee) : undefined;
+    const existingId = await accounts.agentIdByEmail(email);
+    const currentRole = existingId ? await accounts.roleOf(existingId, insee) : undefined;
     if (!canManage(identity, insee, role, currentRole)) return ERRORS.referentOnly();
     try {
       if (!identity.admin) {
         // A référent invites; only a member of their own commune has its role changed at once.
         if (existingId && currentRole) {
-          admin.grantRole(email, insee, role, identity.id);
-          const member = memberSummaries(insee).find((a) => a.id === existingId)!;
+          await admin.grantRole(email, insee, role, identity.id);
+          const member = (await memberSummaries(insee)).find((a) => a.id === existingId)!;
           return { status: 200, body: { member } };
         }
         await admin.invite({ insee, email, role, password, displayName }, identity.id);
         return { status: 202, body: invitationSent(email, insee, role) };
       }
       if (existingId) {
-        const agent = admin.grantRole(email, insee, role, identity.id);
+        const agent = await admin.grantRole(email, insee, role, identity.id);
         return { status: 200, body: { agent } };
       }
       if (!password)
@@ -106,9 +108,9 @@ export function memberRoutes(options: { accounts: Accounts; admin: Admin }) {
   }
 
   /** The member a route names, or the refusal (unknown to a manager; forbidden to others). */
-  function target(call: RouteCall): { email: string; role: Role } | { response: ApiResponse } {
+  async function target(call: RouteCall): Promise<{ email: string; role: Role } | { response: ApiResponse }> {
     const { insee, agentId } = call.params as { insee: string; agentId: string };
-    const found = accounts.identity(agentId);
+    const found = await accounts.identity(agentId);
     const role = found?.communes.find((c) => c.insee === insee)?.role;
     if (found && role) return { email: found.email, role };
     return {
@@ -116,55 +118,58 @@ export function memberRoutes(options: { accounts: Accounts; admin: Admin }) {
     };
   }
 
-  function changeRole(call: RouteCall): ApiResponse {
-    const member = target(call);
+  async function changeRole(call: RouteCall): Promise<ApiResponse> {
+    const member = await target(call);
     if ('response' in member) return member.response;
     const { insee } = call.params as { insee: string };
     const parsed = RoleBody.safeParse(call.request.body);
     if (!parsed.success) return invalidBody(parsed.error.issues);
     if (!canManage(call.caller.identity, insee, parsed.data.role, member.role)) return ERRORS.referentOnly();
     try {
-      const agent = admin.grantRole(member.email, insee, parsed.data.role, call.caller.identity.id);
+      const agent = await admin.grantRole(member.email, insee, parsed.data.role, call.caller.identity.id);
       return { status: 200, body: { agent } };
     } catch (err) {
       return accountError(err);
     }
   }
 
-  function remove(call: RouteCall): ApiResponse {
-    const member = target(call);
+  async function remove(call: RouteCall): Promise<ApiResponse> {
+    const member = await target(call);
     if ('response' in member) return member.response;
     const { insee } = call.params as { insee: string };
     if (!canManage(call.caller.identity, insee, undefined, member.role)) return ERRORS.referentOnly();
     try {
-      admin.revokeRole(member.email, insee, call.caller.identity.id);
+      await admin.revokeRole(member.email, insee, call.caller.identity.id);
       return { status: 200, body: { ok: true } };
     } catch (err) {
       return accountError(err);
     }
   }
 
-  function myInvitations({ caller }: RouteCall): ApiResponse {
-    const body: MyInvitationsResponse = {
-      invitations: admin.invitationsOf(caller.identity.id).map((i) => ({
+  async function myInvitations({ caller }: RouteCall): Promise<ApiResponse> {
+    const invitations: MyInvitationsResponse['invitations'] = [];
+    for (const i of await admin.invitationsOf(caller.identity.id)) {
+      const inviter = i.invitedBy ? await accounts.identity(i.invitedBy) : undefined;
+      invitations.push({
         insee: i.insee,
         communeName: accounts.commune(i.insee)?.name ?? i.insee,
         role: i.role,
         invitedAt: i.createdAt,
-        invitedBy: (i.invitedBy && accounts.identity(i.invitedBy)?.displayName) || null,
-      })),
-    };
+        invitedBy: inviter?.displayName || null,
+      });
+    }
+    const body: MyInvitationsResponse = { invitations };
     return { status: 200, body };
   }
 
-  function answerInvitation({ params, caller }: RouteCall): ApiResponse {
+  async function answerInvitation({ params, caller }: RouteCall): Promise<ApiResponse> {
     const insee = params.insee!;
     try {
       if (params.answer === 'decline') {
-        admin.declineInvitation(caller.identity.id, insee);
+        await admin.declineInvitation(caller.identity.id, insee);
         return { status: 200, body: { ok: true } };
       }
-      const body: MeResponse = admin.acceptInvitation(caller.identity.id, insee);
+      const body: MeResponse = await admin.acceptInvitation(caller.identity.id, insee);
       return { status: 200, body };
     } catch (err) {
       return accountError(err);

@@ -130,11 +130,11 @@ describe('[PUBL-9] per-page publishing routes', () => {
       referent.accessToken,
     );
     expect(again.status).toBe(409);
-    expect(server.audit.list({ insee: '13001', event: 'page.released' }).at(-1)).toMatchObject({
+    expect((await server.audit.list({ insee: '13001', event: 'page.released' })).at(-1)).toMatchObject({
       outcome: 'ok',
       details: expect.objectContaining({ pageId: horaires.id }),
     });
-    expect(server.audit.list({ insee: '13001', event: 'page.withdrawn' }).at(-1)).toMatchObject({
+    expect((await server.audit.list({ insee: '13001', event: 'page.withdrawn' })).at(-1)).toMatchObject({
       outcome: 'ok',
       details: expect.objectContaining({ pageId: travaux.id }),
     });
@@ -179,7 +179,7 @@ describe('[PUBL-9] per-page publishing routes', () => {
       /^L’acte « Arrêté 2026-07 » doit rester en ligne au moins deux mois.*La page reste en ligne\.$/,
     );
     expect((await fetch(`${server.url}/sites/aix-en-provence/${meta.slug}/`)).status).toBe(200);
-    expect(server.audit.list({ insee: '13001', event: 'api.refused' }).at(-1)).toMatchObject({
+    expect((await server.audit.list({ insee: '13001', event: 'api.refused' })).at(-1)).toMatchObject({
       outcome: 'acte-online',
     });
   });
@@ -190,7 +190,7 @@ describe('[PUBL-9] per-page publishing routes', () => {
     await waitSynced(manifest);
     const target = await newPage(manifest, 'Cible', 'Texte de la cible.');
     const path = `/api/communes/13001/pages/${target.id}/release`;
-    const before = server.audit.list({ insee: '13001', event: 'api.refused' }).length;
+    const before = (await server.audit.list({ insee: '13001', event: 'api.refused' })).length;
     expect((await call('POST', path, otherReferent.accessToken)).status).toBe(403);
     expect((await call('GET', '/api/communes/13001/pages/status', otherReferent.accessToken)).status).toBe(
       403,
@@ -213,7 +213,7 @@ describe('[PUBL-9] per-page publishing routes', () => {
         .status,
     ).toBe(404);
     expect((await fetch(`${server.url}/sites/aix-en-provence/${target.slug}/`)).status).toBe(404);
-    const refusals = server.audit.list({ insee: '13001', event: 'api.refused' }).slice(before);
+    const refusals = (await server.audit.list({ insee: '13001', event: 'api.refused' })).slice(before);
     expect(refusals.length).toBeGreaterThanOrEqual(7);
     expect(refusals.map((r) => r.outcome)).toEqual(expect.arrayContaining(['forbidden', 'unknown-page']));
   });
@@ -259,9 +259,9 @@ describe('[PUBL-9] per-page publishing routes', () => {
     expect(answers.filter((s) => s === 429).length).toBeGreaterThan(0);
     expect(ms).toBeLessThan(30_000);
     expect(
-      server.audit
-        .list({ insee: '13001', event: 'api.refused' })
-        .some((e) => e.outcome === 'too-many-requests'),
+      (await server.audit.list({ insee: '13001', event: 'api.refused' })).some(
+        (e) => e.outcome === 'too-many-requests',
+      ),
     ).toBe(true);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${server.url}/sites/aix-en-provence/${target.slug}/`)).text()).toContain(

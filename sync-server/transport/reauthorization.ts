@@ -1,33 +1,34 @@
 /**
  * The periodic re-authorization of live sync connections ([CONN-3]): an account disabled or a
- * role removed by the admin CLI (another process), or a session that expired, ends its sockets
- * here. One pass per interval, spread over turns of the event loop: each slice checks
- * connections until its budget (1 ms) is spent, then yields (setImmediate), so that a pass over
- * thousands of connections never holds the main thread longer than a slice. Verdicts are cached
- * for the pass (one database check per agent, session, commune and access kind).
+ * role removed by the admin CLI (another process) or by another node, or a session that
+ * expired or was logged out anywhere, ends its sockets here. One pass per interval in three
+ * steps: the connections are gathered; the accounts read what their distinct (agent, session,
+ * commune, access kind) checks need in ONE read of the store ([CONN-4]); each check is then
+ * judged from that read (once per distinct check) and the refused connections closed.
+ * Gathering and judging are spread over turns of the event loop: each slice handles
+ * connections until its budget (1 ms) is spent, then yields (setImmediate), so a pass over
+ * thousands of connections never holds the main thread longer than a slice.
  */
 import { performance } from 'node:perf_hooks';
 import { CLOSE } from '../../site/syncProtocol';
+import type { ConnectionCheck, ConnectionVerdict } from '../accounts/Accounts';
 import { inseeOfRoom } from '../storage/DocStore';
-import type { ConnectionIdentity, Room, RoomConnection } from '../sync/Room';
+import type { Room, RoomConnection } from '../sync/Room';
 
-export type Verdict = 'ok' | 'session-ended' | 'forbidden';
+export type Verdict = ConnectionVerdict;
 
 export interface ReauthorizationOptions {
   /** Every live connection with its room (RoomManager.liveConnections). */
   connections: () => Iterator<[RoomConnection, Room]>;
-  /** Accounts.connectionAllowed. */
-  connectionAllowed: (
-    agentId: string,
-    sessionId: string | undefined,
-    insee: string,
-    readOnly: boolean,
-  ) => Verdict;
+  /** Accounts.connectionJudge: one read for these checks, then a synchronous verdict per check. */
+  judge: (checks: ConnectionCheck[]) => Promise<(check: ConnectionCheck) => Verdict>;
   /** Longest a slice may run, in ms (default 1). */
   sliceBudgetMs?: number;
   /** Test hooks: the clock and how the next slice is scheduled. */
   now?: () => number;
   defer?: (next: () => void) => void;
+  /** A pass that failed (the accounts' store unreachable); the next one tries again. */
+  onError?: (error: Error) => void;
 }
 
 export interface PassResult {
@@ -52,39 +53,67 @@ export function createReauthorization(options: ReauthorizationOptions): Reauthor
   let interval: ReturnType<typeof setInterval> | null = null;
   let stopped = false;
 
-  function pass(): Promise<PassResult> {
-    const verdicts = new Map<string, Verdict>();
-    const verdict = (identity: ConnectionIdentity, insee: string): Verdict => {
-      const key = `${identity.agentId} ${identity.sessionId ?? ''} ${insee} ${identity.readOnly}`;
-      let answer = verdicts.get(key);
-      if (!answer) {
-        answer = options.connectionAllowed(identity.agentId, identity.sessionId, insee, identity.readOnly);
-        verdicts.set(key, answer);
-      }
-      return answer;
-    };
-    const connections = options.connections();
-    const result: PassResult = { slices: 0, checked: 0, closed: 0 };
+  /**
+   * Runs `step` until it says done, in slices of `budget` ms; counts the slices. `afterYield`:
+   * the first slice waits its turn too (the previous step's last slice just ran).
+   */
+  function sliced(result: PassResult, step: () => boolean, afterYield = false): Promise<void> {
     return new Promise((resolve) => {
       const slice = () => {
         result.slices += 1;
         const deadline = now() + budget;
         for (;;) {
-          const next = connections.next();
-          if (next.done || stopped) return resolve(result);
-          const [conn, room] = next.value;
-          result.checked += 1;
-          const answer = verdict(conn.identity, inseeOfRoom(room.name));
-          if (answer !== 'ok') {
-            conn.kick(answer === 'session-ended' ? CLOSE.TOKEN_EXPIRED : CLOSE.FORBIDDEN);
-            result.closed += 1;
-          }
+          if (stopped || step()) return resolve();
           if (now() >= deadline) break;
         }
         defer(slice);
       };
-      slice();
+      if (afterYield) defer(slice);
+      else slice();
     });
+  }
+
+  async function pass(): Promise<PassResult> {
+    const result: PassResult = { slices: 0, checked: 0, closed: 0 };
+    const keyIndex = new Map<string, number>();
+    const checks: ConnectionCheck[] = [];
+    const gathered: Array<{ conn: RoomConnection; check: number }> = [];
+    const connections = options.connections();
+    await sliced(result, () => {
+      const next = connections.next();
+      if (next.done) return true;
+      const [conn, room] = next.value;
+      const { agentId, sessionId, readOnly } = conn.identity;
+      const insee = inseeOfRoom(room.name);
+      const key = `${agentId} ${sessionId ?? ''} ${insee} ${readOnly}`;
+      let index = keyIndex.get(key);
+      if (index === undefined) {
+        index = checks.push({ agentId, sessionId, insee, readOnly }) - 1;
+        keyIndex.set(key, index);
+      }
+      gathered.push({ conn, check: index });
+      return false;
+    });
+    if (stopped || gathered.length === 0) return result;
+    const judge = await options.judge(checks);
+    const verdicts: Verdict[] = [];
+    let i = 0;
+    await sliced(
+      result,
+      () => {
+        const entry = gathered[i++];
+        if (!entry) return true;
+        result.checked += 1;
+        const answer = (verdicts[entry.check] ??= judge(checks[entry.check]!));
+        if (answer !== 'ok') {
+          entry.conn.kick(answer === 'session-ended' ? CLOSE.TOKEN_EXPIRED : CLOSE.FORBIDDEN);
+          result.closed += 1;
+        }
+        return false;
+      },
+      true,
+    );
+    return result;
   }
 
   return {
@@ -92,7 +121,13 @@ export function createReauthorization(options: ReauthorizationOptions): Reauthor
     start(intervalMs) {
       interval = setInterval(() => {
         if (running) return;
-        running = pass().finally(() => (running = null));
+        // A failed read (PostgreSQL unreachable) skips this pass; the next one tries again.
+        running = pass()
+          .catch((error: Error) => {
+            options.onError?.(error);
+            return { slices: 0, checked: 0, closed: 0 };
+          })
+          .finally(() => (running = null));
       }, intervalMs);
       interval.unref();
     },

@@ -44,15 +44,12 @@ const isRefusal = (status: number) => status >= 400 && status < 500;
 /** Counts and audits one refused request. */
 export function createRefusalHook(options: RefusalHookOptions): (refused: RefusedRequest) => void {
   const { accounts, audit, metrics } = options;
-  return (refused) => {
-    if (!isRefusal(refused.status)) return;
-    metrics.inc('usine_refusals_total', { code: refused.code });
-    if (refused.audited) return;
+  const record = async (refused: RefusedRequest) => {
     let caller = refused.caller;
     if (!caller?.agentId) {
       // Refused before the route looked at the token (unknown path, bad body): whose is it?
       const token = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(refused.authorization?.trim() ?? '')?.[1];
-      const check = token ? accounts.authenticate(token) : null;
+      const check = token ? await accounts.authenticate(token) : null;
       caller = {
         agentId: check?.ok ? check.identity.id : (caller?.agentId ?? null),
         insee: caller?.insee ?? null,
@@ -71,6 +68,13 @@ export function createRefusalHook(options: RefusalHookOptions): (refused: Refuse
       },
       { authenticated: caller.authenticated, rateLimit: refused.status === 429 },
     );
+  };
+  return (refused) => {
+    if (!isRefusal(refused.status)) return;
+    metrics.inc('usine_refusals_total', { code: refused.code });
+    if (refused.audited) return;
+    // A store that fails (PostgreSQL unreachable) loses this row, not the request.
+    record(refused).catch(() => metrics.inc('usine_errors_total', { kind: 'audit' }));
   };
 }
 

@@ -176,7 +176,7 @@ export function syncBatchRoutes(options: SyncBatchRoutesOptions) {
   ) {
     const { identity, sessionId } = call.caller;
     const insee = call.params.insee!;
-    if (accounts.communeDataDeleted(insee))
+    if (await accounts.communeDataDeleted(insee))
       return fail(res, 403, 'forbidden', "Vous n'avez pas accès à ce document.");
     const address = options.clientAddress(req);
     const busy = () =>

@@ -129,7 +129,11 @@ export function syncSockets(options: SyncSocketsOptions) {
   }
 
   /** Every check an upgrade passes before its room is loaded. */
-  function check(req: http.IncomingMessage, pathname: string, address: string): Admitted | Refusal {
+  async function check(
+    req: http.IncomingMessage,
+    pathname: string,
+    address: string,
+  ): Promise<Admitted | Refusal> {
     const tooFast = limits.admitConnectionFromAddress(address);
     if (tooFast) return { close: tooFast, agentId: null, detail: 'connection rate per address' };
     const room = parseRoom(pathname.slice(SYNC_PATH.length + 1));
@@ -148,7 +152,7 @@ export function syncSockets(options: SyncSocketsOptions) {
       return refused(CLOSE.INCOMPATIBLE, null, `protocol version ${versions.join(', ')}`);
     // The token is the offered subprotocol that is not ours. Never logged.
     const token = offered.find((p) => p !== SUBPROTOCOL);
-    const auth = token ? accounts.authenticate(token) : ({ ok: false, reason: 'unknown' } as const);
+    const auth = token ? await accounts.authenticate(token) : ({ ok: false, reason: 'unknown' } as const);
     if (!auth.ok)
       return refused(
         CLOSE.TOKEN_EXPIRED,
@@ -160,7 +164,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     if (agentTooFast) return refused(agentTooFast, identity.id, 'connection rate per agent');
     if (!allows(identity, room.insee, 'read'))
       return refused(CLOSE.FORBIDDEN, identity.id, 'no role in this commune');
-    if (accounts.communeDataDeleted(room.insee))
+    if (await accounts.communeDataDeleted(room.insee))
       return refused(CLOSE.FORBIDDEN, identity.id, 'commune data deleted');
     // A relecteur's connection is read-only: only its own comments pass (sync/commentGuard.ts).
     const readOnly = !allows(identity, room.insee, 'edit');
@@ -204,7 +208,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     if (socket.destroyed) return opened.releaseLease();
     // An account disabled or a role changed meanwhile is refused here rather than admitted
     // until the next re-authorization.
-    const stillAllowed = accounts.connectionAllowed(identity.id, sessionId, room.insee, readOnly);
+    const stillAllowed = await accounts.connectionAllowed(identity.id, sessionId, room.insee, readOnly);
     if (stillAllowed !== 'ok') {
       opened.releaseLease();
       const close = stillAllowed === 'session-ended' ? CLOSE.TOKEN_EXPIRED : CLOSE.FORBIDDEN;
@@ -227,7 +231,7 @@ export function syncSockets(options: SyncSocketsOptions) {
       return;
     }
     const address = options.clientAddress(req);
-    const admitted = check(req, pathname, address);
+    const admitted = await check(req, pathname, address);
     if ('close' in admitted) return refuse(req, socket, head, admitted, address);
     return join(req, socket, head, admitted, address);
   }
@@ -245,11 +249,12 @@ export function syncSockets(options: SyncSocketsOptions) {
 
   const heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
   heartbeatTimer.unref();
-  // Live connections are re-authorized periodically, in slices of ≤ 1 ms (reauthorization.ts).
+  // Live connections are re-authorized periodically: one read of the accounts per pass, the
+  // connections handled in slices of ≤ 1 ms (reauthorization.ts).
   const reauthorization = createReauthorization({
     connections: () => rooms.liveConnections(),
-    connectionAllowed: (agentId, sessionId, insee, readOnly) =>
-      accounts.connectionAllowed(agentId, sessionId, insee, readOnly),
+    judge: (checks) => accounts.connectionJudge(checks),
+    onError: (error) => logger.log('warn', 'sync.reauthorization_failed', { error: error.message }),
   });
   reauthorization.start(options.reauthorizeIntervalMs ?? REAUTHORIZE_MS);
 

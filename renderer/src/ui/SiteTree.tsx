@@ -274,7 +274,7 @@ export function SiteTree({
     <nav aria-label="Pages du site" className="page-list">
       <h2>Pages du site</h2>
       <div className="field tree-search">
-        <label htmlFor={searchId}>Rechercher une page par son titre</label>
+        <label htmlFor={searchId}>Filtrer les pages par titre</label>
         <input id={searchId} type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
       </div>
       {!readOnly && (

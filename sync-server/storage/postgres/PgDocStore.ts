@@ -110,11 +110,6 @@ export class PgDocStore implements DocStore {
     }
   }
 
-  /** The pool the store runs on (the other PostgreSQL stores share it). */
-  get database(): PgDatabase {
-    return this.db;
-  }
-
   private check(): void {
     if (this.closed) throw new Error('PgDocStore is closed');
   }

@@ -4,7 +4,7 @@
  * returns once PostgreSQL has made it durable, whatever postgresql.conf says), and the
  * versioned schema applied at open (pgMigrations.ts).
  */
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Generated } from 'kysely';
 import pg from 'pg';
 import { INVALID_DATABASE_URL, isPostgresUrl } from './databaseUrl';
 import { migratePostgres, type PgMigrationResult } from './pgMigrations';
@@ -22,6 +22,62 @@ export interface PgSchema {
     room: string;
     seq: string | number;
     data: Uint8Array;
+  };
+
+  communes: { insee: string; name: string; slug: string; siren: string; population: number };
+  agents: {
+    id: string;
+    email: string;
+    display_name: string;
+    color: string;
+    password_hash: string;
+    admin: boolean;
+    disabled: boolean;
+    created_at: string | number;
+  };
+  agent_roles: { agent_id: string; insee: string; role: string };
+  sessions: {
+    id: string;
+    agent_id: string;
+    created_at: string | number;
+    last_used_at: string | number;
+    revoked: boolean;
+  };
+  tokens: {
+    hash: string;
+    agent_id: string;
+    kind: string;
+    family: string;
+    expires_at: string | number;
+    rotated: boolean;
+    revoked: boolean;
+  };
+  commune_data_deleted: { insee: string; deleted_at: string | number };
+  agent_invitations: {
+    email: string;
+    insee: string;
+    role: string;
+    invited_by: string | null;
+    created_at: string | number;
+  };
+  audit_log: {
+    /** bigserial: generated on insert. */
+    id: Generated<string | number>;
+    at: string | number;
+    event: string;
+    insee: string | null;
+    agent_id: string | null;
+    address: string | null;
+    outcome: string | null;
+    details: string;
+  };
+  login_throttle: {
+    scope: string;
+    email: string;
+    address: string;
+    failures: number;
+    window_start: string | number;
+    locked_until: string | number;
   };
 }
 

@@ -118,7 +118,7 @@ function PageSearch({ pages }: { pages: readonly PageMeta[] }) {
       <Label className="visually-hidden">Rechercher une page</Label>
       <div className="search-field">
         <Search aria-hidden="true" size={16} />
-        <Input placeholder="Rechercher une page" />
+        <Input placeholder="Aller à une page…" />
       </div>
       <Popover className="popover" placement="bottom end">
         <ListBox
