@@ -27,7 +27,7 @@ import { mediaBytesOfCommune } from '../publishing/mediaFiles';
 import { mediaRoutes, type MediaRoutes, type MediaUploadRate } from '../transport/mediaRoutes';
 import { DEFAULT_MEDIA_SWEEP_GRACE_MS, MediaSweeper } from '../publishing/mediaSweep';
 import { Metrics } from '../observability/Metrics';
-import { PageSnapshots } from '../publishing/PageSnapshots';
+import { PageSnapshots, type SnapshotStore } from '../publishing/PageSnapshots';
 import { repairPage, type RepairStore } from '../sync/pageRepair';
 import { Publisher, type PublisherOptions } from '../publishing/Publisher';
 import type { RateLimit } from '../sync/RateLimiter';
@@ -42,6 +42,7 @@ import { SqliteAuditStore } from '../storage/SqliteAuditStore';
 import type { InvitationStore } from '../storage/InvitationStore';
 import { SqliteInvitationStore } from '../storage/SqliteInvitationStore';
 import type { PgDatabase } from '../storage/postgres/pgDatabase';
+import type { PublicationStore } from '../publishing/PublicationStore';
 import { createUpdateRoutes } from '../transport/updateRoutes';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -298,21 +299,47 @@ export type BackingDocStore = DocStore &
   };
 
 /**
+ * With `databaseUrl`, what the nodes share beyond the documents: the publishing state and the
+ * daily jobs' claims (one node runs each a day, [PGPUB-4]).
+ */
+interface ClusterStores {
+  publications: PublicationStore;
+  snapshots: SnapshotStore;
+  claimDaily: (job: string) => Promise<boolean>;
+}
+
+/**
  * The documents' store: SqliteDocStore on DATA_DIR's database (embedded default), or
  * PgDocStore when `databaseUrl` is set. `refreshUsage` reads the communes' usage again (on
  * PostgreSQL other nodes write too).
  */
 async function openDocStore(
   core: CoreServices,
-): Promise<{ backing: BackingDocStore; refreshUsage: () => Promise<void>; catchUp?: CatchUpStore }> {
+  options: ServicesOptions,
+): Promise<{
+  backing: BackingDocStore;
+  refreshUsage: () => Promise<void>;
+  catchUp?: CatchUpStore;
+  cluster?: ClusterStores;
+}> {
   if (!core.postgres) return { backing: new SqliteDocStore(core.db), refreshUsage: async () => {} };
   // Imported on demand: the embedded default never loads the PostgreSQL client (the compiled
   // server puts this import in a chunk of its own).
   const { PgDocStore } = await import('../storage/postgres/PgDocStore');
   // On the core's pool (closed by core.dispose, after the store).
-  const store = new PgDocStore(core.postgres);
+  const postgres = core.postgres;
+  const store = new PgDocStore(postgres);
   await store.refreshCommuneBytes();
-  return { backing: store, refreshUsage: () => store.refreshCommuneBytes(), catchUp: store };
+  // The publishing state on the same pool ([PGPUB-1]); its locks on a pool of their own.
+  const { PgPublicationStore } = await import('../publishing/PgPublicationStore');
+  const { PgSnapshotStore } = await import('../publishing/PgSnapshotStore');
+  const { claimDailyJob, dayOf } = await import('../storage/postgres/advisoryLocks');
+  const cluster: ClusterStores = {
+    publications: await PgPublicationStore.open(postgres, options.databaseUrl!),
+    snapshots: new PgSnapshotStore(postgres),
+    claimDaily: (job) => claimDailyJob(postgres, job, dayOf((options.now ?? Date.now)())),
+  };
+  return { backing: store, refreshUsage: () => store.refreshCommuneBytes(), catchUp: store, cluster };
 }
 
 export interface Services extends Omit<CoreServices, 'dispose'> {
@@ -357,7 +384,7 @@ export async function composeServices(options: ServicesOptions): Promise<Service
   const roots = fileRoots(options);
   let docs: Awaited<ReturnType<typeof openDocStore>>;
   try {
-    docs = await openDocStore(core);
+    docs = await openDocStore(core, options);
   } catch (error) {
     await core.dispose();
     throw error;
@@ -399,13 +426,14 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     communeBytes: (insee) => backingStore.bytesOfCommune(insee) + mediaBytesOfCommune(roots.mediaDir, insee),
     now: options.now,
   });
-  const live = composeLive(options, core, store, limits, fanout);
+  const live = composeLive(options, core, store, limits, fanout, docs.cluster);
   late.rooms = live.rooms;
   const jobs = startJobs(options, core, live, limits, docs.refreshUsage);
   const dispose = async (afterRooms?: () => Promise<void>) => {
     jobs.stop();
     await live.mediaSweeper.idle();
     await live.rooms.close();
+    await live.snapshots.idle();
     await fanout?.close();
     await afterRooms?.();
     await live.publisher.close();
@@ -431,10 +459,11 @@ function composeLive(
   store: DocStore,
   limits: Limits,
   fanout?: RedisFanout,
+  cluster?: ClusterStores,
 ) {
   const { db, accounts, audit, metrics, logger } = { ...core, logger: options.logger };
   const roots = fileRoots(options);
-  const snapshots = new PageSnapshots({ db, logger, now: options.now });
+  const snapshots = new PageSnapshots({ db, store: cluster?.snapshots, logger, now: options.now });
   const rooms = new RoomManager({
     store,
     logger,
@@ -464,6 +493,7 @@ function composeLive(
   metrics.gauge('usine_sync_rooms', 'Rooms loaded in memory.', () => rooms.openRoomCount);
   const publisher = new Publisher({
     db,
+    store: cluster?.publications,
     dataDir: options.dataDir,
     ...roots,
     assetsDir: options.assetsDir ?? path.join(REPO_ROOT, 'assets'),
@@ -484,6 +514,7 @@ function composeLive(
     audit,
     readDoc: (room) => rooms.readDoc(room),
     now: options.now,
+    deleteShared: cluster && ((insee) => cluster.publications.deleteCommune(insee)),
   });
   const media = mediaRoutes({
     mediaDir: roots.mediaDir,
@@ -502,12 +533,16 @@ function composeLive(
     graceMs: options.media?.sweepGraceMs ?? DEFAULT_MEDIA_SWEEP_GRACE_MS,
     onDeleted: (insee) => limits.recount(insee),
     now: options.now,
+    claimRun: cluster && (() => cluster.claimDaily('media-sweep')),
   });
+  /** Cluster mode: claims a daily job for today (true on the one node that runs it). */
+  const claimDaily = cluster?.claimDaily;
   return {
     snapshots,
     rooms,
     publisher,
     communeData,
+    claimDaily,
     media,
     mediaSweeper,
     siteSearch: new SiteSearch({ logger, rate: options.searchRate }),
@@ -527,7 +562,10 @@ function startJobs(
 ) {
   const stopMediaSweep = live.mediaSweeper.start(options.media?.sweepIntervalMs ?? 86_400_000);
   const stopDailyBackups = options.backups?.daily
-    ? core.backups.startDaily(options.backups.checkEveryMs)
+    ? core.backups.startDaily(
+        options.backups.checkEveryMs,
+        live.claimDaily && (() => live.claimDaily!('daily-backup')),
+      )
     : () => {};
   // Compaction shrinks stored bytes: recount commune usage now and then.
   const recount = setInterval(() => {

@@ -224,13 +224,19 @@ export class Backups {
   /**
    * Keeps one backup a day: checks every `checkEveryMs` (default hourly) whether today (UTC)
    * has a backup, and takes one if not, then runs `afterDailyBackup`. Returns the disposer.
+   * With `claim` (cluster mode), only when it answers true: the node that claimed the day.
    */
-  startDaily(checkEveryMs = 3_600_000): () => void {
+  startDaily(checkEveryMs = 3_600_000, claim?: () => Promise<boolean>): () => void {
     const check = () => {
       const today = dayKey(this.now());
       if (this.list().some((b) => dayKey(b.takenAt) === today)) return;
-      this.backupNow()
-        .then(() => this.options.afterDailyBackup?.())
+      // Cluster mode ([PGPUB-4]): one node a day dumps PostgreSQL and purges the audit log.
+      (claim ? claim() : Promise.resolve(true))
+        .then(async (mine) => {
+          if (!mine) return;
+          await this.backupNow();
+          await this.options.afterDailyBackup?.();
+        })
         .catch((error: unknown) => this.options.logger.log('error', 'backup.failed', { error }));
     };
     const first = setTimeout(check, Math.min(5_000, checkEveryMs));

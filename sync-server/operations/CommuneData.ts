@@ -45,6 +45,11 @@ export interface CommuneDataOptions {
   /** Current state of a room (from memory when open, else from the store). */
   readDoc: (room: string) => Promise<Y.Doc>;
   now?: () => number;
+  /**
+   * Cluster mode: deletes the commune's rows the nodes share in PostgreSQL (publication log,
+   * schedules, actes, page releases, page history), after those of DATA_DIR.
+   */
+  deleteShared?: (insee: string) => Promise<void>;
 }
 
 /** A part of a document the export could not make readable (it is still in the `.yjs`). */
@@ -317,6 +322,7 @@ export class CommuneData {
         .get(table);
       if (exists) db.prepare(`DELETE FROM ${table} WHERE insee = ?`).run(insee);
     }
+    await this.options.deleteShared?.(insee);
     const { rolesRemoved, agentsDeleted } = await accounts.removeCommuneAgents(insee);
     return { documents, rolesRemoved, agentsDeleted: agentsDeleted.length, site };
   }

@@ -12,7 +12,7 @@
  */
 import type { SerializedEditorState } from 'lexical';
 import type { PageMeta } from '../../site/siteDoc';
-import type { SqliteDatabase } from '../storage/database';
+import { publishedMeta, type PublicationStore } from './PublicationStore';
 
 /** One page as it is online. */
 export interface PageRelease {
@@ -59,112 +59,75 @@ function makeMetaKey(meta: PageMeta): string {
 }
 
 export class PageReleases {
-  private readonly db: SqliteDatabase;
+  private readonly store: PublicationStore;
   /** page_versions.id → parsed row: the same body object each time (render cache). */
   private readonly parsed = new Map<number, PageRelease>();
 
-  constructor(db: SqliteDatabase) {
-    this.db = db;
+  constructor(store: PublicationStore) {
+    this.store = store;
   }
 
   /** The site version online now (latest publication or rollback), or null: never published. */
-  currentVersion(insee: string): string | null {
-    const row = this.db
-      .prepare('SELECT version FROM publication_events WHERE insee = ? ORDER BY id DESC LIMIT 1')
-      .get(insee) as { version: string } | undefined;
-    if (row) return row.version;
-    const legacy = this.db
-      .prepare('SELECT version FROM publications WHERE insee = ? ORDER BY published_at DESC LIMIT 1')
-      .get(insee) as { version: string } | undefined;
-    return legacy?.version ?? null;
+  currentVersion(insee: string): Promise<string | null> {
+    return this.store.currentVersion(insee);
   }
 
-  recorded(insee: string, version: string): boolean {
-    return (
-      this.db
-        .prepare('SELECT 1 FROM site_versions_recorded WHERE insee = ? AND version = ?')
-        .get(insee, version) !== undefined
-    );
+  recorded(insee: string, version: string): Promise<boolean> {
+    return this.store.recorded(insee, version);
   }
 
   /** The pages of a recorded site version. */
-  pagesOf(insee: string, version: string): PageRelease[] {
+  async pagesOf(insee: string, version: string): Promise<PageRelease[]> {
     // Ids first: the fields and body (about 1 KB a page) are read and parsed once per page
     // version, then kept (a republish of 1,000 pages saved ~5 ms).
-    const ids = this.db
-      .prepare('SELECT page_version_id AS id FROM site_version_pages WHERE insee = ? AND version = ?')
-      .all(insee, version) as Array<{ id: number }>;
-    const read = this.db.prepare(
-      `SELECT id, page_id AS pageId, meta, body, fingerprint, body_seq AS bodySeq,
-              released_at AS releasedAt, released_by AS releasedBy
-         FROM page_versions WHERE id = ?`,
-    );
-    const out: PageRelease[] = [];
-    for (const { id } of ids) {
-      const known = this.parsed.get(id);
-      if (known) {
-        out.push(known);
-        continue;
-      }
-      const row = read.get(id) as
-        (Omit<PageRelease, 'meta' | 'body'> & { meta: string; body: string }) | undefined;
-      if (!row) continue; // as the join did: a link to no page version holds no page
-      const release: PageRelease = {
+    const ids = await this.store.pageVersionIds(insee, version);
+    const unknown = ids.filter((id) => !this.parsed.has(id));
+    for (const row of await this.store.pageVersions(unknown)) {
+      this.parsed.set(row.id, {
         ...row,
         meta: JSON.parse(row.meta) as PageMeta,
         body: JSON.parse(row.body) as SerializedEditorState,
-      };
-      this.parsed.set(id, release);
-      out.push(release);
+      });
+    }
+    const out: PageRelease[] = [];
+    for (const id of ids) {
+      const known = this.parsed.get(id);
+      if (known) out.push(known); // as the join did: a link to no page version holds no page
     }
     return out;
   }
 
   /**
-   * Records a site version's pages: `kept` as they were, `added` as new page versions.
-   * Call inside the transaction that records the publication.
+   * The releases of a site version being recorded: `kept` as they were, `added` with the ids
+   * the store gave them.
    */
-  record(
+  made(
+    kept: readonly PageRelease[],
+    added: readonly NewRelease[],
+    ids: readonly number[],
+    at: number,
+    by: string | null,
+  ): PageRelease[] {
+    const all: PageRelease[] = [...kept];
+    added.forEach((page, i) => {
+      const id = ids[i]!;
+      const release: PageRelease = { ...page, meta: publishedMeta(page), id, releasedAt: at, releasedBy: by };
+      this.parsed.set(id, release);
+      all.push(release);
+    });
+    return all;
+  }
+
+  /** Records an older site version's pages (migration), in one transaction. */
+  async record(
     insee: string,
     version: string,
     kept: readonly PageRelease[],
     added: readonly NewRelease[],
     at: number,
     by: string | null,
-  ): PageRelease[] {
-    const insert = this.db.prepare(
-      'INSERT INTO page_versions (insee, page_id, meta, body, fingerprint, body_seq, released_at, released_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const all: PageRelease[] = [...kept];
-    for (const page of added) {
-      const meta =
-        page.meta.status === 'published' ? page.meta : { ...page.meta, status: 'published' as const };
-      const id = Number(
-        insert.run(
-          insee,
-          page.pageId,
-          JSON.stringify(meta),
-          JSON.stringify(page.body),
-          page.fingerprint,
-          page.bodySeq,
-          at,
-          by,
-        ).lastInsertRowid,
-      );
-      const release: PageRelease = { ...page, meta, id, releasedAt: at, releasedBy: by };
-      this.parsed.set(id, release);
-      all.push(release);
-    }
-    // One statement for the thousand pages of a site (one call each cost ~5 ms a publication).
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO site_version_pages (insee, version, page_id, page_version_id)
-         SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)`,
-      )
-      .run(insee, version, JSON.stringify(all.map((page) => [page.pageId, page.id])));
-    this.db
-      .prepare('INSERT OR IGNORE INTO site_versions_recorded (insee, version) VALUES (?, ?)')
-      .run(insee, version);
-    return all;
+  ): Promise<PageRelease[]> {
+    const ids = await this.store.recordReleases(insee, version, kept, added, at, by);
+    return this.made(kept, added, ids, at, by);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Page history kept on the server, in SQLite (table `page_snapshots`): the full Yjs state of a
+ * Page history kept on the server (table `page_snapshots`, SQLite or PostgreSQL): the full Yjs state of a
  * page body at every publication that changed it (reason `publication`) and at the end of
  * every editing session (reason `session`: the room went idle or its last client left after
  * edits, with the names of the agents who edited). A snapshot identical to the page's last
@@ -14,11 +14,42 @@ import type { SqliteDatabase } from '../storage/database';
 import type { Logger } from '../observability/Logger';
 
 export interface PageSnapshotsOptions {
-  db: SqliteDatabase;
+  /** DATA_DIR's database: where the snapshots are kept when `store` is not given. */
+  db?: SqliteDatabase;
+  /** Where the snapshots are kept (default: SqliteSnapshotStore on `db`; PostgreSQL in cluster mode). */
+  store?: SnapshotStore;
   logger: Logger;
   now?: () => number;
   /** Session snapshots kept per page (default 50); publication snapshots are all kept. */
   keepSessionSnapshots?: number;
+}
+
+/**
+ * Where the page history is kept ([PGPUB-1]): SqliteSnapshotStore (embedded default) or
+ * PgSnapshotStore (cluster mode). `record` stores a snapshot unless the page's last one has the
+ * same content (then a publication upgrades a session snapshot) and keeps the last `keep`
+ * session snapshots of the page; it answers the new snapshot's id, or null.
+ */
+export interface SnapshotStore {
+  record(
+    insee: string,
+    page: CapturedPage,
+    reason: ServerSnapshotReason,
+    names: string[],
+    at: number,
+    keep: number,
+  ): Promise<number | null>;
+  /** Several pages' `publication` snapshots, in one transaction. */
+  recordPublication(
+    insee: string,
+    pages: readonly CapturedPage[],
+    names: string[],
+    at: number,
+    keep: number,
+  ): Promise<void>;
+  lastPublished(insee: string, pageId: string): Promise<Uint8Array | null>;
+  list(insee: string, pageId: string, limit: number): Promise<ServerSnapshotEntry[]>;
+  state(insee: string, pageId: string, id: number): Promise<Uint8Array | null>;
 }
 
 /** A page body's state, ready to be stored (see `capture`). */
@@ -42,26 +73,17 @@ export function capture(pageId: string, doc: Y.Doc, fingerprint = fingerprintOf(
   return { pageId, state: Y.encodeStateAsUpdate(doc), fingerprint };
 }
 
-export class PageSnapshots {
-  private readonly db: SqliteDatabase;
-  private readonly logger: Logger;
-  private readonly now: () => number;
-  private readonly keep: number;
+/** The page history in DATA_DIR's SQLite (table `page_snapshots`), as it always was. */
+export class SqliteSnapshotStore implements SnapshotStore {
+  constructor(private readonly db: SqliteDatabase) {}
 
-  constructor(options: PageSnapshotsOptions) {
-    this.db = options.db;
-    this.logger = options.logger;
-    this.now = options.now ?? Date.now;
-    this.keep = options.keepSessionSnapshots ?? 50;
-  }
-
-  /** Stores one snapshot unless the page's last one has the same content; returns its id. */
-  record(
+  private recordNow(
     insee: string,
     page: CapturedPage,
     reason: ServerSnapshotReason,
-    by: string[],
-    at = this.now(),
+    names: string[],
+    at: number,
+    keep: number,
   ): number | null {
     const last = this.db
       .prepare(
@@ -74,7 +96,6 @@ export class PageSnapshots {
         this.db.prepare("UPDATE page_snapshots SET reason = 'publication' WHERE id = ?").run(last.id);
       return null;
     }
-    const names = [...new Set(by.filter((n) => n.trim() !== ''))].sort((a, b) => a.localeCompare(b, 'fr'));
     const id = Number(
       this.db
         .prepare(
@@ -89,32 +110,34 @@ export class PageSnapshots {
           `DELETE FROM page_snapshots WHERE insee = ? AND page_id = ? AND reason = 'session' AND id NOT IN
              (SELECT id FROM page_snapshots WHERE insee = ? AND page_id = ? AND reason = 'session' ORDER BY id DESC LIMIT ?)`,
         )
-        .run(insee, page.pageId, insee, page.pageId, this.keep);
+        .run(insee, page.pageId, insee, page.pageId, keep);
     return id;
   }
 
-  /** The pages of a publication (those whose body was read again), by whoever published. */
-  recordPublication(insee: string, pages: readonly CapturedPage[], by: string | null, at: number): void {
+  async record(
+    insee: string,
+    page: CapturedPage,
+    reason: ServerSnapshotReason,
+    names: string[],
+    at: number,
+    keep: number,
+  ): Promise<number | null> {
+    return this.recordNow(insee, page, reason, names, at, keep);
+  }
+
+  async recordPublication(
+    insee: string,
+    pages: readonly CapturedPage[],
+    names: string[],
+    at: number,
+    keep: number,
+  ): Promise<void> {
     this.db.transaction(() => {
-      for (const page of pages) this.record(insee, page, 'publication', by ? [by] : [], at);
+      for (const page of pages) this.recordNow(insee, page, 'publication', names, at, keep);
     })();
   }
 
-  /** End of an editing session in a room: a snapshot of a page room, nothing for the manifest. */
-  sessionEnded(roomName: string, doc: Y.Doc, editors: readonly string[]): void {
-    const room = parseRoom(roomName);
-    if (!room || room.kind !== 'page') return;
-    try {
-      const id = this.record(room.insee, capture(room.pageId, doc), 'session', [...editors]);
-      this.logger.log('debug', 'history.session_snapshot', { room: roomName, id });
-    } catch (error) {
-      // The edits themselves are durable in the doc store; only this history point is lost.
-      this.logger.log('error', 'history.snapshot_failed', { room: roomName, error });
-    }
-  }
-
-  /** The Yjs state of a page body as last published (newest `publication` snapshot), or null. */
-  lastPublished(insee: string, pageId: string): Uint8Array | null {
+  async lastPublished(insee: string, pageId: string): Promise<Uint8Array | null> {
     const row = this.db
       .prepare(
         "SELECT state FROM page_snapshots WHERE insee = ? AND page_id = ? AND reason = 'publication' ORDER BY id DESC LIMIT 1",
@@ -123,8 +146,7 @@ export class PageSnapshots {
     return row ? new Uint8Array(row.state) : null;
   }
 
-  /** Newest first. */
-  list(insee: string, pageId: string, limit = 500): ServerSnapshotEntry[] {
+  async list(insee: string, pageId: string, limit: number): Promise<ServerSnapshotEntry[]> {
     const rows = this.db
       .prepare(
         'SELECT id, at, reason, by FROM page_snapshots WHERE insee = ? AND page_id = ? ORDER BY id DESC LIMIT ?',
@@ -138,11 +160,95 @@ export class PageSnapshots {
     return rows.map((r) => ({ id: r.id, at: r.at, reason: r.reason, by: JSON.parse(r.by) as string[] }));
   }
 
-  /** The stored Yjs state of one snapshot of that page, or null. */
-  state(insee: string, pageId: string, id: number): Uint8Array | null {
+  async state(insee: string, pageId: string, id: number): Promise<Uint8Array | null> {
     const row = this.db
       .prepare('SELECT state FROM page_snapshots WHERE id = ? AND insee = ? AND page_id = ?')
       .get(id, insee, pageId) as { state: Buffer } | undefined;
     return row ? new Uint8Array(row.state) : null;
+  }
+}
+
+/** Editors' names as stored: distinct, non-blank, in French order. */
+function namesOf(by: readonly string[]): string[] {
+  return [...new Set(by.filter((n) => n.trim() !== ''))].sort((a, b) => a.localeCompare(b, 'fr'));
+}
+
+export class PageSnapshots {
+  private readonly store: SnapshotStore;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly keep: number;
+  /** Session snapshots being stored (the room is gone; shutdown waits for them). */
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(options: PageSnapshotsOptions) {
+    if (!options.store && !options.db) throw new Error('PageSnapshots: store or db required');
+    this.store = options.store ?? new SqliteSnapshotStore(options.db!);
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    this.keep = options.keepSessionSnapshots ?? 50;
+  }
+
+  /** Stores one snapshot unless the page's last one has the same content; returns its id. */
+  record(
+    insee: string,
+    page: CapturedPage,
+    reason: ServerSnapshotReason,
+    by: string[],
+    at = this.now(),
+  ): Promise<number | null> {
+    return this.store.record(insee, page, reason, namesOf(by), at, this.keep);
+  }
+
+  /** The pages of a publication (those whose body was read again), by whoever published. */
+  recordPublication(
+    insee: string,
+    pages: readonly CapturedPage[],
+    by: string | null,
+    at: number,
+  ): Promise<void> {
+    return this.store.recordPublication(insee, pages, namesOf(by ? [by] : []), at, this.keep);
+  }
+
+  /** End of an editing session in a room: a snapshot of a page room, nothing for the manifest. */
+  sessionEnded(roomName: string, doc: Y.Doc, editors: readonly string[]): Promise<void> {
+    const done = this.storeSession(roomName, doc, editors);
+    this.pending.add(done);
+    void done.finally(() => this.pending.delete(done));
+    return done;
+  }
+
+  /** Waits for the session snapshots being stored (server shutdown). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private async storeSession(roomName: string, doc: Y.Doc, editors: readonly string[]): Promise<void> {
+    const room = parseRoom(roomName);
+    if (!room || room.kind !== 'page') return;
+    try {
+      // Read now: the doc may be destroyed once this returns to the room.
+      const page = capture(room.pageId, doc);
+      const id = await this.record(room.insee, page, 'session', [...editors]);
+      this.logger.log('debug', 'history.session_snapshot', { room: roomName, id });
+    } catch (error) {
+      // The edits themselves are durable in the doc store; only this history point is lost.
+      this.logger.log('error', 'history.snapshot_failed', { room: roomName, error });
+    }
+  }
+
+  /** The Yjs state of a page body as last published (newest `publication` snapshot), or null. */
+  lastPublished(insee: string, pageId: string): Promise<Uint8Array | null> {
+    return this.store.lastPublished(insee, pageId);
+  }
+
+  /** Newest first. */
+  list(insee: string, pageId: string, limit = 500): Promise<ServerSnapshotEntry[]> {
+    return this.store.list(insee, pageId, limit);
+  }
+
+  /** The stored Yjs state of one snapshot of that page, or null. */
+  state(insee: string, pageId: string, id: number): Promise<Uint8Array | null> {
+    return this.store.state(insee, pageId, id);
   }
 }

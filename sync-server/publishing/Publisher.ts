@@ -55,6 +55,7 @@ import type { Commune } from '../accounts/communes';
 import type { SqliteDatabase } from '../storage/database';
 import type { Logger } from '../observability/Logger';
 import { metaKey, type NewRelease, type PageRelease, PageReleases } from './PageReleases';
+import { type DueSchedule, type PublicationStore, SqlitePublicationStore } from './PublicationStore';
 import { capture, type CapturedPage, fingerprintOf } from './PageSnapshots';
 import { indexRenderedSite, SearchIndexBuilder } from './search/publishedIndex';
 import { isSiteSlug, mediaDirOf, siteDirOf, UnsafePathError } from '../storage/safePaths';
@@ -62,7 +63,10 @@ import { ADDRESS_FILE, readAddressFile } from './siteAddresses';
 import { linkCopy, switchCurrent, UnsafeFilePathError, writeVersion } from './versionFiles';
 
 export interface PublisherOptions {
-  db: SqliteDatabase;
+  /** DATA_DIR's database: the publishing state's store when `store` is not given. */
+  db?: SqliteDatabase;
+  /** The publishing state (default: SqlitePublicationStore on `db`). */
+  store?: PublicationStore;
   dataDir: string;
   /** Folder holding `site.css`, the theme of published sites. */
   assetsDir: string;
@@ -96,12 +100,17 @@ export interface PublisherOptions {
    * After a publication: the page bodies it read again (their doc changed since the last
    * publication), for the shared page history (PageSnapshots.recordPublication).
    */
-  onPagesPublished?: (insee: string, pages: CapturedPage[], by: string | null, at: number) => void;
+  onPagesPublished?: (
+    insee: string,
+    pages: CapturedPage[],
+    by: string | null,
+    at: number,
+  ) => void | Promise<void>;
   /**
    * Migration of sites published before per-page releases: the Yjs state of a page body as
    * last published (PageSnapshots' newest `publication` snapshot), or null.
    */
-  publishedBodyState?: (insee: string, pageId: string) => Uint8Array | null;
+  publishedBodyState?: (insee: string, pageId: string) => Promise<Uint8Array | null>;
 }
 
 /**
@@ -185,6 +194,8 @@ interface CommuneState {
   prepared: { base: string; dir: string } | null;
   /** Address map of the version online (null: read it from `current`, site/SPEC.md [ADDR-*]). */
   addresses: AddressMap | null;
+  /** The newest publication event this node knows of (shared store: newer means stale). */
+  eventId: number | null;
   /** The pages of the version online (null: read them from the database). */
   online: { version: string; releases: Map<string, PageRelease> } | null;
   /** The actes of the last version written, as JSON (the same objects give the same text). */
@@ -215,6 +226,7 @@ function emptyState(): CommuneState {
     manifest: null,
     prepared: null,
     addresses: null,
+    eventId: null,
     online: null,
     actesJson: null,
     actesOnlineJson: null,
@@ -237,11 +249,6 @@ function toIssue(issue: CheckIssue): PublishIssue {
 
 /** The manifest as the publisher keeps it between publications. */
 type ManifestState = NonNullable<CommuneState['manifest']>;
-
-interface DueSchedule {
-  id: string;
-  pageId: string;
-}
 
 /** Milliseconds spent in each step of a publication, for the log. */
 class PhaseTimer {
@@ -488,6 +495,24 @@ export function rollbackActeRefusals(
   return out;
 }
 
+/** Due schedules: done when their page went online, failed (with why) when it was left out. */
+function settledSchedules(
+  due: readonly DueSchedule[],
+  candidates: ReadonlyMap<string, NewRelease>,
+  skipped: readonly PublishIssue[],
+): Array<{ id: string; failed: string | null }> {
+  return due.map((d) => ({
+    id: d.id,
+    failed: candidates.has(d.pageId)
+      ? null
+      : skipped
+          .filter((i) => i.pageId === d.pageId)
+          .map((i) => i.message)
+          .join(' ')
+          .slice(0, 2000) || 'La page n’a pas pu être lue.',
+  }));
+}
+
 export class Publisher {
   private readonly options: PublisherOptions;
   private readonly now: () => number;
@@ -499,17 +524,24 @@ export class Publisher {
   /** Search documents of each commune's pages, kept between publications ([SEARCH-3]). */
   private readonly searchIndex: SearchIndexBuilder = new SearchIndexBuilder();
   private timer: NodeJS.Timeout | null = null;
+  private scanning: Promise<number> | null = null;
   private readonly releases: PageReleases;
+  private readonly store: PublicationStore;
   /** The theme's CSS, read once (it ships with the code). */
   private stylesheet: string | undefined;
 
   constructor(options: PublisherOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
-    this.releases = new PageReleases(options.db);
+    if (!options.store && !options.db) throw new Error('Publisher: store or db required');
+    this.store = options.store ?? new SqlitePublicationStore(options.db!);
+    this.releases = new PageReleases(this.store);
     const interval = options.scheduleIntervalMs ?? 15_000;
     if (interval > 0) {
-      this.timer = setInterval(() => void this.runDueSchedules(), interval);
+      this.timer = setInterval(() => {
+        // One scan at a time; close() waits for the one under way.
+        this.scanning ??= this.runDueSchedules().finally(() => (this.scanning = null));
+      }, interval);
       this.timer.unref();
     }
   }
@@ -521,7 +553,9 @@ export class Publisher {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.scanning?.catch(() => undefined);
     await Promise.allSettled([...this.queues.values()]);
+    await this.store.close?.();
   }
 
   get sitesDir(): string {
@@ -561,7 +595,21 @@ export class Publisher {
     publishedByName: string | null = null,
     request: PublishRequest = { kind: 'site' },
   ): Promise<PublishOutcome> {
-    return this.enqueue(insee, () => this.publishNow(insee, publishedBy, publishedByName, request));
+    return this.enqueue(insee, () => this.publishNow(insee, publishedBy, publishedByName, request), true);
+  }
+
+  /**
+   * [PGPUB-2] Several nodes on one store: another node may have published since this node's
+   * caches of the commune were filled; then they are dropped and read again.
+   */
+  private async refreshIfStale(insee: string): Promise<void> {
+    if (!this.store.shared) return;
+    const state = this.state.get(insee);
+    if (!state) return;
+    const last = await this.store.lastEventId(insee);
+    if (state.eventId === last) return;
+    if (state.prepared) await fs.rm(state.prepared.dir, { recursive: true, force: true });
+    this.state.delete(insee);
   }
 
   /** Publications waiting or under way for a commune (a flood is refused beyond a few). */
@@ -571,9 +619,22 @@ export class Publisher {
 
   private readonly waiting = new Map<string, number>();
 
-  private enqueue<T>(insee: string, job: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `job` after the commune's jobs under way on this node; `locked`: also alone among
+   * the nodes sharing the store (a publication, a rollback), with fresh caches.
+   */
+  private enqueue<T>(insee: string, job: () => Promise<T>, locked = false): Promise<T> {
     const previous = this.queues.get(insee) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(job);
+    const run = previous
+      .catch(() => undefined)
+      .then(() =>
+        locked
+          ? this.store.withCommuneLock(insee, async () => {
+              await this.refreshIfStale(insee);
+              return job();
+            })
+          : job(),
+      );
     this.queues.set(insee, run);
     this.waiting.set(insee, (this.waiting.get(insee) ?? 0) + 1);
     void run
@@ -587,21 +648,11 @@ export class Publisher {
     return run;
   }
 
-  publication(insee: string): PublicationResponse {
+  async publication(insee: string): Promise<PublicationResponse> {
     const commune = this.options.commune(insee);
-    const row = this.options.db
-      .prepare('SELECT at AS publishedAt FROM publication_events WHERE insee = ? ORDER BY id DESC LIMIT 1')
-      .get(insee) as { publishedAt: number } | undefined;
-    const legacy = row
-      ? undefined
-      : (this.options.db
-          .prepare(
-            'SELECT published_at AS publishedAt FROM publications WHERE insee = ? ORDER BY published_at DESC LIMIT 1',
-          )
-          .get(insee) as { publishedAt: number } | undefined);
-    const last = row ?? legacy;
-    if (!commune || !last) return { lastPublishedAt: null, url: null };
-    return { lastPublishedAt: last.publishedAt, url: `/sites/${commune.slug}/` };
+    const last = await this.store.lastPublishedAt(insee);
+    if (!commune || last === null) return { lastPublishedAt: null, url: null };
+    return { lastPublishedAt: last, url: `/sites/${commune.slug}/` };
   }
 
   // ---- History and rollback ----
@@ -609,19 +660,7 @@ export class Publisher {
   async history(insee: string, limit = 100): Promise<PublicationEntry[]> {
     const commune = this.options.commune(insee);
     if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
-    const rows = this.options.db
-      .prepare(
-        'SELECT version, at, by, by_name AS byName, pages, changed, rollback_of AS rollbackOf FROM publication_events WHERE insee = ? ORDER BY id DESC LIMIT ?',
-      )
-      .all(insee, Math.max(1, Math.min(1000, limit))) as Array<{
-      version: string;
-      at: number;
-      by: string | null;
-      byName: string | null;
-      pages: number;
-      changed: string;
-      rollbackOf: string | null;
-    }>;
+    const rows = await this.store.events(insee, Math.max(1, Math.min(1000, limit)));
     const current = await this.currentDir(commune.slug);
     const currentVersion = current ? path.basename(current) : null;
     let currentSeen = false;
@@ -657,144 +696,130 @@ export class Publisher {
     by: string | null,
     byName: string | null = null,
   ): Promise<PublicationEntry> {
-    return this.enqueue(insee, async () => {
-      const commune = this.options.commune(insee);
-      if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
-      const siteDir = this.siteDir(commune);
-      const dir = path.join(siteDir, 'versions', VERSION.test(version) ? version : '.invalid');
-      const known = this.options.db
-        .prepare(
-          'SELECT pages FROM publication_events WHERE insee = ? AND version = ? ORDER BY id DESC LIMIT 1',
-        )
-        .get(insee, version) as { pages: number } | undefined;
-      if (!VERSION.test(version) || !known || !fsSync.existsSync(dir))
-        throw new PublishError(
-          'unknown-version',
-          `La version « ${version} » n’existe pas ou n’est plus conservée : elle ne peut pas être remise en ligne.`,
-        );
-      const state = this.communeState(insee);
-      const at = this.now();
-      const targetActes = this.versionActes(insee, version);
-      const refusals = rollbackActeRefusals(state.actes, targetActes, at);
-      if (refusals.length > 0)
-        throw new PublishError(
-          'acte-online',
-          `Retour à la version du ${DATE_TIME_FR.format(new Date(this.versionPublishedAt(insee, version) ?? 0))} refusé : le site en ligne n’a pas changé.\n${refusals.join('\n')}`,
-        );
-      await switchCurrent(siteDir, version);
-      this.options.db
-        .prepare(
-          'INSERT INTO publication_events (insee, version, at, by, by_name, pages, changed, rollback_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(insee, version, at, by, byName, known.pages, '[]', version);
-      // The files online are no longer those of the last publication: next one writes all.
-      if (state.prepared) await fs.rm(state.prepared.dir, { recursive: true, force: true });
-      state.prepared = null;
-      state.version = null;
-      state.files = new Map();
-      state.media = new Set();
-      state.pages = new Map();
-      state.addresses = null;
-      // The actes online are now those of the version put back (unknown for a version
-      // published before they were recorded: the previous list is kept, the stricter choice).
-      if (targetActes) this.recordActesOnline(insee, state, targetActes);
-      this.options.logger.log('info', 'site.rollback', { insee, version });
-      return (await this.history(insee, 1))[0]!;
-    });
+    return this.enqueue(
+      insee,
+      async () => {
+        const commune = this.options.commune(insee);
+        if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
+        const siteDir = this.siteDir(commune);
+        const dir = path.join(siteDir, 'versions', VERSION.test(version) ? version : '.invalid');
+        const knownPages = await this.store.versionPages(insee, version);
+        if (!VERSION.test(version) || knownPages === null || !fsSync.existsSync(dir))
+          throw new PublishError(
+            'unknown-version',
+            `La version « ${version} » n’existe pas ou n’est plus conservée : elle ne peut pas être remise en ligne.`,
+          );
+        const state = await this.communeState(insee);
+        const at = this.now();
+        const targetActes = await this.versionActes(insee, version);
+        const refusals = rollbackActeRefusals(state.actes, targetActes, at);
+        if (refusals.length > 0)
+          throw new PublishError(
+            'acte-online',
+            `Retour à la version du ${DATE_TIME_FR.format(new Date((await this.store.versionPublishedAt(insee, version)) ?? 0))} refusé : le site en ligne n’a pas changé.\n${refusals.join('\n')}`,
+          );
+        await switchCurrent(siteDir, version);
+        const eventId = await this.store.recordRollback(insee, version, at, by, byName, knownPages);
+        // The files online are no longer those of the last publication: next one writes all.
+        if (state.prepared) await fs.rm(state.prepared.dir, { recursive: true, force: true });
+        state.prepared = null;
+        state.version = null;
+        state.files = new Map();
+        state.media = new Set();
+        state.pages = new Map();
+        state.addresses = null;
+        state.eventId = eventId;
+        // The actes online are now those of the version put back (unknown for a version
+        // published before they were recorded: the previous list is kept, the stricter choice).
+        if (targetActes) await this.recordActesOnline(insee, state, targetActes);
+        this.options.logger.log('info', 'site.rollback', { insee, version });
+        return (await this.history(insee, 1))[0]!;
+      },
+      true,
+    );
   }
 
   /** The actes online in a version, as recorded at its publication; null if not recorded. */
-  private versionActes(insee: string, version: string): PageMeta[] | null {
-    const row = this.options.db
-      .prepare('SELECT actes FROM version_actes WHERE insee = ? AND version = ?')
-      .get(insee, version) as { actes: string } | undefined;
-    return row ? (JSON.parse(row.actes) as PageMeta[]) : null;
+  private async versionActes(insee: string, version: string): Promise<PageMeta[] | null> {
+    const actes = await this.store.versionActes(insee, version);
+    return actes !== null ? (JSON.parse(actes) as PageMeta[]) : null;
   }
 
-  private versionPublishedAt(insee: string, version: string): number | null {
-    const row = this.options.db
-      .prepare('SELECT MIN(at) AS at FROM publication_events WHERE insee = ? AND version = ?')
-      .get(insee, version) as { at: number | null } | undefined;
-    return row?.at ?? null;
-  }
-
-  private recordActesOnline(insee: string, state: CommuneState, actes: PageMeta[]): void {
+  private async recordActesOnline(insee: string, state: CommuneState, actes: PageMeta[]): Promise<void> {
     state.actes = actes;
     state.actesOnlineJson = JSON.stringify(actes);
-    this.options.db
-      .prepare(
-        'INSERT INTO published_actes (insee, actes) VALUES (?, ?) ON CONFLICT (insee) DO UPDATE SET actes = excluded.actes',
-      )
-      .run(insee, state.actesOnlineJson);
+    await this.store.setActesOnline(insee, state.actesOnlineJson);
   }
 
   // ---- Scheduled publication ----
 
-  schedule(insee: string, pageId: string, at: number, createdBy: string | null): ScheduledPublication {
+  async schedule(
+    insee: string,
+    pageId: string,
+    at: number,
+    createdBy: string | null,
+  ): Promise<ScheduledPublication> {
     if (at <= this.now())
       throw new PublishError(
         'schedule-in-past',
         'Cette date est déjà passée : choisissez une date et une heure à venir. Rien n’a été programmé.',
       );
     const id = crypto.randomBytes(9).toString('base64url');
-    this.options.db
-      .prepare(
-        "INSERT INTO scheduled_publications (id, insee, page_id, at, created_by, state, message) VALUES (?, ?, ?, ?, ?, 'pending', NULL)",
-      )
-      .run(id, insee, pageId, at, createdBy);
+    await this.store.addSchedule({ id, insee, pageId, at, createdBy });
     return { id, pageId, at, createdBy, state: 'pending', message: null };
   }
 
-  listScheduled(insee: string): ScheduledPublication[] {
-    const rows = this.options.db
-      .prepare(
-        'SELECT id, page_id AS pageId, at, created_by AS createdBy, state, message FROM scheduled_publications WHERE insee = ? ORDER BY at, id',
-      )
-      .all(insee) as ScheduledPublication[];
-    return rows;
+  listScheduled(insee: string): Promise<ScheduledPublication[]> {
+    return this.store.schedules(insee);
   }
 
-  cancelScheduled(insee: string, id: string): boolean {
-    const result = this.options.db
-      .prepare(
-        "UPDATE scheduled_publications SET state = 'cancelled' WHERE insee = ? AND id = ? AND state = 'pending'",
-      )
-      .run(insee, id);
-    return result.changes > 0;
+  cancelScheduled(insee: string, id: string): Promise<boolean> {
+    return this.store.cancelSchedule(insee, id);
   }
 
-  /** Publishes every commune that has a scheduled publication due. Called by the timer. */
+  /**
+   * Publishes every commune that has a scheduled publication due. Called by the timer.
+   * [PGPUB-3] The schedules are looked at again holding the commune's lock: when several
+   * nodes run their scheduler, the first one publishes and settles them, the others find
+   * nothing due and publish nothing.
+   */
   async runDueSchedules(): Promise<number> {
-    const db = this.options.db as SqliteDatabase & { open?: boolean };
-    if (db.open === false || this.closed) {
+    const db = this.options.db as (SqliteDatabase & { open?: boolean }) | undefined;
+    if (db?.open === false || this.closed) {
       void this.close();
       return 0;
     }
-    let due: Array<{ insee: string }>;
+    let due: string[];
     try {
-      due = db
-        .prepare("SELECT DISTINCT insee FROM scheduled_publications WHERE state = 'pending' AND at <= ?")
-        .all(this.now()) as Array<{ insee: string }>;
+      due = await this.store.dueCommunes(this.now());
     } catch (error) {
       this.options.logger.log('error', 'site.schedule_scan_failed', { error });
       return 0;
     }
     let done = 0;
-    for (const { insee } of due) {
+    for (const insee of due) {
+      if (this.closed) break;
       const failed = (message: string) =>
-        db
-          .prepare(
-            "UPDATE scheduled_publications SET state = 'failed', message = ? WHERE insee = ? AND state = 'pending' AND at <= ?",
-          )
-          .run(message.slice(0, 2000), insee, this.now());
+        this.store
+          .failDue(insee, this.now(), message.slice(0, 2000))
+          .catch((error: unknown) =>
+            this.options.logger.log('error', 'site.schedule_scan_failed', { insee, error }),
+          );
       try {
-        const outcome = await this.publish(insee, SCHEDULER_AGENT, 'Publication programmée');
-        switch (outcome.kind) {
+        const outcome = await this.enqueue(
+          insee,
+          async () =>
+            (await this.store.dueSchedules(insee, this.now())).length === 0
+              ? null // published meanwhile (here or on another node)
+              : this.publishNow(insee, SCHEDULER_AGENT, 'Publication programmée', { kind: 'site' }),
+          true,
+        );
+        switch (outcome?.kind) {
           case 'published':
             done++;
             break;
           case 'blocked':
-            failed(outcome.message.replace(/\n/g, ' '));
+            await failed(outcome.message.replace(/\n/g, ' '));
             this.options.logger.log('warn', 'site.schedule_blocked', {
               insee,
               issues: outcome.issues.length,
@@ -802,7 +827,7 @@ export class Publisher {
             break;
         }
       } catch (error) {
-        failed(error instanceof PublishError ? error.message : 'La publication programmée a échoué.');
+        await failed(error instanceof PublishError ? error.message : 'La publication programmée a échoué.');
         this.options.logger.log('warn', 'site.schedule_failed', { insee, error });
       }
     }
@@ -811,17 +836,18 @@ export class Publisher {
 
   // ---- Publishing ----
 
-  private communeState(insee: string): CommuneState {
+  private async communeState(insee: string): Promise<CommuneState> {
     let state = this.state.get(insee);
     if (!state) {
-      state = emptyState();
+      const fresh = emptyState();
+      if (this.store.shared) fresh.eventId = await this.store.lastEventId(insee);
       // The two-month rule must survive a restart: the actes online are kept in the database.
-      const row = this.options.db.prepare('SELECT actes FROM published_actes WHERE insee = ?').get(insee) as
-        { actes: string } | undefined;
-      if (row) {
-        state.actes = JSON.parse(row.actes) as PageMeta[];
-        state.actesOnlineJson = row.actes;
+      const actes = await this.store.actesOnline(insee);
+      if (actes !== null) {
+        fresh.actes = JSON.parse(actes) as PageMeta[];
+        fresh.actesOnlineJson = actes;
       }
+      state = this.state.get(insee) ?? fresh;
       this.state.set(insee, state);
     }
     return state;
@@ -963,11 +989,11 @@ export class Publisher {
     state: CommuneState,
     livePages: readonly PageMeta[],
   ): Promise<Map<string, PageRelease>> {
-    const version = this.releases.currentVersion(insee);
+    const version = await this.releases.currentVersion(insee);
     if (!version) return new Map();
     if (state.online?.version === version) return state.online.releases;
-    if (!this.releases.recorded(insee, version)) await this.migrate(insee, version, livePages);
-    const releases = new Map(this.releases.pagesOf(insee, version).map((r) => [r.pageId, r]));
+    if (!(await this.releases.recorded(insee, version))) await this.migrate(insee, version, livePages);
+    const releases = new Map((await this.releases.pagesOf(insee, version)).map((r) => [r.pageId, r]));
     state.online = { version, releases };
     return releases;
   }
@@ -978,11 +1004,11 @@ export class Publisher {
    * fields from the manifest — so they stay online as they are.
    */
   private async migrate(insee: string, version: string, livePages: readonly PageMeta[]): Promise<void> {
-    const ids = this.legacyOnlineIds(insee, version);
+    const ids = await this.legacyOnlineIds(insee, version);
     const metas = livePages.filter((p) => (ids ? ids.has(p.id) : p.status === 'published'));
     const added: NewRelease[] = [];
     for (const meta of metas) {
-      const stored = this.options.publishedBodyState?.(insee, meta.id) ?? null;
+      const stored = (await this.options.publishedBodyState?.(insee, meta.id)) ?? null;
       let doc: Y.Doc;
       if (stored) {
         doc = new Y.Doc({ guid: pageRoom(insee, meta.id) });
@@ -1002,8 +1028,8 @@ export class Publisher {
         doc.destroy();
       }
     }
-    const at = this.versionPublishedAt(insee, version) ?? this.now();
-    this.options.db.transaction(() => this.releases.record(insee, version, [], added, at, null))();
+    const at = (await this.store.versionPublishedAt(insee, version)) ?? this.now();
+    await this.releases.record(insee, version, [], added, at, null);
     this.options.logger.log('info', 'site.releases_migrated', { insee, version, pages: added.length });
   }
 
@@ -1012,12 +1038,8 @@ export class Publisher {
    * (every page is « added » by the first publication after a start); null when the history
    * does not say (then the pages marked « published » are taken).
    */
-  private legacyOnlineIds(insee: string, version: string): Set<string> | null {
-    const rows = this.options.db
-      .prepare(
-        'SELECT version, changed, rollback_of AS rollbackOf FROM publication_events WHERE insee = ? ORDER BY id DESC',
-      )
-      .all(insee) as Array<{ version: string; changed: string; rollbackOf: string | null }>;
+  private async legacyOnlineIds(insee: string, version: string): Promise<Set<string> | null> {
+    const rows = await this.store.events(insee, null);
     const start = rows.findIndex((r) => r.version === version && r.rollbackOf === null);
     if (start < 0) return null;
     const ids = new Set<string>();
@@ -1046,12 +1068,12 @@ export class Publisher {
     return this.enqueue(insee, async () => {
       const commune = this.options.commune(insee);
       if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
-      const state = this.communeState(insee);
+      const state = await this.communeState(insee);
       const seqs = await this.roomSeqs(insee);
       const { pages } = await this.loadManifest(insee, commune, state, seqs);
       const online = await this.onlineReleases(insee, state, pages);
       const scheduled = new Map<string, number>();
-      for (const s of this.listScheduled(insee))
+      for (const s of await this.listScheduled(insee))
         if (s.state === 'pending' && !(scheduled.get(s.pageId)! <= s.at)) scheduled.set(s.pageId, s.at);
       const out: PageStatusEntry[] = [];
       for (const meta of pages) {
@@ -1104,7 +1126,7 @@ export class Publisher {
     publishedByName: string | null,
     request: PublishRequest,
   ): Promise<PublishOutcome> {
-    const job = this.startJob(insee, publishedBy, publishedByName, request);
+    const job = await this.startJob(insee, publishedBy, publishedByName, request);
     const plan = await this.planPublication(job);
     job.phases.mark('manifest');
     const { candidates, unreadable, read } = await this.readCandidates(job, plan);
@@ -1119,7 +1141,7 @@ export class Publisher {
     const version = await this.writeNewVersion(job, checked);
     job.phases.mark('write');
     const changes = changeList(job.state, checked);
-    this.recordPublication(job, plan, candidates, checked, version.id, changes.changed);
+    await this.recordPublication(job, plan, candidates, checked, version.id, changes.changed);
     job.phases.mark('record');
     await this.afterPublication(job, plan, candidates, checked, version, changes.pages);
     job.phases.mark('after');
@@ -1155,12 +1177,12 @@ export class Publisher {
     };
   }
 
-  private startJob(
+  private async startJob(
     insee: string,
     publishedBy: string | null,
     publishedByName: string | null,
     request: PublishRequest,
-  ): PublishJob {
+  ): Promise<PublishJob> {
     const commune = this.options.commune(insee);
     if (!commune) throw new PublishError('unknown-commune', `Commune inconnue : « ${insee} ».`);
     const siteDir = this.siteDir(commune); // before anything is read or written
@@ -1168,7 +1190,7 @@ export class Publisher {
       insee,
       commune,
       siteDir,
-      state: this.communeState(insee),
+      state: await this.communeState(insee),
       publishedAt: this.now(),
       publishedBy,
       publishedByName,
@@ -1189,7 +1211,7 @@ export class Publisher {
     const live = new Map(manifest.pages.map((p) => [p.id, p]));
     for (const id of state.bodies.keys()) if (!live.has(id)) state.bodies.delete(id);
     const online = await this.onlineReleases(insee, state, manifest.pages);
-    const due = this.dueSchedules(insee, job.publishedAt);
+    const due = await this.store.dueSchedules(insee, job.publishedAt);
     if (request.kind === 'page' && !live.has(request.pageId))
       throw new PublishError('unknown-page', 'Cette page n’existe pas (ou plus) dans le site.');
     const removals = pagesToRemove(request, online, live, job.publishedAt);
@@ -1198,14 +1220,6 @@ export class Publisher {
     );
     const explicit = request.kind === 'site' ? null : request.pageId;
     return { seqs, manifest, live, online, due, explicit, removals, toRead };
-  }
-
-  private dueSchedules(insee: string, at: number): DueSchedule[] {
-    return this.options.db
-      .prepare(
-        "SELECT id, page_id AS pageId FROM scheduled_publications WHERE insee = ? AND state = 'pending' AND at <= ?",
-      )
-      .all(insee, at) as DueSchedule[];
   }
 
   /** The bodies to read, and the pages whose new form goes online (unchanged ones do not). */
@@ -1350,70 +1364,39 @@ export class Publisher {
   }
 
   /** The publication in the database, in one transaction: history, schedules, page releases. */
-  private recordPublication(
+  private async recordPublication(
     job: PublishJob,
     plan: PublishPlan,
     candidates: Map<string, NewRelease>,
     { snapshot, skipped }: CheckedSite,
     version: string,
     changed: PublicationEntry['changed'],
-  ): void {
+  ): Promise<void> {
     const { insee, publishedAt, publishedBy, publishedByName } = job;
-    const db = this.options.db;
-    const pages = snapshot.pages.length;
-    db.transaction(() => {
-      db.prepare(
-        'INSERT INTO publications (insee, version, published_at, pages, published_by) VALUES (?, ?, ?, ?, ?)',
-      ).run(insee, version, publishedAt, pages, publishedBy);
-      db.prepare(
-        'INSERT INTO publication_events (insee, version, at, by, by_name, pages, changed, rollback_of) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
-      ).run(insee, version, publishedAt, publishedBy, publishedByName, pages, JSON.stringify(changed));
-      this.settleSchedules(plan.due, candidates, skipped);
-      const kept = [...plan.online.values()].filter(
-        (r) => !plan.removals.has(r.pageId) && !candidates.has(r.pageId),
-      );
-      const all = this.releases.record(
-        insee,
-        version,
-        kept,
-        [...candidates.values()],
-        publishedAt,
-        publishedByName ?? publishedBy,
-      );
-      // In the order the database gives them (by page id), as a fresh read would.
-      all.sort((a, b) => (a.pageId < b.pageId ? -1 : a.pageId > b.pageId ? 1 : 0));
-      job.state.online = { version, releases: new Map(all.map((r) => [r.pageId, r])) };
-      db.prepare('INSERT OR REPLACE INTO version_actes (insee, version, actes) VALUES (?, ?, ?)').run(
-        insee,
-        version,
-        this.actesJson(job.state, snapshot),
-      );
-    })();
-  }
-
-  /** Due schedules: done when their page went online, failed (with why) when it was left out. */
-  private settleSchedules(
-    due: readonly DueSchedule[],
-    candidates: ReadonlyMap<string, NewRelease>,
-    skipped: readonly PublishIssue[],
-  ): void {
-    const db = this.options.db;
-    for (const d of due)
-      if (candidates.has(d.pageId))
-        db.prepare("UPDATE scheduled_publications SET state = 'done' WHERE id = ? AND state = 'pending'").run(
-          d.id,
-        );
-      else
-        db.prepare(
-          "UPDATE scheduled_publications SET state = 'failed', message = ? WHERE id = ? AND state = 'pending'",
-        ).run(
-          skipped
-            .filter((i) => i.pageId === d.pageId)
-            .map((i) => i.message)
-            .join(' ')
-            .slice(0, 2000) || 'La page n’a pas pu être lue.',
-          d.id,
-        );
+    const kept = [...plan.online.values()].filter(
+      (r) => !plan.removals.has(r.pageId) && !candidates.has(r.pageId),
+    );
+    const added = [...candidates.values()];
+    const releasedBy = publishedByName ?? publishedBy;
+    const { eventId, addedIds } = await this.store.recordPublication({
+      insee,
+      version,
+      at: publishedAt,
+      by: publishedBy,
+      byName: publishedByName,
+      pages: snapshot.pages.length,
+      changed: JSON.stringify(changed),
+      settle: settledSchedules(plan.due, candidates, skipped),
+      kept,
+      added,
+      releasedBy,
+      actes: this.actesJson(job.state, snapshot),
+    });
+    const all = this.releases.made(kept, added, addedIds, publishedAt, releasedBy);
+    // In the order the database gives them (by page id), as a fresh read would.
+    all.sort((a, b) => (a.pageId < b.pageId ? -1 : a.pageId > b.pageId ? 1 : 0));
+    job.state.online = { version, releases: new Map(all.map((r) => [r.pageId, r])) };
+    job.state.eventId = eventId;
   }
 
   /** The actes online in a snapshot, as JSON; the same text while they are the same objects. */
@@ -1448,8 +1431,9 @@ export class Publisher {
     state.pages = pages;
     state.addresses = written.addresses;
     const actesJson = this.actesJson(state, snapshot);
-    if (actesJson !== state.actesOnlineJson) this.recordActesOnline(insee, state, state.actesJson!.actes);
-    this.recordCaptures(job, candidates);
+    if (actesJson !== state.actesOnlineJson)
+      await this.recordActesOnline(insee, state, state.actesJson!.actes);
+    await this.recordCaptures(job, candidates);
     void this.enqueue(insee, () => this.prepareNext(insee, path.join(siteDir, 'versions'), version)).catch(
       (error: unknown) => this.options.logger.log('warn', 'site.prepare_failed', { insee, error }),
     );
@@ -1458,13 +1442,13 @@ export class Publisher {
   }
 
   /** The history snapshots of the bodies read since the last publication that went online. */
-  private recordCaptures(job: PublishJob, candidates: ReadonlyMap<string, NewRelease>): void {
+  private async recordCaptures(job: PublishJob, candidates: ReadonlyMap<string, NewRelease>): Promise<void> {
     const { state, insee } = job;
     const toRecord = [...state.pendingCaptures.values()].filter((page) => candidates.has(page.pageId));
     for (const page of toRecord) state.pendingCaptures.delete(page.pageId);
     if (toRecord.length === 0) return;
     try {
-      this.options.onPagesPublished?.(insee, toRecord, job.publishedByName, job.publishedAt);
+      await this.options.onPagesPublished?.(insee, toRecord, job.publishedByName, job.publishedAt);
     } catch (error) {
       // The publication is done; only these history points are missing.
       this.options.logger.log('error', 'history.publication_snapshot_failed', { insee, error });

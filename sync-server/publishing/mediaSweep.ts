@@ -48,6 +48,11 @@ export interface MediaSweepOptions {
   /** The commune's files changed: its storage is counted again. */
   onDeleted: (insee: string) => void;
   now?: () => number;
+  /**
+   * [PGPUB-4] Several nodes on one MEDIA_DIR: the timer's sweep runs only when this answers
+   * true (the node that claims the day). Unset: every timer tick sweeps.
+   */
+  claimRun?: () => Promise<boolean>;
 }
 
 export const DEFAULT_MEDIA_SWEEP_GRACE_MS = 7 * 86_400_000;
@@ -121,7 +126,15 @@ export class MediaSweeper {
 
   /** Sweeps every `intervalMs` (unref'd timer); answers the function that stops it. */
   start(intervalMs: number): () => void {
-    const timer = setInterval(() => void this.sweep(), intervalMs);
+    const claim = this.options.claimRun;
+    const tick = claim
+      ? () =>
+          void claim().then(
+            (mine) => (mine ? this.sweep() : 0),
+            (error: unknown) => this.options.logger.log('warn', 'media.sweep_failed', { error }),
+          )
+      : () => void this.sweep();
+    const timer = setInterval(tick, intervalMs);
     timer.unref();
     return () => clearInterval(timer);
   }

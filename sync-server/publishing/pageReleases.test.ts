@@ -233,7 +233,7 @@ describe('[PUBL-9] per-page publishing', () => {
   it('a scheduled page goes online from its text at that time, and says « Programmée » before', async () => {
     const p = page('Vœux du maire', 'Texte des vœux.');
     const at = clock + 3_600_000;
-    publisher.schedule(INSEE, p.id, at, 'r');
+    await publisher.schedule(INSEE, p.id, at, 'r');
     expect(await status(p.id)).toMatchObject({ online: false, scheduledAt: at });
     clock = at + 1;
     expect(await publisher.runDueSchedules()).toBe(1);

@@ -238,13 +238,16 @@ describe('page history on the server', () => {
       const doc = new Y.Doc();
       for (let i = 0; i < 8; i++) {
         writeParagraphs(doc, [`Version ${i}`]);
-        snapshots.record('13001', capture('retention01', doc), i % 4 === 0 ? 'publication' : 'session', [
-          'A',
-        ]);
+        await snapshots.record(
+          '13001',
+          capture('retention01', doc),
+          i % 4 === 0 ? 'publication' : 'session',
+          ['A'],
+        );
       }
       // Unchanged doc: not stored again.
-      expect(snapshots.record('13001', capture('retention01', doc), 'session', ['A'])).toBeNull();
-      const kept = snapshots.list('13001', 'retention01');
+      expect(await snapshots.record('13001', capture('retention01', doc), 'session', ['A'])).toBeNull();
+      const kept = await snapshots.list('13001', 'retention01');
       expect(kept.filter((s) => s.reason === 'publication')).toHaveLength(2);
       expect(kept.filter((s) => s.reason === 'session')).toHaveLength(3);
       doc.destroy();

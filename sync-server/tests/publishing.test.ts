@@ -341,12 +341,12 @@ describe('Publisher', () => {
     await publish('a', 'A');
     expect(existsSync(path.join(currentDir(), 'fete-du-village'))).toBe(false);
 
-    const scheduled = publisher.schedule(INSEE, meta.id, clock + 3_600_000, 'a');
+    const scheduled = await publisher.schedule(INSEE, meta.id, clock + 3_600_000, 'a');
     expect(await publisher.runDueSchedules()).toBe(0);
     clock += 3_600_000;
     expect(await publisher.runDueSchedules()).toBe(1);
     expect(online('fete-du-village/index.html')).toContain('Le 21 juin.');
-    expect(publisher.listScheduled(INSEE)).toEqual([
+    expect(await publisher.listScheduled(INSEE)).toEqual([
       expect.objectContaining({ id: scheduled.id, state: 'done' }),
     ]);
     // The manifest now says « published », so the next publication keeps the page.

@@ -113,8 +113,8 @@ export function communeRoutes(options: CommuneRoutesOptions) {
       return { status: 200, body };
     },
     publish,
-    publication: ({ params }: RouteCall): ApiResponse => {
-      const body: PublicationResponse = publisher.publication(params.insee!);
+    publication: async ({ params }: RouteCall): Promise<ApiResponse> => {
+      const body: PublicationResponse = await publisher.publication(params.insee!);
       return { status: 200, body };
     },
     exportCommune,

@@ -41,8 +41,8 @@ export function publishingRoutes(options: { publisher: Publisher; logger: Logger
       }
     };
 
-  const scheduled = (insee: string): ApiResponse => {
-    const body: ScheduleResponse = { scheduled: publisher.listScheduled(insee) };
+  const scheduled = async (insee: string): Promise<ApiResponse> => {
+    const body: ScheduleResponse = { scheduled: await publisher.listScheduled(insee) };
     return { status: 200, body };
   };
 
@@ -59,16 +59,16 @@ export function publishingRoutes(options: { publisher: Publisher; logger: Logger
     return { status: 200, body };
   }
 
-  function schedule({ request, params, caller }: RouteCall): ApiResponse {
+  async function schedule({ request, params, caller }: RouteCall): Promise<ApiResponse> {
     const parsed = ScheduleBody.safeParse(request.body);
     if (!parsed.success)
       return apiError(400, 'invalid-request', 'Requête invalide : page et date de publication attendues.');
-    publisher.schedule(params.insee!, parsed.data.pageId, parsed.data.at, caller.identity.id);
+    await publisher.schedule(params.insee!, parsed.data.pageId, parsed.data.at, caller.identity.id);
     return scheduled(params.insee!);
   }
 
-  function cancelScheduled({ params }: RouteCall): ApiResponse {
-    if (!publisher.cancelScheduled(params.insee!, params.scheduleId!))
+  async function cancelScheduled({ params }: RouteCall): Promise<ApiResponse> {
+    if (!(await publisher.cancelScheduled(params.insee!, params.scheduleId!)))
       return apiError(404, 'not-found', 'Cette publication programmée n’existe pas ou a déjà eu lieu.');
     return scheduled(params.insee!);
   }

@@ -14,14 +14,14 @@ import type { ApiResponse, Handlers, RouteCall } from './routeTypes';
 export function snapshotRoutes(options: { snapshots: PageSnapshots }) {
   const { snapshots } = options;
 
-  function list({ params }: RouteCall): ApiResponse {
-    const body: PageSnapshotsResponse = { snapshots: snapshots.list(params.insee!, params.pageId!) };
+  async function list({ params }: RouteCall): Promise<ApiResponse> {
+    const body: PageSnapshotsResponse = { snapshots: await snapshots.list(params.insee!, params.pageId!) };
     return { status: 200, body };
   }
 
-  function one({ params }: RouteCall): ApiResponse {
+  async function one({ params }: RouteCall): Promise<ApiResponse> {
     const { insee, pageId, snapshotId } = params as { insee: string; pageId: string; snapshotId: string };
-    const state = snapshots.state(insee, pageId, Number(snapshotId));
+    const state = await snapshots.state(insee, pageId, Number(snapshotId));
     if (!state) return apiError(404, 'not-found', 'Cette version de la page n’existe pas sur le serveur.');
     return {
       status: 200,
