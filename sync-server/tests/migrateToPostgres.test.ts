@@ -12,6 +12,8 @@ import { runCommand } from '../app/adminCommands';
 import type { RunningServer } from '../app/server';
 import { login, openClient, startTestServer, tempDataDir, waitFor, waitSynced } from '../app/testHarness';
 import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
+import type { PublicationsResponse } from '../../site/apiContract';
+import { createPage, updatePage } from '../../site/siteDoc';
 import { PgDocStore } from '../storage/postgres/PgDocStore';
 import { postgresAvailability, startThrowawayPostgres, type ThrowawayPostgres } from './throwawayPostgres';
 
@@ -24,6 +26,8 @@ describe.runIf(availability.available)('migrate-to-postgres', () => {
   const dirs: Array<{ dir: string; remove: () => Promise<void> }> = [];
   let node: RunningServer | undefined;
   let mediaFile: string;
+  let referentEmail: string;
+  let referentPassword: string;
 
   beforeAll(async () => {
     postgres = await startThrowawayPostgres();
@@ -43,6 +47,24 @@ describe.runIf(availability.available)('migrate-to-postgres', () => {
       client.doc.getText('t').insert(0, 'Horaires : du lundi au vendredi.');
       await waitFor(() => client.acks.some((ack) => isCoveredBy(encodeDocState(client.doc), ack)), 'saved');
       client.destroy();
+      // A publication by the référent: its log, versions and page history move too.
+      const referent = await login(embedded, embedded.demoAccount!.email, embedded.demoAccount!.password);
+      referentEmail = embedded.demoAccount!.email;
+      referentPassword = embedded.demoAccount!.password;
+      const manifest = openClient(embedded, '13001/site', referent.accessToken);
+      await waitSynced(manifest);
+      const page = createPage(manifest.doc, { title: 'La mairie', updatedBy: 'test' });
+      updatePage(manifest.doc, page.id, { status: 'published' }, 'test');
+      await waitFor(
+        () => manifest.acks.some((ack) => isCoveredBy(encodeDocState(manifest.doc), ack)),
+        'saved',
+      );
+      const published = await fetch(`${embedded.url}/api/communes/13001/publish`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${referent.accessToken}` },
+      });
+      if (published.status !== 200) throw new Error(`publish: ${published.status}`);
+      manifest.destroy();
     } finally {
       await embedded.close();
     }
@@ -113,6 +135,14 @@ describe.runIf(availability.available)('migrate-to-postgres', () => {
       await store.close();
     }
     expect(doc.getText('t').toString()).toBe('Horaires : du lundi au vendredi.');
+    // The publication log came along: the référent sees the embedded server's publication.
+    const referent = await login(node, referentEmail, referentPassword);
+    const log = await fetch(`${node.url}/api/communes/13001/publications`, {
+      headers: { authorization: `Bearer ${referent.accessToken}` },
+    });
+    const { publications } = (await log.json()) as PublicationsResponse;
+    expect(publications).toHaveLength(1);
+    expect(publications[0]!.changed.map((c) => c.title)).toEqual(['La mairie']);
   }, 60_000);
 
   it('[MIGR-3] a second run is refused: the target is not empty', async () => {
