@@ -227,6 +227,8 @@ describe('deploy/compose.yaml', () => {
       expect(env.REDIS_URL).toBe('redis://redis:6379');
       expect(env.TRUST_PROXY).toBe(proxyAddress);
       expect(node.volumes).toContain(`sites:${env.SITES_DIR}`);
+      expect(node.volumes).toContain(`media:${env.MEDIA_DIR}`);
+      expect(node.volumes).toContain(`updates:${env.UPDATES_DIR}`);
     }
     // The compose upstreams are the systemd ones with the nodes' names for addresses.
     const [local, composed] = await Promise.all(

@@ -97,7 +97,17 @@ async function run(
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const sitesDir = process.env.SITES_DIR ? path.resolve(process.env.SITES_DIR) : undefined;
   const mediaDir = process.env.MEDIA_DIR ? path.resolve(process.env.MEDIA_DIR) : undefined;
-  return runCommand(command, { values, dataDir, backupDir, backupCopyDir, databaseUrl, sitesDir, mediaDir });
+  const updatesDir = process.env.UPDATES_DIR ? path.resolve(process.env.UPDATES_DIR) : undefined;
+  return runCommand(command, {
+    values,
+    dataDir,
+    backupDir,
+    backupCopyDir,
+    databaseUrl,
+    sitesDir,
+    mediaDir,
+    updatesDir,
+  });
 }
 
 const dataDir = path.resolve(process.env.DATA_DIR ?? './data');

@@ -39,9 +39,10 @@ export interface CommandContext {
   backupCopyDir: string | undefined;
   /** DATABASE_URL: set, accounts and documents are in PostgreSQL (the document commands refuse). */
   databaseUrl?: string;
-  /** SITES_DIR and MEDIA_DIR, when set (default: in DATA_DIR). */
+  /** SITES_DIR, MEDIA_DIR and UPDATES_DIR, when set (default: in DATA_DIR). */
   sitesDir?: string;
   mediaDir?: string;
+  updatesDir?: string;
 }
 
 /** A command used wrongly (exit code 2). */
@@ -93,9 +94,10 @@ function role(value: string): Role {
 async function updateCommand(
   command: 'publish-update' | 'set-update-rollout',
   values: Record<string, unknown>,
-  dataDir: string,
+  context: CommandContext,
 ): Promise<number> {
-  const updatesDir = path.join(dataDir, 'updates');
+  const { dataDir } = context;
+  const { updatesDir } = fileRoots(context);
   const operator = cliOperator();
   const withAudit = (write: (audit: AuditLog) => void): void => {
     const db = openDatabase(dataDir);
@@ -435,9 +437,9 @@ const COMMANDS: Record<string, Command> = {
   restore: { standalone: restore },
   'migrate-to-postgres': { standalone: migrateToPostgresCommand },
   'list-backups': { standalone: listBackupFiles },
-  'publish-update': { standalone: ({ values, dataDir }) => updateCommand('publish-update', values, dataDir) },
+  'publish-update': { standalone: (context) => updateCommand('publish-update', context.values, context) },
   'set-update-rollout': {
-    standalone: ({ values, dataDir }) => updateCommand('set-update-rollout', values, dataDir),
+    standalone: (context) => updateCommand('set-update-rollout', context.values, context),
   },
   'add-agent': { core: addAgent },
   'grant-role': { core: grantRole },

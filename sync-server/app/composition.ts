@@ -91,6 +91,8 @@ export interface CoreOptions {
   sitesDir?: string;
   /** The media library (env MEDIA_DIR): with several nodes, a folder they all see. */
   mediaDir?: string;
+  /** The desktop app's updates (env UPDATES_DIR): with several nodes, a folder they all see. */
+  updatesDir?: string;
   /** Told when the administration disables an agent or changes a role (live sockets). */
   adminHooks?: AdminHooks;
   /**
@@ -122,13 +124,15 @@ function pgDump(databaseUrl: string): (file: string) => Promise<void> {
 }
 
 /** Where published versions and media live: SITES_DIR and MEDIA_DIR, by default in DATA_DIR. */
-export function fileRoots(options: Pick<CoreOptions, 'dataDir' | 'sitesDir' | 'mediaDir'>): {
+export function fileRoots(options: Pick<CoreOptions, 'dataDir' | 'sitesDir' | 'mediaDir' | 'updatesDir'>): {
   sitesDir: string;
   mediaDir: string;
+  updatesDir: string;
 } {
   return {
     sitesDir: options.sitesDir ?? path.join(options.dataDir, 'sites'),
     mediaDir: options.mediaDir ?? path.join(options.dataDir, 'media'),
+    updatesDir: options.updatesDir ?? path.join(options.dataDir, 'updates'),
   };
 }
 
@@ -546,7 +550,7 @@ function composeLive(
     media,
     mediaSweeper,
     siteSearch: new SiteSearch({ logger, rate: options.searchRate }),
-    updates: createUpdateRoutes({ updatesDir: path.join(options.dataDir, 'updates') }),
+    updates: createUpdateRoutes({ updatesDir: fileRoots(options).updatesDir }),
   };
 }
 

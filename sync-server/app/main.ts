@@ -11,7 +11,8 @@
  * PostgreSQL, shared by every node; default none: all in DATA_DIR),
 
  * SITES_DIR and MEDIA_DIR (published versions and the media library; default DATA_DIR/sites and
- * DATA_DIR/media; with several nodes, folders they all see),
+ * DATA_DIR/media; with several nodes, folders they all see), UPDATES_DIR (the desktop app's
+ * updates; default DATA_DIR/updates; likewise shared),
  * REDIS_URL (`redis://…`, with DATABASE_URL: rooms shared with the other nodes; default none).
  */
 import path from 'node:path';
@@ -27,6 +28,7 @@ const backupDir = process.env.BACKUP_DIR ? path.resolve(process.env.BACKUP_DIR) 
 const backupCopyDir = process.env.BACKUP_COPY_DIR ? path.resolve(process.env.BACKUP_COPY_DIR) : undefined;
 const sitesDir = process.env.SITES_DIR ? path.resolve(process.env.SITES_DIR) : undefined;
 const mediaDir = process.env.MEDIA_DIR ? path.resolve(process.env.MEDIA_DIR) : undefined;
+const updatesDir = process.env.UPDATES_DIR ? path.resolve(process.env.UPDATES_DIR) : undefined;
 const trustProxy = (process.env.TRUST_PROXY ?? '').split(',').filter((entry) => entry.trim() !== '');
 
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -73,6 +75,7 @@ try {
     databaseUrl,
     sitesDir,
     mediaDir,
+    updatesDir,
     redisUrl,
   });
 } catch (error) {
