@@ -140,3 +140,14 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     throw new Error(`PostgreSQL jetable : démarrage impossible (${(error as Error).message})\n${log}`);
   }
 }
+
+/** Empties these tables of the database at `url` (a store's contract starts from nothing). */
+export async function truncateTables(url: string, tables: readonly string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`TRUNCATE ${tables.map((t) => `"${t.replace(/"/g, '')}"`).join(', ')}`);
+  } finally {
+    await client.end();
+  }
+}
