@@ -28,6 +28,18 @@ function buildConfigFiles(sourceRoot) {
   return [path.join(sourceRoot, 'package.json'), fileURLToPath(import.meta.url)];
 }
 
+/** A chunk of a build (splitting): its name ends with a hash of its content. */
+const CHUNK = /-[A-Z0-9]{8}\.mjs(\.map)?$/;
+
+/** The build's meta file (inputs, chunks), or null when absent or unreadable. */
+function readMeta(outDir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(outDir, META), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** Why the build in outDir is stale, or null when it is up to date. */
 export function staleReason(outDir, sourceRoot = REPO_ROOT) {
   let builtAt = Infinity;
@@ -90,13 +102,9 @@ export async function buildServer({
     outdir: outDir,
   });
   fs.mkdirSync(outDir, { recursive: true });
-  // Chunks of earlier builds go (their names end with a hash of their content).
-  const fresh = new Set(result.outputFiles.map((f) => f.path));
-  for (const name of fs.readdirSync(outDir)) {
-    const file = path.join(outDir, name);
-    if (/-[A-Z0-9]{8}\.mjs(\.map)?$/.test(name) && !fresh.has(file)) fs.rmSync(file, { force: true });
-  }
-  const meta = { inputs: Object.keys(result.metafile.inputs).sort() };
+  const previousChunks = readMeta(outDir)?.chunks ?? [];
+  const chunks = result.outputFiles.map((f) => path.basename(f.path)).filter((name) => CHUNK.test(name));
+  const meta = { inputs: Object.keys(result.metafile.inputs).sort(), chunks };
   const files = [
     ...result.outputFiles.map((f) => ({ path: f.path, contents: f.contents })),
     { path: path.join(outDir, META), contents: `${JSON.stringify(meta, null, 1)}\n` },
@@ -106,6 +114,12 @@ export async function buildServer({
     const temporary = `${file.path}.${process.pid}.tmp`;
     fs.writeFileSync(temporary, file.contents);
     fs.renameSync(temporary, file.path);
+  }
+  // Chunks older than the previous build go (their names end with a hash of their content);
+  // the previous build's stay, for a server still running it to load them lazily.
+  const keep = new Set([...chunks, ...previousChunks]);
+  for (const name of fs.readdirSync(outDir)) {
+    if (CHUNK.test(name) && !keep.has(name)) fs.rmSync(path.join(outDir, name), { force: true });
   }
   return { outDir, inputs: meta.inputs.length };
 }

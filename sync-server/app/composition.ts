@@ -96,10 +96,10 @@ export interface CoreOptions {
   /** Told when the administration disables an agent or changes a role (live sockets). */
   adminHooks?: AdminHooks;
   /**
-   * `postgres://…` (env DATABASE_URL): accounts, roles, sessions, login throttling and the
-   * documents' update logs go to PostgreSQL, shared by every node; the other stores stay in
-   * DATA_DIR's SQLite for now; backups are then pg_dump's (`storage/postgres/pgDump.ts`).
-   * Unset: all SQLite.
+   * `postgres://…` (env DATABASE_URL): everything the server keeps — documents, accounts,
+   * sessions, login throttling, invitations, the audit log, the publishing state and page
+   * history — goes to PostgreSQL, shared by every node; backups are then pg_dump's
+   * (`storage/postgres/pgDump.ts`). Unset: all in DATA_DIR's SQLite.
    */
   databaseUrl?: string;
 }
@@ -310,6 +310,8 @@ interface ClusterStores {
   publications: PublicationStore;
   snapshots: SnapshotStore;
   claimDaily: (job: string) => Promise<boolean>;
+  /** Gives a failed job's claim back: another node (or this one) runs it again that day. */
+  releaseDaily: (job: string) => Promise<void>;
 }
 
 /**
@@ -337,11 +339,13 @@ async function openDocStore(
   // The publishing state on the same pool ([PGPUB-1]); its locks on a pool of their own.
   const { PgPublicationStore } = await import('../publishing/PgPublicationStore');
   const { PgSnapshotStore } = await import('../publishing/PgSnapshotStore');
-  const { claimDailyJob, dayOf } = await import('../storage/postgres/advisoryLocks');
+  const { claimDailyJob, dayOf, releaseDailyJob } = await import('../storage/postgres/advisoryLocks');
+  const today = () => dayOf((options.now ?? Date.now)());
   const cluster: ClusterStores = {
     publications: await PgPublicationStore.open(postgres, options.databaseUrl!),
     snapshots: new PgSnapshotStore(postgres),
-    claimDaily: (job) => claimDailyJob(postgres, job, dayOf((options.now ?? Date.now)())),
+    claimDaily: (job) => claimDailyJob(postgres, job, today()),
+    releaseDaily: (job) => releaseDailyJob(postgres, job, today()),
   };
   return { backing: store, refreshUsage: () => store.refreshCommuneBytes(), catchUp: store, cluster };
 }
@@ -396,6 +400,7 @@ export async function composeServices(options: ServicesOptions): Promise<Service
   let fanout: RedisFanout | undefined;
   if (options.redisUrl) {
     if (!docs.catchUp) {
+      await docs.cluster?.publications.close?.();
       await docs.backing.close();
       await core.dispose();
       throw new Error(
@@ -419,6 +424,10 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     demoAccount = options.createDemoAccount === false ? null : await accounts.ensureDemoAccount(demoCommune);
     if (demoAccount) await seedDemoCommune(store, demoCommune);
   } catch (error) {
+    // Nothing may keep the process alive after a failed start: Redis reconnects for ever, the
+    // publication locks have their own pool.
+    await fanout?.close();
+    await docs.cluster?.publications.close?.();
     await store.close();
     await core.dispose();
     throw error;
@@ -541,12 +550,14 @@ function composeLive(
   });
   /** Cluster mode: claims a daily job for today (true on the one node that runs it). */
   const claimDaily = cluster?.claimDaily;
+  const releaseDaily = cluster?.releaseDaily;
   return {
     snapshots,
     rooms,
     publisher,
     communeData,
     claimDaily,
+    releaseDaily,
     media,
     mediaSweeper,
     siteSearch: new SiteSearch({ logger, rate: options.searchRate }),
@@ -569,6 +580,7 @@ function startJobs(
     ? core.backups.startDaily(
         options.backups.checkEveryMs,
         live.claimDaily && (() => live.claimDaily!('daily-backup')),
+        live.releaseDaily && (() => live.releaseDaily!('daily-backup')),
       )
     : () => {};
   // Compaction shrinks stored bytes: recount commune usage now and then.

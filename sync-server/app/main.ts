@@ -7,9 +7,8 @@
  * AUDIT_RETENTION_DAYS (how long audit entries are kept; default 365), BACKUP_COPY_DIR (a
  * second folder, off the machine, receiving a checksum-verified copy of every backup),
  * PUBLIC_URL (the public origin, for sitemaps and feeds; required when NODE_ENV=production),
- * DATABASE_URL (`postgres://…`: the documents, accounts, sessions, invitations and audit log on
- * PostgreSQL, shared by every node; default none: all in DATA_DIR),
-
+ * DATABASE_URL (`postgres://…`: everything the server keeps on PostgreSQL, shared by every node;
+ * default none: all in DATA_DIR),
  * SITES_DIR and MEDIA_DIR (published versions and the media library; default DATA_DIR/sites and
  * DATA_DIR/media; with several nodes, folders they all see), UPDATES_DIR (the desktop app's
  * updates; default DATA_DIR/updates; likewise shared),

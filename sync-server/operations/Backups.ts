@@ -226,7 +226,11 @@ export class Backups {
    * has a backup, and takes one if not, then runs `afterDailyBackup`. Returns the disposer.
    * With `claim` (cluster mode), only when it answers true: the node that claimed the day.
    */
-  startDaily(checkEveryMs = 3_600_000, claim?: () => Promise<boolean>): () => void {
+  startDaily(
+    checkEveryMs = 3_600_000,
+    claim?: () => Promise<boolean>,
+    release?: () => Promise<void>,
+  ): () => void {
     const check = () => {
       const today = dayKey(this.now());
       if (this.list().some((b) => dayKey(b.takenAt) === today)) return;
@@ -234,7 +238,13 @@ export class Backups {
       (claim ? claim() : Promise.resolve(true))
         .then(async (mine) => {
           if (!mine) return;
-          await this.backupNow();
+          try {
+            await this.backupNow();
+          } catch (error) {
+            // The claim goes back: the next check, on any node, tries again today.
+            await release?.();
+            throw error;
+          }
           await this.options.afterDailyBackup?.();
         })
         .catch((error: unknown) => this.options.logger.log('error', 'backup.failed', { error }));

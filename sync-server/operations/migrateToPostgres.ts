@@ -2,7 +2,8 @@
  * `npm run admin -- migrate-to-postgres`: copies an embedded DATA_DIR (its SQLite base, its
  * media) into the cluster mode's PostgreSQL (DATABASE_URL) and MEDIA_DIR, then verifies the
  * copy before it is committed — all in one PostgreSQL transaction, so a failure leaves the
- * target as it was:
+ * database as it was (the media are checked and copied first, outside it: content-addressed
+ * files, harmless if the migration is then refused):
  *  - every table the two schemas share, rows copied column by column (SQLite's 0/1 become
  *    booleans, blobs bytea), parents before children (foreign keys); the sequences of
  *    generated ids moved past the copied ones; a table PostgreSQL does not have yet is named
@@ -20,7 +21,10 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import * as Y from 'yjs';
 import type { SqliteDatabase } from '../storage/database';
 
-/** Tables PostgreSQL fills itself at start, compared as sets rather than copied. */
+/**
+ * Tables PostgreSQL fills itself (the Métropole's communes): rows the target already has are
+ * kept (`ON CONFLICT DO NOTHING`), the others copied; not counted against the source.
+ */
 const SEEDED = new Set(['communes']);
 const MEDIA_ORIGINAL = /^([0-9a-f]{64})\.(?:webp|jpg|png|pdf)$/;
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { tempDataDir } from '../app/testHarness';
 import { openDatabase } from '../storage/database';
-import { claimDailyJob } from '../storage/postgres/advisoryLocks';
+import { claimDailyJob, releaseDailyJob } from '../storage/postgres/advisoryLocks';
 import { openPostgres, type PgDatabase } from '../storage/postgres/pgDatabase';
 import {
   postgresAvailability,
@@ -113,5 +113,12 @@ describe.runIf(availability.available)('PgPublicationStore on PostgreSQL', () =>
     expect(await claimDailyJob(db, 'sauvegarde', '2026-12-05')).toBe(false);
     expect(await claimDailyJob(db, 'sauvegarde', '2026-12-06')).toBe(true);
     expect(await claimDailyJob(db, 'balayage-medias', '2026-12-05')).toBe(true);
+  });
+
+  it('[PGPUB-4] a job that failed gives its claim back: another node runs it the same day', async () => {
+    expect(await claimDailyJob(db, 'sauvegarde-ratee', '2026-12-05')).toBe(true);
+    expect(await claimDailyJob(db, 'sauvegarde-ratee', '2026-12-05')).toBe(false);
+    await releaseDailyJob(db, 'sauvegarde-ratee', '2026-12-05');
+    expect(await claimDailyJob(db, 'sauvegarde-ratee', '2026-12-05')).toBe(true);
   });
 });

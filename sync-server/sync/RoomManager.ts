@@ -116,6 +116,9 @@ export class RoomManager {
     const doc = new Y.Doc({ guid: name });
     const room = this.rooms.get(name);
     if (room) {
+      // Cluster mode: first what other nodes committed and their fan-out has not brought yet,
+      // so a publication never reads a room behind the store ([CLUSTER-4]); a no-op otherwise.
+      await room.catchUp();
       Y.applyUpdate(doc, Y.encodeStateAsUpdate(room.doc));
       return doc;
     }

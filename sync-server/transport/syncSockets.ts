@@ -208,7 +208,16 @@ export function syncSockets(options: SyncSocketsOptions) {
     if (socket.destroyed) return opened.releaseLease();
     // An account disabled or a role changed meanwhile is refused here rather than admitted
     // until the next re-authorization.
-    const stillAllowed = await accounts.connectionAllowed(identity.id, sessionId, room.insee, readOnly);
+    let stillAllowed: Awaited<ReturnType<typeof accounts.connectionAllowed>>;
+    try {
+      stillAllowed = await accounts.connectionAllowed(identity.id, sessionId, room.insee, readOnly);
+    } catch (error) {
+      // The accounts' database did not answer (PostgreSQL unreachable): the room goes back.
+      opened.releaseLease();
+      logger.log('error', 'sync.authorization_failed', { room: room.name, error });
+      metrics.inc('usine_errors_total', { kind: 'room_load' });
+      return refused(CLOSE.LOAD_FAILED, 'rights could not be checked');
+    }
     if (stillAllowed !== 'ok') {
       opened.releaseLease();
       const close = stillAllowed === 'session-ended' ? CLOSE.TOKEN_EXPIRED : CLOSE.FORBIDDEN;

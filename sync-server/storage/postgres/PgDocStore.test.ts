@@ -51,6 +51,33 @@ describe.runIf(availability.available)('PgDocStore on PostgreSQL', () => {
     return doc.getText('t').toString();
   }
 
+  it('[CLU-5] a commune whose data was deleted gets nothing written back, from any node', async () => {
+    const nodeA = await freshStore();
+    const nodeB = await PgDocStore.open(server.url, { maxConnections: 2 });
+    const db = await openPostgres(server.url, { maxConnections: 1 });
+    try {
+      await nodeA.appendUpdates('13001/page/a-effacer', [textUpdate(new Y.Doc(), 'avant')]);
+      await nodeA.appendUpdates('13002/page/a-garder', [textUpdate(new Y.Doc(), 'garde')]);
+      // Node A deletes the commune's data (marked, then deleted); node B still had edits to flush.
+      await db
+        .insertInto('commune_data_deleted')
+        .values({ insee: '13001', deleted_at: Date.now() })
+        .execute();
+      expect(await nodeA.deleteCommune('13001')).toBe(1);
+      await expect(
+        nodeB.appendUpdates('13001/page/a-effacer', [textUpdate(new Y.Doc(), 'après')]),
+      ).rejects.toThrow(/supprimées/);
+      // Another commune in the same moment is written as usual.
+      await nodeB.appendUpdates('13002/page/a-garder', [textUpdate(new Y.Doc(), ' encore')]);
+      expect((await nodeA.loadDoc('13001/page/a-effacer')).updates).toHaveLength(0);
+      expect((await nodeA.loadDoc('13002/page/a-garder')).updates).toHaveLength(2);
+    } finally {
+      await db.deleteFrom('commune_data_deleted').execute();
+      await db.destroy();
+      await nodeB.close();
+    }
+  });
+
   it('stores and loads a 24 MB update byte for byte, and compacts it', async () => {
     const store = await freshStore();
     try {

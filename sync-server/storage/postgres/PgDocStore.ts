@@ -12,6 +12,7 @@
 import { sql } from 'kysely';
 import * as Y from 'yjs';
 import { inseeOfRoom, type DocStore, type RoomSeq, type StoredDoc } from '../DocStore';
+import { LOCK_NAMESPACE } from './advisoryLocks';
 import { openPostgres, type PgDatabase, type PgOpenOptions } from './pgDatabase';
 
 interface PendingAppend {
@@ -185,7 +186,11 @@ export class PgDocStore implements DocStore {
       const batch = takeBatch(this.queue);
       try {
         const seqs = await this.commitBatch(batch);
-        batch.forEach((append, i) => append.resolve(seqs[i]!));
+        batch.forEach((append, i) => {
+          const seq = seqs[i]!;
+          if (seq instanceof Error) append.reject(seq);
+          else append.resolve(seq);
+        });
       } catch (error) {
         for (const append of batch) append.reject(error);
       }
@@ -193,11 +198,27 @@ export class PgDocStore implements DocStore {
     this.writing = null;
   }
 
-  private async commitBatch(batch: PendingAppend[]): Promise<number[]> {
+  /**
+   * One transaction for the batch. A commune whose data was deleted (on any node) gets nothing
+   * written: its appends fail. Each commune of the batch is held shared for the transaction,
+   * the deletion takes it exclusive (deleteCommune): a commit either lands before the deletion
+   * (and is deleted with the rest) or sees the commune marked deleted.
+   */
+  private async commitBatch(batch: PendingAppend[]): Promise<Array<number | Error>> {
     const rooms = groupByRoom(batch);
     const seqOf = new Map<PendingAppend, number>();
+    const refused = new Set<string>();
     await this.db.transaction().execute(async (trx) => {
+      const communes = [...new Set(rooms.map((group) => inseeOfRoom(group.room)))].sort();
+      for (const insee of communes)
+        await sql`select pg_advisory_xact_lock_shared(${LOCK_NAMESPACE.communeDocuments}::int, hashtext(${insee}))`.execute(
+          trx,
+        );
+      const deleted = await sql<{ insee: string }>`
+        select insee from commune_data_deleted where insee in (${sql.join(communes)})`.execute(trx);
+      for (const { insee } of deleted.rows) refused.add(insee);
       for (const group of rooms) {
+        if (refused.has(inseeOfRoom(group.room))) continue;
         const { seq: reserved } = await trx
           .insertInto('doc_rooms')
           .values({ room: group.room, insee: inseeOfRoom(group.room), seq: group.count, bytes: group.bytes })
@@ -218,8 +239,15 @@ export class PgDocStore implements DocStore {
         for (const chunk of insertChunks(rows)) await trx.insertInto('doc_updates').values(chunk).execute();
       }
     });
-    for (const group of rooms) this.addCommuneBytes(inseeOfRoom(group.room), group.bytes);
-    return batch.map((append) => seqOf.get(append)!);
+    for (const group of rooms)
+      if (!refused.has(inseeOfRoom(group.room))) this.addCommuneBytes(inseeOfRoom(group.room), group.bytes);
+    return batch.map(
+      (append) =>
+        seqOf.get(append) ??
+        new Error(
+          `les données de la commune ${inseeOfRoom(append.room)} ont été supprimées : rien n'est plus enregistré`,
+        ),
+    );
   }
 
   /** Resolves once every append queued so far is committed (or failed). */
@@ -322,12 +350,15 @@ export class PgDocStore implements DocStore {
   async deleteCommune(insee: string): Promise<number> {
     this.check();
     await this.drained();
-    // doc_updates rows go with their room (ON DELETE CASCADE).
-    const deleted = await this.db
-      .deleteFrom('doc_rooms')
-      .where('insee', '=', insee)
-      .returning('room')
-      .execute();
+    // doc_updates rows go with their room (ON DELETE CASCADE). Exclusive on the commune: a
+    // commit of another node under way finishes first and goes with the rest; the later ones
+    // see the commune marked deleted and write nothing (commitBatch).
+    const deleted = await this.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE.communeDocuments}::int, hashtext(${insee}))`.execute(
+        trx,
+      );
+      return trx.deleteFrom('doc_rooms').where('insee', '=', insee).returning('room').execute();
+    });
     this.communeBytes.delete(insee);
     return deleted.length;
   }

@@ -1,13 +1,14 @@
 /**
  * PostgreSQL advisory locks for what must run on one node at a time in cluster mode: a
- * commune's publication (held, others wait), a daily job (tried, others skip). A lock is a
+ * commune's publication and a page's history (held, others wait). A lock is a
  * session lock on one connection taken from the pool for the job's duration; a node that dies
  * loses its connection, and PostgreSQL releases the lock with it.
  *
  * Keys are (namespace, hashtext(name)): the namespace keeps kinds of locks apart.
  *
  * A daily job is not a lock but a claim (claimDailyJob): a lock held while a job runs would let
- * another node run it again once it is released; a row per job and day does not.
+ * another node run it again once it is released; a row per job and day does not. A job that
+ * fails gives its claim back (releaseDailyJob), so another node runs it that day.
  */
 import { sql } from 'kysely';
 import type { PgDatabase } from './pgDatabase';
@@ -18,6 +19,11 @@ export const LOCK_NAMESPACE = {
   publication: 0x5051, // "PQ"
   /** A page's history, while a snapshot is compared with the last one and stored. */
   pageHistory: 0x5048, // "PH"
+  /**
+   * A commune's documents: every commit of updates holds it shared, the deletion of the
+   * commune's data exclusive (PgDocStore), so no node writes them back after the deletion.
+   */
+  communeDocuments: 0x4344, // "CD"
 } as const;
 
 /** Runs `job` holding the lock (waits for it); the lock is released whatever `job` does. */
@@ -38,29 +44,6 @@ export async function withAdvisoryLock<T>(
 }
 
 /**
- * Runs `job` if no other session holds the lock, and returns `{ ran: true, value }`; else
- * returns `{ ran: false }` at once.
- */
-export async function tryAdvisoryLock<T>(
-  db: PgDatabase,
-  namespace: number,
-  name: string,
-  job: () => Promise<T>,
-): Promise<{ ran: true; value: T } | { ran: false }> {
-  return db.connection().execute(async (conn) => {
-    const { rows } = await sql<{
-      locked: boolean;
-    }>`select pg_try_advisory_lock(${namespace}::int, hashtext(${name})) as locked`.execute(conn);
-    if (!rows[0]?.locked) return { ran: false } as const;
-    try {
-      return { ran: true, value: await job() } as const;
-    } finally {
-      await sql`select pg_advisory_unlock(${namespace}::int, hashtext(${name}))`.execute(conn);
-    }
-  });
-}
-
-/**
  * [PGPUB-4] Claims `job` for `day` (e.g. « 2026-12-05 »): true for the one node whose claim
  * is recorded first, false for every other, then and later that day.
  */
@@ -69,6 +52,14 @@ export async function claimDailyJob(db: PgDatabase, job: string, day: string): P
     insert into daily_job_runs (job, day) values (${job}, ${day})
     on conflict do nothing returning job`.execute(db);
   return rows.length === 1;
+}
+
+/**
+ * Gives a claim back after the job failed: the next node to check that day runs it again (at
+ * least once a day, not at most once).
+ */
+export async function releaseDailyJob(db: PgDatabase, job: string, day: string): Promise<void> {
+  await sql`delete from daily_job_runs where job = ${job} and day = ${day}`.execute(db);
 }
 
 /** The UTC day of a time, as daily jobs are claimed. */

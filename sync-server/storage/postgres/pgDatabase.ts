@@ -109,6 +109,10 @@ export async function openPostgres(url: string, options: PgOpenOptions = {}): Pr
     connectionString: url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: 10_000,
+    // TCP keepalives: a connection cut without a FIN (a node or a link gone) is noticed, so an
+    // advisory lock it held is not kept for the kernel's two hours.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     idleTimeoutMillis: 30_000,
     options: '-c synchronous_commit=on',
   });
