@@ -293,6 +293,8 @@ export interface ServicesOptions extends Omit<CoreOptions, 'logger' | 'adminHook
    * fan out to the other nodes through Redis (sync/RedisFanout.ts). Unset: one node.
    */
   redisUrl?: string;
+  /** Redis's password (env REDIS_PASSWORD), out of the URL. */
+  redisPassword?: string;
 }
 
 /** The documents' store as the server uses it: the DocStore, plus repair and quota. */
@@ -410,6 +412,7 @@ export async function composeServices(options: ServicesOptions): Promise<Service
     const { RedisFanout } = await import('../sync/RedisFanout');
     fanout = new RedisFanout({
       url: options.redisUrl,
+      password: options.redisPassword,
       store: docs.catchUp,
       logger: options.logger,
       metrics: core.metrics,

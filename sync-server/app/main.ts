@@ -12,7 +12,8 @@
  * SITES_DIR and MEDIA_DIR (published versions and the media library; default DATA_DIR/sites and
  * DATA_DIR/media; with several nodes, folders they all see), UPDATES_DIR (the desktop app's
  * updates; default DATA_DIR/updates; likewise shared),
- * REDIS_URL (`redis://…`, with DATABASE_URL: rooms shared with the other nodes; default none).
+ * REDIS_URL (`redis://…`, with DATABASE_URL: rooms shared with the other nodes; default none),
+ * REDIS_PASSWORD (Redis's password, kept out of the URL; default none).
  */
 import path from 'node:path';
 import { DEMO_COMMUNE } from '../accounts/Accounts';
@@ -76,6 +77,7 @@ try {
     mediaDir,
     updatesDir,
     redisUrl,
+    redisPassword: process.env.REDIS_PASSWORD || undefined,
   });
 } catch (error) {
   console.error(`Le serveur n'a pas pu démarrer : ${(error as Error).message}`);

@@ -22,6 +22,8 @@ import { redisAvailability, startThrowawayRedis, type ThrowawayRedis } from '../
 import type { ConnectionIdentity, RoomConnection, RoomSocket } from './Room';
 import { RoomManager } from './RoomManager';
 import { RedisFanout, type RedisFanoutOptions } from './RedisFanout';
+import { deepAnyUpdate } from './hostilePayloads';
+import { MAX_VALUE_DEPTH } from '../../site/siteDoc';
 
 const ALICE: ConnectionIdentity = { agentId: 'a', displayName: 'Alice', color: '#1f5fbf', readOnly: false };
 const runs = postgresAvailability().available && redisAvailability().available;
@@ -214,6 +216,35 @@ describe.runIf(runs)('RedisFanout between two nodes', () => {
       await store.close();
       await lateRedis.stop();
     }
+  }, 30_000);
+
+  it('[CLUSTER-11] a Redis with a password: joined with REDIS_PASSWORD (out of the URL), not without it', async () => {
+    const guarded = await startThrowawayRedis(undefined, { password: 'mot-de-passe-redis-2026' });
+    const store = await PgDocStore.open(postgres.url, { maxConnections: 2 });
+    const fanout = (password?: string) =>
+      new RedisFanout({ url: guarded.url, password, store, logger: silentLogger, sweepIntervalMs: 1e9 });
+    const [withPassword, without] = [fanout('mot-de-passe-redis-2026'), fanout()];
+    try {
+      await waitFor(() => withPassword.connected, 'joined with the password', 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(without.connected).toBe(false);
+    } finally {
+      await withPassword.close();
+      await without.close();
+      await store.close();
+      await guarded.stop();
+    }
+  }, 30_000);
+
+  it('[CLUSTER-10] an update coming through Redis is checked as a client’s: a hostile one changes nothing', async () => {
+    const [a, b] = [await startNode(), await startNode()];
+    const { roomB } = await openOnBoth(a, b, '13001/page/verifiee');
+    const before = Y.encodeStateVector(roomB.doc);
+    const seq = roomB.knownSeq;
+    // Plain values nested far beyond the model's depth: refused before Yjs decodes them.
+    roomB.applyRemote(seq + 1, seq + 1, [deepAnyUpdate(MAX_VALUE_DEPTH + 50)]);
+    expect(Y.encodeStateVector(roomB.doc)).toEqual(before);
+    expect(roomB.knownSeq).toBe(seq);
   }, 30_000);
 
   it('a message above the size bound or malformed changes nothing; the store is read instead [CLUSTER-2]', async () => {

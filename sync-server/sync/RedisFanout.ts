@@ -33,6 +33,8 @@ export interface CatchUpStore {
 export interface RedisFanoutOptions {
   /** `redis://…` or `rediss://…` (env REDIS_URL). */
   url: string;
+  /** Redis's password (env REDIS_PASSWORD), kept out of the URL (and so of any log of it). */
+  password?: string;
   store: CatchUpStore;
   logger: Logger;
   metrics?: Metrics;
@@ -78,6 +80,7 @@ export class RedisFanout implements RoomFanout {
       retryStrategy: (times) => Math.min(times * 100, 2_000),
       connectTimeout: 5_000,
       lazyConnect: false,
+      ...(options.password ? { password: options.password } : {}),
     };
     // Publishing while Redis is away fails at once (not queued): the store catches up.
     this.pub = new Redis(options.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 });

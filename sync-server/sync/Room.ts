@@ -622,6 +622,17 @@ export class Room {
    */
   applyRemote(fromSeq: number, toSeq: number, updates: Uint8Array[]): void {
     if (this.destroyed || toSeq <= this.seq) return;
+    // What comes through Redis is checked as a client's update is (a node checked it, but
+    // Redis is not the record): a forged one is dropped and the room reads PostgreSQL instead.
+    for (const update of updates) {
+      const problem = updateProblem(this.doc, update, this.maxTypeDepth);
+      // Updates ahead of what this node has are normal here: Yjs keeps them pending (below).
+      if (!problem || problem === 'clock-gap' || problem === 'missing-dependency') continue;
+      if (problem === 'delete-beyond-state') continue;
+      this.options.logger.log('warn', 'cluster.remote_update_refused', { room: this.name, problem });
+      this.options.fanout?.gap(this);
+      return;
+    }
     try {
       this.doc.transact(() => {
         for (const update of updates) Y.applyUpdate(this.doc, update, ORIGIN_REMOTE);

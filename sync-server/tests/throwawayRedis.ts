@@ -49,7 +49,8 @@ async function waitPong(port: number, timeoutMs = 10_000): Promise<void> {
       socket.once('connect', () => socket.write('PING\r\n'));
       socket.once('data', (data) => {
         socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
+        // -NOAUTH: a server with a password, up all the same.
+        resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
       });
       socket.once('error', () => resolve(false));
       socket.once('timeout', () => {
@@ -63,8 +64,14 @@ async function waitPong(port: number, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-/** `port`: a given one (e.g. where a node already tries to connect); default a free one. */
-export async function startThrowawayRedis(port?: number): Promise<ThrowawayRedis> {
+/**
+ * `port`: a given one (e.g. where a node already tries to connect); default a free one.
+ * `password`: the server requires it (`requirepass`).
+ */
+export async function startThrowawayRedis(
+  port?: number,
+  options: { password?: string } = {},
+): Promise<ThrowawayRedis> {
   const binary = redisServerPath();
   if (!binary) throw new Error('Redis absent : redis-server introuvable.');
   port ??= await freePort();
@@ -83,6 +90,7 @@ export async function startThrowawayRedis(port?: number): Promise<ThrowawayRedis
         'no',
         '--loglevel',
         'warning',
+        ...(options.password ? ['--requirepass', options.password] : []),
       ],
       { stdio: 'ignore' },
     );
