@@ -422,6 +422,26 @@ async function loadDocuments(target: Target, prefix: string, count: number): Pro
   return clients;
 }
 
+/**
+ * One update from each writer must reach the idle clients of its room; then the connection
+ * errors and live sockets of every client are counted, and all of them disconnected.
+ */
+async function pingThenDisconnect(
+  writers: Client[],
+  idle: Client[],
+  clients: Client[],
+  timeoutMs: number,
+): Promise<{ delivered: number; errors: number; connected: number }> {
+  let delivered = 0;
+  for (const c of idle) c.doc.getMap('ping').observe(() => (delivered += 1));
+  for (const c of writers) c.doc.getMap('ping').set('p', 1);
+  await waitUntil(() => delivered >= idle.length, timeoutMs);
+  const errors = clients.reduce((n, c) => n + c.errors, 0);
+  const connected = clients.filter((c) => c.provider.wsconnected).length;
+  disconnectAll(clients);
+  return { delivered, errors, connected };
+}
+
 /** Settled memory: the writes have landed (ours persists them), then forced GCs. */
 async function settledMemory(target: Target): Promise<MemoryUsage> {
   await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -445,14 +465,12 @@ async function memory(target: Target): Promise<Figures> {
   );
   const connectSeconds = (performance.now() - started) / 1000;
   const withIdle = await settledMemory(target);
-  const clients = [...warmUp, ...first, ...second, ...idle];
-  let delivered = 0;
-  for (const c of idle) c.doc.getMap('ping').observe(() => (delivered += 1));
-  for (const c of first) c.doc.getMap('ping').set('p', 1);
-  await waitUntil(() => delivered >= idle.length, 20_000);
-  const errors = clients.reduce((n, c) => n + c.errors, 0);
-  const connected = clients.filter((c) => c.provider.wsconnected).length;
-  disconnectAll(clients);
+  const { delivered, errors, connected } = await pingThenDisconnect(
+    first,
+    idle,
+    [...warmUp, ...first, ...second, ...idle],
+    20_000,
+  );
   // Each of the 1,000 documents of the slope came with its writer's connection: take one idle
   // connection's share off.
   const perIdle = (key: keyof MemoryUsage) => (withIdle[key] - at1500[key]) / 1500;
@@ -491,14 +509,12 @@ export async function idleConnections(target: Target, count = 10_000, perRoom = 
   );
   const connectSeconds = (performance.now() - started) / 1000;
   const settled = await settledMemory(target);
-  const clients = [...writers, ...idle];
-  let delivered = 0;
-  for (const c of idle) c.doc.getMap('ping').observe(() => (delivered += 1));
-  for (const c of writers) c.doc.getMap('ping').set('p', 1);
-  await waitUntil(() => delivered >= idle.length, 60_000);
-  const errors = clients.reduce((n, c) => n + c.errors, 0);
-  const connected = clients.filter((c) => c.provider.wsconnected).length;
-  disconnectAll(clients);
+  const { delivered, errors, connected } = await pingThenDisconnect(
+    writers,
+    idle,
+    [...writers, ...idle],
+    60_000,
+  );
   return {
     rssBytes: settled.rss,
     heapBytes: settled.heapUsed,

@@ -26,10 +26,8 @@ import type {
   TokenContext,
   TokenRecord,
 } from '../AccountStore';
+import { LOCK_NAMESPACE } from './advisoryLocks';
 import { openPostgres, type PgDatabase, type PgOpenOptions, type PgSchema } from './pgDatabase';
-
-/** First key of the throttle's advisory locks (the second is the counter's hash). */
-const THROTTLE_LOCK_CLASS = 0x7468;
 
 type AgentRow = PgSchema['agents'];
 
@@ -455,7 +453,9 @@ export class PgAccountStore implements AccountStore {
     const name = (k: ThrottleKey) => JSON.stringify([k.scope, k.email, k.address]);
     return this.db.transaction().execute(async (trx) => {
       for (const lock of [...new Set(keys.map(name))].sort())
-        await sql`select pg_advisory_xact_lock(${THROTTLE_LOCK_CLASS}, hashtext(${lock}))`.execute(trx);
+        await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE.loginThrottle}::int, hashtext(${lock}))`.execute(
+          trx,
+        );
       const rows = await Promise.all(
         keys.map((k) =>
           trx

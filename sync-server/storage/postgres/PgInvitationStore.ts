@@ -7,10 +7,8 @@
 import { sql } from 'kysely';
 import type { Role } from '../../../site/apiContract';
 import type { InvitationRecord, InvitationStore } from '../InvitationStore';
+import { LOCK_NAMESPACE } from './advisoryLocks';
 import { openPostgres, type PgDatabase, type PgOpenOptions, type PgSchema } from './pgDatabase';
-
-/** First key of the invitations' advisory locks (the second is the commune's hash). */
-const INVITATION_LOCK_CLASS = 0x696e;
 
 const fromRow = (row: PgSchema['agent_invitations']): InvitationRecord => ({
   email: row.email,
@@ -38,7 +36,9 @@ export class PgInvitationStore implements InvitationStore {
   async put(invitation: InvitationRecord, oldest: number, max: number): Promise<boolean> {
     const { email, insee, role, invitedBy, createdAt } = invitation;
     return this.db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${INVITATION_LOCK_CLASS}, hashtext(${insee}))`.execute(trx);
+      await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE.invitations}::int, hashtext(${insee}))`.execute(
+        trx,
+      );
       await trx.deleteFrom('agent_invitations').where('created_at', '<', oldest).execute();
       const { n } = await trx
         .selectFrom('agent_invitations')

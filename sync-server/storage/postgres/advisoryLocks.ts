@@ -1,6 +1,7 @@
 /**
  * PostgreSQL advisory locks for what must run on one node at a time in cluster mode: a
- * commune's publication and a page's history (held, others wait). A lock is a
+ * commune's publication and a page's history (held, others wait). Every namespace of the
+ * server's advisory locks is in LOCK_NAMESPACE, so two kinds never collide. A lock is a
  * session lock on one connection taken from the pool for the job's duration; a node that dies
  * loses its connection, and PostgreSQL releases the lock with it.
  *
@@ -24,6 +25,10 @@ export const LOCK_NAMESPACE = {
    * commune's data exclusive (PgDocStore), so no node writes them back after the deletion.
    */
   communeDocuments: 0x4344, // "CD"
+  /** A login throttle counter (name: its key), for a transaction (PgAccountStore). */
+  loginThrottle: 0x7468, // "th"
+  /** A commune's pending invitations, while their cap is checked (PgInvitationStore). */
+  invitations: 0x696e, // "in"
 } as const;
 
 /** Runs `job` holding the lock (waits for it); the lock is released whatever `job` does. */
