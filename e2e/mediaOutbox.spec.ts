@@ -102,7 +102,7 @@ test('[MEDIA-2] offline then online: the image and its copies are uploaded once 
   a.outbox.kick();
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(a.puts).toHaveLength(3);
-  a.outbox.stop();
+  await a.outbox.stop();
   a.store.close();
 });
 
@@ -115,7 +115,7 @@ test('[MEDIA-2] another computer with the same image uploads nothing: the server
   await a.store.add('13001', img.sha, 'image/webp', img.bytes, Date.now(), img.variants);
   a.outbox.start();
   await expect.poll(() => a.puts.length).toBe(3);
-  a.outbox.stop();
+  await a.outbox.stop();
   a.store.close();
 
   const b = computer(auth);
@@ -125,6 +125,6 @@ test('[MEDIA-2] another computer with the same image uploads nothing: the server
   await expect.poll(async () => (await b.store.pending()).length).toBe(0);
   expect(b.puts).toEqual([]);
   expect(b.outbox.uploads).toBe(0);
-  b.outbox.stop();
+  await b.outbox.stop();
   b.store.close();
 });

@@ -21,6 +21,8 @@ export class MediaOutbox {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
   private stopped = false;
+  /** The pass in progress, if any: `stop()` resolves once it has recorded what it sent. */
+  private current: Promise<void> | undefined;
   private state: OutboxState = { pending: 0, pendingShas: [], uploading: null, lastError: null };
   private readonly listeners = new Set<() => void>();
   /** Counted by tests and the bench: PUTs actually sent. */
@@ -32,7 +34,7 @@ export class MediaOutbox {
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
   ) {}
 
-  start(): () => void {
+  start(): () => Promise<void> {
     this.kick();
     return () => this.stop();
   }
@@ -41,13 +43,30 @@ export class MediaOutbox {
   kick(): void {
     if (this.stopped) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), 0);
+    this.timer = setTimeout(() => this.pass(), 0);
   }
 
-  stop(): void {
+  /**
+   * No new upload starts; resolves once the one in progress (if any) is recorded as sent or
+   * failed, so the store may then be closed without cutting that record short.
+   */
+  stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.listeners.clear();
+    return this.current ?? Promise.resolve();
+  }
+
+  /** One pass over the queue; a failure of this computer's store is reported, never thrown. */
+  private pass(): void {
+    if (this.running || this.stopped) return;
+    this.current = this.run()
+      .catch((error: unknown) => {
+        this.setState({ lastError: error instanceof Error ? error.message : String(error) });
+      })
+      .finally(() => {
+        this.current = undefined;
+      });
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -68,7 +87,6 @@ export class MediaOutbox {
   }
 
   private async run(): Promise<void> {
-    if (this.running || this.stopped) return;
     this.running = true;
     let retryIn = 5000;
     try {
@@ -107,7 +125,7 @@ export class MediaOutbox {
       } else retryIn = 30_000;
     } finally {
       this.running = false;
-      if (!this.stopped) this.timer = setTimeout(() => void this.run(), retryIn);
+      if (!this.stopped) this.timer = setTimeout(() => this.pass(), retryIn);
     }
   }
 

@@ -154,10 +154,8 @@ function useMedia(auth: AuthSession, insee: string): SessionMedia {
   }, [auth, insee]);
   useEffect(() => {
     const stop = media.outbox.start();
-    return () => {
-      stop();
-      media.store.close();
-    };
+    // The store closes once the upload in progress (if any) is recorded.
+    return () => void stop().then(() => media.store.close());
   }, [media]);
   return media;
 }
