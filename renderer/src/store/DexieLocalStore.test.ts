@@ -329,3 +329,81 @@ describe('DexieLocalStore when the disk is full', () => {
     expect(isQuotaError(undefined)).toBe(false);
   });
 });
+
+/** Fails instead of hanging: a room that never opens is the bug these tests look for. */
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} never resolved`)), 2000)),
+  ]);
+}
+
+describe('DexieLocalStore: several holders of one room (the editor, the background sync)', () => {
+  it('a holder that never loaded releases: the other still loads the shared doc', async () => {
+    const docs = new DexieLocalStore().docs(scope());
+    const a = await docs.open('r');
+    const b = await docs.open('r');
+    expect(b.doc).toBe(a.doc);
+    a.release();
+    await within(b.load(), 'b.load');
+    b.doc.getText('t').insert(0, 'x');
+    b.release();
+    const c = await within(docs.open('r'), 'c.open');
+    await within(c.load(), 'c.load');
+    expect(c.doc.getText('t').toString()).toBe('x');
+  });
+  it('the first holder releases after loading: the second keeps the doc and loads it', async () => {
+    const docs = new DexieLocalStore().docs(scope());
+    const a = await docs.open('r');
+    await a.load();
+    const b = await docs.open('r');
+    a.release();
+    await within(b.load(), 'b.load');
+    b.doc.getText('t').insert(0, 'y');
+    b.release();
+    const c = await within(docs.open('r'), 'c.open');
+    await within(c.load(), 'c.load');
+    expect(c.doc.getText('t').toString()).toBe('y');
+  });
+  it('one of two loaded holders releases: a third open is not kept waiting (the doc stays loaded)', async () => {
+    const docs = new DexieLocalStore().docs(scope());
+    const a = await docs.open('r');
+    await a.load();
+    const b = await docs.open('r');
+    await b.load();
+    a.release();
+    const c = await within(docs.open('r'), 'c.open');
+    await within(c.load(), 'c.load');
+    b.release();
+    c.release();
+  });
+  it('an open concurrent with the last release waits for the unload, then reads everything from storage', async () => {
+    const docs = new DexieLocalStore().docs(scope());
+    const a = await docs.open('r');
+    await a.load();
+    a.doc.getText('t').insert(0, 'z');
+    const bOpening = docs.open('r');
+    a.release();
+    const b = await within(bOpening, 'b.open');
+    await within(b.load(), 'b.load');
+    expect(b.doc.getText('t').toString()).toBe('z');
+  });
+});
+describe('DexieLocalStore.open({ unloaded })', () => {
+  it('the editor asks for an unloaded doc while another holder has it loaded: waits for its release, then gets a fresh doc that loads everything', async () => {
+    const docs = new DexieLocalStore().docs(scope());
+    const a = await docs.open('r');
+    await a.load();
+    a.doc.getText('t').insert(0, 'w');
+    let got = false;
+    const e = docs.open('r', { unloaded: true }).then((h) => ((got = true), h));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toBe(false);
+    a.release();
+    const h = await within(e, 'e.open');
+    expect(h.doc).not.toBe(a.doc);
+    expect(h.doc.getText('t').toString()).toBe('');
+    await h.load();
+    expect(h.doc.getText('t').toString()).toBe('w');
+  });
+});

@@ -101,8 +101,8 @@ export class DexieLocalStore implements LocalStore {
 
 class DexieLocalDocs implements LocalDocs {
   private readonly db: DocsDb;
-  /** Rooms whose previous Y.Doc is being destroyed by y-dexie: a new open waits for it. */
-  private readonly releasing = new Map<string, Promise<void>>();
+  /** Rooms open now (or being unloaded), with their shared doc and how many handles hold it. */
+  private readonly opened = new Map<string, SharedDoc>();
   private readonly failureListeners = new Set<(failure: LocalWriteFailure) => void>();
 
   onWriteFailure(listener: (failure: LocalWriteFailure) => void): () => void {
@@ -163,7 +163,7 @@ class DexieLocalDocs implements LocalDocs {
   }
 
   async create(room: string, seed: (doc: Y.Doc) => void): Promise<void> {
-    await this.releasing.get(room);
+    await this.unloadedOf(room);
     const initial = new Y.Doc();
     try {
       seed(initial);
@@ -177,13 +177,26 @@ class DexieLocalDocs implements LocalDocs {
     }
   }
 
-  async open(room: string): Promise<LocalDoc> {
-    await this.releasing.get(room);
+  async open(room: string, options: { unloaded?: boolean } = {}): Promise<LocalDoc> {
     await this.db.transaction('rw', this.db.table(DOCS_TABLE), async () => {
       if (!(await this.db.docs.get(room))) await this.db.docs.add({ room } as DocRow);
     });
+    // A doc being unloaded is never handed out: wait until y-dexie has destroyed it.
+    for (;;) {
+      const shared = this.opened.get(room);
+      if (!shared) break;
+      if (shared.holders > 0 && !options.unloaded) return this.handle(room, shared);
+      await shared.gone;
+    }
     const doc = DexieYProvider.getOrCreateDocument(this.db, DOCS_TABLE, BODY_PROP, room);
-    return this.localDoc(room, doc);
+    const shared = this.sharedDoc(room, doc);
+    this.opened.set(room, shared);
+    return this.handle(room, shared);
+  }
+
+  /** Resolves once `room` has no doc in memory (none open, none being unloaded). */
+  private async unloadedOf(room: string): Promise<void> {
+    for (let shared = this.opened.get(room); shared; shared = this.opened.get(room)) await shared.gone;
   }
 
   async readStates(rooms: readonly string[]): Promise<Map<string, Uint8Array>> {
@@ -301,50 +314,61 @@ class DexieLocalDocs implements LocalDocs {
     return { journal, stop: () => doc.off('updateV2', onUpdate), allKept: () => allKept };
   }
 
-  private localDoc(room: string, doc: Y.Doc): LocalDoc {
+  /** The doc of one open room, loaded at most once whatever the number of its handles. */
+  private sharedDoc(room: string, doc: Y.Doc): SharedDoc {
     let loading: Promise<void> | undefined;
-    let released = false;
     let resolveLoaded: () => void = () => {};
     const whenLoaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
-    const releasing = this.releasing;
     const { journal, stop, allKept } = this.journalUpdates(room, doc);
     doc.on('destroy', stop);
     // y-dexie reports a failed write of an update on its provider: the doc in memory (and so
     // the server, once online) still has the change, and the journal keeps it for next time.
     const onError = (error: unknown) =>
       this.reportWriteFailure({ room, quota: isQuotaError(error), journaled: allKept() }, error, doc);
+    const gone = new Promise<void>((resolve) =>
+      doc.on('destroy', () => {
+        if (this.opened.get(room)?.doc === doc) this.opened.delete(room);
+        resolve();
+      }),
+    );
     return {
-      room,
       doc,
+      holders: 0,
+      gone,
       whenLoaded,
       load() {
         if (!loading) {
-          if (released) return Promise.reject(new Error(`${room} was released`));
           const provider = DexieYProvider.load(doc);
           provider.on('error', onError);
           loading = provider.whenLoaded.then(() => {
-            // Local edits whose IndexedDB write was cut short by the last unload.
-            const pending = journal.entries();
-            if (pending.length > 0) {
-              // What they add is journaled again, as one new update, by the same transaction.
-              Y.transact(doc, () => pending.forEach((u) => Y.applyUpdateV2(doc, u)), ORIGIN_JOURNAL_REPLAY);
-              pending.forEach((u) => journal.remove(u));
-            }
+            replayJournal(doc, journal);
             resolveLoaded();
           });
         }
         return loading;
       },
-      release() {
-        if (released) return;
-        released = true;
-        const destroyed = new Promise<void>((resolve) => doc.on('destroy', () => resolve()));
-        const done = destroyed.finally(() => {
-          if (releasing.get(room) === done) releasing.delete(room);
-        });
-        releasing.set(room, done);
+      unload() {
         if (loading) DexieYProvider.release(doc);
         else doc.destroy();
+      },
+    };
+  }
+
+  /** One caller's hold on a shared doc; the last release unloads it. */
+  private handle(room: string, shared: SharedDoc): LocalDoc {
+    shared.holders += 1;
+    let released = false;
+    return {
+      room,
+      doc: shared.doc,
+      whenLoaded: shared.whenLoaded,
+      load: () => (released ? Promise.reject(new Error(`${room} was released`)) : shared.load()),
+      release: () => {
+        if (released) return;
+        released = true;
+        shared.holders -= 1;
+        // Kept in `opened` until destroyed: a new open waits for it to be gone.
+        if (shared.holders === 0) shared.unload();
       },
     };
   }
@@ -354,4 +378,26 @@ class DexieLocalDocs implements LocalDocs {
     this.retryTimer = undefined;
     this.db.close();
   }
+}
+
+/** One room's doc shared by the handles open on it. */
+interface SharedDoc {
+  readonly doc: Y.Doc;
+  /** Handles not released yet; at 0 the doc is being unloaded. */
+  holders: number;
+  /** Resolves once y-dexie has destroyed the doc (the room is then closed). */
+  readonly gone: Promise<void>;
+  readonly whenLoaded: Promise<void>;
+  load(): Promise<void>;
+  /** Unloads the doc from memory (y-dexie destroys it). */
+  unload(): void;
+}
+
+/** Local edits whose IndexedDB write was cut short by the last unload, applied once loaded. */
+function replayJournal(doc: Y.Doc, journal: WriteAheadJournal): void {
+  const pending = journal.entries();
+  if (pending.length === 0) return;
+  // What they add is journaled again, as one new update, by the same transaction.
+  Y.transact(doc, () => pending.forEach((u) => Y.applyUpdateV2(doc, u)), ORIGIN_JOURNAL_REPLAY);
+  pending.forEach((u) => journal.remove(u));
 }

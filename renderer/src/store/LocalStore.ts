@@ -39,7 +39,13 @@ export interface LocalDocs {
   onWritesRestored(listener: () => void): () => void;
   /** Tries the refused writes again now; true when none is left. */
   retryRefusedWrites(): Promise<boolean>;
-  open(room: string): Promise<LocalDoc>;
+  /**
+   * A handle on the room's doc. The handles of one room share one Y.Doc, loaded once and
+   * unloaded at the last release. `unloaded`: the doc is not loaded yet when this resolves
+   * (waits for the other holders to release the room): an editor binding that must see the
+   * load as Yjs changes asks for it.
+   */
+  open(room: string, options?: { unloaded?: boolean }): Promise<LocalDoc>;
   /**
    * What this computer holds of each room, as one Yjs update, read without opening the rooms
    * (nothing is watched, nothing stays in memory). Rooms never stored are absent.

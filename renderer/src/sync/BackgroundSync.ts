@@ -389,8 +389,9 @@ export class BackgroundSync {
     }
   }
 
+  /** Neither the editor nor another background sync holds `room`. */
   private isFree(room: string): boolean {
-    return !this.reserved.has(room) && !this.openRooms().has(room);
+    return !this.reserved.has(room) && !this.holding.has(room) && !this.openRooms().has(room);
   }
 
   /** Marks `room` held by the background until the returned release is called. */

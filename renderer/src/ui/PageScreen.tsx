@@ -331,7 +331,7 @@ function usePageRoom(
           return undefined;
         }
         unreserve = release;
-        return docs.open(room);
+        return docs.open(room, { unloaded: true });
       })
       .then(
         (local) => {
