@@ -36,7 +36,11 @@ export type NewRelease = Omit<PageRelease, 'id' | 'releasedAt' | 'releasedBy'>;
  */
 const metaKeys = new WeakMap<PageMeta, string>();
 
-/** The fields that make a page's public form (status and edit stamps excluded). */
+/**
+ * The fields that make a page's public form (status and edit stamps excluded; `bodyMedia`
+ * too: the editor's index of the body's media, derived from the body — which the release's
+ * fingerprint covers — and written a second after it, often after « Mettre en ligne »).
+ */
 export function metaKey(meta: PageMeta): string {
   let key = metaKeys.get(meta);
   if (key === undefined) metaKeys.set(meta, (key = makeMetaKey(meta)));
@@ -54,7 +58,6 @@ function makeMetaKey(meta: PageMeta): string {
     Object.keys(fields)
       .sort()
       .map((k) => [k, fields[k]]),
-    [...(meta.bodyMedia ?? [])].sort(),
   ]);
 }
 

@@ -7,7 +7,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { PublishResponse } from '../../site/apiContract';
 import { writeParagraphs } from '../../site/pageBody';
-import { createPage, type PageType, updatePage, updatePageFields, updateSettings } from '../../site/siteDoc';
+import {
+  createPage,
+  type PageType,
+  setPageBodyMedia,
+  updatePage,
+  updatePageFields,
+  updateSettings,
+} from '../../site/siteDoc';
 import { pageRoom, siteRoom } from '../../site/syncProtocol';
 import { openDatabase, type SqliteDatabase } from '../storage/database';
 import { PageSnapshots } from './PageSnapshots';
@@ -120,6 +127,21 @@ afterEach(async () => {
 });
 
 describe('[PUBL-9] per-page publishing', () => {
+  it('the editor’s index of a body’s media catching up after « Mettre en ligne » does not make the page « modifiée »', async () => {
+    const horaires = page('Horaires', 'Ouvert le lundi.');
+    await run({ kind: 'page', pageId: horaires.id });
+    // The editor writes `bodyMedia` a second after the body stops changing: here, after the
+    // release. It is derived from the body, which has not changed: the page is as online.
+    clock += 1_000;
+    setPageBodyMedia(manifest, horaires.id, ['a'.repeat(64)]);
+    touch(siteRoom(INSEE));
+    expect(await status(horaires.id)).toMatchObject({ online: true, modified: false });
+    // A change of what the page shows still counts.
+    updatePage(manifest, horaires.id, { title: 'Horaires de la mairie' }, 'test', clock);
+    touch(siteRoom(INSEE));
+    expect(await status(horaires.id)).toMatchObject({ online: true, modified: true });
+  });
+
   it('« Mettre en ligne » puts one page online as it is now, never another page’s unfinished changes', async () => {
     const horaires = page('Horaires', 'Ouvert le lundi.');
     const travaux = page('Travaux', 'Rue fermée en mars.');
