@@ -28,17 +28,24 @@ export const LATENCY_BUCKETS_SECONDS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+const WINDOW_SECONDS = 60;
+
 export class Metrics {
   private readonly counters = new Map<string, Counter>();
   private readonly gauges = new Map<string, { help: string; read: () => number }>();
   private readonly histograms = new Map<string, Histogram>();
-  /** Timestamps of recent updates, for the updates/s gauge (one-minute window). */
-  private readonly recentUpdates: number[] = [];
+  /** Updates applied per second of the last minute (a ring of 60 seconds), for the gauge. */
+  private readonly perSecond = new Float64Array(WINDOW_SECONDS);
+  /** The second (since the epoch) each slot of `perSecond` counts. */
+  private readonly slotSecond = new Float64Array(WINDOW_SECONDS).fill(-1);
+  /** The entry of the label-less `usine_sync_updates_total`: counted without a lookup. */
+  private readonly updatesTotal: { labels: Labels; value: number } = { labels: {}, value: 0 };
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.now = now;
     this.counter('usine_sync_updates_total', 'Document updates received from clients and applied.');
+    this.counters.get('usine_sync_updates_total')!.values.set('', this.updatesTotal);
     this.counter('usine_errors_total', 'Errors, by kind.');
     this.counter('usine_refusals_total', 'Refused requests and connections, by code.');
     this.gauge(
@@ -82,18 +89,30 @@ export class Metrics {
     h.count += 1;
   }
 
-  /** One update applied (feeds the counter and the updates/s gauge). */
+  /**
+   * One update applied (feeds the counter and the updates/s gauge). On the hot path: no
+   * allocation, no lookup (it cost 3 % of the server's CPU as a labelled `inc`, issue 16).
+   */
   updateApplied(): void {
-    this.inc('usine_sync_updates_total');
-    const now = this.now();
-    this.recentUpdates.push(now);
-    if (this.recentUpdates.length > 200_000) this.recentUpdates.splice(0, 100_000);
+    this.updatesTotal.value += 1;
+    const second = Math.floor(this.now() / 1000);
+    const slot = second % WINDOW_SECONDS;
+    if (this.slotSecond[slot] !== second) {
+      this.slotSecond[slot] = second;
+      this.perSecond[slot] = 0;
+    }
+    this.perSecond[slot]! += 1;
   }
 
+  /** The mean rate over the last 60 whole seconds (the current one, incomplete, left out). */
   private updatesPerSecond(): number {
-    const since = this.now() - 60_000;
-    while (this.recentUpdates.length > 0 && this.recentUpdates[0]! < since) this.recentUpdates.shift();
-    return this.recentUpdates.length / 60;
+    const current = Math.floor(this.now() / 1000);
+    let total = 0;
+    for (let slot = 0; slot < WINDOW_SECONDS; slot++) {
+      const second = this.slotSecond[slot]!;
+      if (second < current && second >= current - WINDOW_SECONDS) total += this.perSecond[slot]!;
+    }
+    return total / WINDOW_SECONDS;
   }
 
   counterValue(name: string, labels: Labels = {}): number {
