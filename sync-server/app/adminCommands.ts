@@ -90,23 +90,18 @@ function role(value: string): Role {
   return value as Role;
 }
 
-/** `publish-update` / `set-update-rollout`, each audited (done or refused). */
+/**
+ * `publish-update` / `set-update-rollout`, each audited (done or refused) in the servers' audit
+ * log: PostgreSQL's with DATABASE_URL, the embedded one otherwise.
+ */
 async function updateCommand(
   command: 'publish-update' | 'set-update-rollout',
-  values: Record<string, unknown>,
   context: CommandContext,
+  audit: AuditLog,
 ): Promise<number> {
-  const { dataDir } = context;
+  const { values } = context;
   const { updatesDir } = fileRoots(context);
   const operator = cliOperator();
-  const withAudit = (write: (audit: AuditLog) => void): void => {
-    const db = openDatabase(dataDir);
-    try {
-      write(new AuditLog(new SqliteAuditStore(db)));
-    } finally {
-      db.close();
-    }
-  };
   try {
     const rollout =
       values.rollout === undefined && command === 'publish-update'
@@ -115,15 +110,13 @@ async function updateCommand(
     const before = currentRelease(await publishedManifests(updatesDir));
     if (command === 'set-update-rollout') {
       const manifests = await setRollout(updatesDir, rollout);
-      withAudit((audit) =>
-        recordRolloutChanged(audit, {
-          operator,
-          version: before?.version ?? null,
-          from: before?.rolloutPercent ?? null,
-          to: rollout,
-          manifests,
-        }),
-      );
+      recordRolloutChanged(audit, {
+        operator,
+        version: before?.version ?? null,
+        from: before?.rolloutPercent ?? null,
+        to: rollout,
+        manifests,
+      });
       console.log(`Déploiement de la mise à jour : ${rollout} % des postes (${manifests.join(', ')}).`);
       return 0;
     }
@@ -132,9 +125,7 @@ async function updateCommand(
       updatesDir,
       rolloutPercent: rollout,
     });
-    withAudit((audit) =>
-      recordUpdatePublished(audit, { operator, result, previousVersion: before?.version ?? null }),
-    );
+    recordUpdatePublished(audit, { operator, result, previousVersion: before?.version ?? null });
     console.log(
       `Version ${result.version} publiée (${result.manifests.join(', ')} ; ${result.files.length} fichier(s) vérifié(s)) pour ${result.rolloutPercent} % des postes.` +
         (result.removed.length > 0 ? ` Retirés : ${result.removed.join(', ')}.` : ''),
@@ -142,7 +133,7 @@ async function updateCommand(
     return 0;
   } catch (error) {
     if (error instanceof ReleaseRefused || error instanceof UsageError)
-      withAudit((audit) => recordUpdateRefused(audit, { operator, command, reason: error.message }));
+      recordUpdateRefused(audit, { operator, command, reason: error.message });
     throw error;
   }
 }
@@ -437,10 +428,8 @@ const COMMANDS: Record<string, Command> = {
   restore: { standalone: restore },
   'migrate-to-postgres': { standalone: migrateToPostgresCommand },
   'list-backups': { standalone: listBackupFiles },
-  'publish-update': { standalone: (context) => updateCommand('publish-update', context.values, context) },
-  'set-update-rollout': {
-    standalone: (context) => updateCommand('set-update-rollout', context.values, context),
-  },
+  'publish-update': { core: (context, { audit }) => updateCommand('publish-update', context, audit) },
+  'set-update-rollout': { core: (context, { audit }) => updateCommand('set-update-rollout', context, audit) },
   'add-agent': { core: addAgent },
   'grant-role': { core: grantRole },
   'list-agents': { core: listAgents },

@@ -4,7 +4,12 @@
 // on A closes the live socket on B within B's re-authorization pass (once a second); a role
 // changed by the admin CLI (another process, with DATABASE_URL) reaches B's sockets the same way.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import yaml from 'js-yaml';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -192,4 +197,42 @@ describe.runIf(availability.available)('two nodes on one PostgreSQL share logins
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(again.closed).toBeNull();
   }, 60_000);
+
+  it('the CLI’s update publications and rollout changes are audited in PostgreSQL, where every node reads the log', async () => {
+    const release = await mkdtemp(path.join(os.tmpdir(), 'usine-release-'));
+    try {
+      const installer = Buffer.from('MZ installateur 2.0.0');
+      const name = 'Usine-a-sites-Setup-2.0.0.exe';
+      await writeFile(path.join(release, name), installer);
+      const sha512 = createHash('sha512').update(installer).digest('base64');
+      await writeFile(
+        path.join(release, 'latest.yml'),
+        yaml.dump({
+          version: '2.0.0',
+          files: [{ url: name, sha512, size: installer.length }],
+          path: name,
+          sha512,
+        }),
+      );
+      await cli(['publish-update', '--dir', release, '--rollout', '20']);
+      await cli(['set-update-rollout', '--rollout', '60']);
+      await expect(cli(['set-update-rollout', '--rollout', '150'])).rejects.toThrow();
+    } finally {
+      await rm(release, { recursive: true, force: true });
+    }
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        "SELECT event, outcome FROM audit_log WHERE event LIKE 'update.%' ORDER BY id",
+      );
+      expect(rows).toEqual([
+        { event: 'update.published', outcome: 'ok' },
+        { event: 'update.rollout_changed', outcome: 'ok' },
+        { event: 'update.rollout_changed', outcome: 'refused' },
+      ]);
+    } finally {
+      await client.end();
+    }
+  });
 });
