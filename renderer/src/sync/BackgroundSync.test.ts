@@ -6,6 +6,7 @@ import type { LocalDocs } from '../store/LocalStore';
 import {
   BACKGROUND_CONCURRENCY,
   BackgroundSync,
+  type RoomHold,
   roomsToSync,
   type SeqMemory,
   withUnsentRooms,
@@ -217,5 +218,54 @@ describe('BackgroundSync.run', () => {
     await run;
     expect(h.background.getState()).toMatchObject({ kind: 'done', total: 40, failed: 1, available: 39 });
     expect(h.memory.dirty()).toEqual(new Set([rooms[34]]));
+  });
+});
+
+describe('BackgroundSync.reserve (the editor opens a page the background is syncing)', () => {
+  it('never waits for the network: a socket sync that would hang gives the room up at once, and the room stays to be sent', async () => {
+    const room = '13001/page/marche';
+    const dirty = new Set([room]);
+    const memory: SeqMemory = {
+      get: () => undefined,
+      set: () => undefined,
+      dirty: () => new Set(dirty),
+      markDirty: (r, isDirty) => (isDirty ? dirty.add(r) : dirty.delete(r)),
+    };
+    const auth = {
+      current: { serverUrl: 'http://serveur.test' },
+      withAccessToken: () => Promise.resolve({ docs: [{ room, seq: 3 }] }),
+    } as unknown as AuthSession;
+    let socketStarted!: () => void;
+    const started = new Promise<void>((resolve) => (socketStarted = resolve));
+    class HangingNetwork extends BackgroundSync {
+      protected override syncBatch(): Promise<ReadonlyMap<string, BatchOutcome>> {
+        return Promise.resolve(new Map()); // the batch acknowledged nothing: its socket, then
+      }
+      protected override syncOverSocket(_: string, hold: RoomHold): Promise<'saved' | 'failed' | 'skipped'> {
+        socketStarted();
+        // A network that silently drops packets: no answer, ever, unless the room is given up.
+        return new Promise((resolve) => hold.onGiveUp(() => resolve('skipped')));
+      }
+    }
+    const background = new HangingNetwork(
+      {} as LocalDocs,
+      auth,
+      '13001',
+      memory,
+      () => new Set(),
+      undefined,
+      () => true,
+    );
+    const run = background.run(['marche'], true);
+    await started;
+    const reserved = await Promise.race([
+      background.reserve(room).then(() => 'reserved'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1000)),
+    ]);
+    expect(reserved).toBe('reserved');
+    await run;
+    // Neither sent nor failed: the editor's own room sends it; it is still counted unsent.
+    expect(background.getState()).toMatchObject({ kind: 'done', failed: 0 });
+    expect(dirty).toEqual(new Set([room]));
   });
 });

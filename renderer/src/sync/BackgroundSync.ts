@@ -116,8 +116,8 @@ export class BackgroundSync {
   private stopped = false;
   /** Rooms the editor is opening or has open: never touched here. */
   private readonly reserved = new Map<string, number>();
-  /** Rooms held by a background sync right now, resolved when released. */
-  private readonly holding = new Map<string, Promise<void>>();
+  /** Rooms a background sync holds right now; each gives its room up when the editor asks. */
+  private readonly holding = new Map<string, RoomHold>();
 
   constructor(
     private readonly docs: LocalDocs,
@@ -144,13 +144,15 @@ export class BackgroundSync {
   }
 
   /**
-   * The editor is about to open `room`: from now on the background leaves it alone, and this
-   * resolves once any background sync of it has released its doc (the editor's Lexical binding
-   * must see the doc load as Yjs changes). Returns the release of the reservation.
+   * The editor is about to open `room`: from now on the background leaves it alone. A
+   * background sync of it gives it up at once (the editor never waits for the network: a
+   * request or a socket may hang for minutes on a network that silently dropped); the editor's
+   * own room syncs it. Its doc is released soon after (`LocalDocs.open({ unloaded })` waits
+   * for that). Returns the release of the reservation.
    */
   async reserve(room: string): Promise<() => void> {
     this.reserved.set(room, (this.reserved.get(room) ?? 0) + 1);
-    await this.holding.get(room);
+    this.holding.get(room)?.giveUp();
     let done = false;
     return () => {
       if (done) return;
@@ -320,11 +322,11 @@ export class BackgroundSync {
    */
   protected async syncRoom(room: string): Promise<'saved' | 'failed' | 'skipped'> {
     if (!this.isFree(room)) return 'skipped';
-    const release = this.hold(room);
+    const hold = this.hold(room);
     try {
-      return (await this.syncHeldRoom(room)) ? 'saved' : 'failed';
+      return await this.syncOverSocket(room, hold);
     } finally {
-      release();
+      this.unhold(room, hold);
     }
   }
 
@@ -336,7 +338,7 @@ export class BackgroundSync {
   protected async syncBatch(rooms: readonly string[]): Promise<ReadonlyMap<string, BatchOutcome>> {
     const free = rooms.filter((room) => this.isFree(room));
     if (free.length === 0) return new Map();
-    const releases = free.map((room) => this.hold(room));
+    const holds = new Map(free.map((room) => [room, this.hold(room)]));
     try {
       const copies = await this.copiesOf(free);
       const received = new Map<string, Uint8Array[]>();
@@ -352,12 +354,15 @@ export class BackgroundSync {
       const outcomes = await syncInBatch(copies, (batch) =>
         this.auth.withAccessToken((token) => postSyncBatch(serverUrl, this.insee, batch, token)),
       );
-      await this.keep(received);
-      return outcomes;
+      // A room the editor took meanwhile is its own room's to sync (and to write: the doc it
+      // opened must load before anything else is applied to it).
+      const kept = new Map([...outcomes].filter(([room]) => !holds.get(room)!.givenUp));
+      await this.keep(received, (room) => !holds.get(room)!.givenUp);
+      return kept;
     } catch {
       return new Map();
     } finally {
-      for (const release of releases) release();
+      for (const [room, hold] of holds) this.unhold(room, hold);
     }
   }
 
@@ -376,11 +381,16 @@ export class BackgroundSync {
     });
   }
 
-  /** Writes what the server sent into this computer's copy of each room. */
-  private async keep(received: ReadonlyMap<string, Uint8Array[]>): Promise<void> {
+  /** Writes what the server sent into this computer's copy of each room still held. */
+  private async keep(
+    received: ReadonlyMap<string, Uint8Array[]>,
+    held: (room: string) => boolean,
+  ): Promise<void> {
     for (const [room, updates] of received) {
+      if (!held(room)) continue;
       const local = await this.docs.open(room);
       try {
+        if (!held(room)) continue; // taken meanwhile: the editor's doc loads under its binding
         await local.load();
         Y.applyUpdate(local.doc, Y.mergeUpdates(updates), BATCH_ORIGIN);
       } finally {
@@ -394,23 +404,34 @@ export class BackgroundSync {
     return !this.reserved.has(room) && !this.holding.has(room) && !this.openRooms().has(room);
   }
 
-  /** Marks `room` held by the background until the returned release is called. */
-  private hold(room: string): () => void {
-    let released!: () => void;
-    this.holding.set(room, new Promise<void>((resolve) => (released = resolve)));
-    return () => {
-      this.holding.delete(room);
-      released();
-    };
+  /** Marks `room` held by the background until `unhold`. */
+  private hold(room: string): RoomHold {
+    const hold = new RoomHold();
+    this.holding.set(room, hold);
+    return hold;
   }
 
-  private async syncHeldRoom(room: string): Promise<boolean> {
+  private unhold(room: string, hold: RoomHold): void {
+    if (this.holding.get(room) === hold) this.holding.delete(room);
+  }
+
+  /**
+   * Syncs one held room over its own socket until the server has acknowledged all of it
+   * ('saved'), ROOM_TIMEOUT_MS pass ('failed'), or the editor takes the room ('skipped').
+   */
+  protected async syncOverSocket(room: string, hold: RoomHold): Promise<'saved' | 'failed' | 'skipped'> {
+    if (hold.givenUp) return 'skipped';
     const local = await this.docs.open(room);
+    // Taken meanwhile: the editor's doc must load under its binding, never here.
+    if (hold.givenUp) {
+      local.release();
+      return 'skipped';
+    }
     const provider = new RoomProvider(this.auth.current.serverUrl, local, this.auth.accessToken);
     // Not a presence: nobody is « on » a page synced in the background.
     provider.awareness.setLocalState(null);
     try {
-      return await new Promise<boolean>((resolve) => {
+      return await new Promise<'saved' | 'failed' | 'skipped'>((resolve) => {
         const check = () => {
           const saved = roomIsSaved({
             room,
@@ -420,7 +441,7 @@ export class BackgroundSync {
             localState: encodeDocState(provider.doc),
             durableState: provider.durableState,
           });
-          if (saved) finish(true);
+          if (saved) finish('saved');
         };
         // The access token may have expired while offline: refreshed (once for all rooms), then
         // the room connects again (y-websocket gives up after a 44xx close).
@@ -434,23 +455,43 @@ export class BackgroundSync {
           });
         };
         let finished = false;
-        const timer = setTimeout(() => finish(false), ROOM_TIMEOUT_MS);
+        const timer = setTimeout(() => finish('failed'), ROOM_TIMEOUT_MS);
         const off = provider.onPersistedAck(check);
         provider.on('sync', check);
         provider.on('closed', onClosed);
-        const finish = (ok: boolean) => {
+        const finish = (outcome: 'saved' | 'failed' | 'skipped') => {
+          if (finished) return;
           finished = true;
           clearTimeout(timer);
           off();
           provider.off('sync', check);
           provider.off('closed', onClosed);
-          resolve(ok);
+          resolve(outcome);
         };
         provider.connect();
+        hold.onGiveUp(() => finish('skipped'));
       });
     } finally {
       provider.destroy();
       local.release();
     }
+  }
+}
+
+/** A room held by a background sync, which gives it up as soon as the editor wants it. */
+export class RoomHold {
+  givenUp = false;
+  private listener: (() => void) | null = null;
+
+  /** The editor takes the room: what is waiting on the network for it stops now. */
+  giveUp(): void {
+    if (this.givenUp) return;
+    this.givenUp = true;
+    this.listener?.();
+  }
+
+  onGiveUp(listener: () => void): void {
+    this.listener = listener;
+    if (this.givenUp) listener();
   }
 }
