@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { ScheduledPublication } from '../../site/apiContract';
-import { LOCK_NAMESPACE, withAdvisoryLock } from '../storage/postgres/advisoryLocks';
+import { LOCK_NAMESPACE, type LockFence, withAdvisoryLock } from '../storage/postgres/advisoryLocks';
 import { openPostgres, type PgDatabase } from '../storage/postgres/pgDatabase';
 import type { NewRelease } from './PageReleases';
 import {
@@ -58,7 +58,7 @@ export class PgPublicationStore implements PublicationStore {
     return this.db as unknown as Executor;
   }
 
-  withCommuneLock<T>(insee: string, job: () => Promise<T>): Promise<T> {
+  withCommuneLock<T>(insee: string, job: (fence: LockFence) => Promise<T>): Promise<T> {
     return withAdvisoryLock(this.lockDb, LOCK_NAMESPACE.publication, insee, job);
   }
 

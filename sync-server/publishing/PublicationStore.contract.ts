@@ -213,6 +213,10 @@ export function publicationStoreContract(name: string, make: () => Promise<Publi
       ).rejects.toThrow('boom');
       // The lock is free again after an error.
       expect(await store.withCommuneLock(INSEE, async () => 'again')).toBe('again');
+      // Alone, the fence lets the job switch its site online.
+      expect(await store.withCommuneLock(INSEE, async (fence) => (await fence(), 'switched'))).toBe(
+        'switched',
+      );
     });
   });
 }

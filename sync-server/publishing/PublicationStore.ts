@@ -64,8 +64,11 @@ export interface PublicationStore {
   readonly shared: boolean;
   /** Releases what the store opened itself (not the database it was given). */
   close?(): Promise<void>;
-  /** Runs a commune's publication job alone among the nodes sharing the store. */
-  withCommuneLock<T>(insee: string, job: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a commune's publication job alone among the nodes sharing the store; the job calls
+   * `fence` right before switching the site online (it throws if the lock was lost).
+   */
+  withCommuneLock<T>(insee: string, job: (fence: () => Promise<void>) => Promise<T>): Promise<T>;
   /** Id of the commune's newest publication event (publication or rollback), or null. */
   lastEventId(insee: string): Promise<number | null>;
   /** When the commune last published (events, else the legacy log), or null. */
@@ -155,8 +158,8 @@ export class SqlitePublicationStore implements PublicationStore {
   }
 
   /** One node: the publisher's queue already runs a commune's jobs one at a time. */
-  withCommuneLock<T>(_insee: string, job: () => Promise<T>): Promise<T> {
-    return job();
+  withCommuneLock<T>(_insee: string, job: (fence: () => Promise<void>) => Promise<T>): Promise<T> {
+    return job(async () => undefined);
   }
 
   async lastEventId(insee: string): Promise<number | null> {

@@ -618,6 +618,17 @@ export class Publisher {
   }
 
   private readonly waiting = new Map<string, number>();
+  /** The commune lock's fence of the locked job under way, per commune (see `switchOnline`). */
+  private readonly fences = new Map<string, () => Promise<void>>();
+
+  /**
+   * Switches the commune's site to `version`, once sure no other node took the commune's
+   * lock meanwhile (this node's connection to PostgreSQL may have broken during the job).
+   */
+  private async switchOnline(insee: string, siteDir: string, version: string): Promise<void> {
+    await this.fences.get(insee)?.();
+    await switchCurrent(siteDir, version);
+  }
 
   /**
    * Runs `job` after the commune's jobs under way on this node; `locked`: also alone among
@@ -629,9 +640,14 @@ export class Publisher {
       .catch(() => undefined)
       .then(() =>
         locked
-          ? this.store.withCommuneLock(insee, async () => {
-              await this.refreshIfStale(insee);
-              return job();
+          ? this.store.withCommuneLock(insee, async (fence) => {
+              this.fences.set(insee, fence);
+              try {
+                await this.refreshIfStale(insee);
+                return await job();
+              } finally {
+                this.fences.delete(insee);
+              }
             })
           : job(),
       );
@@ -718,7 +734,7 @@ export class Publisher {
             'acte-online',
             `Retour à la version du ${DATE_TIME_FR.format(new Date((await this.store.versionPublishedAt(insee, version)) ?? 0))} refusé : le site en ligne n’a pas changé.\n${refusals.join('\n')}`,
           );
-        await switchCurrent(siteDir, version);
+        await this.switchOnline(insee, siteDir, version);
         const eventId = await this.store.recordRollback(insee, version, at, by, byName, knownPages);
         // The files online are no longer those of the last publication: next one writes all.
         if (state.prepared) await fs.rm(state.prepared.dir, { recursive: true, force: true });
@@ -1359,7 +1375,7 @@ export class Publisher {
       if (error instanceof UnsafeFilePathError) throw new PublishError('publish-failed', error.message);
       throw error;
     }
-    await switchCurrent(siteDir, id);
+    await this.switchOnline(insee, siteDir, id);
     return { id, files, addresses, ...counts };
   }
 

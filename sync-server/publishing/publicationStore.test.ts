@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { tempDataDir } from '../app/testHarness';
 import { openDatabase } from '../storage/database';
-import { claimDailyJob, releaseDailyJob } from '../storage/postgres/advisoryLocks';
+import { claimDailyJob, LOCK_NAMESPACE, releaseDailyJob } from '../storage/postgres/advisoryLocks';
 import { openPostgres, type PgDatabase } from '../storage/postgres/pgDatabase';
 import {
   postgresAvailability,
@@ -100,6 +100,37 @@ describe.runIf(availability.available)('PgPublicationStore on PostgreSQL', () =>
     } finally {
       await nodeA.close();
       await nodeB.close();
+    }
+  });
+
+  it('[PGPUB-2] a job whose lock was lost (its connection to PostgreSQL cut) is stopped by the fence before it switches anything', async () => {
+    const node = await PgPublicationStore.open(db, server.url, 2);
+    try {
+      // Held: the fence lets the job go on.
+      expect(await node.withCommuneLock('13001', async (fence) => (await fence(), 'en ligne'))).toBe(
+        'en ligne',
+      );
+      const outcome = node.withCommuneLock('13001', async (fence) => {
+        // The lock's session ends under the job (a network cut, PostgreSQL restarted…).
+        await sql`select pg_terminate_backend(pid) from pg_locks
+                  where locktype = 'advisory' and classid = ${LOCK_NAMESPACE.publication}::int::oid`.execute(
+          db,
+        );
+        await fence();
+        return 'basculé';
+      });
+      await expect(outcome).rejects.toThrow();
+      // Another node takes the commune at once.
+      const other = await PgPublicationStore.open(db, server.url, 2);
+      try {
+        expect(await other.withCommuneLock('13001', async (fence) => (await fence(), 'repris'))).toBe(
+          'repris',
+        );
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await node.close().catch(() => undefined);
     }
   });
 

@@ -31,17 +31,33 @@ export const LOCK_NAMESPACE = {
   invitations: 0x696e, // "in"
 } as const;
 
+/**
+ * Throws unless the lock is still held: called by a job right before its one irreversible
+ * step. A node whose connection to PostgreSQL broke (a network cut, a restarted server) lost
+ * its lock, and another node may hold it now: it must not go on as if it were alone.
+ */
+export type LockFence = () => Promise<void>;
+
 /** Runs `job` holding the lock (waits for it); the lock is released whatever `job` does. */
 export async function withAdvisoryLock<T>(
   db: PgDatabase,
   namespace: number,
   name: string,
-  job: () => Promise<T>,
+  job: (fence: LockFence) => Promise<T>,
 ): Promise<T> {
   return db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${namespace}::int, hashtext(${name}))`.execute(conn);
+    const fence: LockFence = async () => {
+      // On the lock's own connection: fails if that session is gone, else reads its locks.
+      const { rows } = await sql<{ held: boolean }>`
+        select exists (
+          select 1 from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() and granted
+            and classid = ${namespace}::int::oid and objid = hashtext(${name})::oid and objsubid = 2
+        ) as held`.execute(conn);
+      if (!rows[0]?.held) throw new Error(`verrou ${namespace}/${name} perdu`);
+    };
     try {
-      return await job();
+      return await job(fence);
     } finally {
       await sql`select pg_advisory_unlock(${namespace}::int, hashtext(${name}))`.execute(conn);
     }

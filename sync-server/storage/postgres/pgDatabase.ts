@@ -116,8 +116,12 @@ export async function openPostgres(url: string, options: PgOpenOptions = {}): Pr
     idleTimeoutMillis: 30_000,
     options: '-c synchronous_commit=on',
   });
-  // An idle connection the server drops (restart, failover) must not crash the process.
+  // A connection the server drops (restart, failover, a cut network) must not crash the
+  // process: pg-pool listens to idle ones only; one in use (an advisory lock's session
+  // between two queries) emits 'error' on its client, which is listened to from its start.
+  // The query under way fails, and the pool drops the broken client when it is released.
   pool.on('error', (error) => options.onConnectionLost?.(error));
+  pool.on('connect', (client) => client.on('error', (error) => options.onConnectionLost?.(error)));
   const db = new Kysely<PgSchema>({ dialect: new PostgresDialect({ pool }) });
   try {
     await pingOrExplain(db);
