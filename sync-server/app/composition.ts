@@ -17,7 +17,7 @@ import { AuditLog } from '../observability/AuditLog';
 import { Backups, type RetentionPolicy } from '../operations/Backups';
 import { CommuneData } from '../operations/CommuneData';
 import { openDatabase } from '../storage/database';
-import { pgDumpTo } from '../storage/postgres/pgDump';
+import { libpqEnvironment, pgDumpTo } from '../storage/postgres/pgDump';
 import { seedDemoCommune } from './demoCommune';
 import type { DocStore } from '../storage/DocStore';
 import { Invitations } from '../accounts/Invitations';
@@ -120,6 +120,7 @@ export interface CoreServices {
 
 /** The cluster mode's backup: a dump of PostgreSQL by its own tool. */
 function pgDump(databaseUrl: string): (file: string) => Promise<void> {
+  libpqEnvironment(databaseUrl); // a parameter pg_dump would not understand fails the start, not a night
   return (file) => pgDumpTo(databaseUrl, file);
 }
 

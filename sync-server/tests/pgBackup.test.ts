@@ -41,6 +41,26 @@ describe('libpq environment', () => {
       PGSSLMODE: 'require',
     });
   });
+
+  it('[PGBAK-1] passes every connection parameter libpq knows, and refuses one it does not know', () => {
+    expect(
+      libpqEnvironment(
+        'postgres://usine@localhost/usine?host=%2Fvar%2Frun%2Fpostgresql&sslrootcert=%2Fetc%2Fusine%2Fca.pem&connect_timeout=5&application_name=sauvegarde&target_session_attrs=read-write',
+      ),
+    ).toEqual({
+      PGHOST: '/var/run/postgresql',
+      PGUSER: 'usine',
+      PGDATABASE: 'usine',
+      PGSSLROOTCERT: '/etc/usine/ca.pem',
+      PGCONNECT_TIMEOUT: '5',
+      PGAPPNAME: 'sauvegarde',
+      PGTARGETSESSIONATTRS: 'read-write',
+    });
+    expect(libpqEnvironment('postgres://u:p@db:5432/usine?ssl=true')).toMatchObject({ PGSSLMODE: 'require' });
+    expect(() => libpqEnvironment('postgres://u:p@db:5432/usine?sslmod=require')).toThrow(
+      /Paramètre « sslmod » de DATABASE_URL inconnu de pg_dump/,
+    );
+  });
 });
 
 describe.runIf(availability.available)('backups of PostgreSQL', () => {

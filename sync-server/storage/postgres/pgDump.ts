@@ -12,7 +12,48 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** libpq's variables for a `postgres://user:password@host:port/database` address. */
+/**
+ * libpq's environment variable for each connection parameter a DATABASE_URL's query may
+ * carry (PostgreSQL's documentation, « Environment Variables »): given to pg_dump as is, so
+ * the backup connects exactly as the nodes do (a certificate, a timeout, a Unix socket…).
+ */
+const LIBPQ_PARAMETERS: Record<string, string> = {
+  host: 'PGHOST',
+  hostaddr: 'PGHOSTADDR',
+  port: 'PGPORT',
+  dbname: 'PGDATABASE',
+  user: 'PGUSER',
+  password: 'PGPASSWORD',
+  passfile: 'PGPASSFILE',
+  service: 'PGSERVICE',
+  options: 'PGOPTIONS',
+  application_name: 'PGAPPNAME',
+  connect_timeout: 'PGCONNECT_TIMEOUT',
+  client_encoding: 'PGCLIENTENCODING',
+  target_session_attrs: 'PGTARGETSESSIONATTRS',
+  load_balance_hosts: 'PGLOADBALANCEHOSTS',
+  channel_binding: 'PGCHANNELBINDING',
+  sslmode: 'PGSSLMODE',
+  sslcompression: 'PGSSLCOMPRESSION',
+  sslcert: 'PGSSLCERT',
+  sslkey: 'PGSSLKEY',
+  sslrootcert: 'PGSSLROOTCERT',
+  sslcrl: 'PGSSLCRL',
+  sslcrldir: 'PGSSLCRLDIR',
+  sslsni: 'PGSSLSNI',
+  requirepeer: 'PGREQUIREPEER',
+  ssl_min_protocol_version: 'PGSSLMINPROTOCOLVERSION',
+  ssl_max_protocol_version: 'PGSSLMAXPROTOCOLVERSION',
+  gssencmode: 'PGGSSENCMODE',
+  krbsrvname: 'PGKRBSRVNAME',
+  gsslib: 'PGGSSLIB',
+};
+
+/**
+ * libpq's variables for a `postgres://user:password@host:port/database?param=value` address.
+ * A parameter libpq does not know is refused (the backup would connect otherwise than the
+ * nodes), except node-postgres's `ssl=true|false`, which is `sslmode` require|disable.
+ */
 export function libpqEnvironment(databaseUrl: string): Record<string, string> {
   const url = new URL(databaseUrl);
   const env: Record<string, string> = {};
@@ -22,8 +63,16 @@ export function libpqEnvironment(databaseUrl: string): Record<string, string> {
   if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (database) env.PGDATABASE = database;
-  const sslmode = url.searchParams.get('sslmode');
-  if (sslmode) env.PGSSLMODE = sslmode;
+  for (const [name, value] of url.searchParams) {
+    const variable = LIBPQ_PARAMETERS[name];
+    if (variable) env[variable] = value;
+    else if (name === 'ssl' && ['true', '1', 'false', '0'].includes(value))
+      env.PGSSLMODE ??= value === 'true' || value === '1' ? 'require' : 'disable';
+    else
+      throw new Error(
+        `Paramètre « ${name} » de DATABASE_URL inconnu de pg_dump : la sauvegarde ne se connecterait pas comme les nœuds.`,
+      );
+  }
   return env;
 }
 
