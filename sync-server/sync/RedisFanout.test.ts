@@ -247,6 +247,27 @@ describe.runIf(runs)('RedisFanout between two nodes', () => {
     expect(roomB.knownSeq).toBe(seq);
   }, 30_000);
 
+  it('[CLUSTER-10] a message whose sequence range does not match its updates (a forged jump) changes nothing; live updates keep coming', async () => {
+    const [a, b] = [await startNode(), await startNode()];
+    const { connA, roomB } = await openOnBoth(a, b, '13001/page/sequence');
+    const seq = roomB.knownSeq;
+    const forged = encoding.createEncoder();
+    encoding.writeVarString(forged, 'un-autre-noeud');
+    encoding.writeVarUint(forged, 0); // updates
+    encoding.writeVarUint(forged, seq + 1);
+    encoding.writeVarUint(forged, 1_000_000_000);
+    encoding.writeVarUint(forged, 1);
+    const harmless = new Y.Doc();
+    harmless.getText('t').insert(0, 'x');
+    encoding.writeVarUint8Array(forged, Y.encodeStateAsUpdate(harmless));
+    await control.publish('usine:room:13001/page/sequence', Buffer.from(encoding.toUint8Array(forged)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(roomB.knownSeq).toBeLessThan(1_000_000_000);
+    // A real edit on A still reaches B's room.
+    send(connA, new Y.Doc(), 'toujours en direct');
+    await waitFor(() => itemsOf(roomB.doc).includes('toujours en direct'), 'A’s edit on B');
+  }, 30_000);
+
   it('a message above the size bound or malformed changes nothing; the store is read instead [CLUSTER-2]', async () => {
     const [a, b] = [await startNode(), await startNode({ maxMessageBytes: 1_000 })];
     const { roomB } = await openOnBoth(a, b, '13001/page/bounds');

@@ -216,6 +216,9 @@ export class RedisFanout implements RoomFanout {
           if (toSeq > room.knownSeq) this.gap(room);
           return;
         }
+        // A node commits one row per update: a range wider or narrower than its updates is
+        // not a node's message (a forged toSeq would make the room skip others' real ones).
+        if (toSeq - fromSeq + 1 !== n) throw new Error(`range ${fromSeq}…${toSeq} for ${n} updates`);
         const updates: Uint8Array[] = [];
         for (let i = 0; i < n; i++) updates.push(decoding.readVarUint8Array(decoder));
         room.applyRemote(fromSeq, toSeq, updates);
