@@ -9,7 +9,7 @@
  * The worker is plain JavaScript evaluated from a string, so it runs the same under tsx,
  * vitest and a bundler; it requires better-sqlite3 by its resolved path.
  *
- * What one turn of the main thread asks (every room's appends of that turn) crosses to the
+ * What one pass of the main thread's event loop asks (every room's appends of it) crosses to the
  * worker in one message, and what one group commit answers comes back in one: a postMessage
  * per room and per answer was 15 % of the server's CPU under load (issue 16).
  */
@@ -166,7 +166,9 @@ export class SqliteWriter {
     const id = this.nextId++;
     return new Promise<number>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      if (this.outbox.length === 0) queueMicrotask(() => this.post());
+      // At the end of the event loop's poll phase, not of this task: every socket read of
+      // one pass (one task each) then shares one message (quiet A/B: −7 % CPU per update).
+      if (this.outbox.length === 0) setImmediate(() => this.post());
       this.outbox.push({ ...message, id });
     });
   }
