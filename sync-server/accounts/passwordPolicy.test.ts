@@ -1,5 +1,6 @@
 // The password policy's dictionaries (~15 MB of heap) live only while passwords are checked: a
 // server keeps none of it for its whole life after one account was created.
+import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dictionariesLoaded, passwordProblem } from './passwordPolicy';
 
@@ -18,6 +19,12 @@ describe('password policy memory', () => {
     expect(dictionariesLoaded()).toBe(true);
     vi.advanceTimersByTime(1_500);
     expect(dictionariesLoaded()).toBe(false);
+    // Nothing of the packages stays in Node's module cache: each dictionary is a module holding
+    // its decompressed words (~120,000 strings kept for the server's life otherwise).
+    const cached = Object.keys(createRequire(import.meta.url).cache).filter((file) =>
+      file.includes('@zxcvbn-ts'),
+    );
+    expect(cached).toEqual([]);
     // Same verdicts once loaded again.
     expect(passwordProblem('azertyazerty')).toMatch(/caractères répétés/);
     expect(passwordProblem('Calanques-et-garrigue-2026')).toBeNull();
