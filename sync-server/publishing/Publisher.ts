@@ -622,8 +622,10 @@ export class Publisher {
   private readonly fences = new Map<string, () => Promise<void>>();
 
   /**
-   * Switches the commune's site to `version`, once sure no other node took the commune's
-   * lock meanwhile (this node's connection to PostgreSQL may have broken during the job).
+   * Switches the commune's site to `version`, right after checking that this node still holds
+   * the commune's lock (its connection to PostgreSQL may have broken during the job, and
+   * another node taken the lock). A lock lost in the milliseconds between the check and the
+   * switch is not seen: the check narrows the window, it does not close it.
    */
   private async switchOnline(insee: string, siteDir: string, version: string): Promise<void> {
     await this.fences.get(insee)?.();

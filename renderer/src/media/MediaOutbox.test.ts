@@ -83,4 +83,30 @@ describe('MediaOutbox.stop', () => {
       process.off('unhandledRejection', onUnhandled);
     }
   });
+
+  it('on a network that never answers, stop() still resolves (within 5 s) and the store can close', async () => {
+    stores += 1;
+    const store = new MediaStore(`outbox-silent-${stores}`);
+    await store.add('13001', 'b'.repeat(64), 'application/pdf', new Uint8Array([4, 5, 6]));
+    const auth = new AuthSession(SESSION, {} as LocalStore, () => undefined);
+    let asked!: () => void;
+    const headAsked = new Promise<void>((resolve) => (asked = resolve));
+    // A request sent into a network that silently drops it: no answer, no error, ever.
+    const outbox = new MediaOutbox(store, auth, () => (asked(), new Promise<Response>(() => undefined)));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      outbox.start();
+      await headAsked;
+      const started = Date.now();
+      await outbox.stop();
+      expect(Date.now() - started).toBeLessThan(6_000);
+      store.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  }, 10_000);
 });

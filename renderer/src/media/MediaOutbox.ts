@@ -17,6 +17,9 @@ export interface OutboxState {
   lastError: string | null;
 }
 
+/** How long `stop()` waits for the upload in progress before letting the store close. */
+const STOP_WAIT_MS = 5_000;
+
 export class MediaOutbox {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
@@ -48,13 +51,19 @@ export class MediaOutbox {
 
   /**
    * No new upload starts; resolves once the one in progress (if any) is recorded as sent or
-   * failed, so the store may then be closed without cutting that record short.
+   * failed, so the store may then be closed without cutting that record short — or after
+   * STOP_WAIT_MS on a network that never answers (the upload is then tried again next time:
+   * the server's HEAD says whether it arrived, nothing is sent twice).
    */
   stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.listeners.clear();
-    return this.current ?? Promise.resolve();
+    const current = this.current;
+    if (!current) return Promise.resolve();
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => (waited = setTimeout(resolve, STOP_WAIT_MS)));
+    return Promise.race([current, timeout]).finally(() => clearTimeout(waited));
   }
 
   /** One pass over the queue; a failure of this computer's store is reported, never thrown. */

@@ -234,7 +234,10 @@ export class BackgroundSync {
         this.set({ kind: 'running', done, total: queued.size, available: pages - pagesLeft, pages });
     };
     /** What became of one room (seq: the server's, read before its sync began). */
-    const record = (room: string, outcome: 'saved' | 'failed' | 'skipped', seq: number | undefined) => {
+    const record = (room: string, result: 'saved' | 'failed' | 'skipped', seq: number | undefined) => {
+      // Taken by the editor since: its unsent edits (made after this sync read the room) are
+      // its own room's to send and to count — never cleared here.
+      const outcome = result === 'saved' && this.reserved.has(room) ? 'skipped' : result;
       if (outcome === 'saved') {
         if (seq !== undefined) this.memory.set(room, seq);
         this.memory.markDirty(room, false);
@@ -355,10 +358,10 @@ export class BackgroundSync {
         this.auth.withAccessToken((token) => postSyncBatch(serverUrl, this.insee, batch, token)),
       );
       // A room the editor took meanwhile is its own room's to sync (and to write: the doc it
-      // opened must load before anything else is applied to it).
-      const kept = new Map([...outcomes].filter(([room]) => !holds.get(room)!.givenUp));
+      // opened must load before anything else is applied to it). Filtered after `keep`, which
+      // may take a while: only microtasks then separate this from the outcomes' record.
       await this.keep(received, (room) => !holds.get(room)!.givenUp);
-      return kept;
+      return new Map([...outcomes].filter(([room]) => !holds.get(room)!.givenUp));
     } catch {
       return new Map();
     } finally {
@@ -427,54 +430,63 @@ export class BackgroundSync {
       local.release();
       return 'skipped';
     }
-    const provider = new RoomProvider(this.auth.current.serverUrl, local, this.auth.accessToken);
-    // Not a presence: nobody is « on » a page synced in the background.
-    provider.awareness.setLocalState(null);
+    let provider: RoomProvider | undefined;
     try {
-      return await new Promise<'saved' | 'failed' | 'skipped'>((resolve) => {
-        const check = () => {
-          const saved = roomIsSaved({
-            room,
-            connected: provider.wsconnected,
-            firstAttemptPending: provider.firstAttemptPending,
-            synced: provider.synced,
-            localState: encodeDocState(provider.doc),
-            durableState: provider.durableState,
-          });
-          if (saved) finish('saved');
-        };
-        // The access token may have expired while offline: refreshed (once for all rooms), then
-        // the room connects again (y-websocket gives up after a 44xx close).
-        const onClosed = (event: { code: number }) => {
-          if (event.code !== CLOSE.TOKEN_EXPIRED.code) return;
-          const stale = provider.accessToken === this.auth.accessToken;
-          void (stale ? this.auth.refresh() : Promise.resolve('refreshed' as const)).then((outcome) => {
-            if (outcome !== 'refreshed' || finished) return;
-            provider.setAccessToken(this.auth.accessToken);
-            provider.connect();
-          });
-        };
-        let finished = false;
-        const timer = setTimeout(() => finish('failed'), ROOM_TIMEOUT_MS);
-        const off = provider.onPersistedAck(check);
-        provider.on('sync', check);
-        provider.on('closed', onClosed);
-        const finish = (outcome: 'saved' | 'failed' | 'skipped') => {
-          if (finished) return;
-          finished = true;
-          clearTimeout(timer);
-          off();
-          provider.off('sync', check);
-          provider.off('closed', onClosed);
-          resolve(outcome);
-        };
-        provider.connect();
-        hold.onGiveUp(() => finish('skipped'));
-      });
+      provider = new RoomProvider(this.auth.current.serverUrl, local, this.auth.accessToken);
+      // Not a presence: nobody is « on » a page synced in the background.
+      provider.awareness.setLocalState(null);
+      return await this.untilSavedOrGivenUp(room, provider, hold);
     } finally {
-      provider.destroy();
+      provider?.destroy();
       local.release();
     }
+  }
+
+  private untilSavedOrGivenUp(
+    room: string,
+    provider: RoomProvider,
+    hold: RoomHold,
+  ): Promise<'saved' | 'failed' | 'skipped'> {
+    return new Promise<'saved' | 'failed' | 'skipped'>((resolve) => {
+      const check = () => {
+        const saved = roomIsSaved({
+          room,
+          connected: provider.wsconnected,
+          firstAttemptPending: provider.firstAttemptPending,
+          synced: provider.synced,
+          localState: encodeDocState(provider.doc),
+          durableState: provider.durableState,
+        });
+        if (saved) finish('saved');
+      };
+      // The access token may have expired while offline: refreshed (once for all rooms), then
+      // the room connects again (y-websocket gives up after a 44xx close).
+      const onClosed = (event: { code: number }) => {
+        if (event.code !== CLOSE.TOKEN_EXPIRED.code) return;
+        const stale = provider.accessToken === this.auth.accessToken;
+        void (stale ? this.auth.refresh() : Promise.resolve('refreshed' as const)).then((outcome) => {
+          if (outcome !== 'refreshed' || finished) return;
+          provider.setAccessToken(this.auth.accessToken);
+          provider.connect();
+        });
+      };
+      let finished = false;
+      const timer = setTimeout(() => finish('failed'), ROOM_TIMEOUT_MS);
+      const off = provider.onPersistedAck(check);
+      provider.on('sync', check);
+      provider.on('closed', onClosed);
+      const finish = (outcome: 'saved' | 'failed' | 'skipped') => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        off();
+        provider.off('sync', check);
+        provider.off('closed', onClosed);
+        resolve(outcome);
+      };
+      provider.connect();
+      hold.onGiveUp(() => finish('skipped'));
+    });
   }
 }
 
