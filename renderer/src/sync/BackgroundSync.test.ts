@@ -272,13 +272,11 @@ describe('BackgroundSync.reserve (the editor opens a page the background is sync
   it('a room the editor took while its batch was under way is never marked sent: the edits typed since stay counted', async () => {
     const ids = ['horaires', 'marche'];
     const rooms = ids.map((id) => `13001/page/${id}`);
-    let background!: BackgroundSync;
     // The batch acknowledges both rooms; meanwhile the agent opened « Marché » and typed.
     const h = harness(rooms, true, (batch) => {
-      void background.reserve(rooms[1]!);
+      void h.background.reserve(rooms[1]!);
       return [...batch];
     });
-    background = h.background;
     const run = h.background.run(ids, true);
     await h.settle();
     h.answer({ docs: rooms.map((room) => ({ room, seq: 1 })) });
