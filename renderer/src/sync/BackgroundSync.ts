@@ -357,11 +357,10 @@ export class BackgroundSync {
       const outcomes = await syncInBatch(copies, (batch) =>
         this.auth.withAccessToken((token) => postSyncBatch(serverUrl, this.insee, batch, token)),
       );
-      // A room the editor took meanwhile is its own room's to sync (and to write: the doc it
-      // opened must load before anything else is applied to it). Filtered after `keep`, which
-      // may take a while: only microtasks then separate this from the outcomes' record.
+      // A room the editor took meanwhile is its own room's to write (the doc it opened must
+      // load before anything else is applied to it); its outcome is recorded as skipped.
       await this.keep(received, (room) => !holds.get(room)!.givenUp);
-      return new Map([...outcomes].filter(([room]) => !holds.get(room)!.givenUp));
+      return outcomes;
     } catch {
       return new Map();
     } finally {
