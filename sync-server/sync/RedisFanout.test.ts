@@ -28,7 +28,7 @@ import { MAX_VALUE_DEPTH } from '../../site/siteDoc';
 const ALICE: ConnectionIdentity = { agentId: 'a', displayName: 'Alice', color: '#1f5fbf', readOnly: false };
 const runs = postgresAvailability().available && redisAvailability().available;
 
-const silentSocket: RoomSocket = { send() {}, close() {}, bufferedAmount: 0 };
+const silentSocket: RoomSocket = { sendMessage() {}, closeWith() {}, bufferedAmount: 0 };
 
 interface Node {
   store: PgDocStore;

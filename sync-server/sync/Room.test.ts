@@ -25,7 +25,7 @@ class MemorySocket implements RoomSocket {
   /** What a test says is still queued; a message is "written" when `written` runs. */
   bufferedAmount = 0;
   private unwritten: Array<() => void> = [];
-  send(data: Uint8Array, onWritten?: () => void): void {
+  sendMessage(data: Uint8Array, onWritten?: () => void): void {
     this.sent.push(data);
     if (onWritten) this.unwritten.push(onWritten);
   }
@@ -35,7 +35,7 @@ class MemorySocket implements RoomSocket {
     this.unwritten = [];
     for (const callback of callbacks) callback();
   }
-  close(code: number, reason: string): void {
+  closeWith(code: number, reason: string): void {
     this.closedWith = { code, reason };
   }
   acks(): Uint8Array[] {
@@ -195,6 +195,54 @@ describe('Room', () => {
     await rooms.close();
   });
 
+  it('[CONN-6] one timer for every room: a presence not renewed within 30 s leaves (its peers told), a renewed one stays', async () => {
+    vi.useFakeTimers();
+    let rooms: RoomManager;
+    const opened = [];
+    try {
+      rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+      for (let i = 0; i < 20; i++)
+        opened.push(await rooms.open(`13001/page/sweep${String(i).padStart(4, '0')}`));
+      // Twenty rooms loaded: one timer in all (the sweep), none per room's presence.
+      expect(vi.getTimerCount()).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+    const room = opened[0]!;
+    const watcher = new MemorySocket();
+    room.addConnection(watcher, ALICE);
+    const silent = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'b', displayName: 'Bob' });
+    const renewing = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'c', displayName: 'Chloé' });
+    const clients = [
+      new awarenessProtocol.Awareness(new Y.Doc()),
+      new awarenessProtocol.Awareness(new Y.Doc()),
+    ];
+    clients.forEach((aw, i) => aw.setLocalState({ cursor: i }));
+    for (const [conn, aw] of [
+      [silent, clients[0]!],
+      [renewing, clients[1]!],
+    ] as const) {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, MESSAGE_AWARENESS);
+      encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(aw, [aw.clientID]));
+      conn.receive(encoding.toUint8Array(e));
+    }
+    // Bob's presence dates from 20 s before Chloé's renewal (presence is stamped by lib0's clock,
+    // which fake timers do not move).
+    room.awareness.meta.get(clients[0]!.clientID)!.lastUpdated -= 20_000;
+    const now = room.awareness.meta.get(clients[1]!.clientID)!.lastUpdated;
+    room.sweep(now + 9_000);
+    expect(room.awareness.getStates().size).toBe(2);
+    const heard = watcher.sent.length;
+    room.sweep(now + 12_000);
+    expect([...room.awareness.getStates().keys()]).toEqual([clients[1]!.clientID]);
+    expect(watcher.sent.slice(heard).some((m) => m[0] === MESSAGE_AWARENESS)).toBe(true);
+    room.sweep(now + 29_000);
+    expect(room.awareness.getStates().size).toBe(1);
+    for (const aw of clients) aw.destroy();
+    await rooms!.close();
+  });
+
   it('[FLOOD-6] answers step 1 once at a time: those received meanwhile get one answer once it is written', async () => {
     const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
     const room = await rooms.open('13001/page/coalesce01');
@@ -265,20 +313,16 @@ describe('Room', () => {
     const room = await rooms.open('13001/page/lazyroom');
     room.leases += 1;
     const perRoom = () => ({
-      session: Reflect.get(room, 'sessionEditors') as unknown,
-      timer: Reflect.get(room, 'sessionTimer') as unknown,
+      session: Reflect.get(room, 'session') as unknown,
       reviewer: Reflect.get(room, 'reviewerChecks') as unknown,
     });
     const alice = room.addConnection(new MemorySocket(), ALICE);
     const reader = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'r', readOnly: true });
     // Loaded and joined, never edited: nothing per session nor per relecteur yet.
-    expect(perRoom()).toEqual({ session: null, timer: null, reviewer: null });
-    // Nor per connection without a presence: the set of its awareness ids comes with the first.
-    const connections = () => [...(Reflect.get(room, 'connections') as Set<{ controlledIds: unknown }>)];
-    expect(connections().map((c) => c.controlledIds)).toEqual([null, null]);
+    expect(perRoom()).toEqual({ session: null, reviewer: null });
     alice.receive(updateMessage(edit(new Y.Doc(), 'Alice ')));
-    expect(perRoom().session).toBeInstanceOf(Set);
-    expect(perRoom().timer).not.toBeNull();
+    // One editor: their name, no set; no timer of the room's own (the sweep ends sessions).
+    expect(perRoom().session).toMatchObject({ editors: 'Alice' });
     expect(perRoom().reviewer).toBeNull();
     reader.receive(updateMessage(edit(new Y.Doc(), 'ignoré ')));
     expect(perRoom().reviewer).not.toBeNull();
@@ -286,7 +330,7 @@ describe('Room', () => {
     alice.closed();
     reader.closed();
     expect(ended).toEqual([['Alice']]);
-    expect(perRoom()).toMatchObject({ session: null, timer: null });
+    expect(perRoom()).toMatchObject({ session: null });
     await rooms.close();
   });
 
@@ -333,7 +377,10 @@ describe('Room', () => {
       // 1,100 ms after Alice's edit but only 500 after Bob's: the session goes on.
       await vi.advanceTimersByTimeAsync(500);
       expect(ended).toEqual([]);
-      await vi.advanceTimersByTimeAsync(600);
+      // 1,000 ms after Bob's edit, at the sweep's next pass (it runs every quarter of the delay).
+      await vi.advanceTimersByTimeAsync(300);
+      expect(ended).toEqual([]);
+      await vi.advanceTimersByTimeAsync(500);
       expect(ended).toEqual([{ room: '13001/page/abcdefgh', editors: ['Alice', 'Bob'], text: 'Bob Alice ' }]);
 
       // No edit since: leaving ends nothing. An edit then the last client leaving: at once.

@@ -24,13 +24,19 @@ import type { Logger } from '../observability/Logger';
 import type { Metrics } from '../observability/Metrics';
 import { REVIEWER_CHECKS, reviewerUpdateProblem } from './commentGuard';
 import { RateLimiter } from './RateLimiter';
+import type { RoomSweep, SweptRoom } from './RoomSweep';
+import { encodeDocStateBefore } from './durableState';
 import { maxTypeDepthOf, updateProblem } from './updateGuard';
 
-/** What the room needs from a transport. */
+/**
+ * What the room needs from a transport. Its methods are named apart from a WebSocket's
+ * (`send`, `close`) so that a transport's socket class can implement it itself, one object per
+ * connection (transport/wsRoomSocket.ts).
+ */
 export interface RoomSocket {
   /** Queues a message; `onWritten` is called once it left the process (or failed). */
-  send(data: Uint8Array, onWritten?: () => void): void;
-  close(code: number, reason: string): void;
+  sendMessage(data: Uint8Array, onWritten?: () => void): void;
+  closeWith(code: number, reason: string): void;
   /** Bytes queued in the process for this socket and not yet written out. */
   readonly bufferedAmount: number;
 }
@@ -124,8 +130,13 @@ export interface RoomOptions {
   metrics?: Metrics;
   /** Cluster mode: the fan-out to the other nodes (absent: one node, nothing to do). */
   fanout?: RoomFanout;
-  /** An editing session ends after this long without an edit by a client (default 5 min). */
+  /**
+   * An editing session ends after this long without an edit by a client (default 5 min), at the
+   * sweep's next pass.
+   */
   sessionIdleMs?: number;
+  /** The one timer of every room's periodic work (presence timeouts, sessions' ends). */
+  sweep: RoomSweep;
   /**
    * Clients edited the room and their session ended: no edit for `sessionIdleMs`, or the last
    * client left, or the room is destroyed. `editors`: display names of those who edited.
@@ -138,6 +149,8 @@ export const DEFAULT_SESSION_IDLE_MS = 5 * 60_000;
 
 export interface RoomConnection {
   readonly identity: ConnectionIdentity;
+  /** The name of the room the connection joined. */
+  readonly roomName: string;
   /** Handles one binary message from the client. */
   receive(data: Uint8Array): void;
   /** The transport closed; idempotent. */
@@ -146,24 +159,53 @@ export interface RoomConnection {
   kick(close: { code: number; reason: string }): void;
 }
 
-interface Connection {
-  socket: RoomSocket;
-  identity: ConnectionIdentity;
-  /** The awareness clientID this connection speaks for, bound on its first non-null state. */
-  clientId: number | null;
-  /** Awareness clientIDs this connection set; created at its first presence (readers may never). */
-  controlledIds: Set<number> | null;
-  open: boolean;
+/**
+ * A connection of the room, and the handle the transport and the re-authorization hold: one
+ * object whose methods live on the prototype (a handle of closures cost three functions and
+ * their context per connection).
+ */
+class Connection implements RoomConnection {
+  /**
+   * The awareness clientID this connection speaks for, bound on its first non-null state: the
+   * only one it may set (receiveAwareness), so the only one to remove when it leaves.
+   */
+  clientId: number | null = null;
+  open = true;
   /** Updates dropped in a row because they did not integrate yet (see applyClientUpdate). */
-  unresolved: number;
+  unresolved = 0;
   /** Bytes of the sync step 2 answer queued and not yet written (0: none in flight). */
-  answerInFlight: number;
+  answerInFlight = 0;
   /** State vector of the last step 1 received while an answer was in flight. */
-  nextStep1: Uint8Array | null;
+  nextStep1: Uint8Array | null = null;
   /** A persisted-ack is due to this connection at the end of the turn (see ackLater). */
-  ackDue: boolean;
-  /** What the transport and the re-authorization hold: made once, with the connection. */
-  handle: RoomConnection | null;
+  ackDue = false;
+
+  constructor(
+    private readonly room: Room,
+    readonly socket: RoomSocket,
+    readonly identity: ConnectionIdentity,
+  ) {}
+
+  get roomName(): string {
+    return this.room.name;
+  }
+
+  receive(data: Uint8Array): void {
+    this.room.receiveFrom(this, data);
+  }
+
+  closed(): void {
+    this.room.connectionClosed(this);
+  }
+
+  kick(close: { code: number; reason: string }): void {
+    this.room.kickConnection(this, close);
+  }
+
+  /** Whether the awareness holds a state this connection set. */
+  get hasPresence(): boolean {
+    return this.clientId !== null && this.room.awareness.getStates().has(this.clientId);
+  }
 }
 
 /**
@@ -204,7 +246,34 @@ function readBytes(decoder: decoding.Decoder): Uint8Array {
   return decoding.readUint8Array(decoder, length);
 }
 
-export class Room {
+/**
+ * The editing session under way: who edited (one name, or a set once a second one edits), when
+ * last (see RoomOptions.onSessionEnd). Exists from the session's first edit to its end only.
+ */
+interface EditSession {
+  editors: string | Set<string>;
+  lastEditAt: number;
+}
+
+/**
+ * Acknowledgements are sent at the end of the turn for every room that has some due: one
+ * microtask for them all (a closure per room to queue its own cost 56 bytes per room).
+ */
+const roomsWithAcksDue: Room[] = [];
+function sendDueAcks(): void {
+  for (const room of roomsWithAcksDue.splice(0)) {
+    try {
+      room.sendAcks();
+    } catch (error) {
+      // The other rooms' acks still go; the error surfaces as it did from a microtask of its own.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}
+
+export class Room implements SweptRoom {
   readonly name: string;
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
@@ -225,22 +294,20 @@ export class Room {
   private retryTimer: unknown = null;
   private retryDelayMs: number;
   private rowCount: number;
-  /** Encoded snapshot (state vector + delete set) of what the store holds durably. */
-  private durableState: Uint8Array;
-  private flushWaiters: Array<() => void> = [];
+  /**
+   * Encoded snapshot (state vector + delete set) of what the store holds durably; null while
+   * nothing is unsaved: the doc's own state is then the durable one (a copy per room cost
+   * ~180 bytes). Taken, from the transaction, when a first unsaved update lands (onDocUpdate).
+   */
+  private durableState: Uint8Array | null = null;
+  private flushWaiters: Array<() => void> | null = null;
   /** Persisted-acks due at the end of the turn: to every connection, or to those marked ackDue. */
   private ackEveryone = false;
   private acksScheduled = false;
   private destroyed = false;
   /** Bytes of the room's stored updates plus those pending (an upper bound of its size). */
   private docBytes: number;
-  /**
-   * The editing session under way: who edited, when last (see RoomOptions.onSessionEnd). The
-   * set and its timer exist from the session's first edit to its end only.
-   */
-  private sessionEditors: Set<string> | null = null;
-  private lastEditAt = 0;
-  private sessionTimer: ReturnType<typeof setTimeout> | null = null;
+  private session: EditSession | null = null;
   /**
    * Cluster mode: every update numbered up to `seq` in the store is in the doc; `ahead` holds the
    * ranges known beyond it (a gap before them is being caught up).
@@ -281,11 +348,27 @@ export class Room {
     this.maxTypeDepth = maxTypeDepthOf(name);
     this.rowCount = rowCount;
     this.retryDelayMs = options.retryDelayMs;
-    this.durableState = encodeDocState(doc);
     this.awareness = new awarenessProtocol.Awareness(doc);
+    // Its presence timeouts are checked by the sweep, with every room's (RoomSweep.ts).
+    clearInterval(
+      (this.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval,
+    );
     this.awareness.setLocalState(null);
     doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
+    options.sweep.add(this);
+  }
+
+  /** The sweep's pass: presence not renewed in time goes, an idle editing session ends. */
+  sweep(now: number): void {
+    let outdated: number[] | null = null;
+    for (const [clientId, meta] of this.awareness.meta) {
+      if (now - meta.lastUpdated < awarenessProtocol.outdatedTimeout) continue;
+      if (clientId !== this.doc.clientID && this.awareness.states.has(clientId))
+        (outdated ??= []).push(clientId);
+    }
+    if (outdated) awarenessProtocol.removeAwarenessStates(this.awareness, outdated, 'timeout');
+    if (this.session && now - this.session.lastEditAt >= this.sessionIdleMs) this.endSession();
   }
 
   get connectionCount(): number {
@@ -299,29 +382,18 @@ export class Room {
 
   /** Identities of the room's live connections (for admin actions such as disabling an agent). */
   connectionsOf(agentId: string): RoomConnection[] {
-    return [...this.connections].filter((c) => c.identity.agentId === agentId).map((c) => this.handleOf(c));
+    return [...this.connections].filter((c) => c.identity.agentId === agentId);
   }
 
   /** Every live connection of the room. */
   allConnections(): RoomConnection[] {
-    return [...this.connections].map((c) => this.handleOf(c));
+    return [...this.connections];
   }
 
   /** Joins a socket whose upgrade was authorised; consumes one lease. */
   addConnection(socket: RoomSocket, identity: ConnectionIdentity): RoomConnection {
     this.leases = Math.max(0, this.leases - 1);
-    const conn: Connection = {
-      socket,
-      identity,
-      clientId: null,
-      controlledIds: null,
-      open: true,
-      unresolved: 0,
-      answerInFlight: 0,
-      nextStep1: null,
-      ackDue: false,
-      handle: null,
-    };
+    const conn = new Connection(this, socket, identity);
     this.connections.add(conn);
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_SYNC);
@@ -336,7 +408,7 @@ export class Room {
     }
     const states = this.awareness.getStates();
     if (states.size > 0) this.send(conn, this.encodeAwareness([...states.keys()]));
-    return this.handleOf(conn);
+    return conn;
   }
 
   /** Gives back a lease taken for a socket that never joined. */
@@ -348,7 +420,7 @@ export class Room {
   /** Resolves once every update received so far is durable (waits through retries). */
   whenFlushed(): Promise<void> {
     if (!this.hasUnsavedUpdates) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push(resolve));
+    return new Promise((resolve) => (this.flushWaiters ??= []).push(resolve));
   }
 
   /** Approximate size of the document: bytes of its stored and pending updates. */
@@ -358,7 +430,7 @@ export class Room {
 
   /** Closes every connection (e.g. server shutdown). */
   closeAll(close: { code: number; reason: string }): void {
-    for (const conn of [...this.connections]) this.kick(conn, close);
+    for (const conn of [...this.connections]) this.kickConnection(conn, close);
   }
 
   destroy(): void {
@@ -366,6 +438,7 @@ export class Room {
     this.endSession();
     this.destroyed = true;
     this.options.fanout?.closed(this);
+    this.options.sweep.delete(this);
     if (this.retryTimer) (this.options.timers ?? REAL_TIMERS).clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.doc.off('update', this.onDocUpdate);
@@ -374,16 +447,8 @@ export class Room {
     this.doc.destroy();
   }
 
-  private handleOf(conn: Connection): RoomConnection {
-    return (conn.handle ??= {
-      identity: conn.identity,
-      receive: (data) => this.receive(conn, data),
-      closed: () => this.removeConnection(conn),
-      kick: (close) => this.kick(conn, close),
-    });
-  }
-
-  private receive(conn: Connection, data: Uint8Array): void {
+  /** Connection.receive: one binary message from the client. */
+  receiveFrom(conn: Connection, data: Uint8Array): void {
     if (!conn.open) return;
     const tooFast = this.options.admitMessage?.(conn.identity);
     if (tooFast) {
@@ -531,7 +596,7 @@ export class Room {
     });
     this.options.metrics?.inc('usine_refusals_total', { code: close.reason });
     this.options.onRefused?.(conn.identity, this.name, close, detail);
-    this.kick(conn, close);
+    this.kickConnection(conn, close);
   }
 
   private receiveAwareness(conn: Connection, update: Uint8Array): void {
@@ -593,7 +658,12 @@ export class Room {
     return base;
   }
 
-  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+  private readonly onDocUpdate = (
+    update: Uint8Array,
+    origin: unknown,
+    _doc: Y.Doc,
+    transaction: Y.Transaction,
+  ): void => {
     const message = encodeUpdateMessage(update);
     for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
     this.docBytes += update.byteLength;
@@ -602,6 +672,8 @@ export class Room {
       return;
     }
     if (this.connections.has(origin as Connection)) this.noteEdit((origin as Connection).identity);
+    // Nothing was unsaved: the durable state is the doc's as it was before this transaction.
+    this.durableState ??= encodeDocStateBefore(this.doc, transaction);
     this.pending.push(update);
     this.schedulePersist();
   };
@@ -661,10 +733,7 @@ export class Room {
   /** Cluster mode: the presence of this node's clients, encoded (null: none). */
   localAwareness(): Uint8Array | null {
     const ids: number[] = [];
-    for (const conn of this.connections) {
-      if (!conn.controlledIds) continue;
-      for (const id of conn.controlledIds) if (this.awareness.getStates().has(id)) ids.push(id);
-    }
+    for (const conn of this.connections) if (conn.hasPresence) ids.push(conn.clientId!);
     return ids.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids) : null;
   }
 
@@ -729,7 +798,7 @@ export class Room {
     if (!this.remoteChanged) return;
     this.remoteChanged = false;
     if (this.hasUnsavedUpdates) return; // the next commit's ack covers them
-    this.durableState = encodeDocState(this.doc);
+    this.durableState = null;
     this.ackLater(null);
   }
 
@@ -738,12 +807,6 @@ export class Room {
     origin: unknown,
   ): void => {
     const changed = [...change.added, ...change.updated, ...change.removed];
-    if (this.connections.has(origin as Connection)) {
-      const ids = ((origin as Connection).controlledIds ??= new Set());
-      for (const id of change.added) ids.add(id);
-      for (const id of change.updated) ids.add(id);
-      for (const id of change.removed) ids.delete(id);
-    }
     if (changed.length === 0) return;
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
     const message = this.wrapAwareness(update);
@@ -820,8 +883,8 @@ export class Room {
       return;
     }
     const waiters = this.flushWaiters;
-    this.flushWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.flushWaiters = null;
+    for (const resolve of waiters ?? []) resolve();
     this.checkIdle();
   }
 
@@ -831,7 +894,7 @@ export class Room {
     this.options.fanout?.committed(this, batch, seq);
     // Other nodes' updates applied while the batch was in flight are durable too.
     this.remoteChanged = false;
-    if (this.pending.length === 0) this.durableState = encodeDocState(this.doc);
+    if (this.pending.length === 0) this.durableState = null;
   }
 
   /**
@@ -845,10 +908,11 @@ export class Room {
     else this.ackEveryone = true;
     if (this.acksScheduled) return;
     this.acksScheduled = true;
-    queueMicrotask(this.sendAcks);
+    if (roomsWithAcksDue.push(this) === 1) queueMicrotask(sendDueAcks);
   }
 
-  private readonly sendAcks = (): void => {
+  /** The acks due at the end of the turn (sendDueAcks). */
+  sendAcks(): void {
     this.acksScheduled = false;
     const everyone = this.ackEveryone;
     this.ackEveryone = false;
@@ -857,10 +921,12 @@ export class Room {
       if (!everyone && !conn.ackDue) continue;
       conn.ackDue = false;
       if (this.destroyed) continue;
-      ack ??= encodePersistedAck(this.durableState);
+      ack ??= encodePersistedAck(this.durableState ?? encodeDocState(this.doc));
       this.send(conn, ack);
     }
-  };
+    // Sent: with nothing unsaved, the doc's state says it from now on.
+    if (!this.hasUnsavedUpdates) this.durableState = null;
+  }
 
   private async compact(): Promise<void> {
     try {
@@ -882,30 +948,32 @@ export class Room {
       return;
     }
     try {
-      conn.socket.send(message, onWritten);
+      conn.socket.sendMessage(message, onWritten);
     } catch (error) {
       this.options.logger.log('warn', 'sync.send_failed', { room: this.name, error });
-      this.kick(conn, CLOSE.SERVER_SHUTDOWN);
+      this.kickConnection(conn, CLOSE.SERVER_SHUTDOWN);
     }
   }
 
-  private kick(conn: Connection, close: { code: number; reason: string }): void {
+  /** Connection.kick: closes the socket with one of CLOSE and leaves the room. */
+  kickConnection(conn: Connection, close: { code: number; reason: string }): void {
     if (conn.open) {
       try {
-        conn.socket.close(close.code, close.reason);
+        conn.socket.closeWith(close.code, close.reason);
       } catch {
         // the transport is already gone
       }
     }
-    this.removeConnection(conn);
+    this.connectionClosed(conn);
   }
 
-  private removeConnection(conn: Connection): void {
+  /** Connection.closed: the transport closed; idempotent. */
+  connectionClosed(conn: Connection): void {
     if (!conn.open) return;
     conn.open = false;
     this.connections.delete(conn);
-    if (conn.controlledIds && conn.controlledIds.size > 0 && !this.destroyed) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.controlledIds], null);
+    if (conn.hasPresence && !this.destroyed) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [conn.clientId!], null);
     }
     if (this.connections.size === 0) this.endSession();
     this.checkIdle();
@@ -913,33 +981,27 @@ export class Room {
 
   private noteEdit(identity: ConnectionIdentity): void {
     if (!this.options.onSessionEnd) return;
-    (this.sessionEditors ??= new Set()).add(identity.displayName);
-    this.lastEditAt = Date.now();
-    // One timer per session, moved forward lazily: edits at a high rate cost no timer each.
-    if (!this.sessionTimer) this.armSessionTimer(this.sessionIdleMs);
+    const name = identity.displayName;
+    const session = this.session;
+    if (!session) {
+      this.session = { editors: name, lastEditAt: Date.now() };
+      return;
+    }
+    session.lastEditAt = Date.now();
+    if (session.editors === name) return;
+    if (typeof session.editors === 'string') session.editors = new Set([session.editors, name]);
+    else session.editors.add(name);
   }
 
   private get sessionIdleMs(): number {
     return this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
   }
 
-  private armSessionTimer(delay: number): void {
-    this.sessionTimer = setTimeout(() => {
-      this.sessionTimer = null;
-      const quiet = Date.now() - this.lastEditAt;
-      if (quiet >= this.sessionIdleMs) this.endSession();
-      else this.armSessionTimer(this.sessionIdleMs - quiet);
-    }, delay);
-    this.sessionTimer.unref?.();
-  }
-
   private endSession(): void {
-    if (this.sessionTimer) clearTimeout(this.sessionTimer);
-    this.sessionTimer = null;
-    const session = this.sessionEditors;
-    this.sessionEditors = null;
-    if (!session || session.size === 0 || this.destroyed) return;
-    const editors = [...session];
+    const session = this.session;
+    this.session = null;
+    if (!session || this.destroyed) return;
+    const editors = typeof session.editors === 'string' ? [session.editors] : [...session.editors];
     try {
       this.options.onSessionEnd?.(this, editors);
     } catch (error) {

@@ -7,7 +7,8 @@ import { CLOSE } from '../../site/syncProtocol';
 import type { DocStore } from '../storage/DocStore';
 import type { Logger } from '../observability/Logger';
 import type { Metrics } from '../observability/Metrics';
-import { REAL_TIMERS, Room, type RoomConnection, type RoomOptions } from './Room';
+import { DEFAULT_SESSION_IDLE_MS, REAL_TIMERS, Room, type RoomConnection, type RoomOptions } from './Room';
+import { PRESENCE_CHECK_MS, RoomSweep } from './RoomSweep';
 
 export interface RoomManagerOptions {
   store: DocStore;
@@ -37,6 +38,14 @@ export const DEFAULT_MAX_DOC_BYTES = 50 * 1024 * 1024;
 export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Lexical's presence (name, colour, two relative positions) is a few hundred bytes. */
 export const DEFAULT_MAX_AWARENESS_STATE_BYTES = 32 * 1024;
+
+/**
+ * A copy of `name` that holds nothing else: a name parsed out of a request's URL is a slice of
+ * the URL's string, which a loaded room (its name, the map's key) would keep alive with it.
+ */
+function ownString(name: string): string {
+  return Buffer.from(name, 'utf8').toString('utf8');
+}
 
 export class RoomManager {
   private readonly rooms = new Map<string, Room>();
@@ -68,6 +77,10 @@ export class RoomManager {
       sessionIdleMs: options.sessionIdleMs,
       onSessionEnd: options.onSessionEnd,
       fanout: options.fanout,
+      // Sessions end at most a quarter of their idle delay late (3 s for the default 5 min).
+      sweep: new RoomSweep(
+        Math.min(PRESENCE_CHECK_MS, (options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS) / 4),
+      ),
     };
   }
 
@@ -90,6 +103,7 @@ export class RoomManager {
     if (!room) {
       let loading = this.loading.get(name);
       if (!loading) {
+        name = ownString(name);
         loading = Room.load(name, this.roomOptions).then(
           (loaded) => {
             this.loading.delete(name);

@@ -2,9 +2,13 @@
 // the HTTP request it came from (its headers, its URL, the head buffer, the token among its
 // subprotocols) can be garbage-collected. A listener left on the socket that closes over the
 // upgrade handler's scope would keep ~3 KiB per connection alive for the connection's lifetime.
+// [CONN-5] What stays per connection is one socket object: its listeners are the same functions
+// for every socket (no closure each), and the connections of one login session share one
+// identity object (the same six values were copied from the agent's row at every upgrade).
 // Real server on loopback, real y-websocket clients; the requests are followed with WeakRefs
 // and the collector is forced (gc exposed at run time through v8 flags).
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +27,8 @@ const gc = vm.runInNewContext('gc') as () => void;
 
 const CONNECTIONS = 20;
 const upgradeRequests: Array<WeakRef<http.IncomingMessage>> = [];
+/** The TCP sockets of the upgrades, once a test asks for them ([CONN-5]). */
+let upgradeSockets: Socket[] | null = null;
 const originalEmit = http.Server.prototype.emit;
 
 let server: RunningServer;
@@ -33,6 +39,7 @@ beforeAll(async () => {
   // Follows every upgrade request the server receives, without holding it.
   http.Server.prototype.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]) {
     if (event === 'upgrade') upgradeRequests.push(new WeakRef(args[0] as http.IncomingMessage));
+    if (event === 'upgrade') upgradeSockets?.push(args[1] as Socket);
     return Reflect.apply(originalEmit, this, [event, ...args]) as boolean;
   } as typeof originalEmit;
   data = await tempDataDir();
@@ -68,5 +75,39 @@ describe('connections keep nothing of their upgrade request', () => {
     // The connections are still open and syncing: only their requests must be gone.
     expect(clients.every((c) => c.provider.wsconnected)).toBe(true);
     expect(retained).toBe(0);
+  });
+});
+
+/** The server's `ws` socket over a TCP socket (ws keeps it under its symbol `websocket`). */
+function serverSocketOf(socket: Socket): Record<string, unknown> & { listeners(event: string): unknown[] } {
+  const symbol = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'websocket')!;
+  return Reflect.get(socket, symbol) as Record<string, unknown> & { listeners(event: string): unknown[] };
+}
+
+describe('what a connection keeps', () => {
+  it('[CONN-5] the same listeners for every socket, one identity per login session', async () => {
+    upgradeSockets = [];
+    const demo = server.demoAccount!;
+    const sessions = [
+      await login(server, demo.email, demo.password),
+      await login(server, demo.email, demo.password),
+    ];
+    const opened = Array.from({ length: 12 }, (_, i) =>
+      openClient(server, `13001/page/shared-${i % 3}`, sessions[i % 2]!.accessToken),
+    );
+    clients.push(...opened);
+    await waitFor(() => opened.every((c) => c.provider.synced), 'all clients synced', 20_000);
+    const sockets = upgradeSockets.map(serverSocketOf);
+    upgradeSockets = null;
+    expect(sockets).toHaveLength(12);
+    for (const event of ['message', 'close', 'error', 'pong']) {
+      const listeners = new Set(sockets.flatMap((ws) => ws.listeners(event)));
+      expect({ event, functions: listeners.size }).toEqual({ event, functions: 1 });
+    }
+    const identities = sockets.map((ws) => (ws.connection as { identity: object }).identity);
+    // Two login sessions, twelve connections: two identity objects, frozen.
+    expect(new Set(identities).size).toBe(2);
+    expect(identities.every((identity) => Object.isFrozen(identity))).toBe(true);
+    expect(new Set(identities.map((i) => (i as { sessionId: string }).sessionId)).size).toBe(2);
   });
 });

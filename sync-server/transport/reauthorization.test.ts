@@ -16,8 +16,8 @@ import { createReauthorization, type Verdict } from './reauthorization';
 class ClosableSocket implements RoomSocket {
   bufferedAmount = 0;
   closedWith: number | null = null;
-  send(): void {}
-  close(code: number): void {
+  sendMessage(): void {}
+  closeWith(code: number): void {
     this.closedWith = code;
   }
 }

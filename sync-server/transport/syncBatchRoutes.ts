@@ -91,11 +91,11 @@ export function syncBatchRoutes(options: SyncBatchRoutesOptions) {
     }
     joined.conn = joined.room.addConnection(
       {
-        send: (data, onWritten) => {
+        sendMessage: (data, onWritten) => {
           if (KEPT.has(data[0]!)) joined.sent.push(data);
           onWritten?.();
         },
-        close: (code) => {
+        closeWith: (code) => {
           joined.close = code;
         },
         bufferedAmount: 0,

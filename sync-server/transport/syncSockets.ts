@@ -21,8 +21,9 @@ import type { Limits } from '../sync/Limits';
 import type { CloseCode, ConnectionIdentity, Room } from '../sync/Room';
 import type { RoomManager } from '../sync/RoomManager';
 import { createReauthorization } from './reauthorization';
+import { sharedIdentities } from './sharedIdentities';
 import { createTurnWrites } from './turnWrites';
-import { WsRoomSocket } from './wsRoomSocket';
+import { roomWebSocketClass, type RoomWebSocket } from './wsRoomSocket';
 import { destroyOnError, leaseUntilJoined } from './upgradeListeners';
 
 export interface SyncSocketsOptions {
@@ -75,8 +76,14 @@ interface Admitted {
 // Long by reason: a factory of short functions (none over ~70 lines) sharing its options.
 export function syncSockets(options: SyncSocketsOptions) {
   const { accounts, audit, metrics, logger, limits, rooms } = options;
+  // What a turn of the event loop sends to one socket leaves in one write (turnWrites.ts).
+  const writes = createTurnWrites();
   const wss = new WebSocketServer({
     noServer: true,
+    // Every accepted socket is a RoomWebSocket; the server keeps its own set of them (below),
+    // without ws's per-socket 'close' closure.
+    WebSocket: roomWebSocketClass(writes),
+    clientTracking: false,
     // Room enforces maxMessageBytes with CLOSE.TOO_LARGE; ws only stops the absurd (1009).
     maxPayload: options.maxMessageBytes * 2,
     perMessageDeflate: false,
@@ -86,13 +93,31 @@ export function syncSockets(options: SyncSocketsOptions) {
         ? SUBPROTOCOL
         : ([...protocols].find((p) => offeredProtocolVersions([p]).length > 0) ?? false),
   });
-  const alive = new WeakMap<WebSocket, boolean>();
-  /** The `pong` listener of every connection (one function, not one per connection). */
-  function markAlive(this: WebSocket): void {
-    alive.set(this, true);
+  /** Every open socket, joined or being refused: the heartbeat pings them, `close` ends them. */
+  const sockets = new Set<RoomWebSocket>();
+  /** Connections of one login session share one identity object (sharedIdentities.ts). */
+  const identities = sharedIdentities();
+
+  // The listeners of every socket: the same functions, which find the connection through `this`
+  // (ws types `this` as its own class; the sockets of this server are RoomWebSockets).
+  function onPong(this: WebSocket): void {
+    (this as RoomWebSocket).alive = true;
   }
-  // What a turn of the event loop sends to one socket leaves in one write (turnWrites.ts).
-  const writes = createTurnWrites();
+  function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    const conn = (this as RoomWebSocket).connection;
+    if (!conn) return;
+    if (!isBinary) return conn.kick(CLOSE.MALFORMED);
+    conn.receive(toBytes(data));
+  }
+  function onClose(this: WebSocket): void {
+    sockets.delete(this as RoomWebSocket);
+    (this as RoomWebSocket).connection?.closed();
+  }
+  function onError(this: WebSocket, error: Error): void {
+    const conn = (this as RoomWebSocket).connection;
+    logger.log('warn', 'sync.socket_error', { room: conn?.roomName, error: error.message });
+    conn?.closed();
+  }
 
   function auditRefusal(refusal: Refusal, address: string): void {
     const { close, agentId, room, detail } = refusal;
@@ -125,7 +150,12 @@ export function syncSockets(options: SyncSocketsOptions) {
     const { close, agentId, room, detail } = refusal;
     logger.log('warn', 'sync.refused', { agentId, room, code: close.code, reason: close.reason, detail });
     auditRefusal(refusal, address);
-    wss.handleUpgrade(req, socket, head, (ws) => ws.close(close.code, close.reason));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const refused = ws as RoomWebSocket;
+      sockets.add(refused);
+      refused.on('close', onClose);
+      refused.close(close.code, close.reason);
+    });
   }
 
   /** Every check an upgrade passes before its room is loaded. */
@@ -171,19 +201,13 @@ export function syncSockets(options: SyncSocketsOptions) {
     return { room, identity, sessionId: auth.sessionId, readOnly };
   }
 
-  function attach(ws: WebSocket, room: Room, identity: ConnectionIdentity): void {
-    alive.set(ws, true);
-    ws.on('pong', markAlive);
-    const conn = room.addConnection(new WsRoomSocket(ws, writes), identity);
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary) return conn.kick(CLOSE.MALFORMED);
-      conn.receive(toBytes(data));
-    });
-    ws.on('close', () => conn.closed());
-    ws.on('error', (error) => {
-      logger.log('warn', 'sync.socket_error', { room: room.name, error: error.message });
-      conn.closed();
-    });
+  function attach(ws: RoomWebSocket, room: Room, identity: ConnectionIdentity): void {
+    sockets.add(ws);
+    ws.on('pong', onPong);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+    ws.connection = room.addConnection(ws, identities.of(identity));
   }
 
   /** Loads the room, checks the rights again (the load may have taken a while), then joins. */
@@ -228,7 +252,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     wss.handleUpgrade(req, socket, head, (ws) => {
       joined();
       const { id: agentId, displayName, color } = identity;
-      attach(ws, opened, { agentId, displayName, color, readOnly, sessionId, address });
+      attach(ws as RoomWebSocket, opened, { agentId, displayName, color, readOnly, sessionId, address });
     });
   }
 
@@ -246,12 +270,12 @@ export function syncSockets(options: SyncSocketsOptions) {
   }
 
   function heartbeat(): void {
-    for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
+    for (const ws of sockets) {
+      if (!ws.alive) {
         ws.terminate();
         continue;
       }
-      alive.set(ws, false);
+      ws.alive = false;
       ws.ping();
     }
   }
@@ -280,7 +304,7 @@ export function syncSockets(options: SyncSocketsOptions) {
       clearInterval(heartbeatTimer);
       reauthorization.stop();
       writes.flush();
-      for (const ws of wss.clients) ws.terminate();
+      for (const ws of sockets) ws.terminate();
       wss.close();
     },
   };

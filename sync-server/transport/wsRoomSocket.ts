@@ -1,35 +1,42 @@
 /**
- * A `ws` connection as the room sees it (RoomSocket). One small object per connection whose
- * methods live on the prototype: an object literal of closures and a getter cost three
- * functions and their context per connection, for as long as it lives.
+ * A `ws` connection as the room sees it: the class `ws` makes for every accepted socket
+ * (`new WebSocketServer({ WebSocket })`) is the RoomSocket itself, and holds the room connection
+ * and its liveness in two fields. One object per connection, no adapter, no closure: the
+ * listeners of every socket are the same functions (syncSockets.ts), which find the connection
+ * through `this`. An adapter object, a closure per listener and a WeakMap entry for liveness
+ * cost ~300 bytes per connection for as long as it lived.
  */
-import type { WebSocket } from 'ws';
-import type { RoomSocket } from '../sync/Room';
+import { WebSocket } from 'ws';
+import type { RoomConnection, RoomSocket } from '../sync/Room';
 import type { TurnWrites } from './turnWrites';
 
 /** A client that does not read never answers the close frame: its backlog is freed after this. */
 const CLOSE_GRACE_MS = 3_000;
 
-export class WsRoomSocket implements RoomSocket {
-  constructor(
-    private readonly ws: WebSocket,
-    private readonly writes: TurnWrites,
-  ) {}
+export interface RoomWebSocket extends WebSocket, RoomSocket {
+  /** The room connection the socket carries (null until it joins). */
+  connection: RoomConnection | null;
+  /** Answered the last heartbeat ping (or has just joined). */
+  alive: boolean;
+}
 
-  send(data: Uint8Array, onWritten?: () => void): void {
-    this.writes.send(this.ws, data, onWritten);
-  }
+/** The socket class of one server: its sends go through that server's turn writes. */
+export function roomWebSocketClass(writes: TurnWrites): typeof WebSocket {
+  class SyncWebSocket extends WebSocket implements RoomWebSocket {
+    connection: RoomConnection | null = null;
+    alive = true;
 
-  close(code: number, reason: string): void {
-    const ws = this.ws;
-    ws.close(code, reason);
-    // Rather than ws's 30 s.
-    const grace = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
-    grace.unref();
-    ws.once('close', () => clearTimeout(grace));
-  }
+    sendMessage(data: Uint8Array, onWritten?: () => void): void {
+      writes.send(this, data, onWritten);
+    }
 
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    closeWith(code: number, reason: string): void {
+      this.close(code, reason);
+      // Rather than ws's 30 s.
+      const grace = setTimeout(() => this.terminate(), CLOSE_GRACE_MS);
+      grace.unref();
+      this.once('close', () => clearTimeout(grace));
+    }
   }
+  return SyncWebSocket;
 }

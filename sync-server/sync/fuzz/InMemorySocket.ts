@@ -27,7 +27,7 @@ export class InMemorySocket implements RoomSocket {
 
   // ---- RoomSocket (server side) ----
 
-  send(data: Uint8Array, onWritten?: () => void): void {
+  sendMessage(data: Uint8Array, onWritten?: () => void): void {
     if (this.closedByServer || this.clientGone) {
       onWritten?.();
       return;
@@ -35,7 +35,7 @@ export class InMemorySocket implements RoomSocket {
     this.toClient.push({ kind: 'message', data, onWritten });
   }
 
-  close(code: number): void {
+  closeWith(code: number): void {
     if (this.closedByServer) return;
     this.closedByServer = true;
     this.serverNotified = true;
