@@ -409,7 +409,7 @@ describe('encodeUpdateMessage', () => {
       const e = encoding.createEncoder();
       encoding.writeVarUint(e, MESSAGE_SYNC);
       syncProtocol.writeUpdate(e, update);
-      expect(encodeUpdateMessage(update)).toEqual(encoding.toUint8Array(e));
+      expect(new Uint8Array(encodeUpdateMessage(update))).toEqual(encoding.toUint8Array(e));
     }
   });
 });

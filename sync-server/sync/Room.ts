@@ -222,11 +222,13 @@ class MalformedMessage extends Error {}
 /**
  * The relayed form of a doc update, `MESSAGE_SYNC, messageYjsUpdate, varUint8Array(update)`,
  * written in one allocation (a lib0 encoder per update cost an encoder, its buffer and a copy).
+ * A Buffer, from Node's pool when small: `ws` sends a Buffer as it is, where it wraps any other
+ * Uint8Array in a Buffer of its own for every socket it goes to.
  */
 export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
   let lengthBytes = 1;
   for (let n = update.byteLength; n > 127; n = Math.floor(n / 128)) lengthBytes += 1;
-  const message = new Uint8Array(2 + lengthBytes + update.byteLength);
+  const message = Buffer.allocUnsafe(2 + lengthBytes + update.byteLength);
   message[0] = MESSAGE_SYNC;
   message[1] = syncProtocol.messageYjsUpdate;
   let pos = 2;
@@ -235,6 +237,11 @@ export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
   message[pos++] = n;
   message.set(update, pos);
   return message;
+}
+
+/** A message sent to several sockets, as a Buffer once (see encodeUpdateMessage). */
+function sharedMessage(message: Uint8Array): Uint8Array {
+  return Buffer.from(message.buffer, message.byteOffset, message.byteLength);
 }
 
 /** readVarUint8Array that refuses a length beyond the message (lib0 would silently truncate). */
@@ -253,6 +260,31 @@ function readBytes(decoder: decoding.Decoder): Uint8Array {
 interface EditSession {
   editors: string | Set<string>;
   lastEditAt: number;
+}
+
+/**
+ * A room's doc and presence know their room: their changes reach it through one module function
+ * (the doc's 'update') and a method (presence) rather than a closure per room and its context.
+ */
+class RoomDoc extends Y.Doc {
+  room: Room | null = null;
+}
+
+function relayDocUpdate(update: Uint8Array, origin: unknown, doc: Y.Doc, transaction: Y.Transaction): void {
+  (doc as RoomDoc).room?.docUpdated(update, origin, transaction);
+}
+
+type PresenceChange = { added: number[]; updated: number[]; removed: number[] };
+
+/** Presence whose changes go to its room as they are emitted (no listener of its own). */
+class RoomAwareness extends awarenessProtocol.Awareness {
+  /** Set once the room is ready (the constructor's own first state is not relayed). */
+  room: Room | null = null;
+
+  override emit(name: string, args: unknown[]): void {
+    super.emit(name, args);
+    if (name === 'update' && this.room) this.room.presenceChanged(args[0] as PresenceChange, args[1]);
+  }
 }
 
 /**
@@ -295,9 +327,10 @@ export class Room implements SweptRoom {
   private retryDelayMs: number;
   private rowCount: number;
   /**
-   * Encoded snapshot (state vector + delete set) of what the store holds durably; null while
+   * Encoded snapshot (state vector + delete set) of what the store holds durably; null when
    * nothing is unsaved: the doc's own state is then the durable one (a copy per room cost
-   * ~180 bytes). Taken, from the transaction, when a first unsaved update lands (onDocUpdate).
+   * ~180 bytes). Dropped by the sweep once the room is quiet; taken again, from the
+   * transaction, when a first unsaved update lands (docUpdated).
    */
   private durableState: Uint8Array | null = null;
   private flushWaiters: Array<() => void> | null = null;
@@ -322,7 +355,7 @@ export class Room implements SweptRoom {
   /** Loads the room's persisted state; rejects (and serves nothing) when the store fails. */
   static async load(name: string, options: RoomOptions): Promise<Room> {
     const stored = await options.store.loadDoc(name);
-    const doc = new Y.Doc();
+    const doc = new RoomDoc();
     doc.transact(() => {
       for (const update of stored.updates) Y.applyUpdate(doc, update);
     }, ORIGIN_LOAD);
@@ -334,7 +367,7 @@ export class Room implements SweptRoom {
 
   private constructor(
     name: string,
-    doc: Y.Doc,
+    doc: RoomDoc,
     rowCount: number,
     bytes: number,
     seq: number,
@@ -348,14 +381,16 @@ export class Room implements SweptRoom {
     this.maxTypeDepth = maxTypeDepthOf(name);
     this.rowCount = rowCount;
     this.retryDelayMs = options.retryDelayMs;
-    this.awareness = new awarenessProtocol.Awareness(doc);
+    const awareness = new RoomAwareness(doc);
     // Its presence timeouts are checked by the sweep, with every room's (RoomSweep.ts).
     clearInterval(
-      (this.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval,
+      (awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval,
     );
-    this.awareness.setLocalState(null);
-    doc.on('update', this.onDocUpdate);
-    this.awareness.on('update', this.onAwarenessUpdate);
+    awareness.setLocalState(null);
+    this.awareness = awareness;
+    awareness.room = this;
+    doc.room = this;
+    doc.on('update', relayDocUpdate);
     options.sweep.add(this);
   }
 
@@ -368,6 +403,9 @@ export class Room implements SweptRoom {
         (outdated ??= []).push(clientId);
     }
     if (outdated) awarenessProtocol.removeAwarenessStates(this.awareness, outdated, 'timeout');
+    // A quiet room: its doc's state is the durable one. (Dropped here rather than after each
+    // commit: a room being edited would compute it again from its next transaction.)
+    if (this.durableState !== null && !this.hasUnsavedUpdates) this.durableState = null;
     if (this.session && now - this.session.lastEditAt >= this.sessionIdleMs) this.endSession();
   }
 
@@ -441,8 +479,9 @@ export class Room implements SweptRoom {
     this.options.sweep.delete(this);
     if (this.retryTimer) (this.options.timers ?? REAL_TIMERS).clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.doc.off('update', this.onDocUpdate);
-    this.awareness.off('update', this.onAwarenessUpdate);
+    this.doc.off('update', relayDocUpdate);
+    (this.doc as RoomDoc).room = null;
+    (this.awareness as RoomAwareness).room = null;
     this.awareness.destroy();
     this.doc.destroy();
   }
@@ -658,12 +697,8 @@ export class Room implements SweptRoom {
     return base;
   }
 
-  private readonly onDocUpdate = (
-    update: Uint8Array,
-    origin: unknown,
-    _doc: Y.Doc,
-    transaction: Y.Transaction,
-  ): void => {
+  /** The doc's 'update' (relayDocUpdate): relayed to the other connections, then persisted. */
+  docUpdated(update: Uint8Array, origin: unknown, transaction: Y.Transaction): void {
     const message = encodeUpdateMessage(update);
     for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
     this.docBytes += update.byteLength;
@@ -676,7 +711,7 @@ export class Room implements SweptRoom {
     this.durableState ??= encodeDocStateBefore(this.doc, transaction);
     this.pending.push(update);
     this.schedulePersist();
-  };
+  }
 
   /** Cluster mode: the highest sequence number up to which the doc holds every update. */
   get knownSeq(): number {
@@ -802,20 +837,18 @@ export class Room implements SweptRoom {
     this.ackLater(null);
   }
 
-  private readonly onAwarenessUpdate = (
-    change: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ): void => {
+  /** The presence's 'update' (RoomAwareness): relayed to every connection, and the other nodes. */
+  presenceChanged(change: PresenceChange, origin: unknown): void {
     const changed = [...change.added, ...change.updated, ...change.removed];
     if (changed.length === 0) return;
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
-    const message = this.wrapAwareness(update);
+    const message = sharedMessage(this.wrapAwareness(update));
     for (const conn of this.connections) this.send(conn, message);
     // This node's clients' presence (and its removal when they leave), not the others'.
     if (this.options.fanout && (origin === null || this.connections.has(origin as Connection))) {
       this.options.fanout.awareness(this, update);
     }
-  };
+  }
 
   private encodeAwareness(clients: number[]): Uint8Array {
     return this.wrapAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
@@ -921,11 +954,9 @@ export class Room implements SweptRoom {
       if (!everyone && !conn.ackDue) continue;
       conn.ackDue = false;
       if (this.destroyed) continue;
-      ack ??= encodePersistedAck(this.durableState ?? encodeDocState(this.doc));
+      ack ??= sharedMessage(encodePersistedAck(this.durableState ?? encodeDocState(this.doc)));
       this.send(conn, ack);
     }
-    // Sent: with nothing unsaved, the doc's state says it from now on.
-    if (!this.hasUnsavedUpdates) this.durableState = null;
   }
 
   private async compact(): Promise<void> {
