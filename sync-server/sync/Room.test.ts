@@ -227,18 +227,22 @@ describe('Room', () => {
       encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(aw, [aw.clientID]));
       conn.receive(encoding.toUint8Array(e));
     }
-    // Bob's presence dates from 20 s before Chloé's renewal (presence is stamped by lib0's clock,
-    // which fake timers do not move).
-    room.awareness.meta.get(clients[0]!.clientID)!.lastUpdated -= 20_000;
-    const now = room.awareness.meta.get(clients[1]!.clientID)!.lastUpdated;
-    room.sweep(now + 9_000);
+    // Presence is stamped by lib0's clock (fake timers do not move it): Bob's last one dates
+    // back 29 s, then 31 s; Chloé's 10 s.
+    const age = (aw: awarenessProtocol.Awareness, ms: number) =>
+      (room.awareness.meta.get(aw.clientID)!.lastUpdated = Date.now() - ms);
+    age(clients[0]!, 29_000);
+    age(clients[1]!, 10_000);
+    room.sweep(Date.now());
     expect(room.awareness.getStates().size).toBe(2);
     const heard = watcher.sent.length;
-    room.sweep(now + 12_000);
+    age(clients[0]!, 31_000);
+    room.sweep(Date.now());
     expect([...room.awareness.getStates().keys()]).toEqual([clients[1]!.clientID]);
     expect(watcher.sent.slice(heard).some((m) => m[0] === MESSAGE_AWARENESS)).toBe(true);
-    room.sweep(now + 29_000);
-    expect(room.awareness.getStates().size).toBe(1);
+    // Leaving removes only what a connection set itself: Chloé's goes with her.
+    renewing.closed();
+    expect(room.awareness.getStates().size).toBe(0);
     for (const aw of clients) aw.destroy();
     await rooms!.close();
   });
@@ -377,7 +381,8 @@ describe('Room', () => {
       // 1,100 ms after Alice's edit but only 500 after Bob's: the session goes on.
       await vi.advanceTimersByTimeAsync(500);
       expect(ended).toEqual([]);
-      // 1,000 ms after Bob's edit, at the sweep's next pass (it runs every quarter of the delay).
+      // 800 ms after Bob's edit: the session goes on; it ends at the sweep's first pass after
+      // 1,000 ms (the sweep runs every quarter of the delay).
       await vi.advanceTimersByTimeAsync(300);
       expect(ended).toEqual([]);
       await vi.advanceTimersByTimeAsync(500);

@@ -7,6 +7,7 @@ import * as authProtocol from 'y-protocols/auth';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as decoding from 'lib0/decoding';
+import * as time from 'lib0/time';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import {
@@ -43,15 +44,15 @@ export interface RoomSocket {
 
 /** Server-verified identity of a connection. */
 export interface ConnectionIdentity {
-  agentId: string;
-  displayName: string;
-  color: string;
+  readonly agentId: string;
+  readonly displayName: string;
+  readonly color: string;
   /** Role `relecteur`: their updates are dropped unless they only add their own comments (commentGuard). */
-  readOnly: boolean;
+  readonly readOnly: boolean;
   /** The login session (token family) the connection was opened with. */
-  sessionId?: string;
+  readonly sessionId?: string;
   /** Remote address, for rate limits and the audit log. */
-  address?: string;
+  readonly address?: string;
 }
 
 export type CloseCode = { code: number; reason: string };
@@ -170,6 +171,8 @@ class Connection implements RoomConnection {
    * only one it may set (receiveAwareness), so the only one to remove when it leaves.
    */
   clientId: number | null = null;
+  /** A presence this connection set is in the awareness (its change landed: presenceChanged). */
+  presenceSet = false;
   open = true;
   /** Updates dropped in a row because they did not integrate yet (see applyClientUpdate). */
   unresolved = 0;
@@ -204,7 +207,7 @@ class Connection implements RoomConnection {
 
   /** Whether the awareness holds a state this connection set. */
   get hasPresence(): boolean {
-    return this.clientId !== null && this.room.awareness.getStates().has(this.clientId);
+    return this.presenceSet && this.room.awareness.getStates().has(this.clientId!);
   }
 }
 
@@ -394,8 +397,24 @@ export class Room implements SweptRoom {
     options.sweep.add(this);
   }
 
-  /** The sweep's pass: presence not renewed in time goes, an idle editing session ends. */
+  /**
+   * The sweep's pass: presence not renewed in time goes, an idle editing session ends. `now`
+   * (Date.now()) dates sessions; presence is dated by lib0's clock, which y-protocols stamps it
+   * with (the same Date.now in production; fake timers in tests move only the global one).
+   */
   sweep(now: number): void {
+    try {
+      this.sweepPresence(time.getUnixTime());
+      // A quiet room: its doc's state is the durable one. (Dropped here rather than after each
+      // commit: a room being edited would compute it again from its next transaction.)
+      if (this.durableState !== null && !this.hasUnsavedUpdates) this.durableState = null;
+      if (this.session && now - this.session.lastEditAt >= this.sessionIdleMs) this.endSession();
+    } catch (error) {
+      this.options.logger.log('error', 'room.sweep_failed', { room: this.name, error });
+    }
+  }
+
+  private sweepPresence(now: number): void {
     let outdated: number[] | null = null;
     for (const [clientId, meta] of this.awareness.meta) {
       if (now - meta.lastUpdated < awarenessProtocol.outdatedTimeout) continue;
@@ -403,10 +422,6 @@ export class Room implements SweptRoom {
         (outdated ??= []).push(clientId);
     }
     if (outdated) awarenessProtocol.removeAwarenessStates(this.awareness, outdated, 'timeout');
-    // A quiet room: its doc's state is the durable one. (Dropped here rather than after each
-    // commit: a room being edited would compute it again from its next transaction.)
-    if (this.durableState !== null && !this.hasUnsavedUpdates) this.durableState = null;
-    if (this.session && now - this.session.lastEditAt >= this.sessionIdleMs) this.endSession();
   }
 
   get connectionCount(): number {
@@ -699,18 +714,19 @@ export class Room implements SweptRoom {
 
   /** The doc's 'update' (relayDocUpdate): relayed to the other connections, then persisted. */
   docUpdated(update: Uint8Array, origin: unknown, transaction: Y.Transaction): void {
-    const message = encodeUpdateMessage(update);
-    for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
+    // Recorded before it is relayed: relaying may close slow sockets, whose hooks run here.
     this.docBytes += update.byteLength;
     if (origin === ORIGIN_REMOTE) {
       this.remoteChanged = true;
-      return;
+    } else {
+      // Nothing was unsaved: the durable state is the doc's as it was before this transaction.
+      this.durableState ??= encodeDocStateBefore(this.doc, transaction);
+      this.pending.push(update);
+      this.schedulePersist();
     }
+    const message = encodeUpdateMessage(update);
+    for (const conn of this.connections) if (conn !== origin) this.send(conn, message);
     if (this.connections.has(origin as Connection)) this.noteEdit((origin as Connection).identity);
-    // Nothing was unsaved: the durable state is the doc's as it was before this transaction.
-    this.durableState ??= encodeDocStateBefore(this.doc, transaction);
-    this.pending.push(update);
-    this.schedulePersist();
   }
 
   /** Cluster mode: the highest sequence number up to which the doc holds every update. */
@@ -840,6 +856,14 @@ export class Room implements SweptRoom {
   /** The presence's 'update' (RoomAwareness): relayed to every connection, and the other nodes. */
   presenceChanged(change: PresenceChange, origin: unknown): void {
     const changed = [...change.added, ...change.updated, ...change.removed];
+    // What the connection itself set (its bound clientID's entry may also be ignored, or set by
+    // another node): only that is removed when it leaves.
+    if (this.connections.has(origin as Connection)) {
+      const conn = origin as Connection;
+      if (change.removed.includes(conn.clientId!)) conn.presenceSet = false;
+      else if (change.added.includes(conn.clientId!) || change.updated.includes(conn.clientId!))
+        conn.presenceSet = true;
+    }
     if (changed.length === 0) return;
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
     const message = sharedMessage(this.wrapAwareness(update));
@@ -911,6 +935,8 @@ export class Room implements SweptRoom {
     if (this.options.fanout) this.clusterCommitted(batch, seq);
     this.ackLater(null);
     if (this.rowCount > this.options.compactThreshold) await this.compact();
+    // A batch started during the compaction: its own end resolves the waiters.
+    if (this.inFlight) return;
     if (this.pending.length > 0) {
       void this.persist();
       return;
@@ -954,7 +980,8 @@ export class Room implements SweptRoom {
       if (!everyone && !conn.ackDue) continue;
       conn.ackDue = false;
       if (this.destroyed) continue;
-      ack ??= sharedMessage(encodePersistedAck(this.durableState ?? encodeDocState(this.doc)));
+      // Null: nothing unsaved, the doc's state is durable; kept until the sweep finds the room quiet.
+      ack ??= sharedMessage(encodePersistedAck((this.durableState ??= encodeDocState(this.doc))));
       this.send(conn, ack);
     }
   }

@@ -79,7 +79,7 @@ export class RoomManager {
       fanout: options.fanout,
       // Sessions end at most a quarter of their idle delay late (3 s for the default 5 min).
       sweep: new RoomSweep(
-        Math.min(PRESENCE_CHECK_MS, (options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS) / 4),
+        Math.max(10, Math.min(PRESENCE_CHECK_MS, (options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS) / 4)),
       ),
     };
   }

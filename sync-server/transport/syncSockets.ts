@@ -154,6 +154,9 @@ export function syncSockets(options: SyncSocketsOptions) {
       const refused = ws as RoomWebSocket;
       sockets.add(refused);
       refused.on('close', onClose);
+      // ws reads on until the client's close frame: a bad frame meanwhile is an 'error', which
+      // without a listener would end the process.
+      refused.on('error', onError);
       refused.close(close.code, close.reason);
     });
   }
