@@ -33,11 +33,7 @@ export class RoomSweep {
     this.timer = null;
   }
 
-  /**
-   * Runs every room's periodic work once. `Date.now()` is also the clock y-protocols stamps
-   * presence with (lib0's `getUnixTime`, which holds `Date.now` as it was when loaded: fake
-   * timers in tests move one and not the other).
-   */
+  /** Runs every room's periodic work once; `now` dates editing sessions (Room.sweep). */
   pass(now = Date.now()): void {
     for (const room of this.rooms) room.sweep(now);
   }
