@@ -1,10 +1,10 @@
 /**
  * The doc's state as it was before a transaction (what `encodeDocState` gave just before it),
- * computed after the fact from the transaction: its state vector then (`beforeState`) and
- * today's deletions minus the transaction's own. A room keeps no copy of its durable state while
- * nothing is unsaved (the doc's state is then the durable one, ~180 bytes per room saved); its
- * first unsaved update is already applied when the room hears of it, so the durable state is
- * the state before that update's transaction.
+ * computed after the fact from the transaction: its state vector then (`beforeState`) and the
+ * deletions of what was known then, less the transaction's own. A quiet room keeps no copy of
+ * its durable state (the doc's state is then the durable one, ~180 bytes per room saved); its
+ * next unsaved update is already applied when the room hears of it, so the durable state is the
+ * state before that update's transaction.
  */
 import * as Y from 'yjs';
 

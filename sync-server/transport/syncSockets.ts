@@ -118,6 +118,18 @@ export function syncSockets(options: SyncSocketsOptions) {
     logger.log('warn', 'sync.socket_error', { room: conn?.roomName, error: error.message });
     conn?.closed();
   }
+  /**
+   * Every accepted socket, joined or refused: in the set until it closes, and listened for
+   * errors — `ws` reads a refused socket on until its close frame, and a bad frame meanwhile is
+   * an 'error' that, unlistened, would end the process.
+   */
+  function track(ws: WebSocket): RoomWebSocket {
+    const socket = ws as RoomWebSocket;
+    sockets.add(socket);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+    return socket;
+  }
 
   function auditRefusal(refusal: Refusal, address: string): void {
     const { close, agentId, room, detail } = refusal;
@@ -150,15 +162,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     const { close, agentId, room, detail } = refusal;
     logger.log('warn', 'sync.refused', { agentId, room, code: close.code, reason: close.reason, detail });
     auditRefusal(refusal, address);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const refused = ws as RoomWebSocket;
-      sockets.add(refused);
-      refused.on('close', onClose);
-      // ws reads on until the client's close frame: a bad frame meanwhile is an 'error', which
-      // without a listener would end the process.
-      refused.on('error', onError);
-      refused.close(close.code, close.reason);
-    });
+    wss.handleUpgrade(req, socket, head, (ws) => track(ws).close(close.code, close.reason));
   }
 
   /** Every check an upgrade passes before its room is loaded. */
@@ -204,13 +208,11 @@ export function syncSockets(options: SyncSocketsOptions) {
     return { room, identity, sessionId: auth.sessionId, readOnly };
   }
 
-  function attach(ws: RoomWebSocket, room: Room, identity: ConnectionIdentity): void {
-    sockets.add(ws);
-    ws.on('pong', onPong);
-    ws.on('message', onMessage);
-    ws.on('close', onClose);
-    ws.on('error', onError);
-    ws.connection = room.addConnection(ws, identities.of(identity));
+  function attach(ws: WebSocket, room: Room, identity: ConnectionIdentity): void {
+    const socket = track(ws);
+    socket.on('pong', onPong);
+    socket.on('message', onMessage);
+    socket.connection = room.addConnection(socket, identities.of(identity));
   }
 
   /** Loads the room, checks the rights again (the load may have taken a while), then joins. */
@@ -255,7 +257,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     wss.handleUpgrade(req, socket, head, (ws) => {
       joined();
       const { id: agentId, displayName, color } = identity;
-      attach(ws as RoomWebSocket, opened, { agentId, displayName, color, readOnly, sessionId, address });
+      attach(ws, opened, { agentId, displayName, color, readOnly, sessionId, address });
     });
   }
 
