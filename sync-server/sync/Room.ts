@@ -1,7 +1,7 @@
 /**
  * One open room: its Y.Doc (loaded from the DocStore before any socket joins), its awareness,
  * its connections, and the durable write queue that backs the persisted acknowledgement.
- * Works against the RoomSocket interface only; server.ts adapts `ws` to it.
+ * Works against the RoomSocket interface only (transport/syncSocket.ts implements it).
  */
 import * as authProtocol from 'y-protocols/auth';
 import * as awarenessProtocol from 'y-protocols/awareness';
@@ -30,9 +30,8 @@ import { encodeDocStateBefore } from './durableState';
 import { maxTypeDepthOf, updateProblem } from './updateGuard';
 
 /**
- * What the room needs from a transport. Its methods are named apart from a WebSocket's
- * (`send`, `close`) so that a transport's socket class can implement it itself, one object per
- * connection (transport/wsRoomSocket.ts).
+ * What the room needs from a transport: one object per connection (transport/syncSocket.ts;
+ * the sync batch's connections and the tests' in-memory sockets implement it too).
  */
 export interface RoomSocket {
   /** Queues a message; `onWritten` is called once it left the process (or failed). */

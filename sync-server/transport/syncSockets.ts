@@ -7,8 +7,8 @@
  * process, or a session that expired, ends its sockets).
  */
 import type http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { SYNC_PATH } from '../../site/apiContract';
 import { CLOSE, SUBPROTOCOL, offeredProtocolVersions, parseRoom } from '../../site/syncProtocol';
 import type { Accounts } from '../accounts/Accounts';
@@ -18,13 +18,13 @@ import type { AuditLog } from '../observability/AuditLog';
 import type { Logger } from '../observability/Logger';
 import type { Metrics } from '../observability/Metrics';
 import type { Limits } from '../sync/Limits';
-import type { CloseCode, ConnectionIdentity, Room } from '../sync/Room';
+import type { CloseCode, Room } from '../sync/Room';
 import type { RoomManager } from '../sync/RoomManager';
 import { createReauthorization } from './reauthorization';
 import { sharedIdentities } from './sharedIdentities';
+import { SyncSocket, type SyncSocketServer } from './syncSocket';
 import { createTurnWrites } from './turnWrites';
-import { roomWebSocketClass, type RoomWebSocket } from './wsRoomSocket';
-import { destroyOnError, leaseUntilJoined } from './upgradeListeners';
+import { abortHandshake, checkHandshake, destroyOnError, switchingProtocols } from './websocket/handshake';
 
 export interface SyncSocketsOptions {
   accounts: Accounts;
@@ -42,19 +42,11 @@ export interface SyncSocketsOptions {
 const HEARTBEAT_MS = 30_000;
 const REAUTHORIZE_MS = 1_000;
 
-function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
-  if (Array.isArray(data)) data = Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-function subprotocols(req: http.IncomingMessage): string[] {
-  const header = req.headers['sec-websocket-protocol'];
-  if (typeof header !== 'string') return [];
-  return header
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
+/** The subprotocol answered: ours, or another version of ours so that its client reads the
+ * INCOMPATIBLE close; null when none is offered. */
+function chosenProtocol(offered: string[]): string | null {
+  if (offered.includes(SUBPROTOCOL)) return SUBPROTOCOL;
+  return offered.find((p) => offeredProtocolVersions([p]).length > 0) ?? null;
 }
 
 /** Why an upgrade is refused: the close to send, and what the audit row says. */
@@ -63,6 +55,18 @@ interface Refusal {
   agentId: string | null;
   room?: string;
   detail: string;
+}
+
+/**
+ * An upgrade whose handshake is valid, being checked: what it needs once accepted. Nothing
+ * else of the request is kept (its headers, URL and token are not needed past the checks).
+ */
+interface Upgrading {
+  socket: Duplex;
+  head: Buffer;
+  key: string;
+  protocols: string[];
+  address: string;
 }
 
 /** An upgrade that passed every check before its room loads. */
@@ -76,59 +80,39 @@ interface Admitted {
 // Long by reason: a factory of short functions (none over ~70 lines) sharing its options.
 export function syncSockets(options: SyncSocketsOptions) {
   const { accounts, audit, metrics, logger, limits, rooms } = options;
+  // Every open socket, joined or being refused: the heartbeat pings them, `close` ends them.
   // What a turn of the event loop sends to one socket leaves in one write (turnWrites.ts).
-  const writes = createTurnWrites();
-  const wss = new WebSocketServer({
-    noServer: true,
-    // Every accepted socket is a RoomWebSocket; the server keeps its own set of them (below),
-    // without ws's per-socket 'close' closure.
-    WebSocket: roomWebSocketClass(writes),
-    clientTracking: false,
-    // Room enforces maxMessageBytes with CLOSE.TOO_LARGE; ws only stops the absurd (1009).
+  const server: SyncSocketServer = {
+    writes: createTurnWrites(),
+    sockets: new Set<SyncSocket>(),
+    logger,
+    // Room enforces maxMessageBytes with CLOSE.TOO_LARGE; the frame reader only stops the
+    // absurd (1009) before buffering it.
     maxPayload: options.maxMessageBytes * 2,
-    perMessageDeflate: false,
-    // Another version of ours is answered too, so that its client reads the INCOMPATIBLE close.
-    handleProtocols: (protocols) =>
-      protocols.has(SUBPROTOCOL)
-        ? SUBPROTOCOL
-        : ([...protocols].find((p) => offeredProtocolVersions([p]).length > 0) ?? false),
-  });
-  /** Every open socket, joined or being refused: the heartbeat pings them, `close` ends them. */
-  const sockets = new Set<RoomWebSocket>();
+  };
   /** Connections of one login session share one identity object (sharedIdentities.ts). */
   const identities = sharedIdentities();
 
-  // The listeners of every socket: the same functions, which find the connection through `this`
-  // (ws types `this` as its own class; the sockets of this server are RoomWebSockets).
-  function onPong(this: WebSocket): void {
-    (this as RoomWebSocket).alive = true;
-  }
-  function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-    const conn = (this as RoomWebSocket).connection;
-    if (!conn) return;
-    if (!isBinary) return conn.kick(CLOSE.MALFORMED);
-    conn.receive(toBytes(data));
-  }
-  function onClose(this: WebSocket): void {
-    sockets.delete(this as RoomWebSocket);
-    (this as RoomWebSocket).connection?.closed();
-  }
-  function onError(this: WebSocket, error: Error): void {
-    const conn = (this as RoomWebSocket).connection;
-    logger.log('warn', 'sync.socket_error', { room: conn?.roomName, error: error.message });
-    conn?.closed();
-  }
   /**
-   * Every accepted socket, joined or refused: in the set until it closes, and listened for
-   * errors — `ws` reads a refused socket on until its close frame, and a bad frame meanwhile is
-   * an 'error' that, unlistened, would end the process.
+   * Answers the handshake and makes the socket a WebSocket (null when the client is already
+   * gone). From here the socket's errors and end are the SyncSocket's. What came with the
+   * request (`head`) is read once the connection, if any, is set (`joined`).
    */
-  function track(ws: WebSocket): RoomWebSocket {
-    const socket = ws as RoomWebSocket;
-    sockets.add(socket);
-    socket.on('close', onClose);
-    socket.on('error', onError);
-    return socket;
+  function accept(upgrading: Upgrading): SyncSocket | null {
+    const { socket, key, protocols } = upgrading;
+    if (!socket.readable || !socket.writable) {
+      socket.destroy();
+      return null;
+    }
+    socket.off('error', destroyOnError);
+    const ws = new SyncSocket(socket as Socket, server);
+    server.writes.send(socket, Buffer.from(switchingProtocols(key, chosenProtocol(protocols)), 'latin1'));
+    return ws;
+  }
+
+  /** Reads what the client sent with its request, once the socket is set up. */
+  function readHead(ws: SyncSocket, head: Buffer): void {
+    if (head.length > 0) ws.read(head);
   }
 
   function auditRefusal(refusal: Refusal, address: string): void {
@@ -152,26 +136,19 @@ export function syncSockets(options: SyncSocketsOptions) {
   }
 
   /** Logs, counts and audits the refusal, then answers it with its close code. */
-  function refuse(
-    req: http.IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    refusal: Refusal,
-    address: string,
-  ) {
+  function refuse(upgrading: Upgrading, refusal: Refusal) {
     const { close, agentId, room, detail } = refusal;
     logger.log('warn', 'sync.refused', { agentId, room, code: close.code, reason: close.reason, detail });
-    auditRefusal(refusal, address);
-    wss.handleUpgrade(req, socket, head, (ws) => track(ws).close(close.code, close.reason));
+    auditRefusal(refusal, upgrading.address);
+    const ws = accept(upgrading);
+    if (!ws) return;
+    ws.closeWith(close.code, close.reason);
+    readHead(ws, upgrading.head);
   }
 
   /** Every check an upgrade passes before its room is loaded. */
-  async function check(
-    req: http.IncomingMessage,
-    pathname: string,
-    address: string,
-  ): Promise<Admitted | Refusal> {
-    const tooFast = limits.admitConnectionFromAddress(address);
+  async function check(upgrading: Upgrading, pathname: string): Promise<Admitted | Refusal> {
+    const tooFast = limits.admitConnectionFromAddress(upgrading.address);
     if (tooFast) return { close: tooFast, agentId: null, detail: 'connection rate per address' };
     const room = parseRoom(pathname.slice(SYNC_PATH.length + 1));
     if (!room) return { close: CLOSE.NOT_FOUND, agentId: null, detail: 'not a room name' };
@@ -183,7 +160,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     });
     // Only the Métropole's communes have rooms, for every caller (an administrator too).
     if (!accounts.commune(room.insee)) return refused(CLOSE.NOT_FOUND, null, 'commune outside the registry');
-    const offered = subprotocols(req);
+    const offered = upgrading.protocols;
     const versions = offeredProtocolVersions(offered);
     if (!offered.includes(SUBPROTOCOL) && versions.length > 0)
       return refused(CLOSE.INCOMPATIBLE, null, `protocol version ${versions.join(', ')}`);
@@ -208,24 +185,11 @@ export function syncSockets(options: SyncSocketsOptions) {
     return { room, identity, sessionId: auth.sessionId, readOnly };
   }
 
-  function attach(ws: WebSocket, room: Room, identity: ConnectionIdentity): void {
-    const socket = track(ws);
-    socket.on('pong', onPong);
-    socket.on('message', onMessage);
-    socket.connection = room.addConnection(socket, identities.of(identity));
-  }
-
   /** Loads the room, checks the rights again (the load may have taken a while), then joins. */
-  async function join(
-    req: http.IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    admitted: Admitted,
-    address: string,
-  ) {
+  async function join(upgrading: Upgrading, admitted: Admitted) {
     const { room, identity, sessionId, readOnly } = admitted;
     const refused = (close: CloseCode, detail: string) =>
-      refuse(req, socket, head, { close, agentId: identity.id, room: room.name, detail }, address);
+      refuse(upgrading, { close, agentId: identity.id, room: room.name, detail });
     let opened: Room;
     try {
       opened = await rooms.open(room.name);
@@ -234,7 +198,7 @@ export function syncSockets(options: SyncSocketsOptions) {
       metrics.inc('usine_errors_total', { kind: 'room_load' });
       return refused(CLOSE.LOAD_FAILED, 'load failed');
     }
-    if (socket.destroyed) return opened.releaseLease();
+    if (upgrading.socket.destroyed) return opened.releaseLease();
     // An account disabled or a role changed meanwhile is refused here rather than admitted
     // until the next re-authorization.
     let stillAllowed: Awaited<ReturnType<typeof accounts.connectionAllowed>>;
@@ -252,13 +216,19 @@ export function syncSockets(options: SyncSocketsOptions) {
       const close = stillAllowed === 'session-ended' ? CLOSE.TOKEN_EXPIRED : CLOSE.FORBIDDEN;
       return refused(close, 'rights changed while the room loaded');
     }
-    // If the handshake fails, ws never calls back: the lease goes back when the socket dies.
-    const joined = leaseUntilJoined(socket, opened);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      joined();
-      const { id: agentId, displayName, color } = identity;
-      attach(ws, opened, { agentId, displayName, color, readOnly, sessionId, address });
-    });
+    const ws = accept(upgrading);
+    if (!ws) return opened.releaseLease();
+    const { id: agentId, displayName, color } = identity;
+    const connectionIdentity = {
+      agentId,
+      displayName,
+      color,
+      readOnly,
+      sessionId,
+      address: upgrading.address,
+    };
+    ws.connection = opened.addConnection(ws, identities.of(connectionIdentity));
+    readHead(ws, upgrading.head);
   }
 
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -268,14 +238,17 @@ export function syncSockets(options: SyncSocketsOptions) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const address = options.clientAddress(req);
-    const admitted = await check(req, pathname, address);
-    if ('close' in admitted) return refuse(req, socket, head, admitted, address);
-    return join(req, socket, head, admitted, address);
+    const handshake = checkHandshake(req);
+    if (!handshake.ok) return abortHandshake(socket, handshake.status, handshake.message, handshake.headers);
+    const { key, protocols } = handshake;
+    const upgrading: Upgrading = { socket, head, key, protocols, address: options.clientAddress(req) };
+    const admitted = await check(upgrading, pathname);
+    if ('close' in admitted) return refuse(upgrading, admitted);
+    return join(upgrading, admitted);
   }
 
   function heartbeat(): void {
-    for (const ws of sockets) {
+    for (const ws of server.sockets) {
       if (!ws.alive) {
         ws.terminate();
         continue;
@@ -308,9 +281,8 @@ export function syncSockets(options: SyncSocketsOptions) {
     close(): void {
       clearInterval(heartbeatTimer);
       reauthorization.stop();
-      writes.flush();
-      for (const ws of sockets) ws.terminate();
-      wss.close();
+      server.writes.flush();
+      for (const ws of server.sockets) ws.terminate();
     },
   };
 }

@@ -1,25 +1,19 @@
 /**
- * Coalesces what goes to one socket during one turn of the event loop into one write. `ws`
- * writes each message at once (a `writev` of its header and payload): a room relaying a burst
- * of 20 updates to a reader made 20 system calls. The first send of a turn corks the TCP
- * socket (`ws`'s maintainers' advice: `websocket._socket.cork()`, websockets/ws#1999); one
- * `setImmediate` for every socket corked in that turn uncorks them once the poll phase — every
- * message received in that turn — is done, and Node writes each socket's queue in one `writev`.
+ * Coalesces what goes to one socket during one turn of the event loop into one write: a room
+ * relaying a burst of 20 updates to a reader made 20 system calls when each frame was written at
+ * once. The first send of a turn corks the TCP socket; one `setImmediate` for every socket
+ * corked in that turn uncorks them once the poll phase — every message received in that turn —
+ * is done, and Node writes each socket's queue in one `writev`.
  *
  * Nothing waits longer than the turn. A socket destroyed while corked (`terminate`) drops what
  * was corked, as it drops anything unwritten; the write callbacks of its messages never run.
  */
 import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
-
-/** The TCP socket under a `ws` connection (not in its types; stable since ws 1). */
-function tcpSocketOf(ws: WebSocket): Duplex | undefined {
-  return (ws as unknown as { _socket?: Duplex })._socket;
-}
+import { forgetLastFrame } from './websocket/frames';
 
 export interface TurnWrites {
-  /** Sends `data` on `ws`, coalesced with the turn's other sends to it. */
-  send(ws: WebSocket, data: Uint8Array, onWritten?: () => void): void;
+  /** Writes `frame` on `socket`, coalesced with the turn's other writes to it. */
+  send(socket: Duplex, frame: Uint8Array, onWritten?: () => void): void;
   /** Uncorks every socket now (shutdown, tests). */
   flush(): void;
 }
@@ -36,11 +30,11 @@ export function createTurnWrites(): TurnWrites {
       socket.uncork();
     }
     corked.length = 0;
+    forgetLastFrame();
   }
 
-  function cork(ws: WebSocket): void {
-    const socket = tcpSocketOf(ws);
-    if (!socket || socket.destroyed || corkedThisTurn.has(socket)) return;
+  function cork(socket: Duplex): void {
+    if (socket.destroyed || corkedThisTurn.has(socket)) return;
     socket.cork();
     corkedThisTurn.add(socket);
     corked.push(socket);
@@ -51,9 +45,9 @@ export function createTurnWrites(): TurnWrites {
   }
 
   return {
-    send(ws, data, onWritten) {
-      cork(ws);
-      ws.send(data, onWritten && (() => onWritten()));
+    send(socket, frame, onWritten) {
+      cork(socket);
+      socket.write(frame, onWritten);
     },
     flush,
   };
