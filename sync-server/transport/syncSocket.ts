@@ -29,9 +29,6 @@ import { readFrames, type FrameSink, type PendingInput } from './websocket/frame
 /** A client that does not read never answers the close frame: its backlog is freed after this. */
 const CLOSE_GRACE_MS = 3_000;
 
-/** Unwritten bytes beyond which a ping is not answered (RFC 6455 §5.5.2 allows a late pong). */
-const MAX_BACKLOG_FOR_PONG = 16 * 1024;
-
 /** Open; a close frame sent, awaiting the client's; the TCP connection ending; closed. */
 const OPEN = 0;
 const CLOSING = 1;
@@ -105,14 +102,15 @@ export class SyncSocket implements RoomSocket {
   }
 
   /**
-   * Answers a ping with a pong of the same payload. While the client leaves more than
-   * MAX_BACKLOG_FOR_PONG unwritten (a client flooding pings without reading would otherwise
-   * queue pongs without end), only the latest ping is remembered, and answered once the backlog
-   * is written (RFC 6455 §5.5.3 allows answering the most recent ping only).
+   * Answers a ping with a pong of the same payload. While the client leaves its backlog unread
+   * past the socket's high-water mark (16 KiB; a client flooding pings without reading would
+   * otherwise queue pongs without end), only the latest ping is remembered, and answered once
+   * the backlog is written (RFC 6455 §5.5.3 allows answering the most recent ping only).
    */
   pong(payload: Buffer): void {
     if (this.state !== OPEN) return;
-    if (this.tcp.writableLength <= MAX_BACKLOG_FOR_PONG) {
+    if (!this.tcp.writableNeedDrain) {
+      owedPongs.delete(this);
       this.server.writes.send(this.tcp, encodeFrame(OPCODE.PONG, payload));
       return;
     }
@@ -180,11 +178,16 @@ export class SyncSocket implements RoomSocket {
     this.connection?.closed();
   }
 
+  /** A TCP error: the connection goes (its 'close' follows). A reset or a broken pipe is a
+   * client gone, not worth a log line. */
   errored(error: Error): void {
-    this.server.logger.log('warn', 'sync.socket_error', {
-      room: this.connection?.roomName,
-      error: error.message,
-    });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ECONNRESET' && code !== 'EPIPE' && code !== 'ETIMEDOUT') {
+      this.server.logger.log('warn', 'sync.socket_error', {
+        room: this.connection?.roomName,
+        error: error.message,
+      });
+    }
     this.tcp.destroy();
   }
 
