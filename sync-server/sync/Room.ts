@@ -27,6 +27,7 @@ import { REVIEWER_CHECKS, reviewerUpdateProblem } from './commentGuard';
 import { RateLimiter } from './RateLimiter';
 import type { RoomSweep, SweptRoom } from './RoomSweep';
 import { encodeDocStateBefore } from './durableState';
+import { emitToObservers } from './observers';
 import { maxTypeDepthOf, updateProblem } from './updateGuard';
 
 /**
@@ -270,6 +271,10 @@ interface EditSession {
  */
 class RoomDoc extends Y.Doc {
   room: Room | null = null;
+
+  override emit(name: string, args: unknown[]): void {
+    emitToObservers(this._observers, name, args);
+  }
 }
 
 function relayDocUpdate(update: Uint8Array, origin: unknown, doc: Y.Doc, transaction: Y.Transaction): void {
@@ -284,7 +289,7 @@ class RoomAwareness extends awarenessProtocol.Awareness {
   room: Room | null = null;
 
   override emit(name: string, args: unknown[]): void {
-    super.emit(name, args);
+    emitToObservers(this._observers, name, args);
     if (name === 'update' && this.room) this.room.presenceChanged(args[0] as PresenceChange, args[1]);
   }
 }
