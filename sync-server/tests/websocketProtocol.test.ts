@@ -5,6 +5,7 @@
 // floods, refused opening handshakes, clients that never answer the close. Real server on
 // loopback (port 0, in this process), a raw TCP client speaking the protocol by hand
 // (rawWebSocket.ts): masked frames, exact bytes, no `ws` and no mocks.
+import net from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as decoding from 'lib0/decoding';
@@ -671,4 +672,37 @@ describe('header-only frames reserve nothing (server with the default 10 MiB max
     const fresh = await joined({}, big, bigToken);
     expect(await roomText(fresh)).toBe('');
   }, 15_000);
+});
+
+describe('upgrades racing the shutdown', () => {
+  it('[WS-13] a server closing while 40 upgrades are in flight closes within seconds; every client is answered or cut', async () => {
+    const own = await tempDataDir();
+    const closing = await startTestServer(own.dir);
+    try {
+      const demo = closing.demoAccount!;
+      const ownToken = (await login(closing, demo.email, demo.password)).accessToken;
+      const clients = Array.from({ length: 40 }, (_, i) => {
+        const socket = net.connect({ port: closing.port, host: '127.0.0.1' });
+        socket.on('error', () => undefined);
+        const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+        socket.write(handshakeRequest(closing, `13001/page/shutdown${i % 8}`, ownToken).request);
+        // The client reads, and answers a close frame as a browser would, by closing.
+        socket.on('data', (chunk: Buffer) => {
+          if (chunk.includes(Buffer.from([0x88]))) socket.end();
+        });
+        return ended;
+      });
+      // Some upgrades are between their checks and their room when the server starts closing.
+      await sleep(5);
+      const started = performance.now();
+      await within(closing.close(), 8_000, 'the server closing');
+      console.log(
+        `[WS-13] closed in ${Math.round(performance.now() - started)} ms with 40 upgrades in flight`,
+      );
+      await within(Promise.all(clients), 5_000, 'every client answered or cut');
+    } finally {
+      await closing.close();
+      await own.remove();
+    }
+  }, 20_000);
 });

@@ -83,7 +83,9 @@ export class SyncSocket implements RoomSocket {
   }
 
   sendMessage(data: Uint8Array, onWritten?: () => void): void {
-    if (this.state !== OPEN) {
+    // Destroyed but its 'close' not yet emitted: nothing is framed (a frame cached for a socket
+    // whose writes schedule no flush would outlive the turn).
+    if (this.state !== OPEN || this.tcp.destroyed) {
       if (onWritten) process.nextTick(onWritten);
       return;
     }

@@ -92,6 +92,8 @@ export function syncSockets(options: SyncSocketsOptions) {
   };
   /** Connections of one login session share one identity object (sharedIdentities.ts). */
   const identities = sharedIdentities();
+  /** Set by `close`: upgrades still being checked are refused. */
+  let closed = false;
 
   /**
    * Answers the handshake and makes the socket a WebSocket (null when the client is already
@@ -100,6 +102,12 @@ export function syncSockets(options: SyncSocketsOptions) {
    */
   function accept(upgrading: Upgrading): SyncSocket | null {
     const { socket, key, protocols } = upgrading;
+    // An upgrade whose checks end after `close` (shutdown) would join a closed room and keep the
+    // HTTP server from closing: it is answered 503.
+    if (closed) {
+      abortHandshake(socket, 503, 'Server is closing');
+      return null;
+    }
     if (!socket.readable || !socket.writable) {
       socket.destroy();
       return null;
@@ -279,6 +287,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     },
     /** Stops the timers and ends every socket at once. */
     close(): void {
+      closed = true;
       clearInterval(heartbeatTimer);
       reauthorization.stop();
       server.writes.flush();

@@ -6,7 +6,8 @@
  * is done, and Node writes each socket's queue in one `writev`.
  *
  * Nothing waits longer than the turn. A socket destroyed while corked (`terminate`) drops what
- * was corked, as it drops anything unwritten; the write callbacks of its messages never run.
+ * was corked, as it drops anything unwritten; the write callbacks of its messages run with
+ * Node's ERR_STREAM_DESTROYED (the room's callbacks read no argument).
  */
 import type { Duplex } from 'node:stream';
 import { forgetLastFrame } from './websocket/frames';
