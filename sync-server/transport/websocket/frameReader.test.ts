@@ -4,20 +4,9 @@
 // two reads grows with what arrived, not with what a header announces.
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
+import { Random } from '../../sync/fuzz/Random';
 import { OPCODE } from './frames';
 import { Accumulator, readFrames, type FrameReaderState, type FrameSink } from './frameReader';
-
-/** A small seeded generator (mulberry32), so that a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A frame as a client writes it: masked with `mask`. */
 function clientFrame(opcode: number, payload: Uint8Array, fin: boolean, mask: number[]): Buffer {
@@ -63,7 +52,8 @@ describe('reading frames across reads', () => {
   it('[WS-2] seeded streams cut at random points give back every message, in order', () => {
     const seed = Number(process.env.WS_SEED ?? Date.now() % 1_000_000);
     console.log(`[WS-2] seed ${seed} (WS_SEED=${seed} replays it)`);
-    const next = random(seed);
+    const rng = new Random(seed);
+    const next = () => rng.next();
     for (let round = 0; round < 40; round++) {
       const sent: Buffer[] = [];
       const pings: Buffer[] = [];
