@@ -36,6 +36,8 @@ describe('emitToObservers', () => {
       }
     }
     const seen = (doc: Y.Doc) => {
+      // One clientID for both docs: an update's length depends on it (a varint).
+      doc.clientID = 7;
       const events: string[] = [];
       doc.on('beforeTransaction', () => events.push('before'));
       doc.on('update', (update: Uint8Array) => events.push(`update ${update.byteLength}`));
