@@ -132,9 +132,18 @@ export class SyncSocket implements RoomSocket {
     this.tcp.destroy();
   }
 
-  /** Reads one chunk of the TCP stream. */
+  /**
+   * Reads one chunk of the TCP stream. A failure in what a message triggers is this socket's
+   * end, never the process's (it would be an uncaught exception of the 'data' event).
+   */
   read(chunk: Buffer): void {
-    if (this.state < ENDED) readFrames(this, chunk, this.server.maxPayload, SINK);
+    if (this.state >= ENDED) return;
+    try {
+      readFrames(this, chunk, this.server.maxPayload, SINK);
+    } catch (error) {
+      this.server.logger.log('error', 'sync.read_failed', { room: this.connection?.roomName, error });
+      this.tcp.destroy();
+    }
   }
 
   /** The client's close frame: answered if the server had not closed, then the TCP end. */
