@@ -153,7 +153,8 @@ export class SyncSocket implements RoomSocket {
     if (payload.length >= 2) {
       code = payload.readUInt16BE(0);
       if (!isValidCloseCode(code)) return this.fail(PROTOCOL_CLOSE.PROTOCOL_ERROR, `close code ${code}`);
-      if (!isUtf8(payload.subarray(2))) return this.fail(1007, 'close reason not UTF-8');
+      if (!isUtf8(payload.subarray(2)))
+        return this.fail(PROTOCOL_CLOSE.INVALID_PAYLOAD, 'close reason not UTF-8');
     }
     if (this.state === OPEN) {
       const echo = code === 0 ? encodeFrame(OPCODE.CLOSE, payload) : encodeClose(code, '');

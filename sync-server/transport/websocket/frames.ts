@@ -16,9 +16,8 @@ export const OPCODE = {
 
 /** Close codes of the protocol itself (RFC 6455 §7.4.1). */
 export const PROTOCOL_CLOSE = {
-  NORMAL: 1000,
   PROTOCOL_ERROR: 1002,
-  POLICY: 1008,
+  INVALID_PAYLOAD: 1007,
   TOO_BIG: 1009,
 } as const;
 
