@@ -102,7 +102,11 @@ export function syncBatchRoutes(options: SyncBatchRoutesOptions) {
       },
       identity,
     );
-    for (const message of entry.messages) joined.conn.receive(message);
+    const conn = joined.conn;
+    // A page's queued messages are applied as one batch ([HOT-5]).
+    conn.receiveBatch(() => {
+      for (const message of entry.messages) conn.receive(message);
+    });
     return joined;
   }
 

@@ -139,7 +139,13 @@ export class SyncSocket implements RoomSocket {
   read(chunk: Buffer): void {
     if (this.state >= ENDED) return;
     try {
-      readFrames(this, chunk, this.server.maxPayload, SINK);
+      // The messages of one read are applied as one batch ([HOT-5]).
+      const conn = this.connection;
+      if (conn !== null && this.state === OPEN) {
+        conn.receiveBatch(() => readFrames(this, chunk, this.server.maxPayload, SINK));
+      } else {
+        readFrames(this, chunk, this.server.maxPayload, SINK);
+      }
     } catch (error) {
       this.server.logger.log('error', 'sync.read_failed', { room: this.connection?.roomName, error });
       this.tcp.destroy();

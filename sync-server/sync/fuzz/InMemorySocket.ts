@@ -95,10 +95,15 @@ export class InMemorySocket implements RoomSocket {
 
   /** Delivers up to `n` client messages to the room. */
   deliverToServer(n = Infinity): void {
-    for (let i = 0; i < n && this.toServer.length > 0; i++) {
-      const data = this.toServer.shift()!;
-      if (!this.closedByServer) this.connection?.receive(data);
-    }
+    // Delivered together as the transport does with one TCP read's messages ([HOT-5]).
+    const deliver = () => {
+      for (let i = 0; i < n && this.toServer.length > 0; i++) {
+        const data = this.toServer.shift()!;
+        if (!this.closedByServer) this.connection?.receive(data);
+      }
+    };
+    if (this.connection) this.connection.receiveBatch(deliver);
+    else deliver();
   }
 
   /** Delivers up to `n` server messages (or the close) to the client. */
