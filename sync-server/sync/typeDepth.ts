@@ -159,26 +159,9 @@ export function deletionDepthProblem(
   ds: { clients: Map<number, Array<{ clock: number; len: number }>> },
   maxDepth: number,
 ): UpdateProblem | null {
-  const tooDeep = (item: Y.Item | null | undefined) =>
-    !!item &&
-    !item.deleted &&
-    item.content instanceof Y.ContentType &&
-    reachOf(item.content.type, maxDepth) > maxDepth;
   for (const [client, ranges] of ds.clients) {
-    const structsOfClient = doc.store.clients.get(client);
-    if (!structsOfClient) continue;
     for (const range of ranges) {
-      let index: number;
-      try {
-        index = Y.findIndexSS(structsOfClient, range.clock);
-      } catch {
-        continue;
-      }
-      for (; index < structsOfClient.length; index++) {
-        const struct = structsOfClient[index]!;
-        if (struct.id.clock >= range.clock + range.len) break;
-        if (struct instanceof Y.Item && tooDeep(struct)) return 'too-deep';
-      }
+      if (rangeDeletesTooDeep(doc, client, range.clock, range.len, maxDepth)) return 'too-deep';
     }
   }
   for (const struct of structs) {
@@ -190,7 +173,41 @@ export function deletionDepthProblem(
       const holder = docItem(doc, parent);
       type = holder?.content instanceof Y.ContentType ? holder.content.type : null;
     }
-    if (type && tooDeep(type._map.get(struct.parentSub))) return 'too-deep';
+    if (type && tooDeep(type._map.get(struct.parentSub), maxDepth)) return 'too-deep';
   }
   return null;
+}
+
+/** A live type of the doc whose subtree reaches deeper than `maxDepth`. */
+function tooDeep(item: Y.Item | null | undefined, maxDepth: number): boolean {
+  return (
+    !!item &&
+    !item.deleted &&
+    item.content instanceof Y.ContentType &&
+    reachOf(item.content.type, maxDepth) > maxDepth
+  );
+}
+
+/** Whether deleting `len` clocks of `client` from `clock` on deletes a type too deep (above). */
+export function rangeDeletesTooDeep(
+  doc: Y.Doc,
+  client: number,
+  clock: number,
+  len: number,
+  maxDepth: number,
+): boolean {
+  const structsOfClient = doc.store.clients.get(client);
+  if (!structsOfClient) return false;
+  let index: number;
+  try {
+    index = Y.findIndexSS(structsOfClient, clock);
+  } catch {
+    return false;
+  }
+  for (; index < structsOfClient.length; index++) {
+    const struct = structsOfClient[index]!;
+    if (struct.id.clock >= clock + len) break;
+    if (struct instanceof Y.Item && tooDeep(struct, maxDepth)) return true;
+  }
+  return false;
 }

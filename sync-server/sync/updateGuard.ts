@@ -12,7 +12,10 @@
  *    entries + deleted ranges in one update, subdocuments (each one a whole Y.Doc; the editor
  *    never makes them), unknown struct or content kinds, and trailing bytes (a v2 update or any
  *    other garbage read as v1 leaves some).
- * 2. `updateProblem` then decodes it and checks it integrates. Yjs accepts updates that can
+ * 2. `updateProblem` then checks it integrates: from what the skim noted of each struct when
+ *    the update is plain (no type created, no map key set with its parent written — keystrokes,
+ *    deletions, map values: Y.applyUpdate will decode it anyway, once), else decoded by Yjs
+ *    ([HOT-6]). Yjs accepts updates that can
  *    never integrate (a struct whose clock leaves a gap, an origin or parent that does not
  *    exist, a deletion beyond anything known): it keeps them as "pending" forever, in memory
  *    and — through encodeStateAsUpdate — in every later snapshot. The room never applies such
@@ -26,7 +29,7 @@
 import * as Y from 'yjs';
 import { MANIFEST_MAX_TYPE_DEPTH, MAX_VALUE_DEPTH, PAGE_BODY_MAX_TYPE_DEPTH } from '../../site/siteDoc';
 import { parseRoom } from '../../site/syncProtocol';
-import { deletionDepthProblem, typeDepthProblem } from './typeDepth';
+import { deletionDepthProblem, rangeDeletesTooDeep, typeDepthProblem } from './typeDepth';
 
 /** Largest length of one struct (a run of characters, a deleted range…). */
 export const MAX_STRUCT_LENGTH = 16 * 1024 * 1024;
@@ -177,9 +180,10 @@ function skipBytes(): void {
 }
 
 /** A struct's length (a run of characters, a deleted range…). */
-function checkLength(): void {
+function checkLength(): number {
   const n = readUint();
   if (n <= 0 || n > MAX_STRUCT_LENGTH) refuse('struct-too-long');
+  return n;
 }
 
 /** A JSON text (ContentJSON, ContentEmbed, ContentFormat): nesting bounded like `any`. */
@@ -258,80 +262,246 @@ function skipAny(): void {
   }
 }
 
-/** An item's content (after its info byte, origins and parent). */
-function skipContent(kind: number): void {
+/**
+ * An item's content (after its info byte, origins and parent). Returns its length as Yjs counts
+ * it (what the item adds to its client's clock); a string's is counted only when noting (0).
+ */
+function skipContent(kind: number): number {
   switch (kind) {
     case CONTENT.deleted:
-      checkLength();
-      return;
-    case CONTENT.json:
-      for (let i = count(readUint(), 1); i > 0; i--) skipJson();
-      return;
+      return checkLength();
+    case CONTENT.json: {
+      const n = count(readUint(), 1);
+      for (let i = n; i > 0; i--) skipJson();
+      return n;
+    }
     case CONTENT.binary:
-    case CONTENT.string:
       skipBytes();
-      return;
+      return 1;
+    case CONTENT.string:
+      return noting ? skipString() : (skipBytes(), 0);
     case CONTENT.embed:
       skipJson();
-      return;
+      return 1;
     case CONTENT.format:
       skipBytes();
       skipJson();
-      return;
+      return 1;
     case CONTENT.type: {
       const ref = readUint();
       if (ref > LAST_TYPE_REF) refuse('undecodable');
       if (ref === TYPE_REF_XML_ELEMENT || ref === TYPE_REF_XML_HOOK) skipBytes();
-      return;
+      plain = false; // a type created: its depth is checked on the decoded update
+      return 1;
     }
-    case CONTENT.any:
-      for (let i = count(readUint(), 1); i > 0; i--) skipAny();
-      return;
+    case CONTENT.any: {
+      const n = count(readUint(), 1);
+      for (let i = n; i > 0; i--) skipAny();
+      return n;
+    }
     case CONTENT.doc:
-      refuse('subdocument');
-      return;
+      return refuse('subdocument');
     default:
-      refuse('undecodable');
+      return refuse('undecodable');
   }
 }
 
+/**
+ * A ContentString's text: its length in UTF-16 code units (JavaScript's `length`, which Yjs
+ * counts), refusing what is not well-formed UTF-8 (lib0 decodes with a fatal TextDecoder: Yjs
+ * would throw). Byte ranges as the WHATWG UTF-8 decoder accepts them.
+ */
+function skipString(): number {
+  const length = readUint();
+  const end = pos + length;
+  if (end > bytes.length) refuse('undecodable');
+  let units = 0;
+  while (pos < end) {
+    const lead = bytes[pos++]!;
+    units += 1;
+    if (lead < 0x80) continue;
+    let more: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) more = 1;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      more = 2;
+      if (lead === 0xe0) low = 0xa0;
+      if (lead === 0xed) high = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      more = 3;
+      units += 1; // beyond the BMP: a surrogate pair
+      if (lead === 0xf0) low = 0x90;
+      if (lead === 0xf4) high = 0x8f;
+    } else return refuse('undecodable');
+    for (; more > 0; more--) {
+      if (pos >= end) refuse('undecodable');
+      const next = bytes[pos++]!;
+      if (next < low || next > high) refuse('undecodable');
+      low = 0x80;
+      high = 0xbf;
+    }
+  }
+  return units;
+}
+
 /** One struct: a GC range, or an item with its origins or parent, then its content. */
-function skipStruct(): void {
+function skipStruct(client: number, clock: number): number {
   if (left() < 1) refuse('undecodable');
   const info = bytes[pos++]!;
   const kind = info & 31;
   if (kind === CONTENT.skip) refuse('skip-struct');
   if (kind === CONTENT.gc) {
-    checkLength();
-    return;
+    const length = checkLength();
+    if (noting) note(client, clock, length, NOTE_GC, -1, -1, -1, -1, -1, -1);
+    return length;
   }
-  if (info & 128) skipId(); // origin
-  if (info & 64) skipId(); // right origin
+  if (!noting) {
+    if (info & 128) skipId(); // origin
+    if (info & 64) skipId(); // right origin
+    if ((info & (128 | 64)) === 0) {
+      // Parent: a root type's name, or an item's id.
+      if (readUint() === 1) skipBytes();
+      else skipId();
+      if (info & 32) skipBytes(); // key in a map
+    }
+    skipContent(kind);
+    return 0;
+  }
+  let originClient = -1;
+  let originClock = -1;
+  let rightClient = -1;
+  let rightClock = -1;
+  let parentClient = -1;
+  let parentClock = -1;
+  if (info & 128) {
+    originClient = readUint();
+    originClock = readUint();
+  }
+  if (info & 64) {
+    rightClient = readUint();
+    rightClock = readUint();
+  }
   if ((info & (128 | 64)) === 0) {
-    // Parent: a root type's name, or an item's id.
     if (readUint() === 1) skipBytes();
-    else skipId();
-    if (info & 32) skipBytes(); // key in a map
+    else {
+      parentClient = readUint();
+      parentClock = readUint();
+    }
+    if (info & 32) {
+      skipBytes();
+      plain = false; // a map key set anew: the value it replaces is checked on the decoded update
+    }
   }
-  skipContent(kind);
+  const length = skipContent(kind);
+  note(
+    client,
+    clock,
+    length,
+    NOTE_ITEM,
+    originClient,
+    originClock,
+    rightClient,
+    rightClock,
+    parentClient,
+    parentClock,
+  );
+  return length;
 }
 
 function skimStructsAndDeletions(): void {
   const clients = count(readUint(), 3);
   for (let c = 0; c < clients; c++) {
     const structs = count(readUint(), 1);
-    skipUint(); // client
-    skipUint(); // first clock
-    for (let s = 0; s < structs; s++) skipStruct();
+    if (noting) {
+      const client = readUint();
+      let clock = readUint();
+      for (let s = 0; s < structs; s++) clock += skipStruct(client, clock);
+    } else {
+      skipUint(); // client
+      skipUint(); // first clock
+      for (let s = 0; s < structs; s++) skipStruct(0, 0);
+    }
   }
   const deleteClients = count(readUint(), 2);
   for (let c = 0; c < deleteClients; c++) {
-    skipUint(); // client
+    if (!noting) skipUint(); // client
+    const client = noting ? readUint() : 0;
     for (let r = count(readUint(), 2); r > 0; r--) {
-      skipUint(); // clock
-      checkLength();
+      if (!noting) {
+        skipUint(); // clock
+        checkLength();
+        continue;
+      }
+      const clock = readUint();
+      noteRange(client, clock, checkLength());
     }
   }
+}
+
+// ---- What the skim notes for updateProblem (when asked), so that a plain update — no type
+// created, no map key set with its parent written: a keystroke, a map value, a deletion — is
+// checked without Yjs decoding it a first time (Y.applyUpdate decodes it anyway). Typed arrays
+// kept from one check to the next: noting allocates nothing either, up to NOTES_MAX.
+
+/** Per struct: client, clock, length, kind, origin (client, clock), right origin, parent item. */
+const FIELDS = 10;
+const NOTE_GC = 0;
+const NOTE_ITEM = 1;
+/** More structs or deleted ranges than this: the update is checked decoded (notes stay small). */
+const NOTES_MAX = 4096;
+let noting = false;
+/** The update can be checked from the notes alone. */
+let plain = true;
+let notedStructs = 0;
+let notedRanges = 0;
+let structNotes = new Float64Array(FIELDS * 16);
+let rangeNotes = new Float64Array(3 * 16);
+
+function note(
+  client: number,
+  clock: number,
+  length: number,
+  kind: number,
+  originClient: number,
+  originClock: number,
+  rightClient: number,
+  rightClock: number,
+  parentClient: number,
+  parentClock: number,
+): void {
+  if (notedStructs === NOTES_MAX) plain = false;
+  if (!plain) return;
+  if ((notedStructs + 1) * FIELDS > structNotes.length) {
+    const grown = new Float64Array(structNotes.length * 2);
+    grown.set(structNotes);
+    structNotes = grown;
+  }
+  const at = notedStructs++ * FIELDS;
+  structNotes[at] = client;
+  structNotes[at + 1] = clock;
+  structNotes[at + 2] = length;
+  structNotes[at + 3] = kind;
+  structNotes[at + 4] = originClient;
+  structNotes[at + 5] = originClock;
+  structNotes[at + 6] = rightClient;
+  structNotes[at + 7] = rightClock;
+  structNotes[at + 8] = parentClient;
+  structNotes[at + 9] = parentClock;
+}
+
+function noteRange(client: number, clock: number, length: number): void {
+  if (notedRanges === NOTES_MAX) plain = false;
+  if (!plain) return;
+  if ((notedRanges + 1) * 3 > rangeNotes.length) {
+    const grown = new Float64Array(rangeNotes.length * 2);
+    grown.set(rangeNotes);
+    rangeNotes = grown;
+  }
+  const at = notedRanges++ * 3;
+  rangeNotes[at] = client;
+  rangeNotes[at + 1] = clock;
+  rangeNotes[at + 2] = length;
 }
 
 /**
@@ -339,10 +509,14 @@ function skimStructsAndDeletions(): void {
  * values). Null when its shape is sound, else why it is refused. Linear in the update's bytes;
  * allocates nothing, whatever the counts it announces.
  */
-export function skimUpdate(update: Uint8Array): UpdateProblem | null {
+export function skimUpdate(update: Uint8Array, noteStructs = false): UpdateProblem | null {
   bytes = update;
   pos = 0;
   elements = 0;
+  noting = noteStructs;
+  plain = true;
+  notedStructs = 0;
+  notedRanges = 0;
   try {
     skimStructsAndDeletions();
     return pos === update.length ? null : 'trailing-bytes';
@@ -350,6 +524,7 @@ export function skimUpdate(update: Uint8Array): UpdateProblem | null {
     return error === REFUSED ? REFUSED.problem : 'undecodable';
   } finally {
     bytes = NO_BYTES;
+    noting = false;
   }
 }
 
@@ -419,14 +594,79 @@ function integrationProblem(doc: Y.Doc, decoded: DecodedUpdate): UpdateProblem |
   return null;
 }
 
-/** Null when the update integrates fully into `doc`, else the reason it would not. */
+function existsAt(doc: Y.Doc, client: number, clock: number): boolean {
+  return client < 0 || clock < reachOf(doc, client);
+}
+
+/** integrationProblem and the deletions' depth, read from the skim's notes of a plain update. */
+function notedProblem(doc: Y.Doc, maxTypeDepth: number): UpdateProblem | null {
+  for (let at = 0; at < notedStructs * FIELDS; at += FIELDS) {
+    const length = structNotes[at + 2]!;
+    if (!(length > 0) || length > MAX_STRUCT_LENGTH) return 'struct-too-long';
+    const client = structNotes[at]!;
+    const clock = structNotes[at + 1]!;
+    const end = reachOf(doc, client);
+    if (clock > end) return 'clock-gap';
+    reach.set(client, Math.max(end, clock + length));
+  }
+  for (let at = 0; at < notedStructs * FIELDS; at += FIELDS) {
+    if (structNotes[at + 3] !== NOTE_ITEM) continue;
+    if (
+      !existsAt(doc, structNotes[at + 4]!, structNotes[at + 5]!) ||
+      !existsAt(doc, structNotes[at + 6]!, structNotes[at + 7]!) ||
+      !existsAt(doc, structNotes[at + 8]!, structNotes[at + 9]!)
+    ) {
+      return 'missing-dependency';
+    }
+  }
+  for (let at = 0; at < notedRanges * 3; at += 3) {
+    const clock = rangeNotes[at + 1]!;
+    const length = rangeNotes[at + 2]!;
+    if (!(length > 0) || length > MAX_STRUCT_LENGTH || clock + length > reachOf(doc, rangeNotes[at]!)) {
+      return 'delete-beyond-state';
+    }
+  }
+  for (let at = 0; at < notedRanges * 3; at += 3) {
+    if (rangeDeletesTooDeep(doc, rangeNotes[at]!, rangeNotes[at + 1]!, rangeNotes[at + 2]!, maxTypeDepth)) {
+      return 'too-deep';
+    }
+  }
+  return null;
+}
+
+/**
+ * Null when the update integrates fully into `doc`, else the reason it would not. A plain
+ * update (no type created, no map key set with its parent written) is checked from the skim's
+ * notes; any other is decoded. For a plain update, text that lib0 cannot decode inside a key,
+ * a JSON or an `any` value is left to Yjs, which throws on it before changing anything (it reads
+ * every struct before integrating one): the room refuses the update all the same.
+ */
 export function updateProblem(
   doc: Y.Doc,
   update: Uint8Array,
   maxTypeDepth: number = PAGE_BODY_MAX_TYPE_DEPTH,
 ): UpdateProblem | null {
-  const shape = skimUpdate(update);
+  const shape = skimUpdate(update, true);
   if (shape) return shape;
+  if (plain) {
+    try {
+      return notedProblem(doc, maxTypeDepth);
+    } finally {
+      reach.clear();
+    }
+  }
+  return decodedUpdateProblem(doc, update, maxTypeDepth);
+}
+
+/**
+ * updateProblem from the update decoded by Yjs (its skim already passed): what any update that
+ * is not plain goes through. Exported for the test comparing it with the notes' verdict.
+ */
+export function decodedUpdateProblem(
+  doc: Y.Doc,
+  update: Uint8Array,
+  maxTypeDepth: number,
+): UpdateProblem | null {
   let decoded: DecodedUpdate;
   try {
     decoded = Y.decodeUpdate(update) as unknown as DecodedUpdate;
