@@ -418,3 +418,68 @@ describe('encodeUpdateMessage', () => {
     }
   });
 });
+
+describe('updates the guard cannot order', () => {
+  it('[HOT-6] structs of two clients waiting for one another: what integrated stays, the rest is dropped, the connection closed', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/page/cycle');
+    const socket = new MemorySocket();
+    const conn = room.addConnection(socket, ALICE);
+    conn.receive(updateMessage(edit(new Y.Doc(), 'hello')));
+    // Client 5: 'a' after 6:0, then 'b' in the text; client 6: 'c' after 5:1 — a cycle.
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 2);
+    for (const [client, structs] of [
+      [6, [{ origin: [5, 1] as const, text: 'c' }]],
+      [
+        5,
+        [
+          { origin: [6, 0] as const, text: 'a' },
+          { origin: null, text: 'b' },
+        ],
+      ],
+    ] as const) {
+      encoding.writeVarUint(e, structs.length);
+      encoding.writeVarUint(e, client);
+      encoding.writeVarUint(e, 0);
+      for (const struct of structs) {
+        encoding.writeUint8(e, struct.origin ? 4 | 128 : 4);
+        if (struct.origin) {
+          encoding.writeVarUint(e, struct.origin[0]);
+          encoding.writeVarUint(e, struct.origin[1]);
+        } else {
+          encoding.writeVarUint(e, 1);
+          encoding.writeVarString(e, 't');
+        }
+        encoding.writeVarString(e, struct.text);
+      }
+    }
+    encoding.writeVarUint(e, 0);
+    conn.receive(updateMessage(encoding.toUint8Array(e)));
+    expect(socket.closedWith).toEqual(CLOSE.MALFORMED);
+    expect(room.doc.store.pendingStructs).toBeNull();
+    expect(room.doc.getText('t').toString()).toContain('hello');
+    await rooms.close();
+  });
+});
+
+describe('a batch that closes its connection', () => {
+  it('[HOT-5] the last connection leaving inside a batch ends the session after it, with its edits and its name', async () => {
+    const ended: Array<{ editors: string[]; text: string }> = [];
+    const rooms = new RoomManager({
+      store: new MemoryDocStore(),
+      logger: silentLogger,
+      onSessionEnd: (room, editors) =>
+        ended.push({ editors: [...editors], text: room.doc.getText('t').toString() }),
+    });
+    const room = await rooms.open('13001/page/batchclose');
+    const conn = room.addConnection(new MemorySocket(), ALICE);
+    conn.receiveBatch(() => {
+      conn.receive(updateMessage(edit(new Y.Doc(), 'bonjour')));
+      conn.closed();
+    });
+    expect(ended).toEqual([{ editors: ['Alice'], text: 'bonjour' }]);
+    await rooms.close();
+    expect(ended).toHaveLength(1);
+  });
+});

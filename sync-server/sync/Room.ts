@@ -360,6 +360,8 @@ export class Room implements SweptRoom {
   private batching = false;
   /** Bytes of the client updates applied by the batch and not yet counted in docBytes. */
   private batchBytes = 0;
+  /** The last connection left during a batch: the session ends once the batch's edits are in. */
+  private sessionEndDue = false;
   private session: EditSession | null = null;
   /**
    * Cluster mode: every update numbered up to `seq` in the store is in the doc; `ahead` holds the
@@ -533,6 +535,10 @@ export class Room implements SweptRoom {
     } finally {
       this.batching = false;
       this.batchBytes = 0;
+      if (this.sessionEndDue) {
+        this.sessionEndDue = false;
+        if (this.connections.size === 0) this.endSession();
+      }
     }
   }
 
@@ -671,7 +677,17 @@ export class Room implements SweptRoom {
     }
     // Counted until the transaction's end moves what was new into docBytes (docUpdated).
     if (this.batching) this.batchBytes += update.byteLength;
+    const store = this.doc.store;
+    const pendingBefore = store.pendingStructs !== null || store.pendingDs !== null;
     Y.applyUpdate(this.doc, update, conn);
+    if (!pendingBefore && (store.pendingStructs !== null || store.pendingDs !== null)) {
+      // What the guard cannot see (structs of several clients waiting for one another) would
+      // stay pending forever: dropped, and the connection closed; what integrated stays.
+      store.pendingStructs = null;
+      store.pendingDs = null;
+      this.refuse(conn, CLOSE.MALFORMED, 'update left structs pending');
+      return false;
+    }
     conn.unresolved = 0;
     this.options.metrics?.updateApplied();
     return true;
@@ -1073,7 +1089,12 @@ export class Room implements SweptRoom {
     if (conn.hasPresence && !this.destroyed) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [conn.clientId!], null);
     }
-    if (this.connections.size === 0) this.endSession();
+    // During a batch, the session ends after it: its edits (noted when the batch's transaction
+    // ends) belong to it.
+    if (this.connections.size === 0) {
+      if (this.batching) this.sessionEndDue = true;
+      else this.endSession();
+    }
     this.checkIdle();
   }
 

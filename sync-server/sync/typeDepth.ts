@@ -165,6 +165,11 @@ export function deletionDepthProblem(
     }
   }
   for (const struct of structs) {
+    // A map value set anew through its origin (the current value) deletes that value.
+    if (struct instanceof Y.Item && struct.parentSub === null && struct.origin) {
+      const replaced = replacedMapValue(doc, struct.origin);
+      if (tooDeep(replaced, maxDepth)) return 'too-deep';
+    }
     if (!(struct instanceof Y.Item) || struct.parentSub === null) continue;
     const parent = struct.parent as unknown;
     let type: AnyYType | null = null;
@@ -178,8 +183,19 @@ export function deletionDepthProblem(
   return null;
 }
 
+/**
+ * The doc's current value of the map key whose entry `origin` is, when `origin` is a map entry
+ * of the doc (an item placed after it takes that key and deletes its value), else null.
+ */
+export function replacedMapValue(doc: Y.Doc, origin: Y.ID): Y.Item | null {
+  const entry = docItem(doc, origin);
+  if (!entry || entry.parentSub === null) return null;
+  const map = entry.parent as AnyYType | null;
+  return map?._map.get(entry.parentSub) ?? null;
+}
+
 /** A live type of the doc whose subtree reaches deeper than `maxDepth`. */
-function tooDeep(item: Y.Item | null | undefined, maxDepth: number): boolean {
+export function tooDeep(item: Y.Item | null | undefined, maxDepth: number): boolean {
   return (
     !!item &&
     !item.deleted &&

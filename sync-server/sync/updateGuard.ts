@@ -29,7 +29,13 @@
 import * as Y from 'yjs';
 import { MANIFEST_MAX_TYPE_DEPTH, MAX_VALUE_DEPTH, PAGE_BODY_MAX_TYPE_DEPTH } from '../../site/siteDoc';
 import { parseRoom } from '../../site/syncProtocol';
-import { deletionDepthProblem, rangeDeletesTooDeep, typeDepthProblem } from './typeDepth';
+import {
+  deletionDepthProblem,
+  rangeDeletesTooDeep,
+  replacedMapValue,
+  tooDeep,
+  typeDepthProblem,
+} from './typeDepth';
 
 /** Largest length of one struct (a run of characters, a deleted range…). */
 export const MAX_STRUCT_LENGTH = 16 * 1024 * 1024;
@@ -383,8 +389,12 @@ function skipStruct(client: number, clock: number): number {
     rightClock = readUint();
   }
   if ((info & (128 | 64)) === 0) {
-    if (readUint() === 1) skipBytes();
-    else {
+    if (readUint() === 1) {
+      skipBytes();
+      // Yjs makes the root type it names while reading the update, before any error in a later
+      // struct's content: such an update is checked decoded (which makes nothing).
+      plain = false;
+    } else {
       parentClient = readUint();
       parentClock = readUint();
     }
@@ -413,12 +423,12 @@ function skimStructsAndDeletions(): void {
   const clients = count(readUint(), 3);
   for (let c = 0; c < clients; c++) {
     const structs = count(readUint(), 1);
+    const client = readUint();
+    sectionOf(client, c);
     if (noting) {
-      const client = readUint();
       let clock = readUint();
       for (let s = 0; s < structs; s++) clock += skipStruct(client, clock);
     } else {
-      skipUint(); // client
       skipUint(); // first clock
       for (let s = 0; s < structs; s++) skipStruct(0, 0);
     }
@@ -437,6 +447,26 @@ function skimStructsAndDeletions(): void {
       noteRange(client, clock, checkLength());
     }
   }
+}
+
+/**
+ * The clients of the update's struct sections so far. Yjs keeps one section per client (a second
+ * one replaces the first while it reads), so an update naming a client twice says one thing to
+ * the guard and another to Yjs (a gap the guard never saw, left pending): refused. A linear scan
+ * of a kept array for the usual few sections; a Set for an update of many.
+ */
+const sectionClients = new Float64Array(16);
+let manySections: Set<number> | null = null;
+
+function sectionOf(client: number, index: number): void {
+  if (index < sectionClients.length) {
+    for (let i = 0; i < index; i++) if (sectionClients[i] === client) refuse('undecodable');
+    sectionClients[index] = client;
+    return;
+  }
+  if (index === sectionClients.length) manySections = new Set(sectionClients);
+  if (manySections!.has(client)) refuse('undecodable');
+  manySections!.add(client);
 }
 
 // ---- What the skim notes for updateProblem (when asked), so that a plain update — no type
@@ -525,6 +555,7 @@ export function skimUpdate(update: Uint8Array, noteStructs = false): UpdateProbl
   } finally {
     bytes = NO_BYTES;
     noting = false;
+    manySections = null;
   }
 }
 
@@ -582,6 +613,11 @@ function integrationProblem(doc: Y.Doc, decoded: DecodedUpdate): UpdateProblem |
     if (!exists(doc, struct.origin) || !exists(doc, struct.rightOrigin)) return 'missing-dependency';
     const parent = struct.parent as unknown;
     if (parent instanceof Y.ID && !exists(doc, parent)) return 'missing-dependency';
+    // Yjs does not wait for a struct of the item's own client: one not yet integrated would make
+    // it throw halfway through the update (an honest item only refers back to older ones).
+    for (const ref of [struct.origin, struct.rightOrigin, parent instanceof Y.ID ? parent : null]) {
+      if (ref && ref.client === struct.id.client && ref.clock >= struct.id.clock) return 'missing-dependency';
+    }
   }
   for (const client of decoded.ds.clients.keys()) {
     const end = reachOf(doc, client);
@@ -611,12 +647,19 @@ function notedProblem(doc: Y.Doc, maxTypeDepth: number): UpdateProblem | null {
   }
   for (let at = 0; at < notedStructs * FIELDS; at += FIELDS) {
     if (structNotes[at + 3] !== NOTE_ITEM) continue;
-    if (
-      !existsAt(doc, structNotes[at + 4]!, structNotes[at + 5]!) ||
-      !existsAt(doc, structNotes[at + 6]!, structNotes[at + 7]!) ||
-      !existsAt(doc, structNotes[at + 8]!, structNotes[at + 9]!)
-    ) {
-      return 'missing-dependency';
+    const client = structNotes[at]!;
+    const clock = structNotes[at + 1]!;
+    for (let ref = at + 4; ref <= at + 8; ref += 2) {
+      const refClient = structNotes[ref]!;
+      const refClock = structNotes[ref + 1]!;
+      if (!existsAt(doc, refClient, refClock) || (refClient === client && refClock >= clock)) {
+        return 'missing-dependency';
+      }
+    }
+    // A map value set anew through its origin (the current value) deletes that value.
+    if (structNotes[at + 4]! >= 0) {
+      const replaced = replacedMapValue(doc, Y.createID(structNotes[at + 4]!, structNotes[at + 5]!));
+      if (tooDeep(replaced, maxTypeDepth)) return 'too-deep';
     }
   }
   for (let at = 0; at < notedRanges * 3; at += 3) {

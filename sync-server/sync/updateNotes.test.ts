@@ -6,6 +6,7 @@
 // — text lib0 cannot decode inside a key, a JSON or an `any` value, which the notes do not read
 // — pass them, and Yjs then throws on it before changing anything (the room refuses it too).
 // Seeded (UPDATE_NOTES_SEED to replay).
+import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Random } from './fuzz/Random';
@@ -213,5 +214,161 @@ describe('text that is not UTF-8', () => {
         decoded: expected,
       });
     }
+  });
+});
+
+type CraftedStruct = { info: number; origin?: [number, number]; parent?: string; content: string };
+
+/** A v1 update written by hand: sections of one client's structs (strings only), no deletions. */
+function crafted(sections: Array<{ client: number; clock: number; structs: CraftedStruct[] }>): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, sections.length);
+  for (const section of sections) {
+    encoding.writeVarUint(e, section.structs.length);
+    encoding.writeVarUint(e, section.client);
+    encoding.writeVarUint(e, section.clock);
+    for (const struct of section.structs) {
+      encoding.writeUint8(e, struct.info);
+      if (struct.origin) {
+        encoding.writeVarUint(e, struct.origin[0]);
+        encoding.writeVarUint(e, struct.origin[1]);
+      } else {
+        encoding.writeVarUint(e, 1);
+        encoding.writeVarString(e, struct.parent ?? 't');
+      }
+      encoding.writeVarString(e, struct.content);
+    }
+  }
+  encoding.writeVarUint(e, 0);
+  return encoding.toUint8Array(e);
+}
+const STRING = 4;
+const STRING_AFTER_ORIGIN = 4 | 128;
+
+describe('hostile shapes (review of [HOT-6])', () => {
+  it('[HOT-6] an update naming root types, with text lib0 cannot read further on, is refused without making a root', () => {
+    // 2,000 deleted structs each in a root of its own, then a JSON that does not parse.
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint(e, 2001);
+    encoding.writeVarUint(e, 4242);
+    encoding.writeVarUint(e, 0);
+    for (let i = 0; i < 2000; i++) {
+      encoding.writeUint8(e, 1); // ContentDeleted, parent written
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarString(e, `r${i}`);
+      encoding.writeVarUint(e, 1);
+    }
+    encoding.writeUint8(e, 2); // ContentJSON
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarString(e, 'z');
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarString(e, '{');
+    encoding.writeVarUint(e, 0);
+    const doc = new Y.Doc();
+    expect(updateProblem(doc, encoding.toUint8Array(e), DEPTH)).toBe('undecodable');
+    expect(doc.share.size).toBe(0);
+  });
+
+  it('[HOT-6] an update naming one client in two sections is refused (Yjs would keep the second only)', () => {
+    const update = crafted([
+      { client: 7, clock: 0, structs: [{ info: STRING, content: 'abc' }] },
+      { client: 7, clock: 3, structs: [{ info: STRING_AFTER_ORIGIN, origin: [7, 2], content: 'def' }] },
+    ]);
+    expect(skimUpdate(update)).toBe('undecodable');
+    expect(updateProblem(new Y.Doc(), update, DEPTH)).toBe('undecodable');
+    // 40 sections, the last repeating the first: the many-sections path.
+    const many = crafted(
+      Array.from({ length: 40 }, (_, i) => ({
+        client: i === 39 ? 100 : 100 + i,
+        clock: 0,
+        structs: [{ info: STRING, content: 'x' }],
+      })),
+    );
+    expect(skimUpdate(many)).toBe('undecodable');
+  });
+
+  it('[HOT-6] an item referring to a struct of its own client that is not older is refused, on both paths', () => {
+    const doc = new Y.Doc();
+    doc.getText('t').insert(0, 'hello');
+    // Plain (checked from the notes): an item whose origin is itself.
+    const self = crafted([
+      { client: 5, clock: 0, structs: [{ info: STRING_AFTER_ORIGIN, origin: [5, 0], content: 'Z' }] },
+    ]);
+    expect(updateProblem(doc, self, DEPTH)).toBe('missing-dependency');
+    // Not plain (a root named: decoded): an origin two structs ahead.
+    const ahead = crafted([
+      {
+        client: 5,
+        clock: 0,
+        structs: [
+          { info: STRING, content: 'A' },
+          { info: STRING_AFTER_ORIGIN, origin: [5, 2], content: 'B' },
+          { info: STRING, content: 'C' },
+        ],
+      },
+    ]);
+    expect(updateProblem(doc, ahead, DEPTH)).toBe('missing-dependency');
+    expect(doc.getText('t').toString()).toBe('hello');
+  });
+
+  it('[HOT-6] past NOTES_MAX structs the update is checked decoded: a gap at its end is seen', () => {
+    const a = new Y.Doc();
+    a.clientID = 1000;
+    a.getArray('a').insert(0, ['first']);
+    // The server has the array's first item: what follows names no root (plain, from the notes).
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(a));
+    const known = Y.encodeStateVector(a);
+    // 5,000 items that do not merge (each inserted before the previous one).
+    for (let i = 0; i < 5000; i++) a.getArray('a').insert(0, [i]);
+    const b = new Y.Doc();
+    b.clientID = 10;
+    b.getText('t').insert(0, 'x');
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    const bKnown = Y.encodeStateVector(b);
+    b.getText('t').insert(1, 'y');
+    // Client 10 from clock 1: the server never got its clock 0.
+    const update = Y.mergeUpdates([Y.encodeStateAsUpdate(a, known), Y.encodeStateAsUpdate(b, bKnown)]);
+    expect(Y.decodeUpdate(update).structs.length).toBeGreaterThan(4096);
+    expect(updateProblem(server, update, DEPTH)).toBe('clock-gap');
+  });
+
+  it('[HOT-6] a map value set anew through its origin may not delete a type stored deeper than the bound', () => {
+    // A map nested 13 deep, stored before the bound (8 here) existed.
+    const a = new Y.Doc();
+    let current = new Y.Map<unknown>();
+    a.getMap('m').set('k', current);
+    for (let i = 0; i < 12; i++) {
+      const next = new Y.Map<unknown>();
+      current.set('c', next);
+      current = next;
+    }
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(a));
+    const b = new Y.Doc();
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    const before = Y.encodeStateVector(b);
+    b.getMap('m').set('k', 'plat');
+    // The new value without the delete set: placed after the old one, it still deletes it.
+    const replace = Y.encodeStateAsUpdate(b, before);
+    const decoded = Y.decodeUpdate(replace);
+    expect(decoded.structs.length).toBe(1);
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, decoded.ds.clients.size);
+    for (const [client, ranges] of decoded.ds.clients) {
+      encoding.writeVarUint(e, client);
+      encoding.writeVarUint(e, ranges.length);
+      for (const range of ranges) {
+        encoding.writeVarUint(e, range.clock);
+        encoding.writeVarUint(e, range.len);
+      }
+    }
+    const ds = encoding.toUint8Array(e);
+    expect(Buffer.from(replace.subarray(replace.length - ds.length)).equals(Buffer.from(ds))).toBe(true);
+    const withoutDs = Uint8Array.from([...replace.subarray(0, replace.length - ds.length), 0]);
+    expect(Y.decodeUpdate(withoutDs).ds.clients.size).toBe(0);
+    expect(updateProblem(server, withoutDs, 8)).toBe('too-deep');
+    expect(decodedUpdateProblem(server, withoutDs, 8)).toBe('too-deep');
   });
 });

@@ -103,10 +103,17 @@ export function syncBatchRoutes(options: SyncBatchRoutesOptions) {
       identity,
     );
     const conn = joined.conn;
-    // A page's queued messages are applied as one batch ([HOT-5]).
-    conn.receiveBatch(() => {
-      for (const message of entry.messages) conn.receive(message);
-    });
+    // A page's queued messages are applied as one batch ([HOT-5]). A failure in what they
+    // trigger ends this page's entry (logged), not the whole request.
+    try {
+      conn.receiveBatch(() => {
+        for (const message of entry.messages) conn.receive(message);
+      });
+    } catch (error) {
+      logger.log('error', 'sync.read_failed', { room: room.name, error });
+      conn.kick(CLOSE.MALFORMED);
+      joined.close ||= CLOSE.MALFORMED.code;
+    }
     return joined;
   }
 
