@@ -356,7 +356,13 @@ function skipStruct(client: number, clock: number): number {
   if (left() < 1) refuse('undecodable');
   const info = bytes[pos++]!;
   const kind = info & 31;
-  if (kind === CONTENT.skip) refuse('skip-struct');
+  if (kind === CONTENT.skip) {
+    // A gap an honest client writes when it holds structs it could not integrate yet (Yjs merges
+    // its pending structs into what it sends): acceptable only over what the server has (below).
+    const length = checkLength();
+    if (noting) note(client, clock, length, NOTE_SKIP, -1, -1, -1, -1, -1, -1);
+    return length;
+  }
   if (kind === CONTENT.gc) {
     const length = checkLength();
     if (noting) note(client, clock, length, NOTE_GC, -1, -1, -1, -1, -1, -1);
@@ -478,6 +484,7 @@ function sectionOf(client: number, index: number): void {
 const FIELDS = 10;
 const NOTE_GC = 0;
 const NOTE_ITEM = 1;
+const NOTE_SKIP = 2;
 /** More structs or deleted ranges than this: the update is checked decoded (notes stay small). */
 const NOTES_MAX = 4096;
 let noting = false;
@@ -600,8 +607,9 @@ type DecodedUpdate = {
 /** Why the decoded update would not integrate into `doc` (gaps, unknown ids), or null. */
 function integrationProblem(doc: Y.Doc, decoded: DecodedUpdate): UpdateProblem | null {
   for (const struct of decoded.structs) {
-    if (struct instanceof Y.Skip) return 'skip-struct';
     if (!(struct.length > 0) || struct.length > MAX_STRUCT_LENGTH) return 'struct-too-long';
+    // A skip reaches nothing: what follows it must start within what is known (no gap).
+    if (struct instanceof Y.Skip) continue;
     const client = struct.id.client;
     const end = reachOf(doc, client);
     // Structs of one client come in clock order; each must start where what is known ends.
@@ -639,6 +647,8 @@ function notedProblem(doc: Y.Doc, maxTypeDepth: number): UpdateProblem | null {
   for (let at = 0; at < notedStructs * FIELDS; at += FIELDS) {
     const length = structNotes[at + 2]!;
     if (!(length > 0) || length > MAX_STRUCT_LENGTH) return 'struct-too-long';
+    // A skip reaches nothing: what follows it must start within what is known (no gap).
+    if (structNotes[at + 3] === NOTE_SKIP) continue;
     const client = structNotes[at]!;
     const clock = structNotes[at + 1]!;
     const end = reachOf(doc, client);

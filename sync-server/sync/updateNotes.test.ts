@@ -372,3 +372,29 @@ describe('hostile shapes (review of [HOT-6])', () => {
     expect(decodedUpdateProblem(server, withoutDs, 8)).toBe('too-deep');
   });
 });
+
+describe('a client holding structs it could not integrate', () => {
+  it('[HOS-5] the Skip Yjs writes for its gap is accepted over what the server has, a gap over what it lacks', () => {
+    // A writes 'a', 'b', 'c' (three updates); the client got the first and the third only.
+    const a = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    a.on('update', (update: Uint8Array) => updates.push(update));
+    for (const letter of ['a', 'b', 'c']) a.getText('t').insert(a.getText('t').length, letter);
+    const client = new Y.Doc();
+    Y.applyUpdate(client, updates[0]!);
+    Y.applyUpdate(client, updates[2]!); // pending: it needs 'b'
+    const sent = Y.encodeStateAsUpdate(client); // 'a', a Skip over 'b', 'c'
+    expect(Y.decodeUpdate(sent).structs.some((s) => s instanceof Y.Skip)).toBe(true);
+    const full = new Y.Doc();
+    Y.applyUpdate(full, Y.encodeStateAsUpdate(a));
+    expect(updateProblem(full, sent, DEPTH)).toBeNull();
+    expect(decodedUpdateProblem(full, sent, DEPTH)).toBeNull();
+    const partial = new Y.Doc();
+    Y.applyUpdate(partial, updates[0]!);
+    expect(updateProblem(partial, sent, DEPTH)).toBe('clock-gap');
+    expect(decodedUpdateProblem(partial, sent, DEPTH)).toBe('clock-gap');
+    Y.applyUpdate(full, sent);
+    expect(full.store.pendingStructs).toBeNull();
+    expect(full.getText('t').toString()).toBe('abc');
+  });
+});

@@ -344,7 +344,7 @@ describe('hostile messages', () => {
     await othersUnaffected();
   });
 
-  it('[HOS-5] a Yjs update with a Skip struct closes with 4400', async () => {
+  it('[HOS-5] a Yjs update with a Skip struct of absurd length closes with 4400', async () => {
     const e = encoding.createEncoder();
     encoding.writeVarUint(e, 1);
     encoding.writeVarUint(e, 1);
