@@ -13,8 +13,9 @@
  *    never makes them), unknown struct or content kinds, and trailing bytes (a v2 update or any
  *    other garbage read as v1 leaves some).
  * 2. `updateProblem` then checks it integrates: from what the skim noted of each struct when
- *    the update is plain (no type created, no map key set with its parent written — keystrokes,
- *    deletions, map values: Y.applyUpdate will decode it anyway, once), else decoded by Yjs
+ *    the update is plain (no type created, no root named, no map key set with its parent
+ *    written — keystrokes, deletions, map values: Y.applyUpdate will decode it anyway, once),
+ *    else decoded by Yjs
  *    ([HOT-6]). Yjs accepts updates that can
  *    never integrate (a struct whose clock leaves a gap, an origin or parent that does not
  *    exist, a deletion beyond anything known): it keeps them as "pending" forever, in memory
@@ -52,7 +53,6 @@ export type UpdateProblem =
   | 'trailing-bytes'
   | 'too-many-elements'
   | 'subdocument'
-  | 'skip-struct'
   | 'struct-too-long'
   | 'clock-gap'
   | 'missing-dependency'
@@ -168,11 +168,6 @@ function count(n: number, minBytesEach: number): number {
   elements += n;
   if (elements > MAX_UPDATE_ELEMENTS) refuse('too-many-elements');
   return n;
-}
-
-function skipId(): void {
-  skipUint(); // client
-  skipUint(); // clock
 }
 
 function skip(n: number): void {
@@ -368,18 +363,6 @@ function skipStruct(client: number, clock: number): number {
     if (noting) note(client, clock, length, NOTE_GC, -1, -1, -1, -1, -1, -1);
     return length;
   }
-  if (!noting) {
-    if (info & 128) skipId(); // origin
-    if (info & 64) skipId(); // right origin
-    if ((info & (128 | 64)) === 0) {
-      // Parent: a root type's name, or an item's id.
-      if (readUint() === 1) skipBytes();
-      else skipId();
-      if (info & 32) skipBytes(); // key in a map
-    }
-    skipContent(kind);
-    return 0;
-  }
   let originClient = -1;
   let originClock = -1;
   let rightClient = -1;
@@ -387,12 +370,12 @@ function skipStruct(client: number, clock: number): number {
   let parentClient = -1;
   let parentClock = -1;
   if (info & 128) {
-    originClient = readUint();
-    originClock = readUint();
+    originClient = notedUint();
+    originClock = notedUint();
   }
   if (info & 64) {
-    rightClient = readUint();
-    rightClock = readUint();
+    rightClient = notedUint();
+    rightClock = notedUint();
   }
   if ((info & (128 | 64)) === 0) {
     if (readUint() === 1) {
@@ -401,8 +384,8 @@ function skipStruct(client: number, clock: number): number {
       // struct's content: such an update is checked decoded (which makes nothing).
       plain = false;
     } else {
-      parentClient = readUint();
-      parentClock = readUint();
+      parentClient = notedUint();
+      parentClock = notedUint();
     }
     if (info & 32) {
       skipBytes();
@@ -410,18 +393,20 @@ function skipStruct(client: number, clock: number): number {
     }
   }
   const length = skipContent(kind);
-  note(
-    client,
-    clock,
-    length,
-    NOTE_ITEM,
-    originClient,
-    originClock,
-    rightClient,
-    rightClock,
-    parentClient,
-    parentClock,
-  );
+  if (noting) {
+    note(
+      client,
+      clock,
+      length,
+      NOTE_ITEM,
+      originClient,
+      originClock,
+      rightClient,
+      rightClock,
+      parentClient,
+      parentClock,
+    );
+  }
   return length;
 }
 
@@ -431,28 +416,25 @@ function skimStructsAndDeletions(): void {
     const structs = count(readUint(), 1);
     const client = readUint();
     sectionOf(client, c);
-    if (noting) {
-      let clock = readUint();
-      for (let s = 0; s < structs; s++) clock += skipStruct(client, clock);
-    } else {
-      skipUint(); // first clock
-      for (let s = 0; s < structs; s++) skipStruct(0, 0);
-    }
+    let clock = notedUint();
+    for (let s = 0; s < structs; s++) clock += skipStruct(client, clock);
   }
   const deleteClients = count(readUint(), 2);
   for (let c = 0; c < deleteClients; c++) {
-    if (!noting) skipUint(); // client
-    const client = noting ? readUint() : 0;
+    const client = notedUint();
     for (let r = count(readUint(), 2); r > 0; r--) {
-      if (!noting) {
-        skipUint(); // clock
-        checkLength();
-        continue;
-      }
-      const clock = readUint();
-      noteRange(client, clock, checkLength());
+      const clock = notedUint();
+      const length = checkLength();
+      if (noting) noteRange(client, clock, length);
     }
   }
+}
+
+/** A varUint the notes need (ids, clocks): read when noting, else skipped unread (-1). */
+function notedUint(): number {
+  if (noting) return readUint();
+  skipUint();
+  return -1;
 }
 
 /**
