@@ -4,17 +4,27 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../app/testHarness';
 import { DATABASE_FILE, openDatabase } from './database';
-import { SqliteWriter } from './SqliteWriter';
+import { SqliteWriter, type SqliteWriterOptions } from './SqliteWriter';
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const rowCount = (dir: string): number => {
+  const db = openDatabase(dir);
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM doc_updates').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function freshWriter(): Promise<{ writer: SqliteWriter; dir: string }> {
+async function freshWriter(options?: SqliteWriterOptions): Promise<{ writer: SqliteWriter; dir: string }> {
   const data = await tempDataDir();
   openDatabase(data.dir).close(); // the schema
-  const writer = new SqliteWriter(path.join(data.dir, DATABASE_FILE));
+  const writer = new SqliteWriter(path.join(data.dir, DATABASE_FILE), options);
   cleanups.push(async () => {
     await writer.close();
     await data.remove();
@@ -87,5 +97,34 @@ describe('SqliteWriter', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('[HOT-7] the first append after a quiet window goes at the end of its turn; those of the next turns wait for the window and go together', async () => {
+    // A long window, so that the turns below all fall in it however slow the machine.
+    const { writer, dir } = await freshWriter({ commitIntervalMs: 300 });
+    const room = '13001/page/fenetre-commit';
+    const first = writer.append(room, [new Uint8Array([1])]);
+    await nextTurn();
+    expect(writer.messagesPosted).toBe(1);
+    const later: Array<Promise<number>> = [];
+    for (let i = 2; i <= 6; i++) {
+      later.push(writer.append(room, [new Uint8Array([i])]));
+      await nextTurn();
+    }
+    // Five turns asked something; nothing more crossed during the window.
+    expect(writer.messagesPosted).toBe(1);
+    expect(await first).toBe(1);
+    expect(await Promise.all(later)).toEqual([2, 3, 4, 5, 6]);
+    expect(writer.messagesPosted).toBe(2);
+    expect(rowCount(dir)).toBe(6);
+  });
+
+  it('[HOT-7] a close asked during a window commits what waits for it', async () => {
+    const { writer, dir } = await freshWriter({ commitIntervalMs: 300 });
+    await writer.append('13001/page/fenetre-close', [new Uint8Array([1])]);
+    const waiting = writer.append('13001/page/fenetre-close', [new Uint8Array([2])]);
+    await writer.close();
+    expect(await waiting).toBe(2);
+    expect(rowCount(dir)).toBe(2);
   });
 });
