@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import type { ServerSnapshotEntry, ServerSnapshotReason } from '../../site/pageSnapshotsContract';
 import { encodeDocState, parseRoom } from '../../site/syncProtocol';
 import type { SqliteDatabase } from '../storage/database';
+import { statementCache, type Prepare } from '../storage/statementCache';
 import type { Logger } from '../observability/Logger';
 
 export interface PageSnapshotsOptions {
@@ -75,7 +76,11 @@ export function capture(pageId: string, doc: Y.Doc, fingerprint = fingerprintOf(
 
 /** The page history in DATA_DIR's SQLite (table `page_snapshots`), as it always was. */
 export class SqliteSnapshotStore implements SnapshotStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly sql: Prepare;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.sql = statementCache(db);
+  }
 
   private recordNow(
     insee: string,
@@ -85,32 +90,26 @@ export class SqliteSnapshotStore implements SnapshotStore {
     at: number,
     keep: number,
   ): number | null {
-    const last = this.db
-      .prepare(
-        'SELECT id, reason, fingerprint FROM page_snapshots WHERE insee = ? AND page_id = ? ORDER BY id DESC LIMIT 1',
-      )
-      .get(insee, page.pageId) as { id: number; reason: string; fingerprint: string } | undefined;
+    const last = this.sql(
+      'SELECT id, reason, fingerprint FROM page_snapshots WHERE insee = ? AND page_id = ? ORDER BY id DESC LIMIT 1',
+    ).get(insee, page.pageId) as { id: number; reason: string; fingerprint: string } | undefined;
     if (last && last.fingerprint === page.fingerprint) {
       // The published content is kept for good even when a session snapshot already holds it.
       if (reason === 'publication' && last.reason !== 'publication')
-        this.db.prepare("UPDATE page_snapshots SET reason = 'publication' WHERE id = ?").run(last.id);
+        this.sql("UPDATE page_snapshots SET reason = 'publication' WHERE id = ?").run(last.id);
       return null;
     }
     const id = Number(
-      this.db
-        .prepare(
-          'INSERT INTO page_snapshots (insee, page_id, at, reason, by, fingerprint, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(insee, page.pageId, at, reason, JSON.stringify(names), page.fingerprint, page.state)
+      this.sql(
+        'INSERT INTO page_snapshots (insee, page_id, at, reason, by, fingerprint, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(insee, page.pageId, at, reason, JSON.stringify(names), page.fingerprint, page.state)
         .lastInsertRowid,
     );
     if (reason === 'session')
-      this.db
-        .prepare(
-          `DELETE FROM page_snapshots WHERE insee = ? AND page_id = ? AND reason = 'session' AND id NOT IN
+      this.sql(
+        `DELETE FROM page_snapshots WHERE insee = ? AND page_id = ? AND reason = 'session' AND id NOT IN
              (SELECT id FROM page_snapshots WHERE insee = ? AND page_id = ? AND reason = 'session' ORDER BY id DESC LIMIT ?)`,
-        )
-        .run(insee, page.pageId, insee, page.pageId, keep);
+      ).run(insee, page.pageId, insee, page.pageId, keep);
     return id;
   }
 
@@ -138,20 +137,16 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 
   async lastPublished(insee: string, pageId: string): Promise<Uint8Array | null> {
-    const row = this.db
-      .prepare(
-        "SELECT state FROM page_snapshots WHERE insee = ? AND page_id = ? AND reason = 'publication' ORDER BY id DESC LIMIT 1",
-      )
-      .get(insee, pageId) as { state: Buffer } | undefined;
+    const row = this.sql(
+      "SELECT state FROM page_snapshots WHERE insee = ? AND page_id = ? AND reason = 'publication' ORDER BY id DESC LIMIT 1",
+    ).get(insee, pageId) as { state: Buffer } | undefined;
     return row ? new Uint8Array(row.state) : null;
   }
 
   async list(insee: string, pageId: string, limit: number): Promise<ServerSnapshotEntry[]> {
-    const rows = this.db
-      .prepare(
-        'SELECT id, at, reason, by FROM page_snapshots WHERE insee = ? AND page_id = ? ORDER BY id DESC LIMIT ?',
-      )
-      .all(insee, pageId, limit) as Array<{
+    const rows = this.sql(
+      'SELECT id, at, reason, by FROM page_snapshots WHERE insee = ? AND page_id = ? ORDER BY id DESC LIMIT ?',
+    ).all(insee, pageId, limit) as Array<{
       id: number;
       at: number;
       reason: ServerSnapshotReason;
@@ -161,9 +156,11 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 
   async state(insee: string, pageId: string, id: number): Promise<Uint8Array | null> {
-    const row = this.db
-      .prepare('SELECT state FROM page_snapshots WHERE id = ? AND insee = ? AND page_id = ?')
-      .get(id, insee, pageId) as { state: Buffer } | undefined;
+    const row = this.sql('SELECT state FROM page_snapshots WHERE id = ? AND insee = ? AND page_id = ?').get(
+      id,
+      insee,
+      pageId,
+    ) as { state: Buffer } | undefined;
     return row ? new Uint8Array(row.state) : null;
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { CommuneRef, Role } from '../../site/apiContract';
 import type { SqliteDatabase } from './database';
+import { statementCache, type Prepare } from './statementCache';
 import type {
   AccessFacts,
   AccountStore,
@@ -74,18 +75,20 @@ const sessionOf = (row: SessionRow): SessionRecord => ({
 
 export class SqliteAccountStore implements AccountStore {
   private readonly db: SqliteDatabase;
+  private readonly sql: Prepare;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
+    this.sql = statementCache(db);
   }
 
   async ensureCommunes(communes: Commune[]): Promise<number> {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       'INSERT INTO communes (insee, name, slug, siren, population) VALUES (@insee, @name, @slug, @siren, @population)',
     );
     return this.db
       .transaction(() => {
-        const count = (this.db.prepare('SELECT COUNT(*) AS n FROM communes').get() as { n: number }).n;
+        const count = (this.sql('SELECT COUNT(*) AS n FROM communes').get() as { n: number }).n;
         if (count > 0) return 0;
         for (const commune of communes) insert.run(commune);
         return communes.length;
@@ -94,17 +97,17 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async listCommunes(): Promise<Commune[]> {
-    return this.db
-      .prepare('SELECT insee, name, slug, siren, population FROM communes ORDER BY insee')
-      .all() as Commune[];
+    return this.sql(
+      'SELECT insee, name, slug, siren, population FROM communes ORDER BY insee',
+    ).all() as Commune[];
   }
 
   async agentCount(): Promise<number> {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n;
+    return (this.sql('SELECT COUNT(*) AS n FROM agents').get() as { n: number }).n;
   }
 
   private agentRowByEmail(email: string): AgentRow | undefined {
-    return this.db.prepare('SELECT * FROM agents WHERE email = ?').get(email) as AgentRow | undefined;
+    return this.sql('SELECT * FROM agents WHERE email = ?').get(email) as AgentRow | undefined;
   }
 
   async agentByEmail(email: string): Promise<AgentRecord | undefined> {
@@ -113,11 +116,9 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   private rolesOf(agentId: string): CommuneRef[] {
-    return this.db
-      .prepare(
-        'SELECT c.insee, c.name, c.slug, r.role FROM agent_roles r JOIN communes c ON c.insee = r.insee WHERE r.agent_id = ? ORDER BY c.insee',
-      )
-      .all(agentId) as CommuneRef[];
+    return this.sql(
+      'SELECT c.insee, c.name, c.slug, r.role FROM agent_roles r JOIN communes c ON c.insee = r.insee WHERE r.agent_id = ? ORDER BY c.insee',
+    ).all(agentId) as CommuneRef[];
   }
 
   private withRoles(row: AgentRow): AgentWithRoles {
@@ -125,19 +126,17 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async agentWithRoles(agentId: string): Promise<AgentWithRoles | undefined> {
-    const row = this.db.prepare('SELECT * FROM agents WHERE id = ?').get(agentId) as AgentRow | undefined;
+    const row = this.sql('SELECT * FROM agents WHERE id = ?').get(agentId) as AgentRow | undefined;
     return row && this.withRoles(row);
   }
 
   async listAgents(insee?: string): Promise<AgentWithRoles[]> {
     const rows = (
       insee
-        ? this.db
-            .prepare(
-              'SELECT a.* FROM agents a JOIN agent_roles r ON r.agent_id = a.id WHERE r.insee = ? ORDER BY a.email',
-            )
-            .all(insee)
-        : this.db.prepare('SELECT * FROM agents ORDER BY email').all()
+        ? this.sql(
+            'SELECT a.* FROM agents a JOIN agent_roles r ON r.agent_id = a.id WHERE r.insee = ? ORDER BY a.email',
+          ).all(insee)
+        : this.sql('SELECT * FROM agents ORDER BY email').all()
     ) as AgentRow[];
     return rows.map((row) => this.withRoles(row));
   }
@@ -146,23 +145,23 @@ export class SqliteAccountStore implements AccountStore {
     return this.db
       .transaction(() => {
         if (this.agentRowByEmail(agent.email)) return false;
-        this.db
-          .prepare(
-            'INSERT INTO agents (id, email, display_name, color, password_hash, admin, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          )
-          .run(
-            agent.id,
-            agent.email,
-            agent.displayName,
-            agent.color,
-            agent.passwordHash,
-            agent.admin ? 1 : 0,
-            agent.disabled ? 1 : 0,
-            agent.createdAt,
-          );
-        this.db
-          .prepare('INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?)')
-          .run(agent.id, insee, role);
+        this.sql(
+          'INSERT INTO agents (id, email, display_name, color, password_hash, admin, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(
+          agent.id,
+          agent.email,
+          agent.displayName,
+          agent.color,
+          agent.passwordHash,
+          agent.admin ? 1 : 0,
+          agent.disabled ? 1 : 0,
+          agent.createdAt,
+        );
+        this.sql('INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?)').run(
+          agent.id,
+          insee,
+          role,
+        );
         this.reopenCommune(insee);
         return true;
       })
@@ -170,20 +169,19 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async roleOf(agentId: string, insee: string): Promise<Role | undefined> {
-    const row = this.db
-      .prepare('SELECT role FROM agent_roles WHERE agent_id = ? AND insee = ?')
-      .get(agentId, insee) as { role: Role } | undefined;
+    const row = this.sql('SELECT role FROM agent_roles WHERE agent_id = ? AND insee = ?').get(
+      agentId,
+      insee,
+    ) as { role: Role } | undefined;
     return row?.role;
   }
 
   async upsertRole(agentId: string, insee: string, role: Role): Promise<void> {
     this.db
       .transaction(() => {
-        this.db
-          .prepare(
-            'INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?) ON CONFLICT (agent_id, insee) DO UPDATE SET role = excluded.role',
-          )
-          .run(agentId, insee, role);
+        this.sql(
+          'INSERT INTO agent_roles (agent_id, insee, role) VALUES (?, ?, ?) ON CONFLICT (agent_id, insee) DO UPDATE SET role = excluded.role',
+        ).run(agentId, insee, role);
         this.reopenCommune(insee);
       })
       .immediate();
@@ -191,24 +189,23 @@ export class SqliteAccountStore implements AccountStore {
 
   async deleteRole(agentId: string, insee: string): Promise<boolean> {
     return (
-      this.db.prepare('DELETE FROM agent_roles WHERE agent_id = ? AND insee = ?').run(agentId, insee)
-        .changes > 0
+      this.sql('DELETE FROM agent_roles WHERE agent_id = ? AND insee = ?').run(agentId, insee).changes > 0
     );
   }
 
   async setAdmin(agentId: string, admin: boolean): Promise<void> {
-    this.db.prepare('UPDATE agents SET admin = ? WHERE id = ?').run(admin ? 1 : 0, agentId);
+    this.sql('UPDATE agents SET admin = ? WHERE id = ?').run(admin ? 1 : 0, agentId);
   }
 
   private revokeAllOf(agentId: string): void {
-    this.db.prepare('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agentId);
-    this.db.prepare('UPDATE sessions SET revoked = 1 WHERE agent_id = ?').run(agentId);
+    this.sql('UPDATE tokens SET revoked = 1 WHERE agent_id = ?').run(agentId);
+    this.sql('UPDATE sessions SET revoked = 1 WHERE agent_id = ?').run(agentId);
   }
 
   async setDisabled(agentId: string, disabled: boolean): Promise<void> {
     this.db
       .transaction(() => {
-        this.db.prepare('UPDATE agents SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, agentId);
+        this.sql('UPDATE agents SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, agentId);
         if (disabled) this.revokeAllOf(agentId);
       })
       .immediate();
@@ -217,7 +214,7 @@ export class SqliteAccountStore implements AccountStore {
   async setPasswordHash(agentId: string, hash: string): Promise<void> {
     this.db
       .transaction(() => {
-        this.db.prepare('UPDATE agents SET password_hash = ? WHERE id = ?').run(hash, agentId);
+        this.sql('UPDATE agents SET password_hash = ? WHERE id = ?').run(hash, agentId);
         this.revokeAllOf(agentId);
       })
       .immediate();
@@ -226,23 +223,19 @@ export class SqliteAccountStore implements AccountStore {
   async removeCommuneAgents(insee: string): Promise<{ rolesRemoved: number; agentsDeleted: string[] }> {
     return this.db
       .transaction(() => {
-        const members = this.db
-          .prepare('SELECT agent_id FROM agent_roles WHERE insee = ?')
-          .all(insee) as Array<{
+        const members = this.sql('SELECT agent_id FROM agent_roles WHERE insee = ?').all(insee) as Array<{
           agent_id: string;
         }>;
-        const rolesRemoved = this.db.prepare('DELETE FROM agent_roles WHERE insee = ?').run(insee).changes;
+        const rolesRemoved = this.sql('DELETE FROM agent_roles WHERE insee = ?').run(insee).changes;
         const agentsDeleted: string[] = [];
         for (const { agent_id: id } of members) {
-          const left = this.db
-            .prepare('SELECT COUNT(*) AS n FROM agent_roles WHERE agent_id = ?')
-            .get(id) as {
+          const left = this.sql('SELECT COUNT(*) AS n FROM agent_roles WHERE agent_id = ?').get(id) as {
             n: number;
           };
-          const row = this.db.prepare('SELECT admin FROM agents WHERE id = ?').get(id) as
+          const row = this.sql('SELECT admin FROM agents WHERE id = ?').get(id) as
             { admin: number } | undefined;
           if (left.n === 0 && row && row.admin === 0) {
-            this.db.prepare('DELETE FROM agents WHERE id = ?').run(id);
+            this.sql('DELETE FROM agents WHERE id = ?').run(id);
             agentsDeleted.push(id);
           }
         }
@@ -252,31 +245,31 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async markCommuneDataDeleted(insee: string, at: number): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO commune_data_deleted (insee, deleted_at) VALUES (?, ?) ON CONFLICT (insee) DO UPDATE SET deleted_at = excluded.deleted_at',
-      )
-      .run(insee, at);
+    this.sql(
+      'INSERT INTO commune_data_deleted (insee, deleted_at) VALUES (?, ?) ON CONFLICT (insee) DO UPDATE SET deleted_at = excluded.deleted_at',
+    ).run(insee, at);
   }
 
   async communeDataDeleted(insee: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM commune_data_deleted WHERE insee = ?').get(insee) !== undefined;
+    return this.sql('SELECT 1 FROM commune_data_deleted WHERE insee = ?').get(insee) !== undefined;
   }
 
   private reopenCommune(insee: string): void {
-    this.db.prepare('DELETE FROM commune_data_deleted WHERE insee = ?').run(insee);
+    this.sql('DELETE FROM commune_data_deleted WHERE insee = ?').run(insee);
   }
 
   async insertSession(id: string, agentId: string, now: number): Promise<void> {
-    this.db
-      .prepare('INSERT INTO sessions (id, agent_id, created_at, last_used_at) VALUES (?, ?, ?, ?)')
-      .run(id, agentId, now, now);
+    this.sql('INSERT INTO sessions (id, agent_id, created_at, last_used_at) VALUES (?, ?, ?, ?)').run(
+      id,
+      agentId,
+      now,
+      now,
+    );
   }
 
   private sessionRow(id: string): SessionRecord | undefined {
-    const row = this.db
-      .prepare('SELECT created_at, last_used_at, revoked FROM sessions WHERE id = ?')
-      .get(id) as SessionRow | undefined;
+    const row = this.sql('SELECT created_at, last_used_at, revoked FROM sessions WHERE id = ?').get(id) as
+      SessionRow | undefined;
     return row && sessionOf(row);
   }
 
@@ -285,14 +278,16 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async touchSession(id: string, now: number): Promise<void> {
-    this.db
-      .prepare('UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?')
-      .run(now, id, now - 60_000);
+    this.sql('UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?').run(
+      now,
+      id,
+      now - 60_000,
+    );
   }
 
   private revokeSessionNow(id: string): void {
-    this.db.prepare('UPDATE tokens SET revoked = 1 WHERE family = ?').run(id);
-    this.db.prepare('UPDATE sessions SET revoked = 1 WHERE id = ?').run(id);
+    this.sql('UPDATE tokens SET revoked = 1 WHERE family = ?').run(id);
+    this.sql('UPDATE sessions SET revoked = 1 WHERE id = ?').run(id);
   }
 
   async revokeSession(id: string): Promise<void> {
@@ -300,21 +295,21 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async insertTokens(now: number, tokens: NewToken[]): Promise<void> {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       'INSERT INTO tokens (hash, agent_id, kind, family, expires_at) VALUES (?, ?, ?, ?, ?)',
     );
     this.db
       .transaction(() => {
-        this.db.prepare('DELETE FROM tokens WHERE expires_at < ?').run(now);
+        this.sql('DELETE FROM tokens WHERE expires_at < ?').run(now);
         for (const t of tokens) insert.run(t.hash, t.agentId, t.kind, t.family, t.expiresAt);
       })
       .immediate();
   }
 
   private tokenRow(hash: string): TokenRecord | undefined {
-    const row = this.db
-      .prepare('SELECT agent_id, kind, family, expires_at, rotated, revoked FROM tokens WHERE hash = ?')
-      .get(hash) as TokenRow | undefined;
+    const row = this.sql(
+      'SELECT agent_id, kind, family, expires_at, rotated, revoked FROM tokens WHERE hash = ?',
+    ).get(hash) as TokenRow | undefined;
     return row && tokenOf(row);
   }
 
@@ -348,8 +343,8 @@ export class SqliteAccountStore implements AccountStore {
         const { effect, outcome } = decide(token, token && this.sessionRow(token.family));
         if (token && effect.kind === 'revoke-session') this.revokeSessionNow(token.family);
         if (token && effect.kind === 'rotate') {
-          this.db.prepare('UPDATE tokens SET rotated = 1 WHERE hash = ?').run(hash);
-          this.db.prepare('UPDATE sessions SET last_used_at = ? WHERE id = ?').run(effect.at, token.family);
+          this.sql('UPDATE tokens SET rotated = 1 WHERE hash = ?').run(hash);
+          this.sql('UPDATE sessions SET last_used_at = ? WHERE id = ?').run(effect.at, token.family);
         }
         return outcome;
       })
@@ -360,27 +355,23 @@ export class SqliteAccountStore implements AccountStore {
     const facts: AccessFacts = { agents: new Map(), sessions: new Map(), deletedCommunes: new Set() };
     // One statement per table, whatever the number of connections (ids passed as one JSON array).
     const ids = JSON.stringify(agentIds);
-    const agents = this.db
-      .prepare('SELECT id, admin, disabled FROM agents WHERE id IN (SELECT value FROM json_each(?))')
-      .all(ids) as Array<{ id: string; admin: number; disabled: number }>;
+    const agents = this.sql(
+      'SELECT id, admin, disabled FROM agents WHERE id IN (SELECT value FROM json_each(?))',
+    ).all(ids) as Array<{ id: string; admin: number; disabled: number }>;
     for (const row of agents)
       facts.agents.set(row.id, { admin: row.admin === 1, disabled: row.disabled === 1, roles: [] });
-    const roles = this.db
-      .prepare(
-        `SELECT r.agent_id, c.insee, c.name, c.slug, r.role FROM agent_roles r JOIN communes c ON c.insee = r.insee
+    const roles = this.sql(
+      `SELECT r.agent_id, c.insee, c.name, c.slug, r.role FROM agent_roles r JOIN communes c ON c.insee = r.insee
          WHERE r.agent_id IN (SELECT value FROM json_each(?)) ORDER BY c.insee`,
-      )
-      .all(ids) as Array<CommuneRef & { agent_id: string }>;
+    ).all(ids) as Array<CommuneRef & { agent_id: string }>;
     for (const { agent_id: agentId, ...ref } of roles) facts.agents.get(agentId)?.roles.push(ref);
-    const sessions = this.db
-      .prepare(
-        'SELECT id, created_at, last_used_at, revoked FROM sessions WHERE id IN (SELECT value FROM json_each(?))',
-      )
-      .all(JSON.stringify(sessionIds)) as Array<SessionRow & { id: string }>;
+    const sessions = this.sql(
+      'SELECT id, created_at, last_used_at, revoked FROM sessions WHERE id IN (SELECT value FROM json_each(?))',
+    ).all(JSON.stringify(sessionIds)) as Array<SessionRow & { id: string }>;
     for (const row of sessions) facts.sessions.set(row.id, sessionOf(row));
-    const deleted = this.db
-      .prepare('SELECT insee FROM commune_data_deleted WHERE insee IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(insees)) as Array<{ insee: string }>;
+    const deleted = this.sql(
+      'SELECT insee FROM commune_data_deleted WHERE insee IN (SELECT value FROM json_each(?))',
+    ).all(JSON.stringify(insees)) as Array<{ insee: string }>;
     for (const { insee } of deleted) facts.deletedCommunes.add(insee);
     return facts;
   }
@@ -389,18 +380,16 @@ export class SqliteAccountStore implements AccountStore {
     keys: ThrottleKey[],
     decide: (rows: Array<ThrottleRow | undefined>) => { writes: ThrottleWrites; result: T },
   ): Promise<T> {
-    const select = this.db.prepare(
+    const select = this.sql(
       'SELECT failures, window_start, locked_until FROM login_throttle WHERE scope = ? AND email = ? AND address = ?',
     );
-    const upsert = this.db.prepare(
+    const upsert = this.sql(
       `INSERT INTO login_throttle (scope, email, address, failures, window_start, locked_until)
        VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (scope, email, address) DO UPDATE SET failures = excluded.failures,
          window_start = excluded.window_start, locked_until = excluded.locked_until`,
     );
-    const remove = this.db.prepare(
-      'DELETE FROM login_throttle WHERE scope = ? AND email = ? AND address = ?',
-    );
+    const remove = this.sql('DELETE FROM login_throttle WHERE scope = ? AND email = ? AND address = ?');
     return this.db
       .transaction(() => {
         const rows = keys.map((k) => {
@@ -423,8 +412,8 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async deleteThrottle(filter: { email: string } | { address: string }): Promise<void> {
-    if ('email' in filter) this.db.prepare('DELETE FROM login_throttle WHERE email = ?').run(filter.email);
-    else this.db.prepare('DELETE FROM login_throttle WHERE address = ?').run(filter.address);
+    if ('email' in filter) this.sql('DELETE FROM login_throttle WHERE email = ?').run(filter.email);
+    else this.sql('DELETE FROM login_throttle WHERE address = ?').run(filter.address);
   }
 
   async close(): Promise<void> {}
