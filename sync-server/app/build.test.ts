@@ -101,6 +101,21 @@ describe('the compiled server (npm run build:server)', () => {
     expect(await exited).toBe(0);
   }, 180_000); // generous: a start and a publication on a loaded machine; only guards against a hang
 
+  it("bundles Lexical's production builds only: no Lexical package left for Node to load (its entries would load the development build too)", () => {
+    const outputs = fs.readdirSync(outDir).filter((name) => name.endsWith('.mjs'));
+    for (const name of outputs) {
+      expect(fs.readFileSync(path.join(outDir, name), 'utf8'), name).not.toMatch(
+        /(?:from|import)\s*\(?\s*["'](?:lexical|@lexical\/)/,
+      );
+    }
+    const inputs = (
+      JSON.parse(fs.readFileSync(path.join(outDir, 'build-meta.json'), 'utf8')) as { inputs: string[] }
+    ).inputs;
+    const lexical = inputs.filter((input) => /node_modules\/(?:lexical|@lexical)\//.test(input));
+    expect(lexical).toContain('node_modules/lexical/dist/Lexical.prod.js');
+    expect(lexical.filter((input) => !input.endsWith('.prod.js'))).toEqual([]);
+  });
+
   it('the admin CLI runs under plain node on the same data', () => {
     const listed = spawnSync(
       process.execPath,
