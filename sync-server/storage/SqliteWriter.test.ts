@@ -123,7 +123,12 @@ describe('SqliteWriter', () => {
     const { writer, dir } = await freshWriter({ commitIntervalMs: 300 });
     await writer.append('13001/page/fenetre-close', [new Uint8Array([1])]);
     const waiting = writer.append('13001/page/fenetre-close', [new Uint8Array([2])]);
-    await writer.close();
+    const closing = writer.close();
+    // Asked after the close, in the same window: refused at once, never left unanswered.
+    await expect(writer.append('13001/page/fenetre-close', [new Uint8Array([3])])).rejects.toThrow(
+      'SqliteWriter is closed',
+    );
+    await closing;
     expect(await waiting).toBe(2);
     expect(rowCount(dir)).toBe(2);
   });

@@ -140,6 +140,8 @@ export class SqliteWriter {
   private readonly commitIntervalMs: number;
   /** When the last message was posted (performance.now()). */
   private lastPostAt = -Infinity;
+  /** close() was asked: later requests are refused. */
+  private closing = false;
 
   constructor(file: string, options: SqliteWriterOptions = {}) {
     this.file = file;
@@ -183,6 +185,8 @@ export class SqliteWriter {
   }
 
   private request(message: Request): Promise<number> {
+    // The thread answers nothing asked after its close (it stops there).
+    if (this.closing) return Promise.reject(new Error('SqliteWriter is closed'));
     const id = this.nextId++;
     return new Promise<number>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -227,9 +231,14 @@ export class SqliteWriter {
   async close(): Promise<void> {
     // Requests of this very turn not posted yet still go first (the thread starts for them).
     const worker = this.worker ?? (this.outbox.length > 0 ? this.start() : null);
-    if (!worker) return;
+    if (!worker) {
+      this.closing = true;
+      return;
+    }
+    const closed = this.request({ type: 'close' });
+    this.closing = true;
     try {
-      await this.request({ type: 'close' });
+      await closed;
     } finally {
       this.worker = null;
       await worker.terminate();

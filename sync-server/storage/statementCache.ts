@@ -9,7 +9,9 @@ import type { SqliteDatabase } from './database';
 
 type Statement = Database.Statement<unknown[]>;
 
-export type Prepare = (sql: string) => Statement;
+/** What a shared statement may be used for: nothing that changes its mode for later callers. */
+export type CachedStatement = Pick<Statement, 'get' | 'all' | 'run'>;
+export type Prepare = (sql: string) => CachedStatement;
 
 export function statementCache(db: SqliteDatabase): Prepare {
   const statements = new Map<string, Statement>();
