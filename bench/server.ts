@@ -46,13 +46,28 @@ const repoRoot = path.resolve(benchDir, '..');
 type Kind = 'usine' | 'reference';
 const KINDS: Kind[] = ['usine', 'reference'];
 
-/** The flags both servers run under (BENCH_CPU_PROF=dir adds a CPU profile per run, to both). */
-function nodeFlags(): string[] {
+/**
+ * The flags both servers run under (BENCH_CPU_PROF=dir adds a CPU profile per run, to both), and
+ * a step's own (the memory step pins V8's young generation).
+ */
+function nodeFlags(stepFlags: readonly string[] = []): string[] {
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
-  return ['--expose-gc', '--require', path.join(benchDir, 'memoryProbe.cjs'), ...profile];
+  return ['--expose-gc', '--require', path.join(benchDir, 'memoryProbe.cjs'), ...stepFlags, ...profile];
 }
+
+/**
+ * The memory step's: V8 sizes its young generation by the allocation rate (1 to 16 MiB per
+ * semi-space), and it grew between whichever two readings of a run, ours' or the reference's
+ * (0 or 15 MiB, that is 0 or 10 KiB per document on the slope). Started at its largest (16 MiB,
+ * V8's default maximum here) for both servers — the size both reach under load — and filled by
+ * the probe before each reading, it is the same resident size in every reading and leaves the
+ * slope. Not --max-semi-space-size: that flag overrides a worker's resourceLimits, and our
+ * SQLite writer thread's 2 MiB young generation would become 32 MiB, touched page by page as
+ * the documents load.
+ */
+const PINNED_YOUNG_GENERATION = ['--min-semi-space-size=16'];
 
 export interface Target {
   kind: Kind;
@@ -119,7 +134,6 @@ export interface MemoryUsage {
   rss: number;
   heapUsed: number;
   /** RSS less the young generation's committed size (a one-time growth of V8's, up to 32 MiB). */
-  rssLessYoung: number;
 }
 
 /** Asks the server's memory probe: full GCs, then RSS and the live heap. */
@@ -131,16 +145,12 @@ export function memoryAfterGc(target: Target, timeoutMs = 15_000): Promise<Memor
       reject(new Error('memory probe did not answer'));
     }, timeoutMs);
     const onMessage = (message: unknown) => {
-      const { memory, youngGeneration = 0 } = message as {
-        memory?: NodeJS.MemoryUsage;
-        youngGeneration?: number;
-      };
+      const { memory } = message as { memory?: NodeJS.MemoryUsage };
       if (!memory) return;
       clearTimeout(timer);
       child.off('message', onMessage);
       if (!(message as { gc?: boolean }).gc) reject(new Error('server started without --expose-gc'));
-      else
-        resolve({ rss: memory.rss, heapUsed: memory.heapUsed, rssLessYoung: memory.rss - youngGeneration });
+      else resolve({ rss: memory.rss, heapUsed: memory.heapUsed });
     };
     child.on('message', onMessage);
     child.send('memory');
@@ -196,29 +206,33 @@ export function serverChildPath(): Promise<string> {
   return childBuild;
 }
 
-export function spawnServer(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...nodeFlags(), entry], {
+export function spawnServer(
+  entry: string,
+  env: Record<string, string>,
+  stepFlags: readonly string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags(stepFlags), entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
 }
 
-export async function startTarget(kind: Kind): Promise<Target> {
+export async function startTarget(kind: Kind, stepFlags: readonly string[] = []): Promise<Target> {
   const port = await freePort();
   if (kind === 'reference') {
     const entry = path.join(repoRoot, 'node_modules', 'y-websocket-reference', 'bin', 'server.cjs');
-    const child = spawnServer(entry, { HOST: '127.0.0.1', PORT: String(port) });
+    const child = spawnServer(entry, { HOST: '127.0.0.1', PORT: String(port) }, stepFlags);
     await waitForLine(child, /running at/);
     return { kind, child, port, protocols: [], stop: () => stopChild(child) };
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'usine-bench-'));
   // NODE_ENV=production as in deployment (deploy/systemd): Lexical's production build, not its dev one.
-  const child = spawnServer(await serverChildPath(), {
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    NODE_ENV: 'production',
-  });
+  const child = spawnServer(
+    await serverChildPath(),
+    { PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'production' },
+    stepFlags,
+  );
   const line = await waitForLine(child, /"ready":true/);
   const demo = (JSON.parse(line) as { demo: { email: string; password: string } }).demo;
   const response = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
@@ -464,14 +478,14 @@ async function settledMemory(target: Target): Promise<MemoryUsage> {
 
 async function memory(target: Target): Promise<Figures> {
   // Warm-up, kept loaded: one-time costs (our SQLite writer thread starts at the first write,
-  // caches, pools, V8's young generation touched for the first time) land before the baseline.
+  // caches, pools) land before the baseline.
   const warmUp = await loadDocuments(target, 'warm', 50);
   const baseline = await settledMemory(target);
   const started = performance.now();
   const first = await loadDocuments(target, 'docs', 500);
   const at500 = await settledMemory(target);
-  const second = await loadDocuments(target, 'more', 1000);
-  const at1500 = await settledMemory(target);
+  const second = await loadDocuments(target, 'more', 1500);
+  const at2000 = await settledMemory(target);
   // 1,500 idle connections over the first 500 documents (3 per room).
   const idle = await connectMany(
     target,
@@ -485,20 +499,19 @@ async function memory(target: Target): Promise<Figures> {
     [...warmUp, ...first, ...second, ...idle],
     20_000,
   );
-  // Each of the 1,000 documents of the slope came with its writer's connection: take one idle
+  // Each of the 1,500 documents of the slope came with its writer's connection: take one idle
   // connection's share off.
-  const perIdle = (key: keyof MemoryUsage) => (withIdle[key] - at1500[key]) / 1500;
-  const perDoc = (key: keyof MemoryUsage) => (at1500[key] - at500[key]) / 1000 - perIdle(key);
+  const perIdle = (key: keyof MemoryUsage) => (withIdle[key] - at2000[key]) / 1500;
+  const perDoc = (key: keyof MemoryUsage) => (at2000[key] - at500[key]) / 1500 - perIdle(key);
   return {
     rssPerDocumentBytes: perDoc('rss'),
-    rssLessYoungPerDocumentBytes: perDoc('rssLessYoung'),
     heapPerDocumentBytes: perDoc('heapUsed'),
     rssPerIdleConnectionBytes: perIdle('rss'),
     heapPerIdleConnectionBytes: perIdle('heapUsed'),
     rssBaselineBytes: baseline.rss,
     heapBaselineBytes: baseline.heapUsed,
-    rssAt1500DocumentsBytes: at1500.rss,
-    heapAt1500DocumentsBytes: at1500.heapUsed,
+    rssAt2000DocumentsBytes: at2000.rss,
+    heapAt2000DocumentsBytes: at2000.heapUsed,
     connections: connected,
     connectSeconds,
     errors,
@@ -547,6 +560,8 @@ interface StepSpec {
   name: string;
   what: string;
   run: (target: Target) => Promise<Figures>;
+  /** Node flags of this step, for both servers (added to nodeFlags()). */
+  nodeFlags?: readonly string[];
   /** The figures compared ours/reference, and how each reads. */
   compared: Array<{
     key: string;
@@ -587,19 +602,14 @@ const STEPS: StepSpec[] = [
   {
     name: 'memory',
     what:
-      'after 50 warm-up documents: 500 then 1,500 documents (~4 KB of text each, one client each), then 1,500 idle ' +
-      'connections; per document = slope between 500 and 1,500 minus one idle connection; RSS and live heap ' +
-      '(main thread) after forced GCs, and RSS less the young generation V8 has committed (it grows once, up to ' +
-      '32 MiB, between whichever readings); then one update per room reaches the idle clients',
+      'after 50 warm-up documents: 500 then 2,000 documents (~4 KB of text each, one client each), then 1,500 idle ' +
+      'connections; per document = slope between 500 and 2,000 minus one idle connection; RSS and live heap ' +
+      "(main thread) after forced GCs; both servers' young generation started at 2 × 16 MiB and filled before " +
+      'each reading; then one update per room reaches the idle clients',
     run: memory,
+    nodeFlags: PINNED_YOUNG_GENERATION,
     compared: [
       { key: 'rssPerDocumentBytes', label: 'RSS per loaded document', unit: 'KiB', better: 'lower' },
-      {
-        key: 'rssLessYoungPerDocumentBytes',
-        label: 'RSS per loaded document, young generation left out',
-        unit: 'KiB',
-        better: 'lower',
-      },
       { key: 'heapPerDocumentBytes', label: 'live heap per loaded document', unit: 'KiB', better: 'lower' },
       { key: 'rssPerIdleConnectionBytes', label: 'RSS per idle connection', unit: 'KiB', better: 'lower' },
       {
@@ -645,7 +655,7 @@ export interface StepResult {
 }
 
 async function runOnce(kind: Kind, spec: StepSpec): Promise<Figures> {
-  const target = await startTarget(kind);
+  const target = await startTarget(kind, spec.nodeFlags);
   try {
     return await spec.run(target);
   } finally {
@@ -703,7 +713,7 @@ async function benchStep(spec: StepSpec, runs: number): Promise<StepResult> {
       what: spec.what,
       order:
         'ours then the reference, alternating, a fresh server per run; ratio = ours / reference per pair',
-      nodeFlags: nodeFlags().map((f) => (f.startsWith('/') ? path.relative(repoRoot, f) : f)),
+      nodeFlags: nodeFlags(spec.nodeFlags).map((f) => (f.startsWith('/') ? path.relative(repoRoot, f) : f)),
       runs,
       ours,
       reference,

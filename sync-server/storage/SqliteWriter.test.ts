@@ -122,4 +122,16 @@ describe('SqliteWriter', () => {
     expect(await waiting).toBe(2);
     expect(rowCount(dir)).toBe(2);
   });
+
+  it("[HOT-9] the writer's page cache is bounded at 2 MiB, and 6 MB of appends over 1,500 rooms still all reach the file", async () => {
+    const { writer, dir } = await freshWriter();
+    expect(await writer.pageCacheBytes()).toBe(2 * 1024 * 1024);
+    const rooms = Array.from({ length: 1500 }, (_, i) => `13001/page/cache-${String(i).padStart(4, '0')}`);
+    const update = new Uint8Array(4096).fill(42);
+    const seqs = await Promise.all(rooms.map((room) => writer.append(room, [update])));
+    expect(seqs).toEqual(rooms.map(() => 1));
+    // A second pass reaches every room's rows again, most of them evicted from the cache by now.
+    expect(await Promise.all(rooms.map((room) => writer.append(room, [update])))).toEqual(rooms.map(() => 2));
+    expect(rowCount(dir)).toBe(3000);
+  });
 });

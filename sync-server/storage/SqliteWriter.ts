@@ -31,6 +31,7 @@ const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
+db.pragma('cache_size = -' + workerData.pageCacheKiB);
 const roomSeq = db.prepare('SELECT seq FROM doc_rooms WHERE room = ?');
 const upsertRoom = db.prepare('INSERT INTO doc_rooms (room, insee, seq) VALUES (?, ?, ?) ON CONFLICT (room) DO UPDATE SET seq = excluded.seq');
 const insertUpdate = db.prepare('INSERT INTO doc_updates (room, seq, data) VALUES (?, ?, ?)');
@@ -58,7 +59,7 @@ function commitAppends(appends) {
     for (const append of appends) reply({ id: append.id, error: String(error && error.message || error) });
     return;
   }
-  appends.forEach((append, i) => reply({ id: append.id, seq: seqs[i] }));
+  appends.forEach((append, i) => reply({ id: append.id, value: seqs[i] }));
 }
 function replace(message) {
   try {
@@ -66,7 +67,7 @@ function replace(message) {
       deleteUpTo.run(message.room, message.lastSeq);
       insertUpdate.run(message.room, message.lastSeq, message.merged);
     }).immediate();
-    reply({ id: message.id, seq: message.lastSeq });
+    reply({ id: message.id, value: message.lastSeq });
   } catch (error) {
     reply({ id: message.id, error: String(error && error.message || error) });
   }
@@ -86,7 +87,8 @@ function flush() {
     if (message.type === 'append') { appends.push(message); continue; }
     if (appends.length) { commitAppends(appends); appends = []; }
     if (message.type === 'replace') replace(message);
-    if (message.type === 'close') { db.close(); reply({ id: message.id, seq: 0 }); answer(); return; }
+    if (message.type === 'pageCache') reply({ id: message.id, value: -db.pragma('cache_size', { simple: true }) * 1024 });
+    if (message.type === 'close') { db.close(); reply({ id: message.id, value: 0 }); answer(); return; }
   }
   if (appends.length) commitAppends(appends);
   answer();
@@ -110,7 +112,17 @@ parentPort.on('message', ({ requests, lengths, bytes }) => {
 });
 `;
 
-type Reply = { id: number; seq: number } | { id: number; error: string };
+/** `value`: an append's or a replace's new seq; the page cache's bound in bytes; 0 for a close. */
+type Reply = { id: number; value: number } | { id: number; error: string };
+
+/**
+ * The bound of the writer connection's SQLite page cache, in KiB ([HOT-9]). better-sqlite3
+ * builds SQLite with 16 MB per connection; the writer only appends — a few B-tree pages per
+ * room, read again from the OS's file cache when evicted — and with 16 MB its cache kept every
+ * page it wrote until the database passed 16 MB: ~4.5 KiB of the server's memory per document
+ * loaded (heaptrack, 1,000 documents of ~4 KB).
+ */
+export const WRITER_PAGE_CACHE_KIB = 2048;
 
 /** The default commit window ([HOT-7]): at most 100 group commits per second. */
 export const COMMIT_INTERVAL_MS = 10;
@@ -123,6 +135,7 @@ export interface SqliteWriterOptions {
 type Request =
   | { type: 'append'; room: string; updates: Uint8Array[] }
   | { type: 'replace'; room: string; lastSeq: number; merged: Uint8Array }
+  | { type: 'pageCache' }
   | { type: 'close' };
 
 export class SqliteWriter {
@@ -153,7 +166,7 @@ export class SqliteWriter {
     const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: this.file, sqlitePath },
+      workerData: { file: this.file, sqlitePath, pageCacheKiB: WRITER_PAGE_CACHE_KIB },
       // The thread allocates little (updates arrive as transferred buffers): a small young
       // generation instead of V8's default 16 MiB semi-spaces, which it would keep committed.
       resourceLimits: { maxYoungGenerationSizeMb: 2 },
@@ -165,7 +178,7 @@ export class SqliteWriter {
         if (!waiter) continue;
         this.pending.delete(reply.id);
         if ('error' in reply) waiter.reject(new Error(reply.error));
-        else waiter.resolve(reply.seq);
+        else waiter.resolve(reply.value);
       }
     });
     const fail = (error: Error) => {
@@ -227,6 +240,11 @@ export class SqliteWriter {
     return this.request({ type: 'replace', room, lastSeq, merged });
   }
 
+  /** The bound of the writer connection's page cache, in bytes, as its thread reads it. */
+  pageCacheBytes(): Promise<number> {
+    return this.request({ type: 'pageCache' });
+  }
+
   /** Commits what is queued, closes the writer's connection and stops the thread. */
   async close(): Promise<void> {
     // Requests of this very turn not posted yet still go first (the thread starts for them).
@@ -249,7 +267,7 @@ export class SqliteWriter {
 type PackedRequest =
   | { type: 'append'; id: number; room: string; count: number }
   | { type: 'replace'; id: number; room: string; lastSeq: number }
-  | { type: 'close'; id: number };
+  | { type: 'pageCache' | 'close'; id: number };
 
 /**
  * One turn's requests with their updates' bytes copied into one buffer, transferred: copying
@@ -270,7 +288,7 @@ function packRequests(batch: ReadonlyArray<Request & { id: number }>): {
       parts.push(request.merged);
       return { type: 'replace', id: request.id, room: request.room, lastSeq: request.lastSeq };
     }
-    return { type: 'close', id: request.id };
+    return { type: request.type, id: request.id };
   });
   const lengths = new Uint32Array(parts.length);
   let total = 0;
