@@ -60,7 +60,7 @@ function nodeFlags(stepFlags: readonly string[] = []): string[] {
 /**
  * The memory step's: V8 sizes its young generation by the allocation rate (1 to 16 MiB per
  * semi-space), and it grew between whichever two readings of a run, ours' or the reference's
- * (0 or 15 MiB, that is 0 or 10 KiB per document on the slope). Started at its largest (16 MiB,
+ * (by up to 2 × 15 MiB: up to ~30 KiB per document on the old 1,000-document slope). Started at its largest (16 MiB,
  * V8's default maximum here) for both servers — the size both reach under load — and filled by
  * the probe before each reading, it is the same resident size in every reading and leaves the
  * slope. Not --max-semi-space-size: that flag overrides a worker's resourceLimits, and our
@@ -133,7 +133,6 @@ function targetCpuMs(target: Target): number {
 export interface MemoryUsage {
   rss: number;
   heapUsed: number;
-  /** RSS less the young generation's committed size (a one-time growth of V8's, up to 32 MiB). */
 }
 
 /** Asks the server's memory probe: full GCs, then RSS and the live heap. */

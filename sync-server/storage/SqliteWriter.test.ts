@@ -123,7 +123,7 @@ describe('SqliteWriter', () => {
     expect(rowCount(dir)).toBe(2);
   });
 
-  it("[HOT-9] the writer's page cache is bounded at 2 MiB, and 6 MB of appends over 1,500 rooms still all reach the file", async () => {
+  it("[HOT-9] the writer's page cache is bounded at 2 MiB, and two passes of 6 MB of appends over 1,500 rooms still all reach the file", async () => {
     const { writer, dir } = await freshWriter();
     expect(await writer.pageCacheBytes()).toBe(2 * 1024 * 1024);
     const rooms = Array.from({ length: 1500 }, (_, i) => `13001/page/cache-${String(i).padStart(4, '0')}`);

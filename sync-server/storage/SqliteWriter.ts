@@ -72,6 +72,13 @@ function replace(message) {
     reply({ id: message.id, error: String(error && error.message || error) });
   }
 }
+function pageCache(message) {
+  try {
+    reply({ id: message.id, value: -db.pragma('cache_size', { simple: true }) * 1024 });
+  } catch (error) {
+    reply({ id: message.id, error: String(error && error.message || error) });
+  }
+}
 function answer() {
   if (replies.length === 0) return;
   const sent = replies;
@@ -87,7 +94,7 @@ function flush() {
     if (message.type === 'append') { appends.push(message); continue; }
     if (appends.length) { commitAppends(appends); appends = []; }
     if (message.type === 'replace') replace(message);
-    if (message.type === 'pageCache') reply({ id: message.id, value: -db.pragma('cache_size', { simple: true }) * 1024 });
+    if (message.type === 'pageCache') pageCache(message);
     if (message.type === 'close') { db.close(); reply({ id: message.id, value: 0 }); answer(); return; }
   }
   if (appends.length) commitAppends(appends);
@@ -144,7 +151,7 @@ export class SqliteWriter {
   private nextId = 1;
   private readonly pending = new Map<
     number,
-    { resolve: (seq: number) => void; reject: (e: Error) => void }
+    { resolve: (value: number) => void; reject: (e: Error) => void }
   >();
   /** This turn's requests, posted together at its end (one message). */
   private outbox: Array<Request & { id: number }> = [];
@@ -240,7 +247,7 @@ export class SqliteWriter {
     return this.request({ type: 'replace', room, lastSeq, merged });
   }
 
-  /** The bound of the writer connection's page cache, in bytes, as its thread reads it. */
+  /** For tests: the bound of the writer connection's page cache, in bytes, as its thread reads it. */
   pageCacheBytes(): Promise<number> {
     return this.request({ type: 'pageCache' });
   }
