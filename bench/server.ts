@@ -60,12 +60,12 @@ function nodeFlags(stepFlags: readonly string[] = []): string[] {
 /**
  * The memory step's: V8 sizes its young generation by the allocation rate (1 to 16 MiB per
  * semi-space), and it grew between whichever two readings of a run, ours' or the reference's
- * (by up to 2 × 15 MiB: up to ~30 KiB per document on the old 1,000-document slope). Started at its largest (16 MiB,
- * V8's default maximum here) for both servers — the size both reach under load — and filled by
- * the probe before each reading, it is the same resident size in every reading and leaves the
- * slope. Not --max-semi-space-size: that flag overrides a worker's resourceLimits, and our
- * SQLite writer thread's 2 MiB young generation would become 32 MiB, touched page by page as
- * the documents load.
+ * (by up to 2 × 15 MiB: up to ~30 KiB per document on the old 1,000-document slope). Started
+ * at its largest (16 MiB, V8's default maximum here) for both servers — the size both reach
+ * under load — and filled by the probe before each reading, it is the same resident size in
+ * every reading and leaves the slope. Not --max-semi-space-size: that flag overrides a
+ * worker's resourceLimits, and our SQLite writer thread's 2 MiB young generation would become
+ * 32 MiB, touched page by page as the documents load.
  */
 const PINNED_YOUNG_GENERATION = ['--min-semi-space-size=16'];
 
