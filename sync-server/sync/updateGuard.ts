@@ -414,7 +414,8 @@ function skimStructsAndDeletions(): void {
   const clients = count(readUint(), 3);
   for (let c = 0; c < clients; c++) {
     const structs = count(readUint(), 1);
-    const client = readUint();
+    // Only the notes need the id itself; the section check takes its key (no boxed number).
+    const client = noting ? readUint() : readClientKey();
     sectionOf(client, c);
     let clock = notedUint();
     for (let s = 0; s < structs; s++) clock += skipStruct(client, clock);
@@ -428,6 +429,30 @@ function skimStructsAndDeletions(): void {
       if (noting) noteRange(client, clock, length);
     }
   }
+}
+
+/**
+ * A section's client id as sectionOf compares it when not noting: below 2^32 (every id Yjs
+ * makes) its int32 image, which V8 keeps as a small integer — half of all client ids are above
+ * 2^31, and reading one whole boxed a number per skim —, one-to-one on that range; from 2^32 on,
+ * the id itself, never in the int32 range.
+ */
+function readClientKey(): number {
+  const start = pos;
+  let key = 0;
+  for (let shift = 0; shift < 35 && pos < bytes.length; shift += 7) {
+    const b = bytes[pos++]!;
+    key |= (b & 127) << shift;
+    if (b < 128) return shift < 28 || b < 16 ? key : wholeClientKey(start);
+  }
+  return wholeClientKey(start);
+}
+
+/** readClientKey past 32 bits, or for an encoding longer than 5 bytes: read in full. */
+function wholeClientKey(start: number): number {
+  pos = start;
+  const id = readUint();
+  return id < 2 ** 32 ? id | 0 : id;
 }
 
 /** A varUint the notes need (ids, clocks): read when noting, else skipped unread (-1). */

@@ -288,6 +288,25 @@ describe('hostile shapes (review of [HOT-6])', () => {
     expect(skimUpdate(many)).toBe('undecodable');
   });
 
+  it('[HOT-3] section ids above 2^31 and beyond 2^32: the same id twice is refused, ids that differ (even by 2^32) are not', () => {
+    // Ids above 2^31 (compared by their int32 image when not noting) and beyond 2^32 (whole):
+    // the same id twice is refused; ids that differ, even by 2^32, are not.
+    for (const [a, b, verdict] of [
+      [2 ** 32 - 7, 2 ** 32 - 7, 'undecodable'],
+      [2 ** 31 + 1, 2 ** 31 + 2, null],
+      [2 ** 40 + 3, 2 ** 40 + 3, 'undecodable'],
+      [5, 2 ** 32 + 5, null],
+      [2 ** 31 + 5, 2 ** 32 + 2 ** 31 + 5, null],
+    ] as const) {
+      const sections = crafted([
+        { client: a, clock: 0, structs: [{ info: STRING, content: 'abc' }] },
+        { client: b, clock: 0, structs: [{ info: STRING, content: 'def' }] },
+      ]);
+      expect(skimUpdate(sections), `${a} then ${b}`).toBe(verdict);
+      expect(skimUpdate(sections, true), `${a} then ${b}, noting`).toBe(verdict);
+    }
+  });
+
   it('[HOT-6] an item referring to a struct of its own client that is not older is refused, on both paths', () => {
     const doc = new Y.Doc();
     doc.getText('t').insert(0, 'hello');
