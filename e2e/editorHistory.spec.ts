@@ -23,7 +23,13 @@ test('[history-1] compare an older version with the current one, restore it: the
 
   const history = alice.page.getByRole('region', { name: 'Historique des versions' });
   await history.getByRole('button', { name: 'Historique des versions' }).click();
-  const older = history.getByRole('listitem').filter({ hasText: 'Fin d’une session d’édition' }).first();
+  // The server's copy of the session's snapshot: the list shows this computer's first, then puts
+  // the server's above it when they arrive — a `.first()` taken before that moved to another item.
+  const older = history
+    .getByRole('listitem')
+    .filter({ hasText: 'Fin d’une session d’édition' })
+    .filter({ hasText: 'Enregistrée sur le serveur' })
+    .first();
   await older.getByRole('button', { name: /^Comparer la version du/ }).click();
   await expect(older.locator('del')).toContainText('Ouverte de 9 h à 19 h.');
   await expect(older.locator('ins')).toContainText('Fermée pour travaux.');
