@@ -27,19 +27,26 @@ export async function seedDemoCommune(
       [],
       starterPages({ communeName, address: '', phone: '', email: '', today: localIsoDate(now) }),
     );
-    for (const { id, page } of plan) {
-      const body = new Y.Doc();
-      try {
-        writeParagraphs(body, page.body);
-        await store.appendUpdates(pageRoom(insee, id), [Y.encodeStateAsUpdate(body)]);
-      } finally {
-        body.destroy();
-      }
-    }
+    // Every page in the same group commit ([HOT-7]: one awaited append after another waited a
+    // commit window each); the manifest only once they are all stored.
+    await Promise.all(
+      plan.map(({ id, page }) => store.appendUpdates(pageRoom(insee, id), [pageUpdate(page.body)])),
+    );
     addPlannedPages(manifest, plan, { updatedBy: 'Usine à sites', now });
     await store.appendUpdates(siteRoom(insee), [Y.encodeStateAsUpdate(manifest)]);
     return plan.length;
   } finally {
     manifest.destroy();
+  }
+}
+
+/** A starter page's body as one Yjs update. */
+function pageUpdate(paragraphs: string[]): Uint8Array {
+  const body = new Y.Doc();
+  try {
+    writeParagraphs(body, paragraphs);
+    return Y.encodeStateAsUpdate(body);
+  } finally {
+    body.destroy();
   }
 }

@@ -132,7 +132,7 @@ type Reply = { id: number; value: number } | { id: number; error: string };
 export const WRITER_PAGE_CACHE_KIB = 2048;
 
 /**
- * The default commit window ([HOT-7]): at most 10 group commits per second. Each commit wakes
+ * The default commit window ([HOT-7]): at most 10 messages to the thread per second. Each wakes
  * the thread and the main thread once more (and on a virtual machine a cross-thread wake-up is
  * costly); at 350 updates/s over 500 rooms, 100 ms instead of 10 took the writer thread from
  * ~55 to ~15 ms of CPU per second and the main thread from ~150 to ~125 (`/proc/<pid>/task`,
