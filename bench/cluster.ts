@@ -28,6 +28,8 @@ import {
   pageRoom,
   readPersistedAck,
   siteRoom,
+  type ReceivedState,
+  trackProviderReceived,
 } from '../site/syncProtocol';
 import { startThrowawayPostgres } from '../sync-server/tests/throwawayPostgres';
 import { startThrowawayRedis } from '../sync-server/tests/throwawayRedis';
@@ -393,6 +395,8 @@ interface ClusterClient {
   doc: Y.Doc;
   provider: WebsocketProvider;
   acks: Uint8Array[];
+  /** What the server sent on the current connection (others' edits, acknowledged to them). */
+  received: ReceivedState;
   errors: number;
 }
 
@@ -405,7 +409,13 @@ function openClusterClient(port: number, room: string, token: string): ClusterCl
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
   });
-  const client: ClusterClient = { doc, provider, acks: [], errors: 0 };
+  const client: ClusterClient = {
+    doc,
+    provider,
+    acks: [],
+    received: trackProviderReceived(provider),
+    errors: 0,
+  };
   provider.messageHandlers[MESSAGE_PERSISTED_ACK] = (_encoder, decoder) =>
     void client.acks.push(readPersistedAck(decoder));
   provider.on('connection-error', () => (client.errors += 1));
@@ -420,7 +430,8 @@ function openClusterClient(port: number, room: string, token: string): ClusterCl
   return client;
 }
 
-const savedAll = (c: ClusterClient) => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack));
+const savedAll = (c: ClusterClient) =>
+  c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack, c.received));
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

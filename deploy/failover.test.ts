@@ -17,6 +17,8 @@ import {
   isCoveredBy,
   pageRoom,
   readPersistedAck,
+  type ReceivedState,
+  trackProviderReceived,
 } from '../site/syncProtocol';
 import {
   freePort,
@@ -45,6 +47,8 @@ interface Editor {
   provider: WebsocketProvider;
   /** Durable states the server acknowledged, with when they arrived. */
   acks: Array<{ state: Uint8Array; at: number }>;
+  /** What the server sent on the current connection (others' edits, acknowledged to them). */
+  received: ReceivedState;
   /** Closes seen, with their code and time. */
   closes: Array<{ code: number; at: number }>;
   /** When the editor was in sync with a server, each time. */
@@ -73,7 +77,8 @@ function openEditor(room: string, token: string): Editor {
     disableBc: true,
     maxBackoffTime: 500,
   });
-  const editor: Editor = { room, doc, provider, acks: [], closes: [], syncs: [] };
+  const received = trackProviderReceived(provider);
+  const editor: Editor = { room, doc, provider, acks: [], received, closes: [], syncs: [] };
   provider.on('connection-close', (event: { code?: number } | null) =>
     editor.closes.push({ code: event?.code ?? 0, at: Date.now() }),
   );
@@ -85,7 +90,7 @@ function openEditor(room: string, token: string): Editor {
 }
 
 const savedAll = (e: Editor) =>
-  e.provider.synced && e.acks.some((ack) => isCoveredBy(encodeDocState(e.doc), ack.state));
+  e.provider.synced && e.acks.some((ack) => isCoveredBy(encodeDocState(e.doc), ack.state, e.received));
 
 beforeAll(async () => {
   [postgres, redis, proxy] = await Promise.all([

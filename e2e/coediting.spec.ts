@@ -1,5 +1,5 @@
 // Journey a (issue 2): two agents of the same commune edit one page at once.
-import { createPage, editor, expect, openPage, test } from './harness';
+import { createPage, editor, expect, openPage, STATUS, status, test } from './harness';
 
 test('[a] B sees A typing live, A sees B’s edit, and A sees B’s name at B’s cursor', async ({
   openAgent,
@@ -14,9 +14,24 @@ test('[a] B sees A typing live, A sees B’s edit, and A sees B’s name at B’
   await openPage(bruno, 'Fête du village');
   await expect(editor(bruno.page)).toContainText('Bonjour de la part de la mairie.');
 
-  // Live: A keeps typing while B watches.
+  // Live: A keeps typing while B watches. B, who only reads, stays « Enregistré » throughout:
+  // what the server relays to B is A's edit, acknowledged to A ([SYNC-7]). B's status is read at
+  // every change of B's page (each relayed keystroke repaints B's editor).
+  await expect(status(bruno.page)).toHaveText(STATUS.saved);
+  const shown = await bruno.page.evaluateHandle(() => {
+    const texts = new Set<string>();
+    const read = () =>
+      texts.add(document.querySelector('[aria-label="État de l’enregistrement"]')?.textContent ?? '');
+    new MutationObserver(read).observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+    });
+    return texts;
+  });
   await alice.page.keyboard.type(' Rendez-vous samedi.');
   await expect(editor(bruno.page)).toContainText('Bonjour de la part de la mairie. Rendez-vous samedi.');
+  expect(await shown.evaluate((texts) => [...texts])).toEqual(['Enregistré']);
 
   // B writes a new paragraph; it appears at A's.
   await editor(bruno.page).click();

@@ -2,9 +2,9 @@
 // computer, with progress shown; a page never opened here reads offline after a reload.
 import { seedPageBody } from '../site/pageBody';
 import { createPage as addPage, newPageId } from '../site/siteDoc';
-import { encodeDocState, isCoveredBy, pageRoom, siteRoom } from '../site/syncProtocol';
+import { pageRoom, siteRoom } from '../site/syncProtocol';
 import type { RunningServer } from '../sync-server/app/server';
-import { login, openClient, type TestClient, waitFor, waitSynced } from '../sync-server/app/testHarness';
+import { isSaved, login, openClient, waitFor, waitSynced } from '../sync-server/app/testHarness';
 import { createPage, editor, expect, goTo, openPage, STATUS, status, test } from './harness';
 import { backHome, uniqueTitle } from './editorHelpers';
 
@@ -54,10 +54,6 @@ async function addPagesFromAnotherClient(
   const password = `Motdepasse-solide-${Math.random().toString(36).slice(2)}`;
   await server.admin.addAgent({ commune: insee, email, password, role: 'agent', displayName: 'Rédactrice' });
   const { accessToken } = await login(server, email, password);
-  const acknowledged = (client: TestClient) => {
-    const ack = client.acks.at(-1);
-    return ack !== undefined && isCoveredBy(encodeDocState(client.doc), ack);
-  };
   const pages = Array.from({ length: count }, (_, i) => ({
     id: newPageId(),
     title: `Page ${i + 1} ${Date.now()}`,
@@ -68,7 +64,7 @@ async function addPagesFromAnotherClient(
       seedPageBody(client.doc);
       return client;
     });
-    await Promise.all(clients.map((c) => waitFor(() => acknowledged(c), 'body acknowledged', 15_000)));
+    await Promise.all(clients.map((c) => waitFor(() => isSaved(c), 'body acknowledged', 15_000)));
     clients.forEach((c) => c.destroy());
   }
   const manifest = openClient(server, siteRoom(insee), accessToken);
@@ -76,7 +72,7 @@ async function addPagesFromAnotherClient(
   manifest.doc.transact(() => {
     for (const p of pages) addPage(manifest.doc, { id: p.id, title: p.title, updatedBy: 'Rédactrice' });
   });
-  await waitFor(() => acknowledged(manifest), 'manifest acknowledged', 15_000);
+  await waitFor(() => isSaved(manifest), 'manifest acknowledged', 15_000);
   manifest.destroy();
   return pages.map((p) => p.title);
 }

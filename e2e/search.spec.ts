@@ -6,8 +6,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeParagraphs } from '../site/pageBody';
 import { createPage, updatePage, updatePageFields } from '../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../site/syncProtocol';
-import { login, openClient, waitFor, waitSynced, type TestClient } from '../sync-server/app/testHarness';
+import {
+  isSaved,
+  login,
+  openClient,
+  waitFor,
+  waitSynced,
+  type TestClient,
+} from '../sync-server/app/testHarness';
 import { validateHtml } from './htmlValidator';
 import { expect, test } from './harness';
 
@@ -34,8 +40,7 @@ test('[SEARCH-1][SEARCH-2][SEARCH-5] a citizen searches « fete » and « fêtes
   });
   const referent = await login(server, email, password);
   const clients: TestClient[] = [];
-  const saved = (c: TestClient) =>
-    waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable', 15_000);
+  const saved = (c: TestClient) => waitFor(() => isSaved(c), 'durable', 15_000);
   try {
     const manifest = openClient(server, '13001/site', referent.accessToken);
     clients.push(manifest);

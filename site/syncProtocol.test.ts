@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeDocState, isCoveredBy, parseRoom } from './syncProtocol';
+import { encodeDocState, isCoveredBy, parseRoom, trackReceived } from './syncProtocol';
 
 function replica(of: Y.Doc): Y.Doc {
   const doc = new Y.Doc();
@@ -49,6 +49,53 @@ describe('persisted-ack coverage', () => {
     const local = new Y.Doc();
     local.getText('t').insert(0, 'x');
     expect(isCoveredBy(encodeDocState(local), new Uint8Array([255, 255, 255, 1]))).toBe(false);
+  });
+});
+
+describe('what the server sent on the connection', () => {
+  const SERVER = Symbol('server');
+
+  it("[SYNC-7] counts as covered: a colleague's insertions and deletions relayed after the last ack; an edit of our own never does", () => {
+    const colleague = new Y.Doc();
+    colleague.getText('t').insert(0, 'Conseil municipal');
+    const local = replica(colleague);
+    const received = trackReceived(local, SERVER);
+    const durable = encodeDocState(local); // the ack: what the server holds durably
+    // The colleague types and deletes; the server relays it before its commit.
+    const before = Y.encodeStateVector(local);
+    colleague.getText('t').insert(17, ' du 12 mai');
+    colleague.getText('t').delete(0, 8);
+    Y.applyUpdate(local, Y.encodeStateAsUpdate(colleague, before), SERVER);
+    expect(isCoveredBy(encodeDocState(local), durable)).toBe(false);
+    expect(isCoveredBy(encodeDocState(local), durable, received)).toBe(true);
+    // Our own insertion, then our own deletion of the colleague's text: not covered.
+    local.getText('t').insert(0, '!');
+    expect(isCoveredBy(encodeDocState(local), durable, received)).toBe(false);
+    const afterOwn = replica(local);
+    expect(isCoveredBy(encodeDocState(local), encodeDocState(afterOwn), received)).toBe(true);
+    local.getText('t').delete(1, 2);
+    expect(Y.encodeStateVector(local)).toEqual(Y.encodeStateVector(afterOwn));
+    expect(isCoveredBy(encodeDocState(local), encodeDocState(afterOwn), received)).toBe(false);
+  });
+
+  it('[SYNC-7] cleared with its connection: what was relayed must then be in the durable state', () => {
+    const colleague = new Y.Doc();
+    const local = new Y.Doc();
+    const received = trackReceived(local, SERVER);
+    const durable = encodeDocState(local);
+    colleague.getText('t').insert(0, 'Marché du samedi');
+    Y.applyUpdate(local, Y.encodeStateAsUpdate(colleague), SERVER);
+    // Applied with another origin (read back from this computer): not the server's.
+    const other = new Y.Doc();
+    other.getText('u').insert(0, 'x');
+    Y.applyUpdate(local, Y.encodeStateAsUpdate(other), 'local-store');
+    expect(isCoveredBy(encodeDocState(local), durable, received)).toBe(false);
+    const withOther = replica(other);
+    Y.applyUpdate(withOther, Y.encodeStateAsUpdate(local));
+    expect(isCoveredBy(encodeDocState(local), encodeDocState(other), received)).toBe(true);
+    received.clear();
+    expect(isCoveredBy(encodeDocState(local), encodeDocState(other), received)).toBe(false);
+    expect(isCoveredBy(encodeDocState(local), encodeDocState(withOther), received)).toBe(true);
   });
 });
 

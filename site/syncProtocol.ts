@@ -5,11 +5,14 @@
  * `{insee}/site` (the site manifest) or `{insee}/page/{pageId}` (one page body).
  *
  * Handshake
- *   The client offers the subprotocols [`usine.v1`, accessToken] (`usine.v{PROTOCOL_VERSION}`:
- *   a client offering another version is refused with INCOMPATIBLE). The access token
+ *   The client offers the subprotocols [`usine.v2`, accessToken] (`usine.v{PROTOCOL_VERSION}`).
+ *   The server answers the newest version of SUPPORTED_PROTOCOL_VERSIONS offered; a client
+ *   offering none of them is refused with INCOMPATIBLE. Version 1 (editors before December
+ *   2026) differs in one point: every connection of a room gets a persisted-ack after every
+ *   commit, the edits relayed to it included (its editor judged coverage on acks alone). The access token
  *   never travels in the URL (URLs end up in logs). The server loads the room's
  *   persisted state *before* accepting the upgrade, answers the subprotocol
- *   `usine.v1`, and refuses a connection by accepting it then closing with one of
+ *   `usine.v{n}`, and refuses a connection by accepting it then closing with one of
  *   CLOSE below: a bare HTTP 401 would make y-websocket retry forever.
  *
  * Messages (each one a lib0 varUint message type followed by its payload)
@@ -24,10 +27,13 @@
  *   MESSAGE_QUERY_AWARENESS (3)  client → server: asks for every presence state.
  *   MESSAGE_PERSISTED_ACK (100)  server → client, ours: varUint8Array(state), the room's
  *                             *durable* state (an encoded Yjs snapshot: state vector and
- *                             delete set, see encodeDocState), sent after every commit and
- *                             once after the initial sync. The client is "saved on the
- *                             server" exactly when this state covers its own (isCoveredBy):
- *                             the only truthful basis for « enregistré sur le serveur ».
+ *                             delete set, see encodeDocState), sent to a connection once
+ *                             what its initial sync and each of its own updates brought is
+ *                             durable — not for the edits the server relays to it, which are
+ *                             their writer's to see acknowledged. The client is "saved on
+ *                             the server" exactly when this state covers its own, minus what
+ *                             the server sent on this connection (isCoveredBy with a
+ *                             ReceivedState): the only truthful basis for « enregistré ».
  *
  * Read-only connections (role `relecteur`) may send sync step 1 and awareness; the
  * server drops their step 2 and update messages.
@@ -41,9 +47,11 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 
-/** The version of this protocol; a client offering another one is refused (INCOMPATIBLE). */
-export const PROTOCOL_VERSION = 1;
+/** The version of this protocol this code speaks as a client (see the handshake above). */
+export const PROTOCOL_VERSION = 2;
 export const SUBPROTOCOL = `usine.v${PROTOCOL_VERSION}`;
+/** The versions a server speaks; a client offering none of them is refused (INCOMPATIBLE). */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2];
 
 /** The protocol versions a client offers in its subprotocols (`usine.v{n}`). */
 export function offeredProtocolVersions(protocols: readonly string[]): number[] {
@@ -127,23 +135,162 @@ interface Range {
   len: number;
 }
 
-/** True when [clock, clock + len) lies inside the union of `ranges`. */
+/** Sorted, merged copy of `ranges` (adjacent and overlapping ranges become one). */
+function mergedRanges(ranges: readonly Range[]): Range[] {
+  const merged: Range[] = [];
+  for (const range of [...ranges].sort((a, b) => a.clock - b.clock)) {
+    const last = merged[merged.length - 1];
+    if (last && range.clock <= last.clock + last.len) {
+      last.len = Math.max(last.len, range.clock + range.len - last.clock);
+    } else if (range.len > 0) {
+      merged.push({ clock: range.clock, len: range.len });
+    }
+  }
+  return merged;
+}
+
+/** True when [clock, clock + len) lies inside one range of sorted, merged `ranges`. */
 function rangeCovered(ranges: readonly Range[], clock: number, len: number): boolean {
   const end = clock + len;
-  let reached = clock;
-  for (const range of [...ranges].sort((a, b) => a.clock - b.clock)) {
-    if (range.clock > reached) break;
-    reached = Math.max(reached, range.clock + range.len);
-    if (reached >= end) return true;
+  for (const range of ranges) {
+    if (range.clock > clock) return false;
+    if (range.clock + range.len >= end) return true;
   }
-  return reached >= end;
+  return false;
+}
+
+/** Ranges per client, kept sorted and merged when read (a connection's relays add them one by one). */
+class RangesByClient {
+  private readonly clients = new Map<number, Range[]>();
+  private readonly unmerged = new Set<number>();
+
+  add(client: number, clock: number, len: number): void {
+    const ranges = this.clients.get(client);
+    if (!ranges) {
+      this.clients.set(client, [{ clock, len }]);
+      return;
+    }
+    const last = ranges[ranges.length - 1]!;
+    // A client's insertions arrive in clock order: most relays extend the last range.
+    if (last.clock + last.len === clock) last.len += len;
+    else {
+      ranges.push({ clock, len });
+      this.unmerged.add(client);
+    }
+  }
+
+  get(client: number): readonly Range[] {
+    const ranges = this.clients.get(client);
+    if (!ranges) return [];
+    if (this.unmerged.delete(client)) {
+      const merged = mergedRanges(ranges);
+      this.clients.set(client, merged);
+      return merged;
+    }
+    return ranges;
+  }
+
+  copyTo(other: RangesByClient): void {
+    for (const client of this.clients.keys()) {
+      for (const range of this.get(client)) other.add(client, range.clock, range.len);
+    }
+  }
+
+  clear(): void {
+    this.clients.clear();
+    this.unmerged.clear();
+  }
 }
 
 /**
- * True when every insertion and every deletion known locally is in the durable state.
- * Both arguments come from encodeDocState. An unreadable durable state covers nothing.
+ * What the server sent on one connection — its sync answers and the updates it relayed: the
+ * clock ranges of the insertions and deletions they brought into the local doc. The server
+ * acknowledges a connection's own edits ([ACK-1]); these are other clients' edits, acknowledged
+ * to their writers, so they count as covered. Cleared when the connection ends: on the next one,
+ * what the server lost of them must be sent again, and acknowledged.
  */
-export function isCoveredBy(localState: Uint8Array, durableState: Uint8Array): boolean {
+export class ReceivedState {
+  private readonly insertions = new RangesByClient();
+  private readonly deletions = new RangesByClient();
+
+  /** Notes what `transaction`, which applied a message of the server, added to the doc. */
+  note(transaction: Y.Transaction): void {
+    for (const [client, clock] of transaction.afterState) {
+      const before = transaction.beforeState.get(client) ?? 0;
+      if (clock > before) this.insertions.add(client, before, clock - before);
+    }
+    for (const [client, items] of transaction.deleteSet.clients) {
+      for (const item of items) this.deletions.add(client, item.clock, item.len);
+    }
+  }
+
+  insertionsOf(client: number): readonly Range[] {
+    return this.insertions.get(client);
+  }
+
+  deletionsOf(client: number): readonly Range[] {
+    return this.deletions.get(client);
+  }
+
+  /** A copy, as it is now (a test keeps what a client called saved). */
+  clone(): ReceivedState {
+    const copy = new ReceivedState();
+    this.insertions.copyTo(copy.insertions);
+    this.deletions.copyTo(copy.deletions);
+    return copy;
+  }
+
+  clear(): void {
+    this.insertions.clear();
+    this.deletions.clear();
+  }
+}
+
+/**
+ * Notes in a new ReceivedState every transaction of `doc` whose origin is `origin` (a
+ * y-websocket provider applies the server's messages with itself as origin) while `fromServer()`
+ * says the message being read came from the server. The caller clears it when its connection ends.
+ */
+export function trackReceived(
+  doc: Y.Doc,
+  origin: unknown,
+  fromServer: () => boolean = () => true,
+): ReceivedState {
+  const received = new ReceivedState();
+  doc.on('afterTransaction', (transaction: Y.Transaction) => {
+    if (transaction.origin === origin && fromServer()) received.note(transaction);
+  });
+  return received;
+}
+
+/** A y-websocket provider, as far as trackProviderReceived needs one. */
+interface SyncProvider {
+  readonly doc: Y.Doc;
+  on(name: 'status', listener: (event: { status: string }) => void): void;
+}
+
+/**
+ * What the server sent on `provider`'s current connection: y-websocket applies the server's
+ * messages with the provider as their origin. Cleared when the connection ends.
+ */
+export function trackProviderReceived(provider: SyncProvider): ReceivedState {
+  const received = trackReceived(provider.doc, provider);
+  provider.on('status', ({ status }) => {
+    if (status !== 'connected') received.clear();
+  });
+  return received;
+}
+
+/**
+ * True when every insertion and every deletion known locally is in the durable state, or was
+ * sent by the server on this connection (`received`, see ReceivedState). Both states come from
+ * encodeDocState. An unreadable durable state covers nothing.
+ */
+export function isCoveredBy(
+  localState: Uint8Array,
+  durableState: Uint8Array,
+  received?: ReceivedState,
+): boolean {
   let local: Y.Snapshot;
   let durable: Y.Snapshot;
   try {
@@ -153,12 +300,19 @@ export function isCoveredBy(localState: Uint8Array, durableState: Uint8Array): b
     return false;
   }
   for (const [client, clock] of local.sv) {
-    if ((durable.sv.get(client) ?? 0) < clock) return false;
+    const durableClock = durable.sv.get(client) ?? 0;
+    if (durableClock >= clock) continue;
+    if (!received) return false;
+    const ranges = mergedRanges([{ clock: 0, len: durableClock }, ...received.insertionsOf(client)]);
+    if (!rangeCovered(ranges, 0, clock)) return false;
   }
   for (const [client, deletions] of local.ds.clients) {
     const durableDeletions = durable.ds.clients.get(client) ?? [];
+    const ranges = mergedRanges(
+      received ? [...durableDeletions, ...received.deletionsOf(client)] : durableDeletions,
+    );
     for (const deletion of deletions) {
-      if (!rangeCovered(durableDeletions, deletion.clock, deletion.len)) return false;
+      if (!rangeCovered(ranges, deletion.clock, deletion.len)) return false;
     }
   }
   return true;

@@ -11,7 +11,15 @@ import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { LoginResponse } from '../../site/apiContract';
-import { MESSAGE_PERSISTED_ACK, SUBPROTOCOL, readPersistedAck } from '../../site/syncProtocol';
+import {
+  MESSAGE_PERSISTED_ACK,
+  type ReceivedState,
+  SUBPROTOCOL,
+  encodeDocState,
+  isCoveredBy,
+  readPersistedAck,
+  trackProviderReceived,
+} from '../../site/syncProtocol';
 import type { Logger } from '../observability/Logger';
 import { startServer, type RunningServer, type ServerOptions } from './server';
 
@@ -57,7 +65,15 @@ export interface TestClient {
   provider: WebsocketProvider;
   /** Durable state vectors received from the server, in order. */
   acks: Uint8Array[];
+  /** What the server sent on the current connection (others' edits, acknowledged to them). */
+  received: ReceivedState;
   destroy(): void;
+}
+
+/** The last ack covers everything the client holds but what the server sent it (« enregistré »). */
+export function isSaved(client: TestClient): boolean {
+  const ack = client.acks.at(-1);
+  return ack !== undefined && isCoveredBy(encodeDocState(client.doc), ack, client.received);
 }
 
 export function syncUrl(server: RunningServer): string {
@@ -80,10 +96,12 @@ export function openClient(
   provider.messageHandlers[MESSAGE_PERSISTED_ACK] = (_encoder, decoder) => {
     acks.push(readPersistedAck(decoder));
   };
+  const received = trackProviderReceived(provider);
   return {
     doc,
     provider,
     acks,
+    received,
     destroy() {
       provider.destroy();
       doc.destroy();

@@ -8,11 +8,11 @@ import type { LoginResponse, PublishResponse } from '../../site/apiContract';
 import { readPageBody, writeParagraphs } from '../../site/pageBody';
 import type { PageSnapshotsResponse } from '../../site/pageSnapshotsContract';
 import { createPage, updatePage } from '../../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import { openDatabase } from '../storage/database';
 import { capture, PageSnapshots } from './PageSnapshots';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   login,
   openClient,
   startTestServer,
@@ -32,7 +32,7 @@ let stranger: LoginResponse;
 const clients: TestClient[] = [];
 
 function saved(c: TestClient): Promise<void> {
-  return waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
+  return waitFor(() => isSaved(c), 'durable');
 }
 
 function get(path: string, token?: string): Promise<Response> {

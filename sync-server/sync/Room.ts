@@ -53,6 +53,11 @@ export interface ConnectionIdentity {
   readonly sessionId?: string;
   /** Remote address, for rate limits and the audit log. */
   readonly address?: string;
+  /**
+   * The sync protocol version it speaks (default: PROTOCOL_VERSION). Version 1 is acknowledged
+   * after every commit of the room, the edits relayed to it included (site/syncProtocol.ts).
+   */
+  readonly protocolVersion?: number;
 }
 
 export type CloseCode = { code: number; reason: string };
@@ -187,6 +192,15 @@ class Connection implements RoomConnection {
   nextStep1: Uint8Array | null = null;
   /** A persisted-ack is due to this connection at the end of the turn (see ackLater). */
   ackDue = false;
+  /**
+   * The room's update serial this connection waits to see durable (0: none): that of its first
+   * update not yet acknowledged, or the newest one when its initial sync ended with updates
+   * unsaved. Each commit reaching it acknowledges the connection ([ACK-1]); the edits relayed to
+   * a connection are not its own and bring no ack.
+   */
+  awaitedSerial = 0;
+  /** The serial of its last update (or of the newest one when its initial sync ended). */
+  lastSerial = 0;
 
   constructor(
     private readonly room: Room,
@@ -212,6 +226,12 @@ class Connection implements RoomConnection {
 
   kick(close: { code: number; reason: string }): void {
     this.room.kickConnection(this, close);
+  }
+
+  /** An update of this connection, or the end of its initial sync, was queued as `serial`. */
+  awaits(serial: number): void {
+    if (this.awaitedSerial === 0) this.awaitedSerial = serial;
+    this.lastSerial = serial;
   }
 
   /** Whether the awareness holds a state this connection set. */
@@ -350,9 +370,13 @@ export class Room implements SweptRoom {
    */
   private durableState: Uint8Array | null = null;
   private flushWaiters: Array<() => void> | null = null;
-  /** Persisted-acks due at the end of the turn: to every connection, or to those marked ackDue. */
-  private ackEveryone = false;
+  /** Serial of the last update queued for the store, and of the last one it committed. */
+  private queuedSerial = 0;
+  private durableSerial = 0;
+  /** Persisted-acks are due at the end of the turn (connections marked ackDue, or awaiting). */
   private acksScheduled = false;
+  /** The durable state moved this turn (a commit, other nodes' commits): version 1's acks. */
+  private durableMoved = false;
   private destroyed = false;
   /** Bytes of the room's stored updates plus those pending (an upper bound of its size). */
   private docBytes: number;
@@ -596,8 +620,11 @@ export class Room implements SweptRoom {
         const update = readBytes(decoder);
         // Not syncProtocol.readSyncStep2: it swallows errors; a broken update must close the socket.
         if (!this.applyClientUpdate(conn, update)) return;
-        // The client's initial sync is done: tell it what is durable, unless a commit will.
-        if (subtype === syncProtocol.messageYjsSyncStep2 && !this.hasUnsavedUpdates) this.ackLater(conn);
+        // The client's initial sync is done: tell it what is durable now, or once every update
+        // the doc holds (what the client sent and was sent included) is.
+        if (subtype !== syncProtocol.messageYjsSyncStep2) return;
+        if (this.hasUnsavedUpdates) conn.awaits(this.queuedSerial);
+        else this.ackLater(conn);
         return;
       }
       default:
@@ -776,6 +803,8 @@ export class Room implements SweptRoom {
       // Nothing was unsaved: the durable state is the doc's as it was before this transaction.
       this.durableState ??= encodeDocStateBefore(this.doc, transaction);
       this.pending.push(update);
+      this.queuedSerial += 1;
+      if (origin instanceof Connection) origin.awaits(this.queuedSerial);
       this.schedulePersist();
     }
     const message = encodeUpdateMessage(update);
@@ -905,6 +934,8 @@ export class Room implements SweptRoom {
     if (!this.remoteChanged) return;
     this.remoteChanged = false;
     if (this.hasUnsavedUpdates) return; // the next commit's ack covers them
+    // Their writers were acknowledged by their node; they came to this node's clients as relays
+    // (acknowledged to version 1 clients, which judge coverage on acks alone).
     this.durableState = null;
     this.ackLater(null);
   }
@@ -957,6 +988,7 @@ export class Room implements SweptRoom {
     // Every update applied to the doc so far is either durable already or in this batch, so
     // the doc's state now is exactly what will be durable once the batch commits.
     const stateAfterBatch = encodeDocState(this.doc);
+    const serialAfterBatch = this.queuedSerial;
     this.inFlight = true;
     const started = performance.now();
     let seq: number;
@@ -988,6 +1020,7 @@ export class Room implements SweptRoom {
     this.retryDelayMs = this.options.retryDelayMs;
     this.rowCount += batch.length;
     this.durableState = stateAfterBatch;
+    this.durableSerial = serialAfterBatch;
     if (this.options.fanout) this.clusterCommitted(batch, seq);
     this.ackLater(null);
     if (this.rowCount > this.options.compactThreshold) await this.compact();
@@ -1013,14 +1046,14 @@ export class Room implements SweptRoom {
   }
 
   /**
-   * Acknowledges the durable state to `conn`, or to every connection (null, after a commit), at
-   * the end of the current turn (a microtask): one ack per socket however many commits and
-   * initial syncs the turn saw, carrying the newest durable state — a later ack covers
-   * everything an earlier one did, and the client keeps only the last one.
+   * Acknowledges the durable state to `conn`, or (null, after a commit) to the connections whose
+   * awaited serial it reached, at the end of the current turn (a microtask): one ack per socket
+   * however many commits and initial syncs the turn saw, carrying the newest durable state — a
+   * later ack covers everything an earlier one did, and the client keeps only the last one.
    */
   private ackLater(conn: Connection | null): void {
     if (conn) conn.ackDue = true;
-    else this.ackEveryone = true;
+    else this.durableMoved = true;
     if (this.acksScheduled) return;
     this.acksScheduled = true;
     if (roomsWithAcksDue.push(this) === 1) queueMicrotask(sendDueAcks);
@@ -1029,12 +1062,16 @@ export class Room implements SweptRoom {
   /** The acks due at the end of the turn (sendDueAcks). */
   sendAcks(): void {
     this.acksScheduled = false;
-    const everyone = this.ackEveryone;
-    this.ackEveryone = false;
+    const moved = this.durableMoved;
+    this.durableMoved = false;
     let ack: Uint8Array | null = null;
     for (const conn of this.connections) {
-      if (!everyone && !conn.ackDue) continue;
+      const reached = conn.awaitedSerial !== 0 && conn.awaitedSerial <= this.durableSerial;
+      const legacy = moved && conn.identity.protocolVersion === 1;
+      if (!conn.ackDue && !reached && !legacy) continue;
       conn.ackDue = false;
+      // Its updates not in this commit are all in the next one, which acknowledges it again.
+      if (reached) conn.awaitedSerial = conn.lastSerial > this.durableSerial ? conn.lastSerial : 0;
       if (this.destroyed) continue;
       // Null: nothing unsaved, the doc's state is durable; kept until the sweep finds the room quiet.
       ack ??= sharedMessage(encodePersistedAck((this.durableState ??= encodeDocState(this.doc))));

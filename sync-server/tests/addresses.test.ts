@@ -7,10 +7,10 @@ import type { PageAddressesResponse } from '../../site/addressContract';
 import type { LoginResponse, PublishResponse } from '../../site/apiContract';
 import { changePageSlug } from '../../site/pageAddress';
 import { createPage, updatePage } from '../../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import type { RunningServer } from '../app/server';
 import { ADDRESS_FILE } from '../publishing/siteAddresses';
 import {
+  isSaved,
   login,
   openClient,
   startTestServer,
@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 function saved(c: TestClient): Promise<void> {
-  return waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
+  return waitFor(() => isSaved(c), 'durable');
 }
 
 async function manifestOf(insee: string, token: string): Promise<TestClient> {

@@ -10,9 +10,9 @@ import * as Y from 'yjs';
 import type { PublicationEntry, ScheduledPublication } from '../../site/apiContract';
 import { readPageBody, writeParagraphs } from '../../site/pageBody';
 import { createPage, updatePage } from '../../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   login,
   openClient,
   startTestServer,
@@ -28,8 +28,7 @@ const runs = postgresAvailability().available && redisAvailability().available;
 const SITE = 'aix-en-provence';
 const SECOND_PASSWORD = 'Publier-deux-fois-2026!';
 
-const saved = (c: TestClient) =>
-  waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
+const saved = (c: TestClient) => waitFor(() => isSaved(c), 'durable');
 
 describe.runIf(runs)('publishing with two nodes on one PostgreSQL', () => {
   let postgres: ThrowawayPostgres;

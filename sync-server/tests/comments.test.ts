@@ -20,9 +20,10 @@ import {
   setCommentResolved,
 } from '../../site/pageComments';
 import { createPage, PAGE_BODY_ROOT, updatePage } from '../../site/siteDoc';
-import { CLOSE, encodeDocState, isCoveredBy, MESSAGE_SYNC, SUBPROTOCOL } from '../../site/syncProtocol';
+import { CLOSE, MESSAGE_SYNC, SUBPROTOCOL } from '../../site/syncProtocol';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   closeCodeOf,
   login,
   openClient,
@@ -53,8 +54,7 @@ let outsider: LoginResponse;
 const clients: TestClient[] = [];
 let counter = 0;
 
-const saved = (c: TestClient) =>
-  waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable on the server');
+const saved = (c: TestClient) => waitFor(() => isSaved(c), 'durable on the server');
 
 function open(room: string, as: LoginResponse): TestClient {
   const client = openClient(server, room, as.accessToken);

@@ -18,13 +18,14 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { LoginResponse } from '../../site/apiContract';
 import { createPage, pagesMap, readPages, updatePage } from '../../site/siteDoc';
-import { CLOSE, encodeDocState, isCoveredBy, MESSAGE_SYNC } from '../../site/syncProtocol';
+import { CLOSE, MESSAGE_SYNC } from '../../site/syncProtocol';
 import { RestoreRefused, restoreBackup } from '../operations/Backups';
 import { openDatabase } from '../storage/database';
 import { deepFieldsUpdate } from '../sync/hostilePayloads';
 import type { RunningServer } from '../app/server';
 import { SqliteDocStore } from '../storage/SqliteDocStore';
 import {
+  isSaved,
   callApi,
   login,
   openClient,
@@ -67,8 +68,7 @@ function client(room: string): TestClient {
   return c;
 }
 
-const saved = (c: TestClient) =>
-  waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable', 10_000);
+const saved = (c: TestClient) => waitFor(() => isSaved(c), 'durable', 10_000);
 
 const publish = (insee: string) =>
   callApi(server!, 'POST', `/api/communes/${insee}/publish`, admin.accessToken);

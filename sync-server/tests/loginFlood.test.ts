@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginResponse } from '../../site/apiContract';
 import { writeParagraphs } from '../../site/pageBody';
 import { createPage, updatePage } from '../../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   login,
   openClient,
   startTestServer,
@@ -126,11 +126,7 @@ describe('login flood', () => {
     clients.push(body);
     await waitSynced(body);
     writeParagraphs(body.doc, ['Ouverte du lundi au vendredi.']);
-    await Promise.all(
-      [manifest, body].map((c) =>
-        waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable'),
-      ),
-    );
+    await Promise.all([manifest, body].map((c) => waitFor(() => isSaved(c), 'durable')));
     const published = await fetch(`${server.url}/api/communes/13001/publish`, {
       method: 'POST',
       headers: { authorization: `Bearer ${referent.accessToken}` },

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createPage, mediaMap, settingsMap, updatePageFields } from '../../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import { fakeWebp, garblePixels, png, sha256, webp } from '../app/mediaFixtures';
 import { webpSize } from '../transport/mediaRoutes';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   login,
   openClient,
   startTestServer,
@@ -76,7 +76,7 @@ const errorOf = async (response: Response) =>
   ((await response.json()) as { error: { code: string; message: string } }).error;
 
 function saved(c: TestClient): Promise<void> {
-  return waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
+  return waitFor(() => isSaved(c), 'durable');
 }
 
 describe('media limits (issue #9)', () => {

@@ -10,8 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { runCommand } from '../app/adminCommands';
 import type { RunningServer } from '../app/server';
-import { login, openClient, startTestServer, tempDataDir, waitFor, waitSynced } from '../app/testHarness';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
+import {
+  isSaved,
+  login,
+  openClient,
+  startTestServer,
+  tempDataDir,
+  waitFor,
+  waitSynced,
+} from '../app/testHarness';
 import type { PublicationsResponse } from '../../site/apiContract';
 import { createPage, updatePage } from '../../site/siteDoc';
 import { PgDocStore } from '../storage/postgres/PgDocStore';
@@ -45,7 +52,7 @@ describe.runIf(availability.available)('migrate-to-postgres', () => {
       const client = openClient(embedded, ROOM, session.accessToken);
       await waitSynced(client);
       client.doc.getText('t').insert(0, 'Horaires : du lundi au vendredi.');
-      await waitFor(() => client.acks.some((ack) => isCoveredBy(encodeDocState(client.doc), ack)), 'saved');
+      await waitFor(() => isSaved(client), 'saved');
       client.destroy();
       // A publication by the référent: its log, versions and page history move too.
       const referent = await login(embedded, embedded.demoAccount!.email, embedded.demoAccount!.password);
@@ -55,10 +62,7 @@ describe.runIf(availability.available)('migrate-to-postgres', () => {
       await waitSynced(manifest);
       const page = createPage(manifest.doc, { title: 'La mairie', updatedBy: 'test' });
       updatePage(manifest.doc, page.id, { status: 'published' }, 'test');
-      await waitFor(
-        () => manifest.acks.some((ack) => isCoveredBy(encodeDocState(manifest.doc), ack)),
-        'saved',
-      );
+      await waitFor(() => isSaved(manifest), 'saved');
       const published = await fetch(`${embedded.url}/api/communes/13001/publish`, {
         method: 'POST',
         headers: { authorization: `Bearer ${referent.accessToken}` },

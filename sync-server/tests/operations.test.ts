@@ -12,13 +12,14 @@ import * as Y from 'yjs';
 import type { LoginResponse } from '../../site/apiContract';
 import { writeParagraphs } from '../../site/pageBody';
 import { createPage, updatePage } from '../../site/siteDoc';
-import { CLOSE, encodeDocState, isCoveredBy } from '../../site/syncProtocol';
+import { CLOSE } from '../../site/syncProtocol';
 import { Backups, backupsToKeep, listBackups, restoreBackup } from '../operations/Backups';
 import { DATABASE_FILE, openDatabase } from '../storage/database';
 import type { DocStore } from '../storage/DocStore';
 import { pinoLogger, silentLogger } from '../observability/Logger';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   callApi,
   login,
   openClient,
@@ -53,8 +54,7 @@ function client(room: string, token: string): TestClient {
   return c;
 }
 
-const saved = (c: TestClient) =>
-  waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable', 10_000);
+const saved = (c: TestClient) => waitFor(() => isSaved(c), 'durable', 10_000);
 
 /** Every document of the database file, as `room → Y.encodeStateAsUpdate` of its stored rows. */
 function documentsOf(dbFile: string): Map<string, Buffer> {
@@ -373,7 +373,7 @@ describe('operations', () => {
     await Promise.all([waitSynced(a), waitSynced(b)]);
     for (let i = 0; i < 50; i++) a.doc.getArray('x').push([i]);
     await waitFor(() => b.doc.getArray('x').length === 50, 'the server received everything');
-    expect(a.acks.some((ack) => isCoveredBy(encodeDocState(a.doc), ack))).toBe(false);
+    expect(isSaved(a)).toBe(false);
     const closing = held.close();
     hold = false;
     await closing;

@@ -4,10 +4,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPage, updatePage } from '../../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import { parsePublicUrl } from '../transport/publicUrl';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   login,
   openClient,
   startTestServer,
@@ -42,10 +42,7 @@ describe('PUBLIC_URL and the editor’s headers', () => {
     await waitSynced(manifest);
     const page = createPage(manifest.doc, { title: 'Horaires de la mairie', updatedBy: 'test' });
     updatePage(manifest.doc, page.id, { status: 'published' }, 'test');
-    await waitFor(
-      () => manifest.acks.some((ack) => isCoveredBy(encodeDocState(manifest.doc), ack)),
-      'durable',
-    );
+    await waitFor(() => isSaved(manifest), 'durable');
     const published = await fetch(`${server.url}/api/communes/13001/publish`, {
       method: 'POST',
       headers: { authorization: `Bearer ${referent.accessToken}` },

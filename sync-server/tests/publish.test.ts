@@ -13,9 +13,9 @@ import type {
 } from '../../site/apiContract';
 import { writeParagraphs } from '../../site/pageBody';
 import { createPage, updatePage, updatePageFields } from '../../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   login,
   openClient,
   startTestServer,
@@ -35,7 +35,7 @@ const clients: TestClient[] = [];
 const logged: Array<{ level: string; event: string }> = [];
 
 function saved(c: TestClient): Promise<void> {
-  return waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
+  return waitFor(() => isSaved(c), 'durable');
 }
 
 beforeAll(async () => {

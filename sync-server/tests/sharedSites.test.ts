@@ -7,9 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeParagraphs } from '../../site/pageBody';
 import { createPage, updatePage } from '../../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   login,
   openClient,
   startTestServer,
@@ -25,8 +25,7 @@ let nodeA: RunningServer;
 let nodeB: RunningServer;
 const clients: TestClient[] = [];
 
-const saved = (c: TestClient) =>
-  waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
+const saved = (c: TestClient) => waitFor(() => isSaved(c), 'durable');
 
 beforeAll(async () => {
   shared = await fs.mkdtemp(path.join(os.tmpdir(), 'usine-shared-'));

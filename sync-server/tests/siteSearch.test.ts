@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginResponse, PublishResponse } from '../../site/apiContract';
 import { writeParagraphs } from '../../site/pageBody';
 import { createPage, updatePage, updatePageFields } from '../../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   callApiFrom,
   login,
   openClient,
@@ -30,8 +30,7 @@ const clients: TestClient[] = [];
 const logged: string[] = [];
 const BURST = 30;
 
-const saved = (c: TestClient) =>
-  waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
+const saved = (c: TestClient) => waitFor(() => isSaved(c), 'durable');
 
 beforeAll(async () => {
   dataDir = await tempDataDir();

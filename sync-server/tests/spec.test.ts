@@ -52,6 +52,7 @@ describe('sync-server/SPEC.md', () => {
       ...testFiles('e2e'),
       ...testFiles('site'),
       ...testFiles('deploy'),
+      ...testFiles('renderer/src'),
     ]);
     const wrong: string[] = [];
     for (const [id, text] of server) {

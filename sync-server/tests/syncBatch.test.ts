@@ -28,7 +28,15 @@ import {
   readPersistedAck,
 } from '../../site/syncProtocol';
 import type { RunningServer } from '../app/server';
-import { login, openClient, startTestServer, tempDataDir, waitFor, waitSynced } from '../app/testHarness';
+import {
+  isSaved,
+  login,
+  openClient,
+  startTestServer,
+  tempDataDir,
+  waitFor,
+  waitSynced,
+} from '../app/testHarness';
 
 const PASSWORD = 'Synchroniser-en-une-fois-9';
 let data: { dir: string; remove: () => Promise<void> };
@@ -176,7 +184,7 @@ describe('batched sync of many pages', () => {
     const other = openClient(server, `13001/page/${locals[0]!.pageId}`, referent.accessToken);
     await waitSynced(other);
     writeParagraphs(other.doc, ['Écrit par une collègue.']);
-    await waitFor(() => other.acks.some((a) => isCoveredBy(encodeDocState(other.doc), a)), 'durable');
+    await waitFor(() => isSaved(other), 'durable');
     other.destroy();
     for (const [i, l] of locals.entries()) writeParagraphs(l.doc, [`Modification hors ligne ${i}.`]);
 

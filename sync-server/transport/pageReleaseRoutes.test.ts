@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError, LoginResponse, PageStatusResponse, PublishResponse } from '../../site/apiContract';
 import { writeParagraphs } from '../../site/pageBody';
 import { createPage, mediaMap, updatePageFields } from '../../site/siteDoc';
-import { encodeDocState, isCoveredBy } from '../../site/syncProtocol';
 import { MAX_QUEUED } from './pageReleaseRoutes';
 import type { RunningServer } from '../app/server';
 import {
+  isSaved,
   login,
   openClient,
   startTestServer,
@@ -30,7 +30,7 @@ let otherReferent: LoginResponse;
 const clients: TestClient[] = [];
 
 function saved(c: TestClient): Promise<void> {
-  return waitFor(() => c.acks.some((ack) => isCoveredBy(encodeDocState(c.doc), ack)), 'durable');
+  return waitFor(() => isSaved(c), 'durable');
 }
 
 const call = (method: string, path: string, token: string, body?: string) =>

@@ -5,7 +5,8 @@
  * lived. An agent's editor keeps several sockets open (the site's room and each open page's).
  *
  * Held weakly: an identity no connection holds any more is collected, and its entry with it. A
- * change of name, colour, role or address makes another identity (all six values are the key).
+ * change of name, colour, role, address or protocol version makes another identity (all seven
+ * values are the key).
  * Frozen: a connection cannot change what the others of its session show.
  */
 import type { ConnectionIdentity } from '../sync/Room';
@@ -24,11 +25,27 @@ export function sharedIdentities(): SharedIdentities {
   });
   return {
     of(identity) {
-      const { agentId, displayName, color, readOnly, sessionId, address } = identity;
-      const key = JSON.stringify([agentId, sessionId, displayName, color, readOnly, address]);
+      const { agentId, displayName, color, readOnly, sessionId, address, protocolVersion } = identity;
+      const key = JSON.stringify([
+        agentId,
+        sessionId,
+        displayName,
+        color,
+        readOnly,
+        address,
+        protocolVersion,
+      ]);
       const found = shared.get(key)?.deref();
       if (found) return found;
-      const frozen = Object.freeze({ agentId, displayName, color, readOnly, sessionId, address });
+      const frozen = Object.freeze({
+        agentId,
+        displayName,
+        color,
+        readOnly,
+        sessionId,
+        address,
+        protocolVersion,
+      });
       shared.set(key, new WeakRef(frozen));
       forget.register(frozen, key);
       return frozen;

@@ -10,7 +10,12 @@ import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SYNC_PATH } from '../../site/apiContract';
-import { CLOSE, SUBPROTOCOL, offeredProtocolVersions, parseRoom } from '../../site/syncProtocol';
+import {
+  CLOSE,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  offeredProtocolVersions,
+  parseRoom,
+} from '../../site/syncProtocol';
 import type { Accounts } from '../accounts/Accounts';
 import { allows } from '../accounts/authorization';
 import type { AgentIdentity } from '../../site/apiContract';
@@ -42,10 +47,17 @@ export interface SyncSocketsOptions {
 const HEARTBEAT_MS = 30_000;
 const REAUTHORIZE_MS = 1_000;
 
-/** The subprotocol answered: ours, or another version of ours so that its client reads the
- * INCOMPATIBLE close; null when none is offered. */
+/** The newest version of the protocol the client offers and the server speaks, if any. */
+function spokenVersion(offered: string[]): number | null {
+  const versions = offeredProtocolVersions(offered).filter((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(v));
+  return versions.length > 0 ? Math.max(...versions) : null;
+}
+
+/** The subprotocol answered: the version spoken, or another version of ours so that its client
+ * reads the INCOMPATIBLE close; null when none is offered. */
 function chosenProtocol(offered: string[]): string | null {
-  if (offered.includes(SUBPROTOCOL)) return SUBPROTOCOL;
+  const version = spokenVersion(offered);
+  if (version !== null) return `usine.v${version}`;
   return offered.find((p) => offeredProtocolVersions([p]).length > 0) ?? null;
 }
 
@@ -75,6 +87,8 @@ interface Admitted {
   identity: AgentIdentity;
   sessionId: string;
   readOnly: boolean;
+  /** The sync protocol version the connection speaks. */
+  protocolVersion: number;
 }
 
 // Long by reason: a factory of short functions (none over ~70 lines) sharing its options.
@@ -170,10 +184,11 @@ export function syncSockets(options: SyncSocketsOptions) {
     if (!accounts.commune(room.insee)) return refused(CLOSE.NOT_FOUND, null, 'commune outside the registry');
     const offered = upgrading.protocols;
     const versions = offeredProtocolVersions(offered);
-    if (!offered.includes(SUBPROTOCOL) && versions.length > 0)
+    const version = spokenVersion(offered);
+    if (version === null && versions.length > 0)
       return refused(CLOSE.INCOMPATIBLE, null, `protocol version ${versions.join(', ')}`);
-    // The token is the offered subprotocol that is not ours. Never logged.
-    const token = offered.find((p) => p !== SUBPROTOCOL);
+    // The token is the offered subprotocol that is not a version of ours. Never logged.
+    const token = offered.find((p) => offeredProtocolVersions([p]).length === 0);
     const auth = token ? await accounts.authenticate(token) : ({ ok: false, reason: 'unknown' } as const);
     if (!auth.ok)
       return refused(
@@ -190,12 +205,13 @@ export function syncSockets(options: SyncSocketsOptions) {
       return refused(CLOSE.FORBIDDEN, identity.id, 'commune data deleted');
     // A relecteur's connection is read-only: only its own comments pass (sync/commentGuard.ts).
     const readOnly = !allows(identity, room.insee, 'edit');
-    return { room, identity, sessionId: auth.sessionId, readOnly };
+    // A client naming no version is answered as the first one was (acks after every commit).
+    return { room, identity, sessionId: auth.sessionId, readOnly, protocolVersion: version ?? 1 };
   }
 
   /** Loads the room, checks the rights again (the load may have taken a while), then joins. */
   async function join(upgrading: Upgrading, admitted: Admitted) {
-    const { room, identity, sessionId, readOnly } = admitted;
+    const { room, identity, sessionId, readOnly, protocolVersion } = admitted;
     const refused = (close: CloseCode, detail: string) =>
       refuse(upgrading, { close, agentId: identity.id, room: room.name, detail });
     let opened: Room;
@@ -234,6 +250,7 @@ export function syncSockets(options: SyncSocketsOptions) {
       readOnly,
       sessionId,
       address: upgrading.address,
+      protocolVersion,
     };
     ws.connection = opened.addConnection(ws, identities.of(connectionIdentity));
     readHead(ws, upgrading.head);

@@ -455,6 +455,7 @@ export class BackgroundSync {
           synced: provider.synced,
           localState: encodeDocState(provider.doc),
           durableState: provider.durableState,
+          received: provider.received,
         });
         if (saved) finish('saved');
       };

@@ -1,7 +1,16 @@
 // A y-websocket provider for one room of ours: it loads the doc from this computer before
-// its first connection, and records the durable state vector of each persisted-ack.
+// its first connection, records the durable state of each persisted-ack, and what the server
+// sent on the current connection (other agents' edits: not ours to see acknowledged).
 import { WebsocketProvider } from 'y-websocket';
-import { CLOSE, MESSAGE_PERSISTED_ACK, readPersistedAck, SUBPROTOCOL } from '../../../site/syncProtocol';
+import {
+  CLOSE,
+  MESSAGE_PERSISTED_ACK,
+  MESSAGE_SYNC,
+  readPersistedAck,
+  type ReceivedState,
+  SUBPROTOCOL,
+  trackReceived,
+} from '../../../site/syncProtocol';
 import { SYNC_PATH } from '../../../site/apiContract';
 import type { LocalDoc } from '../store/LocalStore';
 
@@ -25,6 +34,10 @@ export const RECONNECT_MAX_BACKOFF_MS = 500;
 export class RoomProvider extends WebsocketProvider {
   /** The server's durable state vector, from the last ack on the current connection. */
   durableState: Uint8Array | null = null;
+  /** What the server sent on the current connection (its answers and relayed updates). */
+  readonly received: ReceivedState;
+  /** A sync message of the server (not of this browser's other tabs) is being read. */
+  private readingServer = false;
   /** True until the first connection attempt succeeds or fails. */
   firstAttemptPending = true;
   private wantsConnection = false;
@@ -46,15 +59,32 @@ export class RoomProvider extends WebsocketProvider {
       // background sending of unsent pages starts when the manifest's socket opens.
       maxBackoffTime: RECONNECT_MAX_BACKOFF_MS,
     });
+    // y-websocket reads the server's sync messages and those of this browser's other tabs
+    // (BroadcastChannel: their edits may not be on the server yet) with one handler and one
+    // origin, the provider; it tells them apart by `emitSynced` (true for the socket's).
+    const readSync = this.messageHandlers[MESSAGE_SYNC]!;
+    this.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, provider, emitSynced, messageType) => {
+      this.readingServer = emitSynced;
+      try {
+        readSync(encoder, decoder, provider, emitSynced, messageType);
+      } finally {
+        this.readingServer = false;
+      }
+    };
+    this.received = trackReceived(local.doc, this, () => this.readingServer);
     this.messageHandlers[MESSAGE_PERSISTED_ACK] = (_encoder, decoder) => {
       this.durableState = readPersistedAck(decoder);
       for (const listener of this.ackListeners) listener();
     };
     // An ack describes what the server had durably written when it was sent on this
-    // connection; after a disconnect only a fresh ack may say « enregistré ».
+    // connection; after a disconnect only a fresh ack may say « enregistré », and what the server
+    // relayed before may have been lost by it: sent again, it must be acknowledged.
     this.on('status', ({ status }) => {
       if (status === 'connected') this.firstAttemptPending = false;
-      else this.durableState = null;
+      else {
+        this.durableState = null;
+        this.received.clear();
+      }
     });
     this.on('connection-close', () => {
       this.firstAttemptPending = false;

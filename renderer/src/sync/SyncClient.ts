@@ -166,6 +166,7 @@ export class SyncClient {
       synced: provider.synced,
       localState: encodeDocState(provider.doc),
       durableState: provider.durableState,
+      received: provider.received,
     });
     return {
       saved,
@@ -280,6 +281,7 @@ export class SyncClient {
         synced: p.synced,
         localState: encodeDocState(p.doc),
         durableState: p.durableState,
+        received: p.received,
       };
       if (roomIsSaved(fact)) this.pending.clear(p.roomname);
       return fact;

@@ -23,6 +23,7 @@ import {
   MESSAGE_SYNC,
   parseRoom,
   readPersistedAck,
+  ReceivedState,
 } from '../../../site/syncProtocol';
 
 /** What became of one doc: acknowledged, or to be synced over its socket. */
@@ -43,6 +44,8 @@ interface Doc {
   doc: Y.Doc;
   serverVector?: Uint8Array;
   durable?: Uint8Array;
+  /** What the server's answers brought (other agents' edits, acknowledged to them). */
+  received: ReceivedState;
 }
 
 function syncMessage(write: (encoder: encoding.Encoder) => void): Uint8Array {
@@ -62,7 +65,18 @@ function receive(doc: Doc, message: Uint8Array): boolean {
     const subtype = decoding.readVarUint(decoder);
     const payload = decoding.readVarUint8Array(decoder);
     if (subtype === syncProtocol.messageYjsSyncStep1) doc.serverVector = payload;
-    else Y.applyUpdate(doc.doc, payload, BATCH_ORIGIN);
+    else {
+      const transaction = Y.transact(
+        doc.doc,
+        (tr) => {
+          Y.applyUpdate(doc.doc, payload, BATCH_ORIGIN);
+          return tr;
+        },
+        BATCH_ORIGIN,
+      );
+      // Noted once the transaction ended: its state after it is known then.
+      doc.received.note(transaction);
+    }
     return true;
   } catch {
     return false;
@@ -109,7 +123,8 @@ export async function syncInBatch(
   const pages: Doc[] = [];
   for (const { room, doc } of docs.slice(0, MAX_BATCH_ROOMS)) {
     const parsed = parseRoom(room);
-    if (parsed?.kind === 'page') pages.push({ room, pageId: parsed.pageId, doc });
+    if (parsed?.kind === 'page')
+      pages.push({ room, pageId: parsed.pageId, doc, received: new ReceivedState() });
   }
   const answered = await round(pages, (d) => syncMessage((e) => syncProtocol.writeSyncStep1(e, d.doc)), post);
   const withVector = answered.filter((d) => d.serverVector);
@@ -119,7 +134,7 @@ export async function syncInBatch(
     post,
   );
   for (const d of acked) {
-    if (d.durable && isCoveredBy(encodeDocState(d.doc), d.durable)) outcome.set(d.room, 'saved');
+    if (d.durable && isCoveredBy(encodeDocState(d.doc), d.durable, d.received)) outcome.set(d.room, 'saved');
   }
   return outcome;
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeDocState } from '../../../site/syncProtocol';
+import { encodeDocState, trackReceived } from '../../../site/syncProtocol';
 import {
   deriveSyncStatus,
+  roomIsSaved,
   pendingWorkOf,
   pendingWorkText,
   type RoomFacts,
@@ -26,6 +27,27 @@ function facts(doc: Y.Doc, overrides: Partial<RoomFacts> = {}): RoomFacts {
     ...overrides,
   };
 }
+
+describe('roomIsSaved', () => {
+  it('[SYNC-7] a reader is saved while a colleague types: the edits relayed to it are not its own', () => {
+    const server = Symbol('provider');
+    const colleague = docWithEdits('Horaires de la mairie');
+    const reader = new Y.Doc();
+    Y.applyUpdate(reader, Y.encodeStateAsUpdate(colleague), server);
+    const ack = encodeDocState(reader); // its initial sync, acknowledged
+    const received = trackReceived(reader, server);
+    const before = Y.encodeStateVector(reader);
+    colleague.getText('t').insert(0, 'Nouveaux ');
+    Y.applyUpdate(reader, Y.encodeStateAsUpdate(colleague, before), server);
+    const fact = (r?: typeof received) =>
+      facts(reader, { localState: encodeDocState(reader), durableState: ack, received: r });
+    expect(roomIsSaved(fact())).toBe(false); // without what was relayed: « Envoi en cours… »
+    expect(roomIsSaved(fact(received))).toBe(true);
+    expect(deriveSyncStatus([fact(received)])).toEqual({ kind: 'saved' });
+    reader.getText('t').insert(0, '« ');
+    expect(roomIsSaved(fact(received))).toBe(false); // its own edit waits for its ack
+  });
+});
 
 describe('deriveSyncStatus', () => {
   it('is offline when any open room is disconnected, whatever the acks say', () => {

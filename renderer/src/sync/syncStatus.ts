@@ -1,7 +1,8 @@
 // The sync state shown to the agent, derived only from facts about the open rooms: whether
 // the socket is connected, whether the initial sync is done, and whether the server's last
-// persisted-ack (its durable state) covers everything this computer holds.
-import { isCoveredBy } from '../../../site/syncProtocol';
+// persisted-ack (its durable state) covers everything this computer holds, but for what the
+// server itself sent on this connection (other agents' edits).
+import { isCoveredBy, type ReceivedState } from '../../../site/syncProtocol';
 
 export interface RoomFacts {
   room: string;
@@ -15,6 +16,8 @@ export interface RoomFacts {
   localState: Uint8Array;
   /** The last durable state acknowledged on this connection, if any. */
   durableState: Uint8Array | null;
+  /** What the server sent on this connection (other agents' edits, acknowledged to them). */
+  received?: ReceivedState;
 }
 
 export type SyncStatus =
@@ -42,9 +45,17 @@ export function deriveSyncStatus(
   return { kind: 'saved' };
 }
 
-/** The server's last ack on the live connection covers everything this computer holds. */
+/**
+ * The server's last ack on the live connection covers everything this computer holds but what
+ * the server sent on it.
+ */
 export function roomIsSaved(r: RoomFacts): boolean {
-  return r.connected && r.synced && r.durableState !== null && isCoveredBy(r.localState, r.durableState);
+  return (
+    r.connected &&
+    r.synced &&
+    r.durableState !== null &&
+    isCoveredBy(r.localState, r.durableState, r.received)
+  );
 }
 
 /** « 3 modifications en attente d’envoi » (one modification = one local change). */

@@ -2,7 +2,8 @@
  * A fuzz client: a Y.Doc and its awareness speaking y-websocket's messages (the same
  * y-protocols calls as y-websocket's provider) plus our persisted-ack, over an InMemorySocket.
  * It records every durable state the server acknowledged, and every local state of its own
- * that such an ack covered (what the editor shows as « enregistré sur le serveur »).
+ * that such an ack covered with what the server sent on the connection (what the editor shows
+ * as « enregistré sur le serveur »).
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -19,6 +20,8 @@ import {
   encodeDocState,
   isCoveredBy,
   readPersistedAck,
+  type ReceivedState,
+  trackReceived,
 } from '../../../site/syncProtocol';
 import type { InMemorySocket, SocketClient } from './InMemorySocket';
 
@@ -29,8 +32,13 @@ export class FuzzClient implements SocketClient {
   synced = false;
   /** Durable states acknowledged by the server, not yet checked against the store. */
   acked: Uint8Array[] = [];
-  /** Local states an ack covered (« saved »), not yet checked against the store. */
-  saved: Uint8Array[] = [];
+  /**
+   * Local states an ack covered (« saved »), with what the server had sent on the connection
+   * then (others' edits, acknowledged to their writers), not yet checked against the store.
+   */
+  saved: Array<{ local: Uint8Array; received: ReceivedState }> = [];
+  /** What the server sent on the current connection. */
+  readonly received: ReceivedState;
   ackCount = 0;
   /** A close an honest client must never get (anything but shutdown, or a lost link). */
   refusedWith: number | null = null;
@@ -42,6 +50,7 @@ export class FuzzClient implements SocketClient {
   ) {
     this.doc.clientID = clientId;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
+    this.received = trackReceived(this.doc, this);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === this) return;
       const encoder = encoding.createEncoder();
@@ -97,7 +106,8 @@ export class FuzzClient implements SocketClient {
         this.ackCount += 1;
         this.acked.push(durable);
         const local = encodeDocState(this.doc);
-        if (isCoveredBy(local, durable)) this.saved.push(local);
+        if (isCoveredBy(local, durable, this.received))
+          this.saved.push({ local, received: this.received.clone() });
         return;
       }
       default:
@@ -124,6 +134,7 @@ export class FuzzClient implements SocketClient {
   private lostSocket(): void {
     this.socket = null;
     this.synced = false;
+    this.received.clear();
     // y-websocket forgets the others' presence when its socket closes.
     const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
     awarenessProtocol.removeAwarenessStates(this.awareness, others, this);

@@ -316,8 +316,9 @@ class FuzzRun {
         if (!isCoveredBy(acked, stored))
           this.fail(`${client.name}: an acknowledged state is not in the store`);
       }
+      // What the server had relayed is its writer's: acknowledged to it, or sent again by it.
       for (const saved of client.saved) {
-        if (!isCoveredBy(saved, stored))
+        if (!isCoveredBy(saved.local, stored, saved.received))
           this.fail(`${client.name}: a state shown as saved is not in the store`);
       }
       client.acked = [];
