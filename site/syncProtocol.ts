@@ -212,6 +212,8 @@ class RangesByClient {
 export class ReceivedState {
   private readonly insertions = new RangesByClient();
   private readonly deletions = new RangesByClient();
+  /** Stops noting (set by trackReceived: removes its listener from the doc). */
+  stop: () => void = () => undefined;
 
   /** Notes what `transaction`, which applied a message of the server, added to the doc. */
   note(transaction: Y.Transaction): void {
@@ -257,9 +259,11 @@ export function trackReceived(
   fromServer: () => boolean = () => true,
 ): ReceivedState {
   const received = new ReceivedState();
-  doc.on('afterTransaction', (transaction: Y.Transaction) => {
+  const listener = (transaction: Y.Transaction) => {
     if (transaction.origin === origin && fromServer()) received.note(transaction);
-  });
+  };
+  doc.on('afterTransaction', listener);
+  received.stop = () => doc.off('afterTransaction', listener);
   return received;
 }
 
@@ -271,7 +275,8 @@ interface SyncProvider {
 
 /**
  * What the server sent on `provider`'s current connection: y-websocket applies the server's
- * messages with the provider as their origin. Cleared when the connection ends.
+ * messages with the provider as their origin — and those of the browser's other tabs too, unless
+ * it is made with `disableBc` (the tests' providers are). Cleared when the connection ends.
  */
 export function trackProviderReceived(provider: SyncProvider): ReceivedState {
   const received = trackReceived(provider.doc, provider);

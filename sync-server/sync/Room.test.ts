@@ -157,6 +157,35 @@ describe('Room', () => {
     await rooms.close();
   });
 
+  it('[ACK-1] an update that changes nothing on the server (a colleague made the same deletion first) is acknowledged too', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/site');
+    await rooms.open('13001/site');
+    const aSocket = new MemorySocket();
+    const a = room.addConnection(aSocket, ALICE);
+    const b = room.addConnection(new MemorySocket(), { ...ALICE, agentId: 'b' });
+    const docA = new Y.Doc();
+    a.receive(updateMessage(edit(docA, 'Réunion annulée')));
+    await room.whenFlushed();
+    const docB = new Y.Doc();
+    Y.applyUpdate(docB, Y.encodeStateAsUpdate(docA));
+    // Both delete « annulée »; B's deletion reaches the server first.
+    const svBefore = Y.encodeStateVector(docA);
+    docA.getText('t').delete(8, 7);
+    docB.getText('t').delete(8, 7);
+    b.receive(updateMessage(Y.encodeStateAsUpdate(docB, svBefore)));
+    await room.whenFlushed();
+    await tick();
+    const acksBefore = aSocket.acks().length;
+    expect(isCoveredBy(encodeDocState(docA), aSocket.acks().at(-1)!)).toBe(false);
+    a.receive(updateMessage(Y.encodeStateAsUpdate(docA, svBefore)));
+    await room.whenFlushed();
+    await tick();
+    expect(aSocket.acks().length).toBe(acksBefore + 1);
+    expect(isCoveredBy(encodeDocState(docA), aSocket.acks().at(-1)!)).toBe(true);
+    await rooms.close();
+  });
+
   it('[ACK-1] an initial sync ending while updates are unsaved is acknowledged once they are durable', async () => {
     const gate = new GatedStore();
     const rooms = new RoomManager({ store: gate, logger: silentLogger });

@@ -384,6 +384,8 @@ export class Room implements SweptRoom {
   private batching = false;
   /** Bytes of the client updates applied by the batch and not yet counted in docBytes. */
   private batchBytes = 0;
+  /** The batch applied a client update (see settleRedundant). */
+  private batchUpdated = false;
   /** The last connection left during a batch: the session ends once the batch's edits are in. */
   private sessionEndDue = false;
   private session: EditSession | null = null;
@@ -554,11 +556,14 @@ export class Room implements SweptRoom {
   receiveBatch(conn: Connection, read: () => void): void {
     if (this.batching) return read();
     this.batching = true;
+    const queuedBefore = this.queuedSerial;
     try {
       Y.transact(this.doc, read, conn, false);
     } finally {
       this.batching = false;
       this.batchBytes = 0;
+      if (this.batchUpdated) this.settleRedundant(conn, queuedBefore);
+      this.batchUpdated = false;
       if (this.sessionEndDue) {
         this.sessionEndDue = false;
         if (this.connections.size === 0) this.endSession();
@@ -618,18 +623,34 @@ export class Room implements SweptRoom {
       case syncProtocol.messageYjsSyncStep2:
       case syncProtocol.messageYjsUpdate: {
         const update = readBytes(decoder);
+        const queuedBefore = this.queuedSerial;
         // Not syncProtocol.readSyncStep2: it swallows errors; a broken update must close the socket.
         if (!this.applyClientUpdate(conn, update)) return;
         // The client's initial sync is done: tell it what is durable now, or once every update
         // the doc holds (what the client sent and was sent included) is.
-        if (subtype !== syncProtocol.messageYjsSyncStep2) return;
-        if (this.hasUnsavedUpdates) conn.awaits(this.queuedSerial);
-        else this.ackLater(conn);
+        if (subtype === syncProtocol.messageYjsSyncStep2) this.ackWhenDurable(conn);
+        else if (this.batching) this.batchUpdated = true;
+        else this.settleRedundant(conn, queuedBefore);
         return;
       }
       default:
         throw new MalformedMessage(`unknown sync message type ${subtype}`);
     }
+  }
+
+  /** Acknowledges `conn` once everything the doc holds now is durable (at once if it is). */
+  private ackWhenDurable(conn: Connection): void {
+    if (this.hasUnsavedUpdates) conn.awaits(this.queuedSerial);
+    else this.ackLater(conn);
+  }
+
+  /**
+   * A client's update (or batch) that queued nothing changed nothing here: another agent's same
+   * edit came first (two deleting the same words). It is still the client's to see
+   * acknowledged, once what the doc holds is durable.
+   */
+  private settleRedundant(conn: Connection, queuedBefore: number): void {
+    if (conn.open && this.queuedSerial === queuedBefore) this.ackWhenDurable(conn);
   }
 
   /**

@@ -57,8 +57,9 @@ function spokenVersion(offered: string[]): number | null {
  * reads the INCOMPATIBLE close; null when none is offered. */
 function chosenProtocol(offered: string[]): string | null {
   const version = spokenVersion(offered);
-  if (version !== null) return `usine.v${version}`;
-  return offered.find((p) => offeredProtocolVersions([p]).length > 0) ?? null;
+  // The offered string itself: a client accepts only a subprotocol it offered.
+  const spoken = offered.find((p) => offeredProtocolVersions([p])[0] === version);
+  return spoken ?? offered.find((p) => offeredProtocolVersions([p]).length > 0) ?? null;
 }
 
 /** Why an upgrade is refused: the close to send, and what the audit row says. */

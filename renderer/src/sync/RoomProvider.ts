@@ -51,6 +51,10 @@ export class RoomProvider extends WebsocketProvider {
   ) {
     super(syncUrl(serverUrl), local.room, local.doc, {
       connect: false,
+      // No BroadcastChannel between this browser's tabs: another tab's edit, read from it with
+      // the provider as origin like the server's, could pass for one the server sent ([SYNC-7]);
+      // the tabs meet through the server (and this computer's storage) instead.
+      disableBc: true,
       protocols: [SUBPROTOCOL, accessToken],
       shouldReconnect: shouldReconnectAfter,
       // Only the rooms on screen stay open (the manifest and one page), so retrying twice a
@@ -124,6 +128,7 @@ export class RoomProvider extends WebsocketProvider {
   override destroy(): void {
     this.isDestroyed = true;
     this.ackListeners.clear();
+    this.received.stop();
     super.destroy();
   }
 }

@@ -128,6 +128,9 @@ export async function syncInBatch(
   }
   const answered = await round(pages, (d) => syncMessage((e) => syncProtocol.writeSyncStep1(e, d.doc)), post);
   const withVector = answered.filter((d) => d.serverVector);
+  // Round 2 is another connection: what round 1 brought is covered only if its ack says so (the
+  // server may have restarted between the rounds and lost what it had not written).
+  for (const d of withVector) d.received.clear();
   const acked = await round(
     withVector,
     (d) => syncMessage((e) => syncProtocol.writeSyncStep2(e, d.doc, d.serverVector)),

@@ -318,6 +318,9 @@ class FuzzRun {
       }
       // What the server had relayed is its writer's: acknowledged to it, or sent again by it.
       for (const saved of client.saved) {
+        // Checked on its own: the server never sends a client its own insertions.
+        if (saved.received.insertionsOf(client.doc.clientID).length > 0)
+          this.fail(`${client.name}: its own edits counted as sent by the server`);
         if (!isCoveredBy(saved.local, stored, saved.received))
           this.fail(`${client.name}: a state shown as saved is not in the store`);
       }
