@@ -615,7 +615,7 @@ describe('opening handshakes refused with an HTTP error', () => {
     expect(answer.body.toString()).toMatch(/Sec-WebSocket-Version/);
   }, 15_000);
 
-  it('[WS-10] a valid handshake is answered 101 with the accept of its key and the subprotocol usine.v1', async () => {
+  it('[WS-10] a valid handshake is answered 101 with the accept of its key and the subprotocol offered (usine.v2)', async () => {
     // openRawWebSocket checks the 101, the Sec-WebSocket-Accept and the subprotocol.
     const ws = await joined();
     expect(ws.binaryMessages()[0]![0]).toBe(MESSAGE_SYNC);
