@@ -1,10 +1,12 @@
 // The SQLite writer thread: what one turn asks crosses in one message, each room's sequence
 // numbers stay right, and everything is durable in the file when the promises resolve.
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../app/testHarness';
 import { DATABASE_FILE, openDatabase } from './database';
-import { SqliteWriter, type SqliteWriterOptions } from './SqliteWriter';
+import { SqliteWriter, WRITER_NICENESS, type SqliteWriterOptions } from './SqliteWriter';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 const rowCount = (dir: string): number => {
@@ -15,6 +17,16 @@ const rowCount = (dir: string): number => {
     db.close();
   }
 };
+
+/** Each thread of this process and its nice value (/proc/self/task/<tid>/stat, field 19). */
+function threadNiceValues(): Map<string, number> {
+  const nice = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    nice.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return nice;
+}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -133,5 +145,17 @@ describe('SqliteWriter', () => {
     // A second pass reaches every room's rows again, most of them evicted from the cache by now.
     expect(await Promise.all(rooms.map((room) => writer.append(room, [update])))).toEqual(rooms.map(() => 2));
     expect(rowCount(dir)).toBe(3000);
+  });
+
+  it('[HOT-10] the writer thread runs at a lower priority than the thread that relays the edits', async () => {
+    const before = threadNiceValues();
+    const callerNice = getPriority();
+    const { writer } = await freshWriter();
+    await writer.append('13001/page/priorite', [new Uint8Array([1])]);
+    const started = [...threadNiceValues()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+    // The writer thread (Linux keeps a nice value per thread); the caller's own is unchanged.
+    expect(started).toContain(Math.max(WRITER_NICENESS, callerNice));
+    expect(Math.max(...started)).toBeGreaterThan(callerNice);
+    expect(getPriority()).toBe(callerNice);
   });
 });

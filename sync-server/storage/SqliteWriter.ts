@@ -26,6 +26,8 @@ import { Worker } from 'node:worker_threads';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// This thread only (Linux keeps a nice value per thread): see WRITER_NICENESS.
+try { require('node:os').setPriority(0, workerData.niceness); } catch {}
 const Database = require(workerData.sqlitePath);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
@@ -132,6 +134,16 @@ type Reply = { id: number; value: number } | { id: number; error: string };
 export const WRITER_PAGE_CACHE_KIB = 2048;
 
 /**
+ * The writer thread's nice value (the main thread keeps 0). On a machine whose cores are all
+ * busy, the kernel ran a commit's CPU work in the place of the main thread, which then relayed
+ * nothing for a scheduler slice (3–13 ms gaps in its CPU profile under the 1,500-client bench):
+ * the edits' relay is the latency a colleague sees, the commit's only the ack's, which the
+ * window already spaces by up to 100 ms. At 10 the thread still gets ~10 % of a busy core —
+ * it is slowed when the cores are contended, never stopped — and all of an idle one.
+ */
+export const WRITER_NICENESS = 10;
+
+/**
  * The default commit window ([HOT-7]): at most 10 messages to the thread per second. Each wakes
  * the thread and the main thread once more (and on a virtual machine a cross-thread wake-up is
  * costly); at 350 updates/s over 500 rooms, 100 ms instead of 10 took the writer thread from
@@ -180,7 +192,12 @@ export class SqliteWriter {
     const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: this.file, sqlitePath, pageCacheKiB: WRITER_PAGE_CACHE_KIB },
+      workerData: {
+        file: this.file,
+        sqlitePath,
+        pageCacheKiB: WRITER_PAGE_CACHE_KIB,
+        niceness: WRITER_NICENESS,
+      },
       // The thread allocates little (updates arrive as transferred buffers): a small young
       // generation instead of V8's default 16 MiB semi-spaces, which it would keep committed.
       resourceLimits: { maxYoungGenerationSizeMb: 2 },

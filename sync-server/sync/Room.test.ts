@@ -16,7 +16,7 @@ import {
 import type { DocStore } from '../storage/DocStore';
 import { silentLogger } from '../observability/Logger';
 import { MemoryDocStore } from '../storage/MemoryDocStore';
-import { encodeUpdateMessage, type ConnectionIdentity, type RoomSocket } from './Room';
+import { ACKS_PER_TURN, encodeUpdateMessage, type ConnectionIdentity, type RoomSocket } from './Room';
 import { RoomManager } from './RoomManager';
 
 class MemorySocket implements RoomSocket {
@@ -207,6 +207,58 @@ describe('Room', () => {
     await tick();
     expect(joinerSocket.acks()).toHaveLength(1);
     expect(isCoveredBy(encodeDocState(client), joinerSocket.acks()[0]!)).toBe(true);
+    await rooms.close();
+  });
+
+  it('[ACK-3] a commit acknowledging many writers writes their acks a few per turn; an edit read meanwhile is relayed before the last of them', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    let turn = 0;
+    const ackTurns: number[] = [];
+    let relayedAtAck = -1;
+    class TurnSocket extends MemorySocket {
+      override sendMessage(data: Uint8Array, onWritten?: () => void): void {
+        super.sendMessage(data, onWritten);
+        if (data[0] === MESSAGE_PERSISTED_ACK) ackTurns.push(turn);
+      }
+    }
+    const writers = [];
+    for (let i = 0; i < 12; i++) {
+      const room = await rooms.open(`13001/page/ack-${i}`);
+      const socket = new TurnSocket();
+      writers.push({ conn: room.addConnection(socket, ALICE), socket, doc: new Y.Doc() });
+    }
+    // A colleague's room: B reads what A writes.
+    const shared = await rooms.open('13001/page/shared');
+    const a = shared.addConnection(new MemorySocket(), { ...ALICE, agentId: 'a2' });
+    const reader = new MemorySocket();
+    shared.addConnection(reader, { ...ALICE, agentId: 'b' });
+    const readerSaw = () => reader.sent.filter((m) => m[0] === MESSAGE_SYNC).length;
+    const before = readerSaw();
+    // Twelve updates in one turn: one commit each, all in this turn (the memory store answers at once).
+    for (const w of writers) w.conn.receive(updateMessage(edit(w.doc, 'bonjour')));
+    // The next turns: A's edit arrives in the first of them.
+    const turns = new Promise<void>((resolve) => {
+      const next = () => {
+        turn += 1;
+        if (turn === 1) {
+          a.receive(updateMessage(edit(new Y.Doc(), 'salut')));
+          if (readerSaw() > before) relayedAtAck = ackTurns.length;
+        }
+        if (turn < 10) setImmediate(next);
+        else resolve();
+      };
+      setImmediate(next);
+    });
+    await turns;
+    expect(ackTurns).toHaveLength(12);
+    const perTurn = new Map<number, number>();
+    for (const t of ackTurns) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(ACKS_PER_TURN);
+    expect(perTurn.size).toBeGreaterThanOrEqual(Math.ceil(12 / ACKS_PER_TURN));
+    // Relayed at once, while acks were still to be written.
+    expect(relayedAtAck).toBeGreaterThanOrEqual(0);
+    expect(relayedAtAck).toBeLessThan(12);
+    for (const w of writers) expect(isCoveredBy(encodeDocState(w.doc), w.socket.acks().at(-1)!)).toBe(true);
     await rooms.close();
   });
 
