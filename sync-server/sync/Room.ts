@@ -329,7 +329,7 @@ class RoomAwareness extends awarenessProtocol.Awareness {
  * of the SQLite window acknowledges the writers of every room in it at once (~35 at 350
  * updates/s): their writes go a few per turn of the event loop ([ACK-3]) — each is a system
  * call that wakes the client (~45 µs on loopback), and written together they held back, by
- * ~1.5 ms, the colleagues' edits read in the meantime and relayed at the end of their turn.
+ * ~1.5 ms, the relay of the colleagues' edits that arrived meanwhile.
  */
 export const ACKS_PER_TURN = 4;
 const roomsWithAcksDue: Room[] = [];
@@ -501,6 +501,11 @@ export class Room implements SweptRoom {
   /** True while some update is not yet durable. */
   get hasUnsavedUpdates(): boolean {
     return this.pending.length > 0 || this.inFlight;
+  }
+
+  /** True while acks of this room wait to be written (at the end of the turn or a later one, [ACK-3]). */
+  get hasAcksDue(): boolean {
+    return this.acksScheduled;
   }
 
   /** Identities of the room's live connections (for admin actions such as disabling an agent). */

@@ -123,11 +123,14 @@ export function syncBatchRoutes(options: SyncBatchRoutesOptions) {
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, options.batchFlushTimeoutMs ?? BATCH_FLUSH_TIMEOUT_MS);
     });
-    const rooms = joined.filter((j) => j.room && j.close === 0).map((j) => j.room!.whenFlushed());
-    await Promise.race([Promise.all(rooms), timeout]);
+    const open = joined.filter((j) => j.room && j.close === 0).map((j) => j.room!);
+    let timedOut = false;
+    void timeout.then(() => (timedOut = true));
+    await Promise.race([Promise.all(open.map((room) => room.whenFlushed())), timeout]);
+    // Rooms send their acks at the end of the turn, a few per turn ([ACK-3]): let them go out.
+    do await new Promise((resolve) => setImmediate(resolve));
+    while (!timedOut && open.some((room) => room.hasAcksDue));
     clearTimeout(timer);
-    // Rooms send their acks at the end of the turn (Room.ackLater): let them go out first.
-    await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** The answer's entries, within the response bound. */

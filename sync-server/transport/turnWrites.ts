@@ -1,9 +1,14 @@
 /**
- * Coalesces what goes to one socket during one turn of the event loop into one write: a room
- * relaying a burst of 20 updates to a reader made 20 system calls when each frame was written at
- * once. The first send of a turn corks the TCP socket; one `setImmediate` for every socket
- * corked in that turn uncorks them once the poll phase — every message received in that turn —
- * is done, and Node writes each socket's queue in one `writev`.
+ * Writes frames to sockets, coalescing what goes to one socket in one turn of the event loop: a
+ * room relaying a burst of 20 updates to a reader made 20 system calls when each frame was
+ * written at once ([HOT-1]).
+ *
+ * The first frame of a turn to a socket is written at once; a second one in the same turn corks
+ * the socket, and what follows goes with it in one `writev` when the turn's `setImmediate`
+ * uncorks it, once the poll phase — every message received in that turn — is done. Corking
+ * from the first frame held every relay of a turn until the turn's last message was read and
+ * checked: after a pause of the loop (a GC, the kernel running another process) a dozen
+ * messages wait, and the first one's relay waited for the eleven others ([HOT-11]).
  *
  * Nothing waits longer than the turn. A socket destroyed while corked (`terminate`) drops what
  * was corked, as it drops anything unwritten; the write callbacks of its messages run with
@@ -13,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import { forgetLastFrame } from './websocket/frames';
 
 export interface TurnWrites {
-  /** Writes `frame` on `socket`, coalesced with the turn's other writes to it. */
+  /** Writes `frame` on `socket`, coalesced with the turn's later writes to it. */
   send(socket: Duplex, frame: Uint8Array, onWritten?: () => void): void;
   /** Uncorks every socket now (shutdown, tests). */
   flush(): void;
@@ -21,11 +26,14 @@ export interface TurnWrites {
 
 export function createTurnWrites(): TurnWrites {
   const corked: Duplex[] = [];
-  let scheduled = false;
   const corkedThisTurn = new WeakSet<Duplex>();
+  /** The sockets written to in this turn (the first frame went at once). */
+  let writtenThisTurn = new WeakSet<Duplex>();
+  let scheduled = false;
 
   function flush(): void {
     scheduled = false;
+    writtenThisTurn = new WeakSet();
     for (const socket of corked) {
       corkedThisTurn.delete(socket);
       socket.uncork();
@@ -34,11 +42,16 @@ export function createTurnWrites(): TurnWrites {
     forgetLastFrame();
   }
 
-  function cork(socket: Duplex): void {
+  /** Corks `socket` for the rest of the turn unless this is its first frame of the turn. */
+  function coalesce(socket: Duplex): void {
     if (socket.destroyed || corkedThisTurn.has(socket)) return;
-    socket.cork();
-    corkedThisTurn.add(socket);
-    corked.push(socket);
+    if (!writtenThisTurn.has(socket)) {
+      writtenThisTurn.add(socket);
+    } else {
+      socket.cork();
+      corkedThisTurn.add(socket);
+      corked.push(socket);
+    }
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
@@ -47,7 +60,7 @@ export function createTurnWrites(): TurnWrites {
 
   return {
     send(socket, frame, onWritten) {
-      cork(socket);
+      coalesce(socket);
       socket.write(frame, onWritten);
     },
     flush,
