@@ -26,8 +26,9 @@ import { Worker } from 'node:worker_threads';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-// This thread only (Linux keeps a nice value per thread): see WRITER_NICENESS.
-try { require('node:os').setPriority(0, workerData.niceness); } catch {}
+// This thread only — Linux keeps a nice value per thread; elsewhere it would be the whole
+// process's: see WRITER_NICENESS.
+if (process.platform === 'linux') try { require('node:os').setPriority(0, workerData.niceness); } catch {}
 const Database = require(workerData.sqlitePath);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('journal_mode = WAL');

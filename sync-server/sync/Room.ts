@@ -336,6 +336,11 @@ const roomsWithAcksDue: Room[] = [];
 /** Acks this turn may still write; reset by the next turn (a setImmediate after the poll phase). */
 let acksLeftThisTurn = ACKS_PER_TURN;
 let nextTurnScheduled = false;
+/**
+ * The event loop's own, taken when this module loads: a test's fake timers would drop the
+ * callback and leave `nextTurnScheduled` set, and no ack of the process would go out again.
+ */
+const realSetImmediate = globalThis.setImmediate;
 
 function nextTurn(): void {
   nextTurnScheduled = false;
@@ -345,6 +350,16 @@ function nextTurn(): void {
 
 /** At the end of a turn (a microtask) and in the next turns until every room due is served. */
 function sendDueAcks(): void {
+  if (roomsWithAcksDue.length === 0) return;
+  // The next turn is asked for before any ack is written (it resets the budget and serves the
+  // rooms left): queued before the end-of-turn uncork that the writes of its turn ask for
+  // (turnWrites.ts), it runs before it, and the sockets it writes to do not count as written in
+  // the turn after (where a relay to them would wait for the end of the turn). Unless that turn
+  // wrote nothing before it: its writes then ask for the next turn's uncork.
+  if (!nextTurnScheduled) {
+    nextTurnScheduled = true;
+    realSetImmediate(nextTurn);
+  }
   let served = 0;
   // A room whose acks are due again while this runs is pushed at the end (acksScheduled).
   while (served < roomsWithAcksDue.length && acksLeftThisTurn > 0) {
@@ -359,11 +374,6 @@ function sendDueAcks(): void {
     }
   }
   roomsWithAcksDue.splice(0, served);
-  const spent = acksLeftThisTurn < ACKS_PER_TURN;
-  if (!nextTurnScheduled && (spent || roomsWithAcksDue.length > 0)) {
-    nextTurnScheduled = true;
-    setImmediate(nextTurn);
-  }
 }
 
 export class Room implements SweptRoom {
