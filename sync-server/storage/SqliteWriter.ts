@@ -135,12 +135,14 @@ type Reply = { id: number; value: number } | { id: number; error: string };
 export const WRITER_PAGE_CACHE_KIB = 2048;
 
 /**
- * The writer thread's nice value (the main thread keeps 0). On a machine whose cores are all
- * busy, the kernel ran a commit's CPU work in the place of the main thread, which then relayed
- * nothing for a scheduler slice (3–13 ms gaps in its CPU profile under the 1,500-client bench):
- * the edits' relay is the latency a colleague sees, the commit's only the ack's, which the
- * window already spaces by up to 100 ms. At 10 the thread still gets ~10 % of a busy core —
- * it is slowed when the cores are contended, never stopped — and all of an idle one.
+ * The writer thread's nice value on Linux (the main thread keeps the process's). On a machine
+ * whose cores are all busy, the kernel may run a commit's CPU work in the place of the main
+ * thread, which then relays nothing for a scheduler slice (the main thread's CPU profile under
+ * the 1,500-client bench has 3–13 ms gaps where some other thread ran): the edits' relay is
+ * the latency a colleague sees, the commit's only the ack's, which the window already spaces
+ * by up to 100 ms. At 10 the thread still gets ~10 % of a busy core — it is slowed when the
+ * cores are contended, never stopped — and all of an idle one. Kept for that principle: its
+ * effect on the bench's p99 is within the noise (README).
  */
 export const WRITER_NICENESS = 10;
 
