@@ -8,7 +8,8 @@
  * Gathering, the read and judging are spread over turns of the event loop: each slice handles
  * connections until its budget (SLICE_BUDGET_MS) is spent, then yields (setImmediate), and the
  * read has a turn of its own, so a pass over thousands of connections never holds the main
- * thread longer than a slice.
+ * thread longer than a slice — but for the read itself (one statement per table on SQLite,
+ * synchronous, its cost growing with the distinct agents and sessions, not the connections).
  */
 import { performance } from 'node:perf_hooks';
 import { CLOSE } from '../../site/syncProtocol';
@@ -51,6 +52,7 @@ export interface Reauthorization {
   pass(): Promise<PassResult>;
   /** A pass every `intervalMs` (none starts while the previous one runs). */
   start(intervalMs: number): void;
+  /** Stops for good: a pass under way ends at its next slice; a later start() runs nothing. */
   stop(): void;
 }
 
@@ -67,13 +69,18 @@ export function createReauthorization(options: ReauthorizationOptions): Reauthor
    * the first slice waits its turn too (the previous step's last slice just ran).
    */
   function sliced(result: PassResult, step: () => boolean, afterYield = false): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const slice = () => {
         result.slices += 1;
         const deadline = now() + budget;
-        for (;;) {
-          if (stopped || step()) return resolve();
-          if (now() >= deadline) break;
+        try {
+          for (;;) {
+            if (stopped || step()) return resolve();
+            if (now() >= deadline) break;
+          }
+        } catch (error) {
+          // A slice run from setImmediate would throw into the void and the pass never end.
+          return reject(error as Error);
         }
         defer(slice);
       };

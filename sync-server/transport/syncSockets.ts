@@ -287,7 +287,7 @@ export function syncSockets(options: SyncSocketsOptions) {
   const heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
   heartbeatTimer.unref();
   // Live connections are re-authorized periodically: one read of the accounts per pass, the
-  // connections handled in slices of ≤ 1 ms (reauthorization.ts).
+  // connections handled in slices of SLICE_BUDGET_MS, 0.25 ms (reauthorization.ts).
   const reauthorization = createReauthorization({
     connections: () => rooms.liveConnections(),
     judge: (checks) => accounts.connectionJudge(checks),
