@@ -327,47 +327,45 @@ class RoomAwareness extends awarenessProtocol.Awareness {
  * Acknowledgements are sent at the end of the turn for every room that has some due: one
  * microtask for them all (a closure per room to queue its own cost 56 bytes per room). A commit
  * of the SQLite window acknowledges the writers of every room in it at once (~35 at 350
- * updates/s): their writes are spread in time ([ACK-3]), `ACKS_PER_SLOT` at the end of the turn
- * and as many every `ACK_SLOT_MS` after it. Each is a system call that wakes the client (~45 µs
- * on loopback): written together they held back, by ~1.5 ms, the relay of the colleagues' edits
- * that arrived meanwhile — and the clients, woken together, read their acks before their relays.
- * A few per turn (the sixteenth session's pacing) still went out within a millisecond when the
- * loop was idle; one slot a millisecond spreads a commit's ~35 over ~17 ms of its 100 ms window.
+ * updates/s): their writes go a few per turn of the event loop ([ACK-3]) — each is a system
+ * call that wakes the client (~45 µs on loopback), and written together they held back, by
+ * ~1.5 ms, the relay of the colleagues' edits that arrived meanwhile.
  */
-export const ACKS_PER_SLOT = 2;
-export const ACK_SLOT_MS = 1;
-/** The slot's length in force (a test lengthens it to see the slots apart on a busy machine). */
-export const ackPacing = { slotMs: ACK_SLOT_MS };
+export const ACKS_PER_TURN = 4;
 const roomsWithAcksDue: Room[] = [];
-/** Acks the current slot may still write; reset by the next slot (a timer, ACK_SLOT_MS later). */
-let acksLeftInSlot = ACKS_PER_SLOT;
-let nextSlotScheduled = false;
+/** Acks this turn may still write; reset by the next turn (a setImmediate after the poll phase). */
+let acksLeftThisTurn = ACKS_PER_TURN;
+let nextTurnScheduled = false;
 /**
- * The event loop's own, taken when this module loads: a test's fake timers would hold the
- * callback and leave `nextSlotScheduled` set, and no ack of the process would go out again.
+ * The event loop's own, taken when this module loads: a test's fake timers would drop the
+ * callback and leave `nextTurnScheduled` set, and no ack of the process would go out again.
  */
-const realSetTimeout = globalThis.setTimeout;
+const realSetImmediate = globalThis.setImmediate;
 
-function nextSlot(): void {
-  nextSlotScheduled = false;
-  acksLeftInSlot = ACKS_PER_SLOT;
+function nextTurn(): void {
+  nextTurnScheduled = false;
+  acksLeftThisTurn = ACKS_PER_TURN;
   sendDueAcks();
 }
 
-/** At the end of a turn (a microtask) and in the next slots until every room due is served. */
+/** At the end of a turn (a microtask) and in the next turns until every room due is served. */
 function sendDueAcks(): void {
   if (roomsWithAcksDue.length === 0) return;
-  // The slot after this one starts a slot's length after the first ack written in this one.
-  if (!nextSlotScheduled) {
-    nextSlotScheduled = true;
-    realSetTimeout(nextSlot, ackPacing.slotMs);
+  // The next turn is asked for before any ack is written (it resets the budget and serves the
+  // rooms left): queued before the end-of-turn uncork that the writes of its turn ask for
+  // (turnWrites.ts), it runs before it, and the sockets it writes to do not count as written in
+  // the turn after (where a relay to them would wait for the end of the turn). Unless that turn
+  // wrote nothing before it: its writes then ask for the next turn's uncork.
+  if (!nextTurnScheduled) {
+    nextTurnScheduled = true;
+    realSetImmediate(nextTurn);
   }
   let served = 0;
   // A room whose acks are due again while this runs is pushed at the end (acksScheduled).
-  while (served < roomsWithAcksDue.length && acksLeftInSlot > 0) {
+  while (served < roomsWithAcksDue.length && acksLeftThisTurn > 0) {
     const room = roomsWithAcksDue[served++]!;
     try {
-      acksLeftInSlot -= room.sendAcks();
+      acksLeftThisTurn -= room.sendAcks();
     } catch (error) {
       // The other rooms' acks still go; the error surfaces as it did from a microtask of its own.
       queueMicrotask(() => {
@@ -515,7 +513,7 @@ export class Room implements SweptRoom {
     return this.pending.length > 0 || this.inFlight;
   }
 
-  /** True while acks of this room wait to be written (at the end of the turn or a later slot, [ACK-3]). */
+  /** True while acks of this room wait to be written (at the end of the turn or a later one, [ACK-3]). */
   get hasAcksDue(): boolean {
     return this.acksScheduled;
   }

@@ -34,7 +34,6 @@ import { allows } from '../accounts/authorization';
 import type { Logger } from '../observability/Logger';
 import type { Limits } from '../sync/Limits';
 import type { ConnectionIdentity, Room, RoomConnection } from '../sync/Room';
-import { ACK_SLOT_MS } from '../sync/Room';
 import type { RoomManager } from '../sync/RoomManager';
 import { BodyTooLarge, readBody, sendJson } from './httpResponses';
 import { noteRefusalCode } from './refusals';
@@ -128,8 +127,8 @@ export function syncBatchRoutes(options: SyncBatchRoutesOptions) {
     let timedOut = false;
     void timeout.then(() => (timedOut = true));
     await Promise.race([Promise.all(open.map((room) => room.whenFlushed())), timeout]);
-    // Rooms send their acks at the end of the turn, then a few per slot ([ACK-3]): let them go out.
-    do await new Promise((resolve) => setTimeout(resolve, ACK_SLOT_MS));
+    // Rooms send their acks at the end of the turn, a few per turn ([ACK-3]): let them go out.
+    do await new Promise((resolve) => setImmediate(resolve));
     while (!timedOut && open.some((room) => room.hasAcksDue));
     clearTimeout(timer);
   }
