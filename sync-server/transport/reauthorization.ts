@@ -56,6 +56,51 @@ export interface Reauthorization {
   stop(): void;
 }
 
+/** A pass's connections, each with the index of its check in `checks`. */
+interface Gathered {
+  checks: ConnectionCheck[];
+  conns: RoomConnection[];
+  checkOf: number[];
+}
+
+/**
+ * The distinct checks of a pass: one per agent, session, commune and access kind (`byKey`),
+ * found for each connection through its identity object — shared by a login session's
+ * connections (sharedIdentities) — and its commune: no key string built per connection.
+ */
+class PassChecks {
+  readonly checks: ConnectionCheck[] = [];
+  private readonly byKey = new Map<string, number>();
+  private readonly byIdentity = new Map<ConnectionIdentity, Map<string, number>>();
+  private lastRoom: Room | null = null;
+  private insee = '';
+
+  indexOf(conn: RoomConnection, room: Room): number {
+    if (room !== this.lastRoom) {
+      this.lastRoom = room;
+      this.insee = inseeOfRoom(room.name);
+    }
+    let byCommune = this.byIdentity.get(conn.identity);
+    if (!byCommune) this.byIdentity.set(conn.identity, (byCommune = new Map()));
+    let index = byCommune.get(this.insee);
+    if (index === undefined) {
+      index = this.indexByKey(conn.identity, this.insee);
+      byCommune.set(this.insee, index);
+    }
+    return index;
+  }
+
+  private indexByKey({ agentId, sessionId, readOnly }: ConnectionIdentity, insee: string): number {
+    const key = `${agentId} ${sessionId ?? ''} ${insee} ${readOnly}`;
+    let index = this.byKey.get(key);
+    if (index === undefined) {
+      index = this.checks.push({ agentId, sessionId, insee, readOnly }) - 1;
+      this.byKey.set(key, index);
+    }
+    return index;
+  }
+}
+
 export function createReauthorization(options: ReauthorizationOptions): Reauthorization {
   const budget = options.sliceBudgetMs ?? SLICE_BUDGET_MS;
   const now = options.now ?? (() => performance.now());
@@ -92,56 +137,32 @@ export function createReauthorization(options: ReauthorizationOptions): Reauthor
   /** The next turn of the event loop (the test's `defer` counts it). */
   const nextTurn = () => new Promise<void>((resolve) => defer(resolve));
 
-  async function pass(): Promise<PassResult> {
-    const result: PassResult = { slices: 0, checked: 0, closed: 0 };
-    // One check per agent, session, commune and access kind (`byKey`), found for each
-    // connection through its identity object — shared by a login session's connections
-    // (sharedIdentities) — and its commune: no key string built per connection.
-    const byKey = new Map<string, number>();
-    const checkIndex = new Map<ConnectionIdentity, Map<string, number>>();
-    const checks: ConnectionCheck[] = [];
-    const gathered: RoomConnection[] = [];
-    const checkOf: number[] = [];
+  /** Every live connection with the index of its check, in slices. */
+  async function gather(result: PassResult): Promise<Gathered> {
+    const found = new PassChecks();
+    const gathered: Gathered = { checks: found.checks, conns: [], checkOf: [] };
     const connections = options.connections();
-    let lastRoom: Room | null = null;
-    let insee = '';
     await sliced(result, () => {
       const next = connections.next();
       if (next.done) return true;
       const [conn, room] = next.value;
-      if (room !== lastRoom) {
-        lastRoom = room;
-        insee = inseeOfRoom(room.name);
-      }
-      let byCommune = checkIndex.get(conn.identity);
-      if (!byCommune) checkIndex.set(conn.identity, (byCommune = new Map()));
-      let index = byCommune.get(insee);
-      if (index === undefined) {
-        const { agentId, sessionId, readOnly } = conn.identity;
-        const key = `${agentId} ${sessionId ?? ''} ${insee} ${readOnly}`;
-        index = byKey.get(key);
-        if (index === undefined) {
-          index = checks.push({ agentId, sessionId, insee, readOnly }) - 1;
-          byKey.set(key, index);
-        }
-        byCommune.set(insee, index);
-      }
-      gathered.push(conn);
-      checkOf.push(index);
+      gathered.conns.push(conn);
+      gathered.checkOf.push(found.indexOf(conn, room));
       return false;
     });
-    if (stopped || gathered.length === 0) return result;
-    // The read (synchronous on SQLite) in a turn of its own, not after the last slice.
-    await nextTurn();
-    if (stopped) return result;
-    const judge = await options.judge(checks);
+    return gathered;
+  }
+
+  /** Judges each connection (once per check) and closes the refused ones, in slices. */
+  function judgeAll(result: PassResult, gathered: Gathered, judge: (check: ConnectionCheck) => Verdict) {
+    const { checks, conns, checkOf } = gathered;
     const verdicts: Verdict[] = [];
     let i = 0;
-    await sliced(
+    return sliced(
       result,
       () => {
-        if (i === gathered.length) return true;
-        const conn = gathered[i]!;
+        if (i === conns.length) return true;
+        const conn = conns[i]!;
         const check = checkOf[i++]!;
         result.checked += 1;
         const answer = (verdicts[check] ??= judge(checks[check]!));
@@ -153,6 +174,16 @@ export function createReauthorization(options: ReauthorizationOptions): Reauthor
       },
       true,
     );
+  }
+
+  async function pass(): Promise<PassResult> {
+    const result: PassResult = { slices: 0, checked: 0, closed: 0 };
+    const gathered = await gather(result);
+    if (stopped || gathered.conns.length === 0) return result;
+    // The read (synchronous on SQLite) in a turn of its own, not after the last slice.
+    await nextTurn();
+    if (stopped) return result;
+    await judgeAll(result, gathered, await options.judge(gathered.checks));
     return result;
   }
 
