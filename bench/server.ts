@@ -319,8 +319,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** Receivers record latency from the send time the writer put in the value. */
-/** Latencies of the keys starting with `prefix` (all by default) that reach a client from another. */
+/**
+ * Receivers record latency from the send time the writer put in the value: of the keys starting
+ * with `prefix` (all by default) that reach a client from another.
+ */
 function observeLatencies(clients: Client[], latencies: number[], prefix = ''): void {
   for (const client of clients) {
     client.doc.getMap<number>('bench').observe((event) => {

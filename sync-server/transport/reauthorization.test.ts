@@ -1,7 +1,7 @@
 // [CONN-3] The re-authorization pass is spread over turns of the event loop: no slice runs past
 // its budget (SLICE_BUDGET_MS), the accounts' read has a turn of its own, other work runs
-// between them, and by the end of the pass every connection
-// was checked and the refused ones closed with the right code. [CONN-4] The accounts are asked
+// between them, and by the end of the pass every connection was checked and the refused ones
+// closed with the right code. [CONN-4] The accounts are asked
 // once per pass, for all connections together. Real RoomManager and rooms, in memory sockets;
 // a clock advanced by each connection handled (CHECK_COST_MS), so the slices are decided by the
 // budget, not by the machine's load.
