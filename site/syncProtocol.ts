@@ -110,13 +110,12 @@ export function closeReasonForCode(code: number): CloseReason | undefined {
 }
 
 /**
- * The state a persisted-ack carries: the doc's encoded Yjs snapshot, i.e. its state vector
- * *and* its delete set. A deletion does not advance a state vector, so a state vector alone
- * would call an unsent deletion "saved"; the delete set makes the comparison truthful.
+ * The state a persisted-ack carries (`encodeDocState`): the doc's encoded Yjs snapshot, i.e.
+ * its state vector *and* its delete set. A deletion does not advance a state vector, so a
+ * state vector alone would call an unsent deletion "saved"; the delete set makes the
+ * comparison truthful.
  */
-export function encodeDocState(doc: Y.Doc): Uint8Array {
-  return Y.encodeSnapshot(Y.snapshot(doc));
-}
+export { encodeDocState } from './docState';
 
 export function encodePersistedAck(durableState: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();

@@ -484,9 +484,37 @@ describe('Room', () => {
     const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
     const room = await rooms.open('13001/page/handles1');
     const joined = room.addConnection(new MemorySocket(), ALICE);
-    const passes = [0, 1, 2].map(() => [...rooms.liveConnections()].map(([conn]) => conn));
+    const passes = [0, 1, 2].map(() => [...rooms.loadedRooms()].flatMap((r) => r.allConnections()));
     expect(passes.every(([conn]) => conn === joined)).toBe(true);
     expect(room.connectionsOf(ALICE.agentId)).toEqual([joined]);
+    await rooms.close();
+  });
+
+  it('[DUR-3] a room being edited keeps its durable state across sweeps; quiet for a whole pass, it drops it', async () => {
+    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
+    const room = await rooms.open('13001/page/durablekept');
+    const kept = () => Reflect.get(room, 'durableState') as Uint8Array | null;
+    const alice = room.addConnection(new MemorySocket(), ALICE);
+    const client = new Y.Doc();
+    const commit = async (text: string) => {
+      alice.receive(updateMessage(edit(client, text)));
+      await room.whenFlushed();
+    };
+    await commit('Bonjour ');
+    const afterFirst = kept();
+    expect(afterFirst).not.toBeNull();
+    // Edited since the last pass: kept, and the same copy (nothing computed again).
+    room.sweep(Date.now());
+    expect(kept()).toBe(afterFirst);
+    await commit('à tous');
+    room.sweep(Date.now());
+    expect(kept()).not.toBeNull();
+    // Quiet over a whole pass: the doc's state is the durable one, no copy kept.
+    room.sweep(Date.now());
+    expect(kept()).toBeNull();
+    // What a next edit is acknowledged with still covers everything durable.
+    await commit('!');
+    expect(kept()).toEqual(encodeDocState(room.doc));
     await rooms.close();
   });
 

@@ -400,10 +400,12 @@ export class Room implements SweptRoom {
   /**
    * Encoded snapshot (state vector + delete set) of what the store holds durably; null when
    * nothing is unsaved: the doc's own state is then the durable one (a copy per room cost
-   * ~180 bytes). Dropped by the sweep once the room is quiet; taken again, from the
-   * transaction, when a first unsaved update lands (docUpdated).
+   * ~180 bytes). Dropped by the sweep once nothing was committed over a whole interval; taken
+   * again, from the transaction, when a first unsaved update lands (docUpdated).
    */
   private durableState: Uint8Array | null = null;
+  /** A batch was committed since the sweep's last pass (the room is being edited). */
+  private committedSinceSweep = false;
   private flushWaiters: Array<() => void> | null = null;
   /** Serial of the last update queued for the store, and of the last one it committed. */
   private queuedSerial = 0;
@@ -485,9 +487,12 @@ export class Room implements SweptRoom {
   sweep(now: number): void {
     try {
       this.sweepPresence(time.getUnixTime());
-      // A quiet room: its doc's state is the durable one. (Dropped here rather than after each
-      // commit: a room being edited would compute it again from its next transaction.)
-      if (this.durableState !== null && !this.hasUnsavedUpdates) this.durableState = null;
+      // A room quiet since the last pass: its doc's state is the durable one. (Kept while commits
+      // come: a room edited with pauses of a few seconds computed it again at each first update
+      // after a pause, walking the whole document's deletions.)
+      const edited = this.committedSinceSweep;
+      this.committedSinceSweep = false;
+      if (!edited && this.durableState !== null && !this.hasUnsavedUpdates) this.durableState = null;
       if (this.session && now - this.session.lastEditAt >= this.sessionIdleMs) this.endSession();
     } catch (error) {
       this.options.logger.log('error', 'room.sweep_failed', { room: this.name, error });
@@ -1082,6 +1087,7 @@ export class Room implements SweptRoom {
     this.rowCount += batch.length;
     this.durableState = stateAfterBatch;
     this.durableSerial = serialAfterBatch;
+    this.committedSinceSweep = true;
     if (this.options.fanout) this.clusterCommitted(batch, seq);
     this.ackLater(null);
     if (this.rowCount > this.options.compactThreshold) await this.compact();

@@ -154,14 +154,9 @@ export class RoomManager {
     return this.rooms.get(name);
   }
 
-  /**
-   * Every live connection with its room, lazily: a caller may stop between two and resume later
-   * (rooms opened or closed meanwhile are seen or skipped as Map iteration allows).
-   */
-  *liveConnections(): Generator<[RoomConnection, Room]> {
-    for (const room of this.rooms.values()) {
-      for (const conn of room.allConnections()) yield [conn, room];
-    }
+  /** Every loaded room, lazily (rooms opened or closed meanwhile: as Map iteration allows). */
+  loadedRooms(): IterableIterator<Room> {
+    return this.rooms.values();
   }
 
   /** Closes the live connections matching `which`; returns how many. */

@@ -56,7 +56,7 @@ describe('re-authorization of live connections', () => {
     const verdictOf = (agentId: string): Verdict =>
       agentId === 'agent-7' ? 'forbidden' : agentId === 'agent-500' ? 'session-ended' : 'ok';
     const reauthorization = createReauthorization({
-      connections: () => manager.liveConnections(),
+      rooms: () => manager.loadedRooms(),
       judge: async () => {
         reads += 1;
         handledBeforeRead = checksInSlice;
@@ -115,7 +115,7 @@ describe('re-authorization of live connections', () => {
     const sliceMs: number[] = [];
     let sliceStarted = performance.now();
     const reauthorization = createReauthorization({
-      connections: () => manager.liveConnections(),
+      rooms: () => manager.loadedRooms(),
       judge: query,
       defer: (next) => {
         sliceMs.push(performance.now() - sliceStarted);
@@ -166,7 +166,7 @@ describe('re-authorization of live connections', () => {
     }
     let checksAsked: ConnectionCheck[] = [];
     const reauthorization = createReauthorization({
-      connections: () => manager.liveConnections(),
+      rooms: () => manager.loadedRooms(),
       judge: async (checks) => {
         checksAsked = checks;
         // The agent lost its role in 13002 only.
@@ -195,7 +195,7 @@ describe('re-authorization of live connections', () => {
     }
     let asked = 0;
     const reauthorization = createReauthorization({
-      connections: () => manager.liveConnections(),
+      rooms: () => manager.loadedRooms(),
       judge: async (checks) => {
         expect(checks).toHaveLength(1);
         return () => {

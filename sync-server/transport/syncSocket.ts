@@ -11,7 +11,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
-import { CLOSE } from '../../site/syncProtocol';
+import { CLOSE, MESSAGE_AWARENESS } from '../../site/syncProtocol';
 import type { Logger } from '../observability/Logger';
 import type { RoomConnection, RoomSocket } from '../sync/Room';
 import type { TurnWrites } from './turnWrites';
@@ -24,7 +24,7 @@ import {
   encodeFrame,
   isValidCloseCode,
 } from './websocket/frames';
-import { readFrames, type FrameSink, type PendingInput } from './websocket/frameReader';
+import { readFrames, soleMessageFirstByte, type FrameSink, type PendingInput } from './websocket/frameReader';
 
 /** A client that does not read never answers the close frame: its backlog is freed after this. */
 const CLOSE_GRACE_MS = 3_000;
@@ -139,9 +139,10 @@ export class SyncSocket implements RoomSocket {
   read(chunk: Buffer): void {
     if (this.state >= ENDED) return;
     try {
-      // The messages of one read are applied as one batch ([HOT-5]).
+      // The messages of one read are applied as one batch ([HOT-5]); a read holding one
+      // presence message alone touches no document: no transaction of the doc for it.
       const conn = this.connection;
-      if (conn !== null && this.state === OPEN) {
+      if (conn !== null && this.state === OPEN && soleMessageFirstByte(this, chunk) !== MESSAGE_AWARENESS) {
         conn.receiveBatch(() => readFrames(this, chunk, this.server.maxPayload, SINK));
       } else {
         readFrames(this, chunk, this.server.maxPayload, SINK);

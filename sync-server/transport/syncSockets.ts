@@ -289,7 +289,7 @@ export function syncSockets(options: SyncSocketsOptions) {
   // Live connections are re-authorized periodically: one read of the accounts per pass, the
   // connections handled in slices of SLICE_BUDGET_MS, 0.25 ms (reauthorization.ts).
   const reauthorization = createReauthorization({
-    connections: () => rooms.liveConnections(),
+    rooms: () => rooms.loadedRooms(),
     judge: (checks) => accounts.connectionJudge(checks),
     onError: (error) => logger.log('warn', 'sync.reauthorization_failed', { error: error.message }),
   });

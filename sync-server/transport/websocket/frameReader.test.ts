@@ -6,7 +6,13 @@ import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../sync/fuzz/Random';
 import { OPCODE } from './frames';
-import { Accumulator, readFrames, type FrameReaderState, type FrameSink } from './frameReader';
+import {
+  Accumulator,
+  readFrames,
+  soleMessageFirstByte,
+  type FrameReaderState,
+  type FrameSink,
+} from './frameReader';
 
 /** A frame as a client writes it: masked with `mask`. */
 function clientFrame(opcode: number, payload: Uint8Array, fin: boolean, mask: number[]): Buffer {
@@ -122,5 +128,36 @@ describe('reading frames across reads', () => {
     expect(accumulator.view().buffer.byteLength).toBe(120);
     accumulator.append(new Uint8Array(1), 130);
     expect(accumulator.view().buffer.byteLength).toBe(130);
+  });
+
+  it('[HOT-5] tells the first byte of a read holding one whole binary message, and only then', () => {
+    const idle: FrameReaderState = { pending: null };
+    const mask = [0x5a, 0xa5, 0x3c, 0xc3];
+    const message = (first: number, length: number) => Uint8Array.from({ length }, (_, i) => (i ? i : first));
+    for (const length of [1, 3, 125, 126, 4_000, 65_535]) {
+      expect(soleMessageFirstByte(idle, clientFrame(OPCODE.BINARY, message(1, length), true, mask))).toBe(1);
+      expect(soleMessageFirstByte(idle, clientFrame(OPCODE.BINARY, message(0, length), true, mask))).toBe(0);
+    }
+    const one = clientFrame(OPCODE.BINARY, message(1, 40), true, mask);
+    const others = [
+      // Two messages, a message and a ping, a part of one, a fragment, text, unmasked, empty, 64 KiB.
+      Buffer.concat([one, one]),
+      Buffer.concat([one, clientFrame(OPCODE.PING, new Uint8Array(2), true, mask)]),
+      one.subarray(0, 20),
+      clientFrame(OPCODE.BINARY, message(1, 40), false, mask),
+      clientFrame(OPCODE.TEXT, message(1, 40), true, mask),
+      Buffer.from([0x82, 0x05, 1, 2, 3, 4, 5]),
+      clientFrame(OPCODE.BINARY, new Uint8Array(0), true, mask),
+      clientFrame(OPCODE.BINARY, message(1, 65_536), true, mask),
+    ];
+    for (const chunk of others) expect(soleMessageFirstByte(idle, chunk)).toBe(-1);
+    // Something pending (a frame begun in the previous read): this read continues it.
+    const midway: FrameReaderState = { pending: null };
+    readFrames(midway, one.subarray(0, 20), 1_000_000, sink({ messages: [], pings: [], failures: [] }));
+    expect(soleMessageFirstByte(midway, one)).toBe(-1);
+    // Only read: the chunk is still masked, as readFrames expects it.
+    const copy = Buffer.from(one);
+    soleMessageFirstByte(idle, one);
+    expect(one).toEqual(copy);
   });
 });

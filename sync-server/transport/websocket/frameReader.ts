@@ -183,6 +183,24 @@ function deliver<S extends FrameReaderState>(
 }
 
 /**
+ * The first byte (unmasked) of the one message `chunk` holds when it is exactly one whole,
+ * final binary frame of up to 65,535 bytes and nothing is pending — the usual read of a
+ * client's awareness or update — else -1 (any other chunk, or one breaking the protocol:
+ * readFrames judges it). Reads the header only; unmasks nothing.
+ */
+export function soleMessageFirstByte(socket: FrameReaderState, chunk: Buffer): number {
+  if (socket.pending !== null || chunk.length < 7 || chunk[0] !== (0x80 | OPCODE.BINARY)) return -1;
+  const second = chunk[1]!;
+  if ((second & 0x80) === 0) return -1;
+  const short = second & 0x7f;
+  if (short === 127 || (short === 126 && chunk.length < 9)) return -1;
+  const header = short === 126 ? 8 : 6;
+  const length = short === 126 ? chunk.readUInt16BE(2) : short;
+  if (length === 0 || header + length !== chunk.length) return -1;
+  return chunk[header]! ^ chunk[header - 4]!;
+}
+
+/**
  * Reads `chunk` (what one read of the TCP socket brought): every complete frame is delivered
  * to `sink` in order, what is incomplete is kept. `limit` bounds a message's payload.
  */
