@@ -76,20 +76,34 @@ describe('the doc state a persisted-ack carries', () => {
   });
 
   it('[HOT-12] is what Yjs writes for a document of many deletions, and for a small one after it', () => {
-    // ~25,000 deleted ranges: over 64 KiB written, past the buffer kept between calls.
+    // 40,000 deleted ranges, ~150 KB written: the encoder's buffers grow past the 64 KiB kept
+    // between calls (100 bytes, doubling: the last one 102,400), and the next call starts anew.
     const large = new Y.Doc();
     const text = large.getText('t');
-    text.insert(0, 'x'.repeat(50_000));
+    text.insert(0, 'x'.repeat(80_000));
     large.transact(() => {
-      for (let at = 49_998; at >= 0; at -= 2) text.delete(at, 1);
+      for (let at = 79_998; at >= 0; at -= 2) text.delete(at, 1);
     });
     const written = encodeDocState(large);
-    expect(written.byteLength).toBeGreaterThan(64 * 1024);
+    expect(written.byteLength).toBeGreaterThan(102_300);
     expect(written).toEqual(yjsEncoding(large));
     const small = new Y.Doc();
     small.getText('t').insert(0, 'Bonjour');
     small.getText('t').delete(0, 3);
     expect(encodeDocState(small)).toEqual(yjsEncoding(small));
     expect(encodeDocState(large)).toEqual(written);
+  });
+
+  it('[HOT-12] orders client ids above 2^31 and 2^32 as Yjs does', () => {
+    const server = new Y.Doc();
+    for (const clientID of [3, 2 ** 31 + 1, 2 ** 32 + 5, 2 ** 31 - 1]) {
+      const writer = new Y.Doc();
+      writer.clientID = clientID;
+      Y.applyUpdate(writer, Y.encodeStateAsUpdate(server));
+      writer.getText('t').insert(0, `client ${clientID} `);
+      writer.getText('t').delete(0, 2);
+      Y.applyUpdate(server, Y.encodeStateAsUpdate(writer));
+    }
+    expect(encodeDocState(server)).toEqual(yjsEncoding(server));
   });
 });

@@ -18,8 +18,9 @@ interface Struct {
 }
 
 // Reused between calls (the function is synchronous and calls nothing that could re-enter it).
-/** The clients' ids, sorted in a typed array: no number boxed, no work array (as Array#sort). */
+/** The clients' ids, sorted in a typed array: no comparator called, no work array (as Array#sort). */
 let clientIds = new Float64Array(64);
+const KEPT_CLIENT_IDS = 4096;
 /** The deleted ranges of every client, as clock, length pairs, and each client's [from, to). */
 const ranges: number[] = [];
 const bounds: number[] = [];
@@ -35,6 +36,7 @@ export function encodeDocState(doc: Y.Doc): Uint8Array {
   for (const client of clients.keys()) clientIds[n++] = client;
   // Ascending here, read from the end: Yjs writes both lists by decreasing client id.
   clientIds.subarray(0, count).sort();
+  // Empty after every call (release), unless one threw midway.
   ranges.length = 0;
   bounds.length = 0;
   let deleting = 0;
@@ -44,7 +46,6 @@ export function encodeDocState(doc: Y.Doc): Uint8Array {
     bounds.push(from, ranges.length);
     if (ranges.length > from) deleting += 1;
   }
-  if (encoder.cbuf.length > KEPT_ENCODER_BYTES) encoder = encoding.createEncoder();
   encoder.cpos = 0;
   encoder.bufs.length = 0;
   encoding.writeVarUint(encoder, deleting);
@@ -63,7 +64,18 @@ export function encodeDocState(doc: Y.Doc): Uint8Array {
     encoding.writeVarUint(encoder, clientIds[c]!);
     encoding.writeVarUint(encoder, last.id.clock + last.length);
   }
-  return encoding.toUint8Array(encoder);
+  const state = encoding.toUint8Array(encoder);
+  release();
+  return state;
+}
+
+/** Keeps between calls no more than a small document needs. */
+function release(): void {
+  encoder.bufs.length = 0;
+  if (encoder.cbuf.length > KEPT_ENCODER_BYTES) encoder = encoding.createEncoder();
+  if (clientIds.length > KEPT_CLIENT_IDS) clientIds = new Float64Array(64);
+  ranges.length = 0;
+  bounds.length = 0;
 }
 
 /** Appends a client's deleted ranges, adjacent deleted structs merged (as Yjs merges them). */

@@ -491,31 +491,53 @@ describe('Room', () => {
   });
 
   it('[DUR-3] a room being edited keeps its durable state across sweeps; quiet for a whole pass, it drops it', async () => {
-    const rooms = new RoomManager({ store: new MemoryDocStore(), logger: silentLogger });
-    const room = await rooms.open('13001/page/durablekept');
-    const kept = () => Reflect.get(room, 'durableState') as Uint8Array | null;
-    const alice = room.addConnection(new MemorySocket(), ALICE);
-    const client = new Y.Doc();
-    const commit = async (text: string) => {
-      alice.receive(updateMessage(edit(client, text)));
-      await room.whenFlushed();
+    // The sweep's own timer never fires here: the test runs its passes.
+    vi.useFakeTimers({ toFake: ['setInterval'] });
+    let gate: Promise<void> | null = null;
+    const store = new MemoryDocStore();
+    const append = store.appendUpdates.bind(store);
+    store.appendUpdates = async (name, updates) => {
+      if (gate) await gate;
+      return append(name, updates);
     };
-    await commit('Bonjour ');
-    const afterFirst = kept();
-    expect(afterFirst).not.toBeNull();
-    // Edited since the last pass: kept, and the same copy (nothing computed again).
-    room.sweep(Date.now());
-    expect(kept()).toBe(afterFirst);
-    await commit('à tous');
-    room.sweep(Date.now());
-    expect(kept()).not.toBeNull();
-    // Quiet over a whole pass: the doc's state is the durable one, no copy kept.
-    room.sweep(Date.now());
-    expect(kept()).toBeNull();
-    // What a next edit is acknowledged with still covers everything durable.
-    await commit('!');
-    expect(kept()).toEqual(encodeDocState(room.doc));
-    await rooms.close();
+    const rooms = new RoomManager({ store, logger: silentLogger });
+    try {
+      const room = await rooms.open('13001/page/durablekept');
+      const kept = () => Reflect.get(room, 'durableState') as Uint8Array | null;
+      const alice = room.addConnection(new MemorySocket(), ALICE);
+      const client = new Y.Doc();
+      const send = (text: string) => alice.receive(updateMessage(edit(client, text)));
+      send('Bonjour ');
+      await room.whenFlushed();
+      const afterFirst = kept();
+      expect(afterFirst).not.toBeNull();
+      // Edited since the last pass: kept, and the same copy (nothing computed again).
+      room.sweep(Date.now());
+      expect(kept()).toBe(afterFirst);
+      send('à tous');
+      await room.whenFlushed();
+      room.sweep(Date.now());
+      expect(kept()).not.toBeNull();
+      // Quiet over a whole pass: the doc's state is the durable one, no copy kept.
+      room.sweep(Date.now());
+      expect(kept()).toBeNull();
+      send('!');
+      await room.whenFlushed();
+      // A kept copy claims no more than is durable: an edit whose write is held is not in it.
+      const durable = encodeDocState(room.doc);
+      let release!: () => void;
+      gate = new Promise<void>((resolve) => (release = resolve));
+      send('?');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(kept()).toEqual(durable);
+      expect(encodeDocState(room.doc)).not.toEqual(durable);
+      release();
+      await room.whenFlushed();
+      expect(kept()).toEqual(encodeDocState(room.doc));
+    } finally {
+      vi.useRealTimers();
+      await rooms.close();
+    }
   });
 
   it('[HIST-1][HIST-2] an editing session ends after the idle delay or when the last client leaves, naming who edited', async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CLOSE } from '../../site/syncProtocol';
 import { silentLogger } from '../observability/Logger';
 import { MemoryDocStore } from '../storage/MemoryDocStore';
-import type { RoomSocket } from '../sync/Room';
+import type { ConnectionIdentity, Room, RoomSocket } from '../sync/Room';
 import { RoomManager } from '../sync/RoomManager';
 import type { ConnectionCheck } from '../accounts/Accounts';
 import { createReauthorization, SLICE_BUDGET_MS, type Verdict } from './reauthorization';
@@ -207,5 +207,65 @@ describe('re-authorization of live connections', () => {
     expect((await reauthorization.pass()).checked).toBe(30);
     expect(asked).toBe(1);
     await manager.close();
+  });
+
+  it('[CONN-3] walks past rooms without connections and skips a room unloaded mid-pass: each live connection checked once', async () => {
+    interface StubConnection {
+      identity: ConnectionIdentity;
+      kicks: number;
+      kick(): void;
+    }
+    const rooms = new Map<
+      string,
+      { name: string; conns: StubConnection[]; allConnections(): StubConnection[] }
+    >();
+    const sizes = [0, 3, 0, 0, 5, 0, 2, 4, 0];
+    sizes.forEach((size, i) => {
+      const name = `13001/page/walk-${i}`;
+      const conns = Array.from({ length: size }, (_, k) => ({
+        identity: {
+          agentId: `a${i}-${k}`,
+          sessionId: 's',
+          displayName: 'A',
+          color: '#1f5fbf',
+          readOnly: false,
+        },
+        kicks: 0,
+        kick() {
+          this.kicks += 1;
+        },
+      }));
+      rooms.set(name, { name, conns, allConnections: () => [...conns] });
+    });
+    const unloaded = rooms.get('13001/page/walk-7')!;
+    let clock = 0;
+    let turns = 0;
+    const reauthorization = createReauthorization({
+      rooms: () => rooms.values() as unknown as Iterator<Room>,
+      judge: async () => () => 'forbidden',
+      now: () => (clock += CHECK_COST_MS),
+      // After the first slice (the first room's connections and one more), room 7 is unloaded.
+      defer: (next) => {
+        if (++turns === 1) rooms.delete(unloaded.name);
+        setImmediate(next);
+      },
+    });
+    const result = await reauthorization.pass();
+    const live = [...rooms.values()].flatMap((room) => room.conns);
+    expect(result.checked).toBe(3 + 5 + 2);
+    expect(live.map((conn) => conn.kicks)).toEqual(Array(10).fill(1));
+    expect(unloaded.conns.map((conn) => conn.kicks)).toEqual([0, 0, 0, 0]);
+    // Stopped while gathering: the pass ends, nothing judged, nothing closed.
+    const stopping = createReauthorization({
+      rooms: () => rooms.values() as unknown as Iterator<Room>,
+      judge: async () => () => 'forbidden',
+      now: () => (clock += CHECK_COST_MS),
+      defer: (next) => {
+        stopping.stop();
+        setImmediate(next);
+      },
+    });
+    expect(await stopping.pass()).toMatchObject({ checked: 0, closed: 0 });
+    expect(live.map((conn) => conn.kicks)).toEqual(Array(10).fill(1));
   });
 });

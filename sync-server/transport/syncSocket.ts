@@ -14,6 +14,7 @@ import type { Socket } from 'node:net';
 import { CLOSE, MESSAGE_AWARENESS } from '../../site/syncProtocol';
 import type { Logger } from '../observability/Logger';
 import type { RoomConnection, RoomSocket } from '../sync/Room';
+import type { SocketHeartbeat } from './heartbeat';
 import type { TurnWrites } from './turnWrites';
 import {
   OPCODE,
@@ -41,7 +42,8 @@ type TcpSocket = Socket & { [SYNC_SOCKET]?: SyncSocket };
 /** What the sockets of one server share: their writes, their set, the log, the bound. */
 export interface SyncSocketServer {
   writes: TurnWrites;
-  sockets: Set<SyncSocket>;
+  /** Every open socket, each pinged in its turn (heartbeat.ts). */
+  sockets: SocketHeartbeat<SyncSocket>;
   logger: Logger;
   /** Bytes a message may have at most; beyond, the connection fails (1009). */
   maxPayload: number;
@@ -56,6 +58,8 @@ export class SyncSocket implements RoomSocket {
   connection: RoomConnection | null = null;
   /** Answered the last heartbeat ping (or has just joined). */
   alive = true;
+  /** Its slot in the heartbeat (SocketHeartbeat.add). */
+  heartbeatSlot = 0;
   pending: PendingInput | null = null;
   private state = OPEN;
   private graceTimer: NodeJS.Timeout | null = null;

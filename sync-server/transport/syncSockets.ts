@@ -27,6 +27,7 @@ import type { CloseCode, Room } from '../sync/Room';
 import type { RoomManager } from '../sync/RoomManager';
 import { createReauthorization } from './reauthorization';
 import { sharedIdentities } from './sharedIdentities';
+import { SocketHeartbeat } from './heartbeat';
 import { SyncSocket, type SyncSocketServer } from './syncSocket';
 import { createTurnWrites } from './turnWrites';
 import { abortHandshake, checkHandshake, destroyOnError, switchingProtocols } from './websocket/handshake';
@@ -44,7 +45,6 @@ export interface SyncSocketsOptions {
   reauthorizeIntervalMs?: number;
 }
 
-const HEARTBEAT_MS = 30_000;
 const REAUTHORIZE_MS = 1_000;
 
 /** The newest version of the protocol the client offers and the server speaks, if any. */
@@ -99,7 +99,7 @@ export function syncSockets(options: SyncSocketsOptions) {
   // What a turn of the event loop sends to one socket leaves in one write (turnWrites.ts).
   const server: SyncSocketServer = {
     writes: createTurnWrites(),
-    sockets: new Set<SyncSocket>(),
+    sockets: new SocketHeartbeat<SyncSocket>(),
     logger,
     // Room enforces maxMessageBytes with CLOSE.TOO_LARGE; the frame reader only stops the
     // absurd (1009) before buffering it.
@@ -273,19 +273,8 @@ export function syncSockets(options: SyncSocketsOptions) {
     return join(upgrading, admitted);
   }
 
-  function heartbeat(): void {
-    for (const ws of server.sockets) {
-      if (!ws.alive) {
-        ws.terminate();
-        continue;
-      }
-      ws.alive = false;
-      ws.ping();
-    }
-  }
-
-  const heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
-  heartbeatTimer.unref();
+  // Each socket pinged once per 30 s, a few every 100 ms (heartbeat.ts, [WS-14]).
+  server.sockets.start();
   // Live connections are re-authorized periodically: one read of the accounts per pass, the
   // connections handled in slices of SLICE_BUDGET_MS, 0.25 ms (reauthorization.ts).
   const reauthorization = createReauthorization({
@@ -306,7 +295,7 @@ export function syncSockets(options: SyncSocketsOptions) {
     /** Stops the timers and ends every socket at once. */
     close(): void {
       closed = true;
-      clearInterval(heartbeatTimer);
+      server.sockets.stop();
       reauthorization.stop();
       server.writes.flush();
       for (const ws of server.sockets) ws.terminate();

@@ -186,7 +186,8 @@ function deliver<S extends FrameReaderState>(
  * The first byte (unmasked) of the one message `chunk` holds when it is exactly one whole,
  * final binary frame of up to 65,535 bytes and nothing is pending — the usual read of a
  * client's awareness or update — else -1 (any other chunk, or one breaking the protocol:
- * readFrames judges it). Reads the header only; unmasks nothing.
+ * readFrames judges it). Reads the header and the payload's first byte (unmasked on the fly);
+ * modifies nothing.
  */
 export function soleMessageFirstByte(socket: FrameReaderState, chunk: Buffer): number {
   if (socket.pending !== null || chunk.length < 7 || chunk[0] !== (0x80 | OPCODE.BINARY)) return -1;
