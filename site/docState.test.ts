@@ -5,38 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeDocState } from './docState';
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function editRandomly(doc: Y.Doc, rand: () => number, steps: number): void {
-  const text = doc.getText('t');
-  const list = doc.getArray<number>('a');
-  const body = doc.getXmlFragment('body');
-  for (let i = 0; i < steps; i++) {
-    const choice = rand();
-    if (choice < 0.3 || text.length === 0) {
-      text.insert(Math.floor(rand() * (text.length + 1)), 'abcdef'.slice(0, 1 + Math.floor(rand() * 6)));
-    } else if (choice < 0.5) {
-      const at = Math.floor(rand() * text.length);
-      text.delete(at, Math.min(text.length - at, 1 + Math.floor(rand() * 5)));
-    } else if (choice < 0.6 || list.length === 0) list.push([i]);
-    else if (choice < 0.65) list.delete(Math.floor(rand() * list.length), 1);
-    else if (choice < 0.85 || body.length === 0) {
-      const paragraph = new Y.XmlElement('p');
-      paragraph.insert(0, [new Y.XmlText('x'.repeat(1 + Math.floor(rand() * 4)))]);
-      body.insert(Math.floor(rand() * (body.length + 1)), [paragraph]);
-    } else body.delete(Math.floor(rand() * body.length), 1);
-  }
-}
+import { editRandomly, seededRandom as random } from './randomDocs';
 
 const yjsEncoding = (doc: Y.Doc) => Y.encodeSnapshot(Y.snapshot(doc));
 
