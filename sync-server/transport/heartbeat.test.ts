@@ -11,6 +11,8 @@ class FakeSocket implements HeartbeatSocket {
   pings = 0;
   terminated = false;
   answers = true;
+  /** The registry it leaves when cut (as a socket's 'close' does). */
+  registry: SocketHeartbeat<FakeSocket> | null = null;
   constructor(private readonly log: FakeSocket[]) {}
   ping(): void {
     this.pings += 1;
@@ -20,6 +22,7 @@ class FakeSocket implements HeartbeatSocket {
   }
   terminate(): void {
     this.terminated = true;
+    this.registry?.delete(this);
   }
 }
 
@@ -33,8 +36,12 @@ describe('the heartbeat', () => {
     const pinged: FakeSocket[] = [];
     const heartbeat = new SocketHeartbeat<FakeSocket>();
     const sockets = Array.from({ length: 1500 }, () => new FakeSocket(pinged));
-    sockets.forEach((socket) => heartbeat.add(socket));
+    sockets.forEach((socket) => {
+      socket.registry = heartbeat;
+      heartbeat.add(socket);
+    });
     expect([...heartbeat].length).toBe(1500);
+    heartbeat.start();
     heartbeat.start();
     const perVisit: number[] = [];
     for (let visit = 0; visit < HEARTBEAT_SLOTS; visit++) {
@@ -59,7 +66,7 @@ describe('the heartbeat', () => {
     expect(sockets[7]!.pings).toBe(2);
     expect(sockets.filter((socket) => socket.terminated)).toEqual([sockets[7]]);
     expect(sockets[9]!.pings).toBe(3);
-    expect([...heartbeat].length).toBe(1499);
+    expect([...heartbeat].length).toBe(1498);
 
     // Stopped: nothing more.
     heartbeat.stop();
@@ -74,5 +81,28 @@ describe('the heartbeat', () => {
     sockets.forEach((socket) => heartbeat.add(socket));
     expect(sockets.map((socket) => socket.heartbeatSlot)).toEqual([0, 1, 2]);
     expect((Reflect.get(heartbeat, 'slots') as unknown[]).filter(Boolean)).toHaveLength(3);
+  });
+
+  it('[WS-14] keeps its period when the timer fires late: the visits follow the clock', async () => {
+    vi.useFakeTimers();
+    // Each firing of the 100 ms timer finds the clock 150 ms further (a loaded event loop).
+    let clock = 0;
+    const pinged: FakeSocket[] = [];
+    const heartbeat = new SocketHeartbeat<FakeSocket>(HEARTBEAT_MS, HEARTBEAT_SLOTS, () => clock);
+    const sockets = Array.from({ length: 600 }, () => new FakeSocket(pinged));
+    sockets.forEach((socket) => heartbeat.add(socket));
+    heartbeat.start();
+    const visitMs = HEARTBEAT_MS / HEARTBEAT_SLOTS;
+    for (let firing = 0; firing < 200; firing++) {
+      clock += 1.5 * visitMs;
+      await vi.advanceTimersByTimeAsync(visitMs);
+    }
+    // 200 late firings, 30 s of the clock: one period, every socket pinged once.
+    expect(sockets.every((socket) => socket.pings === 1)).toBe(true);
+    heartbeat.stop();
+  });
+
+  it('[WS-14] refuses a period without slots', () => {
+    expect(() => new SocketHeartbeat<FakeSocket>(HEARTBEAT_MS, 0)).toThrow(RangeError);
   });
 });

@@ -244,6 +244,8 @@ describe('re-authorization of live connections', () => {
       rooms: () => rooms.values() as unknown as Iterator<Room>,
       judge: async () => () => 'forbidden',
       now: () => (clock += CHECK_COST_MS),
+      // Four connections a slice, whatever the default budget.
+      sliceBudgetMs: 4 * CHECK_COST_MS - CHECK_COST_MS / 2,
       // After the first slice (the first room's connections and one more), room 7 is unloaded.
       defer: (next) => {
         if (++turns === 1) rooms.delete(unloaded.name);

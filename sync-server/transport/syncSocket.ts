@@ -39,7 +39,7 @@ const CLOSED = 3;
 const SYNC_SOCKET = Symbol('syncSocket');
 type TcpSocket = Socket & { [SYNC_SOCKET]?: SyncSocket };
 
-/** What the sockets of one server share: their writes, their set, the log, the bound. */
+/** What the sockets of one server share: their writes, their registry, the log, the bound. */
 export interface SyncSocketServer {
   writes: TurnWrites;
   /** Every open socket, each pinged in its turn (heartbeat.ts). */
